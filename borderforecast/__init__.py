@@ -1,0 +1,99 @@
+"""borderforecast: forecasts of monthly U.S. Border Patrol Southwest border apprehensions.
+
+The public API (imported lazily, so ``import borderforecast`` stays fast):
+
+Data
+    :func:`load`, :func:`load_frame`, :func:`datasets`, fiscal-year helpers
+    :func:`fiscal_year`, :func:`fiscal_month`, :func:`fytd`.
+Models
+    :func:`fit`, :func:`forecast`, :func:`list_models`, :func:`make_model`.
+Evaluation and assessment
+    :func:`backtest`, :func:`seasonal_profile`, :func:`assess`, :func:`context`.
+Reports
+    :func:`report`.
+Errors
+    :class:`DataError` and friends in :mod:`borderforecast.errors`.
+
+Examples
+--------
+>>> import borderforecast as bf
+>>> int(bf.load()["2019-05-01"])
+132856
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    BorderforecastError,
+    BorderforecastWarning,
+    ConvergenceWarning,
+    DataError,
+    ModelError,
+    ShortSeriesError,
+    SpecError,
+    UnknownModelError,
+    UnknownSeriesError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "load": "borderforecast.data",
+    "load_frame": "borderforecast.data",
+    "datasets": "borderforecast.data",
+    "fiscal_year": "borderforecast.fiscal",
+    "fiscal_month": "borderforecast.fiscal",
+    "fytd": "borderforecast.fiscal",
+    "fit": "borderforecast.forecasting",
+    "forecast": "borderforecast.forecasting",
+    "list_models": "borderforecast.forecasting",
+    "make_model": "borderforecast.models.registry",
+    "backtest": "borderforecast.backtest",
+    "seasonal_profile": "borderforecast.season",
+    "assess": "borderforecast.assess",
+    "context": "borderforecast.context",
+    "report": "borderforecast.report",
+}
+
+__all__ = [
+    "__version__",
+    "BorderforecastError",
+    "BorderforecastWarning",
+    "ConvergenceWarning",
+    "DataError",
+    "ModelError",
+    "ShortSeriesError",
+    "SpecError",
+    "UnknownModelError",
+    "UnknownSeriesError",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'borderforecast' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .assess import assess
+    from .backtest import backtest
+    from .context import context
+    from .data import datasets, load, load_frame
+    from .fiscal import fiscal_month, fiscal_year, fytd
+    from .forecasting import fit, forecast, list_models
+    from .models.registry import make_model
+    from .report import report
+    from .season import seasonal_profile

@@ -1,0 +1,184 @@
+"""Named model specifications, read from TOML files.
+
+A specification file names a model *family* and its parameters::
+
+    # models/sarima.toml
+    family = "sarima"
+    description = "SARIMA(1,1,1)(0,1,1)12 on log counts"
+    [params]
+    order = [1, 1, 1]
+    seasonal_order = [0, 1, 1, 12]
+
+The family ``xyz`` is the class ``MODEL`` of module
+``borderforecast.models.xyz``; a spec may instead give ``class =
+"package.module:ClassName"`` for a model defined outside the package. Specs
+are looked up in the bundled ``models/`` folder, then in ``models/`` under the
+user home (``BORDERFORECAST_HOME``), which may add or override names; a path
+to a ``.toml`` file works anywhere a name does. Adding a model family means
+adding one module and one spec file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import SpecError, UnknownModelError
+from ..paths import home_dir
+from ..resources import models_dir
+from .base import BaseModel
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A named model specification."""
+
+    name: str
+    family: str
+    description: str = ""
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    class_path: str | None = None
+    path: Path | None = None
+
+    def model_class(self) -> type[BaseModel]:
+        """Import and return the model class of this spec."""
+        target = self.class_path or f"borderforecast.models.{self.family}:MODEL"
+        module_name, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise SpecError(
+                f"model spec {self.name!r}: cannot import {module_name!r} ({exc}); "
+                f"known families: {', '.join(known_families())}"
+            ) from None
+        cls = getattr(module, attr or "MODEL", None)
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            raise SpecError(f"model spec {self.name!r}: {target!r} is not a borderforecast model class")
+        return cls
+
+    def build(self, **overrides: Any) -> BaseModel:
+        """Instantiate the model, with ``overrides`` replacing spec parameters."""
+        cls = self.model_class()
+        params = {**dict(self.params), **overrides}
+        allowed = cls.parameter_names()
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise SpecError(
+                f"model spec {self.name!r}: unknown parameter(s) {', '.join(unknown)} for family "
+                f"{self.family!r}; valid parameters: {', '.join(allowed)}"
+            )
+        params.setdefault("name", self.name)
+        try:
+            return cls(**params)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"model spec {self.name!r}: invalid parameters ({exc})") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "family": self.family,
+            "description": self.description,
+            "params": dict(self.params),
+        }
+
+
+def known_families() -> list[str]:
+    """Model families shipped with the package (modules with a ``MODEL`` class)."""
+    pkg = Path(__file__).parent
+    skip = {"base", "registry", "__init__"}
+    return sorted(p.stem for p in pkg.glob("*.py") if p.stem not in skip and not p.stem.startswith("_"))
+
+
+def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpec:
+    """Read one specification file."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise SpecError(f"model spec file {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"model spec file {path.name!r} is not valid TOML: {exc}") from None
+    unknown = sorted(set(raw) - {"family", "class", "description", "params", "name"})
+    if unknown:
+        raise SpecError(
+            f"model spec file {path.name!r}: unknown key(s) {', '.join(unknown)}; "
+            "expected family, class, description, [params]"
+        )
+    family = raw.get("family")
+    class_path = raw.get("class")
+    if not family and not class_path:
+        raise SpecError(f"model spec file {path.name!r} names no 'family' (one of {', '.join(known_families())})")
+    if family and not class_path and family not in known_families():
+        raise SpecError(
+            f"model spec file {path.name!r}: unknown family {family!r}; "
+            f"known families: {', '.join(known_families())}"
+        )
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        raise SpecError(f"model spec file {path.name!r}: [params] must be a table")
+    return ModelSpec(
+        name=str(raw.get("name") or name or path.stem),
+        family=str(family or class_path),
+        description=str(raw.get("description", "")),
+        params=MappingProxyType(dict(params)),
+        class_path=class_path,
+        path=path,
+    )
+
+
+def _spec_dirs(home: str | os.PathLike[str] | None = None) -> list[Path]:
+    dirs = [models_dir()]
+    user = home_dir(home) / "models"
+    if user.is_dir():
+        dirs.append(user)
+    return dirs
+
+
+def list_specs(home: str | os.PathLike[str] | None = None) -> dict[str, ModelSpec]:
+    """All named specifications, bundled first, user specs overriding by name."""
+    specs: dict[str, ModelSpec] = {}
+    for folder in _spec_dirs(home):
+        for path in sorted(folder.glob("*.toml")):
+            spec = read_spec(path)
+            specs[spec.name] = spec
+    return specs
+
+
+def get_spec(name: str | os.PathLike[str] | ModelSpec, home: str | os.PathLike[str] | None = None) -> ModelSpec:
+    """Look up a specification by name, or read it from a ``.toml`` path.
+
+    Raises
+    ------
+    UnknownModelError
+        If no spec has that name (the message lists the valid names).
+    """
+    if isinstance(name, ModelSpec):
+        return name
+    text = str(name)
+    if text.endswith(".toml") or os.sep in text:
+        return read_spec(text)
+    specs = list_specs(home)
+    if text in specs:
+        return specs[text]
+    close = difflib.get_close_matches(text, list(specs), n=3)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise UnknownModelError(
+        f"unknown model {text!r}.{hint} Available models: {', '.join(sorted(specs))}"
+    )
+
+
+def make_model(name: str | os.PathLike[str] | ModelSpec | BaseModel, **overrides: Any) -> BaseModel:
+    """Build a model from a spec name, a spec path, a :class:`ModelSpec`, or pass a model through."""
+    if isinstance(name, BaseModel):
+        if overrides:
+            raise SpecError("parameter overrides need a model name, not a model object")
+        return name
+    return get_spec(name).build(**overrides)

@@ -1,0 +1,138 @@
+"""Validate and normalise a monthly count series.
+
+A *series* in borderforecast is a :class:`pandas.Series` of non-negative
+counts on a monthly ``DatetimeIndex`` (first of month, ``freq="MS"``), with no
+missing or duplicate months. :func:`as_monthly` turns what users commonly have
+(a Series with month-end or mid-month dates, a PeriodIndex, strings) into
+that, and raises a :class:`~borderforecast.errors.DataError` naming the
+problem otherwise. Nothing is ever dropped or filled silently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import (
+    BadValueError,
+    DataError,
+    DuplicateMonthError,
+    MissingMonthError,
+    ShortSeriesError,
+)
+
+MIN_HISTORY = 36
+"""Default minimum number of months a model needs (three seasonal cycles)."""
+
+
+def _month_index(index: pd.Index, name: str) -> pd.DatetimeIndex:
+    if isinstance(index, pd.PeriodIndex):
+        return index.to_timestamp(how="start")
+    try:
+        dt = pd.DatetimeIndex(pd.to_datetime(index))
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"series {name!r}: index is not made of dates ({exc})") from None
+    if dt.tz is not None:
+        dt = dt.tz_localize(None)
+    return dt.to_period("M").to_timestamp(how="start")
+
+
+def format_months(months: pd.DatetimeIndex | list[pd.Timestamp], limit: int = 6) -> str:
+    """Format months as ``YYYY-MM``, abbreviating long lists."""
+    items = [pd.Timestamp(m).strftime("%Y-%m") for m in months]
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f", ... ({len(items)} in all)"
+    return ", ".join(items)
+
+
+def as_monthly(
+    y: pd.Series,
+    *,
+    min_length: int = 1,
+    allow_nan: bool = False,
+    name: str | None = None,
+) -> pd.Series:
+    """Return ``y`` as a float Series on a gap-free monthly index (freq ``MS``).
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Counts indexed by month (datetimes of any day in the month, or a
+        monthly PeriodIndex).
+    min_length : int
+        Minimum number of months; shorter series raise
+        :class:`~borderforecast.errors.ShortSeriesError`.
+    allow_nan : bool
+        Whether missing values (NaN) are allowed.
+    name : str, optional
+        Name used in error messages (defaults to ``y.name``).
+
+    Raises
+    ------
+    DataError
+        On a non-date index, duplicate or missing months, NaN values (unless
+        allowed), negative or non-numeric values, or too few months.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> y = pd.Series([3, 4, 5], index=pd.to_datetime(["2020-01-31", "2020-02-29", "2020-03-31"]))
+    >>> as_monthly(y).index.freqstr
+    'MS'
+    """
+    if not isinstance(y, pd.Series):
+        raise DataError(f"expected a pandas Series of monthly counts, got {type(y).__name__}")
+    label = name if name is not None else (y.name if y.name is not None else "series")
+    idx = _month_index(y.index, str(label))
+    dup = idx[idx.duplicated()]
+    if len(dup):
+        raise DuplicateMonthError(
+            f"series {label!r}: duplicate months {format_months(dup.unique())}"
+        )
+    values = pd.to_numeric(pd.Series(np.asarray(y.values), index=idx), errors="coerce")
+    bad = values.isna() & pd.Series(np.asarray(y.notna()), index=idx)
+    if bad.any():
+        first = idx[np.asarray(bad)][0]
+        raise BadValueError(
+            f"series {label!r}: non-numeric value {y.iloc[int(np.argmax(bad.values))]!r} "
+            f"for {first:%Y-%m}"
+        )
+    out = values.astype(float).sort_index()
+    out.name = y.name
+    if len(out) == 0:
+        raise ShortSeriesError(f"series {label!r} is empty")
+    full = pd.date_range(out.index[0], out.index[-1], freq="MS")
+    if len(full) != len(out):
+        missing = full.difference(out.index)
+        raise MissingMonthError(
+            f"series {label!r}: missing months {format_months(missing)} "
+            "(fill them or cut the series; nothing is filled silently)"
+        )
+    out.index = pd.DatetimeIndex(full, freq="MS", name=y.index.name or "month")
+    if not allow_nan and out.isna().any():
+        raise BadValueError(
+            f"series {label!r}: missing values (NaN) in {format_months(out.index[out.isna()])}"
+        )
+    neg = out < 0
+    if neg.any():
+        raise BadValueError(
+            f"series {label!r}: negative counts in {format_months(out.index[neg])}"
+        )
+    if not np.isfinite(out.dropna()).all():
+        raise BadValueError(f"series {label!r}: infinite values")
+    if len(out) < min_length:
+        raise ShortSeriesError(
+            f"series {label!r} has {len(out)} months; at least {min_length} are needed"
+        )
+    return out
+
+
+def month(value: str | pd.Timestamp) -> pd.Timestamp:
+    """Parse ``'2019-06'``, ``'2019-06-15'`` or a Timestamp to the first of its month."""
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{value!r} is not a month (expected YYYY-MM)") from None
+    if ts is pd.NaT:
+        raise DataError(f"{value!r} is not a month (expected YYYY-MM)")
+    return ts.to_period("M").to_timestamp(how="start")
