@@ -24,6 +24,13 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Forecast monthly U.S. Border Patrol Southwest border apprehensions."""
+
+
 for _module in (_models,):
     _module.register(app)
 
