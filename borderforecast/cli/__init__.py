@@ -13,7 +13,12 @@ from collections.abc import Sequence
 import typer
 
 from ..errors import BorderforecastError
+from . import assess as _assess
+from . import backtest as _backtest
+from . import data as _data
 from . import models as _models
+from . import report as _report
+from . import season as _season
 
 app = typer.Typer(
     name="borderforecast",
@@ -31,7 +36,7 @@ def _root() -> None:
     """Forecast monthly U.S. Border Patrol Southwest border apprehensions."""
 
 
-for _module in (_models,):
+for _module in (_models, _assess, _backtest, _season, _data, _report):
     _module.register(app)
 
 

@@ -1,0 +1,176 @@
+"""Options of :func:`borderforecast.assess` and the validated assessment window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import DataError, ShortSeriesError
+from ..series import as_monthly, month
+
+DEFAULT_MODELS: tuple[str, ...] = ("structural", "sarima", "ets", "snaive")
+"""Counterfactual models tried in order when none is named: the first that fits is used."""
+
+
+class WindowError(DataError):
+    """The assessment window (start, end, reference) does not fit the series."""
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """Settings of an assessment (every field has a documented default).
+
+    Parameters
+    ----------
+    alpha : float
+        Significance level of the two-sided tests (default 0.05).
+    n_paths : int
+        Simulated sample paths of each counterfactual model (default 1000).
+    seed : int
+        Seed of every random draw (default 0): same input and seed, same numbers.
+    models : tuple of str, optional
+        Counterfactual models (spec names). ``None`` (default) uses the first of
+        ``structural, sarima, ets, snaive`` that is installed and fits; named
+        models are each fitted and reported, the first that fits drives the verdict.
+    placebo : bool
+        Run the placebo calibration on the same calendar window of earlier years
+        (default True).
+    placebo_years : int, optional
+        Use at most this many of the most recent eligible earlier years (``None``,
+        the default, uses all of them).
+    placebo_model : str, optional
+        Model of the placebo runs (default: the model that drives the verdict).
+    placebo_paths : int
+        Sample paths per placebo run (default 200: placebos need a z-score, not tails).
+    min_placebos : int
+        Fewest placebo years for a calibrated p-value (default 5); with fewer, the
+        verdict uses the model-based p-value and the summary says so.
+    n_jobs : int
+        Parallel workers for the placebo runs (joblib processes; default 1 = sequential).
+    min_history : int
+        Months of data needed before ``start`` (default 60); placebo years need as many.
+    x13 : bool
+        Ask X-13ARIMA-SEATS for automatic outliers near the window (default True).
+    outlier_margin : int
+        Months either side of the window in which X-13 outliers are reported (default 2).
+    """
+
+    alpha: float = 0.05
+    n_paths: int = 1000
+    seed: int = 0
+    models: tuple[str, ...] | None = None
+    placebo: bool = True
+    placebo_years: int | None = None
+    placebo_model: str | None = None
+    placebo_paths: int = 200
+    min_placebos: int = 5
+    n_jobs: int = 1
+    min_history: int = 60
+    x13: bool = True
+    outlier_margin: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.alpha < 0.5:
+            raise DataError(f"alpha must be between 0 and 0.5, got {self.alpha!r}")
+        for name in ("n_paths", "placebo_paths"):
+            if int(getattr(self, name)) < 20:
+                raise DataError(f"{name} must be at least 20, got {getattr(self, name)!r}")
+        if self.min_history < 24:
+            raise DataError(f"min_history must be at least 24 months, got {self.min_history!r}")
+        if self.models is not None:
+            models = (self.models,) if isinstance(self.models, str) else tuple(self.models)
+            if not models:
+                raise DataError("models is empty: name at least one model, or pass None")
+            object.__setattr__(self, "models", tuple(str(m) for m in models))
+        if self.placebo_years is not None and self.placebo_years < 1:
+            raise DataError(f"placebo_years must be >= 1, got {self.placebo_years!r}")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A validated window: ``reference < start <= end``, all inside the series."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    reference: pd.Timestamp
+
+    @property
+    def h(self) -> int:
+        """Number of months in the window."""
+        return months_between(self.start, self.end) + 1
+
+    @property
+    def months(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.start, self.end, freq="MS", name="month")
+
+    def shifted(self, years: int) -> Window:
+        """The same calendar window ``years`` years earlier."""
+        off = pd.DateOffset(years=years)
+        return Window(self.start - off, self.end - off, self.reference - off)
+
+    def label(self) -> str:
+        if self.start == self.end:
+            return f"{self.start:%b %Y}"
+        return f"{self.start:%b %Y}-{self.end:%b %Y}"
+
+
+def months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
+    """Whole months from ``a`` to ``b`` (``b`` later gives a positive number)."""
+    return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+def make_window(
+    y: pd.Series,
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp | None,
+    reference: str | pd.Timestamp | None,
+    min_history: int,
+) -> tuple[pd.Series, Window]:
+    """Validate the series and the window; return the float series and the :class:`Window`.
+
+    Raises
+    ------
+    WindowError
+        If ``end`` is before ``start``, ``reference`` is not before ``start``, or
+        a month lies outside the data.
+    ShortSeriesError
+        If fewer than ``min_history`` months precede ``start``.
+    """
+    y = as_monthly(y)
+    label = y.name if y.name is not None else "series"
+    first, last = y.index[0], y.index[-1]
+    s = month(start)
+    e = s if end is None else month(end)
+    if e < s:
+        raise WindowError(f"end {e:%Y-%m} is before start {s:%Y-%m}")
+    ref = s - pd.DateOffset(months=1) if reference is None else month(reference)
+    if ref >= s:
+        raise WindowError(
+            f"reference {ref:%Y-%m} must be before start {s:%Y-%m} (it is the month the change is "
+            "measured from)"
+        )
+    span = f"series {label!r} covers {first:%Y-%m} to {last:%Y-%m}"
+    for what, m in (("start", s), ("end", e), ("reference", ref)):
+        if m < first or m > last:
+            raise WindowError(f"{what} {m:%Y-%m} is outside the data: {span}")
+    if months_between(ref, e) > 24:
+        raise WindowError(
+            f"reference {ref:%Y-%m} is {months_between(ref, e)} months before end {e:%Y-%m}; "
+            "at most 24 are allowed (the seasonal comparison needs the same span in earlier years)"
+        )
+    history = months_between(first, s)
+    if history < min_history:
+        raise ShortSeriesError(
+            f"only {history} months of {label!r} precede start {s:%Y-%m} ({span}); the assessment "
+            f"needs at least {min_history} (set min_history lower at your own risk)"
+        )
+    return y, Window(s, e, ref)
+
+
+def as_model_tuple(models: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """Normalise a ``models`` argument (a name, a list of names, or None)."""
+    if models is None:
+        return None
+    return (models,) if isinstance(models, str) else tuple(models)

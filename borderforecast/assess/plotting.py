@@ -1,0 +1,69 @@
+"""The assessment figure: observed vs counterfactual, pointwise and cumulative effect."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import Assessment
+
+
+def plot_assessment(a: Assessment, axes: Any = None, history: int = 36) -> Any:
+    """Draw the three panels of CausalImpact's plot for ``a``; return the Figure."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(
+            3, 1, figsize=(9, 8), sharex=True, gridspec_kw={"height_ratios": [2, 1, 1]}
+        )
+    else:
+        fig = axes[0].figure
+    top, mid, bot = axes
+    cf = a.counterfactual
+    f = cf.frame
+    w = a.window
+    lo = w.start - pd.DateOffset(months=history)
+    obs = a.y[(a.y.index >= lo) & (a.y.index <= w.end)]
+    fmt = plt.FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+    top.plot(obs.index, obs.values, color="black", lw=1.4, label="observed")
+    top.fill_between(
+        f.index, f["lo95"], f["hi95"], color="tab:blue", alpha=0.18, lw=0, label="95% interval"
+    )
+    top.fill_between(
+        f.index, f["lo80"], f["hi80"], color="tab:blue", alpha=0.3, lw=0, label="80% interval"
+    )
+    top.plot(
+        f.index,
+        f["expected"],
+        color="tab:blue",
+        lw=1.6,
+        ls="--",
+        label=f"counterfactual ({cf.model})",
+    )
+    top.axvline(w.reference, color="0.5", lw=0.8, ls=":")
+    top.set_ylabel("per month")
+    top.set_title(f"{a.series}: {w.label()} vs {w.reference:%b %Y}: {a.verdict}")
+    top.legend(loc="upper left", fontsize=8, frameon=False)
+
+    mid.fill_between(f.index, f["effect_lo95"], f["effect_hi95"], color="tab:red", alpha=0.2, lw=0)
+    mid.plot(f.index, f["effect"], color="tab:red", marker="o", lw=1.4)
+    mid.axhline(0, color="0.3", lw=0.8)
+    mid.set_ylabel("pointwise effect")
+
+    bot.fill_between(
+        f.index, f["cum_effect_lo95"], f["cum_effect_hi95"], color="tab:purple", alpha=0.2, lw=0
+    )
+    bot.plot(f.index, f["cum_effect"], color="tab:purple", marker="o", lw=1.4)
+    bot.axhline(0, color="0.3", lw=0.8)
+    bot.set_ylabel("cumulative effect")
+    for ax in axes:
+        ax.yaxis.set_major_formatter(fmt)
+        ax.grid(alpha=0.3)
+        ax.axvspan(
+            w.start - pd.Timedelta(days=15), w.end + pd.Timedelta(days=15), color="0.9", zorder=0
+        )
+    fig.tight_layout()
+    return fig

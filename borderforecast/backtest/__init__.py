@@ -1,0 +1,28 @@
+"""Rolling-origin backtests: which model to trust, at which horizon, with honest intervals.
+
+>>> import borderforecast as bf
+>>> res = bf.backtest(bf.load(), models="snaive", start="2024-01", cache=False)
+>>> res.ranking().index.tolist()
+['snaive']
+
+Modules: :mod:`.units` (the pure unit of work), :mod:`.engines`
+(sequential, processes, dask), :mod:`.metrics` (one signature per metric),
+:mod:`.calibrate` (conformal intervals), :mod:`.cache`, :mod:`.result`.
+"""
+
+from __future__ import annotations
+
+from .calibrate import calibrated_forecast
+from .options import BacktestOptions, CalibrationOptions
+from .result import BacktestResult, Recommendation
+from .run import backtest, plan
+
+__all__ = [
+    "BacktestOptions",
+    "BacktestResult",
+    "CalibrationOptions",
+    "Recommendation",
+    "backtest",
+    "calibrated_forecast",
+    "plan",
+]

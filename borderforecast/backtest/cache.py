@@ -1,0 +1,114 @@
+"""A disk cache of backtest units, so reruns only fit what is new.
+
+A unit's key hashes everything its forecast depends on: the series id, the
+training data itself (the months and values up to and including the origin:
+a stronger key than a release label, since a revised past month changes the
+key while appending a new month does not), the model spec (family and
+parameters), the origin, the horizon, the levels, the seed, the
+reselection setting and the package version. Rerunning after one new month
+of data therefore finds every earlier origin in the cache and fits only the
+new ones.
+
+Entries live under ``home_dir()/cache/backtest/<2 hex>/<key>.npy`` and are
+written atomically (a temporary file in the same folder, then
+:func:`os.replace`), so an interrupted run never leaves a torn entry. Only
+successful units are stored: a failed cell is retried next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..paths import home_dir
+
+
+def default_dir() -> Path:
+    """``home_dir()/cache/backtest``."""
+    return home_dir() / "cache" / "backtest"
+
+
+def data_digest(y: pd.Series) -> str:
+    """Digest of a training window (its months and values)."""
+    h = hashlib.sha256()
+    h.update(f"{y.index[0]:%Y-%m}|{len(y)}|".encode())
+    h.update(np.ascontiguousarray(y.to_numpy(dtype=float)).tobytes())
+    return h.hexdigest()
+
+
+def unit_key(
+    series: str,
+    data: str,
+    spec: dict[str, Any],
+    origin: pd.Timestamp,
+    h: int,
+    levels: tuple[float, ...],
+    seed: int,
+    reselect_every: Any,
+) -> str:
+    """The cache key of one unit (a hex digest)."""
+    from .. import __version__
+
+    payload = {
+        "v": __version__,
+        "series": series,
+        "data": data,
+        "spec": {
+            "family": spec["family"],
+            "class_path": spec.get("class_path"),
+            "params": spec.get("params", {}),
+            "name": spec["name"],
+        },
+        "origin": f"{origin:%Y-%m}",
+        "h": h,
+        "levels": list(levels),
+        "seed": seed,
+        "reselect_every": reselect_every,
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class UnitCache:
+    """Read and write unit forecasts by key.
+
+    Parameters
+    ----------
+    directory : path, optional
+        Cache folder (default :func:`default_dir`).
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_dir()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.npy"
+
+    def get(self, key: str, shape: tuple[int, int]) -> np.ndarray | None:
+        """The stored forecast array, or None if absent or unreadable."""
+        path = self._path(key)
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        return arr if arr.shape == shape else None
+
+    def put(self, key: str, values: np.ndarray) -> None:
+        """Store a forecast array atomically."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, np.asarray(values, dtype=float), allow_pickle=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

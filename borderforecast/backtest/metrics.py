@@ -1,0 +1,202 @@
+"""Forecast accuracy metrics, apart from the engine that produces forecasts.
+
+Every metric has the same signature, in the spirit of Nixtla's
+``utilsforecast.losses``::
+
+    metric(df, level=None) -> numpy.ndarray   # one score per row
+
+where ``df`` is a long frame of forecasts with the columns ``actual``,
+``mean``, ``lo<L>``/``hi<L>`` for interval metrics, and the per-origin scales
+``scale_abs`` (the in-sample mean absolute lag-12 seasonal-naive error of the
+origin's training window) and ``scale_sq`` (the in-sample mean *squared*
+lag-12 error). A metric's value over a group of rows is the aggregate given
+in :data:`AGGREGATE` (a mean for all but RMSSE, the root of a mean).
+Everything is on the count scale.
+
+Definitions (``e = actual - mean``, ``a = 1 - level/100``):
+
+- MASE: ``mean(|e| / scale_abs)`` (Hyndman & Koehler, 2006);
+- RMSSE: ``sqrt(mean(e**2 / scale_sq))`` (the M5 competition's measure);
+- sMAPE: ``mean(200 |e| / (|actual| + |mean|))`` (0 when both are 0);
+- MAPE: ``mean(100 |e| / |actual|)`` over rows with ``actual > 0``;
+- coverage: share of rows with ``lo <= actual <= hi``;
+- Winkler (interval) score: ``(hi - lo) + 2/a (lo - actual) 1{actual < lo}
+  + 2/a (actual - hi) 1{actual > hi}``, divided by ``scale_abs`` like MASE
+  (Gneiting & Raftery 2007, eq. 43).
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"actual": [10.0, 20.0], "mean": [12.0, 20.0], "lo80": [11.0, 15.0],
+...                    "hi80": [13.0, 25.0], "scale_abs": [2.0, 2.0], "scale_sq": [4.0, 4.0]})
+>>> mase(df).tolist()
+[1.0, 0.0]
+>>> winkler(df, level=80).tolist()   # (2 + 2/0.2 * 1) / 2, then 10 / 2
+[6.0, 5.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..models.base import level_label
+
+Metric = Callable[..., np.ndarray]
+
+
+def seasonal_scales(y: np.ndarray, period: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Scales of MASE and RMSSE for every possible training window ``y[:n]``.
+
+    Returns two arrays indexed by ``n - 1`` (the position of the origin):
+    the mean absolute and mean squared lag-``period`` difference of
+    ``y[:n]``; NaN while ``n <= period``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([1.0, 2, 3, 5, 6, 9])   # lag-2 diffs: 2, 3, 3, 4
+    >>> seasonal_scales(y, period=2)[0].tolist()
+    [nan, nan, 2.0, 2.5, 2.6666666666666665, 3.0]
+    """
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    abs_scale = np.full(n, np.nan)
+    sq_scale = np.full(n, np.nan)
+    if n > period:
+        d = y[period:] - y[:-period]
+        counts = np.arange(1, len(d) + 1)
+        abs_scale[period:] = np.cumsum(np.abs(d)) / counts
+        sq_scale[period:] = np.cumsum(d**2) / counts
+    return abs_scale, sq_scale
+
+
+def _col(df: pd.DataFrame, name: str) -> np.ndarray:
+    return df[name].to_numpy(dtype=float)
+
+
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def mase(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
+    """Absolute error scaled by the origin's in-sample seasonal-naive MAE (mean -> MASE)."""
+    return _safe_div(np.abs(_col(df, "actual") - _col(df, "mean")), _col(df, "scale_abs"))
+
+
+def rmsse(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
+    """Squared error scaled by the in-sample seasonal-naive MSE (root of mean -> RMSSE)."""
+    return _safe_div((_col(df, "actual") - _col(df, "mean")) ** 2, _col(df, "scale_sq"))
+
+
+def smape(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
+    """Symmetric absolute percentage error, 0-200 (0 when actual and forecast are both 0)."""
+    a, f = _col(df, "actual"), _col(df, "mean")
+    den = np.abs(a) + np.abs(f)
+    out = _safe_div(200.0 * np.abs(a - f), den)
+    out[(den == 0) & np.isfinite(a) & np.isfinite(f)] = 0.0
+    return out
+
+
+def mape(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
+    """Absolute percentage error (NaN where the actual is 0, so such rows are skipped)."""
+    a, f = _col(df, "actual"), _col(df, "mean")
+    return _safe_div(100.0 * np.abs(a - f), np.where(a > 0, np.abs(a), np.nan))
+
+
+def coverage(df: pd.DataFrame, level: float | None = 80) -> np.ndarray:
+    """1.0 where ``lo<level> <= actual <= hi<level>``, else 0.0 (NaN without an actual)."""
+    lab = level_label(_need_level(level))
+    a = _col(df, "actual")
+    inside = (a >= _col(df, f"lo{lab}")) & (a <= _col(df, f"hi{lab}"))
+    out = inside.astype(float)
+    out[~np.isfinite(a)] = np.nan
+    return out
+
+
+def winkler(df: pd.DataFrame, level: float | None = 80) -> np.ndarray:
+    """Winkler (interval) score of the ``level``% interval, scaled by ``scale_abs``."""
+    lv = _need_level(level)
+    lab = level_label(lv)
+    a = _col(df, "actual")
+    lo, hi = _col(df, f"lo{lab}"), _col(df, f"hi{lab}")
+    alpha = 1.0 - lv / 100.0
+    score = (
+        (hi - lo)
+        + (2.0 / alpha) * np.maximum(lo - a, 0.0)
+        + (2.0 / alpha) * np.maximum(a - hi, 0.0)
+    )
+    return _safe_div(score, _col(df, "scale_abs"))
+
+
+def _need_level(level: float | None) -> float:
+    if level is None:
+        raise ValueError("interval metrics need a level, e.g. level=80")
+    return float(level)
+
+
+POINT_METRICS: dict[str, Metric] = {"mase": mase, "rmsse": rmsse, "smape": smape, "mape": mape}
+INTERVAL_METRICS: dict[str, Metric] = {"coverage": coverage, "winkler": winkler}
+AGGREGATE: dict[Metric, str] = {
+    mase: "mean",
+    rmsse: "rms",
+    smape: "mean",
+    mape: "mean",
+    coverage: "mean",
+    winkler: "mean",
+}
+
+
+def metric_columns(levels: Sequence[float]) -> list[str]:
+    """Names of the metric columns of :func:`evaluate`, in display order."""
+    cols = list(POINT_METRICS)
+    for lv in levels:
+        cols.append(f"coverage{level_label(lv)}")
+    for lv in levels:
+        cols.append(f"winkler{level_label(lv)}")
+    return cols
+
+
+def evaluate(
+    df: pd.DataFrame, by: Sequence[str], levels: Sequence[float] = (80, 95)
+) -> pd.DataFrame:
+    """Aggregate every metric over groups of rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Forecast rows with ``actual``, ``mean``, interval columns and
+        ``scale_abs``/``scale_sq``; rows without an actual are ignored.
+    by : list of str
+        Grouping columns (e.g. ``["series", "model", "horizon"]``).
+    levels : sequence of float
+        Interval levels to score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: the ``by`` columns, ``n`` (rows scored) and one
+        column per metric (see :func:`metric_columns`).
+    """
+    df = df[np.isfinite(df["actual"].to_numpy(dtype=float))]
+    scores = pd.DataFrame({c: df[c].to_numpy() for c in by}, index=df.index)
+    rms_cols = []
+    for name, fn in POINT_METRICS.items():
+        scores[name] = fn(df)
+        if AGGREGATE[fn] == "rms":
+            rms_cols.append(name)
+    for lv in levels:
+        scores[f"coverage{level_label(lv)}"] = coverage(df, lv)
+    for lv in levels:
+        scores[f"winkler{level_label(lv)}"] = winkler(df, lv)
+    grouped = scores.groupby(list(by), sort=True, dropna=False)
+    out = grouped.mean()
+    for c in rms_cols:
+        out[c] = np.sqrt(out[c])
+    out.insert(0, "n", grouped.size())
+    return out.reset_index()

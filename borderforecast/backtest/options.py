@@ -1,0 +1,193 @@
+"""The settings of a backtest, as one frozen dataclass with documented defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import ModelError
+from ..models.base import check_levels
+
+ENGINES = ("sequential", "processes", "dask")
+CALIBRATION_METHODS = ("conformal", "none")
+
+
+@dataclass(frozen=True)
+class CalibrationOptions:
+    """How model intervals are calibrated from the model's own past errors.
+
+    See :mod:`borderforecast.backtest.calibrate` for the method. In short: at
+    origin *T*, horizon *k*, the interval is ``log(mean + 1) +/- q * v_T`` on
+    the log scale, ``v_T`` the series' recent volatility at *T* and ``q`` a
+    conformal quantile of past scores ``|log error| / v`` of the same model
+    and horizon whose target month is at most *T* (no look-ahead).
+
+    Attributes
+    ----------
+    method : str
+        ``"conformal"`` (default) or ``"none"`` (keep the model's intervals).
+    window : int
+        Use the ``window`` most recent past scores (default 48: four years,
+        long enough to hold a regime change, short enough to forget one).
+    min_errors : int
+        Fewer past scores than this: keep the model's own interval (default 12).
+    scale : str
+        ``"volatility"`` (default): scores are divided by the series' recent
+        volatility, so intervals widen when the series turns turbulent;
+        ``"none"``: plain absolute log errors.
+    volatility_window : int
+        Months in the volatility measure (default 12): the mean absolute
+        month-on-month change of the year-on-year log change.
+    gamma : float
+        Step of the adaptive conformal update (Gibbs & Candes, 2021) of the
+        miscoverage level after each resolved forecast (default 0.03; 0
+        turns it off).
+    max_width : float
+        Cap of the log half-width, as a multiple of the largest absolute
+        log error in the window (default 1.5).
+    blend : bool
+        If True, never narrower than the model's own interval (default False).
+    warmup : int
+        Extra origins before ``start`` (default 24) that are forecast only to
+        feed the calibration, never scored.
+    """
+
+    method: str = "conformal"
+    window: int = 48
+    min_errors: int = 12
+    scale: str = "volatility"
+    volatility_window: int = 12
+    gamma: float = 0.03
+    max_width: float = 1.5
+    blend: bool = False
+    warmup: int = 24
+
+    def __post_init__(self) -> None:
+        if self.method not in CALIBRATION_METHODS:
+            raise ModelError(
+                f"calibration method {self.method!r} is unknown; "
+                f"choose one of {', '.join(CALIBRATION_METHODS)}"
+            )
+        if self.scale not in ("volatility", "none"):
+            raise ModelError(f"calibration scale {self.scale!r}: choose 'volatility' or 'none'")
+        if self.window < 2 or self.min_errors < 2 or self.warmup < 0 or self.volatility_window < 2:
+            raise ModelError(
+                "calibration needs window >= 2, min_errors >= 2, volatility_window >= 2 "
+                "and warmup >= 0"
+            )
+        if not self.max_width > 0:
+            raise ModelError(f"calibration max_width must be > 0, got {self.max_width!r}")
+        if not 0 <= self.gamma < 1:
+            raise ModelError(f"calibration gamma must be in [0, 1), got {self.gamma!r}")
+
+
+@dataclass(frozen=True)
+class BacktestOptions:
+    """Settings of a rolling-origin backtest (expanding window).
+
+    Attributes
+    ----------
+    h : int
+        Forecast horizon in months (default 12).
+    start : str or None
+        First origin, ``YYYY-MM`` (default ``"2011-12"``, or the first month
+        with enough history when the series starts too late and ``start`` was
+        not given).
+    end : str or None
+        Last origin (default: the last month that still has ``h`` months of
+        actuals after it).
+    step : int
+        Months between origins (1 = monthly, 3 = quarterly).
+    levels : tuple of int
+        Interval levels, percent (default ``(80, 95)``).
+    seed : int
+        Seed passed to every model (same at every origin).
+    engine : str
+        ``"sequential"``, ``"processes"`` (joblib, ``jobs`` workers) or
+        ``"dask"`` (a dask.distributed cluster at ``scheduler``).
+    jobs : int
+        Local worker processes for ``engine="processes"`` (-1 = all cores).
+    scheduler : str or object, optional
+        Address of a dask scheduler, or a ``distributed.Client`` / cluster.
+    cache : bool
+        Reuse and store per-origin forecasts under
+        ``home_dir()/cache/backtest`` (default True).
+    era_split : str
+        Last origin of the first era (default ``"2019-12"``).
+    calibration : CalibrationOptions
+        Interval calibration (default: conformal, see
+        :class:`CalibrationOptions`).
+    reselect_every : mapping of str to int
+        Per model name, reselect the model's structure (e.g. the ARIMA order
+        of ``auto_sarima``) only at origins whose month index is a multiple
+        of N, and reuse it in between (default ``{"auto_sarima": 12}``).
+        Needs a model module with ``selected_orders(fitted)`` /
+        ``warm_start(fitted)`` (SARIMA has both); otherwise ignored.
+    warm_start : bool
+        Between reselections, start the optimiser at the anchor origin's
+        fitted parameters when the model offers ``warm_start`` (default True).
+    combine_ensembles : bool
+        Compute an ensemble from its members' forecasts when all members are
+        in the run, instead of refitting every member (default True).
+    """
+
+    h: int = 12
+    start: str | None = None
+    end: str | None = None
+    step: int = 1
+    levels: tuple[int | float, ...] = (80, 95)
+    seed: int = 0
+    engine: str = "sequential"
+    jobs: int = 1
+    scheduler: Any = field(default=None, compare=False)
+    cache: bool = True
+    era_split: str = "2019-12"
+    calibration: CalibrationOptions = field(default_factory=CalibrationOptions)
+    reselect_every: Mapping[str, int] = field(
+        default_factory=lambda: MappingProxyType({"auto_sarima": 12})
+    )
+    warm_start: bool = True
+    combine_ensembles: bool = True
+
+    DEFAULT_START = "2011-12"
+
+    def __post_init__(self) -> None:
+        h = self.h
+        if isinstance(h, bool) or not isinstance(h, int) or h < 1:
+            raise ModelError(f"the forecast horizon h must be a whole number >= 1, got {h!r}")
+        if isinstance(self.step, bool) or not isinstance(self.step, int) or self.step < 1:
+            raise ModelError(f"step must be a whole number of months >= 1, got {self.step!r}")
+        object.__setattr__(self, "levels", check_levels(self.levels))
+        if self.engine not in ENGINES:
+            raise ModelError(f"unknown engine {self.engine!r}; choose one of {', '.join(ENGINES)}")
+        if self.engine == "dask" and self.scheduler is None:
+            raise ModelError(
+                "engine 'dask' needs a scheduler address (--scheduler tcp://host:8786)"
+            )
+        if not isinstance(self.jobs, int) or self.jobs == 0 or self.jobs < -1:
+            raise ModelError(
+                f"jobs must be a positive number of processes or -1, got {self.jobs!r}"
+            )
+        if isinstance(self.calibration, Mapping):
+            object.__setattr__(self, "calibration", CalibrationOptions(**self.calibration))
+        bad = {
+            k: v for k, v in dict(self.reselect_every).items() if not isinstance(v, int) or v < 1
+        }
+        if bad:
+            raise ModelError(f"reselect_every needs whole numbers >= 1, got {bad}")
+        object.__setattr__(self, "reselect_every", MappingProxyType(dict(self.reselect_every)))
+
+    def replace(self, **changes: Any) -> BacktestOptions:
+        """A copy with some settings changed."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain settings (for ``run.json``)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["calibration"] = asdict(self.calibration)
+        out["levels"] = list(self.levels)
+        out["reselect_every"] = dict(self.reselect_every)
+        out["scheduler"] = None if self.scheduler is None else str(self.scheduler)
+        return out

@@ -1,0 +1,337 @@
+"""The immutable result of a backtest: forecasts, metrics, ranking, recommendation."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import StoreError
+from ..models.base import interval_columns
+from .metrics import metric_columns
+from .options import BacktestOptions, CalibrationOptions
+from .scoring import BENCHMARK
+
+FORECAST_COLUMNS = ["origin", "target_month", "horizon", "model", "series", "actual"]
+"""The leading columns of ``forecasts.csv`` (then ``mean, lo80, hi80, lo95, hi95``)."""
+
+ACCEPTABLE_COVERAGE = {80: (0.75, 0.85), 95: (0.90, 0.98)}
+"""Calibrated coverage a model needs to be recommended."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The model the package recommends, and why. ``str()`` gives the model name."""
+
+    model: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.model
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fmt_months(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in ("origin", "target_month"):
+        if c in out:
+            out[c] = pd.to_datetime(out[c]).dt.strftime("%Y-%m-%d")
+    return out
+
+
+@dataclass(frozen=True, repr=False)
+class BacktestResult:
+    """What :func:`borderforecast.backtest` returns.
+
+    Attributes
+    ----------
+    forecasts : pandas.DataFrame
+        One row per scored (origin, horizon, model, series) with exactly the
+        columns ``origin, target_month, horizon, model, series, actual,
+        mean, lo80, hi80, lo95, hi95``; intervals are the *calibrated* ones.
+    raw_forecasts : pandas.DataFrame
+        The same with the models' own intervals, plus the calibration
+        warm-up origins (``scored`` False) and the MASE/RMSSE scales.
+    metrics : pandas.DataFrame
+        See :func:`borderforecast.backtest.scoring.score`.
+    errors : pandas.DataFrame
+        Failed cells: ``series, model, origin, error``.
+    options : BacktestOptions
+        The settings of the run.
+    info : dict
+        Data release, package version, timings, fit counts.
+    """
+
+    forecasts: pd.DataFrame = field(compare=False)
+    raw_forecasts: pd.DataFrame = field(compare=False)
+    metrics: pd.DataFrame = field(compare=False)
+    errors: pd.DataFrame = field(compare=False)
+    options: BacktestOptions = field(compare=False)
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __repr__(self) -> str:
+        f = self.forecasts
+        if f.empty:
+            return "<BacktestResult (empty)>"
+        return (
+            f"<BacktestResult {f['model'].nunique()} models x {f['series'].nunique()} series x "
+            f"{f['origin'].nunique()} origins "
+            f"({f['origin'].min():%Y-%m}..{f['origin'].max():%Y-%m}), "
+            f"h={self.options.h}, {len(self.errors)} failed cells>"
+        )
+
+    # -- tables --------------------------------------------------------
+    @property
+    def models(self) -> list[str]:
+        return sorted(self.forecasts["model"].unique())
+
+    @property
+    def series(self) -> list[str]:
+        return sorted(self.forecasts["series"].unique())
+
+    def ranking(
+        self, series: str | None = None, era: str = "all", intervals: str = "calibrated"
+    ) -> pd.DataFrame:
+        """Models ranked by MASE over all horizons (best first).
+
+        Parameters
+        ----------
+        series : str, optional
+            One series; default: the mean of each metric over all series.
+        era : str
+            ``"all"`` (default) or an era label from ``metrics["era"]``.
+        intervals : {"calibrated", "raw"}
+            Which intervals the coverage and Winkler columns describe.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by model (rank order): ``mase, rmsse, smape, mape,
+            coverage80, coverage95, winkler80, winkler95, skill, n``, and
+            ``raw_coverage80`` ... from the model's own intervals.
+        """
+        m = self.metrics
+        sel = m[(m["horizon"] == "all") & (m["era"] == era)]
+        if series is not None:
+            sel = sel[sel["series"] == series]
+        cols = metric_columns(self.options.levels) + ["skill", "n"]
+        agg = {c: "mean" for c in cols}
+        agg["n"] = "sum"
+        table = sel[sel["intervals"] == intervals].groupby("model").agg(agg)
+        raw = sel[sel["intervals"] == "raw"].groupby("model").mean(numeric_only=True)
+        if intervals != "raw":
+            for c in cols:
+                if c.startswith("coverage") and c in raw:
+                    table[f"raw_{c}"] = raw[c]
+        return table.sort_values(["mase", "rmsse"])
+
+    @property
+    def recommended(self) -> Recommendation:
+        """The model to trust: the best MASE among models whose calibrated coverage
+        is acceptable (80%: 75-85%, 95%: 90-98%), else the ensemble, else the best MASE."""
+        rank = self.ranking()
+        if rank.empty:
+            raise StoreError("the backtest has no scored forecasts")
+        ok = pd.Series(True, index=rank.index)
+        for lv, (lo, hi) in ACCEPTABLE_COVERAGE.items():
+            c = f"coverage{lv}"
+            if c in rank:
+                ok &= rank[c].between(lo, hi)
+        if ok.any():
+            best = rank[ok].index[0]
+            r = rank.loc[best]
+            reason = (
+                f"lowest MASE ({r['mase']:.3f}) among models whose calibrated intervals cover "
+                f"as promised ({_cov_text(r)})"
+            )
+            return Recommendation(str(best), reason)
+        if "ensemble" in rank.index:
+            return Recommendation(
+                "ensemble",
+                "no model's calibrated coverage is within the acceptable "
+                "range; the ensemble is the safest default",
+            )
+        best = rank.index[0]
+        return Recommendation(
+            str(best),
+            f"lowest MASE ({rank.loc[best, 'mase']:.3f}); caution: no "
+            "model's calibrated coverage is within the acceptable range",
+        )
+
+    def summary(self) -> str:
+        """A plain-text summary: the settings, the ranking and the recommendation."""
+        f = self.forecasts
+        lines = [
+            f"Backtest: {', '.join(self.series)}; origins {f['origin'].min():%Y-%m} to "
+            f"{f['origin'].max():%Y-%m} every {self.options.step} month(s), "
+            f"{f['origin'].nunique()} origins, h = {self.options.h}",
+            f"Data release: {self.info.get('data_release', 'unknown')}; "
+            f"calibration: {self.options.calibration.method}",
+            "",
+            f"{'model':<16}{'MASE':>7}{'RMSSE':>7}{'sMAPE':>7}{'cov80':>7}{'cov95':>7}"
+            f"{'raw80':>7}{'raw95':>7}{'skill':>7}",
+        ]
+        rank = self.ranking()
+        for name, r in rank.iterrows():
+            lines.append(
+                f"{name:<16}{r['mase']:7.3f}{r['rmsse']:7.3f}{r['smape']:7.1f}"
+                f"{r.get('coverage80', np.nan):7.0%}{r.get('coverage95', np.nan):7.0%}"
+                f"{r.get('raw_coverage80', np.nan):7.0%}{r.get('raw_coverage95', np.nan):7.0%}"
+                f"{r['skill']:7.1%}"
+            )
+        if not rank.empty:
+            rec = self.recommended
+            lines += ["", f"Recommended: {rec.model} ({rec.reason})"]
+        if len(self.errors):
+            lines.append(f"{len(self.errors)} cells failed (see .errors)")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The metrics table (one row per series x model x intervals x era x horizon)."""
+        return self.metrics.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Settings, info, ranking and errors as plain Python objects (JSON-able)."""
+        rank = self.ranking().reset_index()
+        return {
+            "options": self.options.to_dict(),
+            "info": self.info,
+            "ranking": json.loads(rank.to_json(orient="records")),
+            "metrics": json.loads(self.metrics.to_json(orient="records")),
+            "recommended": {"model": self.recommended.model, "reason": self.recommended.reason}
+            if not rank.empty
+            else None,
+            "errors": json.loads(_fmt_months(self.errors).to_json(orient="records")),
+        }
+
+    def plot(self, series: str | None = None, axes: Any = None) -> Any:
+        """MASE by horizon per model (left) and interval coverage, raw vs calibrated (right).
+
+        Returns the matplotlib Figure.
+        """
+        import matplotlib.pyplot as plt
+
+        if axes is None:
+            fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+        else:
+            fig = axes[0].figure
+        m = self.metrics[
+            (self.metrics["era"] == "all") & (self.metrics["intervals"] == "calibrated")
+        ]
+        m = m[m["series"] == (series or self.series[0])]
+        byh = m[m["horizon"] != "all"].assign(h=lambda d: d["horizon"].astype(int))
+        for model, g in byh.groupby("model"):
+            g = g.sort_values("h")
+            axes[0].plot(
+                g["h"],
+                g["mase"],
+                marker="o",
+                ms=3,
+                lw=2.2 if model == BENCHMARK else 1.3,
+                ls="--" if model == BENCHMARK else "-",
+                label=model,
+            )
+        axes[0].set_xlabel("horizon (months ahead)")
+        axes[0].set_ylabel("MASE (lower is better)")
+        axes[0].set_title("Accuracy by horizon")
+        axes[0].legend(fontsize=8, frameon=False)
+        axes[0].grid(alpha=0.3)
+        rank = self.ranking(series=series or self.series[0])
+        x = np.arange(len(rank))
+        width = 0.2
+        for j, lv in enumerate(self.options.levels):
+            for k, (prefix, alpha) in enumerate((("raw_", 0.35), ("", 0.9))):
+                col = f"{prefix}coverage{lv:g}"
+                if col in rank:
+                    axes[1].bar(
+                        x + (2 * j + k - 1.5) * width,
+                        rank[col],
+                        width,
+                        alpha=alpha,
+                        color=f"C{j}",
+                        label=f"{lv:g}% {'raw' if prefix else 'calibrated'}",
+                    )
+            axes[1].axhline(lv / 100.0, color=f"C{j}", lw=1, ls=":")
+        axes[1].set_xticks(x, rank.index, rotation=30, ha="right")
+        axes[1].set_ylim(0, 1.05)
+        axes[1].set_ylabel("share of actuals inside the interval")
+        axes[1].set_title("Interval coverage (dotted: nominal)")
+        axes[1].legend(fontsize=8, frameon=False, ncol=2)
+        fig.tight_layout()
+        return fig
+
+    # -- files -------------------------------------------------------------
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write forecasts.csv, forecasts_raw.csv, metrics.csv and run.json (atomically)."""
+        out = Path(directory)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the output folder {str(out)!r}: {exc}") from None
+        _write_atomic(out / "forecasts.csv", _fmt_months(self.forecasts).to_csv(index=False))
+        _write_atomic(
+            out / "forecasts_raw.csv", _fmt_months(self.raw_forecasts).to_csv(index=False)
+        )
+        _write_atomic(out / "metrics.csv", self.metrics.to_csv(index=False))
+        run = {
+            "options": self.options.to_dict(),
+            "info": self.info,
+            "errors": json.loads(_fmt_months(self.errors).to_json(orient="records")),
+        }
+        _write_atomic(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
+        return out
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str]) -> BacktestResult:
+        """Read a result written by :meth:`save`."""
+        d = Path(directory)
+        try:
+            run = json.loads((d / "run.json").read_text(encoding="utf-8"))
+            months = ["origin", "target_month"]
+            fc = pd.read_csv(
+                d / "forecasts.csv", parse_dates=months, dtype={"series": str, "model": str}
+            )
+            raw = pd.read_csv(
+                d / "forecasts_raw.csv", parse_dates=months, dtype={"series": str, "model": str}
+            )
+            metrics = pd.read_csv(
+                d / "metrics.csv", dtype={"horizon": str, "era": str, "series": str}
+            )
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{str(d)!r} does not hold a saved backtest: {exc}") from None
+        opts = dict(run["options"])
+        opts["calibration"] = CalibrationOptions(**opts["calibration"])
+        opts["levels"] = tuple(opts["levels"])
+        opts["scheduler"] = None
+        opts["engine"] = "sequential"
+        errors = pd.DataFrame(run.get("errors", []), columns=["series", "model", "origin", "error"])
+        errors["origin"] = pd.to_datetime(errors["origin"])
+        return cls(fc, raw, metrics, errors, BacktestOptions(**opts), run.get("info", {}))
+
+
+def _cov_text(row: pd.Series) -> str:
+    parts = [
+        f"{lv}%: {row[f'coverage{lv}']:.0%}" for lv in ACCEPTABLE_COVERAGE if f"coverage{lv}" in row
+    ]
+    return ", ".join(parts)
+
+
+def forecast_columns(levels: tuple[float, ...]) -> list[str]:
+    """All columns of ``forecasts.csv`` for the given levels."""
+    return FORECAST_COLUMNS + interval_columns(levels)

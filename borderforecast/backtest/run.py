@@ -1,0 +1,438 @@
+"""``backtest()``: validate, plan units, use the cache, run an engine, calibrate, score."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, ModelError, ShortSeriesError, UnknownSeriesError
+from ..models.base import interval_columns
+from ..models.registry import ModelSpec, get_spec, list_specs
+from ..series import as_monthly, month
+from .cache import UnitCache, data_digest, unit_key
+from .calibrate import calibrate_frame, volatility
+from .engines import run_tasks
+from .ensembles import combinable, combine_members
+from .metrics import seasonal_scales
+from .options import BacktestOptions
+from .result import BacktestResult, forecast_columns
+from .scoring import score
+from .units import Task, UnitResult, anchor_of, spec_to_dict
+
+Progress = Callable[[int, int], None]
+DEFAULT_SERIES = "southwest"  # display id of an unnamed series
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run will do, fixed before any fitting."""
+
+    series: dict[str, pd.Series]
+    specs: list[ModelSpec]
+    origins: dict[str, list[pd.Timestamp]]  # scored origins per series
+    warmup: dict[str, list[pd.Timestamp]]  # calibration-only origins per series
+    options: BacktestOptions
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _load_series(ids: list[str] | None) -> dict[str, pd.Series]:
+    from .. import data
+
+    if not ids:
+        y = data.load()
+        return {str(y.attrs.get("series_id") or DEFAULT_SERIES): y}
+    out = {}
+    for sid in ids:
+        out[sid] = data.load(series=sid)  # raises UnknownSeriesError with the valid ids
+    return out
+
+
+def _resolve_series(y: Any, series: list[str] | None) -> dict[str, pd.Series]:
+    if y is None:
+        return _load_series(series)
+    if isinstance(y, pd.Series):
+        name = (
+            (series or [None])[0]
+            or y.attrs.get("series_id")
+            or (str(y.name) if y.name is not None else DEFAULT_SERIES)
+        )
+        return {name: y}
+    if isinstance(y, Mapping):
+        items = {str(k): v for k, v in y.items()}
+        if series:
+            unknown = [s for s in series if s not in items]
+            if unknown:
+                raise UnknownSeriesError(
+                    f"unknown series {', '.join(unknown)}; available: {', '.join(items)}"
+                )
+            items = {s: items[s] for s in series}
+        return items
+    raise DataError(f"backtest needs a Series or a mapping of id -> Series, got {type(y).__name__}")
+
+
+def series_group(kind: str) -> list[str]:
+    """Series ids of a group: ``"sectors"`` (the nine USBP Southwest sectors) or
+    ``"demographics"`` (USBP Southwest family units, single adults, UAC)."""
+    from .. import data
+
+    d = data.datasets()
+    base = (d["component"] == "USBP") & (d["region"] == "Southwest") & (d["citizenship"] == "all")
+    if kind == "sectors":
+        sel = base & (d["sector"] != "all") & (d["demographic"] == "all")
+    elif kind == "demographics":
+        sel = base & (d["sector"] == "all") & (d["demographic"] != "all")
+    else:
+        raise DataError(f"unknown series group {kind!r}; choose sectors or demographics")
+    return sorted(d.loc[sel, "id"].astype(str))
+
+
+def _resolve_models(models: str | Sequence[str] | None) -> list[ModelSpec]:
+    names = _as_list(models)
+    if names is None:
+        specs = list(list_specs().values())
+    else:
+        specs = [get_spec(n) for n in dict.fromkeys(names)]  # raises UnknownModelError
+    if not specs:
+        raise ModelError("no models to backtest")
+    return specs
+
+
+def plan(
+    y: Any = None,
+    models: str | Sequence[str] | None = None,
+    series: str | Sequence[str] | None = None,
+    options: BacktestOptions | None = None,
+) -> Plan:
+    """Validate everything and fix the units of a run; raises before any fitting.
+
+    Raises
+    ------
+    UnknownModelError, SpecError
+        Unknown model name or invalid spec.
+    UnknownSeriesError
+        Unknown series id.
+    ShortSeriesError
+        A series too short for the first origin.
+    DataError
+        An origin outside the data, an empty set of origins.
+    """
+    opts = options or BacktestOptions()
+    specs = _resolve_models(models)
+    min_len = 13
+    for spec in specs:
+        model = spec.build(seed=opts.seed)  # validates family and parameters
+        min_len = max(min_len, int(model.min_length))
+    raw = _resolve_series(y, _as_list(series))
+    clean: dict[str, pd.Series] = {}
+    origins: dict[str, list[pd.Timestamp]] = {}
+    warm: dict[str, list[pd.Timestamp]] = {}
+    for sid, s in raw.items():
+        attrs = dict(getattr(s, "attrs", {}) or {})
+        s = as_monthly(s, name=sid)
+        s.attrs.update(attrs)
+        clean[sid] = s
+        first_ok = s.index[min_len - 1] if len(s) >= min_len else None
+        last = s.index[-1]
+        start = month(opts.start) if opts.start is not None else None
+        end = month(opts.end) if opts.end is not None else last - pd.DateOffset(months=opts.h)
+        if start is not None and start < s.index[0] or end > last - pd.DateOffset(months=1):
+            bad = start if start is not None and start < s.index[0] else end
+            raise DataError(
+                f"origin {bad:%Y-%m} is outside the data of series {sid!r} ({s.index[0]:%Y-%m} to "
+                f"{last:%Y-%m}); an origin needs at least one month of actuals after it"
+            )
+        if first_ok is None or (start is not None and start < first_ok):
+            need = (
+                f"the earliest possible origin is {first_ok:%Y-%m}"
+                if first_ok is not None
+                else f"it has only {len(s)} months"
+            )
+            raise ShortSeriesError(
+                f"series {sid!r} is too short for the first origin "
+                f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
+                f"months of history; {need}"
+            )
+        if start is None:
+            start = max(month(opts.DEFAULT_START), first_ok)
+        if end < start:
+            raise DataError(
+                f"no origins for series {sid!r}: the first origin {start:%Y-%m} is after the last "
+                f"{end:%Y-%m} (the last month with {opts.h} months of actuals after it, "
+                "unless --end is given)"
+            )
+        grid = list(pd.date_range(start, end, freq=pd.DateOffset(months=opts.step)))
+        origins[sid] = [pd.Timestamp(o) for o in grid]
+        w: list[pd.Timestamp] = []
+        if opts.calibration.method != "none":
+            o = start - pd.DateOffset(months=opts.step)
+            while len(w) < math.ceil(opts.calibration.warmup / opts.step) and o >= first_ok:
+                w.insert(0, pd.Timestamp(o))
+                o = o - pd.DateOffset(months=opts.step)
+        warm[sid] = w
+    return Plan(clean, specs, origins, warm, opts)
+
+
+def _tasks_for(
+    sid: str,
+    y: pd.Series,
+    spec: dict[str, Any],
+    todo: list[pd.Timestamp],
+    opts: BacktestOptions,
+    every: int | None,
+) -> list[Task]:
+    if not todo:
+        return []
+    if every:
+        groups: dict[pd.Timestamp, list[pd.Timestamp]] = {}
+        for o in todo:
+            groups.setdefault(anchor_of(o, every), []).append(o)
+        chunks = list(groups.values())
+    else:
+        size = 6 if opts.engine != "sequential" else 1
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    return [
+        Task(
+            sid,
+            y.loc[: max(c)],
+            spec,
+            tuple(c),
+            opts.h,
+            tuple(opts.levels),
+            opts.seed,
+            every,
+            opts.warm_start,
+        )
+        for c in chunks
+    ]
+
+
+def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
+    """Run a validated :class:`Plan`."""
+    opts = p.options
+    t0 = time.perf_counter()
+    ncols = len(interval_columns(opts.levels))
+    cache = UnitCache() if opts.cache else None
+    combined = combinable(p.specs) if opts.combine_ensembles else {}
+    results: list[UnitResult] = []
+    tasks: list[Task] = []
+    keys: dict[tuple[str, str, pd.Timestamp], str] = {}
+    for sid, y in p.series.items():
+        all_origins = p.warmup[sid] + p.origins[sid]
+        digests = {o: data_digest(y.loc[:o]) for o in all_origins}
+        for spec in p.specs:
+            if spec.name in combined:
+                continue
+            sd = spec_to_dict(spec)
+            every = opts.reselect_every.get(spec.name)
+            todo = []
+            for o in all_origins:
+                key = unit_key(
+                    sid,
+                    digests[o],
+                    sd,
+                    o,
+                    opts.h,
+                    tuple(opts.levels),
+                    opts.seed,
+                    (every, opts.warm_start) if every else None,
+                )
+                keys[(sid, spec.name, o)] = key
+                hit = cache.get(key, (opts.h, ncols)) if cache is not None else None
+                if hit is None:
+                    todo.append(o)
+                else:
+                    results.append(UnitResult(sid, spec.name, o, hit, source="cache"))
+            tasks += _tasks_for(sid, y, sd, todo, opts, every)
+    n_fit = sum(len(t.origins) for t in tasks)
+    total = n_fit
+    done = 0
+
+    def _advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    if progress is not None:
+        progress(0, total)
+    t_fit = time.perf_counter()
+    for batch in run_tasks(tasks, opts.engine, opts.jobs, opts.scheduler, _advance):
+        for r in batch:
+            results.append(r)
+            if cache is not None and r.ok and r.values is not None:
+                cache.put(keys[(r.series, r.model, r.origin)], r.values)
+    fit_wall = time.perf_counter() - t_fit
+    results += combine_members(results, combined, p, opts)
+    raw = _assemble(results, p)
+    cal = calibrate_frame(raw, opts.levels, opts.calibration, p.series)
+    scored = raw["scored"].to_numpy(dtype=bool)
+    metrics = score(raw[scored], cal[scored], opts.levels, month(opts.era_split))
+    forecasts = cal[scored][forecast_columns(opts.levels)].reset_index(drop=True)
+    errors = pd.DataFrame(
+        [
+            {"series": r.series, "model": r.model, "origin": r.origin, "error": r.error}
+            for r in results
+            if not r.ok
+        ],
+        columns=["series", "model", "origin", "error"],
+    )
+    info = _info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
+    return BacktestResult(forecasts, raw.reset_index(drop=True), metrics, errors, opts, info)
+
+
+def _assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
+    opts = p.options
+    cols = interval_columns(opts.levels)
+    scales = {sid: seasonal_scales(y.to_numpy(dtype=float)) for sid, y in p.series.items()}
+    window = opts.calibration.volatility_window
+    vols = {sid: volatility(y, window).to_numpy() for sid, y in p.series.items()}
+    pos = {sid: {m: i for i, m in enumerate(y.index)} for sid, y in p.series.items()}
+    scored_set = {sid: set(o) for sid, o in p.origins.items()}
+    order = {s.name: i for i, s in enumerate(p.specs)}
+    blocks = []
+    for r in sorted(
+        (r for r in results if r.ok), key=lambda r: (r.series, order.get(r.model, 99), r.origin)
+    ):
+        y = p.series[r.series]
+        i = pos[r.series][r.origin]
+        months = pd.date_range(r.origin + pd.DateOffset(months=1), periods=opts.h, freq="MS")
+        actual = y.reindex(months).to_numpy(dtype=float)
+        block = pd.DataFrame(r.values, columns=cols)
+        block.insert(0, "actual", actual)
+        block.insert(0, "series", r.series)
+        block.insert(0, "model", r.model)
+        block.insert(0, "horizon", np.arange(1, opts.h + 1))
+        block.insert(0, "target_month", months)
+        block.insert(0, "origin", r.origin)
+        block["volatility"] = vols[r.series][i]
+        block["scale_abs"] = scales[r.series][0][i]
+        block["scale_sq"] = scales[r.series][1][i]
+        block["scored"] = r.origin in scored_set[r.series]
+        blocks.append(block)
+    if not blocks:
+        return pd.DataFrame(
+            columns=forecast_columns(opts.levels)
+            + ["volatility", "scale_abs", "scale_sq", "scored"]
+        )
+    out = pd.concat(blocks, ignore_index=True)
+    out["origin"] = pd.to_datetime(out["origin"])
+    out["target_month"] = pd.to_datetime(out["target_month"])
+    return out
+
+
+def _info(
+    p: Plan, results: list[UnitResult], n_fit: int, fit_wall: float, wall: float
+) -> dict[str, Any]:
+    from .. import __version__
+
+    per_model: dict[str, dict[str, Any]] = {}
+    for r in results:
+        d = per_model.setdefault(
+            r.model, {"fits": 0, "fit_seconds": 0.0, "failed": 0, "warnings": {}}
+        )
+        if r.source == "fit":
+            d["fits"] += 1
+            d["fit_seconds"] += r.seconds
+        if not r.ok:
+            d["failed"] += 1
+        for w in r.warnings:
+            d["warnings"][w] = d["warnings"].get(w, 0) + 1
+    for d in per_model.values():
+        d["seconds_per_fit"] = d["fit_seconds"] / d["fits"] if d["fits"] else None
+        d["warnings"] = dict(sorted(d["warnings"].items(), key=lambda kv: -kv[1])[:5])
+    releases = {sid: y.attrs.get("release") for sid, y in p.series.items()}
+    return {
+        "package_version": __version__,
+        "data_release": next(iter(set(releases.values())))
+        if len(set(releases.values())) == 1
+        else releases,
+        "series": {
+            sid: {
+                "first": f"{y.index[0]:%Y-%m}",
+                "last": f"{y.index[-1]:%Y-%m}",
+                "origins": len(p.origins[sid]),
+                "warmup_origins": len(p.warmup[sid]),
+            }
+            for sid, y in p.series.items()
+        },
+        "models": [s.name for s in p.specs],
+        "units": len(results),
+        "fits": n_fit,
+        "cached": sum(1 for r in results if r.source == "cache"),
+        "combined": sum(1 for r in results if r.source == "combined"),
+        "failed": sum(1 for r in results if not r.ok),
+        "timings": {
+            "wall_seconds": round(wall, 3),
+            "fit_wall_seconds": round(fit_wall, 3),
+            "per_model": per_model,
+        },
+    }
+
+
+def backtest(
+    y: pd.Series | Mapping[str, pd.Series] | None = None,
+    models: str | Sequence[str] | None = None,
+    *,
+    series: str | Sequence[str] | None = None,
+    options: BacktestOptions | None = None,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> BacktestResult:
+    """Rolling-origin backtest of named models on one or many monthly series.
+
+    Every origin *T* trains a model on the data up to and including *T*
+    (expanding window) and forecasts *T+1 .. T+h*. Forecasts are scored on the
+    count scale (MASE, RMSSE, sMAPE, MAPE, interval coverage and Winkler
+    score), overall, by horizon and by era, with raw and calibrated intervals
+    (see :mod:`borderforecast.backtest.calibrate`).
+
+    Parameters
+    ----------
+    y : Series or mapping of id -> Series, optional
+        The series (default: ``borderforecast.load()``, the USBP Southwest
+        total, or the ids in ``series``).
+    models : str or list of str, optional
+        Model spec names (default: every spec, see ``list_models()``).
+    series : str or list of str, optional
+        Series ids to load with ``borderforecast.load(series=...)`` (or to
+        pick from the mapping ``y``).
+    options : BacktestOptions, optional
+        All settings; keyword ``settings`` (``h=6, start="2015-01", step=3,
+        engine="processes", jobs=2, cache=False`` ...) override them.
+    progress : callable, optional
+        ``progress(done, total)`` as fits finish.
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    UnknownModelError, UnknownSeriesError, ShortSeriesError, DataError, ModelError
+        On bad input, before any model is fitted.
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> res = bf.backtest(bf.load(), models="snaive", start="2023-06", h=3, cache=False)
+    >>> res.forecasts.columns.tolist()[:6]
+    ['origin', 'target_month', 'horizon', 'model', 'series', 'actual']
+    >>> str(res.forecasts["origin"].max().date())
+    '2025-05-01'
+    """
+    if options is None:
+        options = BacktestOptions(**settings)
+    elif settings:
+        options = options.replace(**settings)
+    return execute(plan(y, models, series, options), progress)

@@ -1,0 +1,187 @@
+"""The unit of work of a backtest: fit one model on ``y[:origin]``, forecast ``h`` months.
+
+A unit is a pure function of (series, origin, model spec, seed): the same
+inputs give the same numbers whichever engine runs it, in whatever order or
+batch. Units are shipped in small batches (:class:`Task`, one series and one
+model, a few origins) so that process and cluster engines pay little
+overhead. An exception inside a unit becomes an error record for that cell;
+the batch goes on.
+
+Models whose structure is expensive to choose (an AICc order search) may be
+*reselected* only at anchor origins: months whose index since year 0 is a
+multiple of ``reselect_every``. The structure chosen on ``y[:anchor]`` (and,
+with ``warm_start``, its fitted parameters as starting values) is then
+re-estimated on ``y[:origin]`` for the origins up to the next anchor. The
+anchor is a function of the origin alone, so units stay pure. It needs a
+model module with ``selected_orders(fitted)`` or ``warm_start(fitted)``
+returning constructor overrides (as :mod:`borderforecast.models.sarima`
+has); other models are simply refitted at every origin.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..models.base import BaseModel, interval_columns
+from ..models.registry import ModelSpec
+
+
+def spec_to_dict(spec: ModelSpec) -> dict[str, Any]:
+    """A picklable, JSON-able description of a spec (what a worker needs to rebuild it)."""
+    return {
+        "name": spec.name,
+        "family": spec.family,
+        "description": spec.description,
+        "params": _plain(dict(spec.params)),
+        "class_path": spec.class_path,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dict, MappingProxyType)):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def spec_from_dict(d: dict[str, Any]) -> ModelSpec:
+    return ModelSpec(
+        name=d["name"],
+        family=d["family"],
+        description=d.get("description", ""),
+        params=MappingProxyType(dict(d.get("params", {}))),
+        class_path=d.get("class_path"),
+    )
+
+
+@dataclass(frozen=True)
+class Task:
+    """A batch of units: one series, one model spec, several origins."""
+
+    series: str
+    y: pd.Series
+    spec: dict[str, Any]
+    origins: tuple[pd.Timestamp, ...]
+    h: int
+    levels: tuple[float, ...]
+    seed: int
+    reselect_every: int | None = None
+    warm_start: bool = True
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """The outcome of one unit: forecasts (``h`` x columns) or an error."""
+
+    series: str
+    model: str
+    origin: pd.Timestamp
+    values: np.ndarray | None
+    error: str | None = None
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = field(default=())
+    source: str = "fit"
+    """``"fit"`` (fitted now), ``"cache"`` (read from the cache) or ``"combined"`` (an ensemble
+    computed from its members' forecasts)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def anchor_of(origin: pd.Timestamp, every: int) -> pd.Timestamp:
+    """The latest month ``<= origin`` whose index ``12 * year + month - 1`` divides by ``every``."""
+    idx = origin.year * 12 + origin.month - 1
+    a = idx - idx % every
+    return pd.Timestamp(year=a // 12, month=a % 12 + 1, day=1)
+
+
+# Overrides chosen at anchors, memoised per process (pure: keyed by the inputs).
+_FROZEN: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_FROZEN_MAX = 64
+
+
+def reuse_hook(model: BaseModel, warm: bool) -> Callable[[Any], dict[str, Any]] | None:
+    """The function turning an anchor fit into constructor overrides, if the model has one.
+
+    Looked up in the model's module: ``warm_start(fitted)`` (orders and starting
+    parameters; used when ``warm`` is true), else ``selected_orders(fitted)``.
+    """
+    module = sys.modules.get(type(model).__module__)
+    names = ("warm_start", "selected_orders") if warm else ("selected_orders",)
+    for name in names:
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return fn  # type: ignore[no-any-return]
+    return None
+
+
+def _model_for(task: Task, spec: ModelSpec, model: BaseModel, origin: pd.Timestamp) -> BaseModel:
+    every = task.reselect_every
+    hook = reuse_hook(model, task.warm_start) if every else None
+    if hook is None or every is None:
+        return model
+    anchor = anchor_of(origin, every)
+    y_anchor = task.y.loc[:anchor]
+    if len(y_anchor) < max(model.min_length, 1) or anchor == origin:
+        return model
+    key = (
+        task.series,
+        repr(task.spec),
+        task.seed,
+        task.warm_start,
+        anchor,
+        y_anchor.to_numpy().tobytes(),
+    )
+    overrides = _FROZEN.get(key)
+    if overrides is None:
+        overrides = dict(hook(model.fit(y_anchor)))
+        _FROZEN[key] = overrides
+        while len(_FROZEN) > _FROZEN_MAX:
+            _FROZEN.popitem(last=False)
+    return spec.build(seed=task.seed, **overrides)
+
+
+def run_unit(task: Task, origin: pd.Timestamp) -> UnitResult:
+    """Fit the task's model on ``y`` up to and including ``origin``; forecast ``h`` months."""
+    name = task.spec["name"]
+    t0 = time.perf_counter()
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            spec = spec_from_dict(task.spec)
+            model = _model_for(task, spec, spec.build(seed=task.seed), origin)
+            y_train = task.y.loc[:origin]
+            fc = model.fit(y_train).forecast(task.h, level=task.levels)
+        values = fc[interval_columns(task.levels)].to_numpy(dtype=float)
+        if (
+            values.shape != (task.h, len(interval_columns(task.levels)))
+            or not np.isfinite(values).all()
+        ):
+            raise ValueError("the model returned missing or non-finite forecasts")
+        error = None
+    except Exception as exc:  # noqa: BLE001 - failure isolation: record and go on
+        values = None
+        last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+        where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+        error = f"{type(exc).__name__}: {exc}{where}"
+    msgs = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return UnitResult(task.series, name, origin, values, error, time.perf_counter() - t0, msgs[:3])
+
+
+def run_task(task: Task) -> list[UnitResult]:
+    """Run every unit of a task, in origin order."""
+    return [run_unit(task, origin) for origin in task.origins]

@@ -1,0 +1,154 @@
+"""``borderforecast assess``: did a change go beyond normal seasonality?"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("assess")
+    def assess_command(
+        start: Annotated[str, typer.Option("--start", help="First month of the window (YYYY-MM).")],
+        end: Annotated[
+            str | None, typer.Option("--end", help="Last month of the window (default: start).")
+        ] = None,
+        reference: Annotated[
+            str | None,
+            typer.Option(
+                "--reference",
+                help="Month the change is measured from (default: month before start).",
+            ),
+        ] = None,
+        series: Annotated[
+            str | None,
+            typer.Option(
+                "--series", help="Series id (default: southwest), e.g. sector/rio-grande-valley."
+            ),
+        ] = None,
+        model: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--model",
+                help="Counterfactual model (repeat for several; default: structural, "
+                "else sarima, ets, snaive).",
+            ),
+        ] = None,
+        alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
+        n_paths: Annotated[
+            int, typer.Option("--n-paths", help="Simulated paths per model.")
+        ] = 1000,
+        seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+        placebo_years: Annotated[
+            int | None, typer.Option("--placebo-years", help="Use at most this many earlier years.")
+        ] = None,
+        no_placebo: Annotated[
+            bool, typer.Option("--no-placebo", help="Skip the placebo calibration.")
+        ] = False,
+        no_x13: Annotated[
+            bool, typer.Option("--no-x13", help="Skip X-13 outlier detection.")
+        ] = False,
+        jobs: Annotated[int, typer.Option("--jobs", help="Parallel workers for placebo runs.")] = 1,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print every number as JSON.")
+        ] = False,
+        plot: Annotated[
+            str | None, typer.Option("--plot", help="Write the assessment figure to this PNG file.")
+        ] = None,
+    ) -> None:
+        """Test whether the series over [start, end] moved beyond normal seasonality and trend.
+
+        Prints the evidence table and the verdict (or JSON with --json).
+        """
+        from ..assess import assess
+
+        y = _load(series)
+        result = assess(
+            y,
+            start,
+            end,
+            reference,
+            models=model or None,
+            alpha=alpha,
+            n_paths=n_paths,
+            seed=seed,
+            placebo=not no_placebo,
+            placebo_years=placebo_years,
+            x13=not no_x13,
+            n_jobs=jobs,
+        )
+        if plot:
+            _save_figure(result, plot)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+            return
+        _print_table(result)
+        typer.echo("")
+        typer.echo(result.summary())
+
+
+def _load(series: str | None):  # type: ignore[no-untyped-def]
+    from ..data import load
+
+    return load() if series is None else load(series)
+
+
+def _save_figure(result, path: str) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import tempfile
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from ..errors import DataError
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise DataError(f"cannot write the plot: folder {folder!r} does not exist")
+    fig = result.plot()
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=folder)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _print_table(result) -> None:  # type: ignore[no-untyped-def]
+    import math
+
+    from rich.console import Console
+    from rich.table import Table
+
+    def num(v: float, digits: int = 2) -> str:
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}f}"
+
+    frame = result.to_frame()
+    table = Table(
+        title=f"{result.series}: {result.window.label()} vs {result.window.reference:%b %Y}"
+    )
+    for col in ("evidence", "statistic", "value", "p-value", "percentile", "reading"):
+        table.add_column(
+            col, justify="right" if col in ("value", "p-value", "percentile") else "left"
+        )
+    for name, row in frame.iterrows():
+        p = row["p_value"]
+        ptxt = "< 0.001" if isinstance(p, float) and p < 0.001 else num(p, 3)
+        table.add_row(
+            str(name),
+            str(row["statistic"]),
+            num(row["value"]),
+            ptxt,
+            num(row["percentile"], 0),
+            str(row["reading"]),
+        )
+    console = Console(width=160)
+    console.print(table)
+    console.print(f"Verdict: [bold]{result.verdict}[/bold]")

@@ -1,0 +1,197 @@
+"""``borderforecast backtest``: which model to trust, at which horizon, how honest its intervals."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+
+def _pct(v: Any) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.0%}"
+
+
+def _num(v: Any, fmt: str = ".3f") -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
+
+
+def ranking_table(result: Any, series: str | None = None) -> Table:
+    """The ranking as a rich table (best model first)."""
+    rank = result.ranking(series=series)
+    title = f"Backtest ranking: {series or ', '.join(result.series)} (best first)"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("model", style="bold")
+    for col in ("MASE", "RMSSE", "sMAPE", "cov80", "cov95", "Wink80", "Wink95", "skill"):
+        table.add_column(col, justify="right")
+    for name, r in rank.iterrows():
+        table.add_row(
+            str(name),
+            _num(r["mase"]),
+            _num(r["rmsse"]),
+            _num(r["smape"], ".1f"),
+            _pct(r.get("coverage80")),
+            _pct(r.get("coverage95")),
+            _num(r.get("winkler80"), ".1f"),
+            _num(r.get("winkler95"), ".1f"),
+            _num(r["skill"], "+.0%"),
+        )
+    table.caption = (
+        "MASE, RMSSE, Winkler scaled by the in-sample seasonal-naive error; coverage of the "
+        "calibrated intervals; skill = 1 - MASE / MASE(snaive)"
+    )
+    table.caption_justify = "left"
+    return table
+
+
+def era_table(result: Any) -> Table:
+    """Interval coverage per era, calibrated vs raw."""
+    m = result.metrics
+    m = m[(m["horizon"] == "all") & (m["era"] != "all")]
+    table = Table(
+        title="Interval coverage by era of origin: calibrated (model's own)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("model", style="bold")
+    eras = sorted(m["era"].unique())
+    for era in eras:
+        label = era.replace("..", "..\n")
+        table.add_column(f"{label}\n80%", justify="right")
+        table.add_column(f"{label}\n95%", justify="right")
+    for model in result.ranking().index:
+        row = [str(model)]
+        for era in eras:
+            cal = m[(m["model"] == model) & (m["era"] == era) & (m["intervals"] == "calibrated")]
+            raw = m[(m["model"] == model) & (m["era"] == era) & (m["intervals"] == "raw")]
+            for lv in ("80", "95"):
+                c = cal[f"coverage{lv}"].mean() if len(cal) else float("nan")
+                r = raw[f"coverage{lv}"].mean() if len(raw) else float("nan")
+                row.append(f"{_pct(c)} ({_pct(r)})")
+        table.add_row(*row)
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("backtest")
+    def backtest_command(
+        model: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--model", "-m", help="Model spec name (repeat for several; default: all)."
+            ),
+        ] = None,
+        series: Annotated[
+            list[str] | None,
+            typer.Option("--series", "-s", help="Series id (repeat; default: southwest)."),
+        ] = None,
+        all_sectors: Annotated[
+            bool, typer.Option("--all-sectors", help="Every USBP Southwest sector.")
+        ] = False,
+        all_demographics: Annotated[
+            bool,
+            typer.Option(
+                "--all-demographics", help="USBP Southwest family units, single adults, UAC."
+            ),
+        ] = False,
+        start: Annotated[
+            str | None, typer.Option(help="First origin YYYY-MM (default 2011-12).")
+        ] = None,
+        end: Annotated[
+            str | None,
+            typer.Option(
+                help="Last origin YYYY-MM (default: last with h months of actuals after it)."
+            ),
+        ] = None,
+        step: Annotated[int, typer.Option(help="Months between origins (3 = quarterly).")] = 1,
+        h: Annotated[int, typer.Option("--h", help="Forecast horizon in months.")] = 12,
+        jobs: Annotated[int, typer.Option(help="Worker processes (engine 'processes').")] = 1,
+        engine: Annotated[
+            str | None,
+            typer.Option(help="sequential, processes or dask (default: processes if --jobs > 1)."),
+        ] = None,
+        scheduler: Annotated[
+            str | None, typer.Option(help="dask scheduler address (engine 'dask').")
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(help="Write forecasts.csv, metrics.csv and run.json to this folder."),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+        no_cache: Annotated[bool, typer.Option("--no-cache", help="Refit every origin.")] = False,
+        seed: Annotated[int, typer.Option(help="Seed passed to every model.")] = 0,
+        calibration: Annotated[
+            str, typer.Option(help="Interval calibration: conformal or none.")
+        ] = "conformal",
+    ) -> None:
+        """Rolling-origin backtest: rank models by MASE and check their interval coverage."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        from ..backtest import BacktestOptions, CalibrationOptions
+        from ..backtest.run import execute, plan, series_group
+
+        ids = list(series or [])
+        if all_sectors:
+            ids += series_group("sectors")
+        if all_demographics:
+            ids += series_group("demographics")
+        options = BacktestOptions(
+            h=h,
+            start=start,
+            end=end,
+            step=step,
+            seed=seed,
+            engine=engine or ("processes" if jobs != 1 else "sequential"),
+            jobs=jobs,
+            scheduler=scheduler,
+            cache=not no_cache,
+            calibration=CalibrationOptions(method=calibration),
+        )
+        # everything is validated here, before any model is fitted (exit 2 on bad input)
+        the_plan = plan(None, model or None, list(dict.fromkeys(ids)) or None, options)
+        err = Console(stderr=True)
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("fitting", total=None)
+
+            def _progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = execute(the_plan, _progress)
+        if out is not None:
+            result.save(out)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict()["metrics"], indent=1, default=str))
+            return
+        console = Console()
+        for sid in result.series:
+            console.print(ranking_table(result, sid if len(result.series) > 1 else None))
+        console.print(era_table(result))
+        rec = result.recommended
+        console.print(f"[bold]Recommended:[/bold] {rec.model} - {rec.reason}")
+        info = result.info
+        console.print(
+            f"[dim]{info['fits']} fits, {info['cached']} from cache, {info['combined']} combined, "
+            f"{info['failed']} failed; {info['timings']['wall_seconds']:.1f} s; data release "
+            f"{info['data_release']}[/dim]"
+        )
+        if len(result.errors):
+            sample = result.errors.iloc[0]
+            console.print(
+                f"[yellow]{len(result.errors)} cells failed[/yellow] (e.g. {sample['model']} at "
+                f"{sample['origin']:%Y-%m}: {sample['error']}); see run.json"
+            )
+        if out is not None:
+            console.print(f"Wrote {out}/forecasts.csv, metrics.csv, run.json")

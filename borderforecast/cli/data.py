@@ -1,0 +1,131 @@
+"""``borderforecast data``: build the bundled table, ingest releases, list series and revisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+data_app = typer.Typer(
+    name="data",
+    help="Build the tidy dataset, ingest new official releases, list series and revisions.",
+    no_args_is_help=True,
+)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home", help="User data folder (default: BORDERFORECAST_HOME or the per-user dir)."
+    ),
+]
+
+
+@data_app.command("build")
+def build_command(
+    raw: Annotated[
+        Path, typer.Option("--raw", help="Folder with the official files as published.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: the bundled data/ folder)."),
+    ] = None,
+) -> None:
+    """Parse the official files and write data/encounters.csv and data/SOURCES.md."""
+    from ..data.build import build_table, write_table
+    from ..resources import data_dir
+
+    frame = build_table(raw)
+    path = write_table(frame, out if out is not None else data_dir())
+    counts = frame.groupby("source").size()
+    detail = ", ".join(f"{s} {n:,}" for s, n in counts.items())
+    typer.echo(f"wrote {path} ({len(frame):,} rows: {detail})")
+
+
+@data_app.command("update")
+def update_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A new release: Southwest Land Border Encounters CSV or OHSS workbook."
+        ),
+    ],
+    home: HomeOption = None,
+) -> None:
+    """Validate a new official release and merge it into the user data store."""
+    from ..data import current_release
+    from ..data.store import ingest
+
+    result = ingest(file, home=home)
+    typer.echo(result.summary())
+    typer.echo(f"current release: {current_release(home)}")
+
+
+@data_app.command("list")
+def list_command(
+    source: Annotated[
+        str | None, typer.Option("--source", help="List one source's series.")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """List every available series with its id, span and sources."""
+    from ..data import current_release, datasets
+
+    frame = datasets(source=source, home=home)
+    table = Table(title=f"borderforecast series (release {current_release(home)})")
+    for col in ("id", "first", "last", "months", "missing", "sources"):
+        table.add_column(col, justify="right" if col in ("months", "missing") else "left")
+    for _, row in frame.iterrows():
+        table.add_row(
+            row["id"],
+            f"{row['first']:%Y-%m}",
+            f"{row['last']:%Y-%m}",
+            str(row["n_months"]),
+            str(row["missing"]),
+            row["sources"],
+        )
+    Console(width=160).print(table)
+
+
+@data_app.command("revisions")
+def revisions_command(
+    release: Annotated[
+        str | None, typer.Option("--release", help="Only this release's revisions.")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Show revised values (old -> new) recorded by data updates."""
+    from ..data.naming import SeriesKey
+    from ..data.store import releases, revisions
+
+    rels = releases(home)
+    if rels.empty:
+        typer.echo("no releases ingested: the bundled data are in use")
+        return
+    revs = revisions(home)
+    if release is not None:
+        revs = revs[revs["release"] == release]
+    table = Table(title=f"revisions ({len(revs):,})")
+    for col in ("release", "series", "month", "source", "old", "new"):
+        table.add_column(col, justify="right" if col in ("old", "new") else "left")
+    for _, r in revs.head(500).iterrows():
+        key = SeriesKey(
+            r["component"], r["region"], r["sector"], r["demographic"], r["citizenship"]
+        )
+        table.add_row(
+            r["release"],
+            key.id,
+            f"{r['month']:%Y-%m}",
+            r["source"],
+            f"{r['old']:,}",
+            f"{r['new']:,}",
+        )
+    Console(width=160).print(table)
+    if len(revs) > 500:
+        typer.echo(f"(first 500 of {len(revs):,} shown)")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(data_app, name="data")

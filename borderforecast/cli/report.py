@@ -1,0 +1,107 @@
+"""``borderforecast report``: the monthly forecast report (HTML, Markdown, figures)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report_command(
+        out: Annotated[
+            Path,
+            typer.Option("--out", "-o", help="Output folder (created), e.g. reports/2025-08/."),
+        ],
+        series: Annotated[
+            str | None, typer.Option("--series", help="Series id (default: southwest).")
+        ] = None,
+        model: Annotated[
+            str | None,
+            typer.Option(
+                "--model", help="Forecast model (default: the backtest's recommendation)."
+            ),
+        ] = None,
+        month: Annotated[
+            str | None,
+            typer.Option("--month", help="Data month to report on, YYYY-MM (default: the latest)."),
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
+        home: Annotated[
+            Path | None, typer.Option("--home", help="User home (data store, vintages, caches).")
+        ] = None,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force",
+                help="Replace a stored forecast vintage of this month that "
+                "differs (the old one is kept as <model>.revN.csv); without it the report "
+                "is refused.",
+            ),
+        ] = False,
+        jobs: Annotated[
+            int, typer.Option("--jobs", "-j", help="Worker processes (backtest, placebo runs).")
+        ] = 1,
+    ) -> None:
+        """Write the monthly report: headline, forecast, seasonality, assessment, breakdown,
+        earlier forecasts scored, data. Stores this report's forecasts as vintages."""
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        from ..paths import HOME_ENV
+        from ..report import SECTIONS, ReportOptions, report
+
+        if home is not None:  # every cache of this run (the backtest's too) goes under --home
+            os.environ[HOME_ENV] = str(home)
+
+        console = Console(stderr=True)
+        titles = dict(SECTIONS) | {"write": "Writing files and vintages"}
+        start = time.perf_counter()
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description:<22}"),
+            BarColumn(bar_width=20),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            tasks = {
+                k: progress.add_task(t, total=1, detail="waiting", start=False)
+                for k, t in titles.items()
+            }
+
+            def on_event(event: str, key: str, detail: str) -> None:
+                task = tasks.get(key)
+                if task is None:
+                    return
+                if event == "start":
+                    progress.start_task(task)
+                    progress.update(task, detail="running")
+                elif event == "step":
+                    progress.update(task, detail=detail)
+                elif event == "done":
+                    progress.update(task, completed=1, detail=detail or "done")
+
+            result = report(
+                out,
+                series=series,
+                model=model,
+                month=month,
+                seed=seed,
+                home=home,
+                force=force,
+                options=ReportOptions(jobs=jobs),
+                progress=on_event,
+            )
+        Console().print(result.summary(), highlight=False, soft_wrap=True)
+        Console().print(f"Done in {time.perf_counter() - start:.1f} s.", highlight=False)

@@ -1,0 +1,238 @@
+"""``borderforecast season`` (seasonal profile) and ``borderforecast context`` (month facts)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import DataError
+
+
+def _load(series: str | None) -> Any:
+    from ..data import load
+
+    return load() if series is None else load(series, allow_gaps=True)
+
+
+def _save(fig: Any, path: str) -> None:
+    """Write a matplotlib Figure to ``path`` atomically (temp file + rename)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise DataError(f"cannot write the plot: folder {folder!r} does not exist")
+    suffix = os.path.splitext(path)[1] or ".png"
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _pct(v: float) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:+.1f}%"
+
+
+def _print_profile(profile: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=160)
+    frames = profile.by_method
+    lv = f"{profile.level:g}%"
+    table = Table(
+        title=f"{profile.series}: seasonal factors, {profile.years_label} "
+        f"(% vs underlying level, {lv} interval)"
+    )
+    table.add_column("month")
+    for m in frames:
+        table.add_column(m + (" (primary)" if m == profile.method else ""), justify="right")
+    for month in range(1, 13):
+        cells = []
+        for f in frames.values():
+            r = f.loc[month]
+            lo, hi = _pct(100 * (r["lo"] - 1)), _pct(100 * (r["hi"] - 1))
+            cells.append(f"{_pct(100 * (r['factor'] - 1))} ({lo} to {hi})")
+        table.add_row(str(frames[profile.method].loc[month, "name"]), *cells)
+    console.print(table)
+    ctab = Table(title=f"Seasonal contrasts ({profile.method}, {lv} interval)")
+    for col in ("contrast", "change", "interval", "reading"):
+        ctab.add_column(col, justify="right" if col in ("change", "interval") else "left")
+    for _, r in profile.contrasts.iterrows():
+        ctab.add_row(
+            str(r["label"]),
+            _pct(r["estimate"]),
+            f"{_pct(r['lo'])} to {_pct(r['hi'])}",
+            str(r["reading"]),
+        )
+    console.print(ctab)
+
+
+def _print_eras(cmp: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{cmp.series}: {cmp.era_a} vs {cmp.era_b} (% vs underlying level)")
+    for col in ("month", cmp.era_a, cmp.era_b, "change of factor", f"{cmp.level:g}% interval"):
+        table.add_column(col, justify="left" if col == "month" else "right")
+    for _, r in cmp.differences.iterrows():
+        table.add_row(
+            str(r["name"]),
+            _pct(100 * (r["factor_a"] - 1)),
+            _pct(100 * (r["factor_b"] - 1)),
+            _pct(r["change"]),
+            f"{_pct(r['lo'])} to {_pct(r['hi'])}",
+        )
+    Console(width=160).print(table)
+
+
+def _print_context(ctx: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def num(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:,.0f}"
+
+    table = Table(title=f"{ctx.series}: {ctx.month:%B %Y}")
+    table.add_column("fact")
+    table.add_column("value", justify="right")
+    table.add_column("change", justify="right")
+    table.add_row("value", num(ctx.value), "")
+    prev = ctx.change_vs_previous
+    table.add_row(
+        "previous month",
+        num(ctx.previous),
+        "" if prev is None else f"{prev.absolute:+,.0f} ({_pct(prev.percent)})",
+    )
+    ya = ctx.change_vs_year_ago
+    table.add_row(
+        "a year earlier",
+        num(ctx.year_ago),
+        "" if ya is None else f"{ya.absolute:+,.0f} ({_pct(ya.percent)})",
+    )
+    table.add_row(
+        f"rank among {ctx.month_name}s", f"{ctx.rank_among_same_month} of {ctx.n_years}", ""
+    )
+    if ctx.fytd is not None:
+        f = ctx.fytd
+        table.add_row(
+            f"FY{f.fiscal_year} to date ({f.months} months)",
+            num(f.total),
+            f"{f.change:+,.0f} ({_pct(100 * f.pct_change)}) vs FY{f.fiscal_year - 1}",
+        )
+    for c in ctx.comparisons:
+        table.add_row(
+            f"vs {c.label} ({c.month:%Y-%m})",
+            num(c.value),
+            f"{c.change.absolute:+,.0f} ({_pct(c.change.percent)})",
+        )
+    console = Console(width=160)
+    console.print(table)
+    for s in ctx.sentences():
+        console.print(s, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("season")
+    def season_command(
+        series: Annotated[
+            str | None,
+            typer.Option("--series", help="Series id (default: southwest), e.g. sector/tucson."),
+        ] = None,
+        years: Annotated[
+            str | None,
+            typer.Option(
+                "--years",
+                help="Fiscal years, e.g. 2000-2019 or FY2000-FY2019 (default: all complete).",
+            ),
+        ] = None,
+        method: Annotated[
+            str, typer.Option("--method", help="Primary method: regression, stl or x13.")
+        ] = "regression",
+        compare: Annotated[
+            tuple[str, str] | None,
+            typer.Option(
+                "--compare", help="Two eras to compare, e.g. --compare FY2000-FY2010 FY2011-FY2019."
+            ),
+        ] = None,
+        level: Annotated[float, typer.Option("--level", help="Interval level in percent.")] = 95.0,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the era permutation test.")] = 0,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print every number as JSON.")
+        ] = False,
+        plot: Annotated[
+            str | None, typer.Option("--plot", help="Write the figure to this PNG file.")
+        ] = None,
+    ) -> None:
+        """Print the monthly seasonal profile: factors by method, the summer dip, the autumn months.
+
+        With --compare, test whether the seasonal shape changed between two eras.
+        """
+        from ..season import compare_eras, seasonal_profile
+
+        y = _load(series)
+        profile = seasonal_profile(y, years, method=method, level=level, seed=seed)
+        eras = None
+        if compare is not None:
+            eras = compare_eras(y, compare[0], compare[1], level=level, seed=seed)
+        if plot:
+            _save(eras.plot() if eras is not None else profile.plot(), plot)
+        if as_json:
+            out = profile.to_dict()
+            if eras is not None:
+                out["eras"] = eras.to_dict()
+            typer.echo(json.dumps(out, indent=2, default=str))
+            return
+        _print_profile(profile)
+        typer.echo(profile.summary())
+        if eras is not None:
+            typer.echo("")
+            _print_eras(eras)
+            typer.echo(eras.summary())
+
+    @app.command("context")
+    def context_command(
+        month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
+        series: Annotated[
+            str | None,
+            typer.Option(
+                "--series",
+                help="Series id (default: southwest USBP, plus USBP + OFO where it exists).",
+            ),
+        ] = None,
+        compare: Annotated[
+            list[str] | None,
+            typer.Option("--compare", help="An earlier month to compare with (repeatable)."),
+        ] = None,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print every number as JSON.")
+        ] = False,
+    ) -> None:
+        """Facts for one month: changes, rank among the same month, FYTD, record comparisons."""
+        from ..context import context
+        from ..errors import BorderforecastError
+
+        results = {}
+        if series is None:
+            results["southwest"] = context(month, compare=compare)
+            try:
+                results["usbp+ofo"] = context(month, series="usbp+ofo", compare=compare)
+            except BorderforecastError:
+                pass  # no USBP + OFO figure for this month: show USBP alone
+        else:
+            results[series] = context(month, series=series, compare=compare)
+        if as_json:
+            typer.echo(
+                json.dumps({k: v.to_dict() for k, v in results.items()}, indent=2, default=str)
+            )
+            return
+        for i, ctx in enumerate(results.values()):
+            if i:
+                typer.echo("")
+            _print_context(ctx)

@@ -1,0 +1,372 @@
+"""Context facts for one month: the numbers journalists quote.
+
+:func:`context` answers, for a month of any series: its value; the change
+from the previous month and from a year earlier; its rank among the same
+calendar month of every year so far ("the 3rd-highest August of 20"); the
+"highest August since 2007" / "lowest ... on record" phrases; the fiscal-year-
+to-date total against the same months of the previous fiscal year; and how it
+compares with named earlier months (record high, this fiscal year's high, the
+same month of 2019, or months you name). Everything is plain arithmetic on the
+series; nothing is modelled.
+
+Conventions
+-----------
+* Ranks and "since" phrases look back from the month: they use the same
+  calendar month of years up to and including the month's year (what a
+  reporter could have written at the time). :attr:`MonthContext.rank_all_years`
+  also counts later years.
+* "highest August since 2007" names the most recent earlier year whose August
+  was at least as high; it is given only when the month beats at least the
+  previous year (otherwise :attr:`MonthContext.highest_since` is ``None``).
+  With no earlier year as high, the phrase is "highest August on record".
+* Percent changes are in percent (``-12.5`` = 12.5% lower); missing months
+  (series with gaps, such as USBP + OFO) give ``None`` rather than a number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import BorderforecastError, DataError
+from .fiscal import FYTD, fiscal_year, fytd
+from .series import month as parse_month
+
+PRE_PANDEMIC_YEAR = 2019
+"""Calendar year used as the default "same month before the pandemic" comparison."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change from an earlier value: absolute difference and percent."""
+
+    absolute: float
+    percent: float  # NaN when the earlier value is 0
+
+    @classmethod
+    def between(cls, new: float, old: float) -> Change:
+        return cls(new - old, 100.0 * (new / old - 1.0) if old else float("nan"))
+
+    def to_dict(self) -> dict[str, float | None]:
+        """Plain values; a percent change from 0 is ``None``."""
+        return {
+            "absolute": self.absolute,
+            "percent": self.percent if np.isfinite(self.percent) else None,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The month against a named earlier month."""
+
+    label: str
+    month: pd.Timestamp
+    value: float
+    change: Change  # the month's value relative to this one
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "month": self.month.strftime("%Y-%m"),
+            "value": self.value,
+            "change": self.change.to_dict(),
+        }
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def _pct(v: float) -> str:
+    return "n/a" if not np.isfinite(v) else f"{v:+.1f}%"
+
+
+@dataclass(frozen=True, repr=False)
+class MonthContext:
+    """Facts about one month of a series (see the module docstring)."""
+
+    series: str
+    month: pd.Timestamp
+    value: float
+    previous: float | None
+    change_vs_previous: Change | None
+    year_ago: float | None
+    change_vs_year_ago: Change | None
+    rank_among_same_month: int
+    n_years: int
+    first_year: int
+    rank_all_years: int
+    n_years_all: int
+    highest_since: str | None
+    lowest_since: str | None
+    fytd: FYTD | None
+    comparisons: tuple[Comparison, ...]
+    same_month: pd.Series = field(compare=False)
+    """Values of this calendar month by year (up to and including the month)."""
+
+    @property
+    def month_name(self) -> str:
+        return self.month.strftime("%B")
+
+    def __repr__(self) -> str:
+        return f"<MonthContext {self.series} {self.month:%Y-%m}: {self.value:,.0f}>"
+
+    def sentences(self) -> list[str]:
+        """Plain-language sentences, one fact each."""
+        m = self.month
+        out = [f"{self.series}: {_num(self.value)} in {m:%B %Y}."]
+        if self.change_vs_previous is not None and self.previous is not None:
+            c = self.change_vs_previous
+            p = m - pd.DateOffset(months=1)
+            out.append(
+                f"{'Up' if c.absolute > 0 else 'Down' if c.absolute < 0 else 'Unchanged'} "
+                f"{_num(abs(c.absolute))} ({_pct(c.percent)}) from {p:%B %Y} "
+                f"({_num(self.previous)})."
+            )
+        if self.change_vs_year_ago is not None and self.year_ago is not None:
+            c = self.change_vs_year_ago
+            out.append(
+                f"{'Up' if c.absolute > 0 else 'Down' if c.absolute < 0 else 'Unchanged'} "
+                f"{_num(abs(c.absolute))} ({_pct(c.percent)}) from {self.month_name} {m.year - 1} "
+                f"({_num(self.year_ago)})."
+            )
+        r, n = self.rank_among_same_month, self.n_years
+        rank = (
+            f"the highest {self.month_name}"
+            if r == 1
+            else f"the lowest {self.month_name}"
+            if r == n
+            else f"the {_ordinal(r)}-highest {self.month_name}"
+        )
+        span = f"{self.first_year}-{m.year}"
+        if n < m.year - self.first_year + 1:
+            span += ", years without data left out"
+        out.append(f"It is {rank} of the {n} on record ({span}).")
+        for phrase in (self.highest_since, self.lowest_since):
+            if phrase and not (phrase.endswith("on record") and r in (1, n)):
+                out.append(f"It is the {phrase}.")
+        if self.fytd is not None:
+            f = self.fytd
+            out.append(
+                f"Fiscal year {f.fiscal_year} to date ({f.months} months through {f.through:%B}): "
+                f"{_num(f.total)}, {_pct(100 * f.pct_change)} vs {_num(f.previous_total)} "
+                f"in the same months of FY{f.fiscal_year - 1}."
+            )
+        for cmp in self.comparisons:
+            when = f"{cmp.month:%B %Y}"
+            ref = _num(cmp.value) if cmp.label.startswith(when) else f"{when}, {_num(cmp.value)}"
+            out.append(f"Against {cmp.label} ({ref}): {_pct(cmp.change.percent)}.")
+        return out
+
+    def summary(self) -> str:
+        """The sentences as one paragraph per line."""
+        return "\n".join(self.sentences())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary of every fact."""
+        return {
+            "series": self.series,
+            "month": self.month.strftime("%Y-%m"),
+            "value": self.value,
+            "previous": self.previous,
+            "change_vs_previous": None
+            if self.change_vs_previous is None
+            else self.change_vs_previous.to_dict(),
+            "year_ago": self.year_ago,
+            "change_vs_year_ago": None
+            if self.change_vs_year_ago is None
+            else self.change_vs_year_ago.to_dict(),
+            "rank_among_same_month": self.rank_among_same_month,
+            "n_years": self.n_years,
+            "first_year": self.first_year,
+            "rank_all_years": self.rank_all_years,
+            "n_years_all": self.n_years_all,
+            "highest_since": self.highest_since,
+            "lowest_since": self.lowest_since,
+            "fytd": None if self.fytd is None else self.fytd.to_dict(),
+            "comparisons": [c.to_dict() for c in self.comparisons],
+            "sentences": self.sentences(),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The same calendar month across years: value and rank (1 = highest)."""
+        s = self.same_month
+        return pd.DataFrame({"value": s, "rank": s.rank(ascending=False, method="min").astype(int)})
+
+
+def _value(y: pd.Series, m: pd.Timestamp) -> float | None:
+    if m not in y.index:
+        return None
+    v = y.loc[m]
+    return None if pd.isna(v) else float(v)
+
+
+def since_phrase(same: pd.Series, year: int, name: str, *, highest: bool) -> str | None:
+    """The "highest/lowest <month> since <year>" phrase (see the module docstring).
+
+    ``same`` holds one calendar month's values indexed by year (NaN = no data).
+
+    Examples
+    --------
+    >>> s = pd.Series([5, 9, 3, 4, 7], index=[2001, 2002, 2003, 2004, 2005])
+    >>> since_phrase(s, 2005, "August", highest=True)
+    'highest August since 2002'
+    >>> since_phrase(s, 2003, "August", highest=False)
+    'lowest August on record'
+    """
+    s = same.dropna()
+    current = float(s.loc[year])
+    earlier = s[s.index < year]
+    if earlier.empty:
+        return None
+    word = "highest" if highest else "lowest"
+    beaten = earlier >= current if highest else earlier <= current
+    if not beaten.any():
+        return f"{word} {name} on record"
+    last = int(earlier.index[np.asarray(beaten)][-1])
+    if last == int(earlier.index[-1]):
+        return None  # does not even beat the previous year on record
+    return f"{word} {name} since {last}"
+
+
+def _parse_month(value: Any) -> pd.Timestamp:
+    """A month from ``"2019-08"``, ``"2019-08-15"`` or a Timestamp; a year is required."""
+    if isinstance(value, str) and not re.match(r"^\s*\d{4}-\d{1,2}", value):
+        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-08)")
+    return parse_month(value)
+
+
+def _load(series: str | None) -> pd.Series:
+    from .data import load
+
+    return load(series, allow_gaps=True) if series else load()
+
+
+def context(
+    month: str | pd.Timestamp,
+    y: pd.Series | None = None,
+    *,
+    series: str | None = None,
+    compare: Sequence[str | pd.Timestamp] | Mapping[str, str | pd.Timestamp] | None = None,
+) -> MonthContext:
+    """Facts about one month of a series.
+
+    Parameters
+    ----------
+    month : str or Timestamp
+        The month (``"2019-08"``).
+    y : pandas.Series, optional
+        Monthly counts (NaN allowed for months without data). Default: the
+        series named by ``series``, or USBP Southwest border encounters.
+    series : str, optional
+        A series id for :func:`borderforecast.load` (``"usbp+ofo"``,
+        ``"sector/tucson"``, ...); not together with ``y``.
+    compare : list of months or dict label -> month, optional
+        Extra earlier months to compare with (added to the record high, the
+        fiscal year's high so far and the same month of 2019).
+
+    Returns
+    -------
+    MonthContext
+
+    Examples
+    --------
+    >>> from borderforecast.context import context
+    >>> c = context("2019-08")
+    >>> c.value, round(c.change_vs_previous.percent, 1), c.n_years
+    (50684.0, -29.6, 20)
+    """
+    if y is not None and series is not None:
+        raise DataError("give either a series (y) or a series id (series=...), not both")
+    raw = _load(series) if y is None else y
+    if not isinstance(raw, pd.Series):
+        raise DataError(f"expected a pandas Series of monthly counts, got {type(raw).__name__}")
+    from .series import as_monthly
+
+    ys = as_monthly(raw, allow_nan=True)
+    m = _parse_month(month)
+    name = str(raw.name or series or "series")
+    value = _value(ys, m)
+    if value is None:
+        have = ys.dropna()
+        raise DataError(
+            f"series {name!r} has no value for {m:%Y-%m} (data from {have.index[0]:%Y-%m} "
+            f"to {have.index[-1]:%Y-%m})"
+        )
+    prev_m, year_m = m - pd.DateOffset(months=1), m - pd.DateOffset(years=1)
+    previous, year_ago = _value(ys, prev_m), _value(ys, year_m)
+
+    same_all = ys[ys.index.month == m.month].dropna()
+    same_all.index = pd.Index(same_all.index.year, name="year")
+    same = same_all[same_all.index <= m.year]
+    mname = m.strftime("%B")
+
+    try:
+        upto = ys[(ys.index >= pd.Timestamp(f"{fiscal_year(m) - 2}-10-01")) & (ys.index <= m)]
+        fy_td: FYTD | None = fytd(upto, m)
+    except BorderforecastError:
+        fy_td = None
+
+    comps = _comparisons(ys, m, value, compare)
+    return MonthContext(
+        series=name,
+        month=m,
+        value=value,
+        previous=previous,
+        change_vs_previous=None if previous is None else Change.between(value, previous),
+        year_ago=year_ago,
+        change_vs_year_ago=None if year_ago is None else Change.between(value, year_ago),
+        rank_among_same_month=int((same > value).sum()) + 1,
+        n_years=int(len(same)),
+        first_year=int(same.index[0]),
+        rank_all_years=int((same_all > value).sum()) + 1,
+        n_years_all=int(len(same_all)),
+        highest_since=since_phrase(same, m.year, mname, highest=True),
+        lowest_since=since_phrase(same, m.year, mname, highest=False),
+        fytd=fy_td,
+        comparisons=comps,
+        same_month=same.rename(name),
+    )
+
+
+def _comparisons(
+    ys: pd.Series, m: pd.Timestamp, value: float, compare: Any
+) -> tuple[Comparison, ...]:
+    hist = ys[ys.index <= m].dropna()
+    named: list[tuple[str, pd.Timestamp]] = []
+    earlier = hist[hist.index < m]
+    if len(earlier):
+        named.append(("the record high", pd.Timestamp(earlier.idxmax())))
+        named.append(("the record low", pd.Timestamp(earlier.idxmin())))
+    fy_start = pd.Timestamp(f"{fiscal_year(m) - 1}-10-01")
+    fy_earlier = earlier[earlier.index >= fy_start]
+    if len(fy_earlier):
+        named.append((f"the FY{fiscal_year(m)} high so far", pd.Timestamp(fy_earlier.idxmax())))
+    pre = pd.Timestamp(year=PRE_PANDEMIC_YEAR, month=m.month, day=1)
+    if m.year > PRE_PANDEMIC_YEAR + 1 and _value(ys, pre) is not None:
+        named.append((f"{m:%B} {PRE_PANDEMIC_YEAR}, before the pandemic", pre))
+    if compare is not None:
+        items = compare.items() if isinstance(compare, Mapping) else ((None, c) for c in compare)
+        for label, c in items:
+            cm = _parse_month(c)
+            named.append((label or f"{cm:%B %Y}", cm))
+    merged: dict[pd.Timestamp, str] = {}
+    for label, cm in named:  # one entry per month: "the record high and the FY2019 high so far"
+        merged[cm] = f"{merged[cm]} and {label}" if cm in merged else label
+    out = []
+    for cm, label in merged.items():
+        v = _value(ys, cm)
+        if v is None:
+            raise DataError(f"comparison month {cm:%Y-%m} has no value in the series")
+        out.append(Comparison(label, cm, v, Change.between(value, v)))
+    return tuple(out)

@@ -1,0 +1,350 @@
+"""Monthly encounter data: :func:`load` a series, :func:`load_frame` the tidy table,
+:func:`datasets` to see what exists.
+
+The bundled table (``data/encounters.csv``, built from the official files by
+``borderforecast data build``) holds every source's rows; a source precedence
+(exact CBP tables, then the exact CBP Southwest CSV, then the rounded OHSS
+workbook, then transcribed page figures) picks one row per month and series.
+Releases ingested with ``borderforecast data update`` (the user store) override
+and extend the bundled rows.
+
+Series ids (for ``load(series=...)``, ``--series`` on the command line): see
+:mod:`borderforecast.data.naming`; e.g. ``"southwest"`` (default),
+``"sector/tucson"``, ``"demographic/uac"``, ``"citizenship/mexico"``, ``"ofo"``,
+``"usbp+ofo"``, ``"national"``, ``"region/northern"``.
+
+Examples
+--------
+>>> import borderforecast as bf
+>>> y = bf.load()
+>>> int(y["2019-05-01"]), y.index.freqstr, str(y.index[0].date())
+(132856, 'MS', '1999-10-01')
+>>> int(bf.load("sector/tucson")["2019-05-01"])
+6875
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MissingMonthError, UnknownSeriesError
+from ..series import format_months
+from . import store, table
+from .build import PRECEDENCE
+from .naming import (
+    ALL,
+    SECTOR_REGION,
+    SeriesKey,
+    canonical_citizenship,
+    canonical_component,
+    canonical_demographic,
+    canonical_region,
+    canonical_sector,
+    parse_series_id,
+)
+
+__all__ = [
+    "PRECEDENCE",
+    "MissingMonthError",
+    "SeriesKey",
+    "UnknownSeriesError",
+    "current_release",
+    "datasets",
+    "load",
+    "load_frame",
+    "series_ids",
+]
+
+Home = str | os.PathLike[str] | None
+
+
+def load_frame(*, all_sources: bool = False, home: Home = None) -> pd.DataFrame:
+    """The tidy long table: one row per month and series.
+
+    Parameters
+    ----------
+    all_sources : bool
+        ``False`` (default): source precedence applied, one row per month and
+        series. ``True``: every source's rows (column ``source`` tells them apart).
+    home : path, optional
+        User home holding the data store (default :func:`borderforecast.paths.home_dir`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``month, fiscal_year, component, region, sector, demographic,
+        citizenship, count, source`` (a copy; modifying it changes nothing).
+
+    Examples
+    --------
+    >>> frame = load_frame()
+    >>> sorted(frame["component"].unique())
+    ['OFO', 'USBP']
+    """
+    out = table.frame(all_sources=all_sources, home=home).copy()
+    out.attrs["release"] = current_release(home)
+    return out
+
+
+def current_release(home: Home = None) -> str:
+    """Id of the data release :func:`load` uses: the newest ingested release in the
+    user store, or ``bundled-<last month>-<hash>`` for the bundled table.
+
+    Examples
+    --------
+    >>> current_release().startswith("bundled-")
+    True
+    """
+    return store.current_release(home) or table.bundled_release()
+
+
+def _resolve(
+    series: str | None,
+    component: str,
+    region: str | None,
+    sector: str,
+    demographic: str,
+    citizenship: str,
+    frame: pd.DataFrame,
+) -> SeriesKey:
+    citizenships = frame["citizenship"].unique()
+    if series is not None:
+        return parse_series_id(series, citizenships)
+    comp = canonical_component(component)
+    sec = canonical_sector(sector)
+    if sec != ALL:
+        reg = SECTOR_REGION[sec]
+        if region is not None and canonical_region(region) not in (reg, ALL):
+            raise UnknownSeriesError(f"sector {sec!r} is in the {reg} region, not {region!r}")
+    else:
+        reg = canonical_region(region) if region is not None else "Southwest"
+    return SeriesKey(
+        component=comp,
+        region=reg,
+        sector=sec,
+        demographic=canonical_demographic(demographic),
+        citizenship=canonical_citizenship(citizenship, citizenships),
+    )
+
+
+def _select(frame: pd.DataFrame, key: SeriesKey, component: str) -> pd.DataFrame:
+    mask = (
+        (frame["component"] == component)
+        & (frame["sector"] == key.sector)
+        & (frame["demographic"] == key.demographic)
+        & (frame["citizenship"] == key.citizenship)
+    )
+    if key.sector == ALL:
+        mask &= frame["region"] == key.region
+    return frame[mask]
+
+
+def _no_series(key: SeriesKey, source: str | None, home: Home) -> UnknownSeriesError:
+    ids = datasets(home=home, source=source)["id"].tolist()
+    close = difflib.get_close_matches(key.id, ids, n=4, cutoff=0.5)
+    where = f" in source {source!r}" if source else ""
+    hint = f"; close: {', '.join(close)}" if close else "; see borderforecast.datasets()"
+    return UnknownSeriesError(f"no data for series {key.id!r}{where}{hint}")
+
+
+def load(
+    series: str | None = None,
+    *,
+    component: str = "USBP",
+    region: str | None = None,
+    sector: str = "all",
+    demographic: str = "all",
+    citizenship: str = "all",
+    source: str | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    allow_gaps: bool = False,
+    home: Home = None,
+) -> pd.Series:
+    """Load one monthly series (by default USBP Southwest border encounters).
+
+    Parameters
+    ----------
+    series : str, optional
+        A series id such as ``"southwest"``, ``"sector/tucson"``,
+        ``"demographic/uac"``, ``"citizenship/mexico"``, ``"ofo"``,
+        ``"usbp+ofo"`` (see :func:`series_ids`); overrides the keyword filters.
+    component : {"USBP", "OFO", "all"}
+        ``"all"`` adds USBP and OFO for the months where both exist.
+    region : str, optional
+        ``"Southwest"`` (default), ``"Northern"``, ``"Coastal"``, ``"national"``;
+        with a sector, defaults to the sector's region.
+    sector, demographic, citizenship : str
+        ``"all"`` or a value (``"Rio Grande Valley"``, ``"uac"``,
+        ``"family_units"``, ``"Mexico"``); matching ignores case.
+    source : str, optional
+        Use only this source's rows (``"cbp_tables"``, ``"sw_encounters"``,
+        ``"ohss"``, ``"pages"``) instead of the precedence-chosen ones.
+    start, end : month, optional
+        Cut the series to these months (inclusive).
+    allow_gaps : bool
+        Missing months raise :class:`~borderforecast.errors.MissingMonthError`
+        naming them (default); with ``True`` they are NaN (float series).
+    home : path, optional
+        User home with the data store.
+
+    Returns
+    -------
+    pandas.Series
+        int64 counts on a monthly DatetimeIndex (freq ``MS``, name ``month``);
+        ``name`` is a readable label; ``attrs`` holds ``series_id``,
+        ``release`` and ``sources`` (months per source).
+
+    Raises
+    ------
+    UnknownSeriesError
+        For an unknown id or filter value (with close matches), or a filter
+        combination without data.
+    MissingMonthError
+        If the series has gaps and ``allow_gaps`` is false.
+
+    Examples
+    --------
+    >>> y = load()
+    >>> int(y["2019-08-01"]), y.name
+    (50684, 'USBP Southwest border, monthly encounters')
+    >>> load("ofo", start="2021-10").index[0].strftime("%Y-%m")
+    '2021-10'
+    """
+    if source is not None and source not in PRECEDENCE:
+        raise UnknownSeriesError(f"unknown source {source!r}; choices: {', '.join(PRECEDENCE)}")
+    frame = table.frame(all_sources=source is not None, home=home)
+    if source is not None:
+        frame = frame[frame["source"] == source]
+    key = _resolve(series, component, region, sector, demographic, citizenship, frame)
+    components = ["USBP", "OFO"] if key.component == ALL else [key.component]
+    parts = []
+    for comp in components:
+        rows = _select(frame, key, comp)
+        if rows.empty:
+            raise _no_series(key, source, home)
+        parts.append(rows.set_index("month"))
+    counts = parts[0]["count"]
+    sources = parts[0]["source"].value_counts()
+    for extra in parts[1:]:
+        common = counts.index.intersection(extra.index)
+        if common.empty:
+            raise _no_series(key, source, home)
+        counts = counts.loc[common] + extra["count"].loc[common]
+        sources = sources.add(extra.loc[common, "source"].value_counts(), fill_value=0)
+    counts = counts.sort_index()
+    if start is not None:
+        counts = counts[counts.index >= _month(start)]
+    if end is not None:
+        counts = counts[counts.index <= _month(end)]
+    if counts.empty:
+        raise UnknownSeriesError(f"series {key.id!r} has no months between {start} and {end}")
+    full = pd.date_range(counts.index[0], counts.index[-1], freq="MS", name="month")
+    missing = full.difference(counts.index)
+    if len(missing) and not allow_gaps:
+        resume = (missing[-1] + pd.offsets.MonthBegin(1)).strftime("%Y-%m")
+        raise MissingMonthError(
+            f"series {key.id!r} has no data for {format_months(missing)}; pass allow_gaps=True "
+            f"(NaN for missing months) or start={resume!r} (the latest gap-free run)"
+        )
+    values = counts.reindex(full)
+    out = pd.Series(
+        values.to_numpy(dtype=np.float64 if len(missing) else np.int64),
+        index=pd.DatetimeIndex(full, freq="MS", name="month"),
+        name=key.label if source is None else f"{key.label} [{source}]",
+    )
+    out.attrs.update(
+        series_id=key.id,
+        release=current_release(home),
+        sources={str(k): int(v) for k, v in sources.sort_index().items()},
+    )
+    return out
+
+
+def _month(value: str | pd.Timestamp) -> pd.Timestamp:
+    from ..series import month
+
+    return month(value)
+
+
+def datasets(*, source: str | None = None, home: Home = None) -> pd.DataFrame:
+    """Every available series: id, filters, first/last month, months, gaps, sources.
+
+    Parameters
+    ----------
+    source : str, optional
+        List one source's series (default: precedence-chosen rows).
+
+    Examples
+    --------
+    >>> d = datasets()
+    >>> d.set_index("id").loc["southwest", ["first", "last"]].dt.strftime("%Y-%m").tolist()
+    ['1999-10', '2025-08']
+    """
+    frame = table.frame(all_sources=source is not None, home=home)
+    if source is not None:
+        frame = frame[frame["source"] == source]
+    dims = ["component", "region", "sector", "demographic", "citizenship"]
+    if frame.empty:
+        return pd.DataFrame(
+            columns=["id", *dims, "first", "last", "n_months", "missing", "sources", "label"]
+        )
+    grouped = frame.groupby(dims, sort=True)
+    info = grouped["month"].agg(first="min", last="max", n_months="size").reset_index()
+    srcs = grouped["source"].agg(lambda s: "+".join(sorted(set(s), key=PRECEDENCE.index)))
+    info["sources"] = srcs.to_numpy()
+    # USBP + OFO where both components exist
+    both = info[info["component"] == "OFO"].merge(
+        info[info["component"] == "USBP"], on=dims[1:], suffixes=("_ofo", "_usbp")
+    )
+    rows = []
+    for _, r in both.iterrows():
+        sel = frame[
+            (frame["region"] == r["region"])
+            & (frame["sector"] == r["sector"])
+            & (frame["demographic"] == r["demographic"])
+            & (frame["citizenship"] == r["citizenship"])
+        ]
+        months = sorted(
+            set(sel.loc[sel["component"] == "OFO", "month"])
+            & set(sel.loc[sel["component"] == "USBP", "month"])
+        )
+        if months:
+            rows.append(
+                {
+                    "component": ALL,
+                    **{d: r[d] for d in dims[1:]},
+                    "first": months[0],
+                    "last": months[-1],
+                    "n_months": len(months),
+                    "sources": "+".join(sorted(set(sel["source"]), key=PRECEDENCE.index)),
+                }
+            )
+    if rows:
+        info = pd.concat([info, pd.DataFrame(rows)], ignore_index=True)
+    span = (
+        (info["last"].dt.year - info["first"].dt.year) * 12
+        + (info["last"].dt.month - info["first"].dt.month)
+        + 1
+    )
+    info["missing"] = (span - info["n_months"]).astype("int64")
+    keys = [SeriesKey(*(r[d] for d in dims)) for _, r in info.iterrows()]
+    info.insert(0, "id", [k.id for k in keys])
+    info["label"] = [k.label for k in keys]
+    order = ["id", *dims, "first", "last", "n_months", "missing", "sources", "label"]
+    return info[order].sort_values("id", kind="stable").reset_index(drop=True)
+
+
+def series_ids(*, source: str | None = None, home: Home = None) -> list[str]:
+    """Ids of every available series (see :func:`datasets`).
+
+    Examples
+    --------
+    >>> {"southwest", "sector/tucson", "demographic/uac", "ofo", "usbp+ofo"} <= set(series_ids())
+    True
+    """
+    return datasets(source=source, home=home)["id"].tolist()

@@ -1,0 +1,140 @@
+"""Assemble the tidy table from the official files, apply source precedence, write it.
+
+``build_table(raw_dir)`` runs the four parsers on the files of a raw folder
+laid out as published (see ``RAW_FILES``) and returns every source's rows;
+``write_table`` writes them deterministically (sorted rows, integer counts,
+ISO dates, ``"\\n"`` line endings), so rebuilding from the same files gives a
+byte-identical ``data/encounters.csv``. ``apply_precedence`` keeps, for each
+month and series, the row of the most trusted source (:data:`PRECEDENCE`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import MalformedFileError, UnknownSeriesError
+from .sources import cbp_tables, ohss, pages, sw_encounters
+from .sources._common import COLUMNS, KEY
+
+TABLE_NAME = "encounters.csv"
+
+PRECEDENCE: tuple[str, ...] = ("cbp_tables", "sw_encounters", "ohss", "pages")
+"""Sources in order of trust: exact CBP tables, exact CBP Southwest CSV, OHSS
+(rounded to tens), then figures transcribed from web pages (often preliminary)."""
+
+RAW_FILES = {
+    "cbp_tables": "**/usbp_monthly_encounters_fy*.csv",
+    "ohss": "*ohss*usbp*.xlsx",
+    "sw_encounters": "*sw_land_border_encounters*.csv",
+    "pages": "*sw_migration_pages*.csv",
+}
+"""Glob pattern (inside the raw folder) of each source's file(s)."""
+
+
+def _one(raw: Path, pattern: str) -> Path:
+    found = sorted(raw.glob(pattern))
+    if len(found) != 1:
+        what = (
+            "no file" if not found else f"{len(found)} files ({', '.join(p.name for p in found)})"
+        )
+        raise MalformedFileError(f"{raw}: expected one file matching {pattern!r}, found {what}")
+    return found[0]
+
+
+def build_table(raw_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """Parse every official file in ``raw_dir`` and return all sources' rows, sorted.
+
+    Examples
+    --------
+    >>> frame = build_table(raw)  # doctest: +SKIP
+    >>> sorted(frame["source"].unique())  # doctest: +SKIP
+    ['cbp_tables', 'ohss', 'pages', 'sw_encounters']
+    """
+    raw = Path(raw_dir)
+    if not raw.is_dir():
+        raise MalformedFileError(f"raw folder {raw} does not exist")
+    tables = sorted(raw.glob(RAW_FILES["cbp_tables"]))
+    if not tables:
+        raise MalformedFileError(f"{raw}: no CBP tables matching {RAW_FILES['cbp_tables']!r}")
+    parts = [
+        pd.concat([cbp_tables.parse_file(p) for p in tables], ignore_index=True),
+        ohss.parse(_one(raw, RAW_FILES["ohss"])),
+        sw_encounters.parse(_one(raw, RAW_FILES["sw_encounters"])),
+        pages.parse(_one(raw, RAW_FILES["pages"])),
+    ]
+    return sort_table(pd.concat(parts, ignore_index=True))
+
+
+def sort_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sort rows by series, month and source precedence (the table's canonical order)."""
+    rank = frame["source"].map({s: i for i, s in enumerate(PRECEDENCE)}).fillna(len(PRECEDENCE))
+    order = frame.assign(_rank=rank).sort_values(
+        [*KEY[:-1], "month", "_rank", "source"], kind="stable"
+    )
+    return order.drop(columns="_rank")[COLUMNS].reset_index(drop=True)
+
+
+def apply_precedence(frame: pd.DataFrame, precedence: tuple[str, ...] = PRECEDENCE) -> pd.DataFrame:
+    """Keep one row per month and series: the one from the earliest source in ``precedence``.
+
+    Sector rows are matched on the sector alone (sources disagree on
+    Livermore's region); other rows on component, region, demographic and
+    citizenship.
+    """
+    unknown = sorted(set(frame["source"]) - set(precedence))
+    if unknown:
+        raise UnknownSeriesError(f"unknown source(s) {unknown}; known: {', '.join(precedence)}")
+    rank = frame["source"].map({s: i for i, s in enumerate(precedence)})
+    region_key = frame["region"].where(frame["sector"] == "all", "")
+    keyed = frame.assign(_rank=rank, _region=region_key)
+    keyed = keyed.sort_values("_rank", kind="stable")
+    keep = ~keyed.duplicated(
+        ["component", "_region", "sector", "demographic", "citizenship", "month"]
+    )
+    return sort_table(keyed[keep].drop(columns=["_rank", "_region"]))
+
+
+def to_csv_text(frame: pd.DataFrame) -> str:
+    """The canonical CSV text of a tidy frame (sorted, ISO months, integer counts, LF endings)."""
+    out = sort_table(frame).copy()
+    out["month"] = out["month"].dt.strftime("%Y-%m-%d")
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
+    """Write ``encounters.csv`` and ``SOURCES.md`` into ``out_dir``; return the CSV path."""
+    from .sources_doc import sources_markdown
+
+    out = Path(out_dir)
+    path = out / TABLE_NAME
+    atomic_write_text(path, to_csv_text(frame))
+    atomic_write_text(out / "SOURCES.md", sources_markdown(frame))
+    return path
+
+
+def build(raw_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path:
+    """Parse ``raw_dir``, write the tidy table into ``out_dir`` (``borderforecast data build``)."""
+    return write_table(build_table(raw_dir), out_dir)

@@ -1,0 +1,142 @@
+"""Parser for the DHS OHSS "CBP Encounters - USBP" workbook (``KHSM Encounters (USBP) ...xlsx``).
+
+Sheets read (one header row each): ``Monthly Count`` (national), ``Monthly
+Region``, ``Monthly Rgn and Sector``, ``Monthly Family Status`` (national),
+``Monthly Rgn and Fam Status`` and ``Monthly Rgn and Citp`` (kept for the
+Southwest region only, to keep the bundled table small). Columns ``Fiscal
+Year`` (the header has a newline inside), ``Month`` as ``"01 October"`` ..
+``"12 September"``, the dimension columns and ``Quantity``.
+
+Conventions applied (documented in ``data/SOURCES.md``):
+
+* quantities are rounded to tens by OHSS; combinations with no events are
+  absent, so every series is zero-filled from its first month to the
+  workbook's last month (to its own last month if it is silent for the
+  last 12 months: Livermore closed after FY2005);
+* family status: ``"Single Adults"`` holds everybody before FY2008 (status not
+  recorded) and family-unit individuals before FY2012, so each category is
+  kept only from the first fiscal year all its neighbours are distinguished:
+  ``uac`` from FY2008, ``family_units`` and ``single_adults`` from FY2012;
+* sectors use the plain CBP names (``"Big Bend, TX"`` -> ``"Big Bend"``);
+  each row keeps OHSS's own region (Livermore is in Northern here).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from ...errors import BadValueError, MalformedFileError, MissingColumnError
+from ..naming import ALL, canonical_demographic, canonical_region, canonical_sector
+from ._common import MONTH_NAMES, fiscal_month_start, parse_count, tidy, validate, zero_fill
+
+SOURCE = "ohss"
+
+SHEETS = {
+    "Monthly Count": [],
+    "Monthly Region": ["Region"],
+    "Monthly Rgn and Sector": ["Region", "Sector"],
+    "Monthly Family Status": ["Family Status"],
+    "Monthly Rgn and Fam Status": ["Region", "Family Status"],
+    "Monthly Rgn and Citp": ["Region", "Citizenship"],
+}
+# family status -> first fiscal year the category is meaningful
+FAMILY_FIRST_FY = {"uac": 2008, "family_units": 2012, "single_adults": 2012}
+CITIZENSHIP_REGIONS = ("Southwest",)
+
+
+def _clean_header(col: object) -> str:
+    return re.sub(r"\s+", " ", str(col)).strip()
+
+
+def _month(fy: object, label: object, where: str) -> pd.Timestamp:
+    year = parse_count(fy, f"{where}, column 'Fiscal Year'")
+    match = re.match(r"^\s*(\d{1,2})\s+([A-Za-z]+)\s*$", str(label))
+    if not match:
+        raise BadValueError(f"{where}, column 'Month': {label!r} is not like '01 October'")
+    number, name = int(match.group(1)), match.group(2).lower()
+    if not 1 <= number <= 12 or MONTH_NAMES[number - 1] != name:
+        raise BadValueError(
+            f"{where}, column 'Month': {label!r} does not match the fiscal months "
+            "('01 October' .. '12 September')"
+        )
+    return fiscal_month_start(year, number)
+
+
+def parse(path: str | Path) -> pd.DataFrame:
+    """Parse the workbook into tidy rows (source ``"ohss"``).
+
+    Raises
+    ------
+    MalformedFileError
+        If the file is not a readable workbook or lacks a sheet.
+    MissingColumnError, BadValueError, DuplicateMonthError, FutureMonthError
+        For bad sheets or cells (the message names sheet, row and column).
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        book = pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=object)
+    except (zipfile.BadZipFile, ValueError, OSError, KeyError) as exc:
+        raise MalformedFileError(f"{name}: not a readable OHSS workbook ({exc})") from None
+    missing = [s for s in SHEETS if s not in book]
+    if missing:
+        raise MalformedFileError(
+            f"{name}: missing sheet(s) {', '.join(repr(s) for s in missing)}; "
+            f"found {', '.join(repr(s) for s in book)}"
+        )
+    parts = [_sheet(book[sheet], sheet, dims, name) for sheet, dims in SHEETS.items()]
+    frame = pd.concat(parts, ignore_index=True)
+    validate(tidy(frame, SOURCE), path)
+    frame = zero_fill(frame, last=frame["month"].max())
+    fy = frame["month"].dt.year + (frame["month"].dt.month >= 10)
+    first = frame["demographic"].map(FAMILY_FIRST_FY).fillna(0)
+    frame = frame[fy >= first]
+    return tidy(frame, SOURCE)
+
+
+def _sheet(sheet: pd.DataFrame, title: str, dims: list[str], name: str) -> pd.DataFrame:
+    sheet = sheet.rename(columns=_clean_header)
+    required = ["Fiscal Year", "Month", *dims, "Quantity"]
+    missing = [c for c in required if c not in sheet.columns]
+    if missing:
+        raise MissingColumnError(
+            f"{name}, sheet {title!r}: missing column(s) {', '.join(repr(c) for c in missing)}; "
+            f"found {', '.join(repr(str(c)) for c in sheet.columns)}"
+        )
+    rows = []
+    for i, rec in enumerate(sheet[required].itertuples(index=False, name=None), start=2):
+        where = f"{name}, sheet {title!r}, row {i}"
+        values = dict(zip(required, rec, strict=True))
+        if all(pd.isna(v) for v in rec):
+            continue
+        row = {
+            "month": _month(values["Fiscal Year"], values["Month"], where),
+            "component": "USBP",
+            "region": ALL,
+            "sector": ALL,
+            "demographic": ALL,
+            "citizenship": ALL,
+            "count": parse_count(values["Quantity"], f"{where}, column 'Quantity'"),
+        }
+        try:
+            if "Region" in values:
+                row["region"] = canonical_region(values["Region"])
+            if "Sector" in values:
+                row["sector"] = canonical_sector(values["Sector"])
+            if "Family Status" in values:
+                row["demographic"] = canonical_demographic(values["Family Status"])
+        except Exception as exc:  # UnknownSeriesError: add the place
+            raise type(exc)(f"{where}: {exc}") from None
+        if "Citizenship" in values:
+            text = values["Citizenship"]
+            if pd.isna(text) or not str(text).strip():
+                raise BadValueError(f"{where}, column 'Citizenship': empty")
+            row["citizenship"] = str(text).strip()
+            if row["region"] not in CITIZENSHIP_REGIONS:
+                continue
+        rows.append(row)
+    return pd.DataFrame(rows)

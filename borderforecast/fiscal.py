@@ -1,0 +1,256 @@
+"""U.S. federal fiscal-year helpers (FY = 1 October .. 30 September, named after the year it ends).
+
+FY2019 is October 2018 .. September 2019; fiscal month 1 is October, 12 is
+September. Every function accepts a single date (string, ``Timestamp``,
+``datetime``) or, vectorised, a ``DatetimeIndex`` / ``Series`` of dates.
+
+Examples
+--------
+>>> fiscal_year("2018-10-01"), fiscal_month("2018-10-01")
+(2019, 1)
+>>> fiscal_year(pd.DatetimeIndex(["2019-09-01", "2019-10-01"])).tolist()
+[2019, 2020]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, MissingMonthError
+from .series import as_monthly, format_months
+
+FISCAL_MONTH_NAMES = (
+    "Oct",
+    "Nov",
+    "Dec",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+)
+
+__all__ = [
+    "FYTD",
+    "fiscal_month",
+    "fiscal_month_name",
+    "fiscal_quarter",
+    "fiscal_year",
+    "fiscal_year_months",
+    "fiscal_year_start",
+    "fiscal_year_totals",
+    "fytd",
+]
+
+
+def _dates(value: Any) -> tuple[pd.DatetimeIndex, str]:
+    """(dates, kind) with kind 'scalar', 'index' or 'series'."""
+    if isinstance(value, pd.Series):
+        return pd.DatetimeIndex(pd.to_datetime(value)), "series"
+    if isinstance(value, pd.PeriodIndex):
+        return value.to_timestamp(how="start"), "index"
+    if isinstance(value, (pd.Index, np.ndarray, list, tuple)):
+        return pd.DatetimeIndex(pd.to_datetime(value)), "index"
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{value!r} is not a date") from None
+    if ts is pd.NaT:
+        raise DataError(f"{value!r} is not a date")
+    return pd.DatetimeIndex([ts]), "scalar"
+
+
+def _wrap(values: np.ndarray, kind: str, like: Any) -> Any:
+    if kind == "scalar":
+        return int(values[0])
+    if kind == "series":
+        return pd.Series(values, index=like.index, name=like.name)
+    return pd.Index(values)
+
+
+def fiscal_year(date: Any) -> Any:
+    """Fiscal year of a date (Oct-Dec belong to the next calendar year's FY).
+
+    Examples
+    --------
+    >>> fiscal_year("2019-05-01"), fiscal_year("2019-10-15")
+    (2019, 2020)
+    """
+    dates, kind = _dates(date)
+    values = (dates.year + (dates.month >= 10)).to_numpy().astype("int64")
+    return _wrap(values, kind, date)
+
+
+def fiscal_month(date: Any) -> Any:
+    """Fiscal month number: October = 1 .. September = 12.
+
+    Examples
+    --------
+    >>> fiscal_month("2019-10-01"), fiscal_month("2019-09-30")
+    (1, 12)
+    """
+    dates, kind = _dates(date)
+    values = ((dates.month - 10) % 12 + 1).to_numpy().astype("int64")
+    return _wrap(values, kind, date)
+
+
+def fiscal_quarter(date: Any) -> Any:
+    """Fiscal quarter 1..4 (Q1 = Oct-Dec).
+
+    Examples
+    --------
+    >>> fiscal_quarter("2019-01-15")
+    2
+    """
+    dates, kind = _dates(date)
+    values = (((dates.month - 10) % 12) // 3 + 1).to_numpy().astype("int64")
+    return _wrap(values, kind, date)
+
+
+def fiscal_month_name(number: int) -> str:
+    """Short name of fiscal month ``number`` (1 -> ``"Oct"``)."""
+    if not 1 <= int(number) <= 12:
+        raise DataError(f"fiscal month must be 1..12 (Oct=1), got {number!r}")
+    return FISCAL_MONTH_NAMES[int(number) - 1]
+
+
+def fiscal_year_start(fy: int) -> pd.Timestamp:
+    """First day of fiscal year ``fy``.
+
+    Examples
+    --------
+    >>> fiscal_year_start(2019).date()
+    datetime.date(2018, 10, 1)
+    """
+    return pd.Timestamp(year=int(fy) - 1, month=10, day=1)
+
+
+def fiscal_year_months(fy: int) -> pd.DatetimeIndex:
+    """The 12 months (first of month, freq ``MS``) of fiscal year ``fy``.
+
+    Examples
+    --------
+    >>> fiscal_year_months(2019)[[0, -1]].strftime("%Y-%m").tolist()
+    ['2018-10', '2019-09']
+    """
+    return pd.date_range(fiscal_year_start(fy), periods=12, freq="MS")
+
+
+def fiscal_year_totals(y: pd.Series, *, complete: bool = True) -> pd.Series:
+    """Sum a monthly series by fiscal year.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Monthly counts (see :func:`borderforecast.series.as_monthly`).
+    complete : bool
+        Keep only fiscal years with all 12 months (default); ``False`` keeps
+        partial years too (their totals are fiscal-year-to-date).
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2018-10-01", periods=14, freq="MS")
+    >>> fiscal_year_totals(pd.Series(1, index=idx)).to_dict()
+    {2019: 12}
+    """
+    y = as_monthly(y)
+    fy = pd.Index(fiscal_year(y.index), name="fiscal_year")
+    totals = y.groupby(fy).sum()
+    if complete:
+        months = y.groupby(fy).size()
+        totals = totals[months == 12]
+    if (totals == totals.round()).all():
+        totals = totals.astype("int64")
+    totals.name = y.name
+    return totals
+
+
+@dataclass(frozen=True)
+class FYTD:
+    """Fiscal-year-to-date total through a month, against the same months a year earlier."""
+
+    fiscal_year: int
+    through: pd.Timestamp
+    months: int
+    total: float
+    previous_total: float
+    change: float
+    pct_change: float
+
+    def summary(self) -> str:
+        """One line: ``FY2019 through May (8 months): 593,437 vs 252,181 in FY2018 (+135.3%)``."""
+        name = self.through.strftime("%b")
+        return (
+            f"FY{self.fiscal_year} through {name} ({self.months} months): {self.total:,.0f} vs "
+            f"{self.previous_total:,.0f} in FY{self.fiscal_year - 1} ({self.pct_change:+.1%})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (through as ``YYYY-MM``)."""
+        return {
+            "fiscal_year": self.fiscal_year,
+            "through": self.through.strftime("%Y-%m"),
+            "months": self.months,
+            "total": self.total,
+            "previous_total": self.previous_total,
+            "change": self.change,
+            "pct_change": self.pct_change,
+        }
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def fytd(y: pd.Series, month: Any = None) -> FYTD:
+    """Fiscal-year-to-date total through ``month`` and the same months of the previous FY.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Monthly counts.
+    month : month, optional
+        Last month to include (default: the series' last month).
+
+    Returns
+    -------
+    FYTD
+        ``total``, ``previous_total``, ``change`` (difference) and
+        ``pct_change`` (relative change; NaN if the previous total is 0).
+
+    Raises
+    ------
+    MissingMonthError
+        If the series does not cover all months needed.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2017-10-01", periods=20, freq="MS")
+    >>> r = fytd(pd.Series(range(20), index=idx), "2019-05")
+    >>> r.months, r.total, r.previous_total, r.change
+    (8, 124.0, 28.0, 96.0)
+    """
+    y = as_monthly(y)
+    end = y.index[-1] if month is None else pd.Timestamp(month).to_period("M").to_timestamp()
+    fy = fiscal_year(end)
+    n = fiscal_month(end)
+    current = pd.date_range(fiscal_year_start(fy), end, freq="MS")
+    previous = current - pd.DateOffset(years=1)
+    needed = current.append(previous)
+    missing = needed.difference(y.index)
+    if len(missing):
+        raise MissingMonthError(
+            f"FYTD through {end:%Y-%m} needs months the series lacks: {format_months(missing)}"
+        )
+    total = float(y.loc[current].sum())
+    prev = float(y.loc[previous].sum())
+    change = total - prev
+    pct = change / prev if prev else float("nan")
+    return FYTD(fy, end, n, total, prev, change, pct)

@@ -1,0 +1,109 @@
+"""Shared plumbing of the statsmodels-backed model families (not a family itself).
+
+statsmodels is noisy: optimisers warn about convergence, starting values and
+Hessians, often several times per fit. :func:`quiet` silences all of that
+inside a fit and re-issues at most one
+:class:`~borderforecast.errors.ConvergenceWarning` when the optimiser did not
+converge, so users can filter it with one class.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from ..errors import BorderforecastWarning, SpecError
+from .base import BaseModel, warn_convergence
+
+T = TypeVar("T")
+
+
+def quiet(
+    model: BaseModel,
+    fn: Callable[[], T],
+    what: str = "optimiser",
+    results_of: Callable[[T], Any] | None = None,
+) -> T:
+    """Run ``fn()`` with statsmodels' warnings silenced; warn once if it did not converge.
+
+    Non-convergence is detected from statsmodels' own ``ConvergenceWarning``
+    and from ``mle_retvals['converged']`` of the returned results (or of
+    ``results_of(result)`` when the estimation results are nested).
+    borderforecast's own warnings raised inside ``fn`` are passed through.
+    """
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as SMConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn()
+    notes: list[str] = []
+    for w in caught:
+        if issubclass(w.category, BorderforecastWarning):
+            warnings.warn(w.message, w.category, stacklevel=3)
+        elif issubclass(w.category, SMConvergenceWarning):
+            notes.append(str(w.message).split("\n")[0])
+    retvals = getattr(result if results_of is None else results_of(result), "mle_retvals", None)
+    if isinstance(retvals, dict) and retvals.get("converged") is False:
+        notes.append("maximum likelihood optimisation did not converge")
+    if notes:
+        warn_convergence(model, f"the {what} did not converge ({notes[0]}); results may be unreliable")
+    return result
+
+
+def exog_array(X: pd.DataFrame | None) -> np.ndarray | None:
+    """Regressors as a float array (``None`` stays ``None``)."""
+    return None if X is None else X.to_numpy(dtype=float)
+
+
+def burn_in(values: Any, burn: int) -> np.ndarray:
+    """One-step fitted values with the first ``burn`` (diffuse start-up) set to NaN."""
+    out = np.asarray(values, dtype=float).copy()
+    out[: max(int(burn), 0)] = np.nan
+    return out
+
+
+def simulate_results(
+    results: Any, h: int, n: int, rng: np.random.Generator, exog: np.ndarray | None = None
+) -> np.ndarray:
+    """``n`` paths ``(n, h)`` from a statsmodels state-space or ETS results object.
+
+    Uses ``results.simulate(h, anchor="end", repetitions=n, rng=rng)``, so the
+    paths start from the filtered state at the end of the sample.
+    """
+    kwargs: dict[str, Any] = {"anchor": "end", "repetitions": n, "rng": rng}
+    if exog is not None:
+        kwargs["exog"] = exog
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sims = results.simulate(h, **kwargs)
+    return np.asarray(sims, dtype=float).reshape(h, n).T
+
+
+def int_tuple(value: Any, length: int, what: str, model: str) -> tuple[int, ...]:
+    """Validate an order such as ``[1, 1, 1]`` (non-negative whole numbers)."""
+    try:
+        out = tuple(int(v) for v in value)
+        ok = len(out) == length and all(v >= 0 and float(v) == float(w) for v, w in zip(out, value, strict=True))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise SpecError(f"model {model!r}: {what} must be {length} non-negative whole numbers, got {value!r}")
+    return out
+
+
+def choice(value: Any, allowed: Sequence[Any], what: str, model: str) -> Any:
+    """Check that ``value`` is one of ``allowed`` (SpecError listing them otherwise)."""
+    if value not in allowed:
+        raise SpecError(
+            f"model {model!r}: {what} must be one of {', '.join(repr(a) for a in allowed)}, not {value!r}"
+        )
+    return value
+
+
+def format_params(names: Sequence[str], values: Sequence[float]) -> str:
+    """``name=value`` pairs on one line (4 significant digits)."""
+    return ", ".join(f"{n}={v:.4g}" for n, v in zip(names, values, strict=False))

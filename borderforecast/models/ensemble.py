@@ -1,0 +1,470 @@
+"""A combination of several named models.
+
+Each member is a model spec (``"ets"``, ``"prophet"``, ...) built with
+:func:`~borderforecast.models.registry.make_model` and fitted on the same
+series. Combining happens on the log scale, ``log(1 + count)``:
+
+Point forecast (``method``)
+    ``"median"`` (default; robust to one member going astray), ``"mean"``
+    (a geometric mean of the counts) or ``"weighted"`` (a weighted mean;
+    ``weights`` maps member name to weight, e.g. learned from past backtest
+    errors).
+
+Intervals (``intervals``)
+    ``"mixture"`` (default): the quantiles of the (weighted) *mixture* of the
+    members' forecast distributions. Each member's distribution at a month is
+    taken as a two-piece normal on the log scale through its point forecast
+    and its interval bounds at that level, so the mixture's quantile is found
+    from the member frames alone. When members disagree the mixture widens,
+    which keeps the intervals honest; when they agree it is as wide as a
+    typical member. ``"quantiles"``: each bound is combined like the point
+    forecast (the median or mean of the members' bounds, "Vincentisation"),
+    which ignores disagreement between members.
+
+Failure isolation: a member that raises while fitting or forecasting
+(:class:`~borderforecast.errors.ModelError`, a numerical error, a series too
+short for it) is dropped with a
+:class:`~borderforecast.errors.ConvergenceWarning` (a
+:class:`~borderforecast.errors.ShortSeriesWarning` when the series is too short
+for it) that names it, and the ensemble carries on; by default a member that
+warns that it did not converge is dropped as well (``drop_unconverged``).
+If every member fails, :class:`~borderforecast.errors.ModelError` (or
+:class:`~borderforecast.errors.ShortSeriesError`) is raised.
+:meth:`FittedModel.summary` lists the members used and dropped.
+
+Regressors are passed to the members that take them (``supports_exog``); the
+others are fitted without them (the summary says which).
+
+:func:`combine` works on forecast frames alone, so a backtest that already has
+the members' forecasts can form the ensemble without refitting.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import (
+    ConvergenceWarning,
+    ModelError,
+    ShortSeriesError,
+    ShortSeriesWarning,
+    SpecError,
+    UnknownModelError,
+)
+from .base import BaseModel, FittedModel, Prediction, Transform, level_label
+from .registry import get_spec, make_model
+
+METHODS = ("median", "mean", "weighted")
+INTERVALS = ("mixture", "quantiles")
+DEFAULT_MEMBERS: tuple[str, ...] = ("snaive", "prophet", "gbm")
+
+
+# -- combining forecast frames ----------------------------------------------
+def _frame_levels(frame: pd.DataFrame) -> list[str]:
+    labels = [c[2:] for c in frame.columns if isinstance(c, str) and c.startswith("lo")]
+    missing = [lb for lb in labels if f"hi{lb}" not in frame.columns]
+    if "mean" not in frame.columns or missing:
+        raise ModelError(
+            "forecast frames need a 'mean' column and lo<L>/hi<L> pairs "
+            f"(got columns {list(frame.columns)})"
+        )
+    return sorted(labels, key=float)
+
+
+def _weights(
+    names: Sequence[str], weights: Mapping[str, float] | Sequence[float] | None
+) -> np.ndarray:
+    if weights is None:
+        return np.full(len(names), 1.0 / len(names))
+    if isinstance(weights, Mapping):
+        unknown = sorted(set(weights) - set(names))
+        if unknown:
+            raise ModelError(f"weights name unknown members {unknown}; members are {list(names)}")
+        w = np.array([float(weights.get(n, 0.0)) for n in names])
+    else:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (len(names),):
+            raise ModelError(f"{len(w)} weights given for {len(names)} forecasts")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ModelError(f"weights must be non-negative with a positive sum, got {w.tolist()}")
+    return w / w.sum()
+
+
+def _center(values: np.ndarray, method: str, w: np.ndarray) -> np.ndarray:
+    """Combine member rows ``(m, h)`` into one row ``(h,)``."""
+    if method == "median":
+        return np.median(values, axis=0)
+    if method == "mean":
+        return values.mean(axis=0)
+    return w @ values
+
+
+def _mixture_quantile(
+    center: np.ndarray, lo: np.ndarray, hi: np.ndarray, z: float, w: np.ndarray, prob: float
+) -> np.ndarray:
+    """Quantile ``prob`` of a weighted mixture of two-piece normals, per column.
+
+    Member ``i`` has median ``center[i]`` and quantiles ``lo[i]``/``hi[i]`` at
+    ``Phi(-z)``/``Phi(z)``; arrays are ``(m, h)``.
+    """
+    s_lo = np.maximum((center - lo) / z, 1e-9)
+    s_hi = np.maximum((hi - center) / z, 1e-9)
+    a, b = lo.min(axis=0) - 1e-9, hi.max(axis=0) + 1e-9
+    for _ in range(60):  # bisection: the interval shrinks 2^60-fold
+        x = 0.5 * (a + b)
+        dev = x[None, :] - center
+        cdf = stats.norm.cdf(dev / np.where(dev < 0, s_lo, s_hi))
+        below = (w @ cdf) < prob
+        a = np.where(below, x, a)
+        b = np.where(below, b, x)
+    return 0.5 * (a + b)
+
+
+def combine(
+    forecasts: Sequence[pd.DataFrame] | Mapping[str, pd.DataFrame],
+    method: str = "median",
+    weights: Mapping[str, float] | Sequence[float] | None = None,
+    intervals: str = "mixture",
+) -> pd.DataFrame:
+    """Combine member forecast frames into one (the ensemble's forecast).
+
+    Parameters
+    ----------
+    forecasts : list of DataFrame, or dict name -> DataFrame
+        Member forecasts in counts, all on the same months, each with
+        ``mean`` and ``lo<L>``/``hi<L>`` columns for the same levels (the
+        output of :meth:`FittedModel.forecast`).
+    method : {"median", "mean", "weighted"}
+        How point forecasts (and, with ``intervals="quantiles"``, bounds)
+        are combined, on the ``log(1 + count)`` scale.
+    weights : dict name -> weight, or list aligned with ``forecasts``
+        Needed for ``method="weighted"`` (normalised to sum 1; members left
+        out of a dict get weight 0); ignored by ``"median"`` and ``"mean"``,
+        whose mixtures weight members equally.
+    intervals : {"mixture", "quantiles"}
+        Quantiles of the mixture of member distributions (default), or the
+        bounds combined like the point forecasts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index and columns as the inputs; counts, never negative, with
+        nested intervals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2025-01-01", periods=1, freq="MS")
+    >>> a = pd.DataFrame({"mean": [99.0], "lo80": [80.0], "hi80": [120.0]}, index=idx)
+    >>> b = pd.DataFrame({"mean": [199.0], "lo80": [160.0], "hi80": [240.0]}, index=idx)
+    >>> c = pd.DataFrame({"mean": [149.0], "lo80": [130.0], "hi80": [170.0]}, index=idx)
+    >>> combine([a, b, c], method="median")["mean"].round(1).tolist()
+    [149.0]
+    """
+    if method not in METHODS:
+        raise ModelError(f"combine method must be one of {', '.join(METHODS)}, not {method!r}")
+    if intervals not in INTERVALS:
+        raise ModelError(f"combine intervals must be one of {', '.join(INTERVALS)}, not {intervals!r}")
+    if isinstance(forecasts, Mapping):
+        names = [str(k) for k in forecasts]
+        frames = list(forecasts.values())
+    else:
+        frames = list(forecasts)
+        names = [f"member {i}" for i in range(len(frames))]
+    if not frames:
+        raise ModelError("combine needs at least one forecast frame")
+    if method == "weighted" and weights is None:
+        raise ModelError("method 'weighted' needs weights")
+    w = _weights(names, weights if method == "weighted" else None)
+    labels = _frame_levels(frames[0])
+    cols = ["mean"] + [c for lb in labels for c in (f"lo{lb}", f"hi{lb}")]
+    index = frames[0].index
+    for name, frame in zip(names, frames, strict=True):
+        if not frame.index.equals(index):
+            raise ModelError(f"forecast of {name} covers other months than the first forecast")
+        lacking = [c for c in cols if c not in frame.columns]
+        if lacking:
+            raise ModelError(f"forecast of {name} lacks columns {lacking}")
+        if frame[cols].isna().any().any():
+            raise ModelError(f"forecast of {name} has missing values; drop it before combining")
+    logs = {c: np.log1p(np.stack([f[c].to_numpy(dtype=float) for f in frames])) for c in cols}
+    out = {"mean": _center(logs["mean"], method, w)}
+    for lb in labels:
+        lo, hi = logs[f"lo{lb}"], logs[f"hi{lb}"]
+        if intervals == "quantiles":
+            out[f"lo{lb}"] = _center(lo, method, w)
+            out[f"hi{lb}"] = _center(hi, method, w)
+        else:
+            a = (100.0 - float(lb)) / 200.0
+            z = float(stats.norm.ppf(1.0 - a))
+            out[f"lo{lb}"] = _mixture_quantile(logs["mean"], lo, hi, z, w, a)
+            out[f"hi{lb}"] = _mixture_quantile(logs["mean"], lo, hi, z, w, 1.0 - a)
+    frame = pd.DataFrame({c: np.maximum(np.expm1(v), 0.0) for c, v in out.items()}, index=index)
+    for lb in labels:  # bounds around the point, wider levels outside narrower ones
+        frame[f"lo{lb}"] = np.minimum(frame[f"lo{lb}"], frame["mean"])
+        frame[f"hi{lb}"] = np.maximum(frame[f"hi{lb}"], frame["mean"])
+    for narrow, wide in zip(labels, labels[1:], strict=False):
+        frame[f"lo{wide}"] = np.minimum(frame[f"lo{wide}"], frame[f"lo{narrow}"])
+        frame[f"hi{wide}"] = np.maximum(frame[f"hi{wide}"], frame[f"hi{narrow}"])
+    return frame[cols]
+
+
+# -- the model --------------------------------------------------------------
+@dataclass(frozen=True)
+class _State:
+    fits: tuple[tuple[str, FittedModel], ...]
+    dropped: tuple[tuple[str, str], ...]
+    without_exog: tuple[str, ...]
+    fitted: np.ndarray
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+class Ensemble(BaseModel):
+    """Combine named member models; drop members that fail.
+
+    Parameters
+    ----------
+    members : list of str
+        Spec names (or spec paths) of the members, e.g.
+        ``["ets", "sarima", "stl", "prophet"]``.
+    method : {"median", "mean", "weighted"}
+        How member forecasts are combined (see :func:`combine`).
+    weights : dict name -> weight, optional
+        Member weights for ``method="weighted"`` (required there, refused
+        otherwise).
+    intervals : {"mixture", "quantiles"}
+        How member intervals are combined (see :func:`combine`).
+    drop_unconverged : bool
+        Drop a member whose fit warns with
+        :class:`~borderforecast.errors.ConvergenceWarning` (default True).
+    log, offset, seed, name
+        See :class:`~borderforecast.models.base.BaseModel`; ``seed`` is
+        passed to every member.
+
+    Examples
+    --------
+    >>> from borderforecast.models.ensemble import Ensemble
+    >>> Ensemble(members=["snaive", "gbm"], method="mean").members
+    ('snaive', 'gbm')
+    """
+
+    family = "ensemble"
+    description = "Combination of several models (median of forecasts, mixture intervals)"
+    supports_exog = True
+
+    def __init__(
+        self,
+        *,
+        members: Sequence[str] = DEFAULT_MEMBERS,
+        method: str = "median",
+        weights: Mapping[str, float] | None = None,
+        intervals: str = "mixture",
+        drop_unconverged: bool = True,
+        log: bool = True,
+        offset: float = 1.0,
+        seed: int = 0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(log=log, offset=offset, seed=seed, name=name)
+        if isinstance(members, str) or not isinstance(members, Sequence) or not members:
+            raise SpecError(f"ensemble: members must be a non-empty list of model names, not {members!r}")
+        if not all(isinstance(m, str) for m in members):
+            raise SpecError(f"ensemble: members must be model names (strings), not {list(members)!r}")
+        if len(set(members)) != len(members):
+            raise SpecError(f"ensemble: members repeat a name: {list(members)}")
+        for member in members:
+            try:
+                spec = get_spec(member)
+            except UnknownModelError as exc:
+                raise SpecError(f"ensemble member: {exc}") from None
+            if spec.family == self.family:
+                raise SpecError(f"ensemble: member {member!r} is itself an ensemble")
+        if method not in METHODS:
+            raise SpecError(f"ensemble: method must be one of {', '.join(METHODS)}, not {method!r}")
+        if intervals not in INTERVALS:
+            raise SpecError(f"ensemble: intervals must be one of {', '.join(INTERVALS)}, not {intervals!r}")
+        if method == "weighted":
+            if not isinstance(weights, Mapping) or not weights:
+                raise SpecError("ensemble: method 'weighted' needs weights, a table of member name -> weight")
+            try:
+                _weights(list(members), dict(weights))
+            except ModelError as exc:
+                raise SpecError(f"ensemble: {exc}") from None
+        elif weights is not None:
+            raise SpecError(f"ensemble: weights are only used with method 'weighted', not {method!r}")
+        self.members = tuple(members)
+        self.method = method
+        self.weights = dict(weights) if weights is not None else None
+        self.intervals = intervals
+        self.drop_unconverged = bool(drop_unconverged)
+
+    # -- helpers ---------------------------------------------------------
+    def _drop(self, member: str, exc: BaseException | str) -> None:
+        category = ShortSeriesWarning if isinstance(exc, ShortSeriesError) else ConvergenceWarning
+        reason = exc if isinstance(exc, str) else _describe(exc)
+        warnings.warn(
+            f"ensemble {self.name!r}: member {member!r} dropped ({reason})", category, stacklevel=4
+        )
+
+    def _member_weights(self, names: Sequence[str]) -> np.ndarray:
+        if self.method != "weighted":
+            return np.full(len(names), 1.0 / len(names))
+        assert self.weights is not None
+        w = np.array([float(self.weights.get(n, 0.0)) for n in names])
+        if w.sum() <= 0:
+            raise ModelError(
+                f"ensemble {self.name!r}: the members left ({', '.join(names)}) all have weight 0"
+            )
+        return w / w.sum()
+
+    # -- protocol --------------------------------------------------------
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+        transform = Transform("log" if self.log else "none", self.offset)
+        y = pd.Series(transform.inverse(z.to_numpy(dtype=float)), index=z.index, name=z.name)
+        models = {m: make_model(m, seed=self.seed) for m in self.members}
+        fits: list[tuple[str, FittedModel]] = []
+        dropped: list[tuple[str, str]] = []
+        errors: list[BaseException] = []
+        without_exog = []
+        for member, model in models.items():
+            Xm = X if model.supports_exog else None
+            if X is not None and Xm is None:
+                without_exog.append(member)
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    fm = model.fit(y, X=Xm)
+            except Exception as exc:  # failure isolation: any member error drops the member
+                errors.append(exc)
+                dropped.append((member, _describe(exc)))
+                self._drop(member, exc)
+                continue
+            unconverged = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+            for w in caught:  # pass the members' other warnings on
+                if w not in unconverged or not self.drop_unconverged:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if unconverged and self.drop_unconverged:
+                reason = f"did not converge: {unconverged[0].message}"
+                dropped.append((member, reason))
+                self._drop(member, reason)
+                continue
+            fits.append((member, fm))
+        if not fits:
+            detail = "; ".join(f"{m}: {r}" for m, r in dropped)
+            if errors and len(errors) == len(dropped) and all(isinstance(e, ShortSeriesError) for e in errors):
+                raise ShortSeriesError(f"ensemble {self.name!r}: the series is too short for every member ({detail})")
+            raise ModelError(f"ensemble {self.name!r}: every member failed ({detail})")
+        names = [m for m, _ in fits]
+        w = self._member_weights(names)
+        vals = np.log1p(np.stack([fm.fitted_values.to_numpy(dtype=float) for _, fm in fits]))
+        fitted = self._nan_center(vals, w)
+        fitted = transform.forward(np.maximum(np.expm1(fitted), 0.0))
+        return _State(tuple(fits), tuple(dropped), tuple(without_exog), np.asarray(fitted, dtype=float))
+
+    def _nan_center(self, values: np.ndarray, w: np.ndarray) -> np.ndarray:
+        out = np.full(values.shape[1], np.nan)
+        ok = np.isfinite(values)
+        for j in np.flatnonzero(ok.any(axis=0)):
+            col, wj = values[ok[:, j], j], w[ok[:, j]]
+            if self.method == "median":
+                out[j] = np.median(col)
+            elif self.method == "mean":
+                out[j] = col.mean()
+            else:
+                out[j] = (wj @ col) / wj.sum() if wj.sum() > 0 else col.mean()
+        return out
+
+    def _fitted(self, state: _State) -> np.ndarray:
+        return state.fitted
+
+    def _member_forecasts(
+        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+    ) -> dict[str, pd.DataFrame]:
+        frames = {}
+        for member, fm in state.fits:
+            try:
+                frames[member] = fm.forecast(h, level=levels, X=X if fm.X is not None else None)
+            except Exception as exc:  # failure isolation
+                self._drop(member, exc)
+        if not frames:
+            raise ModelError(f"ensemble {self.name!r}: no member could forecast")
+        return frames
+
+    def member_forecasts(
+        self, fitted: FittedModel, h: int = 12, level: Sequence[float] = (80, 95), X: pd.DataFrame | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """The forecasts of each member used by a fitted ensemble, by member name."""
+        if fitted.model is not self:
+            raise ModelError("member_forecasts needs a fit of this ensemble")
+        Xf = fitted._future_exog(h, X)
+        return self._member_forecasts(fitted.state, h, list(level), Xf)
+
+    def _predict(
+        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+    ) -> Prediction:
+        frames = self._member_forecasts(state, h, levels, X)
+        weights = dict(zip(frames, self._member_weights(list(frames)), strict=True))
+        frame = combine(frames, method=self.method, weights=weights, intervals=self.intervals)
+        transform = Transform("log" if self.log else "none", self.offset)
+
+        def fwd(col: str) -> np.ndarray:
+            return np.asarray(transform.forward(frame[col].to_numpy(dtype=float)), dtype=float)
+
+        lower = {lv: fwd(f"lo{level_label(lv)}") for lv in levels}
+        upper = {lv: fwd(f"hi{level_label(lv)}") for lv in levels}
+        return Prediction(fwd("mean"), lower, upper)
+
+    def _simulate(
+        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+    ) -> np.ndarray:
+        """Pool member paths: each path comes from one member, drawn with its weight."""
+        names = [m for m, _ in state.fits]
+        counts = rng.multinomial(n, self._member_weights(names))
+        transform = Transform("log" if self.log else "none", self.offset)
+        pieces, short = [], 0
+        for (member, fm), k in zip(state.fits, counts, strict=True):
+            if k == 0:
+                continue
+            try:
+                paths = fm.simulate(h, int(k), seed=int(rng.integers(0, 2**32 - 1)),
+                                    X=X if fm.X is not None else None)
+            except Exception as exc:  # failure isolation
+                self._drop(member, exc)
+                short += int(k)
+                continue
+            pieces.append(np.asarray(transform.forward(paths), dtype=float))
+        if not pieces:
+            raise ModelError(f"ensemble {self.name!r}: no member could simulate sample paths")
+        pooled = np.vstack(pieces)
+        if short:  # members that could not simulate: refill from the others' paths
+            pooled = np.vstack([pooled, pooled[rng.integers(0, len(pooled), short)]])
+        return pooled[rng.permutation(len(pooled))]
+
+    def _summary(self, state: _State) -> str:
+        names = [m for m, _ in state.fits]
+        w = self._member_weights(names)
+        used = ", ".join(
+            f"{m} ({wi:.2f})" if self.method == "weighted" else m for m, wi in zip(names, w, strict=True)
+        )
+        lines = [
+            f"Combination: {self.method} of forecasts on the log scale; intervals: {self.intervals}",
+            f"Members used: {used}",
+            "Members dropped: " + ("; ".join(f"{m} ({r})" for m, r in state.dropped) or "none"),
+        ]
+        if state.without_exog:
+            lines.append(f"Fitted without regressors (no support): {', '.join(state.without_exog)}")
+        return "\n".join(lines)
+
+
+MODEL = Ensemble

@@ -1,0 +1,128 @@
+"""Exponential smoothing (ETS) in state-space form, via statsmodels' ``ETSModel``.
+
+The default is ETS(A,Ad,A) on ``log(y + 1)``: additive errors, an additive
+damped trend and an additive 12-month seasonal, which on the log scale is a
+multiplicative model of the counts (the spring peak is a percentage, not a
+fixed number of apprehensions). Parameters are estimated by maximum
+likelihood (``ETSModel.fit``).
+
+Intervals are the analytical prediction intervals of the additive model
+(``get_prediction(...).summary_frame(alpha)`` of statsmodels, Hyndman et al.
+2008, ch. 6), back-transformed quantile by quantile. Sample paths come from
+``results.simulate(h, anchor="end", repetitions=n, rng=...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._smtools import choice, format_params, quiet, simulate_results
+from .base import BaseModel, Prediction, gaussian_prediction
+
+PERIOD = 12
+
+
+@dataclass(frozen=True)
+class _State:
+    results: Any
+    nobs: int
+
+
+class ETS(BaseModel):
+    """ETS exponential smoothing (statsmodels ``ETSModel``) on log counts.
+
+    Parameters
+    ----------
+    trend : {"add", "none"}
+        Additive trend (default) or none.
+    damped : bool
+        Damp the trend (default True; ignored without trend).
+    seasonal : {"add", "none"}
+        Additive 12-month seasonal (default) or none.
+    maxiter : int
+        Maximum optimiser iterations (default 1000).
+    **kwargs
+        ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> fc = ETS().fit(bf.load()).forecast(12)
+    >>> bool((fc["lo95"] <= fc["lo80"]).all() and (fc["lo95"] >= 0).all())
+    True
+    """
+
+    family = "ets"
+    description = "ETS(A,Ad,A) exponential smoothing on log counts (statsmodels ETSModel)"
+    supports_exog = False
+
+    def __init__(
+        self,
+        *,
+        trend: str = "add",
+        damped: bool = True,
+        seasonal: str = "add",
+        maxiter: int = 1000,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.trend = choice(trend, ("add", "none"), "trend", self.name)
+        self.damped = bool(damped)
+        self.seasonal = choice(seasonal, ("add", "none"), "seasonal", self.name)
+        self.maxiter = int(maxiter)
+
+    def statsmodels_kwargs(self) -> dict[str, Any]:
+        """The ``ETSModel`` keyword arguments this model uses (to reproduce it directly)."""
+        trend = None if self.trend == "none" else "add"
+        seasonal = None if self.seasonal == "none" else "add"
+        return {
+            "error": "add",
+            "trend": trend,
+            "damped_trend": self.damped and trend is not None,
+            "seasonal": seasonal,
+            "seasonal_periods": PERIOD if seasonal else None,
+        }
+
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        def run() -> Any:
+            mod = ETSModel(z, **self.statsmodels_kwargs())
+            return mod.fit(disp=False, maxiter=self.maxiter)
+
+        return _State(quiet(self, run), len(z))
+
+    def _fitted(self, state: _State) -> np.ndarray:
+        return np.asarray(state.results.fittedvalues, dtype=float)
+
+    def _predict(
+        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+    ) -> Prediction:
+        pred = state.results.get_prediction(start=state.nobs, end=state.nobs + h - 1)
+        point = np.asarray(pred.predicted_mean, dtype=float)
+        se = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
+        return gaussian_prediction(point, se, levels)
+
+    def _simulate(
+        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+    ) -> np.ndarray:
+        return simulate_results(state.results, h, n, rng)
+
+    def _summary(self, state: _State) -> str:
+        res = state.results
+        names = [str(n) for n in res.model.param_names]
+        keep = [i for i, nm in enumerate(names) if not nm.startswith("initial")]
+        spec = f"ETS(A,{'N' if self.trend == 'none' else 'Ad' if self.damped else 'A'},"
+        spec += f"{'N' if self.seasonal == 'none' else 'A'})"
+        return (
+            f"{spec}: {format_params([names[i] for i in keep], [float(res.params.iloc[i]) for i in keep])}; "
+            f"AICc {res.aicc:.1f}; residual sd {np.sqrt(res.mse):.4f} (transformed scale)"
+        )
+
+
+MODEL = ETS

@@ -1,0 +1,324 @@
+"""Gradient boosting on seasonal differences, with conformal intervals.
+
+A scikit-learn :class:`~sklearn.ensemble.HistGradientBoostingRegressor`
+learns the *year-on-year change* of the log counts,
+``d_t = z_t - z_{t-12}``, from features of the 24 months before ``t``:
+
+* ``z_{t-k} - z_{t-12-k}`` for ``k = 1, 2, 3`` (recent year-on-year growth),
+* ``z_{t-12} - z_{t-24}`` (the seasonal lag of the target),
+* the change of the 12-month rolling mean (mean of ``z_{t-12..t-1}`` minus
+  mean of ``z_{t-24..t-13}``: the level),
+* ``z_{t-1}`` minus that rolling mean (where the year stands),
+* the calendar month of ``t`` (categorical).
+
+The forecast is ``z_{t-12} + d_t``: a tree cannot extrapolate a level it
+has never seen, but predicting the change against the same month a year
+earlier lets it follow any level, and the seasonal pattern comes from the
+base.
+
+Multi-step strategy: **recursive**. One model is fitted; months beyond the
+first are forecast by feeding earlier forecasts back as lags. One fit keeps
+the model fast (a fit and forecast take ~0.2 s on 300 months).
+
+Intervals: **conformal, from the model's own out-of-sample errors**. The
+last ``calibration_folds * 24`` months are split into blocks of 24; for
+each block the model is refitted on the data before it and forecasts up to
+``calibration_horizon`` months ahead from every origin in the block, without
+refitting (the usual cheap rolling origin). The h-step errors give a scale
+``s_h`` (root mean square, made non-decreasing in ``h``); the errors divided
+by their ``s_h`` are pooled over horizons and their empirical quantiles
+``q`` give the interval ``point + s_h * q``, asymmetric if the errors are.
+Beyond the calibrated horizon ``s_h`` grows like ``sqrt(h)``.
+
+Sample paths resample whole error paths (all horizons of one calibration
+origin together), so the dependence of errors across months is the one seen
+in the data; beyond ``calibration_horizon`` further blocks are drawn
+independently and their errors add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from ..errors import ModelError, SpecError
+from .base import BaseModel, Prediction
+
+PERIOD = 12
+WINDOW = 24  # months of history behind every feature row
+MIN_TRAIN = 24  # fewest training rows of any fit (calibration folds included)
+STEP = 24  # origins per calibration block
+FEATURES = (
+    "d1", "d2", "d3", "s12", "s24", "level_change", "position", "month_effect", "month",
+)
+
+
+def _features(windows: np.ndarray, months: np.ndarray, effect: np.ndarray) -> np.ndarray:
+    """Feature matrix from windows ``(n, 24)`` of the months before each target.
+
+    ``effect`` holds the 12 mean month effects of the training targets.
+    """
+    w = windows
+    recent = w[:, -PERIOD:].mean(axis=1)
+    year_before = w[:, :PERIOD].mean(axis=1)
+    return np.column_stack(
+        [
+            w[:, -1] - w[:, -13],
+            w[:, -2] - w[:, -14],
+            w[:, -3] - w[:, -15],
+            w[:, -12] - recent,
+            w[:, -24] - year_before,
+            recent - year_before,
+            w[:, -1] - recent,
+            effect[months - 1],
+            months,
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _Learner:
+    regressor: Any
+    effect: np.ndarray  # mean target by calendar month (a seasonal index)
+
+    def predict(self, windows: np.ndarray, months: np.ndarray) -> np.ndarray:
+        return self.regressor.predict(_features(windows, months, self.effect))
+
+
+@dataclass(frozen=True)
+class _State:
+    z: np.ndarray
+    month0: int  # calendar month (0-11) of z[0]
+    model: _Learner  # the fitted regressor (never refitted)
+    scale: np.ndarray  # s_h for h = 1..calibration_horizon
+    scores: np.ndarray  # pooled standardised calibration errors
+    paths: np.ndarray  # complete calibration error paths (m, calibration_horizon)
+    fitted: np.ndarray
+
+
+class GradientBoosting(BaseModel):
+    """Histogram gradient boosting of year-on-year log changes, recursive, conformal intervals.
+
+    Parameters
+    ----------
+    max_iter : int
+        Boosting iterations.
+    learning_rate : float
+        Shrinkage.
+    max_depth : int
+        Depth of each tree.
+    min_samples_leaf : int
+        Fewest training months per leaf.
+    l2_regularization : float
+        L2 penalty on leaf values.
+    calibration_folds : int
+        Number of 24-month blocks of recent history used for the conformal
+        intervals (fewer when the series is short).
+    calibration_horizon : int
+        Longest horizon whose errors are measured directly (months).
+    log, offset, seed, name
+        See :class:`~borderforecast.models.base.BaseModel`; ``seed`` is the
+        regressor's ``random_state``.
+
+    Notes
+    -----
+    Needs 72 months: 24 months of lags before the first training row, and
+    24 training rows for the fit of the calibration block.
+
+    Examples
+    --------
+    >>> from borderforecast.models.gbm import GradientBoosting
+    >>> GradientBoosting(max_iter=100).min_length
+    72
+    """
+
+    family = "gbm"
+    description = "Gradient boosting of year-on-year log changes (recursive, conformal intervals)"
+    min_length = WINDOW + MIN_TRAIN + STEP
+
+    def __init__(
+        self,
+        *,
+        max_iter: int = 150,
+        learning_rate: float = 0.05,
+        max_depth: int = 3,
+        min_samples_leaf: int = 15,
+        l2_regularization: float = 1.0,
+        calibration_folds: int = 3,
+        calibration_horizon: int = 24,
+        log: bool = True,
+        offset: float = 1.0,
+        seed: int = 0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(log=log, offset=offset, seed=seed, name=name)
+        for label, value, low in (
+            ("max_iter", max_iter, 1),
+            ("max_depth", max_depth, 1),
+            ("min_samples_leaf", min_samples_leaf, 1),
+            ("calibration_folds", calibration_folds, 1),
+            ("calibration_horizon", calibration_horizon, 1),
+        ):
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise SpecError(f"gbm: {label} must be a whole number >= {low}, not {value!r}")
+        if not isinstance(learning_rate, (int, float)) or not 0 < learning_rate <= 1:
+            raise SpecError(f"gbm: learning_rate must be in (0, 1], not {learning_rate!r}")
+        if not isinstance(l2_regularization, (int, float)) or l2_regularization < 0:
+            raise SpecError(f"gbm: l2_regularization must be >= 0, not {l2_regularization!r}")
+        self.max_iter = max_iter
+        self.learning_rate = float(learning_rate)
+        self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = float(l2_regularization)
+        self.calibration_folds = calibration_folds
+        self.calibration_horizon = calibration_horizon
+
+    # -- pieces ----------------------------------------------------------
+    def _regressor(self) -> Any:
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        return HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_depth=self.max_depth,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            early_stopping=False,
+            random_state=self.seed,
+        )
+
+    @staticmethod
+    def _rows(z: np.ndarray, month0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Windows, target months, targets (change vs the 12-month mean) and bases."""
+        windows = np.lib.stride_tricks.sliding_window_view(z[:-1], WINDOW)
+        t = np.arange(WINDOW, len(z))
+        months = (month0 + t) % PERIOD + 1
+        base = windows[:, -PERIOD:].mean(axis=1)
+        return windows, months, z[t] - base, base
+
+    def _train(self, z: np.ndarray, month0: int) -> _Learner:
+        windows, months, target, _ = self._rows(z, month0)
+        if len(target) < PERIOD:
+            raise ModelError(f"model {self.name!r}: too few months to train on")
+        effect = np.array([target[months == m].mean() for m in range(1, PERIOD + 1)])
+        try:
+            reg = self._regressor().fit(_features(windows, months, effect), target)
+        except (ValueError, FloatingPointError) as exc:
+            raise ModelError(f"model {self.name!r}: gradient boosting failed ({exc})") from None
+        return _Learner(reg, effect)
+
+    @staticmethod
+    def _recursive(model: _Learner, z: np.ndarray, month0: int, origins: np.ndarray, h: int) -> np.ndarray:
+        """Forecasts ``(len(origins), h)`` from each origin (index of the last month used)."""
+        buf = np.empty((len(origins), WINDOW + h))
+        for i, o in enumerate(origins):
+            buf[i, :WINDOW] = z[o - WINDOW + 1 : o + 1]
+        for j in range(h):
+            months = (month0 + origins + j + 1) % PERIOD + 1
+            window = buf[:, j : j + WINDOW]
+            buf[:, WINDOW + j] = window[:, -PERIOD:].mean(axis=1) + model.predict(window, months)
+        return buf[:, WINDOW:]
+
+    # -- protocol --------------------------------------------------------
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+        # one thread: on a few hundred rows OpenMP threads only add overhead and
+        # oversubscribe the cores when backtests run models in parallel
+        with threadpool_limits(1):
+            return self._fit_state(z)
+
+    def _fit_state(self, z: pd.Series) -> _State:
+        v = z.to_numpy(dtype=float)
+        n = len(v)
+        month0 = int(pd.Timestamp(z.index[0]).month) - 1
+        H = self.calibration_horizon
+        folds = min(self.calibration_folds, (n - WINDOW - MIN_TRAIN) // STEP)
+        errors = []
+        for k in range(folds, 0, -1):
+            cut = n - k * STEP  # train on v[:cut]
+            model = self._train(v[:cut], month0)
+            origins = np.arange(cut - 1, min(cut - 1 + STEP, n - 1))
+            fc = self._recursive(model, v, month0, origins, H)
+            truth_idx = origins[:, None] + np.arange(1, H + 1)[None, :]
+            truth = np.where(truth_idx < n, v[np.minimum(truth_idx, n - 1)], np.nan)
+            errors.append(truth - fc)
+        E = np.vstack(errors)
+        scale = np.full(H, np.nan)
+        for j in range(H):
+            col = E[:, j][np.isfinite(E[:, j])]
+            if len(col) >= 5:
+                scale[j] = np.sqrt(np.mean(col**2))
+        scale = pd.Series(scale).ffill().to_numpy()
+        scale = np.maximum.accumulate(np.maximum(scale, 1e-6))
+        scores = (E / scale[None, :])[np.isfinite(E)]
+        paths = E[np.isfinite(E).all(axis=1)]
+        if len(paths) == 0:  # short series: pad incomplete paths with their last error
+            paths = pd.DataFrame(E).ffill(axis=1).to_numpy()
+        model = self._train(v, month0)
+        windows, months, _, base = self._rows(v, month0)
+        fitted = np.full(n, np.nan)
+        fitted[WINDOW:] = base + model.predict(windows, months)
+        if not np.all(np.isfinite(fitted[WINDOW:])):
+            raise ModelError(f"model {self.name!r}: non-finite fitted values")
+        return _State(v, month0, model, scale, np.asarray(scores), paths, fitted)
+
+    def _fitted(self, state: _State) -> np.ndarray:
+        return state.fitted
+
+    def _point(self, state: _State, h: int) -> np.ndarray:
+        origin = np.array([len(state.z) - 1])
+        with threadpool_limits(1):
+            return self._recursive(state.model, state.z, state.month0, origin, h)[0]
+
+    def _scale(self, state: _State, h: int) -> np.ndarray:
+        H = len(state.scale)
+        steps = np.arange(1, h + 1)
+        beyond = state.scale[-1] * np.sqrt(steps / H)
+        return np.where(steps <= H, state.scale[np.minimum(steps, H) - 1], beyond)
+
+    def _predict(
+        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+    ) -> Prediction:
+        point = self._point(state, h)
+        s = self._scale(state, h)
+        lower, upper = {}, {}
+        n = len(state.scores)
+        for lv in levels:
+            a = (100.0 - lv) / 200.0
+            # split-conformal finite-sample correction of the tail probabilities
+            lo_p = max(0.0, (np.floor(a * (n + 1)) - 1) / max(n - 1, 1))
+            hi_p = min(1.0, (np.ceil((1 - a) * (n + 1)) - 1) / max(n - 1, 1))
+            lower[lv] = point + s * np.quantile(state.scores, lo_p)
+            upper[lv] = point + s * np.quantile(state.scores, hi_p)
+        return Prediction(point, lower, upper)
+
+    def _simulate(
+        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+    ) -> np.ndarray:
+        point = self._point(state, h)
+        H = state.paths.shape[1]
+        err = np.zeros((n, h))
+        carry = np.zeros(n)
+        for start in range(0, h, H):
+            width = min(H, h - start)
+            block = state.paths[rng.integers(0, len(state.paths), n)]
+            err[:, start : start + width] = carry[:, None] + block[:, :width]
+            carry = carry + block[:, -1]
+        return point[None, :] + err
+
+    def _summary(self, state: _State) -> str:
+        imp = ", ".join(FEATURES)
+        return (
+            f"Recursive gradient boosting on year-on-year log changes; features: {imp}\n"
+            f"Conformal scale (transformed scale) at h=1, 12, {len(state.scale)}: "
+            f"{state.scale[0]:.4f}, {state.scale[min(11, len(state.scale) - 1)]:.4f}, "
+            f"{state.scale[-1]:.4f}; {len(state.scores)} calibration errors, "
+            f"{len(state.paths)} complete error paths"
+        )
+
+
+MODEL = GradientBoosting

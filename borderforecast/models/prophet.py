@@ -1,0 +1,310 @@
+"""Prophet configured for monthly counts.
+
+Prophet (Taylor & Letham 2018) is a piecewise-linear trend plus seasonal
+terms, fitted by MAP with Stan. Out of the box it is set up for daily data;
+here it is configured for monthly border counts:
+
+* no weekly or daily terms;
+* monthly effects that do not drift between months. Prophet's continuous
+  yearly Fourier terms are a function of the day of the year, so on monthly
+  data their value for a calendar month moves a little from year to year
+  (month starts fall on different days in leap years) and the fit can wander
+  between the observed points. The default ``seasonality="month_dummies"``
+  replaces them with 11 month-of-year indicator regressors (January is the
+  base), which give each calendar month one fixed effect;
+  ``seasonality="fourier"`` keeps Prophet's yearly terms (``fourier_order``);
+* the log scale (``log(y + 1)``, the package default), so seasonal effects
+  and trend changes are multiplicative on the counts;
+* intervals from Prophet's own predictive samples (``predictive_samples``):
+  trend-change and noise draws, taken as sample paths, so any interval level
+  comes from the same draws. Prophet draws them with numpy's *global*
+  generator; the model seeds it around each draw and restores its state, so
+  the same seed gives the same intervals and the caller's random stream is
+  untouched.
+
+Stan's console output and Prophet's informational log lines are silenced.
+Exogenous regressors (e.g. intervention dummies) enter through
+``add_regressor``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError, SpecError
+from .base import BaseModel, Prediction, paths_prediction, warn_convergence
+
+SEASONALITIES = ("month_dummies", "fourier")
+GROWTHS = ("linear", "flat")
+_MONTH_COLS = [f"month_{k:02d}" for k in range(2, 13)]
+
+
+def _import_prophet() -> Any:
+    """Import :class:`prophet.Prophet` with its chatter silenced."""
+    # prophet.plot logs an error when plotly is missing; cmdstanpy logs every Stan run
+    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
+    import prophet  # absolute import: the package, not this module
+
+    try:  # cmdstanpy sets its logger to DEBUG the first time it is asked for it
+        from cmdstanpy.utils.logging import get_logger
+
+        get_logger()
+    except ImportError:  # pragma: no cover - another Stan backend
+        pass
+    logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
+    logging.getLogger("prophet").setLevel(logging.WARNING)  # prophet sets INFO on import
+    return prophet.Prophet
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Hide deprecation notices raised inside Prophet's own code (not the user's)."""
+    with warnings.catch_warnings():
+        for category in (DeprecationWarning, FutureWarning):
+            warnings.filterwarnings("ignore", category=category, module=r"prophet(\.|$)")
+        yield
+
+
+@contextmanager
+def _global_seed(seed: int) -> Iterator[None]:
+    """Seed numpy's global generator, restoring its previous state afterwards."""
+    saved = np.random.get_state()
+    np.random.seed(seed % 2**32)
+    try:
+        with _quiet():
+            yield
+    finally:
+        np.random.set_state(saved)
+
+
+@dataclass(frozen=True)
+class _State:
+    model: Any  # the fitted prophet.Prophet (never refitted)
+    exog: tuple[str, ...]  # user regressor names, in order
+    fitted: np.ndarray
+
+
+class ProphetModel(BaseModel):
+    """Prophet for monthly data, on the log scale, with month-of-year effects.
+
+    Parameters
+    ----------
+    seasonality : {"month_dummies", "fourier"}
+        Month effects as 11 indicator regressors (default) or Prophet's yearly
+        Fourier terms.
+    fourier_order : int
+        Order of the yearly Fourier series when ``seasonality="fourier"``
+        (1 to 6; 6 is saturated for 12 points a year).
+    seasonality_prior_scale : float
+        Prior scale of the month effects (dummies or Fourier terms).
+    growth : {"linear", "flat"}
+        Trend type.
+    changepoint_prior_scale : float
+        Flexibility of the trend (Prophet's default 0.05).
+    n_changepoints : int
+        Number of potential trend changepoints.
+    changepoint_range : float
+        Share of the history in which changepoints may occur. Border counts
+        turn sharply, so the default (0.9) lets the trend bend later than
+        Prophet's 0.8.
+    regressor_prior_scale : float
+        Prior scale of the exogenous regressors.
+    uncertainty_samples : int
+        Number of predictive draws behind the intervals.
+    log, offset, seed, name
+        See :class:`~borderforecast.models.base.BaseModel`.
+
+    Examples
+    --------
+    >>> from borderforecast.models.prophet import ProphetModel
+    >>> ProphetModel(seasonality="month_dummies").family
+    'prophet'
+    """
+
+    family = "prophet"
+    description = "Prophet with month-of-year effects on log counts"
+    supports_exog = True
+
+    def __init__(
+        self,
+        *,
+        seasonality: str = "month_dummies",
+        fourier_order: int = 6,
+        seasonality_prior_scale: float = 10.0,
+        growth: str = "linear",
+        changepoint_prior_scale: float = 0.05,
+        n_changepoints: int = 25,
+        changepoint_range: float = 0.9,
+        regressor_prior_scale: float = 10.0,
+        uncertainty_samples: int = 500,
+        log: bool = True,
+        offset: float = 1.0,
+        seed: int = 0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(log=log, offset=offset, seed=seed, name=name)
+        if seasonality not in SEASONALITIES:
+            raise SpecError(
+                f"prophet: seasonality must be one of {', '.join(SEASONALITIES)}, not {seasonality!r}"
+            )
+        if growth not in GROWTHS:
+            raise SpecError(f"prophet: growth must be one of {', '.join(GROWTHS)}, not {growth!r}")
+        if not isinstance(fourier_order, int) or not 1 <= fourier_order <= 6:
+            raise SpecError(f"prophet: fourier_order must be a whole number 1-6, not {fourier_order!r}")
+        for label, value in (
+            ("seasonality_prior_scale", seasonality_prior_scale),
+            ("changepoint_prior_scale", changepoint_prior_scale),
+            ("regressor_prior_scale", regressor_prior_scale),
+        ):
+            if not isinstance(value, (int, float)) or not value > 0:
+                raise SpecError(f"prophet: {label} must be a positive number, not {value!r}")
+        if not isinstance(n_changepoints, int) or n_changepoints < 0:
+            raise SpecError(f"prophet: n_changepoints must be a whole number >= 0, not {n_changepoints!r}")
+        if not isinstance(changepoint_range, (int, float)) or not 0 < changepoint_range <= 1:
+            raise SpecError(f"prophet: changepoint_range must be in (0, 1], not {changepoint_range!r}")
+        if not isinstance(uncertainty_samples, int) or uncertainty_samples < 50:
+            raise SpecError(
+                f"prophet: uncertainty_samples must be a whole number >= 50, not {uncertainty_samples!r}"
+            )
+        self.seasonality = seasonality
+        self.fourier_order = fourier_order
+        self.seasonality_prior_scale = float(seasonality_prior_scale)
+        self.growth = growth
+        self.changepoint_prior_scale = float(changepoint_prior_scale)
+        self.n_changepoints = n_changepoints
+        self.changepoint_range = float(changepoint_range)
+        self.regressor_prior_scale = float(regressor_prior_scale)
+        self.uncertainty_samples = uncertainty_samples
+
+    # -- frames ----------------------------------------------------------
+    def _frame(self, index: pd.DatetimeIndex, X: pd.DataFrame | None, exog: Sequence[str]) -> pd.DataFrame:
+        df = pd.DataFrame({"ds": pd.DatetimeIndex(index).as_unit("ns")})
+        if self.seasonality == "month_dummies":
+            months = np.asarray(index.month)
+            for k, col in zip(range(2, 13), _MONTH_COLS, strict=True):
+                df[col] = (months == k).astype(float)
+        if exog:
+            if X is None:
+                raise ModelError(f"model {self.name!r}: regressors {list(exog)} are needed")
+            for i, col in enumerate(exog):
+                df[f"exog_{i}"] = X[col].to_numpy(dtype=float)
+        return df
+
+    # -- protocol --------------------------------------------------------
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+        Prophet = _import_prophet()
+        fourier = self.seasonality == "fourier"
+        m = Prophet(
+            growth=self.growth,
+            yearly_seasonality=self.fourier_order if fourier else False,
+            weekly_seasonality=False,
+            daily_seasonality=False,
+            seasonality_mode="additive",
+            seasonality_prior_scale=self.seasonality_prior_scale,
+            changepoint_prior_scale=self.changepoint_prior_scale,
+            n_changepoints=min(self.n_changepoints, max(len(z) - 2, 0)),
+            changepoint_range=self.changepoint_range,
+            uncertainty_samples=self.uncertainty_samples,
+        )
+        if not fourier:
+            for col in _MONTH_COLS:
+                m.add_regressor(col, prior_scale=self.seasonality_prior_scale, standardize=False)
+        exog = tuple(X.columns) if X is not None else ()
+        for i in range(len(exog)):
+            m.add_regressor(f"exog_{i}", prior_scale=self.regressor_prior_scale)
+        df = self._frame(pd.DatetimeIndex(z.index), X, exog)
+        df["y"] = z.to_numpy(dtype=float)
+        recorder = _Recorder()
+        stan_log = logging.getLogger("prophet.models")
+        stan_log.addHandler(recorder)
+        try:
+            with _quiet():
+                m.fit(df, seed=self.seed)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"model {self.name!r}: Prophet's optimiser failed ({exc})") from None
+        finally:
+            stan_log.removeHandler(recorder)
+        if any("abnormally" in msg for msg in recorder.messages):
+            warn_convergence(self, "Prophet's L-BFGS optimiser stopped abnormally; refitted with Newton")
+        with _quiet():
+            fitted = self._point(m, df)
+        if not np.all(np.isfinite(fitted)):
+            raise ModelError(f"model {self.name!r}: Prophet produced non-finite fitted values")
+        return _State(m, exog, fitted)
+
+    @staticmethod
+    def _point(m: Any, df: pd.DataFrame) -> np.ndarray:
+        """Prophet's point prediction (trend + components), without random draws."""
+        setup = m.setup_dataframe(df.copy())
+        trend = np.asarray(m.predict_trend(setup), dtype=float)
+        comps = m.predict_seasonal_components(setup)
+        return trend * (1 + comps["multiplicative_terms"].to_numpy()) + comps["additive_terms"].to_numpy()
+
+    def _fitted(self, state: _State) -> np.ndarray:
+        return state.fitted
+
+    def _samples(self, state: _State, h: int, X: pd.DataFrame | None, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        m = state.model
+        last = pd.Timestamp(m.history["ds"].iloc[-1])
+        idx = pd.date_range(last + pd.offsets.MonthBegin(1), periods=h, freq="MS")
+        future = self._frame(idx, X, state.exog)
+        with _quiet():
+            point = self._point(m, future)
+        if n != m.uncertainty_samples:
+            import copy
+
+            m = copy.copy(m)  # shallow copy: the fitted object itself is never changed
+            m.uncertainty_samples = n
+        with _global_seed(seed):
+            draws = m.predictive_samples(future)["yhat"]  # (h, n)
+        paths = np.asarray(draws, dtype=float).T[:n]
+        if not np.all(np.isfinite(paths)):
+            raise ModelError(f"model {self.name!r}: Prophet produced non-finite forecast draws")
+        return point, paths
+
+    def _predict(
+        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+    ) -> Prediction:
+        point, paths = self._samples(state, h, X, self.seed, self.uncertainty_samples)
+        return paths_prediction(paths, levels, point=point)
+
+    def _simulate(
+        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+    ) -> np.ndarray:
+        seed = int(rng.integers(0, 2**32 - 1))
+        return self._samples(state, h, X, seed, n)[1]
+
+    def _summary(self, state: _State) -> str:
+        m = state.model
+        k = float(np.nanmean(m.params["k"]))
+        sigma = float(np.nanmean(m.params["sigma_obs"])) * float(m.y_scale)
+        season = (
+            "11 month-of-year dummies" if self.seasonality == "month_dummies"
+            else f"yearly Fourier order {self.fourier_order}"
+        )
+        lines = [f"Seasonality: {season}; growth {self.growth}; "
+                 f"{len(m.changepoints)} potential changepoints",
+                 f"Base trend slope (scaled): {k:.4f}; noise sd (transformed scale): {sigma:.4f}"]
+        if state.exog:
+            lines.append(f"Regressors: {', '.join(state.exog)}")
+        return "\n".join(lines)
+
+
+MODEL = ProphetModel

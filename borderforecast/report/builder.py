@@ -1,0 +1,329 @@
+"""Collect the report's sections into plain data, figures and forecasts to store.
+
+:func:`build` runs every section on one series cut at the report month and
+returns a :class:`Built`: ``sections`` (plain numbers and strings, JSON-ready),
+``figures`` (matplotlib figures with captions) and the forecasts to store as
+vintages. Nothing is written here; :func:`borderforecast.report.report` writes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..errors import DataError, ShortSeriesError
+from ..series import month as parse_month
+from . import figures
+from .headline import fytd_span, headline_narrative, headline_numbers
+from .modelchoice import BENCHMARK, choose_model, run_backtest
+from .sections import Panel, SectionOutput
+from .writer import FigureSpec
+
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("headline", "Headline"),
+    ("forecast", "Forecast"),
+    ("seasonality", "Seasonality"),
+    ("assessment", "Beyond seasonality?"),
+    ("breakdown", "Breakdown"),
+    ("vintages", "Earlier forecasts"),
+    ("data", "Data"),
+)
+"""Section keys and titles, in report order."""
+
+MIN_MONTHS = 72
+"""Fewest months of data a report needs (the backtest and assessment need history)."""
+
+Progress = Callable[[str, str, str], None]
+"""``progress(event, section, detail)`` with event ``"start"``, ``"step"`` or ``"done"``."""
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Settings of a monthly report (every field has a documented default).
+
+    Attributes
+    ----------
+    series : str
+        Series id (default ``"southwest"``, the USBP Southwest border total).
+    model : str, optional
+        Model of the forecast; ``None`` (default) uses the backtest's recommendation.
+    month : str, optional
+        Data month to report on, ``YYYY-MM`` (default: the latest month of the data).
+    seed : int
+        Seed of every random draw (default 0).
+    horizon : int
+        Months forecast (default 12).
+    models : tuple of str
+        Models compared in the report's backtest (default ``snaive, ets, sarima``);
+        the benchmark ``snaive`` is always included, and a ``model`` outside the set is added.
+    backtest_step : int
+        Months between backtest origins (default 3: quarterly, to keep the report fast).
+    backtest_start : str, optional
+        First backtest origin (default: the backtest's own default, December 2011).
+    assess_months : int
+        Length of the window the assessment tests, ending at the report month (default 3).
+    assess_models : tuple of str, optional
+        Counterfactual models of the assessment (default ``None``: the assessment's own
+        default, the first of structural, sarima, ets, snaive that fits).
+    placebo_years : int, optional
+        Use at most this many earlier years in the assessment's placebo calibration
+        (default ``None``: all of them).
+    breakdown_horizon : int
+        Months forecast for each sector and demographic (default 6).
+    breakdown_model : str
+        Model of the breakdown forecasts (default ``"ets"``; ``snaive`` where it fails).
+    jobs : int
+        Worker processes for the backtest and the assessment's placebo runs (default 1).
+    """
+
+    series: str = "southwest"
+    model: str | None = None
+    month: str | None = None
+    seed: int = 0
+    horizon: int = 12
+    models: tuple[str, ...] = ("snaive", "ets", "sarima")
+    backtest_step: int = 3
+    backtest_start: str | None = None
+    assess_months: int = 3
+    assess_models: tuple[str, ...] | None = None
+    placebo_years: int | None = None
+    breakdown_horizon: int = 6
+    breakdown_model: str = "ets"
+    jobs: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("horizon", "backtest_step", "assess_months", "breakdown_horizon", "jobs"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise DataError(f"report option {name} must be a whole number >= 1, got {v!r}")
+        models = (self.models,) if isinstance(self.models, str) else tuple(self.models)
+        models = tuple(dict.fromkeys((BENCHMARK, *models, *([self.model] if self.model else []))))
+        object.__setattr__(self, "models", models)
+
+
+@dataclass(frozen=True)
+class Built:
+    """The report's content before it is written."""
+
+    sections: dict[str, dict[str, Any]]
+    figures: dict[str, FigureSpec]
+    forecasts: dict[str, pd.DataFrame]
+    y: pd.Series = field(repr=False)
+    series: str = "southwest"
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_series(
+    opts: ReportOptions, home: str | os.PathLike[str] | None
+) -> tuple[pd.Series, pd.Timestamp]:
+    """The series cut at the report month, and the last month of the full release."""
+    from ..data import load
+
+    full = load(opts.series, home=home)
+    last = pd.Timestamp(full.index[-1])
+    if opts.month is None:
+        m = last
+    else:
+        m = parse_month(opts.month)
+        if m > last or m < full.index[0]:
+            raise DataError(
+                f"--month {m:%Y-%m} is outside the data of series {opts.series!r} "
+                f"({full.index[0]:%Y-%m} to {last:%Y-%m})"
+            )
+    y = full.loc[:m].copy()
+    y.attrs = dict(full.attrs)
+    if len(y) < MIN_MONTHS:
+        raise ShortSeriesError(
+            f"series {opts.series!r} has {len(y)} months up to {m:%Y-%m}; a report needs at least "
+            f"{MIN_MONTHS}"
+        )
+    return y, last
+
+
+def breakdown_groups(
+    series: str, m: pd.Timestamp, home: str | os.PathLike[str] | None
+) -> list[tuple[str, str, list[Panel]]]:
+    """The sector and demographic series that make up ``series`` (empty when it has none)."""
+    from ..data import datasets, load
+    from ..data.naming import SECTOR_REGION, slug
+
+    ids = set(datasets(home=home)["id"])
+    if series == "southwest":
+        region, prefix = "Southwest", ""
+    elif series.startswith("region/") and series.count("/") == 1:
+        region, prefix = series.split("/")[1].capitalize(), series + "/"
+    elif series == "national":
+        region, prefix = None, "national/"
+    else:
+        return []
+    sectors = [s for s, r in SECTOR_REGION.items() if region and r == region]
+    demos = ("uac", "family_units", "single_adults")
+    labels = {
+        "uac": "Unaccompanied children",
+        "family_units": "Family-unit individuals",
+        "single_adults": "Single adults",
+    }
+    groups: list[tuple[str, str, list[Panel]]] = []
+    for key, title, items in (
+        ("sectors", "Sectors", [(f"sector/{slug(s)}", s) for s in sectors]),
+        ("demographics", "Demographics", [(f"{prefix}demographic/{d}", labels[d]) for d in demos]),
+    ):
+        panels = []
+        for sid, label in items:
+            if sid not in ids:
+                continue
+            yy = load(sid, home=home, end=m, allow_gaps=True)
+            if yy.isna().any() or len(yy) < 36 or yy.index[-1] < m - pd.DateOffset(months=24):
+                continue  # gaps, too short, or discontinued (e.g. Livermore): not forecastable
+            panels.append(Panel(sid, label, yy.astype(float)))
+        if panels:
+            groups.append((key, title, panels))
+    return groups
+
+
+def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
+    """Context facts for the month (``borderforecast.context``)."""
+    from ..context import context
+
+    # the headline table already states the value, the changes and the fiscal year to date
+    restated = ("Up ", "Down ", "Unchanged ", "Fiscal year ", f"{y.name}:")
+    return [s for s in context(m, y=y).sentences() if not s.startswith(restated)]
+
+
+def build(
+    opts: ReportOptions,
+    *,
+    home: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> Built:
+    """Compute every section of the report (nothing is written)."""
+    from .history import data_section, vintages_section
+    from .sections import (
+        assessment_section,
+        breakdown_section,
+        forecast_section,
+        seasonality_section,
+    )
+
+    def emit(event: str, key: str, detail: str = "") -> None:
+        if progress is not None:
+            progress(event, key, detail)
+
+    timings: dict[str, float] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    figs: dict[str, FigureSpec] = {}
+    forecasts: dict[str, pd.DataFrame] = {}
+
+    def run(key: str, fn: Callable[[], SectionOutput]) -> SectionOutput:
+        emit("start", key)
+        t0 = time.perf_counter()
+        out = fn()
+        timings[key] = round(time.perf_counter() - t0, 2)
+        sections[key] = out.data
+        figs.update(out.figures)
+        forecasts.update(out.forecasts)
+        emit("done", key, f"{timings[key]:.1f} s")
+        return out
+
+    y, full_last = load_series(opts, home)
+    m = pd.Timestamp(y.index[-1])
+    subject = _subject(y)
+
+    def headline() -> SectionOutput:
+        h = headline_numbers(y, m)
+        h.update(
+            month_label=f"{m:%B %Y}",
+            month_short=f"{m:%b %Y}",
+            previous_label=pd.Timestamp(h["previous_month"] + "-01").strftime("%B %Y"),
+            year_ago_label=pd.Timestamp(h["year_ago_month"] + "-01").strftime("%B %Y"),
+            fytd_span=fytd_span(h),
+            unit=subject,
+            series=opts.series,
+            series_label=str(y.name),
+            narrative=headline_narrative(h, subject),
+            context=context_sentences(m, y),
+        )
+        fig = figures.history_chart(y, latest=m, title=f"{_short(y)}, {y.index[0]:%Y}–{m:%Y}")
+        return SectionOutput(
+            h,
+            {
+                "history": FigureSpec(
+                    "history",
+                    fig,
+                    f"Monthly counts since {y.index[0]:%B %Y}; dots mark every {m:%B}, "
+                    "the orange dot "
+                    f"{m:%B %Y}. Shading: alternate fiscal years.",
+                    "Line chart of the full monthly history",
+                )
+            },
+        )
+
+    run("headline", headline)
+
+    def forecast() -> SectionOutput:
+        def bt_progress(done: int, total: int) -> None:
+            emit("step", "forecast", f"backtest {done}/{total} fits")
+
+        result, date, cached = run_backtest(
+            y,
+            opts.series,
+            opts.models,
+            step=opts.backtest_step,
+            start=opts.backtest_start,
+            h=opts.horizon,
+            seed=opts.seed,
+            jobs=opts.jobs,
+            home=home,
+            progress=bt_progress,
+        )
+        choice = choose_model(result, date, cached, opts.model)
+        emit("step", "forecast", f"fitting {choice.model}")
+        return forecast_section(y, opts.series, choice, horizon=opts.horizon, seed=opts.seed)
+
+    fc_out = run("forecast", forecast)
+    run("seasonality", lambda: seasonality_section(y, horizon=opts.horizon, seed=opts.seed))
+    run(
+        "assessment",
+        lambda: assessment_section(
+            y,
+            months=opts.assess_months,
+            seed=opts.seed,
+            jobs=opts.jobs,
+            models=opts.assess_models,
+            placebo_years=opts.placebo_years,
+        ),
+    )
+    run(
+        "breakdown",
+        lambda: breakdown_section(
+            y,
+            breakdown_groups(opts.series, m, home),
+            horizon=opts.breakdown_horizon,
+            model=opts.breakdown_model,
+            seed=opts.seed,
+            progress=lambda sid: emit("step", "breakdown", sid),
+        ),
+    )
+    run(
+        "vintages",
+        lambda: vintages_section(
+            y, opts.series, fc_out.data["model"], list(fc_out.forecasts), home=home
+        ),
+    )
+    run("data", lambda: data_section(y, opts.series, home=home, full_last=full_last))
+    return Built(sections, figs, forecasts, y, opts.series, timings)
+
+
+def _short(y: pd.Series) -> str:
+    return str(y.name or "series").replace(", monthly encounters", "")
+
+
+def _subject(y: pd.Series) -> str:
+    """What one unit of the series is, for sentences ("USBP Southwest border encounters")."""
+    name = _short(y)
+    return f"{name} encounters" if "encounter" not in name.lower() else name

@@ -1,0 +1,237 @@
+"""The report's figures, in the shared style of :mod:`borderforecast.plotting`.
+
+Each function takes plain data (series and frames) and returns a
+:class:`matplotlib.figure.Figure` that is not registered with pyplot, so a
+report can draw many figures without leaking memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .. import plotting
+from ..plotting import COLORS
+
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+FISCAL_ORDER = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+
+
+def fan_chart(
+    y: pd.Series,
+    forecast: pd.DataFrame,
+    *,
+    model: str,
+    history: int = 60,
+    title: str | None = None,
+    benchmark: pd.DataFrame | None = None,
+    benchmark_name: str = "snaive",
+) -> Figure:
+    """Observed history, the point forecast and its 80% and 95% intervals."""
+    fig, ax = plotting.new_figure(9.0, 4.4)
+    with plotting.style():
+        obs = y.iloc[-history:]
+        ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.6, label="observed")
+        # connect the last observation to the forecast
+        link = pd.concat([obs.iloc[-1:], forecast["mean"]])
+        ax.fill_between(
+            forecast.index,
+            forecast["lo95"],
+            forecast["hi95"],
+            color=COLORS["forecast"],
+            alpha=0.16,
+            lw=0,
+            label="95% interval",
+        )
+        ax.fill_between(
+            forecast.index,
+            forecast["lo80"],
+            forecast["hi80"],
+            color=COLORS["forecast"],
+            alpha=0.32,
+            lw=0,
+            label="80% interval",
+        )
+        ax.plot(
+            link.index, link.values, color=COLORS["forecast"], lw=1.8, label=f"forecast ({model})"
+        )
+        if benchmark is not None:
+            ax.plot(
+                benchmark.index,
+                benchmark["mean"],
+                color=COLORS["benchmark"],
+                lw=1.1,
+                ls="--",
+                label=f"{benchmark_name} (benchmark)",
+            )
+        ax.axvline(obs.index[-1], color="0.4", lw=0.8)
+        plotting.format_count_axis(ax)
+        top = 1.12 * max(float(obs.max()), float(forecast["hi80"].max()))
+        if float(forecast["hi95"].max()) > top:
+            ax.set_ylim(0, top)
+            ax.text(
+                0.995,
+                0.01,
+                "95% band cut off at the top of the chart",
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=7.5,
+                color="0.35",
+            )
+        plotting.format_month_axis(ax)
+        plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1])
+        ax.set_title(title or f"{y.name or 'series'}: {len(forecast)}-month forecast")
+        ax.legend(loc="upper left", ncols=2)
+    return fig
+
+
+def history_chart(y: pd.Series, *, latest: pd.Timestamp, title: str) -> Figure:
+    """The whole history with the latest month highlighted and its calendar month marked."""
+    fig, ax = plotting.new_figure(9.0, 3.6)
+    with plotting.style():
+        ax.plot(y.index, y.values, color=COLORS["observed"], lw=1.1, label="monthly count")
+        same = y[y.index.month == latest.month]
+        ax.scatter(
+            same.index,
+            same.values,
+            s=12,
+            color=COLORS["season"],
+            zorder=3,
+            label=f"every {latest:%B}",
+        )
+        ax.scatter(
+            [latest],
+            [y.loc[latest]],
+            s=40,
+            color=COLORS["highlight"],
+            zorder=4,
+            label=f"{latest:%B %Y}",
+        )
+        plotting.format_count_axis(ax)
+        plotting.format_month_axis(ax, years=2)
+        plotting.mark_fiscal_years(ax, y.index[0], y.index[-1], label=False)
+        ax.set_title(title)
+        ax.legend(loc="upper left")
+    return fig
+
+
+def seasonal_profile_chart(factors: pd.Series, *, title: str) -> Figure:
+    """Seasonal factors by month, in fiscal-year order (October first), as % of an average month."""
+    fig, ax = plotting.new_figure(9.0, 3.6)
+    with plotting.style():
+        vals = np.array([float(factors.loc[m]) for m in FISCAL_ORDER])
+        pct = (vals - 1.0) * 100
+        colors = [COLORS["forecast"] if v >= 0 else COLORS["benchmark"] for v in pct]
+        ax.bar(range(12), pct, color=colors, width=0.7)
+        ax.axhline(0, color="0.3", lw=0.8)
+        ax.set_xticks(range(12), [MONTH_ABBR[m - 1] for m in FISCAL_ORDER])
+        ax.set_xlabel("month (fiscal-year order: October to September)")
+        ax.set_ylabel("% above / below an average month")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
+        for i, v in enumerate(pct):
+            ax.text(
+                i,
+                v + (1.0 if v >= 0 else -1.0),
+                f"{v:+.0f}%",
+                ha="center",
+                va="bottom" if v >= 0 else "top",
+                fontsize=8,
+            )
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo - 3, hi + 3)
+        ax.set_title(title)
+    return fig
+
+
+def small_multiples(
+    panels: Sequence[tuple[str, pd.Series, pd.DataFrame | None]],
+    *,
+    history: int = 48,
+    ncols: int = 3,
+    title: str | None = None,
+) -> Figure:
+    """One small panel per series (label, history, short forecast or None)."""
+    n = max(1, len(panels))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plotting.new_figure(9.6, 2.3 * nrows + 0.6, nrows=nrows, ncols=ncols, squeeze=False)
+    with plotting.style():
+        flat = axes.ravel()
+        for ax, (label, y, fc) in zip(flat, panels, strict=False):
+            obs = y.iloc[-history:]
+            ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.1)
+            if fc is not None:
+                ax.fill_between(
+                    fc.index, fc["lo80"], fc["hi80"], color=COLORS["forecast"], alpha=0.3, lw=0
+                )
+                link = pd.concat([obs.iloc[-1:], fc["mean"]])
+                ax.plot(link.index, link.values, color=COLORS["forecast"], lw=1.3)
+            end = fc.index[-1] if fc is not None else obs.index[-1]
+            plotting.mark_fiscal_years(ax, obs.index[0], end, label=False)
+            ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+            ax.set_ylim(bottom=0)
+            ax.set_title(label, fontsize=9.5)
+            ax.xaxis.set_major_locator(_year_locator())
+            ax.xaxis.set_major_formatter(_year_formatter())
+            ax.tick_params(labelsize=8)
+        for ax in flat[len(panels) :]:
+            ax.set_visible(False)
+        for ax in axes[:, 0]:
+            ax.set_ylabel("per month", fontsize=8.5)
+        if title:
+            fig.suptitle(title, fontsize=11, fontweight="bold")
+    return fig
+
+
+def _year_locator():  # small helpers so small multiples share the tick style
+    from matplotlib.dates import YearLocator
+
+    return YearLocator(base=1, month=1, day=1)
+
+
+def _year_formatter():
+    from matplotlib.dates import DateFormatter
+
+    return DateFormatter("%Y")
+
+
+def vintage_chart(
+    y: pd.Series,
+    forecasts: Sequence[tuple[pd.Timestamp, pd.DataFrame]],
+    *,
+    model: str,
+    history: int = 36,
+    title: str | None = None,
+) -> Figure:
+    """Actuals against the forecasts stored by earlier reports (one line per vintage)."""
+    fig, ax = plotting.new_figure(9.0, 4.0)
+    with plotting.style():
+        start = min([y.index[-history]] + [dm for dm, _ in forecasts])
+        obs = y.loc[start:]
+        ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.8, label="actual", zorder=4)
+        shades = np.linspace(0.35, 0.9, max(1, len(forecasts)))
+        import matplotlib
+
+        cmap = matplotlib.colormaps["Blues"]
+        end = obs.index[-1]
+        for (dm, fc), s in zip(forecasts, shades, strict=False):
+            ax.plot(
+                fc.index,
+                fc["mean"],
+                color=cmap(s),
+                lw=1.2,
+                label=f"forecast from data to {dm:%b %Y}",
+            )
+            if len(forecasts) == 1:
+                ax.fill_between(fc.index, fc["lo80"], fc["hi80"], color=cmap(s), alpha=0.25, lw=0)
+            end = max(end, fc.index[-1])
+        plotting.format_count_axis(ax)
+        plotting.format_month_axis(ax)
+        plotting.mark_fiscal_years(ax, obs.index[0], end)
+        ax.set_title(title or f"Earlier {model} forecasts against what happened")
+        ax.legend(loc="upper left", fontsize=8)
+    return fig

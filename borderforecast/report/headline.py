@@ -1,0 +1,137 @@
+"""Section 1 of the report: the latest month in numbers, and the sentence that says them.
+
+The numbers are computed here from the series alone (plain pandas), and the
+narrative is generated from those same numbers, so the text cannot disagree
+with the table: "fewer" appears only when the change is negative, and every
+figure quoted is the rounded value shown in the table.
+
+Examples
+--------
+>>> import pandas as pd
+>>> y = pd.Series(range(100, 136), index=pd.date_range("2022-01-01", periods=36, freq="MS"))
+>>> h = headline_numbers(y, pd.Timestamp("2024-12-01"))
+>>> h["value"], h["previous_value"], h["year_ago_value"], h["fytd"], h["fytd_previous"]
+(135, 134, 123, 402, 366)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..errors import DataError
+from ..plotting import fiscal_year_of
+
+
+def _int(v: float) -> int:
+    return int(round(float(v)))
+
+
+def _ratio(change: float, base: float) -> float | None:
+    return None if base == 0 else change / base
+
+
+def fiscal_year_start(m: pd.Timestamp) -> pd.Timestamp:
+    """1 October opening the fiscal year of month ``m``."""
+    return pd.Timestamp(f"{fiscal_year_of(m) - 1}-10-01")
+
+
+def headline_numbers(y: pd.Series, m: pd.Timestamp) -> dict[str, Any]:
+    """The latest-month numbers of the headline (plain Python types).
+
+    Keys: ``month, value, previous_month, previous_value, mom_change,
+    mom_pct`` (ratio), ``year_ago_month, year_ago_value, yoy_change, yoy_pct``,
+    ``fiscal_year, fytd_start, fytd_months, fytd, fytd_previous, fytd_change,
+    fytd_pct``. Ratios are ``None`` when the base is zero.
+
+    Raises
+    ------
+    DataError
+        If the series lacks the month, the previous month, or the same months
+        a year (and a fiscal year) earlier.
+    """
+    m = pd.Timestamp(m)
+    prev = m - pd.DateOffset(months=1)
+    year_ago = m - pd.DateOffset(years=1)
+    fy_start = fiscal_year_start(m)
+    prev_fy_start = fy_start - pd.DateOffset(years=1)
+    need = [m, prev, year_ago, prev_fy_start]
+    missing = [t for t in need if t not in y.index]
+    if missing:
+        raise DataError(
+            f"series {y.name or 'series'!r} needs data for "
+            f"{', '.join(f'{t:%Y-%m}' for t in missing)} "
+            f"to report on {m:%Y-%m} (it covers {y.index[0]:%Y-%m} to {y.index[-1]:%Y-%m})"
+        )
+    value, pv, ya = (float(y.loc[t]) for t in (m, prev, year_ago))
+    fytd = float(y.loc[fy_start:m].sum())
+    fytd_prev = float(y.loc[prev_fy_start:year_ago].sum())
+    return {
+        "month": f"{m:%Y-%m}",
+        "value": _int(value),
+        "previous_month": f"{prev:%Y-%m}",
+        "previous_value": _int(pv),
+        "mom_change": _int(value - pv),
+        "mom_pct": _ratio(value - pv, pv),
+        "year_ago_month": f"{year_ago:%Y-%m}",
+        "year_ago_value": _int(ya),
+        "yoy_change": _int(value - ya),
+        "yoy_pct": _ratio(value - ya, ya),
+        "fiscal_year": fiscal_year_of(m),
+        "fytd_start": f"{fy_start:%Y-%m}",
+        "fytd_months": len(y.loc[fy_start:m]),
+        "fytd": _int(fytd),
+        "fytd_previous": _int(fytd_prev),
+        "fytd_change": _int(fytd - fytd_prev),
+        "fytd_pct": _ratio(fytd - fytd_prev, fytd_prev),
+    }
+
+
+def _pct_words(ratio: float | None, more: str, fewer: str) -> str:
+    if ratio is None:
+        return "(no comparison: the earlier value is zero)"
+    pct = abs(ratio) * 100
+    if round(pct, 1) == 0:
+        return "unchanged"
+    return f"{pct:.1f}% {more if ratio > 0 else fewer}"
+
+
+def headline_narrative(h: dict[str, Any], subject: str) -> str:
+    """One paragraph stating the headline numbers (the same rounded values as the table)."""
+    m = pd.Timestamp(h["month"] + "-01")
+    prev = pd.Timestamp(h["previous_month"] + "-01")
+    ya = pd.Timestamp(h["year_ago_month"] + "-01")
+    fy = h["fiscal_year"]
+    span = fytd_span(h)
+    mom = _pct_words(h["mom_pct"], "more", "fewer")
+    yoy = _pct_words(h["yoy_pct"], "more", "fewer")
+    fyw = _pct_words(h["fytd_pct"], "above", "below")
+    sentences = [
+        f"In {m:%B %Y} there were {h['value']:,} {subject}: "
+        + (
+            f"{mom} than in {prev:%B %Y} ({h['previous_value']:,})"
+            if mom != "unchanged"
+            else f"unchanged from {prev:%B %Y} ({h['previous_value']:,})"
+        )
+        + " and "
+        + (
+            f"{yoy} than in {ya:%B %Y} ({h['year_ago_value']:,})."
+            if yoy != "unchanged"
+            else f"unchanged from {ya:%B %Y} ({h['year_ago_value']:,})."
+        ),
+        f"Fiscal year {fy} to date ({span}) counts {h['fytd']:,}, "
+        + (
+            f"{fyw} the same months of FY{fy - 1} ({h['fytd_previous']:,})."
+            if fyw != "unchanged"
+            else f"unchanged from the same months of FY{fy - 1} ({h['fytd_previous']:,})."
+        ),
+    ]
+    return " ".join(sentences)
+
+
+def fytd_span(h: dict[str, Any]) -> str:
+    """``'Oct 2024–Aug 2025'`` (or one month when the fiscal year has just begun)."""
+    a = pd.Timestamp(h["fytd_start"] + "-01")
+    b = pd.Timestamp(h["month"] + "-01")
+    return f"{a:%b %Y}" if a == b else f"{a:%b %Y}–{b:%b %Y}"

