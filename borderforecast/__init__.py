@@ -55,7 +55,7 @@ _LAZY: dict[str, str] = {
     "backtest": "borderforecast.backtest",
     "seasonal_profile": "borderforecast.season",
     "assess": "borderforecast.assess",
-    "context": "borderforecast.context",
+    "context": "borderforecast.month_context",
     "report": "borderforecast.report",
 }
 
@@ -90,7 +90,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .assess import assess
     from .backtest import backtest
-    from .context import context
+    from .month_context import context
     from .data import datasets, load, load_frame
     from .fiscal import fiscal_month, fiscal_year, fytd
     from .forecasting import fit, forecast, list_models

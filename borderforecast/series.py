@@ -133,6 +133,6 @@ def month(value: str | pd.Timestamp) -> pd.Timestamp:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):
         raise DataError(f"{value!r} is not a month (expected YYYY-MM)") from None
-    if ts is pd.NaT:
-        raise DataError(f"{value!r} is not a month (expected YYYY-MM)")
+    if ts is pd.NaT or not 1800 <= ts.year <= 2200:
+        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
     return ts.to_period("M").to_timestamp(how="start")

@@ -196,3 +196,26 @@ def test_plot_and_frame(decline):
     assert frame.loc["seasonal comparison (12 earlier years)", "percentile"] == pytest.approx(
         decline.empirical.percentile
     )
+
+
+def test_placebo_model_other_than_primary_is_calibrated_like_with_like():
+    from borderforecast.assess.counterfactual import window_statistic
+    from borderforecast.assess.options import make_window
+
+    y = shifted(0.6)
+    a = assess(
+        y,
+        "2017-06",
+        "2017-08",
+        models=["snaive"],
+        placebo_model="ets",
+        n_paths=200,
+        placebo_paths=100,
+        placebo_years=2,
+        x13=False,
+    )
+    yy, w = make_window(y, "2017-06", "2017-08", None, 60)
+    z_ets, _ = window_statistic(yy, w, "ets", 100, 0)
+    assert a.placebo.model == "ets" and a.placebo.target_z == pytest.approx(z_ets)
+    assert a.placebo.target_z != pytest.approx(a.counterfactual.z)
+    assert any("placebo calibration uses model ets" in n for n in a.notes)

@@ -135,6 +135,8 @@ def test_cli_json_series_and_plot(capsys, tmp_path):
             "2019-05",
             "--model",
             "snaive",
+            "--model",
+            "ets",
             "--n-paths",
             "200",
             "--no-placebo",
@@ -148,6 +150,8 @@ def test_cli_json_series_and_plot(capsys, tmp_path):
     d = json.loads(capsys.readouterr().out)
     y = bf.load("sector/rio-grande-valley")
     assert d["series"] == y.name and d["reference"] == "2019-05"
+    assert [c["model"] for c in d["counterfactual"]] == ["snaive", "ets"]
+    assert d["decision"]["counterfactual_p"] == pytest.approx(d["counterfactual"][0]["p_value"])
     assert d["empirical"]["change_log"] == pytest.approx(np.log(y["2019-08-01"] / y["2019-05-01"]))
     assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
 

@@ -19,7 +19,7 @@ def sw() -> pd.Series:
 
 @pytest.fixture(scope="module")
 def a2019(sw):
-    return assess(sw, "2019-06", "2019-08", "2019-05", models="ets", placebo_years=8, **QUICK)
+    return assess(sw, "2019-06", "2019-08", "2019-05", models="ets", placebo_years=5, **QUICK)
 
 
 def test_published_figures(sw):
@@ -55,7 +55,7 @@ def test_2019_counterfactual_and_decomposition(sw, a2019):
     assert (1 + d.observed_pct / 100) == pytest.approx(
         (1 + d.seasonal_pct / 100) * (1 + d.excess_pct / 100)
     )
-    assert a2019.placebo.n_years == 8
+    assert a2019.placebo.n_years == 5
     assert a2019.verdict in VERDICTS
     assert a2019.decision.empirical_extreme
 

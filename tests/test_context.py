@@ -10,7 +10,7 @@ import pytest
 
 import borderforecast as bf
 from borderforecast.cli import main
-from borderforecast.context import context, since_phrase
+from borderforecast.month_context import context, since_phrase
 from borderforecast.errors import DataError
 
 

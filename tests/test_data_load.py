@@ -191,3 +191,26 @@ def test_load_frame_precedence_and_all_sources():
     # modifying the returned frame does not change later loads
     chosen.loc[:, "count"] = -1
     assert (load_frame()["count"] >= 0).all()
+
+
+def test_every_listed_id_round_trips():
+    from borderforecast.data.naming import parse_series_id
+
+    d = datasets()
+    citizenships = set(d["citizenship"])
+    for _, row in d.iterrows():
+        key = parse_series_id(row["id"], citizenships)
+        assert key.id == row["id"]
+        assert (key.component, key.sector, key.demographic, key.citizenship) == (
+            row["component"],
+            row["sector"],
+            row["demographic"],
+            row["citizenship"],
+        )
+        if key.sector == "all":
+            assert key.region == row["region"]
+    # lenient spellings
+    assert parse_series_id("USBP/Southwest/citizenship/El Salvador", citizenships).id == (
+        "citizenship/el-salvador"
+    )
+    assert parse_series_id("usbp+ofo/demographic/family-units").demographic == "family_units"

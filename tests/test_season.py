@@ -269,3 +269,35 @@ def test_profile_is_deterministic():
         a = seasonal_profile(y, methods=["regression", "stl"])
     b = seasonal_profile(y, methods=["regression", "stl"])
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+
+def test_year_interval_matches_the_known_noise():
+    # synthetic noise sigma 0.05 per month: a single year's May -> Aug log change has
+    # sd 0.05 * sqrt(2); the 95% "year" interval is t(n-1) * sd * sqrt(1 + 1/n) either side
+    ratios = []
+    for seed in range(8):
+        y = synthetic_seasonal(n=360, seed=seed, start="1990-01-01")
+        prof = seasonal_profile(y, methods=["regression"])
+        d, lo, hi = prof.expected_change(5, 8, scale="log", interval="year")
+        n = len(prof.years)
+        from scipy import stats
+
+        expected = stats.t.ppf(0.975, n - 1) * 0.05 * np.sqrt(2) * np.sqrt(1 + 1 / n)
+        ratios.append((hi - lo) / 2 / expected)
+    assert np.mean(ratios) == pytest.approx(1.0, abs=0.1)
+    _, mlo, mhi = prof.expected_change(5, 8, scale="log")
+    assert lo < mlo < d < mhi < hi
+    # the same arithmetic by hand from the detrended ratios
+    r = np.log(prof.estimates["regression"].ratios)
+    fy = r.index.year + (r.index.month >= 10)
+    per = (
+        r[r.index.month == 8].groupby(fy[r.index.month == 8]).first().to_numpy()
+        - r[r.index.month == 5].groupby(fy[r.index.month == 5]).first().to_numpy()
+    )
+    n = len(per)
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, n - 1) * per.std(ddof=1) * np.sqrt(1 + 1 / n)
+    assert (hi - lo) / 2 == pytest.approx(half)
+    with pytest.raises(DataError, match="interval"):
+        prof.expected_change(5, 8, interval="typical")

@@ -11,7 +11,12 @@ import pandas as pd
 
 from ..errors import BorderforecastError, DataError, ModelError
 from .adjusted import AdjustedChange, adjusted_change
-from .counterfactual import Counterfactual, counterfactual, default_model_names
+from .counterfactual import (
+    Counterfactual,
+    counterfactual,
+    default_model_names,
+    window_statistic,
+)
 from .decompose import Decomposition, decompose
 from .empirical import empirical
 from .narrative import caveats
@@ -131,11 +136,20 @@ def assess(
     t0 = time.perf_counter()
     pl: PlaceboCalibration | None = None
     if opts.placebo:
+        pl_model = opts.placebo_model or cfs[0].model
+        target_z = cfs[0].z
+        if pl_model != cfs[0].model:
+            # calibrate like with like: the target's statistic under the placebo model
+            target_z, _ = window_statistic(y, window, pl_model, opts.placebo_paths, opts.seed)
+            notes.append(
+                f"The placebo calibration uses model {pl_model}, not {cfs[0].model}: the "
+                f"calibrated p-value is that of {pl_model}'s counterfactual."
+            )
         pl = placebo(
             y,
             window,
-            opts.placebo_model or cfs[0].model,
-            cfs[0].z,
+            pl_model,
+            target_z,
             n_paths=opts.placebo_paths,
             seed=opts.seed,
             alpha=opts.alpha,

@@ -91,17 +91,23 @@ class UnitCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.npy"
 
-    def get(self, key: str, shape: tuple[int, int]) -> np.ndarray | None:
-        """The stored forecast array, or None if absent or unreadable."""
+    def get(self, key: str, shape: tuple[int, int]) -> tuple[np.ndarray, bool] | None:
+        """The stored forecast array and its converged flag, or None if absent or unreadable."""
         path = self._path(key)
         try:
             arr = np.load(path, allow_pickle=False)
         except (OSError, ValueError):
             return None
-        return arr if arr.shape == shape else None
+        if arr.shape != (shape[0] + 1, shape[1]):
+            return None
+        return arr[:-1], bool(arr[-1, 0])
 
-    def put(self, key: str, values: np.ndarray) -> None:
-        """Store a forecast array atomically."""
+    def put(self, key: str, values: np.ndarray, converged: bool = True) -> None:
+        """Store a forecast array (and whether the fit converged) atomically."""
+        values = np.asarray(values, dtype=float)
+        flag = np.zeros((1, values.shape[1]))
+        flag[0, 0] = float(converged)
+        values = np.vstack([values, flag])
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")

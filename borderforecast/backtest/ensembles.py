@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..models.base import future_index, interval_columns
+from ..models.base import Transform, future_index, interval_columns, level_label
 from ..models.registry import ModelSpec
 from .units import UnitResult
 
@@ -25,71 +25,90 @@ if TYPE_CHECKING:  # pragma: no cover
     from .run import Plan
 
 
-def combinable(specs: Sequence[ModelSpec]) -> dict[str, dict[str, Any]]:
-    """Ensemble specs of the run whose members are all in the run: name -> combine settings."""
+def combinable(specs: Sequence[ModelSpec], seed: int = 0) -> dict[str, Any]:
+    """Ensemble specs of the run whose members are all in the run: name -> built ensemble model."""
     names = {s.name for s in specs}
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Any] = {}
     for spec in specs:
-        if spec.family != "ensemble":
+        if spec.family != "ensemble" or spec.class_path:
             continue
-        try:
-            from ..models import ensemble
-        except ImportError:
-            return {}
-        if not callable(getattr(ensemble, "combine", None)):
-            return {}
-        model = spec.build()
+        model = spec.build(seed=seed)
         members = [str(m) for m in (getattr(model, "members", None) or [])]
-        conf = {
-            "members": members,
-            "method": getattr(model, "method", "median"),
-            "weights": getattr(model, "weights", None),
-        }
         if members and set(members) <= names - {spec.name}:
-            out[spec.name] = conf
+            out[spec.name] = model
     return out
+
+
+def _combine_one(
+    model: Any, frames: dict[str, pd.DataFrame], levels: Sequence[float]
+) -> np.ndarray:
+    from ..models.ensemble import combine
+
+    weights = dict(zip(frames, model._member_weights(list(frames)), strict=True))
+    fc = combine(frames, method=model.method, weights=weights, intervals=model.intervals)
+    # the ensemble model passes the combination through its transform and the
+    # forecast's clipping and nesting (FittedModel.forecast): do the same
+    t = Transform("log" if model.log else "none", model.offset)
+
+    def trip(col: str) -> np.ndarray:
+        return np.asarray(t.inverse(np.asarray(t.forward(fc[col].to_numpy(dtype=float)))))
+
+    out = pd.DataFrame({"mean": trip("mean")}, index=fc.index)
+    for lv in levels:
+        lab = level_label(lv)
+        out[f"lo{lab}"] = np.minimum(trip(f"lo{lab}"), out["mean"])
+        out[f"hi{lab}"] = np.maximum(trip(f"hi{lab}"), out["mean"])
+    for narrow, wide in zip(levels, levels[1:], strict=False):
+        ln, lw = f"lo{level_label(narrow)}", f"lo{level_label(wide)}"
+        hn, hw = f"hi{level_label(narrow)}", f"hi{level_label(wide)}"
+        out[lw] = np.minimum(out[lw], out[ln])
+        out[hw] = np.maximum(out[hw], out[hn])
+    return out[interval_columns(levels)].to_numpy(dtype=float)
 
 
 def combine_members(
     results: list[UnitResult],
-    combined: dict[str, dict[str, Any]],
+    combined: dict[str, Any],
     plan: Plan,
     options: BacktestOptions,
 ) -> list[UnitResult]:
-    """Unit results of the combinable ensembles, one per series and origin."""
+    """Unit results of the combinable ensembles, one per series and origin.
+
+    Members that failed at an origin (or, with the ensemble's
+    ``drop_unconverged``, warned that they did not converge) are left out,
+    as the ensemble model itself does; if none is left the cell fails.
+    """
     if not combined:
         return []
-    from ..models.ensemble import combine
-
     cols = interval_columns(options.levels)
     by_key = {(r.series, r.model, r.origin): r for r in results}
     out = []
     for sid in plan.series:
         for origin in plan.warmup[sid] + plan.origins[sid]:
             idx = future_index(origin, options.h)
-            for name, conf in combined.items():
-                frames, failed = [], []
-                for m in conf["members"]:
+            for name, model in combined.items():
+                frames = {}
+                for m in model.members:
                     r = by_key.get((sid, m, origin))
                     if r is None or not r.ok or r.values is None:
-                        failed.append(m)
-                    else:
-                        frames.append(pd.DataFrame(r.values, index=idx, columns=cols))
-                if failed:
+                        continue
+                    if not r.converged and getattr(model, "drop_unconverged", True):
+                        continue
+                    frames[m] = pd.DataFrame(r.values, index=idx, columns=cols)
+                if not frames:
                     out.append(
                         UnitResult(
                             sid,
                             name,
                             origin,
                             None,
-                            f"member(s) {', '.join(failed)} failed at this origin",
+                            "ModelError: every member failed",
                             source="combined",
                         )
                     )
                     continue
                 try:
-                    fc = combine(frames, conf.get("method", "median"), conf.get("weights"))
-                    values = fc[cols].to_numpy(dtype=float)
+                    values = _combine_one(model, frames, options.levels)
                     err = None if np.isfinite(values).all() else "non-finite combined forecast"
                 except Exception as exc:  # noqa: BLE001 - failure isolation
                     values, err = None, f"{type(exc).__name__}: {exc}"

@@ -223,7 +223,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     t0 = time.perf_counter()
     ncols = len(interval_columns(opts.levels))
     cache = UnitCache() if opts.cache else None
-    combined = combinable(p.specs) if opts.combine_ensembles else {}
+    combined = combinable(p.specs, opts.seed) if opts.combine_ensembles else {}
     results: list[UnitResult] = []
     tasks: list[Task] = []
     keys: dict[tuple[str, str, pd.Timestamp], str] = {}
@@ -252,7 +252,9 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
                 if hit is None:
                     todo.append(o)
                 else:
-                    results.append(UnitResult(sid, spec.name, o, hit, source="cache"))
+                    results.append(
+                        UnitResult(sid, spec.name, o, hit[0], converged=hit[1], source="cache")
+                    )
             tasks += _tasks_for(sid, y, sd, todo, opts, every)
     n_fit = sum(len(t.origins) for t in tasks)
     total = n_fit
@@ -271,7 +273,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
         for r in batch:
             results.append(r)
             if cache is not None and r.ok and r.values is not None:
-                cache.put(keys[(r.series, r.model, r.origin)], r.values)
+                cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
     fit_wall = time.perf_counter() - t_fit
     results += combine_members(results, combined, p, opts)
     raw = _assemble(results, p)

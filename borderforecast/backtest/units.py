@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ConvergenceWarning
 from ..models.base import BaseModel, interval_columns
 from ..models.registry import ModelSpec
 
@@ -92,6 +93,8 @@ class UnitResult:
     error: str | None = None
     seconds: float = 0.0
     warnings: tuple[str, ...] = field(default=())
+    converged: bool = True
+    """False if the fit raised a :class:`~borderforecast.errors.ConvergenceWarning`."""
     source: str = "fit"
     """``"fit"`` (fitted now), ``"cache"`` (read from the cache) or ``"combined"`` (an ensemble
     computed from its members' forecasts)."""
@@ -179,7 +182,10 @@ def run_unit(task: Task, origin: pd.Timestamp) -> UnitResult:
         where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
         error = f"{type(exc).__name__}: {exc}{where}"
     msgs = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return UnitResult(task.series, name, origin, values, error, time.perf_counter() - t0, msgs[:3])
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return UnitResult(
+        task.series, name, origin, values, error, time.perf_counter() - t0, msgs[:3], converged
+    )
 
 
 def run_task(task: Task) -> list[UnitResult]:

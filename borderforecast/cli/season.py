@@ -215,7 +215,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Facts for one month: changes, rank among the same month, FYTD, record comparisons."""
-        from ..context import context
+        from ..month_context import context
         from ..errors import BorderforecastError
 
         results = {}

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 
 import numpy as np
@@ -285,9 +286,13 @@ def datasets(*, source: str | None = None, home: Home = None) -> pd.DataFrame:
     >>> d.set_index("id").loc["southwest", ["first", "last"]].dt.strftime("%Y-%m").tolist()
     ['1999-10', '2025-08']
     """
-    frame = table.frame(all_sources=source is not None, home=home)
-    if source is not None:
-        frame = frame[frame["source"] == source]
+    return _datasets(source, table.stamps(home)).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _datasets(source: str | None, stamps: tuple) -> pd.DataFrame:
+    full, chosen = table._combined(*stamps)
+    frame = full[full["source"] == source] if source is not None else chosen
     dims = ["component", "region", "sector", "demographic", "citizenship"]
     if frame.empty:
         return pd.DataFrame(

@@ -15,6 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import MalformedFileError, UnknownSeriesError
@@ -79,24 +80,38 @@ def sort_table(frame: pd.DataFrame) -> pd.DataFrame:
     return order.drop(columns="_rank")[COLUMNS].reset_index(drop=True)
 
 
-def apply_precedence(frame: pd.DataFrame, precedence: tuple[str, ...] = PRECEDENCE) -> pd.DataFrame:
+def apply_precedence(
+    frame: pd.DataFrame, precedence: tuple[str, ...] = PRECEDENCE, *, sort: bool = True
+) -> pd.DataFrame:
     """Keep one row per month and series: the one from the earliest source in ``precedence``.
 
     Sector rows are matched on the sector alone (sources disagree on
     Livermore's region); other rows on component, region, demographic and
-    citizenship.
+    citizenship. With ``sort=False`` the kept rows stay in the input order.
     """
-    unknown = sorted(set(frame["source"]) - set(precedence))
+    source_codes, sources = pd.factorize(frame["source"])
+    unknown = sorted(set(sources) - set(precedence))
     if unknown:
         raise UnknownSeriesError(f"unknown source(s) {unknown}; known: {', '.join(precedence)}")
-    rank = frame["source"].map({s: i for i, s in enumerate(precedence)})
+    rank = np.array([precedence.index(s) for s in sources], dtype=np.int64)[source_codes]
+    order = np.argsort(rank, kind="stable")
     region_key = frame["region"].where(frame["sector"] == "all", "")
-    keyed = frame.assign(_rank=rank, _region=region_key)
-    keyed = keyed.sort_values("_rank", kind="stable")
-    keep = ~keyed.duplicated(
-        ["component", "_region", "sector", "demographic", "citizenship", "month"]
-    )
-    return sort_table(keyed[keep].drop(columns=["_rank", "_region"]))
+    code = np.zeros(len(frame), dtype=np.int64)
+    for column in (
+        frame["component"],
+        region_key,
+        frame["sector"],
+        frame["demographic"],
+        frame["citizenship"],
+        frame["month"],
+    ):
+        values, uniques = pd.factorize(column)
+        code = code * (len(uniques) + 1) + values  # < 3*4*22*5*200*400: fits int64
+    keys = pd.Series(code[order])
+    keep = np.empty(len(frame), dtype=bool)
+    keep[order] = ~keys.duplicated().to_numpy()
+    out = frame[keep]
+    return sort_table(out) if sort else out.reset_index(drop=True)
 
 
 def to_csv_text(frame: pd.DataFrame) -> str:

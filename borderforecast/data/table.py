@@ -79,15 +79,20 @@ def _combined(bundled_stamp: tuple, store_stamp: tuple | None) -> tuple[pd.DataF
         extra = _read_cached(store_stamp)
         keyed = pd.concat([extra, base], ignore_index=True)
         full = sort_table(keyed.drop_duplicates([*KEY, "source"], keep="first"))
-    return full, apply_precedence(full)
+    return full, apply_precedence(full, sort=False)
+
+
+def stamps(home: str | os.PathLike[str] | None = None) -> tuple[tuple, tuple | None]:
+    """(bundled file stamp, store rows stamp or None): changes whenever the data change."""
+    rows_path = store.rows_path(home)
+    return _stamp(bundled_path()), (_stamp(rows_path) if rows_path is not None else None)
 
 
 def frame(*, all_sources: bool = False, home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """The tidy table with store rows overriding bundled ones (same series, month and source).
 
     With ``all_sources=False`` precedence is applied (one row per month and series).
+    Do not modify the returned frame (it is cached).
     """
-    rows_path = store.rows_path(home)
-    store_stamp = _stamp(rows_path) if rows_path is not None else None
-    full, chosen = _combined(_stamp(bundled_path()), store_stamp)
+    full, chosen = _combined(*stamps(home))
     return full if all_sources else chosen

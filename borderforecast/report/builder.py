@@ -187,8 +187,8 @@ def breakdown_groups(
 
 
 def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
-    """Context facts for the month (``borderforecast.context``)."""
-    from ..context import context
+    """Context facts for the month (``borderforecast.month_context``)."""
+    from ..month_context import context
 
     # the headline table already states the value, the changes and the fiscal year to date
     restated = ("Up ", "Down ", "Unchanged ", "Fiscal year ", f"{y.name}:")

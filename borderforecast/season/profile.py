@@ -265,7 +265,9 @@ class SeasonalProfile:
         q = est.quantile(self.level)
         if interval == "year":
             if est.per_year is None or len(est.per_year) < 2:
-                raise ModelError(f"method {est.method!r} has no per-year values for interval='year'")
+                raise ModelError(
+                    f"method {est.method!r} has no per-year values for interval='year'"
+                )
             per = est.per_year.to_numpy(float) @ w
             n = len(per)
             q = float(stats.t.ppf(0.5 + self.level / 200.0, n - 1))

@@ -79,15 +79,17 @@ def parse(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     name = path.name
     try:
-        book = pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=object)
+        with pd.ExcelFile(path, engine="openpyxl") as workbook:
+            present = list(workbook.sheet_names)
+            missing = [s for s in SHEETS if s not in present]
+            if missing:
+                raise MalformedFileError(
+                    f"{name}: missing sheet(s) {', '.join(repr(s) for s in missing)}; "
+                    f"found {', '.join(repr(s) for s in present)}"
+                )
+            book = pd.read_excel(workbook, sheet_name=list(SHEETS), dtype=object)
     except (zipfile.BadZipFile, ValueError, OSError, KeyError) as exc:
         raise MalformedFileError(f"{name}: not a readable OHSS workbook ({exc})") from None
-    missing = [s for s in SHEETS if s not in book]
-    if missing:
-        raise MalformedFileError(
-            f"{name}: missing sheet(s) {', '.join(repr(s) for s in missing)}; "
-            f"found {', '.join(repr(s) for s in book)}"
-        )
     parts = [_sheet(book[sheet], sheet, dims, name) for sheet, dims in SHEETS.items()]
     frame = pd.concat(parts, ignore_index=True)
     validate(tidy(frame, SOURCE), path)

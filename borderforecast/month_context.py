@@ -281,7 +281,7 @@ def context(
 
     Examples
     --------
-    >>> from borderforecast.context import context
+    >>> from borderforecast.month_context import context
     >>> c = context("2019-08")
     >>> c.value, round(c.change_vs_previous.percent, 1), c.n_years
     (50684.0, -29.6, 20)

@@ -1,0 +1,269 @@
+"""The monthly report on the bundled data: numbers, narrative, determinism, vintages, browser.
+
+One module-scoped set of builds in a temporary home, reused by every test:
+
+1. a report on data month 2024-08 (an "earlier" report; its Markdown headline is the golden file);
+2. a report on the latest month (it scores the 2024-08 vintages against the actuals since);
+3. the latest month again into another folder (must be identical, and store nothing new).
+
+The builds use fast settings (backtest of snaive only, few placebo years); the full default
+report is timed by hand (see the report module docs).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import borderforecast as bf
+from borderforecast.report import ReportOptions, report
+from borderforecast.report.sections import assessment_settings
+
+GOLDEN = Path(__file__).parent / "golden" / "report_headline_2024-08.md"
+EARLY = "2024-08"
+FAST = ReportOptions(
+    models=("snaive",),
+    assess_models=("snaive",),
+    placebo_years=6,
+    breakdown_model="snaive",
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    home = root / "home"
+    old = os.environ.get("BORDERFORECAST_HOME")
+    os.environ["BORDERFORECAST_HOME"] = str(home)  # the backtest's own cache goes here too
+    try:
+        early = report(root / "early", month=EARLY, home=home, options=FAST)
+        latest = report(root / "latest", home=home, options=FAST)
+        again = report(root / "again", home=home, options=FAST)
+    finally:
+        if old is None:
+            os.environ.pop("BORDERFORECAST_HOME", None)
+        else:
+            os.environ["BORDERFORECAST_HOME"] = old
+    return {"early": early, "latest": latest, "again": again, "home": home}
+
+
+def _fy(idx: pd.DatetimeIndex) -> np.ndarray:
+    return np.where(idx.month >= 10, idx.year + 1, idx.year)
+
+
+# -- headline --------------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["early", "latest"])
+def test_headline_numbers_match_the_data(built, which):
+    h = built[which].sections["headline"]
+    y = bf.load()
+    m = pd.Timestamp(h["month"] + "-01")
+    # independent: positional arithmetic and a fiscal-year column, not the report's helpers
+    pos = y.index.get_loc(m)
+    assert h["value"] == int(y.iloc[pos])
+    assert h["previous_value"] == int(y.iloc[pos - 1])
+    assert h["year_ago_value"] == int(y.iloc[pos - 12])
+    assert h["mom_change"] == int(y.iloc[pos] - y.iloc[pos - 1])
+    assert h["yoy_pct"] == pytest.approx(y.iloc[pos] / y.iloc[pos - 12] - 1)
+    fy = _fy(y.index)
+    this_fy = int(fy[pos])
+    fm = (y.index.month - 10) % 12  # fiscal month 0 = October
+    ytd = y[(fy == this_fy) & (fm <= fm[pos])].sum()
+    prev = y[(fy == this_fy - 1) & (fm <= fm[pos])].sum()
+    assert (h["fiscal_year"], h["fytd"], h["fytd_previous"]) == (this_fy, int(ytd), int(prev))
+    assert h["fytd_months"] == fm[pos] + 1
+
+
+def test_latest_month_is_the_published_august_2025_figure(built):
+    h = built["latest"].sections["headline"]
+    # CBP: 6,321 USBP apprehensions at the Southwest border in August 2025
+    assert (h["month"], h["value"]) == ("2025-08", 6321)
+
+
+def test_headline_agrees_with_context_module(built):
+    h = built["latest"].sections["headline"]
+    c = bf.context(h["month"], y=bf.load()).to_dict()
+    assert c["fytd"]["total"] == pytest.approx(h["fytd"])
+    assert c["year_ago"] == pytest.approx(h["year_ago_value"])
+
+
+def test_headline_narrative_says_the_table(built):
+    r = built["latest"]
+    h = r.sections["headline"]
+    page = html.unescape(r.html_path.read_text())
+    md = r.markdown_path.read_text()
+    assert h["narrative"] in page and h["narrative"] in md
+    text = h["narrative"]
+    assert f"there were {h['value']:,} " in text
+    assert ("more than in July 2025" in text) == (h["mom_change"] > 0)
+    assert ("fewer than in August 2024" in text) == (h["yoy_change"] < 0)
+    assert f"{abs(h['yoy_pct']) * 100:.1f}%" in text
+    assert f"counts {h['fytd']:,}" in text
+    # the Markdown table quotes the same numbers
+    assert f"| August 2025 | {h['value']:,} |" in md
+    assert f"| FY{h['fiscal_year']} to date" in md
+
+
+# -- narrative vs tables -----------------------------------------------------------------------
+def test_verdict_is_the_assessment_verdict(built):
+    r = built["latest"]
+    y = bf.load()
+    a = bf.assess(y, **assessment_settings(y, 3, 0, 1, FAST.assess_models, FAST.placebo_years))
+    assert r.sections["assessment"]["verdict"] == a.verdict
+    page = r.html_path.read_text()
+    assert f"<strong data-verdict>{html.escape(a.verdict)}</strong>" in page
+    assert f"**Verdict for Jun 2025-Aug 2025: {a.verdict}**" in r.markdown_path.read_text()
+    rows = r.sections["assessment"]["table"]
+    assert [row["evidence"] for row in rows] == list(a.to_frame().index)
+
+
+def test_forecast_table_is_the_stored_vintage(built):
+    r = built["latest"]
+    f = r.sections["forecast"]
+    stored = pd.read_csv(built["home"] / "vintages" / "southwest" / "2025-08" / f"{f['model']}.csv")
+    assert stored["month"].tolist() == [row["month"] for row in f["table"]]
+    np.testing.assert_allclose(stored["mean"], [row["mean"] for row in f["table"]], atol=0.001)
+    md = r.markdown_path.read_text()
+    first = f["table"][0]
+    assert f"| {first['month_label']} | FY{first['fiscal_year']} | {first['mean']:,.0f} |" in md
+    assert f"{sum(row['mean'] for row in f['table']):,.0f}" in f["narrative"]
+
+
+# -- determinism and vintages --------------------------------------------------------------------
+def _without_generated(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if "Generated at" not in line)
+
+
+def test_same_month_twice_gives_the_same_report(built):
+    a, b = built["latest"], built["again"]
+    ha, hb = a.html_path.read_text(), b.html_path.read_text()
+    assert ha != "" and _without_generated(ha) == _without_generated(hb)
+    assert _without_generated(a.markdown_path.read_text()) == _without_generated(
+        b.markdown_path.read_text())
+    for name, paths in a.figures.items():
+        for pa, pb in zip(paths, b.figures[name], strict=True):
+            assert pa.read_bytes() == pb.read_bytes(), pa.name
+
+
+def test_vintages_are_stored_once(built):
+    assert {v.status for v in built["latest"].vintages} == {"written"}
+    assert {v.status for v in built["again"].vintages} == {"unchanged"}
+    files = sorted(p.name for p in (built["home"] / "vintages" / "southwest" / "2025-08").iterdir())
+    assert files == ["actuals.csv", "snaive.csv"]  # no .rev copies
+
+
+def test_later_report_scores_the_earlier_vintage(built):
+    scored = built["latest"].sections["vintages"]["scored"]
+    row = next(r for r in scored if r["data_month"] == EARLY and r["model"] == "snaive")
+    fc = pd.read_csv(built["home"] / "vintages" / "southwest" / EARLY / "snaive.csv")
+    y = bf.load()
+    actual = y.reindex(pd.to_datetime(fc["month"] + "-01")).to_numpy(dtype=float)
+    ok = ~np.isnan(actual)
+    assert row["months"] == ok.sum() == 12  # Sep 2024 .. Aug 2025
+    ape = np.abs(actual[ok] - fc["mean"].to_numpy()[ok]) / actual[ok] * 100
+    assert row["mape"] == pytest.approx(ape.mean())
+    inside = (fc["lo80"].to_numpy()[ok] <= actual[ok]) & (actual[ok] <= fc["hi80"].to_numpy()[ok])
+    assert row["coverage80"] == pytest.approx(inside.mean())
+    md = built["latest"].markdown_path.read_text()
+    assert f"| Aug 2024 | snaive | 12 | {row['mape']:.1f}% |" in md
+    assert "figures/vintages.png" in md
+    # the earlier report had nothing to score
+    assert built["early"].sections["vintages"]["scored"] == []
+
+
+def test_revisions_since_the_previous_report(built):
+    d = built["latest"].sections["data"]
+    assert d["previous_report"] == EARLY
+    assert d["revisions"] == []  # same release: nothing revised
+    assert d["revisions_text"].startswith("None")
+    assert built["early"].sections["data"]["previous_report"] is None
+
+
+# -- files and golden text -------------------------------------------------------------------------
+def test_html_is_self_contained(built):
+    r = built["latest"]
+    page = r.html_path.read_text()
+    srcs = re.findall(r'<img src="([^"]+)"', page)
+    assert len(srcs) == len(r.figures) >= 7
+    assert all(s.startswith("data:image/svg+xml;base64,") for s in srcs)
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "<link" not in page and "@import" not in page
+    for png, svg in r.figures.values():
+        assert png.read_bytes()[:4] == b"\x89PNG" and svg.read_text().lstrip().startswith("<?xml")
+
+
+def test_markdown_headline_matches_golden(built):
+    # To regenerate after an intended change of wording or data:
+    #   BORDERFORECAST_REGEN_GOLDEN=1 pytest tests/test_report.py -k golden
+    # then review the diff of tests/golden/report_headline_2024-08.md before committing.
+    md = built["early"].markdown_path.read_text()
+    section = md.split("## 1. Headline", 1)[1].split("\n## ", 1)[0]
+    text = "## 1. Headline" + section.rstrip() + "\n"
+    if os.environ.get("BORDERFORECAST_REGEN_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text()
+
+
+def test_cli_rejects_a_month_outside_the_data(tmp_path, capsys):
+    from borderforecast.cli import main
+
+    code = main(["report", "--out", str(tmp_path / "r"), "--month", "1990-01", "--home",
+                 str(tmp_path / "h")])
+    assert code == 2
+    assert "outside the data" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+# -- the browser -------------------------------------------------------------------------------------
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.mark.slow
+def test_report_renders_in_chromium(built, tmp_path):
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("chromium not found on PATH (Debian: apt-get install chromium); "
+                    "the browser test needs a headless Chromium")
+    r = built["latest"]
+    url = r.html_path.resolve().as_uri()
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run(
+            [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+             "--virtual-time-budget=10000", "--dump-dom", url],
+            capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    # the page's own script marks the body once every <img> has loaded with a real size
+    assert f'data-figures="loaded:{len(r.figures)}"' in dom.stdout
+    console = [ln for ln in dom.stderr.splitlines() if ":CONSOLE" in ln or "Uncaught" in ln]
+    assert console == []  # the page logs nothing: any console line is an error
+    shot = tmp_path / "report.png"
+    with tempfile.TemporaryDirectory() as profile:
+        res = subprocess.run(
+            [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--hide-scrollbars",
+             "--window-size=1280,2400", f"--screenshot={shot}", url],
+            capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and shot.exists(), res.stderr[-2000:]
+    from PIL import Image
+
+    with Image.open(shot) as im:
+        assert im.size == (1280, 2400)
+        colors = im.convert("L").getextrema()
+    assert colors[0] < 60 and colors[1] > 200  # text and background, not a blank page
