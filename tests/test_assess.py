@@ -219,3 +219,17 @@ def test_placebo_model_other_than_primary_is_calibrated_like_with_like():
     assert a.placebo.model == "ets" and a.placebo.target_z == pytest.approx(z_ets)
     assert a.placebo.target_z != pytest.approx(a.counterfactual.z)
     assert any("placebo calibration uses model ets" in n for n in a.notes)
+
+
+def test_failing_decomposition_is_a_note_not_a_crash(monkeypatch):
+    import borderforecast.season as season
+
+    def broken(*args, **kwargs):
+        raise TypeError("seasonal_profile() got an unexpected keyword argument 'methods'")
+
+    monkeypatch.setattr(season, "seasonal_profile", broken)
+    a = assess(shifted(0.6), "2017-06", "2017-08", placebo_years=5, **FAST)
+    assert a.decomposition is None
+    assert any("decomposition could not be computed (TypeError" in n for n in a.notes)
+    assert "5. Decomposition: not available." in a.summary()
+    assert a.verdict == BEYOND_DECLINE  # the deciding lines do not depend on it

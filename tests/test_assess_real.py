@@ -82,6 +82,10 @@ def test_demographic_series_short_history():
 def test_title42_caveat_only_when_data_overlap(sw):
     a = assess(sw, "2024-06", "2024-08", models="snaive", placebo=False, **QUICK)
     assert any("Title 42" in c for c in a.caveats)
+    # April 2025 was the lowest April of the series: the scale caveat names it
+    c = assess(sw, "2025-02", "2025-04", models="snaive", placebo=False, **QUICK)
+    assert sw["2025-04-01"] < sw[(sw.index.month == 4) & (sw.index.year < 2025)].min()
+    assert any(x.startswith("Scale: April 2025 (") and "lower than April" in x for x in c.caveats)
     b = assess(
         sw[sw.index < "2020-01-01"], "2019-06", "2019-08", models="snaive", placebo=False, **QUICK
     )

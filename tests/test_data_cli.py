@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from test_data_store import store_hash, sw_rows, write_csv
+
+try:  # tests/ on sys.path (pytest's default import mode)
+    from test_data_store import store_hash, sw_rows, write_csv
+except ImportError:  # tests collected as a package
+    from .test_data_store import store_hash, sw_rows, write_csv
 
 from borderforecast.cli import main
 from borderforecast.data import build as build_mod

@@ -296,7 +296,7 @@ def _bad_cases(rows):
         "unknown sector": (
             lambda p: _ohss_workbook(p.with_suffix(".xlsx"), sector="Tuscon, AZ"),
             UnknownSeriesError,
-            r"sheet 'Monthly Rgn and Sector', row 2: unknown sector "
+            r"sheet 'Monthly Rgn and Sector', row 2, column 'Sector': unknown sector "
             r"'Tuscon, AZ'; did you mean 'Tucson'",
         ),
         "missing sheet": (

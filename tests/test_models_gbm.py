@@ -56,7 +56,9 @@ def test_intervals_cover_simulated_futures():
     for seed in range(4):
         y = synthetic_seasonal(n=180, seed=seed)
         fc = make_model("gbm").fit(y).forecast(12)
-        futures = np.round(np.exp(truth_log(180, fc.index)[None, :] + rng.normal(0, 0.05, (300, 12))))
+        futures = np.round(
+            np.exp(truth_log(180, fc.index)[None, :] + rng.normal(0, 0.05, (300, 12)))
+        )
         hits80.append((futures >= fc["lo80"].to_numpy()) & (futures <= fc["hi80"].to_numpy()))
         hits95.append((futures >= fc["lo95"].to_numpy()) & (futures <= fc["hi95"].to_numpy()))
     cov80, cov95 = np.mean(hits80), np.mean(hits95)

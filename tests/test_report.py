@@ -213,6 +213,14 @@ def test_markdown_headline_matches_golden(built):
     assert text == GOLDEN.read_text()
 
 
+def test_public_function_is_callable_after_importing_the_package():
+    import borderforecast.report as mod
+
+    assert callable(bf.report) and callable(mod)
+    with pytest.raises(bf.DataError, match="outside the data"):
+        bf.report("unused-folder", month="1990-01")
+
+
 def test_cli_rejects_a_month_outside_the_data(tmp_path, capsys):
     from borderforecast.cli import main
 

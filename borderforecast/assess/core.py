@@ -85,10 +85,11 @@ def assess(
     --------
     >>> import borderforecast as bf
     >>> a = bf.assess(start="2019-06", end="2019-08", reference="2019-05",
-    ...               models="ets", n_paths=200, placebo_years=4, x13=False)
+    ...               models="ets", n_paths=200, placebo=False, x13=False)
     >>> a.counterfactual.direction, a.empirical.percentile
     ('decline', 0.0)
-    >>> a.verdict in bf.assess.VERDICTS
+    >>> from borderforecast.assess import VERDICTS
+    >>> a.verdict in VERDICTS
     True
     """
     if start is None:
@@ -129,8 +130,10 @@ def assess(
     adj: AdjustedChange | None = None
     try:
         adj = adjusted_change(y, window, x13=opts.x13, outlier_margin=opts.outlier_margin)
-    except (BorderforecastError, ValueError, ImportError) as exc:
-        notes.append(f"The seasonally adjusted change could not be computed ({exc}).")
+    except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
+        notes.append(
+            f"The seasonally adjusted change could not be computed ({type(exc).__name__}: {exc})."
+        )
     timings["adjusted"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -167,8 +170,8 @@ def assess(
         dec = decompose(y, window)
     except ImportError:
         notes.append("The decomposition needs borderforecast.season, which is not installed.")
-    except (BorderforecastError, ValueError) as exc:
-        notes.append(f"The decomposition could not be computed ({exc}).")
+    except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
+        notes.append(f"The decomposition could not be computed ({type(exc).__name__}: {exc}).")
     timings["decomposition"] = time.perf_counter() - t0
 
     use_cal = (

@@ -90,6 +90,10 @@ class Counterfactual:
             "direction": self.direction,
             "z": self.z,
             "n_paths": self.n_paths,
+            "monthly": [
+                {"month": f"{m:%Y-%m}", **{k: float(v) for k, v in row.items()}}
+                for m, row in self.frame.iterrows()
+            ],
         }
 
 

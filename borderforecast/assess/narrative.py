@@ -76,6 +76,15 @@ def caveats(
                 f"in any earlier year ({ratio:.2f} times their median); swings measured at "
                 "higher levels may not carry over."
             )
+    same_end = y[(y.index.month == window.end.month) & (y.index < window.end)]
+    last = float(y[window.end])
+    if len(same_end) >= 3 and not same_end.min() <= last <= same_end.max():
+        side = "lower" if last < same_end.min() else "higher"
+        out.append(
+            f"Scale: {window.end:%B %Y} ({fmt_count(last)}) is {side} than {window.end:%B} "
+            "in any earlier year: the series is at a level where the seasonal pattern of "
+            "earlier years is least certain to hold."
+        )
     if ref < 1000:
         out.append(
             f"Scale: counts are small ({fmt_count(ref)} in the reference month), so percentage "

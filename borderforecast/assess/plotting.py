@@ -45,7 +45,7 @@ def plot_assessment(a: Assessment, axes: Any = None, history: int = 36) -> Any:
     )
     top.axvline(w.reference, color="0.5", lw=0.8, ls=":")
     top.set_ylabel("per month")
-    top.set_title(f"{a.series}: {w.label()} vs {w.reference:%b %Y}: {a.verdict}")
+    top.set_title(f"{a.series}\n{w.label()} vs {w.reference:%b %Y}: {a.verdict}", fontsize=10)
     top.legend(loc="upper left", fontsize=8, frameon=False)
 
     mid.fill_between(f.index, f["effect_lo95"], f["effect_hi95"], color="tab:red", alpha=0.2, lw=0)

@@ -50,10 +50,11 @@ def _dask(tasks: Sequence[Task], scheduler: Any) -> Iterator[tuple[int, list[Uni
 
     client, owned = _dask_client(scheduler)
     try:
-        futures = client.map(run_task, list(tasks), pure=False)
-        position = {f.key: i for i, f in enumerate(futures)}
-        for future in as_completed(futures):
-            yield position[future.key], future.result()
+        with client.as_current():
+            futures = client.map(run_task, list(tasks), pure=False)
+            position = {f.key: i for i, f in enumerate(futures)}
+            for future in as_completed(futures):
+                yield position[future.key], future.result()
     finally:
         if owned:
             client.close()

@@ -97,12 +97,16 @@ def series_group(kind: str) -> list[str]:
     return sorted(d.loc[sel, "id"].astype(str))
 
 
-def _resolve_models(models: str | Sequence[str] | None) -> list[ModelSpec]:
-    names = _as_list(models)
-    if names is None:
+def _resolve_models(models: str | ModelSpec | Sequence[str | ModelSpec] | None) -> list[ModelSpec]:
+    if models is None:
         specs = list(list_specs().values())
     else:
-        specs = [get_spec(n) for n in dict.fromkeys(names)]  # raises UnknownModelError
+        items = [models] if isinstance(models, (str, ModelSpec)) else list(models)
+        specs = [get_spec(n) for n in items]  # raises UnknownModelError with the valid names
+        names = [s.name for s in specs]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ModelError(f"model(s) named more than once: {', '.join(dup)}")
     if not specs:
         raise ModelError("no models to backtest")
     return specs
@@ -341,17 +345,22 @@ def _info(
     per_model: dict[str, dict[str, Any]] = {}
     for r in results:
         d = per_model.setdefault(
-            r.model, {"fits": 0, "fit_seconds": 0.0, "failed": 0, "warnings": {}}
+            r.model,
+            {"fits": 0, "fit_seconds": 0.0, "cpu_seconds": 0.0, "failed": 0, "warnings": {}},
         )
         if r.source == "fit":
             d["fits"] += 1
             d["fit_seconds"] += r.seconds
+            d["cpu_seconds"] += r.cpu_seconds
         if not r.ok:
             d["failed"] += 1
         for w in r.warnings:
             d["warnings"][w] = d["warnings"].get(w, 0) + 1
     for d in per_model.values():
-        d["seconds_per_fit"] = d["fit_seconds"] / d["fits"] if d["fits"] else None
+        d["seconds_per_fit"] = round(d["fit_seconds"] / d["fits"], 4) if d["fits"] else None
+        d["cpu_seconds_per_fit"] = round(d["cpu_seconds"] / d["fits"], 4) if d["fits"] else None
+        d["fit_seconds"] = round(d["fit_seconds"], 3)
+        d["cpu_seconds"] = round(d["cpu_seconds"], 3)
         d["warnings"] = dict(sorted(d["warnings"].items(), key=lambda kv: -kv[1])[:5])
     releases = {sid: y.attrs.get("release") for sid, y in p.series.items()}
     return {

@@ -94,6 +94,7 @@ class UnitResult:
     seconds: float = 0.0
     warnings: tuple[str, ...] = field(default=())
     converged: bool = True
+    cpu_seconds: float = 0.0
     """False if the fit raised a :class:`~borderforecast.errors.ConvergenceWarning`."""
     source: str = "fit"
     """``"fit"`` (fitted now), ``"cache"`` (read from the cache) or ``"combined"`` (an ensemble
@@ -161,6 +162,7 @@ def run_unit(task: Task, origin: pd.Timestamp) -> UnitResult:
     """Fit the task's model on ``y`` up to and including ``origin``; forecast ``h`` months."""
     name = task.spec["name"]
     t0 = time.perf_counter()
+    c0 = time.process_time()
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -184,7 +186,15 @@ def run_unit(task: Task, origin: pd.Timestamp) -> UnitResult:
     msgs = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     return UnitResult(
-        task.series, name, origin, values, error, time.perf_counter() - t0, msgs[:3], converged
+        task.series,
+        name,
+        origin,
+        values,
+        error,
+        time.perf_counter() - t0,
+        msgs[:3],
+        converged,
+        cpu_seconds=time.process_time() - c0,
     )
 
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -171,7 +170,9 @@ def combine(
     if method not in METHODS:
         raise ModelError(f"combine method must be one of {', '.join(METHODS)}, not {method!r}")
     if intervals not in INTERVALS:
-        raise ModelError(f"combine intervals must be one of {', '.join(INTERVALS)}, not {intervals!r}")
+        raise ModelError(
+            f"combine intervals must be one of {', '.join(INTERVALS)}, not {intervals!r}"
+        )
     if isinstance(forecasts, Mapping):
         names = [str(k) for k in forecasts]
         frames = list(forecasts.values())
@@ -278,9 +279,13 @@ class Ensemble(BaseModel):
     ) -> None:
         super().__init__(log=log, offset=offset, seed=seed, name=name)
         if isinstance(members, str) or not isinstance(members, Sequence) or not members:
-            raise SpecError(f"ensemble: members must be a non-empty list of model names, not {members!r}")
+            raise SpecError(
+                f"ensemble: members must be a non-empty list of model names, not {members!r}"
+            )
         if not all(isinstance(m, str) for m in members):
-            raise SpecError(f"ensemble: members must be model names (strings), not {list(members)!r}")
+            raise SpecError(
+                f"ensemble: members must be model names (strings), not {list(members)!r}"
+            )
         if len(set(members)) != len(members):
             raise SpecError(f"ensemble: members repeat a name: {list(members)}")
         for member in members:
@@ -293,16 +298,22 @@ class Ensemble(BaseModel):
         if method not in METHODS:
             raise SpecError(f"ensemble: method must be one of {', '.join(METHODS)}, not {method!r}")
         if intervals not in INTERVALS:
-            raise SpecError(f"ensemble: intervals must be one of {', '.join(INTERVALS)}, not {intervals!r}")
+            raise SpecError(
+                f"ensemble: intervals must be one of {', '.join(INTERVALS)}, not {intervals!r}"
+            )
         if method == "weighted":
             if not isinstance(weights, Mapping) or not weights:
-                raise SpecError("ensemble: method 'weighted' needs weights, a table of member name -> weight")
+                raise SpecError(
+                    "ensemble: method 'weighted' needs weights, a table of member name -> weight"
+                )
             try:
                 _weights(list(members), dict(weights))
             except ModelError as exc:
                 raise SpecError(f"ensemble: {exc}") from None
         elif weights is not None:
-            raise SpecError(f"ensemble: weights are only used with method 'weighted', not {method!r}")
+            raise SpecError(
+                f"ensemble: weights are only used with method 'weighted', not {method!r}"
+            )
         self.members = tuple(members)
         self.method = method
         self.weights = dict(weights) if weights is not None else None
@@ -331,7 +342,10 @@ class Ensemble(BaseModel):
     # -- protocol --------------------------------------------------------
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         transform = Transform("log" if self.log else "none", self.offset)
-        y = pd.Series(transform.inverse(z.to_numpy(dtype=float)), index=z.index, name=z.name)
+        # back to counts for the members; rounding to 6 decimals undoes the
+        # round trip's floating-point error (exp(log(y + 1)) - 1 != y exactly)
+        counts = np.round(transform.inverse(z.to_numpy(dtype=float)), 6)
+        y = pd.Series(counts, index=z.index, name=z.name)
         models = {m: make_model(m, seed=self.seed) for m in self.members}
         fits: list[tuple[str, FittedModel]] = []
         dropped: list[tuple[str, str]] = []
@@ -350,10 +364,10 @@ class Ensemble(BaseModel):
                 dropped.append((member, _describe(exc)))
                 self._drop(member, exc)
                 continue
-            unconverged = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
-            for w in caught:  # pass the members' other warnings on
-                if w not in unconverged or not self.drop_unconverged:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            unconverged = [c for c in caught if issubclass(c.category, ConvergenceWarning)]
+            for c in caught:  # pass the members' other warnings on
+                if c not in unconverged or not self.drop_unconverged:
+                    warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
             if unconverged and self.drop_unconverged:
                 reason = f"did not converge: {unconverged[0].message}"
                 dropped.append((member, reason))
@@ -362,15 +376,23 @@ class Ensemble(BaseModel):
             fits.append((member, fm))
         if not fits:
             detail = "; ".join(f"{m}: {r}" for m, r in dropped)
-            if errors and len(errors) == len(dropped) and all(isinstance(e, ShortSeriesError) for e in errors):
-                raise ShortSeriesError(f"ensemble {self.name!r}: the series is too short for every member ({detail})")
+            if (
+                errors
+                and len(errors) == len(dropped)
+                and all(isinstance(e, ShortSeriesError) for e in errors)
+            ):
+                raise ShortSeriesError(
+                    f"ensemble {self.name!r}: the series is too short for every member ({detail})"
+                )
             raise ModelError(f"ensemble {self.name!r}: every member failed ({detail})")
         names = [m for m, _ in fits]
         w = self._member_weights(names)
         vals = np.log1p(np.stack([fm.fitted_values.to_numpy(dtype=float) for _, fm in fits]))
         fitted = self._nan_center(vals, w)
         fitted = transform.forward(np.maximum(np.expm1(fitted), 0.0))
-        return _State(tuple(fits), tuple(dropped), tuple(without_exog), np.asarray(fitted, dtype=float))
+        return _State(
+            tuple(fits), tuple(dropped), tuple(without_exog), np.asarray(fitted, dtype=float)
+        )
 
     def _nan_center(self, values: np.ndarray, w: np.ndarray) -> np.ndarray:
         out = np.full(values.shape[1], np.nan)
@@ -402,7 +424,11 @@ class Ensemble(BaseModel):
         return frames
 
     def member_forecasts(
-        self, fitted: FittedModel, h: int = 12, level: Sequence[float] = (80, 95), X: pd.DataFrame | None = None
+        self,
+        fitted: FittedModel,
+        h: int = 12,
+        level: Sequence[float] = (80, 95),
+        X: pd.DataFrame | None = None,
     ) -> dict[str, pd.DataFrame]:
         """The forecasts of each member used by a fitted ensemble, by member name."""
         if fitted.model is not self:
@@ -437,8 +463,12 @@ class Ensemble(BaseModel):
             if k == 0:
                 continue
             try:
-                paths = fm.simulate(h, int(k), seed=int(rng.integers(0, 2**32 - 1)),
-                                    X=X if fm.X is not None else None)
+                paths = fm.simulate(
+                    h,
+                    int(k),
+                    seed=int(rng.integers(0, 2**32 - 1)),
+                    X=X if fm.X is not None else None,
+                )
             except Exception as exc:  # failure isolation
                 self._drop(member, exc)
                 short += int(k)
@@ -455,10 +485,12 @@ class Ensemble(BaseModel):
         names = [m for m, _ in state.fits]
         w = self._member_weights(names)
         used = ", ".join(
-            f"{m} ({wi:.2f})" if self.method == "weighted" else m for m, wi in zip(names, w, strict=True)
+            f"{m} ({wi:.2f})" if self.method == "weighted" else m
+            for m, wi in zip(names, w, strict=True)
         )
         lines = [
-            f"Combination: {self.method} of forecasts on the log scale; intervals: {self.intervals}",
+            f"Combination: {self.method} of forecasts on the log scale; "
+            f"intervals: {self.intervals}",
             f"Members used: {used}",
             "Members dropped: " + ("; ".join(f"{m} ({r})" for m, r in state.dropped) or "none"),
         ]

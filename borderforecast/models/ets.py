@@ -119,8 +119,9 @@ class ETS(BaseModel):
         keep = [i for i, nm in enumerate(names) if not nm.startswith("initial")]
         spec = f"ETS(A,{'N' if self.trend == 'none' else 'Ad' if self.damped else 'A'},"
         spec += f"{'N' if self.seasonal == 'none' else 'A'})"
+        params = format_params([names[i] for i in keep], [float(res.params.iloc[i]) for i in keep])
         return (
-            f"{spec}: {format_params([names[i] for i in keep], [float(res.params.iloc[i]) for i in keep])}; "
+            f"{spec}: {params}; "
             f"AICc {res.aicc:.1f}; residual sd {np.sqrt(res.mse):.4f} (transformed scale)"
         )
 

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..errors import ModelError, SpecError
 from .base import BaseModel, Prediction
@@ -54,7 +54,15 @@ WINDOW = 24  # months of history behind every feature row
 MIN_TRAIN = 24  # fewest training rows of any fit (calibration folds included)
 STEP = 24  # origins per calibration block
 FEATURES = (
-    "d1", "d2", "d3", "s12", "s24", "level_change", "position", "month_effect", "month",
+    "d1",
+    "d2",
+    "d3",
+    "s12",
+    "s24",
+    "level_change",
+    "position",
+    "month_effect",
+    "month",
 )
 
 
@@ -79,6 +87,23 @@ def _features(windows: np.ndarray, months: np.ndarray, effect: np.ndarray) -> np
             months,
         ]
     )
+
+
+_CONTROLLER: list[ThreadpoolController] = []
+
+
+def _one_thread() -> Any:
+    """Limit OpenMP to one thread (a context manager).
+
+    On a few hundred rows OpenMP threads only add overhead, and they
+    oversubscribe the cores when a backtest runs models in parallel.
+    scikit-learn is imported first: the controller only sees loaded libraries.
+    """
+    if not _CONTROLLER:
+        import sklearn.ensemble  # noqa: F401
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="openmp")
 
 
 @dataclass(frozen=True)
@@ -213,7 +238,9 @@ class GradientBoosting(BaseModel):
         return _Learner(reg, effect)
 
     @staticmethod
-    def _recursive(model: _Learner, z: np.ndarray, month0: int, origins: np.ndarray, h: int) -> np.ndarray:
+    def _recursive(
+        model: _Learner, z: np.ndarray, month0: int, origins: np.ndarray, h: int
+    ) -> np.ndarray:
         """Forecasts ``(len(origins), h)`` from each origin (index of the last month used)."""
         buf = np.empty((len(origins), WINDOW + h))
         for i, o in enumerate(origins):
@@ -226,9 +253,7 @@ class GradientBoosting(BaseModel):
 
     # -- protocol --------------------------------------------------------
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
-        # one thread: on a few hundred rows OpenMP threads only add overhead and
-        # oversubscribe the cores when backtests run models in parallel
-        with threadpool_limits(1):
+        with _one_thread():
             return self._fit_state(z)
 
     def _fit_state(self, z: pd.Series) -> _State:
@@ -271,7 +296,7 @@ class GradientBoosting(BaseModel):
 
     def _point(self, state: _State, h: int) -> np.ndarray:
         origin = np.array([len(state.z) - 1])
-        with threadpool_limits(1):
+        with _one_thread():
             return self._recursive(state.model, state.z, state.month0, origin, h)[0]
 
     def _scale(self, state: _State, h: int) -> np.ndarray:

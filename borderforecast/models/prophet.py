@@ -162,12 +162,15 @@ class ProphetModel(BaseModel):
         super().__init__(log=log, offset=offset, seed=seed, name=name)
         if seasonality not in SEASONALITIES:
             raise SpecError(
-                f"prophet: seasonality must be one of {', '.join(SEASONALITIES)}, not {seasonality!r}"
+                f"prophet: seasonality must be one of {', '.join(SEASONALITIES)}, "
+                f"not {seasonality!r}"
             )
         if growth not in GROWTHS:
             raise SpecError(f"prophet: growth must be one of {', '.join(GROWTHS)}, not {growth!r}")
         if not isinstance(fourier_order, int) or not 1 <= fourier_order <= 6:
-            raise SpecError(f"prophet: fourier_order must be a whole number 1-6, not {fourier_order!r}")
+            raise SpecError(
+                f"prophet: fourier_order must be a whole number 1-6, not {fourier_order!r}"
+            )
         for label, value in (
             ("seasonality_prior_scale", seasonality_prior_scale),
             ("changepoint_prior_scale", changepoint_prior_scale),
@@ -176,12 +179,17 @@ class ProphetModel(BaseModel):
             if not isinstance(value, (int, float)) or not value > 0:
                 raise SpecError(f"prophet: {label} must be a positive number, not {value!r}")
         if not isinstance(n_changepoints, int) or n_changepoints < 0:
-            raise SpecError(f"prophet: n_changepoints must be a whole number >= 0, not {n_changepoints!r}")
+            raise SpecError(
+                f"prophet: n_changepoints must be a whole number >= 0, not {n_changepoints!r}"
+            )
         if not isinstance(changepoint_range, (int, float)) or not 0 < changepoint_range <= 1:
-            raise SpecError(f"prophet: changepoint_range must be in (0, 1], not {changepoint_range!r}")
+            raise SpecError(
+                f"prophet: changepoint_range must be in (0, 1], not {changepoint_range!r}"
+            )
         if not isinstance(uncertainty_samples, int) or uncertainty_samples < 50:
             raise SpecError(
-                f"prophet: uncertainty_samples must be a whole number >= 50, not {uncertainty_samples!r}"
+                "prophet: uncertainty_samples must be a whole number >= 50, "
+                f"not {uncertainty_samples!r}"
             )
         self.seasonality = seasonality
         self.fourier_order = fourier_order
@@ -194,7 +202,9 @@ class ProphetModel(BaseModel):
         self.uncertainty_samples = uncertainty_samples
 
     # -- frames ----------------------------------------------------------
-    def _frame(self, index: pd.DatetimeIndex, X: pd.DataFrame | None, exog: Sequence[str]) -> pd.DataFrame:
+    def _frame(
+        self, index: pd.DatetimeIndex, X: pd.DataFrame | None, exog: Sequence[str]
+    ) -> pd.DataFrame:
         df = pd.DataFrame({"ds": pd.DatetimeIndex(index).as_unit("ns")})
         if self.seasonality == "month_dummies":
             months = np.asarray(index.month)
@@ -242,7 +252,9 @@ class ProphetModel(BaseModel):
         finally:
             stan_log.removeHandler(recorder)
         if any("abnormally" in msg for msg in recorder.messages):
-            warn_convergence(self, "Prophet's L-BFGS optimiser stopped abnormally; refitted with Newton")
+            warn_convergence(
+                self, "Prophet's L-BFGS optimiser stopped abnormally; refitted with Newton"
+            )
         with _quiet():
             fitted = self._point(m, df)
         if not np.all(np.isfinite(fitted)):
@@ -255,12 +267,17 @@ class ProphetModel(BaseModel):
         setup = m.setup_dataframe(df.copy())
         trend = np.asarray(m.predict_trend(setup), dtype=float)
         comps = m.predict_seasonal_components(setup)
-        return trend * (1 + comps["multiplicative_terms"].to_numpy()) + comps["additive_terms"].to_numpy()
+        return (
+            trend * (1 + comps["multiplicative_terms"].to_numpy())
+            + comps["additive_terms"].to_numpy()
+        )
 
     def _fitted(self, state: _State) -> np.ndarray:
         return state.fitted
 
-    def _samples(self, state: _State, h: int, X: pd.DataFrame | None, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _samples(
+        self, state: _State, h: int, X: pd.DataFrame | None, seed: int, n: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         m = state.model
         last = pd.Timestamp(m.history["ds"].iloc[-1])
         idx = pd.date_range(last + pd.offsets.MonthBegin(1), periods=h, freq="MS")
@@ -296,12 +313,15 @@ class ProphetModel(BaseModel):
         k = float(np.nanmean(m.params["k"]))
         sigma = float(np.nanmean(m.params["sigma_obs"])) * float(m.y_scale)
         season = (
-            "11 month-of-year dummies" if self.seasonality == "month_dummies"
+            "11 month-of-year dummies"
+            if self.seasonality == "month_dummies"
             else f"yearly Fourier order {self.fourier_order}"
         )
-        lines = [f"Seasonality: {season}; growth {self.growth}; "
-                 f"{len(m.changepoints)} potential changepoints",
-                 f"Base trend slope (scaled): {k:.4f}; noise sd (transformed scale): {sigma:.4f}"]
+        lines = [
+            f"Seasonality: {season}; growth {self.growth}; "
+            f"{len(m.changepoints)} potential changepoints",
+            f"Base trend slope (scaled): {k:.4f}; noise sd (transformed scale): {sigma:.4f}",
+        ]
         if state.exog:
             lines.append(f"Regressors: {', '.join(state.exog)}")
         return "\n".join(lines)

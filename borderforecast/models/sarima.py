@@ -14,10 +14,15 @@ Two named specs use this family:
     (2008) over ``p, q <= 2`` and ``P, Q <= 1`` visits at most
     ``max_models`` candidates. Candidates are ranked on the differenced
     series (``simple_differencing=True``, so all share the same data); the
-    winner is refitted on the full state space.
+    winner's estimates are used as they are.
 
-Fitting uses exact maximum likelihood with the scale concentrated out of the
-likelihood (``concentrate_scale=True``: same optimum, much faster).
+Fitting is exact maximum likelihood with the scale concentrated out
+(``concentrate_scale=True``), computed on the differenced series
+(``simple_differencing=True``; with a diffuse start this is the same
+likelihood as the undifferenced state-space model, at half the state
+dimension, so several times faster); the undifferenced model is then run
+through the Kalman filter with those parameters (``SARIMAX(...).filter``) to
+forecast and simulate the counts in levels.
 Exogenous regressors (intervention dummies, ...) enter as a regression with
 SARIMA errors. Intervals are Gaussian on the log scale from the Kalman-filter
 forecast variance; sample paths from ``results.simulate(..., anchor="end")``.
@@ -44,7 +49,7 @@ import pandas as pd
 
 from ..errors import ModelError, SpecError
 from ._smtools import burn_in, exog_array, format_params, int_tuple, quiet, simulate_results
-from .base import BaseModel, FittedModel, Prediction, gaussian_prediction
+from .base import BaseModel, FittedModel, Prediction, gaussian_prediction, warn_convergence
 
 PERIOD = 12
 SEASONAL_STRENGTH_THRESHOLD = 0.64
@@ -132,14 +137,20 @@ class SARIMA(BaseModel):
         super().__init__(**kwargs)
         self.order = None if order is None else int_tuple(order, 3, "order", self.name)
         self.seasonal_order = (
-            None if seasonal_order is None else int_tuple(seasonal_order, 4, "seasonal_order", self.name)
+            None
+            if seasonal_order is None
+            else int_tuple(seasonal_order, 4, "seasonal_order", self.name)
         )
         if self.seasonal_order is not None and self.seasonal_order[3] == 1:
-            raise SpecError(f"model {self.name!r}: the seasonal period in seasonal_order must be 0 or >= 2")
+            raise SpecError(
+                f"model {self.name!r}: the seasonal period in seasonal_order must be 0 or >= 2"
+            )
         self.auto = bool(auto)
         self.d = int(d)
         self.seasonal_diff = None if seasonal_diff is None else int(seasonal_diff)
-        self.max_p, self.max_q, self.max_P, self.max_Q = (int(v) for v in (max_p, max_q, max_P, max_Q))
+        self.max_p, self.max_q, self.max_P, self.max_Q = (
+            int(v) for v in (max_p, max_q, max_P, max_Q)
+        )
         self.max_models = int(max_models)
         if min(self.d, self.max_p, self.max_q, self.max_P, self.max_Q) < 0 or self.max_models < 1:
             raise SpecError(f"model {self.name!r}: search bounds must be >= 0 and max_models >= 1")
@@ -163,13 +174,15 @@ class SARIMA(BaseModel):
         return order, seasonal  # type: ignore[return-value]
 
     # -- fitting -----------------------------------------------------------
-    def _sarimax(self, z: Any, X: np.ndarray | None, order: Any, seasonal: Any, **kw: Any) -> Any:
+    def _sarimax(self, z: Any, X: Any, order: Any, seasonal: Any, **kw: Any) -> Any:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        return SARIMAX(z, exog=X, order=order, seasonal_order=seasonal, concentrate_scale=True, **kw)
+        return SARIMAX(
+            z, exog=X, order=order, seasonal_order=seasonal, concentrate_scale=True, **kw
+        )
 
     def _search(
-        self, z: pd.Series, X: np.ndarray | None
+        self, z: pd.Series, X: pd.DataFrame | None
     ) -> tuple[tuple[int, int, int], tuple[int, int, int, int], int, float, np.ndarray | None]:
         strength = seasonal_strength(z)
         D = self.seasonal_diff
@@ -177,21 +190,29 @@ class SARIMA(BaseModel):
             D = 1 if strength > SEASONAL_STRENGTH_THRESHOLD else 0
         bounds = (self.max_p, self.max_q, self.max_P, self.max_Q)
         scores: dict[tuple[int, ...], tuple[float, np.ndarray]] = {}
+        converged: dict[tuple[int, ...], bool] = {}
 
         def score(c: tuple[int, ...]) -> float:
             if c in scores:
                 return scores[c][0]
-            if len(scores) >= self.max_models or any(v < 0 or v > b for v, b in zip(c, bounds, strict=True)):
+            if len(scores) >= self.max_models or any(
+                v < 0 or v > b for v, b in zip(c, bounds, strict=True)
+            ):
                 return np.inf
             p, q, P, Q = c
             if p + q + P + Q == 0 and X is None:
                 scores[c] = (np.inf, np.empty(0))
                 return np.inf
             try:
-                mod = self._sarimax(z, X, (p, self.d, q), (P, D, Q, PERIOD), simple_differencing=True)
-                res = quiet_search(lambda: mod.fit(disp=False, maxiter=self.maxiter))
+                mod = self._sarimax(
+                    z, X, (p, self.d, q), (P, D, Q, PERIOD), simple_differencing=True
+                )
+                res = quiet_search(
+                    lambda: mod.fit(disp=False, maxiter=self.maxiter, cov_type="none")
+                )
                 val = float(res.aicc) if np.isfinite(res.aicc) else np.inf
                 scores[c] = (val, np.asarray(res.params, dtype=float))
+                converged[c] = bool(res.mle_retvals.get("converged", True))
             except (ValueError, np.linalg.LinAlgError):
                 scores[c] = (np.inf, np.empty(0))
             return scores[c][0]
@@ -201,7 +222,9 @@ class SARIMA(BaseModel):
             score(c)
         best = min(scores, key=lambda k: scores[k][0])
         while len(scores) < self.max_models:
-            moves = [m for m in itertools.product((-1, 0, 1), repeat=4) if 0 < sum(map(abs, m)) <= 2]
+            moves = [
+                m for m in itertools.product((-1, 0, 1), repeat=4) if 0 < sum(map(abs, m)) <= 2
+            ]
             moves.sort(key=lambda m: sum(map(abs, m)))
             improved = False
             for m in moves:
@@ -217,11 +240,13 @@ class SARIMA(BaseModel):
                 break
         if not np.isfinite(scores[best][0]):
             raise ModelError(f"model {self.name!r}: no SARIMA candidate could be fitted")
+        if not converged.get(best, True):
+            warn_convergence(self, f"the optimiser did not converge for the selected SARIMA {best}")
         p, q, P, Q = best
         return (p, self.d, q), (P, D, Q, PERIOD), len(scores), strength, scores[best][1]
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
-        Xa = exog_array(X)
+        Xa = X  # a DataFrame keeps the regressor names in the parameter names
         searched, strength, start = 0, None, None
         if self.searches:
             order, seasonal, searched, strength, start = self._search(z, Xa)
@@ -229,16 +254,27 @@ class SARIMA(BaseModel):
             order, seasonal = self.fixed_orders()
             if self.start_params is not None:
                 start = np.asarray(self.start_params, dtype=float)
-        mod = self._sarimax(z, Xa, order, seasonal)
-        if start is not None and len(start) != len(mod.param_names):
-            if not self.searches:
+        full = self._sarimax(z, Xa, order, seasonal)
+        if self.searches:
+            params = start  # the search already estimated the winner on the differenced series
+        else:
+            if start is not None and len(start) != len(full.param_names):
                 raise ModelError(
                     f"model {self.name!r}: start_params has {len(start)} values but "
-                    f"SARIMA{order}{seasonal} has {len(mod.param_names)} parameters "
-                    f"({', '.join(mod.param_names)})"
+                    f"SARIMA{order}{seasonal} has {len(full.param_names)} parameters "
+                    f"({', '.join(full.param_names)})"
                 )
-            start = None
-        res = quiet(self, lambda: mod.fit(start_params=start, disp=False, maxiter=self.maxiter))
+            diff = self._sarimax(z, Xa, order, seasonal, simple_differencing=True)
+            fit = quiet(
+                self,
+                lambda: diff.fit(
+                    start_params=start, disp=False, maxiter=self.maxiter, cov_type="none"
+                ),
+            )
+            params = np.asarray(fit.params, dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = full.filter(params, cov_type="none")
         return _State(res, order, seasonal, searched, strength)
 
     def _fitted(self, state: _State) -> np.ndarray:
@@ -270,7 +306,7 @@ class SARIMA(BaseModel):
 
 
 def quiet_search(fn: Any) -> Any:
-    """Fit one search candidate with every warning silenced (the winner is refitted)."""
+    """Fit one search candidate with statsmodels' warnings silenced."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fn()

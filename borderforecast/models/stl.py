@@ -80,7 +80,9 @@ class STLModel(BaseModel):
         self.arima_order = int_tuple(arima_order, 3, "arima_order", self.name)
         self.seasonal = int(seasonal)
         if self.seasonal < 7 or self.seasonal % 2 == 0:
-            raise SpecError(f"model {self.name!r}: seasonal must be an odd number >= 7, got {seasonal!r}")
+            raise SpecError(
+                f"model {self.name!r}: seasonal must be an odd number >= 7, got {seasonal!r}"
+            )
         self.robust = bool(robust)
 
     def statsmodels_args(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
@@ -131,12 +133,16 @@ class STLModel(BaseModel):
     def _summary(self, state: _State) -> str:
         inner = state.results.model_result
         names = [str(n) for n in inner.model.param_names if not str(n).startswith("initial")]
-        values = [float(v) for n, v in zip(inner.model.param_names, np.asarray(inner.params), strict=False)
-                  if not str(n).startswith("initial")]
+        values = [
+            float(v)
+            for n, v in zip(inner.model.param_names, np.asarray(inner.params), strict=False)
+            if not str(n).startswith("initial")
+        ]
         seas = np.asarray(state.results.result.seasonal, dtype=float)[-PERIOD:]
         what = "ETS(A,Ad,N)" if self.model == "ets" else f"ARIMA{self.arima_order}"
         return (
-            f"STL (period 12, seasonal {self.seasonal}, {'robust' if self.robust else 'non-robust'}) + "
+            f"STL (period 12, seasonal {self.seasonal}, "
+            f"{'robust' if self.robust else 'non-robust'}) + "
             f"{what}: {format_params(names, values)}; last-year seasonal range "
             f"{seas.min():+.3f} to {seas.max():+.3f} (log scale)"
         )

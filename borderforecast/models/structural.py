@@ -102,7 +102,7 @@ class Structural(BaseModel):
         from statsmodels.tsa.statespace.structural import UnobservedComponents
 
         def run() -> Any:
-            mod = UnobservedComponents(z, exog=exog_array(X), **self.statsmodels_kwargs())
+            mod = UnobservedComponents(z, exog=X, **self.statsmodels_kwargs())
             return mod.fit(disp=False, method="lbfgs", maxiter=self.maxiter)
 
         return _State(quiet(self, run))

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +57,13 @@ PERIOD = 12
 MAX_LEAD = 120
 TC_RATE = 0.7
 Z95 = float(stats.norm.ppf(0.975))
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
 _OUTLIER = re.compile(r"^(AO|LS|TC|SO)(\d{4})\.(\w{3})$", re.IGNORECASE)
 OUTLIER_COLUMNS = ["month", "type", "coefficient", "se", "t"]
 
@@ -91,7 +97,7 @@ class _State:
     z: pd.Series
     run: X13Run
     outliers: pd.DataFrame
-    sarimax: Any  # statsmodels results with X-13's parameters, or None
+    rebuilt: _Rebuilt | None  # the model in statsmodels (for paths and fitted values)
 
 
 def _spec_text(z: pd.Series, lead: int, model: X13) -> str:
@@ -99,7 +105,7 @@ def _spec_text(z: pd.Series, lead: int, model: X13) -> str:
     data = "\n".join(" ".join(vals[i : i + 8]) for i in range(0, len(vals), 8))
     start = pd.Timestamp(z.index[0])
     parts = [
-        f"series{{ title=\"borderforecast\" start={start.year}.{start.month:02d} period={PERIOD}\n"
+        f'series{{ title="borderforecast" start={start.year}.{start.month:02d} period={PERIOD}\n'
         f"data=(\n{data}\n) }}",
         "transform{ function=none }",
         "regression{ }",
@@ -134,7 +140,9 @@ def _read_table(text: str, section: str) -> list[list[str]]:
 
 
 def _parse_orders(mdl: str) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
-    m = re.search(r"model\s*=\s*\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\)\s*(?:\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\))?", mdl)
+    m = re.search(
+        r"model\s*=\s*\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\)\s*(?:\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\))?", mdl
+    )
     if not m:
         raise ModelError("X-13 did not report an ARIMA model (no 'model=' in its .mdl file)")
     p, d, q = (int(v) for v in m.group(1, 2, 3))
@@ -154,7 +162,9 @@ def run_x13(z: pd.Series, lead: int, model: X13) -> X13Run:
             subprocess.run([exe, "bf"], cwd=folder, capture_output=True, timeout=120, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ModelError(f"X-13ARIMA-SEATS could not run ({exc})") from None
-        err = (folder / "bf.err").read_text(errors="replace") if (folder / "bf.err").exists() else ""
+        err = (
+            (folder / "bf.err").read_text(errors="replace") if (folder / "bf.err").exists() else ""
+        )
         fct_path = folder / "bf.fct"
         if "ERROR" in err or not fct_path.exists():
             detail = " ".join(ln.strip() for ln in err.splitlines() if "ERROR" in ln)[:400]
@@ -164,11 +174,19 @@ def run_x13(z: pd.Series, lead: int, model: X13) -> X13Run:
         mdl = (folder / "bf.mdl").read_text(errors="replace")
     order, seasonal_order = _parse_orders(mdl)
     reg = pd.DataFrame(
-        [(r[1].strip(), float(r[2]), float(r[3]) if r[3].strip() else np.nan) for r in _read_table(est, "regression") if len(r) >= 4],
+        [
+            (r[1].strip(), float(r[2]), float(r[3]) if r[3].strip() else np.nan)
+            for r in _read_table(est, "regression")
+            if len(r) >= 4
+        ],
         columns=["variable", "estimate", "se"],
     )
     arima = pd.DataFrame(
-        [(r[0].strip(), r[1].strip(), int(r[3]), float(r[4])) for r in _read_table(est, "arima") if len(r) >= 5],
+        [
+            (r[0].strip(), r[1].strip(), int(r[3]), float(r[4]))
+            for r in _read_table(est, "arima")
+            if len(r) >= 5
+        ],
         columns=["operator", "factor", "lag", "estimate"],
     )
     var = re.search(r"^mle\s+(\S+)", est, re.MULTILINE)
@@ -191,12 +209,16 @@ def _outlier_frame(reg: pd.DataFrame) -> pd.DataFrame:
         m = _OUTLIER.match(str(r["variable"]))
         if m:
             month = pd.Timestamp(year=int(m.group(2)), month=_MONTHS[m.group(3).lower()], day=1)
-            rows.append((month, m.group(1).upper(), r["estimate"], r["se"], r["estimate"] / r["se"]))
+            rows.append(
+                (month, m.group(1).upper(), r["estimate"], r["se"], r["estimate"] / r["se"])
+            )
     out = pd.DataFrame(rows, columns=OUTLIER_COLUMNS)
     return out.sort_values("month", ignore_index=True)
 
 
-def _regressors(names: Sequence[str], index: pd.DatetimeIndex, order: Any, seasonal: Any) -> np.ndarray:
+def _regressors(
+    names: Sequence[str], index: pd.DatetimeIndex, order: Any, seasonal: Any
+) -> np.ndarray:
     """X-13's regression variables on ``index`` (AO, LS, TC, constant)."""
     n = len(index)
     cols = []
@@ -213,7 +235,9 @@ def _regressors(names: Sequence[str], index: pd.DatetimeIndex, order: Any, seaso
         m = _OUTLIER.match(name)
         if not m or m.group(1).upper() == "SO":
             raise ModelError(f"cannot rebuild X-13 regressor {name!r}")
-        t0 = index.get_indexer([pd.Timestamp(year=int(m.group(2)), month=_MONTHS[m.group(3).lower()], day=1)])[0]
+        t0 = index.get_indexer(
+            [pd.Timestamp(year=int(m.group(2)), month=_MONTHS[m.group(3).lower()], day=1)]
+        )[0]
         t = np.arange(n) - (t0 if t0 >= 0 else n)
         kind = m.group(1).upper()
         if kind == "AO":
@@ -225,12 +249,29 @@ def _regressors(names: Sequence[str], index: pd.DatetimeIndex, order: Any, seaso
     return np.column_stack(cols) if cols else np.empty((n, 0))
 
 
-def _rebuild(z: pd.Series, run: X13Run) -> Any:
-    """The same regARIMA model in statsmodels' SARIMAX, X-13's parameters fixed."""
+@dataclass(frozen=True)
+class _Rebuilt:
+    """X-13's ARIMA errors in SARIMAX (parameters fixed) and its regression effects."""
+
+    results: Any  # SARIMAX results on z - regression effects
+    effects: np.ndarray  # regression effects over the sample (log scale)
+    names: tuple[str, ...]
+    beta: np.ndarray
+
+
+def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
+    """The same regARIMA model in statsmodels' SARIMAX, X-13's parameters held fixed.
+
+    The regression effects (outliers, constant) are subtracted first, so the
+    SARIMAX model is the pure ARIMA error process; forecasts and paths add
+    the effects back.
+    """
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-    names = list(run.regression["variable"])
+    names = tuple(run.regression["variable"])
+    beta = run.regression["estimate"].to_numpy(dtype=float)
     exog = _regressors(names, pd.DatetimeIndex(z.index), run.order, run.seasonal_order)
+    effects = exog @ beta if names else np.zeros(len(z))
 
     def coefs(op: str, factor: str, k: int) -> list[float]:
         sel = run.arima[(run.arima["operator"] == op) & (run.arima["factor"] == factor)]
@@ -243,12 +284,20 @@ def _rebuild(z: pd.Series, run: X13Run) -> Any:
     p, _, q = run.order
     P, _, Q, _ = run.seasonal_order
     # X-13 writes (1 - theta B) for MA terms, statsmodels (1 + theta B).
-    params = (list(run.regression["estimate"]) + coefs("AR", "Nonseasonal", p)
-              + [-v for v in coefs("MA", "Nonseasonal", q)] + coefs("AR", "Seasonal", P)
-              + [-v for v in coefs("MA", "Seasonal", Q)] + [run.variance])
-    mod = SARIMAX(z.to_numpy(dtype=float), exog=exog if len(names) else None,
-                  order=run.order, seasonal_order=run.seasonal_order)
-    return mod.filter(np.asarray(params, dtype=float)), names
+    params = (
+        coefs("AR", "Nonseasonal", p)
+        + [-v for v in coefs("MA", "Nonseasonal", q)]
+        + coefs("AR", "Seasonal", P)
+        + [-v for v in coefs("MA", "Seasonal", Q)]
+        + [run.variance]
+    )
+    mod = SARIMAX(
+        z.to_numpy(dtype=float) - effects, order=run.order, seasonal_order=run.seasonal_order
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = mod.filter(np.asarray(params, dtype=float), cov_type="none")
+    return _Rebuilt(res, effects, names, beta)
 
 
 class X13(BaseModel):
@@ -299,13 +348,17 @@ class X13(BaseModel):
             raise SpecError(f"model {self.name!r}: give both order and seasonal_order, or neither")
         self.order = None if order is None else int_tuple(order, 3, "order", self.name)
         self.seasonal_order = (
-            None if seasonal_order is None else int_tuple(seasonal_order, 3, "seasonal_order (P, D, Q)", self.name)
+            None
+            if seasonal_order is None
+            else int_tuple(seasonal_order, 3, "seasonal_order (P, D, Q)", self.name)
         )
         self.outliers = bool(outliers)
         types = tuple(str(t).lower() for t in outlier_types)
         bad = sorted(set(types) - {"ao", "ls", "tc"})
         if bad or not types:
-            raise SpecError(f"model {self.name!r}: outlier_types must be among 'ao', 'ls', 'tc', not {bad}")
+            raise SpecError(
+                f"model {self.name!r}: outlier_types must be among 'ao', 'ls', 'tc', not {bad}"
+            )
         self.outlier_types = types
         self.critical = None if critical is None else float(critical)
         if self.critical is not None and self.critical <= 0:
@@ -319,22 +372,27 @@ class X13(BaseModel):
         if re.search(r"converg", run.messages, re.IGNORECASE):
             warn_convergence(self, "X-13ARIMA-SEATS reports an estimation convergence problem")
         try:
-            sarimax, _ = _rebuild(z, run)
+            rebuilt: _Rebuilt | None = _rebuild(z, run)
         except (ModelError, ValueError, np.linalg.LinAlgError):
-            sarimax = None
-        return _State(z, run, _outlier_frame(run.regression), sarimax)
+            rebuilt = None
+        return _State(z, run, _outlier_frame(run.regression), rebuilt)
 
     def _fitted(self, state: _State) -> np.ndarray:
-        if state.sarimax is None:
+        rb = state.rebuilt
+        if rb is None:
             return np.full(len(state.z), np.nan)
-        return burn_in(state.sarimax.fittedvalues, state.sarimax.loglikelihood_burn)
+        return burn_in(
+            np.asarray(rb.results.fittedvalues) + rb.effects, rb.results.loglikelihood_burn
+        )
 
-    def _future_exog(self, state: _State, h: int) -> np.ndarray | None:
-        names = list(state.run.regression["variable"])
-        if not names:
-            return None
+    def future_effects(self, state: _State, h: int) -> np.ndarray:
+        """Regression effects (constant, outliers) of the ``h`` months after the sample."""
+        rb = state.rebuilt
+        if rb is None or not rb.names:
+            return np.zeros(h)
         idx = pd.date_range(state.z.index[0], periods=len(state.z) + h, freq="MS")
-        return _regressors(names, idx, state.run.order, state.run.seasonal_order)[len(state.z):]
+        X = _regressors(rb.names, idx, state.run.order, state.run.seasonal_order)[len(state.z) :]
+        return X @ rb.beta
 
     def _predict(
         self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
@@ -347,20 +405,27 @@ class X13(BaseModel):
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
     ) -> np.ndarray:
-        if state.sarimax is None:
-            raise ModelError(f"model {self.name!r}: this X-13 model could not be rebuilt for simulation")
-        return simulate_results(state.sarimax, h, n, rng, self._future_exog(state, h))
+        if state.rebuilt is None:
+            raise ModelError(
+                f"model {self.name!r}: this X-13 model could not be rebuilt for simulation"
+            )
+        paths = simulate_results(state.rebuilt.results, h, n, rng)
+        return paths + self.future_effects(state, h)[None, :]
 
     def _summary(self, state: _State) -> str:
         (p, d, q), (P, D, Q, _) = state.run.order, state.run.seasonal_order
-        lines = [f"X-13ARIMA-SEATS regARIMA ({p} {d} {q})({P} {D} {Q}), innovation variance "
-                 f"{state.run.variance:.3g} (log scale)"]
+        lines = [
+            f"X-13ARIMA-SEATS regARIMA ({p} {d} {q})({P} {D} {Q}), innovation variance "
+            f"{state.run.variance:.3g} (log scale)"
+        ]
         if state.outliers.empty:
             lines.append("No outliers detected." if self.outliers else "Outlier detection off.")
         else:
             lines.append("Outliers (log-scale effect, t):")
             for _, r in state.outliers.iterrows():
-                lines.append(f"  {r['type']} {r['month']:%Y-%m}: {r['coefficient']:+.3f} (t = {r['t']:.1f})")
+                lines.append(
+                    f"  {r['type']} {r['month']:%Y-%m}: {r['coefficient']:+.3f} (t = {r['t']:.1f})"
+                )
         return "\n".join(lines)
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -237,3 +239,18 @@ def report(
         built.timings,
         generated,
     )
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``borderforecast.report(...)`` work even after ``import borderforecast.report``.
+
+    Importing the sub-package makes Python set the attribute ``report`` of the
+    parent package to this module, shadowing the lazily exported function;
+    calling the module calls :func:`report`.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Report:
+        return report(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

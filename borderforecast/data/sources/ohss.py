@@ -52,6 +52,12 @@ def _clean_header(col: object) -> str:
     return re.sub(r"\s+", " ", str(col)).strip()
 
 
+def _citizenship(text: object) -> str:
+    if pd.isna(text) or not str(text).strip():
+        raise BadValueError("empty citizenship")
+    return str(text).strip()
+
+
 def _month(fy: object, label: object, where: str) -> pd.Timestamp:
     year = parse_count(fy, f"{where}, column 'Fiscal Year'")
     match = re.match(r"^\s*(\d{1,2})\s+([A-Za-z]+)\s*$", str(label))
@@ -109,36 +115,58 @@ def _sheet(sheet: pd.DataFrame, title: str, dims: list[str], name: str) -> pd.Da
             f"{name}, sheet {title!r}: missing column(s) {', '.join(repr(c) for c in missing)}; "
             f"found {', '.join(repr(str(c)) for c in sheet.columns)}"
         )
+    # each distinct cell value is converted once (the sheets repeat a few dozen values)
+    memo: dict[tuple[str, object], object] = {}
+
+    def once(kind: str, value: object, convert, where: str | None):
+        key = (kind, value if not isinstance(value, float) or value == value else "nan")
+        if key not in memo:
+            try:
+                memo[key] = convert(value)
+            except Exception as exc:  # DataError subclasses: add the place
+                if where is None:
+                    raise
+                raise type(exc)(f"{where}: {exc}") from None
+        return memo[key]
+
+    convert = {
+        "Region": canonical_region,
+        "Sector": canonical_sector,
+        "Family Status": canonical_demographic,
+        "Citizenship": _citizenship,
+    }
+    target = {
+        "Region": "region",
+        "Sector": "sector",
+        "Family Status": "demographic",
+        "Citizenship": "citizenship",
+    }
     rows = []
     for i, rec in enumerate(sheet[required].itertuples(index=False, name=None), start=2):
-        where = f"{name}, sheet {title!r}, row {i}"
-        values = dict(zip(required, rec, strict=True))
         if all(pd.isna(v) for v in rec):
             continue
+        where = f"{name}, sheet {title!r}, row {i}"
+        values = dict(zip(required, rec, strict=True))
+        quantity = values["Quantity"]
         row = {
-            "month": _month(values["Fiscal Year"], values["Month"], where),
+            "month": once(
+                "month",
+                (values["Fiscal Year"], values["Month"]),
+                lambda v, where=where: _month(v[0], v[1], where),
+                None,
+            ),
             "component": "USBP",
             "region": ALL,
             "sector": ALL,
             "demographic": ALL,
             "citizenship": ALL,
-            "count": parse_count(values["Quantity"], f"{where}, column 'Quantity'"),
+            "count": quantity
+            if type(quantity) is int and quantity >= 0
+            else parse_count(quantity, f"{where}, column 'Quantity'"),
         }
-        try:
-            if "Region" in values:
-                row["region"] = canonical_region(values["Region"])
-            if "Sector" in values:
-                row["sector"] = canonical_sector(values["Sector"])
-            if "Family Status" in values:
-                row["demographic"] = canonical_demographic(values["Family Status"])
-        except Exception as exc:  # UnknownSeriesError: add the place
-            raise type(exc)(f"{where}: {exc}") from None
-        if "Citizenship" in values:
-            text = values["Citizenship"]
-            if pd.isna(text) or not str(text).strip():
-                raise BadValueError(f"{where}, column 'Citizenship': empty")
-            row["citizenship"] = str(text).strip()
-            if row["region"] not in CITIZENSHIP_REGIONS:
-                continue
+        for dim in dims:
+            row[target[dim]] = once(dim, values[dim], convert[dim], f"{where}, column {dim!r}")
+        if "Citizenship" in values and row["region"] not in CITIZENSHIP_REGIONS:
+            continue
         rows.append(row)
     return pd.DataFrame(rows)
