@@ -49,7 +49,9 @@ FIG_SIZE = (8.0, 6.4)  # inches; the assessment figure at 100 dpi is 800 x 640 p
 
 
 def _finite(x: Any) -> bool:
-    return x is not None and isinstance(x, (int, float, np.floating, np.integer)) and math.isfinite(x)
+    return (
+        x is not None and isinstance(x, (int, float, np.floating, np.integer)) and math.isfinite(x)
+    )
 
 
 def fmt_count(x: Any) -> str:
@@ -161,6 +163,7 @@ def assessment_numbers(a: Any) -> dict[str, Any]:
         "decision": d["decision"],
         "alpha": d["alpha"],
         "cf": cf,
+        "cfs": d["counterfactual"],
         "emp": d["empirical"],
         "adj": d["adjusted"],
         "placebo": d["placebo"],
@@ -193,10 +196,10 @@ def save_figure(fig: Any, name: str, figures: bool) -> str:
     return f"img/{name}.png"
 
 
-def assess(y: pd.Series, start: str, end: str, reference: str) -> Any:
+def assess(y: pd.Series, start: str, end: str, reference: str, models: Any = None) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return bf.assess(y, start=start, end=end, reference=reference, seed=SEED)
+        return bf.assess(y, start=start, end=end, reference=reference, models=models, seed=SEED)
 
 
 def assessment_figure(a: Any, name: str, figures: bool) -> str:
@@ -257,8 +260,8 @@ def summer_2019(y: pd.Series, figures: bool) -> dict[str, Any]:
         )
     summer = assess(y, "2019-06", "2019-08", "2019-05")
     autumn = assess(y, "2019-09", "2019-12", "2019-08")
-    fc = bf.forecast(y[: "2019-08-01"], model="snaive", h=4, seed=SEED)
-    fc_ets = bf.forecast(y[: "2019-08-01"], model="ets", h=4, seed=SEED)
+    fc = bf.forecast(y[:"2019-08-01"], model="snaive", h=4, seed=SEED)
+    fc_ets = bf.forecast(y[:"2019-08-01"], model="ets", h=4, seed=SEED)
     fc_table = pd.DataFrame(
         {
             "observed": y[fc.index],
@@ -275,9 +278,9 @@ def summer_2019(y: pd.Series, figures: bool) -> dict[str, Any]:
     fam_share = 100 * fam / y[fam.index]
     ctx = bf.context("2019-08", y)
     ctx_dec = bf.context("2019-12", y)
-    prof_fig = profile.plot()
-    prof_fig.set_size_inches(*FIG_SIZE)
-    prof_fig.tight_layout()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prof_fig = profile.plot()
     return {
         "y_may": float(y["2019-05-01"]),
         "y_aug": float(y["2019-08-01"]),
@@ -285,7 +288,7 @@ def summer_2019(y: pd.Series, figures: bool) -> dict[str, Any]:
         "values": values_table(y, "2019-01", "2020-01"),
         "last_higher": higher.index[-1],
         "family_share_may": float(fam_share["2019-05-01"]),
-        "family_share_before": float(fam_share[: "2018-09-01"].mean()),
+        "family_share_before": float(fam_share[:"2018-09-01"].mean()),
         "family_first": fam.index[0],
         "profile_years": profile.years_label,
         "profile_n": len(profile.years),
@@ -312,9 +315,9 @@ def summer_2019(y: pd.Series, figures: bool) -> dict[str, Any]:
 
 def june_2024(y: pd.Series, figures: bool) -> dict[str, Any]:
     """The months after the June 2024 proclamation."""
-    main = assess(y, "2024-06", "2024-09", "2024-05")
+    main = assess(y, "2024-06", "2024-09", "2024-05", models=("structural", "ets"))
     from_july = assess(y, "2024-07", "2024-09", "2024-05")
-    fc = bf.forecast(y[: "2024-05-01"], model="ets", h=4, seed=SEED)
+    fc = bf.forecast(y[:"2024-05-01"], model="ets", h=4, seed=SEED)
     fc_table = pd.DataFrame(
         {
             "observed": y[fc.index],
@@ -343,6 +346,7 @@ def june_2024(y: pd.Series, figures: bool) -> dict[str, Any]:
         "from_july": assessment_numbers(from_july),
         "forecast_table": md_table(fc_table, {c: fmt_count for c in fc_table.columns}),
         "fc_months": len(fc),
+        "fc_total": float(fc["mean"].sum()),
         "fc_below95": below95,
         "context_jul": bf.context("2024-07", y).sentences(),
         "context_sep": bf.context("2024-09", y).sentences(),
@@ -391,6 +395,7 @@ def early_2025(y: pd.Series, figures: bool) -> dict[str, Any]:
         "hist_first": int(hist.index.min()),
         "hist_last": int(hist.index.max()),
         "hist_min_pct": 100 * float(np.expm1(hist.min())),
+        "hist_n_falls": int((hist < 0).sum()),
         "hist_min_year": worst_year,
         "hist_max_pct": 100 * float(np.expm1(hist.max())),
         "composition": md_table(comp, comp_fmt),

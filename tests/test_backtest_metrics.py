@@ -25,7 +25,9 @@ def _frame(**cols):
 
 
 def test_point_metrics_by_hand():
-    df = _frame(actual=[100, 50, 0], mean=[80, 60, 10], scale_abs=[10, 10, 5], scale_sq=[400, 100, 25])
+    df = _frame(
+        actual=[100, 50, 0], mean=[80, 60, 10], scale_abs=[10, 10, 5], scale_sq=[400, 100, 25]
+    )
     assert mase(df).tolist() == [2.0, 1.0, 2.0]
     assert rmsse(df).tolist() == [1.0, 1.0, 4.0]
     # sMAPE: 200*20/180, 200*10/110, 200*10/10
@@ -69,8 +71,15 @@ def test_seasonal_scales_match_numpy():
 def test_snaive_mase_equals_direct_numpy():
     """MASE/RMSSE/sMAPE of the seasonal naive over a small backtest, recomputed by hand."""
     y = synthetic_seasonal(n=60, sigma=0.1, seed=3)
-    res = backtest(y, models="snaive", start="2008-06", end="2008-11", h=6,
-                   cache=False, calibration={"method": "none"})
+    res = backtest(
+        y,
+        models="snaive",
+        start="2008-06",
+        end="2008-11",
+        h=6,
+        cache=False,
+        calibration={"method": "none"},
+    )
     v = y.to_numpy()
     ase, sse, sm = [], [], []
     for origin in pd.date_range("2008-06-01", "2008-11-01", freq="MS"):

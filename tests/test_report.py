@@ -231,7 +231,7 @@ def test_cli_rejects_a_month_outside_the_data(tmp_path, capsys):
     assert not (tmp_path / "r").exists()
 
 
-# -- the browser -------------------------------------------------------------------------------------
+# -- the browser -----------------------------------------------------------------------------
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -50,8 +50,8 @@ def test_vintage_different_content_is_refused_then_kept_with_force(tmp_path):
 def test_list_vintages_before_and_bad_names(tmp_path):
     for dm in ("2025-05", "2025-06", "2025-08"):
         vt.save_vintage("southwest", dm, "snaive", _fc("2025-09-01", [1]), home=tmp_path)
-    assert [f"{v.data_month:%Y-%m}" for v in vt.list_vintages("southwest", home=tmp_path,
-                                                               before="2025-08")] == ["2025-05", "2025-06"]
+    earlier = vt.list_vintages("southwest", home=tmp_path, before="2025-08")
+    assert [f"{v.data_month:%Y-%m}" for v in earlier] == ["2025-05", "2025-06"]
     with pytest.raises(StoreError):
         vt.save_vintage("southwest", "2025-08", "../evil", _fc("2025-09-01", [1]), home=tmp_path)
     with pytest.raises(StoreError, match="lacks columns"):
@@ -60,7 +60,8 @@ def test_list_vintages_before_and_bad_names(tmp_path):
 
 
 def test_score_vintages_by_hand(tmp_path):
-    vt.save_vintage("s", "2025-01", "m", _fc("2025-02-01", [100, 200, 400], spread=0.1), home=tmp_path)
+    fc = _fc("2025-02-01", [100, 200, 400], spread=0.1)
+    vt.save_vintage("s", "2025-01", "m", fc, home=tmp_path)
     y = pd.Series([90.0, 260.0], index=pd.date_range("2025-02-01", periods=2, freq="MS"))
     scores = vt.score_vintages(vt.list_vintages("s", home=tmp_path), y)
     # Feb: error -10, ape 11.11%, inside 80% (90..110) and 95%; Mar: +60, ape 23.08%, outside
@@ -78,7 +79,8 @@ def test_score_vintages_by_hand(tmp_path):
 def test_revisions_lists_changed_months_only():
     idx = pd.date_range("2025-01-01", periods=3, freq="MS")
     old = pd.Series([10.0, 20.0, 30.0], index=idx)
-    new = pd.Series([10.0, 25.0, 30.0, 40.0], index=pd.date_range("2025-01-01", periods=4, freq="MS"))
+    new = pd.Series([10.0, 25.0, 30.0, 40.0],
+                    index=pd.date_range("2025-01-01", periods=4, freq="MS"))
     r = vt.revisions(old, new)
     assert r["month"].tolist() == [pd.Timestamp("2025-02-01")]
     assert r[["before", "after", "change"]].iloc[0].tolist() == [20.0, 25.0, 5.0]

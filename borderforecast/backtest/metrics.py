@@ -31,7 +31,7 @@ Examples
 ...                    "hi80": [13.0, 25.0], "scale_abs": [2.0, 2.0], "scale_sq": [4.0, 4.0]})
 >>> mase(df).tolist()
 [1.0, 0.0]
->>> winkler(df, level=80).tolist()   # (2 + 2/0.2 * 1) / 2, then 10 / 2
+>>> winkler(df, level=80).round(6).tolist()   # (2 + 2/0.2 * 1) / 2, then 10 / 2
 [6.0, 5.0]
 """
 

@@ -48,7 +48,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, SpecError
-from ._smtools import burn_in, exog_array, format_params, int_tuple, quiet, simulate_results
+from ._smtools import (
+    burn_in,
+    exog_array,
+    format_params,
+    int_tuple,
+    quiet,
+    simulate_results,
+    single_thread,
+)
 from .base import BaseModel, FittedModel, Prediction, gaussian_prediction, warn_convergence
 
 PERIOD = 12
@@ -272,7 +280,7 @@ class SARIMA(BaseModel):
                 ),
             )
             params = np.asarray(fit.params, dtype=float)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), single_thread():
             warnings.simplefilter("ignore")
             res = full.filter(params, cov_type="none")
         return _State(res, order, seasonal, searched, strength)
@@ -307,7 +315,7 @@ class SARIMA(BaseModel):
 
 def quiet_search(fn: Any) -> Any:
     """Fit one search candidate with statsmodels' warnings silenced."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), single_thread():
         warnings.simplefilter("ignore")
         return fn()
 

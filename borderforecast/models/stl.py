@@ -7,18 +7,33 @@ like R's ``stlf``) or an ARIMA (``model="arima"``, default ARIMA(1,1,1)
 with drift), and the last year of the seasonal component is repeated.
 Robust STL keeps one-off spikes out of the seasonal pattern.
 
-Intervals come from the underlying model's forecast variance
-(``STLForecastResults.get_prediction``), i.e. they treat the seasonal
-component as known, as ``stlf`` does. Sample paths are the underlying
-model's simulated paths plus the repeated seasonal component. The in-sample
-fitted values add the (full-sample) STL seasonal to the underlying model's
-one-step predictions.
+Intervals start from the underlying model's forecast variance
+(``STLForecastResults.get_prediction``). On their own (``seasonal_error=
+False``, what ``stlf`` and statsmodels give) they treat the seasonal
+component as known and use a remainder the seasonal smoother has already
+shrunk, and they are too narrow: on a series with known noise the 80%
+interval covered about 65% of outcomes. With ``seasonal_error=True``
+(default) two first-order corrections are added, from the STL seasonal
+smoother as a linear operator ``A`` (seasonal = ``A z``, computed once from
+unit impulses on a 120-month window, non-robust STL):
+
+* the remainder variance is divided by ``1 - tr(A)/n`` (the share of the
+  noise the seasonal absorbed, about 0.17);
+* the forecast of calendar month ``m`` re-uses the last estimated seasonal
+  value, whose error variance is ``sigma^2 * ||A_row||^2`` (about 0.33
+  ``sigma^2``; ``sigma^2`` the corrected one-step variance).
+
+Sample paths are the underlying model's simulated paths (their deviations
+scaled by the same factor) plus the repeated seasonal component and one
+seasonal error per calendar month and path. The in-sample fitted values add
+the (full-sample) STL seasonal to the underlying model's one-step predictions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -29,12 +44,32 @@ from ._smtools import burn_in, choice, format_params, int_tuple, quiet, simulate
 from .base import BaseModel, Prediction, gaussian_prediction
 
 PERIOD = 12
+LEVERAGE_WINDOW = 120
 
 
 @dataclass(frozen=True)
 class _State:
     results: Any
     nobs: int
+    inflation: float  # remainder variance factor 1 / (1 - tr(A)/n) (1 when not corrected)
+    seasonal_var: np.ndarray  # (12,) error variance of the last-year seasonal estimates
+
+
+@lru_cache(maxsize=16)
+def stl_leverage(n: int, seasonal: int, period: int = PERIOD) -> tuple[float, tuple[float, ...]]:
+    """Mean leverage ``tr(A)/n`` and squared row norms of the last ``period`` rows of ``A``.
+
+    ``A`` is the (linear) non-robust STL seasonal smoother on ``n`` points:
+    ``seasonal = A @ z``, built column by column from unit impulses.
+    """
+    from statsmodels.tsa.seasonal import STL
+
+    A = np.empty((n, n))
+    eye = np.eye(n)
+    for j in range(n):
+        A[:, j] = STL(eye[j], period=period, seasonal=seasonal, robust=False).fit().seasonal
+    rows = A[n - period :]
+    return float(np.trace(A) / n), tuple(float(v) for v in (rows**2).sum(axis=1))
 
 
 class STLModel(BaseModel):
@@ -51,6 +86,9 @@ class STLModel(BaseModel):
         STL seasonal smoother length, odd and >= 7 (default 13, as ``stlf``).
     robust : bool
         Robust STL (default True).
+    seasonal_error : bool
+        Widen the intervals for the seasonal estimate's error and the
+        remainder's shrinkage (default True; False gives statsmodels' intervals).
     **kwargs
         ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
 
@@ -73,6 +111,7 @@ class STLModel(BaseModel):
         arima_order: Sequence[int] = (1, 1, 1),
         seasonal: int = 13,
         robust: bool = True,
+        seasonal_error: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -84,6 +123,7 @@ class STLModel(BaseModel):
                 f"model {self.name!r}: seasonal must be an odd number >= 7, got {seasonal!r}"
             )
         self.robust = bool(robust)
+        self.seasonal_error = bool(seasonal_error)
 
     def statsmodels_args(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
         """``(model class, model_kwargs, STL kwargs)`` as passed to ``STLForecast``."""
@@ -106,7 +146,17 @@ class STLModel(BaseModel):
         def run() -> Any:
             return STLForecast(z, cls, model_kwargs=model_kw, **stl_kw).fit(fit_kwargs=fit_kw)
 
-        return _State(quiet(self, run, results_of=lambda r: r.model_result), len(z))
+        res = quiet(self, run, results_of=lambda r: r.model_result)
+        if not self.seasonal_error:
+            return _State(res, len(z), 1.0, np.zeros(PERIOD))
+        lev, row2 = stl_leverage(min(len(z), LEVERAGE_WINDOW), self.seasonal)
+        inflation = 1.0 / (1.0 - lev)
+        inner = res.model_result
+        resid = np.asarray(inner.resid, dtype=float)
+        if self.model == "arima":
+            resid = resid[int(inner.loglikelihood_burn) :]
+        sigma2 = float(np.mean(resid**2)) * inflation
+        return _State(res, len(z), inflation, sigma2 * np.asarray(row2))
 
     def _fitted(self, state: _State) -> np.ndarray:
         inner = state.results.model_result
@@ -120,15 +170,22 @@ class STLModel(BaseModel):
     ) -> Prediction:
         pred = state.results.get_prediction(start=state.nobs, end=state.nobs + h - 1)
         point = np.asarray(pred.predicted_mean, dtype=float)
-        se = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
-        return gaussian_prediction(point, se, levels)
+        var = np.asarray(pred.var_pred_mean, dtype=float) * state.inflation
+        var = var + np.resize(state.seasonal_var, h)
+        return gaussian_prediction(point, np.sqrt(var), levels)
 
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
     ) -> np.ndarray:
-        paths = simulate_results(state.results.model_result, h, n, rng)
+        inner = state.results.model_result
+        paths = simulate_results(inner, h, n, rng)
+        if state.inflation != 1.0:
+            centre = np.asarray(inner.forecast(h), dtype=float)[None, :]
+            paths = centre + np.sqrt(state.inflation) * (paths - centre)
         seasonal = np.asarray(state.results.result.seasonal, dtype=float)[-PERIOD:]
-        return paths + np.resize(seasonal, h)[None, :]
+        errors = rng.standard_normal((n, PERIOD)) * np.sqrt(state.seasonal_var)[None, :]
+        reps = -(-h // PERIOD)
+        return paths + np.resize(seasonal, h)[None, :] + np.tile(errors, (1, reps))[:, :h]
 
     def _summary(self, state: _State) -> str:
         inner = state.results.model_result

@@ -50,7 +50,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelError, SpecError
-from ._smtools import burn_in, int_tuple, simulate_results
+from ._smtools import burn_in, int_tuple, simulate_results, single_thread
 from .base import BaseModel, Prediction, Transform, gaussian_prediction, warn_convergence
 
 PERIOD = 12
@@ -294,7 +294,7 @@ def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
     mod = SARIMAX(
         z.to_numpy(dtype=float) - effects, order=run.order, seasonal_order=run.seasonal_order
     )
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), single_thread():
         warnings.simplefilter("ignore")
         res = mod.filter(np.asarray(params, dtype=float), cov_type="none")
     return _Rebuilt(res, effects, names, beta)

@@ -21,6 +21,17 @@ MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 FISCAL_ORDER = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
+def log_scale(values: np.ndarray, ratio: float = 20.0) -> bool:
+    """Whether counts span so many orders of magnitude that a log axis reads better.
+
+    >>> log_scale(np.array([5000.0, 250000.0])), log_scale(np.array([100.0, 300.0]))
+    (True, False)
+    """
+    positive = np.asarray(values, dtype=float)
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    return bool(len(positive) and positive.max() / positive.min() > ratio)
+
+
 def fan_chart(
     y: pd.Series,
     forecast: pd.DataFrame,
@@ -69,24 +80,20 @@ def fan_chart(
                 label=f"{benchmark_name} (benchmark)",
             )
         ax.axvline(obs.index[-1], color="0.4", lw=0.8)
-        plotting.format_count_axis(ax)
-        top = 1.12 * max(float(obs.max()), float(forecast["hi80"].max()))
-        if float(forecast["hi95"].max()) > top:
-            ax.set_ylim(0, top)
-            ax.text(
-                0.995,
-                0.01,
-                "95% band cut off at the top of the chart",
-                transform=ax.transAxes,
-                ha="right",
-                va="bottom",
-                fontsize=7.5,
-                color="0.35",
-            )
+        values = np.concatenate([obs.to_numpy(dtype=float), forecast.to_numpy(dtype=float).ravel()])
+        positive = values[values > 0]
+        if log_scale(values):
+            ax.set_yscale("log")
+            ax.set_ylim(max(1.0, float(positive.min()) / 1.5), float(positive.max()) * 1.5)
+            ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+            ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
+        else:
+            plotting.format_count_axis(ax)
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1])
         ax.set_title(title or f"{y.name or 'series'}: {len(forecast)}-month forecast")
-        ax.legend(loc="upper left", ncols=2)
+        ax.legend(loc="best", ncols=2)
     return fig
 
 

@@ -170,6 +170,9 @@ def forecast_section(
         title=f"{_short(y)}: forecast to {fc.index[-1]:%B %Y} "
         f"({choice.model}, calibrated intervals)",
     )
+    logged = figures.log_scale(
+        np.concatenate([y.iloc[-history:].to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
+    )
     figs = {
         "forecast": FigureSpec(
             "forecast",
@@ -177,7 +180,8 @@ def forecast_section(
             f"Observed counts to {m:%B %Y} and the {choice.model} forecast with 80% and 95% "
             "intervals "
             f"(calibrated on backtest errors); dashed: the seasonal naive benchmark. "
-            "Shaded bands: alternate fiscal years (October–September).",
+            "Shaded bands: alternate fiscal years (October–September)."
+            + (" Log scale: equal heights are equal percentage changes." if logged else ""),
             f"Fan chart of the {horizon}-month forecast",
         )
     }
@@ -410,7 +414,7 @@ def breakdown_section(
                 progress(p.id)
             yy = p.y
             last = yy.index[-1]
-            h = (m.year - last.year) * 12 + (m.month - last.month) + horizon
+            h = horizon
             used = model
             try:
                 fc = make_model(model, seed=seed).fit(yy).forecast(h, level=(80, 95))
@@ -418,7 +422,7 @@ def breakdown_section(
                 used = BENCHMARK
                 notes.append(f"{p.label}: {model} failed ({exc}); {BENCHMARK} used instead.")
                 fc = make_model(BENCHMARK, seed=seed).fit(yy).forecast(h, level=(80, 95))
-            nxt = fc.iloc[-horizon:]
+            nxt = fc
             ya = last - pd.DateOffset(years=1)
             value = float(yy.iloc[-1])
             prev = float(yy.loc[ya]) if ya in yy.index else float("nan")
@@ -428,8 +432,10 @@ def breakdown_section(
             rows.append(
                 {
                     "id": p.id,
-                    "label": p.label + ("" if last == m else f" (data to {last:%b %Y})"),
+                    "label": p.label,
                     "last_month": f"{last:%Y-%m}",
+                    "last_label": f"{last:%b %Y}",
+                    "forecast_span": f"{fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}",
                     "value": value,
                     "yoy_pct": (value / prev - 1) if prev and not np.isnan(prev) else None,
                     "share": share,
@@ -454,16 +460,16 @@ def breakdown_section(
         {r["last_month"] for g in out_groups for r in g["rows"] if r["last_month"] != f"{m:%Y-%m}"}
     )
     narrative = (
-        f"Each part of the total has its own {model} forecast; the next-{horizon}-months column "
-        f"covers {m + pd.DateOffset(months=1):%b %Y}–{m + pd.DateOffset(months=horizon):%b %Y} for "
-        "every series. The 80% interval of a sum is the sum of the monthly interval ends "
+        f"Each part of the total has its own {horizon}-month {model} forecast from its own latest "
+        "month. The 80% interval of a sum is the sum of the monthly interval ends "
         "(a conservative range)."
     )
     if stale:
         narrative += (
-            " Some series end earlier than the total (latest month "
-            f"{', '.join(pd.Timestamp(s + '-01').strftime('%b %Y') for s in stale)}): "
-            "their forecasts start from their own last month."
+            " Some series are published less often than the total and end earlier (latest month "
+            f"{', '.join(pd.Timestamp(s + '-01').strftime('%B %Y') for s in stale)}): "
+            "their values, shares and forecasts refer to those months, not to "
+            f"{m:%B %Y}."
         )
     if notes:
         narrative += " " + " ".join(notes)
