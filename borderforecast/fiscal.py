@@ -116,7 +116,13 @@ def fiscal_quarter(date: Any) -> Any:
 
 
 def fiscal_month_name(number: int) -> str:
-    """Short name of fiscal month ``number`` (1 -> ``"Oct"``)."""
+    """Short name of fiscal month ``number`` (1 -> ``"Oct"``).
+
+    Examples
+    --------
+    >>> fiscal_month_name(1), fiscal_month_name(12)
+    ('Oct', 'Sep')
+    """
     if not 1 <= int(number) <= 12:
         raise DataError(f"fiscal month must be 1..12 (Oct=1), got {number!r}")
     return FISCAL_MONTH_NAMES[int(number) - 1]
@@ -175,7 +181,17 @@ def fiscal_year_totals(y: pd.Series, *, complete: bool = True) -> pd.Series:
 
 @dataclass(frozen=True)
 class FYTD:
-    """Fiscal-year-to-date total through a month, against the same months a year earlier."""
+    """Fiscal-year-to-date total through a month, against the same months a year earlier.
+
+    Returned by :func:`fytd`; ``pct_change`` is a fraction (0.25 = +25%).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> f = fytd(bf.load(), "2019-08")
+    >>> f.fiscal_year, f.months, int(f.total)
+    (2019, 11, 811001)
+    """
 
     fiscal_year: int
     through: pd.Timestamp

@@ -65,7 +65,17 @@ def forecast(
 
 
 def list_models() -> pd.DataFrame:
-    """The named model specifications, one row each (name, family, description)."""
+    """The named model specifications, one row each (name, family, description).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> table = bf.list_models()
+    >>> {"snaive", "ets", "sarima", "structural"} <= set(table.index)
+    True
+    >>> table.loc["snaive", "family"]
+    'snaive'
+    """
     rows = [
         {"name": s.name, "family": s.family, "description": s.description}
         for s in list_specs().values()

@@ -93,7 +93,18 @@ def _pct(v: float) -> str:
 
 @dataclass(frozen=True, repr=False)
 class MonthContext:
-    """Facts about one month of a series (see the module docstring)."""
+    """Facts about one month of a series (see the module docstring).
+
+    Returned by :func:`context`.
+
+    Examples
+    --------
+    >>> c = context("2019-05")
+    >>> c.rank_among_same_month, c.n_years, c.highest_since
+    (2, 20, 'highest May since 2000')
+    >>> c.sentences()[0]
+    'USBP Southwest border, monthly encounters: 132,856 in May 2019.'
+    """
 
     series: str
     month: pd.Timestamp

@@ -128,7 +128,22 @@ def as_monthly(
 
 
 def month(value: str | pd.Timestamp) -> pd.Timestamp:
-    """Parse ``'2019-06'``, ``'2019-06-15'`` or a Timestamp to the first of its month."""
+    """Parse ``'2019-06'``, ``'2019-06-15'`` or a Timestamp to the first of its month.
+
+    Raises
+    ------
+    DataError
+        If ``value`` is not a month.
+
+    Examples
+    --------
+    >>> month("2019-06-15")
+    Timestamp('2019-06-01 00:00:00')
+    >>> month("June")
+    Traceback (most recent call last):
+    ...
+    borderforecast.errors.DataError: 'June' is not a month (expected YYYY-MM...)
+    """
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):

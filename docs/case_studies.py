@@ -332,10 +332,17 @@ def june_2024(y: pd.Series, figures: bool) -> dict[str, Any]:
     below95 = int((y[fc.index] < fc["lo95"]).sum())
     before = y[y.index <= "2024-05-01"]
     peak = before.idxmax()
+    profile = bf.seasonal_profile(before)
+    seasonal_only = sum(
+        float(y["2024-05-01"]) * (1 + profile.expected_change("May", m.month).estimate / 100)
+        for m in pd.date_range("2024-06-01", "2024-09-01", freq="MS")
+    )
     return {
         "values": values_table(y, "2024-01", "2024-12"),
         "y_may": float(y["2024-05-01"]),
         "peak_month": peak,
+        "seasonal_only_total": seasonal_only,
+        "profile_years": profile.years_label,
         "peak_value": float(before[peak]),
         "peak_to_may": 100 * (y["2024-05-01"] / before[peak] - 1),
         "y_jun": float(y["2024-06-01"]),

@@ -254,3 +254,11 @@ def test_regressors_go_to_members_that_take_them(series):
 def test_bad_parameters_raise_spec_error(params):
     with pytest.raises(SpecError):
         make_model("ensemble", **params)
+
+
+def test_default_spec_members_exist_and_match_class_default():
+    from borderforecast.models.ensemble import DEFAULT_MEMBERS
+
+    ens = make_model("ensemble")
+    assert ens.members == DEFAULT_MEMBERS  # models/ensemble.toml and the class agree
+    assert ens.method == "median" and ens.intervals == "mixture"

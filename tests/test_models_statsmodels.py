@@ -187,7 +187,7 @@ def test_structural_matches_statsmodels(fits, series):
 
     res = UnobservedComponents(
         _z(series),
-        level="local linear trend",
+        level="local level",
         seasonal=12,
         stochastic_seasonal=True,
     ).fit(disp=False, method="lbfgs", maxiter=200)
@@ -355,5 +355,5 @@ def test_summaries_name_the_model(fits):
     assert "SARIMA(1,1,1)(0,1,1)12" in fits["sarima"].summary()
     assert "selected by AICc" in fits["auto_sarima"].summary()
     assert "STL (period 12" in fits["stl"].summary()
-    assert "local linear trend" in fits["structural"].summary()
+    assert "UnobservedComponents(local level, dummy seasonal)" in fits["structural"].summary()
     assert "X-13ARIMA-SEATS regARIMA" in fits["x13"].summary()

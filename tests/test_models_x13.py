@@ -119,3 +119,14 @@ def test_short_series_is_refused():
         x13_outliers(synthetic_seasonal(n=30))
     with pytest.raises(ShortSeriesError):
         make_model("x13").fit(synthetic_seasonal(n=35))
+
+
+def test_automdl_failure_falls_back_to_airline_model():
+    from borderforecast.errors import ShortSeriesWarning
+
+    y = synthetic_seasonal(n=36, seed=2)
+    with pytest.warns(ShortSeriesWarning, match="used the airline model"):
+        f = make_model("x13").fit(y)
+    assert f.state.run.order == (0, 1, 1) and f.state.run.seasonal_order == (0, 1, 1, 12)
+    assert "airline model" in f.summary()
+    assert (f.forecast(48)["lo95"] >= 0).all()  # longer horizon re-runs with the fallback too

@@ -13,6 +13,7 @@ report is timed by hand (see the report module docs).
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -158,6 +159,26 @@ def test_vintages_are_stored_once(built):
     assert {v.status for v in built["again"].vintages} == {"unchanged"}
     files = sorted(p.name for p in (built["home"] / "vintages" / "southwest" / "2025-08").iterdir())
     assert files == ["actuals.csv", "snaive.csv"]  # no .rev copies
+
+
+def test_changed_vintage_is_refused_before_anything_is_written(built, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(built["home"] / "vintages", home / "vintages")
+    stored = home / "vintages" / "southwest" / "2025-08" / "snaive.csv"
+    stored.write_text(stored.read_text().replace("\n2025-09,", "\n2025-09,1"))
+    before = stored.read_bytes()
+    with pytest.raises(bf.BorderforecastError, match="never overwritten silently"):
+        report(tmp_path / "out", home=home, options=FAST)
+    assert stored.read_bytes() == before
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_to_dict_is_json(built):
+    d = built["latest"].to_dict()
+    json.dumps(d)
+    assert d["sections"]["headline"]["value"] == 6321
+    assert set(d["sections"]) == {"headline", "forecast", "seasonality", "assessment", "breakdown",
+                                  "vintages", "data"}
 
 
 def test_later_report_scores_the_earlier_vintage(built):

@@ -61,7 +61,7 @@ def assess(
         The month the change is measured from (default: the month before ``start``).
     models : str or list of str, optional
         Counterfactual models (spec names); each is reported, the first that fits
-        drives the verdict. Default: the first of ``structural, sarima, ets,
+        drives the verdict. Default: the first of ``sarima, structural, ets,
         snaive`` that is available and fits.
     options : AssessOptions, optional
         All settings; keyword arguments (``alpha=0.1``, ``n_paths=500``,

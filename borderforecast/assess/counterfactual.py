@@ -98,7 +98,7 @@ class Counterfactual:
 
 
 def default_model_names() -> list[str]:
-    """The default candidates whose spec exists (``structural, sarima, ets, snaive`` order)."""
+    """The default candidates whose spec exists (``sarima, structural, ets, snaive`` order)."""
     from .options import DEFAULT_MODELS
 
     names = []

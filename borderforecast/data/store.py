@@ -178,9 +178,26 @@ def ingest(
 
     Examples
     --------
-    >>> result = ingest("sbo-encounters-fy22-fy26-jan.csv")  # doctest: +SKIP
-    >>> result.summary()  # doctest: +SKIP
-    'ingested release sw_encounters-2026-01-...'
+    A (tiny) release of the CBP Southwest Land Border Encounters CSV with one
+    new month, September 2025, ingested into a throw-away home folder:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import borderforecast as bf
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> release = folder / "sbo-encounters-fy25-sep.csv"
+    >>> _ = release.write_text(
+    ...     "Fiscal Year,Month Grouping,Month (abbv),Component,Demographic,"
+    ...     "Citizenship Grouping,Title of Authority,Encounter Type,Encounter Count\\n"
+    ...     "2025 (FYTD),FYTD,SEP,U.S. Border Patrol,Single Adults,Mexico,Title 8,"
+    ...     "Apprehensions,5000\\n")
+    >>> result = ingest(release, home=folder / "home")
+    >>> result.release.startswith("sw_encounters-2025-09-"), result.new_rows
+    (True, 4)
+    >>> int(bf.load(home=folder / "home")["2025-09-01"])
+    5000
+    >>> ingest(release, home=folder / "home").already_ingested   # same file: no change
+    True
     """
     from . import table  # late import: table imports this module
 

@@ -175,6 +175,18 @@ class BaseModel:
         Seed of the model's own random numbers (simulation, bootstrap).
     name : str, optional
         Display name (defaults to the spec name or the family).
+
+    Examples
+    --------
+    A model is built from a spec name (:func:`borderforecast.make_model`) and
+    fitted to a monthly series; fitting returns a new :class:`FittedModel` and
+    leaves the model unchanged, so one model can be fitted many times:
+
+    >>> import borderforecast as bf
+    >>> model = bf.make_model("snaive")
+    >>> a, b = model.fit(bf.load(end="2018-12")), model.fit(bf.load(end="2019-12"))
+    >>> a.y.index[-1].year, b.y.index[-1].year
+    (2018, 2019)
     """
 
     family: ClassVar[str] = "base"
@@ -288,6 +300,16 @@ class FittedModel:
     fitted_values, residuals : pandas.Series
         In-sample one-step-ahead fitted counts and ``y - fitted`` (NaN where
         the model gives no fitted value).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> fitted = bf.fit(bf.load(), model="snaive")
+    >>> fc = fitted.forecast(6, level=(80, 95))
+    >>> fc.columns.tolist(), bool((fc["lo80"] >= 0).all())
+    (['mean', 'lo80', 'hi80', 'lo95', 'hi95'], True)
+    >>> fitted.simulate(6, n_paths=100, seed=0).shape
+    (100, 6)
     """
 
     model: BaseModel

@@ -143,7 +143,14 @@ def _spec_dirs(home: str | os.PathLike[str] | None = None) -> list[Path]:
 
 
 def list_specs(home: str | os.PathLike[str] | None = None) -> dict[str, ModelSpec]:
-    """All named specifications, bundled first, user specs overriding by name."""
+    """All named specifications, bundled first, user specs overriding by name.
+
+    Examples
+    --------
+    >>> specs = list_specs()
+    >>> specs["sarima"].family, dict(specs["sarima"].params)["order"]
+    ('sarima', [1, 1, 1])
+    """
     specs: dict[str, ModelSpec] = {}
     for folder in _spec_dirs(home):
         for path in sorted(folder.glob("*.toml")):
@@ -159,6 +166,15 @@ def get_spec(name: str | os.PathLike[str] | ModelSpec, home: str | os.PathLike[s
     ------
     UnknownModelError
         If no spec has that name (the message lists the valid names).
+
+    Examples
+    --------
+    >>> get_spec("ets").description
+    'ETS(A,Ad,A) exponential smoothing on log counts (statsmodels ETSModel)'
+    >>> get_spec("etz")
+    Traceback (most recent call last):
+    ...
+    borderforecast.errors.UnknownModelError: unknown model 'etz'. Did you mean 'ets'? ...
     """
     if isinstance(name, ModelSpec):
         return name
@@ -176,7 +192,18 @@ def get_spec(name: str | os.PathLike[str] | ModelSpec, home: str | os.PathLike[s
 
 
 def make_model(name: str | os.PathLike[str] | ModelSpec | BaseModel, **overrides: Any) -> BaseModel:
-    """Build a model from a spec name, a spec path, a :class:`ModelSpec`, or pass a model through."""
+    """Build a model from a spec name, a spec path, a :class:`ModelSpec`, or pass a model through.
+
+    Keyword ``overrides`` replace the spec's parameters (and set ``seed``, ``log``, ...).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> model = make_model("snaive", seed=1)
+    >>> fitted = model.fit(bf.load(end="2019-05"))
+    >>> round(fitted.forecast(1)["mean"].iloc[0])   # June 2019 = June 2018
+    34089
+    """
     if isinstance(name, BaseModel):
         if overrides:
             raise SpecError("parameter overrides need a model name, not a model object")

@@ -27,7 +27,16 @@ class _State:
 
 
 class SeasonalNaive(BaseModel):
-    """Forecast = the value 12 months earlier (on the transformed scale)."""
+    """Forecast = the value 12 months earlier (on the transformed scale).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> y = bf.load(end="2019-08")
+    >>> fc = SeasonalNaive().fit(y).forecast(3)
+    >>> fc["mean"].round().astype(int).tolist() == y["2018-09":"2018-11"].tolist()
+    True
+    """
 
     family = "snaive"
     description = "Seasonal naive: same month last year (the benchmark)"

@@ -14,8 +14,9 @@ component as known and use a remainder the seasonal smoother has already
 shrunk, and they are too narrow: on a series with known noise the 80%
 interval covered about 65% of outcomes. With ``seasonal_error=True``
 (default) two first-order corrections are added, from the STL seasonal
-smoother as a linear operator ``A`` (seasonal = ``A z``, computed once from
-unit impulses on a 120-month window, non-robust STL):
+smoother as a linear operator ``A`` (seasonal = ``A z``, computed once per
+process from unit impulses on a 120-month window, non-robust STL; slightly
+conservative for longer series, whose mean leverage is a little lower):
 
 * the remainder variance is divided by ``1 - tr(A)/n`` (the share of the
   noise the seasonal absorbed, about 0.17);

@@ -1,17 +1,26 @@
-"""Basic structural time-series model via statsmodels' ``UnobservedComponents``.
+"""Structural time-series model via statsmodels' ``UnobservedComponents``.
 
-The default is the "basic structural model" of Harvey (1989) on
-``log(y + 1)``: a local linear trend (stochastic level and slope), a
-stochastic 12-month seasonal (dummy form, or trigonometric with
-``seasonal="trig"``) and an irregular term, plus optional regressors. It is
-the model behind CausalImpact-style counterfactuals (Brodersen et al. 2015):
-fit on the pre-period, with intervention dummies as regressors if wanted,
-and compare what happened with the simulated counterfactual paths.
+The default is a local level (random-walk level) plus a stochastic 12-month
+seasonal (dummy form, or trigonometric with ``seasonal="trig"``) and an
+irregular term on ``log(y + 1)``, plus optional regressors: the default
+model of CausalImpact (Brodersen et al. 2015, R ``bsts``/``CausalImpact``
+and ``tfp-causalimpact`` all use a local level). Fit it on the pre-period,
+with intervention dummies as regressors if wanted, and compare what happened
+with the simulated counterfactual paths.
+
+``trend="llt"`` gives Harvey's (1989) basic structural model with a local
+linear trend (stochastic level *and* slope). On the border series it is a
+poor default: after each surge or collapse the likelihood puts the variance
+on the slope, and the slope is extrapolated. In a rolling check (12-month
+forecasts from 31 origins 2009-2024) its mean absolute log error at 12
+months was 1.30 against 0.54 for the local level, and its 95% intervals
+reached a factor of e^13 in width.
 
 Parameters are estimated by maximum likelihood with L-BFGS
 (``method="lbfgs"``). Intervals are Gaussian on the log scale from the
-Kalman-filter forecast variance; sample paths from
-``results.simulate(h, anchor="end", repetitions=n)``.
+Kalman-filter forecast variance; sample paths come from the filtered state
+at the end of the sample (the distribution of
+``results.simulate(h, anchor="end", repetitions=n)``).
 """
 
 from __future__ import annotations
@@ -45,9 +54,9 @@ class Structural(BaseModel):
 
     Parameters
     ----------
-    trend : {"llt", "smooth", "local_level", "rwdrift"}
-        Trend component: local linear trend (default), smooth trend (fixed
-        level, stochastic slope), local level, random walk with drift.
+    trend : {"local_level", "llt", "smooth", "rwdrift"}
+        Trend component: local level (default), local linear trend,
+        smooth trend (stochastic slope only), random walk with drift.
     seasonal : {"dummy", "trig"}
         Stochastic seasonal in dummy form (default, 11 states) or
         trigonometric form with ``harmonics`` harmonics.
@@ -68,13 +77,13 @@ class Structural(BaseModel):
     """
 
     family = "structural"
-    description = "Structural model: local linear trend + stochastic seasonal on log counts"
+    description = "Structural model: local level + stochastic seasonal on log counts"
     supports_exog = True
 
     def __init__(
         self,
         *,
-        trend: str = "llt",
+        trend: str = "local_level",
         seasonal: str = "dummy",
         harmonics: int = 6,
         maxiter: int = 200,

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ModelError, SpecError
+from ..errors import ModelError, ShortSeriesWarning, SpecError
 from ._smtools import burn_in, int_tuple, simulate_results, single_thread
 from .base import BaseModel, Prediction, Transform, gaussian_prediction, warn_convergence
 
@@ -98,6 +98,8 @@ class _State:
     run: X13Run
     outliers: pd.DataFrame
     rebuilt: _Rebuilt | None  # the model in statsmodels (for paths and fitted values)
+    runner: X13  # the settings X-13 ran with (differs from the model after a fallback)
+    note: str = ""
 
 
 def _spec_text(z: pd.Series, lead: int, model: X13) -> str:
@@ -368,14 +370,29 @@ class X13(BaseModel):
             raise SpecError(f"model {self.name!r}: max_horizon must be between 1 and {MAX_LEAD}")
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
-        run = run_x13(z, self.max_horizon, self)
+        runner, note = self, ""
+        try:
+            run = run_x13(z, self.max_horizon, self)
+        except ModelError as exc:
+            if self.order is not None:
+                raise
+            # automdl needs more data than a fixed model (e.g. 36-47 months): fall back
+            # to the airline model, the usual default for monthly series
+            params = {**self.get_params(), "order": (0, 1, 1), "seasonal_order": (0, 1, 1)}
+            runner = X13(**params)
+            try:
+                run = run_x13(z, self.max_horizon, runner)
+            except ModelError:
+                raise exc from None
+            note = f"automatic model selection failed ({exc}); used the airline model"
+            warnings.warn(f"model {self.name!r}: {note}", ShortSeriesWarning, stacklevel=3)
         if re.search(r"converg", run.messages, re.IGNORECASE):
             warn_convergence(self, "X-13ARIMA-SEATS reports an estimation convergence problem")
         try:
             rebuilt: _Rebuilt | None = _rebuild(z, run)
         except (ModelError, ValueError, np.linalg.LinAlgError):
             rebuilt = None
-        return _State(z, run, _outlier_frame(run.regression), rebuilt)
+        return _State(z, run, _outlier_frame(run.regression), rebuilt, runner, note)
 
     def _fitted(self, state: _State) -> np.ndarray:
         rb = state.rebuilt
@@ -397,7 +414,7 @@ class X13(BaseModel):
     def _predict(
         self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
     ) -> Prediction:
-        run = state.run if h <= len(state.run.point) else run_x13(state.z, h, self)
+        run = state.run if h <= len(state.run.point) else run_x13(state.z, h, state.runner)
         point = run.point[:h]
         se = (run.upper95[:h] - run.lower95[:h]) / (2.0 * Z95)
         return gaussian_prediction(point, se, levels)
@@ -418,6 +435,8 @@ class X13(BaseModel):
             f"X-13ARIMA-SEATS regARIMA ({p} {d} {q})({P} {D} {Q}), innovation variance "
             f"{state.run.variance:.3g} (log scale)"
         ]
+        if state.note:
+            lines.append(f"Note: {state.note}.")
         if state.outliers.empty:
             lines.append("No outliers detected." if self.outliers else "Outlier detection off.")
         else:
@@ -471,8 +490,7 @@ def x13_outliers(
     yy = as_monthly(y, min_length=model.min_length)
     transform = Transform("log" if log else "none", offset)
     z = pd.Series(transform.forward(yy.to_numpy()), index=yy.index)
-    run = run_x13(z, 1, model)
-    return _outlier_frame(run.regression)
+    return model._fit(z, None).outliers
 
 
 MODEL = X13

@@ -80,16 +80,9 @@ def fan_chart(
                 label=f"{benchmark_name} (benchmark)",
             )
         ax.axvline(obs.index[-1], color="0.4", lw=0.8)
-        values = np.concatenate([obs.to_numpy(dtype=float), forecast.to_numpy(dtype=float).ravel()])
-        positive = values[values > 0]
-        if log_scale(values):
-            ax.set_yscale("log")
-            ax.set_ylim(max(1.0, float(positive.min()) / 1.5), float(positive.max()) * 1.5)
-            ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
-            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-            ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
-        else:
-            plotting.format_count_axis(ax)
+        _count_axis(
+            ax, np.concatenate([obs.to_numpy(dtype=float), forecast.to_numpy(dtype=float).ravel()])
+        )
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1])
         ax.set_title(title or f"{y.name or 'series'}: {len(forecast)}-month forecast")
@@ -206,39 +199,54 @@ def _year_formatter():
     return DateFormatter("%Y")
 
 
+def _count_axis(ax, values: np.ndarray) -> bool:
+    """Linear count axis from zero, or a log axis when the values span a wide range."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if not log_scale(values):
+        plotting.format_count_axis(ax)
+        return False
+    ax.set_yscale("log")
+    ax.set_ylim(max(1.0, float(positive.min()) / 1.5), float(positive.max()) * 1.5)
+    ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
+    return True
+
+
 def vintage_chart(
     y: pd.Series,
     forecasts: Sequence[tuple[pd.Timestamp, pd.DataFrame]],
     *,
     model: str,
-    history: int = 36,
     title: str | None = None,
 ) -> Figure:
-    """Actuals against the forecasts stored by earlier reports (one line per vintage)."""
+    """Actuals against the forecasts stored by earlier reports (one line per vintage).
+
+    The history shown starts a year before the earliest vintage (at least two years).
+    """
+    import matplotlib
+
     fig, ax = plotting.new_figure(9.0, 4.0)
     with plotting.style():
-        start = min([y.index[-history]] + [dm for dm, _ in forecasts])
+        first = min(dm for dm, _ in forecasts) - pd.DateOffset(months=12)
+        start = max(y.index[0], min(first, y.index[-24] if len(y) >= 24 else y.index[0]))
         obs = y.loc[start:]
         ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.8, label="actual", zorder=4)
-        shades = np.linspace(0.35, 0.9, max(1, len(forecasts)))
-        import matplotlib
-
+        shades = np.linspace(0.45, 0.95, max(1, len(forecasts)))
         cmap = matplotlib.colormaps["Blues"]
         end = obs.index[-1]
+        values = [obs.to_numpy(dtype=float)]
         for (dm, fc), s in zip(forecasts, shades, strict=False):
-            ax.plot(
-                fc.index,
-                fc["mean"],
-                color=cmap(s),
-                lw=1.2,
-                label=f"forecast from data to {dm:%b %Y}",
-            )
+            ax.plot(fc.index, fc["mean"], color=cmap(s), lw=1.3, marker="o", ms=2.5,
+                    label=f"forecast from data to {dm:%b %Y}")
+            values.append(fc["mean"].to_numpy(dtype=float))
             if len(forecasts) == 1:
                 ax.fill_between(fc.index, fc["lo80"], fc["hi80"], color=cmap(s), alpha=0.25, lw=0)
+                values.append(fc[["lo80", "hi80"]].to_numpy(dtype=float).ravel())
             end = max(end, fc.index[-1])
-        plotting.format_count_axis(ax)
+        _count_axis(ax, np.concatenate(values))
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], end)
         ax.set_title(title or f"Earlier {model} forecasts against what happened")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="best", fontsize=8)
     return fig

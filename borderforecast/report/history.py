@@ -85,7 +85,7 @@ def vintages_section(
             "score. Reports of later months will score this one's."
         )
     else:
-        latest = rows[0]
+        latest = next((r for r in rows if r["model"] == model), rows[0])
         months = sorted({r["data_month"] for r in rows})
         narrative = (
             f"{len(rows)} stored forecasts from {len(months)} earlier data "
@@ -93,7 +93,7 @@ def vintages_section(
             + (f" to {_mlabel(months[-1])}" if len(months) > 1 else "")
             + f") were scored against the actuals to {m:%B %Y}. The most recent, {latest['model']} "
             f"with data to {latest['data_month_label']}, missed by {latest['mape']:.1f}% "
-            "on average "
+            "on average (mean absolute percentage error) "
             f"over {latest['months']} month{'s' if latest['months'] > 1 else ''}; "
             f"{fmt_share(latest['coverage80'])} of those actuals fell inside its 80% intervals."
         )

@@ -40,6 +40,12 @@ def synthetic_example(n_years: int = 15, sigma: float = 0.05, seed: int = 0) -> 
     Starts in October 1999 (fiscal year 2000), ``n_years`` whole fiscal years,
     level 20,000 growing 0.2% a month, factors :data:`EXAMPLE_FACTORS`
     normalised to geometric mean 1, log-normal noise ``sigma``.
+
+    Examples
+    --------
+    >>> y = synthetic_example(n_years=3)
+    >>> len(y), y.index[0].strftime("%Y-%m"), y.index.freqstr
+    (36, '1999-10', 'MS')
     """
     rng = np.random.default_rng(seed)
     idx = pd.date_range("1999-10-01", periods=12 * n_years, freq="MS", name="month")

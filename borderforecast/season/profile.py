@@ -53,7 +53,13 @@ CONTRASTS: dict[str, tuple[str, dict[int, float]]] = {
 
 
 def month_number(value: int | str) -> int:
-    """Calendar month 1..12 from a number or a name (``8``, ``"Aug"``, ``"august"``)."""
+    """Calendar month 1..12 from a number or a name (``8``, ``"Aug"``, ``"august"``).
+
+    Examples
+    --------
+    >>> month_number("Aug"), month_number("december"), month_number(3)
+    (8, 12, 3)
+    """
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         if 1 <= int(value) <= 12:
             return int(value)
@@ -117,6 +123,15 @@ class SeasonalProfile:
         The selected months (counts).
     notes : tuple of str
         Methods that could not be computed and why.
+
+    Examples
+    --------
+    >>> from borderforecast.season import seasonal_profile, synthetic_example
+    >>> p = seasonal_profile(synthetic_example(), methods=["regression"])
+    >>> p.years_label, len(p.factors)
+    ('FY2000-FY2014', 12)
+    >>> p.contrasts.loc["summer_dip", "reading"]
+    'normal summer dip'
     """
 
     series: str
