@@ -95,7 +95,9 @@ def test_nav_lists_every_page_and_only_existing_ones() -> None:
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     nav = _nav_files(config["nav"])
     pages = {p.relative_to(DOCS).as_posix() for p in _pages()}
-    assert set(nav) == pages, f"in nav only: {set(nav) - pages}; pages not in nav: {pages - set(nav)}"
+    assert set(nav) == pages, (
+        f"in nav only: {set(nav) - pages}; pages not in nav: {pages - set(nav)}"
+    )
     assert len(nav) == len(set(nav))
 
 
@@ -190,3 +192,20 @@ def test_summer_2019_page_is_reproduced_by_the_script() -> None:
     assert cs.render("summer-2019", figures=False) == committed, (
         "docs/case-studies/summer-2019.md is stale: run python docs/case_studies.py"
     )
+
+
+def test_guides_state_the_default_counterfactual_models() -> None:
+    """The order the guides give is the order the code uses."""
+    try:
+        from borderforecast.assessment.options import DEFAULT_MODELS
+    except ImportError:  # before the assess -> assessment rename
+        from borderforecast.assess.options import DEFAULT_MODELS
+    for page, lead in (
+        ("guide/assessment.md", "The default models, tried in"),
+        ("guide/models.md", "the default models, tried in order, are"),
+    ):
+        text = " ".join((DOCS / page).read_text(encoding="utf-8").split())
+        start = text.index(lead)
+        sentence = text[start : text.index(":", start) if "models.md" in page else None][:200]
+        names = re.findall(r"`(\w+)`", sentence)[: len(DEFAULT_MODELS)]
+        assert tuple(names) == tuple(DEFAULT_MODELS), f"{page}: {names} != {DEFAULT_MODELS}"

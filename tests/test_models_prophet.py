@@ -156,3 +156,21 @@ def test_bad_parameters_raise_spec_error(params):
 def test_too_short_raises():
     with pytest.raises(ShortSeriesError):
         make_model("prophet").fit(synthetic_seasonal(n=30))
+
+
+def test_stan_and_plotly_chatter_is_silenced():
+    """A fresh interpreter fitting Prophet prints nothing (no cmdstanpy INFO, no plotly notice)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, pandas as pd\n"
+        "from borderforecast.models.registry import make_model\n"
+        "idx = pd.date_range('2010-01-01', periods=48, freq='MS')\n"
+        "y = pd.Series(1000 + 100 * np.sin(np.arange(48)), index=idx)\n"
+        "make_model('prophet').fit(y).forecast(3)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "cmdstanpy" not in out.stderr and "plotly" not in out.stderr, out.stderr
+    assert out.stdout == ""

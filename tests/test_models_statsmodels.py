@@ -261,9 +261,7 @@ def test_exog_intervention_dummy(name, truth):
     # truth after the shift: the unshifted truth (same trend and factors) times exp(-0.5)
     assert np.median(np.abs(np.log(fc["mean"].to_numpy()) - (truth - 0.5))) < 0.06
     back = fitted.forecast(H, X=Xf.assign(step=0.0))  # counterfactual without the shift
-    np.testing.assert_allclose(
-        np.log(back["mean"] + 1) - np.log(fc["mean"] + 1), -coef, rtol=1e-6
-    )
+    np.testing.assert_allclose(np.log(back["mean"] + 1) - np.log(fc["mean"] + 1), -coef, rtol=1e-6)
     paths = fitted.simulate(H, 200, seed=1, X=Xf)
     assert np.median(paths[:, 0]) == pytest.approx(fc["mean"].iloc[0], rel=0.03)
     with pytest.raises(ModelError, match="future values"):

@@ -96,6 +96,30 @@ def test_headline_agrees_with_context_module(built):
     assert c["year_ago"] == pytest.approx(h["year_ago_value"])
 
 
+@pytest.mark.parametrize("which", ["early", "latest"])
+def test_context_facts_quote_the_data(built, which):
+    h = built[which].sections["headline"]
+    y = bf.load()
+    y = y[y.index <= pd.Timestamp(h["month"] + "-01")]
+    lines = h["context"]
+    assert lines, "the headline should carry context facts"
+    checked = 0
+    for line in lines:
+        # every "(Month YYYY, 12,345)" quoted is that month's value
+        for mon, value in re.findall(r"\(([A-Z][a-z]+ \d{4}), ([\d,]+)\)", line):
+            assert int(y[pd.Timestamp(mon)]) == int(value.replace(",", "")), line
+            checked += 1
+        rank = re.search(r"It is the (lowest|highest) (\w+) of the (\d+) on record", line)
+        if rank:
+            kind, name, n = rank.groups()
+            same = y[y.index.month == pd.Timestamp(h["month"] + "-01").month]
+            assert len(same) == int(n) and name == f"{same.index[-1]:%B}"
+            extreme = same.idxmin() if kind == "lowest" else same.idxmax()
+            assert extreme == same.index[-1], line
+            checked += 1
+    assert checked >= 2
+
+
 def test_headline_narrative_says_the_table(built):
     r = built["latest"]
     h = r.sections["headline"]

@@ -298,40 +298,54 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
 
 
 def _assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
+    """The long frame of every successful unit (vectorised: one row per unit x horizon)."""
     opts = p.options
+    h = opts.h
     cols = interval_columns(opts.levels)
-    scales = {sid: seasonal_scales(y.to_numpy(dtype=float)) for sid, y in p.series.items()}
-    window = opts.calibration.volatility_window
-    vols = {sid: volatility(y, window).to_numpy() for sid, y in p.series.items()}
-    pos = {sid: {m: i for i, m in enumerate(y.index)} for sid, y in p.series.items()}
-    scored_set = {sid: set(o) for sid, o in p.origins.items()}
+    extra = ["volatility", "scale_abs", "scale_sq", "scored"]
     order = {s.name: i for i, s in enumerate(p.specs)}
-    blocks = []
-    for r in sorted(
+    ok = sorted(
         (r for r in results if r.ok), key=lambda r: (r.series, order.get(r.model, 99), r.origin)
-    ):
-        y = p.series[r.series]
-        i = pos[r.series][r.origin]
-        months = pd.date_range(r.origin + pd.DateOffset(months=1), periods=opts.h, freq="MS")
-        actual = y.reindex(months).to_numpy(dtype=float)
-        block = pd.DataFrame(r.values, columns=cols)
-        block.insert(0, "actual", actual)
-        block.insert(0, "series", r.series)
-        block.insert(0, "model", r.model)
-        block.insert(0, "horizon", np.arange(1, opts.h + 1))
-        block.insert(0, "target_month", months)
-        block.insert(0, "origin", r.origin)
-        block["volatility"] = vols[r.series][i]
-        block["scale_abs"] = scales[r.series][0][i]
-        block["scale_sq"] = scales[r.series][1][i]
-        block["scored"] = r.origin in scored_set[r.series]
-        blocks.append(block)
-    if not blocks:
-        return pd.DataFrame(
-            columns=forecast_columns(opts.levels)
-            + ["volatility", "scale_abs", "scale_sq", "scored"]
+    )
+    if not ok:
+        return pd.DataFrame(columns=forecast_columns(opts.levels) + extra)
+    parts = []
+    for sid, y in p.series.items():
+        rs = [r for r in ok if r.series == sid]
+        if not rs:
+            continue
+        yv = y.to_numpy(dtype=float)
+        scale_abs, scale_sq = seasonal_scales(yv)
+        vol = volatility(y, opts.calibration.volatility_window).to_numpy()
+        pos = y.index.get_indexer(pd.DatetimeIndex([r.origin for r in rs]))
+        steps = np.arange(1, h + 1)
+        tpos = (pos[:, None] + steps[None, :]).ravel()
+        inside = tpos < len(yv)
+        actual = np.full(tpos.shape, np.nan)
+        actual[inside] = yv[tpos[inside]]
+        origin = np.repeat(y.index[pos].to_numpy(), h)
+        scored = set(p.origins[sid])
+        frame = pd.DataFrame(
+            {
+                "origin": origin,
+                "target_month": (
+                    pd.DatetimeIndex(origin).to_period("M") + np.tile(steps, len(rs))
+                ).to_timestamp(how="start"),
+                "horizon": np.tile(steps, len(rs)),
+                "model": np.repeat([r.model for r in rs], h),
+                "series": sid,
+                "actual": actual,
+            }
         )
-    out = pd.concat(blocks, ignore_index=True)
+        values = np.vstack([r.values for r in rs])
+        for j, c in enumerate(cols):
+            frame[c] = values[:, j]
+        frame["volatility"] = np.repeat(vol[pos], h)
+        frame["scale_abs"] = np.repeat(scale_abs[pos], h)
+        frame["scale_sq"] = np.repeat(scale_sq[pos], h)
+        frame["scored"] = np.repeat([r.origin in scored for r in rs], h)
+        parts.append(frame)
+    out = pd.concat(parts, ignore_index=True)
     out["origin"] = pd.to_datetime(out["origin"])
     out["target_month"] = pd.to_datetime(out["target_month"])
     return out

@@ -226,8 +226,12 @@ class SARIMA(BaseModel):
             return scores[c][0]
 
         start = [(0, 1, 0, 1), (1, 1, 0, 1), (1, 0, 1, 0), (1, 1, 1, 1)]
-        for c in start:
+        for c in dict.fromkeys(
+            tuple(min(v, b) for v, b in zip(c, bounds, strict=True)) for c in start
+        ):
             score(c)
+        if not scores:
+            raise ModelError(f"model {self.name!r}: max_models leaves no SARIMA candidate to fit")
         best = min(scores, key=lambda k: scores[k][0])
         while len(scores) < self.max_models:
             moves = [

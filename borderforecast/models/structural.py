@@ -133,9 +133,10 @@ class Structural(BaseModel):
     def _summary(self, state: _State) -> str:
         res = state.results
         names = [str(n) for n in res.model.param_names]
+        params = format_params(names, list(np.asarray(res.params, dtype=float)))
         return (
             f"UnobservedComponents({LEVELS[self.trend]}, {self.seasonal} seasonal): "
-            f"{format_params(names, np.asarray(res.params, dtype=float))}; AICc {res.aicc:.1f}"
+            f"{params}; AICc {res.aicc:.1f}"
         )
 
 

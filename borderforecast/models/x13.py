@@ -112,7 +112,7 @@ def _spec_text(z: pd.Series, lead: int, model: X13) -> str:
         "transform{ function=none }",
         "regression{ }",
     ]
-    if model.order is not None:
+    if model.order is not None and model.seasonal_order is not None:
         p, d, q = model.order
         P, D, Q = model.seasonal_order
         parts.append(f"arima{{ model=({p} {d} {q})({P} {D} {Q}) }}")
@@ -169,7 +169,10 @@ def run_x13(z: pd.Series, lead: int, model: X13) -> X13Run:
         )
         fct_path = folder / "bf.fct"
         if "ERROR" in err or not fct_path.exists():
-            detail = " ".join(ln.strip() for ln in err.splitlines() if "ERROR" in ln)[:400]
+            lines = [ln.strip() for ln in err.splitlines()]
+            first = next((i for i, ln in enumerate(lines) if "ERROR" in ln), None)
+            detail = "" if first is None else " ".join(ln for ln in lines[first : first + 3] if ln)
+            detail = re.sub(r"\s+", " ", detail)[:400]
             raise ModelError(f"X-13ARIMA-SEATS failed: {detail or 'no forecast file written'}")
         fct = pd.read_csv(fct_path, sep="\t", skiprows=[1])
         est = (folder / "bf.est").read_text(errors="replace")
@@ -240,14 +243,14 @@ def _regressors(
         t0 = index.get_indexer(
             [pd.Timestamp(year=int(m.group(2)), month=_MONTHS[m.group(3).lower()], day=1)]
         )[0]
-        t = np.arange(n) - (t0 if t0 >= 0 else n)
+        since = np.arange(n) - (t0 if t0 >= 0 else n)  # months since the outlier
         kind = m.group(1).upper()
         if kind == "AO":
-            cols.append((t == 0).astype(float))
+            cols.append((since == 0).astype(float))
         elif kind == "LS":
-            cols.append(np.where(t < 0, -1.0, 0.0))
+            cols.append(np.where(since < 0, -1.0, 0.0))
         else:
-            cols.append(np.where(t >= 0, TC_RATE ** np.maximum(t, 0), 0.0))
+            cols.append(np.where(since >= 0, TC_RATE ** np.maximum(since, 0), 0.0))
     return np.column_stack(cols) if cols else np.empty((n, 0))
 
 
