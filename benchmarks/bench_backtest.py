@@ -30,6 +30,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--models", nargs="*", default=None, help="model names (default: all)")
     parser.add_argument("--step", type=int, default=1, help="months between origins (default 1)")
+    parser.add_argument(
+        "--learned-ensemble", action="store_true", help="add the 1/MASE-weighted ensemble"
+    )
     args = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="bf-bench-")
@@ -42,7 +45,9 @@ def main() -> None:
     before = y.iloc[:-1].copy()
     before.attrs.update(y.attrs)
     engine = "processes" if args.jobs != 1 else "sequential"
-    opts = BacktestOptions(engine=engine, jobs=args.jobs, step=args.step)
+    opts = BacktestOptions(
+        engine=engine, jobs=args.jobs, step=args.step, learned_ensemble=args.learned_ensemble
+    )
     print(
         f"borderforecast {bf.__version__}; data release {y.attrs.get('release')}; "
         f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}; engine {engine} "

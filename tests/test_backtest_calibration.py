@@ -121,9 +121,8 @@ def test_ensemble_from_members_equals_fitting_the_ensemble():
     )
     combined = backtest(y, models=["snaive", "stl", ens], options=opts)
     fitted = backtest(y, models=[ens], options=opts)
-    assert (
-        combined.info["combined"] == 4 and combined.info["timings"]["per_model"]["ens"]["fits"] == 0
-    )
+    assert combined.info["combined"] == 4
+    assert combined.info["timings"]["per_model"]["ens"]["fits"] == 0
     a = combined.forecasts[combined.forecasts["model"] == "ens"].reset_index(drop=True)
     b = fitted.forecasts.reset_index(drop=True)
     cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
@@ -135,8 +134,45 @@ def test_recommended_and_summary_plot():
     y = regime_series(0)
     res = backtest(y, models=["snaive", SPEC], cache=False, start="2010-01", step=3)
     rec = res.recommended
-    assert rec.model in ("snaive", "overconfident") and str(rec) == rec.model and rec.reason
+    assert rec.model in ("snaive", "overconfident")
+    assert str(rec) == rec.model and rec.reason
     text = res.summary()
     assert "Recommended:" in text and "snaive" in text
     fig = res.plot()
     assert len(fig.axes) == 2
+
+
+def test_learned_ensemble_uses_inverse_mase_of_resolved_errors_only():
+    from borderforecast.models.ensemble import combine
+
+    y = regime_series(4, n=150)
+    res = backtest(
+        y,
+        models=["snaive", SPEC],
+        start="2008-01",
+        end="2010-06",
+        h=4,
+        cache=False,
+        calibration={"method": "none"},
+        learned_ensemble=True,
+        learn_window=24,
+    )
+    raw = res.raw_forecasts
+    members = raw[raw["model"] != "learned_ensemble"]
+    origin = pd.Timestamp("2010-03-01")
+    tm = members["target_month"]
+    past = members[(tm <= origin) & (tm > origin - pd.DateOffset(months=24))]
+    err = (past["actual"] - past["mean"]).abs() / past["scale_abs"]
+    inv = 1.0 / err.groupby(past["model"]).mean()
+    w = (inv / inv.sum()).to_dict()
+    assert set(w) == {"snaive", "overconfident"}
+    cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
+    frames = {
+        m: raw[(raw["model"] == m) & (raw["origin"] == origin)].set_index("target_month")[cols]
+        for m in w
+    }
+    expected = combine(frames, method="weighted", weights=w)
+    got = raw[(raw["model"] == "learned_ensemble") & (raw["origin"] == origin)]
+    np.testing.assert_allclose(got[cols].to_numpy(), expected[cols].to_numpy(), rtol=1e-9)
+    live = res.learned_weights()
+    assert sum(live.values()) == pytest.approx(1.0) and set(live) == set(w)

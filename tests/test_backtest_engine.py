@@ -181,6 +181,8 @@ def test_bad_input_fails_before_any_fit(monkeypatch):
         backtest(y, models="snaive", start="2003-01")
     with pytest.raises(DataError, match="outside the data"):
         backtest(y, models="snaive", start="2012-01", end="2015-06")
+    with pytest.raises(DataError, match="origin 2030-01 is outside the data"):
+        backtest(y, models="snaive", start="2030-01")
     with pytest.raises(ShortSeriesError, match="too short for the first origin"):
         backtest(y, models="snaive", start="2005-06")
     with pytest.raises(ShortSeriesError, match="too short"):
@@ -225,9 +227,31 @@ def test_cli_backtest_writes_files_and_json(tmp_path, capsys):
         (["--model", "snaive", "--start", "1990-01"], "outside the data"),
         (["--model", "snaive", "--series", "sector/atlantis"], "atlantis"),
         (["--model", "snaive", "--engine", "spark"], "unknown engine"),
+        (["--model", "snaive", "--reselect", "snaive"], "MODEL=N"),
+        (["--model", "snaive", "--reselect", "sarima=12"], "not in the run"),
     ],
 )
 def test_cli_bad_input_exit_code_2(args, message, capsys):
     assert main(["backtest", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("borderforecast: error:") and message in err
+
+
+def test_reselect_every_reuses_the_anchor_structure():
+    from borderforecast.models import sarima
+    from borderforecast.models.registry import get_spec
+
+    y = bf.load().loc[:"2018-12"]
+    spec = get_spec("auto_sarima")
+    sd = units.spec_to_dict(spec)
+    origin = pd.Timestamp("2018-05-01")
+    assert units.anchor_of(origin, 12) == pd.Timestamp("2018-01-01")
+    assert units.anchor_of(pd.Timestamp("2018-01-01"), 12) == pd.Timestamp("2018-01-01")
+    task = units.Task("sw", y, sd, (origin,), 3, (80, 95), 0, 12, False)
+    model = units._model_for(task, spec, spec.build(seed=0), origin)
+    anchor_fit = spec.build(seed=0).fit(y.loc[:"2018-01"])
+    assert (model.order, model.seasonal_order) == tuple(sarima.selected_orders(anchor_fit).values())
+    assert not model.searches  # no order search between anchors
+    # at an anchor the model searches again
+    at_anchor = units._model_for(task, spec, spec.build(seed=0), pd.Timestamp("2018-01-01"))
+    assert at_anchor.searches

@@ -209,3 +209,17 @@ def test_guides_state_the_default_counterfactual_models() -> None:
         sentence = text[start : text.index(":", start) if "models.md" in page else None][:200]
         names = re.findall(r"`(\w+)`", sentence)[: len(DEFAULT_MODELS)]
         assert tuple(names) == tuple(DEFAULT_MODELS), f"{page}: {names} != {DEFAULT_MODELS}"
+
+
+def test_models_guide_covers_every_model_spec() -> None:
+    text = (DOCS / "guide" / "models.md").read_text(encoding="utf-8")
+    for name in bf.list_models().index:
+        assert f"| `{name}` |" in text, f"model {name!r} is missing from docs/guide/models.md"
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_case_study_says_what_the_data_cannot_tell(name: str) -> None:
+    text = (DOCS / "case-studies" / f"{name}.md").read_text(encoding="utf-8")
+    section = text.split("## What the data can and cannot tell", 1)[-1]
+    assert "**It can tell**" in section and "**It cannot tell**" in section
+    assert "{{" not in text and "{%" not in text, "unrendered template code"

@@ -5,10 +5,12 @@
 >>> res.ranking().index.tolist()
 ['snaive']
 
-Modules: :mod:`.units` (the pure unit of work), :mod:`.engines`
-(sequential, processes, dask), :mod:`.metrics` (one signature per metric),
-:mod:`.calibrate` (conformal intervals), :mod:`.cache`, :mod:`.result`,
-:mod:`.run` (validation and orchestration).
+Modules: :mod:`.options` (settings), :mod:`.run` (validation and
+orchestration), :mod:`.units` (the pure unit of work), :mod:`.engines`
+(sequential, processes, dask), :mod:`.cache`, :mod:`.ensembles` (ensembles
+from their members' forecasts), :mod:`.frames` (the long forecast frame),
+:mod:`.calibrate` (conformal intervals), :mod:`.metrics` (one signature per
+metric), :mod:`.scoring` (metrics by model, horizon, era), :mod:`.result`.
 """
 
 from __future__ import annotations

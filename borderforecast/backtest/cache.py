@@ -5,7 +5,8 @@ training data itself (the months and values up to and including the origin:
 a stronger key than a release label, since a revised past month changes the
 key while appending a new month does not), the model spec (family and
 parameters), the origin, the horizon, the levels, the seed, the
-reselection setting and the package version. Rerunning after one new month
+reselection setting, the package version and the source code of the model's
+module (so editing a model refits it). Rerunning after one new month
 of data therefore finds every earlier origin in the cache and fits only the
 new ones.
 
@@ -17,9 +18,11 @@ successful units are stored: a failed cell is retried next time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,34 @@ def data_digest(y: pd.Series) -> str:
     return h.hexdigest()
 
 
+def code_digest(spec: dict[str, Any]) -> str:
+    """Digest of the source of the model family's module (so that code changes refit).
+
+    An ensemble depends on its members' code too: its digest covers every module
+    of ``borderforecast.models``.
+    """
+    from .units import spec_from_dict
+
+    cls = spec_from_dict(spec).model_class()
+    module = sys.modules.get(cls.__module__)
+    files = [Path(module.__file__)] if module is not None and module.__file__ else []
+    if spec["family"] == "ensemble" and files:
+        files = sorted(files[0].parent.glob("*.py"))
+    base = Path(__file__).resolve().parents[1] / "models" / "base.py"
+    h = hashlib.sha256()
+    for f in [base, *files]:
+        h.update(_file_digest(f).encode())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "?"
+
+
 def unit_key(
     series: str,
     data: str,
@@ -52,6 +83,7 @@ def unit_key(
     levels: tuple[float, ...],
     seed: int,
     reselect_every: Any,
+    code: str = "",
 ) -> str:
     """The cache key of one unit (a hex digest)."""
     from .. import __version__
@@ -71,6 +103,7 @@ def unit_key(
         "levels": list(levels),
         "seed": seed,
         "reselect_every": reselect_every,
+        "code": code,
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

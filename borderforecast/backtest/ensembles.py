@@ -5,11 +5,18 @@ ensemble at an origin would refit every member a second time. Instead its
 forecast is combined from the members' forecasts at that origin with
 :func:`borderforecast.models.ensemble.combine`, the same function the
 ensemble model uses, so the numbers are those of fitting the ensemble spec
-(``tests/test_backtest_ensemble.py`` checks it).
+(``tests/test_backtest_calibration.py`` checks it). Combinations are cached
+by content, so a rerun only combines the new origins.
+
+With ``learned_ensemble=True`` the run also gets ``learned_ensemble``: every
+non-ensemble model of the run, weighted by 1 / MASE over its recently
+resolved backtest errors (see :func:`learned_ensemble`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +25,8 @@ import pandas as pd
 
 from ..models.base import Transform, future_index, interval_columns, level_label
 from ..models.registry import ModelSpec
+from .cache import UnitCache
+from .metrics import seasonal_scales
 from .units import UnitResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,15 +49,77 @@ def combinable(specs: Sequence[ModelSpec], seed: int = 0) -> dict[str, Any]:
 
 
 def _combine_one(
-    model: Any, frames: dict[str, pd.DataFrame], levels: Sequence[float]
+    model: Any,
+    arrays: dict[str, np.ndarray],
+    origin: pd.Timestamp,
+    levels: Sequence[float],
+    cache: UnitCache | None,
+) -> np.ndarray:
+    weights = dict(zip(arrays, model._member_weights(list(arrays)), strict=True))
+    transform = Transform("log" if model.log else "none", model.offset)
+    return _combine(
+        arrays, origin, model.method, weights, model.intervals, transform, levels, cache
+    )
+
+
+def _combine(
+    arrays: dict[str, np.ndarray],
+    origin: pd.Timestamp,
+    method: str,
+    weights: dict[str, float] | None,
+    intervals: str,
+    t: Transform,
+    levels: Sequence[float],
+    cache: UnitCache | None = None,
+) -> np.ndarray:
+    """Combine member frames like the ensemble model does; content-addressed cache."""
+    key = None
+    if cache is not None:
+        h = hashlib.sha256()
+        h.update(
+            json.dumps(
+                [
+                    method,
+                    intervals,
+                    t.kind,
+                    t.offset,
+                    list(levels),
+                    sorted((weights or {}).items()),
+                    list(arrays),
+                    f"{origin:%Y-%m}",
+                ],
+                default=str,
+            ).encode()
+        )
+        for a in arrays.values():
+            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+        key = "combine-" + h.hexdigest()
+        hit = cache.get(key, next(iter(arrays.values())).shape)
+        if hit is not None:
+            return hit[0]
+    cols = interval_columns(levels)
+    n = len(next(iter(arrays.values())))
+    idx = future_index(origin, n)
+    frames = {m: pd.DataFrame(a, index=idx, columns=cols) for m, a in arrays.items()}
+    values = _combine_uncached(frames, method, weights, intervals, t, levels)
+    if cache is not None and key is not None and np.isfinite(values).all():
+        cache.put(key, values)
+    return values
+
+
+def _combine_uncached(
+    frames: dict[str, pd.DataFrame],
+    method: str,
+    weights: dict[str, float] | None,
+    intervals: str,
+    t: Transform,
+    levels: Sequence[float],
 ) -> np.ndarray:
     from ..models.ensemble import combine
 
-    weights = dict(zip(frames, model._member_weights(list(frames)), strict=True))
-    fc = combine(frames, method=model.method, weights=weights, intervals=model.intervals)
+    fc = combine(frames, method=method, weights=weights, intervals=intervals)
     # the ensemble model passes the combination through its transform and the
     # forecast's clipping and nesting (FittedModel.forecast): do the same
-    t = Transform("log" if model.log else "none", model.offset)
 
     def trip(col: str) -> np.ndarray:
         return np.asarray(t.inverse(np.asarray(t.forward(fc[col].to_numpy(dtype=float)))))
@@ -71,6 +142,7 @@ def combine_members(
     combined: dict[str, Any],
     plan: Plan,
     options: BacktestOptions,
+    cache: UnitCache | None = None,
 ) -> list[UnitResult]:
     """Unit results of the combinable ensembles, one per series and origin.
 
@@ -80,12 +152,10 @@ def combine_members(
     """
     if not combined:
         return []
-    cols = interval_columns(options.levels)
     by_key = {(r.series, r.model, r.origin): r for r in results}
     out = []
     for sid in plan.series:
         for origin in plan.warmup[sid] + plan.origins[sid]:
-            idx = future_index(origin, options.h)
             for name, model in combined.items():
                 frames = {}
                 for m in model.members:
@@ -94,7 +164,7 @@ def combine_members(
                         continue
                     if not r.converged and getattr(model, "drop_unconverged", True):
                         continue
-                    frames[m] = pd.DataFrame(r.values, index=idx, columns=cols)
+                    frames[m] = r.values
                 if not frames:
                     out.append(
                         UnitResult(
@@ -108,7 +178,7 @@ def combine_members(
                     )
                     continue
                 try:
-                    values = _combine_one(model, frames, options.levels)
+                    values = _combine_one(model, frames, origin, options.levels, cache)
                     err = None if np.isfinite(values).all() else "non-finite combined forecast"
                 except Exception as exc:  # noqa: BLE001 - failure isolation
                     values, err = None, f"{type(exc).__name__}: {exc}"
@@ -118,3 +188,122 @@ def combine_members(
                     )
                 )
     return out
+
+
+LEARNED = "learned_ensemble"
+"""Name of the ensemble whose weights are learned from the members' past backtest errors."""
+
+
+def inverse_mase_weights(
+    errors: dict[str, tuple[np.ndarray, np.ndarray]],
+    upto: Any,
+    window: int,
+    min_errors: int,
+) -> dict[str, float] | None:
+    """Weights proportional to 1 / MASE over the errors resolved by ``upto``.
+
+    ``errors`` maps member -> (target months, scaled absolute errors). Only
+    targets in the ``window`` months up to ``upto`` count. Returns None
+    (equal weights) if a member has fewer than ``min_errors`` of them.
+    """
+    start = np.datetime64(pd.Timestamp(upto) - pd.DateOffset(months=window))
+    end = np.datetime64(pd.Timestamp(upto))
+    out = {}
+    for m, (targets, err) in errors.items():
+        sel = (targets > start) & (targets <= end) & np.isfinite(err)
+        if sel.sum() < min_errors:
+            return None
+        out[m] = 1.0 / max(float(err[sel].mean()), 1e-9)
+    total = sum(out.values())
+    return {m: w / total for m, w in out.items()}
+
+
+def learned_ensemble(
+    results: list[UnitResult],
+    plan: Plan,
+    options: BacktestOptions,
+    cache: UnitCache | None = None,
+) -> tuple[list[UnitResult], dict[str, dict[str, float]]]:
+    """A weighted ensemble of every non-ensemble model of the run, weights learned online.
+
+    At origin *T* each member's weight is proportional to 1 / its MASE over
+    the forecasts resolved by *T* (target month <= *T*) in the last
+    ``learn_window`` months (no look-ahead; equal weights until every member
+    has ``12`` resolved errors). Point forecasts are the weighted mean on the
+    log scale and intervals the weighted mixture
+    (:func:`borderforecast.models.ensemble.combine` with ``method="weighted"``).
+
+    Returns the unit results and, per series, the weights after the last
+    month of data, for a live forecast: ``make_model("ensemble",
+    members=list(w), method="weighted", weights=w)``.
+    """
+    members = [s.name for s in plan.specs if s.family != "ensemble"]
+    if len(members) < 2:
+        return [], {}
+    h = options.h
+    by_key = {(r.series, r.model, r.origin): r for r in results}
+    out: list[UnitResult] = []
+    final: dict[str, dict[str, float]] = {}
+    for sid, y in plan.series.items():
+        yv = y.to_numpy(dtype=float)
+        scale = seasonal_scales(yv)[0]
+        origins = plan.warmup[sid] + plan.origins[sid]
+        months = y.index.to_numpy()
+        errors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for m in members:
+            tgt, err = [], []
+            for o in origins:
+                r = by_key.get((sid, m, o))
+                if r is None or not r.ok or r.values is None:
+                    continue
+                i = y.index.get_loc(o)
+                k = np.arange(1, h + 1)
+                inside = i + k < len(yv)
+                act = np.full(h, np.nan)
+                act[inside] = yv[i + k[inside]]
+                tgt.append(
+                    months[i + 1 : i + h + 1]
+                    if i + h < len(months)
+                    else (np.datetime64(o, "M") + k).astype("datetime64[ns]")
+                )
+                err.append(np.abs(act - r.values[:, 0]) / scale[i])
+            errors[m] = (
+                np.concatenate(tgt) if tgt else np.array([], dtype="datetime64[ns]"),
+                np.concatenate(err) if err else np.array([]),
+            )
+        for o in origins:
+            frames = {}
+            for m in members:
+                r = by_key.get((sid, m, o))
+                if r is not None and r.ok and r.values is not None:
+                    frames[m] = r.values
+            if not frames:
+                out.append(
+                    UnitResult(
+                        sid, LEARNED, o, None, "ModelError: every member failed", source="combined"
+                    )
+                )
+                continue
+            w = inverse_mase_weights({m: errors[m] for m in frames}, o, options.learn_window, 12)
+            try:
+                values = _combine(
+                    frames,
+                    o,
+                    "weighted",
+                    w or dict.fromkeys(frames, 1.0),
+                    "mixture",
+                    Transform("log", 1.0),
+                    options.levels,
+                    cache,
+                )
+                err_msg = None if np.isfinite(values).all() else "non-finite combined forecast"
+            except Exception as exc:  # noqa: BLE001 - failure isolation
+                values, err_msg = None, f"{type(exc).__name__}: {exc}"
+            out.append(
+                UnitResult(
+                    sid, LEARNED, o, values if err_msg is None else None, err_msg, source="combined"
+                )
+            )
+        live = inverse_mase_weights(errors, y.index[-1], options.learn_window, 12)
+        final[sid] = live or dict.fromkeys(members, 1.0 / len(members))
+    return out, final

@@ -49,9 +49,12 @@ class CalibrationOptions:
         log error in the window (default 1.5).
     blend : bool
         If True, never narrower than the model's own interval (default False).
-    warmup : int
-        Extra origins before ``start`` (default 24) that are forecast only to
-        feed the calibration, never scored.
+    warmup : int or None
+        Extra origins before ``start`` (at the run's ``step``) that are
+        forecast only to feed the calibration, never scored. Default None:
+        ``min_errors + ceil(h / step)``, just enough for every horizon to be
+        calibrated from the first scored origin (24 for monthly origins and
+        h = 12), as far as the series' history allows.
     """
 
     method: str = "conformal"
@@ -62,7 +65,7 @@ class CalibrationOptions:
     gamma: float = 0.03
     max_width: float = 1.5
     blend: bool = False
-    warmup: int = 24
+    warmup: int | None = None
 
     def __post_init__(self) -> None:
         if self.method not in CALIBRATION_METHODS:
@@ -72,7 +75,12 @@ class CalibrationOptions:
             )
         if self.scale not in ("volatility", "none"):
             raise ModelError(f"calibration scale {self.scale!r}: choose 'volatility' or 'none'")
-        if self.window < 2 or self.min_errors < 2 or self.warmup < 0 or self.volatility_window < 2:
+        if (
+            self.window < 2
+            or self.min_errors < 2
+            or (self.warmup is not None and self.warmup < 0)
+            or self.volatility_window < 2
+        ):
             raise ModelError(
                 "calibration needs window >= 2, min_errors >= 2, volatility_window >= 2 "
                 "and warmup >= 0"
@@ -122,8 +130,11 @@ class BacktestOptions:
     reselect_every : mapping of str to int
         Per model name, reselect the model's structure (e.g. the ARIMA order
         of ``auto_sarima``) only at origins whose month index is a multiple
-        of N, and reuse it in between (default ``{"auto_sarima": 12}``).
-        Needs a model module with ``selected_orders(fitted)`` /
+        of N, and reuse it in between (default: none, every origin selects
+        afresh). ``{"auto_sarima": 12}`` (selection every January) makes
+        ``auto_sarima`` three times faster (0.11 instead of 0.34 s per fit) at
+        a small cost in accuracy (MASE 2.02 instead of 1.97 on the Southwest
+        total). Needs a model module with ``selected_orders(fitted)`` /
         ``warm_start(fitted)`` (SARIMA has both); otherwise ignored.
     warm_start : bool
         Between reselections, start the optimiser at the anchor origin's
@@ -131,6 +142,16 @@ class BacktestOptions:
     combine_ensembles : bool
         Compute an ensemble from its members' forecasts when all members are
         in the run, instead of refitting every member (default True).
+    learned_ensemble : bool
+        Add ``learned_ensemble``: every non-ensemble model of the run
+        combined with weights proportional to 1 / MASE over the forecasts
+        resolved in the last ``learn_window`` months (learned online, no
+        look-ahead; needs two or more such models). Default False: it is
+        not a model spec, so a live forecast needs ``make_model("ensemble",
+        members=list(w), method="weighted", weights=w)`` with ``w =
+        result.learned_weights()``.
+    learn_window : int
+        Months of resolved forecasts behind the learned weights (default 36).
     """
 
     h: int = 12
@@ -145,11 +166,11 @@ class BacktestOptions:
     cache: bool = True
     era_split: str = "2019-12"
     calibration: CalibrationOptions = field(default_factory=CalibrationOptions)
-    reselect_every: Mapping[str, int] = field(
-        default_factory=lambda: MappingProxyType({"auto_sarima": 12})
-    )
+    reselect_every: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     warm_start: bool = True
     combine_ensembles: bool = True
+    learned_ensemble: bool = False
+    learn_window: int = 36
 
     DEFAULT_START = "2011-12"
 

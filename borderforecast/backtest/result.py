@@ -202,6 +202,19 @@ class BacktestResult:
             lines.append(f"{len(self.errors)} cells failed (see .errors)")
         return "\n".join(lines)
 
+    def learned_weights(self, series: str | None = None) -> dict[str, float]:
+        """Weights of ``learned_ensemble`` after the last month of data (for a live forecast).
+
+        Use them as ``make_model("ensemble", members=list(w), method="weighted", weights=w)``.
+        """
+        weights = self.info.get("learned_weights") or {}
+        if not weights:
+            raise StoreError("this backtest has no learned ensemble (it needs two or more models)")
+        sid = series or self.series[0]
+        if sid not in weights:
+            raise StoreError(f"no learned weights for series {sid!r}; series: {', '.join(weights)}")
+        return dict(weights[sid])
+
     def to_frame(self) -> pd.DataFrame:
         """The metrics table (one row per series x model x intervals x era x horizon)."""
         return self.metrics.copy()

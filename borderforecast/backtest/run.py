@@ -8,24 +8,25 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ModelError, ShortSeriesError, UnknownSeriesError
 from ..models.base import interval_columns
 from ..models.registry import ModelSpec, get_spec, list_specs
 from ..series import as_monthly, month
-from .cache import UnitCache, data_digest, unit_key
-from .calibrate import calibrate_frame, volatility
+from .cache import UnitCache, code_digest, data_digest, unit_key
+from .calibrate import calibrate_frame
 from .engines import run_tasks
-from .ensembles import combinable, combine_members
-from .metrics import seasonal_scales
+from .ensembles import combinable, combine_members, learned_ensemble
+from .frames import assemble, run_info
 from .options import BacktestOptions
 from .result import BacktestResult, forecast_columns
 from .scoring import score
 from .units import Task, UnitResult, anchor_of, spec_to_dict
 
 Progress = Callable[[int, int], None]
+SMALL_RUN = 24
+"""Runs with at most this many units to fit use the sequential engine instead of processes."""
 DEFAULT_SERIES = "southwest"  # display id of an unnamed series
 
 
@@ -63,11 +64,11 @@ def _resolve_series(y: Any, series: list[str] | None) -> dict[str, pd.Series]:
         return _load_series(series)
     if isinstance(y, pd.Series):
         name = (
-            (series or [None])[0]
+            (series[0] if series else None)
             or y.attrs.get("series_id")
             or (str(y.name) if y.name is not None else DEFAULT_SERIES)
         )
-        return {name: y}
+        return {str(name): y}
     if isinstance(y, Mapping):
         items = {str(k): v for k, v in y.items()}
         if series:
@@ -133,6 +134,12 @@ def plan(
     """
     opts = options or BacktestOptions()
     specs = _resolve_models(models)
+    unknown = sorted(set(opts.reselect_every) - {s.name for s in specs})
+    if unknown:
+        raise ModelError(
+            f"reselect_every names model(s) not in the run: {', '.join(unknown)}; "
+            f"models: {', '.join(s.name for s in specs)}"
+        )
     min_len = 13
     for spec in specs:
         model = spec.build(seed=opts.seed)  # validates family and parameters
@@ -149,12 +156,14 @@ def plan(
         first_ok = s.index[min_len - 1] if len(s) >= min_len else None
         last = s.index[-1]
         start = month(opts.start) if opts.start is not None else None
-        end = month(opts.end) if opts.end is not None else last - pd.DateOffset(months=opts.h)
-        if start is not None and start < s.index[0] or end > last - pd.DateOffset(months=1):
-            bad = start if start is not None and start < s.index[0] else end
+        given_end = month(opts.end) if opts.end is not None else None
+        latest = last - pd.DateOffset(months=1)
+        outside = [m for m in (start, given_end) if m is not None and not s.index[0] <= m <= latest]
+        if outside:
             raise DataError(
-                f"origin {bad:%Y-%m} is outside the data of series {sid!r} ({s.index[0]:%Y-%m} to "
-                f"{last:%Y-%m}); an origin needs at least one month of actuals after it"
+                f"origin {outside[0]:%Y-%m} is outside the data of series {sid!r} "
+                f"({s.index[0]:%Y-%m} to {last:%Y-%m}); an origin needs at least one month of "
+                "actuals after it"
             )
         if first_ok is None or (start is not None and start < first_ok):
             need = (
@@ -167,6 +176,7 @@ def plan(
                 f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
                 f"months of history; {need}"
             )
+        end = given_end if given_end is not None else last - pd.DateOffset(months=opts.h)
         if start is None:
             start = max(month(opts.DEFAULT_START), first_ok)
         if end < start:
@@ -180,7 +190,10 @@ def plan(
         w: list[pd.Timestamp] = []
         if opts.calibration.method != "none":
             o = start - pd.DateOffset(months=opts.step)
-            while len(w) < math.ceil(opts.calibration.warmup / opts.step) and o >= first_ok:
+            n_warm = opts.calibration.warmup
+            if n_warm is None:
+                n_warm = opts.calibration.min_errors + math.ceil(opts.h / opts.step)
+            while len(w) < n_warm and o >= first_ok:
                 w.insert(0, pd.Timestamp(o))
                 o = o - pd.DateOffset(months=opts.step)
         warm[sid] = w
@@ -238,6 +251,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
             if spec.name in combined:
                 continue
             sd = spec_to_dict(spec)
+            code = code_digest(sd) if cache is not None else ""
             every = opts.reselect_every.get(spec.name)
             todo = []
             for o in all_origins:
@@ -250,6 +264,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
                     tuple(opts.levels),
                     opts.seed,
                     (every, opts.warm_start) if every else None,
+                    code,
                 )
                 keys[(sid, spec.name, o)] = key
                 hit = cache.get(key, (opts.h, ncols)) if cache is not None else None
@@ -273,14 +288,21 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     if progress is not None:
         progress(0, total)
     t_fit = time.perf_counter()
-    for batch in run_tasks(tasks, opts.engine, opts.jobs, opts.scheduler, _advance):
+    # a handful of units (an incremental rerun) is faster here than in new processes;
+    # the numbers are the same either way
+    engine = "sequential" if opts.engine == "processes" and n_fit <= SMALL_RUN else opts.engine
+    for batch in run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance):
         for r in batch:
             results.append(r)
             if cache is not None and r.ok and r.values is not None:
                 cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
     fit_wall = time.perf_counter() - t_fit
-    results += combine_members(results, combined, p, opts)
-    raw = _assemble(results, p)
+    results += combine_members(results, combined, p, opts, cache)
+    learned: dict[str, dict[str, float]] = {}
+    if opts.learned_ensemble:
+        extra, learned = learned_ensemble(results, p, opts, cache)
+        results += extra
+    raw = assemble(results, p)
     cal = calibrate_frame(raw, opts.levels, opts.calibration, p.series)
     scored = raw["scored"].to_numpy(dtype=bool)
     metrics = score(raw[scored], cal[scored], opts.levels, month(opts.era_split))
@@ -293,116 +315,10 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
         ],
         columns=["series", "model", "origin", "error"],
     )
-    info = _info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
+    info = run_info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
+    if learned:
+        info["learned_weights"] = learned
     return BacktestResult(forecasts, raw.reset_index(drop=True), metrics, errors, opts, info)
-
-
-def _assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
-    """The long frame of every successful unit (vectorised: one row per unit x horizon)."""
-    opts = p.options
-    h = opts.h
-    cols = interval_columns(opts.levels)
-    extra = ["volatility", "scale_abs", "scale_sq", "scored"]
-    order = {s.name: i for i, s in enumerate(p.specs)}
-    ok = sorted(
-        (r for r in results if r.ok), key=lambda r: (r.series, order.get(r.model, 99), r.origin)
-    )
-    if not ok:
-        return pd.DataFrame(columns=forecast_columns(opts.levels) + extra)
-    parts = []
-    for sid, y in p.series.items():
-        rs = [r for r in ok if r.series == sid]
-        if not rs:
-            continue
-        yv = y.to_numpy(dtype=float)
-        scale_abs, scale_sq = seasonal_scales(yv)
-        vol = volatility(y, opts.calibration.volatility_window).to_numpy()
-        pos = y.index.get_indexer(pd.DatetimeIndex([r.origin for r in rs]))
-        steps = np.arange(1, h + 1)
-        tpos = (pos[:, None] + steps[None, :]).ravel()
-        inside = tpos < len(yv)
-        actual = np.full(tpos.shape, np.nan)
-        actual[inside] = yv[tpos[inside]]
-        origin = np.repeat(y.index[pos].to_numpy(), h)
-        scored = set(p.origins[sid])
-        frame = pd.DataFrame(
-            {
-                "origin": origin,
-                "target_month": (
-                    pd.DatetimeIndex(origin).to_period("M") + np.tile(steps, len(rs))
-                ).to_timestamp(how="start"),
-                "horizon": np.tile(steps, len(rs)),
-                "model": np.repeat([r.model for r in rs], h),
-                "series": sid,
-                "actual": actual,
-            }
-        )
-        values = np.vstack([r.values for r in rs])
-        for j, c in enumerate(cols):
-            frame[c] = values[:, j]
-        frame["volatility"] = np.repeat(vol[pos], h)
-        frame["scale_abs"] = np.repeat(scale_abs[pos], h)
-        frame["scale_sq"] = np.repeat(scale_sq[pos], h)
-        frame["scored"] = np.repeat([r.origin in scored for r in rs], h)
-        parts.append(frame)
-    out = pd.concat(parts, ignore_index=True)
-    out["origin"] = pd.to_datetime(out["origin"])
-    out["target_month"] = pd.to_datetime(out["target_month"])
-    return out
-
-
-def _info(
-    p: Plan, results: list[UnitResult], n_fit: int, fit_wall: float, wall: float
-) -> dict[str, Any]:
-    from .. import __version__
-
-    per_model: dict[str, dict[str, Any]] = {}
-    for r in results:
-        d = per_model.setdefault(
-            r.model,
-            {"fits": 0, "fit_seconds": 0.0, "cpu_seconds": 0.0, "failed": 0, "warnings": {}},
-        )
-        if r.source == "fit":
-            d["fits"] += 1
-            d["fit_seconds"] += r.seconds
-            d["cpu_seconds"] += r.cpu_seconds
-        if not r.ok:
-            d["failed"] += 1
-        for w in r.warnings:
-            d["warnings"][w] = d["warnings"].get(w, 0) + 1
-    for d in per_model.values():
-        d["seconds_per_fit"] = round(d["fit_seconds"] / d["fits"], 4) if d["fits"] else None
-        d["cpu_seconds_per_fit"] = round(d["cpu_seconds"] / d["fits"], 4) if d["fits"] else None
-        d["fit_seconds"] = round(d["fit_seconds"], 3)
-        d["cpu_seconds"] = round(d["cpu_seconds"], 3)
-        d["warnings"] = dict(sorted(d["warnings"].items(), key=lambda kv: -kv[1])[:5])
-    releases = {sid: y.attrs.get("release") for sid, y in p.series.items()}
-    return {
-        "package_version": __version__,
-        "data_release": next(iter(set(releases.values())))
-        if len(set(releases.values())) == 1
-        else releases,
-        "series": {
-            sid: {
-                "first": f"{y.index[0]:%Y-%m}",
-                "last": f"{y.index[-1]:%Y-%m}",
-                "origins": len(p.origins[sid]),
-                "warmup_origins": len(p.warmup[sid]),
-            }
-            for sid, y in p.series.items()
-        },
-        "models": [s.name for s in p.specs],
-        "units": len(results),
-        "fits": n_fit,
-        "cached": sum(1 for r in results if r.source == "cache"),
-        "combined": sum(1 for r in results if r.source == "combined"),
-        "failed": sum(1 for r in results if not r.ok),
-        "timings": {
-            "wall_seconds": round(wall, 3),
-            "fit_wall_seconds": round(fit_wall, 3),
-            "per_model": per_model,
-        },
-    }
 
 
 def backtest(

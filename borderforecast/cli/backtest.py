@@ -25,25 +25,32 @@ def ranking_table(result: Any, series: str | None = None) -> Table:
     """The ranking as a rich table (best model first)."""
     rank = result.ranking(series=series)
     title = f"Backtest ranking: {series or ', '.join(result.series)} (best first)"
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("model", style="bold")
-    for col in ("MASE", "RMSSE", "sMAPE", "cov80", "cov95", "Wink80", "Wink95", "skill"):
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("model", style="bold", no_wrap=True, min_width=16)
+    for col in ("MASE", "RMSSE", "sMAPE", "cov80", "cov95", "W80", "W95", "skill"):
         table.add_column(col, justify="right")
     for name, r in rank.iterrows():
         table.add_row(
             str(name),
             _num(r["mase"]),
             _num(r["rmsse"]),
-            _num(r["smape"], ".1f"),
+            _num(r["smape"], ".0f"),
             _pct(r.get("coverage80")),
             _pct(r.get("coverage95")),
-            _num(r.get("winkler80"), ".1f"),
-            _num(r.get("winkler95"), ".1f"),
-            _num(r["skill"], "+.0%"),
+            _num(r.get("winkler80"), ".0f"),
+            _num(r.get("winkler95"), ".0f"),
+            _num(0.0 if abs(r["skill"]) < 0.005 else r["skill"], "+.0%"),
         )
     table.caption = (
-        "MASE, RMSSE, Winkler scaled by the in-sample seasonal-naive error; coverage of the "
-        "calibrated intervals; skill = 1 - MASE / MASE(snaive)"
+        "MASE, RMSSE and Winkler scores (W80, W95) scaled by the in-sample seasonal-naive "
+        "error; coverage of the calibrated intervals; skill = 1 - MASE / MASE(snaive)"
     )
     table.caption_justify = "left"
     return table
@@ -58,6 +65,8 @@ def era_table(result: Any) -> Table:
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
     )
     table.add_column("model", style="bold")
     eras = sorted(m["era"].unique())
@@ -76,6 +85,18 @@ def era_table(result: Any) -> Table:
                 row.append(f"{_pct(c)} ({_pct(r)})")
         table.add_row(*row)
     return table
+
+
+def _parse_reselect(items: list[str]) -> dict[str, int]:
+    from ..errors import ModelError
+
+    out = {}
+    for item in items:
+        name, sep, n = item.partition("=")
+        if not sep or not name or not n.strip().isdigit() or int(n) < 1:
+            raise ModelError(f"--reselect takes MODEL=N with N a whole number >= 1, got {item!r}")
+        out[name.strip()] = int(n)
+    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -129,6 +150,21 @@ def register(app: typer.Typer) -> None:
         calibration: Annotated[
             str, typer.Option(help="Interval calibration: conformal or none.")
         ] = "conformal",
+        reselect: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--reselect",
+                help="MODEL=N: choose the model's orders only every N origins (e.g. "
+                "auto_sarima=12), re-estimating in between.",
+            ),
+        ] = None,
+        learned_ensemble: Annotated[
+            bool,
+            typer.Option(
+                "--learned-ensemble",
+                help="Add an ensemble of all models weighted by 1/MASE of their past errors.",
+            ),
+        ] = False,
     ) -> None:
         """Rolling-origin backtest: rank models by MASE and check their interval coverage."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -152,6 +188,8 @@ def register(app: typer.Typer) -> None:
             scheduler=scheduler,
             cache=not no_cache,
             calibration=CalibrationOptions(method=calibration),
+            learned_ensemble=learned_ensemble,
+            reselect_every=_parse_reselect(reselect or []),
         )
         # everything is validated here, before any model is fitted (exit 2 on bad input)
         the_plan = plan(None, model or None, list(dict.fromkeys(ids)) or None, options)
