@@ -228,7 +228,7 @@ def test_cli_backtest_writes_files_and_json(tmp_path, capsys):
         (["--model", "snaive", "--series", "sector/atlantis"], "atlantis"),
         (["--model", "snaive", "--engine", "spark"], "unknown engine"),
         (["--model", "snaive", "--reselect", "snaive"], "MODEL=N"),
-        (["--model", "snaive", "--reselect", "sarima=12"], "not in the run"),
+        (["--model", "snaive", "--reselect", "sarimax=12"], "unknown model(s) sarimax"),
     ],
 )
 def test_cli_bad_input_exit_code_2(args, message, capsys):

@@ -10,7 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataError, ModelError, ShortSeriesError, UnknownSeriesError
+from ..errors import (
+    DataError,
+    ModelError,
+    ShortSeriesError,
+    UnknownModelError,
+    UnknownSeriesError,
+)
 from ..models.base import interval_columns
 from ..models.registry import ModelSpec, get_spec, list_specs
 from ..series import as_monthly, month
@@ -134,11 +140,12 @@ def plan(
     """
     opts = options or BacktestOptions()
     specs = _resolve_models(models)
-    unknown = sorted(set(opts.reselect_every) - {s.name for s in specs})
+    known = {s.name for s in specs} | set(list_specs())
+    unknown = sorted(set(opts.reselect_every) - known)
     if unknown:
-        raise ModelError(
-            f"reselect_every names model(s) not in the run: {', '.join(unknown)}; "
-            f"models: {', '.join(s.name for s in specs)}"
+        raise UnknownModelError(
+            f"reselect_every names unknown model(s) {', '.join(unknown)}; "
+            f"models: {', '.join(sorted(known))}"
         )
     min_len = 13
     for spec in specs:

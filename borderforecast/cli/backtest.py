@@ -154,8 +154,8 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--reselect",
-                help="MODEL=N: choose the model's orders only every N origins (e.g. "
-                "auto_sarima=12), re-estimating in between.",
+                help="MODEL=N: choose the model's orders only every N months, re-estimating "
+                "in between (default auto_sarima=12; auto_sarima=1 searches at every origin).",
             ),
         ] = None,
         learned_ensemble: Annotated[
@@ -189,8 +189,9 @@ def register(app: typer.Typer) -> None:
             cache=not no_cache,
             calibration=CalibrationOptions(method=calibration),
             learned_ensemble=learned_ensemble,
-            reselect_every=_parse_reselect(reselect or []),
         )
+        if reselect:
+            options = options.replace(reselect_every=_parse_reselect(reselect))
         # everything is validated here, before any model is fitted (exit 2 on bad input)
         the_plan = plan(None, model or None, list(dict.fromkeys(ids)) or None, options)
         err = Console(stderr=True)
