@@ -10,7 +10,7 @@ import argparse
 import time
 
 import borderforecast as bf
-from borderforecast.assess import assess
+from borderforecast.assessment import assess
 
 
 def main() -> None:

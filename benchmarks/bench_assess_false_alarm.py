@@ -5,7 +5,7 @@ each candidate counterfactual model is fitted on the months before the window an
 two-sided tail probability of the window total is computed. With no intervention, the test
 should fire (p < 0.05) in about 5% of windows; real shocks in those years make the measured
 rate an upper bound. This is how the default counterfactual model was chosen
-(``borderforecast.assess.options.DEFAULT_MODELS``).
+(``borderforecast.assessment.options.DEFAULT_MODELS``).
 
 Run: ``python benchmarks/bench_assess_false_alarm.py``.
 """
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 import borderforecast as bf
-from borderforecast.assess.counterfactual import window_statistic
-from borderforecast.assess.options import Window
+from borderforecast.assessment.counterfactual import window_statistic
+from borderforecast.assessment.options import Window
 
 
 def main() -> None:

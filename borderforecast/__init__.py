@@ -54,9 +54,9 @@ _LAZY: dict[str, str] = {
     "make_model": "borderforecast.models.registry",
     "backtest": "borderforecast.backtest",
     "seasonal_profile": "borderforecast.season",
-    "assess": "borderforecast.assess",
+    "assess": "borderforecast.assessment",
     "context": "borderforecast.month_context",
-    "report": "borderforecast.report",
+    "report": "borderforecast.reporting",
 }
 
 __all__ = [
@@ -88,12 +88,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .assess import assess
+    from .assessment import assess
     from .backtest import backtest
     from .month_context import context
     from .data import datasets, load, load_frame
     from .fiscal import fiscal_month, fiscal_year, fytd
     from .forecasting import fit, forecast, list_models
     from .models.registry import make_model
-    from .report import report
+    from .reporting import report
     from .season import seasonal_profile

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import synthetic_seasonal
 
-from borderforecast.assess import (
+from borderforecast.assessment import (
     BEYOND_DECLINE,
     BEYOND_RISE,
     INCONCLUSIVE,
@@ -17,8 +17,8 @@ from borderforecast.assess import (
     WindowError,
     assess,
 )
-from borderforecast.assess.placebo import calibrate, placebo_windows
-from borderforecast.assess.verdict import decide
+from borderforecast.assessment.placebo import calibrate, placebo_windows
+from borderforecast.assessment.verdict import decide
 from borderforecast.errors import DataError, ShortSeriesError
 
 FAST = dict(models="snaive", n_paths=400, placebo_paths=100, x13=False)
@@ -106,7 +106,7 @@ def test_deterministic_and_parallel_identical():
 
 def test_placebo_windows_and_calibration():
     y = synthetic_seasonal()  # 2005-01 .. 2019-12
-    from borderforecast.assess.options import make_window
+    from borderforecast.assessment.options import make_window
 
     _, w = make_window(y, "2017-06", "2017-08", "2017-05", 60)
     ws = placebo_windows(y, w, 60)
@@ -199,8 +199,8 @@ def test_plot_and_frame(decline):
 
 
 def test_placebo_model_other_than_primary_is_calibrated_like_with_like():
-    from borderforecast.assess.counterfactual import window_statistic
-    from borderforecast.assess.options import make_window
+    from borderforecast.assessment.counterfactual import window_statistic
+    from borderforecast.assessment.options import make_window
 
     y = shifted(0.6)
     a = assess(

@@ -10,8 +10,8 @@ import pytest
 from conftest import synthetic_seasonal
 
 import borderforecast as bf
-from borderforecast.assess import BEYOND_DECLINE, BEYOND_RISE, INCONCLUSIVE, WITHIN, assess
-from borderforecast.assess.verdict import p_words, z_words
+from borderforecast.assessment import BEYOND_DECLINE, BEYOND_RISE, INCONCLUSIVE, WITHIN, assess
+from borderforecast.assessment.verdict import p_words, z_words
 from borderforecast.cli import main
 
 FAST = dict(models="snaive", n_paths=400, placebo_paths=100, x13=False)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
-from borderforecast.assess import VERDICTS, assess
+from borderforecast.assessment import VERDICTS, assess
 
 QUICK = dict(n_paths=300, placebo_paths=100, x13=False)
 
@@ -93,8 +93,8 @@ def test_title42_caveat_only_when_data_overlap(sw):
 
 
 def test_x13_outliers_reported_as_they_come(sw, monkeypatch):
-    from borderforecast.assess.adjusted import adjusted_change
-    from borderforecast.assess.options import make_window
+    from borderforecast.assessment.adjusted import adjusted_change
+    from borderforecast.assessment.options import make_window
     from borderforecast.models import x13 as x13mod
 
     y, w = make_window(sw, "2019-06", "2019-08", "2019-05", 60)

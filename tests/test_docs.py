@@ -199,7 +199,7 @@ def test_guides_state_the_default_counterfactual_models() -> None:
     try:
         from borderforecast.assessment.options import DEFAULT_MODELS
     except ImportError:  # before the assess -> assessment rename
-        from borderforecast.assess.options import DEFAULT_MODELS
+        from borderforecast.assessment.options import DEFAULT_MODELS
     for page, lead in (
         ("guide/assessment.md", "The default models, tried in"),
         ("guide/models.md", "the default models, tried in order, are"),

@@ -8,9 +8,9 @@ import pytest
 
 from borderforecast import plotting
 from borderforecast.errors import DataError, StoreError
-from borderforecast.report import vintages as vt
-from borderforecast.report.headline import headline_narrative, headline_numbers
-from borderforecast.report.writer import fmt_count, fmt_pct, fmt_share, fmt_signed
+from borderforecast.reporting import vintages as vt
+from borderforecast.reporting.headline import headline_narrative, headline_numbers
+from borderforecast.reporting.writer import fmt_count, fmt_pct, fmt_share, fmt_signed
 
 
 def _fc(start: str, values, spread: float = 0.2) -> pd.DataFrame:

@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
 
         Prints the evidence table and the verdict (or JSON with --json).
         """
-        from ..assess import assess
+        from ..assessment import assess
 
         y = _load(series)
         result = assess(

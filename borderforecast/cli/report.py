@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         )
 
         from ..paths import HOME_ENV
-        from ..report import SECTIONS, ReportOptions, report
+        from ..reporting import SECTIONS, ReportOptions, report
 
         if home is not None:  # every cache of this run (the backtest's too) goes under --home
             os.environ[HOME_ENV] = str(home)

@@ -8,7 +8,7 @@ Verdict rule
 Two lines of evidence decide, each two-sided at level ``alpha``:
 
 * the counterfactual: its *calibrated* p-value (placebo years, see
-  :mod:`borderforecast.assess.placebo`) when at least ``min_placebos`` placebo
+  :mod:`borderforecast.assessment.placebo`) when at least ``min_placebos`` placebo
   years ran, otherwise its model-based p-value; *significant* when
   ``p < alpha``, in the direction of observed minus expected;
 * the empirical seasonal comparison: *extreme* when the robust z-score of the

@@ -47,7 +47,7 @@ def assess(
     same calendar window of earlier years, giving the test's false-alarm rate and
     a calibrated p-value; (5) the observed change split into the part normal
     seasonality explains and the excess. The verdict follows the rule written in
-    :mod:`borderforecast.assess.verdict` (beyond seasonality only when the
+    :mod:`borderforecast.assessment.verdict` (beyond seasonality only when the
     calibrated counterfactual and the seasonal comparison both say so, in the same
     direction).
 
@@ -88,7 +88,7 @@ def assess(
     ...               models="ets", n_paths=200, placebo=False, x13=False)
     >>> a.counterfactual.direction, a.empirical.percentile
     ('decline', 0.0)
-    >>> from borderforecast.assess import VERDICTS
+    >>> from borderforecast.assessment import VERDICTS
     >>> a.verdict in VERDICTS
     True
     """

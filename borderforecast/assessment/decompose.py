@@ -100,7 +100,7 @@ def decompose(
     Examples
     --------
     >>> import borderforecast as bf
-    >>> from borderforecast.assess.options import make_window
+    >>> from borderforecast.assessment.options import make_window
     >>> y, w = make_window(bf.load(), "2019-06", "2019-08", "2019-05", 60)
     >>> d = decompose(y, w)
     >>> d.excess_pct < 0 and d.seasonal_pct < 0

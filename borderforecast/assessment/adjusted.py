@@ -160,7 +160,7 @@ def adjusted_change(
     Examples
     --------
     >>> import borderforecast as bf
-    >>> from borderforecast.assess.options import make_window
+    >>> from borderforecast.assessment.options import make_window
     >>> y, w = make_window(bf.load(), "2019-06", "2019-08", "2019-05", 60)
     >>> adjusted_change(y, w, x13=False).direction
     'decline'

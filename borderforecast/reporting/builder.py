@@ -3,7 +3,7 @@
 :func:`build` runs every section on one series cut at the report month and
 returns a :class:`Built`: ``sections`` (plain numbers and strings, JSON-ready),
 ``figures`` (matplotlib figures with captions) and the forecasts to store as
-vintages. Nothing is written here; :func:`borderforecast.report.report` writes.
+vintages. Nothing is written here; :func:`borderforecast.reporting.report` writes.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from the recommended model (and why that model), the seasonal profile, the
 by sector and demographic, the scoring of earlier reports' forecasts, and the
 data used. It writes a self-contained HTML file, a Markdown version and every
 figure as PNG and SVG, and stores its forecasts as vintages in the user store
-(:mod:`borderforecast.report.vintages`) so that later reports can score them.
+(:mod:`borderforecast.reporting.vintages`) so that later reports can score them.
 
 Modules: :mod:`.builder` (sections as plain data), :mod:`.headline`,
 :mod:`.sections`, :mod:`.history` (one or more sections each),
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -239,18 +237,3 @@ def report(
         built.timings,
         generated,
     )
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``borderforecast.report(...)`` work even after ``import borderforecast.report``.
-
-    Importing the sub-package makes Python set the attribute ``report`` of the
-    parent package to this module, shadowing the lazily exported function;
-    calling the module calls :func:`report`.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Report:
-        return report(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

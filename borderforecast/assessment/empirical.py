@@ -123,7 +123,7 @@ def empirical(y: pd.Series, window: Window, min_years: int = 3) -> EmpiricalComp
     Examples
     --------
     >>> import borderforecast as bf
-    >>> from borderforecast.assess.options import make_window
+    >>> from borderforecast.assessment.options import make_window
     >>> y, w = make_window(bf.load(), "2019-06", "2019-08", "2019-05", 60)
     >>> round(empirical(y, w).change_pct, 1)
     -61.9

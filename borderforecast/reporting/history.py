@@ -1,7 +1,7 @@
 """Sections 6 and 7 of the report: earlier forecasts scored, and the data used.
 
 Section 6 reads the forecast vintages earlier reports stored
-(:mod:`borderforecast.report.vintages`) and scores them against the actuals
+(:mod:`borderforecast.reporting.vintages`) and scores them against the actuals
 that have arrived since. Section 7 states the release, the sources, the
 definitions, and the revisions to the data since the previous report (the
 latest earlier data month with a stored snapshot).

@@ -25,8 +25,8 @@ class Assessment:
     Attributes
     ----------
     verdict : str
-        One of :data:`~borderforecast.assess.verdict.VERDICTS` (rule in
-        :mod:`borderforecast.assess.verdict`).
+        One of :data:`~borderforecast.assessment.verdict.VERDICTS` (rule in
+        :mod:`borderforecast.assessment.verdict`).
     series : str
         Name of the series assessed.
     window : Window

@@ -155,7 +155,7 @@ def counterfactual(
     Examples
     --------
     >>> import borderforecast as bf
-    >>> from borderforecast.assess.options import make_window
+    >>> from borderforecast.assessment.options import make_window
     >>> y, w = make_window(bf.load(), "2019-06", "2019-08", "2019-05", 60)
     >>> cf = counterfactual(y, w, "ets", n_paths=200)
     >>> cf.direction

@@ -321,7 +321,7 @@ def assessment_section(
     placebo_years: int | None = None,
 ) -> SectionOutput:
     """Section 4: :func:`borderforecast.assess` on the latest ``months`` months."""
-    from ..assess import assess
+    from ..assessment import assess
 
     a = assess(y, **assessment_settings(y, months, seed, jobs, models, placebo_years))
     frame = a.to_frame()

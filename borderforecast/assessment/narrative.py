@@ -1,7 +1,7 @@
 """The plain-language summary and the caveats of an assessment.
 
 Every sentence is generated from the numbers through the word functions of
-:mod:`borderforecast.assess.verdict`; every percentage is a ``*_pct`` value of
+:mod:`borderforecast.assessment.verdict`; every percentage is a ``*_pct`` value of
 :meth:`Assessment.to_dict` rounded to one decimal.
 """
 
