@@ -39,7 +39,7 @@ def main() -> None:
     os.environ["BORDERFORECAST_HOME"] = home  # an empty cache, not the user's
 
     import borderforecast as bf
-    from borderforecast.backtest import BacktestOptions, backtest
+    from borderforecast.backtesting import BacktestOptions, backtest
 
     y = bf.load()
     before = y.iloc[:-1].copy()

@@ -52,7 +52,7 @@ _LAZY: dict[str, str] = {
     "forecast": "borderforecast.forecasting",
     "list_models": "borderforecast.forecasting",
     "make_model": "borderforecast.models.registry",
-    "backtest": "borderforecast.backtest",
+    "backtest": "borderforecast.backtesting",
     "seasonal_profile": "borderforecast.season",
     "assess": "borderforecast.assessment",
     "context": "borderforecast.month_context",
@@ -89,7 +89,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .assessment import assess
-    from .backtest import backtest
+    from .backtesting import backtest
     from .month_context import context
     from .data import datasets, load, load_frame
     from .fiscal import fiscal_month, fiscal_year, fytd

@@ -8,8 +8,8 @@ import pytest
 from conftest import synthetic_seasonal
 
 import borderforecast as bf
-from borderforecast.backtest import BacktestOptions, CalibrationOptions, backtest
-from borderforecast.backtest.calibrate import (
+from borderforecast.backtesting import BacktestOptions, CalibrationOptions, backtest
+from borderforecast.backtesting.calibrate import (
     calibrate_frame,
     calibrated_forecast,
     conformal_path,

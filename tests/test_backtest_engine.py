@@ -10,7 +10,7 @@ import pytest
 from conftest import synthetic_seasonal
 
 import borderforecast as bf
-from borderforecast.backtest import BacktestOptions, BacktestResult, backtest, units
+from borderforecast.backtesting import BacktestOptions, BacktestResult, backtest, units
 from borderforecast.cli import main
 from borderforecast.errors import (
     DataError,

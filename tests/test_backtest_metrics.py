@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from conftest import synthetic_seasonal
 
-from borderforecast.backtest import backtest
-from borderforecast.backtest.metrics import (
+from borderforecast.backtesting import backtest
+from borderforecast.backtesting.metrics import (
     coverage,
     evaluate,
     mape,

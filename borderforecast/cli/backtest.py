@@ -169,8 +169,8 @@ def register(app: typer.Typer) -> None:
         """Rolling-origin backtest: rank models by MASE and check their interval coverage."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        from ..backtest import BacktestOptions, CalibrationOptions
-        from ..backtest.run import execute, plan, series_group
+        from ..backtesting import BacktestOptions, CalibrationOptions
+        from ..backtesting.run import execute, plan, series_group
 
         ids = list(series or [])
         if all_sectors:

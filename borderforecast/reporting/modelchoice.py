@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..backtest import BacktestResult
+from ..backtesting import BacktestResult
 from ..paths import home_dir
 from .vintages import atomic_write_bytes
 
@@ -67,7 +67,7 @@ def run_backtest(
 ) -> tuple[BacktestResult, str, bool]:
     """Run (or load from the report cache) the backtest; return ``(result, date, cached)``."""
     from .. import __version__
-    from ..backtest import backtest
+    from ..backtesting import backtest
 
     settings = {
         "series": series,

@@ -81,7 +81,7 @@ def forecast_section(
     history: int = 60,
 ) -> SectionOutput:
     """Section 2: the chosen model's calibrated forecast and why that model."""
-    from ..backtest.calibrate import calibrated_forecast
+    from ..backtesting.calibrate import calibrated_forecast
     from ..models.registry import make_model
 
     result = choice.result

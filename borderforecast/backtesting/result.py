@@ -69,7 +69,7 @@ class BacktestResult:
         The same with the models' own intervals, plus the calibration
         warm-up origins (``scored`` False) and the MASE/RMSSE scales.
     metrics : pandas.DataFrame
-        See :func:`borderforecast.backtest.scoring.score`.
+        See :func:`borderforecast.backtesting.scoring.score`.
     errors : pandas.DataFrame
         Failed cells: ``series, model, origin, error``.
     options : BacktestOptions

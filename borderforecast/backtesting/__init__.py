@@ -15,10 +15,6 @@ metric), :mod:`.scoring` (metrics by model, horizon, era), :mod:`.result`.
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import Any
-
 from .calibrate import calibrated_forecast
 from .options import BacktestOptions, CalibrationOptions
 from .result import BacktestResult, Recommendation
@@ -33,18 +29,3 @@ __all__ = [
     "calibrated_forecast",
     "plan",
 ]
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``borderforecast.backtest(...)`` work even after ``import borderforecast.backtest``.
-
-    Importing the sub-package makes Python set the attribute ``backtest`` of the
-    parent package to this module, shadowing the lazily exported function;
-    calling the module calls :func:`backtest`.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> BacktestResult:
-        return backtest(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,7 +1,7 @@
 """Run backtest tasks sequentially, in local processes (joblib) or on dask.
 
 One function, :func:`run_tasks`, chosen by one argument. Each task is a pure
-function of its inputs (:func:`~borderforecast.backtest.units.run_task`), so
+function of its inputs (:func:`~borderforecast.backtesting.units.run_task`), so
 every engine returns identical numbers; results come back in task order.
 """
 
@@ -72,7 +72,7 @@ def run_tasks(
     Parameters
     ----------
     tasks : sequence of Task
-        Batches of units (see :mod:`borderforecast.backtest.units`).
+        Batches of units (see :mod:`borderforecast.backtesting.units`).
     engine : {"sequential", "processes", "dask"}
         Where to run them.
     jobs : int

@@ -48,7 +48,7 @@ def score(
     pandas.DataFrame
         Columns ``series, model, intervals ("calibrated"/"raw"), era ("all"
         or "YYYY-MM..YYYY-MM"), horizon ("all" or "1".."h"), n``, the metrics
-        of :func:`~borderforecast.backtest.metrics.metric_columns` and
+        of :func:`~borderforecast.backtesting.metrics.metric_columns` and
         ``skill`` (``1 - MASE / MASE of snaive`` in the same cell; NaN without
         snaive).
     """

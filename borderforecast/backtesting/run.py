@@ -343,7 +343,7 @@ def backtest(
     (expanding window) and forecasts *T+1 .. T+h*. Forecasts are scored on the
     count scale (MASE, RMSSE, sMAPE, MAPE, interval coverage and Winkler
     score), overall, by horizon and by era, with raw and calibrated intervals
-    (see :mod:`borderforecast.backtest.calibrate`).
+    (see :mod:`borderforecast.backtesting.calibrate`).
 
     Parameters
     ----------

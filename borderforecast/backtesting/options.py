@@ -18,7 +18,7 @@ CALIBRATION_METHODS = ("conformal", "none")
 class CalibrationOptions:
     """How model intervals are calibrated from the model's own past errors.
 
-    See :mod:`borderforecast.backtest.calibrate` for the method. In short: at
+    See :mod:`borderforecast.backtesting.calibrate` for the method. In short: at
     origin *T*, horizon *k*, the interval is ``log(mean + 1) +/- q * v_T`` on
     the log scale, ``v_T`` the series' recent volatility at *T* and ``q`` a
     conformal quantile of past scores ``|log error| / v`` of the same model

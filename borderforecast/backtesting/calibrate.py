@@ -278,7 +278,7 @@ def calibrated_forecast(
     Examples
     --------
     >>> import borderforecast as bf
-    >>> from borderforecast.backtest import calibrated_forecast
+    >>> from borderforecast.backtesting import calibrated_forecast
     >>> res = bf.backtest(bf.load(), models="snaive", start="2021-01", cache=False)
     >>> fc = calibrated_forecast(bf.fit(bf.load(), "snaive"), res)
     >>> fc.columns.tolist()
