@@ -32,7 +32,8 @@ def main() -> None:
         t0 = time.perf_counter()
         ps, zs = [], []
         for s in starts:
-            w = Window(start=s, end=s + pd.offsets.MonthBegin(2), reference=s - pd.offsets.MonthBegin(1))
+            end, ref = s + pd.offsets.MonthBegin(2), s - pd.offsets.MonthBegin(1)
+            w = Window(start=s, end=end, reference=ref)
             z, p = window_statistic(y[y.index <= w.end], w, model, 200, 0)
             ps.append(p)
             zs.append(z)

@@ -90,10 +90,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .assessment import assess
     from .backtesting import backtest
-    from .month_context import context
     from .data import datasets, load, load_frame
     from .fiscal import fiscal_month, fiscal_year, fytd
     from .forecasting import fit, forecast, list_models
     from .models.registry import make_model
+    from .month_context import context
     from .reporting import report
     from .season import seasonal_profile

@@ -115,9 +115,7 @@ def as_monthly(
         )
     neg = out < 0
     if neg.any():
-        raise BadValueError(
-            f"series {label!r}: negative counts in {format_months(out.index[neg])}"
-        )
+        raise BadValueError(f"series {label!r}: negative counts in {format_months(out.index[neg])}")
     if not np.isfinite(out.dropna()).all():
         raise BadValueError(f"series {label!r}: infinite values")
     if len(out) < min_length:

@@ -27,7 +27,9 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 def raw_dir() -> Path:
     """The official source files beside the project (``../shared/data/raw``)."""
     if not RAW.is_dir():
-        pytest.skip("../shared/data/raw (the official source files) is not present beside the project")
+        pytest.skip(
+            "../shared/data/raw (the official source files) is not present beside the project"
+        )
     return RAW
 
 

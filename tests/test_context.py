@@ -10,8 +10,8 @@ import pytest
 
 import borderforecast as bf
 from borderforecast.cli import main
-from borderforecast.month_context import context, since_phrase
 from borderforecast.errors import DataError
+from borderforecast.month_context import context, since_phrase
 
 
 @pytest.fixture(scope="module")

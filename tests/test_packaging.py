@@ -17,11 +17,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    pytest.importorskip("hatchling", reason="hatchling (the build backend) is needed to build the wheel")
+    pytest.importorskip(
+        "hatchling", reason="hatchling (the build backend) is needed to build the wheel"
+    )
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
     )
     (found,) = out.glob("borderforecast-*.whl")
@@ -31,7 +43,9 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contains_data_specs_and_templates(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     bundled_data = [n for n in names if n.startswith("borderforecast/_bundled/data/")]
-    specs = [n for n in names if n.startswith("borderforecast/_bundled/models/") and n.endswith(".toml")]
+    specs = [
+        n for n in names if n.startswith("borderforecast/_bundled/models/") and n.endswith(".toml")
+    ]
     assert any(n.endswith(".csv") for n in bundled_data), bundled_data
     assert "borderforecast/_bundled/models/snaive.toml" in specs
     assert len(specs) == len(list((ROOT / "models").glob("*.toml")))
@@ -52,7 +66,9 @@ def test_installed_wheel_loads_outside_checkout(wheel: Path, tmp_path: Path) -> 
     py = env_dir / "bin" / "python"
     site = subprocess.run(
         [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     deps = sysconfig.get_paths()["purelib"]
     Path(site, "_borrowed_deps.pth").write_text(deps + "\n")
@@ -70,7 +86,11 @@ def test_installed_wheel_loads_outside_checkout(wheel: Path, tmp_path: Path) -> 
     )
     assert out.stdout.strip() == "132856"
     models = subprocess.run(
-        [str(env_dir / "bin" / "borderforecast"), "models"], cwd=elsewhere, check=True,
-        capture_output=True, text=True, env=env,
+        [str(env_dir / "bin" / "borderforecast"), "models"],
+        cwd=elsewhere,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert "snaive" in models.stdout

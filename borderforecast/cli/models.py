@@ -10,7 +10,7 @@ from rich.table import Table
 def register(app: typer.Typer) -> None:
     @app.command("models")
     def models_command() -> None:
-        """List the named models (specs in models/ and the user home) with a one-line description."""
+        """List the named models (specs in models/ and the user home), one line each."""
         from ..models.registry import list_specs
 
         table = Table(title="borderforecast models")

@@ -215,8 +215,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Facts for one month: changes, rank among the same month, FYTD, record comparisons."""
-        from ..month_context import context
         from ..errors import BorderforecastError
+        from ..month_context import context
 
         results = {}
         if series is None:

@@ -338,7 +338,9 @@ class FittedModel:
     def _future_exog(self, h: int, X: pd.DataFrame | None) -> pd.DataFrame | None:
         if self.X is None:
             if X is not None:
-                raise ModelError("regressors given for the forecast, but the model was fitted without")
+                raise ModelError(
+                    "regressors given for the forecast, but the model was fitted without"
+                )
             return None
         if X is None:
             raise ModelError(
@@ -375,7 +377,9 @@ class FittedModel:
         if self.constant:
             v = self.state.value
             pred = Prediction(
-                np.full(h, v), {lv: np.full(h, v) for lv in levels}, {lv: np.full(h, v) for lv in levels}
+                np.full(h, v),
+                {lv: np.full(h, v) for lv in levels},
+                {lv: np.full(h, v) for lv in levels},
             )
         else:
             pred = self.model._predict(self.state, int(h), levels, Xf)
@@ -414,11 +418,13 @@ class FittedModel:
     def summary(self) -> str:
         """A short plain-text description of the fit."""
         resid = self.residuals.dropna()
+        tr = self.transform
+        transform = f"log(y + {tr.offset:g})" if tr.kind == "log" else "none"
         lines = [
             f"Model: {self.name} ({self.model.family}; {type(self.model).__name__})",
-            f"Series: {self.y.name or 'series'}, {self.y.index[0]:%Y-%m} to {self.last_month:%Y-%m} "
-            f"({len(self.y)} months)",
-            f"Transform: {'log(y + %g)' % self.transform.offset if self.transform.kind == 'log' else 'none'}",
+            f"Series: {self.y.name or 'series'}, {self.y.index[0]:%Y-%m} to "
+            f"{self.last_month:%Y-%m} ({len(self.y)} months)",
+            f"Transform: {transform}",
             f"Parameters: {self.model.get_params()}",
         ]
         if len(resid):
@@ -428,7 +434,9 @@ class FittedModel:
                 f"median relative error {rel:.1%}"
             )
         if self.constant:
-            lines.append("The series is constant: forecasts repeat its value with zero-width intervals.")
+            lines.append(
+                "The series is constant: forecasts repeat its value with zero-width intervals."
+            )
         else:
             extra = self.model._summary(self.state)
             if extra:
@@ -441,7 +449,9 @@ class FittedModel:
             {"observed": self.y, "fitted": self.fitted_values, "residual": self.residuals}
         )
 
-    def plot(self, h: int = 12, level: Sequence[int] = DEFAULT_LEVELS, ax: Any = None, history: int = 72) -> Any:
+    def plot(
+        self, h: int = 12, level: Sequence[int] = DEFAULT_LEVELS, ax: Any = None, history: int = 72
+    ) -> Any:
         """Plot the last ``history`` months, the fitted values and an ``h``-month fan chart.
 
         Returns the matplotlib Axes.
@@ -453,10 +463,26 @@ class FittedModel:
         fc = self.forecast(h, level=level)
         obs = self.y.iloc[-history:]
         ax.plot(obs.index, obs.values, color="black", lw=1.4, label="observed")
-        ax.plot(obs.index, self.fitted_values.reindex(obs.index), color="0.5", lw=0.9, ls="--", label="fitted")
-        for lv, alpha in zip(sorted(check_levels(level), reverse=True), (0.18, 0.32, 0.45), strict=False):
-            ax.fill_between(fc.index, fc[f"lo{level_label(lv)}"], fc[f"hi{level_label(lv)}"],
-                            color="tab:blue", alpha=alpha, lw=0, label=f"{level_label(lv)}% interval")
+        ax.plot(
+            obs.index,
+            self.fitted_values.reindex(obs.index),
+            color="0.5",
+            lw=0.9,
+            ls="--",
+            label="fitted",
+        )
+        for lv, alpha in zip(
+            sorted(check_levels(level), reverse=True), (0.18, 0.32, 0.45), strict=False
+        ):
+            ax.fill_between(
+                fc.index,
+                fc[f"lo{level_label(lv)}"],
+                fc[f"hi{level_label(lv)}"],
+                color="tab:blue",
+                alpha=alpha,
+                lw=0,
+                label=f"{level_label(lv)}% interval",
+            )
         ax.plot(fc.index, fc["mean"], color="tab:blue", lw=1.6, label=f"forecast ({self.name})")
         ax.set_ylabel("apprehensions per month")
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))

@@ -60,7 +60,9 @@ class ModelSpec:
             ) from None
         cls = getattr(module, attr or "MODEL", None)
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
-            raise SpecError(f"model spec {self.name!r}: {target!r} is not a borderforecast model class")
+            raise SpecError(
+                f"model spec {self.name!r}: {target!r} is not a borderforecast model class"
+            )
         return cls
 
     def build(self, **overrides: Any) -> BaseModel:
@@ -93,7 +95,9 @@ def known_families() -> list[str]:
     """Model families shipped with the package (modules with a ``MODEL`` class)."""
     pkg = Path(__file__).parent
     skip = {"base", "registry", "__init__"}
-    return sorted(p.stem for p in pkg.glob("*.py") if p.stem not in skip and not p.stem.startswith("_"))
+    return sorted(
+        p.stem for p in pkg.glob("*.py") if p.stem not in skip and not p.stem.startswith("_")
+    )
 
 
 def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpec:
@@ -115,7 +119,10 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
     family = raw.get("family")
     class_path = raw.get("class")
     if not family and not class_path:
-        raise SpecError(f"model spec file {path.name!r} names no 'family' (one of {', '.join(known_families())})")
+        raise SpecError(
+            f"model spec file {path.name!r} names no 'family' "
+            f"(one of {', '.join(known_families())})"
+        )
     if family and not class_path and family not in known_families():
         raise SpecError(
             f"model spec file {path.name!r}: unknown family {family!r}; "
@@ -159,7 +166,9 @@ def list_specs(home: str | os.PathLike[str] | None = None) -> dict[str, ModelSpe
     return specs
 
 
-def get_spec(name: str | os.PathLike[str] | ModelSpec, home: str | os.PathLike[str] | None = None) -> ModelSpec:
+def get_spec(
+    name: str | os.PathLike[str] | ModelSpec, home: str | os.PathLike[str] | None = None
+) -> ModelSpec:
     """Look up a specification by name, or read it from a ``.toml`` path.
 
     Raises

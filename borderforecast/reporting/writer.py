@@ -120,7 +120,8 @@ def _environment(kind: str) -> jinja2.Environment:
 
 
 def _load_template(name: str) -> str:
-    return resources.files("borderforecast.reporting").joinpath("templates", name).read_text("utf-8")
+    folder = resources.files("borderforecast.reporting").joinpath("templates")
+    return folder.joinpath(name).read_text("utf-8")
 
 
 def _data_uri(svg: bytes) -> str:
