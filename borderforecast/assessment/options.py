@@ -38,7 +38,8 @@ class AssessOptions:
     models : tuple of str, optional
         Counterfactual models (spec names). ``None`` (default) uses the first of
         ``sarima, structural, ets, snaive`` that is installed and fits (sarima first: it has
-        the lowest measured false-alarm rate, see ``DEFAULT_MODELS``); named models are each fitted and reported, the first that fits drives the verdict.
+        the lowest measured false-alarm rate, see ``DEFAULT_MODELS``); named models are
+        each fitted and reported, the first that fits drives the verdict.
     placebo : bool
         Run the placebo calibration on the same calendar window of earlier years
         (default True).
