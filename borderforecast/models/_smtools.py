@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BorderforecastWarning, SpecError
-from .base import BaseModel, warn_convergence
+from .base import BaseModel, Prediction, gaussian_prediction, warn_convergence
 
 T = TypeVar("T")
 
@@ -185,3 +185,25 @@ def choice(value: Any, allowed: Sequence[Any], what: str, model: str) -> Any:
 def format_params(names: Sequence[str], values: Sequence[float]) -> str:
     """``name=value`` pairs on one line (4 significant digits)."""
     return ", ".join(f"{n}={v:.4g}" for n, v in zip(names, values, strict=False))
+
+
+class StateSpaceModel(BaseModel):
+    """Base of families whose fitted state holds statsmodels state-space ``results``.
+
+    Provides the in-sample fitted values (after the likelihood burn-in), Gaussian
+    forecasts from ``get_forecast`` and fast simulation from the end state.
+    """
+
+    def _fitted(self, state: Any) -> np.ndarray:
+        return burn_in(state.results.fittedvalues, state.results.loglikelihood_burn)
+
+    def _predict(
+        self, state: Any, h: int, levels: Sequence[float], X: pd.DataFrame | None
+    ) -> Prediction:
+        fc = state.results.get_forecast(h, exog=exog_array(X))
+        return gaussian_prediction(np.asarray(fc.predicted_mean), np.asarray(fc.se_mean), levels)
+
+    def _simulate(
+        self, state: Any, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+    ) -> np.ndarray:
+        return simulate_results(state.results, h, n, rng, exog_array(X))

@@ -49,15 +49,13 @@ import pandas as pd
 
 from ..errors import ModelError, SpecError
 from ._smtools import (
-    burn_in,
-    exog_array,
+    StateSpaceModel,
     format_params,
     int_tuple,
     quiet,
-    simulate_results,
     single_thread,
 )
-from .base import BaseModel, FittedModel, Prediction, gaussian_prediction, warn_convergence
+from .base import FittedModel, warn_convergence
 
 PERIOD = 12
 SEASONAL_STRENGTH_THRESHOLD = 0.64
@@ -82,7 +80,7 @@ def seasonal_strength(z: pd.Series, period: int = PERIOD) -> float:
     return 0.0 if denom <= 0 else float(max(0.0, 1.0 - np.var(rem) / denom))
 
 
-class SARIMA(BaseModel):
+class SARIMA(StateSpaceModel):
     """SARIMA on log counts, with optional regressors and automatic order search.
 
     Parameters
@@ -288,20 +286,6 @@ class SARIMA(BaseModel):
             warnings.simplefilter("ignore")
             res = full.filter(params, cov_type="none")
         return _State(res, order, seasonal, searched, strength)
-
-    def _fitted(self, state: _State) -> np.ndarray:
-        return burn_in(state.results.fittedvalues, state.results.loglikelihood_burn)
-
-    def _predict(
-        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
-    ) -> Prediction:
-        fc = state.results.get_forecast(h, exog=exog_array(X))
-        return gaussian_prediction(np.asarray(fc.predicted_mean), np.asarray(fc.se_mean), levels)
-
-    def _simulate(
-        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
-    ) -> np.ndarray:
-        return simulate_results(state.results, h, n, rng, exog_array(X))
 
     def _summary(self, state: _State) -> str:
         res = state.results

@@ -25,15 +25,13 @@ at the end of the sample (the distribution of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._smtools import burn_in, choice, exog_array, format_params, quiet, simulate_results
-from .base import BaseModel, Prediction, gaussian_prediction
+from ._smtools import StateSpaceModel, choice, format_params, quiet
 
 PERIOD = 12
 LEVELS = {
@@ -49,7 +47,7 @@ class _State:
     results: Any
 
 
-class Structural(BaseModel):
+class Structural(StateSpaceModel):
     """Structural (unobserved components) model on log counts.
 
     Parameters
@@ -115,20 +113,6 @@ class Structural(BaseModel):
             return mod.fit(disp=False, method="lbfgs", maxiter=self.maxiter)
 
         return _State(quiet(self, run))
-
-    def _fitted(self, state: _State) -> np.ndarray:
-        return burn_in(state.results.fittedvalues, state.results.loglikelihood_burn)
-
-    def _predict(
-        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
-    ) -> Prediction:
-        fc = state.results.get_forecast(h, exog=exog_array(X))
-        return gaussian_prediction(np.asarray(fc.predicted_mean), np.asarray(fc.se_mean), levels)
-
-    def _simulate(
-        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
-    ) -> np.ndarray:
-        return simulate_results(state.results, h, n, rng, exog_array(X))
 
     def _summary(self, state: _State) -> str:
         res = state.results
