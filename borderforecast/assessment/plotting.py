@@ -44,7 +44,10 @@ def plot_assessment(a: Assessment, axes: Any = None, history: int = 36) -> Any:
         label=f"counterfactual ({cf.model})",
     )
     top.axvline(w.reference, color="0.5", lw=0.8, ls=":")
-    top.set_ylabel("per month")
+    # log scale: equal heights are equal percentage changes, so the window stays readable
+    # next to a history that was many times larger or smaller
+    top.set_yscale("log")
+    top.set_ylabel("per month (log scale)")
     top.set_title(f"{a.series}\n{w.label()} vs {w.reference:%b %Y}: {a.verdict}", fontsize=10)
     top.legend(loc="upper left", fontsize=8, frameon=False)
 
@@ -59,6 +62,7 @@ def plot_assessment(a: Assessment, axes: Any = None, history: int = 36) -> Any:
     bot.plot(f.index, f["cum_effect"], color="tab:purple", marker="o", lw=1.4)
     bot.axhline(0, color="0.3", lw=0.8)
     bot.set_ylabel("cumulative effect")
+    top.yaxis.set_minor_formatter(plt.NullFormatter())
     for ax in axes:
         ax.yaxis.set_major_formatter(fmt)
         ax.grid(alpha=0.3)
