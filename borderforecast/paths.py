@@ -16,6 +16,12 @@ def home_dir(home: str | os.PathLike[str] | None = None) -> Path:
     Order: the ``home`` argument, the ``BORDERFORECAST_HOME`` environment
     variable, then the platform's per-user data directory. The folder is not
     created here; writers create it when they first write.
+
+    Examples
+    --------
+    >>> import os
+    >>> str(home_dir("~/bf-data")) == os.path.expanduser("~/bf-data")
+    True
     """
     if home is not None:
         return Path(home).expanduser()

@@ -61,6 +61,16 @@ class AssessOptions:
         Ask X-13ARIMA-SEATS for automatic outliers near the window (default True).
     outlier_margin : int
         Months either side of the window in which X-13 outliers are reported (default 2).
+
+    Examples
+    --------
+    >>> opts = AssessOptions(n_paths=200, placebo_years=4)
+    >>> opts.alpha, opts.seed, opts.models
+    (0.05, 0, None)
+    >>> AssessOptions(alpha=0.7)
+    Traceback (most recent call last):
+    ...
+    borderforecast.errors.DataError: alpha must be between 0 and 0.5, got 0.7
     """
 
     alpha: float = 0.05

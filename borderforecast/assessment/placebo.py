@@ -7,8 +7,9 @@ test's empirical false-alarm rate (how often it fires when nothing is known to
 have happened) and the spread of its statistic ``z`` in ordinary years.
 
 Calibrated p-value: with ``m``, ``s`` the mean and standard deviation of the
-placebo ``z`` values (``s`` never below 1, so calibration only ever widens
-the model's intervals) and ``k`` placebo years,
+placebo ``z`` values (``s`` never below 1, so calibration never narrows the
+spread of the model's intervals; the centring on ``m`` can still move the
+p-value either way when the placebo years lean to one side) and ``k`` placebo years,
 ``t = (z - m) / (s * sqrt(1 + 1/k))`` is referred to a Student t with
 ``k - 1`` degrees of freedom (a prediction interval for a new year). The rank
 of the target among the placebo years is reported beside it.

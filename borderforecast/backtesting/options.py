@@ -154,6 +154,18 @@ class BacktestOptions:
         result.learned_weights()``.
     learn_window : int
         Months of resolved forecasts behind the learned weights (default 36).
+
+    Examples
+    --------
+    >>> opts = BacktestOptions(h=6, step=3)
+    >>> opts.h, opts.levels, opts.engine, opts.calibration.method
+    (6, (80, 95), 'sequential', 'conformal')
+    >>> opts.replace(jobs=2, engine="processes").jobs
+    2
+    >>> BacktestOptions(engine="spark")
+    Traceback (most recent call last):
+    ...
+    borderforecast.errors.ModelError: unknown engine 'spark'; choose one of ...
     """
 
     h: int = 12

@@ -76,6 +76,15 @@ class BacktestResult:
         The settings of the run.
     info : dict
         Data release, package version, timings, fit counts.
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> res = bf.backtest(bf.load(), models="snaive", start="2024-01", h=3, cache=False)
+    >>> res.forecasts["origin"].nunique(), res.ranking().columns[:3].tolist()
+    (17, ['mase', 'rmsse', 'smape'])
+    >>> str(res.recommended)
+    'snaive'
     """
 
     forecasts: pd.DataFrame = field(compare=False)

@@ -58,6 +58,15 @@ class Report:
         What happened to each stored forecast (``written``, ``unchanged`` or ``revised``).
     timings : mapping
         Seconds per section.
+
+    Examples
+    --------
+    A report takes a minute or more (it runs a backtest and an assessment):
+
+    >>> import borderforecast as bf, tempfile  # doctest: +SKIP
+    >>> r = bf.report(tempfile.mkdtemp(), month="2024-08")  # doctest: +SKIP
+    >>> r.html_path.name, sorted(r.sections)[:3]  # doctest: +SKIP
+    ('report.html', ['assessment', 'breakdown', 'data'])
     """
 
     html_path: Path
