@@ -23,20 +23,28 @@ import pandas as pd
 from .errors import DataError, MissingMonthError
 from .series import as_monthly, format_months
 
-FISCAL_MONTH_NAMES = (
-    "Oct",
-    "Nov",
-    "Dec",
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
+MONTH_NAMES: tuple[str, ...] = (
+    "January",
+    "February",
+    "March",
+    "April",
     "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
+"""English month names in calendar order: the one table the package uses (not the
+locale's names, so parsing and labels never depend on the machine's settings)."""
+
+MONTH_ABBR: tuple[str, ...] = tuple(name[:3] for name in MONTH_NAMES)
+"""``Jan`` .. ``Dec``, calendar order."""
+
+FISCAL_MONTH_NAMES: tuple[str, ...] = MONTH_ABBR[9:] + MONTH_ABBR[:9]
+"""``Oct`` .. ``Sep``, fiscal order."""
 
 __all__ = [
     "FYTD",

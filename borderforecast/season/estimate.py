@@ -38,22 +38,11 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, DataWarning, ModelError, ShortSeriesError
+from ..fiscal import MONTH_ABBR
 
 METHODS: tuple[str, ...] = ("regression", "stl", "x13")
-MONTH_NAMES: tuple[str, ...] = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
+MONTH_NAMES: tuple[str, ...] = MONTH_ABBR
+"""Calendar-month labels of the factors (``Jan`` .. ``Dec``)."""
 KNOT_SPACING = 12
 """Months between the knots of the regression's spline trend."""
 HAC_LAGS = 12

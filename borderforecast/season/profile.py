@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import fiscal
 from ..errors import BorderforecastError, DataError, ModelError
 from ..series import as_monthly
 from .estimate import (
@@ -23,20 +24,7 @@ from .estimate import (
     years_label,
 )
 
-_FULL_NAMES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+_FULL_NAMES = tuple(name.lower() for name in fiscal.MONTH_NAMES)
 
 # name -> (label, {month: weight}); log contrasts, weights sum to 0
 CONTRASTS: dict[str, tuple[str, dict[int, float]]] = {

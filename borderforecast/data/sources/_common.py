@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import BadValueError, DuplicateMonthError, FutureMonthError, MissingColumnError
+from ...fiscal import MONTH_NAMES as CALENDAR_MONTHS
 
 COLUMNS = [
     "month",
@@ -22,20 +23,7 @@ COLUMNS = [
 ]
 KEY = ["component", "region", "sector", "demographic", "citizenship", "month"]
 
-MONTH_NAMES = [
-    "october",
-    "november",
-    "december",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-]  # fiscal order
+MONTH_NAMES = [name.lower() for name in CALENDAR_MONTHS[9:] + CALENDAR_MONTHS[:9]]  # fiscal order
 MONTH_ABBR = [m[:3].upper() for m in MONTH_NAMES]
 
 _COUNT = re.compile(r"^\d{1,3}(,\d{3})+$|^\d+$")
