@@ -36,6 +36,8 @@ from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from .fiscal import fiscal_year
+
 COUNT_LABEL = "apprehensions per month"
 """Default y-axis label for monthly counts."""
 
@@ -130,16 +132,6 @@ def format_month_axis(ax: Axes, label: str = "month", years: int = 1) -> None:
     ax.set_xlabel(label)
 
 
-def fiscal_year_of(ts: pd.Timestamp) -> int:
-    """Fiscal year (October-September, named by the year it ends) of a date.
-
-    >>> fiscal_year_of(pd.Timestamp("2024-10-01")), fiscal_year_of(pd.Timestamp("2024-09-01"))
-    (2025, 2024)
-    """
-    ts = pd.Timestamp(ts)
-    return ts.year + (1 if ts.month >= 10 else 0)
-
-
 def mark_fiscal_years(
     ax: Axes,
     start: pd.Timestamp,
@@ -154,7 +146,7 @@ def mark_fiscal_years(
     ``max_labels`` fiscal years. Returns the labels of the fiscal years shown.
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    first, last = fiscal_year_of(start), fiscal_year_of(end)
+    first, last = int(fiscal_year(start)), int(fiscal_year(end))
     names = []
     trans = ax.get_xaxis_transform()
     show_labels = label and (last - first + 1) <= max_labels

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
-from ..plotting import fiscal_year_of
+from ..fiscal import fiscal_year, fiscal_year_start, fytd
 
 
 def _int(v: float) -> int:
@@ -30,11 +30,6 @@ def _int(v: float) -> int:
 
 def _ratio(change: float, base: float) -> float | None:
     return None if base == 0 else change / base
-
-
-def fiscal_year_start(m: pd.Timestamp) -> pd.Timestamp:
-    """1 October opening the fiscal year of month ``m``."""
-    return pd.Timestamp(f"{fiscal_year_of(m) - 1}-10-01")
 
 
 def headline_numbers(y: pd.Series, m: pd.Timestamp) -> dict[str, Any]:
@@ -54,7 +49,7 @@ def headline_numbers(y: pd.Series, m: pd.Timestamp) -> dict[str, Any]:
     m = pd.Timestamp(m)
     prev = m - pd.DateOffset(months=1)
     year_ago = m - pd.DateOffset(years=1)
-    fy_start = fiscal_year_start(m)
+    fy_start = fiscal_year_start(int(fiscal_year(m)))
     prev_fy_start = fy_start - pd.DateOffset(years=1)
     need = [m, prev, year_ago, prev_fy_start]
     missing = [t for t in need if t not in y.index]
@@ -65,8 +60,7 @@ def headline_numbers(y: pd.Series, m: pd.Timestamp) -> dict[str, Any]:
             f"to report on {m:%Y-%m} (it covers {y.index[0]:%Y-%m} to {y.index[-1]:%Y-%m})"
         )
     value, pv, ya = (float(y.loc[t]) for t in (m, prev, year_ago))
-    fytd = float(y.loc[fy_start:m].sum())
-    fytd_prev = float(y.loc[prev_fy_start:year_ago].sum())
+    ytd = fytd(y, m)
     return {
         "month": f"{m:%Y-%m}",
         "value": _int(value),
@@ -78,13 +72,13 @@ def headline_numbers(y: pd.Series, m: pd.Timestamp) -> dict[str, Any]:
         "year_ago_value": _int(ya),
         "yoy_change": _int(value - ya),
         "yoy_pct": _ratio(value - ya, ya),
-        "fiscal_year": fiscal_year_of(m),
+        "fiscal_year": int(ytd.fiscal_year),
         "fytd_start": f"{fy_start:%Y-%m}",
-        "fytd_months": len(y.loc[fy_start:m]),
-        "fytd": _int(fytd),
-        "fytd_previous": _int(fytd_prev),
-        "fytd_change": _int(fytd - fytd_prev),
-        "fytd_pct": _ratio(fytd - fytd_prev, fytd_prev),
+        "fytd_months": ytd.months,
+        "fytd": _int(ytd.total),
+        "fytd_previous": _int(ytd.previous_total),
+        "fytd_change": _int(ytd.change),
+        "fytd_pct": _ratio(ytd.change, ytd.previous_total),
     }
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BorderforecastError
-from ..plotting import fiscal_year_of
+from ..fiscal import fiscal_year
 from . import figures
 from .modelchoice import BENCHMARK, ModelChoice, ranking_rows
 from .writer import FigureSpec, fmt_pct
@@ -43,7 +43,7 @@ def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
         {
             "month": f"{m:%Y-%m}",
             "month_label": f"{m:%b %Y}",
-            "fiscal_year": fiscal_year_of(m),
+            "fiscal_year": int(fiscal_year(m)),
             **{c: float(fc.loc[m, c]) for c in ("mean", "lo80", "hi80", "lo95", "hi95")},
         }
         for m in fc.index
@@ -53,7 +53,7 @@ def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
 def fiscal_totals(y: pd.Series, fc: pd.DataFrame) -> list[dict[str, Any]]:
     """Fiscal years completed by observed months plus the forecast: projected totals."""
     rows = []
-    for fy in sorted({fiscal_year_of(m) for m in fc.index}):
+    for fy in sorted({int(fiscal_year(m)) for m in fc.index}):
         months = pd.date_range(f"{fy - 1}-10-01", periods=12, freq="MS")
         obs = y.reindex(months).dropna()
         fcm = fc.index.intersection(months)
