@@ -23,13 +23,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..atomic import replacing
 from ..paths import home_dir
 
 
@@ -142,12 +142,5 @@ class UnitCache:
         flag[0, 0] = float(converged)
         values = np.vstack([values, flag])
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, np.asarray(values, dtype=float), allow_pickle=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replacing(path) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(values, dtype=float), allow_pickle=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..atomic import write_text
 from ..errors import StoreError
 from ..models.base import interval_columns
 from .metrics import metric_columns
@@ -34,17 +34,6 @@ class Recommendation:
 
     def __str__(self) -> str:
         return self.model
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _fmt_months(df: pd.DataFrame) -> pd.DataFrame:
@@ -306,17 +295,17 @@ class BacktestResult:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the output folder {str(out)!r}: {exc}") from None
-        _write_atomic(out / "forecasts.csv", _fmt_months(self.forecasts).to_csv(index=False))
-        _write_atomic(
+        write_text(out / "forecasts.csv", _fmt_months(self.forecasts).to_csv(index=False))
+        write_text(
             out / "forecasts_raw.csv", _fmt_months(self.raw_forecasts).to_csv(index=False)
         )
-        _write_atomic(out / "metrics.csv", self.metrics.to_csv(index=False))
+        write_text(out / "metrics.csv", self.metrics.to_csv(index=False))
         run = {
             "options": self.options.to_dict(),
             "info": self.info,
             "errors": json.loads(_fmt_months(self.errors).to_json(orient="records")),
         }
-        _write_atomic(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
+        write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
         return out
 
     @classmethod

@@ -97,28 +97,24 @@ def _load(series: str | None):  # type: ignore[no-untyped-def]
 
 def _save_figure(result, path: str) -> None:  # type: ignore[no-untyped-def]
     import os
-    import tempfile
 
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from ..atomic import replacing
     from ..errors import DataError
 
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise DataError(f"cannot write the plot: folder {folder!r} does not exist")
     fig = result.plot()
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=folder)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            fig.savefig(tmp, dpi=110)
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _print_table(result) -> None:  # type: ignore[no-untyped-def]

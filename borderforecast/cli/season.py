@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from typing import Annotated, Any
 
 import typer
 
+from ..atomic import replacing
 from ..errors import DataError
 
 
@@ -24,15 +24,8 @@ def _save(fig: Any, path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise DataError(f"cannot write the plot: folder {folder!r} does not exist")
-    suffix = os.path.splitext(path)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _pct(v: float) -> str:

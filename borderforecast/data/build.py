@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..atomic import write_text
 from ..errors import MalformedFileError, UnknownSeriesError
 from .sources import cbp_tables, ohss, pages, sw_encounters
 from .sources._common import COLUMNS, KEY
@@ -123,20 +123,6 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
@@ -145,8 +131,8 @@ def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
 
     out = Path(out_dir)
     path = out / TABLE_NAME
-    atomic_write_text(path, to_csv_text(frame))
-    atomic_write_text(out / "SOURCES.md", sources_markdown(frame))
+    write_text(path, to_csv_text(frame))
+    write_text(out / "SOURCES.md", sources_markdown(frame))
     return path
 
 

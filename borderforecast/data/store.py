@@ -276,7 +276,8 @@ def _check_no_gap(existing: pd.DataFrame, new: pd.DataFrame, name: str) -> None:
 
 
 def _write_state(home, rows: pd.DataFrame, rels: pd.DataFrame, revs: pd.DataFrame) -> None:
-    from .build import atomic_write_text, to_csv_text
+    from ..atomic import write_text
+    from .build import to_csv_text
 
     root = store_dir(home)
     root.mkdir(parents=True, exist_ok=True)
@@ -302,6 +303,6 @@ def _write_state(home, rows: pd.DataFrame, rels: pd.DataFrame, revs: pd.DataFram
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    atomic_write_text(root / CURRENT, name + "\n")
+    write_text(root / CURRENT, name + "\n")
     if current is not None and current != final:
         shutil.rmtree(current, ignore_errors=True)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import write_bytes as atomic_write_bytes
 from ..backtesting import BacktestResult
 from ..paths import home_dir
-from .vintages import atomic_write_bytes
 
 BENCHMARK = "snaive"
 

@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..atomic import write_bytes
 from ..errors import StoreError
 from ..paths import home_dir
 from ..series import month as parse_month
@@ -55,18 +56,6 @@ FORECAST_COLUMNS = ("mean", "lo80", "hi80", "lo95", "hi95")
 ACTUALS_FILE = "actuals.csv"
 _MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def series_folder(series: str) -> str:
@@ -146,9 +135,9 @@ def _store(path: Path, data: bytes, force: bool, what: str) -> SaveResult:
         while (old := path.with_name(f"{path.stem}.rev{n}{path.suffix}")).exists():
             n += 1
         os.replace(path, old)
-        atomic_write_bytes(path, data)
+        write_bytes(path, data)
         return SaveResult(path, "revised", old)
-    atomic_write_bytes(path, data)
+    write_bytes(path, data)
     return SaveResult(path, "written")
 
 

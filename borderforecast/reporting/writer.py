@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 
 from .. import plotting
-from .vintages import atomic_write_bytes
+from ..atomic import write_bytes as atomic_write_bytes
 
 HTML_NAME = "report.html"
 MARKDOWN_NAME = "report.md"
