@@ -85,3 +85,11 @@ class ShortSeriesWarning(BorderforecastWarning):
 
 class DataWarning(BorderforecastWarning):
     """Data were handled in a way the user should know about (zeros offset, revisions, ...)."""
+
+
+class PathError(BorderforecastError):
+    """A path cannot be used: a file where a folder belongs, read-only, or a full disk."""
+
+
+class CacheError(BorderforecastError):
+    """The result cache cannot be read or written."""

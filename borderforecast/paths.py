@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
+
+from .errors import PathError
 
 HOME_ENV = "BORDERFORECAST_HOME"
 
@@ -29,3 +32,45 @@ def home_dir(home: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("borderforecast", appauthor=False))
+
+
+def ensure_writable_dir(path: str | os.PathLike[str], what: str = "folder") -> Path:
+    """Check that ``path`` is (or can become) a writable folder; return it.
+
+    Call it before a long computation whose results go to ``path``. Nothing is
+    created: the nearest existing folder on the way is probed with a temporary
+    file that is removed at once.
+
+    Raises
+    ------
+    PathError
+        One line naming the path: a file where a folder belongs, a read-only or
+        full location, or a missing permission.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ensure_writable_dir(folder / "out" / "report") == folder / "out" / "report"
+    True
+    >>> _ = (folder / "file").write_text("x")
+    >>> ensure_writable_dir(folder / "file" / "report", "--out")
+    Traceback (most recent call last):
+    ...
+    borderforecast.errors.PathError: --out ...: ... is a file, not a folder
+    """
+    target = Path(path).expanduser()
+    probe = target
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise PathError(f"{what} {target}: {probe} is a file, not a folder")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".bf-write-test-", dir=probe)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise PathError(
+            f"{what} {target}: {probe} is not writable ({exc.strerror or exc})"
+        ) from None
+    return target

@@ -181,13 +181,32 @@ def test_thousands_separators_parse(tmp_path, home, rows):
 def _ohss_workbook(
     path: Path, sector: str = "Tucson, AZ", sheets: tuple[str, ...] | None = None
 ) -> Path:
+    """A small but complete FY2025 (Oct-Nov 2024) workbook: every cell the layout promises."""
     fy, month = "Fiscal\nYear", "Month"
     base = {fy: [2025, 2025], month: ["01 October", "02 November"]}
+
+    def per_month(dim: dict, values: list[tuple]) -> pd.DataFrame:
+        rows = []
+        for labels, (oct_n, nov_n) in values:
+            for m, n in (("01 October", oct_n), ("02 November", nov_n)):
+                rows.append(
+                    {fy: 2025, month: m, **dict(zip(dim, labels, strict=True)), "Quantity": n}
+                )
+        return pd.DataFrame(rows)
+
+    regions = [
+        (("Coastal Border",), (400, 380)),
+        (("Northern Land Border",), (1_000, 900)),
+        (("Southwest Land Border",), (56_530, 46_610)),
+    ]
+    status = [
+        (("Single Adults",), (40_000, 33_000)),
+        (("Unaccompanied Children",), (3_000, 2_500)),
+        (("Family Unit Individuals",), (14_930, 12_090)),
+    ]
     content = {
-        "Monthly Count": pd.DataFrame({**base, "Quantity": [106_320, 94_190]}),
-        "Monthly Region": pd.DataFrame(
-            {**base, "Region": ["Southwest Land Border"] * 2, "Quantity": [56_530, 46_610]}
-        ),
+        "Monthly Count": pd.DataFrame({**base, "Quantity": [57_930, 47_890]}),
+        "Monthly Region": per_month(["Region"], regions),
         "Monthly Rgn and Sector": pd.DataFrame(
             {
                 **base,
@@ -196,16 +215,9 @@ def _ohss_workbook(
                 "Quantity": [10_000, 9_000],
             }
         ),
-        "Monthly Family Status": pd.DataFrame(
-            {**base, "Family Status": ["Single Adults"] * 2, "Quantity": [1, 2]}
-        ),
-        "Monthly Rgn and Fam Status": pd.DataFrame(
-            {
-                **base,
-                "Region": ["Southwest Land Border"] * 2,
-                "Family Status": ["Unaccompanied Children"] * 2,
-                "Quantity": [3_000, 2_500],
-            }
+        "Monthly Family Status": per_month(["Family Status"], status),
+        "Monthly Rgn and Fam Status": per_month(
+            ["Region", "Family Status"], [(("Southwest Land Border", *k), v) for k, v in status]
         ),
         "Monthly Rgn and Citp": pd.DataFrame(
             {
@@ -229,6 +241,10 @@ def test_ohss_workbook_release(tmp_path, home):
     tucson = load(sector="Tucson", source="ohss", home=home)
     assert tucson[pd.Timestamp("2024-10-01")] == 10_000
     assert result.revised_rows > 0
+    # a month is replaced whole: sectors the release omits are zero (the layout's rule),
+    # not the bundled workbook's figures mixed with the new ones
+    yuma = load(sector="Yuma", source="ohss", home=home)
+    assert yuma[pd.Timestamp("2024-10-01")] == 0 and yuma[pd.Timestamp("2024-09-01")] > 0
     # the precedence-chosen Southwest total still comes from the exact CBP CSV
     assert load(home=home)[pd.Timestamp("2024-10-01")] == 56_520
 
@@ -289,9 +305,12 @@ def _bad_cases(rows):
             r"did you mean 'single_adults'",
         ),
         "far future start": (
-            lambda p: write_csv(p, [["2026", "FYTD", "JAN", *r[3:]] for r in rows if _is(r, aug)]),
+            lambda p: write_csv(
+                p,
+                [["2026", "FYTD", "JAN", *r[3:]] for r in rows if r[:3] == ["2025", "FYTD", "AUG"]],
+            ),
             MissingMonthError,
-            r"would leave USBP without data for 2025-09",
+            r"would leave (OFO|USBP) without data for 2025-09",
         ),
         "unknown sector": (
             lambda p: _ohss_workbook(p.with_suffix(".xlsx"), sector="Tuscon, AZ"),

@@ -123,8 +123,6 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
-
-
 def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
     """Write ``encounters.csv`` and ``SOURCES.md`` into ``out_dir``; return the CSV path."""
     from .sources_doc import sources_markdown

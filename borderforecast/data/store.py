@@ -3,19 +3,28 @@
 ``borderforecast data update FILE`` (or :func:`ingest`) reads a new release of
 the CBP Southwest Land Border Encounters CSV or the DHS OHSS workbook in its
 published layout, validates it, and merges it into the store under
-:func:`borderforecast.paths.home_dir`::
+:func:`borderforecast.paths.home_dir` (layout: :mod:`borderforecast.data.state`).
 
-    <home>/store/CURRENT              name of the active state folder
-    <home>/store/state-NNNN/rows.csv       ingested rows (tidy columns)
-    <home>/store/state-NNNN/releases.csv   one line per ingested release
-    <home>/store/state-NNNN/revisions.csv  month, series, old, new, release
+Guarantees (tested; see the data-integrity section of ``docs/guide/data.md``):
 
-An update writes a complete new state folder, then replaces ``CURRENT``
-atomically (temporary file + :func:`os.replace`): an interrupted or failed
-update leaves the store exactly as it was. Store rows override bundled rows
-with the same series, month and source; new months extend the series.
-A release's id is ``<source>-<last month>-<first 10 hex of the file's
-SHA-256>``; ingesting the same file again changes nothing.
+* **Atomic.** An update writes a complete new state folder under a unique
+  temporary name, then replaces ``CURRENT`` atomically: an interrupted or
+  failed update (``kill -9``, full disk, read-only folder) leaves the store
+  exactly as it was; leftovers of a killed writer are removed by the next one.
+* **One writer at a time.** Reading the store, merging and writing happen
+  inside one inter-process lock (:func:`borderforecast.locking.write_lock`), so
+  concurrent updates are serialised and none is lost.
+* **Releases in order.** A release whose last month is older than the newest
+  one held for its source (ingested, or bundled) is refused unless
+  ``force=True``; the result then says what it reverted.
+* **Whole months.** The parsers refuse files with missing cells; for each month
+  and component a release covers, it replaces the source's figures entirely (a
+  series the release omits is zero, as both layouts define), so a month never
+  mixes two releases.
+
+Store rows override bundled rows with the same series, month and source; new
+months extend the series. A release's id is ``<source>-<last month>-<first 10
+hex of the file's SHA-256>``; ingesting the same file again changes nothing.
 """
 
 from __future__ import annotations
@@ -25,93 +34,45 @@ import hashlib
 import io
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import MalformedFileError, MissingMonthError, StoreError
-from ..paths import home_dir
+from ..errors import DataError, MalformedFileError, MissingMonthError, StoreError
+from ..locking import DEFAULT_TIMEOUT, write_lock
+from ..paths import ensure_writable_dir
 from ..series import format_months
+from . import table
+from .build import to_csv_text
 from .sources import ohss, sw_encounters
 from .sources._common import KEY
+from .state import (
+    CURRENT,
+    RELEASE_COLUMNS,
+    REVISION_COLUMNS,
+    current_release,
+    releases,
+    revisions,
+    rows_path,
+    state_dir,
+    store_dir,
+)
 
-CURRENT = "CURRENT"
-RELEASE_COLUMNS = [
-    "release",
-    "source",
-    "file",
-    "sha256",
-    "first_month",
-    "last_month",
-    "ingested_at",
-    "rows",
-    "new_rows",
-    "revised_rows",
+__all__ = [
+    "CURRENT",
+    "RELEASE_COLUMNS",
+    "REVISION_COLUMNS",
+    "UpdateResult",
+    "current_release",
+    "detect_layout",
+    "ingest",
+    "releases",
+    "revisions",
+    "rows_path",
+    "store_dir",
 ]
-REVISION_COLUMNS = [
-    "component",
-    "region",
-    "sector",
-    "demographic",
-    "citizenship",
-    "month",
-    "source",
-    "old",
-    "new",
-    "release",
-]
-
-
-def store_dir(home: str | os.PathLike[str] | None = None) -> Path:
-    """``<home>/store``."""
-    return home_dir(home) / "store"
-
-
-def _state_dir(home: str | os.PathLike[str] | None) -> Path | None:
-    root = store_dir(home)
-    pointer = root / CURRENT
-    if not pointer.is_file():
-        return None
-    name = pointer.read_text(encoding="utf-8").strip()
-    state = root / name
-    if not name or not (state / "rows.csv").is_file():
-        raise StoreError(
-            f"data store {root} is damaged: {CURRENT} names {name!r}, which is missing"
-        )
-    return state
-
-
-def rows_path(home: str | os.PathLike[str] | None = None) -> Path | None:
-    """Path of the store's rows, or ``None`` when nothing has been ingested."""
-    state = _state_dir(home)
-    return None if state is None else state / "rows.csv"
-
-
-def releases(home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Ingested releases, oldest first (empty frame when the store is empty)."""
-    state = _state_dir(home)
-    if state is None:
-        return pd.DataFrame(columns=RELEASE_COLUMNS)
-    return pd.read_csv(state / "releases.csv", dtype=str, keep_default_na=False)
-
-
-def revisions(home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Every revised value: series, month, source, ``old``, ``new`` and the changing ``release``."""
-    state = _state_dir(home)
-    if state is None:
-        return pd.DataFrame(columns=REVISION_COLUMNS)
-    frame = pd.read_csv(
-        state / "revisions.csv", dtype={"old": "int64", "new": "int64"}, keep_default_na=False
-    )
-    frame["month"] = pd.to_datetime(frame["month"])
-    return frame
-
-
-def current_release(home: str | os.PathLike[str] | None = None) -> str | None:
-    """Id of the most recently ingested release, or ``None``."""
-    rel = releases(home)
-    return None if rel.empty else str(rel["release"].iloc[-1])
 
 
 @dataclass(frozen=True)
@@ -127,24 +88,30 @@ class UpdateResult:
     new_rows: int
     revised_rows: int
     already_ingested: bool
+    note: str = ""
+    """What a forced (out-of-order) ingest reverted; empty otherwise."""
 
     def summary(self) -> str:
         """One line for the CLI."""
         if self.already_ingested:
             return f"release {self.release} ({self.file}) is already in the store: nothing changed"
-        return (
+        text = (
             f"ingested release {self.release} ({self.file}): {self.source} "
             f"{self.first_month:%Y-%m}..{self.last_month:%Y-%m}, {self.rows:,} rows, "
             f"{self.new_rows:,} new, {self.revised_rows:,} revised"
         )
+        return f"{text}; {self.note}" if self.note else text
 
 
 def detect_layout(path: Path) -> str:
     """``"ohss"`` for a workbook, ``"sw_encounters"`` for the Southwest CSV; else an error."""
     if not path.is_file():
         raise MalformedFileError(f"{path}: no such file")
-    with path.open("rb") as handle:
-        head = handle.read(4096)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise MalformedFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if head.startswith(b"PK"):
         return "ohss"
     try:
@@ -160,106 +127,188 @@ def detect_layout(path: Path) -> str:
     )
 
 
-def _parse(path: Path, layout: str) -> pd.DataFrame:
+def _parse(path: Path, layout: str, accept_new: bool = False) -> pd.DataFrame:
     if layout == "ohss":
-        return ohss.parse(path)
-    return sw_encounters.parse(path)
+        return ohss.parse(path, accept_new=accept_new)
+    return sw_encounters.parse(path, accept_new=accept_new)
 
 
 def ingest(
-    file: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None
+    file: str | os.PathLike[str],
+    *,
+    home: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    accept_new: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> UpdateResult:
     """Validate a new official release and merge it into the store (atomically).
+
+    Parameters
+    ----------
+    file : path
+        The release as published (CSV or ``.xlsx``).
+    home : path, optional
+        User home holding the store.
+    force : bool
+        Ingest a release older than the newest one held for its source; the
+        result's ``note`` says which release it reverts and how many values.
+    accept_new : bool
+        Accept citizenship values the layout has not named before (with a
+        :class:`~borderforecast.errors.DataWarning`) instead of refusing them.
+    timeout : float
+        Seconds to wait for another process writing the same store.
 
     Raises
     ------
     DataError
-        For a malformed or invalid file (nothing is written).
+        For a malformed or invalid file, or an out-of-order release (nothing is written).
+    StoreError, PathError
+        If the store cannot be written (read-only or full disk, a file where the
+        folder belongs); nothing is left behind.
 
     Examples
     --------
     A (tiny) release of the CBP Southwest Land Border Encounters CSV with one
-    new month, September 2025, ingested into a throw-away home folder:
+    new month, September 2025 (USBP, each demographic), ingested into a
+    throw-away home folder:
 
     >>> import tempfile
     >>> from pathlib import Path
     >>> import borderforecast as bf
     >>> folder = Path(tempfile.mkdtemp())
     >>> release = folder / "sbo-encounters-fy25-sep.csv"
+    >>> cells = [("Single Adults", 5000), ("UAC", 300), ("FMUA", 200)]
     >>> _ = release.write_text(
     ...     "Fiscal Year,Month Grouping,Month (abbv),Component,Demographic,"
     ...     "Citizenship Grouping,Title of Authority,Encounter Type,Encounter Count\\n"
-    ...     "2025 (FYTD),FYTD,SEP,U.S. Border Patrol,Single Adults,Mexico,Title 8,"
-    ...     "Apprehensions,5000\\n")
+    ...     + "".join(f"2025 (FYTD),FYTD,SEP,U.S. Border Patrol,{d},Mexico,Title 8,"
+    ...               f"Apprehensions,{n}\\n" for d, n in cells))
     >>> result = ingest(release, home=folder / "home")
     >>> result.release.startswith("sw_encounters-2025-09-"), result.new_rows
-    (True, 4)
+    (True, 24)
     >>> int(bf.load(home=folder / "home")["2025-09-01"])
-    5000
+    5500
     >>> ingest(release, home=folder / "home").already_ingested   # same file: no change
     True
     """
-    from . import table  # late import: table imports this module
-
     path = Path(file)
     layout = detect_layout(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    new = _parse(path, layout)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise MalformedFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    new = _parse(path, layout, accept_new)
     first, last = new["month"].min(), new["month"].max()
     release = f"{layout}-{last:%Y-%m}-{digest[:10]}"
-    known = releases(home)
-    if release in set(known["release"]):
-        n = int(known.loc[known["release"] == release, "rows"].iloc[0])
-        return UpdateResult(release, layout, path.name, first, last, n, 0, 0, True)
-
-    existing = table.frame(all_sources=True, home=home)
-    existing = existing[existing["source"] == layout]
-    _check_no_gap(existing, new, path.name)
-    merged = new.merge(existing[[*KEY, "count"]], on=KEY, how="left", suffixes=("", "_old"))
-    old = merged["count_old"]
-    is_new = old.isna()
-    changed = ~is_new & (old != merged["count"])
-    revs = merged[changed].rename(columns={"count_old": "old", "count": "new"})
-    revs = revs.assign(old=revs["old"].astype("int64"), release=release)[REVISION_COLUMNS]
-
-    state = _state_dir(home)
-    prev_revs = revisions(home)
-    rows = new
-    if state is not None:
-        prev_rows = table.read_csv_table(state / "rows.csv")
-        rows = pd.concat([new, prev_rows], ignore_index=True)
-        rows = rows.drop_duplicates([*KEY, "source"], keep="first")
-    result = UpdateResult(
-        release,
-        layout,
-        path.name,
-        first,
-        last,
-        len(new),
-        int(is_new.sum()),
-        int(changed.sum()),
-        False,
-    )
-    rel_row = pd.DataFrame(
-        [
-            {
-                "release": release,
-                "source": layout,
-                "file": path.name,
-                "sha256": digest,
-                "first_month": f"{first:%Y-%m}",
-                "last_month": f"{last:%Y-%m}",
-                "ingested_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "rows": len(new),
-                "new_rows": result.new_rows,
-                "revised_rows": result.revised_rows,
-            }
-        ]
-    )
-    all_revs = pd.concat([prev_revs, revs], ignore_index=True) if len(prev_revs) else revs
-    all_rels = pd.concat([known, rel_row], ignore_index=True) if len(known) else rel_row
-    _write_state(home, rows, all_rels, all_revs)
+    root = store_dir(home)
+    ensure_writable_dir(root, "data store")
+    with write_lock(root, timeout):
+        _clean_orphans(root)
+        known = releases(home)
+        if release in set(known["release"]):
+            n = int(known.loc[known["release"] == release, "rows"].iloc[0])
+            return UpdateResult(release, layout, path.name, first, last, n, 0, 0, True)
+        existing = table.frame(all_sources=True, home=home)
+        existing = existing[existing["source"] == layout]
+        newer = _newer_release(known, existing, layout, last)
+        _check_no_gap(existing, new, path.name)
+        new = _whole_months(new, existing)
+        merged = new.merge(existing[[*KEY, "count"]], on=KEY, how="left", suffixes=("", "_old"))
+        old = merged["count_old"]
+        is_new = old.isna()
+        changed = ~is_new & (old != merged["count"])
+        n_changed = int(changed.sum())
+        note = ""
+        if newer is not None:
+            if not force:
+                raise DataError(
+                    f"{path.name}: release ends {last:%Y-%m}, older than {newer} held for "
+                    f"{layout}; ingesting it would revert {n_changed:,} value(s) "
+                    "(pass --force to do so anyway)"
+                )
+            months = sorted(set(merged.loc[changed, "month"]))
+            span = f" in {months[0]:%Y-%m}..{months[-1]:%Y-%m}" if months else ""
+            note = (
+                f"forced: older than {newer}; reverted {n_changed:,} value(s){span} "
+                "to this release's figures"
+            )
+        revs = merged[changed].rename(columns={"count_old": "old", "count": "new"})
+        revs = revs.assign(old=revs["old"].astype("int64"), release=release)[REVISION_COLUMNS]
+        state = state_dir(home)
+        prev_revs = revisions(home)
+        rows = new
+        if state is not None:
+            prev_rows = table.read_csv_table(state / "rows.csv")
+            rows = pd.concat([new, prev_rows], ignore_index=True)
+            rows = rows.drop_duplicates([*KEY, "source"], keep="first")
+        result = UpdateResult(
+            release,
+            layout,
+            path.name,
+            first,
+            last,
+            len(new),
+            int(is_new.sum()),
+            n_changed,
+            False,
+            note,
+        )
+        rel_row = pd.DataFrame(
+            [
+                {
+                    "release": release,
+                    "source": layout,
+                    "file": path.name,
+                    "sha256": digest,
+                    "first_month": f"{first:%Y-%m}",
+                    "last_month": f"{last:%Y-%m}",
+                    "ingested_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "rows": len(new),
+                    "new_rows": result.new_rows,
+                    "revised_rows": result.revised_rows,
+                }
+            ]
+        )
+        all_revs = pd.concat([prev_revs, revs], ignore_index=True) if len(prev_revs) else revs
+        all_rels = pd.concat([known, rel_row], ignore_index=True) if len(known) else rel_row
+        _write_state(root, state, rows, all_rels, all_revs)
     return result
+
+
+def _newer_release(
+    known: pd.DataFrame, existing: pd.DataFrame, layout: str, last: pd.Timestamp
+) -> str | None:
+    """The newest release held for ``layout`` if it ends after ``last`` (else None)."""
+    mine = known[known["source"] == layout]
+    if len(mine):
+        ends = pd.to_datetime(mine["last_month"], format="%Y-%m")
+        i = int(ends.to_numpy().argmax())
+        if ends.iloc[i] > last:
+            return f"release {mine['release'].iloc[i]} (to {ends.iloc[i]:%Y-%m})"
+    bundled = table.bundled_table()
+    months = bundled.loc[bundled["source"] == layout, "month"]
+    if len(months) and months.max() > last:
+        return f"the bundled data (to {months.max():%Y-%m})"
+    return None
+
+
+def _whole_months(new: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame:
+    """Add explicit zeros for series the source held in a (month, component) the release
+    covers but omits: both layouts define an absent combination as zero, and the parsers
+    have checked that every promised cell is present, so a month is replaced whole."""
+    if existing.empty or new.empty:
+        return new
+    covered = new[["month", "component"]].drop_duplicates()
+    held = existing[KEY].merge(covered, on=["month", "component"], how="inner")
+    absent = held.merge(new[KEY], on=KEY, how="left", indicator=True)
+    absent = absent[absent["_merge"] == "left_only"].drop(columns="_merge")
+    if absent.empty:
+        return new
+    fiscal = new[["month", "fiscal_year"]].drop_duplicates()
+    zeros = absent.merge(fiscal, on="month", how="left").assign(
+        count=0, source=new["source"].iloc[0]
+    )
+    return pd.concat([new, zeros[new.columns]], ignore_index=True)
 
 
 def _check_no_gap(existing: pd.DataFrame, new: pd.DataFrame, name: str) -> None:
@@ -275,34 +324,74 @@ def _check_no_gap(existing: pd.DataFrame, new: pd.DataFrame, name: str) -> None:
             )
 
 
-def _write_state(home, rows: pd.DataFrame, rels: pd.DataFrame, revs: pd.DataFrame) -> None:
-    from ..atomic import write_text
-    from .build import to_csv_text
+def _clean_orphans(root: Path) -> None:
+    """Remove what a killed writer left behind (called with the write lock held)."""
+    current = state_dir(root.parent)
+    for p in root.iterdir():
+        orphan = (
+            (p.name.startswith(".state-") and p.name.endswith(".tmp"))
+            or (p.name.startswith(f".{CURRENT}.") and ".tmp" in p.name)
+            or (p.name.startswith("state-") and p != current)
+        )
+        if not orphan:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
 
-    root = store_dir(home)
-    root.mkdir(parents=True, exist_ok=True)
-    current = _state_dir(home)
+
+def _write_file(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_state(
+    root: Path, current: Path | None, rows: pd.DataFrame, rels: pd.DataFrame, revs: pd.DataFrame
+) -> None:
+    """Write a new state folder and point ``CURRENT`` at it (the caller holds the lock)."""
+    from ..atomic import write_text
+
     number = int(current.name.split("-")[-1]) + 1 if current is not None else 1
     name = f"state-{number:04d}"
-    tmp = root / f".{name}.tmp"
     final = root / name
-    for leftover in (tmp, final):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    tmp.mkdir()
+    tmp: Path | None = None
     try:
-        (tmp / "rows.csv").write_text(to_csv_text(rows), encoding="utf-8", newline="")
-        rels.to_csv(tmp / "releases.csv", index=False, lineterminator="\n")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", suffix=".tmp", dir=root))
+        _write_file(tmp / "rows.csv", to_csv_text(rows))
+        buffer = io.StringIO()
+        rels.to_csv(buffer, index=False, lineterminator="\n")
+        _write_file(tmp / "releases.csv", buffer.getvalue())
         out = revs.copy()
         if len(out):
             out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m-%d")
-        out.to_csv(
-            tmp / "revisions.csv", index=False, lineterminator="\n", columns=REVISION_COLUMNS
-        )
+        buffer = io.StringIO()
+        out.to_csv(buffer, index=False, lineterminator="\n", columns=REVISION_COLUMNS)
+        _write_file(tmp / "revisions.csv", buffer.getvalue())
         os.replace(tmp, final)
+        tmp = None
+        write_text(root / CURRENT, name + "\n")
+    except OSError as exc:
+        if tmp is None and _pointer(root) != name:
+            shutil.rmtree(final, ignore_errors=True)
+        raise StoreError(
+            f"data store {root}: cannot write ({exc.strerror or exc}); the store is unchanged"
+        ) from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is None and _pointer(root) != name:
+            shutil.rmtree(final, ignore_errors=True)
         raise
-    write_text(root / CURRENT, name + "\n")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     if current is not None and current != final:
         shutil.rmtree(current, ignore_errors=True)
+
+
+def _pointer(root: Path) -> str:
+    try:
+        return (root / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..resources import data_dir
-from . import store
+from . import state
 from .build import TABLE_NAME, apply_precedence, sort_table
 from .sources._common import COLUMNS, KEY
 
@@ -84,7 +84,7 @@ def _combined(bundled_stamp: tuple, store_stamp: tuple | None) -> tuple[pd.DataF
 
 def stamps(home: str | os.PathLike[str] | None = None) -> tuple[tuple, tuple | None]:
     """(bundled file stamp, store rows stamp or None): changes whenever the data change."""
-    rows_path = store.rows_path(home)
+    rows_path = state.rows_path(home)
     return _stamp(bundled_path()), (_stamp(rows_path) if rows_path is not None else None)
 
 

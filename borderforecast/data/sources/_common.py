@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...errors import BadValueError, DuplicateMonthError, FutureMonthError, MissingColumnError
+from ...errors import (
+    BadValueError,
+    DataWarning,
+    DuplicateMonthError,
+    FutureMonthError,
+    MissingColumnError,
+)
 from ...fiscal import MONTH_NAMES as CALENDAR_MONTHS
+from ...fiscal import fiscal_year, fiscal_year_start
 
 COLUMNS = [
     "month",
@@ -26,7 +33,71 @@ KEY = ["component", "region", "sector", "demographic", "citizenship", "month"]
 MONTH_NAMES = [name.lower() for name in CALENDAR_MONTHS[9:] + CALENDAR_MONTHS[:9]]  # fiscal order
 MONTH_ABBR = [m[:3].upper() for m in MONTH_NAMES]
 
-_COUNT = re.compile(r"^\d{1,3}(,\d{3})+$|^\d+$")
+_COUNT = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+$|^[0-9]+$")  # ASCII digits only
+
+MAX_COUNT = 10_000_000
+"""Plausibility bound on one published cell (a month's, or a CBP table's yearly, count).
+
+The largest published figure in any layout is the FY2000 national yearly total
+of the CBP tables (1,676,438); the largest monthly figure about 250,000. A cell
+above ten million is a corrupt file (or a units error), never a real count, so
+it is refused; this also keeps every count far inside int64."""
+
+FIRST_FY = 2000
+"""Earliest fiscal year of any layout the package reads (FY2000)."""
+
+
+def last_fy(today: pd.Timestamp | None = None) -> int:
+    """Latest plausible fiscal year in a file: the current fiscal year + 1."""
+    return int(fiscal_year(today or pd.Timestamp.today())) + 1
+
+
+_YEAR = re.compile(r"^[0-9]{4}$")
+
+
+def parse_fiscal_year(value: object, where: str, *, fytd_label: bool = False) -> int:
+    """A fiscal year written as four ASCII digits, FY2000 .. current FY + 1.
+
+    With ``fytd_label`` the Southwest CSV's ``"2025 (FYTD)"`` form is accepted too.
+    ``2024-25``, ``24``, ``0``, ``1990`` and non-ASCII digits are refused.
+    """
+    if isinstance(value, float) and value == value and value == int(value):
+        value = int(value)
+    text = str(value).strip()
+    if fytd_label and text.endswith("(FYTD)"):
+        text = text[: -len("(FYTD)")].strip()
+    if isinstance(value, bool) or not _YEAR.match(text):
+        raise BadValueError(
+            f"{where}: {str(value)!r} is not a fiscal year (four digits like 2024"
+            + (', or "2025 (FYTD)")' if fytd_label else ")")
+        )
+    year = int(text)
+    top = last_fy()
+    if not FIRST_FY <= year <= top:
+        raise BadValueError(
+            f"{where}: fiscal year {year} is outside the plausible range FY{FIRST_FY}..FY{top}"
+        )
+    return year
+
+
+def check_known(
+    value: str, known: tuple[str, ...] | frozenset[str], what: str, where: str, accept: bool
+) -> str:
+    """``value`` if it is one of ``known``; else an error, or with ``accept`` a DataWarning."""
+    if value in known:
+        return value
+    prefix = f"{where}: " if where else ""
+    if not accept:
+        choices = sorted(known)
+        shown = ", ".join(repr(c) for c in choices[:8]) + (", ..." if len(choices) > 8 else "")
+        raise BadValueError(
+            f"{prefix}unknown {what} {value!r} (known: {shown}); pass --accept-new "
+            "(accept_new=True) if the layout really gained this value"
+        )
+    import warnings
+
+    warnings.warn(f"{prefix}new {what} {value!r} accepted", DataWarning, stacklevel=3)
+    return value
 
 
 def parse_count(value: object, where: str) -> int:
@@ -44,26 +115,32 @@ def parse_count(value: object, where: str) -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
-        if value != value or value != int(value):
+        if value != value or value in (float("inf"), float("-inf")) or value != int(value):
             raise BadValueError(f"{where}: {value!r} is not a whole number")
         number = int(value)
     else:
         text = str(value).strip()
-        negative = text.startswith("-")
-        body = text[1:].strip() if negative else text
-        if not _COUNT.match(body):
-            raise BadValueError(f"{where}: {text!r} is not a count (expected digits like 1,234)")
-        number = -int(body.replace(",", "")) if negative else int(body.replace(",", ""))
+        negative = text.startswith("-") and _COUNT.match(text[1:].strip()) is not None
+        if negative:
+            raise BadValueError(f"{where}: negative count {text}")
+        if not _COUNT.match(text):
+            raise BadValueError(
+                f"{where}: {text[:40]!r} is not a count (expected ASCII digits like 1,234)"
+            )
+        number = int(text.replace(",", ""))
     if number < 0:
         raise BadValueError(f"{where}: negative count {number}")
+    if number > MAX_COUNT:
+        raise BadValueError(
+            f"{where}: count {number:,} is above the plausibility bound {MAX_COUNT:,} "
+            "(see borderforecast.data.sources._common.MAX_COUNT)"
+        )
     return number
 
 
 def fiscal_month_start(fiscal_year: int, fiscal_month: int) -> pd.Timestamp:
     """First day of fiscal month ``fiscal_month`` (Oct = 1) of ``fiscal_year``."""
-    year = fiscal_year - 1 if fiscal_month <= 3 else fiscal_year
-    month = (fiscal_month + 8) % 12 + 1
-    return pd.Timestamp(year=year, month=month, day=1)
+    return fiscal_year_start(fiscal_year) + pd.DateOffset(months=int(fiscal_month) - 1)
 
 
 def require_columns(columns: list[str], required: list[str], where: str) -> None:
@@ -82,9 +159,7 @@ def tidy(rows: list[dict] | pd.DataFrame, source: str) -> pd.DataFrame:
         frame = pd.DataFrame(columns=COLUMNS)
     frame["source"] = source
     frame["month"] = pd.to_datetime(frame["month"])
-    frame["fiscal_year"] = (frame["month"].dt.year + (frame["month"].dt.month >= 10)).astype(
-        "int64"
-    )
+    frame["fiscal_year"] = fiscal_year(frame["month"]).astype("int64")
     frame["count"] = frame["count"].astype("int64")
     for col in ("component", "region", "sector", "demographic", "citizenship", "source"):
         frame[col] = frame[col].astype(object).astype(str)
@@ -106,13 +181,18 @@ def validate(frame: pd.DataFrame, path: Path | str, today: pd.Timestamp | None =
     if neg.any():
         row = frame[neg].iloc[0]
         raise BadValueError(f"{name}: negative count {row['count']} for {row['month']:%Y-%m}")
+    check_future(frame["month"], name, today)
+
+
+def check_future(months: pd.Series, name: str, today: pd.Timestamp | None = None) -> None:
+    """No month after the current calendar month."""
     now = (today or pd.Timestamp.today()).to_period("M").to_timestamp()
-    future = frame["month"] > now
+    future = months > now
     if future.any():
-        months = sorted(frame.loc[future, "month"].unique())
+        found = sorted(pd.Series(months[future]).unique())
         raise FutureMonthError(
             f"{name}: holds month(s) after the current month {now:%Y-%m}: "
-            + ", ".join(f"{pd.Timestamp(m):%Y-%m}" for m in months[:6])
+            + ", ".join(f"{pd.Timestamp(m):%Y-%m}" for m in found[:6])
         )
 
 

@@ -25,13 +25,28 @@ from __future__ import annotations
 
 import re
 import zipfile
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from ...errors import BadValueError, MalformedFileError, MissingColumnError
+from ...errors import BadValueError, MalformedFileError, MissingColumnError, MissingMonthError
+from ...fiscal import fiscal_year
+from ...series import format_months
 from ..naming import ALL, canonical_demographic, canonical_region, canonical_sector
-from ._common import MONTH_NAMES, fiscal_month_start, parse_count, tidy, validate, zero_fill
+from ._common import (
+    MAX_COUNT,
+    MONTH_NAMES,
+    check_future,
+    check_known,
+    fiscal_month_start,
+    parse_count,
+    parse_fiscal_year,
+    tidy,
+    validate,
+    zero_fill,
+)
 
 SOURCE = "ohss"
 
@@ -52,14 +67,39 @@ def _clean_header(col: object) -> str:
     return re.sub(r"\s+", " ", str(col)).strip()
 
 
-def _citizenship(text: object) -> str:
-    if pd.isna(text) or not str(text).strip():
-        raise BadValueError("empty citizenship")
-    return str(text).strip()
+REGIONS = ("Coastal", "Northern", "Southwest")
+MAX_NEW_CITIZENSHIPS = 20
+"""Even with ``accept_new``, more new citizenships than this is not the layout."""
+
+
+@lru_cache(maxsize=1)
+def known_citizenships() -> frozenset[str]:
+    """Citizenships the published workbook names (``ohss_citizenships.txt``)."""
+    text = resources.files(__package__).joinpath("ohss_citizenships.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def _citizenship_checker(accept_new: bool):
+    new: set[str] = set()
+
+    def check(text: object) -> str:
+        if pd.isna(text) or not str(text).strip():
+            raise BadValueError("empty citizenship")
+        value = str(text).strip()
+        if value not in known_citizenships():
+            check_known(value, known_citizenships(), "citizenship", "", accept_new)
+            new.add(value)
+            if len(new) > MAX_NEW_CITIZENSHIPS:
+                raise BadValueError(f"more than {MAX_NEW_CITIZENSHIPS} new citizenships")
+        return value
+
+    return check
 
 
 def _month(fy: object, label: object, where: str) -> pd.Timestamp:
-    year = parse_count(fy, f"{where}, column 'Fiscal Year'")
+    year = parse_fiscal_year(fy, f"{where}, column 'Fiscal Year'")
     match = re.match(r"^\s*(\d{1,2})\s+([A-Za-z]+)\s*$", str(label))
     if not match:
         raise BadValueError(f"{where}, column 'Month': {label!r} is not like '01 October'")
@@ -72,8 +112,15 @@ def _month(fy: object, label: object, where: str) -> pd.Timestamp:
     return fiscal_month_start(year, number)
 
 
-def parse(path: str | Path) -> pd.DataFrame:
+def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
     """Parse the workbook into tidy rows (source ``"ohss"``).
+
+    Every sheet must cover the same months as ``Monthly Count``, which must be
+    gap-free; ``Monthly Region`` must hold the three regions every month, the
+    family-status sheets every category the fiscal year distinguishes (national,
+    and the Southwest region); citizenships must be ones the workbook names
+    (``accept_new=True`` accepts a new one with a warning). A missing cell is an
+    error naming the sheet and month, never a zero.
 
     Raises
     ------
@@ -96,17 +143,82 @@ def parse(path: str | Path) -> pd.DataFrame:
             book = pd.read_excel(workbook, sheet_name=list(SHEETS), dtype=object)
     except (zipfile.BadZipFile, ValueError, OSError, KeyError) as exc:
         raise MalformedFileError(f"{name}: not a readable OHSS workbook ({exc})") from None
-    parts = [_sheet(book[sheet], sheet, dims, name) for sheet, dims in SHEETS.items()]
-    frame = pd.concat(parts, ignore_index=True)
+    check = _citizenship_checker(accept_new)
+    parts = {sheet: _sheet(book[sheet], sheet, dims, name, check) for sheet, dims in SHEETS.items()}
+    _check_complete(parts, name)
+    frame = pd.concat(list(parts.values()), ignore_index=True)
     validate(tidy(frame, SOURCE), path)
     frame = zero_fill(frame, last=frame["month"].max())
-    fy = frame["month"].dt.year + (frame["month"].dt.month >= 10)
+    fy = fiscal_year(frame["month"])
     first = frame["demographic"].map(FAMILY_FIRST_FY).fillna(0)
     frame = frame[fy >= first]
     return tidy(frame, SOURCE)
 
 
-def _sheet(sheet: pd.DataFrame, title: str, dims: list[str], name: str) -> pd.DataFrame:
+def _check_complete(parts: dict[str, pd.DataFrame], name: str) -> None:
+    """Every cell the layout promises is present (see :func:`parse`)."""
+    count = parts["Monthly Count"]
+    if count.empty:
+        raise MalformedFileError(f"{name}, sheet 'Monthly Count': no data rows")
+    check_future(count["month"], name)  # before any month grid is built
+    months = pd.date_range(count["month"].min(), count["month"].max(), freq="MS")
+    gaps = months.difference(pd.DatetimeIndex(count["month"].unique()))
+    if len(gaps):
+        raise MissingMonthError(
+            f"{name}, sheet 'Monthly Count': no row for {format_months(gaps)} inside the "
+            "workbook's range (a missing month is never read as zero)"
+        )
+    for sheet, frame in parts.items():
+        got = pd.DatetimeIndex(frame["month"].unique()) if len(frame) else pd.DatetimeIndex([])
+        lacking, extra = months.difference(got), got.difference(months)
+        if len(lacking) or len(extra):
+            what = (
+                f"no rows for {format_months(lacking)}"
+                if len(lacking)
+                else f"rows for {format_months(extra)}, which 'Monthly Count' does not have"
+            )
+            raise MissingMonthError(f"{name}, sheet {sheet!r}: {what}")
+
+    def expected(fy: int) -> list[str]:
+        return ["single_adults"] + [
+            d for d, f in FAMILY_FIRST_FY.items() if f <= fy and d != "single_adults"
+        ]
+
+    region = set(
+        zip(parts["Monthly Region"]["month"], parts["Monthly Region"]["region"], strict=True)
+    )
+    for month in months:
+        for reg in REGIONS:
+            if (month, reg) not in region:
+                raise MissingMonthError(
+                    f"{name}, sheet 'Monthly Region': no row for {reg} in {month:%Y-%m}"
+                )
+    national = set(
+        zip(
+            parts["Monthly Family Status"]["month"],
+            parts["Monthly Family Status"]["demographic"],
+            strict=True,
+        )
+    )
+    sw = parts["Monthly Rgn and Fam Status"]
+    sw = sw[sw["region"] == "Southwest"]
+    southwest = set(zip(sw["month"], sw["demographic"], strict=True))
+    for month in months:
+        for dem in expected(int(fiscal_year(month))):
+            for sheet, have in (
+                ("Monthly Family Status", national),
+                ("Monthly Rgn and Fam Status", southwest),
+            ):
+                if (month, dem) not in have:
+                    where = " Southwest" if sheet != "Monthly Family Status" else ""
+                    raise MissingMonthError(
+                        f"{name}, sheet {sheet!r}: no{where} row for {dem} in {month:%Y-%m}"
+                    )
+
+
+def _sheet(
+    sheet: pd.DataFrame, title: str, dims: list[str], name: str, citizenship=None
+) -> pd.DataFrame:
     sheet = sheet.rename(columns=_clean_header)
     required = ["Fiscal Year", "Month", *dims, "Quantity"]
     missing = [c for c in required if c not in sheet.columns]
@@ -133,7 +245,7 @@ def _sheet(sheet: pd.DataFrame, title: str, dims: list[str], name: str) -> pd.Da
         "Region": canonical_region,
         "Sector": canonical_sector,
         "Family Status": canonical_demographic,
-        "Citizenship": _citizenship,
+        "Citizenship": citizenship or _citizenship_checker(False),
     }
     target = {
         "Region": "region",
@@ -161,7 +273,7 @@ def _sheet(sheet: pd.DataFrame, title: str, dims: list[str], name: str) -> pd.Da
             "demographic": ALL,
             "citizenship": ALL,
             "count": quantity
-            if type(quantity) is int and quantity >= 0
+            if type(quantity) is int and 0 <= quantity <= MAX_COUNT
             else parse_count(quantity, f"{where}, column 'Quantity'"),
         }
         for dim in dims:
@@ -169,4 +281,5 @@ def _sheet(sheet: pd.DataFrame, title: str, dims: list[str], name: str) -> pd.Da
         if "Citizenship" in values and row["region"] not in CITIZENSHIP_REGIONS:
             continue
         rows.append(row)
-    return pd.DataFrame(rows)
+    columns = ["month", "component", "region", "sector", "demographic", "citizenship", "count"]
+    return pd.DataFrame(rows, columns=columns)

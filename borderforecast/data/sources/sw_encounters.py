@@ -9,15 +9,14 @@ combination; absent combinations are zero.
 Output: for each month and component, every combination of demographic
 (``all`` and each category) and citizenship group (``all`` and each group),
 summed over Title 8 / Title 42 and encounter type, region ``Southwest``,
-sector ``all``. Series present in the file at all are zero-filled over the
-file's months.
+sector ``all``. Absent citizenship groups are zero (the layout's rule); every
+month must hold each demographic of each component in the file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +24,17 @@ import pandas as pd
 from ...errors import BadValueError, DuplicateMonthError, MalformedFileError, MissingMonthError
 from ...series import format_months
 from ..naming import ALL, canonical_component, canonical_demographic
-from ._common import MONTH_ABBR, fiscal_month_start, parse_count, require_columns, tidy, validate
+from ._common import (
+    MONTH_ABBR,
+    check_future,
+    check_known,
+    fiscal_month_start,
+    parse_count,
+    parse_fiscal_year,
+    require_columns,
+    tidy,
+    validate,
+)
 
 SOURCE = "sw_encounters"
 
@@ -78,46 +87,116 @@ def read_rows(path: str | Path) -> list[dict[str, str]]:
     return rows
 
 
-def parse(path: str | Path) -> pd.DataFrame:
+TITLES = ("Title 8", "Title 42")
+ENCOUNTER_TYPES = {
+    ("USBP", "Title 8"): "Apprehensions",
+    ("OFO", "Title 8"): "Inadmissibles",
+    ("USBP", "Title 42"): "Expulsions",
+    ("OFO", "Title 42"): "Expulsions",
+}
+DEMOGRAPHICS = {
+    "USBP": ("family_units", "single_adults", "uac"),
+    "OFO": ("accompanied_minors", "family_units", "single_adults", "uac"),
+}
+"""The demographics each component reports every month (a month missing one is an error)."""
+FIRST_FY = 2022
+"""Documented coverage: the CSV series starts in FY2022 (October 2021)."""
+GROUPINGS = ("FYTD", "Remaining")
+
+
+def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
     """Parse the Southwest Land Border Encounters CSV into tidy rows (source ``"sw_encounters"``).
+
+    Every month inside the file's span must hold rows for every demographic of each
+    component the file reports (absent citizenship groups are zero, as the layout
+    says; an absent demographic or month is an error, never a zero). Fiscal years
+    are four digits from FY2022 (the layout's coverage) to the current FY + 1;
+    citizenship groups, titles and encounter types must be the layout's known
+    values (``accept_new=True`` accepts a new citizenship group with a warning).
 
     Raises
     ------
     MalformedFileError, MissingColumnError, BadValueError, DuplicateMonthError,
-    FutureMonthError, UnknownSeriesError
+    FutureMonthError, MissingMonthError, UnknownSeriesError
         With the file, row and column in the message.
     """
     path = Path(path)
     name = path.name
     records = []
+    new_groups: set[str] = set()
+    memo: dict[tuple[str, str], object] = {}
     for row in read_rows(path):
         where = f"{name}, row {row['_line']}"
-        match = re.match(r"^(\d{4})\b", row["Fiscal Year"])
-        if not match:
-            raise BadValueError(
-                f"{where}, column 'Fiscal Year': {row['Fiscal Year']!r} is not a year"
+        fy_text = row["Fiscal Year"]
+        if ("fy", fy_text) not in memo:
+            memo[("fy", fy_text)] = parse_fiscal_year(
+                fy_text, f"{where}, column 'Fiscal Year'", fytd_label=True
             )
-        abbr = row["Month (abbv)"].upper()[:3]
+        fy = memo[("fy", fy_text)]
+        if fy < FIRST_FY:
+            raise BadValueError(
+                f"{where}, column 'Fiscal Year': FY{fy} is outside this layout's coverage "
+                f"(the Southwest Land Border Encounters CSV starts in FY{FIRST_FY}); "
+                "older months come from the CBP tables and the OHSS workbook"
+            )
+        abbr = row["Month (abbv)"].upper()
         if abbr not in MONTH_ABBR:
             raise BadValueError(
                 f"{where}, column 'Month (abbv)': {row['Month (abbv)']!r} is not a month (OCT, ...)"
+            )
+        if row.get("Month Grouping", "FYTD") not in GROUPINGS:
+            raise BadValueError(
+                f"{where}, column 'Month Grouping': unknown value {row['Month Grouping']!r} "
+                f"(known: {', '.join(GROUPINGS)})"
             )
         try:
             component = canonical_component(row["Component"])
             demographic = canonical_demographic(row["Demographic"])
         except Exception as exc:
             raise type(exc)(f"{where}: {exc}") from None
+        if demographic not in DEMOGRAPHICS[component]:
+            raise BadValueError(
+                f"{where}, column 'Demographic': {row['Demographic']!r} is not reported "
+                f"for {component} in this layout"
+            )
         group = row["Citizenship Grouping"]
         if not group:
             raise BadValueError(f"{where}, column 'Citizenship Grouping': empty")
+        if group not in CITIZENSHIP_GROUPS:
+            check_known(
+                group,
+                CITIZENSHIP_GROUPS,
+                "citizenship group",
+                f"{where}, column 'Citizenship Grouping'",
+                accept_new,
+            )
+            new_groups.add(group)
+            if len(new_groups) > MAX_NEW_GROUPS:
+                raise BadValueError(
+                    f"{where}, column 'Citizenship Grouping': more than {MAX_NEW_GROUPS} new "
+                    "groups; this is not the published layout"
+                )
+        title = check_known(
+            row["Title of Authority"],
+            TITLES,
+            "title of authority",
+            f"{where}, column 'Title of Authority'",
+            False,
+        )
+        etype = ENCOUNTER_TYPES[(component, title)]
+        if row["Encounter Type"] != etype:
+            raise BadValueError(
+                f"{where}, column 'Encounter Type': {row['Encounter Type']!r} does not fit "
+                f"{component} {title} (expected {etype!r})"
+            )
         records.append(
             {
-                "month": fiscal_month_start(int(match.group(1)), MONTH_ABBR.index(abbr) + 1),
+                "month": fiscal_month_start(fy, MONTH_ABBR.index(abbr) + 1),
                 "component": component,
                 "demographic": demographic,
                 "citizenship": group,
-                "title": row["Title of Authority"],
-                "type": row["Encounter Type"],
+                "title": title,
+                "type": etype,
                 "count": parse_count(row["Encounter Count"], f"{where}, column 'Encounter Count'"),
                 "line": row["_line"],
             }
@@ -133,9 +212,18 @@ def parse(path: str | Path) -> pd.DataFrame:
             "appears more than once"
         )
     months = pd.date_range(raw["month"].min(), raw["month"].max(), freq="MS")
+    check_future(raw["month"], name)  # before the grid is built
+    gaps = months.difference(pd.DatetimeIndex(raw["month"].unique()))
+    if len(gaps):
+        raise MissingMonthError(
+            f"{name}: no rows for month(s) {format_months(gaps)} inside the file's range"
+        )
+    _check_complete(raw, months, name)
+    groups = tuple(CITIZENSHIP_GROUPS) + tuple(sorted(new_groups))
     base = raw.groupby(["month", "component", "demographic", "citizenship"], as_index=False)[
         "count"
     ].sum()
+    base = _fill(base, months, sorted(set(raw["component"])), groups)
     parts = []
     for dem_all in (False, True):
         for cit_all in (False, True):
@@ -151,21 +239,38 @@ def parse(path: str | Path) -> pd.DataFrame:
                 agg["citizenship"] = ALL
             parts.append(agg)
     frame = pd.concat(parts, ignore_index=True)
-    frame = _fill(frame, months)
     frame["region"] = "Southwest"
     frame["sector"] = ALL
     out = tidy(frame, SOURCE)
     validate(out, path)
-    gaps = months.difference(pd.DatetimeIndex(raw["month"].unique()))
-    if len(gaps):
-        raise MissingMonthError(
-            f"{name}: no rows for month(s) {format_months(gaps)} inside the file's range"
-        )
     return out
 
 
-def _fill(frame: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:
-    series = frame[["component", "demographic", "citizenship"]].drop_duplicates()
+MAX_NEW_GROUPS = 20
+"""Even with ``accept_new``, more new citizenship groups than this is not the layout."""
+
+
+def _check_complete(raw: pd.DataFrame, months: pd.DatetimeIndex, name: str) -> None:
+    """Every month of the span has rows for every demographic of each component present."""
+    present = set(zip(raw["month"], raw["component"], raw["demographic"], strict=True))
+    for component in sorted(set(raw["component"])):
+        for month in months:
+            for demographic in DEMOGRAPHICS[component]:
+                if (month, component, demographic) not in present:
+                    raise MissingMonthError(
+                        f"{name}: no rows for {component} {demographic} in {month:%Y-%m} "
+                        "(inside the file's range; a missing cell is never read as zero)"
+                    )
+
+
+def _fill(
+    frame: pd.DataFrame, months: pd.DatetimeIndex, components: list[str], groups: tuple[str, ...]
+) -> pd.DataFrame:
+    """The layout's full grid: absent (component, demographic, group) cells are zero."""
+    series = pd.DataFrame(
+        [(c, d, g) for c in components for d in DEMOGRAPHICS[c] for g in groups],
+        columns=["component", "demographic", "citizenship"],
+    )
     grid = series.merge(pd.DataFrame({"month": months}), how="cross")
     out = grid.merge(frame, on=["component", "demographic", "citizenship", "month"], how="left")
     out["count"] = out["count"].fillna(0).astype("int64")
