@@ -250,7 +250,6 @@ def test_ohss_workbook_release(tmp_path, home):
 
 
 def _bad_cases(rows):
-    aug = pd.Timestamp("2025-08-01")
     future = pd.Timestamp.today().to_period("M").to_timestamp() + pd.DateOffset(months=2)
     fut_row = [str(fiscal_year(future)), "FYTD", MONTH_ABBR[fiscal_month(future) - 1], *rows[0][3:]]
     return {

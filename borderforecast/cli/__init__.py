@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BorderforecastError as exc:
         print(f"borderforecast: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path the user gave: read-only, full disk, a file for a folder
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"borderforecast: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("borderforecast: interrupted", file=sys.stderr)
         return 130

@@ -171,7 +171,10 @@ def register(app: typer.Typer) -> None:
 
         from ..backtesting import BacktestOptions, CalibrationOptions
         from ..backtesting.run import execute, plan, series_group
+        from ..paths import ensure_writable_dir
 
+        if out is not None:  # before the long computation
+            ensure_writable_dir(out, "--out")
         ids = list(series or [])
         if all_sectors:
             ids += series_group("sectors")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -53,12 +54,27 @@ def update_command(
         ),
     ],
     home: HomeOption = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Ingest a release older than the newest one held for its source "
+            "(the output says what it reverts).",
+        ),
+    ] = False,
+    accept_new: Annotated[
+        bool,
+        typer.Option(
+            "--accept-new",
+            help="Accept citizenship values the layout has not named before (with a warning).",
+        ),
+    ] = False,
 ) -> None:
     """Validate a new official release and merge it into the user data store."""
     from ..data import current_release
     from ..data.store import ingest
 
-    result = ingest(file, home=home)
+    result = ingest(file, home=home, force=force, accept_new=accept_new)
     typer.echo(result.summary())
     typer.echo(f"current release: {current_release(home)}")
 
@@ -79,12 +95,12 @@ def list_command(
         table.add_column(col, justify="right" if col in ("months", "missing") else "left")
     for _, row in frame.iterrows():
         table.add_row(
-            row["id"],
+            terminal_safe(row["id"]),
             f"{row['first']:%Y-%m}",
             f"{row['last']:%Y-%m}",
             str(row["n_months"]),
             str(row["missing"]),
-            row["sources"],
+            terminal_safe(row["sources"]),
         )
     Console(width=160).print(table)
 
@@ -115,16 +131,34 @@ def revisions_command(
             r["component"], r["region"], r["sector"], r["demographic"], r["citizenship"]
         )
         table.add_row(
-            r["release"],
-            key.id,
+            terminal_safe(r["release"]),
+            terminal_safe(key.id),
             f"{r['month']:%Y-%m}",
-            r["source"],
+            terminal_safe(r["source"]),
             f"{r['old']:,}",
             f"{r['new']:,}",
         )
     Console(width=160).print(table)
     if len(revs) > 500:
         typer.echo(f"(first 500 of {len(revs):,} shown)")
+
+
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-_])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: object) -> str:
+    """Text from ingested files, safe for the terminal: ANSI escapes and other control
+    characters removed, rich markup escaped (printed literally, never interpreted).
+
+    Examples
+    --------
+    >>> terminal_safe("citizenship/\\x1b[31mred[/] [bold]x[/bold]\\x07")
+    'citizenship/red\\\\[/] \\\\[bold]x\\\\[/bold]'
+    """
+    from rich.markup import escape
+
+    return escape(_CONTROL.sub("", _ANSI.sub("", str(text))))
 
 
 def register(app: typer.Typer) -> None:

@@ -63,6 +63,10 @@ def register(app: typer.Typer) -> None:
 
         if home is not None:  # every cache of this run (the backtest's too) goes under --home
             os.environ[HOME_ENV] = str(home)
+        from ..paths import ensure_writable_dir, home_dir
+
+        ensure_writable_dir(out, "--out")  # before the long computation
+        ensure_writable_dir(home_dir(home), "--home")
 
         console = Console(stderr=True)
         titles = dict(SECTIONS) | {"write": "Writing files and vintages"}

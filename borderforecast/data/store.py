@@ -114,10 +114,8 @@ def detect_layout(path: Path) -> str:
         raise MalformedFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if head.startswith(b"PK"):
         return "ohss"
-    try:
-        first = head.decode("utf-8-sig", errors="strict").splitlines()[0] if head else ""
-    except UnicodeDecodeError:
-        first = ""
+    # lenient here: a bad byte later in the file is the parser's error (naming it)
+    first = head.decode("utf-8-sig", errors="replace").splitlines()[0] if head.strip() else ""
     fields = [f.strip() for f in next(csv.reader(io.StringIO(first)), [])]
     if "Encounter Count" in fields or "Citizenship Grouping" in fields:
         return "sw_encounters"

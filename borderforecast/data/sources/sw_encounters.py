@@ -102,6 +102,8 @@ DEMOGRAPHICS = {
 FIRST_FY = 2022
 """Documented coverage: the CSV series starts in FY2022 (October 2021)."""
 GROUPINGS = ("FYTD", "Remaining")
+TITLE_42 = (pd.Timestamp("2020-03-01"), pd.Timestamp("2023-05-01"))
+"""Months with Title 42 expulsions (the CDC order: 21 March 2020 .. 11 May 2023)."""
 
 
 def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
@@ -183,6 +185,12 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
             f"{where}, column 'Title of Authority'",
             False,
         )
+        month = fiscal_month_start(fy, MONTH_ABBR.index(abbr) + 1)
+        if title == "Title 42" and not TITLE_42[0] <= month <= TITLE_42[1]:
+            raise BadValueError(
+                f"{where}, column 'Title of Authority': Title 42 in {month:%Y-%m}, outside the "
+                f"order's use ({TITLE_42[0]:%Y-%m}..{TITLE_42[1]:%Y-%m})"
+            )
         etype = ENCOUNTER_TYPES[(component, title)]
         if row["Encounter Type"] != etype:
             raise BadValueError(
@@ -191,7 +199,7 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
             )
         records.append(
             {
-                "month": fiscal_month_start(fy, MONTH_ABBR.index(abbr) + 1),
+                "month": month,
                 "component": component,
                 "demographic": demographic,
                 "citizenship": group,
