@@ -1,41 +1,39 @@
-"""A disk cache of backtest units, so reruns only fit what is new.
+"""Backtest units in the package cache (:mod:`borderforecast.cache`): reruns fit only the new.
 
 A unit's key hashes everything its forecast depends on: the series id, the
 training data itself (the months and values up to and including the origin:
 a stronger key than a release label, since a revised past month changes the
-key while appending a new month does not), the model spec (family and
-parameters), the origin, the horizon, the levels, the seed, the
-reselection setting, the package version and the source code of the model's
-module (so editing a model refits it). Rerunning after one new month
-of data therefore finds every earlier origin in the cache and fits only the
-new ones.
+key while appending a new month does not), the model spec (family, class and
+parameters), the origin, the horizon, the levels, the seed, the reselection
+setting and the code (:func:`code_digest`: the family's module and every
+package module it imports, such as ``models/_smtools.py``, ``models/base.py``
+and ``series.py``, plus the unit runner and the library versions). Rerunning
+after one new month of data finds every earlier origin in the cache and fits
+only the new ones.
 
-Entries live under ``home_dir()/cache/backtest/<2 hex>/<key>.npy`` and are
-written atomically (a temporary file in the same folder, then
-:func:`os.replace`), so an interrupted run never leaves a torn entry. Only
-successful units are stored: a failed cell is retried next time.
+Entries are written as each batch of units finishes, with a checksum (a damaged
+or tampered entry is recomputed), under ``<home>/cache/backtest``; only
+successful units are stored, so a failed cell is retried next time.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..atomic import replacing
-from ..paths import home_dir
+from .. import cache as _cache
+
+NAMESPACE = "backtest"
 
 
 def default_dir() -> Path:
     """``home_dir()/cache/backtest``."""
-    return home_dir() / "cache" / "backtest"
+    return _cache.cache_dir() / NAMESPACE
 
 
 def data_digest(y: pd.Series) -> str:
@@ -47,31 +45,19 @@ def data_digest(y: pd.Series) -> str:
 
 
 def code_digest(spec: dict[str, Any]) -> str:
-    """Digest of the source of the model family's module (so that code changes refit).
+    """Digest of the code a unit of this spec runs (see the module docstring).
 
-    An ensemble depends on its members' code too: its digest covers every module
-    of ``borderforecast.models``.
+    An ensemble fitted as a unit builds its members by name: its digest covers
+    every module of ``borderforecast.models``. A spec with its own ``class`` covers
+    that class's module when it is a package module.
     """
-    from .units import spec_from_dict
-
-    cls = spec_from_dict(spec).model_class()
-    module = sys.modules.get(cls.__module__)
-    files = [Path(module.__file__)] if module is not None and module.__file__ else []
-    if spec["family"] == "ensemble" and files:
-        files = sorted(files[0].parent.glob("*.py"))
-    base = Path(__file__).resolve().parents[1] / "models" / "base.py"
-    h = hashlib.sha256()
-    for f in [base, *files]:
-        h.update(_file_digest(f).encode())
-    return h.hexdigest()
-
-
-@functools.lru_cache(maxsize=256)
-def _file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "?"
+    family = spec["family"]
+    target = spec.get("class_path") or f"borderforecast.models.{family}:MODEL"
+    modules = [target.partition(":")[0], "borderforecast.backtesting.units"]
+    if family == "ensemble":
+        folder = Path(_cache.__file__).parent / "models"
+        modules += [f"borderforecast.models.{p.stem}" for p in sorted(folder.glob("*.py"))]
+    return _cache.code_fingerprint(*modules)
 
 
 def unit_key(
@@ -86,52 +72,46 @@ def unit_key(
     code: str = "",
 ) -> str:
     """The cache key of one unit (a hex digest)."""
-    from .. import __version__
-
-    payload = {
-        "v": __version__,
-        "series": series,
-        "data": data,
-        "spec": {
+    return _cache.make_key(
+        "backtest-unit",
+        series=series,
+        data=data,
+        spec={
             "family": spec["family"],
             "class_path": spec.get("class_path"),
             "params": spec.get("params", {}),
             "name": spec["name"],
         },
-        "origin": f"{origin:%Y-%m}",
-        "h": h,
-        "levels": list(levels),
-        "seed": seed,
-        "reselect_every": reselect_every,
-        "code": code,
-    }
-    text = json.dumps(payload, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+        origin=f"{origin:%Y-%m}",
+        h=h,
+        levels=list(levels),
+        seed=seed,
+        reselect_every=reselect_every,
+        code=code,
+    )
 
 
 class UnitCache:
-    """Read and write unit forecasts by key.
+    """Read and write unit forecasts by key (a namespace of :class:`borderforecast.cache.Cache`).
 
     Parameters
     ----------
     directory : path, optional
-        Cache folder (default :func:`default_dir`).
+        Cache folder (default :func:`default_dir`); entries go straight under it.
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        self.directory = Path(directory) if directory is not None else default_dir()
-
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.npy"
+        if directory is None:
+            self.store = _cache.Cache(NAMESPACE)
+        else:
+            folder = Path(directory)
+            self.store = _cache.Cache(folder.name, directory=folder.parent)
+        self.directory = self.store.directory
 
     def get(self, key: str, shape: tuple[int, int]) -> tuple[np.ndarray, bool] | None:
-        """The stored forecast array and its converged flag, or None if absent or unreadable."""
-        path = self._path(key)
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError):
-            return None
-        if arr.shape != (shape[0] + 1, shape[1]):
+        """The stored forecast array and its converged flag, or None if absent or damaged."""
+        arr = self.store.get_array(key)
+        if arr is None or arr.ndim != 2 or arr.shape != (shape[0] + 1, shape[1]):
             return None
         return arr[:-1], bool(arr[-1, 0])
 
@@ -140,7 +120,4 @@ class UnitCache:
         values = np.asarray(values, dtype=float)
         flag = np.zeros((1, values.shape[1]))
         flag[0, 0] = float(converged)
-        values = np.vstack([values, flag])
-        path = self._path(key)
-        with replacing(path) as tmp, open(tmp, "wb") as fh:
-            np.save(fh, np.asarray(values, dtype=float), allow_pickle=False)
+        self.store.put_array(key, np.vstack([values, flag]))

@@ -66,6 +66,7 @@ def run_tasks(
     jobs: int = 1,
     scheduler: Any = None,
     progress: Progress | None = None,
+    on_done: Callable[[list[UnitResult]], None] | None = None,
 ) -> list[list[UnitResult]]:
     """Run ``tasks`` on an engine; return their results in task order.
 
@@ -81,6 +82,9 @@ def run_tasks(
         Where ``"dask"`` runs.
     progress : callable, optional
         Called with the number of units finished each time a task completes.
+    on_done : callable, optional
+        Called with each task's results as soon as it completes (the cache stores
+        them there, so an interrupted run keeps its finished work).
     """
     if not tasks:
         return []
@@ -95,6 +99,8 @@ def run_tasks(
     out: list[list[UnitResult] | None] = [None] * len(tasks)
     for i, res in stream:
         out[i] = res
+        if on_done is not None:
+            on_done(res)
         if progress is not None:
             progress(len(res))
     return [r if r is not None else [] for r in out]

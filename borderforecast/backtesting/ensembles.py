@@ -23,11 +23,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..cache import code_fingerprint
 from ..models.base import Transform, future_index, interval_columns, level_label
 from ..models.registry import ModelSpec
 from .cache import UnitCache
 from .metrics import seasonal_scales
 from .units import UnitResult
+
+COMBINE_CODE = ("borderforecast.models.ensemble", "borderforecast.backtesting.ensembles")
+"""Modules whose source is part of a combination's cache key."""
 
 if TYPE_CHECKING:  # pragma: no cover
     from .options import BacktestOptions
@@ -93,6 +97,7 @@ def _combine(
         )
         for a in arrays.values():
             h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+        h.update(code_fingerprint(*COMBINE_CODE).encode())  # the combining code itself
         key = "combine-" + h.hexdigest()
         hit = cache.get(key, next(iter(arrays.values())).shape)
         if hit is not None:

@@ -298,11 +298,13 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     # a handful of units (an incremental rerun) is faster here than in new processes;
     # the numbers are the same either way
     engine = "sequential" if opts.engine == "processes" and n_fit <= SMALL_RUN else opts.engine
-    for batch in run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance):
-        for r in batch:
-            results.append(r)
-            if cache is not None and r.ok and r.values is not None:
+    def _store(batch: list[UnitResult]) -> None:  # each task's units, as soon as it finishes
+        for r in batch if cache is not None else ():
+            if r.ok and r.values is not None:
                 cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
+
+    for batch in run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance, _store):
+        results.extend(batch)
     fit_wall = time.perf_counter() - t_fit
     results += combine_members(results, combined, p, opts, cache)
     learned: dict[str, dict[str, float]] = {}

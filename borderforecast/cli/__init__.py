@@ -15,6 +15,7 @@ import typer
 from ..errors import BorderforecastError
 from . import assess as _assess
 from . import backtest as _backtest
+from . import cache as _cache
 from . import data as _data
 from . import models as _models
 from . import report as _report
@@ -36,7 +37,7 @@ def _root() -> None:
     """Forecast monthly U.S. Border Patrol Southwest border apprehensions."""
 
 
-for _module in (_models, _assess, _backtest, _season, _data, _report):
+for _module in (_models, _assess, _backtest, _season, _data, _report, _cache):
     _module.register(app)
 
 

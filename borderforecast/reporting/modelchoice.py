@@ -48,6 +48,15 @@ def _key(y: pd.Series, models: Sequence[str], settings: dict) -> str:
     return h.hexdigest()[:20]
 
 
+def _code_and_specs(models: Sequence[str], home) -> dict:
+    from ..cache import code_fingerprint
+    from ..models.registry import get_spec
+
+    specs = [get_spec(m, home).to_dict() | {"class": get_spec(m, home).class_path} for m in models]
+    families = [f"borderforecast.models.{s['family']}" for s in specs]
+    return {"specs": specs, "code": code_fingerprint("borderforecast.backtesting.run", *families)}
+
+
 def cache_folder(home: str | os.PathLike[str] | None = None) -> Path:
     return home_dir(home) / "cache" / "report" / "backtest"
 
@@ -77,6 +86,7 @@ def run_backtest(
         "seed": seed,
         "version": __version__,
     }
+    settings.update(_code_and_specs(models, home))  # spec parameters and code are in the key
     folder = cache_folder(home) / _key(y, models, settings)
     stamp = folder / "report.json"
     if stamp.exists():
