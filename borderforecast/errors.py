@@ -93,3 +93,7 @@ class PathError(BorderforecastError):
 
 class CacheError(BorderforecastError):
     """The result cache cannot be read or written."""
+
+
+class SpecWarning(BorderforecastWarning):
+    """A model specification file was skipped because it is invalid."""

@@ -16,21 +16,32 @@ are looked up in the bundled ``models/`` folder, then in ``models/`` under the
 user home (``BORDERFORECAST_HOME``), which may add or override names; a path
 to a ``.toml`` file works anywhere a name does. Adding a model family means
 adding one module and one spec file.
+
+Every spec file is checked before anything is imported: keys known, the family
+one of :func:`known_families` (or a ``class``), a ``class`` path of the form
+``package.module:ClassName`` naming an installed module that is neither part of
+Python's standard library nor a non-model part of borderforecast. A malformed
+file in a spec folder is skipped with a :class:`~borderforecast.errors.SpecWarning`
+naming it, so one bad file never breaks every model lookup.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 import os
+import re
+import sys
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import SpecError, UnknownModelError
+from ..errors import SpecError, SpecWarning, UnknownModelError
 from ..paths import home_dir
 from ..resources import models_dir
 from .base import BaseModel
@@ -110,6 +121,8 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
         raise SpecError(f"model spec file {str(path)!r} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"model spec file {path.name!r} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"model spec file {path.name!r} cannot be read ({exc})") from None
     unknown = sorted(set(raw) - {"family", "class", "description", "params", "name"})
     if unknown:
         raise SpecError(
@@ -128,6 +141,11 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
             f"model spec file {path.name!r}: unknown family {family!r}; "
             f"known families: {', '.join(known_families())}"
         )
+    if class_path is not None:
+        check_class_path(class_path, path.name)
+    for key in ("family", "description", "name"):
+        if key in raw and not isinstance(raw[key], str):
+            raise SpecError(f"model spec file {path.name!r}: {key!r} must be a string")
     params = raw.get("params", {})
     if not isinstance(params, dict):
         raise SpecError(f"model spec file {path.name!r}: [params] must be a table")
@@ -139,6 +157,37 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
         class_path=class_path,
         path=path,
     )
+
+
+_CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+def check_class_path(class_path: object, where: str) -> None:
+    """Refuse a ``class`` that is not ``package.module:ClassName`` of an allowed module.
+
+    Nothing is imported: the check reads the text and asks the import system
+    whether the top-level package is installed (which runs no code of it).
+    """
+    if not isinstance(class_path, str) or not _CLASS_PATH.match(class_path):
+        raise SpecError(
+            f"model spec file {where!r}: class {class_path!r} is not of the form "
+            "'package.module:ClassName'"
+        )
+    module = class_path.partition(":")[0]
+    top = module.split(".")[0]
+    if top in sys.stdlib_module_names or top == "builtins":
+        raise SpecError(
+            f"model spec file {where!r}: class {class_path!r} is in Python's standard "
+            "library, not a model"
+        )
+    if top == "borderforecast" and not module.startswith("borderforecast.models."):
+        raise SpecError(
+            f"model spec file {where!r}: class {class_path!r} is not in borderforecast.models"
+        )
+    if top not in sys.modules and importlib.util.find_spec(top) is None:
+        raise SpecError(
+            f"model spec file {where!r}: class {class_path!r}: no installed module {top!r}"
+        )
 
 
 def _spec_dirs(home: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -161,7 +210,11 @@ def list_specs(home: str | os.PathLike[str] | None = None) -> dict[str, ModelSpe
     specs: dict[str, ModelSpec] = {}
     for folder in _spec_dirs(home):
         for path in sorted(folder.glob("*.toml")):
-            spec = read_spec(path)
+            try:
+                spec = read_spec(path)
+            except SpecError as exc:  # one bad file must not break every lookup
+                warnings.warn(f"skipped {path}: {exc}", SpecWarning, stacklevel=2)
+                continue
             specs[spec.name] = spec
     return specs
 
