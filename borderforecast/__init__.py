@@ -37,8 +37,7 @@ from .errors import (
     UnknownModelError,
     UnknownSeriesError,
 )
-
-__version__ = "0.1.0"
+from .version import __version__
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {

@@ -87,8 +87,10 @@ def max_bytes() -> int:
 @functools.lru_cache(maxsize=1)
 def library_versions() -> tuple[tuple[str, str], ...]:
     """(name, version) of the package and of :data:`LIBRARIES` (``"-"`` if absent)."""
-    out = []
-    for name in ("borderforecast", *LIBRARIES):
+    from .version import __version__
+
+    out = [("borderforecast", __version__)]
+    for name in LIBRARIES:
         try:
             out.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
@@ -126,8 +128,9 @@ def _imports(name: str, path: Path) -> set[str]:
                 mod = ".".join(base + ([node.module] if node.module else []))
             else:
                 mod = node.module or ""
-            found.add(mod)
-            found.update(f"{mod}.{a.name}" for a in node.names)  # `from . import x`
+            if node.module:  # `from .x import y`: module x (y may be a submodule too)
+                found.add(mod)
+            found.update(f"{mod}.{a.name}" for a in node.names)
     return {m for m in found if m == "borderforecast" or m.startswith("borderforecast.")}
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,14 +28,12 @@ from ..models.base import Transform, future_index, interval_columns, level_label
 from ..models.registry import ModelSpec
 from .cache import UnitCache
 from .metrics import seasonal_scales
+from .options import BacktestOptions
+from .planlike import PlanLike as Plan
 from .units import UnitResult
 
 COMBINE_CODE = ("borderforecast.models.ensemble", "borderforecast.backtesting.ensembles")
 """Modules whose source is part of a combination's cache key."""
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .options import BacktestOptions
-    from .run import Plan
 
 
 def combinable(specs: Sequence[ModelSpec], seed: int = 0) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,11 +11,9 @@ from ..models.base import interval_columns
 from .calibrate import volatility
 from .ensembles import LEARNED
 from .metrics import seasonal_scales
+from .planlike import PlanLike as Plan
 from .result import forecast_columns
 from .units import UnitResult
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .run import Plan
 
 
 def assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
@@ -76,7 +74,7 @@ def assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
 def run_info(
     p: Plan, results: list[UnitResult], n_fit: int, fit_wall: float, wall: float
 ) -> dict[str, Any]:
-    from .. import __version__
+    from ..version import __version__
 
     per_model: dict[str, dict[str, Any]] = {}
     for r in results:
