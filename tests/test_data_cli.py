@@ -89,3 +89,39 @@ def test_build_missing_raw_folder(tmp_path, capsys):
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_list_prints_ingested_names_literally(tmp_path, capsys):
+    """Rich markup in an ingested name is printed as text, never interpreted."""
+    import warnings
+
+    from borderforecast.data.store import ingest
+
+    home = tmp_path / "home"
+    name = "[bold red]Narnia[/bold red] [link=javascript:alert(1)]x[/link]"
+    rows = [
+        ["2025 (FYTD)", "FYTD", "SEP", "U.S. Border Patrol", d, name, "Title 8", "Apprehensions"]
+        + ["10"]
+        for d in ("Single Adults", "UAC", "FMUA")
+    ]
+    path = write_csv(tmp_path / "markup.csv", rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ingest(path, home=home, accept_new=True)
+    assert main(["data", "list", "--home", str(home)]) == 0
+    out = capsys.readouterr().out
+    assert "[bold" in out and "[link=" in out  # shown literally (markup escaped)
+    assert "\x1b" not in out
+
+
+def test_control_characters_refused_even_with_accept_new(tmp_path, capsys):
+    home = tmp_path / "home"
+    rows = [
+        ["2025 (FYTD)", "FYTD", "SEP", "U.S. Border Patrol", d, "\x1b[31mX", "Title 8"]
+        + ["Apprehensions", "10"]
+        for d in ("Single Adults", "UAC", "FMUA")
+    ]
+    path = write_csv(tmp_path / "ansi.csv", rows)
+    assert main(["data", "update", str(path), "--home", str(home), "--accept-new"]) == 2
+    err = capsys.readouterr().err
+    assert "holds control characters" in err and "\x1b" not in err

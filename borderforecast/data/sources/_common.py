@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -87,6 +88,8 @@ def check_known(
     if value in known:
         return value
     prefix = f"{where}: " if where else ""
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise BadValueError(f"{prefix}{what} {value!r} holds control characters")
     if not accept:
         choices = sorted(known)
         shown = ", ".join(repr(c) for c in choices[:8]) + (", ..." if len(choices) > 8 else "")
