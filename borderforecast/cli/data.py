@@ -36,10 +36,12 @@ def build_command(
 ) -> None:
     """Parse the official files and write data/encounters.csv and data/SOURCES.md."""
     from ..data.build import build_table, write_table
+    from ..paths import ensure_writable_dir
     from ..resources import data_dir
 
+    target = ensure_writable_dir(out if out is not None else data_dir(), "--out")
     frame = build_table(raw)
-    path = write_table(frame, out if out is not None else data_dir())
+    path = write_table(frame, target)
     counts = frame.groupby("source").size()
     detail = ", ".join(f"{s} {n:,}" for s, n in counts.items())
     typer.echo(f"wrote {path} ({len(frame):,} rows: {detail})")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import StoreError
 from ..resources import data_dir
 from . import state
 from .build import TABLE_NAME, apply_precedence, sort_table
@@ -94,5 +95,13 @@ def frame(*, all_sources: bool = False, home: str | os.PathLike[str] | None = No
     With ``all_sources=False`` precedence is applied (one row per month and series).
     Do not modify the returned frame (it is cached).
     """
-    full, chosen = _combined(*stamps(home))
+    for attempt in range(3):
+        try:
+            full, chosen = _combined(*stamps(home))
+            break
+        except FileNotFoundError:  # a writer replaced the state while we read: read again
+            if attempt == 2:
+                raise StoreError(
+                    f"data store {state.store_dir(home)} changed while being read; try again"
+                ) from None
     return full if all_sources else chosen
