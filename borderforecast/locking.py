@@ -18,7 +18,9 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,13 +34,27 @@ DEFAULT_TIMEOUT = 300.0
 """Seconds a writer waits for another one to finish before giving up."""
 
 
+def outside_lock_file(folder: str | os.PathLike[str]) -> Path:
+    """A lock file for ``folder`` kept outside it (in the system's temporary folder), for
+    folders whose listing must hold only their own files (forecast vintages)."""
+    key = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / "borderforecast-locks" / f"{key}.lock"
+
+
 @contextmanager
-def write_lock(folder: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT) -> Iterator[Path]:
-    """Hold the lock of ``folder`` (created if missing) for the duration of the block."""
+def write_lock(
+    folder: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT, *, inside: bool = True
+) -> Iterator[Path]:
+    """Hold the lock of ``folder`` (created if missing) for the duration of the block.
+
+    The lock file is ``folder/.lock``, or with ``inside=False`` :func:`outside_lock_file`.
+    """
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(folder / LOCK_NAME), timeout=timeout)
+        path = folder / LOCK_NAME if inside else outside_lock_file(folder)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path), timeout=timeout)
         lock.acquire()
     except Timeout:
         raise StoreError(

@@ -124,7 +124,7 @@ class SaveResult:
 def _store(path: Path, data: bytes, force: bool, what: str) -> SaveResult:
     from ..locking import write_lock
 
-    with write_lock(path.parent):  # one writer at a time (compare, rename, write)
+    with write_lock(path.parent, inside=False):  # one writer at a time
         return _store_unlocked(path, data, force, what)
 
 

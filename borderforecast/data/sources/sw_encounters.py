@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import BadValueError, DuplicateMonthError, MalformedFileError, MissingMonthError
+from ...fiscal import fiscal_year
 from ...series import format_months
 from ..naming import ALL, canonical_component, canonical_demographic
 from ._common import (
@@ -126,6 +127,7 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
     name = path.name
     records = []
     new_groups: set[str] = set()
+    fytd: set[int] = set()
     memo: dict[tuple[str, str], object] = {}
     for row in read_rows(path):
         where = f"{name}, row {row['_line']}"
@@ -135,6 +137,8 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
                 fy_text, f"{where}, column 'Fiscal Year'", fytd_label=True
             )
         fy = memo[("fy", fy_text)]
+        if fy_text.endswith("(FYTD)"):
+            fytd.add(fy)
         if fy < FIRST_FY:
             raise BadValueError(
                 f"{where}, column 'Fiscal Year': FY{fy} is outside this layout's coverage "
@@ -221,6 +225,12 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
         )
     months = pd.date_range(raw["month"].min(), raw["month"].max(), freq="MS")
     check_future(raw["month"], name)  # before the grid is built
+    last_fy = int(fiscal_year(raw["month"].max()))
+    if fytd and fytd != {last_fy}:
+        raise BadValueError(
+            f"{name}: 'Fiscal Year' labels FY{min(fytd)} '(FYTD)' (year to date), but the file "
+            f"runs to FY{last_fy}: only the last fiscal year of a release can be partial"
+        )
     gaps = months.difference(pd.DatetimeIndex(raw["month"].unique()))
     if len(gaps):
         raise MissingMonthError(
