@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 START, END, H, LEVELS, ERA_SPLIT = "2011-12", "2024-08", 12, (80, 95), "2019-12"
-DEFAULT_MODELS = ["recommended", "stl", "structural", "ets", "snaive"]
+DEFAULT_MODELS = ["all"]  # every spec of the default set; the recommendation among them
 PEERS: dict[str, Callable[[np.ndarray, int], dict[str, np.ndarray]]] = {}
 PEER_LABELS: dict[str, str] = {}
 
@@ -161,10 +161,10 @@ def run_package(
 ) -> tuple[pd.DataFrame, dict, str]:
     import borderforecast as bf
 
-    names = list(models)
+    names = [n for n in models if n not in ("recommended", "all")]
     rec_name = ""
-    if "recommended" in names:
-        names.remove("recommended")
+    if "all" in models:
+        names += list(bf.list_models())
     res = bf.backtest(
         y,
         models=sorted(set(names)),
@@ -175,7 +175,7 @@ def run_package(
         engine="processes" if jobs > 1 else "sequential",
         jobs=jobs,
     )
-    if "recommended" in models:
+    if "recommended" in models or "all" in models:
         rec_name = str(res.recommended)  # chosen among the models of this run
     fc = res.forecasts.copy()
     fc["model"] = "borderforecast " + fc["model"].astype(str)
@@ -203,6 +203,34 @@ def score(frames: list[pd.DataFrame], y: pd.Series) -> pd.DataFrame:
     whole = evaluate(df.assign(era="all"), ["model", "era"], LEVELS)
     eras = evaluate(df, ["model", "era"], LEVELS)
     return pd.concat([whole, eras], ignore_index=True), df
+
+
+def sanity(long: pd.DataFrame, y: pd.Series) -> str:
+    """Implausible intervals: upper 95% bounds above the record so far, ratios, jumps.
+
+    The record is the highest month up to the origin; a jump is a 95% log
+    width that shrinks by more than a quarter from one horizon to the next.
+    """
+    record = y.cummax()
+    rec = record.reindex(pd.DatetimeIndex(long["origin"])).to_numpy()
+    d = long.assign(
+        above=long["hi95"].to_numpy() > rec,
+        ratio=long["hi95"] / long["mean"],
+        over=long["hi95"].to_numpy() / rec,
+        logw=np.log((long["hi95"] + 1) / (long["lo95"] + 1)),
+    ).sort_values(["model", "origin", "horizon"])
+    # a jump: the 95% log width shrinks by more than 25% from one horizon to the next
+    d["jump"] = d.groupby(["model", "origin"])["logw"].diff() < -0.25 * d["logw"]
+    lines = [
+        f"{'model':<44}{'hi95>record':>12}{'max hi95/record':>16}{'max hi95/mean':>15}"
+        f"{'width jumps':>12}"
+    ]
+    for m, g in d.groupby("model"):
+        lines.append(
+            f"{m:<44}{g['above'].mean():>12.3f}{g['over'].max():>16.2f}{g['ratio'].max():>15.1f}"
+            f"{g['jump'].mean():>12.3f}"
+        )
+    return "\n".join(lines)
 
 
 def fmt_table(table: pd.DataFrame, timing: dict, rec: str) -> str:
@@ -240,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         "--models",
         nargs="*",
         default=DEFAULT_MODELS,
-        help="package model specs ('recommended' = the backtest's recommendation)",
+        help="package model specs ('all' = every spec, the default; "
+        "the run's recommendation is marked)",
     )
     ap.add_argument(
         "--peers",
@@ -298,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     table, long = score(frames, y)
     print()
     print(fmt_table(table, timing, rec))
+    print()
+    print(sanity(long, y))
     print(
         f"\nMSIS = interval score / in-sample seasonal-naive MAE; '<20' = origins to 2019-12, "
         f"'20+' = 2020 on; package intervals are calibrated.\n"
