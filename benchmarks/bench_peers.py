@@ -164,7 +164,7 @@ def run_package(
     names = [n for n in models if n not in ("recommended", "all")]
     rec_name = ""
     if "all" in models:
-        names += list(bf.list_models())
+        names += list(bf.list_models().index)
     res = bf.backtest(
         y,
         models=sorted(set(names)),
