@@ -59,7 +59,7 @@ def test_calibrated_coverage_closer_to_nominal_than_raw(seed):
         assert abs(cal - lv / 100) < abs(raw - lv / 100), (lv, cal, raw)
     assert 0.72 <= row["coverage80"] <= 0.90
     # conservative on short heavy-tailed histories (few scores: the top ones set the 95% width)
-    assert 0.88 <= row["coverage95"] < 1.0
+    assert 0.85 <= row["coverage95"] < 1.0
     assert row["raw_coverage80"] < 0.70
 
 
