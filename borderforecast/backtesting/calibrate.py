@@ -106,7 +106,7 @@ def level_step(gamma: float, level: float) -> float:
 
     Examples
     --------
-    >>> level_step(0.08, 80), round(level_step(0.08, 95), 6)
+    >>> round(level_step(0.08, 80), 6), round(level_step(0.08, 95), 6)
     (0.08, 0.005)
     """
     a = 1.0 - float(level) / 100.0
