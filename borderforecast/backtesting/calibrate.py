@@ -9,24 +9,33 @@ model at origin *T* and horizon *k* is, on the log scale,
 
 where
 
-* ``v_T`` is the series' recent volatility at *T*: the mean absolute
-  month-on-month change of the year-on-year log change over the last
-  ``volatility_window`` months up to *T* (so intervals widen as soon as the
-  series turns turbulent, and narrow again when it calms);
+* ``v_T`` is the model's recent error size at *T* (``scale="errors"``, the
+  default): an exponentially weighted mean (half-life ``halflife`` months)
+  of its absolute one-step log errors whose target month is at most *T*.
+  It widens the interval as soon as the model starts to miss and lets it
+  narrow when it recovers; one turbulent month moves it by its weight only.
+  (``scale="volatility"``: the series' recent volatility, the mean absolute
+  month-on-month change of the year-on-year log change; ``scale="none"``: 1.)
 * ``q_T`` is a split-conformal quantile of the scores ``|e_j| / v_j`` with
   ``e_j = log(actual + 1) - log(mean + 1)``, the same model's errors at the
   same horizon from earlier origins *j* whose target month is at most *T*
   (nothing from the future), the most recent ``window`` of them; the
   quantile level uses the finite-sample factor ``(n + 1) / n``;
-* the half-width never exceeds ``max_width`` (default 1.5) times the
-  largest absolute log error in the window, so a turbulent month right
-  after a calm spell cannot blow an interval up to absurd sizes;
 * the miscoverage level behind ``q_T`` adapts as forecasts resolve
   (adaptive conformal inference, Gibbs & Candes 2021): after each miss it
-  grows the interval, after each hit it shrinks it, by ``gamma``.
+  grows the interval, after each hit it shrinks it, by ``gamma`` (scaled per
+  level), within ``adapt_limits`` times the nominal miscoverage;
+* the half-width never exceeds ``max_width`` times the largest absolute
+  log error in the window and never shrinks with the horizon at one origin
+  (``monotone``); the upper bound never exceeds ``record_cap`` times the
+  highest month recorded up to *T*.
 
-With fewer than ``min_errors`` past scores (or no volatility yet) the
-model's own interval is kept. Point forecasts are never changed.
+With fewer than ``min_errors`` past scores (or no scale yet) the model's own
+interval is kept. Point forecasts are never changed.
+
+The pure entry point for one live forecast is :func:`calibrate` (a model's
+past backtest rows and a new raw forecast frame in, the calibrated frame
+out); :func:`calibrate_frame` does a whole backtest in one pass.
 """
 
 from __future__ import annotations
@@ -92,6 +101,18 @@ def conformal_quantile(scores: np.ndarray, miscoverage: float) -> float:
     return float(s[lo] + (pos - lo) * (s[lo + 1] - s[lo]))
 
 
+def level_step(gamma: float, level: float) -> float:
+    """The adaptive step of one level: ``gamma * (a / 0.2) ** 2``, ``a`` its miscoverage.
+
+    Examples
+    --------
+    >>> round(level_step(0.08, 80), 6), round(level_step(0.08, 95), 6)
+    (0.08, 0.005)
+    """
+    a = 1.0 - float(level) / 100.0
+    return float(gamma) * (a / 0.2) ** 2
+
+
 def conformal_path(
     origins: np.ndarray,
     targets: np.ndarray,
@@ -99,7 +120,6 @@ def conformal_path(
     scale: np.ndarray,
     levels: Sequence[float],
     options: CalibrationOptions,
-    extra: tuple[Any, float] | None = None,
 ) -> dict[float, np.ndarray]:
     """Log-scale half-widths of one (series, model, horizon) group, origin by origin.
 
@@ -110,30 +130,31 @@ def conformal_path(
     abs_errors : array
         ``|log(actual + 1) - log(mean + 1)|`` per row (NaN: unknown).
     scale : array
-        The volatility scale at each origin (ones for ``scale="none"``).
+        The scale ``v`` at each origin (ones for ``scale="none"``).
     levels : sequence of float
         Interval levels.
     options : CalibrationOptions
         Settings.
-    extra : (origin, scale), optional
-        One more origin (a live forecast) after the rows.
 
     Returns
     -------
     dict
-        Per level, one half-width per row (plus one for ``extra``); NaN
-        where the model's own interval is kept. A half-width never exceeds
-        ``max_width`` times the largest absolute log error in the window.
+        Per level, one half-width per row; NaN where the model's own interval
+        is kept. Row ``i`` uses only rows whose target month is at most
+        ``origins[i]``.
     """
     n = len(origins)
-    points = list(origins) + ([extra[0]] if extra is not None else [])
-    scales = np.append(np.asarray(scale, dtype=float), [extra[1]] if extra is not None else [])
-    scores = abs_errors / scale
-    out = {lv: np.full(len(points), np.nan) for lv in levels}
-    alpha = {lv: 1.0 - lv / 100.0 for lv in levels}
+    scale = np.asarray(scale, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = abs_errors / scale
+    out = {lv: np.full(n, np.nan) for lv in levels}
+    nominal = {lv: 1.0 - lv / 100.0 for lv in levels}
+    alpha = dict(nominal)
+    step = {lv: level_step(options.gamma, lv) for lv in levels}
+    low, high = options.adapt_limits
     resolved = 0
     finite = np.isfinite(scores)
-    for i, t in enumerate(points):
+    for i, t in enumerate(origins):
         while resolved < n and targets[resolved] <= t:
             j = resolved
             resolved += 1
@@ -141,32 +162,131 @@ def conformal_path(
                 for lv in levels:
                     if np.isfinite(out[lv][j]):
                         miss = float(abs_errors[j] > out[lv][j])
-                        alpha[lv] += options.gamma * ((1.0 - lv / 100.0) - miss)
+                        alpha[lv] += step[lv] * (nominal[lv] - miss)
         keep = np.flatnonzero(finite[:resolved])[-options.window :]
-        if len(keep) < options.min_errors or not np.isfinite(scales[i]):
+        if len(keep) < options.min_errors or not np.isfinite(scale[i]):
             continue
         cap = options.max_width * float(np.max(abs_errors[keep]))
         for lv in levels:
-            out[lv][i] = min(conformal_quantile(scores[keep], alpha[lv]) * scales[i], cap)
+            a = min(max(alpha[lv], low * nominal[lv]), high * nominal[lv])
+            out[lv][i] = min(conformal_quantile(scores[keep], a) * scale[i], cap)
     return out
 
 
-def _bounds(mean: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lm = np.log1p(mean)
-    return np.maximum(np.expm1(lm - width), 0.0), np.expm1(lm + width)
-
-
-def _scales(
-    frame: pd.DataFrame, vol: Mapping[str, pd.Series], options: CalibrationOptions
+def error_scale(
+    origins: np.ndarray, targets: np.ndarray, errors: np.ndarray, halflife: float
 ) -> np.ndarray:
+    """Recent one-step error size at each origin, from errors known then.
+
+    The exponentially weighted mean (half-life ``halflife`` observations) of
+    the absolute one-step log errors ``errors`` (resolved at ``targets``) whose
+    target is at most the origin (floored at :data:`VOLATILITY_FLOOR`); NaN
+    before the first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.array([1, 2, 3]); e = np.array([0.1, 0.1, 0.1])
+    >>> error_scale(np.array([0, 2, 5]), t, e, 12.0).round(6).tolist()
+    [nan, 0.1, 0.1]
+    """
+    errors = np.asarray(errors, dtype=float)
+    ok = np.isfinite(errors)
+    t = np.asarray(targets)[ok]
+    order = np.argsort(t, kind="stable")
+    t, e = t[order], errors[ok][order]
+    out = np.full(len(origins), np.nan)
+    if not len(e):
+        return np.maximum(out, VOLATILITY_FLOOR)
+    ew = pd.Series(np.abs(e)).ewm(halflife=halflife).mean().to_numpy()
+    pos = np.searchsorted(t, np.asarray(origins), side="right") - 1
+    have = pos >= 0
+    out[have] = np.maximum(ew[pos[have]], VOLATILITY_FLOOR)
+    return out
+
+
+def _group_scale(g: pd.DataFrame, options: CalibrationOptions, y: pd.Series | None) -> np.ndarray:
     if options.scale == "none":
-        return np.ones(len(frame))
-    den = np.full(len(frame), np.nan)
-    for sid, rows in frame.groupby("series", sort=False).groups.items():
-        v = vol[str(sid)]
-        pos = frame.index.get_indexer(rows)
-        den[pos] = v.reindex(pd.DatetimeIndex(frame.loc[rows, "origin"])).to_numpy(dtype=float)
-    return den
+        return np.ones(len(g))
+    if options.scale == "volatility":
+        if y is not None:
+            v = volatility(y, options.volatility_window)
+            return v.reindex(pd.DatetimeIndex(g["origin"])).to_numpy(dtype=float)
+        return g["volatility"].to_numpy(dtype=float)
+    one = g[g["horizon"] == 1]
+    e1 = log_errors(one["actual"].to_numpy(), one["mean"].to_numpy())
+    return error_scale(g["origin"].to_numpy(), one["target_month"].to_numpy(), e1, options.halflife)
+
+
+def _records(g: pd.DataFrame, y: pd.Series | None) -> np.ndarray:
+    """Highest month recorded up to each row's origin (NaN if unknown)."""
+    origins = g["origin"].to_numpy()
+    if y is not None:
+        t, v = y.index.to_numpy(), y.to_numpy(dtype=float)
+    else:
+        known = g.dropna(subset=["actual"]).drop_duplicates("target_month")
+        known = known.sort_values("target_month")
+        t, v = known["target_month"].to_numpy(), known["actual"].to_numpy(dtype=float)
+    if not len(v):
+        return np.full(len(g), np.nan)
+    best = np.maximum.accumulate(v)
+    pos = np.searchsorted(t, origins, side="right") - 1
+    out = np.full(len(g), np.nan)
+    out[pos >= 0] = best[pos[pos >= 0]]
+    return out
+
+
+def _calibrate_group(
+    g: pd.DataFrame,
+    levels: Sequence[float],
+    options: CalibrationOptions,
+    y: pd.Series | None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """New interval columns and the ``calibrated`` flag of one (series, model) group."""
+    g = g.reset_index(drop=True)
+    scale = _group_scale(g, options, y)
+    abs_err = np.abs(log_errors(g["actual"].to_numpy(), g["mean"].to_numpy()))
+    width = {lv: np.full(len(g), np.nan) for lv in levels}
+    for _, rows in g.groupby("horizon", sort=True).groups.items():
+        pos = np.asarray(rows)
+        pos = pos[np.argsort(g["origin"].to_numpy()[pos], kind="stable")]
+        w = conformal_path(
+            g["origin"].to_numpy()[pos],
+            g["target_month"].to_numpy()[pos],
+            abs_err[pos],
+            scale[pos],
+            levels,
+            options,
+        )
+        for lv in levels:
+            width[lv][pos] = w[lv]
+    if options.monotone:
+        order = np.lexsort((g["horizon"].to_numpy(), g["origin"].to_numpy()))
+        keys = g["origin"].to_numpy()[order]
+        for lv in levels:
+            w = pd.Series(width[lv][order]).groupby(keys).cummax().to_numpy()
+            width[lv][order] = np.where(np.isfinite(width[lv][order]), w, np.nan)
+    mean = g["mean"].to_numpy(dtype=float)
+    records = _records(g, y) if options.record_cap is not None else None
+    new: dict[str, np.ndarray] = {}
+    flag = np.zeros(len(g), dtype=bool)
+    for lv in levels:
+        lo_c, hi_c = f"lo{level_label(lv)}", f"hi{level_label(lv)}"
+        lo, hi = g[lo_c].to_numpy(dtype=float).copy(), g[hi_c].to_numpy(dtype=float).copy()
+        ok = np.isfinite(width[lv])
+        lm = np.log1p(mean[ok])
+        c_lo = np.maximum(np.expm1(lm - width[lv][ok]), 0.0)
+        c_hi = np.expm1(lm + width[lv][ok])
+        if options.blend:
+            c_lo, c_hi = np.minimum(c_lo, lo[ok]), np.maximum(c_hi, hi[ok])
+        lo[ok], hi[ok] = c_lo, c_hi
+        if records is not None:
+            cap = options.record_cap * records
+            capped = ok & np.isfinite(cap)
+            hi[capped] = np.maximum(np.minimum(hi[capped], cap[capped]), mean[capped])
+        new[lo_c], new[hi_c] = lo, hi
+        flag |= ok
+    return new, flag
 
 
 def calibrate_frame(
@@ -181,13 +301,15 @@ def calibrate_frame(
     ----------
     raw : pandas.DataFrame
         ``series, model, origin, target_month, horizon, actual, mean`` and
-        the interval columns (the models' own intervals).
+        the interval columns (the models' own intervals); ``volatility``
+        when ``scale="volatility"`` and ``series`` is not given.
     levels : sequence of float
         Interval levels.
     options : CalibrationOptions
         The method's settings.
-    series : mapping of id -> Series
-        The data (for the volatility scale); needed unless ``scale="none"``.
+    series : mapping of id -> Series, optional
+        The data (volatility scale, record cap); without it the actuals in
+        ``raw`` stand in for the data.
 
     Returns
     -------
@@ -199,32 +321,16 @@ def calibrate_frame(
     out["calibrated"] = False
     if options.method == "none" or out.empty:
         return out
-    vol = {k: volatility(v, options.volatility_window) for k, v in (series or {}).items()}
-    den = _scales(out, vol, options)
-    abs_err = np.abs(log_errors(out["actual"].to_numpy(), out["mean"].to_numpy()))
-    new = {c: out[c].to_numpy(dtype=float).copy() for c in interval_columns(levels)[1:]}
+    cols = interval_columns(levels)[1:]
+    new = {c: out[c].to_numpy(dtype=float).copy() for c in cols}
     flag = np.zeros(len(out), dtype=bool)
-    for _, g in out.groupby(["series", "model", "horizon"], sort=False):
-        g = g.sort_values("origin")
+    for (sid, _), g in out.groupby(["series", "model"], sort=False):
         pos = out.index.get_indexer(g.index)
-        widths = conformal_path(
-            g["origin"].to_numpy(),
-            g["target_month"].to_numpy(),
-            abs_err[pos],
-            den[pos],
-            levels,
-            options,
-        )
-        mean = g["mean"].to_numpy(dtype=float)
-        for lv in levels:
-            w = widths[lv]
-            ok = np.isfinite(w)
-            lo, hi = _bounds(mean[ok], w[ok])
-            lo_c, hi_c = f"lo{level_label(lv)}", f"hi{level_label(lv)}"
-            if options.blend:
-                lo, hi = np.minimum(lo, new[lo_c][pos[ok]]), np.maximum(hi, new[hi_c][pos[ok]])
-            new[lo_c][pos[ok]], new[hi_c][pos[ok]] = lo, hi
-            flag[pos[ok]] = True
+        y = (series or {}).get(str(sid))
+        vals, ok = _calibrate_group(g, levels, options, y)
+        for c in cols:
+            new[c][pos] = vals[c]
+        flag[pos] = ok
     for c, v in new.items():
         out[c] = v
     out["calibrated"] = flag
@@ -239,6 +345,91 @@ def _nest(frame: pd.DataFrame, levels: Sequence[float]) -> None:
         hn, hw = f"hi{level_label(narrow)}", f"hi{level_label(wide)}"
         frame[lw] = np.minimum(frame[lw], frame[ln])
         frame[hw] = np.maximum(frame[hw], frame[hn])
+
+
+def calibrate(
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    options: CalibrationOptions | None = None,
+    y: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Calibrate one raw forecast with one model's past backtest errors (a pure function).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Past backtest forecasts of the same model on the same series:
+        ``origin, target_month, horizon, actual, mean`` (e.g. a slice of
+        ``BacktestResult.raw_forecasts``). Rows from the forecast's origin on
+        are dropped and actuals after it are ignored: only errors known at the
+        origin are used.
+    forecast : pandas.DataFrame
+        The raw forecast: index = the months after the origin, ``mean`` and
+        ``lo<L>``/``hi<L>`` columns.
+    options : CalibrationOptions, optional
+        Settings (default: :class:`CalibrationOptions`).
+    y : pandas.Series, optional
+        The data up to the origin (volatility scale, record cap); default:
+        the actuals in ``history``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``forecast`` with calibrated intervals at the horizons the
+        history covers (the model's own elsewhere), ``attrs["intervals"]``
+        ``"calibrated"`` (or ``"raw"`` if no horizon could be calibrated) and
+        ``attrs["calibration"]`` the settings.
+    """
+    opts = options or CalibrationOptions()
+    frame = forecast.copy()
+    levels = [lv for lv in _levels_of(frame)]
+    frame.attrs["calibration"] = describe(opts)
+    frame.attrs["intervals"] = "raw"
+    if opts.method == "none" or frame.empty:
+        return frame
+    origin = pd.Timestamp(frame.index[0]) - pd.DateOffset(months=1)
+    hist = history[pd.to_datetime(history["origin"]) < origin].copy()
+    hist["origin"] = pd.to_datetime(hist["origin"])
+    hist["target_month"] = pd.to_datetime(hist["target_month"])
+    hist.loc[hist["target_month"] > origin, "actual"] = np.nan
+    if y is not None:
+        y = y.loc[:origin]
+    live = pd.DataFrame(
+        {
+            "origin": origin,
+            "target_month": pd.DatetimeIndex(frame.index),
+            "horizon": np.arange(1, len(frame) + 1),
+            "actual": np.nan,
+        }
+    )
+    for c in interval_columns(levels):
+        live[c] = frame[c].to_numpy(dtype=float)
+    if opts.scale == "volatility":
+        if y is None:
+            raise ModelError("calibration with scale='volatility' needs y= the series")
+        live["volatility"] = np.nan
+    cols = ["origin", "target_month", "horizon", "actual"] + interval_columns(levels)
+    g = pd.concat([hist[[c for c in cols if c in hist]], live[cols]], ignore_index=True)
+    for c in interval_columns(levels)[1:]:
+        if c not in hist:
+            g[c] = g[c].fillna(g["mean"])  # history without intervals: only its errors count
+    vals, ok = _calibrate_group(g, levels, opts, y)
+    n = len(live)
+    for c, v in vals.items():
+        frame[c] = v[-n:]
+    if ok[-n:].any():
+        frame.attrs["intervals"] = "calibrated"
+    _nest(frame, levels)
+    return frame
+
+
+def _levels_of(frame: pd.DataFrame) -> list[float]:
+    out = []
+    for c in frame.columns:
+        if c.startswith("lo") and f"hi{c[2:]}" in frame.columns:
+            v = float(c[2:])
+            out.append(int(v) if v.is_integer() else v)
+    return sorted(out)
 
 
 def calibrated_forecast(
@@ -258,7 +449,8 @@ def calibrated_forecast(
         ``mean, lo80, hi80, ...``), or a fitted model (then ``h`` months are
         forecast with the backtest's levels).
     result : BacktestResult
-        A backtest that includes ``model``.
+        A backtest that includes ``model``. For the freshest scale its last
+        origin should be the month before the forecast's origin.
     model : str, optional
         Model name in the backtest (default: the fitted model's name).
     series : str, optional
@@ -266,14 +458,15 @@ def calibrated_forecast(
     h : int, optional
         Horizon when ``forecast`` is a fitted model (default: the backtest's).
     y : Series, optional
-        The data the forecast was made from (for the volatility scale);
-        default: the fitted model's series, else the backtest's actuals.
+        The data the forecast was made from; default: the fitted model's
+        series, else the backtest's actuals.
 
     Returns
     -------
     pandas.DataFrame
         The forecast with calibrated intervals at each horizon the backtest
-        covers (the model's own beyond it or where too few errors exist).
+        covers (the model's own beyond it or where too few errors exist); see
+        :func:`calibrate`.
 
     Examples
     --------
@@ -281,8 +474,8 @@ def calibrated_forecast(
     >>> from borderforecast.backtesting import calibrated_forecast
     >>> res = bf.backtest(bf.load(), models="snaive", start="2021-01", cache=False)
     >>> fc = calibrated_forecast(bf.fit(bf.load(), "snaive"), res)
-    >>> fc.columns.tolist()
-    ['mean', 'lo80', 'hi80', 'lo95', 'hi95']
+    >>> fc.columns.tolist(), fc.attrs["intervals"]
+    (['mean', 'lo80', 'hi80', 'lo95', 'hi95'], 'calibrated')
     """
     opts = result.options
     if isinstance(forecast, FittedModel):
@@ -307,60 +500,13 @@ def calibrated_forecast(
             f"the backtest has no forecasts of model {model!r} for series {series!r}; "
             f"models: {', '.join(sorted(raw['model'].unique()))}"
         )
-    cal = opts.calibration
     levels = [lv for lv in opts.levels if f"lo{level_label(lv)}" in frame.columns]
     frame = frame[interval_columns(levels)].astype(float)
-    if cal.method == "none" or frame.empty:
-        return frame
-    origin = pd.Timestamp(frame.index[0]) - pd.DateOffset(months=1)
     if y is None:
         known = sub.dropna(subset=["actual"]).drop_duplicates("target_month")
         y = known.set_index("target_month")["actual"].sort_index()
-    if cal.scale == "none":
-        den_live = 1.0
-    else:
-        v = volatility(y, cal.volatility_window)
-        if origin not in v.index or not np.isfinite(v.loc[origin]):
-            raise ModelError(
-                f"no volatility at {origin:%Y-%m} (the month before the forecast): pass y= the "
-                "series the forecast was made from"
-            )
-        den_live = float(v.loc[origin])
-    origins = pd.DatetimeIndex(sub["origin"].unique()).sort_values()
-    vol_bt = (
-        sub.drop_duplicates("origin").set_index("origin")["volatility"]
-        if cal.scale != "none"
-        else pd.Series(1.0, index=origins)
-    )
-    mean = frame["mean"].to_numpy()
-    for k in range(len(frame)):
-        g = sub[sub["horizon"] == k + 1].sort_values("origin")
-        if g.empty:
-            continue
-        den = vol_bt.reindex(pd.DatetimeIndex(g["origin"])).to_numpy(dtype=float)
-        abs_err = np.abs(log_errors(g["actual"].to_numpy(), g["mean"].to_numpy()))
-        widths = conformal_path(
-            g["origin"].to_numpy(),
-            g["target_month"].to_numpy(),
-            abs_err,
-            den,
-            levels,
-            cal,
-            extra=(np.datetime64(origin), den_live),
-        )
-        for lv in levels:
-            w = widths[lv][-1:]
-            if not np.isfinite(w[0]):
-                continue
-            lo, hi = _bounds(mean[k : k + 1], w)
-            lo_c, hi_c = f"lo{level_label(lv)}", f"hi{level_label(lv)}"
-            if cal.blend:
-                lo = np.minimum(lo, frame[lo_c].to_numpy()[k : k + 1])
-                hi = np.maximum(hi, frame[hi_c].to_numpy()[k : k + 1])
-            frame.iloc[k, frame.columns.get_loc(lo_c)] = lo[0]
-            frame.iloc[k, frame.columns.get_loc(hi_c)] = hi[0]
-    _nest(frame, levels)
-    return frame
+        y.index = pd.DatetimeIndex(y.index)
+    return calibrate(sub, frame, opts.calibration, y)
 
 
 def describe(options: CalibrationOptions) -> dict[str, Any]:

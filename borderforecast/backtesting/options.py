@@ -12,6 +12,7 @@ from ..models.base import check_levels
 
 ENGINES = ("sequential", "processes", "dask")
 CALIBRATION_METHODS = ("conformal", "none")
+CALIBRATION_SCALES = ("errors", "volatility", "none")
 
 
 @dataclass(frozen=True)
@@ -20,50 +21,79 @@ class CalibrationOptions:
 
     See :mod:`borderforecast.backtesting.calibrate` for the method. In short: at
     origin *T*, horizon *k*, the interval is ``log(mean + 1) +/- q * v_T`` on
-    the log scale, ``v_T`` the series' recent volatility at *T* and ``q`` a
-    conformal quantile of past scores ``|log error| / v`` of the same model
-    and horizon whose target month is at most *T* (no look-ahead).
+    the log scale, ``v_T`` the model's recent one-step error size at *T* and
+    ``q`` a conformal quantile of past scores ``|log error| / v`` of the same
+    model and horizon whose target month is at most *T* (no look-ahead).
 
     Attributes
     ----------
     method : str
         ``"conformal"`` (default) or ``"none"`` (keep the model's intervals).
     window : int
-        Use the ``window`` most recent past scores (default 48: four years,
-        long enough to hold a regime change, short enough to forget one).
+        Use at most the ``window`` most recent past scores (default 240: all
+        of them on this series; the scale, not the window, adapts).
     min_errors : int
-        Fewer past scores than this: keep the model's own interval (default 12).
+        Fewer past scores than this: keep the model's own interval (default 24:
+        fewer make the first calibrated 80% intervals too narrow on this series).
     scale : str
-        ``"volatility"`` (default): scores are divided by the series' recent
-        volatility, so intervals widen when the series turns turbulent;
-        ``"none"``: plain absolute log errors.
+        ``"errors"`` (default): scores are divided by the model's own recent
+        one-step error size, an exponentially weighted mean of its absolute
+        one-step log errors known at the origin (half-life ``halflife``
+        months), so intervals widen when the model starts to miss and narrow
+        again when it recovers (absolute, not squared, errors: one wild month
+        does not dominate it); ``"volatility"``: divided by the
+        series' recent volatility (see ``volatility_window``); ``"none"``:
+        plain absolute log errors.
+    halflife : float
+        Half-life in months of the ``"errors"`` scale (default 10: one
+        turbulent month carries about 7% of its weight).
     volatility_window : int
-        Months in the volatility measure (default 12): the mean absolute
-        month-on-month change of the year-on-year log change.
+        Months in the volatility measure of ``scale="volatility"`` (default
+        12): the mean absolute month-on-month change of the year-on-year log
+        change.
     gamma : float
         Step of the adaptive conformal update (Gibbs & Candes, 2021) of the
-        miscoverage level after each resolved forecast (default 0.03; 0
-        turns it off).
+        miscoverage level of the 80% interval after each resolved forecast
+        (default 0.08); a level with miscoverage ``a`` uses
+        ``gamma * (a / 0.2) ** 2`` (95%: 0.005). 0 turns it off.
+    adapt_limits : tuple of float
+        The adapted miscoverage stays within these multiples of the nominal
+        one (default ``(0.5, 1.5)``: a 95% interval adapts between 92.5% and
+        97.5%), so a run of misses cannot push it to the largest past score.
+    monotone : bool
+        Half-widths never shrink with the horizon at one origin (default
+        True: no band that narrows and widens again from month to month).
     max_width : float
         Cap of the log half-width, as a multiple of the largest absolute
-        log error in the window (default 1.5).
+        log error in the window (default 1.0: never wider than the worst miss
+        this model has made at that horizon; after the 2017 collapse the
+        uncapped 95% upper bounds reached 13 times the point forecast).
+    record_cap : float or None
+        Upper bounds never exceed ``record_cap`` times the highest month
+        recorded up to the origin (default 1.5; None: no cap). The record
+        was set in the largest surge on file; a bound further above it is
+        not a planning figure.
     blend : bool
         If True, never narrower than the model's own interval (default False).
     warmup : int or None
         Extra origins before ``start`` (at the run's ``step``) that are
         forecast only to feed the calibration, never scored. Default None:
         ``min_errors + ceil(h / step)``, just enough for every horizon to be
-        calibrated from the first scored origin (24 for monthly origins and
+        calibrated from the first scored origin (36 for monthly origins and
         h = 12), as far as the series' history allows.
     """
 
     method: str = "conformal"
-    window: int = 48
-    min_errors: int = 12
-    scale: str = "volatility"
+    window: int = 240
+    min_errors: int = 24
+    scale: str = "errors"
+    halflife: float = 10.0
     volatility_window: int = 12
-    gamma: float = 0.03
-    max_width: float = 1.5
+    gamma: float = 0.08
+    adapt_limits: tuple[float, float] = (0.5, 1.5)
+    monotone: bool = True
+    max_width: float = 1.0
+    record_cap: float | None = 1.5
     blend: bool = False
     warmup: int | None = None
 
@@ -73,8 +103,22 @@ class CalibrationOptions:
                 f"calibration method {self.method!r} is unknown; "
                 f"choose one of {', '.join(CALIBRATION_METHODS)}"
             )
-        if self.scale not in ("volatility", "none"):
-            raise ModelError(f"calibration scale {self.scale!r}: choose 'volatility' or 'none'")
+        if self.scale not in CALIBRATION_SCALES:
+            raise ModelError(
+                f"calibration scale {self.scale!r}: choose one of {', '.join(CALIBRATION_SCALES)}"
+            )
+        lims = tuple(float(v) for v in self.adapt_limits)
+        if len(lims) != 2 or not 0 < lims[0] <= 1 <= lims[1]:
+            raise ModelError(
+                f"calibration adapt_limits must be (low <= 1, high >= 1), got {self.adapt_limits!r}"
+            )
+        object.__setattr__(self, "adapt_limits", lims)
+        if not self.halflife > 0:
+            raise ModelError(f"calibration halflife must be > 0, got {self.halflife!r}")
+        if self.record_cap is not None and not self.record_cap >= 1:
+            raise ModelError(
+                f"calibration record_cap must be >= 1 or None, got {self.record_cap!r}"
+            )
         if (
             self.window < 2
             or self.min_errors < 2
