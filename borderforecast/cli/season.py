@@ -117,7 +117,7 @@ def _print_context(ctx: Any) -> None:
         table.add_row(
             f"FY{f.fiscal_year} to date ({f.months} months)",
             num(f.total),
-            f"{f.change:+,.0f} ({_pct(100 * f.pct_change)}) vs FY{f.fiscal_year - 1}",
+            f"{f.change:+,.0f} ({_pct(f.pct_change)}) vs FY{f.fiscal_year - 1}",
         )
     for c in ctx.comparisons:
         table.add_row(
