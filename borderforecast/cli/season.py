@@ -1,4 +1,4 @@
-"""``borderforecast season`` (seasonal profile) and ``borderforecast context`` (month facts)."""
+"""``borderforecast season``: the seasonal profile (``context`` lives in :mod:`.context`)."""
 
 from __future__ import annotations
 
@@ -85,52 +85,6 @@ def _print_eras(cmp: Any) -> None:
     Console(width=160).print(table)
 
 
-def _print_context(ctx: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    def num(v: float | None) -> str:
-        return "n/a" if v is None else f"{v:,.0f}"
-
-    table = Table(title=f"{ctx.series}: {ctx.month:%B %Y}")
-    table.add_column("fact")
-    table.add_column("value", justify="right")
-    table.add_column("change", justify="right")
-    table.add_row("value", num(ctx.value), "")
-    prev = ctx.change_vs_previous
-    table.add_row(
-        "previous month",
-        num(ctx.previous),
-        "" if prev is None else f"{prev.absolute:+,.0f} ({_pct(prev.percent)})",
-    )
-    ya = ctx.change_vs_year_ago
-    table.add_row(
-        "a year earlier",
-        num(ctx.year_ago),
-        "" if ya is None else f"{ya.absolute:+,.0f} ({_pct(ya.percent)})",
-    )
-    table.add_row(
-        f"rank among {ctx.month_name}s", f"{ctx.rank_among_same_month} of {ctx.n_years}", ""
-    )
-    if ctx.fytd is not None:
-        f = ctx.fytd
-        table.add_row(
-            f"FY{f.fiscal_year} to date ({f.months} months)",
-            num(f.total),
-            f"{f.change:+,.0f} ({_pct(f.pct_change)}) vs FY{f.fiscal_year - 1}",
-        )
-    for c in ctx.comparisons:
-        table.add_row(
-            f"vs {c.label} ({c.month:%Y-%m})",
-            num(c.value),
-            f"{c.change.absolute:+,.0f} ({_pct(c.change.percent)})",
-        )
-    console = Console(width=160)
-    console.print(table)
-    for s in ctx.sentences():
-        console.print(s, highlight=False)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("season")
     def season_command(
@@ -188,44 +142,3 @@ def register(app: typer.Typer) -> None:
             typer.echo("")
             _print_eras(eras)
             typer.echo(eras.summary())
-
-    @app.command("context")
-    def context_command(
-        month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
-        series: Annotated[
-            str | None,
-            typer.Option(
-                "--series",
-                help="Series id (default: southwest USBP, plus USBP + OFO where it exists).",
-            ),
-        ] = None,
-        compare: Annotated[
-            list[str] | None,
-            typer.Option("--compare", help="An earlier month to compare with (repeatable)."),
-        ] = None,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print every number as JSON.")
-        ] = False,
-    ) -> None:
-        """Facts for one month: changes, rank among the same month, FYTD, record comparisons."""
-        from ..errors import BorderforecastError
-        from ..month_context import context
-
-        results = {}
-        if series is None:
-            results["southwest"] = context(month, compare=compare)
-            try:
-                results["usbp+ofo"] = context(month, series="usbp+ofo", compare=compare)
-            except BorderforecastError:
-                pass  # no USBP + OFO figure for this month: show USBP alone
-        else:
-            results[series] = context(month, series=series, compare=compare)
-        if as_json:
-            typer.echo(
-                json.dumps({k: v.to_dict() for k, v in results.items()}, indent=2, default=str)
-            )
-            return
-        for i, ctx in enumerate(results.values()):
-            if i:
-                typer.echo("")
-            _print_context(ctx)
