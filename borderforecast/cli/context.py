@@ -75,9 +75,7 @@ def _print_context(ctx: Any) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("context")
     def context_command(
-        month: Annotated[
-            str, typer.Argument(help="The month: 2019-08, Aug 2019 or 2019-08-01.")
-        ],
+        month: Annotated[str, typer.Argument(help="The month: 2019-08, Aug 2019 or 2019-08-01.")],
         series: Annotated[
             str | None,
             typer.Option(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from typing import Annotated, Any
@@ -11,12 +10,14 @@ import typer
 
 from ..atomic import replacing
 from ..errors import DataError
-
-
-def _load(series: str | None) -> Any:
-    from ..data import load
-
-    return load() if series is None else load(series, allow_gaps=True)
+from .common import (
+    DateColOption,
+    IdColOption,
+    InputOption,
+    ValueColOption,
+    echo_json,
+    input_series,
+)
 
 
 def _save(fig: Any, path: str) -> None:
@@ -116,6 +117,10 @@ def register(app: typer.Typer) -> None:
         plot: Annotated[
             str | None, typer.Option("--plot", help="Write the figure to this PNG file.")
         ] = None,
+        input: InputOption = None,
+        id_col: IdColOption = None,
+        date_col: DateColOption = None,
+        value_col: ValueColOption = None,
     ) -> None:
         """Print the monthly seasonal profile: factors by method, the summer dip, the autumn months.
 
@@ -123,7 +128,7 @@ def register(app: typer.Typer) -> None:
         """
         from ..season import compare_eras, seasonal_profile
 
-        y = _load(series)
+        y = input_series(input, series, id_col, date_col, value_col, allow_gaps=True)
         profile = seasonal_profile(y, years, method=method, level=level, seed=seed)
         eras = None
         if compare is not None:
@@ -134,7 +139,7 @@ def register(app: typer.Typer) -> None:
             out = profile.to_dict()
             if eras is not None:
                 out["eras"] = eras.to_dict()
-            typer.echo(json.dumps(out, indent=2, default=str))
+            echo_json(out)
             return
         _print_profile(profile)
         typer.echo(profile.summary())

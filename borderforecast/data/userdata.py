@@ -247,7 +247,7 @@ def read_series(
     long = long.drop(columns="row").sort_values([ID_COL, TIME_COL], kind="stable")
     series = from_long(long, source=where)
     if len(series) == 1:
-        (sid, y), = series.items()
+        ((sid, y),) = series.items()
         y.name = str(sid) if id_col else value_col
         y.attrs.update(series_id=str(sid), source_file=where)
         return y
@@ -291,8 +291,10 @@ def from_long(
     """
     where = source or "long frame"
     if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{where}: expected a DataFrame with columns {id_col}, {time_col}, "
-                        f"{target_col}, got {type(df).__name__}")
+        raise DataError(
+            f"{where}: expected a DataFrame with columns {id_col}, {time_col}, "
+            f"{target_col}, got {type(df).__name__}"
+        )
     columns = [str(c) for c in df.columns]
     for name, what in ((id_col, "id"), (time_col, "month"), (target_col, "value")):
         if name not in columns:
