@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ ID_COL, TIME_COL, TARGET_COL = "unique_id", "ds", "y"
 """The ecosystem's default column names (statsforecast's ``id_col, time_col, target_col``)."""
 DATE_NAMES = ("ds", "month", "date", "period", "time", "month_start", "yearmonth")
 EXCEL = (".xlsx", ".xlsm", ".xls")
+_WHOLE_FLOAT = re.compile(r"^-?[\d,]+\.0*$")
 
 
 def _missing_column(where: str, name: str, columns: list[str], what: str) -> MissingColumnError:
@@ -83,8 +85,8 @@ def _read_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
     return frame
 
 
-def _looks_like_months(values: pd.Series) -> bool:
-    sample = values.dropna().astype(str).head(5)
+def _looks_like_months(values: pd.Series, n: int = 5) -> bool:
+    sample = values.dropna().astype(str).head(n)
     if sample.empty:
         return False
     try:
@@ -98,8 +100,8 @@ def _looks_like_months(values: pd.Series) -> bool:
 def _find_date_col(frame: pd.DataFrame, where: str, exclude: set[str]) -> str:
     cols = [c for c in frame.columns if c not in exclude]
     for c in cols:
-        if c.lower() in DATE_NAMES and _looks_like_months(frame[c]):
-            return c
+        if c.lower() in DATE_NAMES and _looks_like_months(frame[c], 1):
+            return c  # named as a month column: bad cells are reported by row
     for c in cols:
         if not pd.api.types.is_numeric_dtype(frame[c]) and _looks_like_months(frame[c]):
             return c
@@ -155,6 +157,8 @@ def _counts(values: pd.Series, where: str, col: str, rows: np.ndarray) -> list[i
         cell = f"{where}, row {row}, column {col!r}"
         if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
             raise BadValueError(f"{cell}: empty count (fill it or leave the month out)")
+        if isinstance(v, str) and _WHOLE_FLOAT.match(v.strip()):
+            v = v.strip().split(".")[0]  # "28929.0", as pandas writes a float column
         out.append(parse_count(v, cell))
     return out
 
