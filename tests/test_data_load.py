@@ -120,7 +120,8 @@ def test_component_all_only_where_both_exist():
 
 
 def test_gaps_give_the_latest_gap_free_run_with_a_warning():
-    with pytest.warns(DataWarning, match=r"2017-10.*gap-free run 2019-10 to 2025-08.*allow_gaps=True"):
+    latest_run = r"2017-10.*gap-free run 2019-10 to 2025-08.*allow_gaps=True"
+    with pytest.warns(DataWarning, match=latest_run):
         ofo = load(component="OFO")
     clean = load(component="OFO", start="2019-10")
     assert clean.dtype == np.int64 and ofo.dtype == np.int64

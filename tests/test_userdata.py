@@ -90,7 +90,12 @@ def test_read_a_long_panel(tmp_path, panel):
     [
         ("when,n\nfoo,1\nbar,2\n", {}, MissingColumnError, r"mine\.csv: no month column"),
         ("month,n\n2019-01,1\n2019-02,-5\n", {}, BadValueError, r"mine\.csv, row 3, column 'n'"),
-        ("month,n\n2019-01,1\n2019-01,2\n", {}, DuplicateMonthError, r"2019-01 appears twice \(rows 2, 3\)"),
+        (
+            "month,n\n2019-01,1\n2019-01,2\n",
+            {},
+            DuplicateMonthError,
+            r"2019-01 appears twice \(rows 2, 3\)",
+        ),
         ("month,n\n2019-01,1\n2019-03,2\n", {}, MissingMonthError, r"mine\.csv.*2019-02"),
         ("month,n\n2019-01,1\n2099-01,2\n", {}, FutureMonthError, r"row 3: month 2099-01"),
         ("month,n\n2019-01,1\n", {"id_col": "sectr"}, MissingColumnError, r"no id column 'sectr'"),
@@ -111,8 +116,9 @@ def test_bad_files_name_the_file_row_or_column(tmp_path, rows, kwargs, error, me
 
 
 def test_from_long_validates_like_as_monthly():
-    good = pd.DataFrame({"unique_id": ["a", "a", "b"], "ds": ["2020-01", "2020-02", "2020-01"],
-                         "y": [1, 2, 3]})
+    good = pd.DataFrame(
+        {"unique_id": ["a", "a", "b"], "ds": ["2020-01", "2020-02", "2020-01"], "y": [1, 2, 3]}
+    )
     out = from_long(good)
     assert list(out) == ["a", "b"] and out["a"].index.freqstr == "MS"
     with pytest.raises(DuplicateMonthError, match=r"unique_id='a', ds=2020-01"):
@@ -144,7 +150,12 @@ def test_panel_backtest_and_forecast(panel):
 
     fc = bf.forecast(panel, model="snaive", h=2)
     assert fc.columns.tolist() == [
-        "unique_id", "ds", "snaive", "snaive-lo-80", "snaive-hi-80", "snaive-lo-95",
+        "unique_id",
+        "ds",
+        "snaive",
+        "snaive-lo-80",
+        "snaive-hi-80",
+        "snaive-lo-95",
         "snaive-hi-95",
     ]
     assert len(fc) == 20 and fc["unique_id"].nunique() == 10
@@ -153,8 +164,9 @@ def test_panel_backtest_and_forecast(panel):
 
 
 def test_panel_forecast_skips_a_series_that_cannot_run(panel):
-    short = pd.DataFrame({"unique_id": "tiny", "ds": pd.date_range("2023-01-01", periods=5,
-                                                                   freq="MS"), "y": 5.0})
+    short = pd.DataFrame(
+        {"unique_id": "tiny", "ds": pd.date_range("2023-01-01", periods=5, freq="MS"), "y": 5.0}
+    )
     with pytest.warns(bf.errors.DataWarning, match="1 series skipped: tiny"):
         fc = bf.forecast(pd.concat([panel, short]), model="snaive", h=1)
     assert "tiny" in fc.attrs["skipped"] and fc["unique_id"].nunique() == 10

@@ -25,7 +25,7 @@ from .common import (
 def _records(fc: pd.DataFrame) -> list[dict[str, Any]]:
     frame = fc.copy()
     frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m")
-    return plain(frame.rename_axis("month"))  # type: ignore[no-any-return]
+    return plain(frame.rename_axis("month"))
 
 
 def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:

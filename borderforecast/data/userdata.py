@@ -342,7 +342,9 @@ def _interval_map(columns: list[str]) -> dict[str, str]:
     return out
 
 
-def _forecast_long(fc: pd.DataFrame, model: str, uid: str, id_col: str, time_col: str):  # type: ignore[no-untyped-def]
+def _forecast_long(
+    fc: pd.DataFrame, model: str, uid: str, id_col: str, time_col: str
+) -> pd.DataFrame:
     cols = ["mean", *_interval_map(list(fc.columns))]
     out = pd.DataFrame({id_col: uid, time_col: pd.DatetimeIndex(fc.index)})
     for c in cols:

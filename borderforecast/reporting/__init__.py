@@ -202,7 +202,7 @@ def report(
     58087
     """
     opts = options or ReportOptions()
-    changes = {
+    changes: dict[str, Any] = {
         k: v for k, v in {"series": series, "model": model, "month": month}.items() if v is not None
     }
     if seed != opts.seed:
