@@ -115,6 +115,8 @@ def _find_value_col(frame: pd.DataFrame, where: str, exclude: set[str]) -> str:
     cols = [c for c in frame.columns if c not in exclude]
     if TARGET_COL in cols:
         return TARGET_COL
+    if len(cols) == 1:
+        return cols[0]  # the only column left: bad cells are reported by row
     numeric = []
     for c in cols:
         text = frame[c].dropna().astype(str).str.replace(",", "").str.strip()
