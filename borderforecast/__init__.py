@@ -5,14 +5,23 @@ The public API (imported lazily, so ``import borderforecast`` stays fast):
 Data
     :func:`load`, :func:`load_frame`, :func:`datasets`, fiscal-year helpers
     :func:`fiscal_year`, :func:`fiscal_month`, :func:`fytd`.
+Your own data
+    :func:`read_series` (CSV or Excel), :func:`from_long` / :func:`to_long` (the
+    ``unique_id, ds, y`` shape of statsforecast and friends), :func:`month` (the one
+    month parser).
 Models
-    :func:`fit`, :func:`forecast`, :func:`list_models`, :func:`make_model`.
+    :func:`fit`, :func:`forecast`, :func:`list_models`, :func:`make_model`,
+    :func:`load_model` (read a ``FittedModel.save`` file).
 Evaluation and assessment
     :func:`backtest`, :func:`seasonal_profile`, :func:`assess`, :func:`context`.
 Reports
     :func:`report`.
 Errors
-    :class:`DataError` and friends in :mod:`borderforecast.errors`.
+    :class:`DataError` and friends in :mod:`borderforecast.errors`;
+    :class:`DataWarning` when data were cut or end early.
+
+Units: every percentage (changes, FYTD, seasonal factors, effects) is in percent
+points: ``-29.6`` means 29.6% lower.
 
 Examples
 --------
@@ -31,6 +40,7 @@ from .errors import (
     BorderforecastWarning,
     ConvergenceWarning,
     DataError,
+    DataWarning,
     ModelError,
     ShortSeriesError,
     SpecError,
@@ -44,6 +54,11 @@ _LAZY: dict[str, str] = {
     "load": "borderforecast.data",
     "load_frame": "borderforecast.data",
     "datasets": "borderforecast.data",
+    "read_series": "borderforecast.data.userdata",
+    "from_long": "borderforecast.data.userdata",
+    "to_long": "borderforecast.data.userdata",
+    "month": "borderforecast.series",
+    "load_model": "borderforecast.models.persist",
     "fiscal_year": "borderforecast.fiscal",
     "fiscal_month": "borderforecast.fiscal",
     "fytd": "borderforecast.fiscal",
@@ -64,6 +79,7 @@ __all__ = [
     "BorderforecastWarning",
     "ConvergenceWarning",
     "DataError",
+    "DataWarning",
     "ModelError",
     "ShortSeriesError",
     "SpecError",
@@ -90,9 +106,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .assessment import assess
     from .backtesting import backtest
     from .data import datasets, load, load_frame
+    from .data.userdata import from_long, read_series, to_long
     from .fiscal import fiscal_month, fiscal_year, fytd
     from .forecasting import fit, forecast, list_models
+    from .models.persist import load_model
     from .models.registry import make_model
     from .month_context import context
     from .reporting import report
     from .season import seasonal_profile
+    from .series import month

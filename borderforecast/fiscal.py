@@ -22,6 +22,7 @@ import pandas as pd
 
 from .errors import DataError, MissingMonthError
 from .series import as_monthly, format_months
+from .series import month as parse_month
 
 MONTH_NAMES: tuple[str, ...] = (
     "January",
@@ -191,7 +192,8 @@ def fiscal_year_totals(y: pd.Series, *, complete: bool = True) -> pd.Series:
 class FYTD:
     """Fiscal-year-to-date total through a month, against the same months a year earlier.
 
-    Returned by :func:`fytd`; ``pct_change`` is a fraction (0.25 = +25%).
+    Returned by :func:`fytd`; ``pct_change`` is in percent points (25.0 = +25%), the unit
+    of every percentage in borderforecast.
 
     Examples
     --------
@@ -214,7 +216,7 @@ class FYTD:
         name = self.through.strftime("%b")
         return (
             f"FY{self.fiscal_year} through {name} ({self.months} months): {self.total:,.0f} vs "
-            f"{self.previous_total:,.0f} in FY{self.fiscal_year - 1} ({self.pct_change:+.1%})"
+            f"{self.previous_total:,.0f} in FY{self.fiscal_year - 1} ({self.pct_change:+.1f}%)"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -247,7 +249,8 @@ def fytd(y: pd.Series, month: Any = None) -> FYTD:
     -------
     FYTD
         ``total``, ``previous_total``, ``change`` (difference) and
-        ``pct_change`` (relative change; NaN if the previous total is 0).
+        ``pct_change`` (relative change in percent points, 25.0 = +25%; NaN if
+        the previous total is 0).
 
     Raises
     ------
@@ -262,7 +265,7 @@ def fytd(y: pd.Series, month: Any = None) -> FYTD:
     (8, 124.0, 28.0, 96.0)
     """
     y = as_monthly(y)
-    end = y.index[-1] if month is None else pd.Timestamp(month).to_period("M").to_timestamp()
+    end = y.index[-1] if month is None else parse_month(month)
     fy = fiscal_year(end)
     n = fiscal_month(end)
     current = pd.date_range(fiscal_year_start(fy), end, freq="MS")
@@ -276,5 +279,5 @@ def fytd(y: pd.Series, month: Any = None) -> FYTD:
     total = float(y.loc[current].sum())
     prev = float(y.loc[previous].sum())
     change = total - prev
-    pct = change / prev if prev else float("nan")
+    pct = 100.0 * change / prev if prev else float("nan")
     return FYTD(fy, end, n, total, prev, change, pct)

@@ -42,7 +42,7 @@ def fit(
 
 
 def forecast(
-    y: pd.Series,
+    y: pd.Series | pd.DataFrame,
     model: str | os.PathLike[str] | ModelSpec | BaseModel = "ets",
     h: int = 12,
     level: int | Sequence[int | float] = DEFAULT_LEVELS,
@@ -54,6 +54,11 @@ def forecast(
 
     Returns a DataFrame indexed by month with ``mean, lo80, hi80, lo95, hi95``.
 
+    ``y`` may also be a long panel (``unique_id, ds, y``; see
+    :func:`borderforecast.from_long`): the result is then the long forecast
+    frame of the ecosystem (``unique_id, ds, <model>, <model>-lo-80, ...``),
+    see :func:`forecast_panel`.
+
     Examples
     --------
     >>> import borderforecast as bf
@@ -61,7 +66,67 @@ def forecast(
     >>> len(fc), bool((fc["lo95"] <= fc["lo80"]).all())
     (12, True)
     """
-    return fit(y, model, X=X, **params).forecast(h, level=level, X=X_future)
+    from .data.userdata import is_long
+
+    if is_long(y):
+        return forecast_panel(y, model, h, level, **params)
+    fc = fit(y, model, X=X, **params).forecast(h, level=level, X=X_future)
+    if isinstance(model, str):
+        fc.attrs["model"] = model
+    return fc
+
+
+def forecast_panel(
+    panel: pd.DataFrame,
+    model: str | os.PathLike[str] | ModelSpec | BaseModel = "ets",
+    h: int = 12,
+    level: int | Sequence[int | float] = DEFAULT_LEVELS,
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    **params: Any,
+) -> pd.DataFrame:
+    """Forecast every series of a long panel; one failing series does not stop the rest.
+
+    Returns the long frame ``unique_id, ds, <model>, <model>-lo-80, <model>-hi-80,
+    ...``; ``attrs["skipped"]`` maps each series that could not be forecast to
+    the reason (also issued as a :class:`~borderforecast.errors.DataWarning`).
+    Bad input for the whole call (an unknown model, a bad horizon) still raises.
+    """
+    import warnings
+
+    from .data.userdata import from_long, to_long
+    from .errors import BorderforecastError, DataError, DataWarning
+
+    series = from_long(panel, id_col=id_col, time_col=time_col, target_col=target_col)
+    spec = make_model(model, **params)  # an unknown model fails here, for every series
+    name = model if isinstance(model, str) else spec.name
+    parts, skipped = [], {}
+    for sid, y in series.items():
+        try:
+            fc = spec.fit(y).forecast(h, level=level)
+        except BorderforecastError as exc:
+            if not isinstance(exc, DataError):
+                raise
+            skipped[sid] = str(exc)
+            continue
+        parts.append(to_long(fc, model=str(name), unique_id=sid, id_col=id_col, time_col=time_col))
+    if not parts:
+        raise DataError(
+            "no series of the panel could be forecast: "
+            + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        )
+    if skipped:
+        warnings.warn(
+            f"{len(skipped)} series skipped: "
+            + "; ".join(f"{k} ({v})" for k, v in skipped.items()),
+            DataWarning,
+            stacklevel=2,
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["skipped"] = skipped
+    return out
 
 
 def list_models() -> pd.DataFrame:

@@ -19,13 +19,17 @@ Conventions
   was at least as high; it is given only when the month beats at least the
   previous year (otherwise :attr:`MonthContext.highest_since` is ``None``).
   With no earlier year as high, the phrase is "highest August on record".
-* Percent changes are in percent (``-12.5`` = 12.5% lower); missing months
+* "highest month since March 2006" (:attr:`MonthContext.highest_month_since`)
+  compares with every earlier month of any kind, on the basis of the series
+  given (USBP alone, or USBP + OFO where that series exists: the ``context``
+  command reports both).
+* Percent changes are in percent points (``-12.5`` = 12.5% lower), the unit of
+  every percentage in borderforecast; missing months
   (series with gaps, such as USBP + OFO) give ``None`` rather than a number.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +124,8 @@ class MonthContext:
     n_years_all: int
     highest_since: str | None
     lowest_since: str | None
+    highest_month_since: str | None
+    lowest_month_since: str | None
     fytd: FYTD | None
     comparisons: tuple[Comparison, ...]
     same_month: pd.Series = field(compare=False)
@@ -166,11 +172,14 @@ class MonthContext:
         for phrase in (self.highest_since, self.lowest_since):
             if phrase and not (phrase.endswith("on record") and r in (1, n)):
                 out.append(f"It is the {phrase}.")
+        for phrase in (self.highest_month_since, self.lowest_month_since):
+            if phrase:
+                out.append(f"It is the {phrase}.")
         if self.fytd is not None:
             f = self.fytd
             out.append(
                 f"Fiscal year {f.fiscal_year} to date ({f.months} months through {f.through:%B}): "
-                f"{_num(f.total)}, {_pct(100 * f.pct_change)} vs {_num(f.previous_total)} "
+                f"{_num(f.total)}, {_pct(f.pct_change)} vs {_num(f.previous_total)} "
                 f"in the same months of FY{f.fiscal_year - 1}."
             )
         for cmp in self.comparisons:
@@ -204,6 +213,8 @@ class MonthContext:
             "n_years_all": self.n_years_all,
             "highest_since": self.highest_since,
             "lowest_since": self.lowest_since,
+            "highest_month_since": self.highest_month_since,
+            "lowest_month_since": self.lowest_month_since,
             "fytd": None if self.fytd is None else self.fytd.to_dict(),
             "comparisons": [c.to_dict() for c in self.comparisons],
             "sentences": self.sentences(),
@@ -250,11 +261,38 @@ def since_phrase(same: pd.Series, year: int, name: str, *, highest: bool) -> str
     return f"{word} {name} since {last}"
 
 
-def _parse_month(value: Any) -> pd.Timestamp:
-    """A month from ``"2019-08"``, ``"2019-08-15"`` or a Timestamp; a year is required."""
-    if isinstance(value, str) and not re.match(r"^\s*\d{4}-\d{1,2}", value):
-        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-08)")
-    return parse_month(value)
+def month_since_phrase(y: pd.Series, m: pd.Timestamp, *, highest: bool) -> str | None:
+    """The "highest/lowest month since <Month YYYY>" phrase, over months of any kind.
+
+    Names the most recent earlier month whose value was at least as high (as
+    low); "highest month on record" when none was; ``None`` when the month
+    does not even beat the month before it (or there is no earlier data).
+    Months without data (NaN) are left out.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2020-01-01", periods=5, freq="MS")
+    >>> y = pd.Series([9, 4, 5, 3, 6], index=idx)
+    >>> month_since_phrase(y, idx[4], highest=True)
+    'highest month since January 2020'
+    >>> month_since_phrase(y, idx[3], highest=False)
+    'lowest month on record'
+    """
+    s = y[y.index <= m].dropna()
+    if m not in s.index:
+        return None
+    current = float(s.loc[m])
+    earlier = s[s.index < m]
+    if earlier.empty:
+        return None
+    word = "highest" if highest else "lowest"
+    beaten = earlier >= current if highest else earlier <= current
+    if not beaten.any():
+        return f"{word} month on record"
+    last = pd.Timestamp(earlier.index[np.asarray(beaten)][-1])
+    if last == earlier.index[-1]:
+        return None
+    return f"{word} month since {last:%B %Y}"
 
 
 def _load(series: str | None) -> pd.Series:
@@ -305,7 +343,7 @@ def context(
     from .series import as_monthly
 
     ys = as_monthly(raw, allow_nan=True)
-    m = _parse_month(month)
+    m = parse_month(month)
     name = str(raw.name or series or "series")
     value = _value(ys, m)
     if value is None:
@@ -344,6 +382,8 @@ def context(
         n_years_all=int(len(same_all)),
         highest_since=since_phrase(same, m.year, mname, highest=True),
         lowest_since=since_phrase(same, m.year, mname, highest=False),
+        highest_month_since=month_since_phrase(ys, m, highest=True),
+        lowest_month_since=month_since_phrase(ys, m, highest=False),
         fytd=fy_td,
         comparisons=comps,
         same_month=same.rename(name),
@@ -369,7 +409,7 @@ def _comparisons(
     if compare is not None:
         items = compare.items() if isinstance(compare, Mapping) else ((None, c) for c in compare)
         for label, c in items:
-            cm = _parse_month(c)
+            cm = parse_month(c)
             named.append((label or f"{cm:%B %Y}", cm))
     merged: dict[pd.Timestamp, str] = {}
     for label, cm in named:  # one entry per month: "the record high and the FY2019 high so far"

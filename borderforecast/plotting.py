@@ -77,7 +77,7 @@ RC: Mapping[str, Any] = {
 @contextmanager
 def style() -> Iterator[None]:
     """Apply the borderforecast style inside a ``with`` block."""
-    with matplotlib.rc_context(dict(RC)):
+    with matplotlib.rc_context(dict(RC)):  # type: ignore[arg-type]
         yield
 
 

@@ -10,6 +10,9 @@ problem otherwise. Nothing is ever dropped or filled silently.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -28,10 +31,23 @@ MIN_HISTORY = 36
 def _month_index(index: pd.Index, name: str) -> pd.DatetimeIndex:
     if isinstance(index, pd.PeriodIndex):
         return index.to_timestamp(how="start")
-    try:
-        dt = pd.DatetimeIndex(pd.to_datetime(index))
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"series {name!r}: index is not made of dates ({exc})") from None
+    if not isinstance(index, pd.DatetimeIndex) and (
+        pd.api.types.is_integer_dtype(index.dtype) or pd.api.types.is_float_dtype(index.dtype)
+    ):
+        sample = ", ".join(str(v) for v in index[:3])
+        raise DataError(
+            f"series {name!r}: the index holds numbers ({sample}, ...), not months; give the "
+            "Series a monthly DatetimeIndex or PeriodIndex (e.g. y.index = "
+            "pd.period_range('2019-01', periods=len(y), freq='M')) or read the file with "
+            "borderforecast.read_series"
+        )
+    if isinstance(index, pd.DatetimeIndex):
+        dt = index
+    else:
+        try:
+            dt = pd.DatetimeIndex([month(v) for v in index])
+        except DataError as exc:
+            raise DataError(f"series {name!r}: index is not made of months ({exc})") from None
     if dt.tz is not None:
         dt = dt.tz_localize(None)
     return dt.to_period("M").to_timestamp(how="start")
@@ -86,8 +102,15 @@ def as_monthly(
     idx = _month_index(y.index, str(label))
     dup = idx[idx.duplicated()]
     if len(dup):
+        per_month = pd.Series(1, index=idx).groupby(level=0).size()
+        hint = (
+            "; the dates look weekly or daily: sum them to months first "
+            "(y.resample('MS').sum())"
+            if per_month.median() > 1
+            else ""
+        )
         raise DuplicateMonthError(
-            f"series {label!r}: duplicate months {format_months(dup.unique())}"
+            f"series {label!r}: duplicate months {format_months(dup.unique())}{hint}"
         )
     values = pd.to_numeric(pd.Series(np.asarray(y.values), index=idx), errors="coerce")
     bad = values.isna() & pd.Series(np.asarray(y.notna()), index=idx)
@@ -125,8 +148,16 @@ def as_monthly(
     return out
 
 
-def month(value: str | pd.Timestamp) -> pd.Timestamp:
-    """Parse ``'2019-06'``, ``'2019-06-15'`` or a Timestamp to the first of its month.
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def month(value: str | pd.Timestamp | pd.Period | Any) -> pd.Timestamp:
+    """The one month parser of borderforecast: any of these give the first of the month.
+
+    ``"2019-08"``, ``"2019-8"``, ``"2019-08-01"``, ``"2019-08-15"``, ``"Aug 2019"``,
+    ``"August 2019"``, ``"2019/08"``, ``"8/2019"``, a :class:`pandas.Timestamp`,
+    :class:`pandas.Period`, :class:`datetime.date` or :class:`numpy.datetime64`.
+    A string must name a four-digit year (``"June"`` alone is refused).
 
     Raises
     ------
@@ -137,15 +168,27 @@ def month(value: str | pd.Timestamp) -> pd.Timestamp:
     --------
     >>> month("2019-06-15")
     Timestamp('2019-06-01 00:00:00')
+    >>> month("Aug 2019") == month("2019-08") == month(pd.Period("2019-08", "M"))
+    True
     >>> month("June")
     Traceback (most recent call last):
     ...
-    borderforecast.errors.DataError: 'June' is not a month (expected YYYY-MM...)
+    borderforecast.errors.DataError: 'June' is not a month (expected YYYY-MM, e.g. 2019-06)
     """
+    if isinstance(value, pd.Period):
+        return value.asfreq("M").to_timestamp(how="start")
+    if isinstance(value, bool) or value is None:
+        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
+    if isinstance(value, str) and not _YEAR.search(value):
+        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
     try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{value!r} is not a month (expected YYYY-MM)") from None
+        ts = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)") from None
     if ts is pd.NaT or not 1800 <= ts.year <= 2200:
         raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
+    if ts.tz is not None:
+        ts = ts.tz_localize(None)
     return ts.to_period("M").to_timestamp(how="start")

@@ -19,9 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import typer
-
-from borderforecast.cli import app
+from borderforecast.cli import command
 
 OUT = Path(__file__).resolve().parent / "cli.md"
 PROG = "borderforecast"
@@ -31,10 +29,25 @@ HEADER = """# Command-line reference
 Every command of `borderforecast`, generated from the code by `python docs/gen_cli.py` (do not
 edit by hand). `borderforecast COMMAND --help` prints the same help in the terminal.
 
-Errors in what you typed (an unknown model or series, a month outside the data, a malformed
-file) print one line starting with `borderforecast: error:` and exit with status 2; other
-failures exit with status 1.
+Errors print one line starting with `borderforecast: error:` and no traceback. Exit codes, the
+same for every command:
+
+| code | meaning |
+|---|---|
+| 0 | success |
+| 1 | internal error (a bug or an environment problem; `--verbose` shows the traceback) |
+| 2 | bad data or a bad value: a malformed or invalid file, an unknown model or series, \
+a month outside the data, an option value of the wrong type |
+| 64 | usage error: an unknown option or command, a missing required option, bad option syntax |
+| 130 | interrupted (Ctrl-C) |
+
+Every command that prints results takes `--json`; percentages are in percent points (`-29.6` =
+29.6% lower). Commands that work on a series take `--input FILE` (a CSV or Excel file of your
+own, with `--id-col`, `--date-col`, `--value-col`) instead of a bundled `--series`; see
+[Your own data](guide/your-data.md).
 """
+
+_WORDS = {"str": "text", "int": "integer", "float": "number", "Path": "path"}
 
 
 def _clean(text: str | None) -> str:
@@ -64,6 +77,10 @@ def _type_name(param: Any, ctx: Any) -> str:
         return "flag"
     if hasattr(param, "display_type"):  # typer >= 0.20 (its own click)
         name = str(param.display_type(ctx)).strip("<>")
+        if name.startswith("list[") and name.endswith("]"):
+            inner = name[5:-1]
+            return f"{_WORDS.get(inner, inner)}, repeatable"
+        return ", ".join(_WORDS.get(n, n) for n in name.split(","))
     else:
         t = param.type
         choices = getattr(t, "choices", None)
@@ -130,7 +147,7 @@ def _context(cmd: Any, name: str) -> Any:
 
 def generate() -> str:
     """The Markdown text of the CLI reference."""
-    root = typer.main.get_command(app)
+    root = command()  # the click command behind app, as --help prints it
     lines = [HEADER.rstrip(), ""]
     lines += _section(root, [PROG], 2)
     return "\n".join(lines).rstrip() + "\n"

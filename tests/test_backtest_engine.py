@@ -209,7 +209,7 @@ def test_cli_backtest_writes_files_and_json(tmp_path, capsys):
         ]
     )
     assert code == 0
-    metrics = json.loads(capsys.readouterr().out)
+    metrics = json.loads(capsys.readouterr().out)["metrics"]  # {"metrics": [...], "skipped": {}}
     assert {"model", "mase", "coverage80", "skill", "era", "horizon"} <= set(metrics[0])
     assert (out / "forecasts.csv").read_text().splitlines()[0] == ",".join(COLUMNS)
     assert (out / "metrics.csv").exists() and (out / "run.json").exists()

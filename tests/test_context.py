@@ -135,3 +135,46 @@ def test_cli_context(capsys):
     assert "highest August since" in capsys.readouterr().out
     assert main(["context", "1990-01"]) == 2
     assert "1990-01" in capsys.readouterr().err
+
+
+def _month_since(y: pd.Series, m: str, highest: bool) -> pd.Timestamp | None:
+    """The latest earlier month at least as high (low), by direct pandas."""
+    v = y[m]
+    earlier = y[y.index < m].dropna()
+    hit = earlier[earlier >= v] if highest else earlier[earlier <= v]
+    return None if hit.empty else hit.index[-1]
+
+
+def test_highest_month_of_any_kind_since(sw):
+    c = context("2019-05", sw)
+    assert _month_since(sw, "2019-05-01", True) == pd.Timestamp("2006-03-01")
+    assert c.highest_month_since == "highest month since March 2006"
+    assert "It is the highest month since March 2006." in c.sentences()
+    assert c.to_dict()["highest_month_since"] == c.highest_month_since
+    # April 2017 was the lowest month of the whole record up to then
+    low = context("2017-04", sw)
+    assert _month_since(sw, "2017-04-01", False) is None
+    assert low.lowest_month_since == "lowest month on record"
+    # a month below the month before it is no "highest month since"
+    assert context("2019-08", sw).highest_month_since is None
+
+
+def test_highest_month_since_on_the_usbp_plus_ofo_basis():
+    both = bf.load("usbp+ofo", allow_gaps=True)
+    c = context("2019-05", series="usbp+ofo")
+    since = _month_since(both, "2019-05-01", True)
+    expected = "highest month on record" if since is None else f"highest month since {since:%B %Y}"
+    assert c.highest_month_since == expected
+
+
+@pytest.mark.parametrize("text", ["Aug 2019", "2019-08", "2019-08-01", "August 2019", "2019/08"])
+def test_every_month_spelling_is_accepted(sw, text):
+    assert context(text, sw).month == pd.Timestamp("2019-08-01")
+    assert context(pd.Timestamp("2019-08-15"), sw).month == pd.Timestamp("2019-08-01")
+
+
+def test_fytd_change_is_in_percent_points(sw):
+    f = context("2019-08", sw).fytd
+    fy19 = sw["2018-10-01":"2019-08-01"].sum()
+    fy18 = sw["2017-10-01":"2018-08-01"].sum()
+    assert f.pct_change == pytest.approx(100 * (fy19 / fy18 - 1))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import borderforecast as bf
 from borderforecast.data import current_release, datasets, load, load_frame, series_ids
-from borderforecast.errors import MissingMonthError, UnknownSeriesError
+from borderforecast.errors import DataWarning, UnknownSeriesError
 from borderforecast.fiscal import fiscal_year_totals
 
 
@@ -117,15 +119,27 @@ def test_component_all_only_where_both_exist():
     assert both[pd.Timestamp("2019-08-01")] == 50_684 + 13_313
 
 
-def test_gaps_raise_unless_allowed():
-    with pytest.raises(MissingMonthError, match=r"2017-10.*allow_gaps=True.*start='2019-10'"):
-        load(component="OFO")
+def test_gaps_give_the_latest_gap_free_run_with_a_warning():
+    latest_run = r"2017-10.*gap-free run 2019-10 to 2025-08.*allow_gaps=True"
+    with pytest.warns(DataWarning, match=latest_run):
+        ofo = load(component="OFO")
+    clean = load(component="OFO", start="2019-10")
+    assert clean.dtype == np.int64 and ofo.dtype == np.int64
+    pd.testing.assert_series_equal(ofo, clean)
+    assert sum(ofo.attrs["sources"].values()) == len(ofo)
     gappy = load(component="OFO", allow_gaps=True)
     assert gappy.dtype == np.float64
     assert gappy.isna().sum() == 10
-    clean = load(component="OFO", start="2019-10")
-    assert clean.dtype == np.int64
-    assert clean.index[0] == pd.Timestamp("2019-10-01")
+    assert gappy.index[0] == pd.Timestamp("2016-10-01")
+
+
+def test_series_ending_before_the_release_warns():
+    with pytest.warns(DataWarning, match=r"'sector/tucson' ends 2024-11, before .* 2025-08"):
+        load("sector/tucson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load("sector/tucson", end="2024-11")  # a cut asked for is not a surprise
+        load()
 
 
 def test_alternative_source():

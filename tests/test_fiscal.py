@@ -84,7 +84,7 @@ def test_fytd_by_hand():
     assert (r.fiscal_year, r.months) == (2019, 4)
     assert r.total == 13 + 14 + 15 + 16
     assert r.previous_total == 1 + 2 + 3 + 4
-    assert r.change == 48 and r.pct_change == pytest.approx(4.8)
+    assert r.change == 48 and r.pct_change == pytest.approx(480.0)  # percent points
     assert "FY2019 through Jan (4 months)" in r.summary()
     assert r.to_dict()["through"] == "2019-01"
 

@@ -52,6 +52,7 @@ def test_wheel_contains_data_specs_and_templates(wheel: Path) -> None:
     templates = [n for n in names if "/templates/" in n]
     if (ROOT / "borderforecast" / "report" / "templates").is_dir():
         assert templates, "report templates missing from the wheel"
+    assert "borderforecast/py.typed" in names  # type checkers use the package's hints
 
 
 @pytest.mark.slow

@@ -103,6 +103,19 @@ class BacktestResult:
     def series(self) -> list[str]:
         return sorted(self.forecasts["series"].unique())
 
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Series left out of the run (too short, no origin in range): id -> reason."""
+        return dict(self.info.get("skipped") or {})
+
+    def to_long(self, **names: str) -> pd.DataFrame:
+        """The forecasts as ``unique_id, ds, cutoff, y, <model>, <model>-lo-80, ...``
+        (the cross-validation shape of statsforecast; see
+        :func:`borderforecast.to_long`)."""
+        from ..data.userdata import to_long
+
+        return to_long(self.forecasts, **names)
+
     def ranking(
         self, series: str | None = None, era: str = "all", intervals: str = "calibrated"
     ) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
@@ -45,6 +45,7 @@ class Plan:
     origins: dict[str, list[pd.Timestamp]]  # scored origins per series
     warmup: dict[str, list[pd.Timestamp]]  # calibration-only origins per series
     options: BacktestOptions
+    skipped: dict[str, str] = field(default_factory=dict)  # series id -> why it cannot run
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
@@ -68,6 +69,10 @@ def _load_series(ids: list[str] | None) -> dict[str, pd.Series]:
 def _resolve_series(y: Any, series: list[str] | None) -> dict[str, pd.Series]:
     if y is None:
         return _load_series(series)
+    if isinstance(y, pd.DataFrame):
+        from ..data.userdata import from_long
+
+        y = from_long(y)  # a long unique_id, ds, y panel
     if isinstance(y, pd.Series):
         name = (
             (series[0] if series else None)
@@ -85,7 +90,10 @@ def _resolve_series(y: Any, series: list[str] | None) -> dict[str, pd.Series]:
                 )
             items = {s: items[s] for s in series}
         return items
-    raise DataError(f"backtest needs a Series or a mapping of id -> Series, got {type(y).__name__}")
+    raise DataError(
+        "backtest needs a Series, a mapping of id -> Series or a long unique_id, ds, y frame, "
+        f"got {type(y).__name__}"
+    )
 
 
 def series_group(kind: str) -> list[str]:
@@ -117,6 +125,58 @@ def _resolve_models(models: str | ModelSpec | Sequence[str | ModelSpec] | None) 
     if not specs:
         raise ModelError("no models to backtest")
     return specs
+
+
+def _series_plan(
+    sid: str, s: pd.Series, opts: BacktestOptions, min_len: int
+) -> tuple[pd.Series, list[pd.Timestamp], list[pd.Timestamp]]:
+    """Validate one series and fix its scored and warm-up origins."""
+    attrs = dict(getattr(s, "attrs", {}) or {})
+    s = as_monthly(s, name=sid)
+    s.attrs.update(attrs)
+    first_ok = s.index[min_len - 1] if len(s) >= min_len else None
+    last = s.index[-1]
+    start = month(opts.start) if opts.start is not None else None
+    given_end = month(opts.end) if opts.end is not None else None
+    latest = last - pd.DateOffset(months=1)
+    outside = [m for m in (start, given_end) if m is not None and not s.index[0] <= m <= latest]
+    if outside:
+        raise DataError(
+            f"origin {outside[0]:%Y-%m} is outside the data of series {sid!r} "
+            f"({s.index[0]:%Y-%m} to {last:%Y-%m}); an origin needs at least one month of "
+            "actuals after it"
+        )
+    if first_ok is None or (start is not None and start < first_ok):
+        need = (
+            f"the earliest possible origin is {first_ok:%Y-%m}"
+            if first_ok is not None
+            else f"it has only {len(s)} months"
+        )
+        raise ShortSeriesError(
+            f"series {sid!r} is too short for the first origin "
+            f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
+            f"months of history; {need}"
+        )
+    end = given_end if given_end is not None else last - pd.DateOffset(months=opts.h)
+    if start is None:
+        start = max(month(opts.DEFAULT_START), first_ok)
+    if end < start:
+        raise DataError(
+            f"no origins for series {sid!r}: the first origin {start:%Y-%m} is after the last "
+            f"{end:%Y-%m} (the last month with {opts.h} months of actuals after it, "
+            "unless --end is given)"
+        )
+    grid = list(pd.date_range(start, end, freq=pd.DateOffset(months=opts.step)))
+    w: list[pd.Timestamp] = []
+    if opts.calibration.method != "none":
+        o = start - pd.DateOffset(months=opts.step)
+        n_warm = opts.calibration.warmup
+        if n_warm is None:
+            n_warm = opts.calibration.min_errors + math.ceil(opts.h / opts.step)
+        while len(w) < n_warm and o >= first_ok:
+            w.insert(0, pd.Timestamp(o))
+            o = o - pd.DateOffset(months=opts.step)
+    return s, [pd.Timestamp(o) for o in grid], w
 
 
 def plan(
@@ -155,56 +215,19 @@ def plan(
     clean: dict[str, pd.Series] = {}
     origins: dict[str, list[pd.Timestamp]] = {}
     warm: dict[str, list[pd.Timestamp]] = {}
+    skipped: dict[str, str] = {}
     for sid, s in raw.items():
-        attrs = dict(getattr(s, "attrs", {}) or {})
-        s = as_monthly(s, name=sid)
-        s.attrs.update(attrs)
-        clean[sid] = s
-        first_ok = s.index[min_len - 1] if len(s) >= min_len else None
-        last = s.index[-1]
-        start = month(opts.start) if opts.start is not None else None
-        given_end = month(opts.end) if opts.end is not None else None
-        latest = last - pd.DateOffset(months=1)
-        outside = [m for m in (start, given_end) if m is not None and not s.index[0] <= m <= latest]
-        if outside:
-            raise DataError(
-                f"origin {outside[0]:%Y-%m} is outside the data of series {sid!r} "
-                f"({s.index[0]:%Y-%m} to {last:%Y-%m}); an origin needs at least one month of "
-                "actuals after it"
-            )
-        if first_ok is None or (start is not None and start < first_ok):
-            need = (
-                f"the earliest possible origin is {first_ok:%Y-%m}"
-                if first_ok is not None
-                else f"it has only {len(s)} months"
-            )
-            raise ShortSeriesError(
-                f"series {sid!r} is too short for the first origin "
-                f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
-                f"months of history; {need}"
-            )
-        end = given_end if given_end is not None else last - pd.DateOffset(months=opts.h)
-        if start is None:
-            start = max(month(opts.DEFAULT_START), first_ok)
-        if end < start:
-            raise DataError(
-                f"no origins for series {sid!r}: the first origin {start:%Y-%m} is after the last "
-                f"{end:%Y-%m} (the last month with {opts.h} months of actuals after it, "
-                "unless --end is given)"
-            )
-        grid = list(pd.date_range(start, end, freq=pd.DateOffset(months=opts.step)))
-        origins[sid] = [pd.Timestamp(o) for o in grid]
-        w: list[pd.Timestamp] = []
-        if opts.calibration.method != "none":
-            o = start - pd.DateOffset(months=opts.step)
-            n_warm = opts.calibration.warmup
-            if n_warm is None:
-                n_warm = opts.calibration.min_errors + math.ceil(opts.h / opts.step)
-            while len(w) < n_warm and o >= first_ok:
-                w.insert(0, pd.Timestamp(o))
-                o = o - pd.DateOffset(months=opts.step)
-        warm[sid] = w
-    return Plan(clean, specs, origins, warm, opts)
+        try:
+            clean[sid], origins[sid], warm[sid] = _series_plan(sid, s, opts, min_len)
+        except (ShortSeriesError, DataError) as exc:
+            if len(raw) == 1 or isinstance(exc, UnknownSeriesError):
+                raise
+            skipped[sid] = str(exc)  # the other series still run
+    if not clean:
+        raise DataError(
+            "no series can be backtested: " + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        )
+    return Plan(clean, specs, origins, warm, opts, skipped)
 
 
 def _tasks_for(
@@ -325,6 +348,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
         columns=["series", "model", "origin", "error"],
     )
     info = run_info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
+    info["skipped"] = dict(p.skipped)
     if learned:
         info["learned_weights"] = learned
     return BacktestResult(forecasts, raw.reset_index(drop=True), metrics, errors, opts, info)
@@ -366,6 +390,9 @@ def backtest(
     Returns
     -------
     BacktestResult
+        Series that cannot be backtested (too short, no origin in range) are
+        left out of a many-series run, each with its reason, in
+        ``result.info["skipped"]`` (a single series raises instead).
 
     Raises
     ------
@@ -381,6 +408,18 @@ def backtest(
     >>> str(res.forecasts["origin"].max().date())
     '2025-05-01'
     """
+    known = {f.name for f in fields(BacktestOptions)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        import difflib
+
+        bad = unknown[0]
+        close = difflib.get_close_matches(bad, sorted(known), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ModelError(
+            f"backtest got an unknown option {bad!r}{hint} (valid options: "
+            f"{', '.join(sorted(known))})"
+        )
     if options is None:
         options = BacktestOptions(**settings)
     elif settings:

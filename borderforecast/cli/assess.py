@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
+
+from .common import (
+    DateColOption,
+    IdColOption,
+    InputOption,
+    ValueColOption,
+    echo_json,
+    input_series,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,8 +40,8 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--model",
-                help="Counterfactual model (repeat for several; default: structural, "
-                "else sarima, ets, snaive).",
+                help="Counterfactual model (repeat for several; default: the first of "
+                "sarima, structural, ets, snaive that fits).",
             ),
         ] = None,
         alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
@@ -57,6 +65,10 @@ def register(app: typer.Typer) -> None:
         plot: Annotated[
             str | None, typer.Option("--plot", help="Write the assessment figure to this PNG file.")
         ] = None,
+        input: InputOption = None,
+        id_col: IdColOption = None,
+        date_col: DateColOption = None,
+        value_col: ValueColOption = None,
     ) -> None:
         """Test whether the series over [start, end] moved beyond normal seasonality and trend.
 
@@ -64,7 +76,7 @@ def register(app: typer.Typer) -> None:
         """
         from ..assessment import assess
 
-        y = _load(series)
+        y = input_series(input, series, id_col, date_col, value_col)
         result = assess(
             y,
             start,
@@ -82,17 +94,11 @@ def register(app: typer.Typer) -> None:
         if plot:
             _save_figure(result, plot)
         if as_json:
-            typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+            echo_json(result.to_dict())
             return
         _print_table(result)
         typer.echo("")
         typer.echo(result.summary())
-
-
-def _load(series: str | None):  # type: ignore[no-untyped-def]
-    from ..data import load
-
-    return load() if series is None else load(series)
 
 
 def _save_figure(result, path: str) -> None:  # type: ignore[no-untyped-def]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +11,19 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from ..errors import DataError, DataWarning
+from .common import (
+    DateColOption,
+    IdColOption,
+    InputOption,
+    Settings,
+    ValueColOption,
+    echo_json,
+    input_panel,
+    input_series,
+    markup_safe,
+)
 
 
 def _pct(v: Any) -> str:
@@ -165,6 +178,18 @@ def register(app: typer.Typer) -> None:
                 help="Add an ensemble of all models weighted by 1/MASE of their past errors.",
             ),
         ] = False,
+        all_series: Annotated[
+            bool,
+            typer.Option(
+                "--all-series",
+                help="Every bundled series (see `borderforecast data list`); series that "
+                "cannot run are skipped and listed with the reason.",
+            ),
+        ] = False,
+        input: InputOption = None,
+        id_col: IdColOption = None,
+        date_col: DateColOption = None,
+        value_col: ValueColOption = None,
     ) -> None:
         """Rolling-origin backtest: rank models by MASE and check their interval coverage."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -176,6 +201,18 @@ def register(app: typer.Typer) -> None:
         if out is not None:  # before the long computation
             ensure_writable_dir(out, "--out")
         ids = list(series or [])
+        user = None
+        if input is not None:
+            if all_sectors or all_demographics or all_series:
+                raise DataError("--input cannot be combined with --all-sectors, --all-series ...")
+            user = input_panel(input, ids or None, id_col, date_col, value_col)
+            ids = []
+        else:
+            input_series(None, None, id_col, date_col, value_col)  # --*-col need --input
+        if all_series:
+            from ..data import series_ids
+
+            ids += series_ids()
         if all_sectors:
             ids += series_group("sectors")
         if all_demographics:
@@ -196,8 +233,11 @@ def register(app: typer.Typer) -> None:
         if reselect:
             options = options.replace(reselect_every=_parse_reselect(reselect))
         # everything is validated here, before any model is fitted (exit 2 on bad input)
-        the_plan = plan(None, model or None, list(dict.fromkeys(ids)) or None, options)
-        err = Console(stderr=True)
+        with warnings.catch_warnings():
+            if all_series:  # gaps and early ends are expected here; skipped series are listed
+                warnings.simplefilter("ignore", DataWarning)
+            the_plan = plan(user, model or None, list(dict.fromkeys(ids)) or None, options)
+        err = Console(stderr=True, quiet=Settings.quiet)
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -215,7 +255,7 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             result.save(out)
         if as_json:
-            typer.echo(json.dumps(result.to_dict()["metrics"], indent=1, default=str))
+            echo_json({"metrics": result.to_dict()["metrics"], "skipped": result.skipped})
             return
         console = Console()
         for sid in result.series:
@@ -235,5 +275,9 @@ def register(app: typer.Typer) -> None:
                 f"[yellow]{len(result.errors)} cells failed[/yellow] (e.g. {sample['model']} at "
                 f"{sample['origin']:%Y-%m}: {sample['error']}); see run.json"
             )
+        if result.skipped:
+            console.print(f"[yellow]{len(result.skipped)} series skipped[/yellow]:")
+            for sid, why in result.skipped.items():
+                console.print(f"  {markup_safe(sid)}: {markup_safe(why)}", highlight=False)
         if out is not None:
             console.print(f"Wrote {out}/forecasts.csv, metrics.csv, run.json")

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .common import JsonOption, echo_json
+
 data_app = typer.Typer(
     name="data",
     help="Build the tidy dataset, ingest new official releases, list series and revisions.",
@@ -71,12 +73,16 @@ def update_command(
             help="Accept citizenship values the layout has not named before (with a warning).",
         ),
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate a new official release and merge it into the user data store."""
     from ..data import current_release
     from ..data.store import ingest
 
     result = ingest(file, home=home, force=force, accept_new=accept_new)
+    if as_json:
+        echo_json({**vars(result), "current_release": current_release(home)})
+        return
     typer.echo(result.summary())
     typer.echo(f"current release: {current_release(home)}")
 
@@ -87,11 +93,15 @@ def list_command(
         str | None, typer.Option("--source", help="List one source's series.")
     ] = None,
     home: HomeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List every available series with its id, span and sources."""
     from ..data import current_release, datasets
 
     frame = datasets(source=source, home=home)
+    if as_json:
+        echo_json({"release": current_release(home), "series": frame.to_dict(orient="records")})
+        return
     table = Table(title=f"borderforecast series (release {current_release(home)})")
     for col in ("id", "first", "last", "months", "missing", "sources"):
         table.add_column(col, justify="right" if col in ("months", "missing") else "left")
@@ -113,6 +123,7 @@ def revisions_command(
         str | None, typer.Option("--release", help="Only this release's revisions.")
     ] = None,
     home: HomeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show revised values (old -> new) recorded by data updates."""
     from ..data.naming import SeriesKey
@@ -120,11 +131,17 @@ def revisions_command(
 
     rels = releases(home)
     if rels.empty:
+        if as_json:
+            echo_json([])
+            return
         typer.echo("no releases ingested: the bundled data are in use")
         return
     revs = revisions(home)
     if release is not None:
         revs = revs[revs["release"] == release]
+    if as_json:
+        echo_json(revs.to_dict(orient="records"))
+        return
     table = Table(title=f"revisions ({len(revs):,})")
     for col in ("release", "series", "month", "source", "old", "new"):
         table.add_column(col, justify="right" if col in ("old", "new") else "left")

@@ -9,6 +9,18 @@ from typing import Annotated
 
 import typer
 
+from .common import (
+    DateColOption,
+    IdColOption,
+    InputOption,
+    JsonOption,
+    Settings,
+    ValueColOption,
+    echo_json,
+    input_series,
+    markup_safe,
+)
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
@@ -46,6 +58,11 @@ def register(app: typer.Typer) -> None:
         jobs: Annotated[
             int, typer.Option("--jobs", "-j", help="Worker processes (backtest, placebo runs).")
         ] = 1,
+        input: InputOption = None,
+        id_col: IdColOption = None,
+        date_col: DateColOption = None,
+        value_col: ValueColOption = None,
+        as_json: JsonOption = False,
     ) -> None:
         """Write the monthly report: headline, forecast, seasonality, assessment, breakdown,
         earlier forecasts scored, data. Stores this report's forecasts as vintages."""
@@ -68,7 +85,13 @@ def register(app: typer.Typer) -> None:
         ensure_writable_dir(out, "--out")  # before the long computation
         ensure_writable_dir(home_dir(home), "--home")
 
-        console = Console(stderr=True)
+        user_y = None
+        if input is not None:
+            user_y = input_series(input, series, id_col, date_col, value_col)
+            series = str(user_y.attrs.get("series_id") or input.stem)
+        else:
+            input_series(None, None, id_col, date_col, value_col)  # --*-col need --input
+        console = Console(stderr=True, quiet=Settings.quiet or as_json)
         titles = dict(SECTIONS) | {"write": "Writing files and vintages"}
         start = time.perf_counter()
         columns = (
@@ -106,6 +129,10 @@ def register(app: typer.Typer) -> None:
                 force=force,
                 options=ReportOptions(jobs=jobs),
                 progress=on_event,
+                y=user_y,
             )
-        Console().print(result.summary(), highlight=False, soft_wrap=True)
+        if as_json:
+            echo_json(result.to_dict())
+            return
+        Console().print(markup_safe(result.summary()), highlight=False, soft_wrap=True)
         Console().print(f"Done in {time.perf_counter() - start:.1f} s.", highlight=False)

@@ -1,8 +1,7 @@
-"""``borderforecast season`` (seasonal profile) and ``borderforecast context`` (month facts)."""
+"""``borderforecast season``: the seasonal profile (``context`` lives in :mod:`.context`)."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from typing import Annotated, Any
@@ -11,12 +10,14 @@ import typer
 
 from ..atomic import replacing
 from ..errors import DataError
-
-
-def _load(series: str | None) -> Any:
-    from ..data import load
-
-    return load() if series is None else load(series, allow_gaps=True)
+from .common import (
+    DateColOption,
+    IdColOption,
+    InputOption,
+    ValueColOption,
+    echo_json,
+    input_series,
+)
 
 
 def _save(fig: Any, path: str) -> None:
@@ -85,52 +86,6 @@ def _print_eras(cmp: Any) -> None:
     Console(width=160).print(table)
 
 
-def _print_context(ctx: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    def num(v: float | None) -> str:
-        return "n/a" if v is None else f"{v:,.0f}"
-
-    table = Table(title=f"{ctx.series}: {ctx.month:%B %Y}")
-    table.add_column("fact")
-    table.add_column("value", justify="right")
-    table.add_column("change", justify="right")
-    table.add_row("value", num(ctx.value), "")
-    prev = ctx.change_vs_previous
-    table.add_row(
-        "previous month",
-        num(ctx.previous),
-        "" if prev is None else f"{prev.absolute:+,.0f} ({_pct(prev.percent)})",
-    )
-    ya = ctx.change_vs_year_ago
-    table.add_row(
-        "a year earlier",
-        num(ctx.year_ago),
-        "" if ya is None else f"{ya.absolute:+,.0f} ({_pct(ya.percent)})",
-    )
-    table.add_row(
-        f"rank among {ctx.month_name}s", f"{ctx.rank_among_same_month} of {ctx.n_years}", ""
-    )
-    if ctx.fytd is not None:
-        f = ctx.fytd
-        table.add_row(
-            f"FY{f.fiscal_year} to date ({f.months} months)",
-            num(f.total),
-            f"{f.change:+,.0f} ({_pct(100 * f.pct_change)}) vs FY{f.fiscal_year - 1}",
-        )
-    for c in ctx.comparisons:
-        table.add_row(
-            f"vs {c.label} ({c.month:%Y-%m})",
-            num(c.value),
-            f"{c.change.absolute:+,.0f} ({_pct(c.change.percent)})",
-        )
-    console = Console(width=160)
-    console.print(table)
-    for s in ctx.sentences():
-        console.print(s, highlight=False)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("season")
     def season_command(
@@ -162,6 +117,10 @@ def register(app: typer.Typer) -> None:
         plot: Annotated[
             str | None, typer.Option("--plot", help="Write the figure to this PNG file.")
         ] = None,
+        input: InputOption = None,
+        id_col: IdColOption = None,
+        date_col: DateColOption = None,
+        value_col: ValueColOption = None,
     ) -> None:
         """Print the monthly seasonal profile: factors by method, the summer dip, the autumn months.
 
@@ -169,7 +128,7 @@ def register(app: typer.Typer) -> None:
         """
         from ..season import compare_eras, seasonal_profile
 
-        y = _load(series)
+        y = input_series(input, series, id_col, date_col, value_col, allow_gaps=True)
         profile = seasonal_profile(y, years, method=method, level=level, seed=seed)
         eras = None
         if compare is not None:
@@ -180,7 +139,7 @@ def register(app: typer.Typer) -> None:
             out = profile.to_dict()
             if eras is not None:
                 out["eras"] = eras.to_dict()
-            typer.echo(json.dumps(out, indent=2, default=str))
+            echo_json(out)
             return
         _print_profile(profile)
         typer.echo(profile.summary())
@@ -188,44 +147,3 @@ def register(app: typer.Typer) -> None:
             typer.echo("")
             _print_eras(eras)
             typer.echo(eras.summary())
-
-    @app.command("context")
-    def context_command(
-        month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
-        series: Annotated[
-            str | None,
-            typer.Option(
-                "--series",
-                help="Series id (default: southwest USBP, plus USBP + OFO where it exists).",
-            ),
-        ] = None,
-        compare: Annotated[
-            list[str] | None,
-            typer.Option("--compare", help="An earlier month to compare with (repeatable)."),
-        ] = None,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print every number as JSON.")
-        ] = False,
-    ) -> None:
-        """Facts for one month: changes, rank among the same month, FYTD, record comparisons."""
-        from ..errors import BorderforecastError
-        from ..month_context import context
-
-        results = {}
-        if series is None:
-            results["southwest"] = context(month, compare=compare)
-            try:
-                results["usbp+ofo"] = context(month, series="usbp+ofo", compare=compare)
-            except BorderforecastError:
-                pass  # no USBP + OFO figure for this month: show USBP alone
-        else:
-            results[series] = context(month, series=series, compare=compare)
-        if as_json:
-            typer.echo(
-                json.dumps({k: v.to_dict() for k, v in results.items()}, indent=2, default=str)
-            )
-            return
-        for i, ctx in enumerate(results.values()):
-            if i:
-                typer.echo("")
-            _print_context(ctx)

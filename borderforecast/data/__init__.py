@@ -28,11 +28,12 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from ..errors import MissingMonthError, UnknownSeriesError
+from ..errors import DataWarning, MissingMonthError, UnknownSeriesError
 from ..series import format_months
 from . import store, table
 from .build import PRECEDENCE
@@ -188,8 +189,10 @@ def load(
     start, end : month, optional
         Cut the series to these months (inclusive).
     allow_gaps : bool
-        Missing months raise :class:`~borderforecast.errors.MissingMonthError`
-        naming them (default); with ``True`` they are NaN (float series).
+        ``False`` (default): a series with gaps is cut to its latest gap-free
+        run, with a :class:`~borderforecast.errors.DataWarning` naming the
+        missing and left-out months; ``True``: the full history, NaN for the
+        missing months (float series).
     home : path, optional
         User home with the data store.
 
@@ -205,8 +208,13 @@ def load(
     UnknownSeriesError
         For an unknown id or filter value (with close matches), or a filter
         combination without data.
-    MissingMonthError
-        If the series has gaps and ``allow_gaps`` is false.
+
+    Warns
+    -----
+    DataWarning
+        When months were left out (gaps, see ``allow_gaps``), or when the
+        series ends before the latest month of the release (e.g. the sector
+        tables end in November 2024) and ``end`` is not given.
 
     Examples
     --------
@@ -215,6 +223,12 @@ def load(
     (50684, 'USBP Southwest border, monthly encounters')
     >>> load("ofo", start="2021-10").index[0].strftime("%Y-%m")
     '2021-10'
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     ofo = load("ofo")
+    >>> ofo.index[0].strftime("%Y-%m"), type(caught[0].message).__name__
+    ('2019-10', 'DataWarning')
     """
     if source is not None and source not in PRECEDENCE:
         raise UnknownSeriesError(f"unknown source {source!r}; choices: {', '.join(PRECEDENCE)}")
@@ -247,11 +261,30 @@ def load(
     full = pd.date_range(counts.index[0], counts.index[-1], freq="MS", name="month")
     missing = full.difference(counts.index)
     if len(missing) and not allow_gaps:
-        resume = (missing[-1] + pd.offsets.MonthBegin(1)).strftime("%Y-%m")
-        raise MissingMonthError(
-            f"series {key.id!r} has no data for {format_months(missing)}; pass allow_gaps=True "
-            f"(NaN for missing months) or start={resume!r} (the latest gap-free run)"
+        # the latest gap-free run, saying what was left out
+        resume = missing[-1] + pd.offsets.MonthBegin(1)
+        dropped = counts[counts.index < resume]
+        counts = counts[counts.index >= resume]
+        warnings.warn(
+            f"series {key.id!r} has no data for {format_months(missing)}: returning its latest "
+            f"gap-free run {resume:%Y-%m} to {counts.index[-1]:%Y-%m} and leaving out "
+            f"{len(dropped)} earlier months ({dropped.index[0]:%Y-%m} to "
+            f"{dropped.index[-1]:%Y-%m}); pass allow_gaps=True for the full history with NaN",
+            DataWarning,
+            stacklevel=2,
         )
+        sources = _sources(frame, key, components, counts.index)
+        full = pd.date_range(counts.index[0], counts.index[-1], freq="MS", name="month")
+        missing = full.difference(counts.index)
+    if end is None:
+        latest = pd.Timestamp(frame["month"].max())
+        if counts.index[-1] < latest:
+            warnings.warn(
+                f"series {key.id!r} ends {counts.index[-1]:%Y-%m}, before the latest release "
+                f"month {latest:%Y-%m} (the source publishing it stopped or lags)",
+                DataWarning,
+                stacklevel=2,
+            )
     values = counts.reindex(full)
     out = pd.Series(
         values.to_numpy(dtype=np.float64 if len(missing) else np.int64),
@@ -263,6 +296,17 @@ def load(
         release=current_release(home),
         sources={str(k): int(v) for k, v in sources.sort_index().items()},
     )
+    return out
+
+
+def _sources(
+    frame: pd.DataFrame, key: SeriesKey, components: list[str], months: pd.Index
+) -> pd.Series:
+    """Months per source of the kept months (summed over the components)."""
+    out = pd.Series(dtype="int64")
+    for comp in components:
+        rows = _select(frame, key, comp).set_index("month")
+        out = out.add(rows.loc[rows.index.isin(months), "source"].value_counts(), fill_value=0)
     return out
 
 

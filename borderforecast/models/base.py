@@ -29,9 +29,11 @@ R's ``forecast`` without ``biasadj``).
 from __future__ import annotations
 
 import inspect
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -442,6 +444,13 @@ class FittedModel:
             if extra:
                 lines.append(extra)
         return "\n".join(lines)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted model to a small file; read it with
+        :func:`borderforecast.load_model` (see :mod:`borderforecast.models.persist`)."""
+        from .persist import save_fitted
+
+        return save_fitted(self, path)
 
     def to_frame(self) -> pd.DataFrame:
         """Observed, fitted and residual values by month."""

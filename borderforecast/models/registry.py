@@ -246,7 +246,10 @@ def get_spec(
     specs = list_specs(home)
     if text in specs:
         return specs[text]
-    close = difflib.get_close_matches(text, list(specs), n=3)
+    folded = {k.lower(): v for k, v in specs.items()}
+    if text.strip().lower() in folded:  # "ETS", "Prophet": names ignore case
+        return folded[text.strip().lower()]
+    close = difflib.get_close_matches(text.lower(), list(specs), n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise UnknownModelError(
         f"unknown model {text!r}.{hint} Available models: {', '.join(sorted(specs))}"

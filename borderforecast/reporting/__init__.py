@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..errors import StoreError
 from .builder import SECTIONS, Built, Progress, ReportOptions, build
 from .vintages import (
@@ -152,6 +154,7 @@ def report(
     force: bool = False,
     options: ReportOptions | None = None,
     progress: Progress | None = None,
+    y: pd.Series | None = None,
 ) -> Report:
     """Build the monthly report into the folder ``out`` and store its forecasts as vintages.
 
@@ -176,6 +179,9 @@ def report(
         Further settings; ``series``, ``model``, ``month``, ``seed`` given here override them.
     progress : callable, optional
         ``progress(event, section, detail)`` as sections start and finish.
+    y : pandas.Series, optional
+        Your own monthly series (e.g. from :func:`borderforecast.read_series`)
+        instead of a bundled one; ``series`` names it (vintages are stored under it).
 
     Returns
     -------
@@ -196,14 +202,21 @@ def report(
     58087
     """
     opts = options or ReportOptions()
-    changes = {
+    changes: dict[str, Any] = {
         k: v for k, v in {"series": series, "model": model, "month": month}.items() if v is not None
     }
     if seed != opts.seed:
         changes["seed"] = seed
     if changes:
         opts = replace(opts, **changes)
-    built = build(opts, home=home, progress=progress)
+    if y is not None:
+        from ..series import as_monthly
+
+        attrs = dict(y.attrs)
+        y = as_monthly(y, name=opts.series)
+        y.attrs.update(attrs)
+        y.attrs.setdefault("release", str(attrs.get("source_file", "your data")))
+    built = build(opts, home=home, progress=progress, y=y)
     _check_vintages(built, home, force)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     from .. import __version__

@@ -123,12 +123,12 @@ class Built:
 
 
 def load_series(
-    opts: ReportOptions, home: str | os.PathLike[str] | None
+    opts: ReportOptions, home: str | os.PathLike[str] | None, given: pd.Series | None = None
 ) -> tuple[pd.Series, pd.Timestamp]:
-    """The series cut at the report month, and the last month of the full release."""
+    """The series (``given``, else loaded) cut at the report month, and its last month."""
     from ..data import load
 
-    full = load(opts.series, home=home)
+    full = load(opts.series, home=home) if given is None else given
     last = pd.Timestamp(full.index[-1])
     if opts.month is None:
         m = last
@@ -204,8 +204,9 @@ def build(
     *,
     home: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    y: pd.Series | None = None,
 ) -> Built:
-    """Compute every section of the report (nothing is written)."""
+    """Compute every section of the report (nothing is written); ``y``: a user's series."""
     from .history import data_section, vintages_section
     from .sections import (
         assessment_section,
@@ -234,7 +235,7 @@ def build(
         emit("done", key, f"{timings[key]:.1f} s")
         return out
 
-    y, full_last = load_series(opts, home)
+    y, full_last = load_series(opts, home, y)
     m = pd.Timestamp(y.index[-1])
     subject = _subject(y)
 

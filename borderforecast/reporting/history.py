@@ -148,7 +148,7 @@ def data_section(
     sources = dict(y.attrs.get("sources", {}))
     prev_month, snap = previous_snapshot(series, m, home)
     rev = revisions(snap, y)
-    rev_rows = [
+    rev_rows: list[dict[str, Any]] = [
         {
             "month": f"{r.month:%Y-%m}",
             "month_label": f"{r.month:%b %Y}",

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -95,7 +96,7 @@ def run_backtest(
             return BacktestResult.load(folder), str(meta["date"]), True
         except (OSError, ValueError, KeyError):
             pass  # unreadable cache: run again and overwrite it
-    kwargs = {"step": step, "h": h, "seed": seed, "cache": True}
+    kwargs: dict[str, Any] = {"step": step, "h": h, "seed": seed, "cache": True}
     if start is not None:
         kwargs["start"] = start
     if jobs > 1:

@@ -405,7 +405,8 @@ def breakdown_section(
     from ..models.registry import make_model
 
     m = total.index[-1]
-    out_groups, figs = [], {}
+    out_groups: list[dict[str, Any]] = []
+    figs = {}
     notes = []
     for key, title, panels in groups:
         rows, drawn = [], []
