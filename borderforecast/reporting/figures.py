@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .. import plotting
+from ..fiscal import MONTH_ABBR
 from ..plotting import COLORS
 
-MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FISCAL_ORDER = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
@@ -80,13 +80,14 @@ def fan_chart(
                 label=f"{benchmark_name} (benchmark)",
             )
         ax.axvline(obs.index[-1], color="0.4", lw=0.8)
-        _count_axis(
-            ax, np.concatenate([obs.to_numpy(dtype=float), forecast.to_numpy(dtype=float).ravel()])
+        log_axis(
+            ax,
+            np.concatenate([obs.to_numpy(dtype=float), forecast.to_numpy(dtype=float).ravel()]),
         )
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1])
         ax.set_title(title or f"{y.name or 'series'}: {len(forecast)}-month forecast")
-        ax.legend(loc="best", ncols=2)
+        plotting.legend_outside(ax, "below", ncols=5)
     return fig
 
 
@@ -116,7 +117,7 @@ def history_chart(y: pd.Series, *, latest: pd.Timestamp, title: str) -> Figure:
         plotting.format_month_axis(ax, years=2)
         plotting.mark_fiscal_years(ax, y.index[0], y.index[-1], label=False)
         ax.set_title(title)
-        ax.legend(loc="upper left")
+        plotting.legend_outside(ax, "below")
     return fig
 
 
@@ -164,6 +165,9 @@ def small_multiples(
         for ax, (label, y, fc) in zip(flat, panels, strict=False):
             obs = y.iloc[-history:]
             ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.1)
+            if fc is None:
+                ax.scatter([obs.index[-1]], [obs.iloc[-1]], s=14, color=COLORS["highlight"],
+                           zorder=3)
             if fc is not None:
                 ax.fill_between(
                     fc.index, fc["lo80"], fc["hi80"], color=COLORS["forecast"], alpha=0.3, lw=0
@@ -181,7 +185,7 @@ def small_multiples(
         for ax in flat[len(panels) :]:
             ax.set_visible(False)
         for ax in axes[:, 0]:
-            ax.set_ylabel("per month", fontsize=8.5)
+            ax.set_ylabel("encounters per month", fontsize=8.5)
         if title:
             fig.suptitle(title, fontsize=11, fontweight="bold")
     return fig
@@ -201,16 +205,37 @@ def _year_formatter():
 
 def _count_axis(ax, values: np.ndarray) -> bool:
     """Linear count axis from zero, or a log axis when the values span a wide range."""
-    positive = values[np.isfinite(values) & (values > 0)]
     if not log_scale(values):
         plotting.format_count_axis(ax)
         return False
-    ax.set_yscale("log")
-    ax.set_ylim(max(1.0, float(positive.min()) / 1.5), float(positive.max()) * 1.5)
-    ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
-    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-    ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
+    log_axis(ax, values)
     return True
+
+
+def log_axis(ax, values: np.ndarray) -> None:
+    """A log count axis whose limits hug the values (a margin of a quarter of a decade)."""
+    v = np.asarray(values, dtype=float)
+    positive = v[np.isfinite(v) & (v > 0)]
+    ax.set_yscale("log")
+    if len(positive):
+        lo, hi = float(positive.min()), float(positive.max())
+        ax.set_ylim(max(1.0, lo / 1.8), hi * 1.8)
+    ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label(ax)))
+    ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
+
+
+def _minor_label(ax):
+    """Label the 2x and 5x minor ticks when the axis spans under two decades."""
+
+    def fmt(v: float, _pos: object = None) -> str:
+        lo, hi = ax.get_ylim()
+        if hi / max(lo, 1e-9) > 100:
+            return ""
+        lead = round(v / 10 ** np.floor(np.log10(v)), 6)
+        return plotting.thousands(v) if lead in (2.0, 5.0) else ""
+
+    return fmt
 
 
 def vintage_chart(
@@ -248,5 +273,5 @@ def vintage_chart(
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], end)
         ax.set_title(title or f"Earlier {model} forecasts against what happened")
-        ax.legend(loc="best", fontsize=8)
+        plotting.legend_outside(ax, "below", ncols=3)
     return fig
