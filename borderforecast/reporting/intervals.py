@@ -135,8 +135,8 @@ def guard_intervals(
         notes.append(
             f"From {above[0]:%B %Y} the upper {lv[-1]}% bound passes the record month "
             f"({y.idxmax():%B %Y}, {record:,.0f}): the series has risen as much as "
-            f"{rise:,.1f}-fold within {k} month{'s' if k > 1 else ''} before, so a rise of that size cannot be "
-            "ruled out; nothing in the forecast itself expects it."
+            f"{rise:,.1f}-fold within {k} month{'s' if k > 1 else ''} before, so a rise of "
+            "that size cannot be ruled out; nothing in the forecast itself expects it."
         )
     return GuardedForecast(frame, tuple(notes))
 
@@ -155,8 +155,9 @@ def check_intervals(frame: pd.DataFrame, levels: Sequence[int] = LEVELS) -> list
     for i, (m, row) in enumerate(zip(frame.index, v, strict=True)):
         if not spread[i]:
             continue
+        # counts cannot go below zero: lower bounds may meet only there
         lo_ok = (row[0] < row[1]) or (row[0] == row[1] == 0.0)
-        lo_ok = lo_ok and ((row[1] < row[2]) or (row[1] == 0.0 < row[2]))
+        lo_ok = lo_ok and ((row[1] < row[2]) or (row[1] == 0.0 == row[2]))
         if not (lo_ok and row[2] < row[3] < row[4]):
             problems.append(f"{m:%Y-%m}: bounds not strictly ordered {np.round(row, 1).tolist()}")
     lm = np.log1p(v[:, 2])
