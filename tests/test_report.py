@@ -36,6 +36,7 @@ FAST = ReportOptions(
     assess_models=("snaive",),
     placebo_years=6,
     breakdown_model="snaive",
+    backtest_jobs=1,
 )
 
 

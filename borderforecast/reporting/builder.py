@@ -82,7 +82,10 @@ class ReportOptions:
     breakdown_model : str
         Model of the breakdown forecasts (default ``"ets"``; ``snaive`` where it fails).
     jobs : int
-        Worker processes for the backtest and the assessment's placebo runs (default 1).
+        Worker processes for the assessment's placebo runs (default 1).
+    backtest_jobs : int, optional
+        Worker processes for the backtest (default ``None``: two when the machine has two or
+        more cores, else one; the results are identical either way).
     """
 
     series: str = "southwest"
@@ -99,6 +102,7 @@ class ReportOptions:
     breakdown_horizon: int = 6
     breakdown_model: str = "ets"
     jobs: int = 1
+    backtest_jobs: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("horizon", "backtest_step", "assess_months", "breakdown_horizon", "jobs"):
@@ -330,7 +334,7 @@ def build(
             start=opts.backtest_start,
             h=opts.horizon,
             seed=opts.seed,
-            jobs=opts.jobs,
+            jobs=opts.backtest_jobs or min(2, os.cpu_count() or 1),
             home=home,
             progress=bt_progress,
         )
