@@ -204,9 +204,10 @@ def test_a_series_that_ends_early_is_reported_as_of_its_own_month(tmp_path):
     f = r.sections["forecast"]
     assert f["model"] is None and "No forecast" in f["skipped"]
     page = html.unescape(r.html_path.read_text())
-    assert "<h1>Tucson sector: latest data November 2024 (report of August 2025)</h1>" in page
+    assert "<h1>USBP Tucson sector: latest data November 2024 (report of August 2025)</h1>" in page
     assert h["stale_note"] in page and f["skipped"] in page
     assert [v.path.name for v in r.vintages] == ["actuals.csv"]  # no forecast stored
+    assert r.sections["seasonality"]["expected"] == []  # no projection over months now over
     # the headline numbers are those of its own last month
     assert r.sections["headline"]["value"] == int(bf.load(sector="Tucson").iloc[-1])
 

@@ -220,8 +220,9 @@ def report(
         "title": title,
         "subtitle": (
             f"Monthly encounters, data to {h['month_label']} (release "
-            f"{built.sections['data']['release_id']}). Forecast, seasonality and "
-            "whether the latest move is beyond normal seasonality."
+            f"{built.sections['data']['release_id']}). "
+            + ("Forecast, seasonality" if not h.get("stale") else "Seasonality")
+            + " and whether the latest move is beyond normal seasonality."
         ),
         "toc": [(k, t) for k, t in SECTIONS],
         "footer": (

@@ -176,9 +176,15 @@ def small_multiples(
                 ax.plot(link.index, link.values, color=COLORS["forecast"], lw=1.3)
             end = fc.index[-1] if fc is not None else obs.index[-1]
             plotting.mark_fiscal_years(ax, obs.index[0], end, label=False)
-            ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
-            ax.set_ylim(bottom=0)
-            ax.set_title(label, fontsize=9.5)
+            shown = [obs.to_numpy(dtype=float)]
+            if fc is not None:
+                shown.append(fc[["lo80", "hi80"]].to_numpy(dtype=float).ravel())
+            if log_scale(np.concatenate(shown)):  # a collapse would flatten the forecast on 0
+                log_axis(ax, np.concatenate(shown))
+            else:
+                ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+                ax.set_ylim(bottom=0)
+            ax.set_title(label + (" (log scale)" if ax.get_yscale() == "log" else ""), fontsize=9.5)
             ax.xaxis.set_major_locator(_year_locator())
             ax.xaxis.set_major_formatter(_year_formatter())
             ax.tick_params(labelsize=8)

@@ -192,18 +192,11 @@ def choose_model(
     rank = result.ranking(series=series)
     wm = weighted_mase(result, series)
     lo, hi, lo_r, hi_r = plausible_range(y)
-    fitted, rows = {}, []
+    rows = []
     for name in rank.index:
         name = str(name)
-        try:
-            f = make_model(name, seed=seed).fit(y)
-            nxt = float(f.forecast(1)["mean"].iloc[0])
-            fitted[name] = f
-        except Exception:  # noqa: BLE001 - a model that cannot fit now is refused, with the reason
-            nxt = float("nan")
         r = rank.loc[name]
         cov = {lv: float(r.get(f"coverage{lv}", np.nan)) for lv in COVERAGE}
-        cov_ok = all(a <= cov[lv] <= b for lv, (a, b) in COVERAGE.items())
         rows.append(
             {
                 "model": name,
@@ -214,18 +207,33 @@ def choose_model(
                 "coverage80": cov[80],
                 "coverage95": cov[95],
                 "skill": float(r.get("skill", np.nan)),
-                "next": nxt,
-                "coverage_ok": cov_ok,
-                "plausible": bool(np.isfinite(nxt) and lo <= nxt <= hi),
+                "next": float("nan"),
+                "coverage_ok": all(a <= cov[lv] <= b for lv, (a, b) in COVERAGE.items()),
+                "plausible": None,  # decided below, for the models the rule needs to look at
             }
         )
+    fitted: dict = {}
+
+    def judge(row: dict) -> bool:
+        """Fit the model (once) and decide whether its next-month forecast is plausible."""
+        if row["plausible"] is None:
+            try:
+                f = make_model(row["model"], seed=seed).fit(y)
+                row["next"] = float(f.forecast(1)["mean"].iloc[0])
+                fitted[row["model"]] = f
+            except Exception:  # noqa: BLE001 - a model that cannot fit now is refused
+                row["next"] = float("nan")
+            row["plausible"] = bool(np.isfinite(row["next"]) and lo <= row["next"] <= hi)
+        return bool(row["plausible"])
+
     rows.sort(key=lambda r: (not np.isfinite(r["wmase"]), r["wmase"]))
     for i, r in enumerate(rows, start=1):
         r["rank"] = i
-    first = next((r for r in rows if r["coverage_ok"] and r["plausible"]), None)
+    # in the rule's order; a model is fitted only when the rule needs its next-month forecast
+    first = next((r for r in rows if r["coverage_ok"] and judge(r)), None)
     fallback = ""
     if first is None:
-        first = next((r for r in rows if r["plausible"]), None)
+        first = next((r for r in rows if judge(r)), None)
         fallback = (
             " No plausible model's coverage is within the range, so the plausible model with "
             "the lowest weighted MASE is used."
@@ -236,6 +244,9 @@ def choose_model(
             " Caution: no model's next-month forecast is within the plausible range; the "
             "lowest weighted MASE is used."
         )
+    for r in rows:  # the benchmark's next month is always shown (it is fitted for the chart)
+        if r["model"] == BENCHMARK or (model is not None and r["model"] == model):
+            judge(r)
     rec = first["model"]
     for r in rows:
         r["status"] = _status(r, rec, lo, hi)
@@ -283,15 +294,10 @@ def choose_model(
 def _status(r: dict, chosen: str, lo: float, hi: float) -> str:
     if r["model"] == chosen:
         return "used"
-    if not r["plausible"]:
-        nxt = r["next"]
-        return (
-            "refused: next month "
-            + (f"{nxt:,.0f}" if np.isfinite(nxt) else "not available")
-            + f" outside {lo:,.0f}–{hi:,.0f}"
-        )
+    if r["plausible"] is False:
+        return "refused: next month implausible"
     if not r["coverage_ok"]:
-        return "refused: coverage outside range"
+        return "refused: coverage"
     return ""
 
 
@@ -309,7 +315,7 @@ def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
     )
     for r in above:
         why = []
-        if not r["plausible"]:
+        if r["plausible"] is False:
             why.append(f"its next-month forecast ({r['next']:,.0f}) is outside the plausible range")
         if not r["coverage_ok"]:
             why.append(

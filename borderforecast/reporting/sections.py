@@ -228,8 +228,14 @@ def _short(y: pd.Series) -> str:
     return name.replace(", monthly encounters", "")
 
 
-def seasonality_section(y: pd.Series, *, horizon: int, seed: int) -> SectionOutput:
-    """Section 3: the seasonal profile and what the season alone implies from the latest month."""
+def seasonality_section(
+    y: pd.Series, *, horizon: int, seed: int, project: bool = True
+) -> SectionOutput:
+    """Section 3: the seasonal profile and what the season alone implies from the latest month.
+
+    ``project=False`` (a series that ends before the report month) leaves out what the
+    season implies for the months after the series' end: they are already over.
+    """
     from ..season import seasonal_profile
 
     prof = seasonal_profile(y, seed=seed, methods=["regression", "stl"])
@@ -274,6 +280,8 @@ def seasonality_section(y: pd.Series, *, horizon: int, seed: int) -> SectionOutp
             + "."
         )
     nxt = expected[0]
+    if not project:
+        expected = []
     parts.append(
         f"From {m:%B}, the season alone implies {fmt_pct(nxt['change'])} by {nxt['month_label']} "
         f"(about {nxt['level']:,.0f})"
@@ -284,7 +292,8 @@ def seasonality_section(y: pd.Series, *, horizon: int, seed: int) -> SectionOutp
             else ""
         )
         + ", if the underlying level stayed where it is."
-    )
+    ) if project else None
+    parts = [p for p in parts if p]
     data = {
         "narrative": " ".join(parts),
         "summary": prof.summary().replace("\n", " "),
@@ -388,16 +397,16 @@ def assessment_section(
         "table": table,
     }
     fig = a.plot()
-    from .. import plotting
 
     for ax in fig.axes:  # long titles would run off a report-width figure
         if len(ax.get_title()) > 70:
             ax.set_title(textwrap.fill(ax.get_title(), 70), fontsize=9.5)
         label = ax.get_ylabel()
-        if label and "encounter" not in label and ("per month" in label or "effect" in label):
-            ax.set_ylabel(f"encounters {label}" if label.startswith("per month") else label)
-        if ax.get_legend() is not None:  # a legend inside the axes covers the lines
-            plotting.legend_outside(ax, "right")
+        if label.startswith("per month"):
+            ax.set_ylabel(f"encounters {label}")
+        elif label.endswith("effect"):
+            ax.set_ylabel(f"{label} (encounters)")
+    _legend_below(fig)
     return SectionOutput(
         data,
         {
@@ -411,6 +420,32 @@ def assessment_section(
             )
         },
     )
+
+
+def _legend_below(fig: Any) -> None:
+    """Move the figure's legends under the panels, where they cannot cover a line."""
+    from .. import plotting
+
+    legends = [ax for ax in fig.axes if ax.get_legend() is not None]
+    if not legends:
+        return
+    if fig.get_layout_engine() is not None:
+        for ax in legends:
+            plotting.legend_outside(ax, "below")
+        return
+    handles, labels = [], []
+    for ax in legends:
+        h, lab = ax.get_legend_handles_labels()
+        ax.get_legend().remove()
+        for hh, ll in zip(h, lab, strict=True):
+            if ll not in labels:
+                handles.append(hh)
+                labels.append(ll)
+    w, h_in = fig.get_size_inches()
+    fig.set_size_inches(w, h_in + 0.45)
+    fig.tight_layout(rect=(0, 0.45 / (h_in + 0.45), 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncols=min(4, len(handles)), frameon=False,
+               fontsize=8.5)
 
 
 def _summary_parts(a: Any) -> tuple[str, list[str], list[str]]:

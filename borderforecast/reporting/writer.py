@@ -221,6 +221,8 @@ def write_report(
     svgs: dict[str, bytes] = {}
     for name, spec in figures.items():
         png = plotting.figure_bytes(spec.figure, "png")
+        if spec.figure.get_layout_engine() is not None:  # the layout is done: keep it for SVG
+            spec.figure.set_layout_engine("none")
         svg = plotting.figure_bytes(spec.figure, "svg")
         svgs[name] = svg
         paths = [out / FIGURE_DIR / f"{name}.png", out / FIGURE_DIR / f"{name}.svg"]
