@@ -83,12 +83,12 @@ def style() -> Iterator[None]:
 
 
 def thousands(value: float, _pos: Any = None) -> str:
-    """Format a tick value with thousands separators: ``12500 -> '12,500'``.
+    """Format a tick value with thousands separators and a true minus: ``12500 -> '12,500'``.
 
-    >>> thousands(1234567.0)
-    '1,234,567'
+    >>> thousands(1234567.0), thousands(-2500.0)
+    ('1,234,567', '−2,500')
     """
-    return f"{value:,.0f}"
+    return f"{value:,.0f}".replace("-", "\u2212")
 
 
 def percent(value: float, _pos: Any = None) -> str:

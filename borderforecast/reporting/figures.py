@@ -133,12 +133,12 @@ def seasonal_profile_chart(factors: pd.Series, *, title: str) -> Figure:
         ax.set_xticks(range(12), [MONTH_ABBR[m - 1] for m in FISCAL_ORDER])
         ax.set_xlabel("month (fiscal-year order: October to September)")
         ax.set_ylabel("% above / below an average month")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _signed_pct(v)))
         for i, v in enumerate(pct):
             ax.text(
                 i,
                 v + (1.0 if v >= 0 else -1.0),
-                f"{v:+.0f}%",
+                _signed_pct(v),
                 ha="center",
                 va="bottom" if v >= 0 else "top",
                 fontsize=8,
@@ -147,6 +147,12 @@ def seasonal_profile_chart(factors: pd.Series, *, title: str) -> Figure:
         ax.set_ylim(lo - 3, hi + 3)
         ax.set_title(title)
     return fig
+
+
+def _signed_pct(v: float) -> str:
+    """``-8.2 -> '−8%'``, ``0.3 -> '0%'`` (one minus sign, no signed zero)."""
+    r = round(float(v))
+    return "0%" if r == 0 else f"{r:+d}%".replace("-", "\u2212")
 
 
 def small_multiples(
@@ -190,6 +196,8 @@ def small_multiples(
             ax.tick_params(labelsize=8)
         for ax in flat[len(panels) :]:
             ax.set_visible(False)
+        for ax in flat:
+            ax.set_ylabel("")
         for ax in axes[:, 0]:
             ax.set_ylabel("encounters per month", fontsize=8.5)
         if title:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import plotting
 from ..errors import BorderforecastError
 from ..fiscal import fiscal_year
 from . import figures
@@ -401,11 +402,15 @@ def assessment_section(
     for ax in fig.axes:  # long titles would run off a report-width figure
         if len(ax.get_title()) > 70:
             ax.set_title(textwrap.fill(ax.get_title(), 70), fontsize=9.5)
+        if ax.get_yscale() == "linear":  # one minus sign on every tick label
+            from matplotlib.ticker import FuncFormatter
+
+            ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
         label = ax.get_ylabel()
         if label.startswith("per month"):
             ax.set_ylabel(f"encounters {label}")
         elif label.endswith("effect"):
-            ax.set_ylabel(f"{label} (encounters)")
+            ax.set_ylabel(f"{label}\n(encounters)")
     _legend_below(fig)
     return SectionOutput(
         data,
@@ -424,12 +429,12 @@ def assessment_section(
 
 def _legend_below(fig: Any) -> None:
     """Move the figure's legends under the panels, where they cannot cover a line."""
-    from .. import plotting
-
     legends = [ax for ax in fig.axes if ax.get_legend() is not None]
     if not legends:
         return
-    if fig.get_layout_engine() is not None:
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
         for ax in legends:
             plotting.legend_outside(ax, "below")
         return
@@ -443,6 +448,8 @@ def _legend_below(fig: Any) -> None:
                 labels.append(ll)
     w, h_in = fig.get_size_inches()
     fig.set_size_inches(w, h_in + 0.45)
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
     fig.tight_layout(rect=(0, 0.45 / (h_in + 0.45), 1, 1))
     fig.legend(handles, labels, loc="lower center", ncols=min(4, len(handles)), frameon=False,
                fontsize=8.5)

@@ -133,7 +133,7 @@ def _finalizer(kind: str):
     def finalize(value: Any) -> Any:
         if isinstance(value, Markup) or not isinstance(value, str):
             return value
-        value = minus_signs(value)
+        value = minus_signs(value).replace(" -> ", " → ")
         return md_escape(value) if kind == "md" else value
 
     return finalize
