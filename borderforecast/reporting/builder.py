@@ -382,7 +382,9 @@ def build(
             y, opts.series, fc_out.data["model"] or "", list(fc_out.forecasts), home=home
         ),
     )
-    run("data", lambda: data_section(y, opts.series, home=home, full_last=full_last))
+    run(
+        "data", lambda: data_section(y, opts.series, home=home, full_last=full_last, stale=stale)
+    )
     return Built(sections, figs, forecasts, y, opts.series, timings)
 
 

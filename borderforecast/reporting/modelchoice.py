@@ -295,7 +295,7 @@ def _status(r: dict, chosen: str, lo: float, hi: float) -> str:
     if r["model"] == chosen:
         return "used"
     if r["plausible"] is False:
-        return "refused: next month implausible"
+        return "refused: next month"
     if not r["coverage_ok"]:
         return "refused: coverage"
     return ""

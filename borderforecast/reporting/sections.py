@@ -402,15 +402,16 @@ def assessment_section(
     for ax in fig.axes:  # long titles would run off a report-width figure
         if len(ax.get_title()) > 70:
             ax.set_title(textwrap.fill(ax.get_title(), 70), fontsize=9.5)
-        if ax.get_yscale() == "linear":  # one minus sign on every tick label
-            from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FuncFormatter
 
-            ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+        ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))  # one minus sign
+        if ax.get_yscale() == "log":  # label 2x and 5x ticks when a decade has one label
+            ax.yaxis.set_minor_formatter(FuncFormatter(figures._minor_label(ax)))
         label = ax.get_ylabel()
         if label.startswith("per month"):
             ax.set_ylabel(f"encounters {label}")
         elif label.endswith("effect"):
-            ax.set_ylabel(f"{label}\n(encounters)")
+            ax.set_ylabel(f"{label.replace(' effect', '')}\n(encounters)")
     _legend_below(fig)
     return SectionOutput(
         data,
