@@ -57,7 +57,7 @@ def main() -> None:
         for flag, v in (("--series", a.series), ("--month", a.month), ("--jobs", a.jobs)):
             if v is not None:
                 base += [flag, str(v)]
-        print(f"cores: {os.cpu_count()}; report {' '.join(base[3:])}")
+        print(f"cores: {os.cpu_count()}; {' '.join(base[3:])}")
         cold = run("cold", [*base, "--out", str(Path(tmp) / "cold")], env)
         warm = run("warm", [*base, "--out", str(Path(tmp) / "warm")], env)
         print(f"targets: cold <= 45 s, warm <= 15 s wall; measured {cold[0]:.1f} s and "
