@@ -36,9 +36,10 @@ from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from .atomic import write_bytes
 from .fiscal import fiscal_year
 
-COUNT_LABEL = "apprehensions per month"
+COUNT_LABEL = "encounters per month"
 """Default y-axis label for monthly counts."""
 
 COLORS: Mapping[str, str] = {
@@ -82,21 +83,21 @@ def style() -> Iterator[None]:
 
 
 def thousands(value: float, _pos: Any = None) -> str:
-    """Format a tick value with thousands separators: ``12500 -> '12,500'``.
+    """Format a tick value with thousands separators and a true minus: ``12500 -> '12,500'``.
 
-    >>> thousands(1234567.0)
-    '1,234,567'
+    >>> thousands(1234567.0), thousands(-2500.0)
+    ('1,234,567', '−2,500')
     """
-    return f"{value:,.0f}"
+    return f"{value:,.0f}".replace("-", "\u2212")
 
 
 def percent(value: float, _pos: Any = None) -> str:
     """Format a ratio as a signed percentage: ``0.125 -> '+12.5%'``.
 
     >>> percent(-0.05)
-    '-5.0%'
+    '−5.0%'
     """
-    return f"{value:+.1%}"
+    return f"{value:+.1%}".replace("-", "\u2212")
 
 
 def new_figure(
@@ -174,6 +175,25 @@ def mark_fiscal_years(
     return names
 
 
+def legend_outside(ax: Axes, where: str = "below", ncols: int = 4) -> None:
+    """Move the legend of ``ax`` outside the plotting area, so it never covers data.
+
+    ``where`` is ``"below"`` (one row under the axes) or ``"right"`` (beside them).
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    old = ax.get_legend()
+    if old is not None:
+        old.remove()
+    if not handles:
+        return
+    if where == "right":
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                  frameon=False, borderaxespad=0.0)
+    else:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14),
+                  ncols=min(ncols, len(handles)), fontsize=8.5, frameon=False)
+
+
 def _metadata(fmt: str) -> dict[str, Any]:
     if fmt == "svg":
         return {"Date": None, "Creator": "borderforecast"}
@@ -199,9 +219,6 @@ def save_figure(
     paths = []
     for fmt in formats:
         path = Path(f"{os.fspath(stem)}.{fmt}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        tmp.write_bytes(figure_bytes(fig, fmt))
-        os.replace(tmp, path)
+        write_bytes(path, figure_bytes(fig, fmt))
         paths.append(path)
     return paths

@@ -6,7 +6,7 @@ One module-scoped set of builds in a temporary home, reused by every test:
 2. a report on the latest month (it scores the 2024-08 vintages against the actuals since);
 3. the latest month again into another folder (must be identical, and store nothing new).
 
-The builds use fast settings (backtest of snaive only, few placebo years); the full default
+The builds use fast settings (backtest of snaive and stl, few placebo years); the full default
 report is timed by hand (see the report module docs).
 """
 
@@ -32,10 +32,11 @@ from borderforecast.reporting.sections import assessment_settings
 GOLDEN = Path(__file__).parent / "golden" / "report_headline_2024-08.md"
 EARLY = "2024-08"
 FAST = ReportOptions(
-    models=("snaive",),
+    models=("snaive", "stl"),
     assess_models=("snaive",),
     placebo_years=6,
     breakdown_model="snaive",
+    backtest_jobs=1,
 )
 
 
@@ -162,6 +163,94 @@ def test_forecast_table_is_the_stored_vintage(built):
     assert f"{sum(row['mean'] for row in f['table']):,.0f}" in f["narrative"]
 
 
+# -- each section speaks for its own month -----------------------------------------------------
+def test_national_report_forecasts_no_month_whose_national_data_are_in(built):
+    r = built["latest"]
+    y = bf.load()
+    last = y.index[-1]
+    assert last == pd.Timestamp("2025-08-01")
+    first = pd.Timestamp(r.sections["forecast"]["table"][0]["month"] + "-01")
+    assert first == last + pd.DateOffset(months=1)
+    groups = {g["key"]: g for g in r.sections["breakdown"]["groups"]}
+    # the parts with data for August 2025 are there and forecast from September 2025 on
+    assert {"demographics", "citizenship", "ofo", "sectors"} <= set(groups)
+    for key in ("demographics", "citizenship", "ofo"):
+        assert groups[key]["current"]
+        for row in groups[key]["rows"]:
+            assert row["last_month"] == "2025-08"
+            assert row["forecast_span"].startswith("Sep 2025")
+    # sectors end in November 2024: a dated snapshot, no forecast at all
+    sectors = groups["sectors"]
+    assert not sectors["current"]
+    assert sectors["title"] == "Sectors: latest available (Nov 2024)"
+    assert {row["last_month"] for row in sectors["rows"]} == {"2024-11"}
+    assert all(row["forecast_total"] is None for row in sectors["rows"])
+    tucson = next(row for row in sectors["rows"] if row["label"] == "Tucson")
+    t = bf.load(sector="Tucson")
+    nat = float(y.loc["2024-11-01"])
+    assert tucson["value"] == float(t.loc["2024-11-01"])
+    assert tucson["share"] == pytest.approx(float(t.loc["2024-11-01"]) / nat)
+    md = r.markdown_path.read_text()
+    assert "### Sectors: latest available (Nov 2024)" in md
+    assert "Dec 2024–May 2025" not in md  # the old stale sector forecasts
+
+
+def test_a_series_that_ends_early_is_reported_as_of_its_own_month(tmp_path):
+    r = report(tmp_path / "tucson", series="sector/tucson", home=tmp_path / "home", options=FAST)
+    h = r.sections["headline"]
+    assert (h["month"], h["stale"], h["report_month"]) == ("2024-11", True, "2025-08")
+    assert "data end in November 2024" in h["stale_note"]
+    assert "runs to August 2025, when it counted 6,321" in h["stale_note"]
+    f = r.sections["forecast"]
+    assert f["model"] is None and "No forecast" in f["skipped"]
+    page = html.unescape(r.html_path.read_text())
+    assert "<h1>USBP Tucson sector: latest data November 2024 (report of August 2025)</h1>" in page
+    assert h["stale_note"] in page and f["skipped"] in page
+    assert [v.path.name for v in r.vintages] == ["actuals.csv"]  # no forecast stored
+    assert r.sections["seasonality"]["expected"] == []  # no projection over months now over
+    # the headline numbers are those of its own last month
+    assert r.sections["headline"]["value"] == int(bf.load(sector="Tucson").iloc[-1])
+
+
+# -- the recommendation ----------------------------------------------------------------------------
+def test_recommended_next_month_is_within_the_stated_range(built):
+    f = built["latest"].sections["forecast"]
+    y = bf.load()
+    # the rule's range, recomputed by hand: latest month x min/max month-on-month ratio of the
+    # last 12 months (counts + 1), widened by 1.5 on both sides
+    z = y.iloc[-13:].to_numpy(dtype=float) + 1
+    r = z[1:] / z[:-1]
+    lo = (y.iloc[-1] + 1) * min(r.min(), 1) / 1.5 - 1
+    hi = (y.iloc[-1] + 1) * max(r.max(), 1) * 1.5 - 1
+    assert f"within {lo:,.0f}–{hi:,.0f}" in f["backtest"]["rule"]
+    nxt = f["table"][0]["mean"]
+    assert lo <= nxt <= hi
+    rows = f["backtest"]["rows"]
+    # snaive repeats August 2024 (58,009 -> ~53,858 for September): refused, and said so
+    snaive = next(row for row in rows if row["model"] == "snaive")
+    assert snaive["next"] == pytest.approx(float(y.loc["2024-09-01"]), rel=0.01)
+    assert snaive["status"].startswith("refused: next month")
+    # the table and the choice agree: the used model is the first row not refused
+    used = next(row for row in rows if not row["status"].startswith("refused"))
+    assert used["model"] == f["model"] and used["status"] == "used"
+    assert [row["rank"] for row in rows] == list(range(1, len(rows) + 1))
+    assert [row["wmase"] for row in rows] == sorted(row["wmase"] for row in rows)
+    md = built["latest"].markdown_path.read_text()
+    assert f["backtest"]["rule"].split(" (")[0] in md
+
+
+def test_forecast_intervals_in_the_report_are_well_formed(built):
+    from borderforecast.reporting.intervals import check_intervals
+
+    fc = pd.DataFrame(built["latest"].sections["forecast"]["table"])
+    assert check_intervals(fc) == []
+    y = bf.load()
+    hi = fc["hi95"].to_numpy()
+    above = hi > y.max()
+    notes = built["latest"].sections["forecast"]["interval_notes"]
+    assert above.any() == any("passes the record month" in n for n in notes)
+
+
 # -- determinism and vintages --------------------------------------------------------------------
 def _without_generated(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if "Generated at" not in line)
@@ -182,7 +271,8 @@ def test_vintages_are_stored_once(built):
     assert {v.status for v in built["latest"].vintages} == {"written"}
     assert {v.status for v in built["again"].vintages} == {"unchanged"}
     files = sorted(p.name for p in (built["home"] / "vintages" / "southwest" / "2025-08").iterdir())
-    assert files == ["actuals.csv", "snaive.csv"]  # no .rev copies
+    model = built["latest"].sections["forecast"]["model"]
+    assert files == sorted({"actuals.csv", "snaive.csv", f"{model}.csv"})  # no .rev copies
 
 
 def test_changed_vintage_is_refused_before_anything_is_written(built, tmp_path):

@@ -151,3 +151,73 @@ def test_figures_are_reproducible_and_dated_nowhere(tmp_path):
     svg = a[1].read_text()
     assert "<dc:date>" not in svg
     assert a[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- safe output (issue 12) -------------------------------------------------------------------
+def test_series_ids_with_commas_and_quotes_get_a_hashed_folder(tmp_path):
+    import hashlib
+
+    for sid in ("citizenship/korea,-south", "citizenship/cote-d'ivoire", "x/(y)"):
+        name = vt.series_folder(sid)
+        assert name.endswith("-" + hashlib.sha256(sid.encode()).hexdigest()[:8])
+        assert all(c.isalnum() or c in "._+-" for c in name)
+        res = vt.save_vintage(sid, "2025-08", "ets", _fc("2025-09-01", [1, 2]), home=tmp_path)
+        assert res.path.parent.parent.name == name and res.status == "written"
+        assert [v.model for v in vt.list_vintages(sid, home=tmp_path)] == ["ets"]
+    assert vt.series_folder("sector/tucson") == "sector__tucson"  # plain ids stay readable
+    assert vt.series_folder("a,b") != vt.series_folder("a'b")
+
+
+def test_markdown_carries_no_html_or_links_from_data():
+    from borderforecast.reporting.writer import md_escape, minus_signs
+
+    evil = '<script>alert(1)</script> [x](javascript:alert(1)) | *bold*'
+    out = md_escape(evil)
+    assert "<" not in out and ">" not in out
+    assert "\\[x\\](javascript" in out and "\\|" in out and "\\*bold\\*" in out
+    assert minus_signs("-5.0% (2000-2024), z = -0.35") == "−5.0% (2000-2024), z = −0.35"
+
+
+def test_rendered_markdown_escapes_a_hostile_series_name():
+    from borderforecast.reporting.writer import render
+
+    sections = {"headline": {"narrative": "[click](javascript:alert(1)) <b>x</b>"}}
+    from borderforecast.reporting import writer
+
+    env = writer._environment("md")
+    text = env.from_string("{{ s.headline.narrative }}").render(s=sections)
+    assert text == "\\[click\\](javascript:alert(1)) &lt;b&gt;x&lt;/b&gt;"
+    assert callable(render)
+
+
+def test_report_folder_is_swapped_in_whole(tmp_path):
+    from borderforecast.atomic import replacing_folder
+
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "old-only.txt").write_text("old")
+    (out / "report.md").write_text("old")
+    with pytest.raises(RuntimeError), replacing_folder(out) as tmp:
+        (tmp / "report.md").write_text("half")
+        raise RuntimeError("killed half way")
+    assert sorted(p.name for p in out.iterdir()) == ["old-only.txt", "report.md"]
+    assert (out / "report.md").read_text() == "old"
+    with replacing_folder(out) as tmp:
+        (tmp / "report.md").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == ["report.md"]  # no file of the old month
+    assert (out / "report.md").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no temporary folder left
+
+
+def test_fitted_model_plot_is_a_log_scale_figure():
+    from matplotlib.figure import Figure
+
+    import borderforecast as bf
+
+    fig = bf.fit(bf.load(), model="snaive").plot()
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and "encounters" in ax.get_ylabel()
+    lo, hi = ax.get_ylim()
+    assert lo >= 1 and hi < 1e6
+    assert ax.get_legend() is not None

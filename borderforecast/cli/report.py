@@ -56,8 +56,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         jobs: Annotated[
-            int, typer.Option("--jobs", "-j", help="Worker processes (backtest, placebo runs).")
-        ] = 1,
+            int | None,
+            typer.Option(
+                "--jobs",
+                "-j",
+                help="Worker processes (backtest, placebo runs; default: 2 for the backtest on "
+                "a machine with 2+ cores, 1 for the placebo runs).",
+            ),
+        ] = None,
         input: InputOption = None,
         id_col: IdColOption = None,
         date_col: DateColOption = None,
@@ -94,43 +100,67 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True, quiet=Settings.quiet or as_json)
         titles = dict(SECTIONS) | {"write": "Writing files and vintages"}
         start = time.perf_counter()
-        columns = (
-            SpinnerColumn(),
-            TextColumn("{task.description:<22}"),
-            BarColumn(bar_width=20),
-            TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console) as progress:
-            tasks = {
-                k: progress.add_task(t, total=1, detail="waiting", start=False)
-                for k, t in titles.items()
-            }
+        run = {
+            "out": out,
+            "series": series,
+            "model": model,
+            "month": month,
+            "seed": seed,
+            "home": home,
+            "force": force,
+            "options": ReportOptions()
+            if jobs is None
+            else ReportOptions(jobs=jobs, backtest_jobs=jobs),
+            "y": user_y,
+        }
+        if not console.is_terminal:  # a log or a pipe: one plain line per stage, no animation
+            import sys
 
-            def on_event(event: str, key: str, detail: str) -> None:
-                task = tasks.get(key)
-                if task is None:
+            def plain(event: str, key: str, detail: str) -> None:
+                if Settings.quiet or as_json:
                     return
-                if event == "start":
-                    progress.start_task(task)
-                    progress.update(task, detail="running")
-                elif event == "step":
-                    progress.update(task, detail=detail)
-                elif event == "done":
-                    progress.update(task, completed=1, detail=detail or "done")
+                if event == "step" and not detail.startswith(("backtest", "choosing", "forecast")):
+                    return
+                if event == "step" and detail.startswith("backtest"):
+                    done, _, total = detail.split()[1].partition("/")
+                    if not total or (int(done) % max(1, int(total) // 4) and done != total):
+                        return  # a line at each quarter of the backtest
+                word = {"start": "...", "step": "  ", "done": "done"}[event]
+                print(
+                    f"[{time.perf_counter() - start:6.1f} s] {titles.get(key, key)} {word} "
+                    f"{detail}".rstrip(),
+                    file=sys.stderr,
+                    flush=True,
+                )
 
-            result = report(
-                out,
-                series=series,
-                model=model,
-                month=month,
-                seed=seed,
-                home=home,
-                force=force,
-                options=ReportOptions(jobs=jobs),
-                progress=on_event,
-                y=user_y,
+            result = report(**run, progress=plain)
+        else:
+            columns = (
+                SpinnerColumn(),
+                TextColumn("{task.description:<22}"),
+                BarColumn(bar_width=20),
+                TextColumn("{task.fields[detail]}"),
+                TimeElapsedColumn(),
             )
+            with Progress(*columns, console=console) as progress:
+                tasks = {
+                    k: progress.add_task(t, total=1, detail="waiting", start=False)
+                    for k, t in titles.items()
+                }
+
+                def on_event(event: str, key: str, detail: str) -> None:
+                    task = tasks.get(key)
+                    if task is None:
+                        return
+                    if event == "start":
+                        progress.start_task(task)
+                        progress.update(task, detail="running")
+                    elif event == "step":
+                        progress.update(task, detail=detail)
+                    elif event == "done":
+                        progress.update(task, completed=1, detail=detail or "done")
+
+                result = report(**run, progress=on_event)
         if as_json:
             echo_json(result.to_dict())
             return

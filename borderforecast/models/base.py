@@ -463,42 +463,62 @@ class FittedModel:
     ) -> Any:
         """Plot the last ``history`` months, the fitted values and an ``h``-month fan chart.
 
-        Returns the matplotlib Axes.
+        Counts are drawn on a log scale (equal heights are equal percentage
+        changes), with limits that hug the data and the intervals. Returns the
+        matplotlib Figure (in the shared style of :mod:`borderforecast.plotting`).
         """
-        import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
+
+        from .. import plotting
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.5))
+            fig, ax = plotting.new_figure(9.0, 4.5)
+        else:
+            fig = ax.figure
         fc = self.forecast(h, level=level)
         obs = self.y.iloc[-history:]
-        ax.plot(obs.index, obs.values, color="black", lw=1.4, label="observed")
-        ax.plot(
-            obs.index,
-            self.fitted_values.reindex(obs.index),
-            color="0.5",
-            lw=0.9,
-            ls="--",
-            label="fitted",
-        )
-        for lv, alpha in zip(
-            sorted(check_levels(level), reverse=True), (0.18, 0.32, 0.45), strict=False
-        ):
-            ax.fill_between(
-                fc.index,
-                fc[f"lo{level_label(lv)}"],
-                fc[f"hi{level_label(lv)}"],
-                color="tab:blue",
-                alpha=alpha,
-                lw=0,
-                label=f"{level_label(lv)}% interval",
+        with plotting.style():
+            ax.plot(
+                obs.index, obs.values, color=plotting.COLORS["observed"], lw=1.4, label="observed"
             )
-        ax.plot(fc.index, fc["mean"], color="tab:blue", lw=1.6, label=f"forecast ({self.name})")
-        ax.set_ylabel("apprehensions per month")
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.set_title(f"{self.y.name or 'series'}: {self.name} forecast")
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-        ax.grid(alpha=0.3)
-        return ax
+            ax.plot(
+                obs.index,
+                self.fitted_values.reindex(obs.index),
+                color="0.5",
+                lw=0.9,
+                ls="--",
+                label="fitted",
+            )
+            for lv, alpha in zip(
+                sorted(check_levels(level), reverse=True), (0.18, 0.32, 0.45), strict=False
+            ):
+                ax.fill_between(
+                    fc.index,
+                    fc[f"lo{level_label(lv)}"],
+                    fc[f"hi{level_label(lv)}"],
+                    color=plotting.COLORS["forecast"],
+                    alpha=alpha,
+                    lw=0,
+                    label=f"{level_label(lv)}% interval",
+                )
+            ax.plot(
+                fc.index,
+                fc["mean"],
+                color=plotting.COLORS["forecast"],
+                lw=1.6,
+                label=f"forecast ({self.name})",
+            )
+            values = np.concatenate([obs.to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
+            positive = values[np.isfinite(values) & (values > 0)]
+            ax.set_yscale("log")
+            if len(positive):
+                ax.set_ylim(max(1.0, positive.min() / 1.8), positive.max() * 1.8)
+            ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+            ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
+            plotting.format_month_axis(ax)
+            ax.set_title(f"{self.y.name or 'series'}: {self.name} forecast")
+            plotting.legend_outside(ax, "below", ncols=5)
+        return fig
 
 
 def warn_convergence(model: BaseModel, detail: str) -> None:

@@ -26,8 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..atomic import replacing_folder
 from ..errors import StoreError
-from .builder import SECTIONS, Built, Progress, ReportOptions, build
+from .builder import SECTIONS, Built, Progress, ReportOptions, build, package_version
 from .vintages import (
     ACTUALS_FILE,
     SaveResult,
@@ -37,7 +38,7 @@ from .vintages import (
     save_vintage,
     vintages_root,
 )
-from .writer import write_report
+from .writer import HTML_NAME, MARKDOWN_NAME, write_report
 
 __all__ = ["Report", "ReportOptions", "SECTIONS", "report"]
 
@@ -113,9 +114,12 @@ class Report:
         h, f, a = (self.sections[k] for k in ("headline", "forecast", "assessment"))
         lines = [
             f"Report on {h['month_label']} ({self.options.series}): {h['value']:,}",
+            *([h["stale_note"]] if h.get("stale") else []),
             h["narrative"],
             f"Forecast model: {f['model']}; next {f['horizon']} months total "
-            f"{f['next12_total']:,.0f}",
+            f"{f['next12_total']:,.0f}"
+            if f.get("model")
+            else "Forecast: none (the series ends before the report month)",
             f"Assessment of {a['window_label']}: {a['verdict']}",
             f"HTML: {self.html_path}",
             f"Markdown: {self.markdown_path}",
@@ -219,16 +223,19 @@ def report(
     built = build(opts, home=home, progress=progress, y=y)
     _check_vintages(built, home, force)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    from .. import __version__
-
     h = built.sections["headline"]
+    name = h["series_label"].replace(", monthly encounters", "")
+    title = f"{name}: report for {h['month_label']}"
+    if h.get("stale"):
+        rm = datetime.strptime(h["report_month"], "%Y-%m").strftime("%B %Y")
+        title = f"{name}: latest data {h['month_label']} (report of {rm})"
     meta = {
-        "title": f"{h['series_label'].replace(', monthly encounters', '')}: "
-        f"report for {h['month_label']}",
+        "title": title,
         "subtitle": (
             f"Monthly encounters, data to {h['month_label']} (release "
-            f"{built.sections['data']['release_id']}). Forecast, seasonality and "
-            "whether the latest move is beyond normal seasonality."
+            f"{built.sections['data']['release_id']}). "
+            + ("Forecast, seasonality" if not h.get("stale") else "Seasonality")
+            + " and whether the latest move is beyond normal seasonality."
         ),
         "toc": [(k, t) for k, t in SECTIONS],
         "footer": (
@@ -236,11 +243,15 @@ def report(
             "October to September. Figures: PNG and SVG files in the figures folder."
         ),
         "generated_at": generated,
-        "version": __version__,
+        "version": package_version(),
     }
     if progress:
         progress("start", "write", "")
-    html_path, md_path, fig_paths = write_report(Path(out), built.sections, meta, built.figures)
+    out = Path(out)
+    with replacing_folder(out) as tmp:  # a killed report never leaves a mixed folder
+        _, _, tmp_figs = write_report(tmp, built.sections, meta, built.figures)
+    html_path, md_path = out / HTML_NAME, out / MARKDOWN_NAME
+    fig_paths = {k: [out / p.relative_to(tmp) for p in v] for k, v in tmp_figs.items()}
     m = built.y.index[-1]
     saved = [
         save_vintage(built.series, m, name, fc, home=home, force=force)

@@ -80,9 +80,13 @@ class ReportOptions:
     breakdown_horizon : int
         Months forecast for each sector and demographic (default 6).
     breakdown_model : str
-        Model of the breakdown forecasts (default ``"ets"``; ``snaive`` where it fails).
+        Model of the breakdown forecasts (default ``"stl"``, fast enough for a dozen parts;
+        ``snaive`` where it fails).
     jobs : int
-        Worker processes for the backtest and the assessment's placebo runs (default 1).
+        Worker processes for the assessment's placebo runs (default 1).
+    backtest_jobs : int, optional
+        Worker processes for the backtest (default ``None``: two when the machine has two or
+        more cores, else one; the results are identical either way).
     """
 
     series: str = "southwest"
@@ -97,8 +101,9 @@ class ReportOptions:
     assess_models: tuple[str, ...] | None = None
     placebo_years: int | None = None
     breakdown_horizon: int = 6
-    breakdown_model: str = "ets"
+    breakdown_model: str = "stl"
     jobs: int = 1
+    backtest_jobs: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("horizon", "backtest_step", "assess_months", "breakdown_horizon", "jobs"):
@@ -122,23 +127,50 @@ class Built:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def package_version() -> str:
+    """The installed package's version (read from its metadata, not the package ``__init__``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("borderforecast")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def release_last_month(home: str | os.PathLike[str] | None) -> pd.Timestamp:
+    """The latest month of the data release (the national series' last month)."""
+    from ..data import load
+
+    return pd.Timestamp(load("southwest", home=home).index[-1])
+
+
 def load_series(
-    opts: ReportOptions, home: str | os.PathLike[str] | None, given: pd.Series | None = None
-) -> tuple[pd.Series, pd.Timestamp]:
-    """The series (``given``, else loaded) cut at the report month, and its last month."""
+    opts: ReportOptions,
+    home: str | os.PathLike[str] | None,
+    given: pd.Series | None = None,
+) -> tuple[pd.Series, pd.Timestamp, pd.Timestamp]:
+    """The series (``given``, else loaded) cut at the report month, the report month,
+    and the release's last month.
+
+    A series that ends before the report month (sectors end in November 2024 in
+    the bundled data) is returned to its own last month: the report speaks for
+    that month and says so. A series you give is its own release.
+    """
     from ..data import load
 
     full = load(opts.series, home=home) if given is None else given
     last = pd.Timestamp(full.index[-1])
+    release = last if given is not None else max(release_last_month(home), last)
     if opts.month is None:
-        m = last
+        target = release
     else:
-        m = parse_month(opts.month)
-        if m > last or m < full.index[0]:
+        target = parse_month(opts.month)
+        if target > release or target < full.index[0]:
             raise DataError(
-                f"--month {m:%Y-%m} is outside the data of series {opts.series!r} "
+                f"--month {target:%Y-%m} is outside the data of series {opts.series!r} "
                 f"({full.index[0]:%Y-%m} to {last:%Y-%m})"
             )
+    m = min(target, last)
     y = full.loc[:m].copy()
     y.attrs = dict(full.attrs)
     if len(y) < MIN_MONTHS:
@@ -146,17 +178,29 @@ def load_series(
             f"series {opts.series!r} has {len(y)} months up to {m:%Y-%m}; a report needs at least "
             f"{MIN_MONTHS}"
         )
-    return y, last
+    return y, target, release
+
+
+def _tail_without_gaps(yy: pd.Series) -> pd.Series:
+    """The series after its last missing month."""
+    gaps = yy.index[yy.isna()]
+    return yy.loc[yy.index > gaps[-1]] if len(gaps) else yy
 
 
 def breakdown_groups(
     series: str, m: pd.Timestamp, home: str | os.PathLike[str] | None
 ) -> list[tuple[str, str, list[Panel]]]:
-    """The sector and demographic series that make up ``series`` (empty when it has none)."""
+    """The parts of ``series``: demographics, citizenship, OFO (with data for ``m``), sectors.
+
+    Parts that end before ``m`` (the sectors of the bundled data end in November
+    2024) are kept as a snapshot of their own latest month; the section draws no
+    forecast for them.
+    """
     from ..data import datasets, load
     from ..data.naming import SECTOR_REGION, slug
 
-    ids = set(datasets(home=home)["id"])
+    table = datasets(home=home)
+    ids = set(table["id"])
     if series == "southwest":
         region, prefix = "Southwest", ""
     elif series.startswith("region/") and series.count("/") == 1:
@@ -172,18 +216,26 @@ def breakdown_groups(
         "family_units": "Family-unit individuals",
         "single_adults": "Single adults",
     }
+    cit = []
+    if series == "southwest":
+        sub = table[table["id"].str.fullmatch(r"citizenship/[^/]+") & (table["last"] >= m)]
+        cit = [(sid, str(lab)) for sid, lab in zip(sub["id"], sub["citizenship"], strict=True)]
+        cit.sort(key=lambda t: (t[1] == "Other", t[1]))
+    ofo = [("ofo", "OFO (at ports of entry)")] if series == "southwest" else []
     groups: list[tuple[str, str, list[Panel]]] = []
     for key, title, items in (
-        ("sectors", "Sectors", [(f"sector/{slug(s)}", s) for s in sectors]),
         ("demographics", "Demographics", [(f"{prefix}demographic/{d}", labels[d]) for d in demos]),
+        ("citizenship", "Citizenship", cit),
+        ("ofo", "Office of Field Operations", ofo),
+        ("sectors", "Sectors", [(f"sector/{slug(s)}", s) for s in sectors]),
     ):
         panels = []
         for sid, label in items:
             if sid not in ids:
                 continue
-            yy = load(sid, home=home, end=m, allow_gaps=True)
-            if yy.isna().any() or len(yy) < 36 or yy.index[-1] < m - pd.DateOffset(months=24):
-                continue  # gaps, too short, or discontinued (e.g. Livermore): not forecastable
+            yy = _tail_without_gaps(load(sid, home=home, end=m, allow_gaps=True))
+            if len(yy) < 36 or yy.index[-1] < m - pd.DateOffset(months=24):
+                continue  # too short, or discontinued (e.g. Livermore): not forecastable
             panels.append(Panel(sid, label, yy.astype(float)))
         if panels:
             groups.append((key, title, panels))
@@ -213,6 +265,7 @@ def build(
         breakdown_section,
         forecast_section,
         seasonality_section,
+        stale_forecast_section,
     )
 
     def emit(event: str, key: str, detail: str = "") -> None:
@@ -235,8 +288,9 @@ def build(
         emit("done", key, f"{timings[key]:.1f} s")
         return out
 
-    y, full_last = load_series(opts, home, y)
+    y, target, full_last = load_series(opts, home, y)
     m = pd.Timestamp(y.index[-1])
+    stale = m < target
     subject = _subject(y)
 
     def headline() -> SectionOutput:
@@ -252,6 +306,9 @@ def build(
             series_label=str(y.name),
             narrative=headline_narrative(h, subject),
             context=context_sentences(m, y),
+            stale=stale,
+            report_month=f"{target:%Y-%m}",
+            stale_note=_stale_note(y, target, home) if stale else "",
         )
         fig = figures.history_chart(y, latest=m, title=f"{_short(y)}, {y.index[0]:%Y}–{m:%Y}")
         return SectionOutput(
@@ -282,16 +339,25 @@ def build(
             start=opts.backtest_start,
             h=opts.horizon,
             seed=opts.seed,
-            jobs=opts.jobs,
+            jobs=opts.backtest_jobs or min(2, os.cpu_count() or 1),
             home=home,
             progress=bt_progress,
         )
-        choice = choose_model(result, date, cached, opts.model)
-        emit("step", "forecast", f"fitting {choice.model}")
+        emit("step", "forecast", "choosing the model")
+        choice = choose_model(
+            result, date, cached, opts.model, y=y, series=opts.series, seed=opts.seed
+        )
+        emit("step", "forecast", f"forecast with {choice.model}")
         return forecast_section(y, opts.series, choice, horizon=opts.horizon, seed=opts.seed)
 
-    fc_out = run("forecast", forecast)
-    run("seasonality", lambda: seasonality_section(y, horizon=opts.horizon, seed=opts.seed))
+    if stale:
+        fc_out = run("forecast", lambda: stale_forecast_section(y, target))
+    else:
+        fc_out = run("forecast", forecast)
+    run(
+        "seasonality",
+        lambda: seasonality_section(y, horizon=opts.horizon, seed=opts.seed, project=not stale),
+    )
     run(
         "assessment",
         lambda: assessment_section(
@@ -317,11 +383,34 @@ def build(
     run(
         "vintages",
         lambda: vintages_section(
-            y, opts.series, fc_out.data["model"], list(fc_out.forecasts), home=home
+            y, opts.series, fc_out.data["model"] or "", list(fc_out.forecasts), home=home
         ),
     )
-    run("data", lambda: data_section(y, opts.series, home=home, full_last=full_last))
+    run(
+        "data", lambda: data_section(y, opts.series, home=home, full_last=full_last, stale=stale)
+    )
     return Built(sections, figs, forecasts, y, opts.series, timings)
+
+
+def _stale_note(y: pd.Series, target: pd.Timestamp, home: str | os.PathLike[str] | None) -> str:
+    """The sentence a report on a series that ends early opens with."""
+    from ..data import load
+
+    m = y.index[-1]
+    text = (
+        f"{_short(y)} data end in {m:%B %Y}: the files this release is built from publish "
+        f"no later months for it, so this report speaks for {m:%B %Y}, not {target:%B %Y}."
+    )
+    try:
+        nat = load("southwest", home=home)
+    except Exception:  # noqa: BLE001 - the national sentence is context only
+        return text
+    if target in nat.index:
+        text += (
+            f" The national series (USBP Southwest border) runs to {target:%B %Y}, when it "
+            f"counted {float(nat.loc[target]):,.0f} encounters."
+        )
+    return text
 
 
 def _short(y: pd.Series) -> str:

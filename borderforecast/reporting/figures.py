@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .. import plotting
+from ..fiscal import MONTH_ABBR
 from ..plotting import COLORS
 
-MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FISCAL_ORDER = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
@@ -80,13 +80,14 @@ def fan_chart(
                 label=f"{benchmark_name} (benchmark)",
             )
         ax.axvline(obs.index[-1], color="0.4", lw=0.8)
-        _count_axis(
-            ax, np.concatenate([obs.to_numpy(dtype=float), forecast.to_numpy(dtype=float).ravel()])
+        log_axis(
+            ax,
+            np.concatenate([obs.to_numpy(dtype=float), forecast.to_numpy(dtype=float).ravel()]),
         )
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1])
         ax.set_title(title or f"{y.name or 'series'}: {len(forecast)}-month forecast")
-        ax.legend(loc="best", ncols=2)
+        plotting.legend_outside(ax, "below", ncols=5)
     return fig
 
 
@@ -116,7 +117,7 @@ def history_chart(y: pd.Series, *, latest: pd.Timestamp, title: str) -> Figure:
         plotting.format_month_axis(ax, years=2)
         plotting.mark_fiscal_years(ax, y.index[0], y.index[-1], label=False)
         ax.set_title(title)
-        ax.legend(loc="upper left")
+        plotting.legend_outside(ax, "below")
     return fig
 
 
@@ -132,12 +133,12 @@ def seasonal_profile_chart(factors: pd.Series, *, title: str) -> Figure:
         ax.set_xticks(range(12), [MONTH_ABBR[m - 1] for m in FISCAL_ORDER])
         ax.set_xlabel("month (fiscal-year order: October to September)")
         ax.set_ylabel("% above / below an average month")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _signed_pct(v)))
         for i, v in enumerate(pct):
             ax.text(
                 i,
                 v + (1.0 if v >= 0 else -1.0),
-                f"{v:+.0f}%",
+                _signed_pct(v),
                 ha="center",
                 va="bottom" if v >= 0 else "top",
                 fontsize=8,
@@ -146,6 +147,12 @@ def seasonal_profile_chart(factors: pd.Series, *, title: str) -> Figure:
         ax.set_ylim(lo - 3, hi + 3)
         ax.set_title(title)
     return fig
+
+
+def _signed_pct(v: float) -> str:
+    """``-8.2 -> '−8%'``, ``0.3 -> '0%'`` (one minus sign, no signed zero)."""
+    r = round(float(v))
+    return "0%" if r == 0 else f"{r:+d}%".replace("-", "\u2212")
 
 
 def small_multiples(
@@ -164,6 +171,9 @@ def small_multiples(
         for ax, (label, y, fc) in zip(flat, panels, strict=False):
             obs = y.iloc[-history:]
             ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.1)
+            if fc is None:
+                ax.scatter([obs.index[-1]], [obs.iloc[-1]], s=14, color=COLORS["highlight"],
+                           zorder=3)
             if fc is not None:
                 ax.fill_between(
                     fc.index, fc["lo80"], fc["hi80"], color=COLORS["forecast"], alpha=0.3, lw=0
@@ -172,16 +182,24 @@ def small_multiples(
                 ax.plot(link.index, link.values, color=COLORS["forecast"], lw=1.3)
             end = fc.index[-1] if fc is not None else obs.index[-1]
             plotting.mark_fiscal_years(ax, obs.index[0], end, label=False)
-            ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
-            ax.set_ylim(bottom=0)
-            ax.set_title(label, fontsize=9.5)
+            shown = [obs.to_numpy(dtype=float)]
+            if fc is not None:
+                shown.append(fc[["lo80", "hi80"]].to_numpy(dtype=float).ravel())
+            if log_scale(np.concatenate(shown)):  # a collapse would flatten the forecast on 0
+                log_axis(ax, np.concatenate(shown))
+            else:
+                ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+                ax.set_ylim(bottom=0)
+            ax.set_title(label + (" (log scale)" if ax.get_yscale() == "log" else ""), fontsize=9.5)
             ax.xaxis.set_major_locator(_year_locator())
             ax.xaxis.set_major_formatter(_year_formatter())
             ax.tick_params(labelsize=8)
         for ax in flat[len(panels) :]:
             ax.set_visible(False)
+        for ax in flat:
+            ax.set_ylabel("")
         for ax in axes[:, 0]:
-            ax.set_ylabel("per month", fontsize=8.5)
+            ax.set_ylabel("encounters per month", fontsize=8.5)
         if title:
             fig.suptitle(title, fontsize=11, fontweight="bold")
     return fig
@@ -201,16 +219,37 @@ def _year_formatter():
 
 def _count_axis(ax, values: np.ndarray) -> bool:
     """Linear count axis from zero, or a log axis when the values span a wide range."""
-    positive = values[np.isfinite(values) & (values > 0)]
     if not log_scale(values):
         plotting.format_count_axis(ax)
         return False
-    ax.set_yscale("log")
-    ax.set_ylim(max(1.0, float(positive.min()) / 1.5), float(positive.max()) * 1.5)
-    ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
-    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-    ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
+    log_axis(ax, values)
     return True
+
+
+def log_axis(ax, values: np.ndarray) -> None:
+    """A log count axis whose limits hug the values (a margin of a quarter of a decade)."""
+    v = np.asarray(values, dtype=float)
+    positive = v[np.isfinite(v) & (v > 0)]
+    ax.set_yscale("log")
+    if len(positive):
+        lo, hi = float(positive.min()), float(positive.max())
+        ax.set_ylim(max(1.0, lo / 1.8), hi * 1.8)
+    ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label(ax)))
+    ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
+
+
+def _minor_label(ax):
+    """Label the 2x and 5x minor ticks when the axis spans under two decades."""
+
+    def fmt(v: float, _pos: object = None) -> str:
+        lo, hi = ax.get_ylim()
+        if hi / max(lo, 1e-9) > 100:
+            return ""
+        lead = round(v / 10 ** np.floor(np.log10(v)), 6)
+        return plotting.thousands(v) if lead in (2.0, 5.0) else ""
+
+    return fmt
 
 
 def vintage_chart(
@@ -248,5 +287,5 @@ def vintage_chart(
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], end)
         ax.set_title(title or f"Earlier {model} forecasts against what happened")
-        ax.legend(loc="best", fontsize=8)
+        plotting.legend_outside(ax, "below", ncols=3)
     return fig

@@ -77,6 +77,9 @@ def vintages_section(
         f"This report's forecasts ({', '.join(stored_models)}) are stored as vintages for "
         f"data month {m:%Y-%m} in the user store (vintages/<series>/<data month>/<model>.csv); "
         "the next reports score them. A stored vintage is never overwritten silently."
+        if stored_models
+        else f"This report makes no forecast, so it stores none; the data to {m:%B %Y} are kept "
+        "(vintages/<series>/<data month>/actuals.csv) so that later reports can list revisions."
     )
     figs: dict[str, FigureSpec] = {}
     if not rows:
@@ -140,7 +143,12 @@ def previous_snapshot(
 
 
 def data_section(
-    y: pd.Series, series: str, *, home: str | os.PathLike[str] | None, full_last: pd.Timestamp
+    y: pd.Series,
+    series: str,
+    *,
+    home: str | os.PathLike[str] | None,
+    full_last: pd.Timestamp,
+    stale: bool = False,
 ) -> SectionOutput:
     """Section 7: release, sources, definitions, revisions since the previous report."""
     m = y.index[-1]
@@ -180,8 +188,10 @@ def data_section(
         release_rows.append(
             (
                 "note",
-                f"report on data month {m:%Y-%m}; the release runs to "
-                f"{full_last:%Y-%m} (later months were left out)",
+                f"report on data month {m:%Y-%m}; the release runs to {full_last:%Y-%m} "
+                + (
+                    "(this series has no later months)" if stale else "(later months were left out)"
+                ),
             )
         )
     if sources:

@@ -14,11 +14,12 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..atomic import write_bytes as atomic_write_bytes
@@ -39,6 +40,10 @@ class ModelChoice:
     recommended: str
     user_choice: bool
     cached: bool
+    rule: str = ""
+    rows: tuple[dict, ...] = ()
+    plausible: tuple[float, float] | None = None
+    fitted: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _key(y: pd.Series, models: Sequence[str], settings: dict) -> str:
@@ -76,8 +81,8 @@ def run_backtest(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[BacktestResult, str, bool]:
     """Run (or load from the report cache) the backtest; return ``(result, date, cached)``."""
-    from .. import __version__
     from ..backtesting import backtest
+    from .builder import package_version
 
     settings = {
         "series": series,
@@ -85,7 +90,7 @@ def run_backtest(
         "start": start,
         "h": h,
         "seed": seed,
-        "version": __version__,
+        "version": package_version(),
     }
     settings.update(_code_and_specs(models, home))  # spec parameters and code are in the key
     folder = cache_folder(home) / _key(y, models, settings)
@@ -110,37 +115,231 @@ def run_backtest(
     return result, date, False
 
 
-def choose_model(result: BacktestResult, date: str, cached: bool, model: str | None) -> ModelChoice:
-    """The model the report uses: the user's, else the backtest's recommendation."""
-    rec = result.recommended
+HORIZON_WEIGHTS = {1: 4.0, 2: 2.0, 3: 2.0}
+"""Weights of the horizons in the report's model choice (every later horizon weighs 1)."""
+
+PLAUSIBLE_WIDEN = 1.5
+"""How far the next-month forecast may go beyond the month-on-month moves of the last 12 months."""
+
+COVERAGE = {80: (0.75, 0.85), 95: (0.90, 0.98)}
+"""Calibrated backtest coverage a model needs (share of actuals inside its intervals)."""
+
+
+def weighted_mase(result: BacktestResult, series: str) -> pd.DataFrame:
+    """Per model: MASE at horizon 1, over horizons 1-3, over all, and the horizon-weighted MASE."""
+    m = result.metrics
+    sel = m[(m["era"] == "all") & (m["intervals"] == "calibrated") & (m["series"] == series)]
+    by_h = sel[sel["horizon"] != "all"].assign(k=lambda d: d["horizon"].astype(int))
+    rows = {}
+    for name, g in by_h.groupby("model"):
+        g = g.sort_values("k")
+        w = np.array([HORIZON_WEIGHTS.get(int(k), 1.0) for k in g["k"]])
+        mase = g["mase"].to_numpy(dtype=float)
+        ok = np.isfinite(mase)
+        rows[str(name)] = {
+            "wmase": float(np.sum(w[ok] * mase[ok]) / np.sum(w[ok])) if ok.any() else np.nan,
+            "mase1": float(g.loc[g["k"] == 1, "mase"].mean()),
+            "mase3": float(g.loc[g["k"] <= 3, "mase"].mean()),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def plausible_range(
+    y: pd.Series, widen: float = PLAUSIBLE_WIDEN
+) -> tuple[float, float, float, float]:
+    """``(low, high, smallest ratio, largest ratio)`` a next-month forecast should stay within.
+
+    The latest month times the smallest and largest month-on-month ratio of
+    the last 12 months (counts + 1), widened by ``widen`` on both sides.
+
+    >>> y = pd.Series([100.0] * 11 + [50.0, 100.0], index=pd.date_range("2024-01-01",
+    ...               periods=13, freq="MS"))
+    >>> [round(v, 1) for v in plausible_range(y)]
+    [33.0, 299.0, 0.5, 2.0]
+    """
+    z = np.asarray(y.iloc[-13:], dtype=float) + 1.0
+    ratios = z[1:] / z[:-1]
+    lo_r, hi_r = float(min(ratios.min(), 1.0)), float(max(ratios.max(), 1.0))
+    last = float(y.iloc[-1]) + 1.0
+    return last * lo_r / widen - 1.0, last * hi_r * widen - 1.0, lo_r, hi_r
+
+
+def _decimals(values: list[float], thresholds: list[float], start: int = 0) -> int:
+    """Fewest decimals (of a percentage) keeping every value on its side of each threshold."""
+    for d in range(start, 4):
+        ok = True
+        for v in values:
+            if not np.isfinite(v):
+                continue
+            r = round(v * 100, d) / 100
+            for t in thresholds:
+                if (v < t) != (r < t) or (v > t) != (r > t):
+                    ok = False
+        if ok:
+            return d
+    return 3
+
+
+def choose_model(
+    result: BacktestResult,
+    date: str,
+    cached: bool,
+    model: str | None,
+    *,
+    y: pd.Series,
+    series: str,
+    seed: int = 0,
+) -> ModelChoice:
+    """The model the report uses, by the rule the report states (or the user's model).
+
+    Rule: the lowest horizon-weighted MASE (:data:`HORIZON_WEIGHTS`) among models
+    whose calibrated coverage is acceptable (:data:`COVERAGE`) and whose
+    next-month forecast is plausible (:func:`plausible_range`). If none passes
+    both, plausibility alone decides; if none is plausible, the lowest weighted
+    MASE, with a caution.
+    """
+    from ..models.registry import make_model
+
+    rank = result.ranking(series=series)
+    wm = weighted_mase(result, series)
+    lo, hi, lo_r, hi_r = plausible_range(y)
+    rows = []
+    for name in rank.index:
+        name = str(name)
+        r = rank.loc[name]
+        cov = {lv: float(r.get(f"coverage{lv}", np.nan)) for lv in COVERAGE}
+        rows.append(
+            {
+                "model": name,
+                "wmase": float(wm.loc[name, "wmase"]) if name in wm.index else float(r["mase"]),
+                "mase1": float(wm.loc[name, "mase1"]) if name in wm.index else np.nan,
+                "mase3": float(wm.loc[name, "mase3"]) if name in wm.index else np.nan,
+                "mase": float(r["mase"]),
+                "coverage80": cov[80],
+                "coverage95": cov[95],
+                "skill": float(r.get("skill", np.nan)),
+                "next": float("nan"),
+                "coverage_ok": all(a <= cov[lv] <= b for lv, (a, b) in COVERAGE.items()),
+                "plausible": None,  # decided below, for the models the rule needs to look at
+            }
+        )
+    fitted: dict = {}
+
+    def judge(row: dict) -> bool:
+        """Fit the model (once) and decide whether its next-month forecast is plausible."""
+        if row["plausible"] is None:
+            try:
+                f = make_model(row["model"], seed=seed).fit(y)
+                row["next"] = float(f.forecast(1)["mean"].iloc[0])
+                fitted[row["model"]] = f
+            except Exception:  # noqa: BLE001 - a model that cannot fit now is refused
+                row["next"] = float("nan")
+            row["plausible"] = bool(np.isfinite(row["next"]) and lo <= row["next"] <= hi)
+        return bool(row["plausible"])
+
+    rows.sort(key=lambda r: (not np.isfinite(r["wmase"]), r["wmase"]))
+    for i, r in enumerate(rows, start=1):
+        r["rank"] = i
+    # in the rule's order; a model is fitted only when the rule needs its next-month forecast
+    first = next((r for r in rows if r["coverage_ok"] and judge(r)), None)
+    fallback = ""
+    if first is None:
+        first = next((r for r in rows if judge(r)), None)
+        fallback = (
+            " No plausible model's coverage is within the range, so the plausible model with "
+            "the lowest weighted MASE is used."
+        )
+    if first is None:
+        first = rows[0]
+        fallback = (
+            " Caution: no model's next-month forecast is within the plausible range; the "
+            "lowest weighted MASE is used."
+        )
+    for r in rows:  # the benchmark's next month is always shown (it is fitted for the chart)
+        if r["model"] == BENCHMARK or (model is not None and r["model"] == model):
+            judge(r)
+    rec = first["model"]
+    for r in rows:
+        r["status"] = _status(r, rec, lo, hi)
+    dec = _decimals(
+        [r[f"coverage{lv}"] for r in rows for lv in COVERAGE],
+        [t for p in COVERAGE.values() for t in p],
+    )
+    wm_vals = sorted(r["wmase"] for r in rows if np.isfinite(r["wmase"]))
+    wdec = 3
+    while wdec < 5 and len(wm_vals) > 1 and len({round(v, wdec) for v in wm_vals}) < len(wm_vals):
+        wdec += 1
+    weights = (
+        f"{HORIZON_WEIGHTS[1]:g} for next month, {HORIZON_WEIGHTS[2]:g} for each of the two "
+        "months after it"
+    )
+    rule = (
+        "Rule: the report uses the model with the lowest horizon-weighted MASE (weights "
+        f"{weights}, 1 for each later month) among models whose calibrated backtest intervals "
+        "held 75–85% (80% intervals) and 90–98% (95% intervals) of the actuals and whose "
+        f"next-month forecast lies within {lo:,.0f}–{hi:,.0f} (the latest month times the "
+        f"smallest and largest month-on-month ratio of the last 12 months, {lo_r:.2f} and "
+        f"{hi_r:.2f}, widened by a factor {PLAUSIBLE_WIDEN:g}: a forecast outside would be a "
+        "move the recent data have not shown)." + fallback
+    )
+    reason = _reason(first, rows, dec, wdec)
     if model is not None:
         return ModelChoice(
             result,
             date,
             model,
-            f"chosen by the user (the backtest recommends {rec.model}: {rec.reason})",
-            rec.model,
+            f"chosen by the user (the report's rule picks {rec}: {reason})",
+            rec,
             True,
             cached,
+            rule,
+            tuple(rows),
+            (lo, hi),
+            fitted,
         )
-    return ModelChoice(result, date, rec.model, rec.reason, rec.model, False, cached)
+    return ModelChoice(
+        result, date, rec, reason, rec, False, cached, rule, tuple(rows), (lo, hi), fitted
+    )
+
+
+def _status(r: dict, chosen: str, lo: float, hi: float) -> str:
+    if r["model"] == chosen:
+        return "used"
+    if r["plausible"] is False:
+        return "refused: next month"
+    if not r["coverage_ok"]:
+        return "refused: coverage"
+    return ""
+
+
+def fmt_cov(v: float, dec: int) -> str:
+    return "–" if not np.isfinite(v) else f"{v * 100:.{dec}f}%"
+
+
+def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
+    above = [r for r in rows if r["rank"] < first["rank"]]
+    text = (
+        f"weighted MASE {first['wmase']:.{wdec}f} (next month {first['mase1']:.{wdec}f}, "
+        f"next quarter {first['mase3']:.{wdec}f}), coverage {fmt_cov(first['coverage80'], dec)} "
+        f"(80%) and {fmt_cov(first['coverage95'], dec)} (95%), next month "
+        f"{first['next']:,.0f}"
+    )
+    for r in above:
+        why = []
+        if r["plausible"] is False:
+            why.append(f"its next-month forecast ({r['next']:,.0f}) is outside the plausible range")
+        if not r["coverage_ok"]:
+            why.append(
+                f"its coverage ({fmt_cov(r['coverage80'], dec)} and "
+                f"{fmt_cov(r['coverage95'], dec)}) is outside the range"
+            )
+        text += (
+            f"; {r['model']} ranks higher (weighted MASE {r['wmase']:.{wdec}f}) but "
+            + " and ".join(why)
+        )
+    return text
 
 
 def ranking_rows(choice: ModelChoice) -> list[dict]:
-    """The ranking as plain rows: rank, model, MASE, RMSSE, sMAPE, coverage, skill vs snaive."""
-    rank = choice.result.ranking()
-    rows = []
-    for i, (name, r) in enumerate(rank.iterrows(), start=1):
-        rows.append(
-            {
-                "rank": i,
-                "model": str(name),
-                "mase": float(r["mase"]),
-                "rmsse": float(r["rmsse"]),
-                "smape": float(r["smape"]),
-                "coverage80": float(r.get("coverage80", float("nan"))),
-                "coverage95": float(r.get("coverage95", float("nan"))),
-                "skill": float(r.get("skill", float("nan"))),
-            }
-        )
-    return rows
+    """The ranking as plain rows, in the order of the report's rule."""
+    return [dict(r) for r in choice.rows]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import plotting
 from ..errors import BorderforecastError
 from ..fiscal import fiscal_year
 from . import figures
@@ -80,25 +81,27 @@ def forecast_section(
     seed: int,
     history: int = 60,
 ) -> SectionOutput:
-    """Section 2: the chosen model's calibrated forecast and why that model."""
-    from ..backtesting.calibrate import calibrated_forecast
-    from ..models.registry import make_model
+    """Section 2: the chosen model's calibrated, guarded forecast and why that model."""
+    from .intervals import forecast_table
 
     result = choice.result
-    in_backtest = set(result.models)
 
-    def live(name: str) -> pd.DataFrame:
-        fitted = make_model(name, seed=seed).fit(y)
-        if name in in_backtest:
-            return calibrated_forecast(fitted, result, model=name, series=series, h=horizon)
-        return fitted.forecast(horizon)
+    def live(name: str):
+        return forecast_table(
+            y,
+            name,
+            h=horizon,
+            seed=seed,
+            result=result,
+            series=series,
+            fitted=choice.fitted.get(name),
+        )
 
-    fc = live(choice.model)
-    bench = fc if choice.model == BENCHMARK else live(BENCHMARK)
+    g = live(choice.model)
+    fc = g.frame
+    bench = fc if choice.model == BENCHMARK else live(BENCHMARK).frame
     m = y.index[-1]
     rows = ranking_rows(choice)
-    by_model = {r["model"]: r for r in rows}
-    chosen, snaive = by_model.get(choice.model), by_model.get(BENCHMARK)
     total = float(fc["mean"].sum())
     prev12 = float(y.iloc[-12:].sum())
     first = fc.index[0]
@@ -109,19 +112,11 @@ def forecast_section(
         f"{_change_words(total, prev12)} the previous {min(12, len(y))} months ({prev12:,.0f})."
     )
     why = f"{choice.model}: {choice.reason}."
-    if chosen is not None and snaive is not None and choice.model != BENCHMARK:
-        better = "better" if chosen["mase"] < snaive["mase"] else "worse"
-        why += (
-            f" Its backtest MASE is {chosen['mase']:.3f} against {snaive['mase']:.3f} for the "
-            f"seasonal naive benchmark ({BENCHMARK}), {better} by "
-            f"{abs(1 - chosen['mase'] / snaive['mase']):.0%}."
-        )
-    elif choice.model == BENCHMARK:
-        why += " It is the seasonal naive benchmark itself: no model beat it in the backtest."
-    if chosen is None:
+    if choice.model not in set(result.models):
         why += " It was not part of the backtest, so its intervals are the model's own."
     fo = result.forecasts
     origins = sorted(pd.to_datetime(fo["origin"].unique()))
+    dec = _cov_decimals(rows)
     backtest = {
         "date": choice.date,
         "origins": len(origins),
@@ -130,19 +125,22 @@ def forecast_section(
         "step": result.options.step,
         "horizon": result.options.h,
         "rows": rows,
+        "rule": choice.rule,
         "columns": [
-            {"key": "mase", "label": "MASE", "fmt": "0.000"},
-            {"key": "rmsse", "label": "RMSSE", "fmt": "0.000"},
-            {"key": "smape", "label": "sMAPE %", "fmt": "0.0"},
-            {"key": "coverage80", "label": "inside 80%", "fmt": "share"},
-            {"key": "coverage95", "label": "inside 95%", "fmt": "share"},
-            {"key": "skill", "label": "skill vs snaive", "fmt": "pct"},
+            {"key": "wmase", "label": "weighted MASE", "fmt": "0.000"},
+            {"key": "mase1", "label": "MASE next month", "fmt": "0.000"},
+            {"key": "mase3", "label": "MASE next 3", "fmt": "0.000"},
+            {"key": "mase", "label": "MASE 1–12", "fmt": "0.000"},
+            {"key": "coverage80", "label": "inside 80%", "fmt": f"share{dec}"},
+            {"key": "coverage95", "label": "inside 95%", "fmt": f"share{dec}"},
+            {"key": "next", "label": "next month", "fmt": "count"},
         ],
         "note": (
-            "MASE: mean absolute error over all horizons, scaled by the in-sample seasonal "
-            "naive error (below 1 beats a same-month-last-year forecast made in-sample). "
-            "Coverage: share of actuals inside the calibrated intervals (nominal 80% and "
-            "95%). Skill: 1 − MASE / MASE of snaive."
+            "MASE: mean absolute error scaled by the in-sample seasonal naive error (below 1 "
+            "beats a same-month-last-year forecast made in-sample); weighted MASE weighs the "
+            "horizons as the rule says. Inside 80% / 95%: share of backtest actuals inside the "
+            "calibrated intervals. Next month: each model's forecast for "
+            f"{first:%B %Y}."
         ),
         "cached": choice.cached,
         "failed_cells": int(len(result.errors)),
@@ -152,9 +150,10 @@ def forecast_section(
         "recommended": choice.recommended,
         "user_choice": choice.user_choice,
         "horizon": horizon,
-        "unit": "apprehensions per month",
+        "unit": "encounters per month",
         "narrative": narrative,
         "why": why,
+        "interval_notes": list(g.notes),
         "table": _forecast_rows(fc),
         "fiscal_totals": fiscal_totals(y, fc),
         "next12_total": total,
@@ -170,24 +169,50 @@ def forecast_section(
         title=f"{_short(y)}: forecast to {fc.index[-1]:%B %Y} "
         f"({choice.model}, calibrated intervals)",
     )
-    logged = figures.log_scale(
-        np.concatenate([y.iloc[-history:].to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
-    )
     figs = {
         "forecast": FigureSpec(
             "forecast",
             fig,
-            f"Observed counts to {m:%B %Y} and the {choice.model} forecast with 80% and 95% "
-            "intervals "
-            f"(calibrated on backtest errors); dashed: the seasonal naive benchmark. "
-            "Shaded bands: alternate fiscal years (October–September)."
-            + (" Log scale: equal heights are equal percentage changes." if logged else ""),
+            f"Observed encounters to {m:%B %Y} and the {choice.model} forecast with 80% and 95% "
+            "intervals (calibrated on backtest errors); dashed: the seasonal naive benchmark. "
+            "Shaded bands: alternate fiscal years (October–September). "
+            "Log scale: equal heights are equal percentage changes.",
             f"Fan chart of the {horizon}-month forecast",
         )
     }
     stored = {choice.model: fc}
     stored.setdefault(BENCHMARK, bench)
     return SectionOutput(data, figs, stored)
+
+
+def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionOutput:
+    """Section 2 for a series that ends before the report month: no forecast, and why."""
+    m = y.index[-1]
+    text = (
+        f"No forecast: {_short(y)} data end in {m:%B %Y}, while the national data run to "
+        f"{release_last:%B %Y}. A forecast from {m:%B %Y} would cover months that are already "
+        "over, and would disagree with the national counts already published for them. For "
+        f"the report as it stood in {m:%B %Y}, forecast included, run the report with "
+        f"--month {m:%Y-%m}."
+    )
+    data = {
+        "model": None,
+        "skipped": text,
+        "horizon": 0,
+        "narrative": text,
+        "table": [],
+        "next12_total": None,
+    }
+    return SectionOutput(data)
+
+
+def _cov_decimals(rows: list[dict]) -> int:
+    from .modelchoice import COVERAGE, _decimals
+
+    return _decimals(
+        [r[f"coverage{lv}"] for r in rows for lv in COVERAGE],
+        [t for p in COVERAGE.values() for t in p],
+    )
 
 
 def _change_words(new: float, old: float) -> str:
@@ -204,8 +229,14 @@ def _short(y: pd.Series) -> str:
     return name.replace(", monthly encounters", "")
 
 
-def seasonality_section(y: pd.Series, *, horizon: int, seed: int) -> SectionOutput:
-    """Section 3: the seasonal profile and what the season alone implies from the latest month."""
+def seasonality_section(
+    y: pd.Series, *, horizon: int, seed: int, project: bool = True
+) -> SectionOutput:
+    """Section 3: the seasonal profile and what the season alone implies from the latest month.
+
+    ``project=False`` (a series that ends before the report month) leaves out what the
+    season implies for the months after the series' end: they are already over.
+    """
     from ..season import seasonal_profile
 
     prof = seasonal_profile(y, seed=seed, methods=["regression", "stl"])
@@ -250,6 +281,8 @@ def seasonality_section(y: pd.Series, *, horizon: int, seed: int) -> SectionOutp
             + "."
         )
     nxt = expected[0]
+    if not project:
+        expected = []
     parts.append(
         f"From {m:%B}, the season alone implies {fmt_pct(nxt['change'])} by {nxt['month_label']} "
         f"(about {nxt['level']:,.0f})"
@@ -260,7 +293,8 @@ def seasonality_section(y: pd.Series, *, horizon: int, seed: int) -> SectionOutp
             else ""
         )
         + ", if the underlying level stayed where it is."
-    )
+    ) if project else None
+    parts = [p for p in parts if p]
     data = {
         "narrative": " ".join(parts),
         "summary": prof.summary().replace("\n", " "),
@@ -331,20 +365,28 @@ def assessment_section(
             {
                 "evidence": str(name),
                 "statistic": str(r["statistic"]),
-                "value": _num(r["value"], 2),
+                "value": _num(r["value"], 0 if str(r["statistic"]).startswith("number") else 2),
                 "p_value": _num(r["p_value"], 3),
                 "percentile": _num(r["percentile"], 0),
                 "reading": str(r["reading"]),
             }
         )
     w = a.window
+    lead, evidence, caveats = _summary_parts(a)
+    strength = getattr(a, "strength", None)
+    agreement = getattr(a, "agreement", None) or getattr(a, "model_agreement", None)
     data = {
         "verdict": a.verdict,
+        "strength": str(strength) if strength is not None else None,
+        "agreement": str(agreement) if agreement is not None else None,
         "window": [f"{w.start:%Y-%m}", f"{w.end:%Y-%m}"],
         "window_label": w.label(),
         "reference": f"{w.reference:%Y-%m}",
         "reference_label": f"{w.reference:%B %Y}",
-        "narrative": [line.strip() for line in a.summary().splitlines() if line.strip()],
+        "lead": lead,
+        "evidence": evidence,
+        "caveats": caveats,
+        "narrative": [lead, *evidence],
         "columns": [
             {"key": "evidence", "label": "evidence", "num": False},
             {"key": "statistic", "label": "statistic", "num": False},
@@ -356,9 +398,21 @@ def assessment_section(
         "table": table,
     }
     fig = a.plot()
+
     for ax in fig.axes:  # long titles would run off a report-width figure
         if len(ax.get_title()) > 70:
             ax.set_title(textwrap.fill(ax.get_title(), 70), fontsize=9.5)
+        from matplotlib.ticker import FuncFormatter
+
+        ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))  # one minus sign
+        if ax.get_yscale() == "log":  # label 2x and 5x ticks when a decade has one label
+            ax.yaxis.set_minor_formatter(FuncFormatter(figures._minor_label(ax)))
+        label = ax.get_ylabel()
+        if label.startswith("per month"):
+            ax.set_ylabel(f"encounters {label}")
+        elif label.endswith("effect"):
+            ax.set_ylabel(f"{label.replace(' effect', '')}\n(encounters)")
+    _legend_below(fig)
     return SectionOutput(
         data,
         {
@@ -372,6 +426,56 @@ def assessment_section(
             )
         },
     )
+
+
+def _legend_below(fig: Any) -> None:
+    """Move the figure's legends under the panels, where they cannot cover a line."""
+    legends = [ax for ax in fig.axes if ax.get_legend() is not None]
+    if not legends:
+        return
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        for ax in legends:
+            plotting.legend_outside(ax, "below")
+        return
+    handles, labels = [], []
+    for ax in legends:
+        h, lab = ax.get_legend_handles_labels()
+        ax.get_legend().remove()
+        for hh, ll in zip(h, lab, strict=True):
+            if ll not in labels:
+                handles.append(hh)
+                labels.append(ll)
+    w, h_in = fig.get_size_inches()
+    fig.set_size_inches(w, h_in + 0.45)
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
+    fig.tight_layout(rect=(0, 0.45 / (h_in + 0.45), 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncols=min(4, len(handles)), frameon=False,
+               fontsize=8.5)
+
+
+def _summary_parts(a: Any) -> tuple[str, list[str], list[str]]:
+    """The assessment's summary as (lead sentence, evidence items, caveats), without the
+    title and verdict lines the report's verdict box already shows."""
+    lines = [line.strip() for line in a.summary().splitlines() if line.strip()]
+    lead, evidence, caveats, part = [], [], [], "lead"
+    for line in lines[1:]:
+        if line.lower().startswith("verdict:"):
+            continue
+        if line in ("Evidence", "Caveats"):
+            part = line.lower()
+            continue
+        if part == "lead":
+            lead.append(line)
+        elif part == "evidence":
+            evidence.append(line)
+        else:
+            caveats.append(line[2:] if line.startswith("- ") else line)
+    if isinstance(getattr(a, "caveats", None), (tuple, list)) and a.caveats:
+        caveats = [str(c) for c in a.caveats]
+    return " ".join(lead), evidence, caveats
 
 
 def _num(v: Any, decimals: int) -> str:
@@ -396,13 +500,15 @@ def breakdown_section(
     seed: int,
     progress: Callable[[str], None] | None = None,
 ) -> SectionOutput:
-    """Section 5: small multiples with a short forecast for each part of the total.
+    """Section 5: small multiples of each part of the total.
 
-    Each panel's forecast runs from the panel's own last month to ``horizon``
-    months after the report month, so that every "next months" total covers
-    the same months as the headline forecast.
+    Parts with data for the report month get a ``horizon``-month forecast (the
+    same months as the headline forecast). Parts that end earlier are shown as
+    a snapshot of their own latest month ("latest available (Nov 2024)"), never
+    forecast over months that are already over.
     """
     from ..models.registry import make_model
+    from .intervals import guard_intervals
 
     m = total.index[-1]
     out_groups: list[dict[str, Any]] = []
@@ -410,20 +516,23 @@ def breakdown_section(
     notes = []
     for key, title, panels in groups:
         rows, drawn = [], []
+        lasts = {p.y.index[-1] for p in panels}
+        current = all(t >= m for t in lasts)
         for p in panels:
             if progress:
                 progress(p.id)
             yy = p.y
             last = yy.index[-1]
-            h = horizon
+            fc = None
             used = model
-            try:
-                fc = make_model(model, seed=seed).fit(yy).forecast(h, level=(80, 95))
-            except BorderforecastError as exc:
-                used = BENCHMARK
-                notes.append(f"{p.label}: {model} failed ({exc}); {BENCHMARK} used instead.")
-                fc = make_model(BENCHMARK, seed=seed).fit(yy).forecast(h, level=(80, 95))
-            nxt = fc
+            if last >= m:
+                try:
+                    raw = make_model(model, seed=seed).fit(yy).forecast(horizon, level=(80, 95))
+                except BorderforecastError as exc:
+                    used = BENCHMARK
+                    notes.append(f"{p.label}: {model} failed ({exc}); {BENCHMARK} used instead.")
+                    raw = make_model(BENCHMARK, seed=seed).fit(yy).forecast(horizon, level=(80, 95))
+                fc = guard_intervals(raw, yy).frame
             ya = last - pd.DateOffset(years=1)
             value = float(yy.iloc[-1])
             prev = float(yy.loc[ya]) if ya in yy.index else float("nan")
@@ -436,41 +545,64 @@ def breakdown_section(
                     "label": p.label,
                     "last_month": f"{last:%Y-%m}",
                     "last_label": f"{last:%b %Y}",
-                    "forecast_span": f"{fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}",
+                    "forecast_span": f"{fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}"
+                    if fc is not None
+                    else "–",
                     "value": value,
                     "yoy_pct": (value / prev - 1) if prev and not np.isnan(prev) else None,
                     "share": share,
-                    "model": used,
-                    "forecast_total": float(nxt["mean"].sum()),
-                    "lo80_total": float(nxt["lo80"].sum()),
-                    "hi80_total": float(nxt["hi80"].sum()),
+                    "model": used if fc is not None else None,
+                    "forecast_total": float(fc["mean"].sum()) if fc is not None else None,
+                    "lo80_total": float(fc["lo80"].sum()) if fc is not None else None,
+                    "hi80_total": float(fc["hi80"].sum()) if fc is not None else None,
                 }
             )
             drawn.append((p.label, yy, fc))
         name = f"breakdown-{key}"
-        fig = figures.small_multiples(drawn, title=f"{title}: history and {model} forecast")
-        figs[name] = FigureSpec(
-            name,
-            fig,
-            f"{title}: monthly counts (last four years) and the {model} forecast with its 80% "
-            "interval; each panel has its own scale.",
-            f"Small multiples of {title.lower()}",
+        if current:
+            heading = title
+            fig_title = f"{title}: history and {model} forecast"
+            caption = (
+                f"{title}: monthly encounters (last four years) and the {model} forecast with "
+                "its 80% interval; each panel has its own scale."
+            )
+        else:
+            dates = sorted(lasts)
+            stamp = " and ".join(f"{t:%b %Y}" for t in (dates[0], dates[-1])[: len(set(dates))])
+            heading = f"{title}: latest available ({stamp})"
+            fig_title = f"{title}: monthly encounters to {stamp} (no later data published)"
+            caption = (
+                f"{title}: monthly encounters (last four years) to {stamp}, the latest month "
+                f"published for them; no forecast is drawn, because the months after {stamp} "
+                f"are already over (national data run to {m:%B %Y})."
+            )
+        fig = figures.small_multiples(drawn, title=fig_title)
+        figs[name] = FigureSpec(name, fig, caption, f"Small multiples of {title.lower()}")
+        out_groups.append(
+            {
+                "key": key,
+                "title": heading,
+                "figure": name,
+                "rows": rows,
+                "current": current,
+                "as_of": f"{max(lasts):%b %Y}",
+            }
         )
-        out_groups.append({"key": key, "title": title, "figure": name, "rows": rows})
     stale = sorted(
         {r["last_month"] for g in out_groups for r in g["rows"] if r["last_month"] != f"{m:%Y-%m}"}
     )
     narrative = (
-        f"Each part of the total has its own {horizon}-month {model} forecast from its own latest "
-        "month. The 80% interval of a sum is the sum of the monthly interval ends "
+        f"Parts of the total with data for {m:%B %Y} get their own {horizon}-month {model} "
+        "forecast. The 80% interval of a sum is the sum of the monthly interval ends "
         "(a conservative range)."
     )
     if stale:
+        names = [g["title"].split(":")[0].lower() for g in out_groups if not g["current"]]
         narrative += (
-            " Some series are published less often than the total and end earlier (latest month "
-            f"{', '.join(pd.Timestamp(s + '-01').strftime('%B %Y') for s in stale)}): "
-            "their values, shares and forecasts refer to those months, not to "
-            f"{m:%B %Y}."
+            f" The {' and '.join(names)} series end earlier (latest month "
+            f"{', '.join(pd.Timestamp(s + '-01').strftime('%B %Y') for s in stale)}): they are "
+            "shown as of that month, with their shares of the total in that month, and are not "
+            "forecast."
         )
     if notes:
         narrative += " " + " ".join(notes)

@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -59,14 +60,20 @@ _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 
 
 def series_folder(series: str) -> str:
-    """Folder name of a series id (``/`` -> ``__``).
+    """Folder name of a series id (``/`` -> ``__``; other unsafe characters -> a hash suffix).
 
     >>> series_folder("sector/tucson")
     'sector__tucson'
+    >>> series_folder("citizenship/cote-d'ivoire")
+    'citizenship__cote-d-ivoire-490efe3b'
     """
     name = str(series).strip().replace("/", "__")
-    if not name or name.startswith(".") or not re.fullmatch(r"[A-Za-z0-9._+\-]+", name):
+    if not name:
         raise StoreError(f"series id {series!r} cannot name a vintage folder")
+    if name.startswith(".") or not re.fullmatch(r"[A-Za-z0-9._+\-]+", name):
+        digest = hashlib.sha256(str(series).encode("utf-8")).hexdigest()[:8]
+        safe = re.sub(r"[^A-Za-z0-9._+\-]+", "-", name).strip(".-") or "series"
+        name = f"{safe}-{digest}"
     return name
 
 

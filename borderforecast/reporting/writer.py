@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -72,9 +73,9 @@ def fmt_pct(value: Any) -> str:
     return f"+{v:.1f}%" if v > 0 else f"−{abs(v):.1f}%"
 
 
-def fmt_share(value: Any) -> str:
-    """A ratio as an unsigned percentage: ``0.5 -> '50%'``."""
-    return "–" if _missing(value) else f"{float(value) * 100:.0f}%"
+def fmt_share(value: Any, decimals: int = 0) -> str:
+    """A ratio as an unsigned percentage: ``0.5 -> '50%'``, ``(0.8987, 1) -> '89.9%'``."""
+    return "–" if _missing(value) else f"{float(value) * 100:.{decimals}f}%"
 
 
 def fmt_number(value: Any, spec: str = "0.00") -> str:
@@ -84,8 +85,8 @@ def fmt_number(value: Any, spec: str = "0.00") -> str:
         return fmt_count(value)
     if spec == "pct":
         return fmt_pct(value)
-    if spec == "share":
-        return fmt_share(value)
+    if spec.startswith("share"):
+        return fmt_share(value, int(spec[5:] or 0))
     if _missing(value):
         return "–"
     if isinstance(value, str):
@@ -100,10 +101,49 @@ def _updown(value: Any) -> str:
     return "up" if float(value) > 0 else "down"
 
 
+_MINUS = re.compile(r"(?<![\w.\-])-(?=\d)")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def minus_signs(text: str) -> str:
+    """One minus sign: a hyphen before a number becomes U+2212 (date ranges stay).
+
+    >>> minus_signs("-76.8% and 2000-2024, p = -0.35")
+    '−76.8% and 2000-2024, p = −0.35'
+    """
+    return _MINUS.sub("\u2212", text)
+
+
+def md_escape(text: str) -> str:
+    r"""Text from data (names, labels) made inert in Markdown: no HTML, no links, no emphasis.
+
+    >>> print(md_escape('<img src=x> [click](javascript:alert(1)) *x*'))
+    &lt;img src=x&gt; \[click\](javascript:alert(1)) \*x\*
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _strip_number(text: str) -> str:
+    """``'3. Seasonal comparison: ...' -> 'Seasonal comparison: ...'`` (the list numbers it)."""
+    return re.sub(r"^\d+\.\s+", "", str(text))
+
+
+def _finalizer(kind: str):
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Markup) or not isinstance(value, str):
+            return value
+        value = minus_signs(value).replace(" -> ", " → ")
+        return md_escape(value) if kind == "md" else value
+
+    return finalize
+
+
 def _environment(kind: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(_load_template),
         autoescape=(kind == "html"),
+        finalize=_finalizer(kind),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
@@ -115,6 +155,7 @@ def _environment(kind: str) -> jinja2.Environment:
         share=fmt_share,
         fmt=fmt_number,
         updown=_updown,
+        strip_number=_strip_number,
     )
     return env
 
@@ -145,7 +186,10 @@ def render(
             raise KeyError(f"the report template asks for figure {name!r}, which was not drawn")
         spec = figures[name]
         if kind == "md":
-            return f"![{spec.alt}]({FIGURE_DIR}/{name}.png)\n\n*{spec.caption}*"
+            return Markup(
+                f"![{md_escape(spec.alt)}]({FIGURE_DIR}/{name}.png)\n\n"
+                f"*{md_escape(minus_signs(spec.caption))}*"
+            )
         svg = (svgs or {}).get(name) or plotting.figure_bytes(spec.figure, "svg")
         return Markup(
             f'<figure id="fig-{escape(name)}"><img src="{_data_uri(svg)}" alt="{escape(spec.alt)}">'
@@ -177,6 +221,8 @@ def write_report(
     svgs: dict[str, bytes] = {}
     for name, spec in figures.items():
         png = plotting.figure_bytes(spec.figure, "png")
+        if spec.figure.get_layout_engine() is not None:  # the layout is done: keep it for SVG
+            spec.figure.set_layout_engine("none")
         svg = plotting.figure_bytes(spec.figure, "svg")
         svgs[name] = svg
         paths = [out / FIGURE_DIR / f"{name}.png", out / FIGURE_DIR / f"{name}.svg"]
