@@ -25,24 +25,11 @@ KNOWN_CYCLES_TO_BE_FIXED_ON_OTHER_BRANCHES: list[set[str]] = [
         "borderforecast.assessment.plotting",
         "borderforecast.assessment.result",
     },
-    # Fixed by the report helper's branch (reporting imports the package __init__, which
-    # lazily exports reporting's report()):
-    {
-        "borderforecast",
-        "borderforecast.reporting",
-        "borderforecast.reporting.builder",
-        "borderforecast.reporting.history",
-        "borderforecast.reporting.modelchoice",
-        "borderforecast.reporting.sections",
-    },
 ]
 """Circles other branches remove. THIS LIST MUST BE EMPTY AFTER MERGING ALL BRANCHES:
 delete an entry when its branch lands, so the test then guards it too."""
 
-KNOWN_INIT_IMPORTERS_TO_BE_FIXED: set[str] = {
-    "borderforecast.reporting",
-    "borderforecast.reporting.modelchoice",
-}
+KNOWN_INIT_IMPORTERS_TO_BE_FIXED: set[str] = set()
 """Modules that still import the package ``__init__`` (the report helper's branch fixes
 them). MUST BE EMPTY AFTER MERGING."""
 

@@ -75,8 +75,8 @@ class _Pickler(pickle.Pickler):
 
 def save_fitted(fitted: Any, path: str | os.PathLike[str]) -> Path:
     """Write ``fitted`` (a :class:`~borderforecast.models.base.FittedModel`) to ``path``."""
-    from .. import __version__
     from ..atomic import write_bytes
+    from ..version import __version__
 
     buf = io.BytesIO()
     try:
@@ -99,9 +99,7 @@ def load_model(path: str | os.PathLike[str]) -> Any:
     ModelError
         If the file is not a saved borderforecast model.
     """
-    from .. import __version__
-    from .base import FittedModel
-
+    from ..version import __version__
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -114,7 +112,7 @@ def load_model(path: str | os.PathLike[str]) -> Any:
         fitted = pickle.loads(zlib.decompress(body))
     except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
         raise ModelError(f"{p.name}: the saved model cannot be read ({exc})") from None
-    if not isinstance(fitted, FittedModel):
+    if not _is_fitted_model(fitted):
         raise ModelError(f"{p.name} does not hold a fitted model")
     if version.decode(errors="replace") != __version__:
         warnings.warn(
@@ -124,3 +122,12 @@ def load_model(path: str | os.PathLike[str]) -> Any:
             stacklevel=2,
         )
     return fitted
+
+
+def _is_fitted_model(obj: Any) -> bool:
+    """Whether ``obj`` is a :class:`~borderforecast.models.base.FittedModel` (by its class
+    lineage, so that this module need not import ``base``, which imports it)."""
+    return any(
+        c.__name__ == "FittedModel" and c.__module__ == "borderforecast.models.base"
+        for c in type(obj).__mro__
+    )

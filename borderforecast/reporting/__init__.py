@@ -28,7 +28,8 @@ import pandas as pd
 
 from ..atomic import replacing_folder
 from ..errors import StoreError
-from .builder import SECTIONS, Built, Progress, ReportOptions, build, package_version
+from ..version import __version__
+from .builder import SECTIONS, Built, Progress, ReportOptions, build
 from .vintages import (
     ACTUALS_FILE,
     SaveResult,
@@ -243,7 +244,7 @@ def report(
             "October to September. Figures: PNG and SVG files in the figures folder."
         ),
         "generated_at": generated,
-        "version": package_version(),
+        "version": __version__,
     }
     if progress:
         progress("start", "write", "")

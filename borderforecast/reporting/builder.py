@@ -127,16 +127,6 @@ class Built:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def package_version() -> str:
-    """The installed package's version (read from its metadata, not the package ``__init__``)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("borderforecast")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "unknown"
-
-
 def release_last_month(home: str | os.PathLike[str] | None) -> pd.Timestamp:
     """The latest month of the data release (the national series' last month)."""
     from ..data import load

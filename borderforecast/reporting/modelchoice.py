@@ -82,7 +82,7 @@ def run_backtest(
 ) -> tuple[BacktestResult, str, bool]:
     """Run (or load from the report cache) the backtest; return ``(result, date, cached)``."""
     from ..backtesting import backtest
-    from .builder import package_version
+    from ..version import __version__
 
     settings = {
         "series": series,
@@ -90,7 +90,7 @@ def run_backtest(
         "start": start,
         "h": h,
         "seed": seed,
-        "version": package_version(),
+        "version": __version__,
     }
     settings.update(_code_and_specs(models, home))  # spec parameters and code are in the key
     folder = cache_folder(home) / _key(y, models, settings)
