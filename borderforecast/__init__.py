@@ -6,7 +6,8 @@ Data
     :func:`load`, :func:`load_frame`, :func:`datasets`, fiscal-year helpers
     :func:`fiscal_year`, :func:`fiscal_month`, :func:`fytd`.
 Models
-    :func:`fit`, :func:`forecast`, :func:`list_models`, :func:`make_model`.
+    :func:`fit`, :func:`forecast`, :func:`forecast_total` (calibrated intervals, see
+    :mod:`borderforecast.calibrated`), :func:`list_models`, :func:`make_model`.
 Evaluation and assessment
     :func:`backtest`, :func:`seasonal_profile`, :func:`assess`, :func:`context`.
 Reports
@@ -31,6 +32,7 @@ from .errors import (
     BorderforecastWarning,
     ConvergenceWarning,
     DataError,
+    ForecastWarning,
     ModelError,
     ShortSeriesError,
     SpecError,
@@ -48,8 +50,9 @@ _LAZY: dict[str, str] = {
     "fiscal_year": "borderforecast.fiscal",
     "fiscal_month": "borderforecast.fiscal",
     "fytd": "borderforecast.fiscal",
-    "fit": "borderforecast.forecasting",
-    "forecast": "borderforecast.forecasting",
+    "fit": "borderforecast.calibrated",
+    "forecast": "borderforecast.calibrated",
+    "forecast_total": "borderforecast.calibrated",
     "list_models": "borderforecast.forecasting",
     "make_model": "borderforecast.models.registry",
     "backtest": "borderforecast.backtesting",
@@ -65,6 +68,7 @@ __all__ = [
     "BorderforecastWarning",
     "ConvergenceWarning",
     "DataError",
+    "ForecastWarning",
     "ModelError",
     "ShortSeriesError",
     "SpecError",
@@ -90,9 +94,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .assessment import assess
     from .backtesting import backtest
+    from .calibrated import fit, forecast, forecast_total
     from .data import datasets, load, load_frame
     from .fiscal import fiscal_month, fiscal_year, fytd
-    from .forecasting import fit, forecast, list_models
+    from .forecasting import list_models
     from .models.registry import make_model
     from .month_context import context
     from .reporting import report

@@ -85,3 +85,8 @@ class ShortSeriesWarning(BorderforecastWarning):
 
 class DataWarning(BorderforecastWarning):
     """Data were handled in a way the user should know about (zeros offset, revisions, ...)."""
+
+
+class ForecastWarning(BorderforecastWarning):
+    """A forecast goes beyond what the package can vouch for (e.g. a horizon over
+    :data:`borderforecast.models.base.MAX_HORIZON` months); its intervals are capped."""

@@ -28,6 +28,7 @@ from .frames import assemble, run_info
 from .options import BacktestOptions
 from .result import BacktestResult, forecast_columns
 from .scoring import score
+from .selection import out_of_sample_picks, selection_rows
 from .units import Task, UnitResult, anchor_of, spec_to_dict
 
 Progress = Callable[[int, int], None]
@@ -312,7 +313,13 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     raw = assemble(results, p)
     cal = calibrate_frame(raw, opts.levels, opts.calibration, p.series)
     scored = raw["scored"].to_numpy(dtype=bool)
-    metrics = score(raw[scored], cal[scored], opts.levels, month(opts.era_split))
+    picks = out_of_sample_picks(cal, opts.levels) if len(p.specs) > 1 else {}
+    metrics = score(
+        pd.concat([raw[scored], selection_rows(raw[scored], picks)]),
+        pd.concat([cal[scored], selection_rows(cal[scored], picks)]),
+        opts.levels,
+        month(opts.era_split),
+    )
     forecasts = cal[scored][forecast_columns(opts.levels)].reset_index(drop=True)
     errors = pd.DataFrame(
         [
@@ -325,6 +332,10 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     info = run_info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
     if learned:
         info["learned_weights"] = learned
+    if picks:
+        info["selection"] = {
+            sid: {f"{o:%Y-%m}": m for o, m in d.items()} for sid, d in picks.items()
+        }
     return BacktestResult(forecasts, raw.reset_index(drop=True), metrics, errors, opts, info)
 
 

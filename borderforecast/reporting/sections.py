@@ -81,17 +81,14 @@ def forecast_section(
     history: int = 60,
 ) -> SectionOutput:
     """Section 2: the chosen model's calibrated forecast and why that model."""
-    from ..backtesting.calibrate import calibrated_forecast
+    from ..calibrated import live_forecast
     from ..models.registry import make_model
 
     result = choice.result
-    in_backtest = set(result.models)
 
     def live(name: str) -> pd.DataFrame:
-        fitted = make_model(name, seed=seed).fit(y)
-        if name in in_backtest:
-            return calibrated_forecast(fitted, result, model=name, series=series, h=horizon)
-        return fitted.forecast(horizon)
+        # the one calibrated forecast, shared with bf.forecast (raw if not in the backtest)
+        return live_forecast(make_model(name, seed=seed).fit(y), result, series=series, h=horizon)
 
     fc = live(choice.model)
     bench = fc if choice.model == BENCHMARK else live(BENCHMARK)
