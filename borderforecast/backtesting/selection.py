@@ -75,24 +75,38 @@ def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestam
     the scored ones), ``scale_abs`` and the interval columns.
     """
     picks: dict[str, dict[pd.Timestamp, str]] = {}
+    cols = ["ae"] + [f"coverage{level_label(lv)}" for lv in levels]
     for sid, g in cal.groupby("series", sort=True):
         rows = _row_scores(g, levels)
         models = sorted(g["model"].unique())
         default = BENCHMARK if BENCHMARK in models else models[0]
-        order = np.argsort(rows["target"].to_numpy(), kind="stable")
-        rows = rows.iloc[order].reset_index(drop=True)
-        targets = rows["target"].to_numpy()
-        origins = sorted(pd.to_datetime(g.loc[g["scored"].astype(bool), "origin"].unique()))
+        origins = np.array(
+            sorted(pd.to_datetime(g.loc[g["scored"].astype(bool), "origin"].unique())),
+            dtype="datetime64[ns]",
+        )
+        # per model: running sums of the scores in target order, read at each origin
+        counts = np.zeros((len(models), len(origins)))
+        sums = np.zeros((len(models), len(origins), len(cols)))
+        for i, mod in enumerate(models):
+            r = rows[rows["model"] == mod]
+            order = np.argsort(r["target"].to_numpy(), kind="stable")
+            t = r["target"].to_numpy()[order].astype("datetime64[ns]")
+            cum = np.vstack([np.zeros(len(cols)), np.cumsum(r[cols].to_numpy()[order], axis=0)])
+            n = np.searchsorted(t, origins, side="right")
+            counts[i] = n
+            sums[i] = cum[n]
         out: dict[pd.Timestamp, str] = {}
-        cols = ["ae"] + [f"coverage{level_label(lv)}" for lv in levels]
-        for o in origins:
-            n = int(np.searchsorted(targets, np.datetime64(o), side="right"))
-            if n == 0:
+        for j, o in enumerate(origins):
+            have = counts[:, j] > 0
+            if not have.any():
                 out[pd.Timestamp(o)] = default
                 continue
-            known = rows.iloc[:n].groupby("model")[cols].mean()
-            rank = known.rename(columns={"ae": "mase"}).sort_values("mase")
-            out[pd.Timestamp(o)] = pick(rank)
+            known = pd.DataFrame(
+                sums[have, j, :] / counts[have, j, None],
+                index=[m for m, k in zip(models, have, strict=True) if k],
+                columns=["mase"] + cols[1:],
+            )
+            out[pd.Timestamp(o)] = pick(known.sort_values("mase", kind="stable"))
         picks[str(sid)] = out
     return picks
 
