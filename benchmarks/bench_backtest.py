@@ -123,7 +123,6 @@ def full_step(env: dict[str, str]) -> None:
         )
 
 
-
 def incremental_step(env: dict[str, str]) -> None:
     inc, m_inc = run_fresh(CHILD, env)
     i2 = inc["info"]

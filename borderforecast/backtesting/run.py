@@ -106,11 +106,13 @@ def series_group(kind: str) -> list[str]:
 
 
 def _resolve_models(models: str | ModelSpec | Sequence[str | ModelSpec] | None) -> list[ModelSpec]:
+    known = list_specs()  # read the spec files once, not once per name
     if models is None:
-        specs = list(list_specs().values())
+        specs = list(known.values())
     else:
         items = [models] if isinstance(models, (str, ModelSpec)) else list(models)
-        specs = [get_spec(n) for n in items]  # raises UnknownModelError with the valid names
+        # get_spec raises UnknownModelError with the valid names
+        specs = [known[n] if isinstance(n, str) and n in known else get_spec(n) for n in items]
         names = [s.name for s in specs]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -296,9 +298,11 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     if progress is not None:
         progress(0, total)
     t_fit = time.perf_counter()
-    # a handful of units (an incremental rerun) is faster here than in new processes;
-    # the numbers are the same either way
-    engine = "sequential" if opts.engine == "processes" and n_fit <= SMALL_RUN else opts.engine
+    # a handful of units (an incremental rerun) is faster in forked copies of this process
+    # than in new interpreters (which import everything again); the numbers are the same
+    engine = opts.engine
+    if opts.engine == "processes" and n_fit <= SMALL_RUN:
+        engine = "forked" if opts.jobs != 1 and len(tasks) > 1 else "sequential"
     for batch in run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance):
         for r in batch:
             results.append(r)
@@ -330,6 +334,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
         columns=["series", "model", "origin", "error"],
     )
     info = run_info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
+    info["engine"] = engine if tasks else "none"
     if learned:
         info["learned_weights"] = learned
     if picks:
