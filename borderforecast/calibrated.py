@@ -45,6 +45,7 @@ __all__ = [
     "forecast_total",
     "list_models",
     "live_forecast",
+    "with_calibration",
 ]
 
 CALIBRATION_STEP = 3
@@ -151,6 +152,33 @@ def live_forecast(
     frame.attrs["series"] = sid
     frame.attrs["calibration"] = calibration_info(result, sid)
     return frame
+
+
+@dataclasses.dataclass(frozen=True)
+class _ResultCalibrator:
+    """``FittedModel.calibrator`` from a backtest already at hand (the report's)."""
+
+    result: BacktestResult
+    series: str | None
+
+    def __call__(self, fitted: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
+        levels = [float(c[2:]) for c in frame.columns if c.startswith("lo")]
+        return live_forecast(
+            fitted, self.result, series=self.series, h=len(frame), level=levels or DEFAULT_LEVELS
+        )
+
+
+def with_calibration(
+    fitted: FittedModel, result: BacktestResult, *, series: str | None = None
+) -> FittedModel:
+    """``fitted`` with its forecasts, paths and totals calibrated on ``result``.
+
+    For callers that already ran the backtest (the monthly report): then
+    ``with_calibration(fitted, result).forecast(h, mean=False)`` equals
+    :func:`live_forecast`, and ``.total(fiscal_year=...)`` sums calibrated
+    sample paths.
+    """
+    return dataclasses.replace(fitted, calibrator=_ResultCalibrator(result, series))
 
 
 @dataclasses.dataclass

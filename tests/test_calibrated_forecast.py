@@ -202,3 +202,23 @@ def test_small_runs_on_forked_workers_give_the_sequential_numbers(seasonal_serie
     assert par.info["engine"] == ("forked" if fork_available() else "sequential")
     pd.testing.assert_frame_equal(seq.forecasts, par.forecasts)
     pd.testing.assert_frame_equal(seq.metrics, par.metrics)
+
+
+def test_with_calibration_gives_the_live_forecast_and_path_totals(seasonal_series):
+    from borderforecast.calibrated import live_forecast, with_calibration
+
+    res = bf.backtest(seasonal_series, models="snaive", start="2012-01", h=6, cache=False)
+    fitted = bf.make_model("snaive").fit(seasonal_series)
+    live = live_forecast(fitted, res, h=6)
+    cal = with_calibration(fitted, res)
+    fc = cal.forecast(6, mean=False)
+    pd.testing.assert_frame_equal(fc, live)
+    assert fc.attrs["intervals"] == "calibrated"
+    t = cal.total(6, n_paths=400, seed=2)
+    sums = cal.simulate(6, n_paths=400, seed=2, intervals="calibrated").sum(axis=1)
+    assert t.attrs["intervals"] == "calibrated"
+    assert t["mean"] == pytest.approx(sums.mean(), rel=1e-12)
+    assert t["hi80"] == pytest.approx(np.quantile(sums, 0.9), rel=1e-12)
+    # calibrated widths are not the raw ones, so neither are the totals
+    raw = fitted.total(6, n_paths=400, seed=2)
+    assert raw["hi80"] != pytest.approx(t["hi80"], rel=1e-3)
