@@ -253,6 +253,14 @@ class BacktestResult:
         if not rank.empty:
             rec = self.recommended
             lines += ["", f"Recommended: {rec.model} ({rec.reason})"]
+            sel = self.selection_score()
+            if len(sel) == 2:
+                lines.append(
+                    f"The recommendation rule out of sample: MASE {sel['mase'].iloc[0]:.3f}, "
+                    f"coverage {sel['coverage80'].iloc[0]:.0%} / {sel['coverage95'].iloc[0]:.0%}"
+                    f" ({int(sel['picked'].iloc[0])} models picked over the origins); "
+                    f"{rec.model} in sample: MASE {sel['mase'].iloc[1]:.3f}"
+                )
         if len(self.errors):
             lines.append(f"{len(self.errors)} cells failed (see .errors)")
         return "\n".join(lines)
