@@ -10,7 +10,9 @@ running ``borderforecast backtest`` sees them):
    series is cut one month short so that step 2 can append it;
 2. fits per model (wall and CPU seconds per fit, measured inside the workers);
 3. the incremental rerun after appending that one month (the cache holds
-   every earlier origin: only the new origin is fitted), again a fresh process.
+   every earlier origin: only the new origin is fitted), again a fresh process;
+4. the same rerun once more, with nothing left to fit: the fixed cost of a
+   run (start-up, imports, cache reads, calibration, scoring).
 
 Every figure gives wall seconds, CPU seconds (this process plus its child
 processes, i.e. the fresh interpreter and its workers) and the load average.
@@ -97,6 +99,11 @@ def main() -> None:
     settings.update(drop_last=False, ranking=not args.no_ranking)
     env["BF_BENCH"] = json.dumps(settings)
     incremental_step(env)
+    settings.update(ranking=False)
+    env["BF_BENCH"] = json.dumps(settings)
+    again, m_again = run_fresh(CHILD, env)
+    print(f"\n4. The same rerun again (fresh process, {again['info']['fits']} fitted): {m_again}")
+    print(f"   of which the run itself {again['info']['timings']['wall_seconds']:.2f} s wall")
 
 
 def full_step(env: dict[str, str]) -> None:
