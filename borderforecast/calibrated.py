@@ -284,7 +284,6 @@ def forecast(
     *,
     intervals: str = "calibrated",
     n_paths: int = 1000,
-    seed: int | None = None,
     **params: Any,
 ) -> pd.DataFrame:
     """Fit ``model`` to ``y`` and forecast ``h`` months with calibrated intervals.
@@ -305,7 +304,7 @@ def forecast(
     (12, True, 'calibrated')
     """
     fitted = fit(y, model, X=X, intervals=intervals, **params)
-    return fitted.forecast(h, level=level, X=X_future, n_paths=n_paths, seed=seed)
+    return fitted.forecast(h, level=level, X=X_future, n_paths=n_paths)
 
 
 def forecast_total(
@@ -317,14 +316,14 @@ def forecast_total(
     level: int | Sequence[int | float] = DEFAULT_LEVELS,
     intervals: str = "calibrated",
     n_paths: int = 2000,
-    seed: int | None = None,
     **params: Any,
 ) -> pd.Series:
     """Total of the next ``months`` months, or a fiscal-year projection, with intervals.
 
     Computed from sample paths (see :meth:`FittedModel.total`): the sum of
     each path over the window (plus the observed months of the fiscal year),
-    then the median, mean and quantiles of those sums.
+    then the median, mean and quantiles of those sums. ``seed`` (like every
+    other keyword in ``params``) sets the model's seed, which seeds the paths.
 
     Examples
     --------
@@ -334,4 +333,4 @@ def forecast_total(
     True
     """
     fitted = fit(y, model, intervals=intervals, **params)
-    return fitted.total(months, fiscal_year=fiscal_year, level=level, n_paths=n_paths, seed=seed)
+    return fitted.total(months, fiscal_year=fiscal_year, level=level, n_paths=n_paths)
