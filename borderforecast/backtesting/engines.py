@@ -28,31 +28,6 @@ def _processes(tasks: Sequence[Task], jobs: int) -> Iterator[tuple[int, list[Uni
     yield from enumerate(parallel(delayed(run_task)(t) for t in tasks))
 
 
-def fork_available() -> bool:
-    """Whether :func:`_forked` can run here (Linux: ``fork`` is safe and cheap)."""
-    import multiprocessing as mp
-    import sys
-
-    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-
-
-def _forked(tasks: Sequence[Task], jobs: int) -> Iterator[tuple[int, list[UnitResult]]]:
-    """A few tasks on ``jobs`` forked copies of this process (no new interpreters).
-
-    For small runs (an incremental month): loky's fresh workers would import
-    pandas and the model libraries again, which costs more than the fits; a
-    forked child inherits what is imported already and imports only what its
-    model needs, in parallel with the other child.
-    """
-    import multiprocessing as mp
-    import os
-
-    n = (os.cpu_count() or 1) if jobs < 1 else jobs
-    ctx = mp.get_context("fork")
-    with ctx.Pool(processes=min(n, len(tasks))) as pool:
-        yield from enumerate(pool.imap(run_task, tasks, chunksize=1))
-
-
 def _dask_client(scheduler: Any) -> tuple[Any, bool]:
     try:
         from distributed import Client
@@ -98,10 +73,8 @@ def run_tasks(
     ----------
     tasks : sequence of Task
         Batches of units (see :mod:`borderforecast.backtesting.units`).
-    engine : {"sequential", "processes", "dask", "forked"}
-        Where to run them (``"forked"``: forked copies of this process, used by
-        :func:`~borderforecast.backtesting.run.execute` for small runs; sequential
-        where ``fork`` is not available).
+    engine : {"sequential", "processes", "dask"}
+        Where to run them.
     jobs : int
         Worker processes for ``"processes"`` (``-1``: all cores).
     scheduler : str, distributed.Client or cluster
@@ -115,8 +88,6 @@ def run_tasks(
         stream = _sequential(tasks)
     elif engine == "processes":
         stream = _processes(tasks, jobs)
-    elif engine == "forked":
-        stream = _forked(tasks, jobs) if fork_available() else _sequential(tasks)
     elif engine == "dask":
         stream = _dask(tasks, scheduler)
     else:

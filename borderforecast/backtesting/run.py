@@ -298,11 +298,10 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     if progress is not None:
         progress(0, total)
     t_fit = time.perf_counter()
-    # a handful of units (an incremental rerun) is faster in forked copies of this process
-    # than in new interpreters (which import everything again); the numbers are the same
-    engine = opts.engine
-    if opts.engine == "processes" and n_fit <= SMALL_RUN:
-        engine = "forked" if opts.jobs != 1 and len(tasks) > 1 else "sequential"
+    # a handful of units (an incremental rerun) is faster here than in new processes (which
+    # import everything again), and forked copies import the model libraries once each, which
+    # cost more CPU than they saved in wall time on a busy 2-core machine; same numbers anyway
+    engine = "sequential" if opts.engine == "processes" and n_fit <= SMALL_RUN else opts.engine
     for batch in run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance):
         for r in batch:
             results.append(r)
