@@ -96,17 +96,30 @@ def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestam
             counts[i] = n
             sums[i] = cum[n]
         out: dict[pd.Timestamp, str] = {}
+        bounds = [
+            (k + 1, ACCEPTABLE_COVERAGE[int(lv)])
+            for k, lv in enumerate(levels)
+            if float(lv).is_integer() and int(lv) in ACCEPTABLE_COVERAGE
+        ]
+        names = np.array(models, dtype=object)
         for j, o in enumerate(origins):
             have = counts[:, j] > 0
             if not have.any():
                 out[pd.Timestamp(o)] = default
                 continue
-            known = pd.DataFrame(
-                sums[have, j, :] / counts[have, j, None],
-                index=[m for m, k in zip(models, have, strict=True) if k],
-                columns=["mase"] + cols[1:],
-            )
-            out[pd.Timestamp(o)] = pick(known.sort_values("mase", kind="stable"))
+            # the rule of pick(), on arrays: models sorted by MASE (ties: by name)
+            means = sums[have, j, :] / counts[have, j, None]
+            order = np.argsort(means[:, 0], kind="stable")
+            means, cand = means[order], names[have][order]
+            ok = np.ones(len(cand), dtype=bool)
+            for col, (lo, hi) in bounds:
+                ok &= (means[:, col] >= lo) & (means[:, col] <= hi)
+            if ok.any():
+                out[pd.Timestamp(o)] = str(cand[ok][0])
+            elif "ensemble" in cand:
+                out[pd.Timestamp(o)] = "ensemble"
+            else:
+                out[pd.Timestamp(o)] = str(cand[0])
         picks[str(sid)] = out
     return picks
 
