@@ -6,9 +6,10 @@ Uses the USBP Southwest monthly total (``borderforecast.load()``), or the
 synthetic seasonal series of the tests when the data layer is not available.
 Every spec in ``list_specs()`` is timed, so models added later show up. Each
 model gets one warm-up run (imports, compiled caches), then the median of
-``--repeat`` runs is printed: wall-clock and CPU seconds of this process (CPU
-excludes subprocesses such as X-13 and Stan). A model that fails is reported
-with its error and does not stop the table.
+``--repeat`` runs is printed: wall-clock seconds and CPU seconds of this
+process *plus* its finished child processes (X-13's binary, Stan), and the
+load average at the start and the end. A model that fails is reported with
+its error and does not stop the table.
 
 Targets: a fit + 12-month forecast under ~1.5 s per statsmodels model.
 """
@@ -17,14 +18,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
+import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from borderforecast.models.registry import list_specs, make_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import header, load_average, measure  # noqa: E402
 
 
 def load_series() -> pd.Series:
@@ -43,12 +48,13 @@ def load_series() -> pd.Series:
 
 
 def timed(fn: Any, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds (this process and its children) of ``repeat`` calls."""
     walls, cpus = [], []
     for _ in range(repeat):
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - w0)
-        cpus.append(time.process_time() - c0)
+        with measure() as m:
+            fn()
+        walls.append(m.wall)
+        cpus.append(m.cpu)
     return statistics.median(walls), statistics.median(cpus)
 
 
@@ -60,6 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     y = load_series()
     names = args.model or sorted(list_specs())
+    print(header())
     print(f"series: {y.name}, {len(y)} months ({y.index[0]:%Y-%m} to {y.index[-1]:%Y-%m})")
     print(f"median of {args.repeat} runs after a warm-up; h = {args.h}")
     print(f"{'model':<13}{'fit+fcst wall':>14}{'cpu':>8}{'sim 1000 wall':>15}  note")
@@ -81,6 +88,7 @@ def main() -> None:
             print(f"{name:<13}{wall:12.3f} s{cpu:6.2f} s{sim_txt}  {note}")
         except Exception as exc:
             print(f"{name:<13}{'FAILED':>14}  {type(exc).__name__}: {str(exc)[:70]}")
+    print(f"load average at the end: {load_average():.1f}")
 
 
 if __name__ == "__main__":

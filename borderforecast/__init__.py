@@ -10,7 +10,8 @@ Your own data
     ``unique_id, ds, y`` shape of statsforecast and friends), :func:`month` (the one
     month parser).
 Models
-    :func:`fit`, :func:`forecast`, :func:`list_models`, :func:`make_model`,
+    :func:`fit`, :func:`forecast`, :func:`forecast_total` (calibrated intervals, see
+    :mod:`borderforecast.calibrated`), :func:`list_models`, :func:`make_model`,
     :func:`load_model` (read a ``FittedModel.save`` file).
 Evaluation and assessment
     :func:`backtest`, :func:`seasonal_profile`, :func:`assess`, :func:`context`.
@@ -41,6 +42,7 @@ from .errors import (
     ConvergenceWarning,
     DataError,
     DataWarning,
+    ForecastWarning,
     ModelError,
     ShortSeriesError,
     SpecError,
@@ -62,8 +64,9 @@ _LAZY: dict[str, str] = {
     "fiscal_year": "borderforecast.fiscal",
     "fiscal_month": "borderforecast.fiscal",
     "fytd": "borderforecast.fiscal",
-    "fit": "borderforecast.forecasting",
-    "forecast": "borderforecast.forecasting",
+    "fit": "borderforecast.calibrated",
+    "forecast": "borderforecast.calibrated",
+    "forecast_total": "borderforecast.calibrated",
     "list_models": "borderforecast.forecasting",
     "make_model": "borderforecast.models.registry",
     "backtest": "borderforecast.backtesting",
@@ -80,6 +83,7 @@ __all__ = [
     "ConvergenceWarning",
     "DataError",
     "DataWarning",
+    "ForecastWarning",
     "ModelError",
     "ShortSeriesError",
     "SpecError",
@@ -105,10 +109,11 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .assessment import assess
     from .backtesting import backtest
+    from .calibrated import fit, forecast, forecast_total
     from .data import datasets, load, load_frame
     from .data.userdata import from_long, read_series, to_long
     from .fiscal import fiscal_month, fiscal_year, fytd
-    from .forecasting import fit, forecast, list_models
+    from .forecasting import list_models
     from .models.persist import load_model
     from .models.registry import make_model
     from .month_context import context

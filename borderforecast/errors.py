@@ -97,3 +97,8 @@ class CacheError(BorderforecastError):
 
 class SpecWarning(BorderforecastWarning):
     """A model specification file was skipped because it is invalid."""
+
+
+class ForecastWarning(BorderforecastWarning):
+    """A forecast goes beyond what the package can vouch for (e.g. a horizon over
+    :data:`borderforecast.models.base.MAX_HORIZON` months); its intervals are capped."""

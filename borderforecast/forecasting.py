@@ -1,4 +1,11 @@
-"""Convenience entry points: fit or forecast a series with a named model."""
+"""Raw entry points: fit or forecast a series with a named model and its own intervals.
+
+The public :func:`borderforecast.fit` and :func:`borderforecast.forecast`
+(in :mod:`borderforecast.calibrated`) build on these and calibrate the
+intervals on a backtest; these two return the model's raw intervals and the
+model protocol's columns (``mean`` = the point forecast, a median for log
+models). They sit below the backtest layer, which uses the same models.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ def fit(
     X: pd.DataFrame | None = None,
     **params: Any,
 ) -> FittedModel:
-    """Fit a named model (see :func:`list_models`) to a monthly series.
+    """Fit a named model (see :func:`list_models`) to a monthly series (raw intervals).
 
     Parameters
     ----------
@@ -34,9 +41,11 @@ def fit(
     Examples
     --------
     >>> import borderforecast as bf
-    >>> fitted = bf.fit(bf.load(), model="snaive")
-    >>> fitted.forecast(3).columns.tolist()
-    ['mean', 'lo80', 'hi80', 'lo95', 'hi95']
+    >>> from borderforecast import forecasting
+    >>> fitted = forecasting.fit(bf.load(), model="snaive")
+    >>> fc = fitted.forecast(3)
+    >>> fc.columns.tolist(), fc.attrs["intervals"], fc.attrs["point"]
+    (['mean', 'lo80', 'hi80', 'lo95', 'hi95'], 'raw', 'median')
     """
     return make_model(model, **params).fit(y, X=X)
 
@@ -50,9 +59,10 @@ def forecast(
     X_future: pd.DataFrame | None = None,
     **params: Any,
 ) -> pd.DataFrame:
-    """Fit ``model`` to ``y`` and forecast ``h`` months with intervals.
+    """Fit ``model`` to ``y`` and forecast ``h`` months with the model's own intervals.
 
-    Returns a DataFrame indexed by month with ``mean, lo80, hi80, lo95, hi95``.
+    Returns a DataFrame indexed by month with ``mean, lo80, hi80, lo95, hi95``
+    (``mean`` = the point forecast; see :mod:`borderforecast.models.base`).
 
     ``y`` may also be a long panel (``unique_id, ds, y``; see
     :func:`borderforecast.from_long`): the result is then the long forecast
@@ -62,7 +72,8 @@ def forecast(
     Examples
     --------
     >>> import borderforecast as bf
-    >>> fc = bf.forecast(bf.load(), model="snaive", h=12)
+    >>> from borderforecast import forecasting
+    >>> fc = forecasting.forecast(bf.load(), model="snaive", h=12)
     >>> len(fc), bool((fc["lo95"] <= fc["lo80"]).all())
     (12, True)
     """

@@ -106,7 +106,7 @@ def test_live_forecast_calibration_matches_backtest_row():
     row = long.forecasts[long.forecasts["origin"] == live_origin].set_index("target_month")
     cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
     np.testing.assert_allclose(live[cols].to_numpy(), row[cols].to_numpy(), rtol=1e-10)
-    raw = bf.fit(y.loc[:live_origin], "snaive").forecast(6)
+    raw = bf.fit(y.loc[:live_origin], "snaive").forecast(6, intervals="raw")
     assert not np.allclose(live["hi80"], raw["hi80"])
 
 

@@ -480,7 +480,7 @@ def calibrated_forecast(
     opts = result.options
     if isinstance(forecast, FittedModel):
         model = model or forecast.name
-        frame = forecast.forecast(h or opts.h, level=opts.levels)
+        frame = forecast.forecast(h or opts.h, level=opts.levels, intervals="raw", mean=False)
         y = forecast.y if y is None else y
     else:
         frame = forecast.copy()

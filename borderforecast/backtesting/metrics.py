@@ -183,20 +183,39 @@ def evaluate(
         One row per group: the ``by`` columns, ``n`` (rows scored) and one
         column per metric (see :func:`metric_columns`).
     """
+    return aggregate(row_scores(df, by, levels), by)
+
+
+def row_scores(
+    df: pd.DataFrame, keep: Sequence[str], levels: Sequence[float] = (80, 95)
+) -> pd.DataFrame:
+    """Every metric of every row with an actual (before aggregation), plus the ``keep`` columns.
+
+    Computing the row scores once and aggregating them several ways
+    (:func:`aggregate`) gives the same numbers as :func:`evaluate` each way.
+    """
     df = df[np.isfinite(df["actual"].to_numpy(dtype=float))]
-    scores = pd.DataFrame({c: df[c].to_numpy() for c in by}, index=df.index)
-    rms_cols = []
+    scores = pd.DataFrame({c: df[c].to_numpy() for c in keep}, index=df.index)
     for name, fn in POINT_METRICS.items():
         scores[name] = fn(df)
-        if AGGREGATE[fn] == "rms":
-            rms_cols.append(name)
     for lv in levels:
         scores[f"coverage{level_label(lv)}"] = coverage(df, lv)
     for lv in levels:
         scores[f"winkler{level_label(lv)}"] = winkler(df, lv)
-    grouped = scores.groupby(list(by), sort=True, dropna=False)
+    return scores
+
+
+def aggregate(scores: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Aggregate row scores (:func:`row_scores`) over groups: means, roots of mean squares."""
+    metric_cols = [c for c in scores.columns if c not in by and _is_metric(c)]
+    grouped = scores[list(by) + metric_cols].groupby(list(by), sort=True, dropna=False)
     out = grouped.mean()
-    for c in rms_cols:
-        out[c] = np.sqrt(out[c])
+    for name, fn in POINT_METRICS.items():
+        if AGGREGATE[fn] == "rms" and name in out:
+            out[name] = np.sqrt(out[name])
     out.insert(0, "n", grouped.size())
     return out.reset_index()
+
+
+def _is_metric(column: str) -> bool:
+    return column in POINT_METRICS or column.startswith(("coverage", "winkler"))

@@ -17,12 +17,10 @@ from ..models.base import interval_columns
 from .metrics import metric_columns
 from .options import BacktestOptions, CalibrationOptions
 from .scoring import BENCHMARK
+from .selection import ACCEPTABLE_COVERAGE, SELECTION, pick
 
 FORECAST_COLUMNS = ["origin", "target_month", "horizon", "model", "series", "actual"]
 """The leading columns of ``forecasts.csv`` (then ``mean, lo80, hi80, lo95, hi95``)."""
-
-ACCEPTABLE_COVERAGE = {80: (0.75, 0.85), 95: (0.90, 0.98)}
-"""Calibrated coverage a model needs to be recommended."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ class BacktestResult:
             ``raw_coverage80`` ... from the model's own intervals.
         """
         m = self.metrics
-        sel = m[(m["horizon"] == "all") & (m["era"] == era)]
+        sel = m[(m["horizon"] == "all") & (m["era"] == era) & (m["model"] != SELECTION)]
         if series is not None:
             sel = sel[sel["series"] == series]
         cols = metric_columns(self.options.levels) + ["skill", "n"]
@@ -159,31 +157,90 @@ class BacktestResult:
         rank = self.ranking()
         if rank.empty:
             raise StoreError("the backtest has no scored forecasts")
-        ok = pd.Series(True, index=rank.index)
-        for lv, (lo, hi) in ACCEPTABLE_COVERAGE.items():
-            c = f"coverage{lv}"
-            if c in rank:
-                ok &= rank[c].between(lo, hi)
-        if ok.any():
-            best = rank[ok].index[0]
-            r = rank.loc[best]
-            reason = (
-                f"lowest MASE ({r['mase']:.3f}) among models whose calibrated intervals cover "
-                f"as promised ({_cov_text(r)})"
-            )
-            return Recommendation(str(best), reason)
-        if "ensemble" in rank.index:
-            return Recommendation(
-                "ensemble",
-                "no model's calibrated coverage is within the acceptable "
-                "range; the ensemble is the safest default",
-            )
-        best = rank.index[0]
-        return Recommendation(
-            str(best),
-            f"lowest MASE ({rank.loc[best, 'mase']:.3f}); caution: no "
-            "model's calibrated coverage is within the acceptable range",
+        best = pick(rank)
+        r = rank.loc[best]
+        sel = self._selection_mase()
+        oos = (
+            f"; the rule itself, scored out of sample (picking at each origin from the errors "
+            f"known then), has MASE {sel:.3f}"
+            if sel is not None
+            else ""
         )
+        if _acceptable_row(r):
+            reason = (
+                f"lowest MASE ({r['mase']:.3f}) among models whose calibrated intervals "
+                f"cover as promised ({_cov_text(r)})"
+            )
+        elif best == "ensemble":
+            reason = (
+                "no model's calibrated coverage is within the acceptable range; the ensemble "
+                "is the safest default"
+            )
+        else:
+            reason = (
+                f"lowest MASE ({r['mase']:.3f}); caution: no model's calibrated coverage is "
+                "within the acceptable range"
+            )
+        return Recommendation(str(best), reason + oos)
+
+    def _selection_mase(self) -> float | None:
+        m = self.metrics
+        row = m[
+            (m["model"] == SELECTION)
+            & (m["horizon"] == "all")
+            & (m["era"] == "all")
+            & (m["intervals"] == "calibrated")
+        ]
+        return float(row["mase"].mean()) if len(row) else None
+
+    def selection_score(self, era: str = "all") -> pd.DataFrame:
+        """The recommendation procedure scored out of sample, beside the in-sample pick.
+
+        Rows: ``recommended (out-of-sample)`` (at each origin the rule of
+        :attr:`recommended` applied to the errors known at that origin, and
+        that model's forecasts scored), and the model recommended on the
+        whole backtest (whose score is in-sample: the pick saw the errors it
+        is judged on). Columns as :meth:`ranking` (calibrated intervals),
+        plus ``picked`` (origins at which each was picked, for the first row
+        the number of distinct models picked). Empty for a one-model backtest.
+
+        Examples
+        --------
+        >>> import borderforecast as bf
+        >>> res = bf.backtest(bf.load(), models=["snaive", "ets"], start="2024-01", h=3,
+        ...                   cache=False)
+        >>> res.selection_score().index.tolist()[0]
+        'recommended (out-of-sample)'
+        """
+        m = self.metrics
+        sel = m[(m["horizon"] == "all") & (m["era"] == era) & (m["intervals"] == "calibrated")]
+        cols = metric_columns(self.options.levels) + ["skill", "n"]
+        oos = sel[sel["model"] == SELECTION]
+        if oos.empty:
+            return pd.DataFrame(columns=cols + ["picked"])
+        rec = self.recommended.model
+        table = pd.concat(
+            [
+                oos.groupby("model")[cols].mean(),
+                sel[sel["model"] == rec].groupby("model")[cols].mean(),
+            ]
+        )
+        picks = self.selection_picks()
+        table["picked"] = [
+            float(picks["model"].nunique()),
+            float((picks["model"] == rec).sum()),
+        ][: len(table)]
+        table.index = [SELECTION, f"{rec} (in-sample pick)"][: len(table)]
+        return table
+
+    def selection_picks(self) -> pd.DataFrame:
+        """The model the out-of-sample rule picked at each origin: ``series, origin, model``."""
+        rows = [
+            (sid, pd.Timestamp(o), mod)
+            for sid, d in (self.info.get("selection") or {}).items()
+            for o, mod in d.items()
+        ]
+        return pd.DataFrame(rows, columns=["series", "origin", "model"])
 
     def summary(self) -> str:
         """A plain-text summary: the settings, the ranking and the recommendation."""
@@ -209,6 +266,14 @@ class BacktestResult:
         if not rank.empty:
             rec = self.recommended
             lines += ["", f"Recommended: {rec.model} ({rec.reason})"]
+            sel = self.selection_score()
+            if len(sel) == 2:
+                lines.append(
+                    f"The recommendation rule out of sample: MASE {sel['mase'].iloc[0]:.3f}, "
+                    f"coverage {sel['coverage80'].iloc[0]:.0%} / {sel['coverage95'].iloc[0]:.0%}"
+                    f" ({int(sel['picked'].iloc[0])} models picked over the origins); "
+                    f"{rec.model} in sample: MASE {sel['mase'].iloc[1]:.3f}"
+                )
         if len(self.errors):
             lines.append(f"{len(self.errors)} cells failed (see .errors)")
         return "\n".join(lines)
@@ -309,9 +374,7 @@ class BacktestResult:
         except OSError as exc:
             raise StoreError(f"cannot create the output folder {str(out)!r}: {exc}") from None
         write_text(out / "forecasts.csv", _fmt_months(self.forecasts).to_csv(index=False))
-        write_text(
-            out / "forecasts_raw.csv", _fmt_months(self.raw_forecasts).to_csv(index=False)
-        )
+        write_text(out / "forecasts_raw.csv", _fmt_months(self.raw_forecasts).to_csv(index=False))
         write_text(out / "metrics.csv", self.metrics.to_csv(index=False))
         run = {
             "options": self.options.to_dict(),
@@ -347,6 +410,14 @@ class BacktestResult:
         errors = pd.DataFrame(run.get("errors", []), columns=["series", "model", "origin", "error"])
         errors["origin"] = pd.to_datetime(errors["origin"])
         return cls(fc, raw, metrics, errors, BacktestOptions(**opts), run.get("info", {}))
+
+
+def _acceptable_row(row: pd.Series) -> bool:
+    return all(
+        lo <= row[f"coverage{lv}"] <= hi
+        for lv, (lo, hi) in ACCEPTABLE_COVERAGE.items()
+        if f"coverage{lv}" in row
+    )
 
 
 def _cov_text(row: pd.Series) -> str:

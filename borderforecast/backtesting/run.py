@@ -28,6 +28,7 @@ from .frames import assemble, run_info
 from .options import BacktestOptions
 from .result import BacktestResult, forecast_columns
 from .scoring import score
+from .selection import out_of_sample_picks, selection_rows
 from .units import Task, UnitResult, anchor_of, spec_to_dict
 
 Progress = Callable[[int, int], None]
@@ -113,11 +114,13 @@ def series_group(kind: str) -> list[str]:
 
 
 def _resolve_models(models: str | ModelSpec | Sequence[str | ModelSpec] | None) -> list[ModelSpec]:
+    known = list_specs()  # read the spec files once, not once per name
     if models is None:
-        specs = list(list_specs().values())
+        specs = list(known.values())
     else:
         items = [models] if isinstance(models, (str, ModelSpec)) else list(models)
-        specs = [get_spec(n) for n in items]  # raises UnknownModelError with the valid names
+        # get_spec raises UnknownModelError with the valid names
+        specs = [known[n] if isinstance(n, str) and n in known else get_spec(n) for n in items]
         names = [s.name for s in specs]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -318,8 +321,9 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     if progress is not None:
         progress(0, total)
     t_fit = time.perf_counter()
-    # a handful of units (an incremental rerun) is faster here than in new processes;
-    # the numbers are the same either way
+    # a handful of units (an incremental rerun) is faster here than in new processes (which
+    # import everything again), and forked copies import the model libraries once each, which
+    # cost more CPU than they saved in wall time on a busy 2-core machine; same numbers anyway
     engine = "sequential" if opts.engine == "processes" and n_fit <= SMALL_RUN else opts.engine
     def _store(batch: list[UnitResult]) -> None:  # each task's units, as soon as it finishes
         for r in batch if cache is not None else ():
@@ -337,7 +341,13 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     raw = assemble(results, p)
     cal = calibrate_frame(raw, opts.levels, opts.calibration, p.series)
     scored = raw["scored"].to_numpy(dtype=bool)
-    metrics = score(raw[scored], cal[scored], opts.levels, month(opts.era_split))
+    picks = out_of_sample_picks(cal, opts.levels) if len(p.specs) > 1 else {}
+    metrics = score(
+        pd.concat([raw[scored], selection_rows(raw[scored], picks)]),
+        pd.concat([cal[scored], selection_rows(cal[scored], picks)]),
+        opts.levels,
+        month(opts.era_split),
+    )
     forecasts = cal[scored][forecast_columns(opts.levels)].reset_index(drop=True)
     errors = pd.DataFrame(
         [
@@ -349,8 +359,13 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     )
     info = run_info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
     info["skipped"] = dict(p.skipped)
+    info["engine"] = engine if tasks else "none"
     if learned:
         info["learned_weights"] = learned
+    if picks:
+        info["selection"] = {
+            sid: {f"{o:%Y-%m}": m for o, m in d.items()} for sid, d in picks.items()
+        }
     return BacktestResult(forecasts, raw.reset_index(drop=True), metrics, errors, opts, info)
 
 

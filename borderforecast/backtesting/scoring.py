@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .metrics import evaluate, metric_columns
+from .metrics import aggregate, metric_columns, row_scores
 
 BENCHMARK = "snaive"
 KEYS = ["series", "model", "intervals", "era", "horizon"]
@@ -60,12 +60,15 @@ def score(
         d["intervals"] = label
         d["era_label"] = era_labels(d["origin"], era_split)
         d["h_label"] = d["horizon"].astype(int).astype(str)
+        # score every row once, then aggregate it four ways (by era x by horizon)
+        rows = row_scores(d, ["series", "model", "intervals", "era_label", "h_label"], levels)
         for era_col in ("era_label", None):
             for h_col in ("h_label", None):
-                dd = d.assign(
-                    era=d[era_col] if era_col else "all", horizon=d[h_col] if h_col else "all"
+                dd = rows.assign(
+                    era=rows[era_col] if era_col else "all",
+                    horizon=rows[h_col] if h_col else "all",
                 )
-                frames.append(evaluate(dd, KEYS, levels))
+                frames.append(aggregate(dd, KEYS))
     cols = KEYS + ["n"] + metric_columns(levels) + ["skill"]
     if not frames:
         return pd.DataFrame(columns=cols)

@@ -20,10 +20,20 @@ A subclass implements:
     ``n`` future sample paths ``(n, h)`` on the transformed scale.
 
 Forecasts are back-transformed quantile by quantile, so intervals stay
-ordered and never go below zero. The ``mean`` column is the back-transformed
-point forecast of the transformed scale, i.e. the forecast *median* of the
-count when the transformed forecast is symmetric (the usual convention of
-R's ``forecast`` without ``biasadj``).
+ordered and never go below zero.
+
+The model protocol's point column is called ``mean`` for compatibility (the
+backtest frames, ensembles and stored report forecasts use that name), but
+for a log model it holds the back-transformed point forecast of the log
+scale, i.e. the forecast *median* of the count (the convention of R's
+``forecast`` without ``biasadj``). ``frame.attrs["point"]`` says which it
+is (``"median"`` or ``"mean"``). The public forecasts of
+:func:`borderforecast.forecast` name it ``median`` and add a true ``mean``
+from sample paths; :meth:`FittedModel.total` sums sample paths.
+
+Horizons beyond :data:`MAX_HORIZON` months issue a
+:class:`~borderforecast.errors.ForecastWarning`, and every upper bound is
+capped at :data:`CAP_FACTOR` times the highest month of the training series.
 """
 
 from __future__ import annotations
@@ -31,19 +41,32 @@ from __future__ import annotations
 import inspect
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ..errors import ModelError, SpecError
+from ..errors import ForecastWarning, ModelError, SpecError
 from ..series import MIN_HISTORY, as_monthly
 
 DEFAULT_LEVELS: tuple[int, ...] = (80, 95)
+
+MAX_HORIZON = 36
+"""Longest horizon (months) the package vouches for: longer ones warn (ForecastWarning)."""
+
+CAP_FACTOR = 10.0
+"""Interval bounds (and sample paths) are capped at this multiple of the highest
+month of the training series, so a model whose variance explodes cannot print
+absurd numbers such as 1e98."""
+
+
+def normal_quantile(p: float) -> float:
+    """The standard normal quantile (``scipy.stats.norm.ppf`` without importing scipy.stats)."""
+    return NormalDist().inv_cdf(p)
 
 
 def check_levels(level: int | float | Sequence[int | float]) -> tuple[float, ...]:
@@ -119,7 +142,7 @@ def gaussian_prediction(point: np.ndarray, se: np.ndarray, levels: Sequence[floa
     se = np.asarray(se, dtype=float)
     lower, upper = {}, {}
     for lv in levels:
-        q = stats.norm.ppf(0.5 + lv / 200.0)
+        q = normal_quantile(0.5 + lv / 200.0)
         lower[lv] = point - q * se
         upper[lv] = point + q * se
     return Prediction(point, lower, upper)
@@ -302,14 +325,18 @@ class FittedModel:
     fitted_values, residuals : pandas.Series
         In-sample one-step-ahead fitted counts and ``y - fitted`` (NaN where
         the model gives no fitted value).
+    calibrator : callable, optional
+        ``calibrator(fitted, raw_frame) -> frame`` that calibrates the
+        intervals of a forecast; set by :func:`borderforecast.fit` (which
+        runs the calibration backtest), ``None`` for ``model.fit(y)``.
 
     Examples
     --------
     >>> import borderforecast as bf
-    >>> fitted = bf.fit(bf.load(), model="snaive")
+    >>> fitted = bf.make_model("snaive").fit(bf.load())
     >>> fc = fitted.forecast(6, level=(80, 95))
-    >>> fc.columns.tolist(), bool((fc["lo80"] >= 0).all())
-    (['mean', 'lo80', 'hi80', 'lo95', 'hi95'], True)
+    >>> fc.columns.tolist(), bool((fc["lo80"] >= 0).all()), fc.attrs["intervals"]
+    (['mean', 'lo80', 'hi80', 'lo95', 'hi95'], True, 'raw')
     >>> fitted.simulate(6, n_paths=100, seed=0).shape
     (100, 6)
     """
@@ -322,6 +349,9 @@ class FittedModel:
     fitted_values: pd.Series = field(compare=False)
     residuals: pd.Series = field(compare=False)
     constant: bool = False
+    calibrator: Callable[[FittedModel, pd.DataFrame], pd.DataFrame] | None = field(
+        default=None, compare=False
+    )
 
     @property
     def name(self) -> str:
@@ -361,21 +391,80 @@ class FittedModel:
         h: int = 12,
         level: int | Sequence[int | float] = DEFAULT_LEVELS,
         X: pd.DataFrame | None = None,
+        *,
+        intervals: str | None = None,
+        mean: bool | None = None,
+        n_paths: int = 1000,
+        seed: int | None = None,
     ) -> pd.DataFrame:
         """Forecast the next ``h`` months.
+
+        Parameters
+        ----------
+        h : int
+            Months ahead (over :data:`MAX_HORIZON` warns with a ForecastWarning).
+        level : int or sequence
+            Interval levels in percent.
+        X : DataFrame, optional
+            Future regressors (models fitted with regressors).
+        intervals : {"calibrated", "raw"}, optional
+            ``"calibrated"`` (the default for a model fitted with
+            :func:`borderforecast.fit`): widths calibrated on a backtest of
+            this model on this series; ``"raw"`` (the default for
+            ``make_model(...).fit(y)``): the model's own intervals.
+        mean : bool, optional
+            Name the point column ``median`` (for log models) and add a true
+            ``mean`` computed from ``n_paths`` sample paths (seeded by
+            ``seed``, default the model's). Default: True for models fitted
+            with :func:`borderforecast.fit`, False for the model protocol.
 
         Returns
         -------
         pandas.DataFrame
-            Indexed by month (freq ``MS``), columns ``mean``, then
-            ``lo<L>``, ``hi<L>`` for each level ``L`` (e.g. ``lo80, hi80,
-            lo95, hi95``). Counts, never negative.
+            Indexed by month (freq ``MS``). The protocol columns are
+            ``mean`` (the point forecast: the median for a log model, see the
+            module docs), then ``lo<L>``, ``hi<L>`` for each level ``L``.
+            With ``mean=True`` the columns are ``median, mean, lo80, hi80,
+            lo95, hi95``. Counts, never negative, capped at
+            :data:`CAP_FACTOR` x the highest month of ``y``.
+            ``attrs`` holds ``intervals`` ("calibrated" or "raw"),
+            ``point`` ("median" or "mean"), ``model``, ``series``,
+            ``last_month`` and, for calibrated intervals, ``calibration``
+            (the backtest window and settings behind them).
         """
         if not isinstance(h, (int, np.integer)) or isinstance(h, bool) or h < 1:
             raise ModelError(f"forecast horizon h must be a whole number >= 1, got {h!r}")
-        levels = check_levels(level)
-        idx = future_index(self.last_month, int(h))
-        Xf = self._future_exog(int(h), X)
+        kind = intervals or self.default_intervals
+        if kind not in ("calibrated", "raw"):
+            raise ModelError(f"intervals must be 'calibrated' or 'raw', not {intervals!r}")
+        if kind == "calibrated" and self.default_intervals == "raw":
+            raise ModelError(
+                f"model {self.name!r} was fitted without a calibration backtest: fit it with "
+                "borderforecast.fit(...) for calibrated intervals, or ask intervals='raw'"
+            )
+        if h > MAX_HORIZON:
+            warnings.warn(
+                f"a {h}-month forecast goes beyond the {MAX_HORIZON} months the package vouches "
+                f"for; intervals are capped at {CAP_FACTOR:g}x the highest month observed",
+                ForecastWarning,
+                stacklevel=2,
+            )
+        frame = self._raw_forecast(int(h), check_levels(level), X)
+        if kind == "calibrated":
+            assert self.calibrator is not None
+            frame = self.calibrator(self, frame)  # sets attrs["intervals"] and "calibration"
+        want_mean = self.calibrator is not None if mean is None else bool(mean)
+        if want_mean:
+            from ._paths import with_true_mean
+
+            frame = with_true_mean(self, frame, X, n_paths, seed)
+        return frame
+
+    def _raw_forecast(
+        self, h: int, levels: tuple[float, ...], X: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        idx = future_index(self.last_month, h)
+        Xf = self._future_exog(h, X)
         if self.constant:
             v = self.state.value
             pred = Prediction(
@@ -384,13 +473,15 @@ class FittedModel:
                 {lv: np.full(h, v) for lv in levels},
             )
         else:
-            pred = self.model._predict(self.state, int(h), levels, Xf)
-        out = {"mean": self.transform.inverse(np.asarray(pred.point, dtype=float))}
-        for lv in levels:
-            lo = self.transform.inverse(np.asarray(pred.lower[lv], dtype=float))
-            hi = self.transform.inverse(np.asarray(pred.upper[lv], dtype=float))
-            out[f"lo{level_label(lv)}"] = np.minimum(lo, out["mean"])
-            out[f"hi{level_label(lv)}"] = np.maximum(hi, out["mean"])
+            pred = self.model._predict(self.state, h, levels, Xf)
+        cap = self.cap
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = {"mean": self._inverse(pred.point, cap)}
+            for lv in levels:
+                lo = self._inverse(pred.lower[lv], cap)
+                hi = self._inverse(pred.upper[lv], cap)
+                out[f"lo{level_label(lv)}"] = np.minimum(lo, out["mean"])
+                out[f"hi{level_label(lv)}"] = np.maximum(hi, out["mean"])
         frame = pd.DataFrame(out, index=idx)[interval_columns(levels)]
         # nested intervals: a wider level never sits inside a narrower one
         for narrow, wide in zip(levels, levels[1:], strict=False):
@@ -398,15 +489,50 @@ class FittedModel:
             hn, hw = f"hi{level_label(narrow)}", f"hi{level_label(wide)}"
             frame[lw] = np.minimum(frame[lw], frame[ln])
             frame[hw] = np.maximum(frame[hw], frame[hn])
+        frame.attrs.update(
+            {
+                "intervals": "raw",
+                "point": "median" if self.transform.kind == "log" else "mean",
+                "model": self.name,
+                "series": str(self.y.attrs.get("series_id") or self.y.name or "series"),
+                "last_month": f"{self.last_month:%Y-%m}",
+            }
+        )
         return frame
 
+    @property
+    def default_intervals(self) -> str:
+        """``"calibrated"`` when the result carries a calibration, else ``"raw"``."""
+        if self.calibrator is None or not getattr(self.calibrator, "calibrates", True):
+            return "raw"
+        return "calibrated"
+
+    @property
+    def cap(self) -> float:
+        """Upper cap of bounds and paths: :data:`CAP_FACTOR` x the highest month of ``y``."""
+        return CAP_FACTOR * max(float(self.y.max()), 1.0)
+
+    def _inverse(self, z: Any, cap: float) -> np.ndarray:
+        v = np.asarray(self.transform.inverse(np.asarray(z, dtype=float)), dtype=float)
+        return np.minimum(np.nan_to_num(v, nan=cap, posinf=cap), cap)
+
     def simulate(
-        self, h: int, n_paths: int = 1000, seed: int | None = None, X: pd.DataFrame | None = None
+        self,
+        h: int,
+        n_paths: int = 1000,
+        seed: int | None = None,
+        X: pd.DataFrame | None = None,
+        *,
+        intervals: str = "raw",
     ) -> np.ndarray:
         """Draw ``n_paths`` future sample paths of the counts, shape ``(n_paths, h)``.
 
         The paths keep the dependence between months, so sums over a window
-        (cumulative effects) have the right spread.
+        (cumulative effects) have the right spread. With
+        ``intervals="calibrated"`` each month's spread (on the ``log(1 + y)``
+        scale, around the point forecast) is rescaled so that the paths' 80%
+        band matches the calibrated 80% interval; ``"raw"`` (default) gives
+        the model's own paths. Values are capped like the intervals.
         """
         if h < 1 or n_paths < 1:
             raise ModelError("simulate needs h >= 1 and n_paths >= 1")
@@ -415,7 +541,60 @@ class FittedModel:
         if self.constant:
             return np.full((n_paths, h), self.transform.inverse(self.state.value))
         z = self.model._simulate(self.state, h, n_paths, rng, Xf)
-        return np.asarray(self.transform.inverse(np.asarray(z, dtype=float)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            paths = self._inverse(z, self.cap)
+        if intervals == "calibrated":
+            from ._paths import calibrate_paths
+
+            frame = self.forecast(h, level=(80,), X=X, intervals="calibrated", mean=False)
+            paths = calibrate_paths(paths, frame, self.cap)
+        elif intervals != "raw":
+            raise ModelError(f"intervals must be 'calibrated' or 'raw', not {intervals!r}")
+        return paths
+
+    def total(
+        self,
+        months: int = 12,
+        *,
+        fiscal_year: int | None = None,
+        level: int | Sequence[int | float] = DEFAULT_LEVELS,
+        n_paths: int = 2000,
+        seed: int | None = None,
+        X: pd.DataFrame | None = None,
+        intervals: str | None = None,
+    ) -> pd.Series:
+        """Total of the next ``months`` months, or a fiscal-year projection, from sample paths.
+
+        Each sample path (see :meth:`simulate`) is summed over the window
+        (plus the observed months of the fiscal year), and the total's
+        median, mean and intervals are the median, mean and quantiles of
+        those sums, so the months' dependence is kept.
+
+        Parameters
+        ----------
+        months : int
+            Window length after the last observed month (ignored with ``fiscal_year``).
+        fiscal_year : int, optional
+            Project this federal fiscal year (October to September): observed
+            months plus forecast months up to September.
+        level, n_paths, seed, X
+            Interval levels, number of paths, their seed (default: the
+            model's), future regressors.
+        intervals : {"calibrated", "raw"}, optional
+            Which paths (default: calibrated when the model has a calibration).
+
+        Returns
+        -------
+        pandas.Series
+            ``first, last, observed_months, observed, forecast_months, median,
+            mean, lo80, hi80, lo95, hi95``; ``attrs`` as :meth:`forecast`.
+        """
+        from ._paths import total_from_paths
+
+        kind = intervals or self.default_intervals
+        return total_from_paths(
+            self, months, fiscal_year, check_levels(level), n_paths, seed, X, kind
+        )
 
     def summary(self) -> str:
         """A short plain-text description of the fit."""
@@ -475,7 +654,7 @@ class FittedModel:
             fig, ax = plotting.new_figure(9.0, 4.5)
         else:
             fig = ax.figure
-        fc = self.forecast(h, level=level)
+        fc = self.forecast(h, level=level, mean=False)
         obs = self.y.iloc[-history:]
         with plotting.style():
             ax.plot(

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr  # = scipy.stats.norm.cdf, without importing scipy.stats
 
 from ..errors import (
     ConvergenceWarning,
@@ -65,7 +65,7 @@ from ..errors import (
     SpecError,
     UnknownModelError,
 )
-from .base import BaseModel, FittedModel, Prediction, Transform, level_label
+from .base import BaseModel, FittedModel, Prediction, Transform, level_label, normal_quantile
 from .registry import get_spec, make_model
 
 METHODS = ("median", "mean", "weighted")
@@ -127,7 +127,7 @@ def _mixture_quantile(
     for _ in range(60):  # bisection: the interval shrinks 2^60-fold
         x = 0.5 * (a + b)
         dev = x[None, :] - center
-        cdf = stats.norm.cdf(dev / np.where(dev < 0, s_lo, s_hi))
+        cdf = ndtr(dev / np.where(dev < 0, s_lo, s_hi))
         below = (w @ cdf) < prob
         a = np.where(below, x, a)
         b = np.where(below, b, x)
@@ -212,7 +212,7 @@ def combine(
             out[f"hi{lb}"] = _center(hi, method, w)
         else:
             a = (100.0 - float(lb)) / 200.0
-            z = float(stats.norm.ppf(1.0 - a))
+            z = normal_quantile(1.0 - a)
             out[f"lo{lb}"] = _mixture_quantile(logs["mean"], lo, hi, z, w, a)
             out[f"hi{lb}"] = _mixture_quantile(logs["mean"], lo, hi, z, w, 1.0 - a)
     frame = pd.DataFrame({c: np.maximum(np.expm1(v), 0.0) for c, v in out.items()}, index=index)

@@ -47,17 +47,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import ModelError, ShortSeriesWarning, SpecError
 from ..fiscal import MONTH_ABBR
 from ._smtools import burn_in, int_tuple, simulate_results, single_thread
-from .base import BaseModel, Prediction, Transform, gaussian_prediction, warn_convergence
+from .base import (
+    BaseModel,
+    Prediction,
+    Transform,
+    gaussian_prediction,
+    normal_quantile,
+    warn_convergence,
+)
 
 PERIOD = 12
 MAX_LEAD = 120
 TC_RATE = 0.7
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = normal_quantile(0.975)  # stdlib: importing scipy.stats costs ~0.5 s per process
 _MONTHS = {abbr.lower(): i for i, abbr in enumerate(MONTH_ABBR, start=1)}
 _OUTLIER = re.compile(r"^(AO|LS|TC|SO)(\d{4})\.(\w{3})$", re.IGNORECASE)
 OUTLIER_COLUMNS = ["month", "type", "coefficient", "se", "t"]

@@ -1,0 +1,221 @@
+"""Calibrated public forecasts, median/mean, path totals, long horizons, honest selection."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import borderforecast as bf
+from borderforecast.backtesting.selection import SELECTION, out_of_sample_picks, selection_rows
+from borderforecast.errors import ForecastWarning, ModelError
+from borderforecast.models.base import CAP_FACTOR
+from borderforecast.reporting.modelchoice import choose_model, run_backtest
+from borderforecast.reporting.sections import forecast_section
+
+
+def test_bf_forecast_equals_the_report_interval_for_the_same_model_and_month():
+    y = bf.load()
+    fc = bf.forecast(y, model="snaive", h=12)
+    assert fc.attrs["intervals"] == "calibrated"
+    assert fc.attrs["calibration"]["step"] == 3
+    result, date, _ = run_backtest(y, "southwest", ["snaive", "ets"], step=3, h=12, seed=0)
+    out = forecast_section(y, "southwest", choose_model(result, date, False, "snaive"),
+                           horizon=12, seed=0)  # fmt: skip
+    rows = pd.DataFrame(out.data["forecast"]["rows"] if "forecast" in out.data else [])
+    report = rows if len(rows) else pd.DataFrame(_rows_anywhere(out.data))
+    report.index = pd.to_datetime(report["month"])
+    for c in ("lo80", "hi80", "lo95", "hi95"):
+        np.testing.assert_allclose(fc[c].to_numpy(), report[c].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(fc["median"].to_numpy(), report["mean"].to_numpy(), rtol=1e-12)
+    raw = bf.forecast(y, model="snaive", h=12, intervals="raw")
+    assert raw.attrs["intervals"] == "raw"
+    assert not np.allclose(raw["hi80"], fc["hi80"])  # the report's are not the raw ones
+
+
+def _rows_anywhere(data):
+    """The report section's monthly forecast rows, wherever the section keeps them."""
+    stack = [data]
+    while stack:
+        d = stack.pop()
+        if isinstance(d, dict):
+            for v in d.values():
+                if isinstance(v, list) and v and isinstance(v[0], dict) and "hi95" in v[0]:
+                    if "month" in v[0]:
+                        return v
+                stack.append(v)
+        elif isinstance(d, list):
+            stack.extend(d)
+    raise AssertionError("no forecast rows in the section")
+
+
+def test_fit_forecast_defaults_to_calibrated_and_names_the_median(seasonal_series):
+    fitted = bf.fit(seasonal_series, "snaive")
+    fc = fitted.forecast(6)
+    assert fc.columns.tolist() == ["median", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert fc.attrs["intervals"] == "calibrated" and fc.attrs["point"] == "median"
+    # the raw protocol frame keeps its compatibility name and says what it holds
+    proto = bf.make_model("snaive").fit(seasonal_series).forecast(6)
+    assert proto.attrs == {**proto.attrs, "intervals": "raw", "point": "median"}
+    np.testing.assert_allclose(fc["median"], proto["mean"])
+    # the true mean of a log model is above its median (log-normal skew), and it is the
+    # mean of the (calibrated) sample paths with the same seed
+    paths = fitted.simulate(6, n_paths=1000, seed=0, intervals="calibrated")
+    np.testing.assert_allclose(fc["mean"], paths.mean(axis=0), rtol=1e-12)
+    assert (fc["mean"] > fc["median"]).all()
+    raw = bf.fit(seasonal_series, "snaive", intervals="raw").forecast(6)
+    assert raw.attrs["intervals"] == "raw"
+    with pytest.raises(ModelError, match="calibration"):
+        bf.make_model("snaive").fit(seasonal_series).forecast(6, intervals="calibrated")
+
+
+def test_calibrated_paths_match_the_calibrated_80_interval(seasonal_series):
+    fitted = bf.fit(seasonal_series, "snaive")
+    fc = fitted.forecast(4, mean=False)
+    paths = fitted.simulate(4, n_paths=4000, seed=1, intervals="calibrated")
+    lo, hi = np.quantile(paths, [0.1, 0.9], axis=0)
+    np.testing.assert_allclose(np.log1p(hi), np.log1p(fc["hi80"]), atol=0.02)
+    np.testing.assert_allclose(np.log1p(lo), np.log1p(fc["lo80"]), atol=0.02)
+
+
+def test_total_is_the_distribution_of_path_sums(seasonal_series):
+    fitted = bf.make_model("snaive").fit(seasonal_series)
+    t = fitted.total(12, n_paths=500, seed=3)
+    sums = fitted.simulate(12, n_paths=500, seed=3).sum(axis=1)
+    assert t["mean"] == pytest.approx(sums.mean(), rel=1e-12)
+    assert t["median"] == pytest.approx(np.median(sums), rel=1e-12)
+    assert t["lo80"] == pytest.approx(np.quantile(sums, 0.1), rel=1e-12)
+    assert t["hi95"] == pytest.approx(np.quantile(sums, 0.975), rel=1e-12)
+    assert t["forecast_months"] == 12 and t["observed_months"] == 0
+
+
+def test_fiscal_year_total_adds_the_observed_months(seasonal_series):
+    y = seasonal_series.loc[:"2016-03-01"]  # FY2016 = Oct 2015 .. Sep 2016: 6 months observed
+    fitted = bf.make_model("snaive").fit(y)
+    t = fitted.total(fiscal_year=2016, n_paths=300, seed=0)
+    observed = float(y.loc["2015-10-01":].sum())
+    paths = fitted.simulate(6, n_paths=300, seed=0)
+    assert t["observed_months"] == 6 and t["forecast_months"] == 6
+    assert t["observed"] == observed
+    assert t["mean"] == pytest.approx(observed + paths.sum(axis=1).mean(), rel=1e-12)
+    # a fiscal year that starts after the next month: only its own months are summed
+    t2 = fitted.total(fiscal_year=2017, n_paths=300, seed=0)
+    p2 = fitted.simulate(18, n_paths=300, seed=0)[:, 6:]
+    assert t2["forecast_months"] == 12
+    assert t2["mean"] == pytest.approx(p2.sum(axis=1).mean(), rel=1e-12)
+
+
+def test_long_horizons_warn_and_bounds_are_capped():
+    from conftest import synthetic_seasonal
+
+    seasonal_series = synthetic_seasonal(sigma=0.8)  # seasonal random walk with huge steps
+    fitted = bf.make_model("snaive").fit(seasonal_series)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForecastWarning)
+        fitted.forecast(36)  # the documented limit itself is fine
+    with pytest.warns(ForecastWarning, match="36 months"):
+        fc = fitted.forecast(120)
+    cap = CAP_FACTOR * seasonal_series.max()
+    assert np.isfinite(fc.to_numpy()).all()
+    assert fc["hi95"].max() <= cap
+    assert fc["hi95"].max() == pytest.approx(cap)  # a 10-year random walk does reach it
+    assert fc["hi95"].iloc[0] < cap  # and the first months are not capped
+
+
+def _frame(model_errors: dict[str, list[float]], origins: pd.DatetimeIndex) -> pd.DataFrame:
+    """h = 1 forecasts: actual 100, model m misses by model_errors[m][i] at origin i."""
+    rows = []
+    for m, errs in model_errors.items():
+        for o, e in zip(origins, errs, strict=True):
+            rows.append(
+                {
+                    "series": "s",
+                    "model": m,
+                    "origin": o,
+                    "target_month": o + pd.DateOffset(months=1),
+                    "horizon": 1,
+                    "actual": 100.0,
+                    "mean": 100.0 + e,
+                    "lo80": 100.0 + e - 5,
+                    "hi80": 100.0 + e + 5,
+                    "scale_abs": 1.0,
+                    "scored": True,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_selection_uses_only_errors_known_at_each_origin():
+    origins = pd.date_range("2020-01-01", periods=6, freq="MS")
+    # a is better early, b late; b wins in sample: mean |e| a = 18/6 = 3, b = 12/6 = 2
+    errs = {"a": [1, 1, 1, 5, 5, 5], "b": [6, 6, 0, 0, 0, 0]}
+    frame = _frame(errs, origins)
+    in_sample = frame.assign(ae=(frame["mean"] - 100).abs()).groupby("model")["ae"].mean()
+    assert in_sample.to_dict() == {"a": 3.0, "b": 2.0}
+    picks = out_of_sample_picks(frame, levels=(80,))["s"]
+    # known at origin i: the errors of origins < i (target = origin + 1 month <= i)
+    # i=0: nothing known -> first model by name (no snaive here); i=1..3: a 1 < b 6, 6, 4;
+    # i=4: a (1+1+1+5)/4 = 2 < b 12/4 = 3; i=5: a 13/5 = 2.6 > b 12/5 = 2.4 -> b
+    assert [picks[o] for o in origins] == ["a", "a", "a", "a", "a", "b"]
+    rows = selection_rows(frame, {"s": picks})
+    assert (rows["model"] == SELECTION).all() and len(rows) == 6
+    # the procedure's out-of-sample error: (1+1+1+5+5+0)/6 = 13/6, worse than b's in-sample 2
+    assert (rows["mean"] - 100).abs().mean() == pytest.approx(13 / 6)
+
+
+def test_selection_switches_when_the_known_record_changes():
+    origins = pd.date_range("2020-01-01", periods=5, freq="MS")
+    errs = {"a": [1, 1, 9, 9, 9], "b": [4, 4, 0, 0, 0]}
+    picks = out_of_sample_picks(_frame(errs, origins), levels=(80,))["s"]
+    # known at origin i: errors of origins < i (target = origin + 1 <= i)
+    # i=1: a 1 < b 4 -> a; i=2: a 1, b 4 -> a; i=3: a 11/3=3.67, b 8/3=2.67 -> b; i=4: b
+    assert [picks[o] for o in origins] == ["a", "a", "a", "b", "b"]
+
+
+def test_backtest_reports_the_out_of_sample_recommendation():
+    res = bf.backtest(bf.load(), models=["snaive", "ets"], start="2023-01", h=3, cache=False)
+    table = res.selection_score()
+    assert table.index[0] == SELECTION
+    m = res.metrics
+    assert SELECTION in set(m["model"])
+    assert SELECTION not in res.ranking().index
+    picks = res.selection_picks()
+    assert len(picks) == res.forecasts["origin"].nunique()
+    # the pseudo-model's rows are the picked model's rows: recompute its MASE by hand
+    f = res.raw_forecasts.merge(picks, on=["series", "origin", "model"])
+    f = f[f["scored"].astype(bool)]
+    mase = ((f["actual"] - f["mean"]).abs() / f["scale_abs"]).mean()
+    assert table.loc[SELECTION, "mase"] == pytest.approx(mase, rel=1e-9)
+    assert "out of sample" in res.recommended.reason
+
+
+def test_small_runs_stay_in_process_and_give_the_process_engine_numbers(seasonal_series):
+    kw = {"models": ["snaive", "stl"], "start": "2018-01", "end": "2018-06", "h": 3, "cache": False}
+    kw["calibration"] = {"method": "none"}  # no warm-up origins: 12 units, a small run
+    seq = bf.backtest(seasonal_series, **kw)
+    par = bf.backtest(seasonal_series, engine="processes", jobs=2, **kw)
+    assert seq.info["engine"] == par.info["engine"] == "sequential"
+    pd.testing.assert_frame_equal(seq.forecasts, par.forecasts)
+    pd.testing.assert_frame_equal(seq.metrics, par.metrics)
+
+
+def test_with_calibration_gives_the_live_forecast_and_path_totals(seasonal_series):
+    from borderforecast.calibrated import live_forecast, with_calibration
+
+    res = bf.backtest(seasonal_series, models="snaive", start="2012-01", h=6, cache=False)
+    fitted = bf.make_model("snaive").fit(seasonal_series)
+    live = live_forecast(fitted, res, h=6)
+    cal = with_calibration(fitted, res)
+    fc = cal.forecast(6, mean=False)
+    pd.testing.assert_frame_equal(fc, live)
+    assert fc.attrs["intervals"] == "calibrated"
+    t = cal.total(6, n_paths=400, seed=2)
+    sums = cal.simulate(6, n_paths=400, seed=2, intervals="calibrated").sum(axis=1)
+    assert t.attrs["intervals"] == "calibrated"
+    assert t["mean"] == pytest.approx(sums.mean(), rel=1e-12)
+    assert t["hi80"] == pytest.approx(np.quantile(sums, 0.9), rel=1e-12)
+    # calibrated widths are not the raw ones, so neither are the totals
+    raw = fitted.total(6, n_paths=400, seed=2)
+    assert raw["hi80"] != pytest.approx(t["hi80"], rel=1e-3)
