@@ -149,7 +149,8 @@ def live_forecast(
         return raw
     frame = calibrated_forecast(raw, result, model=fitted.name, series=sid, y=fitted.y)
     notes: tuple[str, ...] = ()
-    if len(levels) == 2 and all(float(v).is_integer() for v in levels):  # nested, ordered, smooth, bounded by the record of change
+    # nested, ordered, smooth and bounded by the record of change (borderforecast.guards)
+    if len(levels) == 2 and all(float(v).is_integer() for v in levels):
         guarded = guard_intervals(frame, fitted.y, tuple(int(v) for v in levels))
         frame, notes = guarded.frame, guarded.notes
     frame.attrs.update(raw.attrs)
