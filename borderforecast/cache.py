@@ -331,7 +331,7 @@ class Cache:
 
 def _entries(root: Path) -> list[tuple[Path, int, float]]:
     """(path, bytes, last use) of every entry under ``root`` (a folder entry counts whole)."""
-    out = []
+    out: list[tuple[Path, int, float]] = []
     if not root.is_dir():
         return out
     for dirpath, dirnames, filenames in os.walk(root):

@@ -106,7 +106,7 @@ def calibration_backtest(
         kwargs["start"] = start
     if jobs > 1:
         kwargs.update(engine="processes", jobs=jobs)
-    return backtest({sid: y}, models=[spec], **kwargs)
+    return backtest({sid: y}, models=[spec], **kwargs)  # type: ignore[list-item]
 
 
 def calibration_info(result: BacktestResult, series: str) -> dict[str, Any]:

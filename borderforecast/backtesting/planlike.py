@@ -12,10 +12,20 @@ from .options import BacktestOptions
 
 
 class PlanLike(Protocol):
-    """The fields of :class:`borderforecast.backtesting.run.Plan` that helpers read."""
+    """The fields of :class:`borderforecast.backtesting.run.Plan` that helpers read (read-only,
+    as the frozen ``Plan`` holds them)."""
 
-    series: dict[str, pd.Series]
-    specs: list[ModelSpec]
-    origins: dict[str, list[pd.Timestamp]]
-    warmup: dict[str, list[pd.Timestamp]]
-    options: BacktestOptions
+    @property
+    def series(self) -> dict[str, pd.Series]: ...
+
+    @property
+    def specs(self) -> list[ModelSpec]: ...
+
+    @property
+    def origins(self) -> dict[str, list[pd.Timestamp]]: ...
+
+    @property
+    def warmup(self) -> dict[str, list[pd.Timestamp]]: ...
+
+    @property
+    def options(self) -> BacktestOptions: ...

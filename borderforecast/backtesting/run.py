@@ -325,8 +325,11 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     # import everything again), and forked copies import the model libraries once each, which
     # cost more CPU than they saved in wall time on a busy 2-core machine; same numbers anyway
     engine = "sequential" if opts.engine == "processes" and n_fit <= SMALL_RUN else opts.engine
+
     def _store(batch: list[UnitResult]) -> None:  # each task's units, as soon as it finishes
-        for r in batch if cache is not None else ():
+        if cache is None:
+            return
+        for r in batch:
             if r.ok and r.values is not None:
                 cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -100,7 +100,7 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True, quiet=Settings.quiet or as_json)
         titles = dict(SECTIONS) | {"write": "Writing files and vintages"}
         start = time.perf_counter()
-        run = {
+        run: dict[str, Any] = {
             "out": out,
             "series": series,
             "model": model,

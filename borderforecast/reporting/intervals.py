@@ -10,6 +10,8 @@ its own intervals, guarded the same way.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from ..guards import LEVELS, GuardedForecast, check_intervals, guard_intervals, record_moves
@@ -58,7 +60,7 @@ def forecast_table(
     from ..calibrated import live_forecast
     from ..models.registry import make_model
 
-    fit = fitted if fitted is not None else make_model(model, seed=seed).fit(y)
+    fit: Any = fitted if fitted is not None else make_model(model, seed=seed).fit(y)
     if result is not None and model in getattr(result, "models", ()):
         fc = live_forecast(fit, result, series=series, h=h, level=LEVELS)  # type: ignore[arg-type]
         return GuardedForecast(fc, tuple(fc.attrs.get("interval_notes", ())), model)

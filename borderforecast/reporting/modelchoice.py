@@ -203,7 +203,7 @@ def choose_model(
     rank = result.ranking(series=series)
     wm = weighted_mase(result, series)
     lo, hi, lo_r, hi_r = plausible_range(y)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in rank.index:
         name = str(name)
         r = rank.loc[name]

@@ -195,7 +195,7 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
         f"the report as it stood in {m:%B %Y}, forecast included, run the report with "
         f"--month {m:%Y-%m}."
     )
-    data = {
+    data: dict[str, Any] = {
         "model": None,
         "skipped": text,
         "horizon": 0,

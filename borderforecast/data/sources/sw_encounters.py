@@ -136,7 +136,7 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
             memo[("fy", fy_text)] = parse_fiscal_year(
                 fy_text, f"{where}, column 'Fiscal Year'", fytd_label=True
             )
-        fy = memo[("fy", fy_text)]
+        fy = int(memo[("fy", fy_text)])  # type: ignore[call-overload]
         if fy_text.endswith("(FYTD)"):
             fytd.add(fy)
         if fy < FIRST_FY:
