@@ -14,13 +14,8 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
-from borderforecast.reporting.intervals import (
-    MIN_RATIO,
-    check_intervals,
-    forecast_table,
-    guard_intervals,
-    record_moves,
-)
+from borderforecast.guards import MIN_RATIO, check_intervals, guard_intervals, record_moves
+from borderforecast.reporting.intervals import forecast_table
 
 
 def _frame(mean, lo80, hi80, lo95, hi95, start="2025-09-01"):
