@@ -33,7 +33,7 @@ from .backtesting import BacktestResult, backtest
 from .backtesting.calibrate import calibrated_forecast
 from .errors import ModelError
 from .forecasting import fit as fit_raw
-from .forecasting import list_models
+from .forecasting import forecast_panel, list_models
 from .guards import guard_intervals
 from .models.base import DEFAULT_LEVELS, MAX_HORIZON, BaseModel, FittedModel, check_levels
 from .models.registry import ModelSpec, get_spec
@@ -310,6 +310,15 @@ def forecast(
     >>> len(fc), bool((fc["lo95"] <= fc["lo80"]).all()), fc.attrs["intervals"]
     (12, True, 'calibrated')
     """
+    from .data.userdata import is_long
+
+    if is_long(y):  # a long panel: each series calibrated on its own backtest
+
+        def one(sid: str, s: pd.Series) -> pd.DataFrame:
+            f = fit(s, model, intervals=intervals, series=sid, **params)
+            return f.forecast(h, level=level, n_paths=n_paths)
+
+        return forecast_panel(y, model, h, level, forecaster=one, **params)  # type: ignore[arg-type]
     fitted = fit(y, model, X=X, intervals=intervals, **params)
     return fitted.forecast(h, level=level, X=X_future, n_paths=n_paths)
 

@@ -10,7 +10,7 @@ models). They sit below the backtest layer, which uses the same models.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -96,9 +96,14 @@ def forecast_panel(
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
+    forecaster: Callable[[str, pd.Series], pd.DataFrame] | None = None,
     **params: Any,
 ) -> pd.DataFrame:
     """Forecast every series of a long panel; one failing series does not stop the rest.
+
+    ``forecaster(series_id, y)``, when given, makes each series' forecast frame
+    (:func:`borderforecast.forecast` passes its calibrated forecast); by default
+    the model's own (raw) intervals.
 
     Returns the long frame ``unique_id, ds, <model>, <model>-lo-80, <model>-hi-80,
     ...``; ``attrs["skipped"]`` maps each series that could not be forecast to
@@ -116,7 +121,7 @@ def forecast_panel(
     parts, skipped = [], {}
     for sid, y in series.items():
         try:
-            fc = spec.fit(y).forecast(h, level=level)
+            fc = forecaster(sid, y) if forecaster else spec.fit(y).forecast(h, level=level)
         except BorderforecastError as exc:
             if not isinstance(exc, DataError):
                 raise

@@ -22,8 +22,8 @@ def test_bf_forecast_equals_the_report_interval_for_the_same_model_and_month():
     assert fc.attrs["intervals"] == "calibrated"
     assert fc.attrs["calibration"]["step"] == 3
     result, date, _ = run_backtest(y, "southwest", ["snaive", "ets"], step=3, h=12, seed=0)
-    out = forecast_section(y, "southwest", choose_model(result, date, False, "snaive"),
-                           horizon=12, seed=0)  # fmt: skip
+    choice = choose_model(result, date, False, "snaive", y=y, series="southwest")
+    out = forecast_section(y, "southwest", choice, horizon=12, seed=0)
     rows = pd.DataFrame(out.data["forecast"]["rows"] if "forecast" in out.data else [])
     report = rows if len(rows) else pd.DataFrame(_rows_anywhere(out.data))
     report.index = pd.to_datetime(report["month"])

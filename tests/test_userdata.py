@@ -175,7 +175,7 @@ def test_panel_forecast_skips_a_series_that_cannot_run(panel):
 def test_forecast_to_long_matches_the_frame(sw):
     fc = bf.forecast(sw, model="snaive", h=3)
     long = to_long(fc, unique_id="southwest")
-    assert long["snaive"].tolist() == fc["mean"].tolist()
+    assert long["snaive"].tolist() == fc["median"].tolist()  # the point forecast
     assert long["snaive-hi-95"].tolist() == fc["hi95"].tolist()
     back = to_long(sw)
     assert back.columns.tolist() == ["unique_id", "ds", "y"] and len(back) == len(sw)

@@ -347,10 +347,12 @@ def _interval_map(columns: list[str]) -> dict[str, str]:
 def _forecast_long(
     fc: pd.DataFrame, model: str, uid: str, id_col: str, time_col: str
 ) -> pd.DataFrame:
-    cols = ["mean", *_interval_map(list(fc.columns))]
+    # the point forecast: ``median`` where the frame names it (bf.forecast), else ``mean``
+    point = "median" if "median" in fc.columns else "mean"
+    cols = [point, *_interval_map(list(fc.columns))]
     out = pd.DataFrame({id_col: uid, time_col: pd.DatetimeIndex(fc.index)})
     for c in cols:
-        name = model if c == "mean" else f"{model}-{_interval_map([c])[c]}"
+        name = model if c == point else f"{model}-{_interval_map([c])[c]}"
         out[name] = fc[c].to_numpy(dtype=float)
     return out
 
@@ -419,7 +421,7 @@ def to_long(
         obj = forecasts
     if isinstance(obj, pd.DataFrame) and {"origin", "target_month", "model"} <= set(obj.columns):
         return _backtest_long(obj, id_col, time_col, target_col)
-    if isinstance(obj, pd.DataFrame) and "mean" in obj.columns:
+    if isinstance(obj, pd.DataFrame) and ({"mean", "median"} & set(obj.columns)):
         name = model or str(obj.attrs.get("model") or "forecast")
         uid = unique_id or str(obj.attrs.get("series_id") or "series")
         return _forecast_long(obj, name, uid, id_col, time_col)

@@ -15,7 +15,7 @@ forecast.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,8 +23,9 @@ import pandas as pd
 from ..errors import ModelError
 from ..fiscal import fiscal_year_start
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .base import FittedModel
+# ``fitted`` below is a borderforecast.models.base.FittedModel (base imports this module,
+# so it is typed as Any here rather than imported, even for type checking)
+FittedModel = Any
 
 
 def calibrate_paths(paths: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarray:

@@ -29,6 +29,7 @@ import pickle
 import warnings
 import zlib
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -59,8 +60,14 @@ def _lean(model: Any) -> Any:
     return lean
 
 
+def _mapping_proxy(d: dict[str, Any]) -> MappingProxyType[str, Any]:
+    return MappingProxyType(d)
+
+
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, MappingProxyType):  # frozen options and spec parameters
+            return _mapping_proxy, (dict(obj),)
         try:
             from statsmodels.tsa.statespace.mlemodel import MLEResults, MLEResultsWrapper
         except ImportError:  # pragma: no cover - statsmodels is a dependency
