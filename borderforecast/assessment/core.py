@@ -7,23 +7,24 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..errors import BorderforecastError, DataError, ModelError
+from ..errors import DataError, ModelError
+from ..models.registry import get_spec
 from .adjusted import AdjustedChange, adjusted_change
-from .counterfactual import (
-    Counterfactual,
-    counterfactual,
-    default_model_names,
-    window_statistic,
-)
+from .counterfactual import default_model_names
 from .decompose import Decomposition, decompose
 from .empirical import empirical
-from .narrative import caveats
-from .options import AssessOptions, make_window
-from .placebo import PlaceboCalibration, placebo
+from .narrative import caveats, summary_text
+from .normal import NormalYears, normal_years
+from .options import AssessOptions, Window, make_window
+from .panel import ModelRun, run_panel
+from .placebo import panel_placebo
+from .plotting import plot_assessment
 from .result import Assessment
-from .verdict import decide
+from .verdict import capped, decide, grade
+from .years import reference_years
 
 
 def assess(
@@ -33,6 +34,7 @@ def assess(
     reference: str | pd.Timestamp | None = None,
     *,
     models: str | Sequence[str] | None = None,
+    exclude: Any = None,
     options: AssessOptions | None = None,
     **option_overrides: Any,
 ) -> Assessment:
@@ -97,6 +99,8 @@ def assess(
     opts = options or AssessOptions()
     if models is not None:
         option_overrides["models"] = (models,) if isinstance(models, str) else tuple(models)
+    if exclude is not None:
+        option_overrides["exclude"] = exclude
     if option_overrides:
         valid = {f.name for f in dataclasses.fields(AssessOptions)}
         unknown = sorted(set(option_overrides) - valid)
@@ -110,21 +114,59 @@ def assess(
         from ..data import load
 
         y = load()
-    t_all = time.perf_counter()
     y, window = make_window(y, start, end, reference, opts.min_history)
+    return _assess(y, window, opts)
+
+
+def _assess(y: pd.Series, window: Window, opts: AssessOptions) -> Assessment:
+    t_all = time.perf_counter()
     series = str(y.name) if y.name is not None else "series"
     timings: dict[str, float] = {}
     notes: list[str] = []
 
     t0 = time.perf_counter()
-    cfs, errors = _counterfactuals(y, window, opts)
-    timings["counterfactual"] = time.perf_counter() - t0
-    for name, msg in errors.items():
-        notes.append(f"Model {name} could not be used: {msg}")
+    years = reference_years(
+        y,
+        window,
+        exclude=opts.exclude,
+        title42=opts.exclude_title42,
+        shock_z=opts.shock_z,
+        min_history=opts.min_history,
+        max_placebo_years=opts.placebo_years,
+        min_placebos=opts.min_placebos,
+    )
+    shifts = {int(v) for v in years.frame.loc[years.frame["comparison"], "shift"]}
+    emp = empirical(y, window, shifts=shifts)
+    timings["empirical"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    emp = empirical(y, window)
-    timings["empirical"] = time.perf_counter() - t0
+    names = opts.models if opts.models is not None else default_model_names()
+    if not names:
+        raise ModelError("no counterfactual model is available")
+    if opts.models is not None:
+        for name in names:
+            get_spec(name)  # an unknown name is the user's error, not a model failure
+    changes = years.frame.loc[years.frame["comparison"], "change"].to_numpy()
+    pan = run_panel(
+        y,
+        window,
+        tuple(names),
+        years.placebo_windows() if opts.placebo else [],
+        changes,
+        n_paths=opts.n_paths,
+        placebo_paths=opts.placebo_paths,
+        seed=opts.seed,
+        alpha=opts.alpha,
+        n_jobs=opts.n_jobs,
+        use_gate=opts.gate,
+    )
+    errors = {r.model: r.error for r in pan.runs if r.error}
+    if len(errors) == len(pan.runs):
+        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        raise ModelError(f"no counterfactual model could be fitted ({detail})")
+    for name, msg in errors.items():
+        notes.append(f"Model {name} could not be used: {msg}")
+    timings["panel"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     adj: AdjustedChange | None = None
@@ -137,57 +179,40 @@ def assess(
     timings["adjusted"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    pl: PlaceboCalibration | None = None
-    if opts.placebo:
-        pl_model = opts.placebo_model or cfs[0].model
-        target_z = cfs[0].z
-        if pl_model != cfs[0].model:
-            # calibrate like with like: the target's statistic under the placebo model
-            target_z, _ = window_statistic(y, window, pl_model, opts.placebo_paths, opts.seed)
-            notes.append(
-                f"The placebo calibration uses model {pl_model}, not {cfs[0].model}: the "
-                f"calibrated p-value is that of {pl_model}'s counterfactual."
-            )
-        pl = placebo(
-            y,
-            window,
-            pl_model,
-            target_z,
-            n_paths=opts.placebo_paths,
-            seed=opts.seed,
-            alpha=opts.alpha,
-            min_history=opts.min_history,
-            max_years=opts.placebo_years,
-            n_jobs=opts.n_jobs,
-        )
-        if pl.n_failed:
-            notes.append(f"{pl.n_failed} placebo year(s) failed and were left out.")
-    timings["placebo"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
+    normal: NormalYears | None = None
     dec: Decomposition | None = None
     try:
-        dec = decompose(y, window)
-    except ImportError:
-        notes.append("The decomposition needs borderforecast.season, which is not installed.")
+        normal = normal_years(y, window, years.exclude, opts.era_split, opts.alpha, opts.seed)
+        dec = decompose(y, window, profile=_profile_of(normal.years))
     except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
         notes.append(f"The decomposition could not be computed ({type(exc).__name__}: {exc}).")
     timings["decomposition"] = time.perf_counter() - t0
 
-    use_cal = (
-        pl is not None and pl.n_years >= opts.min_placebos and pl.calibrated_p == pl.calibrated_p
-    )
-    p = pl.calibrated_p if use_cal and pl is not None else cfs[0].p_value
-    decision = decide(
-        p, cfs[0].direction, emp.robust_z, opts.alpha, "calibrated" if use_cal else "model-based"
-    )
+    pl = panel_placebo(pan, years, opts.alpha) if opts.placebo else None
+    calibrated = opts.placebo and pan.n_years >= opts.min_placebos and np.isfinite(pan.calibrated_p)
+    if calibrated:
+        decision = decide(pan.calibrated_p, pan.direction, emp.robust_z, opts.alpha)
+    else:
+        lead = pan.passed[0] if pan.passed else next(r for r in pan.runs if not r.error)
+        raw = decide(
+            lead.counterfactual.p_value,
+            lead.counterfactual.direction,
+            emp.robust_z,
+            opts.alpha,
+            "uncalibrated",
+        )
+        decision = capped(raw)
+    alone = {r.model: verdict_alone(r, emp.robust_z, opts.alpha) for r in pan.passed}
+    agree = sum(v == decision.verdict for v in alone.values())
+    strength = grade(decision, agree, len(alone))
     timings["total"] = time.perf_counter() - t_all
+    cfs = tuple(r.counterfactual for r in (*pan.passed, *pan.flagged) if r.counterfactual)
     return Assessment(
         verdict=decision.verdict,
         series=series,
         window=window,
         options=opts,
-        counterfactuals=tuple(cfs),
+        counterfactuals=cfs,
         empirical=emp,
         adjusted=adj,
         placebo=pl,
@@ -198,33 +223,36 @@ def assess(
         model_errors=errors,
         timings=timings,
         y=y,
+        strength=strength,
+        panel=pan,
+        reference_years=years,
+        normal=normal,
+        narrative=summary_text,
+        variant=_variant(y, opts),
+        plotter=plot_assessment,
     )
 
 
-def _counterfactuals(
-    y: pd.Series, window: Any, opts: AssessOptions
-) -> tuple[list[Counterfactual], dict[str, str]]:
-    """Fit the requested models (or the first default that works); isolate failures."""
-    explicit = opts.models is not None
-    names = list(opts.models) if opts.models is not None else default_model_names()
-    if not names:
-        raise ModelError("no counterfactual model is available (not even snaive)")
-    out: list[Counterfactual] = []
-    errors: dict[str, str] = {}
-    for name in names:
-        try:
-            out.append(counterfactual(y, window, name, n_paths=opts.n_paths, seed=opts.seed))
-        except BorderforecastError as exc:
-            if explicit and isinstance(exc, DataError):
-                raise
-            errors[name] = str(exc)
-            continue
-        except Exception as exc:  # noqa: BLE001 - a model failing must not kill the assessment
-            errors[name] = f"{type(exc).__name__}: {exc}"
-            continue
-        if not explicit:
-            break
-    if not out:
-        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
-        raise ModelError(f"no counterfactual model could be fitted ({detail})")
-    return out, errors
+def verdict_alone(run: ModelRun, empirical_z: float, alpha: float) -> str:
+    """The verdict one panel model would give alone (its own calibrated p)."""
+    if run.counterfactual is None:
+        return "n/a"
+    return decide(run.calibrated_p, run.counterfactual.direction, empirical_z, alpha).verdict
+
+
+def _profile_of(fiscal_years: tuple[int, ...]) -> Any:
+    from ..season import seasonal_profile
+
+    def fit(history: pd.Series) -> Any:
+        return seasonal_profile(history, years=list(fiscal_years), methods=["regression"])
+
+    return fit
+
+
+def _variant(y: pd.Series, opts: AssessOptions) -> Any:
+    """A function ``window -> Assessment`` for the sensitivity table's window variants."""
+
+    def run(window: Window) -> Assessment:
+        return _assess(y, window, opts)
+
+    return run
