@@ -206,7 +206,7 @@ def _assess(y: pd.Series, window: Window, opts: AssessOptions) -> Assessment:
     agree = sum(v == decision.verdict for v in alone.values())
     strength = grade(decision, agree, len(alone))
     timings["total"] = time.perf_counter() - t_all
-    cfs = tuple(r.counterfactual for r in (*pan.passed, *pan.flagged) if r.counterfactual)
+    cfs = tuple(r.counterfactual for r in pan.runs if r.counterfactual is not None)
     return Assessment(
         verdict=decision.verdict,
         series=series,

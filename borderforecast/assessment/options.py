@@ -48,8 +48,6 @@ class AssessOptions:
     placebo_years : int, optional
         Use at most this many of the most recent eligible earlier years (``None``,
         the default, uses all of them).
-    placebo_model : str, optional
-        Ignored (kept for compatibility): every panel model runs its own placebo years.
     placebo_paths : int
         Sample paths per placebo run (default 200: placebos need a z-score, not tails).
     min_placebos : int
@@ -99,7 +97,6 @@ class AssessOptions:
     models: tuple[str, ...] | None = None
     placebo: bool = True
     placebo_years: int | None = None
-    placebo_model: str | None = None
     placebo_paths: int = 200
     min_placebos: int = 5
     n_jobs: int = 1

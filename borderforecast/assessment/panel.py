@@ -108,6 +108,7 @@ class Panel:
     """The panel's runs and the calibrated combination."""
 
     runs: tuple[ModelRun, ...]
+    reference_median_change: float
     combined_z: float
     placebo_median_z: pd.Series
     calibrated_p: float
@@ -145,6 +146,7 @@ class Panel:
             "models": [r.model for r in self.runs],
             "passed": [r.model for r in self.passed],
             "flagged": {r.model: r.gate_reason for r in self.flagged},
+            "reference_median_change_pct": 100 * float(np.expm1(self.reference_median_change)),
             "combined_z": self.combined_z,
             "calibrated_p": self.calibrated_p,
             "rank_p": self.rank_p,
@@ -377,6 +379,9 @@ def combine(
         med = pd.Series(dtype=float)
     return Panel(
         runs=tuple(runs),
+        reference_median_change=float(np.median(reference_changes))
+        if len(reference_changes)
+        else float("nan"),
         combined_z=combined,
         placebo_median_z=med,
         calibrated_p=float(cal_p),

@@ -84,7 +84,12 @@ class Assessment:
 
     @property
     def counterfactual(self) -> Counterfactual:
-        """The counterfactual shown in the plot: the first panel model that passed the gate."""
+        """The counterfactual shown in the plot: the first panel model that passed the gate
+        (the first that fitted when none passed)."""
+        if self.panel is not None:
+            for r in self.panel.passed:
+                if r.counterfactual is not None:
+                    return r.counterfactual
         return self.counterfactuals[0]
 
     @property
@@ -137,6 +142,7 @@ class Assessment:
                     "gate_passed": bool(r.gate_passed),
                     "gate_reason": r.gate_reason or "passed",
                     "verdict": alone,
+                    "implied_change_pct": r.implied_change_pct,
                 }
             )
         return pd.DataFrame(rows, columns=_SENS_COLUMNS)
@@ -369,6 +375,7 @@ _SENS_COLUMNS = [
     "gate_passed",
     "gate_reason",
     "verdict",
+    "implied_change_pct",
 ]
 
 

@@ -9,7 +9,8 @@ years. An earlier year is left out, with the reason recorded, when
 2. it is itself a *shock*: its reference-to-end log change has a leave-one-out robust z-score
    ``|z| > shock_z`` (default 3.5) among the other candidate years, i.e. it lies more than 3.5
    robust standard deviations (1.4826 MAD) from the median of the others. The rule looks only
-   at the data, never at a model, so it is the same for every model of the panel.
+   at the data, never at a model, so it is the same for every model of the panel; it runs
+   only when at least 8 candidate years remain after the exclusions.
 
 The placebo runs additionally need ``min_history`` months before a year's window, and must
 end before the target window starts.
@@ -39,6 +40,9 @@ TITLE42: tuple[pd.Timestamp, pd.Timestamp] = (
 
 SHOCK_Z = 3.5
 """Default screening threshold: leave-one-out robust |z| of a year's change above this."""
+
+MIN_SCREEN_YEARS = 8
+"""Fewest candidate years for shock screening (with fewer, a robust spread is too noisy)."""
 
 Period = tuple[pd.Timestamp, pd.Timestamp]
 
@@ -260,7 +264,7 @@ def reference_years(
     ).set_index("year")
     frame["loo_z"] = np.nan
     clean = frame["reason"] == ""
-    if shock_z is not None and clean.sum() >= 5:
+    if shock_z is not None and clean.sum() >= MIN_SCREEN_YEARS:
         z = loo_robust_z(frame.loc[clean, "change"].to_numpy())
         frame.loc[clean, "loo_z"] = z
         shocks = clean & (frame["loo_z"].abs() > shock_z)
