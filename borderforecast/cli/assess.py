@@ -47,9 +47,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         keep_title42: Annotated[
             bool,
-            typer.Option(
-                "--keep-title42", help="Keep the Title 42 months in the reference years."
-            ),
+            typer.Option("--keep-title42", help="Keep the Title 42 months in the reference years."),
         ] = False,
         alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
         n_paths: Annotated[
