@@ -10,7 +10,7 @@ from conftest import synthetic_seasonal
 from scipy import stats
 
 from borderforecast.assessment import assess
-from borderforecast.assessment.options import Window, make_window
+from borderforecast.assessment.options import make_window
 from borderforecast.assessment.panel import MAX_IMPLIED_Z, ModelRun, combine, gate, model_run
 from borderforecast.assessment.placebo import calibrate
 from borderforecast.assessment.verdict import (

@@ -7,7 +7,7 @@ Every sentence is generated from the numbers through the word functions of
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,18 +23,13 @@ from .verdict import (
     verdict_sentence,
     z_words,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .placebo import PlaceboCalibration
-    from .result import Assessment
-
 from .years import TITLE42
 
 
 def caveats(
     y: pd.Series,
     window: Window,
-    placebo: PlaceboCalibration | None,
+    placebo: Any,
     min_placebos: int,
     n_empirical_years: int,
 ) -> tuple[str, ...]:
@@ -116,7 +111,7 @@ def caveats(
     return tuple(out)
 
 
-def agreement_sentence(a: Assessment) -> str:
+def agreement_sentence(a: Any) -> str:
     """How many gated models give the panel's verdict alone, and which are flagged."""
     t = a.model_table()
     ok, bad = t[t["gate_passed"]], t[~t["gate_passed"]]
@@ -136,7 +131,7 @@ def agreement_sentence(a: Assessment) -> str:
     return text
 
 
-def _counterfactual_lines(a: Assessment) -> list[str]:
+def _counterfactual_lines(a: Any) -> list[str]:
     pan, w, alpha = a.panel, a.window, a.options.alpha
     last_train = w.start - pd.DateOffset(months=1)
     if pan is None:
@@ -174,7 +169,7 @@ def _counterfactual_lines(a: Assessment) -> list[str]:
     return lines
 
 
-def _placebo_line(a: Assessment) -> str:
+def _placebo_line(a: Any) -> str:
     pl = a.placebo
     if pl is None:
         return "2. Placebo calibration: not run."
@@ -201,7 +196,7 @@ def _placebo_line(a: Assessment) -> str:
     )
 
 
-def _years_line(a: Assessment) -> str:
+def _years_line(a: Any) -> str:
     ry = a.reference_years
     if ry is None:
         return "   Reference years: not recorded."
@@ -232,7 +227,7 @@ def _span(years: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
-def _empirical_line(a: Assessment) -> str:
+def _empirical_line(a: Any) -> str:
     e, w = a.empirical, a.window
     return (
         f"3. Seasonal comparison: from {w.reference:%B %Y} to {w.end:%B %Y} the series changed "
@@ -243,7 +238,7 @@ def _empirical_line(a: Assessment) -> str:
     )
 
 
-def _adjusted_line(a: Assessment) -> str:
+def _adjusted_line(a: Any) -> str:
     s, w = a.adjusted, a.window
     if s is None:
         return "4. Seasonally adjusted change: not available."
@@ -256,7 +251,7 @@ def _adjusted_line(a: Assessment) -> str:
     )
 
 
-def _decomposition_line(a: Assessment) -> str:
+def _decomposition_line(a: Any) -> str:
     d, w = a.decomposition, a.window
     if d is None:
         return "5. Decomposition: not available."
@@ -301,7 +296,7 @@ def share_sentence(d: Any) -> str:
     )
 
 
-def era_sentence(a: Assessment) -> str:
+def era_sentence(a: Any) -> str:
     """What the era test says and which fiscal years define normal seasonality."""
     nm = a.normal
     if nm is None:
@@ -341,7 +336,7 @@ def era_sentence(a: Assessment) -> str:
     )
 
 
-def surge_sentence(a: Assessment) -> str | None:
+def surge_sentence(a: Any) -> str | None:
     """Say when the window follows an unusual surge (or slump) before the reference month."""
     s = a.adjusted
     if s is None or s.prior_z is None or not np.isfinite(s.prior_z):
@@ -363,7 +358,7 @@ def surge_sentence(a: Assessment) -> str | None:
     return None
 
 
-def summary_text(a: Assessment) -> str:
+def summary_text(a: Any) -> str:
     """The summary of :meth:`Assessment.summary`."""
     w = a.window
     surge = surge_sentence(a)
