@@ -3,7 +3,8 @@
 Every 3-month window (reference = the month before) whose target year has at least
 ``min_placebos`` clean placebo years and that ends before Title 42 (starts Jan 2010 -
 Dec 2019 on the USBP Southwest total) is assessed as if nothing were known about it: the
-default panel, the plausibility gate, the calibrated combination against the clean placebo
+default panel, the era choice and the clean reference years (exactly the rule of
+``assess``), the plausibility gate, the calibrated combination against the clean placebo
 years, the seasonal comparison against the clean comparison years, and the verdict rule.
 A "false alarm" is a verdict of ``beyond seasonality``. The rate is printed with the shock
 windows in (all windows) and out (windows whose own change the shock rule of
@@ -63,12 +64,13 @@ def fit_table(y: pd.Series, models: tuple[str, ...], paths: int, jobs: int) -> p
 
 def assess_from_table(y, table, window, models, alpha=0.05, min_placebos=5):  # noqa: ANN001
     """The default test of ``window`` rebuilt from precomputed fits: (verdict, per-model)."""
+    from borderforecast.assessment.core import reference
     from borderforecast.assessment.empirical import empirical
+    from borderforecast.assessment.options import AssessOptions
     from borderforecast.assessment.panel import combine, model_run
     from borderforecast.assessment.verdict import decide
-    from borderforecast.assessment.years import reference_years
 
-    ry = reference_years(y, window)
+    _, ry, _ = reference(y, window, AssessOptions(alpha=alpha, min_placebos=min_placebos))
     shifts = {int(v) for v in ry.frame.loc[ry.frame["comparison"], "shift"]}
     emp = empirical(y, window, shifts=shifts)
     changes = ry.frame.loc[ry.frame["comparison"], "change"].to_numpy()

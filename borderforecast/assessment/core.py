@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ModelError
+from ..fiscal import fiscal_year_start
 from ..models.registry import get_spec
 from .adjusted import AdjustedChange, adjusted_change
 from .counterfactual import default_model_names
@@ -24,7 +25,7 @@ from .placebo import panel_placebo
 from .plotting import plot_assessment
 from .result import Assessment
 from .verdict import capped, decide, grade
-from .years import reference_years
+from .years import TITLE42, ReferenceYears, reference_years
 
 
 def assess(
@@ -125,16 +126,10 @@ def _assess(y: pd.Series, window: Window, opts: AssessOptions) -> Assessment:
     notes: list[str] = []
 
     t0 = time.perf_counter()
-    years = reference_years(
-        y,
-        window,
-        exclude=opts.exclude,
-        title42=opts.exclude_title42,
-        shock_z=opts.shock_z,
-        min_history=opts.min_history,
-        max_placebo_years=opts.placebo_years,
-        min_placebos=opts.min_placebos,
-    )
+    normal, years, era_notes = reference(y, window, opts)
+    notes += era_notes
+    timings["years"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     shifts = {int(v) for v in years.frame.loc[years.frame["comparison"], "shift"]}
     emp = empirical(y, window, shifts=shifts)
     timings["empirical"] = time.perf_counter() - t0
@@ -179,11 +174,10 @@ def _assess(y: pd.Series, window: Window, opts: AssessOptions) -> Assessment:
     timings["adjusted"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    normal: NormalYears | None = None
     dec: Decomposition | None = None
     try:
-        normal = normal_years(y, window, years.exclude, opts.era_split, opts.alpha, opts.seed)
-        dec = decompose(y, window, profile=_profile_of(normal.years))
+        fys = normal.years if normal is not None else ()
+        dec = decompose(y, window, profile=_profile_of(fys) if fys else None)
     except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
         notes.append(f"The decomposition could not be computed ({type(exc).__name__}: {exc}).")
     timings["decomposition"] = time.perf_counter() - t0
@@ -231,6 +225,53 @@ def _assess(y: pd.Series, window: Window, opts: AssessOptions) -> Assessment:
         variant=_variant(y, opts),
         plotter=plot_assessment,
     )
+
+
+def reference(
+    y: pd.Series, window: Window, opts: AssessOptions
+) -> tuple[NormalYears | None, ReferenceYears, list[str]]:
+    """The era choice and the clean reference years of an assessment (also used by the
+    false-alarm benchmark, so it measures exactly this rule)."""
+    notes: list[str] = []
+    normal: NormalYears | None = None
+    defaults = (TITLE42,) if opts.exclude_title42 else ()
+    try:
+        normal = normal_years(
+            y, window, defaults + opts.exclude, opts.era_split, opts.alpha, opts.seed
+        )
+    except Exception as exc:  # noqa: BLE001 - the era test failing is reported, not fatal
+        notes.append(f"The era test could not be run ({type(exc).__name__}: {exc}).")
+    since, since_reason = None, ""
+    if normal is not None and normal.years != normal.clean_years and normal.era_split:
+        since = fiscal_year_start(normal.era_split)
+        since_reason = (
+            f"earlier seasonal era (before FY{normal.era_split}): the "
+            f"{window.reference:%b}->{window.end:%b} change differs between the eras"
+        )
+    kw: dict[str, Any] = {
+        "exclude": opts.exclude,
+        "title42": opts.exclude_title42,
+        "shock_z": opts.shock_z,
+        "min_history": opts.min_history,
+        "max_placebo_years": opts.placebo_years,
+        "min_placebos": opts.min_placebos,
+    }
+    years = reference_years(y, window, **kw)
+    if since is not None:
+        recent = reference_years(y, window, since=since, since_reason=since_reason, **kw)
+        enough = (
+            len(recent.placebo_years) >= opts.min_placebos
+            and len(recent.comparison_years) >= 3
+        ) or len(recent.placebo_years) >= len(years.placebo_years)
+        if enough:
+            years = recent
+        else:
+            notes.append(
+                f"The recent seasonal era (from FY{opts.era_split}) has too few years before "
+                "the window for the placebo runs and the seasonal comparison, so they use "
+                "every clean year; the decomposition uses the recent era."
+            )
+    return normal, years, notes
 
 
 def verdict_alone(run: ModelRun, empirical_z: float, alpha: float) -> str:

@@ -320,8 +320,9 @@ def era_sentence(a: Any) -> str:
     if nm.shape_changed and nm.window_differs:
         return (
             f"Seasonal eras: the seasonal shape changed between {ra} and {rb} (permutation "
-            f"{p_eq(nm.era_p)}), so normal seasonality for the decomposition is taken "
-            f"from the recent era ({rb}); {change}."
+            f"{p_eq(nm.era_p)}), and for these months: {change}; so the recent era "
+            f"({rb}) defines normal seasonality: the decomposition's profile, the placebo runs "
+            "and the seasonal comparison use only its years."
         )
     if nm.shape_changed:
         return (

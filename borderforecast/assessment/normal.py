@@ -7,7 +7,9 @@ p below ``alpha``) *and* the window's own calendar change (reference month to en
 differs between the eras (its interval, from the per-month era differences combined as if
 independent, excludes zero), the recent era defines normal seasonality for the
 decomposition; when the shape changed elsewhere in the year, every clean year is kept (more
-years, same expected change). The narrative names the change either way.
+years, same expected change). When the recent era defines normal, the placebo runs and the
+seasonal comparison also use only its years (:mod:`borderforecast.assessment.years`). The
+narrative names the change either way.
 """
 
 from __future__ import annotations

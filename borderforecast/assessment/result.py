@@ -50,11 +50,11 @@ class Assessment:
     --------
     >>> import borderforecast as bf
     >>> a = bf.assess(bf.load(), start="2025-02", end="2025-04", reference="2025-01",
-    ...               models="snaive", n_paths=200, placebo_years=5, x13=False)
-    >>> a.verdict
-    'inconclusive'
-    >>> a.to_frame().index[0], a.placebo.n_years
-    ('counterfactual (snaive)', 5)
+    ...               models="ets", n_paths=200, placebo_years=5, x13=False)
+    >>> a.verdict, a.strength
+    ('inconclusive', 'weak')
+    >>> a.model_table().loc[0, "gate_reason"][:32]   # the gate keeps ETS out: a doubling
+    'implies a seasonal change of +97'
     >>> a.to_dict()["empirical"]["percentile"]   # lower than in every earlier year
     0.0
     """

@@ -6,7 +6,9 @@ years. An earlier year is left out, with the reason recorded, when
 1. its span (reference month to end month) touches an *excluded period*: by default the
    Title 42 months (March 2020 - May 2023, when the counts include expulsions and many repeat
    crossings), plus any period the user names with ``exclude=``;
-2. it is itself a *shock*: its reference-to-end log change has a leave-one-out robust z-score
+2. it lies before the recent seasonal era, when the era test finds that the window's calendar
+   change differs between the eras (:mod:`borderforecast.assessment.normal`);
+3. it is itself a *shock*: its reference-to-end log change has a leave-one-out robust z-score
    ``|z| > shock_z`` (default 3.5) among the other candidate years, i.e. it lies more than 3.5
    robust standard deviations (1.4826 MAD) from the median of the others. The rule looks only
    at the data, never at a model, so it is the same for every model of the panel; it runs
@@ -175,7 +177,7 @@ def loo_robust_z(values: np.ndarray) -> np.ndarray:
     --------
     >>> z = loo_robust_z(np.array([0.0, 0.1, -0.1, 0.05, -0.05, 2.0]))
     >>> [round(float(v), 1) for v in z]
-    [-0.7, 1.3, -2.7, 0.0, -1.3, 26.3]
+    [-0.3, 1.3, -2.0, 0.3, -1.3, 27.0]
     """
     v = np.asarray(values, dtype=float)
     out = np.full(len(v), np.nan)
@@ -210,6 +212,8 @@ def reference_years(
     max_placebo_years: int | None = None,
     min_years: int = 3,
     min_placebos: int = 5,
+    since: pd.Timestamp | None = None,
+    since_reason: str = "",
 ) -> ReferenceYears:
     """Screen the earlier copies of ``window`` (see the module docstring).
 
@@ -242,9 +246,12 @@ def reference_years(
             break
         reason = ""
         hit = _touches(w, defaults)
+        if since is not None and w.reference < since:
+            reason = since_reason or f"before {since:%Y-%m}"
+            hit = None
         if hit is not None:
             reason = "Title 42 period (Mar 2020 - May 2023)"
-        else:
+        elif not reason:
             hit = _touches(w, user)
             if hit is not None:
                 reason = f"excluded by the user ({period_label(hit)})"
@@ -289,7 +296,14 @@ def reference_years(
             )
     if user and max_placebo_years is None:
         without = reference_years(
-            y, window, title42=title42, shock_z=shock_z, min_history=min_history, min_years=0
+            y,
+            window,
+            title42=title42,
+            shock_z=shock_z,
+            min_history=min_history,
+            min_years=0,
+            since=since,
+            since_reason=since_reason,
         )
         if len(without.placebo_years) >= min_placebos > int(frame["placebo"].sum()):
             raise ExcludeError(

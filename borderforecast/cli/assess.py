@@ -63,7 +63,9 @@ def register(app: typer.Typer) -> None:
         no_x13: Annotated[
             bool, typer.Option("--no-x13", help="Skip X-13 outlier detection.")
         ] = False,
-        jobs: Annotated[int, typer.Option("--jobs", help="Parallel workers for placebo runs.")] = 1,
+        jobs: Annotated[
+            int, typer.Option("--jobs", help="Parallel workers for the panel's fits.")
+        ] = 2,
         as_json: Annotated[
             bool, typer.Option("--json", help="Print every number as JSON.")
         ] = False,
