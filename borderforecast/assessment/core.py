@@ -41,9 +41,10 @@ def assess(
 ) -> Assessment:
     """Did the series move beyond normal seasonality and the prior trend over ``[start, end]``?
 
-    Five lines of evidence are computed separately: (1) a counterfactual
-    forecast from models fitted only on the months before ``start``, with
-    intervals and a tail probability from simulated paths; (2) the change from
+    Five lines of evidence are computed separately: (1) counterfactual
+    forecasts from a panel of models fitted only on the months before ``start``, with
+    intervals and tail probabilities from simulated paths, each checked by a
+    plausibility gate; (2) the change from
     ``reference`` to each window month against the same calendar change in every
     earlier year; (3) the seasonally adjusted change against its usual variation,
     with X-13's automatic outliers near the window; (4) placebo runs of (1) on the
@@ -63,9 +64,14 @@ def assess(
     reference : str or Timestamp, optional
         The month the change is measured from (default: the month before ``start``).
     models : str or list of str, optional
-        Counterfactual models (spec names); each is reported, the first that fits
-        drives the verdict. Default: the first of ``sarima, structural, ets,
-        snaive`` that is available and fits.
+        The counterfactual panel (spec names; default
+        :data:`~borderforecast.assessment.options.DEFAULT_MODELS`: sarima, ets, structural,
+        local_trend, stl, x13). Every model is fitted, gated and reported; the models that
+        pass the plausibility gate are combined (:mod:`borderforecast.assessment.panel`).
+    exclude : str or list, optional
+        Periods to leave out of the placebo and comparison years besides Title 42:
+        ``"2014-05:2014-09"``, ``"2019-06"``, or a list of them
+        (:func:`~borderforecast.assessment.years.parse_exclude`).
     options : AssessOptions, optional
         All settings; keyword arguments (``alpha=0.1``, ``n_paths=500``,
         ``placebo_years=8``, ...) override single fields.
@@ -83,6 +89,9 @@ def assess(
         If fewer than ``min_history`` months precede ``start``.
     ModelError
         If no counterfactual model could be fitted.
+    ExcludeError
+        If an ``exclude`` period is malformed, outside the data, overlaps the window, or
+        leaves too few reference years (a :class:`~borderforecast.errors.DataError`).
 
     Examples
     --------
