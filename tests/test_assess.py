@@ -178,7 +178,14 @@ def test_unknown_model_is_an_error_and_a_failing_model_is_reported(monkeypatch):
 
     monkeypatch.setattr(panel, "counterfactual", failing)
     a = assess(
-        y, "2017-06", "2017-08", models=["ets", "snaive"], n_paths=200, placebo=False, x13=False
+        y,
+        "2017-06",
+        "2017-08",
+        models=["ets", "snaive"],
+        n_paths=200,
+        placebo=False,
+        x13=False,
+        n_jobs=1,  # the patch lives in this process only
     )
     assert a.counterfactual.model == "snaive"
     assert a.model_errors == {"ets": "ets did not converge"}
