@@ -76,6 +76,12 @@ def fmt_p(x: Any) -> str:
     return "< 0.001" if x < 0.001 else f"{x:.3f}"
 
 
+def fmt_peq(x: Any) -> str:
+    """``p = 0.039`` or ``p < 0.001`` (a p-value inside a sentence)."""
+    text = fmt_p(x)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def fmt_z(x: Any) -> str:
     """A z-score with sign and two decimals."""
     return f"{x:+.2f}" if _finite(x) else "n/a"
@@ -94,6 +100,7 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "pct": fmt_pct,
     "upct": fmt_upct,
     "p": fmt_p,
+    "peq": fmt_peq,
     "z": fmt_z,
     "month": fmt_month,
     "mon": fmt_mon,
