@@ -76,6 +76,12 @@ def fmt_p(x: Any) -> str:
     return "< 0.001" if x < 0.001 else f"{x:.3f}"
 
 
+def fmt_peq(x: Any) -> str:
+    """``p = 0.039`` or ``p < 0.001`` (a p-value inside a sentence)."""
+    text = fmt_p(x)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def fmt_z(x: Any) -> str:
     """A z-score with sign and two decimals."""
     return f"{x:+.2f}" if _finite(x) else "n/a"
@@ -94,6 +100,7 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "pct": fmt_pct,
     "upct": fmt_upct,
     "p": fmt_p,
+    "peq": fmt_peq,
     "z": fmt_z,
     "month": fmt_month,
     "mon": fmt_mon,
@@ -174,10 +181,53 @@ def assessment_numbers(a: Any) -> dict[str, Any]:
         "critical_z": 1.959963984540054 if d["alpha"] == 0.05 else float("nan"),
         "monthly": a.counterfactual.frame[["observed", "expected", "lo95", "hi95"]],
     }
+    lines = [line.strip() for line in a.summary().splitlines()]
+
+    def line(prefix: str) -> str:
+        return next((x for x in lines if x.startswith(prefix)), "")
+
+    out["strength"] = a.strength
+    out["agreement"] = line("Model agreement:")
+    out["surge"] = line("The window follows")
+    out["era"] = line("6. Seasonal eras:")[3:]
+    out["years_line"] = line("Reference years:")
+    out["panel"] = d["panel"]
+    out["models_table"] = models_table(a)
+    out["flagged"] = [r for r in d["models"] if not r["gate_passed"]]
+    out["passed"] = [r for r in d["models"] if r["gate_passed"]]
+    dec = d["decomposition"]
+    out["share_log"] = 100 * dec["share_explained_log"] if dec else float("nan")
+    out["share_counts"] = 100 * dec["share_explained_counts"] if dec else float("nan")
+    out["excluded"] = a.years_excluded
     out["beyond"] = a.verdict.startswith("beyond")
     out["within"] = a.verdict == "within normal seasonality"
     out["inconclusive"] = a.verdict == "inconclusive"
     return out
+
+
+def models_table(a: Any) -> str:
+    """Each panel model alone (``Assessment.model_table()``) in Markdown."""
+    t = a.model_table().set_index("model")
+    out = pd.DataFrame(
+        {
+            "effect": t["effect_pct"],
+            "95% interval": [
+                f"{fmt_pct(lo)} to {fmt_pct(hi)}" for lo, hi in zip(t["lo95_pct"], t["hi95_pct"])
+            ],
+            "calibrated p": t["calibrated_p"],
+            "placebo false alarms": 100 * t["false_alarm_rate"],
+            "plausibility gate": [
+                "passed" if ok else f"flagged: {why}"
+                for ok, why in zip(t["gate_passed"], t["gate_reason"])
+            ],
+            "verdict alone": t["verdict"],
+        },
+        index=pd.Index(t.index, name="model"),
+    )
+    return md_table(
+        out,
+        {"effect": fmt_pct, "calibrated p": fmt_p, "placebo false alarms": fmt_upct},
+    )
 
 
 def counterfactual_table(num: Mapping[str, Any]) -> str:

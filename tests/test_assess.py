@@ -162,21 +162,39 @@ def test_errors_name_the_problem():
     assert issubclass(WindowError, DataError)
 
 
-def test_unavailable_model_falls_back_and_is_reported():
+def test_unknown_model_is_an_error_and_a_failing_model_is_reported(monkeypatch):
+    from borderforecast.assessment import panel
+    from borderforecast.errors import ModelError, UnknownModelError
+
     y = shifted(0.6)
+    with pytest.raises(UnknownModelError, match="no-such-model"):
+        assess(y, "2017-06", "2017-08", models=["no-such-model", "snaive"], placebo=False)
+    real = panel.counterfactual
+
+    def failing(y, window, model, **kw):
+        if model == "ets":
+            raise ModelError("ets did not converge")
+        return real(y, window, model, **kw)
+
+    monkeypatch.setattr(panel, "counterfactual", failing)
     a = assess(
         y,
         "2017-06",
         "2017-08",
-        models=["no-such-model", "snaive"],
+        models=["ets", "snaive"],
         n_paths=200,
         placebo=False,
         x13=False,
+        n_jobs=1,  # the patch lives in this process only
     )
     assert a.counterfactual.model == "snaive"
-    assert "no-such-model" in a.model_errors
-    assert any("no-such-model" in n for n in a.notes)
-    assert a.placebo is None and a.decision.counterfactual_p_kind == "model-based"
+    assert a.model_errors == {"ets": "ets did not converge"}
+    assert any("ets" in n and "did not converge" in n for n in a.notes)
+    row = a.model_table().set_index("model").loc["ets"]
+    assert not row["gate_passed"] and "could not be fitted" in row["gate_reason"]
+    # no placebo years: the panel is not calibrated and the verdict is capped
+    assert a.placebo is None and a.decision.counterfactual_p_kind == "uncalibrated"
+    assert a.verdict == "inconclusive"
     assert any("Calibration" in c for c in a.caveats)
 
 
@@ -196,29 +214,6 @@ def test_plot_and_frame(decline):
     assert frame.loc["seasonal comparison (12 earlier years)", "percentile"] == pytest.approx(
         decline.empirical.percentile
     )
-
-
-def test_placebo_model_other_than_primary_is_calibrated_like_with_like():
-    from borderforecast.assessment.counterfactual import window_statistic
-    from borderforecast.assessment.options import make_window
-
-    y = shifted(0.6)
-    a = assess(
-        y,
-        "2017-06",
-        "2017-08",
-        models=["snaive"],
-        placebo_model="ets",
-        n_paths=200,
-        placebo_paths=100,
-        placebo_years=2,
-        x13=False,
-    )
-    yy, w = make_window(y, "2017-06", "2017-08", None, 60)
-    z_ets, _ = window_statistic(yy, w, "ets", 100, 0)
-    assert a.placebo.model == "ets" and a.placebo.target_z == pytest.approx(z_ets)
-    assert a.placebo.target_z != pytest.approx(a.counterfactual.z)
-    assert any("placebo calibration uses model ets" in n for n in a.notes)
 
 
 def test_failing_decomposition_is_a_note_not_a_crash(monkeypatch):

@@ -59,6 +59,10 @@ class AdjustedChange:
     sa: pd.Series = field(repr=False)
     outliers: pd.DataFrame | None = None
     outlier_note: str = ""
+    prior_pct: float = float("nan")
+    """Seasonally adjusted change over the 12 months up to the reference month, percent."""
+    prior_z: float = float("nan")
+    """Robust z of that change among the earlier 12-month adjusted changes."""
 
     @property
     def direction(self) -> str:
@@ -76,6 +80,8 @@ class AdjustedChange:
             "p_value": self.p_value,
             "n_changes": self.n_changes,
             "x13_note": self.outlier_note,
+            "prior_12m_pct": self.prior_pct,
+            "prior_12m_z": self.prior_z,
         }
         if self.outliers is not None:
             out["x13_outliers"] = [
@@ -176,6 +182,14 @@ def adjusted_change(
     spread = 1.4826 * float(np.median(np.abs(earlier - med)))
     mspread = 1.4826 * float(np.median(np.abs(monthly - np.median(monthly))))
     z = robust_z(change, earlier)
+    prior_pct = prior_z = float("nan")
+    ref_pos = sa.index.get_loc(window.reference)
+    if ref_pos >= 24:
+        upto_ref = sa[sa.index <= window.reference]
+        yearly = (upto_ref - upto_ref.shift(12)).dropna()
+        prior = float(yearly.iloc[-1])
+        prior_pct = float(100 * np.expm1(prior))
+        prior_z = robust_z(prior, yearly.iloc[:-1].to_numpy())
     outliers, note = (None, "X-13 outlier detection not requested")
     if x13:
         outliers, note = x13_near_window(upto, window, outlier_margin)
@@ -191,4 +205,6 @@ def adjusted_change(
         sa=sa,
         outliers=outliers,
         outlier_note=note,
+        prior_pct=prior_pct,
+        prior_z=prior_z,
     )

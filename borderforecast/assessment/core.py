@@ -7,23 +7,25 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..errors import BorderforecastError, DataError, ModelError
+from ..errors import DataError, ModelError
+from ..fiscal import fiscal_year_start
+from ..models.registry import get_spec
 from .adjusted import AdjustedChange, adjusted_change
-from .counterfactual import (
-    Counterfactual,
-    counterfactual,
-    default_model_names,
-    window_statistic,
-)
+from .counterfactual import default_model_names
 from .decompose import Decomposition, decompose
 from .empirical import empirical
-from .narrative import caveats
-from .options import AssessOptions, make_window
-from .placebo import PlaceboCalibration, placebo
+from .narrative import caveats, summary_text
+from .normal import NormalYears, normal_years
+from .options import AssessOptions, Window, make_window
+from .panel import ModelRun, run_panel
+from .placebo import panel_placebo
+from .plotting import plot_assessment
 from .result import Assessment
-from .verdict import decide
+from .verdict import capped, decide, grade
+from .years import TITLE42, ReferenceYears, reference_years
 
 
 def assess(
@@ -33,14 +35,16 @@ def assess(
     reference: str | pd.Timestamp | None = None,
     *,
     models: str | Sequence[str] | None = None,
+    exclude: Any = None,
     options: AssessOptions | None = None,
     **option_overrides: Any,
 ) -> Assessment:
     """Did the series move beyond normal seasonality and the prior trend over ``[start, end]``?
 
-    Five lines of evidence are computed separately: (1) a counterfactual
-    forecast from models fitted only on the months before ``start``, with
-    intervals and a tail probability from simulated paths; (2) the change from
+    Five lines of evidence are computed separately: (1) counterfactual
+    forecasts from a panel of models fitted only on the months before ``start``, with
+    intervals and tail probabilities from simulated paths, each checked by a
+    plausibility gate; (2) the change from
     ``reference`` to each window month against the same calendar change in every
     earlier year; (3) the seasonally adjusted change against its usual variation,
     with X-13's automatic outliers near the window; (4) placebo runs of (1) on the
@@ -60,9 +64,14 @@ def assess(
     reference : str or Timestamp, optional
         The month the change is measured from (default: the month before ``start``).
     models : str or list of str, optional
-        Counterfactual models (spec names); each is reported, the first that fits
-        drives the verdict. Default: the first of ``sarima, structural, ets,
-        snaive`` that is available and fits.
+        The counterfactual panel (spec names; default
+        :data:`~borderforecast.assessment.options.DEFAULT_MODELS`: sarima, ets, structural,
+        local_trend, stl, x13). Every model is fitted, gated and reported; the models that
+        pass the plausibility gate are combined (:mod:`borderforecast.assessment.panel`).
+    exclude : str or list, optional
+        Periods to leave out of the placebo and comparison years besides Title 42:
+        ``"2014-05:2014-09"``, ``"2019-06"``, or a list of them
+        (:func:`~borderforecast.assessment.years.parse_exclude`).
     options : AssessOptions, optional
         All settings; keyword arguments (``alpha=0.1``, ``n_paths=500``,
         ``placebo_years=8``, ...) override single fields.
@@ -80,6 +89,9 @@ def assess(
         If fewer than ``min_history`` months precede ``start``.
     ModelError
         If no counterfactual model could be fitted.
+    ExcludeError
+        If an ``exclude`` period is malformed, outside the data, overlaps the window, or
+        leaves too few reference years (a :class:`~borderforecast.errors.DataError`).
 
     Examples
     --------
@@ -97,6 +109,8 @@ def assess(
     opts = options or AssessOptions()
     if models is not None:
         option_overrides["models"] = (models,) if isinstance(models, str) else tuple(models)
+    if exclude is not None:
+        option_overrides["exclude"] = exclude
     if option_overrides:
         valid = {f.name for f in dataclasses.fields(AssessOptions)}
         unknown = sorted(set(option_overrides) - valid)
@@ -110,21 +124,53 @@ def assess(
         from ..data import load
 
         y = load()
-    t_all = time.perf_counter()
     y, window = make_window(y, start, end, reference, opts.min_history)
+    return _assess(y, window, opts)
+
+
+def _assess(y: pd.Series, window: Window, opts: AssessOptions) -> Assessment:
+    t_all = time.perf_counter()
     series = str(y.name) if y.name is not None else "series"
     timings: dict[str, float] = {}
     notes: list[str] = []
 
     t0 = time.perf_counter()
-    cfs, errors = _counterfactuals(y, window, opts)
-    timings["counterfactual"] = time.perf_counter() - t0
-    for name, msg in errors.items():
-        notes.append(f"Model {name} could not be used: {msg}")
+    normal, years, era_notes = reference(y, window, opts)
+    notes += era_notes
+    timings["years"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    shifts = {int(v) for v in years.frame.loc[years.frame["comparison"], "shift"]}
+    emp = empirical(y, window, shifts=shifts)
+    timings["empirical"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    emp = empirical(y, window)
-    timings["empirical"] = time.perf_counter() - t0
+    names = opts.models if opts.models is not None else default_model_names()
+    if not names:
+        raise ModelError("no counterfactual model is available")
+    if opts.models is not None:
+        for name in names:
+            get_spec(name)  # an unknown name is the user's error, not a model failure
+    changes = years.frame.loc[years.frame["comparison"], "change"].to_numpy()
+    pan = run_panel(
+        y,
+        window,
+        tuple(names),
+        years.placebo_windows() if opts.placebo else [],
+        changes,
+        n_paths=opts.n_paths,
+        placebo_paths=opts.placebo_paths,
+        seed=opts.seed,
+        alpha=opts.alpha,
+        n_jobs=opts.n_jobs,
+        use_gate=opts.gate,
+    )
+    errors = {r.model: r.error for r in pan.runs if r.error}
+    if len(errors) == len(pan.runs):
+        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        raise ModelError(f"no counterfactual model could be fitted ({detail})")
+    for name, msg in errors.items():
+        notes.append(f"Model {name} could not be used: {msg}")
+    timings["panel"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     adj: AdjustedChange | None = None
@@ -137,57 +183,41 @@ def assess(
     timings["adjusted"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    pl: PlaceboCalibration | None = None
-    if opts.placebo:
-        pl_model = opts.placebo_model or cfs[0].model
-        target_z = cfs[0].z
-        if pl_model != cfs[0].model:
-            # calibrate like with like: the target's statistic under the placebo model
-            target_z, _ = window_statistic(y, window, pl_model, opts.placebo_paths, opts.seed)
-            notes.append(
-                f"The placebo calibration uses model {pl_model}, not {cfs[0].model}: the "
-                f"calibrated p-value is that of {pl_model}'s counterfactual."
-            )
-        pl = placebo(
-            y,
-            window,
-            pl_model,
-            target_z,
-            n_paths=opts.placebo_paths,
-            seed=opts.seed,
-            alpha=opts.alpha,
-            min_history=opts.min_history,
-            max_years=opts.placebo_years,
-            n_jobs=opts.n_jobs,
-        )
-        if pl.n_failed:
-            notes.append(f"{pl.n_failed} placebo year(s) failed and were left out.")
-    timings["placebo"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
     dec: Decomposition | None = None
     try:
-        dec = decompose(y, window)
-    except ImportError:
-        notes.append("The decomposition needs borderforecast.season, which is not installed.")
+        fys = normal.years if normal is not None else ()
+        dec = decompose(y, window, profile=_profile_of(fys) if fys else None)
     except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
         notes.append(f"The decomposition could not be computed ({type(exc).__name__}: {exc}).")
     timings["decomposition"] = time.perf_counter() - t0
 
-    use_cal = (
-        pl is not None and pl.n_years >= opts.min_placebos and pl.calibrated_p == pl.calibrated_p
-    )
-    p = pl.calibrated_p if use_cal and pl is not None else cfs[0].p_value
-    decision = decide(
-        p, cfs[0].direction, emp.robust_z, opts.alpha, "calibrated" if use_cal else "model-based"
-    )
+    pl = panel_placebo(pan, years, opts.alpha) if opts.placebo else None
+    calibrated = opts.placebo and pan.n_years >= opts.min_placebos and np.isfinite(pan.calibrated_p)
+    if calibrated:
+        decision = decide(pan.calibrated_p, pan.direction, emp.robust_z, opts.alpha)
+    else:
+        lead = pan.passed[0] if pan.passed else next(r for r in pan.runs if not r.error)
+        lead_cf = lead.counterfactual
+        assert lead_cf is not None  # a run without error has its counterfactual
+        raw = decide(
+            lead_cf.p_value,
+            lead_cf.direction,
+            emp.robust_z,
+            opts.alpha,
+            "uncalibrated",
+        )
+        decision = capped(raw)
+    alone = {r.model: verdict_alone(r, emp.robust_z, opts.alpha) for r in pan.passed}
+    agree = sum(v == decision.verdict for v in alone.values())
+    strength = grade(decision, agree, len(alone))
     timings["total"] = time.perf_counter() - t_all
+    cfs = tuple(r.counterfactual for r in pan.runs if r.counterfactual is not None)
     return Assessment(
         verdict=decision.verdict,
         series=series,
         window=window,
         options=opts,
-        counterfactuals=tuple(cfs),
+        counterfactuals=cfs,
         empirical=emp,
         adjusted=adj,
         placebo=pl,
@@ -198,33 +228,83 @@ def assess(
         model_errors=errors,
         timings=timings,
         y=y,
+        strength=strength,
+        panel=pan,
+        reference_years=years,
+        normal=normal,
+        narrative=summary_text,
+        variant=_variant(y, opts),
+        plotter=plot_assessment,
     )
 
 
-def _counterfactuals(
-    y: pd.Series, window: Any, opts: AssessOptions
-) -> tuple[list[Counterfactual], dict[str, str]]:
-    """Fit the requested models (or the first default that works); isolate failures."""
-    explicit = opts.models is not None
-    names = list(opts.models) if opts.models is not None else default_model_names()
-    if not names:
-        raise ModelError("no counterfactual model is available (not even snaive)")
-    out: list[Counterfactual] = []
-    errors: dict[str, str] = {}
-    for name in names:
-        try:
-            out.append(counterfactual(y, window, name, n_paths=opts.n_paths, seed=opts.seed))
-        except BorderforecastError as exc:
-            if explicit and isinstance(exc, DataError):
-                raise
-            errors[name] = str(exc)
-            continue
-        except Exception as exc:  # noqa: BLE001 - a model failing must not kill the assessment
-            errors[name] = f"{type(exc).__name__}: {exc}"
-            continue
-        if not explicit:
-            break
-    if not out:
-        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
-        raise ModelError(f"no counterfactual model could be fitted ({detail})")
-    return out, errors
+def reference(
+    y: pd.Series, window: Window, opts: AssessOptions
+) -> tuple[NormalYears | None, ReferenceYears, list[str]]:
+    """The era choice and the clean reference years of an assessment (also used by the
+    false-alarm benchmark, so it measures exactly this rule)."""
+    notes: list[str] = []
+    normal: NormalYears | None = None
+    defaults = (TITLE42,) if opts.exclude_title42 else ()
+    try:
+        normal = normal_years(
+            y, window, defaults + opts.exclude, opts.era_split, opts.alpha, opts.seed
+        )
+    except Exception as exc:  # noqa: BLE001 - the era test failing is reported, not fatal
+        notes.append(f"The era test could not be run ({type(exc).__name__}: {exc}).")
+    since, since_reason = None, ""
+    if normal is not None and normal.years != normal.clean_years and normal.era_split:
+        since = fiscal_year_start(normal.era_split)
+        since_reason = (
+            f"earlier seasonal era (before FY{normal.era_split}): the "
+            f"{window.reference:%b}->{window.end:%b} change differs between the eras"
+        )
+    kw: dict[str, Any] = {
+        "exclude": opts.exclude,
+        "title42": opts.exclude_title42,
+        "shock_z": opts.shock_z,
+        "min_history": opts.min_history,
+        "max_placebo_years": opts.placebo_years,
+        "min_placebos": opts.min_placebos,
+    }
+    years = reference_years(y, window, **kw)
+    if since is not None:
+        recent = reference_years(y, window, since=since, since_reason=since_reason, **kw)
+        enough = (
+            len(recent.placebo_years) >= opts.min_placebos
+            and len(recent.comparison_years) >= 3
+        ) or len(recent.placebo_years) >= len(years.placebo_years)
+        if enough:
+            years = recent
+        else:
+            notes.append(
+                f"The recent seasonal era (from FY{opts.era_split}) has too few years before "
+                "the window for the placebo runs and the seasonal comparison, so they use "
+                "every clean year; the decomposition uses the recent era."
+            )
+    return normal, years, notes
+
+
+def verdict_alone(run: ModelRun, empirical_z: float, alpha: float) -> str:
+    """The verdict one panel model would give alone (its own calibrated p)."""
+    if run.counterfactual is None:
+        return "n/a"
+    return decide(run.calibrated_p, run.counterfactual.direction, empirical_z, alpha).verdict
+
+
+def _profile_of(fiscal_years: tuple[int, ...]) -> Any:
+    from ..season import seasonal_profile
+
+    def fit(history: pd.Series) -> Any:
+        return seasonal_profile(history, years=list(fiscal_years), methods=["regression"])
+
+    return fit
+
+
+def _variant(y: pd.Series, opts: AssessOptions) -> Any:
+    """A function ``window -> Assessment`` for the sensitivity table's window variants."""
+
+    def run(window: Window) -> Assessment:
+        return _assess(y, window, opts)
+
+    return run

@@ -48,8 +48,18 @@ class Decomposition:
         obs = np.log1p(self.observed_pct / 100)
         return float(np.log1p(self.seasonal_pct / 100) / obs) if obs != 0 else float("nan")
 
+    @property
+    def share_explained_counts(self) -> float:
+        """Share of the observed count change (end minus reference) that the seasonal change
+        in counts (reference x seasonal %) accounts for."""
+        obs = self.end_value - self.reference_value
+        seas = self.seasonal_count - self.reference_value
+        return float(seas / obs) if obs != 0 else float("nan")
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "share_explained_log": self.share_explained,
+            "share_explained_counts": self.share_explained_counts,
             "observed_pct": self.observed_pct,
             "seasonal_pct": self.seasonal_pct,
             "seasonal_lo_pct": self.seasonal_lo_pct,

@@ -112,8 +112,14 @@ def same_change_earlier(lz: pd.Series, ref: pd.Timestamp, target: pd.Timestamp) 
     return pd.Series(out, name="change", dtype=float).sort_index()
 
 
-def empirical(y: pd.Series, window: Window, min_years: int = 3) -> EmpiricalComparison:
+def empirical(
+    y: pd.Series, window: Window, min_years: int = 3, shifts: set[int] | None = None
+) -> EmpiricalComparison:
     """Compare the changes from the reference month with the same changes in earlier years.
+
+    ``shifts`` (years back, e.g. from
+    :class:`~borderforecast.assessment.years.ReferenceYears`) restricts the earlier years
+    to clean ones; ``None`` uses every earlier year.
 
     Raises
     ------
@@ -135,6 +141,8 @@ def empirical(y: pd.Series, window: Window, min_years: int = 3) -> EmpiricalComp
     history = pd.Series(dtype=float)
     for m in window.months:
         earlier = same_change_earlier(lz, window.reference, m)
+        if shifts is not None:
+            earlier = earlier[[m.year - int(v) in shifts for v in earlier.index]]
         if len(earlier) < min_years:
             raise ShortSeriesError(
                 f"only {len(earlier)} earlier years hold {window.reference:%B} and {m:%B}; "

@@ -7,33 +7,29 @@ Every sentence is generated from the numbers through the word functions of
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .options import Window, months_between
 from .verdict import (
+    critical_z,
     fmt_count,
-    fmt_p,
     fmt_pct,
+    p_eq,
     p_words,
     percentile_words,
     verdict_sentence,
     z_words,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .placebo import PlaceboCalibration
-    from .result import Assessment
-
-TITLE42 = (pd.Timestamp("2020-03-01"), pd.Timestamp("2023-05-01"))
+from .years import TITLE42
 
 
 def caveats(
     y: pd.Series,
     window: Window,
-    placebo: PlaceboCalibration | None,
+    placebo: Any,
     min_placebos: int,
     n_empirical_years: int,
 ) -> tuple[str, ...]:
@@ -103,9 +99,9 @@ def caveats(
     if placebo is None or placebo.n_years < min_placebos:
         k = 0 if placebo is None else placebo.n_years
         out.append(
-            f"Calibration: only {k} placebo years could be run (at least {min_placebos} are "
-            "needed), so the verdict uses the model-based p-value, which assumes the model's "
-            "intervals are right."
+            f"Calibration: only {k} clean placebo years could be run (at least {min_placebos} "
+            "are needed), so the counterfactual panel is not calibrated and the verdict is "
+            "capped at inconclusive: less information never gives a stronger verdict."
         )
     if n_empirical_years < 8:
         out.append(
@@ -115,48 +111,123 @@ def caveats(
     return tuple(out)
 
 
-def _counterfactual_lines(a: Assessment) -> list[str]:
-    cf = a.counterfactual
-    w, alpha = a.window, a.options.alpha
+def agreement_sentence(a: Any) -> str:
+    """How many gated models give the panel's verdict alone, and which are flagged."""
+    t = a.model_table()
+    ok, bad = t[t["gate_passed"]], t[~t["gate_passed"]]
+    n_agree = int((ok["verdict"] == a.verdict).sum())
+    others = [f"{r.model}: {r.verdict}" for r in ok.itertuples() if r.verdict != a.verdict]
+    text = (
+        f"Model agreement: {n_agree} of {len(ok)} models that pass the plausibility gate "
+        f"give this verdict alone"
+    )
+    text += f" ({'; '.join(others)})." if others else "."
+    if len(bad):
+        text += (
+            f" {len(bad)} model(s) are flagged and not used as evidence: "
+            + "; ".join(f"{r.model} ({r.gate_reason})" for r in bad.itertuples())
+            + "."
+        )
+    return text
+
+
+def _counterfactual_lines(a: Any) -> list[str]:
+    pan, w, alpha = a.panel, a.window, a.options.alpha
     last_train = w.start - pd.DateOffset(months=1)
+    if pan is None:
+        return ["1. Counterfactual panel: not run."]
+    passed = pan.passed
     lines = [
-        f"1. Counterfactual ({cf.model}, fitted on {a.y.index[0]:%Y-%m} to {last_train:%Y-%m}, "
-        f"{cf.n_paths} simulated paths): {fmt_count(cf.observed_sum)} observed over the window "
-        f"against {fmt_count(cf.expected_sum)} expected (95% interval {fmt_count(cf.sum_lo95)} to "
-        f"{fmt_count(cf.sum_hi95)}), a difference of {fmt_pct(100 * cf.relative_effect)} "
-        f"(95% interval {fmt_pct(100 * cf.relative_lo95)} to {fmt_pct(100 * cf.relative_hi95)}); "
-        f"model-based two-sided p = {fmt_p(cf.p_value)} (one-sided tail {fmt_p(cf.p_one_sided)}): "
-        f"{p_words(cf.p_value, alpha)}."
+        f"1. Counterfactual panel (fitted on {a.y.index[0]:%Y-%m} to {last_train:%Y-%m}): "
+        f"{len(passed)} of {len(pan.runs)} models pass the plausibility gate. Observed "
+        f"over the window: {fmt_count(a.counterfactuals[0].observed_sum)}."
     ]
-    for other in a.counterfactuals[1:]:
+    for r in passed:
+        cf = r.counterfactual
         lines.append(
-            f"   Also {other.model}: {fmt_pct(100 * other.relative_effect)} "
-            f"(95% interval {fmt_pct(100 * other.relative_lo95)} to "
-            f"{fmt_pct(100 * other.relative_hi95)}), p = {fmt_p(other.p_value)}: "
-            f"{p_words(other.p_value, alpha)}."
+            f"   {cf.model}: expected {fmt_count(cf.expected_sum)} (95% interval "
+            f"{fmt_count(cf.sum_lo95)} to {fmt_count(cf.sum_hi95)}), a difference of "
+            f"{fmt_pct(100 * cf.relative_effect)} (95% interval {fmt_pct(100 * cf.relative_lo95)} "
+            f"to {fmt_pct(100 * cf.relative_hi95)}); calibrated {p_eq(r.calibrated_p)}, "
+            f"model-based {p_eq(cf.p_value)}."
+        )
+    for r in pan.flagged:
+        if r.counterfactual is None:
+            lines.append(f"   {r.model}: flagged ({r.gate_reason}).")
+            continue
+        lines.append(
+            f"   {r.model} is flagged and not evidence ({r.gate_reason}); its counterfactual "
+            f"would put the window at {fmt_pct(100 * r.counterfactual.relative_effect)}."
+        )
+    if np.isfinite(pan.combined_z):
+        lines.append(
+            f"   Combined: the panel's median z is {pan.combined_z:+.2f}; in the "
+            f"{pan.n_years} placebo years the same median is centred at {pan.z_mean:+.2f} "
+            f"(spread {pan.z_scale:.2f}), so the calibrated {p_eq(pan.calibrated_p)}: "
+            f"{p_words(pan.calibrated_p, alpha)}."
         )
     return lines
 
 
-def _placebo_line(a: Assessment) -> str:
+def _placebo_line(a: Any) -> str:
     pl = a.placebo
     if pl is None:
         return "2. Placebo calibration: not run."
     if pl.n_years == 0:
         return f"2. Placebo calibration: no earlier year could be run ({pl.n_failed} failed)."
     years = pd.to_datetime(pl.frame.loc[pl.frame["error"] == "", "end"])
-    beaten = pl.n_years - pl.n_more_extreme
+    more = a.panel.more_extreme_years() if a.panel is not None else []
+    fa = (
+        f"the combined test fired in {fmt_pct(100 * pl.false_alarm_rate, signed=False)} of "
+        f"them (each year calibrated against the others; nominal alpha = {pl.alpha:g})"
+        if np.isfinite(pl.false_alarm_rate)
+        else "too few years to measure its false-alarm rate"
+    )
+    if more:
+        ext = (
+            f"{len(more)} of the {pl.n_years} placebo years are at least as extreme as "
+            f"{a.window.end:%Y}: {', '.join(str(v) for v in more)}"
+        )
+    else:
+        ext = f"no placebo year is as extreme as {a.window.end:%Y}"
     return (
-        f"2. Placebo calibration ({pl.model}): the same test on the same months of {pl.n_years} "
-        f"earlier years ({years.min():%Y} to {years.max():%Y}) fired in "
-        f"{fmt_pct(100 * pl.false_alarm_rate, signed=False)} of them "
-        f"(nominal alpha = {pl.alpha:g}); "
-        f"{a.window.end:%Y} is more extreme than {beaten} of the {pl.n_years}. "
-        f"Calibrated p = {fmt_p(pl.calibrated_p)}: {p_words(pl.calibrated_p, pl.alpha)}."
+        f"2. Placebo calibration: the panel ran on the same months of {pl.n_years} clean "
+        f"earlier years ({years.min():%Y} to {years.max():%Y}); {fa}; {ext}."
     )
 
 
-def _empirical_line(a: Assessment) -> str:
+def _years_line(a: Any) -> str:
+    ry = a.reference_years
+    if ry is None:
+        return "   Reference years: not recorded."
+    used = ry.comparison_years
+    left = ry.excluded
+    text = (
+        f"   Reference years: {len(used)} earlier years are compared "
+        f"({_span(used)}); placebo runs use {len(a.years_used['placebo'])} of them"
+    )
+    if left:
+        groups: dict[str, list[int]] = {}
+        for yr, why in sorted(left.items()):
+            groups.setdefault(why, []).append(yr)
+        text += "; left out: " + "; ".join(f"{_span(v)} ({why})" for why, v in groups.items())
+    return text + "."
+
+
+def _span(years: list[int]) -> str:
+    ys = sorted(years)
+    if not ys:
+        return "none"
+    runs: list[list[int]] = []
+    for v in ys:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def _empirical_line(a: Any) -> str:
     e, w = a.empirical, a.window
     return (
         f"3. Seasonal comparison: from {w.reference:%B %Y} to {w.end:%B %Y} the series changed "
@@ -167,7 +238,7 @@ def _empirical_line(a: Assessment) -> str:
     )
 
 
-def _adjusted_line(a: Assessment) -> str:
+def _adjusted_line(a: Any) -> str:
     s, w = a.adjusted, a.window
     if s is None:
         return "4. Seasonally adjusted change: not available."
@@ -180,36 +251,133 @@ def _adjusted_line(a: Assessment) -> str:
     )
 
 
-def _decomposition_line(a: Assessment) -> str:
+def _decomposition_line(a: Any) -> str:
     d, w = a.decomposition, a.window
     if d is None:
         return "5. Decomposition: not available."
     zero = "excludes" if d.excess_excludes_zero else "includes"
+    nm = a.normal
+    basis = f" (profile of FY{nm.years[0]}-FY{nm.years[-1]})" if nm and nm.years else ""
+    text = (
+        f"5. Decomposition: from {w.reference:%b %Y} to {w.end:%b %Y} the series changed "
+        f"{fmt_pct(d.observed_pct)}; normal seasonality{basis} expects "
+        f"{fmt_pct(d.seasonal_pct)} between these months (interval {fmt_pct(d.seasonal_lo_pct)} "
+        f"to {fmt_pct(d.seasonal_hi_pct)}); the excess is {fmt_pct(d.excess_pct)} (interval "
+        f"{fmt_pct(d.excess_lo_pct)} to {fmt_pct(d.excess_hi_pct)}, which {zero} zero). "
+        f"A purely seasonal change would have given about {fmt_count(d.seasonal_count)} in "
+        f"{w.end:%b %Y} instead of {fmt_count(d.end_value)}. "
+    )
+    return text + share_sentence(d)
+
+
+def share_sentence(d: Any) -> str:
+    """The share of the change that seasonality explains, on the log scale and in counts."""
+    log_share, count_share = d.share_explained, d.share_explained_counts
+    if not (np.isfinite(log_share) and np.isfinite(count_share)):
+        return "The change is too small to split into shares."
+    if log_share < 0:
+        return (
+            "Normal seasonality points the other way, so it explains none of the change; "
+            "the whole change and more is excess."
+        )
+    if log_share > 1:
+        return (
+            f"Normal seasonality alone expects a larger change than the observed one "
+            f"({100 * log_share:.0f}% of it on the log scale): the excess runs the other way."
+        )
     return (
-        f"5. Decomposition: of the {fmt_pct(d.observed_pct)} change from {w.reference:%b %Y} to "
-        f"{w.end:%b %Y}, normal seasonality accounts for {fmt_pct(d.seasonal_pct)} (interval "
-        f"{fmt_pct(d.seasonal_lo_pct)} to {fmt_pct(d.seasonal_hi_pct)}); the excess is "
-        f"{fmt_pct(d.excess_pct)} (interval {fmt_pct(d.excess_lo_pct)} to "
-        f"{fmt_pct(d.excess_hi_pct)}, which {zero} zero). A purely seasonal change would have "
-        f"given about {fmt_count(d.seasonal_count)} in {w.end:%b %Y} instead of "
-        f"{fmt_count(d.end_value)}."
+        f"Seasonality explains {100 * log_share:.0f}% of the change on the log scale and "
+        f"{100 * count_share:.0f}% of the change in counts "
+        f"({fmt_count(abs(d.seasonal_count - d.reference_value))} of "
+        f"{fmt_count(abs(d.end_value - d.reference_value))}): on the log scale the seasonal "
+        "and excess parts multiply and their logs add up, while in counts the seasonal change "
+        "is measured from the reference level, before the excess has acted on it, so the two "
+        "shares differ."
     )
 
 
-def summary_text(a: Assessment) -> str:
+def era_sentence(a: Any) -> str:
+    """What the era test says and which fiscal years define normal seasonality."""
+    nm = a.normal
+    if nm is None:
+        return "Seasonal eras: not tested."
+    if not np.isfinite(nm.era_p):
+        return f"Seasonal eras: {nm.note}."
+    w = a.window
+    ra, rb = (
+        f"FY{nm.clean_years[0]}-FY{nm.era_split - 1}",
+        f"FY{nm.era_split}-FY{nm.clean_years[-1]}",
+    )
+    change = (
+        f"the {w.reference:%b}->{w.end:%b} change is {fmt_pct(nm.window_change_a)} in "
+        f"{ra} and {fmt_pct(nm.window_change_b)} in {rb}, "
+        + (
+            "a difference whose interval excludes zero"
+            if nm.window_differs
+            else "a difference within the noise"
+        )
+    )
+    if nm.shape_changed and nm.window_differs:
+        return (
+            f"Seasonal eras: the seasonal shape changed between {ra} and {rb} (permutation "
+            f"{p_eq(nm.era_p)}), and for these months: {change}; so the recent era "
+            f"({rb}) defines normal seasonality: the decomposition's profile, the placebo runs "
+            "and the seasonal comparison use only its years."
+        )
+    if nm.shape_changed:
+        return (
+            f"Seasonal eras: the seasonal shape changed between {ra} and {rb} (permutation "
+            f"{p_eq(nm.era_p)}), but not for these months: {change}, so every clean "
+            "fiscal year defines normal seasonality here."
+        )
+    return (
+        f"Seasonal eras: no change of seasonal shape between {ra} and {rb} (permutation "
+        f"{p_eq(nm.era_p)}), so every clean fiscal year defines normal seasonality; "
+        f"{change}."
+    )
+
+
+def surge_sentence(a: Any) -> str | None:
+    """Say when the window follows an unusual surge (or slump) before the reference month."""
+    s = a.adjusted
+    if s is None or s.prior_z is None or not np.isfinite(s.prior_z):
+        return None
+    crit = critical_z(a.options.alpha)
+    w = a.window
+    if s.prior_z >= crit and a.decision.empirical_direction == "decline":
+        return (
+            f"The window follows an unusual surge: seasonally adjusted, {w.reference:%B %Y} was "
+            f"{fmt_pct(s.prior_pct)} above a year earlier (robust z = {s.prior_z:+.2f} among "
+            "earlier 12-month changes), so part of the fall may be a return to the earlier level."
+        )
+    if s.prior_z <= -crit and a.decision.empirical_direction == "rise":
+        return (
+            f"The window follows an unusual slump: seasonally adjusted, {w.reference:%B %Y} was "
+            f"{fmt_pct(s.prior_pct)} below a year earlier (robust z = {s.prior_z:+.2f}), so "
+            "part of the rise may be a recovery to the earlier level."
+        )
+    return None
+
+
+def summary_text(a: Any) -> str:
     """The summary of :meth:`Assessment.summary`."""
     w = a.window
+    surge = surge_sentence(a)
     lines = [
         f"{a.series}: {w.label()}, change measured from {w.reference:%B %Y}.",
-        f"Verdict: {a.verdict}.",
+        f"Verdict: {a.verdict} ({a.strength} evidence).",
         verdict_sentence(a.decision),
+        agreement_sentence(a),
+        *([surge] if surge else []),
         "",
         "Evidence",
         *_counterfactual_lines(a),
         _placebo_line(a),
+        _years_line(a),
         _empirical_line(a),
         _adjusted_line(a),
         _decomposition_line(a),
+        "6. " + era_sentence(a),
     ]
     if a.caveats:
         lines += ["", "Caveats", *(f"- {c}" for c in a.caveats)]

@@ -10,13 +10,15 @@ import pandas as pd
 from ..errors import DataError, ShortSeriesError
 from ..series import as_monthly, month
 
-# Order of preference of the counterfactual model. SARIMA comes first because its test has
-# the lowest measured false-alarm rate on the real series: over all 166 three-month windows
-# starting Jan 2005 - Oct 2018 (USBP Southwest total), the model-based p < 0.05 fired in
-# 9.6% of windows for sarima, 16.3% for structural, 25.9% for ets (those windows include
-# real shocks, so these are upper bounds). benchmarks/bench_assess_false_alarm.py reruns it.
-DEFAULT_MODELS: tuple[str, ...] = ("sarima", "structural", "ets", "snaive")
-"""Counterfactual models tried in order when none is named: the first that fits is used."""
+DEFAULT_MODELS: tuple[str, ...] = (
+    "sarima",
+    "ets",
+    "structural",
+    "local_trend",
+    "stl",
+    "x13",
+)
+"""The default counterfactual panel (see :mod:`borderforecast.assessment.panel`)."""
 
 
 class WindowError(DataError):
@@ -36,31 +38,48 @@ class AssessOptions:
     seed : int
         Seed of every random draw (default 0): same input and seed, same numbers.
     models : tuple of str, optional
-        Counterfactual models (spec names). ``None`` (default) uses the first of
-        ``sarima, structural, ets, snaive`` that is installed and fits (sarima first: it has
-        the lowest measured false-alarm rate, see ``DEFAULT_MODELS``); named models are
-        each fitted and reported, the first that fits drives the verdict.
+        The counterfactual panel (spec names). ``None`` (default) uses
+        :data:`DEFAULT_MODELS` (sarima, ets, structural, local_trend, stl, x13); every
+        model is fitted, gated and reported, and the models that pass the plausibility
+        gate are combined (:mod:`borderforecast.assessment.panel`).
     placebo : bool
         Run the placebo calibration on the same calendar window of earlier years
         (default True).
     placebo_years : int, optional
         Use at most this many of the most recent eligible earlier years (``None``,
         the default, uses all of them).
-    placebo_model : str, optional
-        Model of the placebo runs (default: the model that drives the verdict).
     placebo_paths : int
         Sample paths per placebo run (default 200: placebos need a z-score, not tails).
     min_placebos : int
-        Fewest placebo years for a calibrated p-value (default 5); with fewer, the
-        verdict uses the model-based p-value and the summary says so.
+        Fewest clean placebo years for a calibrated p-value (default 5); with fewer, the
+        verdict is capped at "inconclusive" and the summary says so.
     n_jobs : int
-        Parallel workers for the placebo runs (joblib processes; default 1 = sequential).
+        Parallel workers for the panel's fits (joblib processes; default 2, for the two
+        cores the default assessment is timed on; 1 = sequential; any value gives the same
+        numbers).
     min_history : int
         Months of data needed before ``start`` (default 60); placebo years need as many.
     x13 : bool
         Ask X-13ARIMA-SEATS for automatic outliers near the window (default True).
     outlier_margin : int
         Months either side of the window in which X-13 outliers are reported (default 2).
+    exclude : tuple of (Timestamp, Timestamp)
+        Periods left out of the placebo and comparison years, besides Title 42 (default
+        none); :func:`borderforecast.assess` accepts ``"2019-06"``, ``"2014-05:2014-09"``
+        or a list (see :func:`borderforecast.assessment.years.parse_exclude`).
+    exclude_title42 : bool
+        Leave the Title 42 months (Mar 2020 - May 2023) out of the reference years
+        (default True).
+    shock_z : float, optional
+        Screen shock years: a year whose reference-to-end change has a leave-one-out
+        robust ``|z|`` above this among the other years is left out (default 3.5; None
+        switches screening off).
+    era_split : int, optional
+        First fiscal year of the recent seasonal era tested by
+        :func:`borderforecast.season.compare_eras` (default 2011, where the Southwest
+        series' shape changed); None skips the era test.
+    gate : bool
+        Apply the plausibility gate (default True; False combines every model that fits).
 
     Examples
     --------
@@ -79,13 +98,17 @@ class AssessOptions:
     models: tuple[str, ...] | None = None
     placebo: bool = True
     placebo_years: int | None = None
-    placebo_model: str | None = None
     placebo_paths: int = 200
     min_placebos: int = 5
-    n_jobs: int = 1
+    n_jobs: int = 2
     min_history: int = 60
     x13: bool = True
     outlier_margin: int = 2
+    exclude: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
+    exclude_title42: bool = True
+    shock_z: float | None = 3.5
+    era_split: int | None = 2011
+    gate: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.alpha < 0.5:
@@ -100,6 +123,11 @@ class AssessOptions:
             if not models:
                 raise DataError("models is empty: name at least one model, or pass None")
             object.__setattr__(self, "models", tuple(str(m) for m in models))
+        from .years import parse_exclude
+
+        object.__setattr__(self, "exclude", parse_exclude(self.exclude))
+        if self.shock_z is not None and self.shock_z <= 0:
+            raise DataError(f"shock_z must be positive or None, got {self.shock_z!r}")
         if self.placebo_years is not None and self.placebo_years < 1:
             raise DataError(f"placebo_years must be >= 1, got {self.placebo_years!r}")
 

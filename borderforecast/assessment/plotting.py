@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .result import Assessment
 
-
-def plot_assessment(a: Assessment, axes: Any = None, history: int = 36) -> Any:
-    """Draw the three panels of CausalImpact's plot for ``a``; return the Figure."""
+def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
+    """Draw the three panels of CausalImpact's plot for ``a`` (an Assessment, which receives
+    this function from :func:`~borderforecast.assessment.assess`); return the Figure."""
     import matplotlib.pyplot as plt
 
     if axes is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +13,12 @@ from .adjusted import AdjustedChange
 from .counterfactual import Counterfactual
 from .decompose import Decomposition
 from .empirical import EmpiricalComparison
+from .normal import NormalYears
 from .options import AssessOptions, Window
+from .panel import Panel
 from .placebo import PlaceboCalibration
 from .verdict import Decision, p_words, percentile_words, z_words
+from .years import ReferenceYears
 
 
 @dataclass(frozen=True, repr=False)
@@ -47,11 +50,11 @@ class Assessment:
     --------
     >>> import borderforecast as bf
     >>> a = bf.assess(bf.load(), start="2025-02", end="2025-04", reference="2025-01",
-    ...               models="snaive", n_paths=200, placebo_years=5, x13=False)
-    >>> a.verdict
-    'inconclusive'
-    >>> a.to_frame().index[0], a.placebo.n_years
-    ('counterfactual (snaive)', 5)
+    ...               models="ets", n_paths=200, placebo_years=5, x13=False)
+    >>> a.verdict, a.strength
+    ('inconclusive', 'weak')
+    >>> a.model_table().loc[0, "gate_reason"][:32]   # the gate keeps ETS out: a doubling
+    'implies a seasonal change of +97'
     >>> a.to_dict()["empirical"]["percentile"]   # lower than in every earlier year
     0.0
     """
@@ -71,11 +74,122 @@ class Assessment:
     model_errors: Mapping[str, str]
     timings: Mapping[str, float]
     y: pd.Series = field(repr=False, compare=False)
+    strength: str = "weak"
+    panel: Panel | None = field(default=None, repr=False, compare=False)
+    reference_years: ReferenceYears | None = field(default=None, repr=False, compare=False)
+    normal: NormalYears | None = field(default=None, repr=False, compare=False)
+    narrative: Callable[[Assessment], str] | None = field(default=None, repr=False, compare=False)
+    variant: Callable[[Window], Assessment] | None = field(default=None, repr=False, compare=False)
+    plotter: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def counterfactual(self) -> Counterfactual:
-        """The counterfactual that drives the verdict."""
+        """The counterfactual shown in the plot: the first panel model that passed the gate
+        (the first that fitted when none passed)."""
+        if self.panel is not None:
+            for r in self.panel.passed:
+                if r.counterfactual is not None:
+                    return r.counterfactual
         return self.counterfactuals[0]
+
+    @property
+    def years_used(self) -> dict[str, list[int]]:
+        """Years of each comparison: ``{"comparison": [...], "placebo": [...]}`` (end-month
+        years, ascending)."""
+        if self.reference_years is None:
+            return {"comparison": [], "placebo": []}
+        ry = self.reference_years
+        placebo = sorted(ry.placebo_years) if self.placebo is not None else []
+        return {"comparison": ry.comparison_years, "placebo": placebo}
+
+    @property
+    def years_excluded(self) -> dict[int, str]:
+        """Year -> why it was left out of the placebo and comparison years."""
+        return {} if self.reference_years is None else self.reference_years.excluded
+
+    @property
+    def agreement(self) -> tuple[int, int]:
+        """``(models whose own verdict equals the panel's, models that passed the gate)``."""
+        rows = self.model_table()
+        ok = rows[rows["gate_passed"]]
+        return int((ok["verdict"] == self.verdict).sum()), len(ok)
+
+    def model_table(self) -> pd.DataFrame:
+        """One row per panel model, as asked (the first rows of :meth:`sensitivity`)."""
+        from .verdict import decide
+
+        rows = []
+        if self.panel is None:
+            return pd.DataFrame(columns=_SENS_COLUMNS)
+        for r in self.panel.runs:
+            cf = r.counterfactual
+            alone = (
+                decide(
+                    r.calibrated_p, cf.direction, self.empirical.robust_z, self.options.alpha
+                ).verdict
+                if cf is not None
+                else "n/a"
+            )
+            rows.append(
+                {
+                    "model": r.model,
+                    "window": "as asked",
+                    "effect_pct": 100 * cf.relative_effect if cf else np.nan,
+                    "lo95_pct": 100 * cf.relative_lo95 if cf else np.nan,
+                    "hi95_pct": 100 * cf.relative_hi95 if cf else np.nan,
+                    "calibrated_p": r.calibrated_p,
+                    "false_alarm_rate": r.false_alarm_rate,
+                    "gate_passed": bool(r.gate_passed),
+                    "gate_reason": r.gate_reason or "passed",
+                    "verdict": alone,
+                    "implied_change_pct": r.implied_change_pct,
+                }
+            )
+        return pd.DataFrame(rows, columns=_SENS_COLUMNS)
+
+    def sensitivity(self, variants: bool = True) -> pd.DataFrame:
+        """How much the answer depends on the choices: one row per model and window variant.
+
+        Rows: every panel model on the window as asked (effect and its 95% interval in
+        percent of the window total, calibrated p, placebo false-alarm rate, whether it
+        passed the plausibility gate and why not, the verdict it alone would give), the
+        combined panel as asked, and with ``variants`` the combined panel with the end
+        month one earlier and one later (when the data allow), each rerun in full.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``model, window, effect_pct, lo95_pct, hi95_pct, calibrated_p,
+            false_alarm_rate, gate_passed, gate_reason, verdict``.
+        """
+        rows = [self.model_table(), pd.DataFrame([self._panel_row("as asked")])]
+        if variants and self.variant is not None:
+            w = self.window
+            for label, shift in (("end one month earlier", -1), ("end one month later", 1)):
+                end = w.end + pd.DateOffset(months=shift)
+                if end < w.start or end > self.y.index[-1]:
+                    continue
+                other = self.variant(Window(w.start, end, w.reference))
+                rows.append(pd.DataFrame([other._panel_row(f"{label} ({end:%Y-%m})")]))
+        return pd.concat(rows, ignore_index=True)
+
+    def _panel_row(self, label: str) -> dict[str, Any]:
+        pan = self.panel
+        passed = pan.passed if pan is not None else []
+        cfs = [r.counterfactual for r in passed if r.counterfactual is not None]
+        eff = [100 * c.relative_effect for c in cfs]
+        return {
+            "model": f"panel ({len(passed)} models)",
+            "window": label,
+            "effect_pct": float(np.median(eff)) if eff else np.nan,
+            "lo95_pct": float(min(100 * c.relative_lo95 for c in cfs)) if cfs else np.nan,
+            "hi95_pct": float(max(100 * c.relative_hi95 for c in cfs)) if cfs else np.nan,
+            "calibrated_p": pan.calibrated_p if pan is not None else np.nan,
+            "false_alarm_rate": self.placebo.false_alarm_rate if self.placebo else np.nan,
+            "gate_passed": True,
+            "gate_reason": f"{self.strength} evidence",
+            "verdict": self.verdict,
+        }
 
     def __repr__(self) -> str:
         w = self.window
@@ -95,6 +209,7 @@ class Assessment:
             "end": f"{w.end:%Y-%m}",
             "reference": f"{w.reference:%Y-%m}",
             "verdict": self.verdict,
+            "strength": self.strength,
             "alpha": self.options.alpha,
             "decision": {
                 "counterfactual_p": self.decision.counterfactual_p,
@@ -110,13 +225,15 @@ class Assessment:
             "adjusted": self.adjusted.to_dict() if self.adjusted else None,
             "placebo": self.placebo.to_dict() if self.placebo else None,
             "decomposition": self.decomposition.to_dict() if self.decomposition else None,
+            "panel": self.panel.to_dict() if self.panel else None,
+            "models": self.model_table().to_dict(orient="records"),
+            "reference_years": self.reference_years.to_dict() if self.reference_years else None,
+            "normal_years": self.normal.to_dict() if self.normal else None,
             "model_errors": dict(self.model_errors),
             "caveats": list(self.caveats),
             "notes": list(self.notes),
             "timings": dict(self.timings),
-            "options": {
-                k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(self.options).items()
-            },
+            "options": {k: _option(v) for k, v in vars(self.options).items()},
         }
         return _plain(out)
 
@@ -127,27 +244,36 @@ class Assessment:
         """
         a = self.options.alpha
         rows = []
-        for cf in self.counterfactuals:
+        runs = self.panel.runs if self.panel is not None else ()
+        for r in sorted(runs, key=lambda r: not r.gate_passed):
+            cf = r.counterfactual
+            if cf is None:
+                continue
+            if r.gate_passed:
+                reading = f"{cf.direction}: {p_words(r.calibrated_p, a)} (calibrated)"
+            else:
+                reading = f"flagged, not evidence: {r.gate_reason}"
             rows.append(
                 {
                     "evidence": f"counterfactual ({cf.model})",
                     "statistic": "observed vs expected, % of window total",
                     "value": 100 * cf.relative_effect,
-                    "p_value": cf.p_value,
+                    "p_value": r.calibrated_p,
                     "percentile": np.nan,
-                    "reading": f"{cf.direction}: {p_words(cf.p_value, a)} (model-based)",
+                    "reading": reading,
                 }
             )
         if self.placebo is not None:
             pl = self.placebo
             rows.append(
                 {
-                    "evidence": f"placebo calibration ({pl.n_years} earlier years)",
-                    "statistic": "false-alarm rate, %",
+                    "evidence": f"counterfactual panel, calibrated ({pl.n_years} placebo years)",
+                    "statistic": "false-alarm rate in placebo years, %",
                     "value": 100 * pl.false_alarm_rate,
                     "p_value": pl.calibrated_p,
                     "percentile": np.nan,
-                    "reading": f"calibrated: {p_words(pl.calibrated_p, a)}",
+                    "reading": f"{self.decision.counterfactual_direction}: "
+                    f"{p_words(pl.calibrated_p, a)} ({pl.model})",
                 }
             )
         e = self.empirical
@@ -203,9 +329,9 @@ class Assessment:
 
     def summary(self) -> str:
         """Plain-language summary: verdict, the key numbers of each line, caveats."""
-        from .narrative import summary_text
-
-        return summary_text(self)
+        if self.narrative is None:
+            return f"Verdict: {self.verdict} ({self.strength} evidence)."
+        return self.narrative(self)
 
     def plot(self, axes: Any = None, history: int = 36) -> Any:
         """Observed vs counterfactual band, pointwise and cumulative effect (3 panels).
@@ -222,9 +348,32 @@ class Assessment:
         matplotlib.figure.Figure
             The figure drawn on.
         """
-        from .plotting import plot_assessment
+        if self.plotter is None:
+            raise TypeError("this Assessment was built without a plotting function")
+        return self.plotter(self, axes=axes, history=history)
 
-        return plot_assessment(self, axes=axes, history=history)
+
+def _option(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return [_option(x) for x in v]
+    if isinstance(v, pd.Timestamp):
+        return f"{v:%Y-%m}"
+    return v
+
+
+_SENS_COLUMNS = [
+    "model",
+    "window",
+    "effect_pct",
+    "lo95_pct",
+    "hi95_pct",
+    "calibrated_p",
+    "false_alarm_rate",
+    "gate_passed",
+    "gate_reason",
+    "verdict",
+    "implied_change_pct",
+]
 
 
 def _plain(obj: Any) -> Any:

@@ -7,10 +7,10 @@ Verdict rule
 ------------
 Two lines of evidence decide, each two-sided at level ``alpha``:
 
-* the counterfactual: its *calibrated* p-value (placebo years, see
-  :mod:`borderforecast.assessment.placebo`) when at least ``min_placebos`` placebo
-  years ran, otherwise its model-based p-value; *significant* when
-  ``p < alpha``, in the direction of observed minus expected;
+* the counterfactual panel: the calibrated p-value of the panel's median ``z``
+  (:mod:`borderforecast.assessment.panel`: the models that pass the plausibility
+  gate, calibrated against the same median in the clean placebo years);
+  *significant* when ``p < alpha``, in the direction of the panel's median;
 * the empirical seasonal comparison: *extreme* when the robust z-score of the
   reference-to-end change among earlier years satisfies
   ``|z| >= z_(1 - alpha/2)`` (1.96 for alpha = 0.05), in the direction of its sign.
@@ -22,6 +22,23 @@ Then:
 * ``"within normal seasonality"``: neither significant;
 * ``"inconclusive"``: one is and the other is not, or they point in opposite
   directions.
+
+When the panel cannot be calibrated (fewer than ``min_placebos`` clean placebo years, or
+placebo runs switched off), the verdict is capped at ``"inconclusive"``: less information
+never gives a stronger verdict.
+
+Strength
+--------
+Beside the verdict, :func:`grade` gives ``strong``, ``moderate`` or ``weak``:
+
+* a "beyond" verdict is *strong* when the calibrated p is below ``alpha / 5``, the
+  seasonal comparison's ``|z|`` is at least twice the critical value and at least two
+  thirds of the gated models give the same verdict alone; *moderate* when the p-value
+  condition or the agreement condition holds; *weak* otherwise;
+* "within normal seasonality" is *strong* when the calibrated p is at least
+  ``4 alpha``, ``|z|`` is below half the critical value and two thirds of the models agree;
+  *moderate* when p is at least ``2 alpha`` and half of them agree; *weak* otherwise;
+* "inconclusive" is always *weak*.
 
 The seasonally adjusted change, X-13's outliers and the decomposition are
 reported beside the verdict but do not change it.
@@ -101,6 +118,43 @@ def decide(
     )
 
 
+STRONG, MODERATE, WEAK = "strong", "moderate", "weak"
+STRENGTHS = (STRONG, MODERATE, WEAK)
+
+
+def grade(d: Decision, n_agree: int, n_models: int) -> str:
+    """Strength of a decision (rule in the module docstring).
+
+    Examples
+    --------
+    >>> d = decide(0.001, "decline", -4.5, 0.05)
+    >>> grade(d, 5, 6), grade(d, 2, 6)
+    ('strong', 'moderate')
+    >>> grade(decide(0.04, "decline", -2.5, 0.05), 2, 6)
+    'weak'
+    """
+    frac = n_agree / n_models if n_models else 0.0
+    crit = critical_z(d.alpha)
+    p, z = d.counterfactual_p, abs(d.empirical_z)
+    if d.verdict in (BEYOND_DECLINE, BEYOND_RISE):
+        p_ok = bool(np.isfinite(p) and p < d.alpha / 5)
+        if p_ok and z >= 2 * crit and frac >= 2 / 3:
+            return STRONG
+        return MODERATE if (p_ok or frac >= 2 / 3) else WEAK
+    if d.verdict == WITHIN:
+        if p >= 4 * d.alpha and z < crit / 2 and frac >= 2 / 3:
+            return STRONG
+        return MODERATE if (p >= 2 * d.alpha and frac >= 1 / 2) else WEAK
+    return WEAK
+
+
+def capped(d: Decision) -> Decision:
+    """The decision with its verdict capped at inconclusive (no calibration possible)."""
+    import dataclasses
+
+    return dataclasses.replace(d, verdict=INCONCLUSIVE)
+
+
 # -- words for numbers -------------------------------------------------------
 
 
@@ -162,6 +216,12 @@ def fmt_p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def p_eq(p: float) -> str:
+    """``p = 0.013`` or ``p < 0.001`` (a p-value inside a sentence)."""
+    text = fmt_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def fmt_count(x: float) -> str:
     return f"{x:,.0f}" if np.isfinite(x) else "n/a"
 
@@ -169,11 +229,17 @@ def fmt_count(x: float) -> str:
 def verdict_sentence(d: Decision) -> str:
     """One sentence saying why the verdict is what it is (generated from the decision)."""
     cf = (
-        f"the counterfactual ({d.counterfactual_p_kind} p = {fmt_p(d.counterfactual_p)}, "
+        f"the counterfactual ({d.counterfactual_p_kind} {p_eq(d.counterfactual_p)}, "
         f"{d.counterfactual_direction})"
     )
     emp = f"the comparison with earlier years (robust z = {d.empirical_z:+.2f})"
     a = f"alpha = {d.alpha:g}"
+    if d.counterfactual_p_kind == "uncalibrated":
+        return (
+            f"The counterfactual panel could not be calibrated (too few clean placebo years), "
+            f"so the verdict is capped at inconclusive; uncalibrated, {cf} and {emp} would "
+            f"read {_raw_reading(d)}."
+        )
     if d.verdict in (BEYOND_DECLINE, BEYOND_RISE):
         direction = "decline" if d.verdict == BEYOND_DECLINE else "rise"
         return f"Both {cf} and {emp} show a {direction} beyond normal seasonality at {a}."
@@ -191,4 +257,11 @@ def verdict_sentence(d: Decision) -> str:
     return (
         f"The two deciding lines of evidence disagree at {a}: {text}, "
         "so the result is inconclusive."
+    )
+
+
+def _raw_reading(d: Decision) -> str:
+    return (
+        f"{'significant' if d.counterfactual_significant else 'not significant'} and "
+        f"{'extreme' if d.empirical_extreme else 'not extreme'}"
     )

@@ -40,10 +40,23 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--model",
-                help="Counterfactual model (repeat for several; default: the first of "
-                "sarima, structural, ets, snaive that fits).",
+                help="Counterfactual panel model (repeat for several; default: sarima, ets, "
+                "structural, local_trend, stl, x13).",
             ),
         ] = None,
+        exclude: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--exclude",
+                help="Leave a period out of the placebo and comparison years: a month "
+                "(2014-06) or a range (2014-05:2014-09); repeat or separate with commas. "
+                "Title 42 (2020-03:2023-05) is always left out unless --keep-title42.",
+            ),
+        ] = None,
+        keep_title42: Annotated[
+            bool,
+            typer.Option("--keep-title42", help="Keep the Title 42 months in the reference years."),
+        ] = False,
         alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
         n_paths: Annotated[
             int, typer.Option("--n-paths", help="Simulated paths per model.")
@@ -58,7 +71,9 @@ def register(app: typer.Typer) -> None:
         no_x13: Annotated[
             bool, typer.Option("--no-x13", help="Skip X-13 outlier detection.")
         ] = False,
-        jobs: Annotated[int, typer.Option("--jobs", help="Parallel workers for placebo runs.")] = 1,
+        jobs: Annotated[
+            int, typer.Option("--jobs", help="Parallel workers for the panel's fits.")
+        ] = 2,
         as_json: Annotated[
             bool, typer.Option("--json", help="Print every number as JSON.")
         ] = False,
@@ -90,6 +105,8 @@ def register(app: typer.Typer) -> None:
             placebo_years=placebo_years,
             x13=not no_x13,
             n_jobs=jobs,
+            exclude=",".join(exclude) if exclude else None,
+            exclude_title42=not keep_title42,
         )
         if plot:
             _save_figure(result, plot)
@@ -151,6 +168,19 @@ def _print_table(result) -> None:  # type: ignore[no-untyped-def]
             num(row["percentile"], 0),
             str(row["reading"]),
         )
+    models = Table(title="Counterfactual panel: each model alone")
+    for col in ("model", "effect %", "95% interval", "calibrated p", "gate", "verdict alone"):
+        models.add_column(col, justify="right" if col in ("effect %", "calibrated p") else "left")
+    for r in result.model_table().itertuples():
+        models.add_row(
+            str(r.model),
+            num(r.effect_pct, 1),
+            f"{num(r.lo95_pct, 1)} to {num(r.hi95_pct, 1)}",
+            num(r.calibrated_p, 3),
+            "passed" if r.gate_passed else f"flagged: {r.gate_reason}",
+            str(r.verdict),
+        )
     console = Console(width=160)
     console.print(table)
-    console.print(f"Verdict: [bold]{result.verdict}[/bold]")
+    console.print(models)
+    console.print(f"Verdict: [bold]{result.verdict}[/bold] ({result.strength} evidence)")

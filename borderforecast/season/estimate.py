@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, DataWarning, ModelError, ShortSeriesError
-from ..fiscal import MONTH_ABBR
+from ..fiscal import MONTH_ABBR, fiscal_year
 
 METHODS: tuple[str, ...] = ("regression", "stl", "x13")
 MONTH_NAMES: tuple[str, ...] = MONTH_ABBR
@@ -81,8 +81,9 @@ class Estimate:
 
 
 def fiscal_years(index: pd.DatetimeIndex) -> np.ndarray:
-    """Fiscal year (Oct-Sep, named after the year it ends) of each month."""
-    return np.asarray(index.year + (index.month >= 10).astype(int))
+    """Fiscal year (Oct-Sep, named after the year it ends) of each month, as an array
+    (:func:`borderforecast.fiscal.fiscal_year`)."""
+    return np.asarray(fiscal_year(pd.DatetimeIndex(index)), dtype=int)
 
 
 def parse_years(years: object) -> list[int] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter
@@ -11,10 +11,9 @@ from matplotlib.ticker import FuncFormatter
 from .. import plotting
 from .estimate import MONTH_NAMES, fiscal_years
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .eras import EraComparison
-    from .profile import SeasonalProfile
-
+# The figures receive the result objects (a SeasonalProfile, an EraComparison) and use only
+# their attributes: this module imports neither, so profile -> plot and eras -> plot stay
+# one-way.
 _METHOD_COLORS = {"regression": "#1f5fa8", "stl": "#e67e22", "x13": "#2e8b57"}
 _PCT = FuncFormatter(lambda v, _: f"{100 * (v - 1):+.0f}%")
 
@@ -27,7 +26,7 @@ def _factor_axis(ax: Any, title: str) -> None:
     ax.set_title(title)
 
 
-def plot_profile(profile: SeasonalProfile, methods: Sequence[str] | None = None) -> Any:
+def plot_profile(profile: Any, methods: Sequence[str] | None = None) -> Any:
     """Two panels: factors with intervals per method; month-of-year subseries.
 
     The subseries panel shows, for each calendar month, the ratio of every
@@ -92,7 +91,7 @@ def plot_profile(profile: SeasonalProfile, methods: Sequence[str] | None = None)
     return fig
 
 
-def plot_eras(cmp: EraComparison) -> Any:
+def plot_eras(cmp: Any) -> Any:
     """Two panels: both eras' factors with intervals; per-month change with interval."""
     fig, (ax1, ax2) = plotting.new_figure(width=10.0, height=7.0, nrows=2)
     with plotting.style():

@@ -1,0 +1,400 @@
+"""The counterfactual panel: many models, a plausibility gate, one calibrated evidence line.
+
+Every model of the panel (default :data:`PANEL_MODELS`) forecasts the target window from the
+months before it, and the same calendar window of every clean placebo year
+(:mod:`borderforecast.assessment.years`). Each run gives the statistic ``z`` of
+:func:`~borderforecast.assessment.counterfactual.window_z` (standardised log distance of the
+observed window total from the simulated totals).
+
+Plausibility gate
+-----------------
+A model stays out of the combination, with the reason recorded, when
+
+* its placebo false-alarm rate (model-based p below ``alpha`` in ordinary years) exceeds
+  both :data:`MAX_FALSE_ALARM` (far above the nominal ``alpha``) and twice the panel's
+  median rate; or
+* the seasonal change its counterfactual implies (reference month to the expected end month)
+  lies more than :data:`MAX_IMPLIED_Z` robust standard deviations from the same calendar
+  change in the clean reference years (the seasonal profile measured in the data); or
+* its placebo error (median absolute log error of the window total over the placebo years, a
+  backtest at this very horizon) exceeds :data:`MAX_ERROR_RATIO` times the panel's median.
+
+Calibrated combination
+----------------------
+The combined statistic is the median ``z`` of the models that pass; its null distribution is
+the same median computed in each placebo year, and the calibrated p-value refers the target's
+median to those placebo medians exactly as a single model's ``z`` is calibrated
+(:func:`~borderforecast.assessment.placebo.calibrate` with ``robust=True``: median centre,
+MAD scale never below 1, Student t with ``0.37 (k - 1)`` df). So the combination is
+calibrated, not just averaged. Measured over 120 three-month windows (2010-2019), the
+combined test gives a "beyond" verdict in 4.2% of them, 1.1% once the shock windows are left
+out (``benchmarks/bench_assess_false_alarm.py``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import BorderforecastError
+from .counterfactual import (
+    Counterfactual,
+    counterfactual,
+    simulate_window,
+    tail_probabilities,
+    window_z,
+)
+from .options import Window
+from .placebo import calibrate
+
+PANEL_MODELS: tuple[str, ...] = ("sarima", "ets", "structural", "local_trend", "stl", "x13")
+"""The default panel: the competent families, plus a trend-carrying state-space spec."""
+
+MAX_FALSE_ALARM = 0.30
+"""Gate: a model's own placebo false-alarm rate (nominal: alpha) may exceed this only up to
+twice the panel's median rate (turbulent placebo years raise every model's rate)."""
+
+MAX_IMPLIED_Z = 3.0
+"""Gate: largest robust |z| of the implied seasonal change among the reference years."""
+
+MAX_ERROR_RATIO = 2.0
+"""Gate: largest placebo error relative to the panel's median placebo error."""
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One panel model: its counterfactual, placebo runs, calibration and gate.
+
+    Attributes
+    ----------
+    placebo : pandas.DataFrame
+        Index: placebo year; columns ``z, p_value, log_error, error``.
+    calibrated_p : float
+        The model's own calibrated p-value (its ``z`` against its placebo ``z``).
+    implied_change_pct : float
+        Reference month to the expected end month, percent.
+    implied_z : float
+        Robust z of that change among the clean reference years.
+    gate_passed : bool
+    gate_reason : str
+        Why the model is out ("" when it passed; "passed" is not written).
+    """
+
+    model: str
+    counterfactual: Counterfactual | None
+    error: str
+    placebo: pd.DataFrame = field(repr=False)
+    z: float = float("nan")
+    calibrated_p: float = float("nan")
+    false_alarm_rate: float = float("nan")
+    placebo_error: float = float("nan")
+    implied_change_pct: float = float("nan")
+    implied_z: float = float("nan")
+    gate_passed: bool = False
+    gate_reason: str = ""
+
+    @property
+    def n_placebo(self) -> int:
+        return int((self.placebo["error"] == "").sum()) if len(self.placebo) else 0
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The panel's runs and the calibrated combination."""
+
+    runs: tuple[ModelRun, ...]
+    reference_median_change: float
+    combined_z: float
+    placebo_median_z: pd.Series
+    calibrated_p: float
+    rank_p: float
+    z_mean: float
+    z_scale: float
+    n_years: int
+    alpha: float
+    seconds: float
+
+    @property
+    def passed(self) -> list[ModelRun]:
+        return [r for r in self.runs if r.gate_passed]
+
+    @property
+    def flagged(self) -> list[ModelRun]:
+        return [r for r in self.runs if not r.gate_passed]
+
+    @property
+    def direction(self) -> str:
+        """Direction of the combined evidence (below the placebo centre: decline)."""
+        m = self.z_mean if np.isfinite(self.z_mean) else 0.0
+        return "decline" if self.combined_z < m else "rise"
+
+    def more_extreme_years(self) -> list[int]:
+        """Placebo years whose panel median is at least as far from the centre as the target."""
+        if not np.isfinite(self.combined_z) or not np.isfinite(self.z_mean):
+            return []
+        d = abs(self.combined_z - self.z_mean)
+        s = self.placebo_median_z.dropna()
+        return sorted(int(k) for k, v in s.items() if abs(v - self.z_mean) >= d)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "models": [r.model for r in self.runs],
+            "passed": [r.model for r in self.passed],
+            "flagged": {r.model: r.gate_reason for r in self.flagged},
+            "reference_median_change_pct": 100 * float(np.expm1(self.reference_median_change)),
+            "combined_z": self.combined_z,
+            "calibrated_p": self.calibrated_p,
+            "rank_p": self.rank_p,
+            "z_mean": self.z_mean,
+            "z_scale": self.z_scale,
+            "n_years": self.n_years,
+            "direction": self.direction,
+            "more_extreme_years": self.more_extreme_years(),
+            "seconds": self.seconds,
+        }
+
+
+def window_unit(
+    y: pd.Series, w: Window, model: str, n_paths: int, seed: int
+) -> tuple[float, float, float, float, str]:
+    """``(z, p, log error, implied log change, error)`` of one window (a placebo year).
+
+    A pure function of its inputs: the fit uses the months before ``w.start``, the observed
+    total the months of ``w``; the implied change is reference month to the median expected
+    end month.
+    """
+    nan = float("nan")
+    try:
+        upto = y[y.index <= w.end]
+        paths = simulate_window(upto, w, model, n_paths, seed)
+        obs = float(upto.reindex(w.months).sum())
+        totals = paths.sum(axis=1)
+        lo, hi = tail_probabilities(obs, totals)
+        err = float(np.log(obs + 1.0) - np.mean(np.log(totals + 1.0)))
+        ref = float(upto[w.reference])
+        end_exp = float(np.median(paths[:, -1]))
+        implied = float(np.log(end_exp) - np.log(ref)) if ref > 0 and end_exp > 0 else nan
+        return window_z(obs, totals), min(1.0, 2.0 * min(lo, hi)), err, implied, ""
+    except Exception as exc:  # noqa: BLE001 - one failing year must not kill the panel
+        return nan, nan, nan, nan, f"{type(exc).__name__}: {exc}"
+
+
+def _target_unit(
+    y: pd.Series, w: Window, model: str, n_paths: int, seed: int
+) -> tuple[Counterfactual | None, str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return counterfactual(y, w, model, n_paths=n_paths, seed=seed), ""
+    except BorderforecastError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a model failing must not kill the assessment
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _run(units: list[tuple[Any, ...]], n_jobs: int) -> list[Any]:
+    if n_jobs != 1 and len(units) > 1:
+        from joblib import Parallel, delayed
+
+        return list(Parallel(n_jobs=n_jobs)(delayed(f)(*args) for f, *args in units))
+    return [f(*args) for f, *args in units]
+
+
+def robust_z_of(x: float, others: np.ndarray) -> float:
+    others = np.asarray(others, dtype=float)
+    if len(others) < 3 or not np.isfinite(x):
+        return float("nan")
+    med = float(np.median(others))
+    scale = 1.4826 * float(np.median(np.abs(others - med)))
+    if scale <= 0:
+        scale = float(np.std(others, ddof=1))
+    return float((x - med) / scale) if scale > 0 else float("nan")
+
+
+def gate(
+    run: ModelRun,
+    reference_changes: np.ndarray,
+    panel_error: float,
+    alpha: float,
+    panel_false_alarm: float = 0.0,
+) -> tuple[bool, str]:
+    """Apply the plausibility gate of this module to one run; ``(passed, reason)``.
+
+    Examples
+    --------
+    >>> r = ModelRun("m", None, "", pd.DataFrame(), false_alarm_rate=0.4, implied_z=0.5,
+    ...              placebo_error=0.1)
+    >>> gate(r, np.array([]), 0.1, 0.05)
+    (False, 'placebo false-alarm rate 40% (nominal 5%, limit 30%)')
+    """
+    if run.error:
+        return False, f"could not be fitted ({run.error})"
+    reasons = []
+    limit = max(MAX_FALSE_ALARM, 2 * panel_false_alarm if np.isfinite(panel_false_alarm) else 0)
+    if np.isfinite(run.false_alarm_rate) and run.false_alarm_rate > limit:
+        reasons.append(
+            f"placebo false-alarm rate {100 * run.false_alarm_rate:.0f}% "
+            f"(nominal {100 * alpha:g}%, limit {100 * limit:.0f}%)"
+        )
+    if np.isfinite(run.implied_z) and abs(run.implied_z) > MAX_IMPLIED_Z:
+        med = 100 * np.expm1(float(np.median(reference_changes)))
+        reasons.append(
+            f"implies a seasonal change of {run.implied_change_pct:+.1f}% over the window, "
+            f"robust z {run.implied_z:+.1f} against the reference years (median {med:+.1f}%)"
+        )
+    if (
+        np.isfinite(run.placebo_error)
+        and np.isfinite(panel_error)
+        and panel_error > 0
+        and run.placebo_error > MAX_ERROR_RATIO * panel_error
+    ):
+        reasons.append(
+            f"poor backtest at this horizon: placebo error {100 * run.placebo_error:.0f}% "
+            f"vs panel median {100 * panel_error:.0f}%"
+        )
+    return (not reasons), "; ".join(reasons)
+
+
+def run_panel(
+    y: pd.Series,
+    window: Window,
+    models: tuple[str, ...],
+    placebo_windows: list[Window],
+    reference_changes: np.ndarray,
+    *,
+    n_paths: int = 1000,
+    placebo_paths: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+    n_jobs: int = 1,
+    use_gate: bool = True,
+) -> Panel:
+    """Fit every model on the target and every placebo year; gate; combine and calibrate.
+
+    Each unit of work is a pure function of (series, window, model, seed), so any
+    ``n_jobs`` gives the same numbers.
+    """
+    t0 = time.perf_counter()
+    units: list[tuple[Any, ...]] = []
+    for m in models:
+        units.append((_target_unit, y, window, m, n_paths, seed))
+        units += [(window_unit, y, w, m, placebo_paths, seed) for w in placebo_windows]
+    results = _run(units, n_jobs)
+    years = [w.end.year for w in placebo_windows]
+    k = len(placebo_windows) + 1
+    raw = []
+    for i, m in enumerate(models):
+        cf, err = results[i * k]
+        pl = results[i * k + 1 : (i + 1) * k]
+        frame = pd.DataFrame(
+            {
+                "z": [r[0] for r in pl],
+                "p_value": [r[1] for r in pl],
+                "log_error": [r[2] for r in pl],
+                "error": [r[4] for r in pl],
+            },
+            index=pd.Index(years, name="year"),
+        )
+        implied = float("nan")
+        if cf is not None:
+            ref = float(y[window.reference])
+            end_exp = float(cf.frame["expected"].iloc[-1])
+            if ref > 0 and end_exp > 0:
+                implied = float(np.log(end_exp) - np.log(ref))
+        raw.append(
+            model_run(
+                m,
+                cf,
+                err,
+                frame,
+                cf.z if cf is not None else np.nan,
+                implied,
+                reference_changes,
+                alpha,
+            )
+        )
+    return combine(raw, reference_changes, alpha, use_gate, seconds=time.perf_counter() - t0)
+
+
+def model_run(
+    model: str,
+    cf: Counterfactual | None,
+    error: str,
+    placebo: pd.DataFrame,
+    z: float,
+    implied_log: float,
+    reference_changes: np.ndarray,
+    alpha: float,
+) -> ModelRun:
+    """A :class:`ModelRun` (gate not yet applied) from a target ``z`` and placebo runs."""
+    ok = placebo["error"] == ""
+    cal_p = calibrate(z, placebo.loc[ok, "z"].to_numpy(), robust=True)[0] if not error else np.nan
+    far = float((placebo.loc[ok, "p_value"] < alpha).mean()) if ok.any() else float("nan")
+    perr = float(placebo.loc[ok, "log_error"].abs().median()) if ok.any() else float("nan")
+    return ModelRun(
+        model,
+        cf,
+        error,
+        placebo,
+        float(z),
+        float(cal_p),
+        far,
+        perr,
+        100 * float(np.expm1(implied_log)),
+        robust_z_of(implied_log, reference_changes),
+    )
+
+
+def combine(
+    raw: list[ModelRun],
+    reference_changes: np.ndarray,
+    alpha: float,
+    use_gate: bool = True,
+    seconds: float = float("nan"),
+) -> Panel:
+    """Gate every run, then combine the passing ones and calibrate the combination."""
+    errs = [r.placebo_error for r in raw if not r.error]
+    panel_error = float(np.nanmedian(errs)) if errs and np.any(np.isfinite(errs)) else np.nan
+    fars = [r.false_alarm_rate for r in raw if not r.error]
+    panel_far = float(np.nanmedian(fars)) if fars and np.any(np.isfinite(fars)) else 0.0
+    runs = []
+    for r in raw:
+        ok, why = gate(r, reference_changes, panel_error, alpha, panel_far)
+        if not use_gate and not r.error:
+            ok, why = True, ""
+        runs.append(_replace(r, gate_passed=ok, gate_reason=why))
+    passed = [r for r in runs if r.gate_passed]
+    if passed:
+        combined = float(np.median([r.z for r in passed]))
+        zmat = pd.concat([r.placebo["z"].where(r.placebo["error"] == "") for r in passed], axis=1)
+        med = zmat.median(axis=1, skipna=True)
+        cal_p, rank, mean, scale = calibrate(combined, med.dropna().to_numpy(), robust=True)
+    else:
+        combined = cal_p = rank = mean = scale = float("nan")
+        med = pd.Series(dtype=float)
+    return Panel(
+        runs=tuple(runs),
+        reference_median_change=float(np.median(reference_changes))
+        if len(reference_changes)
+        else float("nan"),
+        combined_z=combined,
+        placebo_median_z=med,
+        calibrated_p=float(cal_p),
+        rank_p=float(rank),
+        z_mean=float(mean),
+        z_scale=float(scale),
+        n_years=int(med.notna().sum()),
+        alpha=alpha,
+        seconds=seconds,
+    )
+
+
+def _replace(r: ModelRun, **kw: Any) -> ModelRun:
+    import dataclasses
+
+    return dataclasses.replace(r, **kw)

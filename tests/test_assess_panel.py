@@ -1,0 +1,342 @@
+"""The counterfactual panel: gate, calibrated combination, clean reference years, exclude=,
+strength and the sensitivity table (fast: synthetic series and hand-built runs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import synthetic_seasonal
+from scipy import stats
+
+from borderforecast.assessment import assess
+from borderforecast.assessment.options import make_window
+from borderforecast.assessment.panel import MAX_IMPLIED_Z, ModelRun, combine, gate, model_run
+from borderforecast.assessment.placebo import calibrate
+from borderforecast.assessment.verdict import (
+    BEYOND_DECLINE,
+    INCONCLUSIVE,
+    WITHIN,
+    decide,
+    grade,
+)
+from borderforecast.assessment.years import (
+    ExcludeError,
+    loo_robust_z,
+    parse_exclude,
+    reference_years,
+)
+from borderforecast.cli import main
+from borderforecast.errors import BorderforecastError, DataError
+
+# -- the gate ---------------------------------------------------------------------------
+
+
+def _run(model="m", far=0.1, implied_z=0.0, perr=0.1, error=""):
+    return ModelRun(model, None, error, pd.DataFrame(), 0.0, 0.5, far, perr, 0.0, implied_z)
+
+
+def test_gate_passes_a_plausible_model():
+    assert gate(_run(), np.array([0.0]), 0.1, 0.05) == (True, "")
+
+
+def test_gate_false_alarm_limit_is_relative_to_the_panel():
+    ok, why = gate(_run(far=0.4), np.array([0.0]), 0.1, 0.05, panel_false_alarm=0.1)
+    assert not ok and "false-alarm rate 40%" in why and "limit 30%" in why
+    # turbulent placebo years raise every model's rate: the limit is twice the panel median
+    assert gate(_run(far=0.4), np.array([0.0]), 0.1, 0.05, panel_false_alarm=0.33)[0]
+
+
+def test_gate_implied_seasonal_change_and_backtest_error():
+    ch = np.log([0.7, 0.75, 0.8, 0.85, 0.9])
+    ok, why = gate(_run(implied_z=-(MAX_IMPLIED_Z + 0.1)), ch, 0.1, 0.05)
+    assert not ok and "implies a seasonal change" in why and "median -20.0%" in why
+    ok, why = gate(_run(perr=0.25), ch, 0.1, 0.05)
+    assert not ok and "poor backtest at this horizon" in why and "25% vs panel median 10%" in why
+    ok, why = gate(_run(error="boom"), ch, 0.1, 0.05)
+    assert not ok and why == "could not be fitted (boom)"
+
+
+# -- calibration of the combination ---------------------------------------------------
+
+
+def test_robust_calibration_by_hand():
+    z = np.array([-0.5, 0.2, 0.4, -0.1, 0.3, 4.0, 0.1])
+    p, _, m, s = calibrate(-2.5, z, robust=True)
+    med = 0.2
+    mad = np.median(np.abs(z - med))  # 0.2 -> 1.4826 * 0.2 < 1, so the floor of 1 applies
+    assert m == med and mad == pytest.approx(0.2) and s == 1.0
+    t = (-2.5 - med) / (1.0 * np.sqrt(1 + 1 / 7))
+    assert p == pytest.approx(2 * stats.t.sf(abs(t), 0.37 * 6))  # MAD: 37% efficiency
+
+
+def _frame(z, years):
+    return pd.DataFrame(
+        {"z": z, "p_value": 0.5, "log_error": 0.1, "error": ""}, index=pd.Index(years)
+    )
+
+
+def test_combined_statistic_is_median_calibrated_against_placebo_medians():
+    years = list(range(2005, 2015))
+    rng = np.random.default_rng(1)
+    zs = rng.normal(0, 1.5, (3, len(years)))
+    ch = np.zeros(10)
+    raw = [
+        model_run(f"m{i}", None, "", _frame(zs[i], years), t, 0.0, ch, 0.05)
+        for i, t in enumerate([-3.0, -4.0, -1.0])
+    ]
+    pan = combine(raw, ch, 0.05)
+    assert pan.combined_z == -3.0 and pan.n_years == 10
+    med = np.median(zs, axis=0)
+    np.testing.assert_allclose(pan.placebo_median_z.to_numpy(), med)
+    assert pan.calibrated_p == pytest.approx(calibrate(-3.0, med, robust=True)[0])
+    # the combination's own p differs from any single model's
+    assert pan.calibrated_p not in {r.calibrated_p for r in pan.runs}
+
+
+def test_combined_test_holds_its_level_under_the_null():
+    """Placebo and target z drawn from one null distribution (correlated across models, wider
+    than N(0, 1)): the calibrated combination fires at about alpha, not more."""
+    rng = np.random.default_rng(0)
+    k, reps, alarms = 15, 300, 0
+    years = list(range(k))
+    ch = np.zeros(5)
+    for _ in range(reps):
+        common = rng.normal(0, 1.8, k + 1)
+        z = common[None, :] + rng.normal(0, 0.7, (5, k + 1))
+        raw = [
+            model_run(f"m{i}", None, "", _frame(z[i, 1:], years), z[i, 0], 0.0, ch, 0.05)
+            for i in range(5)
+        ]
+        alarms += combine(raw, ch, 0.05).calibrated_p < 0.05
+    assert 0.01 <= alarms / reps <= 0.08
+
+
+# -- reference years ----------------------------------------------------------------------
+
+
+def test_loo_robust_z_by_hand():
+    v = np.array([0.0, 0.1, -0.1, 0.05, -0.05, 2.0])
+    others = v[:5]
+    med = np.median(others)
+    expected = (2.0 - med) / (1.4826 * np.median(np.abs(others - med)))
+    assert loo_robust_z(v)[5] == pytest.approx(expected)
+
+
+def _with_shock():
+    y = synthetic_seasonal().astype(float)
+    y[(y.index >= "2012-06-01") & (y.index <= "2012-08-01")] *= 0.3  # a shock summer
+    return y.round()
+
+
+def test_shock_year_is_screened_with_its_reason():
+    y, w = make_window(_with_shock(), "2018-06", "2018-08", "2018-05", 60)
+    ry = reference_years(y, w)
+    assert 2012 in ry.excluded and ry.excluded[2012].startswith("shock year")
+    assert 2012 not in ry.comparison_years and 2012 not in ry.placebo_years
+    assert ry.comparison_years == [v for v in range(2005, 2018) if v != 2012]
+    # placebo years need 60 months of history before the window: 2010 is the first
+    assert sorted(ry.placebo_years) == [v for v in range(2010, 2018) if v != 2012]
+    assert reference_years(y, w, shock_z=None).excluded == {}
+
+
+def test_title42_is_left_out_by_default():
+    idx = pd.date_range("2005-01-01", "2025-08-01", freq="MS")
+    y = pd.Series(20000.0 * (1 + 0.2 * np.sin(2 * np.pi * idx.month / 12)), index=idx)
+    y = y * np.exp(np.random.default_rng(0).normal(0, 0.05, len(y)))
+    y, w = make_window(y, "2024-06", "2024-09", "2024-05", 60)
+    ry = reference_years(y, w)
+    assert {2020, 2021, 2022, 2023} <= set(ry.excluded)
+    assert all("Title 42" in ry.excluded[v] for v in (2020, 2021, 2022, 2023))
+    assert not {2020, 2021, 2022, 2023} & set(ry.placebo_years)
+    kept = reference_years(y, w, title42=False, shock_z=None)
+    assert {2020, 2021, 2022, 2023} <= set(kept.comparison_years)
+
+
+def test_parse_exclude_forms():
+    ts = pd.Timestamp
+    assert parse_exclude(None) == ()
+    assert parse_exclude("2019-06") == ((ts("2019-06-01"), ts("2019-06-01")),)
+    assert parse_exclude(["2014-05:2014-09", ("2016-01", "2016-02")]) == (
+        (ts("2014-05-01"), ts("2014-09-01")),
+        (ts("2016-01-01"), ts("2016-02-01")),
+    )
+    assert parse_exclude("2014-05:2014-09, 2016-01") == parse_exclude(
+        ["2014-05:2014-09", "2016-01"]
+    )
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("2014-13", "exclude '2014-13'"),
+        ("2014-05:2014-06:2014-07", "expected a month"),
+        ("2015-05:2014-01", "ends before it starts"),
+        ("1990-01:1990-05", "outside the data"),
+        ("2018-05:2018-07", "overlaps the assessed window"),
+        ("2005-01:2017-12", "leave 0 earlier year(s)"),
+        ("2009-01:2016-12", "placebo year(s)"),
+    ],
+)
+def test_exclude_errors_name_the_problem(spec, message):
+    y = synthetic_seasonal()
+    with pytest.raises(ExcludeError, match=None) as info:
+        assess(y, "2018-06", "2018-08", "2018-05", exclude=spec, models="snaive", x13=False)
+    assert message in str(info.value)
+    assert isinstance(info.value, DataError) and isinstance(info.value, BorderforecastError)
+
+
+def test_exclude_end_to_end_api():
+    y = synthetic_seasonal()
+    a = assess(
+        y,
+        "2018-06",
+        "2018-08",
+        "2018-05",
+        exclude="2014-05:2014-09",
+        models="snaive",
+        n_paths=200,
+        placebo_paths=50,
+        x13=False,
+    )
+    assert a.years_excluded == {2014: "excluded by the user (2014-05:2014-09)"}
+    assert 2014 not in a.years_used["comparison"] and 2014 not in a.years_used["placebo"]
+    assert a.empirical.n_years == len(a.years_used["comparison"]) == 12
+    assert "2014 (excluded by the user (2014-05:2014-09))" in a.summary()
+    assert a.to_dict()["reference_years"]["excluded"] == {"2014": a.years_excluded[2014]}
+
+
+def test_cli_exclude(capsys):
+    code = main(
+        [
+            "assess",
+            "--start",
+            "2019-06",
+            "--end",
+            "2019-08",
+            "--model",
+            "snaive",
+            "--n-paths",
+            "200",
+            "--placebo-years",
+            "5",
+            "--no-x13",
+            "--exclude",
+            "2014-05:2014-09",
+            "--json",
+        ]
+    )
+    assert code == 0
+    import json
+
+    d = json.loads(capsys.readouterr().out)
+    assert d["reference_years"]["excluded"]["2014"] == "excluded by the user (2014-05:2014-09)"
+    assert "2014-05:2014-09" in d["reference_years"]["exclude_periods"]
+    code = main(
+        [
+            "assess",
+            "--start",
+            "2019-06",
+            "--end",
+            "2019-08",
+            "--model",
+            "snaive",
+            "--exclude",
+            "2019-04:2019-07",
+            "--no-x13",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "overlaps the assessed window" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+# -- strength, capping, sensitivity -------------------------------------------------------
+
+
+def test_strength_grades():
+    d = decide(0.001, "decline", -4.5, 0.05)
+    assert d.verdict == BEYOND_DECLINE
+    assert [grade(d, n, 6) for n in (6, 4, 3, 0)] == ["strong", "strong", "moderate", "moderate"]
+    weak = decide(0.03, "decline", -2.2, 0.05)
+    assert grade(weak, 4, 6) == "moderate" and grade(weak, 3, 6) == "weak"
+    within = decide(0.6, "rise", 0.3, 0.05)
+    assert within.verdict == WITHIN and grade(within, 6, 6) == "strong"
+    assert grade(decide(0.12, "rise", 1.5, 0.05), 3, 6) == "moderate"
+    assert grade(decide(0.01, "decline", 0.5, 0.05), 6, 6) == "weak"  # inconclusive
+
+
+def test_uncalibrated_verdict_is_capped():
+    y = synthetic_seasonal().astype(float)
+    y[y.index >= "2018-06-01"] *= 0.5
+    full = assess(y, "2018-06", "2018-08", models="ets", n_paths=300, placebo_paths=100, x13=False)
+    few = assess(
+        y,
+        "2018-06",
+        "2018-08",
+        models="ets",
+        n_paths=300,
+        placebo_paths=100,
+        x13=False,
+        placebo_years=4,
+    )
+    assert full.verdict == BEYOND_DECLINE and full.decision.counterfactual_p_kind == "calibrated"
+    assert few.verdict == INCONCLUSIVE and few.decision.counterfactual_p_kind == "uncalibrated"
+    assert "capped at inconclusive" in few.summary()
+
+
+@pytest.fixture(scope="module")
+def two_models():
+    y = synthetic_seasonal().astype(float)
+    y[y.index >= "2018-06-01"] *= 0.5
+    return assess(
+        y, "2018-06", "2018-08", models=["ets", "snaive"], n_paths=300, placebo_paths=100, x13=False
+    )
+
+
+def test_sensitivity_table(two_models):
+    a = two_models
+    s = a.sensitivity()
+    assert list(s.columns[:10]) == [
+        "model",
+        "window",
+        "effect_pct",
+        "lo95_pct",
+        "hi95_pct",
+        "calibrated_p",
+        "false_alarm_rate",
+        "gate_passed",
+        "gate_reason",
+        "verdict",
+    ]
+    assert list(s["model"][:2]) == ["ets", "snaive"]
+    assert list(s["window"][2:]) == [
+        "as asked",
+        "end one month earlier (2018-07)",
+        "end one month later (2018-09)",
+    ]
+    cf = {c.model: c for c in a.counterfactuals}
+    assert s.loc[0, "effect_pct"] == pytest.approx(100 * cf["ets"].relative_effect)
+    assert s.loc[2, "verdict"] == a.verdict and s.loc[2, "calibrated_p"] == a.panel.calibrated_p
+    # each model's verdict alone follows the rule from its own calibrated p
+    for r in s.iloc[:2].itertuples():
+        run = next(x for x in a.panel.runs if x.model == r.model)
+        direction = cf[r.model].direction
+        assert r.verdict == decide(run.calibrated_p, direction, a.empirical.robust_z, 0.05).verdict
+    n_agree, n = a.agreement
+    assert f"Model agreement: {n_agree} of {n} models" in a.summary()
+
+
+def test_flagged_model_is_shown_never_evidence(two_models):
+    a = two_models
+    rows = a.model_table().set_index("model")
+    text = a.summary()
+    for name, r in rows.iterrows():
+        if not r["gate_passed"]:
+            assert f"{name} is flagged and not evidence" in text
+            assert (
+                a.to_frame()
+                .loc[f"counterfactual ({name})", "reading"]
+                .startswith("flagged, not evidence")
+            )
+            assert name not in a.placebo.model
