@@ -17,14 +17,6 @@ from borderforecast.cache import _imports
 PACKAGE = Path(borderforecast.__file__).resolve().parent
 
 KNOWN_CYCLES_TO_BE_FIXED_ON_OTHER_BRANCHES: list[set[str]] = [
-    # Fixed by the assessment helper's branch (season eras <-> plot <-> profile):
-    {"borderforecast.season.eras", "borderforecast.season.plot", "borderforecast.season.profile"},
-    # Fixed by the assessment helper's branch (assessment result <-> narrative/plotting):
-    {
-        "borderforecast.assessment.narrative",
-        "borderforecast.assessment.plotting",
-        "borderforecast.assessment.result",
-    },
 ]
 """Circles other branches remove. THIS LIST MUST BE EMPTY AFTER MERGING ALL BRANCHES:
 delete an entry when its branch lands, so the test then guards it too."""

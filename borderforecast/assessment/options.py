@@ -123,7 +123,7 @@ class AssessOptions:
             if not models:
                 raise DataError("models is empty: name at least one model, or pass None")
             object.__setattr__(self, "models", tuple(str(m) for m in models))
-        from .years import parse_exclude
+        from .exclude import parse_exclude
 
         object.__setattr__(self, "exclude", parse_exclude(self.exclude))
         if self.shock_z is not None and self.shock_z <= 0:
