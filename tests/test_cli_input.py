@@ -204,6 +204,8 @@ def test_help_reads_right(capsys):
     assert main(["assess", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "over [start, end] moved" in text
-    assert "sarima, structural, ets, snaive" in text
+    from borderforecast.assessment import DEFAULT_MODELS
+
+    assert "default: " + ", ".join(DEFAULT_MODELS) in text  # the help names the real default
     assert main(["--help"]) == 0
     assert "64 usage error" in " ".join(capsys.readouterr().out.split())
