@@ -115,7 +115,9 @@ def series_group(kind: str) -> list[str]:
 
 def _resolve_models(models: str | ModelSpec | Sequence[str | ModelSpec] | None) -> list[ModelSpec]:
     known = list_specs()  # read the spec files once, not once per name
-    if models is None:
+    if models is None:  # the default set: specs without ``default = false``
+        specs = [s for s in known.values() if s.default]
+    elif models == "all" or (isinstance(models, (list, tuple)) and list(models) == ["all"]):
         specs = list(known.values())
     else:
         items = [models] if isinstance(models, (str, ModelSpec)) else list(models)
@@ -395,7 +397,8 @@ def backtest(
         The series (default: ``borderforecast.load()``, the USBP Southwest
         total, or the ids in ``series``).
     models : str or list of str, optional
-        Model spec names (default: every spec, see ``list_models()``).
+        Model spec names, or ``"all"`` for every spec (default: the default set, every
+        spec whose file does not say ``default = false``; see ``list_models()``).
     series : str or list of str, optional
         Series ids to load with ``borderforecast.load(series=...)`` (or to
         pick from the mapping ``y``).

@@ -118,7 +118,10 @@ def register(app: typer.Typer) -> None:
         model: Annotated[
             list[str] | None,
             typer.Option(
-                "--model", "-m", help="Model spec name (repeat for several; default: all)."
+                "--model",
+                "-m",
+                help="Model spec name (repeat for several; 'all' for every spec; default: "
+                "every spec whose file does not say default = false).",
             ),
         ] = None,
         series: Annotated[

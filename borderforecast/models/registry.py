@@ -57,6 +57,9 @@ class ModelSpec:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     class_path: str | None = None
     path: Path | None = None
+    default: bool = True
+    """Whether the spec is in the default backtest set (``default = false`` in its file leaves
+    a slow or uncompetitive model out unless it is named, or ``models="all"``)."""
 
     def model_class(self) -> type[BaseModel]:
         """Import and return the model class of this spec."""
@@ -123,12 +126,14 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
         raise SpecError(f"model spec file {path.name!r} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"model spec file {path.name!r} cannot be read ({exc})") from None
-    unknown = sorted(set(raw) - {"family", "class", "description", "params", "name"})
+    unknown = sorted(set(raw) - {"family", "class", "description", "params", "name", "default"})
     if unknown:
         raise SpecError(
             f"model spec file {path.name!r}: unknown key(s) {', '.join(unknown)}; "
-            "expected family, class, description, [params]"
+            "expected family, class, description, default, [params]"
         )
+    if not isinstance(raw.get("default", True), bool):
+        raise SpecError(f"model spec file {path.name!r}: 'default' must be true or false")
     family = raw.get("family")
     class_path = raw.get("class")
     if not family and not class_path:
@@ -156,6 +161,7 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
         params=MappingProxyType(dict(params)),
         class_path=class_path,
         path=path,
+        default=bool(raw.get("default", True)),
     )
 
 
