@@ -178,6 +178,13 @@ def run_package(
     if "recommended" in models or "all" in models:
         rec_name = str(res.recommended)  # chosen among the models of this run
     fc = res.forecasts.copy()
+    picks = res.selection_picks()
+    if rec_name and len(picks):  # the recommendation rule replayed on the errors known then
+        chosen = picks.rename(columns={"model": "picked"})[["origin", "picked"]]
+        oos = fc.merge(chosen, on="origin")
+        oos = oos[oos["model"] == oos["picked"]].drop(columns="picked")
+        oos["model"] = "recommended (out-of-sample)"
+        fc = pd.concat([fc, oos], ignore_index=True)
     fc["model"] = "borderforecast " + fc["model"].astype(str)
     timing = {}
     for name, d in res.info["timings"]["per_model"].items():

@@ -51,25 +51,51 @@ def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def fiscal_totals(y: pd.Series, fc: pd.DataFrame) -> list[dict[str, Any]]:
-    """Fiscal years completed by observed months plus the forecast: projected totals."""
+LEVEL_PAIR = (80, 95)
+TOTAL_PATHS = 2000
+"""Sample paths behind every total of the report (next 12 months, fiscal-year projections)."""
+
+
+def path_totals(
+    fitted: Any, result: Any, series: str, fc: pd.DataFrame, seed: int
+) -> tuple[pd.Series, list[dict[str, Any]]]:
+    """The next ``len(fc)`` months' total and the fiscal-year projections, from sample paths.
+
+    Each total is the median and the 80% / 95% quantiles of the sums of
+    :data:`TOTAL_PATHS` seeded sample paths (calibrated on the report's backtest
+    when the model is in it), so the months' dependence is kept; a fiscal year is
+    projected only when its observed months and the forecast months cover it.
+    """
+    from ..calibrated import with_calibration
+
+    model = fitted
+    if result is not None and fitted.name in set(result.models):
+        model = with_calibration(fitted, result, series=series)
+    kind = "calibrated" if model is not fitted else "raw"
+    opts = {"level": LEVEL_PAIR, "n_paths": TOTAL_PATHS, "seed": seed, "intervals": kind}
+    nxt = model.total(len(fc), **opts)
     rows = []
     for fy in sorted({int(fiscal_year(m)) for m in fc.index}):
         months = pd.date_range(f"{fy - 1}-10-01", periods=12, freq="MS")
-        obs = y.reindex(months).dropna()
+        obs = fitted.y.reindex(months).dropna()
         fcm = fc.index.intersection(months)
         if len(obs) + len(fcm) < 12:
             continue
+        t = model.total(fiscal_year=fy, **opts)
         rows.append(
             {
                 "fiscal_year": fy,
                 "observed_months": len(obs),
                 "observed": float(obs.sum()),
                 "forecast_months": len(fcm),
-                "total": float(obs.sum() + fc.loc[fcm, "mean"].sum()),
+                "total": float(t["median"]),
+                "lo80": float(t["lo80"]),
+                "hi80": float(t["hi80"]),
+                "lo95": float(t["lo95"]),
+                "hi95": float(t["hi95"]),
             }
         )
-    return rows
+    return nxt, rows
 
 
 def forecast_section(
@@ -102,13 +128,18 @@ def forecast_section(
     bench = fc if choice.model == BENCHMARK else live(BENCHMARK).frame
     m = y.index[-1]
     rows = ranking_rows(choice)
-    total = float(fc["mean"].sum())
+    from ..models.registry import make_model
+
+    fitted = choice.fitted.get(choice.model) or make_model(choice.model, seed=seed).fit(y)
+    nxt, fy_totals = path_totals(fitted, result, series, fc, seed)
+    total = float(nxt["median"])
     prev12 = float(y.iloc[-12:].sum())
     first = fc.index[0]
     narrative = (
         f"The {choice.model} model expects {fc.loc[first, 'mean']:,.0f} in {first:%B %Y} "
         f"(80% interval {fc.loc[first, 'lo80']:,.0f} to {fc.loc[first, 'hi80']:,.0f}) and "
-        f"{total:,.0f} over the next {horizon} months ({fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}), "
+        f"{total:,.0f} over the next {horizon} months ({fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}; "
+        f"80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), "
         f"{_change_words(total, prev12)} the previous {min(12, len(y))} months ({prev12:,.0f})."
     )
     why = f"{choice.model}: {choice.reason}."
@@ -155,8 +186,9 @@ def forecast_section(
         "why": why,
         "interval_notes": list(g.notes),
         "table": _forecast_rows(fc),
-        "fiscal_totals": fiscal_totals(y, fc),
+        "fiscal_totals": fy_totals,
         "next12_total": total,
+        "next12_interval": {k: float(nxt[k]) for k in ("lo80", "hi80", "lo95", "hi95")},
         "previous12_total": prev12,
         "backtest": backtest,
     }
@@ -345,6 +377,54 @@ def assessment_settings(
     return out
 
 
+def cached_assessment(y: pd.Series, settings: dict[str, Any]) -> Any:
+    """:func:`borderforecast.assess` of ``y`` with ``settings``, through the one cache.
+
+    The key covers the series (months and values), the settings and the code of the
+    assessment and the models it fits (:func:`borderforecast.cache.code_fingerprint`),
+    so a rerun of the same report month reuses the panel's fits and anything that
+    changes the answer recomputes it. An entry that cannot be read or written is
+    simply recomputed.
+    """
+    import pickle
+
+    from ..assessment import DEFAULT_MODELS, assess
+    from ..cache import Cache, code_fingerprint, make_key
+    from ..models.persist import _Pickler
+    from ..models.registry import known_families, list_specs
+
+    plain = {k: v for k, v in settings.items() if k != "jobs"}  # jobs do not change the answer
+    specs = list_specs()
+    names = plain.get("models") or DEFAULT_MODELS
+    key = make_key(
+        "assessment",
+        values=y.to_numpy(dtype=float),
+        months=[f"{t:%Y-%m}" for t in y.index],
+        settings=plain,
+        specs={n: (specs[n].family, dict(specs[n].params)) for n in names if n in specs},
+        code=code_fingerprint(
+            "borderforecast.assessment", *(f"borderforecast.models.{f}" for f in known_families())
+        ),
+    )
+    store = Cache("assessment")
+    raw = store.get_bytes(key)
+    if raw is not None:
+        try:
+            return pickle.loads(raw)
+        except Exception:  # noqa: BLE001 - a stale or foreign entry: recompute
+            pass
+    a = assess(y, **settings)
+    try:
+        import io
+
+        buf = io.BytesIO()
+        _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(a)
+        store.put_bytes(key, buf.getvalue())
+    except Exception:  # noqa: BLE001 - caching is an optimisation, never a failure
+        pass
+    return a
+
+
 def assessment_section(
     y: pd.Series,
     *,
@@ -355,9 +435,7 @@ def assessment_section(
     placebo_years: int | None = None,
 ) -> SectionOutput:
     """Section 4: :func:`borderforecast.assess` on the latest ``months`` months."""
-    from ..assessment import assess
-
-    a = assess(y, **assessment_settings(y, months, seed, jobs, models, placebo_years))
+    a = cached_assessment(y, assessment_settings(y, months, seed, jobs, models, placebo_years))
     frame = a.to_frame()
     table = []
     for name, r in frame.iterrows():
