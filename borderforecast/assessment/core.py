@@ -302,9 +302,12 @@ def _profile_of(fiscal_years: tuple[int, ...]) -> Any:
 
 
 def _variant(y: pd.Series, opts: AssessOptions) -> Any:
-    """A function ``window -> Assessment`` for the sensitivity table's window variants."""
+    """A function ``window -> Assessment`` for the sensitivity table's window variants
+    (a partial of a module-level function, so an assessment can be pickled and cached)."""
+    import functools
 
-    def run(window: Window) -> Assessment:
-        return _assess(y, window, opts)
+    return functools.partial(_rerun, y, opts)
 
-    return run
+
+def _rerun(y: pd.Series, opts: AssessOptions, window: Window) -> Assessment:
+    return _assess(y, window, opts)
