@@ -452,11 +452,14 @@ def assessment_section(
     w = a.window
     lead, evidence, caveats = _summary_parts(a)
     strength = getattr(a, "strength", None)
-    agreement = getattr(a, "agreement", None) or getattr(a, "model_agreement", None)
+    agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
     data = {
         "verdict": a.verdict,
         "strength": str(strength) if strength is not None else None,
-        "agreement": str(agreement) if agreement is not None else None,
+        # the lead sentence already states the agreement in words; keep the numbers here
+        "agreement": None,
+        "models_agreeing": int(agree),
+        "models_in_panel": int(total),
         "window": [f"{w.start:%Y-%m}", f"{w.end:%Y-%m}"],
         "window_label": w.label(),
         "reference": f"{w.reference:%Y-%m}",
