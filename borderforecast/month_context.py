@@ -92,7 +92,7 @@ def _num(v: float) -> str:
 
 
 def _pct(v: float) -> str:
-    return "n/a" if not np.isfinite(v) else f"{v:+.1f}%"
+    return "n/a" if not np.isfinite(v) else f"{v:+,.1f}%"
 
 
 @dataclass(frozen=True, repr=False)
