@@ -160,7 +160,11 @@ def test_forecast_table_is_the_stored_vintage(built):
     md = r.markdown_path.read_text()
     first = f["table"][0]
     assert f"| {first['month_label']} | FY{first['fiscal_year']} | {first['mean']:,.0f} |" in md
-    assert f"{sum(row['mean'] for row in f['table']):,.0f}" in f["narrative"]
+    # the 12-month total is the median of the path sums, with its interval (not a sum of medians)
+    iv = f["next12_interval"]
+    assert f"{f['next12_total']:,.0f} over the next 12 months" in f["narrative"]
+    assert f"80% interval {iv['lo80']:,.0f} to {iv['hi80']:,.0f}" in f["narrative"]
+    assert iv["lo80"] < f["next12_total"] < iv["hi80"] < iv["hi95"]
 
 
 # -- each section speaks for its own month -----------------------------------------------------
