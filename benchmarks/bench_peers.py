@@ -26,7 +26,7 @@ Usage::
     python benchmarks/bench_peers.py                       # full monthly protocol
     python benchmarks/bench_peers.py --step 3              # a quick look (quarterly origins)
     python benchmarks/bench_peers.py --models stl snaive --peers mstl_log snaive_emp
-    python benchmarks/bench_peers.py --out /tmp/peers      # also write table.csv, forecasts.csv
+    python benchmarks/bench_peers.py --out runs/peers      # also write table.csv, forecasts.csv
 """
 
 from __future__ import annotations
