@@ -230,7 +230,7 @@ def test_report_totals_are_quantiles_of_path_sums():
     import numpy as np
 
     import borderforecast as bf
-    from borderforecast.reporting.sections import TOTAL_PATHS, path_totals
+    from borderforecast.reporting.totals import TOTAL_PATHS, path_totals
 
     y = bf.load()[:"2025-03"]
     fitted = bf.make_model("snaive", seed=0).fit(y)

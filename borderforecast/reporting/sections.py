@@ -51,53 +51,6 @@ def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-LEVEL_PAIR = (80, 95)
-TOTAL_PATHS = 2000
-"""Sample paths behind every total of the report (next 12 months, fiscal-year projections)."""
-
-
-def path_totals(
-    fitted: Any, result: Any, series: str, fc: pd.DataFrame, seed: int
-) -> tuple[pd.Series, list[dict[str, Any]]]:
-    """The next ``len(fc)`` months' total and the fiscal-year projections, from sample paths.
-
-    Each total is the median and the 80% / 95% quantiles of the sums of
-    :data:`TOTAL_PATHS` seeded sample paths (calibrated on the report's backtest
-    when the model is in it), so the months' dependence is kept; a fiscal year is
-    projected only when its observed months and the forecast months cover it.
-    """
-    from ..calibrated import with_calibration
-
-    model = fitted
-    if result is not None and fitted.name in set(result.models):
-        model = with_calibration(fitted, result, series=series)
-    kind = "calibrated" if model is not fitted else "raw"
-    opts = {"level": LEVEL_PAIR, "n_paths": TOTAL_PATHS, "seed": seed, "intervals": kind}
-    nxt = model.total(len(fc), **opts)
-    rows = []
-    for fy in sorted({int(fiscal_year(m)) for m in fc.index}):
-        months = pd.date_range(f"{fy - 1}-10-01", periods=12, freq="MS")
-        obs = fitted.y.reindex(months).dropna()
-        fcm = fc.index.intersection(months)
-        if len(obs) + len(fcm) < 12:
-            continue
-        t = model.total(fiscal_year=fy, **opts)
-        rows.append(
-            {
-                "fiscal_year": fy,
-                "observed_months": len(obs),
-                "observed": float(obs.sum()),
-                "forecast_months": len(fcm),
-                "total": float(t["median"]),
-                "lo80": float(t["lo80"]),
-                "hi80": float(t["hi80"]),
-                "lo95": float(t["lo95"]),
-                "hi95": float(t["hi95"]),
-            }
-        )
-    return nxt, rows
-
-
 def forecast_section(
     y: pd.Series,
     series: str,
@@ -131,6 +84,8 @@ def forecast_section(
     from ..models.registry import make_model
 
     fitted = choice.fitted.get(choice.model) or make_model(choice.model, seed=seed).fit(y)
+    from .totals import path_totals
+
     nxt, fy_totals = path_totals(fitted, result, series, fc, seed)
     total = float(nxt["median"])
     prev12 = float(y.iloc[-12:].sum())
@@ -377,54 +332,6 @@ def assessment_settings(
     return out
 
 
-def cached_assessment(y: pd.Series, settings: dict[str, Any]) -> Any:
-    """:func:`borderforecast.assess` of ``y`` with ``settings``, through the one cache.
-
-    The key covers the series (months and values), the settings and the code of the
-    assessment and the models it fits (:func:`borderforecast.cache.code_fingerprint`),
-    so a rerun of the same report month reuses the panel's fits and anything that
-    changes the answer recomputes it. An entry that cannot be read or written is
-    simply recomputed.
-    """
-    import pickle
-
-    from ..assessment import DEFAULT_MODELS, assess
-    from ..cache import Cache, code_fingerprint, make_key
-    from ..models.persist import _Pickler
-    from ..models.registry import known_families, list_specs
-
-    plain = {k: v for k, v in settings.items() if k != "jobs"}  # jobs do not change the answer
-    specs = list_specs()
-    names = plain.get("models") or DEFAULT_MODELS
-    key = make_key(
-        "assessment",
-        values=y.to_numpy(dtype=float),
-        months=[f"{t:%Y-%m}" for t in y.index],
-        settings=plain,
-        specs={n: (specs[n].family, dict(specs[n].params)) for n in names if n in specs},
-        code=code_fingerprint(
-            "borderforecast.assessment", *(f"borderforecast.models.{f}" for f in known_families())
-        ),
-    )
-    store = Cache("assessment")
-    raw = store.get_bytes(key)
-    if raw is not None:
-        try:
-            return pickle.loads(raw)
-        except Exception:  # noqa: BLE001 - a stale or foreign entry: recompute
-            pass
-    a = assess(y, **settings)
-    try:
-        import io
-
-        buf = io.BytesIO()
-        _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(a)
-        store.put_bytes(key, buf.getvalue())
-    except Exception:  # noqa: BLE001 - caching is an optimisation, never a failure
-        pass
-    return a
-
-
 def assessment_section(
     y: pd.Series,
     *,
@@ -435,6 +342,8 @@ def assessment_section(
     placebo_years: int | None = None,
 ) -> SectionOutput:
     """Section 4: :func:`borderforecast.assess` on the latest ``months`` months."""
+    from .assessed import cached_assessment
+
     a = cached_assessment(y, assessment_settings(y, months, seed, jobs, models, placebo_years))
     frame = a.to_frame()
     table = []
