@@ -246,19 +246,11 @@ def since_phrase(same: pd.Series, year: int, name: str, *, highest: bool) -> str
     >>> since_phrase(s, 2003, "August", highest=False)
     'lowest August on record'
     """
-    s = same.dropna()
-    current = float(s.loc[year])
-    earlier = s[s.index < year]
-    if earlier.empty:
-        return None
     word = "highest" if highest else "lowest"
-    beaten = earlier >= current if highest else earlier <= current
-    if not beaten.any():
-        return f"{word} {name} on record"
-    last = int(earlier.index[np.asarray(beaten)][-1])
-    if last == int(earlier.index[-1]):
-        return None  # does not even beat the previous year on record
-    return f"{word} {name} since {last}"
+    found = _last_as_extreme(same.dropna(), year, highest)
+    if found is None:
+        return None  # no earlier year, or it does not even beat the previous year on record
+    return f"{word} {name} on record" if found is _RECORD else f"{word} {name} since {found}"
 
 
 def month_since_phrase(y: pd.Series, m: pd.Timestamp, *, highest: bool) -> str | None:
@@ -281,18 +273,32 @@ def month_since_phrase(y: pd.Series, m: pd.Timestamp, *, highest: bool) -> str |
     s = y[y.index <= m].dropna()
     if m not in s.index:
         return None
-    current = float(s.loc[m])
-    earlier = s[s.index < m]
+    word = "highest" if highest else "lowest"
+    found = _last_as_extreme(s, m, highest)
+    if found is None:
+        return None
+    if found is _RECORD:
+        return f"{word} month on record"
+    return f"{word} month since {pd.Timestamp(found):%B %Y}"
+
+
+_RECORD = object()
+"""Marker of :func:`_last_as_extreme`: no earlier value was as extreme (a record)."""
+
+
+def _last_as_extreme(s: pd.Series, key: Any, highest: bool) -> Any:
+    """The latest index before ``key`` whose value was at least as high (as low) as ``s[key]``;
+    :data:`_RECORD` when none was; ``None`` when there is no earlier value or the latest one
+    already was (the value does not beat its predecessor, so there is nothing to say)."""
+    current = float(s.loc[key])
+    earlier = s[s.index < key]
     if earlier.empty:
         return None
-    word = "highest" if highest else "lowest"
     beaten = earlier >= current if highest else earlier <= current
     if not beaten.any():
-        return f"{word} month on record"
-    last = pd.Timestamp(earlier.index[np.asarray(beaten)][-1])
-    if last == earlier.index[-1]:
-        return None
-    return f"{word} month since {last:%B %Y}"
+        return _RECORD
+    last = earlier.index[np.asarray(beaten)][-1]
+    return None if last == earlier.index[-1] else last
 
 
 def _load(series: str | None) -> pd.Series:
