@@ -9,8 +9,9 @@ Dec 2011 to Aug 2024, horizons 1-12:
 * the peers are run with their defaults, no tuning, at the same origins:
   statsforecast ``MSTL(season_length=12)`` on log(y) and on y, ``AutoETS``
   and ``AutoTheta`` (season 12) on log(y), seasonal naive with empirical
-  intervals (quantiles of the in-sample 12-month log changes) and Prophet
-  with its defaults on y;
+  intervals (quantiles of the in-sample 12-month log changes), Prophet
+  with its defaults on y, and R's ``forecast::ets(y)`` (when ``Rscript`` and
+  the forecast package are installed: ``apt install r-cran-forecast``);
 * everything is scored by ``borderforecast.backtesting.metrics.evaluate`` on
   the same (origin, horizon) pairs: MASE and RMSSE scaled per origin by the
   in-sample seasonal-naive error, coverage 80/95, MSIS80/MSIS95 (interval
@@ -126,6 +127,67 @@ def prophet(y, h, _index={}):  # noqa: B006 - the training months, set by run_pe
         out[f"lo{lv}"] = np.quantile(draws, a, axis=1)
         out[f"hi{lv}"] = np.quantile(draws, 1 - a, axis=1)
     return {k: np.maximum(v, 0.0) for k, v in out.items()}
+
+
+R_ETS = r"""
+suppressPackageStartupMessages(library(forecast))
+args <- commandArgs(trailingOnly = TRUE)
+y <- scan(args[1], quiet = TRUE)
+ns <- scan(args[2], quiet = TRUE)
+h <- as.integer(args[3])
+rows <- list()
+t0 <- proc.time()
+for (n in ns) {
+  x <- ts(y[1:n], frequency = 12)
+  f <- forecast(ets(x), h = h, level = c(80, 95))
+  rows[[length(rows) + 1]] <- data.frame(n = n, horizon = 1:h, mean = as.numeric(f$mean),
+    lo80 = as.numeric(f$lower[, 1]), hi80 = as.numeric(f$upper[, 1]),
+    lo95 = as.numeric(f$lower[, 2]), hi95 = as.numeric(f$upper[, 2]))
+}
+t1 <- proc.time() - t0
+write.csv(do.call(rbind, rows), args[4], row.names = FALSE)
+cat(sprintf("%.6f %.6f\n", t1[["elapsed"]], t1[["user.self"]] + t1[["sys.self"]]))
+"""
+R_LABEL = "R forecast ets(y)"
+
+
+def run_r_ets(y: pd.Series, grid: list[pd.Timestamp]) -> tuple[pd.DataFrame, dict]:
+    """R's ``forecast::ets(y)`` with its defaults, every origin in one ``Rscript`` process.
+
+    Needs R and the forecast package (Debian: ``apt install r-cran-forecast``);
+    raises ImportError when ``Rscript`` or the package is missing. The time per
+    fit is measured inside R (the process start is not a cost per fit).
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        raise ImportError("Rscript not found (apt install r-cran-forecast)")
+    ns = [y.index.get_loc(o) + 1 for o in grid]
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        np.savetxt(d / "y.txt", y.to_numpy(dtype=float), fmt="%.0f")
+        np.savetxt(d / "n.txt", np.array(ns), fmt="%d")
+        (d / "ets.R").write_text(R_ETS, encoding="utf-8")
+        proc = subprocess.run(
+            [rscript, str(d / "ets.R"), str(d / "y.txt"), str(d / "n.txt"), str(H),
+             str(d / "out.csv")],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise ImportError(f"R forecast failed: {proc.stderr.strip().splitlines()[-1:]}")
+        out = pd.read_csv(d / "out.csv")
+    wall, cpu = (float(v) for v in proc.stdout.split()[-2:])
+    when = dict(zip(ns, grid, strict=True))
+    out["origin"] = out.pop("n").map(when)
+    for c in ("mean", "lo80", "hi80", "lo95", "hi95"):
+        out[c] = np.maximum(out[c].to_numpy(dtype=float), 0.0)
+    out["model"] = R_LABEL
+    timing = {"fits": len(grid), "wall_per_fit": wall / len(grid), "cpu_per_fit": cpu / len(grid)}
+    return out, {**timing, "first_call_wall": 0.0, "first_call_cpu": 0.0}
 
 
 def origins(y: pd.Series, step: int) -> list[pd.Timestamp]:
@@ -281,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--peers",
         nargs="*",
-        default=list(PEERS),
-        choices=list(PEERS),
+        default=[*PEERS, "r_ets"],
+        choices=[*PEERS, "r_ets"],
         help="peers to run (default: all)",
     )
     ap.add_argument("--step", type=int, default=1, help="months between origins (default 1)")
@@ -320,12 +382,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     for name in args.peers:
         try:
-            fc, t = run_peer(name, y, grid)
+            fc, t = run_r_ets(y, grid) if name == "r_ets" else run_peer(name, y, grid)
         except ImportError as exc:
-            print(f"skipping peer {name}: {exc} (pip install -e '.[bench]')", file=sys.stderr)
+            hint = "" if name == "r_ets" else " (pip install -e '.[bench]')"
+            print(f"skipping peer {name}: {exc}{hint}", file=sys.stderr)
             continue
         frames.append(fc)
-        timing[PEER_LABELS[name]] = t
+        timing[R_LABEL if name == "r_ets" else PEER_LABELS[name]] = t
         print(
             f"peer {name}: {t['cpu_per_fit']:.4f} CPU s per fit "
             f"(first call {t['first_call_wall']:.1f} s wall)",

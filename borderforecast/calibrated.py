@@ -40,6 +40,7 @@ from .models.registry import ModelSpec, get_spec
 
 __all__ = [
     "CALIBRATION_STEP",
+    "DEFAULT_MODEL",
     "calibration_backtest",
     "fit",
     "forecast",
@@ -54,6 +55,10 @@ CALIBRATION_STEP = 3
 CALIBRATION_MIN_H = 12
 """The calibration backtest forecasts at least this many months (the report's horizon)."""
 DEFAULT_SERIES = "southwest"
+DEFAULT_MODEL = "demographic"
+"""The model :func:`fit`, :func:`forecast` and :func:`forecast_total` use when none is named:
+the one the full monthly backtest recommends (``python benchmarks/bench_peers.py`` prints the
+comparison; on a series other than the Southwest total it is ``stl_revert`` on that series)."""
 
 
 def _series_id(y: pd.Series, series: str | None) -> str:
@@ -216,7 +221,7 @@ class _Calibrator:
 
 def fit(
     y: pd.Series,
-    model: str | os.PathLike[str] | ModelSpec | BaseModel = "ets",
+    model: str | os.PathLike[str] | ModelSpec | BaseModel = DEFAULT_MODEL,
     X: pd.DataFrame | None = None,
     *,
     intervals: str = "calibrated",
@@ -232,7 +237,8 @@ def fit(
     y : pandas.Series
         Monthly counts (e.g. from :func:`borderforecast.load`).
     model : str, path, ModelSpec or model object
-        A spec name such as ``"ets"`` or ``"sarima"``, or a path to a spec file.
+        A spec name such as ``"demographic"`` (the default, :data:`DEFAULT_MODEL`) or
+        ``"sarima"``, or a path to a spec file.
     X : pandas.DataFrame, optional
         Exogenous regressors aligned with ``y`` (then intervals are raw: the
         backtest cannot know future regressors).
@@ -283,7 +289,7 @@ _raw_only.calibrates = False  # type: ignore[attr-defined]
 
 def forecast(
     y: pd.Series,
-    model: str | os.PathLike[str] | ModelSpec | BaseModel = "ets",
+    model: str | os.PathLike[str] | ModelSpec | BaseModel = DEFAULT_MODEL,
     h: int = 12,
     level: int | Sequence[int | float] = DEFAULT_LEVELS,
     X: pd.DataFrame | None = None,
@@ -325,7 +331,7 @@ def forecast(
 
 def forecast_total(
     y: pd.Series,
-    model: str | os.PathLike[str] | ModelSpec | BaseModel = "ets",
+    model: str | os.PathLike[str] | ModelSpec | BaseModel = DEFAULT_MODEL,
     months: int = 12,
     *,
     fiscal_year: int | None = None,

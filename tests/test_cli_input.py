@@ -50,10 +50,17 @@ def test_forecast_from_a_user_csv(user_csv, sw, capsys, tmp_path):
     assert main([*args, "--json", "--out", str(out)]) == EXIT_OK
     rows = _json(capsys)
     assert [r["month"] for r in rows] == ["2025-09", "2025-10", "2025-11"]
-    assert rows[0]["mean"] == pytest.approx(sw["2024-09-01"])  # snaive: a year earlier
+    assert rows[0]["median"] == pytest.approx(sw["2024-09-01"])  # snaive: a year earlier
     written = pd.read_csv(out)
     assert written["month"].tolist() == ["2025-09", "2025-10", "2025-11"]
-    assert written["mean"].iloc[0] == pytest.approx(sw["2024-09-01"])
+    assert written["median"].iloc[0] == pytest.approx(sw["2024-09-01"])
+    # the CLI prints what bf.forecast returns: the calibrated intervals, not the raw ones
+    api = bf.forecast(bf.read_series(user_csv), model="snaive", h=3)
+    assert api.attrs["intervals"] == "calibrated"
+    for col in ("median", "lo80", "hi80", "lo95", "hi95"):
+        assert written[col].to_numpy() == pytest.approx(api[col].to_numpy(), abs=0.51)  # CSV: rounded
+    raw = bf.forecast(bf.read_series(user_csv), model="snaive", h=3, intervals="raw")
+    assert abs(written["hi95"].iloc[0] - raw["hi95"].iloc[0]) > 1.0
 
 
 def test_forecast_a_panel_file_in_the_long_shape(panel_csv, capsys, tmp_path):
@@ -172,7 +179,7 @@ def test_exit_codes(capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("borderforecast.forecasting.forecast", broken)
+    monkeypatch.setattr("borderforecast.calibrated.forecast", broken)
     assert main(["forecast", "-m", "snaive"]) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err

@@ -269,6 +269,22 @@ def _tasks_for(
     ]
 
 
+def inputs_digests(spec: Any, y: pd.Series, origins: list[pd.Timestamp]) -> dict:
+    """Per origin, the digest of the other data a model reads (``inputs_digests``), if any.
+
+    A model that reads more than the series it is fitted on (``demographic``
+    reads its parts from the data store) names those inputs, so a release that
+    revises them invalidates its cached units even when the series is unchanged.
+    """
+    try:
+        fn = getattr(spec.model_class(), "inputs_digests", None)
+    except Exception:  # noqa: BLE001 - an unbuildable spec fails later, with its own error
+        return {}
+    if fn is None:
+        return {}
+    return {o: "|" + d for o, d in fn(y, origins).items()}
+
+
 def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     """Run a validated :class:`Plan`."""
     opts = p.options
@@ -287,12 +303,13 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
                 continue
             sd = spec_to_dict(spec)
             code = code_digest(sd) if cache is not None else ""
+            inputs = inputs_digests(spec, y, all_origins) if cache is not None else {}
             every = opts.reselect_every.get(spec.name)
             todo = []
             for o in all_origins:
                 key = unit_key(
                     sid,
-                    digests[o],
+                    digests[o] + inputs.get(o, ""),
                     sd,
                     o,
                     opts.h,

@@ -69,7 +69,9 @@ def register(app: typer.Typer) -> None:
         model: Annotated[
             str | None,
             typer.Option(
-                "--model", "-m", help="Model name (see `borderforecast models`; default: ets)."
+                "--model",
+                "-m",
+                help="Model name (see `borderforecast models`; default: demographic).",
             ),
         ] = None,
         h: Annotated[int, typer.Option("--h", help="Months to forecast.")] = 12,
@@ -105,8 +107,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Forecast the next H months with intervals (counts, never negative)."""
+        from ..calibrated import DEFAULT_MODEL, forecast
         from ..data.userdata import to_long
-        from ..forecasting import forecast
 
         kwargs: dict[str, Any] = {"h": h}
         if model is not None:
@@ -119,7 +121,7 @@ def register(app: typer.Typer) -> None:
             y = input_series(input, series, id_col, date_col, value_col)
             sid = str(y.attrs.get("series_id") or series or "southwest")
             panel = {sid: y}
-        name = model or "ets"
+        name = model or DEFAULT_MODEL
         if len(panel) > 1:
             long = True
             fc = forecast(to_long(panel), **kwargs)

@@ -50,6 +50,7 @@ class _State:
     sigma2: float
     seasonal: np.ndarray  # full-sample STL seasonal, (n,)
     fitted: np.ndarray  # one-step fitted values of z, (n,)
+    mean: float = 0.0  # mean of the adjusted series (the target of ``revert``)
 
 
 def ses_levels(a: np.ndarray, alpha: float) -> np.ndarray:
@@ -99,6 +100,11 @@ class STLSES(BaseModel):
     seasonal_shrink : float
         Factor in [0, 1] applied to the seasonal that is added back to the
         forecast (default 0.8; 1 is ``mstl``).
+    revert : float
+        0 (default): the SES level is carried forward flat. A value ``phi`` in
+        (0, 1): the forecast level reverts toward the mean of the whole
+        adjusted history, ``mean + phi^h (level - mean)`` (used for the family
+        units part of the ``demographic`` model, whose surges have unwound).
     **kwargs
         ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
 
@@ -121,6 +127,7 @@ class STLSES(BaseModel):
         seasonal_deg: int = 0,
         robust: bool = False,
         seasonal_shrink: float = 0.8,
+        revert: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -140,6 +147,9 @@ class STLSES(BaseModel):
             raise SpecError(
                 f"model {self.name!r}: seasonal_shrink must be in [0, 1], got {seasonal_shrink!r}"
             )
+        self.revert = float(revert)
+        if not 0.0 <= self.revert < 1.0:
+            raise SpecError(f"model {self.name!r}: revert must be in [0, 1), got {revert!r}")
 
     def decompose(self, z: np.ndarray) -> np.ndarray:
         """The STL seasonal component of ``z`` (statsmodels, this model's settings)."""
@@ -161,7 +171,14 @@ class STLSES(BaseModel):
         alpha, level, sigma2 = ses_fit(a)
         lev = ses_levels(a, alpha)
         fitted = np.concatenate([[np.nan], lev[:-1] + s[1:]])
-        return _State(level, alpha, max(sigma2, 1e-12), s, fitted)
+        return _State(level, alpha, max(sigma2, 1e-12), s, fitted, float(np.mean(a)))
+
+    def level_path(self, state: _State, h: int) -> np.ndarray:
+        """The forecast level of the adjusted series, ``h`` months (flat unless ``revert``)."""
+        if self.revert <= 0:
+            return np.full(h, state.level)
+        k = np.arange(1, h + 1)
+        return state.mean + self.revert**k * (state.level - state.mean)
 
     def _fitted(self, state: _State) -> np.ndarray:
         return state.fitted
@@ -172,7 +189,7 @@ class STLSES(BaseModel):
     def _predict(
         self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
     ) -> Prediction:
-        point = state.level + self._season(state, h)
+        point = self.level_path(state, h) + self._season(state, h)
         k = np.arange(h)
         se = np.sqrt(state.sigma2 * (1.0 + k * state.alpha**2))
         return gaussian_prediction(point, se, levels)
@@ -182,8 +199,8 @@ class STLSES(BaseModel):
     ) -> np.ndarray:
         e = rng.standard_normal((n, h)) * np.sqrt(state.sigma2)
         # level before step j: l_T + alpha * (e_1 + ... + e_{j-1})
-        before = state.level + state.alpha * np.cumsum(e, axis=1) - state.alpha * e
-        return before + e + self._season(state, h)[None, :]
+        shocks = state.alpha * np.cumsum(e, axis=1) - state.alpha * e
+        return self.level_path(state, h)[None, :] + shocks + e + self._season(state, h)[None, :]
 
     def _summary(self, state: _State) -> str:
         seas = state.seasonal[-PERIOD:]

@@ -1,0 +1,377 @@
+"""Reverting levels: stl_revert (estimated AR(1) reversion), stl_ses revert=, demographic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import synthetic_seasonal
+
+import borderforecast as bf
+import borderforecast.models.demographic as demo
+from borderforecast.errors import ForecastWarning, SpecError
+from borderforecast.models.demographic import PARTS, Demographic, load_parts
+from borderforecast.models.stl_revert import MIN_WINDOW, Reversion, STLRevert, fit_reversion
+from borderforecast.models.stl_ses import STLSES, ses_fit
+
+END = "2019-08"
+PARTS_START = pd.Timestamp("2011-10-01")  # first month of all three parts in the bundled data
+
+
+def ar1(n: int, phi: float, sigma: float, mean: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    d = np.zeros(n)
+    for t in range(1, n):
+        d[t] = phi * d[t - 1] + rng.normal(0.0, sigma)
+    return mean + d
+
+
+def stl_seasonal(z, seasonal, deg):
+    from statsmodels.tsa.seasonal import STL
+
+    return STL(z, period=12, seasonal=seasonal, seasonal_deg=deg, robust=False).fit().seasonal
+
+
+@pytest.fixture  # not module-scoped: it must read the isolated home of conftest
+def southwest() -> pd.Series:
+    return bf.load(end=END)
+
+
+@pytest.fixture
+def parts_by_hand() -> dict[str, pd.Series]:
+    """The three parts loaded independently of the model, on their common months."""
+    parts = {p: bf.load(f"demographic/{p}", end=END) for p in PARTS}
+    start = max(s.index[0] for s in parts.values())
+    return {p: s.loc[start:] for p, s in parts.items()}
+
+
+# -- fit_reversion and Reversion -----------------------------------------------------------
+
+
+def test_fit_reversion_by_hand_on_a_small_series():
+    # n = 30, window 12, ar_window 8: m_t = mean(a[t-11..t]), d over t = 22..29
+    a = ar1(30, 0.9, 1.0, 3.0, seed=1) + 0.05 * np.arange(30)
+    rev = fit_reversion(a, window=12, ar_window=8)
+    m = np.array([a[t - 11 : t + 1].mean() for t in range(11, 30)])
+    d = (a[11:] - m)[-8:]
+    phi = float(d[1:] @ d[:-1] / (d[:-1] @ d[:-1]))
+    assert 0.0 < phi < 1.0  # not clipped: the estimate itself is checked
+    assert rev.phi == pytest.approx(phi, abs=1e-12)
+    assert rev.mean == pytest.approx(a[-12:].mean(), abs=1e-12)
+    assert rev.sigma2 == pytest.approx(np.mean((d[1:] - phi * d[:-1]) ** 2), rel=1e-12)
+    alpha, level, _ = ses_fit(a)
+    assert (rev.alpha, rev.level) == pytest.approx((alpha, level), abs=1e-12)
+
+
+def test_fit_reversion_clips_negative_phi_and_shrinks_windows():
+    a = 5.0 + 0.3 * (-1.0) ** np.arange(40)  # alternating: least-squares phi is -1
+    rev = fit_reversion(a, window=12, ar_window=8)
+    assert rev.phi == 0.0
+    # the trailing mean of a short series: 40 - 36 = 4 months, raised to MIN_WINDOW
+    rng = np.random.default_rng(1)
+    b = rng.normal(0, 1, 40)
+    assert fit_reversion(b, window=72, ar_window=36).mean == pytest.approx(
+        b[-MIN_WINDOW:].mean(), abs=1e-12
+    )
+
+
+def test_fit_reversion_recovers_ar1_phi_and_mean():
+    a = ar1(3000, 0.7, 0.1, 5.0, seed=0)
+    rev = fit_reversion(a, window=500, ar_window=2000)
+    # sd of the least-squares phi on 2000 points is sqrt((1 - 0.49) / 2000) = 0.016;
+    # the 500-month trailing mean adds a bias of order 1/500: 0.05 is about 3 sd
+    assert rev.phi == pytest.approx(0.7, abs=0.05)
+    # sd of a 500-month mean of this AR(1): 0.1 / (1 - 0.7) / sqrt(500) = 0.015; 4 sd
+    assert rev.mean == pytest.approx(5.0, abs=0.06)
+    assert rev.mean == pytest.approx(a[-500:].mean(), abs=1e-12)
+    # innovation variance 0.01 (sd of the estimate ~ 0.01 * sqrt(2 / 2000))
+    assert rev.sigma2 == pytest.approx(0.01, rel=0.1)
+
+
+def test_fit_reversion_on_a_random_walk_has_phi_near_one():
+    rng = np.random.default_rng(2)
+    walk = np.cumsum(rng.normal(0, 0.1, 3000))
+    # the deviation from a k-month trailing mean of a random walk has phi ~ 1 - O(1/k)
+    assert fit_reversion(walk, window=500, ar_window=2000).phi > 0.98
+    # with the model's own windows on 200 months: near 1, and far above a phi-0.5 series
+    walks = [np.cumsum(np.random.default_rng(s).normal(0, 0.1, 200)) for s in range(10)]
+    phis = [fit_reversion(w).phi for w in walks]
+    assert np.mean(phis) > 0.9
+    assert fit_reversion(ar1(200, 0.5, 0.1, 0.0, seed=3)).phi < 0.75
+
+
+def test_reversion_path_and_se_by_hand():
+    r = Reversion(level=2.0, mean=1.0, phi=0.5, sigma2=0.04)
+    np.testing.assert_allclose(r.path(3), [1.5, 1.25, 1.125], rtol=1e-14)
+    # AR(1): var_h = sigma^2 (1 + phi^2 + ... + phi^{2(h-1)})
+    np.testing.assert_allclose(r.se(3), np.sqrt([0.04, 0.05, 0.0525]), rtol=1e-12)
+    k = np.arange(1, 13)
+    np.testing.assert_allclose(r.se(12) ** 2, 0.04 * (1 - 0.5 ** (2 * k)) / (1 - 0.25), rtol=1e-12)
+    walk = Reversion(level=2.0, mean=1.0, phi=1.0, sigma2=0.04)
+    np.testing.assert_allclose(walk.path(4), [2.0] * 4, rtol=1e-14)
+    np.testing.assert_allclose(walk.se(4), np.sqrt(0.04 * np.arange(1, 5)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("phi", [0.8, 1.0])
+def test_reversion_simulation_matches_path_and_se(phi):
+    r = Reversion(level=0.5, mean=0.2, phi=phi, sigma2=0.01)
+    paths = r.simulate(6, 40000, np.random.default_rng(7))
+    assert paths.shape == (40000, 6)
+    # sample variance: relative sd sqrt(2 / n) = 0.7%; mean: 4 standard errors
+    np.testing.assert_allclose(paths.var(axis=0), r.se(6) ** 2, rtol=0.05)
+    assert np.all(np.abs(paths.mean(axis=0) - r.path(6)) < 4 * r.se(6) / np.sqrt(40000))
+
+
+# -- stl_revert --------------------------------------------------------------------------
+
+
+def test_stl_revert_forecast_by_hand(southwest):
+    fc = STLRevert().fit(southwest).forecast(14)
+    z = np.log(southwest.to_numpy(float) + 1)
+    s = stl_seasonal(z, 101, 1)
+    rev = fit_reversion(z - s, 72, 36)
+    point = rev.path(14) + 0.8 * np.resize(s[-12:], 14)
+    np.testing.assert_allclose(fc["mean"], np.exp(point) - 1, rtol=1e-9)
+    q80 = 1.2815515655446004
+    np.testing.assert_allclose(fc["hi80"], np.exp(point + q80 * rev.se(14)) - 1, rtol=1e-9)
+    assert 0.0 < rev.phi < 1.0  # 2019: the deviation reverts
+
+
+def test_stl_revert_intervals_and_paths(southwest):
+    fitted = bf.make_model("stl_revert").fit(southwest)
+    assert isinstance(fitted.model, STLRevert)
+    assert (fitted.model.window, fitted.model.ar_window, fitted.model.seasonal) == (72, 36, 101)
+    fc = fitted.forecast(12)
+    assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["mean"]).all()
+    assert (fc["mean"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
+    paths = fitted.simulate(12, n_paths=4000, seed=3)
+    assert paths.shape == (4000, 12) and np.isfinite(paths).all()
+    width = (fc["hi80"] - fc["lo80"]).to_numpy()
+    assert np.all(np.abs(np.median(paths, axis=0) - fc["mean"].to_numpy()) < 0.1 * width)
+    assert "reverting toward its 72-month mean" in fitted.summary()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"seasonal": 100}, "odd"),
+        ({"seasonal": 5}, "odd"),
+        ({"seasonal_deg": 2}, "seasonal_deg"),
+        ({"seasonal_shrink": 1.5}, "seasonal_shrink"),
+        ({"window": MIN_WINDOW - 1}, "window"),
+        ({"ar_window": 5}, "ar_window"),
+    ],
+)
+def test_stl_revert_bad_parameters(kwargs, problem):
+    with pytest.raises(SpecError, match=problem):
+        STLRevert(**kwargs)
+
+
+# -- stl_ses revert ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trending():
+    return synthetic_seasonal(n=150, growth=0.006, sigma=0.06, seed=3)
+
+
+def test_stl_ses_revert_zero_is_plain_stl_ses(trending):
+    plain = STLSES().fit(trending).forecast(14)
+    zero = STLSES(revert=0.0).fit(trending).forecast(14)
+    pd.testing.assert_frame_equal(zero, plain, rtol=1e-12, atol=0)
+    # and plain is still the flat SES level plus the shrunk seasonal
+    z = np.log(trending.to_numpy(float) + 1)
+    s = stl_seasonal(z, 11, 0)
+    _, level, _ = ses_fit(z - s)
+    np.testing.assert_allclose(
+        plain["mean"], np.exp(level + 0.8 * np.resize(s[-12:], 14)) - 1, rtol=1e-9
+    )
+
+
+def test_stl_ses_revert_level_path_by_hand(trending):
+    fitted = STLSES(revert=0.9).fit(trending)
+    fc = fitted.forecast(14)
+    z = np.log(trending.to_numpy(float) + 1)
+    s = stl_seasonal(z, 11, 0)
+    a = z - s
+    _, level, _ = ses_fit(a)
+    mean = a.mean()  # the target: the mean of the whole adjusted series
+    assert level - mean > 0.3  # a trending series ends well above its mean: not vacuous
+    k = np.arange(1, 15)
+    path = mean + 0.9**k * (level - mean)
+    np.testing.assert_allclose(
+        fc["mean"], np.exp(path + 0.8 * np.resize(s[-12:], 14)) - 1, rtol=1e-9
+    )
+    # only the point moves: the log-scale interval half-widths are the SES ones
+    plain = STLSES().fit(trending).forecast(14)
+    np.testing.assert_allclose(
+        np.log(fc["hi80"] + 1) - np.log(fc["mean"] + 1),
+        np.log(plain["hi80"] + 1) - np.log(plain["mean"] + 1),
+        rtol=1e-9,
+    )
+    # sample paths follow the reverting level, not the flat one
+    paths = fitted.simulate(14, n_paths=4000, seed=2)
+    med = np.log(np.median(paths, axis=0) + 1)
+    np.testing.assert_allclose(med, np.log(fc["mean"] + 1), atol=0.03)
+
+
+@pytest.mark.parametrize("revert", [1.0, -0.1, 1.5])
+def test_stl_ses_bad_revert(revert):
+    with pytest.raises(SpecError, match="revert"):
+        STLSES(revert=revert)
+
+
+# -- demographic -------------------------------------------------------------------------
+
+
+def test_demographic_point_is_the_sum_of_part_forecasts(southwest, parts_by_hand):
+    fit = Demographic().fit(southwest)
+    assert fit.state.used_parts and fit.state.reason == ""
+    assert "parts from 2011-10" in fit.summary()
+    assert all(s.index[0] == PARTS_START for s in parts_by_hand.values())
+    h = 24
+    fc = fit.forecast(h)
+    fam = STLSES(revert=0.9).fit(parts_by_hand["family_units"]).forecast(h)["mean"]
+    rest = [STLRevert().fit(parts_by_hand[p]).forecast(h)["mean"] for p in ("single_adults", "uac")]
+    expected = fam + rest[0] + rest[1]
+    np.testing.assert_allclose(fc["mean"], expected, rtol=1e-6)
+    # not vacuous: the bottom-up point is not stl_revert on the total
+    total = STLRevert().fit(southwest).forecast(h)["mean"]
+    assert np.max(np.abs(fc["mean"] / total - 1)) > 0.02
+
+
+def test_demographic_parts_are_cut_at_the_series_end(southwest, parts_by_hand, monkeypatch):
+    end = pd.Timestamp(END)
+    parts = load_parts(end)
+    assert parts is not None and set(parts) == set(PARTS)
+    for p, s in parts.items():
+        assert s.index[0] == PARTS_START and s.index[-1] == end
+        np.testing.assert_array_equal(s.to_numpy(float), parts_by_hand[p].to_numpy(float))
+    # the store holds later months; a store without them gives the same fit
+    full = demo._all_parts(bf.data.table.stamps(None))
+    assert all(s.index[-1] > end for s in full.values())
+    h = 18
+    ref = Demographic().fit(southwest).forecast(h)
+    cut = {p: s.loc[:end] for p, s in full.items()}
+    monkeypatch.setattr(demo, "_all_parts", lambda stamps: cut)
+    pd.testing.assert_frame_equal(Demographic().fit(southwest).forecast(h), ref, rtol=1e-12)
+
+
+def test_demographic_falls_back_when_parts_stop_before_the_series(southwest, monkeypatch):
+    full = demo._all_parts(bf.data.table.stamps(None))
+    short = {p: s.loc[:"2019-06"] for p, s in full.items()}
+    monkeypatch.setattr(demo, "_all_parts", lambda stamps: short)
+    assert load_parts(pd.Timestamp(END)) is None
+    fit = Demographic().fit(southwest)
+    assert not fit.state.used_parts and "no demographic parts" in fit.state.reason
+
+
+def test_demographic_on_a_sector_is_stl_revert():
+    y = bf.load("sector/tucson", end=END)
+    fit = Demographic().fit(y)
+    assert not fit.state.used_parts
+    assert "do not add up" in fit.state.reason and "largest gap" in fit.state.reason
+    assert fit.summary().splitlines()[-1].startswith("stl_revert on the total (the demographic")
+    ref = STLRevert().fit(y)
+    got, want = fit.forecast(12), ref.forecast(12)
+    pd.testing.assert_frame_equal(got, want, rtol=1e-12)
+    np.testing.assert_allclose(
+        fit.simulate(12, n_paths=200, seed=5), ref.simulate(12, n_paths=200, seed=5), rtol=1e-10
+    )
+
+
+def test_demographic_needs_min_months_of_parts():
+    fit = Demographic().fit(bf.load(end="2013-06"))
+    assert not fit.state.used_parts
+    # 2011-10 .. 2013-06 is 21 months
+    assert "cover 21 months to 2013-06, fewer than 48" in fit.state.reason
+    # the boundary: 2011-10 .. 2014-09 is exactly 36 months
+    assert Demographic(min_months=36).fit(bf.load(end="2014-09")).state.used_parts
+    short = Demographic(min_months=36).fit(bf.load(end="2014-08"))
+    assert not short.state.used_parts and "35 months" in short.state.reason
+
+
+def test_demographic_tolerance(southwest):
+    off = southwest.copy()
+    off.iloc[-1] = round(off.iloc[-1] * 1.03)  # the parts now miss the total by ~2.9%
+    fit = Demographic().fit(off)
+    assert not fit.state.used_parts
+    assert "do not add up" in fit.state.reason and "largest gap 2.9%" in fit.state.reason
+    assert Demographic(tolerance=0.05).fit(off).state.used_parts
+
+
+def test_demographic_beyond_the_precomputed_horizon(southwest):
+    fit = Demographic().fit(southwest)
+    n = Demographic.horizon
+    with pytest.warns(ForecastWarning):
+        long = np.log(fit.forecast(n + 4)["mean"].to_numpy() + 1)
+    np.testing.assert_allclose(long[:n], np.log(fit.forecast(n)["mean"] + 1), rtol=1e-12)
+    # beyond: the total's path, shifted by the bottom-up's distance to it at month n
+    tot = fit.state.total
+    base = tot.rev.path(n + 4) + STLRevert().season(tot.seasonal, n + 4)
+    np.testing.assert_allclose(long[n:], base[n:] + long[n - 1] - base[n - 1], rtol=1e-10)
+
+
+def test_demographic_inputs_digests(southwest, monkeypatch):
+    y = bf.load()
+    o1, o2 = pd.Timestamp("2016-12-01"), pd.Timestamp("2019-08-01")
+    before = Demographic.inputs_digests(y, [o1, o2])
+    assert set(before) == {o1, o2} and before[o1] != before[o2]
+    assert Demographic.inputs_digests(y, [o1, o2]) == before  # deterministic
+    full = demo._all_parts(bf.data.table.stamps(None))
+    revised = {p: s.copy() for p, s in full.items()}
+    revised["uac"].loc["2018-03-01"] += 1.0  # after o1, before o2
+    monkeypatch.setattr(demo, "_all_parts", lambda stamps: revised)
+    after = Demographic.inputs_digests(y, [o1, o2])
+    assert after[o1] == before[o1]
+    assert after[o2] != before[o2]
+    # the backtest cache key gets it through run.inputs_digests; other models add nothing
+    from borderforecast.backtesting.run import inputs_digests
+    from borderforecast.models.registry import get_spec
+
+    keyed = inputs_digests(get_spec("demographic"), y, [o1, o2])
+    assert keyed == {o: "|" + d for o, d in after.items()}
+    assert inputs_digests(get_spec("stl_revert"), y, [o1, o2]) == {}
+
+
+def test_demographic_inputs_digests_when_the_series_outruns_the_parts(monkeypatch):
+    y = bf.load(end="2019-08")
+    o1 = pd.Timestamp("2018-06-01")
+    full = demo._all_parts(bf.data.table.stamps(None))
+    short = {p: s.loc[:"2019-06"] for p, s in full.items()}
+    monkeypatch.setattr(demo, "_all_parts", lambda stamps: short)
+    before = Demographic.inputs_digests(y, [o1])
+    assert Demographic().fit(y.loc[:o1]).state.used_parts  # the fit at o1 reads the parts
+    revised = {p: s.copy() for p, s in short.items()}
+    revised["uac"].loc["2018-03-01"] += 1.0
+    monkeypatch.setattr(demo, "_all_parts", lambda stamps: revised)
+    assert Demographic.inputs_digests(y, [o1])[o1] != before[o1]
+
+
+def test_demographic_spec_intervals_and_paths(southwest):
+    model = bf.make_model("demographic")
+    assert isinstance(model, Demographic)
+    assert (model.revert, model.min_months, model.tolerance) == (0.9, 48, 0.01)
+    fitted = model.fit(southwest)
+    fc = fitted.forecast(12)
+    assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["mean"]).all()
+    assert (fc["mean"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
+    paths = fitted.simulate(12, n_paths=4000, seed=1)
+    assert paths.shape == (4000, 12) and np.isfinite(paths).all() and (paths >= 0).all()
+    width = (fc["hi80"] - fc["lo80"]).to_numpy()
+    assert np.all(np.abs(np.median(paths, axis=0) - fc["mean"].to_numpy()) < 0.1 * width)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"revert": 1.0}, "revert"),
+        ({"revert": -0.1}, "revert"),
+        ({"min_months": 35}, "min_months"),
+        ({"tolerance": 0.5}, "tolerance"),
+        ({"tolerance": -0.01}, "tolerance"),
+    ],
+)
+def test_demographic_bad_parameters(kwargs, problem):
+    with pytest.raises(SpecError, match=problem):
+        Demographic(**kwargs)
