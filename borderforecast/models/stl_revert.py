@@ -93,10 +93,10 @@ def fit_reversion(a: np.ndarray, window: int = 72, ar_window: int = 36) -> Rever
     A series that returns halfway to its mean each month has ``phi`` near 0.5:
 
     >>> rng = np.random.default_rng(0)
-    >>> d = np.zeros(400)
-    >>> for t in range(1, 400):
+    >>> d = np.zeros(3000)
+    >>> for t in range(1, 3000):
     ...     d[t] = 0.5 * d[t - 1] + rng.standard_normal()
-    >>> round(fit_reversion(d, window=300, ar_window=99).phi, 1)
+    >>> round(fit_reversion(d, window=500, ar_window=2000).phi, 2)
     0.5
     """
     a = np.asarray(a, dtype=float)
