@@ -118,6 +118,13 @@ def _module_file(name: str) -> Path | None:
 
 def _imports(name: str, path: Path) -> set[str]:
     """``borderforecast`` modules imported anywhere in ``path`` (module ``name``)."""
+    return set(_imports_cached(name, str(path), *_stamp(path)))
+
+
+@functools.lru_cache(maxsize=512)
+def _imports_cached(name: str, file: str, mtime: int, size: int) -> frozenset[str]:
+    """:func:`_imports`, parsed once per process and file version."""
+    path = Path(file)
     tree = ast.parse(path.read_bytes())
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -134,7 +141,7 @@ def _imports(name: str, path: Path) -> set[str]:
             if node.module:  # `from .x import y`: module x (y may be a submodule too)
                 found.add(mod)
             found.update(f"{mod}.{a.name}" for a in node.names)
-    return {m for m in found if m == "borderforecast" or m.startswith("borderforecast.")}
+    return frozenset(m for m in found if m == "borderforecast" or m.startswith("borderforecast."))
 
 
 def module_closure(names: Iterable[str]) -> dict[str, Path]:

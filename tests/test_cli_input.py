@@ -58,7 +58,7 @@ def test_forecast_from_a_user_csv(user_csv, sw, capsys, tmp_path):
     api = bf.forecast(bf.read_series(user_csv), model="snaive", h=3)
     assert api.attrs["intervals"] == "calibrated"
     for col in ("median", "lo80", "hi80", "lo95", "hi95"):
-        assert written[col].to_numpy() == pytest.approx(api[col].to_numpy(), abs=0.51)  # CSV: rounded
+        assert written[col].to_numpy() == pytest.approx(api[col].to_numpy(), abs=0.51)
     raw = bf.forecast(bf.read_series(user_csv), model="snaive", h=3, intervals="raw")
     assert abs(written["hi95"].iloc[0] - raw["hi95"].iloc[0]) > 1.0
 

@@ -138,7 +138,7 @@ def selection_rows(
     keys = frame[["series", "origin", "model"]].copy()
     keys["origin"] = pd.to_datetime(keys["origin"])
     hit = keys.merge(chosen.assign(_pick=True), how="left", on=["series", "origin", "model"])
-    mask = hit["_pick"].fillna(False).to_numpy(dtype=bool)
+    mask = hit["_pick"].eq(True).to_numpy(dtype=bool)
     out = frame[mask].copy()
     out["model"] = SELECTION
     return out

@@ -33,8 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize_scalar
-from scipy.signal import lfilter
 
 from ..errors import SpecError
 from .base import BaseModel, Prediction, gaussian_prediction
@@ -61,6 +59,8 @@ def ses_levels(a: np.ndarray, alpha: float) -> np.ndarray:
     >>> ses_levels(np.array([1.0, 3.0, 3.0]), 0.5).tolist()
     [1.0, 2.0, 2.5]
     """
+    from scipy.signal import lfilter  # imported when needed: scipy.signal is slow to import
+
     a = np.asarray(a, dtype=float)
     out, _ = lfilter([alpha], [1.0, alpha - 1.0], a[1:], zi=[(1.0 - alpha) * a[0]])
     return np.concatenate([a[:1], out])
@@ -72,6 +72,8 @@ def ses_fit(a: np.ndarray) -> tuple[float, float, float]:
     The one-step error at ``t`` is ``a_t - l_{t-1}``; ``alpha`` minimises their
     sum of squares within ``ALPHA_BOUNDS``; ``sigma^2`` is their mean square.
     """
+    from scipy.optimize import minimize_scalar
+
     a = np.asarray(a, dtype=float)
 
     def sse(alpha: float) -> float:
