@@ -90,7 +90,11 @@ def conformal_quantile(scores: np.ndarray, miscoverage: float) -> float:
     >>> round(conformal_quantile(np.arange(1.0, 11.0), 0.2), 6)   # level 0.88 of 1..10
     8.92
     """
-    s = np.sort(np.asarray(scores, dtype=float))
+    return sorted_quantile(np.sort(np.asarray(scores, dtype=float)), miscoverage)
+
+
+def sorted_quantile(s: np.ndarray, miscoverage: float) -> float:
+    """:func:`conformal_quantile` of scores already sorted (one sort serves every level)."""
     n = len(s)
     a = min(max(float(miscoverage), 0.0), 0.999)
     p = min(1.0, (1.0 - a) * (n + 1) / n)
@@ -167,9 +171,10 @@ def conformal_path(
         if len(keep) < options.min_errors or not np.isfinite(scale[i]):
             continue
         cap = options.max_width * float(np.max(abs_errors[keep]))
+        ranked = np.sort(scores[keep])
         for lv in levels:
             a = min(max(alpha[lv], low * nominal[lv]), high * nominal[lv])
-            out[lv][i] = min(conformal_quantile(scores[keep], a) * scale[i], cap)
+            out[lv][i] = min(sorted_quantile(ranked, a) * scale[i], cap)
     return out
 
 
