@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -375,3 +377,17 @@ def test_demographic_spec_intervals_and_paths(southwest):
 def test_demographic_bad_parameters(kwargs, problem):
     with pytest.raises(SpecError, match=problem):
         Demographic(**kwargs)
+
+
+def test_report_leaves_demographic_out_where_its_parts_do_not_apply():
+    from borderforecast.reporting.builder import applicable_models
+
+    models = ("snaive", "demographic", "stl_revert")
+    assert applicable_models(models, bf.load(end="2019-08"), None) == (models, "")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mexico = bf.load("citizenship/mexico", end="2019-08")
+    kept, note = applicable_models(models, mexico, None)
+    assert kept == ("snaive", "stl_revert")
+    assert "left out" in note and "do not add up" in note
+    assert applicable_models(models, mexico, "demographic") == (models, "")  # the user's choice

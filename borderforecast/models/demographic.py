@@ -159,6 +159,16 @@ class Demographic(BaseModel):
             out[o] = h.hexdigest()
         return out
 
+    def applies(self, y: pd.Series) -> tuple[bool, str]:
+        """Whether the parts are used for ``y`` (counts), and if not, why.
+
+        >>> import borderforecast as bf
+        >>> Demographic().applies(bf.load("ofo"))[0]
+        False
+        """
+        parts, reason = self._check_parts(y.astype(float))
+        return parts is not None, reason
+
     def _counts(self, z: np.ndarray) -> np.ndarray:
         return np.exp(z) - self.offset if self.log else np.asarray(z, dtype=float)
 

@@ -8,6 +8,7 @@ vintages. Nothing is written here; :func:`borderforecast.reporting.report` write
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -248,6 +249,30 @@ def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
     return [s for s in context(m, y=y).sentences() if not s.startswith(restated)]
 
 
+def applicable_models(
+    models: tuple[str, ...], y: pd.Series, chosen: str | None
+) -> tuple[tuple[str, ...], str]:
+    """The report's models for this series, and a sentence naming any left out.
+
+    ``demographic`` adds up the demographic parts of the Southwest total; on any
+    other series it would repeat ``stl_revert`` row for row, so it is left out
+    (unless the user chose it).
+    """
+    if "demographic" not in models or chosen == "demographic":
+        return models, ""
+    from ..models.registry import make_model
+
+    model = make_model("demographic")
+    ok, reason = model.applies(y) if hasattr(model, "applies") else (True, "")
+    if ok:
+        return models, ""
+    return tuple(m for m in models if m != "demographic"), (
+        "The demographic model (the sum of separate forecasts of single adults, families and "
+        f"unaccompanied children on the Southwest total) is left out: {reason}; on this series "
+        "it would repeat stl_revert."
+    )
+
+
 def build(
     opts: ReportOptions,
     *,
@@ -328,10 +353,11 @@ def build(
         def bt_progress(done: int, total: int) -> None:
             emit("step", "forecast", f"backtest {done}/{total} fits")
 
+        models, left_out = applicable_models(opts.models, y, opts.model)
         result, date, cached = run_backtest(
             y,
             opts.series,
-            opts.models,
+            models,
             step=opts.backtest_step,
             start=opts.backtest_start,
             h=opts.horizon,
@@ -344,6 +370,8 @@ def build(
         choice = choose_model(
             result, date, cached, opts.model, y=y, series=opts.series, seed=opts.seed
         )
+        if left_out:
+            choice = dataclasses.replace(choice, rule=f"{choice.rule} {left_out}")
         emit("step", "forecast", f"forecast with {choice.model}")
         return forecast_section(y, opts.series, choice, horizon=opts.horizon, seed=opts.seed)
 
