@@ -301,6 +301,9 @@ def forecast(
 ) -> pd.DataFrame:
     """Fit ``model`` to ``y`` and forecast ``h`` months with calibrated intervals.
 
+    ``model`` defaults to :data:`DEFAULT_MODEL` (``"demographic"``: the
+    bottom-up model of the Southwest total, ``stl_revert`` on any other series).
+
     Returns a DataFrame indexed by month with ``median`` (the point forecast:
     for a log model the median count), ``mean`` (the mean count, from
     ``n_paths`` sample paths seeded by ``seed``), ``lo80, hi80, lo95, hi95``.
