@@ -97,6 +97,9 @@ def forecast_section(
         f"80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), "
         f"{_change_words(total, prev12)} the previous {min(12, len(y))} months ({prev12:,.0f})."
     )
+    plain = plain_model(choice.model, fitted)
+    if plain:
+        narrative += f" How the {choice.model} model works: {plain}."
     why = f"{choice.model}: {choice.reason}."
     if choice.model not in set(result.models):
         why += " It was not part of the backtest, so its intervals are the model's own."
@@ -200,6 +203,31 @@ def _cov_decimals(rows: list[dict]) -> int:
         [r[f"coverage{lv}"] for r in rows for lv in COVERAGE],
         [t for p in COVERAGE.values() for t in p],
     )
+
+
+PLAIN_MODELS = {
+    "demographic": (
+        "it forecasts single adults, families and unaccompanied children separately and adds "
+        "them up; family numbers drift back toward their long-run level (their past surges "
+        "unwound), the other two only as fast as their own recent record says"
+    ),
+    "stl_revert": (
+        "it sets the usual seasonal pattern aside, then lets the level drift back toward its "
+        "six-year average only as fast as the series' own recent surges did"
+    ),
+    "stl_ses": "it sets the usual seasonal pattern aside and carries the latest level forward",
+    "snaive": "each month repeats the same month a year earlier",
+    "ets": "exponential smoothing of the level, a damped trend and the seasonal pattern",
+    "structural": "a level and a seasonal pattern that both change slowly over time",
+}
+"""Plain words for the bundled models, for the report's forecast paragraph."""
+
+
+def plain_model(name: str, fitted: Any) -> str:
+    """What the model does, in a reader's words ("" for a model without a description)."""
+    if name == "demographic" and not getattr(getattr(fitted, "state", None), "used_parts", True):
+        return PLAIN_MODELS["stl_revert"]
+    return PLAIN_MODELS.get(name, "")
 
 
 def _change_words(new: float, old: float) -> str:
