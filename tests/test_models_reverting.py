@@ -391,3 +391,25 @@ def test_report_leaves_demographic_out_where_its_parts_do_not_apply():
     assert kept == ("snaive", "stl_revert")
     assert "left out" in note and "do not add up" in note
     assert applicable_models(models, mexico, "demographic") == (models, "")  # the user's choice
+
+
+def test_demographic_part_forecasts_add_up_to_the_point_forecast():
+    y = bf.load(end="2019-08")
+    fit = Demographic().fit(y)
+    table = fit.model.part_forecasts(fit.state, 6)
+    assert list(table.index) == ["single_adults", "family_units", "uac"]
+    parts = {p: bf.load(f"demographic/{p}", end="2019-08") for p in table.index}
+    assert table["last"].to_dict() == {p: float(s.iloc[-1]) for p, s in parts.items()}
+    total = table[[f"h{k}" for k in range(1, 7)]].sum().to_numpy()
+    np.testing.assert_allclose(total, fit.forecast(6)["mean"].to_numpy(), rtol=1e-9)
+    # the report's sentence names each part's latest month and its forecast
+    from borderforecast.reporting.sections import plain_model
+
+    months = fit.forecast(6).index
+    text = plain_model("demographic", fit, months)
+    fam = table.loc["family_units"]
+    assert f"people in families {fam['last']:,.0f} in August 2019" in text
+    assert f"{fam['h6']:,.0f} expected in February 2020" in text
+    tucson = Demographic().fit(bf.load("sector/tucson", end="2019-08"))
+    assert tucson.model.part_forecasts(tucson.state, 6).empty
+    assert "single adults" not in plain_model("demographic", tucson, months)

@@ -92,6 +92,7 @@ class _State:
     used_parts: bool
     reason: str
     detail: str
+    parts: tuple[tuple[str, float, np.ndarray], ...] = ()  # (part, last month, point path)
 
 
 class Demographic(BaseModel):
@@ -228,7 +229,22 @@ class Demographic(BaseModel):
         point = self._forward(np.sum(pts, axis=0))
         start = next(iter(parts.values())).index[0]
         detail = f"parts from {start:%Y-%m}: " + "; ".join(phrases)
-        return _State(point, total, True, "", detail)
+        each = tuple(
+            (name, float(x.iloc[-1]), np.asarray(pt))
+            for (name, x), pt in zip(parts.items(), pts, strict=True)
+        )
+        return _State(point, total, True, "", detail, each)
+
+    def part_forecasts(self, state: _State, h: int) -> pd.DataFrame:
+        """Per part: its last month and its point forecast ``h`` months ahead (counts).
+
+        Empty when the model fell back to the total. The columns are ``last``
+        and ``h1`` .. ``h<h>`` (``h`` at most :attr:`horizon`).
+        """
+        h = min(h, self.horizon)
+        rows = {n: [last, *path[:h]] for n, last, path in state.parts}
+        cols = ["last", *(f"h{k}" for k in range(1, h + 1))]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=cols)
 
     def _point(self, state: _State, h: int) -> np.ndarray:
         if h <= len(state.point):

@@ -255,9 +255,8 @@ def choose_model(
             " Caution: no model's next-month forecast is within the plausible range; the "
             "lowest weighted MASE is used."
         )
-    for r in rows:  # the benchmark's next month is always shown (it is fitted for the chart)
-        if r["model"] == BENCHMARK or (model is not None and r["model"] == model):
-            judge(r)
+    for r in rows:  # every model's next month is shown (and judged), the rule's pick unchanged
+        judge(r)
     rec = first["model"]
     for r in rows:
         r["status"] = _status(r, rec, lo, hi)

@@ -97,12 +97,21 @@ def forecast_section(
         f"80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), "
         f"{_change_words(total, prev12)} the previous {min(12, len(y))} months ({prev12:,.0f})."
     )
-    plain = plain_model(choice.model, fitted)
+    plain = plain_model(choice.model, fitted, fc.index)
     if plain:
         narrative += f" How the {choice.model} model works: {plain}."
     why = f"{choice.model}: {choice.reason}."
     if choice.model not in set(result.models):
         why += " It was not part of the backtest, so its intervals are the model's own."
+    from .totals import model_totals, spread_sentence
+
+    names = [str(r["model"]) for r in rows]
+    totals = model_totals(names, y, result, series, horizon, seed, dict(choice.fitted))
+    totals[choice.model] = total  # the same number as the narrative's
+    for r in rows:
+        r["next_total"] = totals.get(str(r["model"]), float("nan"))
+    implausible = [str(r["model"]) for r in rows if r.get("plausible") is False]
+    spread = spread_sentence(totals, choice.model, horizon, implausible)
     fo = result.forecasts
     origins = sorted(pd.to_datetime(fo["origin"].unique()))
     dec = _cov_decimals(rows)
@@ -123,14 +132,16 @@ def forecast_section(
             {"key": "coverage80", "label": "inside 80%", "fmt": f"share{dec}"},
             {"key": "coverage95", "label": "inside 95%", "fmt": f"share{dec}"},
             {"key": "next", "label": "next month", "fmt": "count"},
+            {"key": "next_total", "label": f"next {horizon} months", "fmt": "count"},
         ],
         "note": (
             "MASE: mean absolute error scaled by the in-sample seasonal naive error (below 1 "
             "beats a same-month-last-year forecast made in-sample); weighted MASE weighs the "
             "horizons as the rule says. Inside 80% / 95%: share of backtest actuals inside the "
             "calibrated intervals. Next month: each model's forecast for "
-            f"{first:%B %Y}."
-        ),
+            f"{first:%B %Y}. Next {horizon} months: each model's median total, from sample "
+            f"paths as for the model used. {spread}"
+        ).strip(),
         "cached": choice.cached,
         "failed_cells": int(len(result.errors)),
     }
@@ -208,8 +219,9 @@ def _cov_decimals(rows: list[dict]) -> int:
 PLAIN_MODELS = {
     "demographic": (
         "it forecasts single adults, families and unaccompanied children separately and adds "
-        "them up; family numbers drift back toward their long-run level (their past surges "
-        "unwound), the other two only as fast as their own recent record says"
+        "them up; the number of people in families moves back toward its average since 2011, "
+        "up or down (after past surges and falls it did), the other two only as fast as their "
+        "own recent record says"
     ),
     "stl_revert": (
         "it sets the usual seasonal pattern aside, then lets the level drift back toward its "
@@ -223,11 +235,31 @@ PLAIN_MODELS = {
 """Plain words for the bundled models, for the report's forecast paragraph."""
 
 
-def plain_model(name: str, fitted: Any) -> str:
-    """What the model does, in a reader's words ("" for a model without a description)."""
-    if name == "demographic" and not getattr(getattr(fitted, "state", None), "used_parts", True):
+def plain_model(name: str, fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
+    """What the model does, in a reader's words ("" for a model without a description).
+
+    For ``demographic`` the sentence names each part's latest month and its
+    forecast for the last month of ``months``, so the assumption is in view.
+    """
+    state = getattr(fitted, "state", None)
+    if name == "demographic" and not getattr(state, "used_parts", True):
         return PLAIN_MODELS["stl_revert"]
-    return PLAIN_MODELS.get(name, "")
+    text = PLAIN_MODELS.get(name, "")
+    if name != "demographic" or months is None or not len(months):
+        return text
+    try:
+        table = fitted.model.part_forecasts(state, len(months))
+    except Exception:  # noqa: BLE001 - the sentence without the numbers
+        return text
+    words = {"single_adults": "single adults", "family_units": "people in families",
+             "uac": "unaccompanied children"}
+    last = table.columns[-1]
+    parts = "; ".join(
+        f"{words.get(str(p), str(p))} {r['last']:,.0f} in {fitted.y.index[-1]:%B %Y}, "
+        f"{r[last]:,.0f} expected in {months[-1]:%B %Y}"
+        for p, r in table.iterrows()
+    )
+    return f"{text} ({parts})" if parts else text
 
 
 def _change_words(new: float, old: float) -> str:

@@ -53,3 +53,62 @@ def path_totals(
             }
         )
     return nxt, rows
+
+
+def model_totals(
+    names: list[str],
+    y: pd.Series,
+    result: Any,
+    series: str,
+    h: int,
+    seed: int,
+    fitted: dict[str, Any],
+) -> dict[str, float]:
+    """Each model's median total of the next ``h`` months, computed as :func:`path_totals` does.
+
+    Shows how much the report's headline total depends on the model; a model
+    that cannot fit or simulate now is left out (NaN).
+    """
+    from ..calibrated import with_calibration
+    from ..models.registry import make_model
+
+    out: dict[str, float] = {}
+    for name in names:
+        try:
+            f = fitted.get(name) or make_model(name, seed=seed).fit(y)
+            model = with_calibration(f, result, series=series) if name in set(result.models) else f
+            kind = "calibrated" if model is not f else "raw"
+            t = model.total(h, level=LEVEL_PAIR, n_paths=TOTAL_PATHS, seed=seed, intervals=kind)
+            out[name] = float(t["median"])
+        except Exception:  # noqa: BLE001 - one model's failure must not stop the report
+            out[name] = float("nan")
+    return out
+
+
+def spread_sentence(
+    totals: dict[str, float], chosen: str, h: int, implausible: list[str] | tuple[str, ...] = ()
+) -> str:
+    """One sentence: the range of the plausible models' totals and where the chosen one sits.
+
+    >>> s = spread_sentence({"a": 100.0, "b": 120.0, "c": 900.0}, "a", 12, ["c"])
+    >>> s.split(": ", 1)[1].split(";")[0]
+    'over the next 12 months the 2 plausible models expect from 100 (a) to 120 (b)'
+    >>> s.endswith("(left out of the range: c, whose next-month forecast is implausible).")
+    True
+    """
+    ok = {k: v for k, v in totals.items() if v == v and (k not in implausible or k == chosen)}
+    if len(ok) < 2 or chosen not in ok:
+        return ""
+    lo, hi = min(ok, key=ok.__getitem__), max(ok, key=ok.__getitem__)
+    out = (
+        f"How much the total depends on the model: over the next {h} months the {len(ok)} "
+        f"plausible models expect from {ok[lo]:,.0f} ({lo}) to {ok[hi]:,.0f} ({hi}); "
+        f"{chosen}, the model used, expects {ok[chosen]:,.0f}"
+    )
+    left = [m for m in implausible if m != chosen and m in totals]
+    if left:
+        out += (
+            f" (left out of the range: {', '.join(left)}, whose next-month forecast is "
+            "implausible)"
+        )
+    return out + "."
