@@ -132,14 +132,14 @@ def forecast_section(
             {"key": "coverage80", "label": "inside 80%", "fmt": f"share{dec}"},
             {"key": "coverage95", "label": "inside 95%", "fmt": f"share{dec}"},
             {"key": "next", "label": "next month", "fmt": "count"},
-            {"key": "next_total", "label": f"next {horizon} months", "fmt": "count"},
+            {"key": "next_total", "label": f"{horizon}-month total", "fmt": "count"},
         ],
         "note": (
             "MASE: mean absolute error scaled by the in-sample seasonal naive error (below 1 "
             "beats a same-month-last-year forecast made in-sample); weighted MASE weighs the "
             "horizons as the rule says. Inside 80% / 95%: share of backtest actuals inside the "
             "calibrated intervals. Next month: each model's forecast for "
-            f"{first:%B %Y}. Next {horizon} months: each model's median total, from sample "
+            f"{first:%B %Y}. {horizon}-month total: each model's median total, from sample "
             f"paths as for the model used. {spread}"
         ).strip(),
         "cached": choice.cached,
