@@ -161,14 +161,22 @@ class Demographic(BaseModel):
         return out
 
     def applies(self, y: pd.Series) -> tuple[bool, str]:
-        """Whether the parts are used for ``y`` (counts), and if not, why.
+        """Whether this model is more than ``stl_revert`` on ``y`` (counts), and if not, why.
+
+        The report leaves out a model whose ``applies`` says no, with the reason.
 
         >>> import borderforecast as bf
         >>> Demographic().applies(bf.load("ofo"))[0]
         False
         """
         parts, reason = self._check_parts(y.astype(float))
-        return parts is not None, reason
+        if parts is not None:
+            return True, ""
+        return False, (
+            "it adds up separate forecasts of single adults, families and unaccompanied "
+            f"children of the Southwest total, and {reason}, so on this series it would repeat "
+            "stl_revert"
+        )
 
     def _counts(self, z: np.ndarray) -> np.ndarray:
         return np.exp(z) - self.offset if self.log else np.asarray(z, dtype=float)
@@ -212,15 +220,20 @@ class Demographic(BaseModel):
             phrase = f"{name} stl_revert (phi {rev.phi:.2f})"
         return self._counts(zp), phrase
 
+    def _total_model(self) -> STLRevert:
+        return STLRevert(log=self.log, offset=self.offset)
+
+    def _total_path(self, total: Any, h: int) -> np.ndarray:
+        """The point path of ``stl_revert`` on the total (transformed scale)."""
+        return total.rev.path(h) + self._total_model().season(total.seasonal, h)
+
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
-        total_model = STLRevert(log=self.log, offset=self.offset)
-        total = total_model._fit(z, None)
+        total = self._total_model()._fit(z, None)
         y = pd.Series(self._counts(z.to_numpy(dtype=float)), index=z.index)
         parts, reason = self._check_parts(y)
         h = self.horizon
         if parts is None:
-            point = total.rev.path(h) + total_model.season(total.seasonal, h)
-            return _State(point, total, False, reason, "")
+            return _State(self._total_path(total, h), total, False, reason, "")
         pts, phrases = [], []
         for name, x in parts.items():
             p, phrase = self._part_point(name, x, h)
@@ -250,8 +263,7 @@ class Demographic(BaseModel):
         if h <= len(state.point):
             return state.point[:h]
         # beyond the precomputed path: hold the last step's distance to the total's path
-        model = STLRevert(log=self.log, offset=self.offset)
-        base = state.total.rev.path(h) + model.season(state.total.seasonal, h)
+        base = self._total_path(state.total, h)
         shift = state.point[-1] - base[len(state.point) - 1]
         return np.r_[state.point, base[len(state.point) :] + shift]
 
@@ -266,10 +278,9 @@ class Demographic(BaseModel):
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
     ) -> np.ndarray:
-        model = STLRevert(log=self.log, offset=self.offset)
-        base = state.total.rev.path(h) + model.season(state.total.seasonal, h)
-        paths = state.total.rev.simulate(h, n, rng) + model.season(state.total.seasonal, h)
-        return paths - base[None, :] + self._point(state, h)[None, :]
+        # the total's AR(1) deviations from its own path, around the bottom-up point
+        deviations = state.total.rev.simulate(h, n, rng) - state.total.rev.path(h)[None, :]
+        return deviations + self._point(state, h)[None, :]
 
     def _summary(self, state: _State) -> str:
         r = state.total.rev

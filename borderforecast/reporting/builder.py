@@ -8,11 +8,10 @@ vintages. Nothing is written here; :func:`borderforecast.reporting.report` write
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -254,23 +253,21 @@ def applicable_models(
 ) -> tuple[tuple[str, ...], str]:
     """The report's models for this series, and a sentence naming any left out.
 
-    ``demographic`` adds up the demographic parts of the Southwest total; on any
-    other series it would repeat ``stl_revert`` row for row, so it is left out
-    (unless the user chose it).
+    A model may say it adds nothing on a series (an ``applies(y)`` method:
+    ``demographic`` is ``stl_revert`` wherever its parts do not add up); such a
+    model is left out, with its reason, unless the user chose it.
     """
-    if "demographic" not in models or chosen == "demographic":
-        return models, ""
     from ..models.registry import make_model
 
-    model = make_model("demographic")
-    ok, reason = model.applies(y) if hasattr(model, "applies") else (True, "")
-    if ok:
-        return models, ""
-    return tuple(m for m in models if m != "demographic"), (
-        "The demographic model (the sum of separate forecasts of single adults, families and "
-        f"unaccompanied children on the Southwest total) is left out: {reason}; on this series "
-        "it would repeat stl_revert."
-    )
+    kept, notes = [], []
+    for name in models:
+        applies = getattr(make_model(name), "applies", None) if name != chosen else None
+        ok, reason = applies(y) if applies is not None else (True, "")
+        if ok:
+            kept.append(name)
+        else:
+            notes.append(f"The {name} model is left out: {reason}.")
+    return tuple(kept), " ".join(notes)
 
 
 def build(
@@ -371,7 +368,7 @@ def build(
             result, date, cached, opts.model, y=y, series=opts.series, seed=opts.seed
         )
         if left_out:
-            choice = dataclasses.replace(choice, rule=f"{choice.rule} {left_out}")
+            choice = replace(choice, rule=f"{choice.rule} {left_out}")
         emit("step", "forecast", f"forecast with {choice.model}")
         return forecast_section(y, opts.series, choice, horizon=opts.horizon, seed=opts.seed)
 

@@ -7,6 +7,7 @@ report can draw many figures without leaking memory.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -86,7 +87,10 @@ def fan_chart(
         )
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1])
-        ax.set_title(title or f"{y.name or 'series'}: {len(forecast)}-month forecast")
+        # a long series name would run off the figure: wrap it (about 88 characters a line)
+        ax.set_title(
+            textwrap.fill(title or f"{y.name or 'series'}: {len(forecast)}-month forecast", 88)
+        )
         plotting.legend_outside(ax, "below", ncols=5)
     return fig
 

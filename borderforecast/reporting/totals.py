@@ -13,6 +13,15 @@ TOTAL_PATHS = 2000
 """Sample paths behind every total of the report (next 12 months, fiscal-year projections)."""
 
 
+def _for_totals(fitted: Any, result: Any, series: str) -> tuple[Any, str]:
+    """The fitted model calibrated on the report's backtest when it is in it, and which it is."""
+    from ..calibrated import with_calibration
+
+    if result is not None and fitted.name in set(result.models):
+        return with_calibration(fitted, result, series=series), "calibrated"
+    return fitted, "raw"
+
+
 def path_totals(
     fitted: Any, result: Any, series: str, fc: pd.DataFrame, seed: int
 ) -> tuple[pd.Series, list[dict[str, Any]]]:
@@ -23,12 +32,7 @@ def path_totals(
     when the model is in it), so the months' dependence is kept; a fiscal year is
     projected only when its observed months and the forecast months cover it.
     """
-    from ..calibrated import with_calibration
-
-    model = fitted
-    if result is not None and fitted.name in set(result.models):
-        model = with_calibration(fitted, result, series=series)
-    kind = "calibrated" if model is not fitted else "raw"
+    model, kind = _for_totals(fitted, result, series)
     opts = {"level": LEVEL_PAIR, "n_paths": TOTAL_PATHS, "seed": seed, "intervals": kind}
     nxt = model.total(len(fc), **opts)
     rows = []
@@ -69,15 +73,14 @@ def model_totals(
     Shows how much the report's headline total depends on the model; a model
     that cannot fit or simulate now is left out (NaN).
     """
-    from ..calibrated import with_calibration
     from ..models.registry import make_model
 
     out: dict[str, float] = {}
     for name in names:
         try:
-            f = fitted.get(name) or make_model(name, seed=seed).fit(y)
-            model = with_calibration(f, result, series=series) if name in set(result.models) else f
-            kind = "calibrated" if model is not f else "raw"
+            model, kind = _for_totals(
+                fitted.get(name) or make_model(name, seed=seed).fit(y), result, series
+            )
             t = model.total(h, level=LEVEL_PAIR, n_paths=TOTAL_PATHS, seed=seed, intervals=kind)
             out[name] = float(t["median"])
         except Exception:  # noqa: BLE001 - one model's failure must not stop the report
@@ -108,7 +111,6 @@ def spread_sentence(
     left = [m for m in implausible if m != chosen and m in totals]
     if left:
         out += (
-            f" (left out of the range: {', '.join(left)}, whose next-month forecast is "
-            "implausible)"
+            f" (left out of the range: {', '.join(left)}, whose next-month forecast is implausible)"
         )
     return out + "."
