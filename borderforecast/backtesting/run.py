@@ -132,6 +132,28 @@ def _resolve_models(models: str | ModelSpec | Sequence[str | ModelSpec] | None) 
     return specs
 
 
+def default_start(first_ok: pd.Timestamp, end: pd.Timestamp, opts: BacktestOptions) -> pd.Timestamp:
+    """The first scored origin when none is given: December 2011 (or the first possible origin)
+    on a series that runs past it; on a series that ends before it, relative to the series.
+
+    There, the first origin after a calibration warm-up (the warm-up origins from the first
+    possible one), or the first possible origin when the series is too short for that.
+    """
+    fixed = max(month(opts.DEFAULT_START), first_ok)
+    if fixed <= end:
+        return fixed
+    after = first_ok + pd.DateOffset(months=n_warmup(opts) * opts.step)
+    return after if after <= end else first_ok
+
+
+def n_warmup(opts: BacktestOptions) -> int:
+    """Calibration-only origins before the first scored one (0 without calibration)."""
+    cal = opts.calibration
+    if cal.method == "none":
+        return 0
+    return cal.warmup if cal.warmup is not None else cal.min_errors + math.ceil(opts.h / opts.step)
+
+
 def _series_plan(
     sid: str, s: pd.Series, opts: BacktestOptions, min_len: int
 ) -> tuple[pd.Series, list[pd.Timestamp], list[pd.Timestamp]]:
@@ -157,14 +179,13 @@ def _series_plan(
             if first_ok is not None
             else f"it has only {len(s)} months"
         )
+        at = f" for the first origin {start:%Y-%m}" if start is not None else ""
         raise ShortSeriesError(
-            f"series {sid!r} is too short for the first origin "
-            f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
-            f"months of history; {need}"
+            f"series {sid!r} is too short{at}: the models need {min_len} months of history; {need}"
         )
     end = given_end if given_end is not None else last - pd.DateOffset(months=opts.h)
     if start is None:
-        start = max(month(opts.DEFAULT_START), first_ok)
+        start = default_start(first_ok, end, opts)
     if end < start:
         raise DataError(
             f"no origins for series {sid!r}: the first origin {start:%Y-%m} is after the last "
@@ -173,14 +194,10 @@ def _series_plan(
         )
     grid = list(pd.date_range(start, end, freq=pd.DateOffset(months=opts.step)))
     w: list[pd.Timestamp] = []
-    if opts.calibration.method != "none":
-        o = start - pd.DateOffset(months=opts.step)
-        n_warm = opts.calibration.warmup
-        if n_warm is None:
-            n_warm = opts.calibration.min_errors + math.ceil(opts.h / opts.step)
-        while len(w) < n_warm and o >= first_ok:
-            w.insert(0, pd.Timestamp(o))
-            o = o - pd.DateOffset(months=opts.step)
+    o, n_warm = start - pd.DateOffset(months=opts.step), n_warmup(opts)
+    while len(w) < n_warm and o >= first_ok:
+        w.insert(0, pd.Timestamp(o))
+        o = o - pd.DateOffset(months=opts.step)
     return s, [pd.Timestamp(o) for o in grid], w
 
 
