@@ -198,7 +198,8 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
         from ..backtesting import BacktestOptions, CalibrationOptions
-        from ..backtesting.run import execute, plan, series_group
+        from ..backtesting.plan import plan, series_group
+        from ..backtesting.run import execute
         from ..paths import ensure_writable_dir
 
         if out is not None:  # before the long computation
