@@ -9,9 +9,10 @@ data used. It writes a self-contained HTML file, a Markdown version and every
 figure as PNG and SVG, and stores its forecasts as vintages in the user store
 (:mod:`borderforecast.reporting.vintages`) so that later reports can score them.
 
-Modules: :mod:`.builder` (sections as plain data), :mod:`.headline`,
-:mod:`.sections`, :mod:`.history` (one or more sections each),
-:mod:`.figures`, :mod:`.writer` (templates, files), :mod:`.vintages`.
+Modules: :mod:`.builder` (options, orchestration), one module per section
+(:mod:`.headline`, :mod:`.outlook`, :mod:`.seasonality`, :mod:`.assessment`,
+:mod:`.breakdown`, :mod:`.history`), :mod:`.figures`, :mod:`.writer`
+(templates, files), :mod:`.vintages`.
 """
 
 from __future__ import annotations
