@@ -199,19 +199,20 @@ def fit_all(
             todo.append(item)
         else:
             out[item] = hit
-    units = [(y, s, m, H, n, seed) for m, s, n in todo]
-    if n_jobs != 1 and len(units) > 1:
-        from joblib import Parallel, delayed
+    from ..backtesting.engines import parallel_map
 
-        results = list(Parallel(n_jobs=n_jobs)(delayed(fit_unit)(*u) for u in units))
-    else:
-        results = [fit_unit(*u) for u in units]
+    units = [(y, s, m, H, n, seed) for m, s, n in todo]
+    results = parallel_map(_fit_one, units, "processes", n_jobs)
     if len(_FITS) > MAX_CACHED:
         _FITS.clear()
     for item, res in zip(todo, results, strict=True):
         _FITS[(key, *item, H, seed)] = res
         out[item] = res
     return out
+
+
+def _fit_one(unit: tuple[Any, ...]) -> Fit:
+    return fit_unit(*unit)
 
 
 def window_stats(y: pd.Series, w: Window, fit: Fit) -> tuple[float, float, float, float]:
