@@ -13,7 +13,7 @@ from borderforecast.backtesting.selection import SELECTION, out_of_sample_picks,
 from borderforecast.errors import ForecastWarning, ModelError
 from borderforecast.models.base import CAP_FACTOR
 from borderforecast.reporting.modelchoice import choose_model, run_backtest
-from borderforecast.reporting.sections import forecast_section
+from borderforecast.reporting.outlook import forecast_section
 
 
 def test_bf_forecast_equals_the_report_interval_for_the_same_model_and_month():

@@ -470,7 +470,7 @@ def test_demographic_part_forecasts_add_up_to_the_point_forecast():
     total = table[[f"h{k}" for k in range(1, 7)]].sum().to_numpy()
     np.testing.assert_allclose(total, fit.forecast(6)["mean"].to_numpy(), rtol=1e-9)
     # the report's sentence names each part's latest month and its forecast
-    from borderforecast.reporting.sections import plain_model
+    from borderforecast.reporting.outlook import plain_model
 
     months = fit.forecast(6).index
     text = plain_model("demographic", fit, months)
