@@ -159,7 +159,7 @@ def public_series() -> dict[str, pd.Series]:
 def bundled_series() -> dict[str, tuple[str, pd.Series]]:
     """``{id: (group, series)}``: the non-total bundled series with enough history."""
     import borderforecast as bf
-    from borderforecast.backtesting.run import series_group
+    from borderforecast.backtesting.plan import series_group
 
     ids = {s: "sectors" for s in series_group("sectors")}
     ids |= {f"citizenship/{c}": "citizenship" for c in CITIZENSHIP}
