@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,17 @@ def data_digest(y: pd.Series) -> str:
     h.update(f"{y.index[0]:%Y-%m}|{len(y)}|".encode())
     h.update(np.ascontiguousarray(y.to_numpy(dtype=float)).tobytes())
     return h.hexdigest()
+
+
+def parts_digest(parts: Mapping[str, pd.Series], origin: pd.Timestamp) -> str:
+    """Digest of the parts a bottom-up model reads at ``origin`` (appended to the data digest),
+    so a release that revises a part refits its units even when the total is unchanged."""
+    h = hashlib.sha256()
+    for name, s in sorted(parts.items()):
+        cut = s.loc[:origin]
+        h.update(f"{name}|{len(cut)}|".encode())
+        h.update(np.ascontiguousarray(cut.to_numpy(dtype=float)).tobytes())
+    return "|" + h.hexdigest()
 
 
 def code_digest(spec: dict[str, Any]) -> str:

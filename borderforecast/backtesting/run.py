@@ -20,11 +20,12 @@ from ..errors import (
 from ..models.base import interval_columns
 from ..models.registry import ModelSpec, get_spec, list_specs
 from ..series import as_monthly, month
-from .cache import UnitCache, code_digest, data_digest, unit_key
+from .cache import UnitCache, code_digest, data_digest, parts_digest, unit_key
 from .calibrate import calibrate_frame
 from .engines import run_tasks
 from .ensembles import combinable, combine_members, learned_ensemble
 from .frames import assemble, run_info
+from .live import origin_grid, warmup_origins
 from .options import BacktestOptions
 from .result import BacktestResult, forecast_columns
 from .scoring import score
@@ -47,6 +48,7 @@ class Plan:
     warmup: dict[str, list[pd.Timestamp]]  # calibration-only origins per series
     options: BacktestOptions
     skipped: dict[str, str] = field(default_factory=dict)  # series id -> why it cannot run
+    parts: dict[str, Mapping[str, pd.Series]] = field(default_factory=dict)  # bottom-up inputs
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
@@ -162,26 +164,15 @@ def _series_plan(
             f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
             f"months of history; {need}"
         )
-    end = given_end if given_end is not None else last - pd.DateOffset(months=opts.h)
-    if start is None:
-        start = max(month(opts.DEFAULT_START), first_ok)
-    if end < start:
-        raise DataError(
-            f"no origins for series {sid!r}: the first origin {start:%Y-%m} is after the last "
-            f"{end:%Y-%m} (the last month with {opts.h} months of actuals after it, "
-            "unless --end is given)"
-        )
-    grid = list(pd.date_range(start, end, freq=pd.DateOffset(months=opts.step)))
-    w: list[pd.Timestamp] = []
-    if opts.calibration.method != "none":
-        o = start - pd.DateOffset(months=opts.step)
-        n_warm = opts.calibration.warmup
-        if n_warm is None:
-            n_warm = opts.calibration.min_errors + math.ceil(opts.h / opts.step)
-        while len(w) < n_warm and o >= first_ok:
-            w.insert(0, pd.Timestamp(o))
-            o = o - pd.DateOffset(months=opts.step)
-    return s, [pd.Timestamp(o) for o in grid], w
+    try:
+        grid, w = origin_grid(
+            s.index, h=opts.h, step=opts.step, min_len=min_len, start=start, end=given_end,
+            warmup=warmup_origins(opts.calibration, opts.h, opts.step),
+        )  # fmt: skip
+    except DataError as exc:
+        text = str(exc).replace("no origins:", f"no origins for series {sid!r}:")
+        raise DataError(text.replace("after it)", "after it, unless --end is given)")) from None
+    return s, grid, w
 
 
 def plan(
@@ -189,6 +180,7 @@ def plan(
     models: str | Sequence[str] | None = None,
     series: str | Sequence[str] | None = None,
     options: BacktestOptions | None = None,
+    parts: Mapping[str, Mapping[str, pd.Series]] | None = None,
 ) -> Plan:
     """Validate everything and fix the units of a run; raises before any fitting.
 
@@ -232,7 +224,13 @@ def plan(
         raise DataError(
             "no series can be backtested: " + "; ".join(f"{k}: {v}" for k, v in skipped.items())
         )
-    return Plan(clean, specs, origins, warm, opts, skipped)
+    if any(s.model_class().uses_parts for s in specs):
+        from ..data.parts import parts_for
+
+        given = dict(parts or {})
+        parts = {sid: given[sid] if sid in given else parts_for(raw[sid]) for sid in clean}
+    found = {sid: dict(v) for sid, v in (parts or {}).items() if v is not None}
+    return Plan(clean, specs, origins, warm, opts, skipped, found)
 
 
 def _tasks_for(
@@ -242,6 +240,7 @@ def _tasks_for(
     todo: list[pd.Timestamp],
     opts: BacktestOptions,
     every: int | None,
+    parts: Mapping[str, pd.Series] | None = None,
 ) -> list[Task]:
     if not todo:
         return []
@@ -264,25 +263,15 @@ def _tasks_for(
             opts.seed,
             every,
             opts.warm_start,
+            parts,
         )
         for c in chunks
     ]
 
 
-def inputs_digests(spec: Any, y: pd.Series, origins: list[pd.Timestamp]) -> dict:
-    """Per origin, the digest of the other data a model reads (``inputs_digests``), if any.
-
-    A model that reads more than the series it is fitted on (``demographic``
-    reads its parts from the data store) names those inputs, so a release that
-    revises them invalidates its cached units even when the series is unchanged.
-    """
-    try:
-        fn = getattr(spec.model_class(), "inputs_digests", None)
-    except Exception:  # noqa: BLE001 - an unbuildable spec fails later, with its own error
-        return {}
-    if fn is None:
-        return {}
-    return {o: "|" + d for o, d in fn(y, origins).items()}
+def _parts_of(p: Plan, sid: str, spec: ModelSpec) -> Mapping[str, pd.Series] | None:
+    """The parts a bottom-up model (``uses_parts``) is fitted with on series ``sid``."""
+    return p.parts.get(sid) if spec.model_class().uses_parts else None
 
 
 def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
@@ -303,13 +292,13 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
                 continue
             sd = spec_to_dict(spec)
             code = code_digest(sd) if cache is not None else ""
-            inputs = inputs_digests(spec, y, all_origins) if cache is not None else {}
+            parts = _parts_of(p, sid, spec)
             every = opts.reselect_every.get(spec.name)
             todo = []
             for o in all_origins:
                 key = unit_key(
                     sid,
-                    digests[o] + inputs.get(o, ""),
+                    digests[o] + (parts_digest(parts, o) if parts is not None else ""),
                     sd,
                     o,
                     opts.h,
@@ -326,7 +315,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
                     results.append(
                         UnitResult(sid, spec.name, o, hit[0], converged=hit[1], source="cache")
                     )
-            tasks += _tasks_for(sid, y, sd, todo, opts, every)
+            tasks += _tasks_for(sid, y, sd, todo, opts, every, parts)
     n_fit = sum(len(t.origins) for t in tasks)
     total = n_fit
     done = 0
@@ -398,6 +387,7 @@ def backtest(
     series: str | Sequence[str] | None = None,
     options: BacktestOptions | None = None,
     progress: Progress | None = None,
+    parts: Mapping[str, Mapping[str, pd.Series]] | None = None,
     **settings: Any,
 ) -> BacktestResult:
     """Rolling-origin backtest of named models on one or many monthly series.
@@ -424,6 +414,10 @@ def backtest(
         engine="processes", jobs=2, cache=False`` ...) override them.
     progress : callable, optional
         ``progress(done, total)`` as fits finish.
+    parts : mapping of series id -> {part name -> Series}, optional
+        The parts of each series for a bottom-up model (``demographic``);
+        default: the bundled demographic parts for the bundled Southwest total
+        (:func:`borderforecast.data.parts.parts_for`), none for other series.
 
     Returns
     -------
@@ -462,4 +456,4 @@ def backtest(
         options = BacktestOptions(**settings)
     elif settings:
         options = options.replace(**settings)
-    return execute(plan(y, models, series, options), progress)
+    return execute(plan(y, models, series, options, parts), progress)
