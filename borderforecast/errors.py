@@ -91,10 +91,6 @@ class PathError(BorderforecastError):
     """A path cannot be used: a file where a folder belongs, read-only, or a full disk."""
 
 
-class CacheError(BorderforecastError):
-    """The result cache cannot be read or written."""
-
-
 class SpecWarning(BorderforecastWarning):
     """A model specification file was skipped because it is invalid."""
 

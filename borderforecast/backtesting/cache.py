@@ -32,11 +32,6 @@ from .. import cache as _cache
 NAMESPACE = "backtest"
 
 
-def default_dir() -> Path:
-    """``home_dir()/cache/backtest``."""
-    return _cache.cache_dir() / NAMESPACE
-
-
 def data_digest(y: pd.Series) -> str:
     """Digest of a training window (its months and values)."""
     h = hashlib.sha256()
@@ -109,7 +104,7 @@ class UnitCache:
     Parameters
     ----------
     directory : path, optional
-        Cache folder (default :func:`default_dir`); entries go straight under it.
+        Cache folder (default ``<home>/cache/backtest``); entries go straight under it.
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:

@@ -14,8 +14,7 @@ where
   of its absolute one-step log errors whose target month is at most *T*.
   It widens the interval as soon as the model starts to miss and lets it
   narrow when it recovers; one turbulent month moves it by its weight only.
-  (``scale="volatility"``: the series' recent volatility, the mean absolute
-  month-on-month change of the year-on-year log change; ``scale="none"``: 1.)
+  (``scale="none"``: 1.)
 * ``q_T`` is a split-conformal quantile of the scores ``|e_j| / v_j`` with
   ``e_j = log(actual + 1) - log(mean + 1)``, the same model's errors at the
   same horizon from earlier origins *j* whose target month is at most *T*
@@ -48,32 +47,13 @@ import pandas as pd
 from ..intervals import interval_columns, level_label, nest
 from .options import CalibrationOptions
 
-VOLATILITY_FLOOR = 0.005
-"""Lower bound of the volatility scale (keeps near-constant series finite)."""
+SCALE_FLOOR = 0.005
+"""Lower bound of the error scale (keeps near-constant series finite)."""
 
 
 def log_errors(actual: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """``log(actual + 1) - log(mean + 1)`` (the calibration's error scale)."""
     return np.log1p(np.asarray(actual, dtype=float)) - np.log1p(np.asarray(mean, dtype=float))
-
-
-def volatility(y: pd.Series, window: int = 12) -> pd.Series:
-    """Recent volatility of a monthly series at each month (backward-looking).
-
-    The mean absolute month-on-month change of ``log(y + 1) - log(y[-12] + 1)``
-    over the ``window`` months ending at that month (NaN for the first
-    ``12 + window`` months), floored at :data:`VOLATILITY_FLOOR`.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> y = pd.Series(100.0, index=pd.date_range("2020-01-01", periods=30, freq="MS"))
-    >>> float(volatility(y).iloc[-1])
-    0.005
-    """
-    z = np.log1p(y.astype(float))
-    v = z.diff(12).diff().abs().rolling(window).mean()
-    return v.clip(lower=VOLATILITY_FLOOR)
 
 
 def conformal_quantile(scores: np.ndarray, miscoverage: float) -> float:
@@ -180,7 +160,7 @@ def error_scale(
 
     The exponentially weighted mean (half-life ``halflife`` observations) of
     the absolute one-step log errors ``errors`` (resolved at ``targets``) whose
-    target is at most the origin (floored at :data:`VOLATILITY_FLOOR`); NaN
+    target is at most the origin (floored at :data:`SCALE_FLOOR`); NaN
     before the first.
 
     Examples
@@ -197,22 +177,17 @@ def error_scale(
     t, e = t[order], errors[ok][order]
     out = np.full(len(origins), np.nan)
     if not len(e):
-        return np.maximum(out, VOLATILITY_FLOOR)
+        return np.maximum(out, SCALE_FLOOR)
     ew = pd.Series(np.abs(e)).ewm(halflife=halflife).mean().to_numpy()
     pos = np.searchsorted(t, np.asarray(origins), side="right") - 1
     have = pos >= 0
-    out[have] = np.maximum(ew[pos[have]], VOLATILITY_FLOOR)
+    out[have] = np.maximum(ew[pos[have]], SCALE_FLOOR)
     return out
 
 
-def _group_scale(g: pd.DataFrame, options: CalibrationOptions, y: pd.Series | None) -> np.ndarray:
+def _group_scale(g: pd.DataFrame, options: CalibrationOptions) -> np.ndarray:
     if options.scale == "none":
         return np.ones(len(g))
-    if options.scale == "volatility":
-        if y is not None:
-            v = volatility(y, options.volatility_window)
-            return v.reindex(pd.DatetimeIndex(g["origin"])).to_numpy(dtype=float)
-        return g["volatility"].to_numpy(dtype=float)
     one = g[g["horizon"] == 1]
     e1 = log_errors(one["actual"].to_numpy(), one["mean"].to_numpy())
     return error_scale(g["origin"].to_numpy(), one["target_month"].to_numpy(), e1, options.halflife)
@@ -244,7 +219,7 @@ def _calibrate_group(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """New interval columns and the ``calibrated`` flag of one (series, model) group."""
     g = g.reset_index(drop=True)
-    scale = _group_scale(g, options, y)
+    scale = _group_scale(g, options)
     abs_err = np.abs(log_errors(g["actual"].to_numpy(), g["mean"].to_numpy()))
     width = {lv: np.full(len(g), np.nan) for lv in levels}
     for _, rows in g.groupby("horizon", sort=True).groups.items():
@@ -277,8 +252,6 @@ def _calibrate_group(
         lm = np.log1p(mean[ok])
         c_lo = np.maximum(np.expm1(lm - width[lv][ok]), 0.0)
         c_hi = np.expm1(lm + width[lv][ok])
-        if options.blend:
-            c_lo, c_hi = np.minimum(c_lo, lo[ok]), np.maximum(c_hi, hi[ok])
         lo[ok], hi[ok] = c_lo, c_hi
         if records is not None:
             cap = options.record_cap * records
@@ -301,14 +274,13 @@ def calibrate_frame(
     ----------
     raw : pandas.DataFrame
         ``series, model, origin, target_month, horizon, actual, mean`` and
-        the interval columns (the models' own intervals); ``volatility``
-        when ``scale="volatility"`` and ``series`` is not given.
+        the interval columns (the models' own intervals).
     levels : sequence of float
         Interval levels.
     options : CalibrationOptions
         The method's settings.
     series : mapping of id -> Series, optional
-        The data (volatility scale, record cap); without it the actuals in
+        The data (for the record cap); without it the actuals in
         ``raw`` stand in for the data.
 
     Returns

@@ -58,7 +58,7 @@ def _combine_one(
     levels: Sequence[float],
     cache: UnitCache | None,
 ) -> np.ndarray:
-    weights = dict(zip(arrays, model._member_weights(list(arrays)), strict=True))
+    weights = dict(zip(arrays, model.member_weights(list(arrays)), strict=True))
     transform = Transform("log" if model.log else "none", model.offset)
     return _combine(
         arrays, origin, model.method, weights, model.intervals, transform, levels, cache

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from ..models.base import interval_columns
-from .calibrate import volatility
 from .ensembles import LEARNED
 from .metrics import seasonal_scales
 from .planlike import PlanLike as Plan
@@ -21,7 +20,7 @@ def assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
     opts = p.options
     h = opts.h
     cols = interval_columns(opts.levels)
-    extra = ["volatility", "scale_abs", "scale_sq", "scored"]
+    extra = ["scale_abs", "scale_sq", "scored"]
     order = {s.name: i for i, s in enumerate(p.specs)}
     order[LEARNED] = len(order)
     ok = sorted(
@@ -36,7 +35,6 @@ def assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
             continue
         yv = y.to_numpy(dtype=float)
         scale_abs, scale_sq = seasonal_scales(yv)
-        vol = volatility(y, opts.calibration.volatility_window).to_numpy()
         pos = y.index.get_indexer(pd.DatetimeIndex([r.origin for r in rs]))
         steps = np.arange(1, h + 1)
         tpos = (pos[:, None] + steps[None, :]).ravel()
@@ -60,7 +58,6 @@ def assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
         values = np.vstack([np.asarray(r.values, dtype=float) for r in rs])
         for j, c in enumerate(cols):
             frame[c] = values[:, j]
-        frame["volatility"] = np.repeat(vol[pos], h)
         frame["scale_abs"] = np.repeat(scale_abs[pos], h)
         frame["scale_sq"] = np.repeat(scale_sq[pos], h)
         frame["scored"] = np.repeat([r.origin in scored for r in rs], h)

@@ -141,7 +141,6 @@ def _need_level(level: float | None) -> float:
 
 
 POINT_METRICS: dict[str, Metric] = {"mase": mase, "rmsse": rmsse, "smape": smape, "mape": mape}
-INTERVAL_METRICS: dict[str, Metric] = {"coverage": coverage, "winkler": winkler}
 AGGREGATE: dict[Metric, str] = {
     mase: "mean",
     rmsse: "rms",

@@ -12,7 +12,7 @@ from ..models.base import check_levels
 
 ENGINES = ("sequential", "processes", "dask")
 CALIBRATION_METHODS = ("conformal", "none")
-CALIBRATION_SCALES = ("errors", "volatility", "none")
+CALIBRATION_SCALES = ("errors", "none")
 
 
 @dataclass(frozen=True)
@@ -41,16 +41,10 @@ class CalibrationOptions:
         one-step log errors known at the origin (half-life ``halflife``
         months), so intervals widen when the model starts to miss and narrow
         again when it recovers (absolute, not squared, errors: one wild month
-        does not dominate it); ``"volatility"``: divided by the
-        series' recent volatility (see ``volatility_window``); ``"none"``:
-        plain absolute log errors.
+        does not dominate it); ``"none"``: plain absolute log errors.
     halflife : float
         Half-life in months of the ``"errors"`` scale (default 10: one
         turbulent month carries about 7% of its weight).
-    volatility_window : int
-        Months in the volatility measure of ``scale="volatility"`` (default
-        12): the mean absolute month-on-month change of the year-on-year log
-        change.
     gamma : float
         Step of the adaptive conformal update (Gibbs & Candes, 2021) of the
         miscoverage level of the 80% interval after each resolved forecast
@@ -73,8 +67,6 @@ class CalibrationOptions:
         recorded up to the origin (default 1.5; None: no cap). The record
         was set in the largest surge on file; a bound further above it is
         not a planning figure.
-    blend : bool
-        If True, never narrower than the model's own interval (default False).
     warmup : int or None
         Extra origins before ``start`` (at the run's ``step``) that are
         forecast only to feed the calibration, never scored. Default None:
@@ -88,13 +80,11 @@ class CalibrationOptions:
     min_errors: int = 24
     scale: str = "errors"
     halflife: float = 10.0
-    volatility_window: int = 12
     gamma: float = 0.08
     adapt_limits: tuple[float, float] = (0.5, 1.5)
     monotone: bool = True
     max_width: float = 1.0
     record_cap: float | None = 1.5
-    blend: bool = False
     warmup: int | None = None
 
     def __post_init__(self) -> None:
@@ -119,15 +109,9 @@ class CalibrationOptions:
             raise ModelError(
                 f"calibration record_cap must be >= 1 or None, got {self.record_cap!r}"
             )
-        if (
-            self.window < 2
-            or self.min_errors < 2
-            or (self.warmup is not None and self.warmup < 0)
-            or self.volatility_window < 2
-        ):
+        if self.window < 2 or self.min_errors < 2 or (self.warmup is not None and self.warmup < 0):
             raise ModelError(
-                "calibration needs window >= 2, min_errors >= 2, volatility_window >= 2 "
-                "and warmup >= 0"
+                "calibration needs window >= 2, min_errors >= 2 and warmup >= 0"
             )
         if not self.max_width > 0:
             raise ModelError(f"calibration max_width must be > 0, got {self.max_width!r}")
@@ -174,14 +158,13 @@ class BacktestOptions:
     reselect_every : mapping of str to int
         Per model name, reselect the model's structure (e.g. the ARIMA order
         of ``auto_sarima``) only at origins whose month index is a multiple
-        of N, and reuse it in between (default ``{"auto_sarima": 12}``: the
-        order search runs every January). This makes ``auto_sarima`` three
-        times faster (0.11 instead of 0.34 s per fit), which keeps the full
-        default backtest of the zoo under two minutes on two cores, at a
-        small cost in accuracy (its MASE 2.02 instead of 1.97 on the
-        Southwest total). ``{"auto_sarima": 1}`` searches at every origin.
-        Needs a model module with ``selected_orders(fitted)`` /
-        ``warm_start(fitted)`` (SARIMA has both); otherwise ignored.
+        of N, and reuse it in between (default ``{"auto_sarima": 12}``: when
+        ``auto_sarima`` is run, which it is only when named, its order search
+        runs every January instead of at every origin, about three times
+        faster). ``{"auto_sarima": 1}`` searches at every origin. A name that
+        is not a model is an error; a model whose module has neither
+        ``selected_orders(fitted)`` nor ``warm_start(fitted)`` (SARIMA has
+        both) is refitted at every origin.
     warm_start : bool
         Between reselections, start the optimiser at the anchor origin's
         fitted parameters when the model offers ``warm_start`` (default True).

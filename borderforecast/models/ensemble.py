@@ -348,9 +348,6 @@ class Ensemble(BaseModel):
         ...          weights={"snaive": 1, "gbm": 3}).member_weights(["snaive", "gbm"]).tolist()
         [0.25, 0.75]
         """
-        return self._member_weights(names)
-
-    def _member_weights(self, names: Sequence[str]) -> np.ndarray:
         if self.method != "weighted":
             return np.full(len(names), 1.0 / len(names))
         assert self.weights is not None
@@ -408,7 +405,7 @@ class Ensemble(BaseModel):
                 )
             raise ModelError(f"ensemble {self.name!r}: every member failed ({detail})")
         names = [m for m, _ in fits]
-        w = self._member_weights(names)
+        w = self.member_weights(names)
         vals = np.log1p(np.stack([fm.fitted_values.to_numpy(dtype=float) for _, fm in fits]))
         fitted = self._nan_center(vals, w)
         fitted = transform.forward(np.maximum(np.expm1(fitted), 0.0))
@@ -462,7 +459,7 @@ class Ensemble(BaseModel):
         self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
     ) -> Prediction:
         frames = self._member_forecasts(state, h, levels, X)
-        weights = dict(zip(frames, self._member_weights(list(frames)), strict=True))
+        weights = dict(zip(frames, self.member_weights(list(frames)), strict=True))
         frame = combine(frames, method=self.method, weights=weights, intervals=self.intervals)
         transform = Transform("log" if self.log else "none", self.offset)
 
@@ -478,7 +475,7 @@ class Ensemble(BaseModel):
     ) -> np.ndarray:
         """Pool member paths: each path comes from one member, drawn with its weight."""
         names = [m for m, _ in state.fits]
-        counts = rng.multinomial(n, self._member_weights(names))
+        counts = rng.multinomial(n, self.member_weights(names))
         transform = Transform("log" if self.log else "none", self.offset)
         pieces, short = [], 0
         for (member, fm), k in zip(state.fits, counts, strict=True):
@@ -505,7 +502,7 @@ class Ensemble(BaseModel):
 
     def _summary(self, state: _State) -> str:
         names = [m for m, _ in state.fits]
-        w = self._member_weights(names)
+        w = self.member_weights(names)
         used = ", ".join(
             f"{m} ({wi:.2f})" if self.method == "weighted" else m
             for m, wi in zip(names, w, strict=True)

@@ -72,8 +72,9 @@ class ReportOptions:
     assess_months : int
         Length of the window the assessment tests, ending at the report month (default 3).
     assess_models : tuple of str, optional
-        Counterfactual models of the assessment (default ``None``: the assessment's own
-        default, the first of sarima, structural, ets, snaive that fits).
+        Counterfactual panel of the assessment (default ``None``: the assessment's own
+        default panel, :data:`borderforecast.assessment.options.DEFAULT_MODELS`; every
+        model is fitted and gated, and those that pass are combined).
     placebo_years : int, optional
         Use at most this many earlier years in the assessment's placebo calibration
         (default ``None``: all of them).
