@@ -109,10 +109,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .assessment import assess
     from .backtesting import backtest
-    from .forecaster import fit, forecast, forecast_total, list_models
     from .data import datasets, load, load_frame
     from .data.userdata import from_long, read_series, to_long
     from .fiscal import fiscal_month, fiscal_year, fytd
+    from .forecaster import fit, forecast, forecast_total, list_models
     from .models.persist import load_model
     from .models.registry import make_model
     from .month_context import context

@@ -123,7 +123,10 @@ class Forecaster:
         The model's own paths, each month's spread rescaled (on the
         ``log(1 + y)`` scale) to the calibrated 80% interval when calibrated.
         """
-        return self._paths(self.frames(h, (80,), X)[0], n_paths, seed, X)
+        paths = self._paths(self.frames(h, (80,), X)[0], n_paths, seed, X)
+        if paths is None:
+            raise ModelError(f"model {self.name!r} cannot simulate sample paths")
+        return paths
 
     def _paths(
         self, frame: pd.DataFrame, n_paths: int, seed: int | None, X: Any
@@ -381,9 +384,7 @@ def forecast(
     >>> len(fc), bool((fc["lo95"] <= fc["lo80"]).all()), fc.attrs["intervals"]
     (12, True, 'calibrated')
     """
-    from .data.userdata import is_long
-
-    if is_long(y):
+    if isinstance(y, pd.DataFrame):  # a long panel (checked and split by from_long)
         return _forecast_panel(y, model, h, level, intervals, n_paths, params)
     f = fit(y, model, X=X, intervals=intervals, h=h, **params)  # type: ignore[arg-type]
     return f.forecast(h, level=level, X=X_future, n_paths=n_paths)

@@ -31,7 +31,14 @@ _LAZY = {
     "plan": ".run",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "BacktestOptions",
+    "BacktestResult",
+    "CalibrationOptions",
+    "Recommendation",
+    "backtest",
+    "plan",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -292,7 +292,7 @@ def calibrate(
     options : CalibrationOptions, optional
         Settings (default: :class:`CalibrationOptions`).
     y : pandas.Series, optional
-        The data up to the origin (volatility scale, record cap); default:
+        The data up to the origin (for the record cap); default:
         the actuals in ``history``.
 
     Returns

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -228,8 +227,9 @@ def plan(
         from ..data.parts import parts_for
 
         given = dict(parts or {})
-        parts = {sid: given[sid] if sid in given else parts_for(raw[sid]) for sid in clean}
-    found = {sid: dict(v) for sid, v in (parts or {}).items() if v is not None}
+        looked = {sid: given[sid] if sid in given else parts_for(raw[sid]) for sid in clean}
+        parts = {sid: v for sid, v in looked.items() if v is not None}
+    found: dict[str, Mapping[str, pd.Series]] = {k: dict(v) for k, v in (parts or {}).items()}
     return Plan(clean, specs, origins, warm, opts, skipped, found)
 
 

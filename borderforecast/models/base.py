@@ -275,8 +275,6 @@ class BaseModel:
         return ""
 
 
-
-
 def warn_convergence(model: BaseModel, detail: str) -> None:
     """Issue a :class:`~borderforecast.errors.ConvergenceWarning` for ``model``."""
     from ..errors import ConvergenceWarning

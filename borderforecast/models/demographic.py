@@ -45,6 +45,7 @@ from .base import BaseModel, Prediction, gaussian_prediction
 from .stl_revert import STLRevert
 from .stl_ses import STLSES
 
+
 @dataclass(frozen=True)
 class _State:
     point: np.ndarray  # bottom-up point forecast (transformed scale), max horizon computed
@@ -111,7 +112,9 @@ class Demographic(BaseModel):
         self.min_months = int(min_months)
         self.tolerance = float(tolerance)
 
-    def applies(self, y: pd.Series, parts: Mapping[str, pd.Series] | None = None) -> tuple[bool, str]:
+    def applies(
+        self, y: pd.Series, parts: Mapping[str, pd.Series] | None = None
+    ) -> tuple[bool, str]:
         """Whether this model is more than ``stl_revert`` on ``y`` and ``parts``, and if not, why.
 
         The report leaves out a model whose ``applies`` says no, with the reason.

@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import ModelError
 from ..fiscal import fiscal_year_start
 
+
 def calibrate_paths(paths: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarray:
     """Rescale raw count paths ``(n, h)`` to the 80% widths of a calibrated frame.
 

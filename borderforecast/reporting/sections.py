@@ -21,6 +21,7 @@ import pandas as pd
 from .. import plotting
 from ..errors import BorderforecastError
 from ..fiscal import fiscal_year
+from ..intervals import GuardedForecast
 from . import figures
 from .modelchoice import BENCHMARK, ModelChoice, ranking_rows
 from .writer import FigureSpec, fmt_pct
@@ -61,32 +62,17 @@ def forecast_section(
     history: int = 60,
 ) -> SectionOutput:
     """Section 2: the chosen model's calibrated, guarded forecast and why that model."""
-    from .intervals import forecast_table
-
-    result = choice.result
-
-    def live(name: str):
-        return forecast_table(
-            y,
-            name,
-            h=horizon,
-            seed=seed,
-            result=result,
-            series=series,
-            fitted=choice.fitted.get(name),
-        )
-
-    g = live(choice.model)
-    fc = g.frame
-    bench = fc if choice.model == BENCHMARK else live(BENCHMARK).frame
-    m = y.index[-1]
-    rows = ranking_rows(choice)
-    from ..models.registry import make_model
-
-    fitted = choice.fitted.get(choice.model) or make_model(choice.model, seed=seed).fit(y)
     from .totals import path_totals
 
-    nxt, fy_totals = path_totals(fitted, result, series, fc, seed)
+    result = choice.result
+    f = choice.fitted[choice.model]
+    g = _shown(f, horizon)
+    fc = g.frame
+    bench = fc if choice.model == BENCHMARK else _shown(choice.fitted[BENCHMARK], horizon).frame
+    m = y.index[-1]
+    rows = ranking_rows(choice)
+    fitted = f.fitted
+    nxt, fy_totals = path_totals(f, fc, seed)
     total = float(nxt["median"])
     prev12 = float(y.iloc[-12:].sum())
     first = fc.index[0]
@@ -106,7 +92,7 @@ def forecast_section(
     from .totals import model_totals, spread_sentence
 
     names = [str(r["model"]) for r in rows]
-    totals = model_totals(names, y, result, series, horizon, seed, dict(choice.fitted))
+    totals = model_totals(names, dict(choice.fitted), horizon, seed)
     totals[choice.model] = total  # the same number as the narrative's
     for r in rows:
         r["next_total"] = totals.get(str(r["model"]), float("nan"))
@@ -186,6 +172,16 @@ def forecast_section(
     return SectionOutput(data, figs, stored)
 
 
+def _shown(f: Any, h: int) -> GuardedForecast:
+    """A forecaster's guarded forecast (the model's own intervals guarded when uncalibrated)."""
+    from ..intervals import LEVELS, guard_intervals
+
+    fc = f.frames(h, LEVELS)[1]
+    if f.calibration is None:
+        return guard_intervals(fc, f.y)
+    return GuardedForecast(fc, tuple(fc.attrs.get("interval_notes", ())), f.name)
+
+
 def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionOutput:
     """Section 2 for a series that ends before the report month: no forecast, and why."""
     m = y.index[-1]
@@ -251,8 +247,11 @@ def plain_model(name: str, fitted: Any, months: pd.DatetimeIndex | None = None) 
         table = fitted.model.part_forecasts(state, len(months))
     except Exception:  # noqa: BLE001 - the sentence without the numbers
         return text
-    words = {"single_adults": "single adults", "family_units": "people in families",
-             "uac": "unaccompanied children"}
+    words = {
+        "single_adults": "single adults",
+        "family_units": "people in families",
+        "uac": "unaccompanied children",
+    }
     last = table.columns[-1]
     parts = "; ".join(
         f"{words.get(str(p), str(p))} {r['last']:,.0f} in {fitted.y.index[-1]:%B %Y}, "
@@ -502,8 +501,9 @@ def _legend_below(fig: Any) -> None:
     if fig.get_layout_engine() is not None:
         fig.set_layout_engine("none")
     fig.tight_layout(rect=(0, 0.45 / (h_in + 0.45), 1, 1))
-    fig.legend(handles, labels, loc="lower center", ncols=min(4, len(handles)), frameon=False,
-               fontsize=8.5)
+    fig.legend(
+        handles, labels, loc="lower center", ncols=min(4, len(handles)), frameon=False, fontsize=8.5
+    )
 
 
 def _summary_parts(a: Any) -> tuple[str, list[str], list[str]]:
@@ -557,8 +557,8 @@ def breakdown_section(
     a snapshot of their own latest month ("latest available (Nov 2024)"), never
     forecast over months that are already over.
     """
+    from ..intervals import guard_intervals
     from ..models.registry import make_model
-    from .intervals import guard_intervals
 
     m = total.index[-1]
     out_groups: list[dict[str, Any]] = []
