@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
+from borderforecast.backtesting.live import Calibration
 from borderforecast.backtesting.selection import SELECTION, out_of_sample_picks, selection_rows
 from borderforecast.errors import ForecastWarning, ModelError
-from borderforecast.backtesting.live import Calibration
 from borderforecast.models.fitted import CAP_FACTOR
 from borderforecast.reporting.builder import fit_forecasters
 from borderforecast.reporting.modelchoice import choose_model, run_backtest
-from borderforecast.reporting.sections import forecast_section
+from borderforecast.reporting.outlook import forecast_section
 
 
 def test_bf_forecast_equals_the_report_interval_for_the_same_model_and_month():

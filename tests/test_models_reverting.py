@@ -320,7 +320,7 @@ def test_demographic_beyond_the_precomputed_horizon(southwest, parts):
 
 def test_revised_parts_change_the_backtest_keys_of_the_origins_that_read_them(parts):
     from borderforecast.backtesting.cache import parts_digest
-    from borderforecast.backtesting.run import plan
+    from borderforecast.backtesting.plan import plan
 
     o1, o2 = pd.Timestamp("2016-12-01"), pd.Timestamp("2019-08-01")
     before = {o: parts_digest(parts, o) for o in (o1, o2)}
@@ -390,7 +390,7 @@ def test_demographic_part_forecasts_add_up_to_the_point_forecast(parts):
     total = table[[f"h{k}" for k in range(1, 7)]].sum().to_numpy()
     np.testing.assert_allclose(total, fit.forecast(6)["mean"].to_numpy(), rtol=1e-9)
     # the report's sentence names each part's latest month and its forecast
-    from borderforecast.reporting.sections import plain_model
+    from borderforecast.reporting.outlook import plain_model
 
     months = fit.forecast(6).index
     text = plain_model("demographic", fit, months)

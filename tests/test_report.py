@@ -27,7 +27,7 @@ import pytest
 
 import borderforecast as bf
 from borderforecast.reporting import ReportOptions, report
-from borderforecast.reporting.sections import assessment_settings
+from borderforecast.reporting.assessment import assessment_settings
 
 GOLDEN = Path(__file__).parent / "golden" / "report_headline_2024-08.md"
 EARLY = "2024-08"

@@ -198,11 +198,14 @@ def _target_unit(
 
 
 def _run(units: list[tuple[Any, ...]], n_jobs: int) -> list[Any]:
-    if n_jobs != 1 and len(units) > 1:
-        from joblib import Parallel, delayed
+    from ..backtesting.engines import parallel_map
 
-        return list(Parallel(n_jobs=n_jobs)(delayed(f)(*args) for f, *args in units))
-    return [f(*args) for f, *args in units]
+    return parallel_map(_call, units, "processes", n_jobs)
+
+
+def _call(unit: tuple[Any, ...]) -> Any:
+    f, *args = unit
+    return f(*args)
 
 
 def robust_z_of(x: float, others: np.ndarray) -> float:

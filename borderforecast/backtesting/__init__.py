@@ -5,8 +5,8 @@
 >>> res.ranking().index.tolist()
 ['snaive']
 
-Modules: :mod:`.options` (settings), :mod:`.run` (validation and
-orchestration), :mod:`.units` (the pure unit of work), :mod:`.engines`
+Modules: :mod:`.options` (settings), :mod:`.plan` (validation), :mod:`.run`
+(orchestration), :mod:`.units` (the pure unit of work), :mod:`.engines`
 (sequential, processes, dask), :mod:`.cache`, :mod:`.ensembles` (ensembles
 from their members' forecasts), :mod:`.frames` (the long forecast frame),
 :mod:`.calibrate` (conformal intervals), :mod:`.live` (the calibration of a
@@ -28,7 +28,7 @@ _LAZY = {
     "BacktestResult": ".result",
     "Recommendation": ".result",
     "backtest": ".run",
-    "plan": ".run",
+    "plan": ".plan",
 }
 
 __all__ = [
@@ -50,5 +50,6 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .options import BacktestOptions, CalibrationOptions
+    from .plan import plan
     from .result import BacktestResult, Recommendation
-    from .run import backtest, plan
+    from .run import backtest

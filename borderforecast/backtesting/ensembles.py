@@ -30,7 +30,7 @@ from ..models.registry import ModelSpec
 from .cache import UnitCache
 from .metrics import seasonal_scales
 from .options import BacktestOptions
-from .planlike import PlanLike as Plan
+from .plan import Plan
 from .units import UnitResult
 
 COMBINE_CODE = ("borderforecast.models.ensemble", "borderforecast.backtesting.ensembles")

@@ -18,10 +18,10 @@ import pandas as pd
 
 from ..errors import DataError, ShortSeriesError
 from ..series import month as parse_month
-from . import figures
-from .headline import fytd_span, headline_narrative, headline_numbers
+from .breakdown import breakdown_groups, breakdown_section
+from .common import SectionOutput
+from .headline import headline_section
 from .modelchoice import BENCHMARK, choose_model, run_backtest
-from .sections import Panel, SectionOutput
 from .writer import FigureSpec
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -179,76 +179,6 @@ def load_series(
     return y, target, release
 
 
-def _tail_without_gaps(yy: pd.Series) -> pd.Series:
-    """The series after its last missing month."""
-    gaps = yy.index[yy.isna()]
-    return yy.loc[yy.index > gaps[-1]] if len(gaps) else yy
-
-
-def breakdown_groups(
-    series: str, m: pd.Timestamp, home: str | os.PathLike[str] | None
-) -> list[tuple[str, str, list[Panel]]]:
-    """The parts of ``series``: demographics, citizenship, OFO (with data for ``m``), sectors.
-
-    Parts that end before ``m`` (the sectors of the bundled data end in November
-    2024) are kept as a snapshot of their own latest month; the section draws no
-    forecast for them.
-    """
-    from ..data import datasets, load
-    from ..data.naming import SECTOR_REGION, slug
-
-    table = datasets(home=home)
-    ids = set(table["id"])
-    if series == "southwest":
-        region, prefix = "Southwest", ""
-    elif series.startswith("region/") and series.count("/") == 1:
-        region, prefix = series.split("/")[1].capitalize(), series + "/"
-    elif series == "national":
-        region, prefix = None, "national/"
-    else:
-        return []
-    sectors = [s for s, r in SECTOR_REGION.items() if region and r == region]
-    demos = ("uac", "family_units", "single_adults")
-    labels = {
-        "uac": "Unaccompanied children",
-        "family_units": "Family-unit individuals",
-        "single_adults": "Single adults",
-    }
-    cit = []
-    if series == "southwest":
-        sub = table[table["id"].str.fullmatch(r"citizenship/[^/]+") & (table["last"] >= m)]
-        cit = [(sid, str(lab)) for sid, lab in zip(sub["id"], sub["citizenship"], strict=True)]
-        cit.sort(key=lambda t: (t[1] == "Other", t[1]))
-    ofo = [("ofo", "OFO (at ports of entry)")] if series == "southwest" else []
-    groups: list[tuple[str, str, list[Panel]]] = []
-    for key, title, items in (
-        ("demographics", "Demographics", [(f"{prefix}demographic/{d}", labels[d]) for d in demos]),
-        ("citizenship", "Citizenship", cit),
-        ("ofo", "Office of Field Operations", ofo),
-        ("sectors", "Sectors", [(f"sector/{slug(s)}", s) for s in sectors]),
-    ):
-        panels = []
-        for sid, label in items:
-            if sid not in ids:
-                continue
-            yy = _tail_without_gaps(load(sid, home=home, end=m, allow_gaps=True))
-            if len(yy) < 36 or yy.index[-1] < m - pd.DateOffset(months=24):
-                continue  # too short, or discontinued (e.g. Livermore): not forecastable
-            panels.append(Panel(sid, label, yy.astype(float)))
-        if panels:
-            groups.append((key, title, panels))
-    return groups
-
-
-def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
-    """Context facts for the month (``borderforecast.month_context``)."""
-    from ..month_context import context
-
-    # the headline table already states the value, the changes and the fiscal year to date
-    restated = ("Up ", "Down ", "Unchanged ", "Fiscal year ", f"{y.name}:")
-    return [s for s in context(m, y=y).sentences() if not s.startswith(restated)]
-
-
 def applicable_models(
     models: tuple[str, ...], y: pd.Series, chosen: str | None
 ) -> tuple[tuple[str, ...], str]:
@@ -299,14 +229,10 @@ def build(
     y: pd.Series | None = None,
 ) -> Built:
     """Compute every section of the report (nothing is written); ``y``: a user's series."""
+    from .assessment import assessment_section
     from .history import data_section, vintages_section
-    from .sections import (
-        assessment_section,
-        breakdown_section,
-        forecast_section,
-        seasonality_section,
-        stale_forecast_section,
-    )
+    from .outlook import forecast_section, stale_forecast_section
+    from .seasonality import seasonality_section
 
     def emit(event: str, key: str, detail: str = "") -> None:
         if progress is not None:
@@ -331,41 +257,8 @@ def build(
     y, target, full_last = load_series(opts, home, y)
     m = pd.Timestamp(y.index[-1])
     stale = m < target
-    subject = _subject(y)
 
-    def headline() -> SectionOutput:
-        h = headline_numbers(y, m)
-        h.update(
-            month_label=f"{m:%B %Y}",
-            month_short=f"{m:%b %Y}",
-            previous_label=pd.Timestamp(h["previous_month"] + "-01").strftime("%B %Y"),
-            year_ago_label=pd.Timestamp(h["year_ago_month"] + "-01").strftime("%B %Y"),
-            fytd_span=fytd_span(h),
-            unit=subject,
-            series=opts.series,
-            series_label=str(y.name),
-            narrative=headline_narrative(h, subject),
-            context=context_sentences(m, y),
-            stale=stale,
-            report_month=f"{target:%Y-%m}",
-            stale_note=_stale_note(y, target, home) if stale else "",
-        )
-        fig = figures.history_chart(y, latest=m, title=f"{_short(y)}, {y.index[0]:%Y}–{m:%Y}")
-        return SectionOutput(
-            h,
-            {
-                "history": FigureSpec(
-                    "history",
-                    fig,
-                    f"Monthly counts since {y.index[0]:%B %Y}; dots mark every {m:%B}, "
-                    "the orange dot "
-                    f"{m:%B %Y}. Shading: alternate fiscal years.",
-                    "Line chart of the full monthly history",
-                )
-            },
-        )
-
-    run("headline", headline)
+    run("headline", lambda: headline_section(y, opts.series, target, home))
 
     def forecast() -> SectionOutput:
         def bt_progress(done: int, total: int) -> None:
@@ -432,34 +325,3 @@ def build(
     )
     run("data", lambda: data_section(y, opts.series, home=home, full_last=full_last, stale=stale))
     return Built(sections, figs, forecasts, y, opts.series, timings)
-
-
-def _stale_note(y: pd.Series, target: pd.Timestamp, home: str | os.PathLike[str] | None) -> str:
-    """The sentence a report on a series that ends early opens with."""
-    from ..data import load
-
-    m = y.index[-1]
-    text = (
-        f"{_short(y)} data end in {m:%B %Y}: the files this release is built from publish "
-        f"no later months for it, so this report speaks for {m:%B %Y}, not {target:%B %Y}."
-    )
-    try:
-        nat = load("southwest", home=home)
-    except Exception:  # noqa: BLE001 - the national sentence is context only
-        return text
-    if target in nat.index:
-        text += (
-            f" The national series (USBP Southwest border) runs to {target:%B %Y}, when it "
-            f"counted {float(nat.loc[target]):,.0f} encounters."
-        )
-    return text
-
-
-def _short(y: pd.Series) -> str:
-    return str(y.name or "series").replace(", monthly encounters", "")
-
-
-def _subject(y: pd.Series) -> str:
-    """What one unit of the series is, for sentences ("USBP Southwest border encounters")."""
-    name = _short(y)
-    return f"{name} encounters" if "encounter" not in name.lower() else name

@@ -1,4 +1,4 @@
-"""Section 1 of the report: the latest month in numbers, and the sentence that says them.
+"""The report's headline: the latest month in numbers, and the sentences that say them.
 
 The numbers are computed here from the series alone (plain pandas), and the
 narrative is generated from those same numbers, so the text cannot disagree
@@ -16,12 +16,16 @@ Examples
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pandas as pd
 
 from ..errors import DataError
 from ..fiscal import fiscal_year, fiscal_year_start, fytd
+from . import figures
+from .common import SectionOutput, short_name, subject
+from .writer import FigureSpec
 
 
 def _int(v: float) -> int:
@@ -129,3 +133,72 @@ def fytd_span(h: dict[str, Any]) -> str:
     a = pd.Timestamp(h["fytd_start"] + "-01")
     b = pd.Timestamp(h["month"] + "-01")
     return f"{a:%b %Y}" if a == b else f"{a:%b %Y}–{b:%b %Y}"
+
+
+def headline_section(
+    y: pd.Series,
+    series: str,
+    target: pd.Timestamp,
+    home: str | os.PathLike[str] | None,
+) -> SectionOutput:
+    """The headline: the numbers of ``y``'s last month, their sentences, the history chart.
+
+    ``target`` is the month the report was asked for; a series that ends before
+    it is reported as of its own last month, and says so.
+    """
+    m = pd.Timestamp(y.index[-1])
+    stale = m < target
+    h = headline_numbers(y, m)
+    unit = subject(y)
+    h.update(
+        month_label=f"{m:%B %Y}",
+        month_short=f"{m:%b %Y}",
+        previous_label=pd.Timestamp(h["previous_month"] + "-01").strftime("%B %Y"),
+        year_ago_label=pd.Timestamp(h["year_ago_month"] + "-01").strftime("%B %Y"),
+        fytd_span=fytd_span(h),
+        unit=unit,
+        series=series,
+        series_label=str(y.name),
+        narrative=headline_narrative(h, unit),
+        context=context_sentences(m, y),
+        stale=stale,
+        report_month=f"{target:%Y-%m}",
+        stale_note=stale_note(y, target, home) if stale else "",
+    )
+    fig = figures.history_chart(y, latest=m, title=f"{short_name(y)}, {y.index[0]:%Y}–{m:%Y}")
+    caption = (
+        f"Monthly counts since {y.index[0]:%B %Y}; dots mark every {m:%B}, the orange dot "
+        f"{m:%B %Y}. Shading: alternate fiscal years."
+    )
+    spec = FigureSpec("history", fig, caption, "Line chart of the full monthly history")
+    return SectionOutput(h, {"history": spec})
+
+
+def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
+    """Context facts for the month (``borderforecast.month_context``)."""
+    from ..month_context import context
+
+    # the headline table already states the value, the changes and the fiscal year to date
+    restated = ("Up ", "Down ", "Unchanged ", "Fiscal year ", f"{y.name}:")
+    return [s for s in context(m, y=y).sentences() if not s.startswith(restated)]
+
+
+def stale_note(y: pd.Series, target: pd.Timestamp, home: str | os.PathLike[str] | None) -> str:
+    """The sentence a report on a series that ends early opens with."""
+    from ..data import load
+
+    m = y.index[-1]
+    text = (
+        f"{short_name(y)} data end in {m:%B %Y}: the files this release is built from publish "
+        f"no later months for it, so this report speaks for {m:%B %Y}, not {target:%B %Y}."
+    )
+    try:
+        nat = load("southwest", home=home)
+    except Exception:  # noqa: BLE001 - the national sentence is context only
+        return text
+    if target in nat.index:
+        text += (
+            f" The national series (USBP Southwest border) runs to {target:%B %Y}, when it "
+            f"counted {float(nat.loc[target]):,.0f} encounters."
+        )
+    return text

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from . import figures
-from .sections import SectionOutput
+from .common import SectionOutput
 from .vintages import list_vintages, load_actuals, revisions, score_vintages, summarize_scores
 from .writer import FigureSpec, fmt_share
 

@@ -1,0 +1,181 @@
+"""The report's "beyond seasonality?" section: :func:`borderforecast.assess` on recent months."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from .. import plotting
+from . import figures
+from .common import SectionOutput
+from .writer import FigureSpec
+
+
+def assessment_settings(
+    y: pd.Series,
+    months: int,
+    seed: int,
+    jobs: int,
+    models: Sequence[str] | None,
+    placebo_years: int | None,
+) -> dict[str, Any]:
+    """The exact arguments the report passes to :func:`borderforecast.assess`."""
+    end = y.index[-1]
+    out: dict[str, Any] = {
+        "start": end - pd.DateOffset(months=months - 1),
+        "end": end,
+        "seed": seed,
+        "n_jobs": jobs,
+    }
+    if models is not None:
+        out["models"] = tuple(models)
+    if placebo_years is not None:
+        out["placebo_years"] = placebo_years
+    return out
+
+
+def assessment_section(
+    y: pd.Series,
+    *,
+    months: int,
+    seed: int,
+    jobs: int = 1,
+    models: Sequence[str] | None = None,
+    placebo_years: int | None = None,
+) -> SectionOutput:
+    """Section 4: :func:`borderforecast.assess` on the latest ``months`` months."""
+    from .assessed import cached_assessment
+
+    a = cached_assessment(y, assessment_settings(y, months, seed, jobs, models, placebo_years))
+    frame = a.to_frame()
+    table = []
+    for name, r in frame.iterrows():
+        table.append(
+            {
+                "evidence": str(name),
+                "statistic": str(r["statistic"]),
+                "value": _num(r["value"], 0 if str(r["statistic"]).startswith("number") else 2),
+                "p_value": _num(r["p_value"], 3),
+                "percentile": _num(r["percentile"], 0),
+                "reading": str(r["reading"]),
+            }
+        )
+    w = a.window
+    lead, evidence, caveats = _summary_parts(a)
+    strength = getattr(a, "strength", None)
+    agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
+    data = {
+        "verdict": a.verdict,
+        "strength": str(strength) if strength is not None else None,
+        # the lead sentence already states the agreement in words; keep the numbers here
+        "agreement": None,
+        "models_agreeing": int(agree),
+        "models_in_panel": int(total),
+        "window": [f"{w.start:%Y-%m}", f"{w.end:%Y-%m}"],
+        "window_label": w.label(),
+        "reference": f"{w.reference:%Y-%m}",
+        "reference_label": f"{w.reference:%B %Y}",
+        "lead": lead,
+        "evidence": evidence,
+        "caveats": caveats,
+        "narrative": [lead, *evidence],
+        "columns": [
+            {"key": "evidence", "label": "evidence", "num": False},
+            {"key": "statistic", "label": "statistic", "num": False},
+            {"key": "value", "label": "value", "num": True},
+            {"key": "p_value", "label": "p-value", "num": True},
+            {"key": "percentile", "label": "percentile", "num": True},
+            {"key": "reading", "label": "reading", "num": False},
+        ],
+        "table": table,
+    }
+    fig = a.plot()
+
+    for ax in fig.axes:  # long titles would run off a report-width figure
+        if len(ax.get_title()) > 70:
+            ax.set_title(textwrap.fill(ax.get_title(), 70), fontsize=9.5)
+        from matplotlib.ticker import FuncFormatter
+
+        ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))  # one minus sign
+        if ax.get_yscale() == "log":  # label 2x and 5x ticks when a decade has one label
+            ax.yaxis.set_minor_formatter(FuncFormatter(figures._minor_label(ax)))
+        label = ax.get_ylabel()
+        if label.startswith("per month"):
+            ax.set_ylabel(f"encounters {label}")
+        elif label.endswith("effect"):
+            ax.set_ylabel(f"{label.replace(' effect', '')}\n(encounters)")
+    _legend_below(fig)
+    return SectionOutput(
+        data,
+        {
+            "assessment": FigureSpec(
+                "assessment",
+                fig,
+                f"{w.label()}: observed counts against the counterfactual band of models "
+                "fitted on the "
+                f"months before {w.start:%B %Y}, with the pointwise and cumulative difference.",
+                "Observed versus counterfactual forecast",
+            )
+        },
+    )
+
+
+def _legend_below(fig: Any) -> None:
+    """Move the figure's legends under the panels, where they cannot cover a line."""
+    legends = [ax for ax in fig.axes if ax.get_legend() is not None]
+    if not legends:
+        return
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        for ax in legends:
+            plotting.legend_outside(ax, "below")
+        return
+    handles, labels = [], []
+    for ax in legends:
+        h, lab = ax.get_legend_handles_labels()
+        ax.get_legend().remove()
+        for hh, ll in zip(h, lab, strict=True):
+            if ll not in labels:
+                handles.append(hh)
+                labels.append(ll)
+    w, h_in = fig.get_size_inches()
+    fig.set_size_inches(w, h_in + 0.45)
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
+    fig.tight_layout(rect=(0, 0.45 / (h_in + 0.45), 1, 1))
+    fig.legend(
+        handles, labels, loc="lower center", ncols=min(4, len(handles)), frameon=False, fontsize=8.5
+    )
+
+
+def _summary_parts(a: Any) -> tuple[str, list[str], list[str]]:
+    """The assessment's summary as (lead sentence, evidence items, caveats), without the
+    title and verdict lines the report's verdict box already shows."""
+    lines = [line.strip() for line in a.summary().splitlines() if line.strip()]
+    lead, evidence, caveats, part = [], [], [], "lead"
+    for line in lines[1:]:
+        if line.lower().startswith("verdict:"):
+            continue
+        if line in ("Evidence", "Caveats"):
+            part = line.lower()
+            continue
+        if part == "lead":
+            lead.append(line)
+        elif part == "evidence":
+            evidence.append(line)
+        else:
+            caveats.append(line[2:] if line.startswith("- ") else line)
+    if isinstance(getattr(a, "caveats", None), (tuple, list)) and a.caveats:
+        caveats = [str(c) for c in a.caveats]
+    return " ".join(lead), evidence, caveats
+
+
+def _num(v: Any, decimals: int) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{float(v):,.{decimals}f}"
