@@ -145,6 +145,7 @@ FLOORS: dict[str, int] = {
     "locking": 1,
     "resources": 1,
     "version": 1,
+    "text": 1,
 }
 """The house's floors (docs/architecture.md): a module imports only from its own floor or below.
 The package ``__init__`` (the lazy public face) is the one exception."""
