@@ -12,7 +12,7 @@ Examples
 >>> import borderforecast as bf
 >>> sorted(parts_for(bf.load()))
 ['family_units', 'single_adults', 'uac']
->>> parts_for(bf.load("sector/tucson")) is None
+>>> parts_for(bf.load("sector/tucson", end="2019-12")) is None
 True
 """
 

@@ -12,7 +12,7 @@ Load only files you trust: like every pickle, a crafted file can run code.
 Examples
 --------
 >>> import tempfile, pathlib, borderforecast as bf
->>> fitted = bf.fit(bf.load(), model="snaive")
+>>> fitted = bf.make_model("snaive").fit(bf.load())
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "snaive.bfmodel"
 >>> fitted.save(path).stat().st_size < 50_000
 True
