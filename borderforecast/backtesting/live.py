@@ -66,11 +66,12 @@ def origin_grid(
 ) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
     """Scored origins and warm-up origins of a rolling-origin run on a series' months.
 
-    Scored: every ``step`` months from ``start`` (default the later of
-    :data:`DEFAULT_START` and the first month with ``min_len`` months of
-    history; on a series that ends before that, the first origin after ``warmup`` origins from
-    that first month, or that first month when the series is too short for a warm-up) to ``end`` (default the last month with ``h`` months of actuals
-    after it). Warm-up: up to ``warmup`` earlier origins at the same step,
+    Scored: every ``step`` months from ``start`` to ``end`` (default the last month with
+    ``h`` months of actuals after it). ``start`` defaults to the later of
+    :data:`DEFAULT_START` and the first month with ``min_len`` months of history; on a series
+    that ends before that, to the first origin after ``warmup`` origins from that first month
+    (or that first month, when the series is too short for a warm-up). Warm-up: up to
+    ``warmup`` earlier origins at the same step,
     none before the first month with ``min_len`` months of history.
     """
     first_ok = index[min_len - 1]
