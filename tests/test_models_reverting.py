@@ -225,12 +225,12 @@ def test_stl_revert_follows_a_trend_and_keeps_a_level_shift():
     growth = synthetic_log(5.0 + 0.009 * np.arange(144), seed=6)  # 11% a year
     fitted = model.fit(growth)
     assert fitted.state.kind == "trend"
-    ahead = fitted.forecast(12, intervals="raw")["mean"].sum()
+    ahead = fitted.forecast(12)["mean"].sum()
     assert ahead > 1.08 * growth.iloc[-12:].sum()  # the next year above the last one
     shift = synthetic_log(np.where(np.arange(144) < 96, 5.0, 5.7), seed=7)
     fitted = model.fit(shift)
     assert fitted.state.kind in ("persist", "trend")  # never pulled back to the old mean
-    ahead = fitted.forecast(12, intervals="raw")["mean"].sum()
+    ahead = fitted.forecast(12)["mean"].sum()
     assert ahead == pytest.approx(shift.iloc[-12:].sum(), rel=0.06)
 
 
