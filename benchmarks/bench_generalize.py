@@ -350,6 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-cache", action="store_true", help="refit the package's models")
     ap.add_argument("--out", type=Path, default=None, help="folder for per_series.csv, table.csv")
+    ap.add_argument(
+        "--reuse-peers",
+        action="store_true",
+        help="read the peers' forecasts from --out/peers.csv of an earlier run with the same "
+        "series and step (to iterate on the package's models)",
+    )
     args = ap.parse_args(argv)
     for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(v, "1")
@@ -368,8 +374,16 @@ def main(argv: list[str] | None = None) -> int:
         with measure() as m_pkg:
             pkg, picks = run_package(series, models, step, args.jobs, not args.no_cache)
         print(f"package backtest: {m_pkg}", flush=True)
+        stored = args.out / f"peers_step{step}.csv" if args.out else None
         with measure() as m_peer:
-            peers = run_peers(series, args.peers, step)
+            if args.reuse_peers and stored is not None and stored.exists():
+                peers = pd.read_csv(stored, parse_dates=["origin"])
+                peers = peers[peers["model"].isin(args.peers) & peers["series"].isin(series)]
+            else:
+                peers = run_peers(series, args.peers, step)
+                if stored is not None:
+                    stored.parent.mkdir(parents=True, exist_ok=True)
+                    peers.to_csv(stored, index=False)
         print(f"peers: {m_peer}", flush=True)
         cols = ["series", "model", "origin", "horizon", "mean", "lo80", "hi80", "lo95", "hi95"]
         rows = common_pairs(scored(pd.concat([pkg[cols], peers[cols]]), series))
