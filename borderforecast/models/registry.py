@@ -11,7 +11,9 @@ A specification file names a model *family* and its parameters::
 
 The family ``xyz`` is the class ``MODEL`` of module
 ``borderforecast.models.xyz``; a spec may instead give ``class =
-"package.module:ClassName"`` for a model defined outside the package. Specs
+"package.module:ClassName"`` for a model defined outside the package, registered
+as an entry point of group ``borderforecast.models`` of an installed package, or
+in a plugin folder named by ``BORDERFORECAST_PLUGINS``. Specs
 are looked up in the bundled ``models/`` folder, then in ``models/`` under the
 user home (``BORDERFORECAST_HOME``), which may add or override names; a path
 to a ``.toml`` file works anywhere a name does. Adding a model family means
@@ -19,8 +21,8 @@ adding one module and one spec file.
 
 Every spec file is checked before anything is imported: keys known, the family
 one of :func:`known_families` (or a ``class``), a ``class`` path of the form
-``package.module:ClassName`` naming an installed module that is neither part of
-Python's standard library nor a non-model part of borderforecast. A malformed
+``package.module:ClassName`` naming a registered class (:func:`check_class_path`);
+the current folder is never on the import path of a spec. A malformed
 file in a spec folder is skipped with a :class:`~borderforecast.errors.SpecWarning`
 naming it, so one bad file never breaks every model lookup.
 """
@@ -62,17 +64,17 @@ class ModelSpec:
     a slow or uncompetitive model out unless it is named, or ``models="all"``)."""
 
     def model_class(self) -> type[BaseModel]:
-        """Import and return the model class of this spec."""
+        """Import and return the model class of this spec (a spec read from a file is
+        imported only through :func:`load_class`: a registered class, never the current
+        folder)."""
         target = self.class_path or f"borderforecast.models.{self.family}:MODEL"
-        module_name, _, attr = target.partition(":")
         try:
-            module = importlib.import_module(module_name)
+            cls = load_class(target, registered=self.path is not None)
         except ImportError as exc:
             raise SpecError(
-                f"model spec {self.name!r}: cannot import {module_name!r} ({exc}); "
+                f"model spec {self.name!r}: cannot import {target.partition(':')[0]!r} ({exc}); "
                 f"known families: {', '.join(known_families())}"
             ) from None
-        cls = getattr(module, attr or "MODEL", None)
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             raise SpecError(
                 f"model spec {self.name!r}: {target!r} is not a borderforecast model class"
@@ -166,13 +168,34 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
 
 
 _CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+ENTRY_POINTS = "borderforecast.models"
+"""Entry point group under which an installed package registers its model classes."""
+PLUGINS_ENV = "BORDERFORECAST_PLUGINS"
+"""Folders (separated like ``PATH``) whose ``<module>.py`` files hold your model classes."""
+
+
+def _entry_point(class_path: str) -> Any:
+    from importlib.metadata import entry_points
+
+    return next((e for e in entry_points(group=ENTRY_POINTS) if e.value == class_path), None)
+
+
+def plugin_file(module: str) -> Path | None:
+    """The file of ``module`` in a plugin folder (:data:`PLUGINS_ENV`), found by path."""
+    for folder in filter(None, os.environ.get(PLUGINS_ENV, "").split(os.pathsep)):
+        path = Path(folder).expanduser().joinpath(*module.split(".")).with_suffix(".py")
+        if path.is_file():
+            return path.resolve()
+    return None
 
 
 def check_class_path(class_path: object, where: str) -> None:
-    """Refuse a ``class`` that is not ``package.module:ClassName`` of an allowed module.
+    """Refuse a ``class`` that is not a registered model class (nothing is imported).
 
-    Nothing is imported: the check reads the text and asks the import system
-    whether the top-level package is installed (which runs no code of it).
+    Registered: a class of ``borderforecast.models``, the value of an entry point of group
+    :data:`ENTRY_POINTS` of an installed package, or a module file in a folder of
+    :data:`PLUGINS_ENV`. Any other module (an installed package's ``__main__``, a file in
+    the current folder) could run code when imported, so it is refused by its name.
     """
     if not isinstance(class_path, str) or not _CLASS_PATH.match(class_path):
         raise SpecError(
@@ -180,20 +203,43 @@ def check_class_path(class_path: object, where: str) -> None:
             "'package.module:ClassName'"
         )
     module = class_path.partition(":")[0]
-    top = module.split(".")[0]
-    if top in sys.stdlib_module_names or top == "builtins":
-        raise SpecError(
-            f"model spec file {where!r}: class {class_path!r} is in Python's standard "
-            "library, not a model"
-        )
-    if top == "borderforecast" and not module.startswith("borderforecast.models."):
+    if module.startswith("borderforecast.models."):
+        if module.split(".")[2] not in known_families():
+            raise SpecError(f"model spec file {where!r}: class {class_path!r}: no such family")
+        return
+    if module.split(".")[0] == "borderforecast":
         raise SpecError(
             f"model spec file {where!r}: class {class_path!r} is not in borderforecast.models"
         )
-    if top not in sys.modules and importlib.util.find_spec(top) is None:
+    if _entry_point(class_path) is None and plugin_file(module) is None:
         raise SpecError(
-            f"model spec file {where!r}: class {class_path!r}: no installed module {top!r}"
+            f"model spec file {where!r}: class {class_path!r} is not a registered model: "
+            f"register it as an entry point of group {ENTRY_POINTS!r}, or put "
+            f"{module.replace('.', '/')}.py in a folder named by {PLUGINS_ENV}"
         )
+
+
+def load_class(class_path: str, registered: bool = True) -> Any:
+    """The object ``module:Name`` names; with ``registered`` only a class that
+    :func:`check_class_path` accepts, imported without the current folder on the path."""
+    module, _, attr = class_path.partition(":")
+    if registered and not module.startswith("borderforecast.models."):
+        check_class_path(class_path, "spec")
+        file = plugin_file(module) if _entry_point(class_path) is None else None
+        loaded = sys.modules.get(module)
+        if file is not None and getattr(loaded, "__file__", None) != str(file):
+            spec = importlib.util.spec_from_file_location(module, file)
+            loaded = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+            sys.modules[module] = loaded
+            spec.loader.exec_module(loaded)  # type: ignore[union-attr]
+            return getattr(loaded, attr or "MODEL", None)
+    here = {"", ".", os.getcwd()}
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if p not in here]
+    try:
+        return getattr(importlib.import_module(module), attr or "MODEL", None)
+    finally:
+        sys.path[:] = saved
 
 
 def _spec_dirs(home: str | os.PathLike[str] | None = None) -> list[Path]:
