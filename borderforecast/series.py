@@ -23,6 +23,7 @@ from .errors import (
     MissingMonthError,
     ShortSeriesError,
 )
+from .text import check_label
 
 MIN_HISTORY = 36
 """Default minimum number of months a model needs (three seasonal cycles)."""
@@ -99,6 +100,8 @@ def as_monthly(
     if not isinstance(y, pd.Series):
         raise DataError(f"expected a pandas Series of monthly counts, got {type(y).__name__}")
     label = name if name is not None else (y.name if y.name is not None else "series")
+    if isinstance(y.name, str):
+        check_label(y.name, "series name")
     idx = _month_index(y.index, str(label))
     dup = idx[idx.duplicated()]
     if len(dup):

@@ -190,3 +190,67 @@ def test_cache_size_variable_must_be_a_number(monkeypatch):
         cache_mod.max_bytes()
     monkeypatch.setenv("BORDERFORECAST_CACHE_MB", "2")
     assert cache_mod.max_bytes() == 2 << 20
+
+
+# -- outputs safe for spreadsheets, terminals and browsers --------------------------------
+
+
+def _formula_panel(tmp_path) -> Path:
+    import pandas as pd
+
+    months = pd.date_range("2019-01-01", periods=40, freq="MS")
+    rows = [(sid, f"{m:%Y-%m}", 100 + i % 12) for sid in ("=HYPERLINK(1)", "@b", "ok")
+            for i, m in enumerate(months)]
+    path = tmp_path / "p.csv"
+    pd.DataFrame(rows, columns=["unique_id", "month", "count"]).to_csv(path, index=False)
+    return path
+
+
+def test_every_csv_neutralises_formula_cells(tmp_path):
+    import pandas as pd
+
+    import borderforecast as bf
+    from borderforecast.backtesting import BacktestResult
+    from borderforecast.cli import main
+
+    path = _formula_panel(tmp_path)
+    res = bf.backtest(bf.read_series(path), models="snaive", start="2021-06", h=2, step=6,
+                      cache=False)
+    out = tmp_path / "bt"
+    (out / "mine.txt").parent.mkdir()
+    (out / "mine.txt").write_text("keep")
+    res.save(out)
+    for name in ("forecasts.csv", "forecasts_raw.csv", "metrics.csv"):
+        firsts = {line.split(",")[0] for line in (out / name).read_text().splitlines()}
+        assert not any(f[:1] in "=+-@\t\r" for f in firsts), name
+        assert "'=HYPERLINK(1)" in (out / name).read_text()
+    assert (out / "mine.txt").read_text() == "keep"
+    back = BacktestResult.load(out)  # read back as written
+    assert set(back.forecasts["series"]) == {"=HYPERLINK(1)", "@b", "ok"}
+    assert main(["forecast", "--input", str(path), "--model", "snaive", "--h", "2",
+                 "--out", str(tmp_path / "fc.csv")]) == 0
+    cells = pd.read_csv(tmp_path / "fc.csv", dtype=str).iloc[:, 0]
+    assert set(cells) == {"'=HYPERLINK(1)", "'@b", "ok"}
+
+
+def test_control_characters_never_reach_an_output():
+    import xml.etree.ElementTree as ET
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from borderforecast import plotting
+    from borderforecast.errors import BadValueError
+    from borderforecast.reporting import writer
+    from borderforecast.series import as_monthly
+
+    y = pd.Series([1.0, 2.0], index=pd.date_range("2020-01", periods=2, freq="MS"),
+                  name="a\x1b[2Jb")
+    with pytest.raises(BadValueError, match="control character"):
+        as_monthly(y)
+    fig, ax = plt.subplots()
+    ax.set_title("id \x1b[31mred\x07")
+    ET.fromstring(plotting.figure_bytes(writer.inert_figure(fig), "svg"))  # well-formed XML
+    plt.close(fig)
+    text = writer._environment("md").from_string("# {{ t }}").render(t="a\x1b[2Jb")
+    assert text == "# a\\[2Jb"

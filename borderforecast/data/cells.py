@@ -48,6 +48,12 @@ def empty(v: Any) -> bool:
     return v is None or (isinstance(v, float) and v != v) or v is pd.NaT or str(v).strip() == ""
 
 
+def _first_empty(values: pd.Series, rows: np.ndarray) -> list[int]:
+    """Rows of the empty cells (None, NaN, blank text)."""
+    blank = values.isna().to_numpy() | (values == "").to_numpy()  # cells come stripped
+    return [int(r) for r in rows[blank]]
+
+
 def month_like(v: Any) -> bool:
     """Whether a cell looks like a month (or an ambiguous date) rather than something else."""
     if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"):
@@ -72,12 +78,11 @@ def months(
     col: str,
     rows: np.ndarray,
     date_format: str | None = None,
-) -> list[pd.Timestamp]:
+) -> pd.DatetimeIndex:
     """The month of every cell (first of month), or an error naming the first bad row."""
     cells = values.to_numpy(dtype=object)
-    for v, row in zip(cells, rows, strict=True):
-        if empty(v):
-            raise BadValueError(f"{_cell(where, row, col)}: empty month")
+    for row in _first_empty(values, rows)[:1]:
+        raise BadValueError(f"{_cell(where, row, col)}: empty month")
     uniq = pd.unique(cells)
     first_row = dict(zip(cells[::-1], rows[::-1], strict=True))
     if date_format:
@@ -95,7 +100,8 @@ def months(
         found = {}
         for v in uniq:
             found[v] = _one_month(v, dayfirst, _cell(where, first_row[v], col))
-    return [found[v] for v in cells]
+    codes, uniques = pd.factorize(cells)
+    return pd.DatetimeIndex([found[u] for u in uniques])[codes]
 
 
 def _one_month(v: Any, dayfirst: bool | None, cell: str) -> pd.Timestamp:
@@ -165,11 +171,16 @@ def counts(
 ) -> list[int]:
     """Every cell as a whole non-negative count, or an error naming the first bad row."""
     cells = values.to_numpy(dtype=object)
-    for v, row in zip(cells, rows, strict=True):
-        if empty(v):
-            raise BadValueError(
-                f"{_cell(where, row, col)}: empty count (fill it or leave the month out)"
-            )
+    for row in _first_empty(values, rows)[:1]:
+        raise BadValueError(
+            f"{_cell(where, row, col)}: empty count (fill it or leave the month out)"
+        )
+    plain = values.astype(str)
+    for name, given in (("--decimal", decimal), ("--thousands", thousands)):
+        if given not in (None, ".", ",", "", "none"):
+            raise BadValueError(f"{name} must be '.' or ',' (or 'none'), not {given!r}")
+    if plain.str.fullmatch(r"[0-9]{1,7}").all():  # plain digits (the common case): no question
+        return plain.astype(np.int64).tolist()
     uniq = pd.unique(cells)
     first_row = dict(zip(cells[::-1], rows[::-1], strict=True))
     text = [str(v).strip() for v in uniq if isinstance(v, str)]
@@ -211,9 +222,6 @@ def _separators(
     first_row: dict,
 ) -> tuple[str, str]:
     """(decimal, thousands) of a column: given, or settled by its values; else refused."""
-    for name, given in (("--decimal", decimal), ("--thousands", thousands)):
-        if given not in (None, ".", ",", "", "none"):
-            raise BadValueError(f"{name} must be '.' or ',' (or 'none'), not {given!r}")
     role: dict[str, str | None] = {".": None, ",": None}
     if decimal in (".", ","):
         role[decimal] = "decimal"
@@ -264,16 +272,15 @@ def _separators(
 
 def ids(values: pd.Series, where: str, col: str, rows: np.ndarray) -> np.ndarray:
     """Every id cell as a stripped string; empty cells and control characters refused."""
-    cells = values.to_numpy(dtype=object)
-    bad = [int(r) for v, r in zip(cells, rows, strict=True) if empty(v)]
+    bad = _first_empty(values, rows)
     if bad:
         shown = ", ".join(map(str, bad[:10])) + (f", ... ({len(bad)} in all)" * (len(bad) > 10))
         raise BadValueError(
             f"{where}, column {col!r}: empty id in row{'s' if len(bad) > 1 else ''} {shown}"
             "; fill them (their months would belong to no series)"
         )
-    out = np.array([str(v).strip() for v in cells], dtype=object)
-    first_row = dict(zip(out[::-1], rows[::-1], strict=True))
-    for v in pd.unique(out):
-        check_label(v, _cell(where, first_row[v], col))
+    out = values.astype(str).to_numpy(dtype=object)
+    uniq, first = np.unique(out, return_index=True)
+    for v, i in zip(uniq, first, strict=True):
+        check_label(v, _cell(where, rows[i], col))
     return out

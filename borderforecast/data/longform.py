@@ -96,7 +96,7 @@ def from_long(
     rows = np.arange(len(df))
     ds = df[time_col]
     months = (
-        list(pd.DatetimeIndex(ds).to_period("M").to_timestamp())
+        pd.DatetimeIndex(ds).to_period("M").to_timestamp()
         if pd.api.types.is_datetime64_any_dtype(ds)
         else cells.months(ds, where, time_col, rows)
     )
@@ -115,13 +115,36 @@ def from_long(
             f"{where}: ({id_col}={first['id']!r}, {time_col}={first['ds']:%Y-%m}) appears twice "
             f"(rows {', '.join(str(i) for i in pos)} counting from 0)"
         )
-    out: dict[str, pd.Series] = {}
-    for sid, part in work.groupby("id", sort=False):
+    return _split(work, where, source is not None)
+
+
+def _split(work: pd.DataFrame, where: str, named: bool) -> dict[str, pd.Series]:
+    """``id, ds, y`` rows -> Series by id (order of first appearance), checked for the whole
+    panel at once; a series that fails is passed to :func:`as_monthly` for its message."""
+    order = pd.unique(work["id"])
+    work = work.assign(
+        _k=pd.Categorical(work["id"], categories=order).codes,
+        _m=pd.DatetimeIndex(work["ds"]).year * 12 + pd.DatetimeIndex(work["ds"]).month,
+        _v=pd.to_numeric(work["y"], errors="coerce"),
+    ).sort_values(["_k", "_m"], kind="stable")
+    k, m, v = work["_k"].to_numpy(), work["_m"].to_numpy(), work["_v"].to_numpy(dtype=float)
+    start = np.r_[True, k[1:] != k[:-1]]
+    bad = ~np.isfinite(v) | (v < 0) | ~(start | (np.diff(m, prepend=m[0]) == 1))
+    if bad.any():
+        sid = order[k[int(np.argmax(bad))]]
+        part = work[work["id"] == sid]
         s = pd.Series(part["y"].to_numpy(), index=pd.DatetimeIndex(part["ds"]), name=str(sid))
-        y = as_monthly(s, name=f"{where}: {sid}" if source else str(sid))
-        y.name = str(sid)
-        y.attrs["series_id"] = str(sid)
-        out[str(sid)] = y
+        as_monthly(s, name=f"{where}: {sid}" if named else str(sid))  # raises, naming it
+    out: dict[str, pd.Series] = {}
+    bounds = np.r_[np.flatnonzero(start), len(k)]
+    span = pd.date_range(work["ds"].min(), work["ds"].max(), freq="MS", name="ds")
+    at = m - (span[0].year * 12 + span[0].month)  # each month's place in the whole span
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sid = str(order[k[a]])
+        index = span[at[a] : at[a] + b - a]  # a slice keeps freq MS: nothing regenerated
+        y = pd.Series(v[a:b], index=index, name=sid)
+        y.attrs["series_id"] = sid
+        out[sid] = y
     return out
 
 
@@ -221,7 +244,8 @@ def to_long(
     if isinstance(obj, Mapping):
         parts = []
         for sid, y in obj.items():
-            y = as_monthly(y, name=str(sid), allow_nan=True)
+            if not (isinstance(y, pd.Series) and getattr(y.index, "freqstr", None) == "MS"):
+                y = as_monthly(y, name=str(sid), allow_nan=True)
             parts.append(
                 pd.DataFrame({id_col: str(sid), time_col: y.index, target_col: y.to_numpy()})
             )

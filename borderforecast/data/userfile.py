@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,18 @@ def decode(data: bytes, name: str) -> str:
     return text
 
 
+def open_text(path: Path) -> io.TextIOWrapper:
+    """``path`` opened as UTF-8 (or UTF-16 with a BOM) text, to be read as it streams (a
+    bad byte later on raises :class:`UnicodeDecodeError` where it is); binary refused."""
+    handle = path.open("rb")
+    head = handle.peek(65536)[:65536] if hasattr(handle, "peek") else b""
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not utf16 and b"\x00" in head:
+        handle.close()
+        raise MalformedFileError(f"{path.name}: NUL bytes: binary content, not a text (CSV)")
+    return io.TextIOWrapper(handle, encoding="utf-16" if utf16 else "utf-8-sig", newline="")
+
+
 def read_table(
     path: str | os.PathLike[str],
     *,
@@ -136,8 +149,7 @@ def _read_book(p: Path, sheet: str | int | None) -> Table:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise MalformedFileError(f"{p.name}: cannot be read as a workbook ({detail})") from None
     label = names[chosen] if isinstance(chosen, int) and chosen < len(names) else str(chosen)
-    cells = frame.to_numpy(dtype=object)
-    return _table(p, cells, np.arange(len(cells)) + 1, None, label)
+    return _table(p, frame, np.arange(len(frame)) + 1, None, label)
 
 
 def _sniff(lines: list[str], name: str) -> str:
@@ -163,45 +175,60 @@ def _sniff(lines: list[str], name: str) -> str:
 
 
 def _read_text(p: Path, text: str, delimiter: str | None) -> Table:
-    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    lines = [ln for ln in text[:65536].splitlines()[:60] if ln.strip()]
     if not lines:
         raise MalformedFileError(f"{p.name}: the file is empty")
     if delimiter is not None and len(delimiter) != 1:
         raise MalformedFileError(f"--delimiter must be one character, not {delimiter!r}")
     d = delimiter or _sniff(lines, p.name)
+    if '"' not in text:  # no quoting: one line per row, pandas' C parser (fast)
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=d, header=None, dtype=str, engine="c",
+                                na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE)
+        except pd.errors.ParserError as exc:
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+            if m is None:
+                raise MalformedFileError(f"{p.name}: not CSV ({exc})") from None
+            _too_wide(p, int(m.group(2)), int(m.group(3)), int(m.group(1)), d)
+        return _table(p, frame, np.arange(len(frame)) + 1, d, None)
     records, numbers = [], []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=d, strict=True)
     try:
         for rec in reader:
-            if any(c.strip() for c in rec):
+            if rec:
                 records.append(rec)
                 numbers.append(reader.line_num)
     except csv.Error as exc:
         raise MalformedFileError(f"{p.name}, line {reader.line_num}: not CSV ({exc})") from None
-    width = len(records[0])
-    for rec, line in zip(records, numbers, strict=True):
-        if len(rec) > width:
-            raise MalformedFileError(
-                f"{p.name}, row {line}: {len(rec)} cells but the header has {width} "
-                f"(delimiter {d!r}); an unquoted number like 1,234? quote it, or give "
-                "--delimiter"
-            )
-    cells = np.full((len(records), width), None, dtype=object)
-    for i, rec in enumerate(records):
-        cells[i, : len(rec)] = [c.strip() for c in rec]
-    return _table(p, cells, np.asarray(numbers), d, None)
+    widths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
+    if (widths > widths[0]).any():
+        i = int(np.argmax(widths > widths[0]))
+        _too_wide(p, numbers[i], int(widths[i]), int(widths[0]), d)
+    return _table(p, pd.DataFrame(records, dtype=object), np.asarray(numbers), d, None)
 
 
-def _table(p: Path, cells: np.ndarray, rows: np.ndarray, d: str | None, sheet: str | None) -> Table:
+def _too_wide(p: Path, row: int, cells: int, width: int, d: str) -> None:
+    raise MalformedFileError(
+        f"{p.name}, row {row}: {cells} cells but the header has {width} (delimiter {d!r}); "
+        "an unquoted number like 1,234? quote it, or give --delimiter"
+    )
+
+
+def _table(
+    p: Path, frame: pd.DataFrame, rows: np.ndarray, d: str | None, sheet: str | None
+) -> Table:
     """Header row + cells -> a Table (empty rows dropped, the header checked)."""
-    keep = [i for i in range(len(cells)) if any(_filled(v) for v in cells[i])]
-    if not keep:
+    for c in frame.columns:  # text cells stripped once, here (when any needs it)
+        if _padded(frame[c]):
+            frame[c] = frame[c].map(lambda v: v.strip() if isinstance(v, str) else v)
+    filled = (frame.notna() & (frame != "")).to_numpy()
+    keep = filled.any(axis=1)
+    if not keep.any():
         raise MalformedFileError(f"{p.name}: the file holds no rows")
-    cells, rows = cells[keep], rows[keep]
-    header = [str(v).strip() if _filled(v) else "" for v in cells[0]]
-    while header and header[-1] == "" and not any(_filled(v) for v in cells[1:, len(header) - 1]):
+    frame, rows, filled = frame[keep], rows[keep], filled[keep]
+    header = [str(v).strip() if f else "" for v, f in zip(frame.iloc[0], filled[0], strict=True)]
+    while header and header[-1] == "" and not filled[1:, len(header) - 1].any():
         header.pop()  # trailing empty columns
-    cells = cells[:, : len(header)]
     header = [h or f"column {i + 1}" for i, h in enumerate(header)]
     seen: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -211,10 +238,25 @@ def _table(p: Path, cells: np.ndarray, rows: np.ndarray, d: str | None, sheet: s
                 f"and {i + 1}); rename one"
             )
         seen[h] = i
-    if len(cells) < 2:
+    if len(frame) < 2:
         raise MalformedFileError(f"{p.name}: the file holds a header but no rows")
-    frame = pd.DataFrame(cells[1:], columns=header, dtype=object)
-    return Table(frame, np.asarray(rows[1:]), d, sheet, p)
+    body = frame.iloc[1:, : len(header)].reset_index(drop=True)
+    body.columns = header
+    return Table(body, np.asarray(rows[1:]), d, sheet, p)
+
+
+_PADDED = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+
+
+def _padded(col: pd.Series) -> bool:
+    """Whether a text cell of ``col`` starts or ends with white space."""
+    if col.dtype != object:
+        return False
+    try:
+        text = "\x00".join(col)
+    except TypeError:  # not all text (a workbook's numbers, missing cells)
+        return True
+    return (" " in text or "\t" in text) and _PADDED.search(text) is not None
 
 
 def _filled(v: object) -> bool:

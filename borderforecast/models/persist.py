@@ -92,7 +92,7 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
         not a registered model, or is a pickle and ``trusted`` is false.
     """
     from ..version import __version__
-    from .registry import load_class
+    from .plugins import load_class
 
     p = Path(path)
     try:
@@ -118,9 +118,7 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
         raise ModelError(f"{p.name} is not a saved borderforecast model ({exc})") from None
     except ModelError as exc:
         raise ModelError(f"{p.name}: {exc}") from None
-    from .base import BaseModel
-
-    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+    if not (isinstance(cls, type) and _is_model_class(cls)):
         raise ModelError(f"{p.name}: {doc['class']!r} is not a borderforecast model class")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the fit warned when it was first made
@@ -133,3 +131,12 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
             stacklevel=2,
         )
     return dataclasses.replace(fitted, calibrator=doc["calibrator"])
+
+
+def _is_model_class(cls: type) -> bool:
+    """Whether ``cls`` is a :class:`~borderforecast.models.base.BaseModel` (by its class
+    lineage, so that this module need not import ``base``, which imports it)."""
+    return any(
+        c.__name__ == "BaseModel" and c.__module__ == "borderforecast.models.base"
+        for c in cls.__mro__
+    )
