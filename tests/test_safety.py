@@ -130,7 +130,7 @@ def test_a_pickled_model_is_refused_unless_trusted(tmp_path, monkeypatch):
     with pytest.raises(ModelError, match="pickled model: loading it could run code"):
         bf.load_model(path)
     assert not (tmp_path / "PWNED").exists()
-    fitted = bf.fit(bf.load(end="2019-12"), model="snaive", intervals="raw")
+    fitted = bf.make_model("snaive").fit(bf.load(end="2019-12"))
     plain = fitted.save(tmp_path / "m.bfmodel").read_bytes()
     assert b"pickle" not in plain and plain[:2] == b"PK"  # an npz: JSON and arrays
     assert bf.load_model(tmp_path / "m.bfmodel").forecast(3).equals(fitted.forecast(3))

@@ -15,24 +15,23 @@ resolved backtest errors (see :func:`learned_ensemble`).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..cache import code_fingerprint
-from ..models.base import Transform, future_index, interval_columns, level_label
+from ..cache import code_fingerprint, make_key
+from ..intervals import interval_columns, level_label, tidy
+from ..models.fitted import Transform, future_index
 from ..models.registry import ModelSpec
 from .cache import UnitCache
 from .metrics import seasonal_scales
 from .options import BacktestOptions
-from .planlike import PlanLike as Plan
+from .plan import Plan
 from .units import UnitResult
 
-COMBINE_CODE = ("borderforecast.models.ensemble", "borderforecast.backtesting.ensembles")
+COMBINE_CODE = ("borderforecast.models._combine", "borderforecast.backtesting.ensembles")
 """Modules whose source is part of a combination's cache key."""
 
 
@@ -77,26 +76,18 @@ def _combine(
     """Combine member frames like the ensemble model does; content-addressed cache."""
     key = None
     if cache is not None:
-        h = hashlib.sha256()
-        h.update(
-            json.dumps(
-                [
-                    method,
-                    intervals,
-                    t.kind,
-                    t.offset,
-                    list(levels),
-                    sorted((weights or {}).items()),
-                    list(arrays),
-                    f"{origin:%Y-%m}",
-                ],
-                default=str,
-            ).encode()
+        key = make_key(
+            "backtest-combine",
+            method=method,
+            intervals=intervals,
+            transform=[t.kind, t.offset],
+            levels=list(levels),
+            weights=sorted((weights or {}).items()),
+            members=list(arrays),
+            origin=f"{origin:%Y-%m}",
+            values=np.stack([np.asarray(a, dtype=float) for a in arrays.values()]),
+            code=code_fingerprint(*COMBINE_CODE),  # the combining code itself
         )
-        for a in arrays.values():
-            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
-        h.update(code_fingerprint(*COMBINE_CODE).encode())  # the combining code itself
-        key = "combine-" + h.hexdigest()
         hit = cache.get(key, next(iter(arrays.values())).shape)
         if hit is not None:
             return hit[0]
@@ -127,16 +118,13 @@ def _combine_uncached(
     def trip(col: str) -> np.ndarray:
         return np.asarray(t.inverse(np.asarray(t.forward(fc[col].to_numpy(dtype=float)))))
 
-    out = pd.DataFrame({"mean": trip("mean")}, index=fc.index)
-    for lv in levels:
-        lab = level_label(lv)
-        out[f"lo{lab}"] = np.minimum(trip(f"lo{lab}"), out["mean"])
-        out[f"hi{lab}"] = np.maximum(trip(f"hi{lab}"), out["mean"])
-    for narrow, wide in zip(levels, levels[1:], strict=False):
-        ln, lw = f"lo{level_label(narrow)}", f"lo{level_label(wide)}"
-        hn, hw = f"hi{level_label(narrow)}", f"hi{level_label(wide)}"
-        out[lw] = np.minimum(out[lw], out[ln])
-        out[hw] = np.maximum(out[hw], out[hn])
+    out = tidy(
+        trip("mean"),
+        {lv: trip(f"lo{level_label(lv)}") for lv in levels},
+        {lv: trip(f"hi{level_label(lv)}") for lv in levels},
+        levels,
+        fc.index,
+    )
     return out[interval_columns(levels)].to_numpy(dtype=float)
 
 

@@ -199,7 +199,8 @@ def register(app: typer.Typer) -> None:
 
         from ..atomic import check_output_folder
         from ..backtesting import BacktestOptions, CalibrationOptions
-        from ..backtesting.run import execute, plan, series_group
+        from ..backtesting.plan import plan, series_group
+        from ..backtesting.run import execute
         from ..paths import ensure_writable_dir
 
         if out is not None:  # before the long computation

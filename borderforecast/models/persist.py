@@ -10,14 +10,12 @@ read with ``allow_pickle=False``), so loading a file runs no code from it. It ho
                :func:`borderforecast.models.registry.check_class_path`)
 ``params``     its constructor parameters (:meth:`BaseModel.get_params`)
 ``y``, ``X``   the training series and regressors
-``calibrator`` how forecasts are calibrated (its settings and any calibration
-               backtest already run), or none
 ============== ==============================================================
 
 Loading rebuilds the model from its family and parameters and fits it again on
 ``y``: fitting is deterministic, so the forecasts are the same to the last digit
-(a SARIMA refits in about a second). A model whose parameters or calibration are
-not plain data (a class outside the package holding a lambda, say) cannot be
+(a SARIMA refits in about a second). A model whose parameters are
+not plain data (a class outside the package holding a function, say) cannot be
 written this way: ``save(path, trusted=True)`` then writes a pickle, which
 :func:`load_model` reads only with ``trusted=True``, because unpickling a crafted
 file runs its code.
@@ -25,7 +23,7 @@ file runs its code.
 Examples
 --------
 >>> import tempfile, pathlib, borderforecast as bf
->>> fitted = bf.fit(bf.load(), model="snaive")
+>>> fitted = bf.make_model("snaive").fit(bf.load())
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "snaive.bfmodel"
 >>> fitted.save(path).stat().st_size < 50_000
 True
@@ -35,7 +33,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import pickle
 import warnings
@@ -52,7 +49,7 @@ FORMAT = "borderforecast-model"
 
 
 def save_fitted(fitted: Any, path: str | os.PathLike[str], trusted: bool = False) -> Path:
-    """Write ``fitted`` (a :class:`~borderforecast.models.base.FittedModel`) to ``path``."""
+    """Write ``fitted`` (a :class:`~borderforecast.models.fitted.FittedModel`) to ``path``."""
     from ..atomic import write_bytes
     from ..version import __version__
 
@@ -63,7 +60,7 @@ def save_fitted(fitted: Any, path: str | os.PathLike[str], trusted: bool = False
     doc = {
         "format": FORMAT, "version": 2, "package": __version__,
         "class": f"{cls.__module__}:{cls.__qualname__}", "params": fitted.model.get_params(),
-        "y": fitted.y, "X": fitted.X, "calibrator": fitted.calibrator,
+        "y": fitted.y, "X": fitted.X,
     }  # fmt: skip
     try:
         data = plaindata.dumps(doc)
@@ -130,7 +127,7 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
             BorderforecastWarning,
             stacklevel=2,
         )
-    return dataclasses.replace(fitted, calibrator=doc["calibrator"])
+    return fitted
 
 
 def _is_model_class(cls: type) -> bool:

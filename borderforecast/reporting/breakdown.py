@@ -18,7 +18,9 @@ from .writer import FigureSpec
 
 
 @dataclass(frozen=True)
-class Panel:
+class Part:
+    """One part of the total (a sector or a demographic) in the breakdown's small multiples."""
+
     id: str
     label: str
     y: pd.Series
@@ -26,7 +28,7 @@ class Panel:
 
 def breakdown_section(
     total: pd.Series,
-    groups: Sequence[tuple[str, str, Sequence[Panel]]],
+    groups: Sequence[tuple[str, str, Sequence[Part]]],
     *,
     horizon: int,
     model: str,
@@ -40,8 +42,8 @@ def breakdown_section(
     a snapshot of their own latest month ("latest available (Nov 2024)"), never
     forecast over months that are already over.
     """
+    from ..intervals import guard_intervals
     from ..models.registry import make_model
-    from .intervals import guard_intervals
 
     m = total.index[-1]
     out_groups: list[dict[str, Any]] = []
@@ -153,7 +155,7 @@ def _tail_without_gaps(yy: pd.Series) -> pd.Series:
 
 def breakdown_groups(
     series: str, m: pd.Timestamp, home: str | os.PathLike[str] | None
-) -> list[tuple[str, str, list[Panel]]]:
+) -> list[tuple[str, str, list[Part]]]:
     """The parts of ``series``: demographics, citizenship, OFO (with data for ``m``), sectors.
 
     Parts that end before ``m`` (the sectors of the bundled data end in November
@@ -186,7 +188,7 @@ def breakdown_groups(
         cit = [(sid, str(lab)) for sid, lab in zip(sub["id"], sub["citizenship"], strict=True)]
         cit.sort(key=lambda t: (t[1] == "Other", t[1]))
     ofo = [("ofo", "OFO (at ports of entry)")] if series == "southwest" else []
-    groups: list[tuple[str, str, list[Panel]]] = []
+    groups: list[tuple[str, str, list[Part]]] = []
     for key, title, items in (
         ("demographics", "Demographics", [(f"{prefix}demographic/{d}", labels[d]) for d in demos]),
         ("citizenship", "Citizenship", cit),
@@ -200,7 +202,7 @@ def breakdown_groups(
             yy = _tail_without_gaps(load(sid, home=home, end=m, allow_gaps=True))
             if len(yy) < 36 or yy.index[-1] < m - pd.DateOffset(months=24):
                 continue  # too short, or discontinued (e.g. Livermore): not forecastable
-            panels.append(Panel(sid, label, yy.astype(float)))
+            panels.append(Part(sid, label, yy.astype(float)))
         if panels:
             groups.append((key, title, panels))
     return groups

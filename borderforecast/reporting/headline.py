@@ -175,8 +175,8 @@ def headline_section(
 
 
 def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
-    """Context facts for the month (``borderforecast.month_context``)."""
-    from ..month_context import context
+    """Context facts for the month (``borderforecast.context``)."""
+    from ..context import context
 
     # the headline table already states the value, the changes and the fiscal year to date
     restated = ("Up ", "Down ", "Unchanged ", "Fiscal year ", f"{y.name}:")
