@@ -54,7 +54,7 @@ def _user_module_file(name: str) -> Path | None:
     """Source file of a user's model module (imported, in a plugin folder, or installed)."""
     import importlib.util
 
-    from .models.registry import plugin_file
+    from .paths import plugin_file
 
     file = getattr(sys.modules.get(name), "__file__", None) or plugin_file(name)
     if file is None and ("." not in name or name.rpartition(".")[0] in sys.modules):

@@ -104,3 +104,16 @@ def ensure_writable_dir(path: str | os.PathLike[str], what: str = "folder") -> P
             f"{what} {target}: {probe} is not writable ({exc.strerror or exc})"
         ) from None
     return target
+
+
+PLUGINS_ENV = "BORDERFORECAST_PLUGINS"
+"""Folders (separated like ``PATH``) whose ``<module>.py`` files hold your model classes."""
+
+
+def plugin_file(module: str) -> Path | None:
+    """The file of ``module`` in a plugin folder (:data:`PLUGINS_ENV`), found by path."""
+    for folder in filter(None, os.environ.get(PLUGINS_ENV, "").split(os.pathsep)):
+        path = Path(folder).expanduser().joinpath(*module.split(".")).with_suffix(".py")
+        if path.is_file():
+            return path.resolve()
+    return None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from ..paths import PLUGINS_ENV, plugin_file
 
 
 def known_families() -> list[str]:
@@ -33,23 +34,12 @@ def known_families() -> list[str]:
 _CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 ENTRY_POINTS = "borderforecast.models"
 """Entry point group under which an installed package registers its model classes."""
-PLUGINS_ENV = "BORDERFORECAST_PLUGINS"
-"""Folders (separated like ``PATH``) whose ``<module>.py`` files hold your model classes."""
 
 
 def _entry_point(class_path: str) -> Any:
     from importlib.metadata import entry_points
 
     return next((e for e in entry_points(group=ENTRY_POINTS) if e.value == class_path), None)
-
-
-def plugin_file(module: str) -> Path | None:
-    """The file of ``module`` in a plugin folder (:data:`PLUGINS_ENV`), found by path."""
-    for folder in filter(None, os.environ.get(PLUGINS_ENV, "").split(os.pathsep)):
-        path = Path(folder).expanduser().joinpath(*module.split(".")).with_suffix(".py")
-        if path.is_file():
-            return path.resolve()
-    return None
 
 
 def check_class_path(class_path: object, where: str) -> None:
