@@ -11,6 +11,8 @@ import pytest
 import borderforecast as bf
 from borderforecast.assessment import BEYOND_DECLINE, assess
 
+pytestmark = pytest.mark.slow  # real-data assessments: still run by a plain `pytest`
+
 RANK = {"strong": 3, "moderate": 2, "weak": 1}
 
 

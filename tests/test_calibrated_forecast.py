@@ -15,6 +15,8 @@ from borderforecast.models.base import CAP_FACTOR
 from borderforecast.reporting.modelchoice import choose_model, run_backtest
 from borderforecast.reporting.outlook import forecast_section
 
+pytestmark = pytest.mark.warm_home  # numbers, not the cache, are tested here
+
 
 def test_bf_forecast_equals_the_report_interval_for_the_same_model_and_month():
     y = bf.load()
