@@ -73,7 +73,7 @@ def find_breaks(
     --------
     >>> import borderforecast as bf
     >>> b = bf.find_breaks(bf.load(), x13=False)
-    >>> "2017-03" in list(b["month"].dt.strftime("%Y-%m"))
+    >>> "2017-02" in list(b["month"].dt.strftime("%Y-%m"))  # the largest break before 2025
     True
     """
     if y is None:
