@@ -10,11 +10,18 @@ import pytest
 from conftest import synthetic_seasonal
 
 import borderforecast as bf
-import borderforecast.models.demographic as demo
-from borderforecast.errors import ForecastWarning, SpecError
-from borderforecast.models.demographic import PARTS, Demographic, load_parts
-from borderforecast.models.stl_revert import MIN_WINDOW, Reversion, STLRevert, fit_reversion
-from borderforecast.models.stl_ses import STLSES, ses_fit
+from borderforecast.data.parts import DEMOGRAPHIC_PARTS as PARTS
+from borderforecast.data.parts import parts_for
+from borderforecast.errors import ForecastWarning, ModelError, SpecError
+from borderforecast.models.demographic import Demographic
+from borderforecast.models.stl_revert import (
+    MIN_WINDOW,
+    Reversion,
+    STLRevert,
+    fit_reversion,
+    seasonal_persistence,
+)
+from borderforecast.models.stl_ses import STLSES, Trend, fit_damped, ses_fit
 
 END = "2019-08"
 PARTS_START = pd.Timestamp("2011-10-01")  # first month of all three parts in the bundled data
@@ -37,6 +44,12 @@ def stl_seasonal(z, seasonal, deg):
 @pytest.fixture  # not module-scoped: it must read the isolated home of conftest
 def southwest() -> pd.Series:
     return bf.load(end=END)
+
+
+@pytest.fixture
+def parts() -> dict[str, pd.Series]:
+    """The bundled parts to the store's last month (the model cuts them at the series' end)."""
+    return parts_for(bf.load())
 
 
 @pytest.fixture
@@ -142,7 +155,7 @@ def test_stl_revert_forecast_by_hand(southwest):
 def test_stl_revert_intervals_and_paths(southwest):
     fitted = bf.make_model("stl_revert").fit(southwest)
     assert isinstance(fitted.model, STLRevert)
-    assert (fitted.model.window, fitted.model.ar_window, fitted.model.seasonal) == (72, 36, 101)
+    assert (fitted.model.window, fitted.model.ar_window, fitted.model.seasonal) == (72, 36, 11)
     fc = fitted.forecast(12)
     assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["mean"]).all()
     assert (fc["mean"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
@@ -150,7 +163,7 @@ def test_stl_revert_intervals_and_paths(southwest):
     assert paths.shape == (4000, 12) and np.isfinite(paths).all()
     width = (fc["hi80"] - fc["lo80"]).to_numpy()
     assert np.all(np.abs(np.median(paths, axis=0) - fc["mean"].to_numpy()) < 0.1 * width)
-    assert "reverting toward its 72-month mean" in fitted.summary()
+    assert "chosen on the mean 12-month error over the last 72 origins" in fitted.summary()
 
 
 @pytest.mark.parametrize(
@@ -162,11 +175,72 @@ def test_stl_revert_intervals_and_paths(southwest):
         ({"seasonal_shrink": 1.5}, "seasonal_shrink"),
         ({"window": MIN_WINDOW - 1}, "window"),
         ({"ar_window": 5}, "ar_window"),
+        ({"kinds": ["drift"]}, "kinds"),
+        ({"seasonal_shrink": "sometimes"}, "seasonal_shrink"),
     ],
 )
 def test_stl_revert_bad_parameters(kwargs, problem):
     with pytest.raises(SpecError, match=problem):
         STLRevert(**kwargs)
+
+
+# -- the level kinds and the seasonal shrink ----------------------------------------------
+
+
+def test_damped_trend_path_and_se_by_hand():
+    t = Trend(level=1.0, slope=0.1, alpha=0.5, beta=0.2, phi=0.5, sigma2=1.0)
+    np.testing.assert_allclose(t.path(2), [1.05, 1.075], rtol=1e-14)
+    # var_h = sigma^2 (1 + sum_{j<h} alpha^2 (1 + beta (phi + .. + phi^j))^2)
+    np.testing.assert_allclose(t.se(3), np.sqrt([1.0, 1.3025, 1.3025 + 0.575**2]), rtol=1e-12)
+    paths = t.simulate(3, 40000, np.random.default_rng(2))
+    np.testing.assert_allclose(paths.var(axis=0), t.se(3) ** 2, rtol=0.05)
+    assert np.all(np.abs(paths.mean(axis=0) - t.path(3)) < 4 * t.se(3) / np.sqrt(40000))
+
+
+def test_fit_damped_follows_a_straight_line():
+    a = 0.01 * np.arange(120) + np.random.default_rng(4).normal(0, 0.002, 120)
+    tr, _, _ = fit_damped(a)
+    assert tr.slope * tr.phi == pytest.approx(0.01, abs=0.002)
+    assert tr.path(12)[-1] == pytest.approx(a[-1] + 0.12, abs=0.03)
+
+
+def test_seasonal_persistence_of_a_repeating_and_a_flipping_pattern():
+    t = np.arange(120)
+    noise = np.random.default_rng(5).normal(0, 0.01, 120)
+    assert seasonal_persistence(np.sin(2 * np.pi * t / 12) + noise) > 0.95
+    flip = np.sin(2 * np.pi * t / 12) * np.where((t // 12) % 2 == 0, 1.0, -1.0)
+    assert seasonal_persistence(flip + noise) == 0.0
+    assert seasonal_persistence(noise[:30]) == 1.0  # too short to tell
+
+
+def synthetic_log(level: np.ndarray, seed: int) -> pd.Series:
+    n = len(level)
+    season = 0.2 * np.sin(2 * np.pi * np.arange(n) / 12)
+    z = level + season + np.random.default_rng(seed).normal(0, 0.03, n)
+    return pd.Series(np.exp(z), index=pd.date_range("2010-01-01", periods=n, freq="MS"))
+
+
+def test_stl_revert_follows_a_trend_and_keeps_a_level_shift():
+    model = bf.make_model("stl_revert")
+    growth = synthetic_log(5.0 + 0.009 * np.arange(144), seed=6)  # 11% a year
+    fitted = model.fit(growth)
+    assert fitted.state.kind == "trend"
+    ahead = fitted.forecast(12)["mean"].sum()
+    assert ahead > 1.08 * growth.iloc[-12:].sum()  # the next year above the last one
+    shift = synthetic_log(np.where(np.arange(144) < 96, 5.0, 5.7), seed=7)
+    fitted = model.fit(shift)
+    assert fitted.state.kind in ("persist", "trend")  # never pulled back to the old mean
+    ahead = fitted.forecast(12)["mean"].sum()
+    assert ahead == pytest.approx(shift.iloc[-12:].sum(), rel=0.06)
+
+
+def test_stl_revert_reverts_where_surges_unwind():
+    rng = np.random.default_rng(8)
+    d = np.zeros(240)
+    for t in range(1, 240):
+        d[t] = 0.8 * d[t - 1] + rng.normal(0, 0.15)
+    fitted = bf.make_model("stl_revert").fit(synthetic_log(5.0 + d, seed=9))
+    assert fitted.state.kind == "revert"
 
 
 # -- stl_ses revert ----------------------------------------------------------------------
@@ -226,9 +300,9 @@ def test_stl_ses_bad_revert(revert):
 # -- demographic -------------------------------------------------------------------------
 
 
-def test_demographic_point_is_the_sum_of_part_forecasts(southwest, parts_by_hand):
-    fit = Demographic().fit(southwest)
-    assert fit.state.used_parts and fit.state.reason == ""
+def test_demographic_point_is_the_sum_of_part_forecasts(southwest, parts, parts_by_hand):
+    fit = Demographic().fit(southwest, parts=parts)
+    assert fit.state.used_parts and fit.state.reason == "" and fit.name == "demographic"
     assert "parts from 2011-10" in fit.summary()
     assert all(s.index[0] == PARTS_START for s in parts_by_hand.values())
     h = 24
@@ -242,36 +316,33 @@ def test_demographic_point_is_the_sum_of_part_forecasts(southwest, parts_by_hand
     assert np.max(np.abs(fc["mean"] / total - 1)) > 0.02
 
 
-def test_demographic_parts_are_cut_at_the_series_end(southwest, parts_by_hand, monkeypatch):
+def test_demographic_parts_are_cut_at_the_series_end(southwest, parts):
     end = pd.Timestamp(END)
-    parts = load_parts(end)
-    assert parts is not None and set(parts) == set(PARTS)
-    for p, s in parts.items():
-        assert s.index[0] == PARTS_START and s.index[-1] == end
-        np.testing.assert_array_equal(s.to_numpy(float), parts_by_hand[p].to_numpy(float))
-    # the store holds later months; a store without them gives the same fit
-    full = demo._all_parts(bf.data.table.stamps(None))
-    assert all(s.index[-1] > end for s in full.values())
+    assert set(parts) == set(PARTS) and all(s.index[-1] > end for s in parts.values())
     h = 18
-    ref = Demographic().fit(southwest).forecast(h)
-    cut = {p: s.loc[:end] for p, s in full.items()}
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: cut)
-    pd.testing.assert_frame_equal(Demographic().fit(southwest).forecast(h), ref, rtol=1e-12)
+    ref = Demographic().fit(southwest, parts=parts).forecast(h)
+    cut = {p: s.loc[:end] for p, s in parts.items()}
+    pd.testing.assert_frame_equal(Demographic().fit(southwest, parts=cut).forecast(h), ref,
+                                  rtol=1e-12)  # fmt: skip
 
 
-def test_demographic_falls_back_when_parts_stop_before_the_series(southwest, monkeypatch):
-    full = demo._all_parts(bf.data.table.stamps(None))
-    short = {p: s.loc[:"2019-06"] for p, s in full.items()}
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: short)
-    assert load_parts(pd.Timestamp(END)) is None
-    fit = Demographic().fit(southwest)
-    assert not fit.state.used_parts and "no demographic parts" in fit.state.reason
+def test_demographic_falls_back_and_says_so(southwest, parts):
+    short = {p: s.loc[:"2019-06"] for p, s in parts.items()}
+    for given in (short, None):  # parts that stop before the series, or none at all
+        fit = Demographic().fit(southwest, parts=given)
+        assert not fit.state.used_parts and "no demographic parts" in fit.state.reason
+        # the result is labelled for what it is, in every frame it makes
+        assert fit.name == "stl_revert" and fit.forecast(3).attrs["model"] == "stl_revert"
+        assert fit.model.part_forecasts(fit.state, 3) is None
+    with pytest.raises(ModelError, match="does not use parts"):
+        STLRevert().fit(southwest, parts=parts)
 
 
-def test_demographic_on_a_sector_is_stl_revert():
+def test_demographic_on_a_sector_is_stl_revert(parts):
     y = bf.load("sector/tucson", end=END)
-    fit = Demographic().fit(y)
-    assert not fit.state.used_parts
+    assert parts_for(y) is None  # the front door looks parts up for the Southwest total only
+    fit = Demographic().fit(y, parts=parts)
+    assert not fit.state.used_parts and fit.name == "stl_revert"
     assert "do not add up" in fit.state.reason and "largest gap" in fit.state.reason
     assert fit.summary().splitlines()[-1].startswith("stl_revert on the total (the demographic")
     ref = STLRevert().fit(y)
@@ -282,28 +353,28 @@ def test_demographic_on_a_sector_is_stl_revert():
     )
 
 
-def test_demographic_needs_min_months_of_parts():
-    fit = Demographic().fit(bf.load(end="2013-06"))
+def test_demographic_needs_min_months_of_parts(parts):
+    fit = Demographic().fit(bf.load(end="2013-06"), parts=parts)
     assert not fit.state.used_parts
     # 2011-10 .. 2013-06 is 21 months
     assert "cover 21 months to 2013-06, fewer than 48" in fit.state.reason
     # the boundary: 2011-10 .. 2014-09 is exactly 36 months
-    assert Demographic(min_months=36).fit(bf.load(end="2014-09")).state.used_parts
-    short = Demographic(min_months=36).fit(bf.load(end="2014-08"))
+    assert Demographic(min_months=36).fit(bf.load(end="2014-09"), parts=parts).state.used_parts
+    short = Demographic(min_months=36).fit(bf.load(end="2014-08"), parts=parts)
     assert not short.state.used_parts and "35 months" in short.state.reason
 
 
-def test_demographic_tolerance(southwest):
+def test_demographic_tolerance(southwest, parts):
     off = southwest.copy()
     off.iloc[-1] = round(off.iloc[-1] * 1.03)  # the parts now miss the total by ~2.9%
-    fit = Demographic().fit(off)
+    fit = Demographic().fit(off, parts=parts)
     assert not fit.state.used_parts
     assert "do not add up" in fit.state.reason and "largest gap 2.9%" in fit.state.reason
-    assert Demographic(tolerance=0.05).fit(off).state.used_parts
+    assert Demographic(tolerance=0.05).fit(off, parts=parts).state.used_parts
 
 
-def test_demographic_beyond_the_precomputed_horizon(southwest):
-    fit = Demographic().fit(southwest)
+def test_demographic_beyond_the_precomputed_horizon(southwest, parts):
+    fit = Demographic().fit(southwest, parts=parts)
     n = Demographic.horizon
     with pytest.warns(ForecastWarning):
         long = np.log(fit.forecast(n + 4)["mean"].to_numpy() + 1)
@@ -314,47 +385,30 @@ def test_demographic_beyond_the_precomputed_horizon(southwest):
     np.testing.assert_allclose(long[n:], base[n:] + long[n - 1] - base[n - 1], rtol=1e-10)
 
 
-def test_demographic_inputs_digests(southwest, monkeypatch):
-    y = bf.load()
+def test_revised_parts_change_the_backtest_keys_of_the_origins_that_read_them(parts):
+    from borderforecast.backtesting.cache import parts_digest
+    from borderforecast.backtesting.plan import plan
+
     o1, o2 = pd.Timestamp("2016-12-01"), pd.Timestamp("2019-08-01")
-    before = Demographic.inputs_digests(y, [o1, o2])
-    assert set(before) == {o1, o2} and before[o1] != before[o2]
-    assert Demographic.inputs_digests(y, [o1, o2]) == before  # deterministic
-    full = demo._all_parts(bf.data.table.stamps(None))
-    revised = {p: s.copy() for p, s in full.items()}
+    before = {o: parts_digest(parts, o) for o in (o1, o2)}
+    assert before[o1] != before[o2] and parts_digest(parts, o1) == before[o1]
+    revised = {p: s.copy() for p, s in parts.items()}
     revised["uac"].loc["2018-03-01"] += 1.0  # after o1, before o2
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: revised)
-    after = Demographic.inputs_digests(y, [o1, o2])
-    assert after[o1] == before[o1]
-    assert after[o2] != before[o2]
-    # the backtest cache key gets it through run.inputs_digests; other models add nothing
-    from borderforecast.backtesting.run import inputs_digests
-    from borderforecast.models.registry import get_spec
-
-    keyed = inputs_digests(get_spec("demographic"), y, [o1, o2])
-    assert keyed == {o: "|" + d for o, d in after.items()}
-    assert inputs_digests(get_spec("stl_revert"), y, [o1, o2]) == {}
+    assert parts_digest(revised, o1) == before[o1]
+    assert parts_digest(revised, o2) != before[o2]
+    # the backtest looks the parts up for the bundled total, and only for a bottom-up model
+    p = plan(bf.load(), models=["demographic", "snaive"], options=bf.backtesting.BacktestOptions(
+        start="2024-01"))  # fmt: skip
+    assert set(p.parts["southwest"]) == set(PARTS)
+    assert plan(bf.load(), models="snaive").parts == {}
+    assert plan(bf.load("sector/tucson"), models="demographic").parts == {}
 
 
-def test_demographic_inputs_digests_when_the_series_outruns_the_parts(monkeypatch):
-    y = bf.load(end="2019-08")
-    o1 = pd.Timestamp("2018-06-01")
-    full = demo._all_parts(bf.data.table.stamps(None))
-    short = {p: s.loc[:"2019-06"] for p, s in full.items()}
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: short)
-    before = Demographic.inputs_digests(y, [o1])
-    assert Demographic().fit(y.loc[:o1]).state.used_parts  # the fit at o1 reads the parts
-    revised = {p: s.copy() for p, s in short.items()}
-    revised["uac"].loc["2018-03-01"] += 1.0
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: revised)
-    assert Demographic.inputs_digests(y, [o1])[o1] != before[o1]
-
-
-def test_demographic_spec_intervals_and_paths(southwest):
+def test_demographic_spec_intervals_and_paths(southwest, parts):
     model = bf.make_model("demographic")
     assert isinstance(model, Demographic)
     assert (model.revert, model.min_months, model.tolerance) == (0.9, 48, 0.01)
-    fitted = model.fit(southwest)
+    fitted = model.fit(southwest, parts=parts)
     fc = fitted.forecast(12)
     assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["mean"]).all()
     assert (fc["mean"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
@@ -389,13 +443,13 @@ def test_report_leaves_demographic_out_where_its_parts_do_not_apply():
         mexico = bf.load("citizenship/mexico", end="2019-08")
     kept, note = applicable_models(models, mexico, None)
     assert kept == ("snaive", "stl_revert")
-    assert "left out" in note and "do not add up" in note
+    assert "left out" in note and "no demographic parts" in note
     assert applicable_models(models, mexico, "demographic") == (models, "")  # the user's choice
 
 
-def test_demographic_part_forecasts_add_up_to_the_point_forecast():
+def test_demographic_part_forecasts_add_up_to_the_point_forecast(parts):
     y = bf.load(end="2019-08")
-    fit = Demographic().fit(y)
+    fit = Demographic().fit(y, parts=parts)
     table = fit.model.part_forecasts(fit.state, 6)
     assert list(table.index) == ["single_adults", "family_units", "uac"]
     parts = {p: bf.load(f"demographic/{p}", end="2019-08") for p in table.index}
@@ -411,5 +465,5 @@ def test_demographic_part_forecasts_add_up_to_the_point_forecast():
     assert f"people in families {fam['last']:,.0f} in August 2019" in text
     assert f"{fam['h6']:,.0f} expected in February 2020" in text
     tucson = Demographic().fit(bf.load("sector/tucson", end="2019-08"))
-    assert tucson.model.part_forecasts(tucson.state, 6).empty
+    assert tucson.model.part_forecasts(tucson.state, 6) is None
     assert "single adults" not in plain_model("demographic", tucson, months)

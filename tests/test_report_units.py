@@ -214,9 +214,10 @@ def test_report_totals_are_quantiles_of_path_sums():
     from borderforecast.reporting.totals import TOTAL_PATHS, path_totals
 
     y = bf.load()[:"2025-03"]
-    fitted = bf.make_model("snaive", seed=0).fit(y)
+    forecaster = bf.fit(y, "snaive", seed=0, intervals="raw")
+    fitted = forecaster.fitted
     fc = fitted.forecast(12)
-    nxt, fys = path_totals(fitted, None, "southwest", fc, seed=0)
+    nxt, fys = path_totals(forecaster, fc, seed=0)
     sums = fitted.simulate(12, n_paths=TOTAL_PATHS, seed=0).sum(axis=1)
     assert nxt["median"] == np.median(sums)
     assert np.isclose(nxt["lo80"], np.quantile(sums, 0.10), rtol=1e-9)

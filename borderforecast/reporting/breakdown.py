@@ -42,8 +42,8 @@ def breakdown_section(
     a snapshot of their own latest month ("latest available (Nov 2024)"), never
     forecast over months that are already over.
     """
+    from ..intervals import guard_intervals
     from ..models.registry import make_model
-    from .intervals import guard_intervals
 
     m = total.index[-1]
     out_groups: list[dict[str, Any]] = []

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..fiscal import fiscal_year
+from ..intervals import GuardedForecast
 from . import figures
 from .common import SectionOutput, short_name
 from .modelchoice import BENCHMARK, ModelChoice, ranking_rows
@@ -32,6 +33,16 @@ def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _shown(f: Any, h: int) -> GuardedForecast:
+    """A forecaster's guarded forecast (the model's own intervals guarded when uncalibrated)."""
+    from ..intervals import LEVELS, guard_intervals
+
+    fc = f.frames(h, LEVELS)[1]
+    if f.calibration is None:
+        return guard_intervals(fc, f.y)
+    return GuardedForecast(fc, tuple(fc.attrs.get("interval_notes", ())), f.name)
+
+
 def forecast_section(
     y: pd.Series,
     series: str,
@@ -42,32 +53,17 @@ def forecast_section(
     history: int = 60,
 ) -> SectionOutput:
     """Section 2: the chosen model's calibrated, guarded forecast and why that model."""
-    from .intervals import forecast_table
-
-    result = choice.result
-
-    def live(name: str):
-        return forecast_table(
-            y,
-            name,
-            h=horizon,
-            seed=seed,
-            result=result,
-            series=series,
-            fitted=choice.fitted.get(name),
-        )
-
-    g = live(choice.model)
-    fc = g.frame
-    bench = fc if choice.model == BENCHMARK else live(BENCHMARK).frame
-    m = y.index[-1]
-    rows = ranking_rows(choice)
-    from ..models.registry import make_model
-
-    fitted = choice.fitted.get(choice.model) or make_model(choice.model, seed=seed).fit(y)
     from .totals import path_totals
 
-    nxt, fy_totals = path_totals(fitted, result, series, fc, seed)
+    result = choice.result
+    f = choice.fitted[choice.model]
+    g = _shown(f, horizon)
+    fc = g.frame
+    bench = fc if choice.model == BENCHMARK else _shown(choice.fitted[BENCHMARK], horizon).frame
+    m = y.index[-1]
+    rows = ranking_rows(choice)
+    fitted = f.fitted
+    nxt, fy_totals = path_totals(f, fc, seed)
     total = float(nxt["median"])
     prev12 = float(y.iloc[-12:].sum())
     first = fc.index[0]
@@ -87,7 +83,7 @@ def forecast_section(
     from .totals import model_totals, spread_sentence
 
     names = [str(r["model"]) for r in rows]
-    totals = model_totals(names, y, result, series, horizon, seed, dict(choice.fitted))
+    totals = model_totals(names, dict(choice.fitted), horizon, seed)
     totals[choice.model] = total  # the same number as the narrative's
     for r in rows:
         r["next_total"] = totals.get(str(r["model"]), float("nan"))

@@ -13,36 +13,25 @@ TOTAL_PATHS = 2000
 """Sample paths behind every total of the report (next 12 months, fiscal-year projections)."""
 
 
-def _for_totals(fitted: Any, result: Any, series: str) -> tuple[Any, str]:
-    """The fitted model calibrated on the report's backtest when it is in it, and which it is."""
-    from ..calibrated import with_calibration
-
-    if result is not None and fitted.name in set(result.models):
-        return with_calibration(fitted, result, series=series), "calibrated"
-    return fitted, "raw"
-
-
-def path_totals(
-    fitted: Any, result: Any, series: str, fc: pd.DataFrame, seed: int
-) -> tuple[pd.Series, list[dict[str, Any]]]:
+def path_totals(f: Any, fc: pd.DataFrame, seed: int) -> tuple[pd.Series, list[dict[str, Any]]]:
     """The next ``len(fc)`` months' total and the fiscal-year projections, from sample paths.
 
     Each total is the median and the 80% / 95% quantiles of the sums of
-    :data:`TOTAL_PATHS` seeded sample paths (calibrated on the report's backtest
-    when the model is in it), so the months' dependence is kept; a fiscal year is
-    projected only when its observed months and the forecast months cover it.
+    :data:`TOTAL_PATHS` seeded sample paths of the forecaster ``f`` (calibrated on
+    the report's backtest when the model is in it), so the months' dependence is
+    kept; a fiscal year is projected only when its observed months and the
+    forecast months cover it.
     """
-    model, kind = _for_totals(fitted, result, series)
-    opts = {"level": LEVEL_PAIR, "n_paths": TOTAL_PATHS, "seed": seed, "intervals": kind}
-    nxt = model.total(len(fc), **opts)
+    opts = {"level": LEVEL_PAIR, "n_paths": TOTAL_PATHS, "seed": seed}
+    nxt = f.forecast_total(len(fc), **opts)
     rows = []
     for fy in sorted({int(fiscal_year(m)) for m in fc.index}):
         months = pd.date_range(f"{fy - 1}-10-01", periods=12, freq="MS")
-        obs = fitted.y.reindex(months).dropna()
+        obs = f.y.reindex(months).dropna()
         fcm = fc.index.intersection(months)
         if len(obs) + len(fcm) < 12:
             continue
-        t = model.total(fiscal_year=fy, **opts)
+        t = f.forecast_total(fiscal_year=fy, **opts)
         rows.append(
             {
                 "fiscal_year": fy,
@@ -60,28 +49,19 @@ def path_totals(
 
 
 def model_totals(
-    names: list[str],
-    y: pd.Series,
-    result: Any,
-    series: str,
-    h: int,
-    seed: int,
-    fitted: dict[str, Any],
+    names: list[str], forecasters: dict[str, Any], h: int, seed: int
 ) -> dict[str, float]:
     """Each model's median total of the next ``h`` months, computed as :func:`path_totals` does.
 
     Shows how much the report's headline total depends on the model; a model
     that cannot fit or simulate now is left out (NaN).
     """
-    from ..models.registry import make_model
-
     out: dict[str, float] = {}
     for name in names:
         try:
-            model, kind = _for_totals(
-                fitted.get(name) or make_model(name, seed=seed).fit(y), result, series
+            t = forecasters[name].forecast_total(
+                h, level=LEVEL_PAIR, n_paths=TOTAL_PATHS, seed=seed
             )
-            t = model.total(h, level=LEVEL_PAIR, n_paths=TOTAL_PATHS, seed=seed, intervals=kind)
             out[name] = float(t["median"])
         except Exception:  # noqa: BLE001 - one model's failure must not stop the report
             out[name] = float("nan")
