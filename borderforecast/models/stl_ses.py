@@ -199,7 +199,8 @@ class STLSES(BaseModel):
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
     ) -> np.ndarray:
-        e = rng.standard_normal((n, h)) * np.sqrt(state.sigma2)
+        # drawn month by month, so the first k months are the same for any h >= k
+        e = rng.standard_normal((h, n)).T * np.sqrt(state.sigma2)
         # level before step j: l_T + alpha * (e_1 + ... + e_{j-1})
         shocks = state.alpha * np.cumsum(e, axis=1) - state.alpha * e
         return self.level_path(state, h)[None, :] + shocks + e + self._season(state, h)[None, :]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import plotting
 from . import figures
-from .common import SectionOutput
+from .common import SectionOutput, Subject, subject_of
 from .writer import FigureSpec
 
 
@@ -22,8 +22,13 @@ def assessment_settings(
     jobs: int,
     models: Sequence[str] | None,
     placebo_years: int | None,
+    border: bool = True,
 ) -> dict[str, Any]:
-    """The exact arguments the report passes to :func:`borderforecast.assess`."""
+    """The exact arguments the report passes to :func:`borderforecast.assess`.
+
+    The Title 42 months are left out of the normal years only for the package's border
+    series (``border``); a user's series keeps every year.
+    """
     end = y.index[-1]
     out: dict[str, Any] = {
         "start": end - pd.DateOffset(months=months - 1),
@@ -35,6 +40,8 @@ def assessment_settings(
         out["models"] = tuple(models)
     if placebo_years is not None:
         out["placebo_years"] = placebo_years
+    if not border:
+        out["exclude_title42"] = False
     return out
 
 
@@ -46,11 +53,14 @@ def assessment_section(
     jobs: int = 1,
     models: Sequence[str] | None = None,
     placebo_years: int | None = None,
+    subj: Subject | None = None,
 ) -> SectionOutput:
     """Section 4: :func:`borderforecast.assess` on the latest ``months`` months."""
     from .assessed import cached_assessment
 
-    a = cached_assessment(y, assessment_settings(y, months, seed, jobs, models, placebo_years))
+    subj = subj or subject_of(y)
+    settings = assessment_settings(y, months, seed, jobs, models, placebo_years, subj.border)
+    a = cached_assessment(y, settings)
     frame = a.to_frame()
     table = []
     for name, r in frame.iterrows():
@@ -66,6 +76,8 @@ def assessment_section(
         )
     w = a.window
     lead, evidence, caveats = _summary_parts(a)
+    if not subj.border:  # the Title 42 period is the border series' own history
+        caveats = [c for c in caveats if "Title 42" not in c]
     strength = getattr(a, "strength", None)
     agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
     data = {
@@ -105,9 +117,9 @@ def assessment_section(
             ax.yaxis.set_minor_formatter(FuncFormatter(figures._minor_label(ax)))
         label = ax.get_ylabel()
         if label.startswith("per month"):
-            ax.set_ylabel(f"encounters {label}")
+            ax.set_ylabel(f"{subj.unit} {label}")
         elif label.endswith("effect"):
-            ax.set_ylabel(f"{label.replace(' effect', '')}\n(encounters)")
+            ax.set_ylabel(f"{label.replace(' effect', '')}\n({subj.unit})")
     _legend_below(fig)
     return SectionOutput(
         data,

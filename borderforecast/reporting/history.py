@@ -149,8 +149,13 @@ def data_section(
     home: str | os.PathLike[str] | None,
     full_last: pd.Timestamp,
     stale: bool = False,
+    border: bool = True,
 ) -> SectionOutput:
-    """Section 7: release, sources, definitions, revisions since the previous report."""
+    """Section 7: release, sources, definitions, revisions since the previous report.
+
+    A user's series (``border`` false) cites its own file and only the definitions
+    that apply to any series (fiscal years, intervals).
+    """
     m = y.index[-1]
     release = str(y.attrs.get("release", "unknown"))
     sources = dict(y.attrs.get("sources", {}))
@@ -206,9 +211,12 @@ def data_section(
         "narrative": narrative,
         "release": release_rows,
         "release_id": release,
-        "sources": [SOURCE_TEXT.get(k, k) for k in sources]
-        or [SOURCE_TEXT[k] for k in SOURCE_TEXT],
-        "definitions": list(DEFINITIONS),
+        "sources": (
+            [SOURCE_TEXT.get(k, k) for k in sources] or [SOURCE_TEXT[k] for k in SOURCE_TEXT]
+            if border
+            else [f"Your data: {release}."]
+        ),
+        "definitions": list(DEFINITIONS) if border else [DEFINITIONS[0], DEFINITIONS[-1]],
         "previous_report": prev_month,
         "revisions": rev_rows,
         "revisions_text": rev_text,
