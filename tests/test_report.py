@@ -340,7 +340,7 @@ def test_report_to_dict_is_json(built):
     json.dumps(d)
     assert d["sections"]["headline"]["value"] == 6321
     assert set(d["sections"]) == {"headline", "forecast", "seasonality", "assessment", "breakdown",
-                                  "vintages", "data"}
+                                  "vintages", "data", "summary"}
 
 
 def test_later_report_scores_the_earlier_vintage(built):
@@ -356,7 +356,7 @@ def test_later_report_scores_the_earlier_vintage(built):
     inside = (fc["lo80"].to_numpy()[ok] <= actual[ok]) & (actual[ok] <= fc["hi80"].to_numpy()[ok])
     assert row["coverage80"] == pytest.approx(inside.mean())
     md = built["latest"].markdown_path.read_text()
-    assert f"| Aug 2024 | snaive | 12 | {row['mape']:.1f}% |" in md
+    assert f"| Aug 2024 | snaive | 12 | {row['mape']:,.1f}% |" in md
     assert "figures/vintages.png" in md
     # the earlier report had nothing to score
     assert built["early"].sections["vintages"]["scored"] == []

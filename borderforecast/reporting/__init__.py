@@ -234,8 +234,7 @@ def report(
     meta = {
         "title": title,
         "subtitle": (
-            f"Monthly {h['unit_word']}, data to {h['month_label']} (release "
-            f"{built.sections['data']['release_id']}). "
+            f"Monthly {h['unit_word']}, data to {h['month_label']}. "
             + ("Forecast, seasonality" if not h.get("stale") else "Seasonality")
             + " and whether the latest move is beyond normal seasonality."
         ),

@@ -14,6 +14,9 @@ from . import figures
 from .common import SectionOutput, Subject, subject_of
 from .writer import FigureSpec
 
+ZOOM_MONTHS = 21
+"""Months before the window the assessment chart shows (with the window, about two years)."""
+
 
 def assessment_settings(
     y: pd.Series,
@@ -105,8 +108,12 @@ def assessment_section(
         ],
         "table": table,
     }
-    fig = a.plot()
+    fig = a.plot(history=ZOOM_MONTHS)  # the window and the months just before it
+    from matplotlib.dates import DateFormatter, MonthLocator, YearLocator
 
+    fig.axes[-1].xaxis.set_major_locator(YearLocator(base=1, month=1, day=1))
+    fig.axes[-1].xaxis.set_major_formatter(DateFormatter("%Y"))  # the report's one tick style
+    fig.axes[-1].xaxis.set_minor_locator(MonthLocator())
     for ax in fig.axes:  # long titles would run off a report-width figure
         if len(ax.get_title()) > 70:
             ax.set_title(textwrap.fill(ax.get_title(), 70), fontsize=9.5)
@@ -127,9 +134,10 @@ def assessment_section(
             "assessment": FigureSpec(
                 "assessment",
                 fig,
-                f"{w.label()}: observed counts against the counterfactual band of models "
-                "fitted on the "
-                f"months before {w.start:%B %Y}, with the pointwise and cumulative difference.",
+                f"{w.label()} (grey) and the {ZOOM_MONTHS} months before: observed counts "
+                f"against the counterfactual of the {a.counterfactual.model} model fitted on the "
+                f"months to {w.reference:%B %Y} (line: expected; bands: 80% and 95% intervals), "
+                "with the monthly and cumulative difference below.",
                 "Observed versus counterfactual forecast",
             )
         },

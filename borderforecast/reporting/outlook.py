@@ -17,7 +17,7 @@ from ..fiscal import fiscal_year
 from . import figures
 from .common import SectionOutput, Subject, subject_of
 from .modelchoice import BENCHMARK, ModelChoice, ranking_rows
-from .writer import FigureSpec
+from .writer import FigureSpec, fmt_pct
 
 TOTALS_NOTE = (
     "Expected counts are means: the months add up to the totals. Each month's count is as "
@@ -60,26 +60,24 @@ def forecast_section(
     subj = subj or subject_of(y)
     result = choice.result
 
-    def live(name: str):
-        return forecast_table(
-            y,
-            name,
-            h=horizon,
-            seed=seed,
-            result=result,
-            series=series,
-            fitted=choice.fitted.get(name),
-        )
-
     from ..models.registry import make_model
     from .totals import fiscal_totals, model_totals, outlook_paths, spread_sentence, window_total
 
+    fits = dict(choice.fitted)
+
+    def live(name: str) -> Any:
+        if name not in fits:  # each model fitted once per report
+            fits[name] = make_model(name, seed=seed).fit(y)
+        return forecast_table(
+            y, name, h=horizon, seed=seed, result=result, series=series, fitted=fits[name]
+        )
+
     def table_of(name: str) -> tuple[Any, pd.DataFrame]:
-        fitted = choice.fitted.get(name) or make_model(name, seed=seed).fit(y)
-        return fitted, live(name).frame
+        frame = live(name).frame
+        return fits[name], frame
 
     g = live(choice.model)
-    fitted, _ = table_of(choice.model)
+    fitted = fits[choice.model]
     fc, paths = outlook_paths(fitted, g.frame, seed)
     bench = fc if choice.model == BENCHMARK else outlook_paths(*table_of(BENCHMARK), seed)[0]
     m = y.index[-1]
@@ -132,10 +130,8 @@ def forecast_section(
             {"key": "next_total", "label": f"{horizon}-month total", "fmt": "count"},
         ],
         "note": (
-            "MASE: mean absolute error scaled by the in-sample seasonal naive error (below 1 "
-            "beats a same-month-last-year forecast made in-sample); weighted MASE weighs the "
-            "horizons as the rule says. Inside 80% / 95%: share of backtest actuals inside the "
-            "calibrated intervals. Next month: each model's forecast for "
+            "Terms: see the glossary at the end. Inside 80% / 95%: share of backtest actuals "
+            "inside the calibrated intervals. Next month: each model's forecast for "
             f"{first:%B %Y}. {horizon}-month total: each model's expected total, from sample "
             f"paths as for the model used. {spread}"
         ).strip(),
@@ -207,6 +203,7 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
         "narrative": text,
         "table": [],
         "next12_total": None,
+        "record": {},
     }
     return SectionOutput(data)
 
@@ -274,7 +271,7 @@ def forecast_record(table: pd.DataFrame, later: pd.Series | None) -> dict[str, A
         f"({rows[0]['month_label']}"
         + (f" to {rows[-1]['month_label']}" if n > 1 else "")
         + f"): {actual:,.0f} came in against {expected:,.0f} expected "
-        f"({(actual / expected - 1) if expected else 0:+.1%}); {inside} of {n} "
+        f"({fmt_pct(actual / expected - 1 if expected else None)}); {inside} of {n} "
         f"{'month' if n == 1 else 'months'} fell inside the 80% interval."
     )
     return {"rows": rows, "months": n, "actual": actual, "expected": expected,
