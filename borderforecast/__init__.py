@@ -34,6 +34,8 @@ Examples
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -72,7 +74,7 @@ _LAZY: dict[str, str] = {
     "backtest": "borderforecast.backtesting",
     "seasonal_profile": "borderforecast.season",
     "assess": "borderforecast.assessment",
-    "context": "borderforecast.month_context",
+    "context": "borderforecast.context",
     "report": "borderforecast.reporting",
 }
 
@@ -93,6 +95,18 @@ __all__ = [
 ]
 
 
+class _Package(types.ModuleType):
+    """The package module: a public function named like a submodule (``context``) stays the
+    package's attribute when the import system binds the submodule there."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not (name in _LAZY and isinstance(value, types.ModuleType)):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
@@ -110,13 +124,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from .assessment import assess
     from .backtesting import backtest
     from .calibrated import fit, forecast, forecast_total
+    from .context import context
     from .data import datasets, load, load_frame
     from .data.userdata import from_long, read_series, to_long
     from .fiscal import fiscal_month, fiscal_year, fytd
     from .forecasting import list_models
     from .models.persist import load_model
     from .models.registry import make_model
-    from .month_context import context
     from .reporting import report
     from .season import seasonal_profile
     from .series import month

@@ -17,7 +17,8 @@ from borderforecast.assessment import (
     WindowError,
     assess,
 )
-from borderforecast.assessment.placebo import calibrate, placebo_windows
+from borderforecast.assessment.normal import normal_years
+from borderforecast.assessment.placebo import calibrate
 from borderforecast.assessment.verdict import decide
 from borderforecast.errors import DataError, ShortSeriesError
 
@@ -59,17 +60,27 @@ def test_rise_detected():
 
 def test_empirical_matches_direct_arithmetic(decline):
     y = shifted(0.6)
-    may = y[y.index.month == 5]
-    aug = y[y.index.month == 8]
-    changes = pd.Series(np.log(aug.values) - np.log(may.values), index=aug.index.year)
-    target, earlier = changes[2017], changes[changes.index < 2017]
+    lz = np.log(y)
+    years = range(2005, 2018)
+    # the window statistic: mean log change from May over Jun, Jul, Aug
+    stat = pd.Series(
+        [np.mean([lz[f"{v}-{m:02d}-01"] - lz[f"{v}-05-01"] for m in (6, 7, 8)]) for v in years],
+        index=years,
+    )
+    target, earlier = stat[2017], stat[stat.index < 2017]
     e = decline.empirical
-    assert e.change == pytest.approx(target)
+    assert e.change == pytest.approx(lz["2017-08-01"] - lz["2017-05-01"])
+    assert e.stat == pytest.approx(target)
     assert e.n_years == len(earlier) == 12
     assert e.percentile == pytest.approx(100 * (earlier < target).mean())
+    # scale floor by hand: one-month log changes around their calendar-month median
+    d = lz.diff().dropna()
+    dev = d - d.groupby(d.index.month).transform("median")
+    sigma1 = 1.4826 * np.median(np.abs(dev - np.median(dev)))
+    floor = sigma1 * np.sqrt(1 + (2 / 3) ** 2 + (1 / 3) ** 2)  # paths of 1, 2, 3 months
     med = earlier.median()
-    mad = 1.4826 * (earlier - med).abs().median()
-    assert e.robust_z == pytest.approx((target - med) / mad)
+    scale = max(1.4826 * (earlier - med).abs().median(), floor)
+    assert e.robust_z == pytest.approx((target - med) / scale)
 
 
 def test_cumulative_effect_is_sum_of_window(decline):
@@ -109,9 +120,9 @@ def test_placebo_windows_and_calibration():
     from borderforecast.assessment.options import make_window
 
     _, w = make_window(y, "2017-06", "2017-08", "2017-05", 60)
-    ws = placebo_windows(y, w, 60)
+    ws = normal_years(y, w, era_split=None).placebo_windows()
     assert [x.start.year for x in ws] == [2016, 2015, 2014, 2013, 2012, 2011, 2010]
-    assert len(placebo_windows(y, w, 60, max_years=3)) == 3
+    assert len(normal_years(y, w, max_placebo_years=3, era_split=None).placebo_windows()) == 3
     # calibration: placebo statistics spread twice as wide as the model says halve the evidence
     rng = np.random.default_rng(0)
     z = rng.normal(0, 1, 40)
@@ -133,7 +144,7 @@ def test_placebo_windows_and_calibration():
         (0.01, "rise", -2.5, INCONCLUSIVE),
         (0.20, "decline", -2.5, INCONCLUSIVE),
         (0.01, "decline", -1.0, INCONCLUSIVE),
-        (0.20, "decline", -1.0, WITHIN),
+        (0.20, "decline", -1.0, INCONCLUSIVE),  # no rejection is not equivalence
         (0.049, "decline", -1.96, BEYOND_DECLINE),
         (0.05, "decline", -3.0, INCONCLUSIVE),
     ],
@@ -141,6 +152,20 @@ def test_placebo_windows_and_calibration():
 def test_verdict_rule(p, direction, z, expected):
     assert decide(p, direction, z, 0.05).verdict == expected
     assert expected in VERDICTS
+
+
+def test_within_needs_equivalence():
+    """"within" only when both intervals lie inside the margin; never when either reaches out."""
+    ok = dict(effect=(-3.0, -10.0, 5.0), excess=(-8.0, 4.0), margin=np.log(1.2))
+    assert decide(0.4, "decline", -0.3, 0.05, **ok).verdict == WITHIN
+    assert decide(0.4, "decline", -0.3, 0.05, **ok).margin_pct[1] == pytest.approx(20.0)
+    wide = dict(ok, effect=(-3.0, -25.0, 5.0))  # the effect interval reaches below -16.7%
+    d = decide(0.4, "decline", -0.3, 0.05, **wide)
+    assert d.verdict == INCONCLUSIVE and "cannot be ruled out" in d.reason
+    out = dict(ok, excess=(-30.0, -20.0))  # the decomposition's excess lies beyond the margin
+    assert decide(0.4, "decline", -0.3, 0.05, **out).verdict == INCONCLUSIVE
+    # a rejecting test is never "within", whatever the intervals
+    assert decide(0.01, "decline", -2.5, 0.05, **ok).verdict == BEYOND_DECLINE
 
 
 def test_errors_name_the_problem():
@@ -169,14 +194,15 @@ def test_unknown_model_is_an_error_and_a_failing_model_is_reported(monkeypatch):
     y = shifted(0.6)
     with pytest.raises(UnknownModelError, match="no-such-model"):
         assess(y, "2017-06", "2017-08", models=["no-such-model", "snaive"], placebo=False)
-    real = panel.counterfactual
+    real = panel.fit_paths
 
-    def failing(y, window, model, **kw):
+    def failing(y, start, model, *args):
         if model == "ets":
             raise ModelError("ets did not converge")
-        return real(y, window, model, **kw)
+        return real(y, start, model, *args)
 
-    monkeypatch.setattr(panel, "counterfactual", failing)
+    monkeypatch.setattr(panel, "fit_paths", failing)
+    monkeypatch.setattr(panel, "_FITS", {})
     a = assess(
         y,
         "2017-06",
@@ -194,7 +220,7 @@ def test_unknown_model_is_an_error_and_a_failing_model_is_reported(monkeypatch):
     assert not row["gate_passed"] and "could not be fitted" in row["gate_reason"]
     # no placebo years: the panel is not calibrated and the verdict is capped
     assert a.placebo is None and a.decision.counterfactual_p_kind == "uncalibrated"
-    assert a.verdict == "inconclusive"
+    assert a.verdict == "cannot tell" and "too few normal" in a.decision.reason
     assert any("Calibration" in c for c in a.caveats)
 
 
@@ -211,7 +237,8 @@ def test_plot_and_frame(decline):
     assert frame.loc["counterfactual (snaive)", "value"] == pytest.approx(
         100 * decline.counterfactual.relative_effect
     )
-    assert frame.loc["seasonal comparison (12 earlier years)", "percentile"] == pytest.approx(
+    n = decline.empirical.n_years
+    assert frame.loc[f"seasonal comparison ({n} earlier years)", "percentile"] == pytest.approx(
         decline.empirical.percentile
     )
 
@@ -222,7 +249,10 @@ def test_failing_decomposition_is_a_note_not_a_crash(monkeypatch):
     def broken(*args, **kwargs):
         raise TypeError("seasonal_profile() got an unexpected keyword argument 'methods'")
 
+    from borderforecast.assessment import core
+
     monkeypatch.setattr(season, "seasonal_profile", broken)
+    monkeypatch.setattr(core, "_PROFILES", {})
     a = assess(shifted(0.6), "2017-06", "2017-08", placebo_years=5, **FAST)
     assert a.decomposition is None
     assert any("decomposition could not be computed (TypeError" in n for n in a.notes)

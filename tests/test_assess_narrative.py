@@ -63,11 +63,21 @@ def test_verdict_as_designed(case):
     assert a.verdict == expected
 
 
-def test_beyond_in_text_iff_verdict_beyond(case):
+def test_plain_lead_says_the_verdict_and_no_jargon(case):
     a, _ = case
-    text = a.summary()
-    assert ("beyond" in text.lower()) == a.verdict.startswith("beyond")
+    text, parts = a.summary(), a.parts()
+    lead = parts["lead"]
+    first = lead.split(": ")[0]
+    assert (" went beyond normal seasonality (" in first) == a.verdict.startswith("beyond")
+    assert first.startswith("We cannot tell") == (a.verdict == INCONCLUSIVE)
+    assert ("stayed within normal seasonality" in first) == (a.verdict == WITHIN)
+    for word in ("fired", "calibrated p", "robust z", "placebo"):
+        assert word not in lead
+    assert "not about causes" in lead and "90% interval" in lead
     assert f"Verdict: {a.verdict} ({a.strength} evidence)." in text
+    assert lead in text and parts["evidence"][0] in text
+    assert parts["verdict"] == a.verdict and parts["strength"] == a.strength
+    assert [n["verdict"] for n in parts["neighbours"]] == [n.verdict for n in a.neighbours]
 
 
 def test_every_quoted_percentage_is_in_to_dict(case):
@@ -115,8 +125,9 @@ def test_cli_prints_table_and_verdict(capsys):
     )
     out = capsys.readouterr().out
     assert code == 0
-    # 19 earlier years, less 2017 (screened as a shock year: May->Aug +53.5%)
-    assert "seasonal comparison (18 earlier years)" in out
+    # 19 earlier years, less 2001-2002, 2014 and 2017 (beyond normal seasonality)
+    assert "seasonal comparison (15 earlier years)" in out
+    assert "The same test on the neighbouring windows" in out
     assert "Counterfactual panel: each model alone" in out
     direct = bf.assess(
         bf.load(), "2019-06", "2019-08", models="snaive", n_paths=200, placebo_years=5, x13=False
@@ -158,7 +169,7 @@ def test_cli_json_series_and_plot(capsys, tmp_path):
     assert {m["model"]: m["gate_passed"] for m in d["models"]}.keys() == {"snaive", "ets"}
     # without placebo runs the panel is uncalibrated and the verdict capped
     assert d["decision"]["counterfactual_p_kind"] == "uncalibrated"
-    assert d["verdict"] == "inconclusive"
+    assert d["verdict"] == "cannot tell"
     assert d["empirical"]["change_log"] == pytest.approx(np.log(y["2019-08-01"] / y["2019-05-01"]))
     assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
 
@@ -171,6 +182,9 @@ def test_cli_json_series_and_plot(capsys, tmp_path):
         (["--start", "2031-01"], "outside the data"),
         (["--start", "2001-06"], "precede start"),
         (["--start", "2019-06", "--series", "sector/atlantis"], "atlantis"),
+        (["--event", "2031-06-05"], "event 2031-06-05 is outside the data"),
+        (["--event", "2019-06-05", "--start", "2019-06"], "either start or event"),
+        (["--start", "2019-06", "--exclude", "2019-05:2019-06"], "covers part of the assessed"),
     ],
 )
 def test_cli_errors_exit_2(capsys, args, message):

@@ -10,6 +10,8 @@ from conftest import synthetic_seasonal
 from scipy import stats
 
 from borderforecast.assessment import assess
+from borderforecast.assessment.exclude import ExcludeError, parse_exclude
+from borderforecast.assessment.normal import loo_robust_z, normal_years
 from borderforecast.assessment.options import make_window
 from borderforecast.assessment.panel import MAX_IMPLIED_Z, ModelRun, combine, gate, model_run
 from borderforecast.assessment.placebo import calibrate
@@ -19,12 +21,6 @@ from borderforecast.assessment.verdict import (
     WITHIN,
     decide,
     grade,
-)
-from borderforecast.assessment.years import (
-    ExcludeError,
-    loo_robust_z,
-    parse_exclude,
-    reference_years,
 )
 from borderforecast.cli import main
 from borderforecast.errors import BorderforecastError, DataError
@@ -121,6 +117,8 @@ def test_loo_robust_z_by_hand():
     med = np.median(others)
     expected = (2.0 - med) / (1.4826 * np.median(np.abs(others - med)))
     assert loo_robust_z(v)[5] == pytest.approx(expected)
+    # a scale floor keeps a tight cluster from inflating an ordinary deviation
+    assert loo_robust_z(v, floor=0.5)[5] == pytest.approx((2.0 - med) / 0.5)
 
 
 def _with_shock():
@@ -131,13 +129,31 @@ def _with_shock():
 
 def test_shock_year_is_screened_with_its_reason():
     y, w = make_window(_with_shock(), "2018-06", "2018-08", "2018-05", 60)
-    ry = reference_years(y, w)
-    assert 2012 in ry.excluded and ry.excluded[2012].startswith("shock year")
-    assert 2012 not in ry.comparison_years and 2012 not in ry.placebo_years
-    assert ry.comparison_years == [v for v in range(2005, 2018) if v != 2012]
+    ny = normal_years(y, w)
+    assert 2012 in ny.excluded and ny.excluded[2012].startswith("beyond normal seasonality")
+    assert 2012 not in ny.comparison_years and 2012 not in ny.placebo_years
+    # the rebound from the shock month (Jul -> Oct 2012) is beyond normal too: FY2013 goes
+    assert ny.excluded[2013].startswith("FY2013 is not normal: its Aug-Oct 2012 change")
+    assert ny.comparison_years == [v for v in range(2005, 2018) if v not in (2012, 2013)]
     # placebo years need 60 months of history before the window: 2010 is the first
-    assert sorted(ry.placebo_years) == [v for v in range(2010, 2018) if v != 2012]
-    assert reference_years(y, w, shock_z=None).excluded == {}
+    assert sorted(ny.placebo_years) == [v for v in range(2010, 2018) if v not in (2012, 2013)]
+    assert normal_years(y, w, shock_z=None).excluded == {}
+    # the fiscal year of the shock is not normal for any other window either
+    _, other = make_window(y, "2018-01", "2018-03", "2017-12", 60)
+    assert normal_years(y, other).excluded[2012].startswith("FY2012 is not normal")
+    assert 2012 not in ny.fiscal.years and 2012 in ny.fiscal.excluded
+
+
+def test_a_years_status_does_not_depend_on_the_window_judged():
+    """Fixed point: the same calendar window judged in 2017 or 2018 gives every earlier year
+    the same status."""
+    y = _with_shock()
+    _, w17 = make_window(y, "2017-06", "2017-08", "2017-05", 60)
+    _, w18 = make_window(y, "2018-06", "2018-08", "2018-05", 60)
+    a, b = normal_years(y, w17), normal_years(y, w18)
+    common = [v for v in range(2005, 2017)]
+    assert {v: a.excluded.get(v, "") for v in common} == {v: b.excluded.get(v, "") for v in common}
+    assert a.frame.loc[common, "z"].to_numpy() == pytest.approx(b.frame.loc[common, "z"].to_numpy())
 
 
 def test_title42_is_left_out_by_default():
@@ -145,11 +161,11 @@ def test_title42_is_left_out_by_default():
     y = pd.Series(20000.0 * (1 + 0.2 * np.sin(2 * np.pi * idx.month / 12)), index=idx)
     y = y * np.exp(np.random.default_rng(0).normal(0, 0.05, len(y)))
     y, w = make_window(y, "2024-06", "2024-09", "2024-05", 60)
-    ry = reference_years(y, w)
-    assert {2020, 2021, 2022, 2023} <= set(ry.excluded)
-    assert all("Title 42" in ry.excluded[v] for v in (2020, 2021, 2022, 2023))
-    assert not {2020, 2021, 2022, 2023} & set(ry.placebo_years)
-    kept = reference_years(y, w, title42=False, shock_z=None)
+    ny = normal_years(y, w)
+    assert {2020, 2021, 2022, 2023} <= set(ny.excluded)
+    assert all("Title 42" in ny.excluded[v] for v in (2020, 2021, 2022, 2023))
+    assert not {2020, 2021, 2022, 2023} & set(ny.placebo_years)
+    kept = normal_years(y, w, title42=False, shock_z=None)
     assert {2020, 2021, 2022, 2023} <= set(kept.comparison_years)
 
 
@@ -173,9 +189,8 @@ def test_parse_exclude_forms():
         ("2014-05:2014-06:2014-07", "expected a month"),
         ("2015-05:2014-01", "ends before it starts"),
         ("1990-01:1990-05", "outside the data"),
-        ("2018-05:2018-07", "overlaps the assessed window"),
-        ("2005-01:2017-12", "leave 0 earlier year(s)"),
-        ("2009-01:2016-12", "placebo year(s)"),
+        ("2018-05:2018-07", "covers part of the assessed window"),
+        ("2005-01:2017-12", "only 0 earlier year(s) of normal seasonality"),
     ],
 )
 def test_exclude_errors_name_the_problem(spec, message):
@@ -203,7 +218,7 @@ def test_exclude_end_to_end_api():
     assert 2014 not in a.years_used["comparison"] and 2014 not in a.years_used["placebo"]
     assert a.empirical.n_years == len(a.years_used["comparison"]) == 12
     assert "2014 (excluded by the user (2014-05:2014-09))" in a.summary()
-    assert a.to_dict()["reference_years"]["excluded"] == {"2014": a.years_excluded[2014]}
+    assert a.to_dict()["normal_years"]["excluded"] == {"2014": a.years_excluded[2014]}
 
 
 def test_cli_exclude(capsys):
@@ -230,8 +245,8 @@ def test_cli_exclude(capsys):
     import json
 
     d = json.loads(capsys.readouterr().out)
-    assert d["reference_years"]["excluded"]["2014"] == "excluded by the user (2014-05:2014-09)"
-    assert "2014-05:2014-09" in d["reference_years"]["exclude_periods"]
+    assert d["normal_years"]["excluded"]["2014"] == "excluded by the user (2014-05:2014-09)"
+    assert "2014-05:2014-09" in d["normal_years"]["exclude_periods"]
     code = main(
         [
             "assess",
@@ -247,7 +262,7 @@ def test_cli_exclude(capsys):
         ]
     )
     err = capsys.readouterr().err
-    assert code == 2 and "overlaps the assessed window" in err
+    assert code == 2 and "covers part of the assessed window" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
@@ -256,14 +271,28 @@ def test_cli_exclude(capsys):
 
 def test_strength_grades():
     d = decide(0.001, "decline", -4.5, 0.05)
-    assert d.verdict == BEYOND_DECLINE
-    assert [grade(d, n, 6) for n in (6, 4, 3, 0)] == ["strong", "strong", "moderate", "moderate"]
-    weak = decide(0.03, "decline", -2.2, 0.05)
-    assert grade(weak, 4, 6) == "moderate" and grade(weak, 3, 6) == "weak"
-    within = decide(0.6, "rise", 0.3, 0.05)
-    assert within.verdict == WITHIN and grade(within, 6, 6) == "strong"
-    assert grade(decide(0.12, "rise", 1.5, 0.05), 3, 6) == "moderate"
-    assert grade(decide(0.01, "decline", 0.5, 0.05), 6, 6) == "weak"  # inconclusive
+    assert d.verdict == BEYOND_DECLINE and grade(d) == "strong"
+    # strength from the size against normal variation and the p, never from the number of years
+    assert grade(decide(0.001, "decline", -4.5, 0.05, n_years=5)) == "strong"
+    assert grade(decide(0.03, "decline", -4.5, 0.05)) == "moderate"
+    assert grade(decide(0.03, "decline", -2.2, 0.05)) == "weak"
+    eq = dict(effect=(0.0, -4.0, 4.0), excess=(-3.0, 3.0), margin=np.log(1.3))
+    within = decide(0.6, "rise", 0.3, 0.05, **eq)
+    assert within.verdict == WITHIN and grade(within, np.log(1.3)) == "strong"
+    loose = decide(0.6, "rise", 0.3, 0.05, **dict(eq, effect=(0.0, -20.0, 20.0)))
+    assert loose.verdict == WITHIN and grade(loose, np.log(1.3)) == "moderate"
+    assert grade(decide(0.01, "decline", 0.5, 0.05)) == "weak"  # cannot tell
+    # a p below 1 / (k + 1) lies beyond the placebo ranks
+    assert decide(0.01, "decline", -3, 0.05, n_years=12).extrapolated
+    assert not decide(0.1, "decline", -3, 0.05, n_years=12).extrapolated
+
+
+def test_neighbours_lower_the_strength():
+    from borderforecast.assessment.core import steady
+
+    assert steady("strong", "x", ["x", "x", "x"]) == "strong"
+    assert steady("strong", "x", ["x", "x", "y", "y"]) == "moderate"
+    assert steady("strong", "x", ["x", "y", "y"]) == "weak"
 
 
 def test_uncalibrated_verdict_is_capped():
@@ -282,7 +311,7 @@ def test_uncalibrated_verdict_is_capped():
     )
     assert full.verdict == BEYOND_DECLINE and full.decision.counterfactual_p_kind == "calibrated"
     assert few.verdict == INCONCLUSIVE and few.decision.counterfactual_p_kind == "uncalibrated"
-    assert "capped at inconclusive" in few.summary()
+    assert "too few normal earlier years" in few.summary()
 
 
 @pytest.fixture(scope="module")
@@ -312,17 +341,25 @@ def test_sensitivity_table(two_models):
     assert list(s["model"][:2]) == ["ets", "snaive"]
     assert list(s["window"][2:]) == [
         "as asked",
-        "end one month earlier (2018-07)",
-        "end one month later (2018-09)",
+        "end one month earlier (Jun 2018-Jul 2018 vs 2018-05)",
+        "end one month later (Jun 2018-Sep 2018 vs 2018-05)",
+        "reference one month earlier (Jun 2018-Aug 2018 vs 2018-04)",
     ]
+    assert [n.verdict for n in a.neighbours] == list(s["verdict"][3:])
     cf = {c.model: c for c in a.counterfactuals}
     assert s.loc[0, "effect_pct"] == pytest.approx(100 * cf["ets"].relative_effect)
     assert s.loc[2, "verdict"] == a.verdict and s.loc[2, "calibrated_p"] == a.panel.calibrated_p
-    # each model's verdict alone follows the rule from its own calibrated p
+    # each model's verdict alone follows the same rule, in the same three words
+    d = a.decision
     for r in s.iloc[:2].itertuples():
         run = next(x for x in a.panel.runs if x.model == r.model)
-        direction = cf[r.model].direction
-        assert r.verdict == decide(run.calibrated_p, direction, a.empirical.robust_z, 0.05).verdict
+        c = cf[r.model]
+        alone = decide(
+            run.calibrated_p, c.direction, d.empirical_z, 0.05,
+            effect=(100 * c.relative_effect, 100 * c.relative_lo90, 100 * c.relative_hi90),
+            excess=(d.excess_lo_pct, d.excess_hi_pct), margin=np.log1p(d.margin_pct[1] / 100),
+        )  # fmt: skip
+        assert r.verdict == alone.verdict
     n_agree, n = a.agreement
     assert f"Model agreement: {n_agree} of {n} models" in a.summary()
 

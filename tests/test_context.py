@@ -10,8 +10,8 @@ import pytest
 
 import borderforecast as bf
 from borderforecast.cli import main
+from borderforecast.context import context, since_phrase
 from borderforecast.errors import DataError
-from borderforecast.month_context import context, since_phrase
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +178,11 @@ def test_fytd_change_is_in_percent_points(sw):
     fy19 = sw["2018-10-01":"2019-08-01"].sum()
     fy18 = sw["2017-10-01":"2018-08-01"].sum()
     assert f.pct_change == pytest.approx(100 * (fy19 / fy18 - 1))
+
+
+def test_bf_context_is_the_function_after_the_module_is_imported():
+    import importlib
+
+    module = importlib.import_module("borderforecast.context")
+    assert bf.context is module.context
+    assert bf.context("2019-05").value == 132856.0

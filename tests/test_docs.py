@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 STUDIES = ("summer-2019", "june-2024", "early-2025")
 VERDICTS = (
-    "beyond seasonality (decline)",
-    "beyond seasonality (rise)",
+    "beyond normal seasonality (decline)",
+    "beyond normal seasonality (rise)",
     "within normal seasonality",
-    "inconclusive",
+    "cannot tell",
 )
 
 pytestmark = pytest.mark.skipif(not DOCS.is_dir(), reason="docs/ is not beside the tests")

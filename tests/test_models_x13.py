@@ -9,7 +9,8 @@ from conftest import synthetic_seasonal
 
 from borderforecast.errors import ModelError, ShortSeriesError
 from borderforecast.models import make_model
-from borderforecast.models.x13 import X13, _regressors, _spec_text, x13_outliers
+from borderforecast.models._x13run import spec_text
+from borderforecast.models.x13 import X13, _regressors, x13_outliers
 
 AO_MONTH, LS_MONTH = pd.Timestamp("2013-05-01"), pd.Timestamp("2016-09-01")
 
@@ -99,7 +100,7 @@ def test_fixed_orders_skip_automdl(shocked):
 
 
 def test_spec_text_lines_fit_x13_limit(shocked):
-    text = _spec_text(np.log(shocked + 1), 24, X13())
+    text = spec_text(np.log(shocked + 1), 24, X13())
     assert max(len(line) for line in text.splitlines()) <= 132
     assert "automdl" in text and "outlier{ types=(ao ls tc) }" in text and "maxlead=24" in text
 

@@ -190,25 +190,6 @@ def test_rendered_markdown_escapes_a_hostile_series_name():
     assert callable(render)
 
 
-def test_report_folder_is_swapped_in_whole(tmp_path):
-    from borderforecast.atomic import replacing_folder
-
-    out = tmp_path / "report"
-    out.mkdir()
-    (out / "old-only.txt").write_text("old")
-    (out / "report.md").write_text("old")
-    with pytest.raises(RuntimeError), replacing_folder(out) as tmp:
-        (tmp / "report.md").write_text("half")
-        raise RuntimeError("killed half way")
-    assert sorted(p.name for p in out.iterdir()) == ["old-only.txt", "report.md"]
-    assert (out / "report.md").read_text() == "old"
-    with replacing_folder(out) as tmp:
-        (tmp / "report.md").write_text("new")
-    assert sorted(p.name for p in out.iterdir()) == ["report.md"]  # no file of the old month
-    assert (out / "report.md").read_text() == "new"
-    assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no temporary folder left
-
-
 def test_fitted_model_plot_is_a_log_scale_figure():
     from matplotlib.figure import Figure
 

@@ -10,17 +10,19 @@ placebo calibration, seasonal/excess decomposition) and returns an immutable
 from __future__ import annotations
 
 from .core import assess
+from .exclude import ExcludeError
+from .normal import TITLE42, NormalYears, normal_fiscal_years, normal_years
 from .options import DEFAULT_MODELS, AssessOptions, WindowError
 from .result import Assessment
 from .verdict import (
     BEYOND_DECLINE,
     BEYOND_RISE,
+    CANNOT_TELL,
     INCONCLUSIVE,
     STRENGTHS,
     VERDICTS,
     WITHIN,
 )
-from .years import TITLE42, ExcludeError
 
 __all__ = [
     "assess",
@@ -36,4 +38,8 @@ __all__ = [
     "BEYOND_RISE",
     "WITHIN",
     "INCONCLUSIVE",
+    "CANNOT_TELL",
+    "NormalYears",
+    "normal_years",
+    "normal_fiscal_years",
 ]

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .empirical import log_counts, percentile_of, robust_z
 from .options import Window, months_between
+from .robust import MAD_SCALE, log_counts, percentile_of, robust_z
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def seasonally_adjust(y: pd.Series) -> pd.Series:
     """
     from statsmodels.tsa.seasonal import STL
 
-    lz, _ = log_counts(y)
+    lz = log_counts(y)
     res = STL(lz.to_numpy(), period=12, seasonal=SEASONAL_SPAN, seasonal_deg=0, robust=True).fit()
     return pd.Series(lz.to_numpy() - res.seasonal, index=y.index, name="sa_log")
 
@@ -179,8 +179,8 @@ def adjusted_change(
     earlier = (before - before.shift(k)).dropna().to_numpy()
     monthly = before.diff().dropna().to_numpy()
     med = float(np.median(earlier))
-    spread = 1.4826 * float(np.median(np.abs(earlier - med)))
-    mspread = 1.4826 * float(np.median(np.abs(monthly - np.median(monthly))))
+    spread = MAD_SCALE * float(np.median(np.abs(earlier - med)))
+    mspread = MAD_SCALE * float(np.median(np.abs(monthly - np.median(monthly))))
     z = robust_z(change, earlier)
     prior_pct = prior_z = float("nan")
     ref_pos = sa.index.get_loc(window.reference)

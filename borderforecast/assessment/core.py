@@ -1,4 +1,5 @@
-"""The :func:`assess` entry point: run every line of evidence, then the verdict rule."""
+"""The :func:`assess` entry point: the window and its neighbours, every line of evidence, the
+verdict rule."""
 
 from __future__ import annotations
 
@@ -11,21 +12,22 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ModelError
-from ..fiscal import fiscal_year_start
 from ..models.registry import get_spec
+from ..series import month
 from .adjusted import AdjustedChange, adjusted_change
+from .caveats import caveats
 from .counterfactual import default_model_names
 from .decompose import Decomposition, decompose
-from .empirical import empirical
-from .narrative import caveats, summary_text
+from .empirical import EmpiricalComparison, empirical
+from .narrative import summary_text
 from .normal import NormalYears, normal_years
-from .options import AssessOptions, Window, make_window
-from .panel import ModelRun, run_panel
+from .options import AssessOptions, Window, WindowError, make_window, months_between
+from .panel import Panel, fit_all, run_panel
 from .placebo import panel_placebo
 from .plotting import plot_assessment
-from .result import Assessment
-from .verdict import capped, decide, grade
-from .years import TITLE42, ReferenceYears, reference_years
+from .result import Assessment, Neighbour
+from .robust import fingerprint
+from .verdict import Decision, critical_z, decide, grade
 
 
 def assess(
@@ -34,12 +36,21 @@ def assess(
     end: str | pd.Timestamp | None = None,
     reference: str | pd.Timestamp | None = None,
     *,
+    event: str | pd.Timestamp | None = None,
     models: str | Sequence[str] | None = None,
     exclude: Any = None,
     options: AssessOptions | None = None,
     **option_overrides: Any,
 ) -> Assessment:
     """Did the series move beyond normal seasonality and the prior trend over ``[start, end]``?
+
+    The answer is one of three: beyond normal seasonality (decline or rise), within normal
+    seasonality (only with positive evidence of equivalence), or cannot tell (with the reason);
+    rule in :mod:`borderforecast.assessment.verdict`. It is computed for the window and its
+    neighbours (end a month earlier and later, reference a month earlier, and with ``event=``
+    the window starting a month later when the first month is only partly after the event),
+    sharing the fits, and the summary says whether they agree. Normal years come from the one
+    rule of :mod:`borderforecast.assessment.normal`.
 
     Five lines of evidence are computed separately: (1) counterfactual
     forecasts from a panel of models fitted only on the months before ``start``, with
@@ -61,6 +72,11 @@ def assess(
         Monthly counts (default: :func:`borderforecast.load`, the USBP Southwest total).
     start, end : str or Timestamp
         First and last month of the window (``end`` defaults to ``start``).
+    event : str or Timestamp, optional
+        A date (``"2024-06-05"``) instead of ``start``: the reference is the last month wholly
+        before it, the window starts in its month and runs 6 months or to the latest month,
+        whichever is first (``end=`` overrides); when the event falls after the 1st, the window
+        starting a month later is one of the neighbours.
     reference : str or Timestamp, optional
         The month the change is measured from (default: the month before ``start``).
     models : str or list of str, optional
@@ -71,7 +87,7 @@ def assess(
     exclude : str or list, optional
         Periods to leave out of the placebo and comparison years besides Title 42:
         ``"2014-05:2014-09"``, ``"2019-06"``, or a list of them
-        (:func:`~borderforecast.assessment.years.parse_exclude`).
+        (:func:`~borderforecast.assessment.exclude.parse_exclude`).
     options : AssessOptions, optional
         All settings; keyword arguments (``alpha=0.1``, ``n_paths=500``,
         ``placebo_years=8``, ...) override single fields.
@@ -91,7 +107,7 @@ def assess(
         If no counterfactual model could be fitted.
     ExcludeError
         If an ``exclude`` period is malformed, outside the data, overlaps the window, or
-        leaves too few reference years (a :class:`~borderforecast.errors.DataError`).
+        leaves fewer than 3 normal years (a :class:`~borderforecast.errors.DataError`).
 
     Examples
     --------
@@ -104,8 +120,10 @@ def assess(
     >>> a.verdict in VERDICTS
     True
     """
-    if start is None:
-        raise DataError("assess needs a start month (YYYY-MM)")
+    if start is None and event is None:
+        raise DataError("assess needs a start month (YYYY-MM) or an event date (YYYY-MM-DD)")
+    if start is not None and event is not None:
+        raise DataError("give either start or event, not both")
     opts = options or AssessOptions()
     if models is not None:
         option_overrides["models"] = (models,) if isinstance(models, str) else tuple(models)
@@ -124,54 +142,114 @@ def assess(
         from ..data import load
 
         y = load()
+    partial = False
+    if event is not None:
+        start, end, reference, partial = event_window(y, event, end, reference)
     y, window = make_window(y, start, end, reference, opts.min_history)
-    return _assess(y, window, opts)
+    return _assess(y, window, opts, partial, event)
 
 
-def _assess(y: pd.Series, window: Window, opts: AssessOptions) -> Assessment:
+
+
+def event_window(
+    y: pd.Series | Any,
+    event: str | pd.Timestamp,
+    end: str | pd.Timestamp | None,
+    reference: str | pd.Timestamp | None,
+) -> tuple[pd.Timestamp, Any, Any, bool]:
+    """``(start, end, reference, partial)`` of the window an event date defines."""
+    try:
+        ts = pd.Timestamp(event)
+    except (TypeError, ValueError):
+        raise WindowError(f"event {event!r} is not a date (YYYY-MM-DD)") from None
+    first, last = month(y.index[0]), month(y.index[-1])
+    start = month(ts)
+    if start < first or start > last:
+        raise WindowError(
+            f"event {ts:%Y-%m-%d} is outside the data: the series covers "
+            f"{first:%Y-%m} to {last:%Y-%m}"
+        )
+    stop = min(start + pd.DateOffset(months=5), last) if end is None else end
+    ref = start - pd.DateOffset(months=1) if reference is None else reference
+    return start, stop, ref, bool(ts.day > 1)
+
+
+def neighbour_windows(y: pd.Series, w: Window, partial: bool) -> list[tuple[str, Window]]:
+    """The window's natural neighbours that the data allow (labels say how they differ)."""
+    one = pd.DateOffset(months=1)
+    out = []
+    if w.end > w.start:
+        out.append(("end one month earlier", Window(w.start, w.end - one, w.reference)))
+    if w.end < y.index[-1]:
+        out.append(("end one month later", Window(w.start, w.end + one, w.reference)))
+    if w.reference - one >= y.index[0] and months_between(w.reference - one, w.end) <= 24:
+        out.append(("reference one month earlier", Window(w.start, w.end, w.reference - one)))
+    if partial and w.end > w.start:
+        out.append(("start one month later", Window(w.start + one, w.end, w.reference)))
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Lines:
+    """The deciding lines of one window."""
+
+    normal: NormalYears
+    empirical: EmpiricalComparison
+    panel: Panel
+    decomposition: Decomposition | None
+    decision: Decision
+    margin: float
+    note: str = ""
+
+
+def _normal(y: pd.Series, w: Window, opts: AssessOptions) -> NormalYears:
+    return normal_years(
+        y, w, exclude=opts.exclude, title42=opts.exclude_title42, shock_z=opts.shock_z,
+        min_history=opts.min_history, max_placebo_years=opts.placebo_years,
+        era_split=opts.era_split, alpha=opts.alpha, seed=opts.seed,
+    )  # fmt: skip
+
+
+def _assess(
+    y: pd.Series, window: Window, opts: AssessOptions, partial: bool = False, event: Any = None
+) -> Assessment:
+    """Every line for the window and its neighbours (fits shared), then the verdicts."""
     t_all = time.perf_counter()
-    series = str(y.name) if y.name is not None else "series"
     timings: dict[str, float] = {}
     notes: list[str] = []
-
-    t0 = time.perf_counter()
-    normal, years, era_notes = reference(y, window, opts)
-    notes += era_notes
-    timings["years"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    shifts = {int(v) for v in years.frame.loc[years.frame["comparison"], "shift"]}
-    emp = empirical(y, window, shifts=shifts)
-    timings["empirical"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    names = opts.models if opts.models is not None else default_model_names()
+    names = tuple(opts.models if opts.models is not None else default_model_names())
     if not names:
         raise ModelError("no counterfactual model is available")
     if opts.models is not None:
         for name in names:
             get_spec(name)  # an unknown name is the user's error, not a model failure
-    changes = years.frame.loc[years.frame["comparison"], "change"].to_numpy()
-    pan = run_panel(
-        y,
-        window,
-        tuple(names),
-        years.placebo_windows() if opts.placebo else [],
-        changes,
-        n_paths=opts.n_paths,
-        placebo_paths=opts.placebo_paths,
-        seed=opts.seed,
-        alpha=opts.alpha,
-        n_jobs=opts.n_jobs,
-        use_gate=opts.gate,
-    )
+    normals = {"as asked": _normal(y, window, opts)}
+    for label, w in neighbour_windows(y, window, partial):
+        try:
+            normals[label] = _normal(y, w, opts)
+        except DataError as exc:
+            notes.append(f"The neighbour window ({label}) could not be judged: {exc}.")
+    timings["years"] = time.perf_counter() - t_all
+    t0 = time.perf_counter()
+    wanted = []
+    for nm in normals.values():
+        wanted += [(m, nm.window.start, opts.n_paths) for m in names]
+        pws = nm.placebo_windows() if opts.placebo else []
+        wanted += [(m, pw.start, opts.placebo_paths) for pw in pws for m in names]
+    h = max(nm.window.h for nm in normals.values())
+    fits = fit_all(y, wanted, h, opts.seed, opts.n_jobs)
+    timings["fits"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    lines = {k: judge(y, nm, names, fits, opts) for k, nm in normals.items()}
+    main = lines["as asked"]
+    timings["panel"] = time.perf_counter() - t0
+    pan = main.panel
     errors = {r.model: r.error for r in pan.runs if r.error}
     if len(errors) == len(pan.runs):
         detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
         raise ModelError(f"no counterfactual model could be fitted ({detail})")
-    for name, msg in errors.items():
-        notes.append(f"Model {name} could not be used: {msg}")
-    timings["panel"] = time.perf_counter() - t0
-
+    notes += [f"Model {name} could not be used: {msg}" for name, msg in errors.items()]
+    notes += [ln.note for ln in lines.values() if ln.note]
     t0 = time.perf_counter()
     adj: AdjustedChange | None = None
     try:
@@ -181,133 +259,120 @@ def _assess(y: pd.Series, window: Window, opts: AssessOptions) -> Assessment:
             f"The seasonally adjusted change could not be computed ({type(exc).__name__}: {exc})."
         )
     timings["adjusted"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    dec: Decomposition | None = None
-    try:
-        fys = normal.years if normal is not None else ()
-        dec = decompose(y, window, profile=_profile_of(fys) if fys else None)
-    except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
-        notes.append(f"The decomposition could not be computed ({type(exc).__name__}: {exc}).")
-    timings["decomposition"] = time.perf_counter() - t0
-
-    pl = panel_placebo(pan, years, opts.alpha) if opts.placebo else None
-    calibrated = opts.placebo and pan.n_years >= opts.min_placebos and np.isfinite(pan.calibrated_p)
-    if calibrated:
-        decision = decide(pan.calibrated_p, pan.direction, emp.robust_z, opts.alpha)
-    else:
-        lead = pan.passed[0] if pan.passed else next(r for r in pan.runs if not r.error)
-        lead_cf = lead.counterfactual
-        assert lead_cf is not None  # a run without error has its counterfactual
-        raw = decide(
-            lead_cf.p_value,
-            lead_cf.direction,
-            emp.robust_z,
-            opts.alpha,
-            "uncalibrated",
-        )
-        decision = capped(raw)
-    alone = {r.model: verdict_alone(r, emp.robust_z, opts.alpha) for r in pan.passed}
-    agree = sum(v == decision.verdict for v in alone.values())
-    strength = grade(decision, agree, len(alone))
+    neighbours = tuple(_neighbour(k, ln) for k, ln in lines.items() if k != "as asked")
+    own = grade(main.decision, main.margin)
+    strength = steady(own, main.decision.verdict, [n.verdict for n in neighbours])
+    pl = panel_placebo(pan, main.normal, opts.alpha) if opts.placebo else None
     timings["total"] = time.perf_counter() - t_all
-    cfs = tuple(r.counterfactual for r in pan.runs if r.counterfactual is not None)
     return Assessment(
-        verdict=decision.verdict,
-        series=series,
+        verdict=main.decision.verdict,
+        series=str(y.name) if y.name is not None else "series",
         window=window,
         options=opts,
-        counterfactuals=cfs,
-        empirical=emp,
+        counterfactuals=tuple(r.counterfactual for r in pan.runs if r.counterfactual is not None),
+        empirical=main.empirical,
         adjusted=adj,
         placebo=pl,
-        decomposition=dec,
-        decision=decision,
-        caveats=caveats(y, window, pl, opts.min_placebos, emp.n_years),
+        decomposition=main.decomposition,
+        decision=main.decision,
+        caveats=caveats(y, window, pl, opts.min_placebos, main.empirical.n_years),
         notes=tuple(notes),
         model_errors=errors,
         timings=timings,
         y=y,
         strength=strength,
         panel=pan,
-        reference_years=years,
-        normal=normal,
+        normal=main.normal,
+        neighbours=neighbours,
+        event=None if event is None else f"{pd.Timestamp(event):%Y-%m-%d}",
         narrative=summary_text,
-        variant=_variant(y, opts),
         plotter=plot_assessment,
     )
 
 
-def reference(
-    y: pd.Series, window: Window, opts: AssessOptions
-) -> tuple[NormalYears | None, ReferenceYears, list[str]]:
-    """The era choice and the clean reference years of an assessment (also used by the
-    false-alarm benchmark, so it measures exactly this rule)."""
-    notes: list[str] = []
-    normal: NormalYears | None = None
-    defaults = (TITLE42,) if opts.exclude_title42 else ()
+def judge(
+    y: pd.Series,
+    nm: NormalYears,
+    names: tuple[str, ...],
+    fits: dict[Any, Any],
+    opts: AssessOptions,
+) -> Lines:
+    """The panel, the seasonal comparison, the decomposition and the verdict of one window."""
+    w = nm.window
+    emp = empirical(y, w, nm)
+    pws = nm.placebo_windows() if opts.placebo else []
+    pan = run_panel(
+        y, w, names, pws, nm.column("gate_change"), fits, n_paths=opts.n_paths,
+        placebo_paths=opts.placebo_paths, alpha=opts.alpha, use_gate=opts.gate,
+    )  # fmt: skip
+    note = ""
+    dec: Decomposition | None = None
     try:
-        normal = normal_years(
-            y, window, defaults + opts.exclude, opts.era_split, opts.alpha, opts.seed
-        )
-    except Exception as exc:  # noqa: BLE001 - the era test failing is reported, not fatal
-        notes.append(f"The era test could not be run ({type(exc).__name__}: {exc}).")
-    since, since_reason = None, ""
-    if normal is not None and normal.years != normal.clean_years and normal.era_split:
-        since = fiscal_year_start(normal.era_split)
-        since_reason = (
-            f"earlier seasonal era (before FY{normal.era_split}): the "
-            f"{window.reference:%b}->{window.end:%b} change differs between the eras"
-        )
-    kw: dict[str, Any] = {
-        "exclude": opts.exclude,
-        "title42": opts.exclude_title42,
-        "shock_z": opts.shock_z,
-        "min_history": opts.min_history,
-        "max_placebo_years": opts.placebo_years,
-        "min_placebos": opts.min_placebos,
-    }
-    years = reference_years(y, window, **kw)
-    if since is not None:
-        recent = reference_years(y, window, since=since, since_reason=since_reason, **kw)
-        enough = (
-            len(recent.placebo_years) >= opts.min_placebos
-            and len(recent.comparison_years) >= 3
-        ) or len(recent.placebo_years) >= len(years.placebo_years)
-        if enough:
-            years = recent
-        else:
-            notes.append(
-                f"The recent seasonal era (from FY{opts.era_split}) has too few years before "
-                "the window for the placebo runs and the seasonal comparison, so they use "
-                "every clean year; the decomposition uses the recent era."
-            )
-    return normal, years, notes
+        dec = decompose(y, w, profile=_profile_of(nm.years) if nm.years else None)
+    except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
+        note = f"The decomposition could not be computed ({type(exc).__name__}: {exc})."
+    margin = critical_z(opts.alpha) * emp.stat_scale
+    excess = (dec.excess_lo_pct, dec.excess_hi_pct) if dec is not None else (np.nan, np.nan)
+    kw: dict[str, Any] = {"effect": panel_effect(pan), "excess": excess, "margin": margin}
+    if opts.placebo and pan.n_years >= opts.min_placebos and np.isfinite(pan.calibrated_p):
+        decision = decide(
+            pan.calibrated_p, pan.direction, emp.robust_z, opts.alpha,
+            rank_p=pan.rank_p, n_years=pan.n_years, **kw,
+        )  # fmt: skip
+    else:
+        lead = pan.passed[0] if pan.passed else next((r for r in pan.runs if not r.error), None)
+        cf = lead.counterfactual if lead is not None else None
+        p, d = (cf.p_value, cf.direction) if cf is not None else (np.nan, pan.direction)
+        decision = decide(p, d, emp.robust_z, opts.alpha, "uncalibrated",
+                          n_years=pan.n_years, **kw)  # fmt: skip
+    return Lines(nm, emp, pan, dec, decision, margin, note)
 
 
-def verdict_alone(run: ModelRun, empirical_z: float, alpha: float) -> str:
-    """The verdict one panel model would give alone (its own calibrated p)."""
-    if run.counterfactual is None:
-        return "n/a"
-    return decide(run.calibrated_p, run.counterfactual.direction, empirical_z, alpha).verdict
+def panel_effect(pan: Panel) -> tuple[float, float, float]:
+    """The gated models' median effect and median 90% interval, percent of the window total."""
+    cfs = [r.counterfactual for r in pan.passed if r.counterfactual is not None]
+    if not cfs:
+        return (np.nan, np.nan, np.nan)
+    return tuple(  # type: ignore[return-value]
+        100 * float(np.median([getattr(c, k) for c in cfs]))
+        for k in ("relative_effect", "relative_lo90", "relative_hi90")
+    )
+
+
+def steady(strength: str, verdict: str, others: Sequence[str]) -> str:
+    """The strength once the neighbours are counted: unchanged when they all agree, at most
+    moderate when at least half of them do, weak otherwise."""
+    if not others or all(v == verdict for v in others):
+        return strength
+    if sum(v == verdict for v in others) >= len(others) / 2:
+        return "moderate" if strength == "strong" else strength
+    return "weak"
+
+
+def _neighbour(label: str, ln: Lines) -> Neighbour:
+    d = ln.decision
+    return Neighbour(
+        label=label, window=ln.normal.window, verdict=d.verdict,
+        strength=grade(d, ln.margin), calibrated_p=d.counterfactual_p,
+        empirical_z=d.empirical_z, effect_pct=d.effect_pct, effect_lo_pct=d.effect_lo_pct,
+        effect_hi_pct=d.effect_hi_pct, n_years=d.n_years, reason=d.reason,
+    )  # fmt: skip
+
+
+_PROFILES: dict[tuple[Any, ...], Any] = {}
 
 
 def _profile_of(fiscal_years: tuple[int, ...]) -> Any:
     from ..season import seasonal_profile
 
     def fit(history: pd.Series) -> Any:
-        return seasonal_profile(history, years=list(fiscal_years), methods=["regression"])
+        key = (fingerprint(history), fiscal_years)
+        if key not in _PROFILES:
+            if len(_PROFILES) > 256:
+                _PROFILES.clear()
+            _PROFILES[key] = seasonal_profile(
+                history, years=list(fiscal_years), methods=["regression"]
+            )
+        return _PROFILES[key]
 
     return fit
-
-
-def _variant(y: pd.Series, opts: AssessOptions) -> Any:
-    """A function ``window -> Assessment`` for the sensitivity table's window variants
-    (a partial of a module-level function, so an assessment can be pickled and cached)."""
-    import functools
-
-    return functools.partial(_rerun, y, opts)
-
-
-def _rerun(y: pd.Series, opts: AssessOptions, window: Window) -> Assessment:
-    return _assess(y, window, opts)

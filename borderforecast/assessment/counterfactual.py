@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import BorderforecastError, ModelError
 from ..models.registry import get_spec, make_model
@@ -36,8 +35,8 @@ class Counterfactual:
         and the same cumulated over the window (``cum_*``).
     observed_sum, expected_sum, sum_lo95, sum_hi95 : float
         Window totals: observed, median of the simulated totals and its 95% interval.
-    relative_effect, relative_lo95, relative_hi95 : float
-        ``observed_sum / simulated total - 1`` (median and 95% interval), a fraction.
+    relative_effect, relative_lo95, relative_hi95, relative_lo90, relative_hi90 : float
+        ``observed_sum / simulated total - 1`` (median, 95% and 90% intervals), a fraction.
     p_lower, p_upper : float
         Share of simulated totals at or below / at or above the observed total
         (with the usual +1 correction).
@@ -55,6 +54,8 @@ class Counterfactual:
     relative_effect: float
     relative_lo95: float
     relative_hi95: float
+    relative_lo90: float
+    relative_hi90: float
     p_lower: float
     p_upper: float
     z: float
@@ -85,6 +86,8 @@ class Counterfactual:
             "relative_effect_pct": 100 * self.relative_effect,
             "relative_lo95_pct": 100 * self.relative_lo95,
             "relative_hi95_pct": 100 * self.relative_hi95,
+            "relative_lo90_pct": 100 * self.relative_lo90,
+            "relative_hi90_pct": 100 * self.relative_hi90,
             "p_one_sided": self.p_one_sided,
             "p_value": self.p_value,
             "direction": self.direction,
@@ -111,19 +114,49 @@ def default_model_names() -> list[str]:
     return names
 
 
-def simulate_window(
-    y: pd.Series, window: Window, model: str, n_paths: int, seed: int
-) -> np.ndarray:
-    """Fit ``model`` on the months before ``window.start``; paths ``(n_paths, h)`` of the window."""
-    train = y[y.index < window.start]
+HORIZON = 13
+"""Months every fit simulates (more when a window is longer): the same paths serve the window
+and its neighbours (end a month earlier or later), so each gives the same numbers alone."""
+
+
+def fit_paths(
+    y: pd.Series, start: pd.Timestamp, model: str, h: int, n_paths: int, seed: int
+) -> tuple[np.ndarray, pd.Series]:
+    """Fit ``model`` on the months before ``start``: simulated paths ``(n_paths, H)`` from
+    ``start`` on (``H = max(HORIZON, h)``) and the model's in-sample fitted (one-step) counts of
+    its last 3 training months (its own expected level at a reference month)."""
+    train = y[y.index < start]
+    H = max(HORIZON, int(h))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter of statsmodels on placebo fits
         fitted = make_model(model, seed=seed).fit(train)
-        paths = fitted.simulate(window.h, n_paths=n_paths, seed=seed)
-    paths = np.asarray(paths, dtype=float)
-    if paths.shape != (n_paths, window.h) or not np.all(np.isfinite(paths)):
-        raise ModelError(f"model {model!r} returned unusable sample paths for {window.label()}")
-    return paths
+        paths = np.asarray(fitted.simulate(H, n_paths=n_paths, seed=seed), dtype=float)
+    if paths.shape != (n_paths, H) or not np.all(np.isfinite(paths)):
+        raise ModelError(f"model {model!r} returned unusable sample paths from {start:%Y-%m}")
+    levels = getattr(fitted, "fitted_values", None)
+    levels = train.iloc[-3:] * np.nan if levels is None else levels.iloc[-3:]
+    return paths, levels.astype(float)
+
+
+def implied_change(paths: np.ndarray, levels: pd.Series, window: Window) -> float:
+    """The seasonal change a model implies over ``window`` (log), from its own expectations
+    only: its expected end month (median path) against its expected first month (its one-step
+    value); for a one-month window, against its fitted value of the month before. The observed
+    reference month never enters, so the same fit gives the same change whatever the reference
+    label (the gate compares it with :func:`gate_span` of the normal years)."""
+    end = float(np.median(paths[:, window.h - 1]))
+    if window.h > 1:
+        first = float(np.median(paths[:, 0]))
+    else:
+        first = float(levels.get(window.start - pd.DateOffset(months=1), np.nan))
+    return float(np.log(end) - np.log(first)) if first > 0 and end > 0 else float("nan")
+
+
+def gate_span(window: Window) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The months whose observed log change :func:`implied_change` is compared with."""
+    if window.h > 1:
+        return window.start, window.end
+    return window.start - pd.DateOffset(months=1), window.start
 
 
 def window_z(observed_sum: float, totals: np.ndarray) -> float:
@@ -148,9 +181,12 @@ def tail_probabilities(observed_sum: float, totals: np.ndarray) -> tuple[float, 
 
 
 def counterfactual(
-    y: pd.Series, window: Window, model: str, n_paths: int = 1000, seed: int = 0
+    y: pd.Series, window: Window, model: str, paths: np.ndarray | None = None,
+    n_paths: int = 1000, seed: int = 0,
 ) -> Counterfactual:
-    """Counterfactual forecast of ``window`` from a model fitted on the months before it.
+    """Counterfactual forecast of ``window`` from a model fitted on the months before it
+    (``paths``: simulated paths from the window's start, as :func:`fit_paths` gives; fitted
+    here when None).
 
     Examples
     --------
@@ -161,7 +197,10 @@ def counterfactual(
     >>> cf.direction
     'decline'
     """
-    paths = simulate_window(y, window, model, n_paths, seed)
+    if paths is None:
+        paths = fit_paths(y, window.start, model, window.h, n_paths, seed)[0]
+    paths = paths[:, : window.h]
+    n_paths = len(paths)
     obs = y.reindex(window.months).to_numpy(dtype=float)
     q = np.quantile
     frame = pd.DataFrame(
@@ -200,24 +239,10 @@ def counterfactual(
         relative_effect=float(np.median(rel)),
         relative_lo95=float(q(rel, 0.025)),
         relative_hi95=float(q(rel, 0.975)),
+        relative_lo90=float(q(rel, 0.05)),
+        relative_hi90=float(q(rel, 0.95)),
         p_lower=p_lower,
         p_upper=p_upper,
         z=window_z(observed_sum, totals),
         n_paths=int(n_paths),
     )
-
-
-def window_statistic(
-    y: pd.Series, window: Window, model: str, n_paths: int, seed: int
-) -> tuple[float, float]:
-    """``(z, two-sided p)`` of one window: the cheap unit of work of a placebo run."""
-    paths = simulate_window(y, window, model, n_paths, seed)
-    observed_sum = float(y.reindex(window.months).sum())
-    totals = paths.sum(axis=1)
-    lower, upper = tail_probabilities(observed_sum, totals)
-    return window_z(observed_sum, totals), min(1.0, 2.0 * min(lower, upper))
-
-
-def normal_p(z: float) -> float:
-    """Two-sided normal p-value of a z-score."""
-    return float(2 * stats.norm.sf(abs(z)))

@@ -1,5 +1,5 @@
 """The ``exclude=`` periods of an assessment: parsed once, shared by the options and the
-reference years (:mod:`borderforecast.assessment.years`)."""
+reference years (:mod:`borderforecast.assessment.normal`)."""
 
 from __future__ import annotations
 

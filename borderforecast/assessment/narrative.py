@@ -12,103 +12,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .options import Window, months_between
+from .options import months_between
 from .verdict import (
     critical_z,
     fmt_count,
+    fmt_p,
     fmt_pct,
     p_eq,
     p_words,
     percentile_words,
-    verdict_sentence,
     z_words,
 )
-from .years import TITLE42
-
-
-def caveats(
-    y: pd.Series,
-    window: Window,
-    placebo: Any,
-    min_placebos: int,
-    n_empirical_years: int,
-) -> tuple[str, ...]:
-    """Caveats that apply to this series and window, each triggered by an explicit rule."""
-    out = []
-    # regime: Title 42 in the data used
-    if y.index[0] <= TITLE42[1] and window.end >= TITLE42[0]:
-        out.append(
-            "Regime change: from March 2020 to May 2023 the counts include Title 42 expulsions and "
-            "many repeat crossings, and their seasonal pattern differs from the Title 8 years; "
-            "the data used here overlap that period."
-        )
-    if placebo is not None and placebo.n_years >= 2 and abs(placebo.z_mean) > 1:
-        side = "above" if placebo.z_mean < 0 else "below"
-        out.append(
-            f"Regime change: in the placebo years the counterfactual was on average {side} the "
-            f"observed totals for this window (mean z = {placebo.z_mean:+.2f}), a sign that the "
-            "seasonal pattern or the trend has shifted over time; "
-            + (
-                "the calibrated p-value allows for it."
-                if placebo.n_years >= min_placebos
-                else "too few placebo years ran to correct for it."
-            )
-        )
-    # scale: the reference level compared with the same calendar month in earlier years
-    same = y[(y.index.month == window.reference.month) & (y.index < window.reference)]
-    ref = float(y[window.reference])
-    if len(same) >= 3:
-        ratio = ref / float(np.median(same)) if np.median(same) > 0 else float("nan")
-        if ref > same.max():
-            out.append(
-                f"Scale: the reference month ({fmt_count(ref)}) is higher than the same month "
-                f"in any earlier year ({ratio:.1f} times their median); swings measured at lower "
-                "levels may not carry over, and a fall from a peak is partly a return toward "
-                "usual levels."
-            )
-        elif ref < same.min():
-            out.append(
-                f"Scale: the reference month ({fmt_count(ref)}) is lower than the same month "
-                f"in any earlier year ({ratio:.2f} times their median); swings measured at "
-                "higher levels may not carry over."
-            )
-    same_end = y[(y.index.month == window.end.month) & (y.index < window.end)]
-    last = float(y[window.end])
-    if len(same_end) >= 3 and not same_end.min() <= last <= same_end.max():
-        side = "lower" if last < same_end.min() else "higher"
-        out.append(
-            f"Scale: {window.end:%B %Y} ({fmt_count(last)}) is {side} than {window.end:%B} "
-            "in any earlier year: the series is at a level where the seasonal pattern of "
-            "earlier years is least certain to hold."
-        )
-    if ref < 1000:
-        out.append(
-            f"Scale: counts are small ({fmt_count(ref)} in the reference month), so percentage "
-            "changes swing widely from month to month."
-        )
-    out.append(
-        "Composition: the counts mix groups (nationalities; single adults, families, "
-        "children) whose seasonal patterns differ; when the mix shifts, the seasonal pattern "
-        "of earlier years may not apply."
-    )
-    out.append(
-        "Policy: these tests say whether the change is unusual for the time of year, not "
-        "what caused it; policy, enforcement, conditions in countries of origin and the "
-        "economy all move the numbers, often at once."
-    )
-    if placebo is None or placebo.n_years < min_placebos:
-        k = 0 if placebo is None else placebo.n_years
-        out.append(
-            f"Calibration: only {k} clean placebo years could be run (at least {min_placebos} "
-            "are needed), so the counterfactual panel is not calibrated and the verdict is "
-            "capped at inconclusive: less information never gives a stronger verdict."
-        )
-    if n_empirical_years < 8:
-        out.append(
-            f"History: only {n_empirical_years} earlier years for the seasonal comparison; its "
-            "percentile is coarse."
-        )
-    return tuple(out)
 
 
 def agreement_sentence(a: Any) -> str:
@@ -119,7 +33,7 @@ def agreement_sentence(a: Any) -> str:
     others = [f"{r.model}: {r.verdict}" for r in ok.itertuples() if r.verdict != a.verdict]
     text = (
         f"Model agreement: {n_agree} of {len(ok)} models that pass the plausibility gate "
-        f"give this verdict alone"
+        f"give this answer alone"
     )
     text += f" ({'; '.join(others)})." if others else "."
     if len(bad):
@@ -178,8 +92,9 @@ def _placebo_line(a: Any) -> str:
     years = pd.to_datetime(pl.frame.loc[pl.frame["error"] == "", "end"])
     more = a.panel.more_extreme_years() if a.panel is not None else []
     fa = (
-        f"the combined test fired in {fmt_pct(100 * pl.false_alarm_rate, signed=False)} of "
-        f"them (each year calibrated against the others; nominal alpha = {pl.alpha:g})"
+        f"the combined test gives a false alarm in "
+        f"{fmt_pct(100 * pl.false_alarm_rate, signed=False)} of them (each year calibrated "
+        f"against the others; nominal alpha = {pl.alpha:g})"
         if np.isfinite(pl.false_alarm_rate)
         else "too few years to measure its false-alarm rate"
     )
@@ -191,27 +106,9 @@ def _placebo_line(a: Any) -> str:
     else:
         ext = f"no placebo year is as extreme as {a.window.end:%Y}"
     return (
-        f"2. Placebo calibration: the panel ran on the same months of {pl.n_years} clean "
+        f"2. Placebo calibration: the panel ran on the same months of {pl.n_years} normal "
         f"earlier years ({years.min():%Y} to {years.max():%Y}); {fa}; {ext}."
     )
-
-
-def _years_line(a: Any) -> str:
-    ry = a.reference_years
-    if ry is None:
-        return "   Reference years: not recorded."
-    used = ry.comparison_years
-    left = ry.excluded
-    text = (
-        f"   Reference years: {len(used)} earlier years are compared "
-        f"({_span(used)}); placebo runs use {len(a.years_used['placebo'])} of them"
-    )
-    if left:
-        groups: dict[str, list[int]] = {}
-        for yr, why in sorted(left.items()):
-            groups.setdefault(why, []).append(yr)
-        text += "; left out: " + "; ".join(f"{_span(v)} ({why})" for why, v in groups.items())
-    return text + "."
 
 
 def _span(years: list[int]) -> str:
@@ -231,10 +128,12 @@ def _empirical_line(a: Any) -> str:
     e, w = a.empirical, a.window
     return (
         f"3. Seasonal comparison: from {w.reference:%B %Y} to {w.end:%B %Y} the series changed "
-        f"{fmt_pct(e.change_pct)}; the median of the same change in {e.n_years} earlier years "
-        f"({e.history.index.min()} to {e.history.index.max()}) is {fmt_pct(e.median_pct)}. "
-        f"That is {percentile_words(e.percentile, e.n_years)} (percentile {e.percentile:.0f}; "
-        f"robust z = {e.robust_z:+.2f}: {z_words(e.robust_z, a.options.alpha)})."
+        f"{fmt_pct(e.change_pct)}; the median of the same change in {e.n_years} normal earlier "
+        f"years is {fmt_pct(e.median_pct)}. Over the whole window the mean change from "
+        f"{w.reference:%B} was {fmt_pct(100 * np.expm1(e.stat))} against "
+        f"{fmt_pct(100 * np.expm1(e.stat_median))} in those years: "
+        f"{percentile_words(e.percentile, e.n_years)} (robust z = {e.robust_z:+.2f}: "
+        f"{z_words(e.robust_z, a.options.alpha)})."
     )
 
 
@@ -327,12 +226,12 @@ def era_sentence(a: Any) -> str:
     if nm.shape_changed:
         return (
             f"Seasonal eras: the seasonal shape changed between {ra} and {rb} (permutation "
-            f"{p_eq(nm.era_p)}), but not for these months: {change}, so every clean "
+            f"{p_eq(nm.era_p)}), but not for these months: {change}, so every normal "
             "fiscal year defines normal seasonality here."
         )
     return (
         f"Seasonal eras: no change of seasonal shape between {ra} and {rb} (permutation "
-        f"{p_eq(nm.era_p)}), so every clean fiscal year defines normal seasonality; "
+        f"{p_eq(nm.era_p)}), so every normal fiscal year defines normal seasonality; "
         f"{change}."
     )
 
@@ -359,25 +258,137 @@ def surge_sentence(a: Any) -> str | None:
     return None
 
 
-def summary_text(a: Any) -> str:
-    """The summary of :meth:`Assessment.summary`."""
-    w = a.window
+def _years_words(a: Any, detail: bool = False) -> str:
+    """The normal years and the years left out (grouped by kind; ``detail``: by reason)."""
+    nm = a.normal
+    if nm is None:
+        return ""
+    kinds = {"Title 42": "Title 42 expulsions", "excluded by the user": "excluded on request",
+             "earlier seasonal era": "an earlier seasonal era"}  # fmt: skip
+    groups: dict[str, list[int]] = {}
+    for yr, why in sorted(nm.excluded.items()):
+        kind = next((v for k, v in kinds.items() if why.startswith(k)), "beyond normal")
+        groups.setdefault(why if detail else kind, []).append(yr)
+    used = nm.comparison_years
+    text = (
+        f"   Normal years: {len(used)} earlier years are compared ({_span(used)}); placebo runs "
+        f"use {len(a.years_used['placebo'])} of them"
+        if detail
+        else f"Normal seasonality is read from the same months of {len(used)} earlier years "
+        f"judged normal ({_span(used)})"
+    )
+    if groups:
+        text += "; left out: " + "; ".join(f"{_span(v)} ({k})" for k, v in groups.items())
+    return text + "."
+
+
+def neighbour_sentence(a: Any) -> str:
+    """Whether the window's neighbours give the same verdict, in plain words."""
+    if not a.neighbours:
+        return "No neighbouring window could be judged."
+    if a.stable:
+        labels = ", ".join(n.label for n in a.neighbours)
+        return f"The answer is the same for the neighbouring windows ({labels})."
+    by: dict[str, list[str]] = {}
+    by.setdefault(a.verdict, []).append(f"{a.window.label()} from {a.window.reference:%b %Y}")
+    for n in a.neighbours:
+        w = n.window
+        by.setdefault(n.verdict, []).append(f"{w.label()} from {w.reference:%b %Y}")
+    parts = "; ".join(f"{v} for {', '.join(ws)}" for v, ws in by.items())
+    return f"The answer depends on the window: {parts}."
+
+
+def lead_paragraph(a: Any) -> str:
+    """The plain first paragraph: the answer, what it means and does not, the effect in counts
+    and percent with its interval, the normal years, the neighbours."""
+    d, w = a.decision, a.window
+    words = {
+        "beyond": (
+            f"The {d.empirical_direction} in {w.label()} went beyond normal seasonality "
+            f"({a.strength} evidence): it is unusual for the time of year, even after allowing "
+            "for how much these months vary in normal years."
+        ),
+        "within": (
+            f"The change in {w.label()} stayed within normal seasonality ({a.strength} "
+            "evidence): the difference from what was expected lies inside the range normal "
+            f"years vary by ({fmt_pct(d.margin_pct[0])} to {fmt_pct(d.margin_pct[1])})."
+        ),
+        "cannot": f"We cannot tell whether the change in {w.label()} went beyond normal "
+        f"seasonality: {d.reason}.",
+    }
+    key = "beyond" if d.verdict.startswith("beyond") else d.verdict.split()[0]
+    text = [words[key], "This is a statement about timing and size, not about causes."]
+    if a.counterfactuals and np.isfinite(d.effect_pct):
+        obs = a.counterfactuals[0].observed_sum
+
+        def diff(pct: float) -> float:
+            return obs - obs / (1 + pct / 100)
+
+        text.append(
+            f"From {w.start:%B} to {w.end:%B %Y} {fmt_count(obs)} were counted against about "
+            f"{fmt_count(obs / (1 + d.effect_pct / 100))} expected from the years before: "
+            f"a difference of {fmt_pct(d.effect_pct)} ({diff(d.effect_pct):+,.0f}; 90% interval "
+            f"{fmt_pct(d.effect_lo_pct)} to {fmt_pct(d.effect_hi_pct)}, "
+            f"{diff(d.effect_lo_pct):+,.0f} to {diff(d.effect_hi_pct):+,.0f})."
+        )
+    text.append(_years_words(a))
+    text.append(neighbour_sentence(a))
+    return " ".join(t for t in text if t)
+
+
+def test_line(a: Any) -> str:
+    """The calibrated test in numbers, with what each number means."""
+    d = a.decision
+    if d.counterfactual_p_kind != "calibrated":
+        return (
+            f"Test: only {d.n_years} normal placebo years could be run (at least "
+            f"{a.options.min_placebos} are needed), so the models' test is not calibrated."
+        )
+    k = d.n_years
+    extra = (
+        f"; it is below 1/(k+1) = {1 / (k + 1):.3f}, the smallest p the ranks can show, so it "
+        "extrapolates the placebo years' spread with a Student t tail"
+        if d.extrapolated
+        else ""
+    )
+    return (
+        f"Test: calibrated {p_eq(d.counterfactual_p)} (the models' surprise at the window, "
+        f"compared with their surprise in the same months of {k} normal earlier years; "
+        f"placebo rank p = {fmt_p(d.rank_p)}{extra}); the window's mean change from "
+        f"{a.window.reference:%B} lies {d.empirical_z:+.2f} robust standard deviations from "
+        f"the normal years' (robust z; the spread never below the series' own month-to-month "
+        f"variation); equivalence margin {fmt_pct(d.margin_pct[0])} to "
+        f"{fmt_pct(d.margin_pct[1])}."
+    )
+
+
+def evidence_lines(a: Any) -> list[str]:
+    """The technical evidence, one item per line (after the plain first paragraph)."""
     surge = surge_sentence(a)
-    lines = [
-        f"{a.series}: {w.label()}, change measured from {w.reference:%B %Y}.",
-        f"Verdict: {a.verdict} ({a.strength} evidence).",
-        verdict_sentence(a.decision),
+    return [
+        test_line(a),
         agreement_sentence(a),
         *([surge] if surge else []),
-        "",
-        "Evidence",
         *_counterfactual_lines(a),
         _placebo_line(a),
-        _years_line(a),
+        _years_words(a, detail=True),
         _empirical_line(a),
         _adjusted_line(a),
         _decomposition_line(a),
         "6. " + era_sentence(a),
+    ]
+
+
+def summary_text(a: Any) -> str:
+    """The summary of :meth:`Assessment.summary`: the plain paragraph, then the evidence."""
+    w = a.window
+    lines = [
+        f"{a.series}: {w.label()}, change measured from {w.reference:%B %Y}.",
+        f"Verdict: {a.verdict} ({a.strength} evidence).",
+        lead_paragraph(a),
+        "",
+        "Evidence",
+        *evidence_lines(a),
     ]
     if a.caveats:
         lines += ["", "Caveats", *(f"- {c}" for c in a.caveats)]

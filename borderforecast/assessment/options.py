@@ -66,14 +66,14 @@ class AssessOptions:
     exclude : tuple of (Timestamp, Timestamp)
         Periods left out of the placebo and comparison years, besides Title 42 (default
         none); :func:`borderforecast.assess` accepts ``"2019-06"``, ``"2014-05:2014-09"``
-        or a list (see :func:`borderforecast.assessment.years.parse_exclude`).
+        or a list (see :func:`borderforecast.assessment.exclude.parse_exclude`).
     exclude_title42 : bool
         Leave the Title 42 months (Mar 2020 - May 2023) out of the reference years
         (default True).
     shock_z : float, optional
-        Screen shock years: a year whose reference-to-end change has a leave-one-out
-        robust ``|z|`` above this among the other years is left out (default 3.5; None
-        switches screening off).
+        The threshold of the one rule of normal years (:mod:`borderforecast.assessment.normal`):
+        a year whose window statistic has a leave-one-out robust ``|z|`` above this is beyond
+        normal seasonality, and so is its fiscal year (default 3.0; None: no screening).
     era_split : int, optional
         First fiscal year of the recent seasonal era tested by
         :func:`borderforecast.season.compare_eras` (default 2011, where the Southwest
@@ -106,7 +106,7 @@ class AssessOptions:
     outlier_margin: int = 2
     exclude: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
     exclude_title42: bool = True
-    shock_z: float | None = 3.5
+    shock_z: float | None = 3.0
     era_split: int | None = 2011
     gate: bool = True
 

@@ -2,7 +2,7 @@
 
 Every model of the panel (default :data:`PANEL_MODELS`) forecasts the target window from the
 months before it, and the same calendar window of every clean placebo year
-(:mod:`borderforecast.assessment.years`). Each run gives the statistic ``z`` of
+(:mod:`borderforecast.assessment.normal`). Each run gives the statistic ``z`` of
 :func:`~borderforecast.assessment.counterfactual.window_z` (standardised log distance of the
 observed window total from the simulated totals).
 
@@ -13,9 +13,11 @@ A model stays out of the combination, with the reason recorded, when
 * its placebo false-alarm rate (model-based p below ``alpha`` in ordinary years) exceeds
   both :data:`MAX_FALSE_ALARM` (far above the nominal ``alpha``) and twice the panel's
   median rate; or
-* the seasonal change its counterfactual implies (reference month to the expected end month)
+* the seasonal change its counterfactual implies (its own expected first month to its expected
+  end month, :func:`~borderforecast.assessment.counterfactual.implied_change`: never the
+  observed reference month, so the same fits give the same gate whatever the reference label)
   lies more than :data:`MAX_IMPLIED_Z` robust standard deviations from the same calendar
-  change in the clean reference years (the seasonal profile measured in the data); or
+  change in the normal years (the seasonal profile measured in the data); or
 * its placebo error (median absolute log error of the window total over the placebo years, a
   backtest at this very horizon) exceeds :data:`MAX_ERROR_RATIO` times the panel's median.
 
@@ -34,7 +36,6 @@ out (``benchmarks/bench_assess_false_alarm.py``).
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,14 +44,17 @@ import pandas as pd
 
 from ..errors import BorderforecastError
 from .counterfactual import (
+    HORIZON,
     Counterfactual,
     counterfactual,
-    simulate_window,
+    fit_paths,
+    implied_change,
     tail_probabilities,
     window_z,
 )
 from .options import Window
 from .placebo import calibrate
+from .robust import fingerprint, robust_z
 
 PANEL_MODELS: tuple[str, ...] = ("sarima", "ets", "structural", "local_trend", "stl", "x13")
 """The default panel: the competent families, plus a trend-carrying state-space spec."""
@@ -159,61 +163,67 @@ class Panel:
         }
 
 
-def window_unit(
-    y: pd.Series, w: Window, model: str, n_paths: int, seed: int
-) -> tuple[float, float, float, float, str]:
-    """``(z, p, log error, implied log change, error)`` of one window (a placebo year).
+Fit = tuple[Any, Any, str]
+"""``(paths, fitted levels, error)`` of one model fitted on the months before one start."""
 
-    A pure function of its inputs: the fit uses the months before ``w.start``, the observed
-    total the months of ``w``; the implied change is reference month to the median expected
-    end month.
-    """
-    nan = float("nan")
+_FITS: dict[tuple[Any, ...], Fit] = {}
+"""Fits already made in this process (key: series fingerprint, model, start, paths, horizon,
+seed); a window's neighbours and a repeated assessment reuse them."""
+
+MAX_CACHED = 4000
+
+
+def fit_unit(
+    y: pd.Series, start: pd.Timestamp, model: str, h: int, n_paths: int, seed: int
+) -> Fit:
+    """One fit (a pure function of its inputs; errors are returned, never raised)."""
     try:
-        upto = y[y.index <= w.end]
-        paths = simulate_window(upto, w, model, n_paths, seed)
-        obs = float(upto.reindex(w.months).sum())
-        totals = paths.sum(axis=1)
-        lo, hi = tail_probabilities(obs, totals)
-        err = float(np.log(obs + 1.0) - np.mean(np.log(totals + 1.0)))
-        ref = float(upto[w.reference])
-        end_exp = float(np.median(paths[:, -1]))
-        implied = float(np.log(end_exp) - np.log(ref)) if ref > 0 and end_exp > 0 else nan
-        return window_z(obs, totals), min(1.0, 2.0 * min(lo, hi)), err, implied, ""
-    except Exception as exc:  # noqa: BLE001 - one failing year must not kill the panel
-        return nan, nan, nan, nan, f"{type(exc).__name__}: {exc}"
-
-
-def _target_unit(
-    y: pd.Series, w: Window, model: str, n_paths: int, seed: int
-) -> tuple[Counterfactual | None, str]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return counterfactual(y, w, model, n_paths=n_paths, seed=seed), ""
+        paths, levels = fit_paths(y, start, model, h, n_paths, seed)
+        return paths, levels, ""
     except BorderforecastError as exc:
-        return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - a model failing must not kill the assessment
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one failing fit must not kill the panel
+        return None, None, f"{type(exc).__name__}: {exc}"
 
 
-def _run(units: list[tuple[Any, ...]], n_jobs: int) -> list[Any]:
-    if n_jobs != 1 and len(units) > 1:
-        from joblib import Parallel, delayed
+def fit_all(
+    y: pd.Series, wanted: list[tuple[str, pd.Timestamp, int]], h: int, seed: int, n_jobs: int
+) -> dict[tuple[str, pd.Timestamp, int], Fit]:
+    """Every ``(model, start, n_paths)`` fit, from the process cache or run (in parallel)."""
+    key, H = fingerprint(y), max(HORIZON, h)
+    out: dict[tuple[str, pd.Timestamp, int], Fit] = {}
+    todo = []
+    for item in dict.fromkeys(wanted):
+        hit = _FITS.get((key, *item, H, seed))
+        if hit is None:
+            todo.append(item)
+        else:
+            out[item] = hit
+    from ..backtesting.engines import parallel_map
 
-        return list(Parallel(n_jobs=n_jobs)(delayed(f)(*args) for f, *args in units))
-    return [f(*args) for f, *args in units]
+    units = [(y, s, m, H, n, seed) for m, s, n in todo]
+    results = parallel_map(_fit_one, units, "processes", n_jobs)
+    if len(_FITS) > MAX_CACHED:
+        _FITS.clear()
+    for item, res in zip(todo, results, strict=True):
+        _FITS[(key, *item, H, seed)] = res
+        out[item] = res
+    return out
 
 
-def robust_z_of(x: float, others: np.ndarray) -> float:
-    others = np.asarray(others, dtype=float)
-    if len(others) < 3 or not np.isfinite(x):
-        return float("nan")
-    med = float(np.median(others))
-    scale = 1.4826 * float(np.median(np.abs(others - med)))
-    if scale <= 0:
-        scale = float(np.std(others, ddof=1))
-    return float((x - med) / scale) if scale > 0 else float("nan")
+def _fit_one(unit: tuple[Any, ...]) -> Fit:
+    return fit_unit(*unit)
+
+
+def window_stats(y: pd.Series, w: Window, fit: Fit) -> tuple[float, float, float, float]:
+    """``(z, model-based p, log error, implied log change)`` of window ``w`` from its fit."""
+    paths, levels, _ = fit
+    obs = float(y.reindex(w.months).sum())
+    totals = paths[:, : w.h].sum(axis=1)
+    lo, hi = tail_probabilities(obs, totals)
+    err = float(np.log(obs + 1.0) - np.mean(np.log(totals + 1.0)))
+    p = min(1.0, 2.0 * min(lo, hi))
+    return window_z(obs, totals), p, err, implied_change(paths, levels, w)
 
 
 def gate(
@@ -245,7 +255,7 @@ def gate(
         med = 100 * np.expm1(float(np.median(reference_changes)))
         reasons.append(
             f"implies a seasonal change of {run.implied_change_pct:+.1f}% over the window, "
-            f"robust z {run.implied_z:+.1f} against the reference years (median {med:+.1f}%)"
+            f"robust z {run.implied_z:+.1f} against the normal years (median {med:+.1f}%)"
         )
     if (
         np.isfinite(run.placebo_error)
@@ -266,58 +276,34 @@ def run_panel(
     models: tuple[str, ...],
     placebo_windows: list[Window],
     reference_changes: np.ndarray,
+    fits: dict[tuple[str, pd.Timestamp, int], Fit],
     *,
     n_paths: int = 1000,
     placebo_paths: int = 200,
-    seed: int = 0,
     alpha: float = 0.05,
-    n_jobs: int = 1,
     use_gate: bool = True,
 ) -> Panel:
-    """Fit every model on the target and every placebo year; gate; combine and calibrate.
-
-    Each unit of work is a pure function of (series, window, model, seed), so any
-    ``n_jobs`` gives the same numbers.
-    """
+    """Every model on the target and its placebo years (from ``fits``, see :func:`fit_all`);
+    gate; combine and calibrate. The implied seasonal change of the gate runs from the model's
+    own fitted level at the reference month, so the same fits give the same gate whatever the
+    reference label."""
     t0 = time.perf_counter()
-    units: list[tuple[Any, ...]] = []
-    for m in models:
-        units.append((_target_unit, y, window, m, n_paths, seed))
-        units += [(window_unit, y, w, m, placebo_paths, seed) for w in placebo_windows]
-    results = _run(units, n_jobs)
     years = [w.end.year for w in placebo_windows]
-    k = len(placebo_windows) + 1
     raw = []
-    for i, m in enumerate(models):
-        cf, err = results[i * k]
-        pl = results[i * k + 1 : (i + 1) * k]
+    for m in models:
+        paths, levels, err = fits[(m, window.start, n_paths)]
+        cf = counterfactual(y, window, m, paths) if paths is not None else None
+        implied = implied_change(paths, levels, window) if paths is not None else np.nan
+        rows = []
+        for w in placebo_windows:
+            f = fits[(m, w.start, placebo_paths)]
+            ok = f[0] is not None
+            rows.append((*window_stats(y, w, f)[:3], f[2]) if ok else (np.nan,) * 3 + (f[2],))
         frame = pd.DataFrame(
-            {
-                "z": [r[0] for r in pl],
-                "p_value": [r[1] for r in pl],
-                "log_error": [r[2] for r in pl],
-                "error": [r[4] for r in pl],
-            },
-            index=pd.Index(years, name="year"),
+            rows, columns=["z", "p_value", "log_error", "error"], index=pd.Index(years, name="year")
         )
-        implied = float("nan")
-        if cf is not None:
-            ref = float(y[window.reference])
-            end_exp = float(cf.frame["expected"].iloc[-1])
-            if ref > 0 and end_exp > 0:
-                implied = float(np.log(end_exp) - np.log(ref))
-        raw.append(
-            model_run(
-                m,
-                cf,
-                err,
-                frame,
-                cf.z if cf is not None else np.nan,
-                implied,
-                reference_changes,
-                alpha,
-            )
-        )
+        z = cf.z if cf is not None else np.nan
+        raw.append(model_run(m, cf, err, frame, z, implied, reference_changes, alpha))
     return combine(raw, reference_changes, alpha, use_gate, seconds=time.perf_counter() - t0)
 
 
@@ -346,7 +332,7 @@ def model_run(
         far,
         perr,
         100 * float(np.expm1(implied_log)),
-        robust_z_of(implied_log, reference_changes),
+        robust_z(implied_log, reference_changes),
     )
 
 

@@ -1,10 +1,9 @@
-"""Line 4: placebo calibration on the same calendar window of earlier years.
+"""Line 4: placebo calibration on the same calendar window of the normal earlier years.
 
-The counterfactual test is rerun, with the same model and fewer paths, on the
-same calendar window in every earlier year that has ``min_history`` months
-before it and ends before the target window starts. Those years give the
-test's empirical false-alarm rate (how often it fires when nothing is known to
-have happened) and the spread of its statistic ``z`` in ordinary years.
+The counterfactual panel is rerun, with fewer paths, on the same calendar window in every
+normal earlier year (:mod:`borderforecast.assessment.normal`) that has ``min_history`` months
+before it and ends before the target window starts. Those years give the test's empirical
+false-alarm rate and the spread of its statistic ``z`` in ordinary years.
 
 Calibrated p-value: with ``m``, ``s`` the mean and standard deviation of the
 placebo ``z`` values (``s`` never below 1, so calibration never narrows the
@@ -17,16 +16,12 @@ of the target among the placebo years is reported beside it.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-
-from .counterfactual import window_statistic
-from .options import Window, months_between
 
 
 @dataclass(frozen=True)
@@ -43,7 +38,7 @@ class PlaceboCalibration:
     calibrated_p : float
         Two-sided calibrated p-value of the target (see the module docstring).
     rank_p : float
-        ``(1 + #placebo years with |z| >= |z target|) / (k + 1)``.
+        ``(1 + #placebo years with |z - centre| >= |z target - centre|) / (k + 1)``.
     seconds : float
         Wall time of the placebo runs.
     """
@@ -85,30 +80,6 @@ class PlaceboCalibration:
         }
 
 
-def placebo_windows(
-    y: pd.Series, window: Window, min_history: int, max_years: int | None = None
-) -> list[Window]:
-    """Earlier copies of ``window`` with enough history that end before it starts (latest first)."""
-    out = []
-    j = 1
-    while True:
-        w = window.shifted(j)
-        if months_between(y.index[0], w.start) < min_history or w.reference < y.index[0]:
-            break
-        if w.end < window.start:
-            out.append(w)
-        j += 1
-    return out[:max_years] if max_years is not None else out
-
-
-def _one(y: pd.Series, w: Window, model: str, n_paths: int, seed: int) -> tuple[float, float, str]:
-    try:
-        z, p = window_statistic(y[y.index <= w.end], w, model, n_paths, seed)
-        return z, p, ""
-    except Exception as exc:  # noqa: BLE001 - one failing year must not kill the calibration
-        return float("nan"), float("nan"), f"{type(exc).__name__}: {exc}"
-
-
 def calibrate(
     target_z: float, placebo_z: np.ndarray, robust: bool = False
 ) -> tuple[float, float, float, float]:
@@ -141,7 +112,7 @@ def calibrate(
     else:
         m = float(z.mean())
         s = max(1.0, float(z.std(ddof=1))) if k > 1 else 1.0
-    rank = float((1 + np.sum(np.abs(z) >= abs(target_z))) / (k + 1))
+    rank = float((1 + np.sum(np.abs(z - m) >= abs(target_z - m))) / (k + 1))
     if k < 2:
         return float("nan"), rank, m, s
     t = (target_z - m) / (s * np.sqrt(1 + 1 / k))
@@ -153,64 +124,6 @@ def calibrate(
 
 MAD_EFFICIENCY = 0.37
 """Asymptotic efficiency of the MAD relative to the standard deviation (normal data)."""
-
-
-def placebo(
-    y: pd.Series,
-    window: Window,
-    model: str,
-    target_z: float,
-    *,
-    n_paths: int = 200,
-    seed: int = 0,
-    alpha: float = 0.05,
-    min_history: int = 60,
-    max_years: int | None = None,
-    n_jobs: int = 1,
-) -> PlaceboCalibration:
-    """Run the placebo windows and calibrate the target's statistic ``target_z``.
-
-    Each run is a pure function of (series up to the placebo end, window, model,
-    seed), so ``n_jobs > 1`` (joblib processes) gives the same numbers as 1.
-    """
-    windows = placebo_windows(y, window, min_history, max_years)
-    t0 = time.perf_counter()
-    if n_jobs != 1 and len(windows) > 1:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=n_jobs)(
-            delayed(_one)(y, w, model, n_paths, seed) for w in windows
-        )
-    else:
-        results = [_one(y, w, model, n_paths, seed) for w in windows]
-    seconds = time.perf_counter() - t0
-    frame = pd.DataFrame(
-        {
-            "start": [w.start for w in windows],
-            "end": [w.end for w in windows],
-            "z": [r[0] for r in results],
-            "p_value": [r[1] for r in results],
-            "error": [r[2] for r in results],
-        }
-    )
-    frame["alarm"] = frame["p_value"] < alpha
-    ok = frame["error"] == ""
-    cal_p, rank, m, s = calibrate(target_z, frame.loc[ok, "z"].to_numpy())
-    n_ok = int(ok.sum())
-    return PlaceboCalibration(
-        model=model,
-        frame=frame,
-        target_z=float(target_z),
-        false_alarm_rate=float(frame.loc[ok, "alarm"].mean()) if n_ok else float("nan"),
-        calibrated_p=cal_p,
-        rank_p=rank,
-        z_mean=m,
-        z_scale=s,
-        n_years=n_ok,
-        n_failed=int((~ok).sum()),
-        alpha=alpha,
-        seconds=seconds,
-    )
 
 
 def loo_alarms(z: np.ndarray, robust: bool = True) -> np.ndarray:

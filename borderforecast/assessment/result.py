@@ -17,8 +17,35 @@ from .normal import NormalYears
 from .options import AssessOptions, Window
 from .panel import Panel
 from .placebo import PlaceboCalibration
-from .verdict import Decision, p_words, percentile_words, z_words
-from .years import ReferenceYears
+from .verdict import Decision, decide
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """The verdict of one neighbour of the window (computed with the same fits)."""
+
+    label: str
+    window: Window
+    verdict: str
+    strength: str
+    calibrated_p: float
+    empirical_z: float
+    effect_pct: float
+    effect_lo_pct: float
+    effect_hi_pct: float
+    n_years: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        w = self.window
+        return {
+            "label": self.label, "start": f"{w.start:%Y-%m}", "end": f"{w.end:%Y-%m}",
+            "reference": f"{w.reference:%Y-%m}", "verdict": self.verdict,
+            "strength": self.strength, "calibrated_p": self.calibrated_p,
+            "empirical_z": self.empirical_z, "effect_pct": self.effect_pct,
+            "effect_lo90_pct": self.effect_lo_pct, "effect_hi90_pct": self.effect_hi_pct,
+            "n_years": self.n_years, "reason": self.reason,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, repr=False)
@@ -76,10 +103,10 @@ class Assessment:
     y: pd.Series = field(repr=False, compare=False)
     strength: str = "weak"
     panel: Panel | None = field(default=None, repr=False, compare=False)
-    reference_years: ReferenceYears | None = field(default=None, repr=False, compare=False)
     normal: NormalYears | None = field(default=None, repr=False, compare=False)
+    neighbours: tuple[Neighbour, ...] = ()
+    event: str | None = None
     narrative: Callable[[Assessment], str] | None = field(default=None, repr=False, compare=False)
-    variant: Callable[[Window], Assessment] | None = field(default=None, repr=False, compare=False)
     plotter: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -93,19 +120,44 @@ class Assessment:
         return self.counterfactuals[0]
 
     @property
+    def reference_years(self) -> NormalYears | None:
+        """The normal years of the window (the former name of :attr:`normal`)."""
+        return self.normal
+
+    @property
     def years_used(self) -> dict[str, list[int]]:
         """Years of each comparison: ``{"comparison": [...], "placebo": [...]}`` (end-month
         years, ascending)."""
-        if self.reference_years is None:
+        if self.normal is None:
             return {"comparison": [], "placebo": []}
-        ry = self.reference_years
-        placebo = sorted(ry.placebo_years) if self.placebo is not None else []
-        return {"comparison": ry.comparison_years, "placebo": placebo}
+        placebo = sorted(self.normal.placebo_years) if self.placebo is not None else []
+        return {"comparison": self.normal.comparison_years, "placebo": placebo}
 
     @property
     def years_excluded(self) -> dict[int, str]:
-        """Year -> why it was left out of the placebo and comparison years."""
-        return {} if self.reference_years is None else self.reference_years.excluded
+        """Year -> why it is not normal for this window (left out of every line)."""
+        return {} if self.normal is None else self.normal.excluded
+
+    @property
+    def stable(self) -> bool:
+        """Whether every neighbour of the window gives the same verdict."""
+        return all(n.verdict == self.verdict for n in self.neighbours)
+
+    def parts(self) -> dict[str, Any]:
+        """The summary in structured parts (for the report, which never parses the text):
+        ``verdict, strength, lead`` (the plain first paragraph), ``evidence`` and ``caveats``
+        (lists of sentences), ``neighbours`` (list of dicts) and ``stable``."""
+        from .narrative import evidence_lines, lead_paragraph
+
+        return {
+            "verdict": self.verdict,
+            "strength": self.strength,
+            "lead": lead_paragraph(self),
+            "evidence": evidence_lines(self),
+            "caveats": list(self.caveats),
+            "neighbours": [n.to_dict() for n in self.neighbours],
+            "stable": self.stable,
+        }
 
     @property
     def agreement(self) -> tuple[int, int]:
@@ -116,20 +168,23 @@ class Assessment:
 
     def model_table(self) -> pd.DataFrame:
         """One row per panel model, as asked (the first rows of :meth:`sensitivity`)."""
-        from .verdict import decide
-
         rows = []
         if self.panel is None:
             return pd.DataFrame(columns=_SENS_COLUMNS)
+        d = self.decision
+        margin = float(np.log1p(d.margin_pct[1] / 100)) if np.isfinite(d.margin_pct[1]) else np.nan
         for r in self.panel.runs:
             cf = r.counterfactual
-            alone = (
-                decide(
-                    r.calibrated_p, cf.direction, self.empirical.robust_z, self.options.alpha
-                ).verdict
-                if cf is not None
-                else "n/a"
-            )
+            alone = "n/a"
+            if cf is not None:
+                calibrated = r.n_placebo >= self.options.min_placebos
+                alone = decide(
+                    r.calibrated_p if calibrated else cf.p_value, cf.direction,
+                    d.empirical_z, d.alpha, "calibrated" if calibrated else "uncalibrated",
+                    effect=(100 * cf.relative_effect, 100 * cf.relative_lo90,
+                            100 * cf.relative_hi90),
+                    excess=(d.excess_lo_pct, d.excess_hi_pct), margin=margin,
+                ).verdict  # fmt: skip
             rows.append(
                 {
                     "model": r.model,
@@ -150,11 +205,11 @@ class Assessment:
     def sensitivity(self, variants: bool = True) -> pd.DataFrame:
         """How much the answer depends on the choices: one row per model and window variant.
 
-        Rows: every panel model on the window as asked (effect and its 95% interval in
-        percent of the window total, calibrated p, placebo false-alarm rate, whether it
-        passed the plausibility gate and why not, the verdict it alone would give), the
-        combined panel as asked, and with ``variants`` the combined panel with the end
-        month one earlier and one later (when the data allow), each rerun in full.
+        Rows: every panel model on the window as asked (effect and its 95% interval in percent
+        of the window total, calibrated p, placebo false-alarm rate, whether it passed the
+        plausibility gate and why not, the verdict it alone would give, in the same three
+        words), the combined panel as asked, and with ``variants`` the combined panel on each
+        neighbour of the window (computed by :func:`assess` with the same fits).
 
         Returns
         -------
@@ -163,14 +218,16 @@ class Assessment:
             false_alarm_rate, gate_passed, gate_reason, verdict``.
         """
         rows = [self.model_table(), pd.DataFrame([self._panel_row("as asked")])]
-        if variants and self.variant is not None:
-            w = self.window
-            for label, shift in (("end one month earlier", -1), ("end one month later", 1)):
-                end = w.end + pd.DateOffset(months=shift)
-                if end < w.start or end > self.y.index[-1]:
-                    continue
-                other = self.variant(Window(w.start, end, w.reference))
-                rows.append(pd.DataFrame([other._panel_row(f"{label} ({end:%Y-%m})")]))
+        if variants:
+            for n in self.neighbours:
+                w = n.window
+                rows.append(pd.DataFrame([{
+                    "model": "panel", "window": f"{n.label} ({w.label()} vs {w.reference:%Y-%m})",
+                    "effect_pct": n.effect_pct, "lo95_pct": np.nan, "hi95_pct": np.nan,
+                    "calibrated_p": n.calibrated_p, "false_alarm_rate": np.nan,
+                    "gate_passed": True, "gate_reason": f"{n.strength} evidence",
+                    "verdict": n.verdict,
+                }]))  # fmt: skip
         return pd.concat(rows, ignore_index=True)
 
     def _panel_row(self, label: str) -> dict[str, Any]:
@@ -219,6 +276,16 @@ class Assessment:
                 "empirical_z": self.decision.empirical_z,
                 "empirical_extreme": self.decision.empirical_extreme,
                 "empirical_direction": self.decision.empirical_direction,
+                "rank_p": self.decision.rank_p,
+                "n_placebo_years": self.decision.n_years,
+                "extrapolated": self.decision.extrapolated,
+                "effect_pct": self.decision.effect_pct,
+                "effect_lo90_pct": self.decision.effect_lo_pct,
+                "effect_hi90_pct": self.decision.effect_hi_pct,
+                "equivalence_margin_lo_pct": self.decision.margin_pct[0],
+                "equivalence_margin_hi_pct": self.decision.margin_pct[1],
+                "equivalent": self.decision.equivalent,
+                "reason": self.decision.reason,
             },
             "counterfactual": [c.to_dict() for c in self.counterfactuals],
             "empirical": self.empirical.to_dict(),
@@ -227,8 +294,10 @@ class Assessment:
             "decomposition": self.decomposition.to_dict() if self.decomposition else None,
             "panel": self.panel.to_dict() if self.panel else None,
             "models": self.model_table().to_dict(orient="records"),
-            "reference_years": self.reference_years.to_dict() if self.reference_years else None,
             "normal_years": self.normal.to_dict() if self.normal else None,
+            "neighbours": [n.to_dict() for n in self.neighbours],
+            "stable": self.stable,
+            "event": self.event,
             "model_errors": dict(self.model_errors),
             "caveats": list(self.caveats),
             "notes": list(self.notes),
@@ -242,90 +311,9 @@ class Assessment:
 
         Columns ``evidence, statistic, value, p_value, percentile, reading``.
         """
-        a = self.options.alpha
-        rows = []
-        runs = self.panel.runs if self.panel is not None else ()
-        for r in sorted(runs, key=lambda r: not r.gate_passed):
-            cf = r.counterfactual
-            if cf is None:
-                continue
-            if r.gate_passed:
-                reading = f"{cf.direction}: {p_words(r.calibrated_p, a)} (calibrated)"
-            else:
-                reading = f"flagged, not evidence: {r.gate_reason}"
-            rows.append(
-                {
-                    "evidence": f"counterfactual ({cf.model})",
-                    "statistic": "observed vs expected, % of window total",
-                    "value": 100 * cf.relative_effect,
-                    "p_value": r.calibrated_p,
-                    "percentile": np.nan,
-                    "reading": reading,
-                }
-            )
-        if self.placebo is not None:
-            pl = self.placebo
-            rows.append(
-                {
-                    "evidence": f"counterfactual panel, calibrated ({pl.n_years} placebo years)",
-                    "statistic": "false-alarm rate in placebo years, %",
-                    "value": 100 * pl.false_alarm_rate,
-                    "p_value": pl.calibrated_p,
-                    "percentile": np.nan,
-                    "reading": f"{self.decision.counterfactual_direction}: "
-                    f"{p_words(pl.calibrated_p, a)} ({pl.model})",
-                }
-            )
-        e = self.empirical
-        rows.append(
-            {
-                "evidence": f"seasonal comparison ({e.n_years} earlier years)",
-                "statistic": "robust z of the log change",
-                "value": e.robust_z,
-                "p_value": np.nan,
-                "percentile": e.percentile,
-                "reading": f"{z_words(e.robust_z, a)}; {percentile_words(e.percentile, e.n_years)}",
-            }
-        )
-        if self.adjusted is not None:
-            s = self.adjusted
-            rows.append(
-                {
-                    "evidence": "seasonally adjusted change (STL)",
-                    "statistic": "robust z of the adjusted change",
-                    "value": s.robust_z,
-                    "p_value": s.p_value,
-                    "percentile": s.percentile,
-                    "reading": z_words(s.robust_z, a),
-                }
-            )
-            rows.append(
-                {
-                    "evidence": "X-13 outliers near the window",
-                    "statistic": "number found",
-                    "value": float(len(s.outliers)) if s.outliers is not None else np.nan,
-                    "p_value": np.nan,
-                    "percentile": np.nan,
-                    "reading": s.outlier_note,
-                }
-            )
-        if self.decomposition is not None:
-            d = self.decomposition
-            rows.append(
-                {
-                    "evidence": "decomposition (excess over seasonal)",
-                    "statistic": "excess change, %",
-                    "value": d.excess_pct,
-                    "p_value": np.nan,
-                    "percentile": np.nan,
-                    "reading": (
-                        "interval excludes zero"
-                        if d.excess_excludes_zero
-                        else "interval includes zero"
-                    ),
-                }
-            )
-        return pd.DataFrame(rows).set_index("evidence")
+        from .table import evidence_table
+
+        return evidence_table(self)
 
     def summary(self) -> str:
         """Plain-language summary: verdict, the key numbers of each line, caveats."""

@@ -1,47 +1,30 @@
-"""The verdict rule and the words that describe numbers.
+"""The verdict rule: three answers, each with its own evidence.
 
-Every sentence of an assessment's summary is produced from the numbers by the
-functions below, so the text cannot drift from the table.
+Every sentence of an assessment's summary is produced from the numbers by the functions below,
+so the text cannot drift from the table.
 
 Verdict rule
 ------------
-Two lines of evidence decide, each two-sided at level ``alpha``:
+* ``"beyond normal seasonality (decline)"`` / ``"(rise)"``: the calibrated test rejects: the
+  counterfactual panel's calibrated p-value (the median ``z`` of the gated models against the
+  same median in the normal placebo years, :mod:`borderforecast.assessment.panel`) is below
+  ``alpha`` *and* the window's change stands out among the normal years (robust
+  ``|z| >= z_(1 - alpha/2)``, 1.96 for alpha = 0.05), in the same direction.
+* ``"within normal seasonality"``: only with positive evidence of equivalence (two one-sided
+  tests at ``alpha``): the panel's effect interval (``1 - 2 alpha``: the median gated model's
+  90% interval) and the decomposition's excess interval both lie inside the equivalence margin,
+  ``+-z_(1 - alpha/2)`` times the spread of the same window statistic in the normal years (what
+  ordinary years themselves vary by), and neither line rejects.
+* ``"cannot tell"`` otherwise, with the reason: too few normal years to calibrate, the two
+  lines disagree, or the change is not unusual but its interval reaches beyond the margin.
 
-* the counterfactual panel: the calibrated p-value of the panel's median ``z``
-  (:mod:`borderforecast.assessment.panel`: the models that pass the plausibility
-  gate, calibrated against the same median in the clean placebo years);
-  *significant* when ``p < alpha``, in the direction of the panel's median;
-* the empirical seasonal comparison: *extreme* when the robust z-score of the
-  reference-to-end change among earlier years satisfies
-  ``|z| >= z_(1 - alpha/2)`` (1.96 for alpha = 0.05), in the direction of its sign.
-
-Then:
-
-* ``"beyond seasonality (decline)"`` / ``"beyond seasonality (rise)"``: both
-  significant and in the same direction;
-* ``"within normal seasonality"``: neither significant;
-* ``"inconclusive"``: one is and the other is not, or they point in opposite
-  directions.
-
-When the panel cannot be calibrated (fewer than ``min_placebos`` clean placebo years, or
-placebo runs switched off), the verdict is capped at ``"inconclusive"``: less information
-never gives a stronger verdict.
-
-Strength
---------
-Beside the verdict, :func:`grade` gives ``strong``, ``moderate`` or ``weak``:
-
-* a "beyond" verdict is *strong* when the calibrated p is below ``alpha / 5``, the
-  seasonal comparison's ``|z|`` is at least twice the critical value and at least two
-  thirds of the gated models give the same verdict alone; *moderate* when the p-value
-  condition or the agreement condition holds; *weak* otherwise;
-* "within normal seasonality" is *strong* when the calibrated p is at least
-  ``4 alpha``, ``|z|`` is below half the critical value and two thirds of the models agree;
-  *moderate* when p is at least ``2 alpha`` and half of them agree; *weak* otherwise;
-* "inconclusive" is always *weak*.
-
-The seasonally adjusted change, X-13's outliers and the decomposition are
-reported beside the verdict but do not change it.
+Strength (``strong``, ``moderate``, ``weak``) comes from the size of the change against normal
+variation and the calibrated p, never from the number of years: "beyond" is *strong* when
+``p < alpha / 5`` and ``|z| >= 2 z_(1 - alpha/2)``, *moderate* when one of the two holds;
+"within" is *strong* when both intervals lie inside half the margin, else *moderate*; "cannot
+tell" is *weak*. :mod:`borderforecast.assessment.core` then lowers it when the window's
+neighbours disagree. A calibrated p below ``1 / (k + 1)`` (``k`` placebo years) lies beyond
+what the placebo ranks can show and is marked *extrapolated*.
 """
 
 from __future__ import annotations
@@ -51,11 +34,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-BEYOND_DECLINE = "beyond seasonality (decline)"
-BEYOND_RISE = "beyond seasonality (rise)"
+BEYOND_DECLINE = "beyond normal seasonality (decline)"
+BEYOND_RISE = "beyond normal seasonality (rise)"
 WITHIN = "within normal seasonality"
-INCONCLUSIVE = "inconclusive"
-VERDICTS = (BEYOND_DECLINE, BEYOND_RISE, WITHIN, INCONCLUSIVE)
+CANNOT_TELL = "cannot tell"
+INCONCLUSIVE = CANNOT_TELL
+"""The former name of :data:`CANNOT_TELL`."""
+VERDICTS = (BEYOND_DECLINE, BEYOND_RISE, WITHIN, CANNOT_TELL)
+NAN = float("nan")
 
 
 def critical_z(alpha: float) -> float:
@@ -65,17 +51,45 @@ def critical_z(alpha: float) -> float:
 
 @dataclass(frozen=True)
 class Decision:
-    """The two deciding signals and the verdict that follows from them."""
+    """The deciding signals, the equivalence test and the verdict that follows from them.
+
+    ``effect_*`` and ``excess_*`` are percentages (the panel's effect with its ``1 - 2 alpha``
+    interval, the decomposition's excess interval); ``margin_pct`` is the equivalence margin
+    ``(decline side, rise side)`` in percent; ``reason`` says why the answer is "cannot tell".
+    """
 
     verdict: str
     counterfactual_p: float
-    counterfactual_p_kind: str  # "calibrated" or "model-based"
+    counterfactual_p_kind: str  # "calibrated" or "uncalibrated"
     counterfactual_significant: bool
     counterfactual_direction: str
     empirical_z: float
     empirical_extreme: bool
     empirical_direction: str
     alpha: float
+    rank_p: float = NAN
+    n_years: int = 0
+    effect_pct: float = NAN
+    effect_lo_pct: float = NAN
+    effect_hi_pct: float = NAN
+    excess_lo_pct: float = NAN
+    excess_hi_pct: float = NAN
+    margin_pct: tuple[float, float] = (NAN, NAN)
+    equivalent: bool = False
+    reason: str = ""
+
+    @property
+    def extrapolated(self) -> bool:
+        """The calibrated p lies below what the placebo ranks can show (``1 / (k + 1)``)."""
+        return bool(self.n_years and self.counterfactual_p < 1 / (self.n_years + 1))
+
+
+def _log(v: float) -> float:
+    return float(np.log1p(v / 100)) if np.isfinite(v) and v > -100 else NAN
+
+
+def _inside(lo: float, hi: float, margin: float) -> bool:
+    return bool(np.isfinite(lo) and np.isfinite(hi) and -margin < lo and hi < margin)
 
 
 def decide(
@@ -84,75 +98,93 @@ def decide(
     empirical_z: float,
     alpha: float,
     p_kind: str = "calibrated",
+    *,
+    effect: tuple[float, float, float] = (NAN, NAN, NAN),
+    excess: tuple[float, float] = (NAN, NAN),
+    margin: float = NAN,
+    rank_p: float = NAN,
+    n_years: int = 0,
 ) -> Decision:
     """Apply the verdict rule of this module.
+
+    ``effect`` is the panel's ``(estimate, lo, hi)`` and ``excess`` the decomposition's
+    ``(lo, hi)``, all in percent; ``margin`` is the equivalence margin on the log scale.
 
     Examples
     --------
     >>> decide(0.01, "decline", -2.5, 0.05).verdict
-    'beyond seasonality (decline)'
+    'beyond normal seasonality (decline)'
     >>> decide(0.30, "decline", -2.5, 0.05).verdict
-    'inconclusive'
-    >>> decide(0.30, "rise", 0.4, 0.05).verdict
+    'cannot tell'
+    >>> decide(0.30, "rise", 0.4, 0.05).verdict   # no evidence either way is not "within"
+    'cannot tell'
+    >>> decide(0.30, "rise", 0.4, 0.05, effect=(2, -8, 9), excess=(-5, 6), margin=0.2).verdict
     'within normal seasonality'
     """
+    cal = p_kind == "calibrated"
     cf_sig = bool(np.isfinite(counterfactual_p) and counterfactual_p < alpha)
     emp_sig = bool(np.isfinite(empirical_z) and abs(empirical_z) >= critical_z(alpha))
     emp_dir = "decline" if empirical_z < 0 else "rise"
-    if cf_sig and emp_sig and emp_dir == counterfactual_direction:
+    equivalent = bool(
+        np.isfinite(margin)
+        and _inside(_log(effect[1]), _log(effect[2]), margin)
+        and _inside(_log(excess[0]), _log(excess[1]), margin)
+    )
+    margin_pct = (100 * float(np.expm1(-margin)), 100 * float(np.expm1(margin)))
+    reason = ""
+    if cal and cf_sig and emp_sig and emp_dir == counterfactual_direction:
         verdict = BEYOND_DECLINE if emp_dir == "decline" else BEYOND_RISE
-    elif not cf_sig and not emp_sig:
+    elif cal and not cf_sig and not emp_sig and equivalent:
         verdict = WITHIN
     else:
-        verdict = INCONCLUSIVE
+        verdict = CANNOT_TELL
+        if not cal:
+            reason = "too few normal earlier years to calibrate the models"
+        elif cf_sig and emp_sig:
+            reason = "the models and the comparison with normal years point in opposite directions"
+        elif cf_sig:
+            reason = "the models find a change, but against normal years it is not unusual"
+        elif emp_sig:
+            reason = "the change is unusual against normal years, but the models cannot rule it out"
+        else:
+            reason = (
+                "the change is not unusual, but its interval reaches beyond what normal years "
+                "vary by, so a change of that size cannot be ruled out"
+            )
     return Decision(
-        verdict,
-        float(counterfactual_p),
-        p_kind,
-        cf_sig,
-        counterfactual_direction,
-        float(empirical_z),
-        emp_sig,
-        emp_dir,
-        alpha,
-    )
+        verdict, float(counterfactual_p), p_kind, cf_sig, counterfactual_direction,
+        float(empirical_z), emp_sig, emp_dir, alpha, float(rank_p), int(n_years),
+        float(effect[0]), float(effect[1]), float(effect[2]), float(excess[0]),
+        float(excess[1]), margin_pct, equivalent, reason,
+    )  # fmt: skip
 
 
 STRONG, MODERATE, WEAK = "strong", "moderate", "weak"
 STRENGTHS = (STRONG, MODERATE, WEAK)
 
 
-def grade(d: Decision, n_agree: int, n_models: int) -> str:
+def grade(d: Decision, margin: float = NAN) -> str:
     """Strength of a decision (rule in the module docstring).
 
     Examples
     --------
-    >>> d = decide(0.001, "decline", -4.5, 0.05)
-    >>> grade(d, 5, 6), grade(d, 2, 6)
+    >>> grade(decide(0.001, "decline", -4.5, 0.05)), grade(decide(0.04, "decline", -4.5, 0.05))
     ('strong', 'moderate')
-    >>> grade(decide(0.04, "decline", -2.5, 0.05), 2, 6)
+    >>> grade(decide(0.04, "decline", -2.5, 0.05))
     'weak'
     """
-    frac = n_agree / n_models if n_models else 0.0
     crit = critical_z(d.alpha)
     p, z = d.counterfactual_p, abs(d.empirical_z)
     if d.verdict in (BEYOND_DECLINE, BEYOND_RISE):
-        p_ok = bool(np.isfinite(p) and p < d.alpha / 5)
-        if p_ok and z >= 2 * crit and frac >= 2 / 3:
-            return STRONG
-        return MODERATE if (p_ok or frac >= 2 / 3) else WEAK
+        p_ok, z_ok = bool(np.isfinite(p) and p < d.alpha / 5), bool(z >= 2 * crit)
+        return STRONG if p_ok and z_ok else MODERATE if (p_ok or z_ok) else WEAK
     if d.verdict == WITHIN:
-        if p >= 4 * d.alpha and z < crit / 2 and frac >= 2 / 3:
-            return STRONG
-        return MODERATE if (p >= 2 * d.alpha and frac >= 1 / 2) else WEAK
+        half = margin / 2
+        tight = _inside(_log(d.effect_lo_pct), _log(d.effect_hi_pct), half) and _inside(
+            _log(d.excess_lo_pct), _log(d.excess_hi_pct), half
+        )
+        return STRONG if tight else MODERATE
     return WEAK
-
-
-def capped(d: Decision) -> Decision:
-    """The decision with its verdict capped at inconclusive (no calibration possible)."""
-    import dataclasses
-
-    return dataclasses.replace(d, verdict=INCONCLUSIVE)
 
 
 # -- words for numbers -------------------------------------------------------
@@ -224,44 +256,3 @@ def p_eq(p: float) -> str:
 
 def fmt_count(x: float) -> str:
     return f"{x:,.0f}" if np.isfinite(x) else "n/a"
-
-
-def verdict_sentence(d: Decision) -> str:
-    """One sentence saying why the verdict is what it is (generated from the decision)."""
-    cf = (
-        f"the counterfactual ({d.counterfactual_p_kind} {p_eq(d.counterfactual_p)}, "
-        f"{d.counterfactual_direction})"
-    )
-    emp = f"the comparison with earlier years (robust z = {d.empirical_z:+.2f})"
-    a = f"alpha = {d.alpha:g}"
-    if d.counterfactual_p_kind == "uncalibrated":
-        return (
-            f"The counterfactual panel could not be calibrated (too few clean placebo years), "
-            f"so the verdict is capped at inconclusive; uncalibrated, {cf} and {emp} would "
-            f"read {_raw_reading(d)}."
-        )
-    if d.verdict in (BEYOND_DECLINE, BEYOND_RISE):
-        direction = "decline" if d.verdict == BEYOND_DECLINE else "rise"
-        return f"Both {cf} and {emp} show a {direction} beyond normal seasonality at {a}."
-    if d.verdict == WITHIN:
-        return (
-            f"Neither {cf} nor {emp} is significant at {a}: "
-            "the change is within normal seasonality."
-        )
-    parts = []
-    parts.append(f"{cf} is {'significant' if d.counterfactual_significant else 'not significant'}")
-    parts.append(f"{emp} is {'extreme' if d.empirical_extreme else 'not extreme'}")
-    if d.counterfactual_significant and d.empirical_extreme:
-        parts.append("but they point in opposite directions")
-    text = "; ".join(parts)
-    return (
-        f"The two deciding lines of evidence disagree at {a}: {text}, "
-        "so the result is inconclusive."
-    )
-
-
-def _raw_reading(d: Decision) -> str:
-    return (
-        f"{'significant' if d.counterfactual_significant else 'not significant'} and "
-        f"{'extreme' if d.empirical_extreme else 'not extreme'}"
-    )

@@ -5,8 +5,8 @@
 >>> res.ranking().index.tolist()
 ['snaive']
 
-Modules: :mod:`.options` (settings), :mod:`.run` (validation and
-orchestration), :mod:`.units` (the pure unit of work), :mod:`.engines`
+Modules: :mod:`.options` (settings), :mod:`.plan` (validation), :mod:`.run`
+(orchestration), :mod:`.units` (the pure unit of work), :mod:`.engines`
 (sequential, processes, dask), :mod:`.cache`, :mod:`.ensembles` (ensembles
 from their members' forecasts), :mod:`.frames` (the long forecast frame),
 :mod:`.calibrate` (conformal intervals), :mod:`.metrics` (one signature per
@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from .calibrate import calibrated_forecast
 from .options import BacktestOptions, CalibrationOptions
+from .plan import plan
 from .result import BacktestResult, Recommendation
-from .run import backtest, plan
+from .run import backtest
 
 __all__ = [
     "BacktestOptions",

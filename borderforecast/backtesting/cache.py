@@ -18,7 +18,6 @@ successful units are stored, so a failed cell is retried next time.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,7 @@ NAMESPACE = "backtest"
 
 def data_digest(y: pd.Series) -> str:
     """Digest of a training window (its months and values)."""
-    h = hashlib.sha256()
-    h.update(f"{y.index[0]:%Y-%m}|{len(y)}|".encode())
-    h.update(np.ascontiguousarray(y.to_numpy(dtype=float)).tobytes())
-    return h.hexdigest()
+    return _cache.make_key("data", start=f"{y.index[0]:%Y-%m}", values=y.to_numpy(dtype=float))
 
 
 def code_digest(spec: dict[str, Any]) -> str:

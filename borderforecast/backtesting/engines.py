@@ -1,31 +1,32 @@
-"""Run backtest tasks sequentially, in local processes (joblib) or on dask.
+"""The package's one parallel map: sequential, local processes (joblib) or dask.
 
-One function, :func:`run_tasks`, chosen by one argument. Each task is a pure
-function of its inputs (:func:`~borderforecast.backtesting.units.run_task`), so
-every engine returns identical numbers; results come back in task order.
+:func:`parallel_map` applies a pure function to each item on the engine named by one
+argument and returns the results in item order, so every engine gives identical results.
+Backtests run their tasks through it (:func:`run_tasks`); so may any other batch of pure
+work (the assessment's panel of counterfactual fits).
+
+>>> parallel_map(abs, [-2, 3, -5])
+[2, 3, 5]
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import ModelError
 from .units import Task, UnitResult, run_task
 
+T = TypeVar("T")
+R = TypeVar("R")
 Progress = Callable[[int], None]
 
 
-def _sequential(tasks: Sequence[Task]) -> Iterator[tuple[int, list[UnitResult]]]:
-    for i, task in enumerate(tasks):
-        yield i, run_task(task)
-
-
-def _processes(tasks: Sequence[Task], jobs: int) -> Iterator[tuple[int, list[UnitResult]]]:
+def _processes(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[tuple[int, R]]:
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator")
-    yield from enumerate(parallel(delayed(run_task)(t) for t in tasks))
+    yield from enumerate(parallel(delayed(func)(x) for x in items))
 
 
 def _dask_client(scheduler: Any) -> tuple[Any, bool]:
@@ -45,19 +46,61 @@ def _dask_client(scheduler: Any) -> tuple[Any, bool]:
         raise ModelError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from None
 
 
-def _dask(tasks: Sequence[Task], scheduler: Any) -> Iterator[tuple[int, list[UnitResult]]]:
+def _dask(func: Callable[[T], R], items: Sequence[T], scheduler: Any) -> Iterator[tuple[int, R]]:
     from distributed import as_completed
 
     client, owned = _dask_client(scheduler)
     try:
         with client.as_current():
-            futures = client.map(run_task, list(tasks), pure=False)
+            futures = client.map(func, list(items), pure=False)
             position = {f.key: i for i, f in enumerate(futures)}
             for future in as_completed(futures):
                 yield position[future.key], future.result()
     finally:
         if owned:
             client.close()
+
+
+def parallel_map(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    engine: str = "sequential",
+    jobs: int = 1,
+    scheduler: Any = None,
+    on_done: Callable[[R], None] | None = None,
+) -> list[R]:
+    """``[func(x) for x in items]`` on an engine; results in item order.
+
+    Parameters
+    ----------
+    func : callable
+        A pure function of one item (module-level, so processes and dask can ship it).
+    items : sequence
+        Its inputs.
+    engine : {"sequential", "processes", "dask"}
+        Where to run: here, in ``jobs`` local processes (joblib), or on a dask cluster.
+        ``"processes"`` with one job or one item runs here.
+    jobs : int
+        Worker processes for ``"processes"`` (``-1``: all cores).
+    scheduler : str, distributed.Client or cluster
+        Where ``"dask"`` runs.
+    on_done : callable, optional
+        Called with each result as soon as it is ready (in completion order).
+    """
+    if engine == "sequential" or (engine == "processes" and (jobs == 1 or len(items) <= 1)):
+        stream: Iterator[tuple[int, R]] = ((i, func(x)) for i, x in enumerate(items))
+    elif engine == "processes":
+        stream = _processes(func, items, jobs)
+    elif engine == "dask":
+        stream = _dask(func, items, scheduler)
+    else:
+        raise ModelError(f"unknown engine {engine!r}; choose sequential, processes or dask")
+    out: dict[int, R] = {}
+    for i, res in stream:
+        out[i] = res
+        if on_done is not None:
+            on_done(res)
+    return [out[i] for i in range(len(items))]
 
 
 def run_tasks(
@@ -68,39 +111,15 @@ def run_tasks(
     progress: Progress | None = None,
     on_done: Callable[[list[UnitResult]], None] | None = None,
 ) -> list[list[UnitResult]]:
-    """Run ``tasks`` on an engine; return their results in task order.
+    """Run backtest ``tasks`` (:mod:`borderforecast.backtesting.units`) with
+    :func:`parallel_map`; ``progress`` gets the number of units each finished task held,
+    ``on_done`` its results (the cache stores them there, so an interrupted run keeps its
+    finished work)."""
 
-    Parameters
-    ----------
-    tasks : sequence of Task
-        Batches of units (see :mod:`borderforecast.backtesting.units`).
-    engine : {"sequential", "processes", "dask"}
-        Where to run them.
-    jobs : int
-        Worker processes for ``"processes"`` (``-1``: all cores).
-    scheduler : str, distributed.Client or cluster
-        Where ``"dask"`` runs.
-    progress : callable, optional
-        Called with the number of units finished each time a task completes.
-    on_done : callable, optional
-        Called with each task's results as soon as it completes (the cache stores
-        them there, so an interrupted run keeps its finished work).
-    """
-    if not tasks:
-        return []
-    if engine == "sequential" or (engine == "processes" and (jobs == 1 or len(tasks) == 1)):
-        stream = _sequential(tasks)
-    elif engine == "processes":
-        stream = _processes(tasks, jobs)
-    elif engine == "dask":
-        stream = _dask(tasks, scheduler)
-    else:
-        raise ModelError(f"unknown engine {engine!r}; choose sequential, processes or dask")
-    out: list[list[UnitResult] | None] = [None] * len(tasks)
-    for i, res in stream:
-        out[i] = res
+    def _done(res: list[UnitResult]) -> None:
         if on_done is not None:
             on_done(res)
         if progress is not None:
             progress(len(res))
-    return [r if r is not None else [] for r in out]
+
+    return parallel_map(run_task, tasks, engine, jobs, scheduler, _done)

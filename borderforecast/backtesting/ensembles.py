@@ -15,24 +15,22 @@ resolved backtest errors (see :func:`learned_ensemble`).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..cache import code_fingerprint
+from ..cache import code_fingerprint, make_key
 from ..models.base import Transform, future_index, interval_columns, level_label
 from ..models.registry import ModelSpec
 from .cache import UnitCache
 from .metrics import seasonal_scales
 from .options import BacktestOptions
-from .planlike import PlanLike as Plan
+from .plan import Plan
 from .units import UnitResult
 
-COMBINE_CODE = ("borderforecast.models.ensemble", "borderforecast.backtesting.ensembles")
+COMBINE_CODE = ("borderforecast.models._combine", "borderforecast.backtesting.ensembles")
 """Modules whose source is part of a combination's cache key."""
 
 
@@ -77,26 +75,18 @@ def _combine(
     """Combine member frames like the ensemble model does; content-addressed cache."""
     key = None
     if cache is not None:
-        h = hashlib.sha256()
-        h.update(
-            json.dumps(
-                [
-                    method,
-                    intervals,
-                    t.kind,
-                    t.offset,
-                    list(levels),
-                    sorted((weights or {}).items()),
-                    list(arrays),
-                    f"{origin:%Y-%m}",
-                ],
-                default=str,
-            ).encode()
+        key = make_key(
+            "backtest-combine",
+            method=method,
+            intervals=intervals,
+            transform=[t.kind, t.offset],
+            levels=list(levels),
+            weights=sorted((weights or {}).items()),
+            members=list(arrays),
+            origin=f"{origin:%Y-%m}",
+            values=np.stack([np.asarray(a, dtype=float) for a in arrays.values()]),
+            code=code_fingerprint(*COMBINE_CODE),  # the combining code itself
         )
-        for a in arrays.values():
-            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
-        h.update(code_fingerprint(*COMBINE_CODE).encode())  # the combining code itself
-        key = "combine-" + h.hexdigest()
         hit = cache.get(key, next(iter(arrays.values())).shape)
         if hit is not None:
             return hit[0]

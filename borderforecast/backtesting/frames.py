@@ -10,7 +10,7 @@ import pandas as pd
 from ..models.base import interval_columns
 from .ensembles import LEARNED
 from .metrics import seasonal_scales
-from .planlike import PlanLike as Plan
+from .plan import Plan
 from .result import forecast_columns
 from .units import UnitResult
 

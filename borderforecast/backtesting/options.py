@@ -110,9 +110,7 @@ class CalibrationOptions:
                 f"calibration record_cap must be >= 1 or None, got {self.record_cap!r}"
             )
         if self.window < 2 or self.min_errors < 2 or (self.warmup is not None and self.warmup < 0):
-            raise ModelError(
-                "calibration needs window >= 2, min_errors >= 2 and warmup >= 0"
-            )
+            raise ModelError("calibration needs window >= 2, min_errors >= 2 and warmup >= 0")
         if not self.max_width > 0:
             raise ModelError(f"calibration max_width must be > 0, got {self.max_width!r}")
         if not 0 <= self.gamma < 1:

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..atomic import write_text
+from ..atomic import write_files
 from ..errors import StoreError
 from ..models.base import interval_columns
+from ..text import csv_text, csv_unquote
 from .metrics import metric_columns
 from .options import BacktestOptions, CalibrationOptions
 from .scoring import BENCHMARK
@@ -366,23 +367,27 @@ class BacktestResult:
         return fig
 
     # -- files -------------------------------------------------------------
-    def save(self, directory: str | os.PathLike[str]) -> Path:
-        """Write forecasts.csv, forecasts_raw.csv, metrics.csv and run.json (atomically)."""
-        out = Path(directory)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the output folder {str(out)!r}: {exc}") from None
-        write_text(out / "forecasts.csv", _fmt_months(self.forecasts).to_csv(index=False))
-        write_text(out / "forecasts_raw.csv", _fmt_months(self.raw_forecasts).to_csv(index=False))
-        write_text(out / "metrics.csv", self.metrics.to_csv(index=False))
+    def save(
+        self, directory: str | os.PathLike[str], home: str | os.PathLike[str] | None = None
+    ) -> Path:
+        """Write forecasts.csv, forecasts_raw.csv, metrics.csv and run.json into ``directory``
+        (beside any other files there, all at once: :func:`borderforecast.atomic.write_files`)."""
         run = {
             "options": self.options.to_dict(),
             "info": self.info,
             "errors": json.loads(_fmt_months(self.errors).to_json(orient="records")),
         }
-        write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
-        return out
+        files = {
+            "forecasts.csv": csv_text(_fmt_months(self.forecasts), index=False),
+            "forecasts_raw.csv": csv_text(_fmt_months(self.raw_forecasts), index=False),
+            "metrics.csv": csv_text(self.metrics, index=False),
+            "run.json": json.dumps(run, indent=2, default=str) + "\n",
+        }
+        try:
+            write_files(directory, {k: v.encode() for k, v in files.items()}, "backtest", home)
+        except OSError as exc:
+            raise StoreError(f"cannot write the output folder {str(directory)!r}: {exc}") from None
+        return Path(directory)
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> BacktestResult:
@@ -402,6 +407,9 @@ class BacktestResult:
             )
         except (OSError, ValueError) as exc:
             raise StoreError(f"{str(d)!r} does not hold a saved backtest: {exc}") from None
+        for frame in (fc, raw, metrics):
+            for col in {"series", "model"} & set(frame.columns):
+                frame[col] = csv_unquote(frame[col])
         opts = dict(run["options"])
         opts["calibration"] = CalibrationOptions(**opts["calibration"])
         opts["levels"] = tuple(opts["levels"])

@@ -1,238 +1,34 @@
-"""``backtest()``: validate, plan units, use the cache, run an engine, calibrate, score."""
+"""``backtest()``: plan units, use the cache, run an engine, calibrate, score."""
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from typing import Any
 
 import pandas as pd
 
-from ..errors import (
-    DataError,
-    ModelError,
-    ShortSeriesError,
-    UnknownModelError,
-    UnknownSeriesError,
-)
+from ..errors import ModelError
 from ..models.base import interval_columns
-from ..models.registry import ModelSpec, get_spec, list_specs
-from ..series import as_monthly, month
+from ..models.registry import ModelSpec
+from ..series import month
 from .cache import UnitCache, code_digest, data_digest, unit_key
 from .calibrate import calibrate_frame
 from .engines import run_tasks
 from .ensembles import combinable, combine_members, learned_ensemble
 from .frames import assemble, run_info
 from .options import BacktestOptions
+from .plan import Plan, plan
 from .result import BacktestResult, forecast_columns
 from .scoring import score
 from .selection import out_of_sample_picks, selection_rows
 from .units import Task, UnitResult, anchor_of, spec_to_dict
 
 Progress = Callable[[int, int], None]
+Key = tuple[str, str, pd.Timestamp]  # (series, model, origin)
 SMALL_RUN = 24
 """Runs with at most this many units to fit use the sequential engine instead of processes."""
-DEFAULT_SERIES = "southwest"  # display id of an unnamed series
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a run will do, fixed before any fitting."""
-
-    series: dict[str, pd.Series]
-    specs: list[ModelSpec]
-    origins: dict[str, list[pd.Timestamp]]  # scored origins per series
-    warmup: dict[str, list[pd.Timestamp]]  # calibration-only origins per series
-    options: BacktestOptions
-    skipped: dict[str, str] = field(default_factory=dict)  # series id -> why it cannot run
-
-
-def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def _load_series(ids: list[str] | None) -> dict[str, pd.Series]:
-    from .. import data
-
-    if not ids:
-        y = data.load()
-        return {str(y.attrs.get("series_id") or DEFAULT_SERIES): y}
-    out = {}
-    for sid in ids:
-        out[sid] = data.load(series=sid)  # raises UnknownSeriesError with the valid ids
-    return out
-
-
-def _resolve_series(y: Any, series: list[str] | None) -> dict[str, pd.Series]:
-    if y is None:
-        return _load_series(series)
-    if isinstance(y, pd.DataFrame):
-        from ..data.userdata import from_long
-
-        y = from_long(y)  # a long unique_id, ds, y panel
-    if isinstance(y, pd.Series):
-        name = (
-            (series[0] if series else None)
-            or y.attrs.get("series_id")
-            or (str(y.name) if y.name is not None else DEFAULT_SERIES)
-        )
-        return {str(name): y}
-    if isinstance(y, Mapping):
-        items = {str(k): v for k, v in y.items()}
-        if series:
-            unknown = [s for s in series if s not in items]
-            if unknown:
-                raise UnknownSeriesError(
-                    f"unknown series {', '.join(unknown)}; available: {', '.join(items)}"
-                )
-            items = {s: items[s] for s in series}
-        return items
-    raise DataError(
-        "backtest needs a Series, a mapping of id -> Series or a long unique_id, ds, y frame, "
-        f"got {type(y).__name__}"
-    )
-
-
-def series_group(kind: str) -> list[str]:
-    """Series ids of a group: ``"sectors"`` (the nine USBP Southwest sectors) or
-    ``"demographics"`` (USBP Southwest family units, single adults, UAC)."""
-    from .. import data
-
-    d = data.datasets()
-    base = (d["component"] == "USBP") & (d["region"] == "Southwest") & (d["citizenship"] == "all")
-    if kind == "sectors":
-        sel = base & (d["sector"] != "all") & (d["demographic"] == "all")
-    elif kind == "demographics":
-        sel = base & (d["sector"] == "all") & (d["demographic"] != "all")
-    else:
-        raise DataError(f"unknown series group {kind!r}; choose sectors or demographics")
-    return sorted(d.loc[sel, "id"].astype(str))
-
-
-def _resolve_models(models: str | ModelSpec | Sequence[str | ModelSpec] | None) -> list[ModelSpec]:
-    known = list_specs()  # read the spec files once, not once per name
-    if models is None:  # the default set: specs without ``default = false``
-        specs = [s for s in known.values() if s.default]
-    elif models == "all" or (isinstance(models, (list, tuple)) and list(models) == ["all"]):
-        specs = list(known.values())
-    else:
-        items = [models] if isinstance(models, (str, ModelSpec)) else list(models)
-        # get_spec raises UnknownModelError with the valid names
-        specs = [known[n] if isinstance(n, str) and n in known else get_spec(n) for n in items]
-        names = [s.name for s in specs]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ModelError(f"model(s) named more than once: {', '.join(dup)}")
-    if not specs:
-        raise ModelError("no models to backtest")
-    return specs
-
-
-def _series_plan(
-    sid: str, s: pd.Series, opts: BacktestOptions, min_len: int
-) -> tuple[pd.Series, list[pd.Timestamp], list[pd.Timestamp]]:
-    """Validate one series and fix its scored and warm-up origins."""
-    attrs = dict(getattr(s, "attrs", {}) or {})
-    s = as_monthly(s, name=sid)
-    s.attrs.update(attrs)
-    first_ok = s.index[min_len - 1] if len(s) >= min_len else None
-    last = s.index[-1]
-    start = month(opts.start) if opts.start is not None else None
-    given_end = month(opts.end) if opts.end is not None else None
-    latest = last - pd.DateOffset(months=1)
-    outside = [m for m in (start, given_end) if m is not None and not s.index[0] <= m <= latest]
-    if outside:
-        raise DataError(
-            f"origin {outside[0]:%Y-%m} is outside the data of series {sid!r} "
-            f"({s.index[0]:%Y-%m} to {last:%Y-%m}); an origin needs at least one month of "
-            "actuals after it"
-        )
-    if first_ok is None or (start is not None and start < first_ok):
-        need = (
-            f"the earliest possible origin is {first_ok:%Y-%m}"
-            if first_ok is not None
-            else f"it has only {len(s)} months"
-        )
-        raise ShortSeriesError(
-            f"series {sid!r} is too short for the first origin "
-            f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
-            f"months of history; {need}"
-        )
-    end = given_end if given_end is not None else last - pd.DateOffset(months=opts.h)
-    if start is None:
-        start = max(month(opts.DEFAULT_START), first_ok)
-    if end < start:
-        raise DataError(
-            f"no origins for series {sid!r}: the first origin {start:%Y-%m} is after the last "
-            f"{end:%Y-%m} (the last month with {opts.h} months of actuals after it, "
-            "unless --end is given)"
-        )
-    grid = list(pd.date_range(start, end, freq=pd.DateOffset(months=opts.step)))
-    w: list[pd.Timestamp] = []
-    if opts.calibration.method != "none":
-        o = start - pd.DateOffset(months=opts.step)
-        n_warm = opts.calibration.warmup
-        if n_warm is None:
-            n_warm = opts.calibration.min_errors + math.ceil(opts.h / opts.step)
-        while len(w) < n_warm and o >= first_ok:
-            w.insert(0, pd.Timestamp(o))
-            o = o - pd.DateOffset(months=opts.step)
-    return s, [pd.Timestamp(o) for o in grid], w
-
-
-def plan(
-    y: Any = None,
-    models: str | Sequence[str] | None = None,
-    series: str | Sequence[str] | None = None,
-    options: BacktestOptions | None = None,
-) -> Plan:
-    """Validate everything and fix the units of a run; raises before any fitting.
-
-    Raises
-    ------
-    UnknownModelError, SpecError
-        Unknown model name or invalid spec.
-    UnknownSeriesError
-        Unknown series id.
-    ShortSeriesError
-        A series too short for the first origin.
-    DataError
-        An origin outside the data, an empty set of origins.
-    """
-    opts = options or BacktestOptions()
-    specs = _resolve_models(models)
-    known = {s.name for s in specs} | set(list_specs())
-    unknown = sorted(set(opts.reselect_every) - known)
-    if unknown:
-        raise UnknownModelError(
-            f"reselect_every names unknown model(s) {', '.join(unknown)}; "
-            f"models: {', '.join(sorted(known))}"
-        )
-    min_len = 13
-    for spec in specs:
-        model = spec.build(seed=opts.seed)  # validates family and parameters
-        min_len = max(min_len, int(model.min_length))
-    raw = _resolve_series(y, _as_list(series))
-    clean: dict[str, pd.Series] = {}
-    origins: dict[str, list[pd.Timestamp]] = {}
-    warm: dict[str, list[pd.Timestamp]] = {}
-    skipped: dict[str, str] = {}
-    for sid, s in raw.items():
-        try:
-            clean[sid], origins[sid], warm[sid] = _series_plan(sid, s, opts, min_len)
-        except (ShortSeriesError, DataError) as exc:
-            if len(raw) == 1 or isinstance(exc, UnknownSeriesError):
-                raise
-            skipped[sid] = str(exc)  # the other series still run
-    if not clean:
-        raise DataError(
-            "no series can be backtested: " + "; ".join(f"{k}: {v}" for k, v in skipped.items())
-        )
-    return Plan(clean, specs, origins, warm, opts, skipped)
 
 
 def _tasks_for(
@@ -285,50 +81,69 @@ def inputs_digests(spec: Any, y: pd.Series, origins: list[pd.Timestamp]) -> dict
     return {o: "|" + d for o, d in fn(y, origins).items()}
 
 
-def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
-    """Run a validated :class:`Plan`."""
+def _unit_keys(
+    sid: str, y: pd.Series, spec: ModelSpec, origins: list[pd.Timestamp], opts: BacktestOptions
+) -> dict[pd.Timestamp, str]:
+    """The cache key of each origin's unit of one model on one series."""
+    sd = spec_to_dict(spec)
+    code = code_digest(sd)
+    inputs = inputs_digests(spec, y, origins)
+    every = opts.reselect_every.get(spec.name)
+    reselect = (every, opts.warm_start) if every else None
+    return {
+        o: unit_key(
+            sid,
+            data_digest(y.loc[:o]) + inputs.get(o, ""),
+            sd,
+            o,
+            opts.h,
+            tuple(opts.levels),
+            opts.seed,
+            reselect,
+            code,
+        )
+        for o in origins
+    }
+
+
+def _look_up(
+    p: Plan, cache: UnitCache | None, combined: Mapping[str, Any]
+) -> tuple[list[UnitResult], list[Task], dict[Key, str]]:
+    """The units found in the cache, the tasks that fit the others, and every unit's key."""
     opts = p.options
-    t0 = time.perf_counter()
-    ncols = len(interval_columns(opts.levels))
-    cache = UnitCache() if opts.cache else None
-    combined = combinable(p.specs, opts.seed) if opts.combine_ensembles else {}
-    results: list[UnitResult] = []
+    shape = (opts.h, len(interval_columns(opts.levels)))
+    found: list[UnitResult] = []
     tasks: list[Task] = []
-    keys: dict[tuple[str, str, pd.Timestamp], str] = {}
+    keys: dict[Key, str] = {}
     for sid, y in p.series.items():
-        all_origins = p.warmup[sid] + p.origins[sid]
-        digests = {o: data_digest(y.loc[:o]) for o in all_origins}
-        for spec in p.specs:
-            if spec.name in combined:
-                continue
-            sd = spec_to_dict(spec)
-            code = code_digest(sd) if cache is not None else ""
-            inputs = inputs_digests(spec, y, all_origins) if cache is not None else {}
-            every = opts.reselect_every.get(spec.name)
+        origins = p.warmup[sid] + p.origins[sid]
+        for spec in (s for s in p.specs if s.name not in combined):
+            ukeys = _unit_keys(sid, y, spec, origins, opts) if cache is not None else {}
             todo = []
-            for o in all_origins:
-                key = unit_key(
-                    sid,
-                    digests[o] + inputs.get(o, ""),
-                    sd,
-                    o,
-                    opts.h,
-                    tuple(opts.levels),
-                    opts.seed,
-                    (every, opts.warm_start) if every else None,
-                    code,
-                )
-                keys[(sid, spec.name, o)] = key
-                hit = cache.get(key, (opts.h, ncols)) if cache is not None else None
+            for o in origins:
+                hit = cache.get(ukeys[o], shape) if cache is not None else None
                 if hit is None:
                     todo.append(o)
                 else:
-                    results.append(
+                    found.append(
                         UnitResult(sid, spec.name, o, hit[0], converged=hit[1], source="cache")
                     )
-            tasks += _tasks_for(sid, y, sd, todo, opts, every)
-    n_fit = sum(len(t.origins) for t in tasks)
-    total = n_fit
+            keys.update({(sid, spec.name, o): k for o, k in ukeys.items()})
+            every = opts.reselect_every.get(spec.name)
+            tasks += _tasks_for(sid, y, spec_to_dict(spec), todo, opts, every)
+    return found, tasks, keys
+
+
+def _fit(
+    tasks: list[Task],
+    keys: dict[Key, str],
+    cache: UnitCache | None,
+    opts: BacktestOptions,
+    progress: Progress | None,
+) -> tuple[list[UnitResult], str]:
+    """Run the tasks, storing each one's units as soon as it finishes; the results and the
+    engine that ran them."""
+    total = sum(len(t.origins) for t in tasks)
     done = 0
 
     def _advance(n: int) -> None:
@@ -337,29 +152,36 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
         if progress is not None:
             progress(done, total)
 
-    if progress is not None:
-        progress(0, total)
-    t_fit = time.perf_counter()
-    # a handful of units (an incremental rerun) is faster here than in new processes (which
-    # import everything again), and forked copies import the model libraries once each, which
-    # cost more CPU than they saved in wall time on a busy 2-core machine; same numbers anyway
-    engine = "sequential" if opts.engine == "processes" and n_fit <= SMALL_RUN else opts.engine
-
-    def _store(batch: list[UnitResult]) -> None:  # each task's units, as soon as it finishes
+    def _store(batch: list[UnitResult]) -> None:
         if cache is None:
             return
         for r in batch:
             if r.ok and r.values is not None:
                 cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
 
-    for batch in run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance, _store):
-        results.extend(batch)
-    fit_wall = time.perf_counter() - t_fit
-    results += combine_members(results, combined, p, opts, cache)
-    learned: dict[str, dict[str, float]] = {}
-    if opts.learned_ensemble:
-        extra, learned = learned_ensemble(results, p, opts, cache)
-        results += extra
+    if progress is not None:
+        progress(0, total)
+    # a handful of units (an incremental rerun) is faster here than in new processes (which
+    # import everything again), and forked copies import the model libraries once each, which
+    # cost more CPU than they saved in wall time on a busy 2-core machine; same numbers anyway
+    engine = "sequential" if opts.engine == "processes" and total <= SMALL_RUN else opts.engine
+    batches = run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance, _store)
+    return [r for batch in batches for r in batch], engine
+
+
+def _errors(results: list[UnitResult]) -> pd.DataFrame:
+    """One row per failed unit."""
+    cols = ["series", "model", "origin", "error"]
+    rows = [(r.series, r.model, r.origin, r.error) for r in results if not r.ok]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _scored(
+    p: Plan, results: list[UnitResult]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """The raw long frame, the calibrated scored forecasts, the metrics and the
+    out-of-sample picks of the selection rule."""
+    opts = p.options
     raw = assemble(results, p)
     cal = calibrate_frame(raw, opts.levels, opts.calibration, p.series)
     scored = raw["scored"].to_numpy(dtype=bool)
@@ -371,14 +193,27 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
         month(opts.era_split),
     )
     forecasts = cal[scored][forecast_columns(opts.levels)].reset_index(drop=True)
-    errors = pd.DataFrame(
-        [
-            {"series": r.series, "model": r.model, "origin": r.origin, "error": r.error}
-            for r in results
-            if not r.ok
-        ],
-        columns=["series", "model", "origin", "error"],
-    )
+    return raw.reset_index(drop=True), forecasts, metrics, picks
+
+
+def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
+    """Run a validated :class:`~borderforecast.backtesting.plan.Plan`."""
+    opts = p.options
+    t0 = time.perf_counter()
+    cache = UnitCache() if opts.cache else None
+    combined = combinable(p.specs, opts.seed) if opts.combine_ensembles else {}
+    found, tasks, keys = _look_up(p, cache, combined)
+    t_fit = time.perf_counter()
+    fitted, engine = _fit(tasks, keys, cache, opts, progress)
+    fit_wall = time.perf_counter() - t_fit
+    results = found + fitted
+    results += combine_members(results, combined, p, opts, cache)
+    learned: dict[str, dict[str, float]] = {}
+    if opts.learned_ensemble:
+        extra, learned = learned_ensemble(results, p, opts, cache)
+        results += extra
+    raw, forecasts, metrics, picks = _scored(p, results)
+    n_fit = sum(len(t.origins) for t in tasks)
     info = run_info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
     info["skipped"] = dict(p.skipped)
     info["engine"] = engine if tasks else "none"
@@ -388,7 +223,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
         info["selection"] = {
             sid: {f"{o:%Y-%m}": m for o, m in d.items()} for sid, d in picks.items()
         }
-    return BacktestResult(forecasts, raw.reset_index(drop=True), metrics, errors, opts, info)
+    return BacktestResult(forecasts, raw, metrics, _errors(results), opts, info)
 
 
 def backtest(

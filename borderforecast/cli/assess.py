@@ -19,7 +19,18 @@ from .common import (
 def register(app: typer.Typer) -> None:
     @app.command("assess")
     def assess_command(
-        start: Annotated[str, typer.Option("--start", help="First month of the window (YYYY-MM).")],
+        start: Annotated[
+            str | None, typer.Option("--start", help="First month of the window (YYYY-MM).")
+        ] = None,
+        event: Annotated[
+            str | None,
+            typer.Option(
+                "--event",
+                help="Date of an event (YYYY-MM-DD) instead of --start: the window starts in its "
+                "month, the reference is the month before, and the window starting a month "
+                "later is judged too when the event falls after the 1st.",
+            ),
+        ] = None,
         end: Annotated[
             str | None, typer.Option("--end", help="Last month of the window (default: start).")
         ] = None,
@@ -97,6 +108,7 @@ def register(app: typer.Typer) -> None:
             start,
             end,
             reference,
+            event=event,
             models=model or None,
             alpha=alpha,
             n_paths=n_paths,
@@ -183,4 +195,14 @@ def _print_table(result) -> None:  # type: ignore[no-untyped-def]
     console = Console(width=160)
     console.print(table)
     console.print(models)
+    if result.neighbours:
+        near = Table(title="The same test on the neighbouring windows")
+        for col in ("window", "months", "reference", "verdict", "calibrated p"):
+            near.add_column(col, justify="right" if col == "calibrated p" else "left")
+        near.add_row("as asked", result.window.label(), f"{result.window.reference:%Y-%m}",
+                     result.verdict, num(result.decision.counterfactual_p, 3))
+        for n in result.neighbours:
+            near.add_row(n.label, n.window.label(), f"{n.window.reference:%Y-%m}", n.verdict,
+                         num(n.calibrated_p, 3))
+        console.print(near)
     console.print(f"Verdict: [bold]{result.verdict}[/bold] ({result.strength} evidence)")

@@ -197,12 +197,14 @@ def register(app: typer.Typer) -> None:
         """Rolling-origin backtest: rank models by MASE and check their interval coverage."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+        from ..atomic import check_output_folder
         from ..backtesting import BacktestOptions, CalibrationOptions
-        from ..backtesting.run import execute, plan, series_group
+        from ..backtesting.plan import plan, series_group
+        from ..backtesting.run import execute
         from ..paths import ensure_writable_dir
 
         if out is not None:  # before the long computation
-            ensure_writable_dir(out, "--out")
+            check_output_folder(ensure_writable_dir(out, "--out"))
         ids = list(series or [])
         user = None
         if input is not None:

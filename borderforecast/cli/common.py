@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +27,8 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
+
+from ..text import clean
 
 EXIT_OK, EXIT_INTERNAL, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
 EXIT_CODES_HELP = (
@@ -183,15 +184,6 @@ def plain_key(key: Any) -> str:
 def echo_json(obj: Any) -> None:
     """Print ``obj`` as strict JSON (no NaN), months as ``YYYY-MM``."""
     typer.echo(json.dumps(plain(obj), indent=2, allow_nan=False))
-
-
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def clean(text: Any) -> str:
-    """Text safe to print: terminal escape sequences and control characters removed
-    (a file's cell or column name cannot move the cursor or recolour the terminal)."""
-    return _CONTROL.sub("", str(text))
 
 
 def markup_safe(text: Any) -> str:

@@ -96,8 +96,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Facts for one month: changes, rank among the same month, highest month since,
         FYTD, record comparisons. Percentages are in percent points (-29.6 = 29.6% lower)."""
+        from ..context import context
         from ..errors import BorderforecastError
-        from ..month_context import context
 
         results: dict[str, Any] = {}
         if input is not None:

