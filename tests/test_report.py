@@ -152,6 +152,20 @@ def test_verdict_is_the_assessment_verdict(built):
     assert [row["evidence"] for row in rows] == list(a.to_frame().index)
 
 
+def test_one_definition_of_normal_on_the_page(built):
+    from borderforecast.assessment.normal import normal_fiscal_years
+
+    r = built["latest"]
+    season, assess = r.sections["seasonality"], r.sections["assessment"]
+    expected = normal_fiscal_years(bf.load()).before(pd.Timestamp("2025-09-01"))
+    assert season["normal_years"] == assess["normal_years"] == list(expected)
+    assert 2021 not in season["normal_years"]  # Title 42 years are not normal on the border
+    md = r.markdown_path.read_text()
+    assert md.count("Normal years, here and in the assessment") == 1
+    effect = assess["effect"]
+    assert effect["count"] == pytest.approx(effect["observed"] - effect["expected"])
+
+
 def test_forecast_table_is_the_stored_vintage(built):
     r = built["latest"]
     f = r.sections["forecast"]

@@ -78,15 +78,19 @@ def assessment_section(
             }
         )
     w = a.window
-    lead, evidence, caveats = _summary_parts(a)
+    parts = a.parts()  # the assessment's own structured summary: never parsed from its text
+    lead, evidence, caveats = parts["lead"], list(parts["evidence"]), list(parts["caveats"])
     if not subj.border:  # the Title 42 period is the border series' own history
         caveats = [c for c in caveats if "Title 42" not in c]
-    strength = getattr(a, "strength", None)
     agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
+    near = parts["neighbours"]
     data = {
         "verdict": a.verdict,
-        "strength": str(strength) if strength is not None else None,
-        # the lead sentence already states the agreement in words; keep the numbers here
+        "strength": parts["strength"],
+        "effect": _effect(a),
+        "neighbours": near,
+        "normal_years": [int(v) for v in a.normal.years] if a.normal is not None else [],
+        "neighbours_agreeing": sum(n["verdict"] == a.verdict for n in near),
         "agreement": None,
         "models_agreeing": int(agree),
         "models_in_panel": int(total),
@@ -173,26 +177,27 @@ def _legend_below(fig: Any) -> None:
     )
 
 
-def _summary_parts(a: Any) -> tuple[str, list[str], list[str]]:
-    """The assessment's summary as (lead sentence, evidence items, caveats), without the
-    title and verdict lines the report's verdict box already shows."""
-    lines = [line.strip() for line in a.summary().splitlines() if line.strip()]
-    lead, evidence, caveats, part = [], [], [], "lead"
-    for line in lines[1:]:
-        if line.lower().startswith("verdict:"):
-            continue
-        if line in ("Evidence", "Caveats"):
-            part = line.lower()
-            continue
-        if part == "lead":
-            lead.append(line)
-        elif part == "evidence":
-            evidence.append(line)
-        else:
-            caveats.append(line[2:] if line.startswith("- ") else line)
-    if isinstance(getattr(a, "caveats", None), (tuple, list)) and a.caveats:
-        caveats = [str(c) for c in a.caveats]
-    return " ".join(lead), evidence, caveats
+def _effect(a: Any) -> dict[str, float] | None:
+    """The window's difference from the counterfactual: percent with its 90% interval, and
+    the same in counts (observed total minus the expected total each percent implies)."""
+    d = a.decision
+    if not a.counterfactuals or not math.isfinite(d.effect_pct):
+        return None
+    obs = float(a.counterfactuals[0].observed_sum)
+
+    def counts(pct: float) -> float:
+        return obs - obs / (1 + pct / 100) if math.isfinite(pct) and pct > -100 else math.nan
+
+    return {
+        "observed": obs,
+        "expected": obs / (1 + d.effect_pct / 100),
+        "pct": d.effect_pct,
+        "pct_lo": d.effect_lo_pct,
+        "pct_hi": d.effect_hi_pct,
+        "count": counts(d.effect_pct),
+        "count_lo": counts(d.effect_lo_pct),
+        "count_hi": counts(d.effect_hi_pct),
+    }
 
 
 def _num(v: Any, decimals: int) -> str:

@@ -294,7 +294,9 @@ def build(
         fc_out = run("forecast", forecast)
     run(
         "seasonality",
-        lambda: seasonality_section(y, horizon=opts.horizon, seed=opts.seed, project=not stale),
+        lambda: seasonality_section(
+            y, horizon=opts.horizon, seed=opts.seed, project=not stale, border=subj.border
+        ),
     )
     run(
         "assessment",
