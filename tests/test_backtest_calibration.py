@@ -11,10 +11,10 @@ import borderforecast as bf
 from borderforecast.backtesting import BacktestOptions, CalibrationOptions, backtest
 from borderforecast.backtesting.calibrate import (
     calibrate_frame,
-    calibrated_forecast,
     conformal_path,
     conformal_quantile,
 )
+from borderforecast.backtesting.live import Calibration
 from borderforecast.models.registry import ModelSpec
 from borderforecast.models.snaive import SeasonalNaive, _State
 
@@ -102,11 +102,12 @@ def test_live_forecast_calibration_matches_backtest_row():
     short = backtest(
         y.loc[:live_origin], models="snaive", start="2009-01", end="2013-05", h=6, cache=False
     )
-    live = calibrated_forecast(bf.fit(y.loc[:live_origin], "snaive"), short)
+    cal = Calibration.from_backtest(short, "snaive", short.series[0])
+    live = bf.fit(y.loc[:live_origin], "snaive", calibration=cal).frames(6)[0]
     row = long.forecasts[long.forecasts["origin"] == live_origin].set_index("target_month")
     cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
     np.testing.assert_allclose(live[cols].to_numpy(), row[cols].to_numpy(), rtol=1e-10)
-    raw = bf.fit(y.loc[:live_origin], "snaive").forecast(6, intervals="raw")
+    raw = bf.make_model("snaive").fit(y.loc[:live_origin]).forecast(6)
     assert not np.allclose(live["hi80"], raw["hi80"])
 
 

@@ -8,12 +8,12 @@ import pytest
 
 from borderforecast.backtesting import CalibrationOptions
 from borderforecast.backtesting.calibrate import (
-    calibrate,
     calibrate_frame,
     conformal_quantile,
     error_scale,
     level_step,
 )
+from borderforecast.backtesting.live import calibrate
 from borderforecast.errors import ModelError
 
 PLAIN = CalibrationOptions(

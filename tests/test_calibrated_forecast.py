@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -9,9 +10,11 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
+from borderforecast.backtesting.live import Calibration
 from borderforecast.backtesting.selection import SELECTION, out_of_sample_picks, selection_rows
 from borderforecast.errors import ForecastWarning, ModelError
-from borderforecast.models.base import CAP_FACTOR
+from borderforecast.models.fitted import CAP_FACTOR
+from borderforecast.reporting.builder import fit_forecasters
 from borderforecast.reporting.modelchoice import choose_model, run_backtest
 from borderforecast.reporting.outlook import forecast_section
 
@@ -22,7 +25,8 @@ def test_bf_forecast_equals_the_report_interval_for_the_same_model_and_month():
     assert fc.attrs["intervals"] == "calibrated"
     assert fc.attrs["calibration"]["step"] == 3
     result, date, _ = run_backtest(y, "southwest", ["snaive", "ets"], step=3, h=12, seed=0)
-    choice = choose_model(result, date, False, "snaive", y=y, series="southwest")
+    fits = fit_forecasters(y, "southwest", result, 0, ("snaive",))
+    choice = choose_model(result, date, False, "snaive", y=y, series="southwest", forecasters=fits)
     out = forecast_section(y, "southwest", choice, horizon=12, seed=0)
     rows = pd.DataFrame(out.data["forecast"]["rows"] if "forecast" in out.data else [])
     report = rows if len(rows) else pd.DataFrame(_rows_anywhere(out.data))
@@ -62,28 +66,51 @@ def test_fit_forecast_defaults_to_calibrated_and_names_the_median(seasonal_serie
     np.testing.assert_allclose(fc["median"], proto["mean"])
     # the true mean of a log model is above its median (log-normal skew), and it is the
     # mean of the (calibrated) sample paths with the same seed
-    paths = fitted.simulate(6, n_paths=1000, seed=0, intervals="calibrated")
+    paths = fitted.paths(6, n_paths=1000, seed=0)
     np.testing.assert_allclose(fc["mean"], paths.mean(axis=0), rtol=1e-12)
     assert (fc["mean"] > fc["median"]).all()
-    raw = bf.fit(seasonal_series, "snaive", intervals="raw").forecast(6)
-    assert raw.attrs["intervals"] == "raw"
-    with pytest.raises(ModelError, match="calibration"):
-        bf.make_model("snaive").fit(seasonal_series).forecast(6, intervals="calibrated")
+    raw = bf.fit(seasonal_series, "snaive", intervals="raw")
+    assert raw.calibration is None and raw.forecast(6).attrs["intervals"] == "raw"
+    # the calibration is a visible, immutable part of the result, never inside the model's fit
+    assert fitted.calibration.model == "snaive" and fitted.calibration.info["h"] == 12
+    assert not hasattr(fitted.fitted, "calibrator")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fitted.calibration = None  # type: ignore[misc]
+    with pytest.raises(ModelError, match="covers 12 months"):
+        fitted.forecast(13)
+
+
+def test_the_short_route_gives_the_backtest_calibration(seasonal_series):
+    """bf.fit computes the calibration by the short route; a full backtest gives the same."""
+    res = bf.backtest(seasonal_series, models="snaive", step=3, h=12, cache=False)
+    short = bf.fit(seasonal_series, "snaive")
+    full = bf.fit(seasonal_series, "snaive", calibration=Calibration.from_backtest(
+        res, "snaive", "synthetic"))  # fmt: skip
+    assert short.calibration.info == full.calibration.info
+    pd.testing.assert_frame_equal(short.calibration.history, full.calibration.history,
+                                  check_dtype=False)  # fmt: skip
+    pd.testing.assert_frame_equal(short.forecast(12), full.forecast(12))
+    # and the backtest's last scored origin, calibrated by the route, is the backtest's row
+    last = res.forecasts["origin"].max()
+    live = bf.fit(seasonal_series.loc[:last], "snaive", calibration=full.calibration)
+    row = res.forecasts[res.forecasts["origin"] == last].set_index("target_month")
+    got = live.frames(12)[0]
+    np.testing.assert_allclose(got["hi80"].to_numpy(), row["hi80"].to_numpy(), rtol=1e-9)
 
 
 def test_calibrated_paths_match_the_calibrated_80_interval(seasonal_series):
     fitted = bf.fit(seasonal_series, "snaive")
-    fc = fitted.forecast(4, mean=False)
-    paths = fitted.simulate(4, n_paths=4000, seed=1, intervals="calibrated")
+    fc = fitted.frames(4)[0]
+    paths = fitted.paths(4, n_paths=4000, seed=1)
     lo, hi = np.quantile(paths, [0.1, 0.9], axis=0)
     np.testing.assert_allclose(np.log1p(hi), np.log1p(fc["hi80"]), atol=0.02)
     np.testing.assert_allclose(np.log1p(lo), np.log1p(fc["lo80"]), atol=0.02)
 
 
 def test_total_is_the_distribution_of_path_sums(seasonal_series):
-    fitted = bf.make_model("snaive").fit(seasonal_series)
-    t = fitted.total(12, n_paths=500, seed=3)
-    sums = fitted.simulate(12, n_paths=500, seed=3).sum(axis=1)
+    fitted = bf.fit(seasonal_series, "snaive", intervals="raw")
+    t = fitted.forecast_total(12, n_paths=500, seed=3)
+    sums = fitted.fitted.simulate(12, n_paths=500, seed=3).sum(axis=1)
     assert t["mean"] == pytest.approx(sums.mean(), rel=1e-12)
     assert t["median"] == pytest.approx(np.median(sums), rel=1e-12)
     assert t["lo80"] == pytest.approx(np.quantile(sums, 0.1), rel=1e-12)
@@ -93,16 +120,16 @@ def test_total_is_the_distribution_of_path_sums(seasonal_series):
 
 def test_fiscal_year_total_adds_the_observed_months(seasonal_series):
     y = seasonal_series.loc[:"2016-03-01"]  # FY2016 = Oct 2015 .. Sep 2016: 6 months observed
-    fitted = bf.make_model("snaive").fit(y)
-    t = fitted.total(fiscal_year=2016, n_paths=300, seed=0)
+    fitted = bf.fit(y, "snaive", intervals="raw")
+    t = fitted.forecast_total(fiscal_year=2016, n_paths=300, seed=0)
     observed = float(y.loc["2015-10-01":].sum())
-    paths = fitted.simulate(6, n_paths=300, seed=0)
+    paths = fitted.paths(6, n_paths=300, seed=0)
     assert t["observed_months"] == 6 and t["forecast_months"] == 6
     assert t["observed"] == observed
     assert t["mean"] == pytest.approx(observed + paths.sum(axis=1).mean(), rel=1e-12)
     # a fiscal year that starts after the next month: only its own months are summed
-    t2 = fitted.total(fiscal_year=2017, n_paths=300, seed=0)
-    p2 = fitted.simulate(18, n_paths=300, seed=0)[:, 6:]
+    t2 = fitted.forecast_total(fiscal_year=2017, n_paths=300, seed=0)
+    p2 = fitted.paths(18, n_paths=300, seed=0)[:, 6:]
     assert t2["forecast_months"] == 12
     assert t2["mean"] == pytest.approx(p2.sum(axis=1).mean(), rel=1e-12)
 
@@ -201,21 +228,17 @@ def test_small_runs_stay_in_process_and_give_the_process_engine_numbers(seasonal
     pd.testing.assert_frame_equal(seq.metrics, par.metrics)
 
 
-def test_with_calibration_gives_the_live_forecast_and_path_totals(seasonal_series):
-    from borderforecast.calibrated import live_forecast, with_calibration
-
+def test_forecaster_totals_sum_its_calibrated_paths(seasonal_series):
     res = bf.backtest(seasonal_series, models="snaive", start="2012-01", h=6, cache=False)
-    fitted = bf.make_model("snaive").fit(seasonal_series)
-    live = live_forecast(fitted, res, h=6)
-    cal = with_calibration(fitted, res)
-    fc = cal.forecast(6, mean=False)
-    pd.testing.assert_frame_equal(fc, live)
-    assert fc.attrs["intervals"] == "calibrated"
-    t = cal.total(6, n_paths=400, seed=2)
-    sums = cal.simulate(6, n_paths=400, seed=2, intervals="calibrated").sum(axis=1)
+    cal = bf.fit(seasonal_series, "snaive", calibration=Calibration.from_backtest(
+        res, "snaive", "synthetic"))  # fmt: skip
+    fc = cal.frames(6)[1]
+    assert fc.attrs["intervals"] == "calibrated" and fc.attrs["calibration"]["h"] == 6
+    t = cal.forecast_total(6, n_paths=400, seed=2)
+    sums = cal.paths(6, n_paths=400, seed=2).sum(axis=1)
     assert t.attrs["intervals"] == "calibrated"
     assert t["mean"] == pytest.approx(sums.mean(), rel=1e-12)
     assert t["hi80"] == pytest.approx(np.quantile(sums, 0.9), rel=1e-12)
     # calibrated widths are not the raw ones, so neither are the totals
-    raw = fitted.total(6, n_paths=400, seed=2)
+    raw = bf.fit(seasonal_series, "snaive", intervals="raw").forecast_total(6, n_paths=400, seed=2)
     assert raw["hi80"] != pytest.approx(t["hi80"], rel=1e-3)

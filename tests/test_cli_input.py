@@ -179,7 +179,7 @@ def test_exit_codes(capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("borderforecast.calibrated.forecast", broken)
+    monkeypatch.setattr("borderforecast.forecaster.forecast", broken)
     assert main(["forecast", "-m", "snaive"]) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err

@@ -16,8 +16,7 @@ from borderforecast.cache import _imports
 
 PACKAGE = Path(borderforecast.__file__).resolve().parent
 
-KNOWN_CYCLES_TO_BE_FIXED_ON_OTHER_BRANCHES: list[set[str]] = [
-]
+KNOWN_CYCLES_TO_BE_FIXED_ON_OTHER_BRANCHES: list[set[str]] = []
 """Circles other branches remove. THIS LIST MUST BE EMPTY AFTER MERGING ALL BRANCHES:
 delete an entry when its branch lands, so the test then guards it too."""
 
@@ -122,3 +121,64 @@ def test_lower_floors_do_not_import_the_package_init():
     }
     for floor in ("data", "backtesting", "models", "cache", "atomic", "paths", "errors"):
         assert not {m for m in importers if m.startswith(f"borderforecast.{floor}")}
+
+
+FLOORS: dict[str, int] = {
+    "cli": 7,
+    "reporting": 6,
+    "forecaster": 5,
+    "assessment": 5,
+    "backtesting": 4,
+    "models": 3,
+    "season": 3,
+    "month_context": 3,
+    "context": 3,
+    "intervals": 2,
+    "data": 2,
+    "plotting": 2,
+    "cache": 2,
+    "errors": 1,
+    "series": 1,
+    "fiscal": 1,
+    "paths": 1,
+    "atomic": 1,
+    "locking": 1,
+    "resources": 1,
+    "version": 1,
+    "text": 1,
+}
+"""The house's floors (docs/architecture.md): a module imports only from its own floor or below.
+The package ``__init__`` (the lazy public face) is the one exception."""
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """``a (floor) -> b (floor)`` for every import of a higher floor, and modules on no floor."""
+
+    def floor(module: str) -> int | None:
+        parts = module.split(".")
+        return None if len(parts) == 1 else FLOORS.get(parts[1], -1)
+
+    found = []
+    for module, deps in sorted(graph.items()):
+        f = floor(module)
+        if f == -1:
+            found.append(f"{module} is on no floor (add it to FLOORS)")
+        for dep in sorted(deps):
+            d = floor(dep)
+            if f not in (None, -1) and d is not None and d > f:
+                found.append(f"{module} ({f}) -> {dep} ({d})")
+    return found
+
+
+def test_layer_finder_finds_an_upward_import():
+    graph = {"borderforecast.models.base": {"borderforecast.backtesting.live"}}
+    assert upward_imports(graph) == [
+        "borderforecast.models.base (3) -> borderforecast.backtesting.live (4)"
+    ]
+    assert upward_imports({"borderforecast.attic": set()}) == [
+        "borderforecast.attic is on no floor (add it to FLOORS)"
+    ]
+
+
+def test_no_module_imports_from_a_higher_floor():
+    assert upward_imports(module_graph()) == []

@@ -10,9 +10,10 @@ import pytest
 from conftest import synthetic_seasonal
 
 import borderforecast as bf
-import borderforecast.models.demographic as demo
-from borderforecast.errors import ForecastWarning, SpecError
-from borderforecast.models.demographic import PARTS, Demographic, load_parts
+from borderforecast.data.parts import DEMOGRAPHIC_PARTS as PARTS
+from borderforecast.data.parts import parts_for
+from borderforecast.errors import ForecastWarning, ModelError, SpecError
+from borderforecast.models.demographic import Demographic
 from borderforecast.models.stl_revert import MIN_WINDOW, Reversion, STLRevert, fit_reversion
 from borderforecast.models.stl_ses import STLSES, ses_fit
 
@@ -37,6 +38,12 @@ def stl_seasonal(z, seasonal, deg):
 @pytest.fixture  # not module-scoped: it must read the isolated home of conftest
 def southwest() -> pd.Series:
     return bf.load(end=END)
+
+
+@pytest.fixture
+def parts() -> dict[str, pd.Series]:
+    """The bundled parts to the store's last month (the model cuts them at the series' end)."""
+    return parts_for(bf.load())
 
 
 @pytest.fixture
@@ -226,9 +233,9 @@ def test_stl_ses_bad_revert(revert):
 # -- demographic -------------------------------------------------------------------------
 
 
-def test_demographic_point_is_the_sum_of_part_forecasts(southwest, parts_by_hand):
-    fit = Demographic().fit(southwest)
-    assert fit.state.used_parts and fit.state.reason == ""
+def test_demographic_point_is_the_sum_of_part_forecasts(southwest, parts, parts_by_hand):
+    fit = Demographic().fit(southwest, parts=parts)
+    assert fit.state.used_parts and fit.state.reason == "" and fit.name == "demographic"
     assert "parts from 2011-10" in fit.summary()
     assert all(s.index[0] == PARTS_START for s in parts_by_hand.values())
     h = 24
@@ -242,36 +249,33 @@ def test_demographic_point_is_the_sum_of_part_forecasts(southwest, parts_by_hand
     assert np.max(np.abs(fc["mean"] / total - 1)) > 0.02
 
 
-def test_demographic_parts_are_cut_at_the_series_end(southwest, parts_by_hand, monkeypatch):
+def test_demographic_parts_are_cut_at_the_series_end(southwest, parts):
     end = pd.Timestamp(END)
-    parts = load_parts(end)
-    assert parts is not None and set(parts) == set(PARTS)
-    for p, s in parts.items():
-        assert s.index[0] == PARTS_START and s.index[-1] == end
-        np.testing.assert_array_equal(s.to_numpy(float), parts_by_hand[p].to_numpy(float))
-    # the store holds later months; a store without them gives the same fit
-    full = demo._all_parts(bf.data.table.stamps(None))
-    assert all(s.index[-1] > end for s in full.values())
+    assert set(parts) == set(PARTS) and all(s.index[-1] > end for s in parts.values())
     h = 18
-    ref = Demographic().fit(southwest).forecast(h)
-    cut = {p: s.loc[:end] for p, s in full.items()}
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: cut)
-    pd.testing.assert_frame_equal(Demographic().fit(southwest).forecast(h), ref, rtol=1e-12)
+    ref = Demographic().fit(southwest, parts=parts).forecast(h)
+    cut = {p: s.loc[:end] for p, s in parts.items()}
+    pd.testing.assert_frame_equal(Demographic().fit(southwest, parts=cut).forecast(h), ref,
+                                  rtol=1e-12)  # fmt: skip
 
 
-def test_demographic_falls_back_when_parts_stop_before_the_series(southwest, monkeypatch):
-    full = demo._all_parts(bf.data.table.stamps(None))
-    short = {p: s.loc[:"2019-06"] for p, s in full.items()}
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: short)
-    assert load_parts(pd.Timestamp(END)) is None
-    fit = Demographic().fit(southwest)
-    assert not fit.state.used_parts and "no demographic parts" in fit.state.reason
+def test_demographic_falls_back_and_says_so(southwest, parts):
+    short = {p: s.loc[:"2019-06"] for p, s in parts.items()}
+    for given in (short, None):  # parts that stop before the series, or none at all
+        fit = Demographic().fit(southwest, parts=given)
+        assert not fit.state.used_parts and "no demographic parts" in fit.state.reason
+        # the result is labelled for what it is, in every frame it makes
+        assert fit.name == "stl_revert" and fit.forecast(3).attrs["model"] == "stl_revert"
+        assert fit.model.part_forecasts(fit.state, 3) is None
+    with pytest.raises(ModelError, match="does not use parts"):
+        STLRevert().fit(southwest, parts=parts)
 
 
-def test_demographic_on_a_sector_is_stl_revert():
+def test_demographic_on_a_sector_is_stl_revert(parts):
     y = bf.load("sector/tucson", end=END)
-    fit = Demographic().fit(y)
-    assert not fit.state.used_parts
+    assert parts_for(y) is None  # the front door looks parts up for the Southwest total only
+    fit = Demographic().fit(y, parts=parts)
+    assert not fit.state.used_parts and fit.name == "stl_revert"
     assert "do not add up" in fit.state.reason and "largest gap" in fit.state.reason
     assert fit.summary().splitlines()[-1].startswith("stl_revert on the total (the demographic")
     ref = STLRevert().fit(y)
@@ -282,28 +286,28 @@ def test_demographic_on_a_sector_is_stl_revert():
     )
 
 
-def test_demographic_needs_min_months_of_parts():
-    fit = Demographic().fit(bf.load(end="2013-06"))
+def test_demographic_needs_min_months_of_parts(parts):
+    fit = Demographic().fit(bf.load(end="2013-06"), parts=parts)
     assert not fit.state.used_parts
     # 2011-10 .. 2013-06 is 21 months
     assert "cover 21 months to 2013-06, fewer than 48" in fit.state.reason
     # the boundary: 2011-10 .. 2014-09 is exactly 36 months
-    assert Demographic(min_months=36).fit(bf.load(end="2014-09")).state.used_parts
-    short = Demographic(min_months=36).fit(bf.load(end="2014-08"))
+    assert Demographic(min_months=36).fit(bf.load(end="2014-09"), parts=parts).state.used_parts
+    short = Demographic(min_months=36).fit(bf.load(end="2014-08"), parts=parts)
     assert not short.state.used_parts and "35 months" in short.state.reason
 
 
-def test_demographic_tolerance(southwest):
+def test_demographic_tolerance(southwest, parts):
     off = southwest.copy()
     off.iloc[-1] = round(off.iloc[-1] * 1.03)  # the parts now miss the total by ~2.9%
-    fit = Demographic().fit(off)
+    fit = Demographic().fit(off, parts=parts)
     assert not fit.state.used_parts
     assert "do not add up" in fit.state.reason and "largest gap 2.9%" in fit.state.reason
-    assert Demographic(tolerance=0.05).fit(off).state.used_parts
+    assert Demographic(tolerance=0.05).fit(off, parts=parts).state.used_parts
 
 
-def test_demographic_beyond_the_precomputed_horizon(southwest):
-    fit = Demographic().fit(southwest)
+def test_demographic_beyond_the_precomputed_horizon(southwest, parts):
+    fit = Demographic().fit(southwest, parts=parts)
     n = Demographic.horizon
     with pytest.warns(ForecastWarning):
         long = np.log(fit.forecast(n + 4)["mean"].to_numpy() + 1)
@@ -314,47 +318,30 @@ def test_demographic_beyond_the_precomputed_horizon(southwest):
     np.testing.assert_allclose(long[n:], base[n:] + long[n - 1] - base[n - 1], rtol=1e-10)
 
 
-def test_demographic_inputs_digests(southwest, monkeypatch):
-    y = bf.load()
+def test_revised_parts_change_the_backtest_keys_of_the_origins_that_read_them(parts):
+    from borderforecast.backtesting.cache import parts_digest
+    from borderforecast.backtesting.plan import plan
+
     o1, o2 = pd.Timestamp("2016-12-01"), pd.Timestamp("2019-08-01")
-    before = Demographic.inputs_digests(y, [o1, o2])
-    assert set(before) == {o1, o2} and before[o1] != before[o2]
-    assert Demographic.inputs_digests(y, [o1, o2]) == before  # deterministic
-    full = demo._all_parts(bf.data.table.stamps(None))
-    revised = {p: s.copy() for p, s in full.items()}
+    before = {o: parts_digest(parts, o) for o in (o1, o2)}
+    assert before[o1] != before[o2] and parts_digest(parts, o1) == before[o1]
+    revised = {p: s.copy() for p, s in parts.items()}
     revised["uac"].loc["2018-03-01"] += 1.0  # after o1, before o2
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: revised)
-    after = Demographic.inputs_digests(y, [o1, o2])
-    assert after[o1] == before[o1]
-    assert after[o2] != before[o2]
-    # the backtest cache key gets it through run.inputs_digests; other models add nothing
-    from borderforecast.backtesting.run import inputs_digests
-    from borderforecast.models.registry import get_spec
-
-    keyed = inputs_digests(get_spec("demographic"), y, [o1, o2])
-    assert keyed == {o: "|" + d for o, d in after.items()}
-    assert inputs_digests(get_spec("stl_revert"), y, [o1, o2]) == {}
+    assert parts_digest(revised, o1) == before[o1]
+    assert parts_digest(revised, o2) != before[o2]
+    # the backtest looks the parts up for the bundled total, and only for a bottom-up model
+    p = plan(bf.load(), models=["demographic", "snaive"], options=bf.backtesting.BacktestOptions(
+        start="2024-01"))  # fmt: skip
+    assert set(p.parts["southwest"]) == set(PARTS)
+    assert plan(bf.load(), models="snaive").parts == {}
+    assert plan(bf.load("sector/tucson"), models="demographic").parts == {}
 
 
-def test_demographic_inputs_digests_when_the_series_outruns_the_parts(monkeypatch):
-    y = bf.load(end="2019-08")
-    o1 = pd.Timestamp("2018-06-01")
-    full = demo._all_parts(bf.data.table.stamps(None))
-    short = {p: s.loc[:"2019-06"] for p, s in full.items()}
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: short)
-    before = Demographic.inputs_digests(y, [o1])
-    assert Demographic().fit(y.loc[:o1]).state.used_parts  # the fit at o1 reads the parts
-    revised = {p: s.copy() for p, s in short.items()}
-    revised["uac"].loc["2018-03-01"] += 1.0
-    monkeypatch.setattr(demo, "_all_parts", lambda stamps: revised)
-    assert Demographic.inputs_digests(y, [o1])[o1] != before[o1]
-
-
-def test_demographic_spec_intervals_and_paths(southwest):
+def test_demographic_spec_intervals_and_paths(southwest, parts):
     model = bf.make_model("demographic")
     assert isinstance(model, Demographic)
     assert (model.revert, model.min_months, model.tolerance) == (0.9, 48, 0.01)
-    fitted = model.fit(southwest)
+    fitted = model.fit(southwest, parts=parts)
     fc = fitted.forecast(12)
     assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["mean"]).all()
     assert (fc["mean"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
@@ -389,13 +376,13 @@ def test_report_leaves_demographic_out_where_its_parts_do_not_apply():
         mexico = bf.load("citizenship/mexico", end="2019-08")
     kept, note = applicable_models(models, mexico, None)
     assert kept == ("snaive", "stl_revert")
-    assert "left out" in note and "do not add up" in note
+    assert "left out" in note and "no demographic parts" in note
     assert applicable_models(models, mexico, "demographic") == (models, "")  # the user's choice
 
 
-def test_demographic_part_forecasts_add_up_to_the_point_forecast():
+def test_demographic_part_forecasts_add_up_to_the_point_forecast(parts):
     y = bf.load(end="2019-08")
-    fit = Demographic().fit(y)
+    fit = Demographic().fit(y, parts=parts)
     table = fit.model.part_forecasts(fit.state, 6)
     assert list(table.index) == ["single_adults", "family_units", "uac"]
     parts = {p: bf.load(f"demographic/{p}", end="2019-08") for p in table.index}
@@ -411,5 +398,5 @@ def test_demographic_part_forecasts_add_up_to_the_point_forecast():
     assert f"people in families {fam['last']:,.0f} in August 2019" in text
     assert f"{fam['h6']:,.0f} expected in February 2020" in text
     tucson = Demographic().fit(bf.load("sector/tucson", end="2019-08"))
-    assert tucson.model.part_forecasts(tucson.state, 6).empty
+    assert tucson.model.part_forecasts(tucson.state, 6) is None
     assert "single adults" not in plain_model("demographic", tucson, months)

@@ -20,7 +20,7 @@ def sw():
 def test_round_trip_gives_identical_forecasts(sw, name, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitted = bf.fit(sw, model=name)
+        fitted = bf.make_model(name).fit(sw)
     path = fitted.save(tmp_path / f"{name}.bfmodel")
     again = bf.load_model(path)
     assert again.forecast(12, level=(80, 95)).equals(fitted.forecast(12, level=(80, 95)))
@@ -41,4 +41,4 @@ def test_bad_files_are_refused(tmp_path):
     with pytest.raises(ModelError, match="cannot read the model file"):
         bf.load_model(tmp_path / "missing.bfmodel")
     with pytest.raises(ModelError, match="does not exist"):
-        bf.fit(bf.load(), model="snaive").save(tmp_path / "no" / "such" / "m.bfmodel")
+        bf.make_model("snaive").fit(bf.load()).save(tmp_path / "no" / "such" / "m.bfmodel")

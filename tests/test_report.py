@@ -302,7 +302,7 @@ def test_recommended_next_month_is_within_the_stated_range(built):
 
 
 def test_forecast_intervals_in_the_report_are_well_formed(built):
-    from borderforecast.reporting.intervals import check_intervals
+    from borderforecast.intervals import check_intervals
 
     fc = pd.DataFrame(built["latest"].sections["forecast"]["table"])
     assert check_intervals(fc) == []

@@ -9,19 +9,17 @@ import numpy as np
 import pytest
 
 import borderforecast as bf
-from borderforecast.models.registry import make_model
 from borderforecast.reporting.breakdown import Headline, breakdown_groups, breakdown_section
-from borderforecast.reporting.intervals import forecast_table
-from borderforecast.reporting.outlook import model_parts
+from borderforecast.reporting.outlook import _shown, model_parts
 from borderforecast.reporting.totals import outlook_paths
 
 
 @pytest.fixture(scope="module")
 def section():
     y = bf.load()[:"2025-08"]
-    fitted = make_model("demographic", seed=0).fit(y)
-    frame = forecast_table(y, "demographic", h=12, seed=0, fitted=fitted).frame
-    table, _ = outlook_paths(fitted, frame, seed=0)
+    f = bf.fit(y, "demographic", seed=0, intervals="raw")
+    fitted = f.fitted
+    table, _ = outlook_paths(fitted, _shown(f, 12).frame, seed=0)
     parts = {f"demographic/{k}": v for k, v in model_parts(fitted, table.index).items()}
     head = Headline("demographic", table, parts)
     m = y.index[-1]

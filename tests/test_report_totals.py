@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
-from borderforecast.models.registry import make_model
-from borderforecast.reporting.intervals import forecast_table
+from borderforecast.reporting.outlook import _shown
 from borderforecast.reporting.totals import (
     TOTAL_PATHS,
     fiscal_totals,
@@ -28,9 +27,8 @@ def y():
 
 
 def _outlook(y, model, h):
-    fitted = make_model(model, seed=0).fit(y)
-    frame = forecast_table(y, model, h=h, seed=0, fitted=fitted).frame
-    return outlook_paths(fitted, frame, seed=0)
+    f = bf.fit(y, model, seed=0, intervals="raw")  # the model's own intervals, guarded
+    return outlook_paths(f.fitted, _shown(f, h).frame, seed=0)
 
 
 @pytest.mark.parametrize("model", ["stl_revert", "snaive"])

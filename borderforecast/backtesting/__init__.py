@@ -9,17 +9,27 @@ Modules: :mod:`.options` (settings), :mod:`.plan` (validation), :mod:`.run`
 (orchestration), :mod:`.units` (the pure unit of work), :mod:`.engines`
 (sequential, processes, dask), :mod:`.cache`, :mod:`.ensembles` (ensembles
 from their members' forecasts), :mod:`.frames` (the long forecast frame),
-:mod:`.calibrate` (conformal intervals), :mod:`.metrics` (one signature per
+:mod:`.calibrate` (conformal intervals), :mod:`.live` (the calibration of a
+live forecast, by the short route), :mod:`.metrics` (one signature per
 metric), :mod:`.scoring` (metrics by model, horizon, era), :mod:`.result`.
+
+The names below are imported on first use, so the forecast front door can
+use :mod:`.live` without loading the whole backtest machinery.
 """
 
 from __future__ import annotations
 
-from .calibrate import calibrated_forecast
-from .options import BacktestOptions, CalibrationOptions
-from .plan import plan
-from .result import BacktestResult, Recommendation
-from .run import backtest
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY = {
+    "BacktestOptions": ".options",
+    "CalibrationOptions": ".options",
+    "BacktestResult": ".result",
+    "Recommendation": ".result",
+    "backtest": ".run",
+    "plan": ".plan",
+}
 
 __all__ = [
     "BacktestOptions",
@@ -27,6 +37,19 @@ __all__ = [
     "CalibrationOptions",
     "Recommendation",
     "backtest",
-    "calibrated_forecast",
     "plan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .options import BacktestOptions, CalibrationOptions
+    from .plan import plan
+    from .result import BacktestResult, Recommendation
+    from .run import backtest

@@ -19,6 +19,7 @@ successful units are stored, so a failed cell is retried next time.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,13 @@ NAMESPACE = "backtest"
 def data_digest(y: pd.Series) -> str:
     """Digest of a training window (its months and values)."""
     return _cache.make_key("data", start=f"{y.index[0]:%Y-%m}", values=y.to_numpy(dtype=float))
+
+
+def parts_digest(parts: Mapping[str, pd.Series], origin: pd.Timestamp) -> str:
+    """Digest of the parts a bottom-up model reads at ``origin`` (appended to the data digest),
+    so a release that revises a part refits its units even when the total is unchanged."""
+    cut = {str(name): s.loc[:origin].to_numpy(dtype=float) for name, s in parts.items()}
+    return "|" + _cache.make_key("parts", **cut)
 
 
 def code_digest(spec: dict[str, Any]) -> str:

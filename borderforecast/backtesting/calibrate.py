@@ -32,25 +32,20 @@ where
 With fewer than ``min_errors`` past scores (or no scale yet) the model's own
 interval is kept. Point forecasts are never changed.
 
-The pure entry point for one live forecast is :func:`calibrate` (a model's
-past backtest rows and a new raw forecast frame in, the calibrated frame
-out); :func:`calibrate_frame` does a whole backtest in one pass.
+:func:`calibrate_frame` does a whole backtest in one pass; one live forecast
+is calibrated by :func:`borderforecast.backtesting.live.calibrate` with the
+same function on the model's past rows and the new forecast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
-from ..models.base import FittedModel, interval_columns, level_label
+from ..intervals import interval_columns, level_label, nest
 from .options import CalibrationOptions
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .result import BacktestResult
 
 SCALE_FLOOR = 0.005
 """Lower bound of the error scale (keeps near-constant series finite)."""
@@ -311,179 +306,5 @@ def calibrate_frame(
     for c, v in new.items():
         out[c] = v
     out["calibrated"] = flag
-    _nest(out, levels)
+    nest(out, levels)
     return out
-
-
-def _nest(frame: pd.DataFrame, levels: Sequence[float]) -> None:
-    levels = sorted(levels)
-    for narrow, wide in zip(levels, levels[1:], strict=False):
-        ln, lw = f"lo{level_label(narrow)}", f"lo{level_label(wide)}"
-        hn, hw = f"hi{level_label(narrow)}", f"hi{level_label(wide)}"
-        frame[lw] = np.minimum(frame[lw], frame[ln])
-        frame[hw] = np.maximum(frame[hw], frame[hn])
-
-
-def calibrate(
-    history: pd.DataFrame,
-    forecast: pd.DataFrame,
-    options: CalibrationOptions | None = None,
-    y: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Calibrate one raw forecast with one model's past backtest errors (a pure function).
-
-    Parameters
-    ----------
-    history : pandas.DataFrame
-        Past backtest forecasts of the same model on the same series:
-        ``origin, target_month, horizon, actual, mean`` (e.g. a slice of
-        ``BacktestResult.raw_forecasts``). Rows from the forecast's origin on
-        are dropped and actuals after it are ignored: only errors known at the
-        origin are used.
-    forecast : pandas.DataFrame
-        The raw forecast: index = the months after the origin, ``mean`` and
-        ``lo<L>``/``hi<L>`` columns.
-    options : CalibrationOptions, optional
-        Settings (default: :class:`CalibrationOptions`).
-    y : pandas.Series, optional
-        The data up to the origin (for the record cap); default:
-        the actuals in ``history``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy of ``forecast`` with calibrated intervals at the horizons the
-        history covers (the model's own elsewhere), ``attrs["intervals"]``
-        ``"calibrated"`` (or ``"raw"`` if no horizon could be calibrated) and
-        ``attrs["calibration"]`` the settings.
-    """
-    opts = options or CalibrationOptions()
-    frame = forecast.copy()
-    levels = [lv for lv in _levels_of(frame)]
-    frame.attrs["calibration"] = describe(opts)
-    frame.attrs["intervals"] = "raw"
-    if opts.method == "none" or frame.empty:
-        return frame
-    origin = pd.Timestamp(frame.index[0]) - pd.DateOffset(months=1)
-    hist = history[pd.to_datetime(history["origin"]) < origin].copy()
-    hist["origin"] = pd.to_datetime(hist["origin"])
-    hist["target_month"] = pd.to_datetime(hist["target_month"])
-    hist.loc[hist["target_month"] > origin, "actual"] = np.nan
-    if y is not None:
-        y = y.loc[:origin]
-    live = pd.DataFrame(
-        {
-            "origin": origin,
-            "target_month": pd.DatetimeIndex(frame.index),
-            "horizon": np.arange(1, len(frame) + 1),
-            "actual": np.nan,
-        }
-    )
-    for c in interval_columns(levels):
-        live[c] = frame[c].to_numpy(dtype=float)
-    cols = ["origin", "target_month", "horizon", "actual"] + interval_columns(levels)
-    g = pd.concat([hist[[c for c in cols if c in hist]], live[cols]], ignore_index=True)
-    for c in interval_columns(levels)[1:]:
-        if c not in hist:
-            g[c] = g[c].fillna(g["mean"])  # history without intervals: only its errors count
-    vals, ok = _calibrate_group(g, levels, opts, y)
-    n = len(live)
-    for c, v in vals.items():
-        frame[c] = v[-n:]
-    if ok[-n:].any():
-        frame.attrs["intervals"] = "calibrated"
-    _nest(frame, levels)
-    return frame
-
-
-def _levels_of(frame: pd.DataFrame) -> list[float]:
-    out = []
-    for c in frame.columns:
-        if c.startswith("lo") and f"hi{c[2:]}" in frame.columns:
-            v = float(c[2:])
-            out.append(int(v) if v.is_integer() else v)
-    return sorted(out)
-
-
-def calibrated_forecast(
-    forecast: pd.DataFrame | FittedModel,
-    result: BacktestResult,
-    model: str | None = None,
-    series: str | None = None,
-    h: int | None = None,
-    y: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Calibrate a live forecast with the errors a model made in a backtest.
-
-    Parameters
-    ----------
-    forecast : DataFrame or FittedModel
-        A forecast frame (index = the months after the last observation;
-        ``mean, lo80, hi80, ...``), or a fitted model (then ``h`` months are
-        forecast with the backtest's levels).
-    result : BacktestResult
-        A backtest that includes ``model``. For the freshest scale its last
-        origin should be the month before the forecast's origin.
-    model : str, optional
-        Model name in the backtest (default: the fitted model's name).
-    series : str, optional
-        Series id in the backtest (default: its only series).
-    h : int, optional
-        Horizon when ``forecast`` is a fitted model (default: the backtest's).
-    y : Series, optional
-        The data the forecast was made from; default: the fitted model's
-        series, else the backtest's actuals.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The forecast with calibrated intervals at each horizon the backtest
-        covers (the model's own beyond it or where too few errors exist); see
-        :func:`calibrate`.
-
-    Examples
-    --------
-    >>> import borderforecast as bf
-    >>> from borderforecast.backtesting import calibrated_forecast
-    >>> res = bf.backtest(bf.load(), models="snaive", start="2021-01", cache=False)
-    >>> fc = calibrated_forecast(bf.fit(bf.load(), "snaive"), res)
-    >>> fc.columns.tolist(), fc.attrs["intervals"]
-    (['mean', 'lo80', 'hi80', 'lo95', 'hi95'], 'calibrated')
-    """
-    opts = result.options
-    if isinstance(forecast, FittedModel):
-        model = model or forecast.name
-        frame = forecast.forecast(h or opts.h, level=opts.levels, intervals="raw", mean=False)
-        y = forecast.y if y is None else y
-    else:
-        frame = forecast.copy()
-    if model is None:
-        raise ModelError("calibrated_forecast needs the model name when given a forecast frame")
-    raw = result.raw_forecasts
-    ids = sorted(raw["series"].unique())
-    if series is None:
-        if len(ids) != 1:
-            raise ModelError(
-                f"the backtest holds several series; pass series= one of {', '.join(ids)}"
-            )
-        series = ids[0]
-    sub = raw[(raw["series"] == series) & (raw["model"] == model)]
-    if sub.empty:
-        raise ModelError(
-            f"the backtest has no forecasts of model {model!r} for series {series!r}; "
-            f"models: {', '.join(sorted(raw['model'].unique()))}"
-        )
-    levels = [lv for lv in opts.levels if f"lo{level_label(lv)}" in frame.columns]
-    frame = frame[interval_columns(levels)].astype(float)
-    if y is None:
-        known = sub.dropna(subset=["actual"]).drop_duplicates("target_month")
-        y = known.set_index("target_month")["actual"].sort_index()
-        y.index = pd.DatetimeIndex(y.index)
-    return calibrate(sub, frame, opts.calibration, y)
-
-
-def describe(options: CalibrationOptions) -> dict[str, Any]:
-    """Plain description of the calibration settings (for reports)."""
-    from dataclasses import asdict
-
-    return asdict(options)

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..cache import code_fingerprint, make_key
-from ..models.base import Transform, future_index, interval_columns, level_label
+from ..intervals import interval_columns, level_label, tidy
+from ..models.fitted import Transform, future_index
 from ..models.registry import ModelSpec
 from .cache import UnitCache
 from .metrics import seasonal_scales
@@ -117,16 +118,13 @@ def _combine_uncached(
     def trip(col: str) -> np.ndarray:
         return np.asarray(t.inverse(np.asarray(t.forward(fc[col].to_numpy(dtype=float)))))
 
-    out = pd.DataFrame({"mean": trip("mean")}, index=fc.index)
-    for lv in levels:
-        lab = level_label(lv)
-        out[f"lo{lab}"] = np.minimum(trip(f"lo{lab}"), out["mean"])
-        out[f"hi{lab}"] = np.maximum(trip(f"hi{lab}"), out["mean"])
-    for narrow, wide in zip(levels, levels[1:], strict=False):
-        ln, lw = f"lo{level_label(narrow)}", f"lo{level_label(wide)}"
-        hn, hw = f"hi{level_label(narrow)}", f"hi{level_label(wide)}"
-        out[lw] = np.minimum(out[lw], out[ln])
-        out[hw] = np.maximum(out[hw], out[hn])
+    out = tidy(
+        trip("mean"),
+        {lv: trip(f"lo{level_label(lv)}") for lv in levels},
+        {lv: trip(f"hi{level_label(lv)}") for lv in levels},
+        levels,
+        fc.index,
+    )
     return out[interval_columns(levels)].to_numpy(dtype=float)
 
 

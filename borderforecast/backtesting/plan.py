@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from ..errors import (
 )
 from ..models.registry import ModelSpec, get_spec, list_specs
 from ..series import as_monthly, month
+from .live import origin_grid, warmup_origins
 from .options import BacktestOptions
 
 DEFAULT_SERIES = "southwest"  # display id of an unnamed series
@@ -33,6 +33,7 @@ class Plan:
     warmup: dict[str, list[pd.Timestamp]]  # calibration-only origins per series
     options: BacktestOptions
     skipped: dict[str, str] = field(default_factory=dict)  # series id -> why it cannot run
+    parts: dict[str, Mapping[str, pd.Series]] = field(default_factory=dict)  # bottom-up inputs
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
@@ -148,26 +149,15 @@ def _series_plan(
             f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
             f"months of history; {need}"
         )
-    end = given_end if given_end is not None else last - pd.DateOffset(months=opts.h)
-    if start is None:
-        start = max(month(opts.DEFAULT_START), first_ok)
-    if end < start:
-        raise DataError(
-            f"no origins for series {sid!r}: the first origin {start:%Y-%m} is after the last "
-            f"{end:%Y-%m} (the last month with {opts.h} months of actuals after it, "
-            "unless --end is given)"
-        )
-    grid = list(pd.date_range(start, end, freq=pd.DateOffset(months=opts.step)))
-    w: list[pd.Timestamp] = []
-    if opts.calibration.method != "none":
-        o = start - pd.DateOffset(months=opts.step)
-        n_warm = opts.calibration.warmup
-        if n_warm is None:
-            n_warm = opts.calibration.min_errors + math.ceil(opts.h / opts.step)
-        while len(w) < n_warm and o >= first_ok:
-            w.insert(0, pd.Timestamp(o))
-            o = o - pd.DateOffset(months=opts.step)
-    return s, [pd.Timestamp(o) for o in grid], w
+    try:
+        grid, w = origin_grid(
+            s.index, h=opts.h, step=opts.step, min_len=min_len, start=start, end=given_end,
+            warmup=warmup_origins(opts.calibration, opts.h, opts.step),
+        )  # fmt: skip
+    except DataError as exc:
+        text = str(exc).replace("no origins:", f"no origins for series {sid!r}:")
+        raise DataError(text.replace("after it)", "after it, unless --end is given)")) from None
+    return s, grid, w
 
 
 def plan(
@@ -175,6 +165,7 @@ def plan(
     models: str | Sequence[str] | None = None,
     series: str | Sequence[str] | None = None,
     options: BacktestOptions | None = None,
+    parts: Mapping[str, Mapping[str, pd.Series]] | None = None,
 ) -> Plan:
     """Validate everything and fix the units of a run; raises before any fitting.
 
@@ -218,4 +209,11 @@ def plan(
         raise DataError(
             "no series can be backtested: " + "; ".join(f"{k}: {v}" for k, v in skipped.items())
         )
-    return Plan(clean, specs, origins, warm, opts, skipped)
+    if any(s.model_class().uses_parts for s in specs):
+        from ..data.parts import parts_for
+
+        given = dict(parts or {})
+        looked = {sid: given[sid] if sid in given else parts_for(raw[sid]) for sid in clean}
+        parts = {sid: v for sid, v in looked.items() if v is not None}
+    found: dict[str, Mapping[str, pd.Series]] = {k: dict(v) for k, v in (parts or {}).items()}
+    return Plan(clean, specs, origins, warm, opts, skipped, found)

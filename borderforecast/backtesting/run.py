@@ -13,7 +13,7 @@ from ..errors import ModelError
 from ..models.base import interval_columns
 from ..models.registry import ModelSpec
 from ..series import month
-from .cache import UnitCache, code_digest, data_digest, unit_key
+from .cache import UnitCache, code_digest, data_digest, parts_digest, unit_key
 from .calibrate import calibrate_frame
 from .engines import run_tasks
 from .ensembles import combinable, combine_members, learned_ensemble
@@ -38,6 +38,7 @@ def _tasks_for(
     todo: list[pd.Timestamp],
     opts: BacktestOptions,
     every: int | None,
+    parts: Mapping[str, pd.Series] | None = None,
 ) -> list[Task]:
     if not todo:
         return []
@@ -60,40 +61,29 @@ def _tasks_for(
             opts.seed,
             every,
             opts.warm_start,
+            parts,
         )
         for c in chunks
     ]
 
 
-def inputs_digests(spec: Any, y: pd.Series, origins: list[pd.Timestamp]) -> dict:
-    """Per origin, the digest of the other data a model reads (``inputs_digests``), if any.
-
-    A model that reads more than the series it is fitted on (``demographic``
-    reads its parts from the data store) names those inputs, so a release that
-    revises them invalidates its cached units even when the series is unchanged.
-    """
-    try:
-        fn = getattr(spec.model_class(), "inputs_digests", None)
-    except Exception:  # noqa: BLE001 - an unbuildable spec fails later, with its own error
-        return {}
-    if fn is None:
-        return {}
-    return {o: "|" + d for o, d in fn(y, origins).items()}
-
-
 def _unit_keys(
-    sid: str, y: pd.Series, spec: ModelSpec, origins: list[pd.Timestamp], opts: BacktestOptions
+    sid: str,
+    y: pd.Series,
+    spec: ModelSpec,
+    origins: list[pd.Timestamp],
+    opts: BacktestOptions,
+    parts: Mapping[str, pd.Series] | None,
 ) -> dict[pd.Timestamp, str]:
-    """The cache key of each origin's unit of one model on one series."""
+    """The cache key of each origin's unit of one model on one series (and its parts)."""
     sd = spec_to_dict(spec)
     code = code_digest(sd)
-    inputs = inputs_digests(spec, y, origins)
     every = opts.reselect_every.get(spec.name)
     reselect = (every, opts.warm_start) if every else None
     return {
         o: unit_key(
             sid,
-            data_digest(y.loc[:o]) + inputs.get(o, ""),
+            data_digest(y.loc[:o]) + (parts_digest(parts, o) if parts is not None else ""),
             sd,
             o,
             opts.h,
@@ -118,7 +108,8 @@ def _look_up(
     for sid, y in p.series.items():
         origins = p.warmup[sid] + p.origins[sid]
         for spec in (s for s in p.specs if s.name not in combined):
-            ukeys = _unit_keys(sid, y, spec, origins, opts) if cache is not None else {}
+            parts = p.parts.get(sid) if spec.model_class().uses_parts else None
+            ukeys = _unit_keys(sid, y, spec, origins, opts, parts) if cache is not None else {}
             todo = []
             for o in origins:
                 hit = cache.get(ukeys[o], shape) if cache is not None else None
@@ -130,7 +121,7 @@ def _look_up(
                     )
             keys.update({(sid, spec.name, o): k for o, k in ukeys.items()})
             every = opts.reselect_every.get(spec.name)
-            tasks += _tasks_for(sid, y, spec_to_dict(spec), todo, opts, every)
+            tasks += _tasks_for(sid, y, spec_to_dict(spec), todo, opts, every, parts)
     return found, tasks, keys
 
 
@@ -233,6 +224,7 @@ def backtest(
     series: str | Sequence[str] | None = None,
     options: BacktestOptions | None = None,
     progress: Progress | None = None,
+    parts: Mapping[str, Mapping[str, pd.Series]] | None = None,
     **settings: Any,
 ) -> BacktestResult:
     """Rolling-origin backtest of named models on one or many monthly series.
@@ -259,6 +251,10 @@ def backtest(
         engine="processes", jobs=2, cache=False`` ...) override them.
     progress : callable, optional
         ``progress(done, total)`` as fits finish.
+    parts : mapping of series id -> {part name -> Series}, optional
+        The parts of each series for a bottom-up model (``demographic``);
+        default: the bundled demographic parts for the bundled Southwest total
+        (:func:`borderforecast.data.parts.parts_for`), none for other series.
 
     Returns
     -------
@@ -297,4 +293,4 @@ def backtest(
         options = BacktestOptions(**settings)
     elif settings:
         options = options.replace(**settings)
-    return execute(plan(y, models, series, options), progress)
+    return execute(plan(y, models, series, options, parts), progress)

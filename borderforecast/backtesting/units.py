@@ -25,7 +25,7 @@ import time
 import traceback
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConvergenceWarning
-from ..models.base import BaseModel, interval_columns
+from ..intervals import interval_columns
+from ..models.base import BaseModel
 from ..models.registry import ModelSpec
 
 
@@ -80,6 +81,8 @@ class Task:
     seed: int
     reselect_every: int | None = None
     warm_start: bool = True
+    parts: Mapping[str, pd.Series] | None = None
+    """The series' parts, for a bottom-up model (``uses_parts``); cut at each origin."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,8 @@ def run_unit(task: Task, origin: pd.Timestamp) -> UnitResult:
             spec = spec_from_dict(task.spec)
             model = _model_for(task, spec, spec.build(seed=task.seed), origin)
             y_train = task.y.loc[:origin]
-            fc = model.fit(y_train).forecast(task.h, level=task.levels)
+            parts = task.parts if model.uses_parts else None
+            fc = model.fit(y_train, parts=parts).forecast(task.h, level=task.levels)
         values = fc[interval_columns(task.levels)].to_numpy(dtype=float)
         if (
             values.shape != (task.h, len(interval_columns(task.levels)))

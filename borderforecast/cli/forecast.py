@@ -108,8 +108,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Forecast the next H months with intervals (counts, never negative)."""
-        from ..calibrated import DEFAULT_MODEL, forecast
         from ..data.userdata import to_long
+        from ..forecaster import DEFAULT_MODEL, forecast
 
         kwargs: dict[str, Any] = {"h": h}
         if model is not None:

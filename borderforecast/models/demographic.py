@@ -14,13 +14,15 @@ forecasts:
   of ``stl_revert`` on the total, centred on the bottom-up point (the
   backtest calibrates them, as for every model); sample paths likewise.
 
-The parts come from the package's data store (``bf.load("demographic/...")``),
-cut at the last month of the series being fitted, so a backtest never sees a
-later month. They are used only when they add up to the series (every one of
-the last ``min_months`` months within ``tolerance``), which holds for the USBP
-Southwest total from October 2011 on. For any other series (a sector, your own
-file) or an earlier end month, the model *is* ``stl_revert`` on the total, and
-its summary says so.
+The parts are given by the caller (``fit(y, parts={...})``; the forecast
+front door and the backtest look them up for the bundled Southwest total with
+:func:`borderforecast.data.parts.parts_for`); the model cuts them at the last
+month of the series being fitted, so a backtest never sees a later month. They
+are used only when they add up to the series (every one of the last
+``min_months`` months within ``tolerance``), which holds for the USBP Southwest
+total from October 2011 on. Without usable parts (a sector, your own file
+without parts, an earlier end month) the model *is* ``stl_revert`` on the
+total: the fit is labelled ``stl_revert`` and its summary says why.
 
 On the 2011-2024 backtest (153 monthly origins, h = 1-12) it scores MASE 1.460
 (origins to 2019: 0.844; 2020 on: 2.527), against 1.633 for statsforecast's
@@ -31,9 +33,7 @@ chosen by looking at that backtest (docs/guide/models.md gives the neighbourhood
 
 from __future__ import annotations
 
-import functools
-import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,45 +44,6 @@ from ..errors import SpecError
 from .base import BaseModel, Prediction, gaussian_prediction
 from .stl_revert import STLRevert
 from .stl_ses import STLSES
-
-PARTS = ("single_adults", "family_units", "uac")
-"""The demographic parts of the USBP Southwest total (``bf.load("demographic/<part>")``)."""
-
-
-def load_parts(end: pd.Timestamp) -> dict[str, pd.Series] | None:
-    """The parts up to ``end`` on their common months, or None when the store has none.
-
-    Reads the default data store (``BORDERFORECAST_HOME`` or the bundled data),
-    once per process and store state.
-    """
-    from ..data import table
-
-    parts = _all_parts(table.stamps(None))
-    if parts is None:
-        return None
-    out = {p: s.loc[:end] for p, s in parts.items()}
-    if any(len(s) == 0 or s.index[-1] != end for s in out.values()):
-        return None
-    return out
-
-
-@functools.lru_cache(maxsize=4)
-def _all_parts(stamps: tuple) -> dict[str, pd.Series] | None:
-    import warnings
-
-    from ..data import load
-
-    parts: dict[str, pd.Series] = {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for p in PARTS:
-                parts[p] = load(f"demographic/{p}").astype(float)
-    except Exception:  # noqa: BLE001 - no parts (another store, no such series): total only
-        return None
-    start = max(s.index[0] for s in parts.values())
-    end = min(s.index[-1] for s in parts.values())
-    return {p: s.loc[start:end] for p, s in parts.items()}
 
 
 @dataclass(frozen=True)
@@ -115,15 +76,18 @@ class Demographic(BaseModel):
     Examples
     --------
     >>> import borderforecast as bf
-    >>> fit = Demographic().fit(bf.load(end="2019-08"))
-    >>> fit.state.used_parts, fit.forecast(2).index[0].strftime("%Y-%m")
-    (True, '2019-09')
-    >>> Demographic().fit(bf.load("sector/tucson", end="2019-08")).state.used_parts
-    False
+    >>> from borderforecast.data.parts import parts_for
+    >>> y = bf.load(end="2019-08")
+    >>> fit = Demographic().fit(y, parts=parts_for(bf.load()))
+    >>> fit.state.used_parts, fit.name, fit.forecast(2).index[0].strftime("%Y-%m")
+    (True, 'demographic', '2019-09')
+    >>> Demographic().fit(bf.load("sector/tucson", end="2019-08")).name
+    'stl_revert'
     """
 
     family = "demographic"
     description = "Bottom-up: single adults, families (reverting), children; stl_revert each"
+    uses_parts = True
     min_length = 36
     horizon = 36  # the point path is computed this far once per fit
 
@@ -148,20 +112,10 @@ class Demographic(BaseModel):
         self.min_months = int(min_months)
         self.tolerance = float(tolerance)
 
-    @classmethod
-    def inputs_digests(cls, y: pd.Series, origins: Sequence[pd.Timestamp]) -> dict:
-        """Per origin, a digest of the parts this model reads (part of the backtest cache key)."""
-        out = {}
-        for o in origins:  # exactly what the fit at each origin reads
-            h = hashlib.sha256()
-            for name, s in sorted((load_parts(pd.Timestamp(o)) or {}).items()):
-                h.update(f"{name}|{len(s)}|".encode())
-                h.update(np.ascontiguousarray(s.to_numpy(dtype=float)).tobytes())
-            out[o] = h.hexdigest()
-        return out
-
-    def applies(self, y: pd.Series) -> tuple[bool, str]:
-        """Whether this model is more than ``stl_revert`` on ``y`` (counts), and if not, why.
+    def applies(
+        self, y: pd.Series, parts: Mapping[str, pd.Series] | None = None
+    ) -> tuple[bool, str]:
+        """Whether this model is more than ``stl_revert`` on ``y`` and ``parts``, and if not, why.
 
         The report leaves out a model whose ``applies`` says no, with the reason.
 
@@ -169,7 +123,7 @@ class Demographic(BaseModel):
         >>> Demographic().applies(bf.load("ofo"))[0]
         False
         """
-        parts, reason = self._check_parts(y.astype(float))
+        parts, reason = self._check_parts(y.astype(float), parts)
         if parts is not None:
             return True, ""
         return False, (
@@ -184,10 +138,12 @@ class Demographic(BaseModel):
     def _forward(self, x: np.ndarray) -> np.ndarray:
         return np.log(np.maximum(x, 0.0) + self.offset) if self.log else x
 
-    def _check_parts(self, y: pd.Series) -> tuple[dict[str, pd.Series] | None, str]:
-        parts = load_parts(pd.Timestamp(y.index[-1]))
+    def _check_parts(
+        self, y: pd.Series, given: Mapping[str, pd.Series] | None
+    ) -> tuple[dict[str, pd.Series] | None, str]:
+        parts = _common_months(given, pd.Timestamp(y.index[-1])) if given else None
         if parts is None:
-            return None, "no demographic parts in the data store for these months"
+            return None, "no demographic parts were given for these months"
         n = len(next(iter(parts.values())))
         if n < self.min_months:
             return None, (
@@ -227,10 +183,10 @@ class Demographic(BaseModel):
         """The point path of ``stl_revert`` on the total (transformed scale)."""
         return total.rev.path(h) + self._total_model().season(total.seasonal, h)
 
-    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None, *given: Any) -> _State:
         total = self._total_model()._fit(z, None)
         y = pd.Series(self._counts(z.to_numpy(dtype=float)), index=z.index)
-        parts, reason = self._check_parts(y)
+        parts, reason = self._check_parts(y, given[0] if given else None)
         h = self.horizon
         if parts is None:
             return _State(self._total_path(total, h), total, False, reason, "")
@@ -248,12 +204,18 @@ class Demographic(BaseModel):
         )
         return _State(point, total, True, "", detail, each)
 
-    def part_forecasts(self, state: _State, h: int) -> pd.DataFrame:
+    def label(self, state: _State) -> str:
+        """``demographic`` when the parts were used, else ``stl_revert`` (what the fit is)."""
+        return self.name if state.used_parts else "stl_revert"
+
+    def part_forecasts(self, state: _State, h: int) -> pd.DataFrame | None:
         """Per part: its last month and its point forecast ``h`` months ahead (counts).
 
-        Empty when the model fell back to the total. The columns are ``last``
+        None when the model fell back to the total. The columns are ``last``
         and ``h1`` .. ``h<h>`` (``h`` at most :attr:`horizon`).
         """
+        if not state.used_parts:
+            return None
         h = min(h, self.horizon)
         rows = {n: [last, *path[:h]] for n, last, path in state.parts}
         cols = ["last", *(f"h{k}" for k in range(1, h + 1))]
@@ -288,6 +250,20 @@ class Demographic(BaseModel):
         if state.used_parts:
             return f"Bottom-up by demographic ({state.detail}); {spread}"
         return f"stl_revert on the total ({state.reason}); {spread}"
+
+
+def _common_months(
+    parts: Mapping[str, pd.Series], end: pd.Timestamp
+) -> dict[str, pd.Series] | None:
+    """The parts on their common months up to ``end``, or None unless each reaches ``end``."""
+    series = {str(k): pd.Series(v, dtype=float) for k, v in parts.items()}
+    if not series or any(len(s) == 0 for s in series.values()):
+        return None
+    start = max(s.index[0] for s in series.values())
+    out = {k: s.loc[start:end] for k, s in series.items()}
+    if any(len(s) == 0 or s.index[-1] != end for s in out.values()):
+        return None
+    return out
 
 
 MODEL = Demographic

@@ -12,7 +12,7 @@ Load only files you trust: like every pickle, a crafted file can run code.
 Examples
 --------
 >>> import tempfile, pathlib, borderforecast as bf
->>> fitted = bf.fit(bf.load(), model="snaive")
+>>> fitted = bf.make_model("snaive").fit(bf.load())
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "snaive.bfmodel"
 >>> fitted.save(path).stat().st_size < 50_000
 True
@@ -81,7 +81,7 @@ class _Pickler(pickle.Pickler):
 
 
 def save_fitted(fitted: Any, path: str | os.PathLike[str]) -> Path:
-    """Write ``fitted`` (a :class:`~borderforecast.models.base.FittedModel`) to ``path``."""
+    """Write ``fitted`` (a :class:`~borderforecast.models.fitted.FittedModel`) to ``path``."""
     from ..atomic import write_bytes
     from ..version import __version__
 
@@ -132,9 +132,9 @@ def load_model(path: str | os.PathLike[str]) -> Any:
 
 
 def _is_fitted_model(obj: Any) -> bool:
-    """Whether ``obj`` is a :class:`~borderforecast.models.base.FittedModel` (by its class
-    lineage, so that this module need not import ``base``, which imports it)."""
+    """Whether ``obj`` is a :class:`~borderforecast.models.fitted.FittedModel` (by its class
+    lineage, so that this module need not import ``fitted``, which imports it)."""
     return any(
-        c.__name__ == "FittedModel" and c.__module__ == "borderforecast.models.base"
+        c.__name__ == "FittedModel" and c.__module__ == "borderforecast.models.fitted"
         for c in type(obj).__mro__
     )

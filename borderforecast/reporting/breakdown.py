@@ -45,8 +45,8 @@ def _part_forecast(
     yy: pd.Series, model: str, horizon: int, seed: int, notes: list[str], label: str
 ) -> tuple[pd.DataFrame, str, dict[str, float]]:
     """A part forecast separately: its table (expected means from paths) and expected total."""
+    from ..intervals import guard_intervals
     from ..models.registry import make_model
-    from .intervals import guard_intervals
     from .totals import outlook_paths, window_total
 
     used = model
@@ -56,7 +56,7 @@ def _part_forecast(
         used = BENCHMARK
         notes.append(f"{label}: {model} failed ({exc}); {BENCHMARK} used instead.")
         fitted = make_model(BENCHMARK, seed=seed).fit(yy)
-    frame = guard_intervals(fitted.forecast(horizon, level=(80, 95), mean=False), yy).frame
+    frame = guard_intervals(fitted.forecast(horizon, level=(80, 95)), yy).frame
     table, paths = outlook_paths(fitted, frame, seed)
     return table, used, window_total(paths)
 

@@ -202,17 +202,37 @@ def applicable_models(
     ``demographic`` is ``stl_revert`` wherever its parts do not add up); such a
     model is left out, with its reason, unless the user chose it.
     """
+    from ..data.parts import parts_for
     from ..models.registry import make_model
 
+    parts = parts_for(y)
     kept, notes = [], []
     for name in models:
-        applies = getattr(make_model(name), "applies", None) if name != chosen else None
-        ok, reason = applies(y) if applies is not None else (True, "")
+        ok, reason = make_model(name).applies(y, parts) if name != chosen else (True, "")
         if ok:
             kept.append(name)
         else:
             notes.append(f"The {name} model is left out: {reason}.")
     return tuple(kept), " ".join(notes)
+
+
+def fit_forecasters(
+    y: pd.Series, series: str, result: Any, seed: int, names: tuple[str, ...]
+) -> dict[str, Any]:
+    """Each model fitted once, calibrated on the report's backtest when the model is in it."""
+    from ..backtesting.live import Calibration
+    from ..forecaster import fit
+
+    out = {}
+    for name in dict.fromkeys((*result.models, *names)):
+        held = name in result.models
+        cal = Calibration.from_backtest(result, name, series) if held else None
+        try:
+            out[name] = fit(y, name, seed=seed, series=series, calibration=cal,
+                            intervals="calibrated" if held else "raw")  # fmt: skip
+        except Exception:  # noqa: BLE001 - a model that cannot fit now is refused by the rule
+            continue
+    return out
 
 
 def build(
@@ -278,8 +298,9 @@ def build(
             progress=bt_progress,
         )
         emit("step", "forecast", "choosing the model")
+        forecasters = fit_forecasters(y, opts.series, result, opts.seed, models)
         choice = choose_model(
-            result, date, cached, opts.model, y=y, series=opts.series, seed=opts.seed
+            result, date, cached, opts.model, y=y, series=opts.series, forecasters=forecasters
         )
         if left_out:
             choice = replace(choice, rule=f"{choice.rule} {left_out}")

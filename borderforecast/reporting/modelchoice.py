@@ -188,7 +188,7 @@ def choose_model(
     *,
     y: pd.Series,
     series: str,
-    seed: int = 0,
+    forecasters: dict[str, Any],
 ) -> ModelChoice:
     """The model the report uses, by the rule the report states (or the user's model).
 
@@ -196,10 +196,8 @@ def choose_model(
     whose calibrated coverage is acceptable (:data:`COVERAGE`) and whose
     next-month forecast is plausible (:func:`plausible_range`). If none passes
     both, plausibility alone decides; if none is plausible, the lowest weighted
-    MASE, with a caution.
+    MASE, with a caution. ``forecasters`` holds each model fitted once (name -> Forecaster).
     """
-    from ..models.registry import make_model
-
     rank = result.ranking(series=series)
     wm = weighted_mase(result, series)
     lo, hi, lo_r, hi_r = plausible_range(y)
@@ -223,15 +221,13 @@ def choose_model(
                 "plausible": None,  # decided below, for the models the rule needs to look at
             }
         )
-    fitted: dict = {}
+    fitted = forecasters
 
     def judge(row: dict) -> bool:
-        """Fit the model (once) and decide whether its next-month forecast is plausible."""
+        """Decide (once) whether the model's next-month forecast is plausible."""
         if row["plausible"] is None:
             try:
-                f = make_model(row["model"], seed=seed).fit(y)
-                row["next"] = float(f.forecast(1)["mean"].iloc[0])
-                fitted[row["model"]] = f
+                row["next"] = float(fitted[row["model"]].fitted.forecast(1)["mean"].iloc[0])
             except Exception:  # noqa: BLE001 - a model that cannot fit now is refused
                 row["next"] = float("nan")
             row["plausible"] = bool(np.isfinite(row["next"]) and lo <= row["next"] <= hi)
@@ -240,7 +236,7 @@ def choose_model(
     rows.sort(key=lambda r: (not np.isfinite(r["wmase"]), r["wmase"]))
     for i, r in enumerate(rows, start=1):
         r["rank"] = i
-    # in the rule's order; a model is fitted only when the rule needs its next-month forecast
+    # in the rule's order
     first = next((r for r in rows if r["coverage_ok"] and judge(r)), None)
     fallback = ""
     if first is None:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..fiscal import fiscal_year
+from ..intervals import GuardedForecast
 from . import figures
 from .common import SectionOutput, Subject, subject_of
 from .modelchoice import BENCHMARK, ModelChoice, ranking_rows
@@ -38,6 +39,16 @@ def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _shown(f: Any, h: int) -> GuardedForecast:
+    """A forecaster's guarded forecast (the model's own intervals guarded when uncalibrated)."""
+    from ..intervals import LEVELS, guard_intervals
+
+    fc = f.frames(h, LEVELS)[1]
+    if f.calibration is None:
+        return guard_intervals(fc, f.y)
+    return GuardedForecast(fc, tuple(fc.attrs.get("interval_notes", ())), f.name)
+
+
 def forecast_section(
     y: pd.Series,
     series: str,
@@ -55,29 +66,17 @@ def forecast_section(
     month); the forecast is scored against them. (Over 60 lines: the section's
     numbers, sentences and backtest table are assembled in one place.)
     """
-    from .intervals import forecast_table
+    from .totals import fiscal_totals, model_totals, outlook_paths, spread_sentence, window_total
 
     subj = subj or subject_of(y)
     result = choice.result
 
-    from ..models.registry import make_model
-    from .totals import fiscal_totals, model_totals, outlook_paths, spread_sentence, window_total
-
-    fits = dict(choice.fitted)
-
-    def live(name: str) -> Any:
-        if name not in fits:  # each model fitted once per report
-            fits[name] = make_model(name, seed=seed).fit(y)
-        return forecast_table(
-            y, name, h=horizon, seed=seed, result=result, series=series, fitted=fits[name]
-        )
-
     def table_of(name: str) -> tuple[Any, pd.DataFrame]:
-        frame = live(name).frame
-        return fits[name], frame
+        f = choice.fitted[name]  # each model fitted once per report
+        return f.fitted, _shown(f, horizon).frame
 
-    g = live(choice.model)
-    fitted = fits[choice.model]
+    g = _shown(choice.fitted[choice.model], horizon)
+    fitted = choice.fitted[choice.model].fitted
     fc, paths = outlook_paths(fitted, g.frame, seed)
     bench = fc if choice.model == BENCHMARK else outlook_paths(*table_of(BENCHMARK), seed)[0]
     m = y.index[-1]
@@ -285,6 +284,8 @@ def model_parts(fitted: Any, months: pd.DatetimeIndex) -> dict[str, pd.Series]:
     if hook is None or not getattr(state, "used_parts", False) or not len(months):
         return {}
     table = hook(state, len(months))
+    if table is None:
+        return {}
     cols = [c for c in table.columns if c != "last"]
     return {
         str(p): pd.Series(r[cols].to_numpy(dtype=float), index=months[: len(cols)])

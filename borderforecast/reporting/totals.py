@@ -79,7 +79,7 @@ def raw_paths(fitted: Any, h: int, seed: int, n: int = TOTAL_PATHS) -> np.ndarra
     """The model's own seeded paths; a model that cannot simulate gets fully dependent months
     (every month at the same rank: the widest, most cautious totals)."""
     try:
-        return np.asarray(fitted.simulate(h, n_paths=n, seed=seed, intervals="raw"))
+        return np.asarray(fitted.simulate(h, n_paths=n, seed=seed))
     except ModelError as exc:
         if "cannot simulate" not in str(exc):
             raise

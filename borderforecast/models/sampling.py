@@ -1,5 +1,8 @@
 """Sample paths behind means and totals: calibrated paths, the true mean, window totals.
 
+Pure functions of arrays and frames (the forecast front door,
+:mod:`borderforecast.forecaster`, draws the paths and passes them in).
+
 A log model's point forecast is a median of the count; its mean is higher
 (the log-normal skew), and a total over several months is neither the sum of
 the medians nor independent of the months' dependence. Both therefore come
@@ -15,6 +18,7 @@ forecast.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,10 +26,6 @@ import pandas as pd
 
 from ..errors import ModelError
 from ..fiscal import fiscal_year_start
-
-# ``fitted`` below is a borderforecast.models.base.FittedModel (base imports this module,
-# so it is typed as Any here rather than imported, even for type checking)
-FittedModel = Any
 
 
 def calibrate_paths(paths: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarray:
@@ -55,33 +55,21 @@ def calibrate_paths(paths: np.ndarray, frame: pd.DataFrame, cap: float) -> np.nd
     return np.minimum(np.maximum(out, 0.0), cap)
 
 
-def _paths_or_none(
-    fitted: FittedModel, h: int, n_paths: int, seed: int | None, X, kind: str
-) -> np.ndarray | None:
-    try:
-        return fitted.simulate(h, n_paths=n_paths, seed=seed, X=X, intervals=kind)
-    except ModelError as exc:
-        if "cannot simulate" in str(exc):
-            return None
-        raise
-
-
 def with_true_mean(
-    fitted: FittedModel, frame: pd.DataFrame, X, n_paths: int, seed: int | None
+    frame: pd.DataFrame, paths: np.ndarray | None, cap: float, log: bool, n_paths: int
 ) -> pd.DataFrame:
-    """The public forecast frame: ``median`` (or the point) and a true ``mean`` from paths.
+    """The public forecast frame: ``median`` (the protocol's point) and a true ``mean``.
 
-    Models that cannot simulate get the log-normal mean implied by the 80%
-    interval (``attrs["mean_method"] = "lognormal"``).
+    The mean is that of the sample ``paths``; a model that cannot simulate
+    (``paths`` None) gets the log-normal mean implied by its 80% interval
+    (``attrs["mean_method"]`` says which).
     """
-    kind = frame.attrs.get("intervals", "raw")
     attrs = dict(frame.attrs)
     point = frame["mean"].to_numpy(dtype=float)
-    paths = _paths_or_none(fitted, len(frame), n_paths, seed, X, kind)
     if paths is not None:
         true_mean = paths.mean(axis=0)
         method = f"mean of {n_paths} sample paths"
-    elif fitted.transform.kind == "log" and "hi80" in frame:
+    elif log and "hi80" in frame:
         sigma = (np.log1p(frame["hi80"]) - np.log1p(frame["lo80"])).to_numpy() / (2 * 1.2815516)
         true_mean = np.expm1(np.log1p(point) + sigma**2 / 2.0)
         method = "lognormal (from the 80% interval)"
@@ -91,26 +79,27 @@ def with_true_mean(
     # a log model's point is the median; a model on raw counts is symmetric, so its point
     # is both its median and (before clipping at zero) its mean
     out = frame.rename(columns={"mean": "median"})
-    out.insert(1, "mean", np.minimum(true_mean, fitted.cap))
+    out.insert(1, "mean", np.minimum(true_mean, cap))
     out.attrs.update(attrs)
     out.attrs["mean_method"] = method
     return out
 
 
-def total_from_paths(
-    fitted: FittedModel,
-    months: int,
-    fiscal_year: int | None,
-    levels: Sequence[float],
-    n_paths: int,
-    seed: int | None,
-    X,
-    kind: str,
-) -> pd.Series:
-    """See :meth:`FittedModel.total`."""
-    y = fitted.y
-    last = fitted.last_month
-    skip = 0  # forecast months before the window (a fiscal year starting later)
+@dataclass(frozen=True)
+class Window:
+    """The months a total covers: observed ones (a fiscal year under way) and forecast ones."""
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+    observed: pd.Series
+    h: int  # forecast months to draw (from the month after the data)
+    skip: int  # forecast months before the window (a fiscal year starting later)
+    label: str
+
+
+def total_window(y: pd.Series, months: int, fiscal_year: int | None) -> Window:
+    """The window of a total: the next ``months`` months, or fiscal year ``fiscal_year``."""
+    last = pd.Timestamp(y.index[-1])
     if fiscal_year is not None:
         first = fiscal_year_start(int(fiscal_year))
         end = first + pd.DateOffset(months=11)
@@ -118,29 +107,31 @@ def total_from_paths(
             raise ModelError(
                 f"fiscal year {fiscal_year} starts before the data ({y.index[0]:%Y-%m})"
             )
-        observed = y.loc[first:end]
         h = max((end.year - last.year) * 12 + end.month - last.month, 0)
         skip = max((first.year - last.year) * 12 + first.month - last.month - 1, 0)
-        start = first
-    else:
-        if not isinstance(months, (int, np.integer)) or months < 1:
-            raise ModelError(f"months must be a whole number >= 1, got {months!r}")
-        observed = y.iloc[:0]
-        h = int(months)
-        start = last + pd.DateOffset(months=1)
-        end = last + pd.DateOffset(months=h)
-    obs = float(observed.sum())
-    if h > 0:
-        paths = fitted.simulate(h, n_paths=n_paths, seed=seed, X=X, intervals=kind)
-        sums = obs + paths[:, skip:].sum(axis=1)
+        return Window(first, end, y.loc[first:end], h, skip, f"FY{fiscal_year}")
+    if not isinstance(months, (int, np.integer)) or months < 1:
+        raise ModelError(f"months must be a whole number >= 1, got {months!r}")
+    h = int(months)
+    first = last + pd.DateOffset(months=1)
+    return Window(first, last + pd.DateOffset(months=h), y.iloc[:0], h, 0, f"next {h} months")
+
+
+def total_of_paths(
+    window: Window, paths: np.ndarray | None, levels: Sequence[float], n_paths: int
+) -> pd.Series:
+    """Median, mean and quantiles of the window's observed sum plus each path's sum."""
+    obs = float(window.observed.sum())
+    if paths is not None and window.h > 0:
+        sums = obs + paths[:, window.skip :].sum(axis=1)
     else:
         sums = np.full(n_paths, obs)
-    row = {
-        "first": f"{start:%Y-%m}",
-        "last": f"{end:%Y-%m}",
-        "observed_months": len(observed),
+    row: dict[str, Any] = {
+        "first": f"{window.first:%Y-%m}",
+        "last": f"{window.last:%Y-%m}",
+        "observed_months": len(window.observed),
         "observed": obs,
-        "forecast_months": h - skip,
+        "forecast_months": window.h - window.skip,
         "median": float(np.median(sums)),
         "mean": float(np.mean(sums)),
     }
@@ -148,14 +139,4 @@ def total_from_paths(
         a = (100.0 - lv) / 200.0
         row[f"lo{lv:g}"] = float(np.quantile(sums, a))
         row[f"hi{lv:g}"] = float(np.quantile(sums, 1.0 - a))
-    out = pd.Series(row, name=f"FY{fiscal_year}" if fiscal_year else f"next {h} months")
-    out.attrs.update(
-        {
-            "intervals": kind,
-            "model": fitted.name,
-            "n_paths": n_paths,
-            "seed": fitted.model.seed if seed is None else seed,
-            "method": "quantiles of the sums of sample paths",
-        }
-    )
-    return out
+    return pd.Series(row, name=window.label)

@@ -1,21 +1,18 @@
-"""Guards that make a forecast's intervals well formed, whatever model made them.
+"""Forecast intervals in one place: levels, column names, nesting, caps and the guards.
 
-:func:`borderforecast.calibrated.live_forecast` (the one calibrated forecast,
-behind :func:`borderforecast.forecast` and the report) passes every calibrated
-frame through :func:`guard_intervals`. The guards hold for any model:
+Every forecast frame of the package has a point column and, per level ``L``,
+``lo<L>`` and ``hi<L>`` (``lo80, hi80, lo95, hi95`` by default). The rules that
+keep them well formed live here, used by the models, ensembles, calibration and
+the report alike:
 
-* **nested and strictly ordered**: ``lo95 < lo80 < mean < hi80 < hi95`` wherever
-  the model's spread is positive (on the log scale the 95% half-width is at
-  least :data:`MIN_RATIO` times the 80% one, which is below the normal
-  distribution's 1.53); a lower bound can only meet another at zero counts;
-* **smooth across horizons**: each half-width (log scale, each side and
-  level) is replaced by its least-squares non-decreasing fit over the
-  horizons (isotonic regression), so the band never narrows and widens
-  again from month to month;
-* **bounded by the record of change**: the upper (lower) bound ``k`` months
-  ahead is at most the latest month times the largest ``k``-month rise (fall)
-  the series has ever shown; an upper bound above the record month comes with
-  a sentence that says so and why.
+* :func:`tidy`: bounds on the right side of the point, wider levels around
+  narrower ones (:func:`nest`);
+* :func:`guard_intervals`: for a calibrated forecast, strictly ordered levels
+  (on the log scale the 95% half-width is at least :data:`MIN_RATIO` times the
+  80% one, below the normal distribution's 1.53), half-widths that never
+  narrow across horizons (isotonic regression), and upper (lower) bounds ``k``
+  months ahead at most the latest month times the largest ``k``-month rise
+  (fall) on record, with a sentence when an upper bound passes the record month.
 
 Examples
 --------
@@ -39,12 +36,77 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
+
+from .errors import ModelError
+
+DEFAULT_LEVELS: tuple[int, ...] = (80, 95)
+LEVELS = DEFAULT_LEVELS
+POINT = "mean"
+"""The point column of the model protocol (for a log model it holds the median)."""
 
 MIN_RATIO = 1.25
 """Least ratio of the 95% to the 80% log half-width (normal: 1.96 / 1.28 = 1.53)."""
 
-LEVELS = (80, 95)
+
+def check_levels(level: int | float | Sequence[int | float]) -> tuple[float, ...]:
+    """Validate interval levels (percent, strictly between 0 and 100), sorted."""
+    levels = (level,) if isinstance(level, (int, float)) else tuple(level)
+    out = []
+    for lv in levels:
+        if not isinstance(lv, (int, float)) or not 0 < float(lv) < 100:
+            raise ModelError(f"interval level {lv!r} must be a percentage between 0 and 100")
+        out.append(int(lv) if float(lv).is_integer() else float(lv))
+    return tuple(sorted(set(out)))
+
+
+def level_label(level: float) -> str:
+    """Column suffix for a level: 80 -> '80', 97.5 -> '97.5'."""
+    return f"{level:g}"
+
+
+def interval_columns(levels: Sequence[float], point: str = POINT) -> list[str]:
+    """Column names in the canonical order: mean, lo80, hi80, lo95, hi95."""
+    cols = [point]
+    for lv in levels:
+        cols += [f"lo{level_label(lv)}", f"hi{level_label(lv)}"]
+    return cols
+
+
+def levels_of(frame: pd.DataFrame) -> list[float]:
+    """The levels whose ``lo``/``hi`` columns a frame holds, sorted."""
+    out = []
+    for c in frame.columns:
+        if c.startswith("lo") and f"hi{c[2:]}" in frame.columns:
+            v = float(c[2:])
+            out.append(int(v) if v.is_integer() else v)
+    return sorted(out)
+
+
+def nest(frame: pd.DataFrame, levels: Sequence[float]) -> None:
+    """In place: a wider level never sits inside a narrower one."""
+    levels = sorted(levels)
+    for narrow, wide in zip(levels, levels[1:], strict=False):
+        ln, lw = f"lo{level_label(narrow)}", f"lo{level_label(wide)}"
+        hn, hw = f"hi{level_label(narrow)}", f"hi{level_label(wide)}"
+        frame[lw] = np.minimum(frame[lw], frame[ln])
+        frame[hw] = np.maximum(frame[hw], frame[hn])
+
+
+def tidy(
+    point: np.ndarray,
+    lower: dict[float, np.ndarray],
+    upper: dict[float, np.ndarray],
+    levels: Sequence[float],
+    index: pd.Index,
+) -> pd.DataFrame:
+    """A forecast frame from a point and bounds: each bound on its side of the point, nested."""
+    out = {POINT: np.asarray(point, dtype=float)}
+    for lv in levels:
+        out[f"lo{level_label(lv)}"] = np.minimum(lower[lv], out[POINT])
+        out[f"hi{level_label(lv)}"] = np.maximum(upper[lv], out[POINT])
+    frame = pd.DataFrame(out, index=index)[interval_columns(levels)]
+    nest(frame, levels)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -59,6 +121,8 @@ class GuardedForecast:
 def _monotone(w: np.ndarray) -> np.ndarray:
     if len(w) < 2 or np.all(np.diff(w) >= 0):
         return w
+    from sklearn.isotonic import IsotonicRegression
+
     x = np.arange(len(w), dtype=float)
     return IsotonicRegression(increasing=True).fit_transform(x, w)
 
@@ -86,7 +150,7 @@ def record_moves(y: pd.Series, h: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def guard_intervals(
-    forecast: pd.DataFrame, y: pd.Series, levels: Sequence[int] = LEVELS
+    forecast: pd.DataFrame, y: pd.Series, levels: Sequence[int] = LEVELS, point: str = POINT
 ) -> GuardedForecast:
     """Make a forecast's intervals nested, strictly ordered, smooth and bounded (see module doc).
 
@@ -94,8 +158,7 @@ def guard_intervals(
     """
     frame = forecast.copy().astype(float)
     lv = sorted(levels)
-    mean = frame["mean"].to_numpy()
-    lm = np.log1p(np.maximum(mean, 0.0))
+    lm = np.log1p(np.maximum(frame[point].to_numpy(), 0.0))
     h = len(frame)
     up, down = record_moves(y, h)
     last = float(np.log1p(max(float(y.iloc[-1]), 0.0)))
@@ -105,9 +168,7 @@ def guard_intervals(
         hi = np.log1p(np.maximum(frame[f"hi{level}"].to_numpy(), 0.0))
         widths["lo", level] = np.maximum(lm - lo, 0.0)
         widths["hi", level] = np.maximum(hi - lm, 0.0)
-    spread = any(np.any(w > 0) for w in widths.values())
-    notes: list[str] = []
-    if not spread or h == 0:
+    if h == 0 or not any(np.any(w > 0) for w in widths.values()):
         return GuardedForecast(frame, ())
     caps = {"hi": np.maximum(last + up - lm, 0.0), "lo": np.maximum(lm - (last - down), 0.0)}
     for side in ("lo", "hi"):
@@ -125,29 +186,35 @@ def guard_intervals(
     for level in lv:
         frame[f"lo{level}"] = np.maximum(np.expm1(lm - widths["lo", level]), 0.0)
         frame[f"hi{level}"] = np.expm1(lm + widths["hi", level])
+    return GuardedForecast(frame, _record_note(frame, y, lv[-1], up))
+
+
+def _record_note(frame: pd.DataFrame, y: pd.Series, level: int, up: np.ndarray) -> tuple[str, ...]:
     record = float(y.max())
-    above = frame.index[frame[f"hi{lv[-1]}"].to_numpy() > record]
-    if len(above):
-        k = int(frame.index.get_loc(above[0])) + 1
-        rise = float(np.expm1(up[k - 1]) + 1)
-        notes.append(
-            f"From {above[0]:%B %Y} the upper {lv[-1]}% bound passes the record month "
-            f"({y.idxmax():%B %Y}, {record:,.0f}): the series has risen as much as "
-            f"{rise:,.1f}-fold within {k} month{'s' if k > 1 else ''} before, so a rise of "
-            "that size cannot be ruled out; nothing in the forecast itself expects it."
-        )
-    return GuardedForecast(frame, tuple(notes))
+    above = frame.index[frame[f"hi{level}"].to_numpy() > record]
+    if not len(above):
+        return ()
+    k = int(frame.index.get_loc(above[0])) + 1
+    rise = float(np.expm1(up[k - 1]) + 1)
+    return (
+        f"From {above[0]:%B %Y} the upper {level}% bound passes the record month "
+        f"({y.idxmax():%B %Y}, {record:,.0f}): the series has risen as much as "
+        f"{rise:,.1f}-fold within {k} month{'s' if k > 1 else ''} before, so a rise of "
+        "that size cannot be ruled out; nothing in the forecast itself expects it.",
+    )
 
 
-def check_intervals(frame: pd.DataFrame, levels: Sequence[int] = LEVELS) -> list[str]:
+def check_intervals(
+    frame: pd.DataFrame, levels: Sequence[int] = LEVELS, point: str = POINT
+) -> list[str]:
     """Problems of a forecast frame's intervals (empty when well formed): for tests and reports.
 
-    Checks ``lo95 < lo80 < mean < hi80 < hi95`` (a lower bound may meet another only at zero),
-    and that no half-width narrows from one month to the next.
+    Checks ``lo95 < lo80 < point < hi80 < hi95`` (a lower bound may meet another only at
+    zero), and that no half-width narrows from one month to the next.
     """
     lv = sorted(levels)
     problems = []
-    cols = [f"lo{lv[-1]}", f"lo{lv[0]}", "mean", f"hi{lv[0]}", f"hi{lv[-1]}"]
+    cols = [f"lo{lv[-1]}", f"lo{lv[0]}", point, f"hi{lv[0]}", f"hi{lv[-1]}"]
     v = frame[cols].to_numpy(dtype=float)
     spread = (v[:, -1] - v[:, 0]) > 0
     for i, (m, row) in enumerate(zip(frame.index, v, strict=True)):

@@ -1,0 +1,340 @@
+"""The calibration a live forecast needs, by the short route: origins, raw fits, conformal widths.
+
+A model's own intervals on this series cover far less than they promise (about
+52% for a nominal 80%), so a live forecast is calibrated on the same model's
+past errors on the same series. :func:`calibration` computes them directly:
+
+1. the origins of the calibration backtest (:func:`origin_grid`: every ``step``
+   months from December 2011 to the last month with ``max(h, 12)`` months of
+   actuals after it, plus the warm-up origins that seed the conformal scores);
+2. the model's raw forecast at each origin, read from or written to the one
+   unit cache (:mod:`.cache`) under the keys :func:`borderforecast.backtest`
+   uses, so a backtest and a live forecast share their fits;
+3. the rows ``origin, target_month, horizon, actual, mean`` kept in an
+   immutable :class:`Calibration`, which :meth:`Calibration.apply` turns into
+   conformal widths (:mod:`.calibrate`) and guarded intervals
+   (:mod:`borderforecast.intervals`) for a new forecast.
+
+A report that has run the full backtest builds the same object from it
+(:meth:`Calibration.from_backtest`): the numbers are the same either way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..intervals import DEFAULT_LEVELS, guard_intervals, interval_columns, levels_of, nest
+from ..models.fitted import MAX_HORIZON
+from ..models.registry import ModelSpec
+from ..series import month
+from .calibrate import _calibrate_group
+from .options import BacktestOptions, CalibrationOptions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import BacktestResult
+
+CALIBRATION_STEP = 3
+"""Months between calibration origins (the report's backtest step, so both agree)."""
+CALIBRATION_MIN_H = 12
+"""A calibration covers at least this many months ahead."""
+DEFAULT_START = BacktestOptions.DEFAULT_START
+"""First scored origin (or the first month with enough history, if later)."""
+HISTORY_COLUMNS = ["origin", "target_month", "horizon", "actual", "mean"]
+
+
+def calibration_horizon(h: int) -> int:
+    """The horizon a calibration for an ``h``-month forecast covers: ``max(h, 12)``, at most 36."""
+    return min(max(int(h), CALIBRATION_MIN_H), MAX_HORIZON)
+
+
+def origin_grid(
+    index: pd.DatetimeIndex,
+    *,
+    h: int,
+    step: int,
+    min_len: int,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    warmup: int = 0,
+) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
+    """Scored origins and warm-up origins of a rolling-origin run on a series' months.
+
+    Scored: every ``step`` months from ``start`` (default the later of
+    :data:`DEFAULT_START` and the first month with ``min_len`` months of
+    history) to ``end`` (default the last month with ``h`` months of actuals
+    after it). Warm-up: up to ``warmup`` earlier origins at the same step,
+    none before the first month with ``min_len`` months of history.
+    """
+    first_ok = index[min_len - 1]
+    last = index[-1]
+    start = start if start is not None else max(month(DEFAULT_START), first_ok)
+    end = end if end is not None else last - pd.DateOffset(months=h)
+    if end < start:
+        raise DataError(
+            f"no origins: the first origin {start:%Y-%m} is after the last {end:%Y-%m} "
+            f"(the last month with {h} months of actuals after it)"
+        )
+    grid = [pd.Timestamp(o) for o in pd.date_range(start, end, freq=pd.DateOffset(months=step))]
+    warm: list[pd.Timestamp] = []
+    o = start - pd.DateOffset(months=step)
+    while len(warm) < warmup and o >= first_ok:
+        warm.insert(0, pd.Timestamp(o))
+        o = o - pd.DateOffset(months=step)
+    return grid, warm
+
+
+def warmup_origins(options: CalibrationOptions, h: int, step: int) -> int:
+    """How many warm-up origins seed the conformal scores (see ``CalibrationOptions.warmup``)."""
+    if options.method == "none":
+        return 0
+    if options.warmup is not None:
+        return options.warmup
+    return options.min_errors + math.ceil(h / step)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A model's past errors on a series, and the settings that turn them into interval widths.
+
+    Attributes
+    ----------
+    model, series : str
+        The model name and series id the errors belong to.
+    history : pandas.DataFrame
+        ``origin, target_month, horizon, actual, mean``: the model's raw
+        forecasts at the calibration origins (warm-up ones included).
+    options : CalibrationOptions
+        The conformal settings.
+    info : dict
+        The calibration window, for ``frame.attrs["calibration"]``.
+    """
+
+    model: str
+    series: str
+    history: pd.DataFrame = field(repr=False, compare=False)
+    options: CalibrationOptions = field(default_factory=CalibrationOptions)
+    info: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def h(self) -> int:
+        """The longest horizon the calibration covers."""
+        return int(self.info.get("h") or self.history["horizon"].max())
+
+    @classmethod
+    def from_backtest(cls, result: BacktestResult, model: str, series: str) -> Calibration:
+        """The calibration of ``model`` on ``series`` held by a backtest's raw forecasts."""
+        raw = result.raw_forecasts
+        rows = raw[(raw["series"] == series) & (raw["model"] == model)]
+        scored = result.forecasts
+        scored = scored[(scored["series"] == series) & (scored["model"] == model)]
+        info = _info(
+            scored["origin"], result.options.step, result.options.h,
+            result.options.calibration, result.info.get("data_release"),
+        )  # fmt: skip
+        return cls(model, series, rows[HISTORY_COLUMNS].reset_index(drop=True),
+                   result.options.calibration, info)  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: model, series, settings, window and the history rows."""
+        hist = self.history.copy()
+        for c in ("origin", "target_month"):
+            hist[c] = pd.to_datetime(hist[c]).dt.strftime("%Y-%m")
+        return {
+            "model": self.model,
+            "series": self.series,
+            "options": asdict(self.options),
+            "info": dict(self.info),
+            "history": hist.to_dict(orient="list"),
+        }
+
+    def apply(self, raw: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(conformal, guarded)``: a raw forecast frame with calibrated intervals.
+
+        ``conformal`` has the conformal widths at each horizon the history covers
+        (the model's own beyond); ``guarded`` is what the public forecast shows:
+        the same passed through :func:`~borderforecast.intervals.guard_intervals`
+        (two whole-number levels), with ``attrs["interval_notes"]``,
+        ``attrs["intervals"] = "calibrated"`` and ``attrs["calibration"]``.
+        """
+        conformal = calibrate(self.history, raw, self.options, y)
+        levels = levels_of(raw)
+        notes: tuple[str, ...] = ()
+        guarded = conformal
+        if len(levels) == 2 and all(float(v).is_integer() for v in levels):
+            g = guard_intervals(conformal, y, tuple(int(v) for v in levels))
+            guarded, notes = g.frame, g.notes
+        guarded.attrs.update(raw.attrs)
+        guarded.attrs.update(
+            interval_notes=notes, intervals="calibrated", calibration=dict(self.info)
+        )
+        return conformal, guarded
+
+
+def _info(
+    origins: pd.Series, step: int, h: int, options: CalibrationOptions, release: Any
+) -> dict[str, Any]:
+    o = pd.to_datetime(origins)
+    return {
+        "method": options.method,
+        "first_origin": f"{o.min():%Y-%m}" if len(o) else None,
+        "last_origin": f"{o.max():%Y-%m}" if len(o) else None,
+        "origins": int(o.nunique()),
+        "step": step,
+        "h": h,
+        "window": options.window,
+        "data_release": release,
+    }
+
+
+def calibration(
+    y: pd.Series,
+    spec: ModelSpec,
+    *,
+    series: str,
+    h: int = CALIBRATION_MIN_H,
+    seed: int = 0,
+    step: int = CALIBRATION_STEP,
+    parts: Mapping[str, pd.Series] | None = None,
+    options: CalibrationOptions | None = None,
+) -> Calibration:
+    """The calibration of ``spec`` on ``y``: raw fits at the calibration origins (cached).
+
+    ``h`` is the forecast's horizon (the calibration covers
+    :func:`calibration_horizon` of it); ``parts`` are passed to a bottom-up
+    model's fits, cut at each origin. Units are keyed like the backtest's
+    (:func:`borderforecast.backtesting.cache.unit_key`): a backtest of the same
+    model, series, horizon and seed and this call share their fits.
+    """
+    from .cache import UnitCache, code_digest, data_digest, parts_digest, unit_key
+    from .units import Task, run_unit, spec_to_dict
+
+    opts = options or CalibrationOptions()
+    hb = calibration_horizon(h)
+    model = spec.build(seed=seed)
+    min_len = max(13, int(model.min_length))
+    if len(y) < min_len + hb:
+        raise DataError(f"series {series!r} has {len(y)} months: too short to calibrate on")
+    scored, warm = origin_grid(
+        y.index, h=hb, step=step, min_len=min_len, warmup=warmup_origins(opts, hb, step)
+    )
+    sd = spec_to_dict(spec)
+    cache = UnitCache()
+    code = code_digest(sd)
+    levels = tuple(DEFAULT_LEVELS)
+    width = len(interval_columns(levels))
+    every = BacktestOptions().reselect_every.get(spec.name)
+    use = parts if model.uses_parts else None
+    rows = []
+    for o in warm + scored:
+        data = data_digest(y.loc[:o]) + (parts_digest(use, o) if use is not None else "")
+        key = unit_key(series, data, sd, o, hb, levels, seed, (every, True) if every else None,
+                       code)  # fmt: skip
+        hit = cache.get(key, (hb, width))
+        if hit is not None:
+            values = hit[0]
+        else:
+            r = run_unit(Task(series, y.loc[:o], sd, (o,), hb, levels, seed, every, parts=use), o)
+            if not r.ok or r.values is None:
+                continue
+            cache.put(key, r.values, r.converged)
+            values = r.values
+        rows.append((o, values[:, 0]))
+    history = _history(y, rows, hb)
+    ok = history["origin"].drop_duplicates()
+    info = _info(ok[ok.isin(scored)], step, hb, opts, y.attrs.get("release"))
+    return Calibration(spec.name, series, history, opts, info)
+
+
+def _history(y: pd.Series, rows: list[tuple[pd.Timestamp, np.ndarray]], h: int) -> pd.DataFrame:
+    """The long ``origin, target_month, horizon, actual, mean`` frame of the raw fits."""
+    yv = y.to_numpy(dtype=float)
+    out = []
+    for o, mean in rows:
+        i = y.index.get_loc(o)
+        k = np.arange(1, h + 1)
+        actual = np.full(h, np.nan)
+        inside = i + k < len(yv)
+        actual[inside] = yv[i + k[inside]]
+        targets = pd.date_range(o + pd.offsets.MonthBegin(1), periods=h, freq="MS")
+        out.append(pd.DataFrame({"origin": o, "target_month": targets, "horizon": k,
+                                 "actual": actual, "mean": mean}))  # fmt: skip
+    if not out:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    return pd.concat(out, ignore_index=True)
+
+
+def calibrate(
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    options: CalibrationOptions | None = None,
+    y: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Calibrate one raw forecast with one model's past backtest errors (a pure function).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Past forecasts of the same model on the same series:
+        ``origin, target_month, horizon, actual, mean`` (e.g. a slice of
+        ``BacktestResult.raw_forecasts``). Rows from the forecast's origin on
+        are dropped and actuals after it are ignored: only errors known at the
+        origin are used.
+    forecast : pandas.DataFrame
+        The raw forecast: index = the months after the origin, ``mean`` and
+        ``lo<L>``/``hi<L>`` columns.
+    options : CalibrationOptions, optional
+        Settings (default: :class:`CalibrationOptions`).
+    y : pandas.Series, optional
+        The data up to the origin (for the record cap); default:
+        the actuals in ``history``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``forecast`` with calibrated intervals at the horizons the
+        history covers (the model's own elsewhere), ``attrs["intervals"]``
+        ``"calibrated"`` (or ``"raw"`` if no horizon could be calibrated).
+    """
+    opts = options or CalibrationOptions()
+    frame = forecast.copy()
+    levels: Sequence[float] = levels_of(frame)
+    frame.attrs["intervals"] = "raw"
+    if opts.method == "none" or frame.empty:
+        return frame
+    origin = pd.Timestamp(frame.index[0]) - pd.DateOffset(months=1)
+    hist = history[pd.to_datetime(history["origin"]) < origin].copy()
+    hist["origin"] = pd.to_datetime(hist["origin"])
+    hist["target_month"] = pd.to_datetime(hist["target_month"])
+    hist.loc[hist["target_month"] > origin, "actual"] = np.nan
+    if y is not None:
+        y = y.loc[:origin]
+    cols = ["origin", "target_month", "horizon", "actual"] + interval_columns(levels)
+    live = pd.DataFrame(
+        {
+            "origin": origin,
+            "target_month": pd.DatetimeIndex(frame.index),
+            "horizon": np.arange(1, len(frame) + 1),
+            "actual": np.nan,
+        }
+    )
+    for c in interval_columns(levels):
+        live[c] = frame[c].to_numpy(dtype=float)
+    g = pd.concat([hist[[c for c in cols if c in hist]], live[cols]], ignore_index=True)
+    for c in interval_columns(levels)[1:]:
+        if c not in hist:
+            g[c] = g[c].fillna(g["mean"])  # history without intervals: only its errors count
+    vals, ok = _calibrate_group(g, levels, opts, y)
+    n = len(live)
+    for c, v in vals.items():
+        frame[c] = v[-n:]
+    if ok[-n:].any():
+        frame.attrs["intervals"] = "calibrated"
+    nest(frame, levels)
+    return frame
