@@ -109,7 +109,7 @@ class Trend:
         return np.sqrt(self.sigma2 * (1.0 + np.concatenate([[0.0], np.cumsum(c**2)])))
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        e = rng.standard_normal((n, h)) * np.sqrt(self.sigma2)
+        e = rng.standard_normal((h, n)).T * np.sqrt(self.sigma2)  # month by month: same for any h
         lev, b = np.full(n, self.level), np.full(n, self.slope)
         out = np.empty((n, h))
         for j in range(h):
