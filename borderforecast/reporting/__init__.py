@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..atomic import check_output_folder
 from ..errors import StoreError
+from ..paths import with_home
 from ..version import __version__
 from .builder import SECTIONS, Built, Progress, ReportOptions, build
 from .vintages import (
@@ -149,6 +150,7 @@ def _check_vintages(built: Built, home: Any, force: bool) -> None:
             )
 
 
+@with_home
 def report(
     out: str | os.PathLike[str],
     *,
@@ -220,14 +222,14 @@ def report(
         from ..series import as_monthly
 
         attrs = dict(y.attrs)
-        y = as_monthly(y, name=opts.series)
+        y = as_monthly(y, name=str(y.name or opts.series))
         y.attrs.update(attrs)
         y.attrs.setdefault("release", str(attrs.get("source_file", "your data")))
     built = build(opts, home=home, progress=progress, y=y)
     _check_vintages(built, home, force)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     h = built.sections["headline"]
-    name = h["series_label"].replace(", monthly encounters", "")
+    name = h["subject"]
     title = f"{name}: report for {h['month_label']}"
     if h.get("stale"):
         rm = datetime.strptime(h["report_month"], "%Y-%m").strftime("%B %Y")
@@ -235,15 +237,16 @@ def report(
     meta = {
         "title": title,
         "subtitle": (
-            f"Monthly encounters, data to {h['month_label']} (release "
-            f"{built.sections['data']['release_id']}). "
+            f"Monthly {h['unit_word']}, data to {h['month_label']}. "
             + ("Forecast, seasonality" if not h.get("stale") else "Seasonality")
             + " and whether the latest move is beyond normal seasonality."
         ),
         "toc": [(k, t) for k, t in SECTIONS],
         "footer": (
-            "Made with borderforecast. Counts are events, not people; fiscal years run "
-            "October to September. Figures: PNG and SVG files in the figures folder."
+            "Made with borderforecast. "
+            + ("Counts are events, not people; " if h["border"] else "")
+            + "fiscal years run October to September. Figures: PNG and SVG files in the "
+            "figures folder."
         ),
         "generated_at": generated,
         "version": __version__,
