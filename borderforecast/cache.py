@@ -1,5 +1,6 @@
-"""The one disk cache of computed results: backtest units, ensemble combinations, the report's
-backtest. Nothing else in the package writes to disk for caching.
+"""The one disk cache of computed results: backtest units and ensemble combinations (which the
+forecast front door and the report reuse too). Nothing else in the package writes to disk for
+caching.
 
 Entries live under ``<home>/cache/<namespace>/<2 hex>/<key>.bin``. Each file starts
 with the SHA-256 of its payload, so a torn, truncated or tampered entry is detected
@@ -40,7 +41,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import time
 import warnings
 from collections.abc import Iterable
@@ -225,7 +225,7 @@ class Cache:
     Parameters
     ----------
     namespace : str
-        Sub-folder (``"backtest"``, ``"combine"``, ``"report"``).
+        Sub-folder (``"backtest"``, ``"combine"``).
     directory : path, optional
         Root of the cache (default :func:`cache_dir`).
     limit : int, optional
@@ -325,10 +325,7 @@ class Cache:
             if total <= target:
                 break
             try:
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
+                path.unlink()
             except OSError:
                 continue
             total -= size
@@ -337,17 +334,12 @@ class Cache:
 
 
 def _entries(root: Path) -> list[tuple[Path, int, float]]:
-    """(path, bytes, last use) of every entry under ``root`` (a folder entry counts whole)."""
+    """(path, bytes, last use) of every entry file under ``root``."""
     out: list[tuple[Path, int, float]] = []
     if not root.is_dir():
         return out
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _, filenames in os.walk(root):
         here = Path(dirpath)
-        if (here / "report.json").is_file():  # a folder entry (the report's backtest)
-            size = sum(f.stat().st_size for f in here.rglob("*") if f.is_file())
-            out.append((here, size, (here / "report.json").stat().st_mtime))
-            dirnames.clear()
-            continue
         for name in filenames:
             p = here / name
             try:
@@ -377,8 +369,5 @@ def clear(home: str | os.PathLike[str] | None = None, namespace: str | None = No
     root = cache_dir(home)
     found = [e for e in _entries(root) if namespace in (None, e[0].relative_to(root).parts[0])]
     for path, _, _ in found:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
     return len(found)
