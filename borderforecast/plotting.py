@@ -4,8 +4,8 @@ Every figure the package draws (model plots, assessments, the monthly report)
 should look the same: labelled axes with units, thousands separators on
 counts, fiscal years (October to September) marked, readable on a laptop
 screen and in print. This module holds that style and the helpers that apply
-it, plus :func:`save_figure`, which writes byte-for-byte reproducible PNG and
-SVG files (no timestamps, fixed SVG ids).
+it, plus :func:`figure_bytes`, which renders byte-for-byte reproducible PNG and
+SVG (no timestamps, fixed SVG ids).
 
 Examples
 --------
@@ -23,10 +23,8 @@ Examples
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -36,7 +34,6 @@ from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .atomic import write_bytes
 from .fiscal import fiscal_year
 
 COUNT_LABEL = "encounters per month"
@@ -224,18 +221,6 @@ def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
     with style():
         fig.savefig(buf, format=fmt, metadata=_metadata(fmt))
     return buf.getvalue()
-
-
-def save_figure(
-    fig: Figure, stem: str | os.PathLike[str], formats: tuple[str, ...] = ("png", "svg")
-) -> list[Path]:
-    """Write ``fig`` as ``<stem>.png`` and ``<stem>.svg`` (atomically); return the paths."""
-    paths = []
-    for fmt in formats:
-        path = Path(f"{os.fspath(stem)}.{fmt}")
-        write_bytes(path, figure_bytes(fig, fmt))
-        paths.append(path)
-    return paths
 
 
 def forecast_figure(

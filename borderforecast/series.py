@@ -23,6 +23,7 @@ from .errors import (
     MissingMonthError,
     ShortSeriesError,
 )
+from .text import check_label
 
 MIN_HISTORY = 36
 """Default minimum number of months a model needs (three seasonal cycles)."""
@@ -99,6 +100,8 @@ def as_monthly(
     if not isinstance(y, pd.Series):
         raise DataError(f"expected a pandas Series of monthly counts, got {type(y).__name__}")
     label = name if name is not None else (y.name if y.name is not None else "series")
+    if isinstance(y.name, str):
+        check_label(y.name, "series name")
     idx = _month_index(y.index, str(label))
     dup = idx[idx.duplicated()]
     if len(dup):
@@ -157,7 +160,8 @@ def month(value: str | pd.Timestamp | pd.Period | Any) -> pd.Timestamp:
     ``"2019-08"``, ``"2019-8"``, ``"2019-08-01"``, ``"2019-08-15"``, ``"Aug 2019"``,
     ``"August 2019"``, ``"2019/08"``, ``"8/2019"``, a :class:`pandas.Timestamp`,
     :class:`pandas.Period`, :class:`datetime.date` or :class:`numpy.datetime64`.
-    A string must name a four-digit year (``"June"`` alone is refused).
+    A string must name a four-digit year and a month (``"June"`` or ``"2019"`` alone is
+    refused).
 
     Raises
     ------
@@ -179,7 +183,7 @@ def month(value: str | pd.Timestamp | pd.Period | Any) -> pd.Timestamp:
         return value.asfreq("M").to_timestamp(how="start")
     if isinstance(value, bool) or value is None:
         raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
-    if isinstance(value, str) and not _YEAR.search(value):
+    if isinstance(value, str) and (not _YEAR.search(value) or value.strip().isdigit()):
         raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
     if isinstance(value, (int, float, np.integer, np.floating)):
         raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")

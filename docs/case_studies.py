@@ -1,8 +1,8 @@
-"""Regenerate the three case studies of the documentation from the package's own code.
+"""Regenerate the four case studies of the documentation from the package's own code.
 
 Run from the top of the checkout::
 
-    python docs/case_studies.py                      # all three pages and their figures
+    python docs/case_studies.py                      # all four pages and their figures
     python docs/case_studies.py --only summer-2019   # one study
     python docs/case_studies.py --check              # exit 1 if a committed page is stale
 
@@ -187,10 +187,14 @@ def assessment_numbers(a: Any) -> dict[str, Any]:
         return next((x for x in lines if x.startswith(prefix)), "")
 
     out["strength"] = a.strength
+    parts = a.parts()
+    out["lead"] = parts["lead"]
+    out["stable"] = parts["stable"]
+    out["neighbours"] = neighbours_table(a)
     out["agreement"] = line("Model agreement:")
     out["surge"] = line("The window follows")
     out["era"] = line("6. Seasonal eras:")[3:]
-    out["years_line"] = line("Reference years:")
+    out["years_line"] = line("Normal years:")
     out["panel"] = d["panel"]
     out["models_table"] = models_table(a)
     out["flagged"] = [r for r in d["models"] if not r["gate_passed"]]
@@ -201,8 +205,24 @@ def assessment_numbers(a: Any) -> dict[str, Any]:
     out["excluded"] = a.years_excluded
     out["beyond"] = a.verdict.startswith("beyond")
     out["within"] = a.verdict == "within normal seasonality"
-    out["inconclusive"] = a.verdict == "inconclusive"
+    out["cannot_tell"] = a.verdict == "cannot tell"
     return out
+
+
+def neighbours_table(a: Any) -> str:
+    """The verdict as asked and on each neighbouring window, in Markdown."""
+    rows = [("as asked", a.window, a.verdict, a.decision.counterfactual_p)]
+    rows += [(n.label, n.window, n.verdict, n.calibrated_p) for n in a.neighbours]
+    f = pd.DataFrame(
+        {
+            "months": [w.label() for _, w, _, _ in rows],
+            "change from": [f"{w.reference:%b %Y}" for _, w, _, _ in rows],
+            "verdict": [v for _, _, v, _ in rows],
+            "calibrated p": [p for *_, p in rows],
+        },
+        index=pd.Index([r[0] for r in rows], name="window"),
+    )
+    return md_table(f, {"calibrated p": fmt_p})
 
 
 def models_table(a: Any) -> str:
@@ -246,10 +266,12 @@ def save_figure(fig: Any, name: str, figures: bool) -> str:
     return f"img/{name}.png"
 
 
-def assess(y: pd.Series, start: str, end: str, reference: str, models: Any = None) -> Any:
+def assess(
+    y: pd.Series, start: str | None, end: str, reference: str | None = None, event: Any = None
+) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return bf.assess(y, start=start, end=end, reference=reference, models=models, seed=SEED)
+        return bf.assess(y, start=start, end=end, reference=reference, event=event, seed=SEED)
 
 
 def assessment_figure(a: Any, name: str, figures: bool) -> str:
@@ -366,7 +388,7 @@ def summer_2019(y: pd.Series, figures: bool) -> dict[str, Any]:
 
 def june_2024(y: pd.Series, figures: bool) -> dict[str, Any]:
     """The months after the June 2024 proclamation."""
-    main = assess(y, "2024-06", "2024-09", "2024-05")
+    main = assess(y, None, "2024-09", event="2024-06-05")
     from_july = assess(y, "2024-07", "2024-09", "2024-05")
     fc = bf.forecast(y[:"2024-05-01"], model="ets", h=4, seed=SEED, intervals="raw")
     fc_table = pd.DataFrame(
@@ -463,10 +485,54 @@ def early_2025(y: pd.Series, figures: bool) -> dict[str, Any]:
     }
 
 
+def summer_2014(y: pd.Series, figures: bool) -> dict[str, Any]:
+    """July-September 2014 after the June peak (Mexico's Southern Border Programme, 7 July)."""
+    main = assess(y, None, "2014-09", event="2014-07-07")
+    junes = y[(y.index.month == 6) & (y.index.year < 2014)]
+    breaks = bf.find_breaks(y)
+    near = breaks[(breaks["month"] >= "2013-01-01") & (breaks["month"] <= "2016-12-01")]
+    table = pd.DataFrame(
+        {
+            "size": near["shift_pct"].to_numpy(),
+            "95% interval": [
+                f"{fmt_pct(lo)} to {fmt_pct(hi)}" for lo, hi in zip(near["lo_pct"], near["hi_pct"])
+            ],
+            "robust z": near["z"].to_numpy(),
+            "how sure": near["sure"].to_numpy(),
+            "X-13 level shift": ["n/a" if v is None else "yes" if v else "no" for v in near["x13"]],
+        },
+        index=pd.Index([f"{m:%b %Y}" for m in near["month"]], name="shift starting"),
+    )
+    fp = breaks.attrs["false_positive_rate"]
+    note = (
+        f"The shift is measured over the three months from the date against the month before, "
+        f"against the same months of the normal fiscal years; on the months of those normal "
+        f"years themselves the rule flags {fmt_upct(100 * fp)} (its false-positive rate)."
+    )
+    return {
+        "values": values_table(y, "2014-01", "2014-12"),
+        "y_jun": float(y["2014-06-01"]),
+        "y_sep": float(y["2014-09-01"]),
+        "june_ratio": float(y["2014-06-01"] / junes[junes.index.year >= 2010].median()),
+        "june_first": 2010,
+        "june_last": 2013,
+        "main": assessment_numbers(main),
+        "main_cf_table": counterfactual_table(assessment_numbers(main)),
+        "breaks_table": md_table(table, {"size": fmt_pct, "robust z": lambda v: f"{v:+.2f}"})
+        if len(table)
+        else "No month between 2013 and 2016 is flagged.",
+        "breaks_note": note,
+        "context_jul": bf.context("2014-07", y).sentences(),
+        "context_sep": bf.context("2014-09", y).sentences(),
+        "img_main": assessment_figure(main, "summer-2014-assessment", figures),
+    }
+
+
 STUDIES: dict[str, Callable[[pd.Series, bool], dict[str, Any]]] = {
     "summer-2019": summer_2019,
     "june-2024": june_2024,
     "early-2025": early_2025,
+    "summer-2014": summer_2014,
 }
 
 

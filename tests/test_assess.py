@@ -258,3 +258,38 @@ def test_failing_decomposition_is_a_note_not_a_crash(monkeypatch):
     assert any("decomposition could not be computed (TypeError" in n for n in a.notes)
     assert "5. Decomposition: not available." in a.summary()
     assert a.verdict == BEYOND_DECLINE  # the deciding lines do not depend on it
+
+
+def test_event_door_builds_the_window_and_the_partial_month_neighbour():
+    y = shifted(0.6)
+    a = assess(y, event="2017-06-10", end="2017-08", **FAST)
+    w = a.window
+    assert (f"{w.reference:%Y-%m}", f"{w.start:%Y-%m}", f"{w.end:%Y-%m}") == (
+        "2017-05", "2017-06", "2017-08",
+    )  # fmt: skip
+    later = {n.label: n.window for n in a.neighbours}["start one month later"]
+    assert (later.start, later.end, later.reference) == (
+        pd.Timestamp("2017-07-01"), w.end, w.reference,
+    )  # fmt: skip
+    # default end: 6 months or the latest month, whichever is first
+    b = assess(y, event="2019-09-01", **FAST)
+    assert b.window.end == y.index[-1] and "start one month later" not in {
+        n.label for n in b.neighbours
+    }
+    with pytest.raises(WindowError, match="event 2031-01-05 is outside the data"):
+        assess(y, event="2031-01-05", **FAST)
+
+
+def test_find_breaks_dates_a_level_shift_and_stays_quiet_otherwise():
+    from borderforecast.assessment import find_breaks
+
+    quiet = find_breaks(synthetic_seasonal().astype(float), x13=False)
+    assert quiet.attrs["false_positive_rate"] <= 0.05
+    y = shifted(0.5, start="2013-03-01")
+    b = find_breaks(y, x13=False)
+    hit = b[(b["month"] >= "2013-02-01") & (b["month"] <= "2013-04-01")]
+    assert len(hit) == 1
+    r = hit.iloc[0]
+    # the shift is -50% of the level: the mean of the three months against the month before
+    assert r["lo_pct"] < -50 < r["hi_pct"] and r["z"] < -3 and r["sure"] in ("sure", "very sure")
+    assert b.attrs["false_positive_rate"] <= 0.05

@@ -14,6 +14,8 @@ from borderforecast.assessment import BEYOND_DECLINE, CANNOT_TELL, WITHIN, asses
 from borderforecast.assessment.normal import normal_years
 from borderforecast.assessment.options import make_window
 
+pytestmark = pytest.mark.slow  # real-data assessments: still run by a plain `pytest`
+
 RANK = {"strong": 3, "moderate": 2, "weak": 1}
 
 

@@ -9,6 +9,8 @@ import pytest
 import borderforecast as bf
 from borderforecast.assessment import VERDICTS, assess
 
+pytestmark = pytest.mark.slow  # real-data assessments: still run by a plain `pytest`
+
 QUICK = dict(n_paths=300, placebo_paths=100, x13=False)
 
 

@@ -16,7 +16,7 @@ import borderforecast as bf
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-STUDIES = ("summer-2019", "june-2024", "early-2025")
+STUDIES = ("summer-2019", "june-2024", "early-2025", "summer-2014")
 VERDICTS = (
     "beyond normal seasonality (decline)",
     "beyond normal seasonality (rise)",

@@ -19,6 +19,8 @@ import pytest
 
 import borderforecast
 
+pytestmark = pytest.mark.warm_home  # examples fit models on the bundled series: warm calibrations
+
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 MIN_EXAMPLES = 240

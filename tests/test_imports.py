@@ -138,6 +138,7 @@ FLOORS: dict[str, int] = {
     "data": 2,
     "plotting": 2,
     "cache": 2,
+    "fingerprint": 2,
     "errors": 1,
     "series": 1,
     "fiscal": 1,
@@ -147,6 +148,7 @@ FLOORS: dict[str, int] = {
     "resources": 1,
     "version": 1,
     "text": 1,
+    "plaindata": 1,
 }
 """The house's floors (docs/architecture.md): a module imports only from its own floor or below.
 The package ``__init__`` (the lazy public face) is the one exception."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,8 @@ class Unconverged(SeasonalNaive):
 
 
 @pytest.fixture
-def user_specs(_isolated_home):
+def user_specs(_isolated_home, monkeypatch):
+    monkeypatch.setenv("BORDERFORECAST_PLUGINS", str(Path(__file__).parent))
     folder = _isolated_home / "models"
     folder.mkdir()
     (folder / "failing.toml").write_text('class = "test_models_ensemble:Failing"\n')

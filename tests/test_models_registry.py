@@ -13,10 +13,12 @@ from borderforecast.models.registry import get_spec, list_specs, read_spec
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ('class = "os:system"\n', "standard library"),
-        ('class = "subprocess:Popen"\n', "standard library"),
+        ('class = "os:system"\n', "not a registered model"),
+        ('class = "subprocess:Popen"\n', "not a registered model"),
+        ('class = "PIL.__main__:X"\n', "not a registered model"),
+        ('class = "tqdm.__main__:X"\n', "not a registered model"),
         ('class = "borderforecast.data.store:ingest"\n', "not in borderforecast.models"),
-        ('class = "no_such_package_xyz.mod:Model"\n', "no installed module 'no_such_package_xyz'"),
+        ('class = "no_such_package_xyz.mod:Model"\n', "not a registered model"),
         ('class = "mod; import os:Cls"\n', "not of the form"),
         ("class = 42\n", "not of the form"),
         ('family = "sarimax"\n', "unknown family 'sarimax'"),
@@ -35,20 +37,38 @@ def test_bad_spec_refused_before_import(tmp_path, text, problem):
     assert "no_such_package_xyz" not in set(sys.modules) - before
 
 
-def test_spec_module_not_imported_when_refused(tmp_path, monkeypatch):
-    # a module on sys.path that would announce its import: a refused spec never runs it
+def test_unregistered_module_never_runs(tmp_path, monkeypatch):
+    # a module in the current folder and on sys.path that would announce its import
     (tmp_path / "loud_model_module.py").write_text("import os\nos.environ['LOUD_RAN'] = '1'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BORDERFORECAST_PLUGINS", raising=False)
     path = tmp_path / "loud.toml"
-    path.write_text('class = "loud_model_module:Model"\nunknown = 1\n')
-    with pytest.raises(SpecError, match="unknown key"):
-        read_spec(path)
-    path.write_text('class = "loud_model_module:Model"\n')
-    spec = read_spec(path)  # valid text: accepted, still not imported
-    assert spec.class_path == "loud_model_module:Model"
-    assert "LOUD_RAN" not in __import__("os").environ
-    with pytest.raises(SpecError, match="is not a borderforecast model class"):
-        spec.model_class()  # imported only when the model is built
+    for text in ('class = "loud_model_module:Model"\nunknown = 1\n',
+                 'class = "loud_model_module:Model"\n', 'class = "PIL.__main__:X"\n'):
+        path.write_text(text)
+        with pytest.raises(SpecError):
+            read_spec(path)
+    assert "LOUD_RAN" not in __import__("os").environ and "PIL.__main__" not in sys.modules
+
+
+def test_plugin_folder_model_is_loaded_from_its_file_only(tmp_path, monkeypatch):
+    plugins, here = tmp_path / "plugins", tmp_path / "here"
+    plugins.mkdir()
+    here.mkdir()
+    (plugins / "my_models.py").write_text(
+        "from borderforecast.models.snaive import MODEL as S\nclass Mine(S):\n"
+        "    family = 'mine'\n"
+    )
+    (here / "my_models.py").write_text("raise SystemExit('the current folder ran')\n")
+    monkeypatch.chdir(here)
+    monkeypatch.syspath_prepend(str(here))
+    monkeypatch.setenv("BORDERFORECAST_PLUGINS", str(plugins))
+    (tmp_path / "mine.toml").write_text('class = "my_models:Mine"\n')
+    spec = read_spec(tmp_path / "mine.toml")
+    assert spec.model_class().family == "mine"
+    assert sys.modules["my_models"].__file__ == str((plugins / "my_models.py").resolve())
+    monkeypatch.delitem(sys.modules, "my_models")
 
 
 def test_malformed_user_spec_is_skipped_with_a_warning(_isolated_home):

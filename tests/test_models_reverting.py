@@ -14,8 +14,14 @@ from borderforecast.data.parts import DEMOGRAPHIC_PARTS as PARTS
 from borderforecast.data.parts import parts_for
 from borderforecast.errors import ForecastWarning, ModelError, SpecError
 from borderforecast.models.demographic import Demographic
-from borderforecast.models.stl_revert import MIN_WINDOW, Reversion, STLRevert, fit_reversion
-from borderforecast.models.stl_ses import STLSES, ses_fit
+from borderforecast.models.stl_revert import (
+    MIN_WINDOW,
+    Reversion,
+    STLRevert,
+    fit_reversion,
+    seasonal_persistence,
+)
+from borderforecast.models.stl_ses import STLSES, Trend, fit_damped, ses_fit
 
 END = "2019-08"
 PARTS_START = pd.Timestamp("2011-10-01")  # first month of all three parts in the bundled data
@@ -149,7 +155,7 @@ def test_stl_revert_forecast_by_hand(southwest):
 def test_stl_revert_intervals_and_paths(southwest):
     fitted = bf.make_model("stl_revert").fit(southwest)
     assert isinstance(fitted.model, STLRevert)
-    assert (fitted.model.window, fitted.model.ar_window, fitted.model.seasonal) == (72, 36, 101)
+    assert (fitted.model.window, fitted.model.ar_window, fitted.model.seasonal) == (72, 36, 11)
     fc = fitted.forecast(12)
     assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["mean"]).all()
     assert (fc["mean"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
@@ -157,7 +163,7 @@ def test_stl_revert_intervals_and_paths(southwest):
     assert paths.shape == (4000, 12) and np.isfinite(paths).all()
     width = (fc["hi80"] - fc["lo80"]).to_numpy()
     assert np.all(np.abs(np.median(paths, axis=0) - fc["mean"].to_numpy()) < 0.1 * width)
-    assert "reverting toward its 72-month mean" in fitted.summary()
+    assert "chosen on the mean 12-month error over the last 72 origins" in fitted.summary()
 
 
 @pytest.mark.parametrize(
@@ -169,11 +175,72 @@ def test_stl_revert_intervals_and_paths(southwest):
         ({"seasonal_shrink": 1.5}, "seasonal_shrink"),
         ({"window": MIN_WINDOW - 1}, "window"),
         ({"ar_window": 5}, "ar_window"),
+        ({"kinds": ["drift"]}, "kinds"),
+        ({"seasonal_shrink": "sometimes"}, "seasonal_shrink"),
     ],
 )
 def test_stl_revert_bad_parameters(kwargs, problem):
     with pytest.raises(SpecError, match=problem):
         STLRevert(**kwargs)
+
+
+# -- the level kinds and the seasonal shrink ----------------------------------------------
+
+
+def test_damped_trend_path_and_se_by_hand():
+    t = Trend(level=1.0, slope=0.1, alpha=0.5, beta=0.2, phi=0.5, sigma2=1.0)
+    np.testing.assert_allclose(t.path(2), [1.05, 1.075], rtol=1e-14)
+    # var_h = sigma^2 (1 + sum_{j<h} alpha^2 (1 + beta (phi + .. + phi^j))^2)
+    np.testing.assert_allclose(t.se(3), np.sqrt([1.0, 1.3025, 1.3025 + 0.575**2]), rtol=1e-12)
+    paths = t.simulate(3, 40000, np.random.default_rng(2))
+    np.testing.assert_allclose(paths.var(axis=0), t.se(3) ** 2, rtol=0.05)
+    assert np.all(np.abs(paths.mean(axis=0) - t.path(3)) < 4 * t.se(3) / np.sqrt(40000))
+
+
+def test_fit_damped_follows_a_straight_line():
+    a = 0.01 * np.arange(120) + np.random.default_rng(4).normal(0, 0.002, 120)
+    tr, _, _ = fit_damped(a)
+    assert tr.slope * tr.phi == pytest.approx(0.01, abs=0.002)
+    assert tr.path(12)[-1] == pytest.approx(a[-1] + 0.12, abs=0.03)
+
+
+def test_seasonal_persistence_of_a_repeating_and_a_flipping_pattern():
+    t = np.arange(120)
+    noise = np.random.default_rng(5).normal(0, 0.01, 120)
+    assert seasonal_persistence(np.sin(2 * np.pi * t / 12) + noise) > 0.95
+    flip = np.sin(2 * np.pi * t / 12) * np.where((t // 12) % 2 == 0, 1.0, -1.0)
+    assert seasonal_persistence(flip + noise) == 0.0
+    assert seasonal_persistence(noise[:30]) == 1.0  # too short to tell
+
+
+def synthetic_log(level: np.ndarray, seed: int) -> pd.Series:
+    n = len(level)
+    season = 0.2 * np.sin(2 * np.pi * np.arange(n) / 12)
+    z = level + season + np.random.default_rng(seed).normal(0, 0.03, n)
+    return pd.Series(np.exp(z), index=pd.date_range("2010-01-01", periods=n, freq="MS"))
+
+
+def test_stl_revert_follows_a_trend_and_keeps_a_level_shift():
+    model = bf.make_model("stl_revert")
+    growth = synthetic_log(5.0 + 0.009 * np.arange(144), seed=6)  # 11% a year
+    fitted = model.fit(growth)
+    assert fitted.state.kind == "trend"
+    ahead = fitted.forecast(12)["mean"].sum()
+    assert ahead > 1.08 * growth.iloc[-12:].sum()  # the next year above the last one
+    shift = synthetic_log(np.where(np.arange(144) < 96, 5.0, 5.7), seed=7)
+    fitted = model.fit(shift)
+    assert fitted.state.kind in ("persist", "trend")  # never pulled back to the old mean
+    ahead = fitted.forecast(12)["mean"].sum()
+    assert ahead == pytest.approx(shift.iloc[-12:].sum(), rel=0.06)
+
+
+def test_stl_revert_reverts_where_surges_unwind():
+    rng = np.random.default_rng(8)
+    d = np.zeros(240)
+    for t in range(1, 240):
+        d[t] = 0.8 * d[t - 1] + rng.normal(0, 0.15)
+    fitted = bf.make_model("stl_revert").fit(synthetic_log(5.0 + d, seed=9))
+    assert fitted.state.kind == "revert"
 
 
 # -- stl_ses revert ----------------------------------------------------------------------

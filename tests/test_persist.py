@@ -10,6 +10,8 @@ import pytest
 import borderforecast as bf
 from borderforecast.errors import ModelError
 
+pytestmark = pytest.mark.warm_home  # saved models of the bundled series: warm calibrations
+
 
 @pytest.fixture(scope="module")
 def sw():

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import copy_warm_home
 
 import borderforecast as bf
 from borderforecast.reporting import ReportOptions, report
@@ -41,9 +42,9 @@ FAST = ReportOptions(
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, warm_home):
     root = tmp_path_factory.mktemp("report")
-    home = root / "home"
+    home = copy_warm_home(warm_home, root / "home")  # the backtest units are warm
     old = os.environ.get("BORDERFORECAST_HOME")
     os.environ["BORDERFORECAST_HOME"] = str(home)  # the backtest's own cache goes here too
     try:

@@ -3,11 +3,10 @@ and the ecosystem's shapes (utilsforecast when installed)."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PANEL_IDS, bundled_panel
 
 import borderforecast as bf
 from borderforecast.data.userdata import from_long, read_series, to_long
@@ -21,18 +20,7 @@ from borderforecast.errors import (
     ModelError,
 )
 
-PANEL_IDS = [
-    "southwest",
-    "sector/tucson",
-    "sector/el-paso",
-    "sector/rio-grande-valley",
-    "sector/san-diego",
-    "sector/yuma",
-    "sector/laredo",
-    "sector/del-rio",
-    "demographic/uac",
-    "demographic/family_units",
-]
+pytestmark = pytest.mark.warm_home  # the panel's calibrations are warm
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +30,7 @@ def sw() -> pd.Series:
 
 @pytest.fixture(scope="module")
 def panel() -> pd.DataFrame:
-    """A 10-series long panel from the bundled data (to November 2024, where all have data)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        series = {i: bf.load(i, start="2012-10", end="2024-11") for i in PANEL_IDS}
-    return to_long(series)
+    return bundled_panel()
 
 
 def test_read_a_csv_with_any_column_names(tmp_path, sw):

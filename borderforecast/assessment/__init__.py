@@ -9,6 +9,7 @@ placebo calibration, seasonal/excess decomposition) and returns an immutable
 
 from __future__ import annotations
 
+from .breaks import find_breaks
 from .core import assess
 from .exclude import ExcludeError
 from .normal import TITLE42, NormalYears, normal_fiscal_years, normal_years
@@ -26,6 +27,7 @@ from .verdict import (
 
 __all__ = [
     "assess",
+    "find_breaks",
     "Assessment",
     "AssessOptions",
     "WindowError",

@@ -71,25 +71,17 @@ class AdjustedChange:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "method": f"robust STL, period 12, seasonal span {SEASONAL_SPAN} years, log counts",
-            "change_log": self.change,
-            "change_pct": self.change_pct,
-            "usual_sd_pct": self.usual_sd_pct,
-            "monthly_sd_pct": self.monthly_sd_pct,
-            "robust_z": self.robust_z,
-            "percentile": self.percentile,
-            "p_value": self.p_value,
-            "n_changes": self.n_changes,
-            "x13_note": self.outlier_note,
-            "prior_12m_pct": self.prior_pct,
-            "prior_12m_z": self.prior_z,
+            "change_log": self.change, "change_pct": self.change_pct,
+            "usual_sd_pct": self.usual_sd_pct, "monthly_sd_pct": self.monthly_sd_pct,
+            "robust_z": self.robust_z, "percentile": self.percentile, "p_value": self.p_value,
+            "n_changes": self.n_changes, "x13_note": self.outlier_note,
+            "prior_12m_pct": self.prior_pct, "prior_12m_z": self.prior_z,
         }
         if self.outliers is not None:
             out["x13_outliers"] = [
                 {
-                    "month": f"{pd.Timestamp(r.month):%Y-%m}",
-                    "type": str(r.type),
-                    "coefficient": float(r.coefficient),
-                    "t": float(r.t),
+                    "month": f"{pd.Timestamp(r.month):%Y-%m}", "type": str(r.type),
+                    "coefficient": float(r.coefficient), "t": float(r.t),
                 }
                 for r in self.outliers.itertuples(index=False)
             ]
@@ -194,17 +186,8 @@ def adjusted_change(
     if x13:
         outliers, note = x13_near_window(upto, window, outlier_margin)
     return AdjustedChange(
-        change=change,
-        change_pct=float(100 * np.expm1(change)),
-        usual_sd_pct=100 * spread,
-        monthly_sd_pct=100 * mspread,
-        robust_z=z,
-        percentile=percentile_of(change, earlier),
-        p_value=float(2 * stats.norm.sf(abs(z))),
-        n_changes=len(earlier),
-        sa=sa,
-        outliers=outliers,
-        outlier_note=note,
-        prior_pct=prior_pct,
-        prior_z=prior_z,
+        change=change, change_pct=float(100 * np.expm1(change)), usual_sd_pct=100 * spread,
+        monthly_sd_pct=100 * mspread, robust_z=z, percentile=percentile_of(change, earlier),
+        p_value=float(2 * stats.norm.sf(abs(z))), n_changes=len(earlier), sa=sa, outliers=outliers,
+        outlier_note=note, prior_pct=prior_pct, prior_z=prior_z,
     )

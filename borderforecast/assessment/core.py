@@ -265,27 +265,15 @@ def _assess(
     pl = panel_placebo(pan, main.normal, opts.alpha) if opts.placebo else None
     timings["total"] = time.perf_counter() - t_all
     return Assessment(
-        verdict=main.decision.verdict,
-        series=str(y.name) if y.name is not None else "series",
-        window=window,
-        options=opts,
+        verdict=main.decision.verdict, series=str(y.name) if y.name is not None else "series",
+        window=window, options=opts,
         counterfactuals=tuple(r.counterfactual for r in pan.runs if r.counterfactual is not None),
-        empirical=main.empirical,
-        adjusted=adj,
-        placebo=pl,
-        decomposition=main.decomposition,
+        empirical=main.empirical, adjusted=adj, placebo=pl, decomposition=main.decomposition,
         decision=main.decision,
         caveats=caveats(y, window, pl, opts.min_placebos, main.empirical.n_years),
-        notes=tuple(notes),
-        model_errors=errors,
-        timings=timings,
-        y=y,
-        strength=strength,
-        panel=pan,
-        normal=main.normal,
-        neighbours=neighbours,
-        event=None if event is None else f"{pd.Timestamp(event):%Y-%m-%d}",
-        narrative=summary_text,
+        notes=tuple(notes), model_errors=errors, timings=timings, y=y, strength=strength, panel=pan,
+        normal=main.normal, neighbours=neighbours,
+        event=None if event is None else f"{pd.Timestamp(event):%Y-%m-%d}", narrative=summary_text,
         plotter=plot_assessment,
     )
 

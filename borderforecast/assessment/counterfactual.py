@@ -78,20 +78,14 @@ class Counterfactual:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "model": self.model,
-            "observed_sum": self.observed_sum,
-            "expected_sum": self.expected_sum,
-            "sum_lo95": self.sum_lo95,
-            "sum_hi95": self.sum_hi95,
+            "model": self.model, "observed_sum": self.observed_sum,
+            "expected_sum": self.expected_sum, "sum_lo95": self.sum_lo95, "sum_hi95": self.sum_hi95,
             "relative_effect_pct": 100 * self.relative_effect,
             "relative_lo95_pct": 100 * self.relative_lo95,
             "relative_hi95_pct": 100 * self.relative_hi95,
             "relative_lo90_pct": 100 * self.relative_lo90,
-            "relative_hi90_pct": 100 * self.relative_hi90,
-            "p_one_sided": self.p_one_sided,
-            "p_value": self.p_value,
-            "direction": self.direction,
-            "z": self.z,
+            "relative_hi90_pct": 100 * self.relative_hi90, "p_one_sided": self.p_one_sided,
+            "p_value": self.p_value, "direction": self.direction, "z": self.z,
             "n_paths": self.n_paths,
             "monthly": [
                 {"month": f"{m:%Y-%m}", **{k: float(v) for k, v in row.items()}}
@@ -205,11 +199,8 @@ def counterfactual(
     q = np.quantile
     frame = pd.DataFrame(
         {
-            "observed": obs,
-            "expected": np.median(paths, axis=0),
-            "lo80": q(paths, 0.10, axis=0),
-            "hi80": q(paths, 0.90, axis=0),
-            "lo95": q(paths, 0.025, axis=0),
+            "observed": obs, "expected": np.median(paths, axis=0), "lo80": q(paths, 0.10, axis=0),
+            "hi80": q(paths, 0.90, axis=0), "lo95": q(paths, 0.025, axis=0),
             "hi95": q(paths, 0.975, axis=0),
         },
         index=window.months,
@@ -230,19 +221,10 @@ def counterfactual(
     rel = observed_sum / np.maximum(totals, 1e-9) - 1.0
     p_lower, p_upper = tail_probabilities(observed_sum, totals)
     return Counterfactual(
-        model=str(model),
-        frame=frame,
-        observed_sum=observed_sum,
-        expected_sum=float(np.median(totals)),
-        sum_lo95=float(q(totals, 0.025)),
-        sum_hi95=float(q(totals, 0.975)),
-        relative_effect=float(np.median(rel)),
-        relative_lo95=float(q(rel, 0.025)),
-        relative_hi95=float(q(rel, 0.975)),
-        relative_lo90=float(q(rel, 0.05)),
-        relative_hi90=float(q(rel, 0.95)),
-        p_lower=p_lower,
-        p_upper=p_upper,
-        z=window_z(observed_sum, totals),
-        n_paths=int(n_paths),
+        model=str(model), frame=frame, observed_sum=observed_sum,
+        expected_sum=float(np.median(totals)), sum_lo95=float(q(totals, 0.025)),
+        sum_hi95=float(q(totals, 0.975)), relative_effect=float(np.median(rel)),
+        relative_lo95=float(q(rel, 0.025)), relative_hi95=float(q(rel, 0.975)),
+        relative_lo90=float(q(rel, 0.05)), relative_hi90=float(q(rel, 0.95)), p_lower=p_lower,
+        p_upper=p_upper, z=window_z(observed_sum, totals), n_paths=int(n_paths),
     )

@@ -60,16 +60,11 @@ class Decomposition:
         return {
             "share_explained_log": self.share_explained,
             "share_explained_counts": self.share_explained_counts,
-            "observed_pct": self.observed_pct,
-            "seasonal_pct": self.seasonal_pct,
-            "seasonal_lo_pct": self.seasonal_lo_pct,
-            "seasonal_hi_pct": self.seasonal_hi_pct,
-            "excess_pct": self.excess_pct,
-            "excess_lo_pct": self.excess_lo_pct,
-            "excess_hi_pct": self.excess_hi_pct,
-            "reference_value": self.reference_value,
-            "end_value": self.end_value,
-            "seasonal_count": self.seasonal_count,
+            "observed_pct": self.observed_pct, "seasonal_pct": self.seasonal_pct,
+            "seasonal_lo_pct": self.seasonal_lo_pct, "seasonal_hi_pct": self.seasonal_hi_pct,
+            "excess_pct": self.excess_pct, "excess_lo_pct": self.excess_lo_pct,
+            "excess_hi_pct": self.excess_hi_pct, "reference_value": self.reference_value,
+            "end_value": self.end_value, "seasonal_count": self.seasonal_count,
         }
 
 
@@ -129,14 +124,7 @@ def decompose(
     excess, lo, hi = split_change(observed_pct, seasonal)
     est, s_lo, s_hi = (float(v) for v in seasonal)
     return Decomposition(
-        observed_pct=observed_pct,
-        seasonal_pct=est,
-        seasonal_lo_pct=min(s_lo, s_hi),
-        seasonal_hi_pct=max(s_lo, s_hi),
-        excess_pct=excess,
-        excess_lo_pct=lo,
-        excess_hi_pct=hi,
-        reference_value=ref,
-        end_value=end,
-        seasonal_count=ref * (1 + est / 100),
+        observed_pct=observed_pct, seasonal_pct=est, seasonal_lo_pct=min(s_lo, s_hi),
+        seasonal_hi_pct=max(s_lo, s_hi), excess_pct=excess, excess_lo_pct=lo, excess_hi_pct=hi,
+        reference_value=ref, end_value=end, seasonal_count=ref * (1 + est / 100),
     )

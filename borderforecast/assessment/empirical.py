@@ -59,17 +59,12 @@ class EmpiricalComparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "change_log": self.change,
-            "change_pct": self.change_pct,
-            "typical_change_pct": self.median_pct,
-            "percentile": self.percentile,
-            "robust_z": self.robust_z,
-            "rank_p": self.rank_p,
-            "n_years": self.n_years,
+            "change_log": self.change, "change_pct": self.change_pct,
+            "typical_change_pct": self.median_pct, "percentile": self.percentile,
+            "robust_z": self.robust_z, "rank_p": self.rank_p, "n_years": self.n_years,
             "window_stat_pct": 100 * float(np.expm1(self.stat)),
             "normal_median_pct": 100 * float(np.expm1(self.stat_median)),
-            "normal_spread": self.stat_scale,
-            "first_year": int(self.history.index.min()),
+            "normal_spread": self.stat_scale, "first_year": int(self.history.index.min()),
             "last_year": int(self.history.index.max()),
         }
 
@@ -109,15 +104,10 @@ def empirical(y: pd.Series, window: Window, normal: NormalYears) -> EmpiricalCom
     history = normal.frame.loc[normal.frame["comparison"], "end_change"].sort_index()
     last = frame.iloc[-1]
     return EmpiricalComparison(
-        frame=frame,
-        history=history,
-        change=float(last["change"]),
-        change_pct=float(last["change_pct"]),
-        median_pct=float(100 * np.expm1(last["median"])),
-        percentile=percentile_of(stat, stats),
-        robust_z=robust_z(stat, stats, normal.floor),
-        rank_p=rank_p(stat, stats),
-        n_years=len(stats),
+        frame=frame, history=history, change=float(last["change"]),
+        change_pct=float(last["change_pct"]), median_pct=float(100 * np.expm1(last["median"])),
+        percentile=percentile_of(stat, stats), robust_z=robust_z(stat, stats, normal.floor),
+        rank_p=rank_p(stat, stats), n_years=len(stats),
         log_offset=1.0 if (y <= 0).any() else 0.0,
         stat=stat,
         stat_median=float(np.median(stats)),

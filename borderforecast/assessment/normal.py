@@ -66,18 +66,19 @@ def copies(lz: pd.Series, window: Window) -> pd.DataFrame:
     reference month over the window's months), ``end_change`` (reference to end, log),
     ``reference, start, end``; index: the year of the end month.
     """
-    first, last = lz.index[0], lz.index[-1]
+    v, idx = lz.to_numpy(dtype=float), lz.index
+    ref0 = months_between(idx[0], window.reference)  # may lie outside the data
+    offs = np.array([months_between(window.reference, m) for m in window.months])
+    ga, gb = (months_between(window.reference, m) for m in gate_span(window))
     rows = []
-    top = window.end.year - first.year + 1
-    for j in range(-(last.year - window.end.year) - 1, top + 1):
-        w = window.shifted(j)
-        if w.reference < first or w.end > last:
+    for j in range(-(len(v) // 12) - 1, len(v) // 12 + 2):
+        r = ref0 - 12 * j
+        if r < 0 or r + offs[-1] >= len(v):
             continue
-        path = lz.reindex(w.months).to_numpy() - float(lz[w.reference])
-        a, b = gate_span(w)
-        rows.append({"year": w.end.year, "shift": j, "stat": float(np.mean(path)),
-                     "end_change": float(path[-1]), "gate_change": float(lz[b] - lz[a]),
-                     "reference": w.reference, "start": w.start, "end": w.end})
+        path = v[r + offs] - v[r]
+        rows.append({"year": idx[r + offs[-1]].year, "shift": j, "stat": float(np.mean(path)),
+                     "end_change": float(path[-1]), "gate_change": float(v[r + gb] - v[r + ga]),
+                     "reference": idx[r], "start": idx[r + offs[0]], "end": idx[r + offs[-1]]})
     return pd.DataFrame(rows).set_index("year")
 
 
@@ -252,20 +253,14 @@ class NormalYears:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "comparison_years": self.comparison_years,
-            "placebo_years": sorted(self.placebo_years),
+            "comparison_years": self.comparison_years, "placebo_years": sorted(self.placebo_years),
             "excluded": {str(k): v for k, v in sorted(self.excluded.items())},
-            "exclude_periods": [period_label(p) for p in self.exclude],
-            "window_z": self.target_z,
+            "exclude_periods": [period_label(p) for p in self.exclude], "window_z": self.target_z,
             "fiscal_years": list(self.years),
             "fiscal_years_excluded": {str(k): v for k, v in sorted(self.fiscal.excluded.items())},
-            "rule": rule_text(self.shock_z),
-            "era_split": self.era_split,
-            "era_p": self.era_p,
-            "shape_changed": self.shape_changed,
-            "window_change_a_pct": self.window_change_a,
-            "window_change_b_pct": self.window_change_b,
-            "window_differs": self.window_differs,
+            "rule": rule_text(self.shock_z), "era_split": self.era_split, "era_p": self.era_p,
+            "shape_changed": self.shape_changed, "window_change_a_pct": self.window_change_a,
+            "window_change_b_pct": self.window_change_b, "window_differs": self.window_differs,
             "note": self.note,
         }
 

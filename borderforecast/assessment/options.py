@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -211,10 +210,3 @@ def make_window(
             f"needs at least {min_history} (set min_history lower at your own risk)"
         )
     return y, Window(s, e, ref)
-
-
-def as_model_tuple(models: str | Sequence[str] | None) -> tuple[str, ...] | None:
-    """Normalise a ``models`` argument (a name, a list of names, or None)."""
-    if models is None:
-        return None
-    return (models,) if isinstance(models, str) else tuple(models)

@@ -147,18 +147,12 @@ class Panel:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "models": [r.model for r in self.runs],
-            "passed": [r.model for r in self.passed],
+            "models": [r.model for r in self.runs], "passed": [r.model for r in self.passed],
             "flagged": {r.model: r.gate_reason for r in self.flagged},
             "reference_median_change_pct": 100 * float(np.expm1(self.reference_median_change)),
-            "combined_z": self.combined_z,
-            "calibrated_p": self.calibrated_p,
-            "rank_p": self.rank_p,
-            "z_mean": self.z_mean,
-            "z_scale": self.z_scale,
-            "n_years": self.n_years,
-            "direction": self.direction,
-            "more_extreme_years": self.more_extreme_years(),
+            "combined_z": self.combined_z, "calibrated_p": self.calibrated_p, "rank_p": self.rank_p,
+            "z_mean": self.z_mean, "z_scale": self.z_scale, "n_years": self.n_years,
+            "direction": self.direction, "more_extreme_years": self.more_extreme_years(),
             "seconds": self.seconds,
         }
 
@@ -368,14 +362,8 @@ def combine(
         reference_median_change=float(np.median(reference_changes))
         if len(reference_changes)
         else float("nan"),
-        combined_z=combined,
-        placebo_median_z=med,
-        calibrated_p=float(cal_p),
-        rank_p=float(rank),
-        z_mean=float(mean),
-        z_scale=float(scale),
-        n_years=int(med.notna().sum()),
-        alpha=alpha,
+        combined_z=combined, placebo_median_z=med, calibrated_p=float(cal_p), rank_p=float(rank),
+        z_mean=float(mean), z_scale=float(scale), n_years=int(med.notna().sum()), alpha=alpha,
         seconds=seconds,
     )
 

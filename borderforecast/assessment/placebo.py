@@ -64,19 +64,12 @@ class PlaceboCalibration:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "model": self.model,
-            "n_years": self.n_years,
-            "n_failed": self.n_failed,
+            "model": self.model, "n_years": self.n_years, "n_failed": self.n_failed,
             "years": [int(pd.Timestamp(s).year) for s in self.frame["start"]],
             "false_alarm_rate": self.false_alarm_rate,
-            "false_alarm_rate_pct": 100 * self.false_alarm_rate,
-            "calibrated_p": self.calibrated_p,
-            "rank_p": self.rank_p,
-            "n_more_extreme": self.n_more_extreme,
-            "z_mean": self.z_mean,
-            "z_scale": self.z_scale,
-            "target_z": self.target_z,
-            "seconds": self.seconds,
+            "false_alarm_rate_pct": 100 * self.false_alarm_rate, "calibrated_p": self.calibrated_p,
+            "rank_p": self.rank_p, "n_more_extreme": self.n_more_extreme, "z_mean": self.z_mean,
+            "z_scale": self.z_scale, "target_z": self.target_z, "seconds": self.seconds,
         }
 
 
@@ -149,27 +142,18 @@ def panel_placebo(panel: Any, years: Any, alpha: float) -> PlaceboCalibration:
         p[ok] = loo_alarms(z[ok])
     frame = pd.DataFrame(
         {
-            "start": [wins[v].start for v in idx],
-            "end": [wins[v].end for v in idx],
-            "z": z,
-            "p_value": p,
-            "error": ["" if o else "no panel model ran" for o in ok],
+            "start": [wins[v].start for v in idx], "end": [wins[v].end for v in idx], "z": z,
+            "p_value": p, "error": ["" if o else "no panel model ran" for o in ok],
         }
     )
     frame["alarm"] = frame["p_value"] < alpha
     n_ok = int(ok.sum())
     passed = [r.model for r in panel.passed]
     return PlaceboCalibration(
-        model=f"panel median of {len(passed)} models ({', '.join(passed)})",
-        frame=frame,
+        model=f"panel median of {len(passed)} models ({', '.join(passed)})", frame=frame,
         target_z=float(panel.combined_z),
         false_alarm_rate=float(frame.loc[ok, "alarm"].mean()) if n_ok >= 3 else float("nan"),
-        calibrated_p=float(panel.calibrated_p),
-        rank_p=float(panel.rank_p),
-        z_mean=float(panel.z_mean),
-        z_scale=float(panel.z_scale),
-        n_years=n_ok,
-        n_failed=int((~ok).sum()),
-        alpha=alpha,
-        seconds=float(panel.seconds),
+        calibrated_p=float(panel.calibrated_p), rank_p=float(panel.rank_p),
+        z_mean=float(panel.z_mean), z_scale=float(panel.z_scale), n_years=n_ok,
+        n_failed=int((~ok).sum()), alpha=alpha, seconds=float(panel.seconds),
     )

@@ -36,10 +36,7 @@ def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
     top.plot(
         f.index,
         f["expected"],
-        color="tab:blue",
-        lw=1.6,
-        ls="--",
-        label=f"counterfactual ({cf.model})",
+        color="tab:blue", lw=1.6, ls="--", label=f"counterfactual ({cf.model})",
     )
     top.axvline(w.reference, color="0.5", lw=0.8, ls=":")
     # log scale: equal heights are equal percentage changes, so the window stays readable

@@ -150,13 +150,9 @@ class Assessment:
         from .narrative import evidence_lines, lead_paragraph
 
         return {
-            "verdict": self.verdict,
-            "strength": self.strength,
-            "lead": lead_paragraph(self),
-            "evidence": evidence_lines(self),
-            "caveats": list(self.caveats),
-            "neighbours": [n.to_dict() for n in self.neighbours],
-            "stable": self.stable,
+            "verdict": self.verdict, "strength": self.strength, "lead": lead_paragraph(self),
+            "evidence": evidence_lines(self), "caveats": list(self.caveats),
+            "neighbours": [n.to_dict() for n in self.neighbours], "stable": self.stable,
         }
 
     @property
@@ -187,17 +183,13 @@ class Assessment:
                 ).verdict  # fmt: skip
             rows.append(
                 {
-                    "model": r.model,
-                    "window": "as asked",
+                    "model": r.model, "window": "as asked",
                     "effect_pct": 100 * cf.relative_effect if cf else np.nan,
                     "lo95_pct": 100 * cf.relative_lo95 if cf else np.nan,
                     "hi95_pct": 100 * cf.relative_hi95 if cf else np.nan,
-                    "calibrated_p": r.calibrated_p,
-                    "false_alarm_rate": r.false_alarm_rate,
-                    "gate_passed": bool(r.gate_passed),
-                    "gate_reason": r.gate_reason or "passed",
-                    "verdict": alone,
-                    "implied_change_pct": r.implied_change_pct,
+                    "calibrated_p": r.calibrated_p, "false_alarm_rate": r.false_alarm_rate,
+                    "gate_passed": bool(r.gate_passed), "gate_reason": r.gate_reason or "passed",
+                    "verdict": alone, "implied_change_pct": r.implied_change_pct,
                 }
             )
         return pd.DataFrame(rows, columns=_SENS_COLUMNS)
@@ -236,15 +228,13 @@ class Assessment:
         cfs = [r.counterfactual for r in passed if r.counterfactual is not None]
         eff = [100 * c.relative_effect for c in cfs]
         return {
-            "model": f"panel ({len(passed)} models)",
-            "window": label,
+            "model": f"panel ({len(passed)} models)", "window": label,
             "effect_pct": float(np.median(eff)) if eff else np.nan,
             "lo95_pct": float(min(100 * c.relative_lo95 for c in cfs)) if cfs else np.nan,
             "hi95_pct": float(max(100 * c.relative_hi95 for c in cfs)) if cfs else np.nan,
             "calibrated_p": pan.calibrated_p if pan is not None else np.nan,
             "false_alarm_rate": self.placebo.false_alarm_rate if self.placebo else np.nan,
-            "gate_passed": True,
-            "gate_reason": f"{self.strength} evidence",
+            "gate_passed": True, "gate_reason": f"{self.strength} evidence",
             "verdict": self.verdict,
         }
 
@@ -261,12 +251,8 @@ class Assessment:
         """
         w = self.window
         out: dict[str, Any] = {
-            "series": self.series,
-            "start": f"{w.start:%Y-%m}",
-            "end": f"{w.end:%Y-%m}",
-            "reference": f"{w.reference:%Y-%m}",
-            "verdict": self.verdict,
-            "strength": self.strength,
+            "series": self.series, "start": f"{w.start:%Y-%m}", "end": f"{w.end:%Y-%m}",
+            "reference": f"{w.reference:%Y-%m}", "verdict": self.verdict, "strength": self.strength,
             "alpha": self.options.alpha,
             "decision": {
                 "counterfactual_p": self.decision.counterfactual_p,
@@ -276,16 +262,13 @@ class Assessment:
                 "empirical_z": self.decision.empirical_z,
                 "empirical_extreme": self.decision.empirical_extreme,
                 "empirical_direction": self.decision.empirical_direction,
-                "rank_p": self.decision.rank_p,
-                "n_placebo_years": self.decision.n_years,
-                "extrapolated": self.decision.extrapolated,
-                "effect_pct": self.decision.effect_pct,
+                "rank_p": self.decision.rank_p, "n_placebo_years": self.decision.n_years,
+                "extrapolated": self.decision.extrapolated, "effect_pct": self.decision.effect_pct,
                 "effect_lo90_pct": self.decision.effect_lo_pct,
                 "effect_hi90_pct": self.decision.effect_hi_pct,
                 "equivalence_margin_lo_pct": self.decision.margin_pct[0],
                 "equivalence_margin_hi_pct": self.decision.margin_pct[1],
-                "equivalent": self.decision.equivalent,
-                "reason": self.decision.reason,
+                "equivalent": self.decision.equivalent, "reason": self.decision.reason,
             },
             "counterfactual": [c.to_dict() for c in self.counterfactuals],
             "empirical": self.empirical.to_dict(),
@@ -295,13 +278,9 @@ class Assessment:
             "panel": self.panel.to_dict() if self.panel else None,
             "models": self.model_table().to_dict(orient="records"),
             "normal_years": self.normal.to_dict() if self.normal else None,
-            "neighbours": [n.to_dict() for n in self.neighbours],
-            "stable": self.stable,
-            "event": self.event,
-            "model_errors": dict(self.model_errors),
-            "caveats": list(self.caveats),
-            "notes": list(self.notes),
-            "timings": dict(self.timings),
+            "neighbours": [n.to_dict() for n in self.neighbours], "stable": self.stable,
+            "event": self.event, "model_errors": dict(self.model_errors),
+            "caveats": list(self.caveats), "notes": list(self.notes), "timings": dict(self.timings),
             "options": {k: _option(v) for k, v in vars(self.options).items()},
         }
         return _plain(out)

@@ -66,7 +66,7 @@ def loo_robust_z(values: Any, floor: float = 0.0) -> np.ndarray:
     Examples
     --------
     >>> [round(float(v), 1) for v in loo_robust_z([0.0, 0.1, -0.1, 0.05, -0.05, 2.0], 0.5)]
-    [-0.1, 0.1, -0.3, 0.0, -0.2, 3.9]
+    [-0.1, 0.2, -0.3, 0.1, -0.2, 4.0]
     """
     v = np.asarray(values, dtype=float)
     out = np.full(len(v), np.nan)

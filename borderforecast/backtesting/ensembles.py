@@ -209,6 +209,34 @@ def inverse_mase_weights(
     return {m: w / total for m, w in out.items()}
 
 
+def _scaled_errors(
+    y: pd.Series, results: list[UnitResult | None], h: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Target months and MASE-scaled absolute errors of one model's forecasts of ``y``."""
+    yv = y.to_numpy(dtype=float)
+    scale = seasonal_scales(yv)[0]
+    months = y.index.to_numpy()
+    k = np.arange(1, h + 1)
+    tgt, err = [], []
+    for r in results:
+        if r is None or not r.ok or r.values is None:
+            continue
+        i = y.index.get_loc(r.origin)
+        inside = i + k < len(yv)
+        act = np.full(h, np.nan)
+        act[inside] = yv[i + k[inside]]
+        tgt.append(
+            months[i + 1 : i + h + 1]
+            if i + h < len(months)
+            else (np.datetime64(r.origin, "M") + k).astype("datetime64[ns]")
+        )
+        err.append(np.abs(act - r.values[:, 0]) / scale[i])
+    return (
+        np.concatenate(tgt) if tgt else np.array([], dtype="datetime64[ns]"),
+        np.concatenate(err) if err else np.array([]),
+    )
+
+
 def learned_ensemble(
     results: list[UnitResult],
     plan: Plan,
@@ -236,32 +264,10 @@ def learned_ensemble(
     out: list[UnitResult] = []
     final: dict[str, dict[str, float]] = {}
     for sid, y in plan.series.items():
-        yv = y.to_numpy(dtype=float)
-        scale = seasonal_scales(yv)[0]
         origins = plan.warmup[sid] + plan.origins[sid]
-        months = y.index.to_numpy()
-        errors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for m in members:
-            tgt, err = [], []
-            for o in origins:
-                r = by_key.get((sid, m, o))
-                if r is None or not r.ok or r.values is None:
-                    continue
-                i = y.index.get_loc(o)
-                k = np.arange(1, h + 1)
-                inside = i + k < len(yv)
-                act = np.full(h, np.nan)
-                act[inside] = yv[i + k[inside]]
-                tgt.append(
-                    months[i + 1 : i + h + 1]
-                    if i + h < len(months)
-                    else (np.datetime64(o, "M") + k).astype("datetime64[ns]")
-                )
-                err.append(np.abs(act - r.values[:, 0]) / scale[i])
-            errors[m] = (
-                np.concatenate(tgt) if tgt else np.array([], dtype="datetime64[ns]"),
-                np.concatenate(err) if err else np.array([]),
-            )
+        errors = {
+            m: _scaled_errors(y, [by_key.get((sid, m, o)) for o in origins], h) for m in members
+        }
         for o in origins:
             frames = {}
             for m in members:

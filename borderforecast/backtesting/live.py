@@ -66,16 +66,22 @@ def origin_grid(
 ) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
     """Scored origins and warm-up origins of a rolling-origin run on a series' months.
 
-    Scored: every ``step`` months from ``start`` (default the later of
-    :data:`DEFAULT_START` and the first month with ``min_len`` months of
-    history) to ``end`` (default the last month with ``h`` months of actuals
-    after it). Warm-up: up to ``warmup`` earlier origins at the same step,
+    Scored: every ``step`` months from ``start`` to ``end`` (default the last month with
+    ``h`` months of actuals after it). ``start`` defaults to the later of
+    :data:`DEFAULT_START` and the first month with ``min_len`` months of history; on a series
+    that ends before that, to the first origin after ``warmup`` origins from that first month
+    (or that first month, when the series is too short for a warm-up). Warm-up: up to
+    ``warmup`` earlier origins at the same step,
     none before the first month with ``min_len`` months of history.
     """
     first_ok = index[min_len - 1]
     last = index[-1]
-    start = start if start is not None else max(month(DEFAULT_START), first_ok)
     end = end if end is not None else last - pd.DateOffset(months=h)
+    if start is None:  # Dec 2011 on a series that runs past it, else relative to the series
+        start = max(month(DEFAULT_START), first_ok)
+        if start > end:  # the first origin after a warm-up, or the first possible one
+            after = first_ok + pd.DateOffset(months=warmup * step)
+            start = after if after <= end else first_ok
     if end < start:
         raise DataError(
             f"no origins: the first origin {start:%Y-%m} is after the last {end:%Y-%m} "

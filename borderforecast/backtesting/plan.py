@@ -144,10 +144,9 @@ def _series_plan(
             if first_ok is not None
             else f"it has only {len(s)} months"
         )
+        at = f" for the first origin {start:%Y-%m}" if start is not None else ""
         raise ShortSeriesError(
-            f"series {sid!r} is too short for the first origin "
-            f"{(start or month(opts.DEFAULT_START)):%Y-%m}: the models need {min_len} "
-            f"months of history; {need}"
+            f"series {sid!r} is too short{at}: the models need {min_len} months of history; {need}"
         )
     try:
         grid, w = origin_grid(

@@ -36,6 +36,7 @@ from .common import (
     EXIT_OK,
     EXIT_USAGE,
     Settings,
+    add_reading_options,
     clean,
 )
 
@@ -94,6 +95,7 @@ def command() -> Any:
     root = typer.main.get_command(app)
 
     def walk(cmd: Any) -> None:
+        add_reading_options(cmd)
         for p in cmd.params:
             if getattr(p, "param_type_name", "") != "option" or p.metavar is not None:
                 continue
@@ -121,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     64 usage error)."""
     args = list(sys.argv[1:] if argv is None else argv)
     Settings.quiet = Settings.verbose = False
+    Settings.reading = {}
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from ..errors import DataError
 from ..text import clean
 
 EXIT_OK, EXIT_INTERNAL, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
@@ -63,10 +64,49 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the results as J
 
 
 class Settings:
-    """Process-wide switches set by the root options (``--quiet``, ``--verbose``)."""
+    """Process-wide switches set by the root options (``--quiet``, ``--verbose``), and the
+    reading options of ``--input`` (``--sheet``, ``--delimiter``, ...) of the command run."""
 
     quiet = False
     verbose = False
+    reading: dict[str, Any] = {}
+
+
+READING_OPTIONS = {
+    "sheet": "Sheet of an --input workbook (name or number from 0); needed when it has several.",
+    "delimiter": "Delimiter of an --input CSV (default: sniffed among , ; tab |).",
+    "decimal": "Decimal separator of the counts in --input, when the file does not settle it "
+    "(35.000: 35 or 35,000?): . or ,",
+    "thousands": "Thousands separator of the counts in --input: . or , (or none).",
+    "date_format": "Format of the months in --input when the file does not settle it, e.g. "
+    "%d/%m/%Y (01/08/2019 is August) or %b-%y.",
+}
+
+
+def add_reading_options(cmd: Any) -> None:
+    """Give a click command that takes ``--input`` the options of :data:`READING_OPTIONS`;
+    their values go to :attr:`Settings.reading` (read by :func:`input_panel`)."""
+    import copy
+
+    template = next((p for p in cmd.params if p.name == "date_col"), None)
+    if template is None or cmd.callback is None:  # the commands that take --input
+        return
+    for name, text in READING_OPTIONS.items():
+        option = copy.copy(template)  # a text option of the same kind as --date-col
+        option.name, option.opts, option.secondary_opts = name, ["--" + name.replace("_", "-")], []
+        option.help = text
+        cmd.params.append(option)
+    inner = cmd.callback
+
+    def callback(*args: Any, **kwargs: Any) -> Any:
+        given = {k: kwargs.pop(k, None) for k in READING_OPTIONS}
+        Settings.reading = {k: v for k, v in given.items() if v is not None}
+        if Settings.reading and kwargs.get("input") is None:
+            flags = ", ".join("--" + k.replace("_", "-") for k in Settings.reading)
+            raise DataError(f"{flags} need --input FILE")
+        return inner(*args, **kwargs)
+
+    cmd.callback = callback
 
 
 def status(message: str) -> None:
@@ -81,7 +121,9 @@ def status(message: str) -> None:
 def _read(input: Path, id_col: str | None, date_col: str | None, value_col: str | None) -> Any:
     from ..data.userdata import read_series
 
-    return read_series(input, id_col=id_col, date_col=date_col, value_col=value_col)
+    return read_series(
+        input, id_col=id_col, date_col=date_col, value_col=value_col, **Settings.reading
+    )
 
 
 def _pick(panel: dict[str, pd.Series], wanted: list[str], where: str) -> dict[str, pd.Series]:
@@ -129,7 +171,6 @@ def input_series(
 ) -> pd.Series:
     """The one series a command works on: from ``--input`` (``--series`` picks an id of a
     panel) or the bundled data (``--series`` id, default southwest)."""
-    from ..errors import DataError
 
     if input is None:
         cols = (("--id-col", id_col), ("--date-col", date_col), ("--value-col", value_col))

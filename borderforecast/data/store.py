@@ -115,7 +115,9 @@ def detect_layout(path: Path) -> str:
     if head.startswith(b"PK"):
         return "ohss"
     # lenient here: a bad byte later in the file is the parser's error (naming it)
-    first = head.decode("utf-8-sig", errors="replace").splitlines()[0] if head.strip() else ""
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    text = head[: len(head) // 2 * 2].decode("utf-16" if utf16 else "utf-8-sig", errors="replace")
+    first = text.splitlines()[0] if text.strip() else ""
     fields = [f.strip() for f in next(csv.reader(io.StringIO(first)), [])]
     if "Encounter Count" in fields or "Citizenship Grouping" in fields:
         return "sw_encounters"

@@ -270,19 +270,6 @@ class Ensemble(BaseModel):
             raise ModelError(f"ensemble {self.name!r}: no member could forecast")
         return frames
 
-    def member_forecasts(
-        self,
-        fitted: FittedModel,
-        h: int = 12,
-        level: Sequence[float] = (80, 95),
-        X: pd.DataFrame | None = None,
-    ) -> dict[str, pd.DataFrame]:
-        """The forecasts of each member used by a fitted ensemble, by member name."""
-        if fitted.model is not self:
-            raise ModelError("member_forecasts needs a fit of this ensemble")
-        Xf = fitted._future_exog(h, X)
-        return self._member_forecasts(fitted.state, h, list(level), Xf)
-
     def _predict(
         self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
     ) -> Prediction:

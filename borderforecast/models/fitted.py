@@ -294,12 +294,12 @@ class FittedModel:
                 lines.append(extra)
         return "\n".join(lines)
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the fitted model to a small file; read it with
+    def save(self, path: str | os.PathLike[str], *, trusted: bool = False) -> Path:
+        """Write the fitted model to a small plain-data file; read it with
         :func:`borderforecast.load_model` (see :mod:`borderforecast.models.persist`)."""
         from .persist import save_fitted
 
-        return save_fitted(self, path)
+        return save_fitted(self, path, trusted)
 
     def to_frame(self) -> pd.DataFrame:
         """Observed, fitted and residual values by month."""

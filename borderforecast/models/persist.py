@@ -1,13 +1,24 @@
 """Save a fitted model to a small file and load it back: ``FittedModel.save`` / ``load_model``.
 
-The file is a compressed pickle with a short header (format, package
-version). What a forecast does not need is dropped: a statsmodels
-state-space result (SARIMA, structural) keeps only its model and estimated
-parameters, and the Kalman filter is rerun on load (milliseconds, the same
-numbers); its smoother output, parameter covariance and the filter's work
-arrays, nearly all of the 13.8 MB a fitted SARIMA pickled to, are not stored.
+The file is plain data (:mod:`borderforecast.plaindata`: JSON and numpy arrays,
+read with ``allow_pickle=False``), so loading a file runs no code from it. It holds:
 
-Load only files you trust: like every pickle, a crafted file can run code.
+============== ==============================================================
+``format``     ``"borderforecast-model"``, ``version`` 2, ``package`` version
+``class``      the model class, ``module:Name`` (a family of
+               ``borderforecast.models`` or a registered class, see
+               :func:`borderforecast.models.registry.check_class_path`)
+``params``     its constructor parameters (:meth:`BaseModel.get_params`)
+``y``, ``X``   the training series and regressors
+============== ==============================================================
+
+Loading rebuilds the model from its family and parameters and fits it again on
+``y``: fitting is deterministic, so the forecasts are the same to the last digit
+(a SARIMA refits in about a second). A model whose parameters are
+not plain data (a class outside the package holding a function, say) cannot be
+written this way: ``save(path, trusted=True)`` then writes a pickle, which
+:func:`load_model` reads only with ``trusted=True``, because unpickling a crafted
+file runs its code.
 
 Examples
 --------
@@ -22,119 +33,107 @@ True
 
 from __future__ import annotations
 
-import copy
-import io
 import os
 import pickle
 import warnings
 import zlib
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
+from .. import plaindata
 from ..errors import BorderforecastWarning, ModelError
 
-MAGIC = b"BFMODEL1\n"
-"""First bytes of a saved model (format version 1)."""
+PICKLE_MAGIC = b"BFMODEL1\n"
+"""First bytes of a pickled model (``trusted=True`` only)."""
+FORMAT = "borderforecast-model"
 
 
-def _refilter(model: Any, params: np.ndarray, wrapped: bool) -> Any:
-    """A state-space result rebuilt from its model and parameters (Kalman filter only)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = model.filter(params, cov_type="none")
-    return res if wrapped else res._results
-
-
-def _lean(model: Any) -> Any:
-    """A shallow copy of a state-space model without the Kalman filter's work arrays
-    (``ssm._kalman_filters`` held 5.9 MB for a SARIMA; they are rebuilt on demand)."""
-    lean = copy.copy(model)
-    ssm = copy.copy(model.ssm)
-    for cache in ("_kalman_filters", "_kalman_smoothers", "_kalman_simulators", "_statespaces"):
-        if isinstance(getattr(ssm, cache, None), dict):
-            setattr(ssm, cache, {})
-    lean.ssm = ssm
-    return lean
-
-
-def _mapping_proxy(d: dict[str, Any]) -> MappingProxyType[str, Any]:
-    return MappingProxyType(d)
-
-
-class _Pickler(pickle.Pickler):
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, MappingProxyType):  # frozen options and spec parameters
-            return _mapping_proxy, (dict(obj),)
-        try:
-            from statsmodels.tsa.statespace.mlemodel import MLEResults, MLEResultsWrapper
-        except ImportError:  # pragma: no cover - statsmodels is a dependency
-            return NotImplemented
-        if isinstance(obj, MLEResultsWrapper):
-            res = obj._results
-            return _refilter, (_lean(res.model), np.asarray(res.params), True)
-        if isinstance(obj, MLEResults):
-            return _refilter, (_lean(obj.model), np.asarray(obj.params), False)
-        return NotImplemented
-
-
-def save_fitted(fitted: Any, path: str | os.PathLike[str]) -> Path:
+def save_fitted(fitted: Any, path: str | os.PathLike[str], trusted: bool = False) -> Path:
     """Write ``fitted`` (a :class:`~borderforecast.models.fitted.FittedModel`) to ``path``."""
     from ..atomic import write_bytes
     from ..version import __version__
 
-    buf = io.BytesIO()
-    try:
-        _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(fitted)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        raise ModelError(f"model {fitted.name!r} cannot be saved: {exc}") from None
-    header = MAGIC + __version__.encode() + b"\n"
     out = Path(path)
     if not out.parent.resolve().is_dir():
         raise ModelError(f"cannot save the model: folder {out.parent} does not exist")
-    write_bytes(out, header + zlib.compress(buf.getvalue(), 6))
+    cls = type(fitted.model)
+    doc = {
+        "format": FORMAT, "version": 2, "package": __version__,
+        "class": f"{cls.__module__}:{cls.__qualname__}", "params": fitted.model.get_params(),
+        "y": fitted.y, "X": fitted.X,
+    }  # fmt: skip
+    try:
+        data = plaindata.dumps(doc)
+    except TypeError as exc:
+        if not trusted:
+            raise ModelError(
+                f"model {fitted.name!r} cannot be saved as plain data ({exc}); "
+                "save(path, trusted=True) writes a pickle, which only load_model(path, "
+                "trusted=True) reads"
+            ) from None
+        data = PICKLE_MAGIC + zlib.compress(pickle.dumps(fitted, pickle.HIGHEST_PROTOCOL), 6)
+    write_bytes(out, data)
     return out
 
 
-def load_model(path: str | os.PathLike[str]) -> Any:
-    """Read a model written by :meth:`FittedModel.save` (only load files you trust).
+def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
+    """Read a model written by :meth:`FittedModel.save`: rebuilt by its family and refitted.
+
+    ``trusted=True`` also reads a pickled model (``save(path, trusted=True)``);
+    only for files you made yourself: a crafted pickle runs code when read.
 
     Raises
     ------
     ModelError
-        If the file is not a saved borderforecast model.
+        If the file is not a saved borderforecast model, names a class that is
+        not a registered model, or is a pickle and ``trusted`` is false.
     """
     from ..version import __version__
+    from .plugins import load_class
+
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise ModelError(f"cannot read the model file {p}: {exc.strerror}") from None
-    if not data.startswith(MAGIC):
-        raise ModelError(f"{p.name} is not a saved borderforecast model")
-    version, _, body = data[len(MAGIC) :].partition(b"\n")
+    if data.startswith(PICKLE_MAGIC):
+        if not trusted:
+            raise ModelError(
+                f"{p.name} is a pickled model: loading it could run code; "
+                "load_model(path, trusted=True) reads it if you made the file yourself"
+            )
+        try:
+            return pickle.loads(zlib.decompress(data[len(PICKLE_MAGIC) :]))  # noqa: S301
+        except Exception as exc:  # noqa: BLE001 - any failure of a pickle: one message
+            raise ModelError(f"{p.name}: the saved model cannot be read ({exc})") from None
     try:
-        fitted = pickle.loads(zlib.decompress(body))
-    except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
-        raise ModelError(f"{p.name}: the saved model cannot be read ({exc})") from None
-    if not _is_fitted_model(fitted):
-        raise ModelError(f"{p.name} does not hold a fitted model")
-    if version.decode(errors="replace") != __version__:
+        doc = plaindata.loads(data)
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise ValueError("no format mark")
+        cls = load_class(str(doc["class"]))
+    except (ValueError, KeyError, ImportError, AttributeError) as exc:
+        raise ModelError(f"{p.name} is not a saved borderforecast model ({exc})") from None
+    except ModelError as exc:
+        raise ModelError(f"{p.name}: {exc}") from None
+    if not (isinstance(cls, type) and _is_model_class(cls)):
+        raise ModelError(f"{p.name}: {doc['class']!r} is not a borderforecast model class")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fit warned when it was first made
+        fitted = cls(**doc["params"]).fit(doc["y"], doc["X"])
+    if doc["package"] != __version__:
         warnings.warn(
-            f"{p.name} was saved by borderforecast {version.decode(errors='replace')}, "
-            f"this is {__version__}: refit if its forecasts look wrong",
+            f"{p.name} was saved by borderforecast {doc['package']}, this is {__version__}: "
+            "its model was refitted by this version",
             BorderforecastWarning,
             stacklevel=2,
         )
     return fitted
 
 
-def _is_fitted_model(obj: Any) -> bool:
-    """Whether ``obj`` is a :class:`~borderforecast.models.fitted.FittedModel` (by its class
-    lineage, so that this module need not import ``fitted``, which imports it)."""
+def _is_model_class(cls: type) -> bool:
+    """Whether ``cls`` is a :class:`~borderforecast.models.base.BaseModel` (by its class
+    lineage, so that this module need not import ``base``, which imports it)."""
     return any(
-        c.__name__ == "FittedModel" and c.__module__ == "borderforecast.models.fitted"
-        for c in type(obj).__mro__
+        c.__name__ == "BaseModel" and c.__module__ == "borderforecast.models.base"
+        for c in cls.__mro__
     )

@@ -11,7 +11,9 @@ A specification file names a model *family* and its parameters::
 
 The family ``xyz`` is the class ``MODEL`` of module
 ``borderforecast.models.xyz``; a spec may instead give ``class =
-"package.module:ClassName"`` for a model defined outside the package. Specs
+"package.module:ClassName"`` for a model defined outside the package, registered
+as an entry point of group ``borderforecast.models`` of an installed package, or
+in a plugin folder named by ``BORDERFORECAST_PLUGINS``. Specs
 are looked up in the bundled ``models/`` folder, then in ``models/`` under the
 user home (``BORDERFORECAST_HOME``), which may add or override names; a path
 to a ``.toml`` file works anywhere a name does. Adding a model family means
@@ -19,8 +21,8 @@ adding one module and one spec file.
 
 Every spec file is checked before anything is imported: keys known, the family
 one of :func:`known_families` (or a ``class``), a ``class`` path of the form
-``package.module:ClassName`` naming an installed module that is neither part of
-Python's standard library nor a non-model part of borderforecast. A malformed
+``package.module:ClassName`` naming a registered class (:func:`check_class_path`);
+the current folder is never on the import path of a spec. A malformed
 file in a spec folder is skipped with a :class:`~borderforecast.errors.SpecWarning`
 naming it, so one bad file never breaks every model lookup.
 """
@@ -28,12 +30,7 @@ naming it, so one bad file never breaks every model lookup.
 from __future__ import annotations
 
 import difflib
-import functools
-import importlib
-import importlib.util
 import os
-import re
-import sys
 import tomllib
 import warnings
 from collections.abc import Mapping
@@ -46,6 +43,14 @@ from ..errors import SpecError, SpecWarning, UnknownModelError
 from ..paths import home_dir
 from ..resources import models_dir
 from .base import BaseModel
+from .plugins import (  # noqa: F401 - re-exported: the registry's public names
+    ENTRY_POINTS,
+    PLUGINS_ENV,
+    check_class_path,
+    known_families,
+    load_class,
+    plugin_file,
+)
 
 
 @dataclass(frozen=True)
@@ -65,17 +70,17 @@ class ModelSpec:
     a slow or uncompetitive model out unless it is named, or ``models="all"``)."""
 
     def model_class(self) -> type[BaseModel]:
-        """Import and return the model class of this spec."""
+        """Import and return the model class of this spec (a spec read from a file is
+        imported only through :func:`load_class`: a registered class, never the current
+        folder)."""
         target = self.class_path or f"borderforecast.models.{self.family}:MODEL"
-        module_name, _, attr = target.partition(":")
         try:
-            module = importlib.import_module(module_name)
+            cls = load_class(target, registered=self.path is not None)
         except ImportError as exc:
             raise SpecError(
-                f"model spec {self.name!r}: cannot import {module_name!r} ({exc}); "
+                f"model spec {self.name!r}: cannot import {target.partition(':')[0]!r} ({exc}); "
                 f"known families: {', '.join(known_families())}"
             ) from None
-        cls = getattr(module, attr or "MODEL", None)
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             raise SpecError(
                 f"model spec {self.name!r}: {target!r} is not a borderforecast model class"
@@ -106,26 +111,6 @@ class ModelSpec:
             "description": self.description,
             "params": dict(self.params),
         }
-
-
-def known_families() -> list[str]:
-    """Model families shipped with the package: the modules that define a ``MODEL`` class.
-
-    >>> "persist" in known_families(), "demographic" in known_families()
-    (False, True)
-    """
-    return list(_families(Path(__file__).parent))
-
-
-@functools.lru_cache(maxsize=1)
-def _families(pkg: Path) -> tuple[str, ...]:
-    return tuple(
-        sorted(
-            p.stem
-            for p in pkg.glob("*.py")
-            if not p.stem.startswith("_") and "\nMODEL = " in p.read_text(encoding="utf-8")
-        )
-    )
 
 
 def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpec:
@@ -179,37 +164,6 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
         default=bool(raw.get("default", True)),
         plain=str(raw.get("plain", "")),
     )
-
-
-_CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-
-
-def check_class_path(class_path: object, where: str) -> None:
-    """Refuse a ``class`` that is not ``package.module:ClassName`` of an allowed module.
-
-    Nothing is imported: the check reads the text and asks the import system
-    whether the top-level package is installed (which runs no code of it).
-    """
-    if not isinstance(class_path, str) or not _CLASS_PATH.match(class_path):
-        raise SpecError(
-            f"model spec file {where!r}: class {class_path!r} is not of the form "
-            "'package.module:ClassName'"
-        )
-    module = class_path.partition(":")[0]
-    top = module.split(".")[0]
-    if top in sys.stdlib_module_names or top == "builtins":
-        raise SpecError(
-            f"model spec file {where!r}: class {class_path!r} is in Python's standard "
-            "library, not a model"
-        )
-    if top == "borderforecast" and not module.startswith("borderforecast.models."):
-        raise SpecError(
-            f"model spec file {where!r}: class {class_path!r} is not in borderforecast.models"
-        )
-    if top not in sys.modules and importlib.util.find_spec(top) is None:
-        raise SpecError(
-            f"model spec file {where!r}: class {class_path!r}: no installed module {top!r}"
-        )
 
 
 def _spec_dirs(home: str | os.PathLike[str] | None = None) -> list[Path]:

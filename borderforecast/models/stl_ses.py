@@ -87,6 +87,68 @@ def ses_fit(a: np.ndarray) -> tuple[float, float, float]:
     return alpha, float(lev[-1]), float(np.mean(e**2))
 
 
+@dataclass(frozen=True)
+class Trend:
+    """A damped-trend level (ETS(A,Ad,N)): ``path_h = level + (phi + .. + phi^h) slope``.
+
+    ``slope = 0, beta = 0, phi = 1`` is simple exponential smoothing (a level that persists).
+    """
+
+    level: float
+    slope: float
+    alpha: float
+    beta: float
+    phi: float
+    sigma2: float
+
+    def path(self, h: int) -> np.ndarray:
+        return self.level + np.cumsum(self.phi ** np.arange(1, h + 1)) * self.slope
+
+    def se(self, h: int) -> np.ndarray:
+        c = self.alpha * (1.0 + self.beta * np.cumsum(self.phi ** np.arange(1, h)))
+        return np.sqrt(self.sigma2 * (1.0 + np.concatenate([[0.0], np.cumsum(c**2)])))
+
+    def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        e = rng.standard_normal((n, h)) * np.sqrt(self.sigma2)
+        lev, b = np.full(n, self.level), np.full(n, self.slope)
+        out = np.empty((n, h))
+        for j in range(h):
+            f = lev + self.phi * b
+            out[:, j] = f + e[:, j]
+            lev, b = f + self.alpha * e[:, j], self.phi * b + self.alpha * self.beta * e[:, j]
+        return out
+
+
+def damped_states(a: np.ndarray, alpha: float, beta: float, phi: float) -> tuple:
+    """Levels, slopes and one-step errors of a damped-trend recursion on ``a``."""
+    n = len(a)
+    lev, b = float(a[0]), float(a[min(12, n - 1)] - a[0]) / min(12, n - 1)
+    L, B, e = np.empty(n), np.empty(n), np.empty(n - 1)
+    L[0], B[0] = lev, b
+    for t in range(1, n):
+        f = lev + phi * b
+        e[t - 1] = a[t] - f
+        lev, b = f + alpha * e[t - 1], phi * b + alpha * beta * e[t - 1]
+        L[t], B[t] = lev, b
+    return L, B, e
+
+
+def fit_damped(a: np.ndarray) -> tuple[Trend, np.ndarray, np.ndarray]:
+    """Least-squares damped trend of ``a`` (``phi`` in [0.8, 1]): the fit, its levels and slopes."""
+    from scipy.optimize import minimize
+
+    a = np.asarray(a, dtype=float)
+    res = minimize(
+        lambda p: float(np.sum(damped_states(a, *p)[2] ** 2)),
+        [0.5, 0.1, 0.9],
+        bounds=[(1e-3, 0.999), (1e-3, 0.999), (0.8, 1.0)],
+        method="L-BFGS-B",
+    )
+    al, be, ph = (float(v) for v in res.x)
+    L, B, e = damped_states(a, al, be, ph)
+    return Trend(L[-1], B[-1], al, be, ph, max(float(np.mean(e**2)), 1e-12)), L, B
+
+
 class STLSES(BaseModel):
     """Non-robust STL (R's ``mstl`` defaults) + simple exponential smoothing, on log counts.
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..atomic import check_output_folder
 from ..errors import StoreError
+from ..paths import with_home
 from ..version import __version__
 from .builder import SECTIONS, Built, Progress, ReportOptions, build
 from .vintages import (
@@ -149,6 +150,7 @@ def _check_vintages(built: Built, home: Any, force: bool) -> None:
             )
 
 
+@with_home
 def report(
     out: str | os.PathLike[str],
     *,

@@ -10,46 +10,35 @@ import pandas as pd
 def cached_assessment(y: pd.Series, settings: dict[str, Any]) -> Any:
     """:func:`borderforecast.assess` of ``y`` with ``settings``, through the one cache.
 
-    The key covers the series (months and values), the settings and the code of the
-    assessment and the models it fits (:func:`borderforecast.cache.code_fingerprint`),
-    so a rerun of the same report month reuses the panel's fits and anything that
-    changes the answer recomputes it. An entry that cannot be read or written is
-    simply recomputed.
+    The key covers the series (months and values), the settings and the model specs;
+    the code of the assessment and of the models it fits
+    (:func:`borderforecast.cache.code_fingerprint`) is stored in the entry too, so a
+    rerun of the same report month reuses the panel's fits and anything that changes
+    the answer recomputes it. The entry is plain data (:mod:`borderforecast.plaindata`):
+    reading it runs no code. An entry that cannot be read or written is recomputed.
     """
-    import pickle
-
     from ..assessment import DEFAULT_MODELS, assess
     from ..cache import Cache, code_fingerprint, make_key
-    from ..models.persist import _Pickler
     from ..models.registry import known_families, list_specs
 
     plain = {k: v for k, v in settings.items() if k != "jobs"}  # jobs do not change the answer
     specs = list_specs()
     names = plain.get("models") or DEFAULT_MODELS
+    code = code_fingerprint(
+        "borderforecast.assessment", *(f"borderforecast.models.{f}" for f in known_families())
+    )
     key = make_key(
         "assessment",
         values=y.to_numpy(dtype=float),
         months=[f"{t:%Y-%m}" for t in y.index],
         settings=plain,
         specs={n: (specs[n].family, dict(specs[n].params)) for n in names if n in specs},
-        code=code_fingerprint(
-            "borderforecast.assessment", *(f"borderforecast.models.{f}" for f in known_families())
-        ),
+        code=code,
     )
     store = Cache("assessment")
-    raw = store.get_bytes(key)
-    if raw is not None:
-        try:
-            return pickle.loads(raw)
-        except Exception:  # noqa: BLE001 - a stale or foreign entry: recompute
-            pass
+    found = store.get_data(key, code)
+    if found is not None:
+        return found
     a = assess(y, **settings)
-    try:
-        import io
-
-        buf = io.BytesIO()
-        _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(a)
-        store.put_bytes(key, buf.getvalue())
-    except Exception:  # noqa: BLE001 - caching is an optimisation, never a failure
-        pass
+    store.put_data(key, a, code)
     return a

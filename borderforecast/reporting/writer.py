@@ -130,11 +130,31 @@ def _strip_number(text: str) -> str:
     return re.sub(r"^\d+\.\s+", "", str(text))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def inert(text: str) -> str:
+    """``text`` without control characters (ESC, NUL...; newlines and tabs stay): no escape
+    sequence reaches a page, a terminal that shows the Markdown, or an SVG figure (where
+    they are not even allowed in XML)."""
+    return _CONTROL.sub("", text)
+
+
+def inert_figure(fig: Figure) -> Figure:
+    """Every text of ``fig`` made :func:`inert` (titles, labels, legends, ticks)."""
+    from matplotlib.text import Text
+
+    for t in fig.findobj(Text):
+        if _CONTROL.search(t.get_text()):
+            t.set_text(inert(t.get_text()))
+    return fig
+
+
 def _finalizer(kind: str):
     def finalize(value: Any) -> Any:
         if isinstance(value, Markup) or not isinstance(value, str):
             return value
-        value = minus_signs(value).replace(" -> ", " → ")
+        value = inert(minus_signs(value)).replace(" -> ", " → ")
         return md_escape(value) if kind == "md" else value
 
     return finalize
@@ -225,6 +245,7 @@ def write_report(
     files: dict[str, bytes] = {}
     svgs: dict[str, bytes] = {}
     for name, spec in figures.items():
+        inert_figure(spec.figure)
         files[f"{FIGURE_DIR}/{name}.png"] = plotting.figure_bytes(spec.figure, "png")
         if spec.figure.get_layout_engine() is not None:  # the layout is done: keep it for SVG
             spec.figure.set_layout_engine("none")

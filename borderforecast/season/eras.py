@@ -109,19 +109,12 @@ class EraComparison:
             for r in self.differences.reset_index().to_dict(orient="records")
         ]
         return {
-            "series": self.series,
-            "era_a": [int(v) for v in self.years_a],
-            "era_b": [int(v) for v in self.years_b],
-            "level": self.level,
-            "test": "permutation test over fiscal years",
-            "statistic": self.statistic,
-            "p_value": self.p_value,
-            "f_statistic": self.f_statistic,
-            "f_df": list(self.f_df),
-            "f_p_value": self.f_p_value,
-            "n_permutations": self.n_permutations,
-            "changed": self.changed,
-            "differences": rows,
+            "series": self.series, "era_a": [int(v) for v in self.years_a],
+            "era_b": [int(v) for v in self.years_b], "level": self.level,
+            "test": "permutation test over fiscal years", "statistic": self.statistic,
+            "p_value": self.p_value, "f_statistic": self.f_statistic, "f_df": list(self.f_df),
+            "f_p_value": self.f_p_value, "n_permutations": self.n_permutations,
+            "changed": self.changed, "differences": rows,
         }
 
     def summary(self) -> str:
@@ -249,12 +242,9 @@ def compare_eras(
     q = float(stats.t.ppf(0.5 + level / 200.0, na + nb - 2))
     diffs = pd.DataFrame(
         {
-            "name": list(MONTH_NAMES),
-            "factor_a": np.exp(a.mean(axis=0)),
-            "factor_b": np.exp(b.mean(axis=0)),
-            "change": 100 * np.expm1(d),
-            "lo": 100 * np.expm1(d - q * se),
-            "hi": 100 * np.expm1(d + q * se),
+            "name": list(MONTH_NAMES), "factor_a": np.exp(a.mean(axis=0)),
+            "factor_b": np.exp(b.mean(axis=0)), "change": 100 * np.expm1(d),
+            "lo": 100 * np.expm1(d - q * se), "hi": 100 * np.expm1(d + q * se),
         },
         index=pd.Index(range(1, 13), name="month"),
     )
@@ -266,17 +256,7 @@ def compare_eras(
         ys, sorted(set(fiscal_years(sel_b.index))), "regression", level, methods=["regression"]
     )
     return EraComparison(
-        series=str(y.name or "series"),
-        years_a=pa.years,
-        years_b=pb.years,
-        level=float(level),
-        differences=diffs,
-        statistic=obs,
-        p_value=float(perm_p),
-        f_statistic=float(fstat),
-        f_df=df,
-        f_p_value=f_p,
-        n_permutations=int(n_permutations),
-        profile_a=pa,
-        profile_b=pb,
+        series=str(y.name or "series"), years_a=pa.years, years_b=pb.years, level=float(level),
+        differences=diffs, statistic=obs, p_value=float(perm_p), f_statistic=float(fstat), f_df=df,
+        f_p_value=f_p, n_permutations=int(n_permutations), profile_a=pa, profile_b=pb,
     )

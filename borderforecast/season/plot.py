@@ -47,10 +47,7 @@ def plot_profile(profile: Any, methods: Sequence[str] | None = None) -> Any:
                 f["factor"],
                 yerr=[f["factor"] - f["lo"], f["hi"] - f["factor"]],
                 fmt="o-" if m == profile.method else "o--",
-                ms=4,
-                lw=1.2,
-                capsize=2.5,
-                color=c,
+                ms=4, lw=1.2, capsize=2.5, color=c,
                 label=f"{m}{' (primary)' if m == profile.method else ''}",
             )
         _factor_axis(
@@ -103,13 +100,8 @@ def plot_eras(cmp: Any) -> Any:
             ax1.errorbar(
                 f.index.to_numpy() + off,
                 f["factor"],
-                yerr=[f["factor"] - f["lo"], f["hi"] - f["factor"]],
-                fmt="o-",
-                ms=4,
-                lw=1.2,
-                capsize=2.5,
-                color=c,
-                label=label,
+                yerr=[f["factor"] - f["lo"], f["hi"] - f["factor"]], fmt="o-", ms=4, lw=1.2,
+                capsize=2.5, color=c, label=label,
             )
         _factor_axis(ax1, f"{cmp.series}: seasonal factors by era ({cmp.level:g}% intervals)")
         ax1.legend(loc="upper right")
@@ -119,9 +111,7 @@ def plot_eras(cmp: Any) -> Any:
         ax2.errorbar(
             x,
             d["change"],
-            yerr=[d["change"] - d["lo"], d["hi"] - d["change"]],
-            fmt="none",
-            ecolor="0.2",
+            yerr=[d["change"] - d["lo"], d["hi"] - d["change"]], fmt="none", ecolor="0.2",
             capsize=3,
         )
         ax2.axhline(0, color="0.4", lw=0.8)

@@ -156,10 +156,8 @@ class SeasonalProfile:
         idx = pd.Index(range(1, 13), name="month")
         return pd.DataFrame(
             {
-                "name": list(MONTH_NAMES),
-                "factor": np.exp(est.effects),
-                "lo": np.exp(est.effects - q * se),
-                "hi": np.exp(est.effects + q * se),
+                "name": list(MONTH_NAMES), "factor": np.exp(est.effects),
+                "lo": np.exp(est.effects - q * se), "hi": np.exp(est.effects + q * se),
             },
             index=idx,
         )
@@ -190,14 +188,8 @@ class SeasonalProfile:
             lo, hi = 100 * np.expm1(d - q * se), 100 * np.expm1(d + q * se)
             rows.append(
                 {
-                    "contrast": name,
-                    "label": label,
-                    "estimate": 100 * np.expm1(d),
-                    "lo": lo,
-                    "hi": hi,
-                    "log_estimate": d,
-                    "log_se": se,
-                    "reading": _reading(name, lo, hi),
+                    "contrast": name, "label": label, "estimate": 100 * np.expm1(d), "lo": lo,
+                    "hi": hi, "log_estimate": d, "log_se": se, "reading": _reading(name, lo, hi),
                 }
             )
         return pd.DataFrame(rows).set_index("contrast")
@@ -304,13 +296,10 @@ class SeasonalProfile:
             ]
 
         return {
-            "series": self.series,
-            "fiscal_years": [int(v) for v in self.years],
-            "method": self.method,
-            "level": self.level,
+            "series": self.series, "fiscal_years": [int(v) for v in self.years],
+            "method": self.method, "level": self.level,
             "factors": {m: rows(f) for m, f in self.by_method.items()},
-            "contrasts": rows(self.contrasts),
-            "notes": list(self.notes),
+            "contrasts": rows(self.contrasts), "notes": list(self.notes),
         }
 
     def summary(self) -> str:
@@ -474,11 +463,6 @@ def seasonal_profile(
             notes.append(f"{m} not computed: {exc}")
     fy = sorted({int(v) for v in fiscal.fiscal_year(sel.index)})
     return SeasonalProfile(
-        series=str(y.name or "series"),
-        years=tuple(fy),
-        method=method,
-        level=float(level),
-        estimates=estimates,
-        y=sel,
-        notes=tuple(notes),
+        series=str(y.name or "series"), years=tuple(fy), method=method, level=float(level),
+        estimates=estimates, y=sel, notes=tuple(notes),
     )

@@ -16,7 +16,7 @@ month must hold each demographic of each component in the file.
 from __future__ import annotations
 
 import csv
-import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +25,7 @@ from ...errors import BadValueError, DuplicateMonthError, MalformedFileError, Mi
 from ...fiscal import fiscal_year
 from ...series import format_months
 from ..naming import ALL, canonical_component, canonical_demographic
+from ..userfile import open_text
 from ._common import (
     MONTH_ABBR,
     check_future,
@@ -52,40 +53,40 @@ COLUMNS = [
 CITIZENSHIP_GROUPS = ("El Salvador", "Guatemala", "Honduras", "Mexico", "Other")
 
 
-def read_rows(path: str | Path) -> list[dict[str, str]]:
-    """Read the CSV into dicts of stripped strings (any line ending, optional BOM)."""
+def read_rows(path: str | Path) -> Iterator[dict[str, str]]:
+    """The CSV's rows as dicts of stripped strings (any line ending, optional BOM), read as
+    the file streams: a bad row is reported when it is reached, in memory of a row."""
     path = Path(path)
+    lineno, n = 1, 0
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MalformedFileError(
-            f"{path.name}: cannot read the file as UTF-8 text ({exc})"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise MalformedFileError(f"{path.name}: the file is empty") from None
-    except csv.Error as exc:
-        raise MalformedFileError(f"{path.name}: not a CSV file ({exc})") from None
-    require_columns(header, COLUMNS, path.name)
-    rows = []
-    try:
-        for lineno, rec in enumerate(reader, start=2):
-            if not any(field.strip() for field in rec):
-                continue
-            if len(rec) != len(header):
-                raise MalformedFileError(
-                    f"{path.name}, row {lineno}: {len(rec)} fields, the header has {len(header)}"
-                )
-            row = {h: v.strip() for h, v in zip(header, rec, strict=True)}
-            row["_line"] = str(lineno)
-            rows.append(row)
+        with open_text(path) as handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            if not header:
+                raise MalformedFileError(f"{path.name}: the file is empty")
+            require_columns(header, COLUMNS, path.name)
+            for lineno, rec in enumerate(reader, start=2):
+                if not any(field.strip() for field in rec):
+                    continue
+                if len(rec) != len(header):
+                    raise MalformedFileError(
+                        f"{path.name}, row {lineno}: {len(rec)} fields, the header has "
+                        f"{len(header)}"
+                    )
+                row = {h: v.strip() for h, v in zip(header, rec, strict=True)}
+                row["_line"] = str(lineno)
+                n += 1
+                yield row
     except csv.Error as exc:
         raise MalformedFileError(f"{path.name}: not a valid CSV file ({exc})") from None
-    if not rows:
+    except UnicodeDecodeError as exc:
+        raise MalformedFileError(
+            f"{path.name}, row {lineno + 1}: not UTF-8 text ({exc.reason})"
+        ) from None
+    except OSError as exc:
+        raise MalformedFileError(f"{path.name}: cannot read the file ({exc})") from None
+    if not n:
         raise MalformedFileError(f"{path.name}: no data rows")
-    return rows
 
 
 TITLES = ("Title 8", "Title 42")

@@ -1,0 +1,258 @@
+"""Long frames: the ``unique_id, ds, y`` shape of the forecasting ecosystem, both ways.
+
+:func:`from_long` and :func:`to_long` convert between a mapping of monthly
+Series and the long frames of the forecasting ecosystem (statsforecast,
+mlforecast, utilsforecast): ``unique_id, ds, y`` for data;
+``unique_id, ds, <model>, <model>-lo-80, <model>-hi-80, ...`` for forecasts;
+the same plus ``cutoff`` (the origin) and ``y`` (the actual) for backtests.
+
+Examples
+--------
+>>> import pandas as pd
+>>> long = pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 3,
+...                      "ds": ["2024-01", "2024-02", "2024-03"] * 2,
+...                      "y": [5, 6, 7, 1, 2, 3]})
+>>> panel = from_long(long)
+>>> sorted(panel), panel["b"].index.freqstr, float(panel["b"].sum())
+(['a', 'b'], 'MS', 6.0)
+>>> to_long(panel).columns.tolist()
+['unique_id', 'ds', 'y']
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, DuplicateMonthError, MissingColumnError
+from ..series import as_monthly
+from . import cells
+
+__all__ = ["from_long", "is_long", "to_long"]
+
+ID_COL, TIME_COL, TARGET_COL = "unique_id", "ds", "y"
+"""The ecosystem's default column names (statsforecast's ``id_col, time_col, target_col``)."""
+
+
+def missing_column(where: str, name: str, columns: list[str], what: str) -> MissingColumnError:
+    close = difflib.get_close_matches(name, columns, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return MissingColumnError(
+        f"{where}: no {what} column {name!r}{hint} (columns: {', '.join(map(repr, columns))})"
+    )
+
+
+def is_long(obj: Any, id_col: str = ID_COL, time_col: str = TIME_COL) -> bool:
+    """Whether ``obj`` is a long frame (a DataFrame with the id and time columns)."""
+    return isinstance(obj, pd.DataFrame) and id_col in obj.columns and time_col in obj.columns
+
+
+def from_long(
+    df: pd.DataFrame,
+    *,
+    id_col: str = ID_COL,
+    time_col: str = TIME_COL,
+    target_col: str = TARGET_COL,
+    source: str | None = None,
+) -> dict[str, pd.Series]:
+    """Split a long ``unique_id, ds, y`` frame into validated monthly Series, by id.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per (id, month); the names are those of statsforecast and can
+        be overridden as there.
+    id_col, time_col, target_col : str
+        Column names.
+    source : str, optional
+        Named in error messages (e.g. the file the frame came from).
+
+    Returns
+    -------
+    dict of str -> pandas.Series
+        In order of first appearance; each passes
+        :func:`borderforecast.series.as_monthly`.
+
+    Raises
+    ------
+    MissingColumnError, DuplicateMonthError, DataError
+    """
+    where = source or "long frame"
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(
+            f"{where}: expected a DataFrame with columns {id_col}, {time_col}, "
+            f"{target_col}, got {type(df).__name__}"
+        )
+    columns = [str(c) for c in df.columns]
+    for name, what in ((id_col, "id"), (time_col, "month"), (target_col, "value")):
+        if name not in columns:
+            raise missing_column(where, name, columns, what)
+    if df.empty:
+        raise DataError(f"{where}: no rows")
+    rows = np.arange(len(df))
+    ds = df[time_col]
+    months = (
+        pd.DatetimeIndex(ds).to_period("M").to_timestamp()
+        if pd.api.types.is_datetime64_any_dtype(ds)
+        else cells.months(ds, where, time_col, rows)
+    )
+    work = pd.DataFrame(
+        {
+            "id": cells.ids(df[id_col], where, id_col, rows),
+            "ds": months,
+            "y": df[target_col].to_numpy(),
+        }
+    )
+    dup = work.duplicated(["id", "ds"], keep=False)
+    if dup.any():
+        first = work[dup].iloc[0]
+        pos = np.flatnonzero(dup & (work["id"] == first["id"]) & (work["ds"] == first["ds"]))
+        raise DuplicateMonthError(
+            f"{where}: ({id_col}={first['id']!r}, {time_col}={first['ds']:%Y-%m}) appears twice "
+            f"(rows {', '.join(str(i) for i in pos)} counting from 0)"
+        )
+    return _split(work, where, source is not None)
+
+
+def _split(work: pd.DataFrame, where: str, named: bool) -> dict[str, pd.Series]:
+    """``id, ds, y`` rows -> Series by id (order of first appearance), checked for the whole
+    panel at once; a series that fails is passed to :func:`as_monthly` for its message."""
+    order = pd.unique(work["id"])
+    work = work.assign(
+        _k=pd.Categorical(work["id"], categories=order).codes,
+        _m=pd.DatetimeIndex(work["ds"]).year * 12 + pd.DatetimeIndex(work["ds"]).month,
+        _v=pd.to_numeric(work["y"], errors="coerce"),
+    ).sort_values(["_k", "_m"], kind="stable")
+    k, m, v = work["_k"].to_numpy(), work["_m"].to_numpy(), work["_v"].to_numpy(dtype=float)
+    start = np.r_[True, k[1:] != k[:-1]]
+    bad = ~np.isfinite(v) | (v < 0) | ~(start | (np.diff(m, prepend=m[0]) == 1))
+    if bad.any():
+        sid = order[k[int(np.argmax(bad))]]
+        part = work[work["id"] == sid]
+        s = pd.Series(part["y"].to_numpy(), index=pd.DatetimeIndex(part["ds"]), name=str(sid))
+        as_monthly(s, name=f"{where}: {sid}" if named else str(sid))  # raises, naming it
+    out: dict[str, pd.Series] = {}
+    bounds = np.r_[np.flatnonzero(start), len(k)]
+    span = pd.date_range(work["ds"].min(), work["ds"].max(), freq="MS", name="ds")
+    at = m - (span[0].year * 12 + span[0].month)  # each month's place in the whole span
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sid = str(order[k[a]])
+        index = span[at[a] : at[a] + b - a]  # a slice keeps freq MS: nothing regenerated
+        y = pd.Series(v[a:b], index=index, name=sid)
+        y.attrs["series_id"] = sid
+        out[sid] = y
+    return out
+
+
+def _interval_map(columns: list[str]) -> dict[str, str]:
+    """``lo80 -> lo-80``, ``hi95 -> hi-95`` (the ecosystem's interval suffixes)."""
+    out = {}
+    for c in columns:
+        if c[:2] in ("lo", "hi") and c[2:].replace(".", "", 1).isdigit():
+            out[c] = f"{c[:2]}-{c[2:]}"
+    return out
+
+
+def _forecast_long(
+    fc: pd.DataFrame, model: str, uid: str, id_col: str, time_col: str
+) -> pd.DataFrame:
+    # the point forecast: ``median`` where the frame names it (bf.forecast), else ``mean``
+    point = "median" if "median" in fc.columns else "mean"
+    cols = [point, *_interval_map(list(fc.columns))]
+    out = pd.DataFrame({id_col: uid, time_col: pd.DatetimeIndex(fc.index)})
+    for c in cols:
+        name = model if c == point else f"{model}-{_interval_map([c])[c]}"
+        out[name] = fc[c].to_numpy(dtype=float)
+    return out
+
+
+def _backtest_long(f: pd.DataFrame, id_col: str, time_col: str, target_col: str) -> pd.DataFrame:
+    keys = ["series", "target_month", "origin"]
+    ivals = _interval_map(list(f.columns))
+    wide = f.pivot_table(
+        index=keys, columns="model", values=["mean", *ivals], aggfunc="first", sort=True
+    )
+    out = pd.DataFrame(index=wide.index)
+    for m in sorted(f["model"].unique()):
+        out[m] = wide[("mean", m)]
+        for c, suffix in ivals.items():
+            out[f"{m}-{suffix}"] = wide[(c, m)]
+    actual = f.drop_duplicates(keys).set_index(keys)["actual"]
+    out.insert(0, target_col, actual.reindex(out.index).to_numpy(dtype=float))
+    out = out.reset_index().rename(
+        columns={"series": id_col, "target_month": time_col, "origin": "cutoff"}
+    )
+    first = [id_col, time_col, "cutoff", target_col]
+    out = out[first + [c for c in out.columns if c not in first]]
+    return out.sort_values([id_col, "cutoff", time_col], kind="stable").reset_index(drop=True)
+
+
+def to_long(
+    obj: Any,
+    *,
+    model: str | None = None,
+    unique_id: str | None = None,
+    id_col: str = ID_COL,
+    time_col: str = TIME_COL,
+    target_col: str = TARGET_COL,
+) -> pd.DataFrame:
+    """Data, forecasts or backtests in the ecosystem's long shape.
+
+    Parameters
+    ----------
+    obj : Series, mapping of id -> Series, forecast DataFrame or BacktestResult
+        * a Series or mapping -> ``unique_id, ds, y``;
+        * a forecast frame (``mean, lo80, hi80, ...`` by month, from
+          :func:`borderforecast.forecast`) -> ``unique_id, ds, <model>,
+          <model>-lo-80, <model>-hi-80, ...``;
+        * a :class:`~borderforecast.backtesting.BacktestResult` (or its
+          ``forecasts`` frame) -> ``unique_id, ds, cutoff, y, <model>,
+          <model>-lo-80, ...``, one column group per model (the calibrated
+          intervals).
+    model : str, optional
+        Model name of a forecast frame (default: ``obj.attrs["model"]``, else
+        ``"forecast"``).
+    unique_id : str, optional
+        Id of a single Series or forecast (default: its ``series_id``, its
+        name, or ``"series"``).
+    id_col, time_col, target_col : str
+        Output column names.
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> fc = bf.forecast(bf.load(), model="snaive", h=2)
+    >>> to_long(fc, model="snaive").columns.tolist()[:5]
+    ['unique_id', 'ds', 'snaive', 'snaive-lo-80', 'snaive-hi-80']
+    """
+    forecasts = getattr(obj, "forecasts", None)
+    if isinstance(forecasts, pd.DataFrame):
+        obj = forecasts
+    if isinstance(obj, pd.DataFrame) and {"origin", "target_month", "model"} <= set(obj.columns):
+        return _backtest_long(obj, id_col, time_col, target_col)
+    if isinstance(obj, pd.DataFrame) and ({"mean", "median"} & set(obj.columns)):
+        name = model or str(obj.attrs.get("model") or "forecast")
+        uid = unique_id or str(obj.attrs.get("series_id") or "series")
+        return _forecast_long(obj, name, uid, id_col, time_col)
+    if isinstance(obj, pd.Series):
+        uid = unique_id or str(obj.attrs.get("series_id") or obj.name or "series")
+        obj = {uid: obj}
+    if isinstance(obj, Mapping):
+        parts = []
+        for sid, y in obj.items():
+            if not (isinstance(y, pd.Series) and getattr(y.index, "freqstr", None) == "MS"):
+                y = as_monthly(y, name=str(sid), allow_nan=True)
+            parts.append(
+                pd.DataFrame({id_col: str(sid), time_col: y.index, target_col: y.to_numpy()})
+            )
+        if not parts:
+            raise DataError("to_long: no series given")
+        return pd.concat(parts, ignore_index=True)
+    raise DataError(
+        f"to_long takes a Series, a mapping of id -> Series, a forecast frame or a backtest "
+        f"result, got {type(obj).__name__}"
+    )
