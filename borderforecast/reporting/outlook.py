@@ -9,15 +9,19 @@ tables show.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ..backtesting.recommend import ACCEPTABLE_COVERAGE, HORIZON_WEIGHTS, PLAUSIBLE_WIDEN
+from ..backtesting.selection import BENCHMARK
 from ..fiscal import fiscal_year
 from ..intervals import GuardedForecast
 from . import figures
 from .common import SectionOutput, Subject, subject_of
-from .modelchoice import BENCHMARK, ModelChoice, ranking_rows
 from .writer import FigureSpec, fmt_pct
 
 TOTALS_NOTE = (
@@ -80,7 +84,7 @@ def forecast_section(
     fc, paths = outlook_paths(fitted, g.frame, seed)
     bench = fc if choice.model == BENCHMARK else outlook_paths(*table_of(BENCHMARK), seed)[0]
     m = y.index[-1]
-    rows = ranking_rows(choice)
+    rows = [dict(r) for r in choice.rows]
     nxt = window_total(paths)
     fy_totals = fiscal_totals(y, fc, paths)
     total = float(nxt["mean"])
@@ -93,7 +97,7 @@ def forecast_section(
         f"80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), "
         f"{_change_words(total, prev12)} the previous {min(12, len(y))} months ({prev12:,.0f})."
     )
-    plain = plain_model(choice.model, fitted, fc.index)
+    plain = plain_model(fitted, fc.index)
     if plain:
         narrative += f" How the {choice.model} model works: {plain}."
     why = f"{choice.model}: {choice.reason}."
@@ -108,7 +112,7 @@ def forecast_section(
     spread = spread_sentence(totals, choice.model, horizon, refused)
     fo = result.forecasts
     origins = sorted(pd.to_datetime(fo["origin"].unique()))
-    dec = _cov_decimals(rows)
+    dec = cov_decimals(rows)
     backtest = {
         "date": choice.date,
         "origins": len(origins),
@@ -155,9 +159,7 @@ def forecast_section(
         "previous12_total": prev12,
         "backtest": backtest,
         "parts": {k: v.tolist() for k, v in model_parts(fitted, fc.index).items()},
-        "assumption": PLAIN_MODELS.get(choice.model, "")
-        if getattr(fitted.state, "used_parts", True)
-        else PLAIN_MODELS["stl_revert"],
+        "assumption": plain_model(fitted),
         "record": forecast_record(fc, later),
     }
     fig = figures.fan_chart(
@@ -207,32 +209,12 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
     return SectionOutput(data)
 
 
-def _cov_decimals(rows: list[dict]) -> int:
-    from .modelchoice import COVERAGE, _decimals
-
-    return _decimals(
-        [r[f"coverage{lv}"] for r in rows for lv in COVERAGE],
-        [t for p in COVERAGE.values() for t in p],
-    )
-
-
-PLAIN_MODELS = {
-    "demographic": (
-        "it forecasts single adults, families and unaccompanied children separately and adds "
-        "them up; the number of people in families moves back toward its average since 2011, "
-        "up or down (after past surges and falls it did), the other two only as fast as their "
-        "own recent record says"
-    ),
-    "stl_revert": (
-        "it sets the usual seasonal pattern aside, then lets the level drift back toward its "
-        "six-year average only as fast as the series' own recent surges did"
-    ),
-    "stl_ses": "it sets the usual seasonal pattern aside and carries the latest level forward",
-    "snaive": "each month repeats the same month a year earlier",
-    "ets": "exponential smoothing of the level, a damped trend and the seasonal pattern",
-    "structural": "a level and a seasonal pattern that both change slowly over time",
+PART_WORDS = {
+    "single_adults": "single adults",
+    "family_units": "people in families",
+    "uac": "unaccompanied children",
 }
-"""Plain words for the bundled models, for the report's forecast paragraph."""
+"""Reader's words for the parts of a bottom-up model."""
 
 
 def forecast_record(table: pd.DataFrame, later: pd.Series | None) -> dict[str, Any]:
@@ -293,30 +275,28 @@ def model_parts(fitted: Any, months: pd.DatetimeIndex) -> dict[str, pd.Series]:
     }
 
 
-def plain_model(name: str, fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
-    """What the model does, in a reader's words ("" for a model without a description).
+def plain_model(fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
+    """What the fitted model does, in a reader's words (its spec's ``plain`` text; "" if none).
 
-    For ``demographic`` the sentence names each part's latest month and its
-    forecast for the last month of ``months``, so the assumption is in view.
+    A model that fell back to another is described as what it is (``fitted.name``);
+    a bottom-up model's sentence names each part's latest month and its forecast
+    for the last month of ``months`` (``part_forecasts``), so the assumption is in view.
     """
-    state = getattr(fitted, "state", None)
-    if name == "demographic" and not getattr(state, "used_parts", True):
-        return PLAIN_MODELS["stl_revert"]
-    text = PLAIN_MODELS.get(name, "")
-    if name != "demographic" or months is None or not len(months):
-        return text
+    from ..errors import UnknownModelError
+    from ..models.registry import get_spec
+
     try:
-        table = fitted.model.part_forecasts(state, len(months))
-    except Exception:  # noqa: BLE001 - the sentence without the numbers
+        text = get_spec(fitted.name).plain
+    except UnknownModelError:
+        return ""
+    if months is None or not len(months):
         return text
-    words = {
-        "single_adults": "single adults",
-        "family_units": "people in families",
-        "uac": "unaccompanied children",
-    }
+    table = fitted.model.part_forecasts(fitted.state, len(months))
+    if table is None:
+        return text
     last = table.columns[-1]
     parts = "; ".join(
-        f"{words.get(str(p), str(p))} {r['last']:,.0f} in {fitted.y.index[-1]:%B %Y}, "
+        f"{PART_WORDS.get(str(p), str(p))} {r['last']:,.0f} in {fitted.y.index[-1]:%B %Y}, "
         f"{r[last]:,.0f} expected in {months[-1]:%B %Y}"
         for p, r in table.iterrows()
     )
@@ -330,3 +310,122 @@ def _change_words(new: float, old: float) -> str:
     if round(abs(r) * 100, 1) == 0:
         return "about the same as"
     return f"{abs(r):.1%} {'above' if r > 0 else 'below'}"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The backtest behind the report's forecast, the model it leads to and the words for it."""
+
+    result: Any
+    date: str
+    model: str
+    reason: str
+    recommended: str
+    user_choice: bool
+    cached: bool
+    rule: str = ""
+    rows: tuple[dict, ...] = ()
+    plausible: tuple[float, float] | None = None
+    fitted: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
+    """The report's words for a :class:`~borderforecast.forecast.Choice` (and the user's model).
+
+    The decision is :func:`borderforecast.backtesting.recommend.recommend`'s; this
+    only states it: the rule, why the model won, the ranked rows.
+    """
+    rec = c.recommendation
+    cols = ["rank", "wmase", "mase1", "mase3", "mase", "coverage80", "coverage95", "skill",
+            "next", "coverage_ok", "plausible", "status"]  # fmt: skip
+    rows = [{"model": str(m), **{k: r[k] for k in cols}} for m, r in rec.table.iterrows()]
+    for r in rows:
+        r["rank"], r["coverage_ok"] = int(r["rank"]), bool(r["coverage_ok"])
+    lo, hi, lo_r, hi_r = rec.plausible
+    dec = cov_decimals(rows)
+    wm = sorted(r["wmase"] for r in rows if np.isfinite(r["wmase"]))
+    wdec = 3
+    while wdec < 5 and len(wm) > 1 and len({round(v, wdec) for v in wm}) < len(wm):
+        wdec += 1
+    weights = (f"{HORIZON_WEIGHTS[1]:g} for next month, {HORIZON_WEIGHTS[2]:g} for each of the "
+               "two months after it")  # fmt: skip
+    rule = (
+        "Rule: the report uses the model with the lowest horizon-weighted MASE (weights "
+        f"{weights}, 1 for each later month) among models whose calibrated backtest intervals "
+        "held 75–85% (80% intervals) and 90–98% (95% intervals) of the actuals and whose "
+        f"next-month forecast lies within {lo:,.0f}–{hi:,.0f} (the latest month times the "
+        f"smallest and largest month-on-month ratio of the last 12 months, {lo_r:.2f} and "
+        f"{hi_r:.2f}, widened by a factor {PLAUSIBLE_WIDEN:g}: a forecast outside would be a "
+        "move the recent data have not shown)." + _FALLBACK[rec.fallback]
+    )
+    rule = f"{rule} {left_out}" if left_out else rule
+    first = next(r for r in rows if r["model"] == rec.model)
+    reason = _reason(first, rows, dec, wdec)
+    user = model is not None
+    if user:
+        reason = f"chosen by the user (the report's rule picks {rec.model}: {reason})"
+    date = datetime.now(UTC).strftime("%Y-%m-%d")
+    cached = int(c.result.info.get("fits", 1)) == 0
+    return ModelChoice(c.result, date, model or rec.model, reason, rec.model, user, cached, rule,
+                       tuple(rows), (lo, hi), dict(c.forecasters))  # fmt: skip
+
+
+_FALLBACK = {
+    "": "",
+    "coverage": " No plausible model's coverage is within the range, so the plausible model "
+    "with the lowest weighted MASE is used.",
+    "plausible": " Caution: no model's next-month forecast is within the plausible range; the "
+    "lowest weighted MASE is used.",
+}
+
+
+def _decimals(values: list[float], thresholds: list[float], start: int = 0) -> int:
+    """Fewest decimals (of a percentage) keeping every value on its side of each threshold."""
+    for d in range(start, 4):
+        ok = True
+        for v in values:
+            if not np.isfinite(v):
+                continue
+            r = round(v * 100, d) / 100
+            for t in thresholds:
+                if (v < t) != (r < t) or (v > t) != (r > t):
+                    ok = False
+        if ok:
+            return d
+    return 3
+
+
+def cov_decimals(rows: list[dict]) -> int:
+    """Decimals of the coverage shares that keep each on its side of the rule's bounds."""
+    return _decimals(
+        [r[f"coverage{lv}"] for r in rows for lv in ACCEPTABLE_COVERAGE],
+        [t for p in ACCEPTABLE_COVERAGE.values() for t in p],
+    )
+
+
+def fmt_cov(v: float, dec: int) -> str:
+    return "–" if not np.isfinite(v) else f"{v * 100:.{dec}f}%"
+
+
+def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
+    above = [r for r in rows if r["rank"] < first["rank"]]
+    text = (
+        f"weighted MASE {first['wmase']:.{wdec}f} (next month {first['mase1']:.{wdec}f}, "
+        f"next quarter {first['mase3']:.{wdec}f}), coverage {fmt_cov(first['coverage80'], dec)} "
+        f"(80%) and {fmt_cov(first['coverage95'], dec)} (95%), next month "
+        f"{first['next']:,.0f}"
+    )
+    for r in above:
+        why = []
+        if r["plausible"] is False:
+            why.append(f"its next-month forecast ({r['next']:,.0f}) is outside the plausible range")
+        if not r["coverage_ok"]:
+            why.append(
+                f"its coverage ({fmt_cov(r['coverage80'], dec)} and "
+                f"{fmt_cov(r['coverage95'], dec)}) is outside the range"
+            )
+        text += (
+            f"; {r['model']} ranks higher (weighted MASE {r['wmase']:.{wdec}f}) but "
+            + " and ".join(why)
+        )
+    return text
