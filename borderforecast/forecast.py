@@ -172,10 +172,15 @@ def forecast(
     """
     if isinstance(y, pd.DataFrame):  # a long panel (checked and split by from_long)
         return _forecast_panel(y, model, h, level, intervals, n_paths, params)
-    f = fit(y, model, X=X, intervals=intervals, h=h, **params)  # type: ignore[arg-type]
-    fc = f.forecast(h, level=level, X=X_future, n_paths=n_paths)
-    if model is None:
-        fc.attrs["chosen_by"] = "the package's rule (borderforecast.backtesting.recommend)"
+    if model is not None or X is not None or set(params) - {"seed"}:
+        f = fit(y, model, X=X, intervals=intervals, h=h, **params)  # type: ignore[arg-type]
+        return f.forecast(h, level=level, X=X_future, n_paths=n_paths)
+    c = choose(y, h=h, seed=int(params.get("seed", 0)))
+    f = c.forecasters[c.recommendation.model]
+    f = f if intervals == "calibrated" else Forecaster(f.fitted, None)
+    fc = f.forecast(h, level=level, n_paths=n_paths)
+    fc.attrs["chosen_by"] = "the package's rule (borderforecast.backtesting.recommend)"
+    fc.attrs["reason"] = c.recommendation.reason
     return fc
 
 
@@ -291,9 +296,16 @@ def choose(
 
         parts = parts_for(y)
     names = list(models) if models is not None else rec.candidates_for(y, parts, rec.CANDIDATES)
+    hb = calibration_horizon(h)
+    short = rec.too_short(y, names, hb)
+    if short:  # too short to backtest: the default model with its own intervals, said so
+        name = rec.fallback_model(y, names)
+        f = fit(y, name, seed=seed, series=sid, parts=parts, intervals="raw")
+        return Choice(None, rec.Recommendation(name, short), {name: f})
+    names = [n for n in names if rec.backtestable(y, n, hb)]
     kw: dict[str, Any] = {"engine": "processes", "jobs": jobs} if jobs > 1 else {}
     result = backtest({sid: y}, models=names, step=step or rec.STEP, start=start, seed=seed,
-                      h=calibration_horizon(h), progress=progress,
+                      h=hb, progress=progress,
                       parts={sid: parts} if parts else None, **kw)  # fmt: skip
     fits = {}
     for name in names:

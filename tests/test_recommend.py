@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import borderforecast as bf
 from borderforecast.backtesting import recommend as rec
-from borderforecast.backtesting.recommend import decide, plausible_range, recommend
+from borderforecast.backtesting.recommend import plausible_range, recommend
 
 
 def _table(**cols):
@@ -21,30 +20,35 @@ def _table(**cols):
 def test_the_rule_by_hand():
     t = _table(
         wmase=[0.9, 1.0, 1.2],
-        mase1=[1.0] * 3,
-        mase3=[1.0] * 3,
         mase=[1.0, 1.1, 1.3],
-        coverage80=[0.70, 0.80, 0.80],
-        coverage95=[0.95, 0.95, 0.95],
-        skill=[0.0] * 3,
+        msis=[20.0, 9.0, 8.0],
+        n=[60, 60, 60],
+        coverage80=[0.60, 0.80, 0.80],
+        coverage95=[0.85, 0.95, 0.95],
     )
-    # a has the best weighted MASE but 70% coverage of its 80% intervals: b wins
+    # joint scores sqrt(wmase * msis): a 4.24, b 3.00, c 3.10; coverage is no gate, but a's
+    # intervals cost it in MSIS: b wins (no incumbent among a, b, c)
     r = recommend(t)
-    assert r.model == "b" and r.fallback == ""
-    assert r.table["status"].tolist() == ["refused: coverage", "used", ""]
+    assert r.model == "b" and r.fallback == "" and r.table.index.tolist() == ["b", "c", "a"]
+    assert r.table.loc["b", "joint"] == pytest.approx(3.0)
     # a plausibility check on the next month (last month 100, no move in a year: 66.3-150.5)
     y = pd.Series(100.0, index=pd.date_range("2020-01-01", periods=13, freq="MS"))
     lo, hi, _, _ = plausible_range(y)
     assert (round(lo, 1), round(hi, 1)) == (66.3, 150.5)
     r = recommend(t, {"a": 100.0, "b": 200.0, "c": 110.0}, y)
     assert r.model == "c" and r.table.loc["b", "status"] == "refused: next month"
-    # nothing covers as promised: the best plausible model, and the rule says so
-    r = recommend(t.assign(coverage80=0.5), {"a": 100.0, "b": 100.0, "c": 100.0}, y)
-    assert r.model == "a" and r.fallback == "coverage"
     # nothing plausible: the best weighted MASE, with a caution
     r = recommend(t, {"a": 500.0, "b": 500.0, "c": 500.0}, y)
     assert r.model == "a" and r.fallback == "plausible" and "caution" in r.reason
-    assert decide(np.array([2.0, 1.0]), np.array([True, True]), np.array([True, False])) == 0
+    # the incumbent stays unless another model is 5% better: stl_revert at 3.10 against 3.00
+    inc = t.rename(index={"c": "stl_revert"})
+    r = recommend(inc)
+    assert r.model == "stl_revert" and "no model is 5% better" in r.reason
+    r = recommend(inc.assign(msis=[20.0, 8.0, 8.0]))  # b: sqrt(8) = 2.83, 8.8% better
+    assert r.model == "b"
+    # too few resolved forecasts: nothing is judged, the incumbent stays
+    r = recommend(inc.assign(n=[10, 10, 10], msis=[20.0, 1.0, 8.0]))
+    assert r.model == "stl_revert" and "too few" in r.reason
 
 
 @pytest.fixture

@@ -167,9 +167,11 @@ class Calibration:
         (the model's own beyond); ``guarded`` is what the public forecast shows:
         the same passed through :func:`~borderforecast.intervals.guard_intervals`
         (two whole-number levels), with ``attrs["interval_notes"]``,
-        ``attrs["intervals"] = "calibrated"`` and ``attrs["calibration"]``.
+        ``attrs["intervals"]`` (``"calibrated"``, or ``"raw"`` when too few past errors
+        calibrate any horizon) and ``attrs["calibration"]``.
         """
         conformal = calibrate(self.history, raw, self.options, y)
+        how = conformal.attrs.get("intervals", "calibrated")  # "raw": too few past errors
         levels = levels_of(raw)
         notes: tuple[str, ...] = ()
         guarded = conformal
@@ -177,9 +179,7 @@ class Calibration:
             g = guard_intervals(conformal, y, tuple(int(v) for v in levels))
             guarded, notes = g.frame, g.notes
         guarded.attrs.update(raw.attrs)
-        guarded.attrs.update(
-            interval_notes=notes, intervals="calibrated", calibration=dict(self.info)
-        )
+        guarded.attrs.update(interval_notes=notes, intervals=how, calibration=dict(self.info))
         return conformal, guarded
 
 

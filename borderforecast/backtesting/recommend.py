@@ -6,14 +6,18 @@
 a backtest (:func:`scores`) and, where a live fit exists, each model's next-month
 forecast. The rule:
 
-1. rank the models by **horizon-weighted MASE** (:data:`HORIZON_WEIGHTS`: the
-   next month counts 4, the two after it 2 each, every later month 1);
-2. keep those whose **calibrated coverage** is acceptable
-   (:data:`ACCEPTABLE_COVERAGE`: 75-85% of actuals inside the 80% intervals,
-   90-98% inside the 95% ones) and whose **next-month forecast is plausible**
-   (within :func:`plausible_range`; not judged when no live forecast is given);
-3. the first kept model wins; if none passes both, the best plausible one; if
-   none is plausible, the best weighted MASE, with a caution.
+1. score every model on its **calibrated** backtest forecasts by accuracy and interval score
+   together: ``joint = sqrt(wmase * msis)``, the horizon-weighted MASE
+   (:data:`HORIZON_WEIGHTS`: the next month counts 4, the two after it 2 each, every later
+   month 1) times the interval score of the widest interval (MSIS95), both scaled like MASE;
+   coverage is reported, never a gate, so a worse forecaster is not chosen for its coverage;
+2. rule out a model whose **next-month forecast is implausible** (outside
+   :func:`plausible_range`; not judged when no live forecast is given) or that has fewer than
+   :data:`MIN_ERRORS` resolved forecasts;
+3. keep the **incumbent** (:func:`incumbent`: ``demographic`` where it applies, else
+   ``stl_revert``) unless another model's joint score is lower by :data:`MARGIN` or more
+   (so the rule does not switch between near-equal models on noise); else the lowest joint
+   score wins. With no eligible model: the incumbent if plausible, else the lowest weighted MASE.
 
 Changing the rule means changing this module only.
 """
@@ -38,16 +42,25 @@ CANDIDATES = ("snaive", "demographic", "stl_revert", "stl_ses", "structural", "e
 best of the full monthly backtest and two familiar model classes."""
 STEP = 3
 """Months between the origins of the backtest behind a recommendation (quarterly)."""
+MARGIN = 0.05
+"""A challenger replaces the incumbent only when its joint score is lower by this share."""
+MIN_ERRORS = 24
+"""Resolved forecasts (origin x horizon) a model needs before its score counts."""
+INCUMBENTS = ("demographic", "stl_revert", "snaive")
+"""The incumbent is the first of these among the models (the package's default model)."""
+"""The incumbent is the first of these among the models (the package's default model)."""
+MIN_MONTHS = 24
+"""The shortest series the package chooses a model for (two years: the seasonal pattern twice)."""
 
 
 @dataclass(frozen=True)
 class Recommendation:
     """The model to trust, why, and the scores behind it. ``str()`` gives the model name.
 
-    ``table`` has one row per model in the rule's order: ``rank, wmase, mase1,
-    mase3, mase, coverage80, coverage95, skill, next, coverage_ok, plausible``
-    (``plausible`` is None where no next-month forecast was judged), and
-    ``status`` (``used``, ``refused: coverage``, ``refused: next month`` or empty).
+    ``table`` has one row per model, best joint score first: ``rank, wmase, mase1,
+    mase3, mase, coverage80, coverage95, skill, n, msis, joint, next, coverage_ok,
+    plausible`` (``plausible`` is None where no next-month forecast was judged), and
+    ``status`` (``used``, ``refused: next month`` or empty).
     """
 
     model: str
@@ -86,9 +99,28 @@ def scores(result: Any, series: str | None = None) -> pd.DataFrame:
             "mase3": float(g.loc[g["k"] <= 3, "mase"].mean()),
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
-    for c in ("mase", "coverage80", "coverage95", "skill"):
+    for c in ("mase", "coverage80", "coverage95", "skill", "n"):
         out[c] = overall[c].reindex(out.index) if c in overall else np.nan
+    wide = sorted(c for c in overall if c.startswith("winkler"))
+    out["msis"] = overall[wide[-1]].reindex(out.index) if wide else np.nan
+    out["joint"] = joint_score(out["wmase"].to_numpy(float), out["msis"].to_numpy(float))
     return out
+
+
+def joint_score(wmase: np.ndarray, msis: np.ndarray) -> np.ndarray:
+    """``sqrt(wmase * msis)``: accuracy and interval score together (NaN where either is).
+
+    >>> joint_score(np.array([1.0, 2.0]), np.array([4.0, np.nan])).tolist()
+    [2.0, nan]
+    """
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(np.asarray(wmase, dtype=float) * np.asarray(msis, dtype=float))
+
+
+def incumbent(models: Sequence[str]) -> int | None:
+    """Position of the incumbent among ``models`` (see :data:`INCUMBENTS`), or None."""
+    names = [str(m) for m in models]
+    return next((names.index(m) for m in INCUMBENTS if m in names), None)
 
 
 def plausible_range(
@@ -123,12 +155,19 @@ def recommend(
 
     Examples
     --------
-    >>> t = pd.DataFrame({"wmase": [0.9, 1.1], "mase1": [0.8, 1.0], "mase3": [0.9, 1.0],
-    ...                   "mase": [1.0, 1.2], "coverage80": [0.60, 0.80],
-    ...                   "coverage95": [0.85, 0.95], "skill": [0.1, 0.0]}, index=["a", "b"])
+    ``a`` forecasts best but its intervals score far worse (joint ``sqrt(0.9 * 20) = 4.24``);
+    ``b`` has the best joint score (``sqrt(1.1 * 9) = 3.15``), but the incumbent
+    ``stl_revert`` (``sqrt(1.0 * 10.5) = 3.24``) is not 5% worse, so it stays:
+
+    >>> t = pd.DataFrame({"wmase": [0.9, 1.1, 1.0], "mase": [1.0, 1.2, 1.1],
+    ...                   "msis": [20.0, 9.0, 10.5], "n": [60, 60, 60],
+    ...                   "coverage80": [0.6, 0.8, 0.8], "coverage95": [0.85, 0.95, 0.95]},
+    ...                  index=["a", "b", "stl_revert"])
     >>> rec = recommend(t)
-    >>> rec.model, rec.table["status"].tolist()
-    ('b', ['refused: coverage', 'used'])
+    >>> rec.model, rec.table.index.tolist(), rec.table["status"].tolist()
+    ('stl_revert', ['b', 'stl_revert', 'a'], ['', 'used', ''])
+    >>> recommend(t.assign(msis=[20.0, 8.0, 10.5])).model
+    'b'
     """
     if table.empty:
         from ..errors import StoreError
@@ -136,7 +175,10 @@ def recommend(
         raise StoreError("the backtest has no scored forecasts")
     t = table.copy()
     t["wmase"] = t["wmase"].fillna(t["mase"])
-    t = t.assign(_nan=~np.isfinite(t["wmase"])).sort_values(["_nan", "wmase"], kind="stable")
+    if "joint" not in t:
+        t["joint"] = joint_score(t["wmase"].to_numpy(float), t.get("msis", np.nan))
+    t = t.assign(_nan=~np.isfinite(t["joint"]))
+    t = t.sort_values(["_nan", "joint", "wmase"], kind="stable")
     t = t.drop(columns="_nan")
     t["rank"] = np.arange(1, len(t) + 1)
     t["coverage_ok"] = [
@@ -150,52 +192,82 @@ def recommend(
         None if rng is None else bool(np.isfinite(v) and rng[0] <= v <= rng[1]) for v in t["next"]
     ]
     plausible = t["plausible"].map(lambda p: p is not False).to_numpy(dtype=bool)
-    covered = t["coverage_ok"].to_numpy(dtype=bool)
-    i = decide(t["wmase"].to_numpy(dtype=float), covered, plausible)
+    n = t["n"].to_numpy(dtype=float) if "n" in t else np.full(len(t), np.inf)
+    inc = incumbent(list(t.index))
+    i = decide(t["wmase"].to_numpy(float), t["joint"].to_numpy(float), n, plausible, inc)
     best = str(t.index[i])
-    fallback = "" if covered[i] and plausible[i] else "coverage" if plausible[i] else "plausible"
+    fallback = "" if plausible[i] else "plausible"
     t["status"] = [_status(str(m), r, best) for m, r in t.iterrows()]
-    return Recommendation(best, _reason(t, best, fallback), t, fallback, rng)
+    return Recommendation(best, _reason(t, best, fallback, inc), t, fallback, rng)
 
 
-def decide(wmase: np.ndarray, coverage_ok: np.ndarray, plausible: np.ndarray) -> int:
+def decide(
+    wmase: np.ndarray,
+    joint: np.ndarray,
+    n: np.ndarray,
+    plausible: np.ndarray,
+    incumbent: int | None = None,
+) -> int:
     """The rule's pick among models (arrays in one order; ties go to the earlier model).
 
-    The lowest weighted MASE among models with acceptable coverage and a
-    plausible next month; else among plausible ones; else overall.
+    Eligible: plausible, a finite joint score and at least :data:`MIN_ERRORS` resolved
+    forecasts. The incumbent stays unless an eligible model's joint score is lower by
+    :data:`MARGIN`; else the lowest joint score. With none eligible: the incumbent if
+    plausible, else the lowest weighted MASE among plausible models, else overall.
 
-    >>> decide(np.array([1.0, 0.8, 0.9]), np.array([True, False, True]), np.ones(3, bool))
-    2
+    >>> w, j = np.array([1.0, 0.9, 0.8]), np.array([2.0, 1.95, 1.5])
+    >>> n, ok = np.full(3, 99), np.ones(3, bool)
+    >>> decide(w, j, n, ok, incumbent=0), decide(w, j[:2], n[:2], ok[:2], incumbent=0)
+    (2, 0)
+    >>> decide(w, j, np.array([99, 99, 5]), ok, incumbent=0)  # too few errors to judge the third
+    0
     """
+    joint = np.asarray(joint, dtype=float)
+    eligible = plausible & np.isfinite(joint) & (np.asarray(n, dtype=float) >= MIN_ERRORS)
+    if eligible.any():
+        best = int(np.flatnonzero(eligible)[np.argmin(joint[eligible])])
+        if incumbent is None or not eligible[incumbent]:
+            return best
+        return best if joint[best] < (1.0 - MARGIN) * joint[incumbent] else incumbent
+    if incumbent is not None and plausible[incumbent]:
+        return incumbent
     order = np.argsort(np.where(np.isfinite(wmase), wmase, np.inf), kind="stable")
-    for mask in (coverage_ok & plausible, plausible):
-        hit = order[mask[order]]
-        if len(hit):
-            return int(hit[0])
-    return int(order[0])
+    hit = order[plausible[order]]
+    return int(hit[0]) if len(hit) else int(order[0])
 
 
 def _status(name: str, r: pd.Series, best: str) -> str:
     if name == best:
         return "used"
-    if r["plausible"] is False:
-        return "refused: next month"
-    return "" if r["coverage_ok"] else "refused: coverage"
+    return "refused: next month" if r["plausible"] is False else ""
 
 
-def _reason(t: pd.DataFrame, best: str, fallback: str) -> str:
+def _reason(t: pd.DataFrame, best: str, fallback: str, inc: int | None) -> str:
     r = t.loc[best]
     cov = ", ".join(f"{lv}%: {r[f'coverage{lv}']:.0%}" for lv in ACCEPTABLE_COVERAGE)
-    text = f"lowest weighted MASE ({r['wmase']:.3f}) among models whose calibrated intervals "
-    text += f"cover as promised ({cov})"
-    if t["plausible"].notna().any():
-        text += " and whose next-month forecast is plausible"
-    if fallback == "coverage":
-        text = (f"lowest weighted MASE ({r['wmase']:.3f}) among plausible models; no plausible "
-                "model's calibrated coverage is within the acceptable range")  # fmt: skip
-    elif fallback == "plausible":
-        text = (f"lowest weighted MASE ({r['wmase']:.3f}); caution: no model's next-month "
-                "forecast is within the plausible range")  # fmt: skip
+    score = (
+        f"joint score {r['joint']:.3f} (weighted MASE {r['wmase']:.3f}, MSIS95 {r['msis']:.2f}; "
+        f"calibrated coverage {cov})"
+    )
+    others = t.drop(index=best)["joint"]
+    lower = others[others < r["joint"]]
+    few = "n" in t and not (t["n"].fillna(0) >= MIN_ERRORS).any()
+    if inc is not None and str(t.index[inc]) == best and (few or not np.isfinite(r["joint"])):
+        text = (
+            f"the default model {best}: the backtest has too few resolved forecasts to judge "
+            f"the models ({MIN_ERRORS} needed)"
+        )
+    elif inc is not None and str(t.index[inc]) == best and len(lower):
+        text = (
+            f"kept the default model {best}, {score}: no model is {MARGIN:.0%} better "
+            f"(best other: {lower.idxmin()}, {lower.min():.3f})"
+        )
+    elif inc is not None and str(t.index[inc]) == best:
+        text = f"the default model {best} has the lowest {score}"
+    else:
+        text = f"lowest {score}, {MARGIN:.0%} or more better than the default model"
+    if fallback == "plausible":
+        text += "; caution: no model's next-month forecast is within the plausible range"
     return text
 
 
@@ -211,7 +283,47 @@ def recommended_model(
 
 
 def candidates_for(y: pd.Series, parts: Any, names: Sequence[str] = CANDIDATES) -> list[str]:
-    """The candidate models that are themselves on ``y`` (a bottom-up model needs its parts)."""
+    """The candidate models that are themselves on ``y`` (a bottom-up model needs its parts)
+    and can fit it (``len(y)`` at least the model's ``min_length``)."""
     from ..models.registry import make_model
 
-    return [n for n in names if make_model(n).applies(y, parts)[0]]
+    models = {n: make_model(n) for n in names}
+    return [n for n, m in models.items() if len(y) >= m.min_length and m.applies(y, parts)[0]]
+
+
+def backtestable(y: pd.Series, name: str, h: int) -> bool:
+    """Whether a backtest of ``name`` on ``y`` has an origin with ``h`` months after it."""
+    from ..models.registry import make_model
+
+    return len(y) >= make_model(name).min_length + h
+
+
+def fallback_model(y: pd.Series, names: Sequence[str]) -> str:
+    """The model used without a backtest: the incumbent among ``names`` that can fit ``y``."""
+    i = incumbent(list(names))
+    return str(names[i]) if i is not None else str(names[0])
+
+
+def too_short(y: pd.Series, names: Sequence[str], h: int) -> str:
+    """Why ``y`` cannot be backtested (then its forecast has raw intervals), or ``""``.
+
+    Raises :class:`~borderforecast.errors.ShortSeriesError` (a one-line message naming the
+    length needed) when no candidate can fit ``y`` at all.
+    """
+    from ..errors import ShortSeriesError
+    from ..models.registry import make_model
+
+    sid = str(y.attrs.get("series_id") or y.name or "the series")
+    if not names or len(y) < MIN_MONTHS:
+        raise ShortSeriesError(
+            f"series {sid!r} has {len(y)} months; a forecast needs at least {MIN_MONTHS} months "
+            "(two years, to see the seasonal pattern twice)"
+        )
+    if any(backtestable(y, n, h) for n in names):
+        return ""
+    need = min(make_model(n).min_length for n in names) + h
+    return (
+        f"{len(y)} months are too few to backtest the models (at least {need} are needed for "
+        f"calibrated intervals): the default model {fallback_model(y, names)} with its own "
+        "(raw) intervals"
+    )

@@ -9,7 +9,7 @@ origin *T* with only the errors known at *T* (forecasts whose target month is
 at most *T*, calibration warm-up origins included), and the rows of the
 model picked at *T* become the forecasts of a pseudo-model
 :data:`SELECTION` ("recommended (out-of-sample)"), scored like any model.
-With no error known yet at an origin the seasonal naive benchmark is picked
+With no error known yet at an origin the incumbent of the rule is picked
 (else the first model by name).
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .metrics import level_label
-from .recommend import ACCEPTABLE_COVERAGE, HORIZON_WEIGHTS, decide
+from .metrics import winkler
+from .recommend import HORIZON_WEIGHTS, decide, incumbent, joint_score
 
 BENCHMARK = "snaive"
 SELECTION = "recommended (out-of-sample)"
@@ -38,11 +38,8 @@ def _row_scores(cal: pd.DataFrame, levels) -> pd.DataFrame:
             "ae": np.abs(actual - cal["mean"].to_numpy(dtype=float)) / cal["scale_abs"].to_numpy(),
         }
     )
-    for lv in levels:
-        lab = level_label(lv)
-        inside = (cal[f"lo{lab}"].to_numpy() <= actual) & (actual <= cal[f"hi{lab}"].to_numpy())
-        out[f"coverage{lab}"] = inside.astype(float)
-    return out[np.isfinite(out["ae"].to_numpy())]
+    out["msis"] = winkler(cal, level=max(levels))  # the widest interval's score, as scores()
+    return out[np.isfinite(out["ae"].to_numpy()) & np.isfinite(out["msis"].to_numpy())]
 
 
 def _known(t: np.ndarray, v: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,15 +60,11 @@ def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestam
     coverage over all horizons.
     """
     picks: dict[str, dict[pd.Timestamp, str]] = {}
-    bounds = [
-        (f"coverage{level_label(lv)}", ACCEPTABLE_COVERAGE[int(lv)])
-        for lv in levels
-        if float(lv).is_integer() and int(lv) in ACCEPTABLE_COVERAGE
-    ]
     for sid, g in cal.groupby("series", sort=True):
         rows = _row_scores(g, levels)
         models = sorted(g["model"].unique())
-        default = BENCHMARK if BENCHMARK in models else models[0]
+        inc = incumbent(models)
+        default = models[inc] if inc is not None else models[0]
         origins = np.array(
             sorted(pd.to_datetime(g.loc[g["scored"].astype(bool), "origin"].unique())),
             dtype="datetime64[ns]",
@@ -79,17 +72,14 @@ def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestam
         horizons = sorted(rows["horizon"].unique())
         w = np.array([HORIZON_WEIGHTS.get(int(k), 1.0) for k in horizons])
         wmase = np.full((len(models), len(origins)), np.nan)
-        covered = np.ones((len(models), len(origins)), dtype=bool)
-        seen = np.zeros((len(models), len(origins)), dtype=bool)
+        msis = np.full((len(models), len(origins)), np.nan)
+        known = np.zeros((len(models), len(origins)))
         for i, mod in enumerate(models):
             r = rows[rows["model"] == mod]
-            t = r["target"].to_numpy()
-            n, sums = _known(t, r[[c for c, _ in bounds]].to_numpy(dtype=float), origins)
-            seen[i] = n > 0
+            n, sums = _known(r["target"].to_numpy(), r[["msis"]].to_numpy(dtype=float), origins)
+            known[i] = n
             with np.errstate(invalid="ignore", divide="ignore"):
-                for k, (_, (lo, hi)) in enumerate(bounds):
-                    c = sums[:, k] / n
-                    covered[i] &= (c >= lo) & (c <= hi)
+                msis[i] = sums[:, 0] / n
                 means = np.full((len(horizons), len(origins)), np.nan)
                 for j, hk in enumerate(horizons):
                     rk = r[r["horizon"] == hk]
@@ -97,15 +87,12 @@ def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestam
                     means[j] = np.where(nk > 0, sk[:, 0] / np.maximum(nk, 1), np.nan)
                 ok = np.isfinite(means)
                 wmase[i] = np.nansum(w[:, None] * means, axis=0) / np.sum(w[:, None] * ok, axis=0)
+        joint = joint_score(wmase, msis)
+        everyone = np.ones(len(models), dtype=bool)
         out: dict[pd.Timestamp, str] = {}
         for j, o in enumerate(origins):
-            have = seen[:, j]
-            if not have.any():
-                out[pd.Timestamp(o)] = default
-                continue
-            idx = np.flatnonzero(have)
-            best = decide(wmase[idx, j], covered[idx, j], np.ones(len(idx), dtype=bool))
-            out[pd.Timestamp(o)] = str(models[idx[best]])
+            best = decide(wmase[:, j], joint[:, j], known[:, j], everyone, inc)
+            out[pd.Timestamp(o)] = str(models[best]) if known[:, j].any() else default
         picks[str(sid)] = out
     return picks
 

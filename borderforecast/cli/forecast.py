@@ -23,8 +23,11 @@ from .common import (
 
 
 def _records(fc: pd.DataFrame) -> list[dict[str, Any]]:
+    """One record per month, each naming the model and how its intervals were made."""
     frame = fc.copy()
     frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m")
+    frame["model"] = str(fc.attrs.get("model", ""))
+    frame["intervals"] = str(fc.attrs.get("intervals", ""))
     return plain(frame.rename_axis("month"))
 
 
