@@ -28,7 +28,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "data" / "raw"
 
-WARM_MODELS = ("snaive", "ets")
+WARM_MODELS = ("snaive", "stl", "ets")
 """Models whose calibration backtest on the bundled Southwest total is warmed once per
 session: those that several warm tests fit (examples, saved models, user files, the report,
 whose backtest shares the calibration's units)."""

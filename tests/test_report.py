@@ -27,6 +27,7 @@ import pytest
 from conftest import copy_warm_home
 
 import borderforecast as bf
+from borderforecast import plotting
 from borderforecast.reporting import ReportOptions, report
 from borderforecast.reporting.assessment import assessment_settings
 
@@ -38,6 +39,7 @@ FAST = ReportOptions(
     placebo_years=6,
     breakdown_model="snaive",
     backtest_jobs=1,
+    today="2025-10-15",  # the latest month (Aug 2025) is current, 2024-08 is 14 months behind
 )
 
 
@@ -45,17 +47,15 @@ FAST = ReportOptions(
 def built(tmp_path_factory, warm_home):
     root = tmp_path_factory.mktemp("report")
     home = copy_warm_home(warm_home, root / "home")  # the backtest units are warm
-    old = os.environ.get("BORDERFORECAST_HOME")
-    os.environ["BORDERFORECAST_HOME"] = str(home)  # the backtest's own cache goes here too
-    try:
-        early = report(root / "early", month=EARLY, home=home, options=FAST)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BORDERFORECAST_HOME", str(home))  # the backtest's own cache goes here too
+        with pytest.MonkeyPatch.context() as fast:
+            # The earlier report is built for its headline, its vintages and its data record;
+            # no test reads its figures, so they are not rendered (rendering is most of a build).
+            fast.setattr(plotting, "figure_bytes", lambda fig, fmt="svg": b"not rendered")
+            early = report(root / "early", month=EARLY, home=home, options=FAST)
         latest = report(root / "latest", home=home, options=FAST)
         again = report(root / "again", home=home, options=FAST)
-    finally:
-        if old is None:
-            os.environ.pop("BORDERFORECAST_HOME", None)
-        else:
-            os.environ["BORDERFORECAST_HOME"] = old
     return {"early": early, "latest": latest, "again": again, "home": home}
 
 
@@ -152,6 +152,20 @@ def test_verdict_is_the_assessment_verdict(built):
     assert [row["evidence"] for row in rows] == list(a.to_frame().index)
 
 
+def test_one_definition_of_normal_on_the_page(built):
+    from borderforecast.assessment.normal import normal_fiscal_years
+
+    r = built["latest"]
+    season, assess = r.sections["seasonality"], r.sections["assessment"]
+    expected = normal_fiscal_years(bf.load()).before(pd.Timestamp("2025-09-01"))
+    assert season["normal_years"] == assess["normal_years"] == list(expected)
+    assert 2021 not in season["normal_years"]  # Title 42 years are not normal on the border
+    md = r.markdown_path.read_text()
+    assert md.count("Normal years, here and in the assessment") == 1
+    effect = assess["effect"]
+    assert effect["count"] == pytest.approx(effect["observed"] - effect["expected"])
+
+
 def test_forecast_table_is_the_stored_vintage(built):
     r = built["latest"]
     f = r.sections["forecast"]
@@ -161,11 +175,54 @@ def test_forecast_table_is_the_stored_vintage(built):
     md = r.markdown_path.read_text()
     first = f["table"][0]
     assert f"| {first['month_label']} | FY{first['fiscal_year']} | {first['mean']:,.0f} |" in md
-    # the 12-month total is the median of the path sums, with its interval (not a sum of medians)
     iv = f["next12_interval"]
     assert f"{f['next12_total']:,.0f} over the next 12 months" in f["narrative"]
     assert f"80% interval {iv['lo80']:,.0f} to {iv['hi80']:,.0f}" in f["narrative"]
     assert iv["lo80"] < f["next12_total"] < iv["hi80"] < iv["hi95"]
+
+
+@pytest.mark.parametrize("which", ["early", "latest"])
+def test_stated_totals_equal_the_sums_of_the_tables(built, which):
+    f = built[which].sections["forecast"]
+    months = [row["mean"] for row in f["table"]]
+    # the expected total the text states is the sum of the table's expected months
+    assert round(f["next12_total"]) == round(sum(months))
+    md = built[which].markdown_path.read_text()
+    assert f"| **12 months** | | **{sum(months):,.0f}** |" in md
+    # each fiscal-year projection: its observed months plus the table's months of that year
+    y = bf.load()
+    for row in f["fiscal_totals"]:
+        fy = row["fiscal_year"]
+        last = built[which].sections["headline"]["month"] + "-01"
+        obs = y[f"{fy - 1}-10-01" : f"{fy}-09-01"].loc[:last]
+        inside = [r["mean"] for r in f["table"] if r["fiscal_year"] == fy]
+        assert row["observed"] == float(obs.sum())
+        assert round(row["total"]) == round(float(obs.sum()) + sum(inside))
+        if len(inside) == 1:  # one forecast month: that month's interval, shifted
+            (m,) = [r for r in f["table"] if r["fiscal_year"] == fy]
+            assert round(row["lo80"]) == round(row["observed"] + m["lo80"])
+            assert round(row["hi95"]) == round(row["observed"] + m["hi95"])
+
+
+def test_a_report_behind_the_clock_says_so_first_and_scores_its_forecast(built):
+    early, latest = built["early"], built["latest"]
+    assert latest.sections["summary"]["clock_note"] == ""
+    assert latest.sections["forecast"]["record"] == {}
+    note = early.sections["summary"]["clock_note"]
+    assert note.startswith("These data end in August 2024, 14 months before this report was made")
+    assert "Every month it forecasts (September 2024 to August 2025) is already over" in note
+    md = early.markdown_path.read_text()
+    assert md.split("\n## 1.")[0].count(note) == 1  # on the first screen, above the sections
+    # its forecast against the months published since, by independent arithmetic
+    rec = early.sections["forecast"]["record"]
+    y = bf.load()
+    table = early.sections["forecast"]["table"]
+    actual = y["2024-09-01":"2025-08-01"]
+    assert rec["months"] == 12 and rec["actual"] == float(actual.sum())
+    assert rec["expected"] == pytest.approx(sum(r["mean"] for r in table))
+    inside = sum(r["lo80"] <= a <= r["hi80"] for r, a in zip(table, actual, strict=True))
+    assert rec["inside80"] == inside
+    assert f"{actual.sum():,.0f} came in against" in rec["text"] and rec["text"] in md
 
 
 # -- each section speaks for its own month -----------------------------------------------------
@@ -280,8 +337,9 @@ def test_vintages_are_stored_once(built):
     assert files == sorted({"actuals.csv", "snaive.csv", f"{model}.csv"})  # no .rev copies
 
 
-def test_changed_vintage_is_refused_before_anything_is_written(built, tmp_path):
-    home = tmp_path / "home"
+@pytest.mark.warm_home
+def test_changed_vintage_is_refused_before_anything_is_written(built, tmp_path, warm_home):
+    home = copy_warm_home(warm_home, tmp_path / "home")
     shutil.copytree(built["home"] / "vintages", home / "vintages")
     stored = home / "vintages" / "southwest" / "2025-08" / "snaive.csv"
     stored.write_text(stored.read_text().replace("\n2025-09,", "\n2025-09,1"))
@@ -297,7 +355,7 @@ def test_report_to_dict_is_json(built):
     json.dumps(d)
     assert d["sections"]["headline"]["value"] == 6321
     assert set(d["sections"]) == {"headline", "forecast", "seasonality", "assessment", "breakdown",
-                                  "vintages", "data"}
+                                  "vintages", "data", "summary"}
 
 
 def test_later_report_scores_the_earlier_vintage(built):
@@ -313,7 +371,7 @@ def test_later_report_scores_the_earlier_vintage(built):
     inside = (fc["lo80"].to_numpy()[ok] <= actual[ok]) & (actual[ok] <= fc["hi80"].to_numpy()[ok])
     assert row["coverage80"] == pytest.approx(inside.mean())
     md = built["latest"].markdown_path.read_text()
-    assert f"| Aug 2024 | snaive | 12 | {row['mape']:.1f}% |" in md
+    assert f"| Aug 2024 | snaive | 12 | {row['mape']:,.1f}% |" in md
     assert "figures/vintages.png" in md
     # the earlier report had nothing to score
     assert built["early"].sections["vintages"]["scored"] == []

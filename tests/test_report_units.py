@@ -200,32 +200,3 @@ def test_fitted_model_plot_is_a_log_scale_figure():
     lo, hi = ax.get_ylim()
     assert lo >= 1 and hi < 1e6
     assert ax.get_legend() is not None
-
-
-def test_report_totals_are_quantiles_of_path_sums():
-    """The report's next-12-month and fiscal-year totals are the median and quantiles of the
-    sums of the model's sample paths (observed months of the fiscal year added), not sums of
-    monthly medians."""
-    import numpy as np
-
-    import borderforecast as bf
-    from borderforecast.reporting.totals import TOTAL_PATHS, path_totals
-
-    y = bf.load()[:"2025-03"]
-    forecaster = bf.fit(y, "snaive", seed=0, intervals="raw")
-    fitted = forecaster.fitted
-    fc = fitted.forecast(12)
-    nxt, fys = path_totals(forecaster, fc, seed=0)
-    sums = fitted.simulate(12, n_paths=TOTAL_PATHS, seed=0).sum(axis=1)
-    assert nxt["median"] == np.median(sums)
-    assert np.isclose(nxt["lo80"], np.quantile(sums, 0.10), rtol=1e-9)
-    assert np.isclose(nxt["hi95"], np.quantile(sums, 0.975), rtol=1e-9)
-    # FY2025 = Oct 2024 - Mar 2025 observed + Apr - Sep 2025 from the same paths
-    (fy25,) = [r for r in fys if r["fiscal_year"] == 2025]
-    observed = float(y["2024-10":"2025-03"].sum())
-    assert fy25["observed"] == observed and fy25["forecast_months"] == 6
-    fy_sums = observed + fitted.simulate(6, n_paths=TOTAL_PATHS, seed=0).sum(axis=1)
-    assert np.isclose(fy25["total"], np.median(fy_sums), rtol=1e-9)
-    assert fy25["lo80"] < fy25["total"] < fy25["hi80"] < fy25["hi95"]
-    # a sum of monthly medians is not what the report prints
-    assert not np.isclose(nxt["median"], float(fc["mean"].sum()), rtol=1e-6)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -68,6 +67,21 @@ def register(app: typer.Typer) -> None:
         id_col: IdColOption = None,
         date_col: DateColOption = None,
         value_col: ValueColOption = None,
+        name: Annotated[
+            str | None,
+            typer.Option(
+                "--name",
+                help="With --input: the series' name in titles (default: the file's value column).",
+            ),
+        ] = None,
+        unit: Annotated[
+            str | None,
+            typer.Option(
+                "--unit",
+                help="With --input: what the series counts, a plural noun "
+                "such as 'passengers' (default: the file's value column).",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Write the monthly report: headline, forecast, seasonality, assessment, breakdown,
@@ -81,12 +95,8 @@ def register(app: typer.Typer) -> None:
             TimeElapsedColumn,
         )
 
-        from ..paths import HOME_ENV
-        from ..reporting import SECTIONS, ReportOptions, report
-
-        if home is not None:  # every cache of this run (the backtest's too) goes under --home
-            os.environ[HOME_ENV] = str(home)
         from ..paths import ensure_writable_dir, home_dir
+        from ..reporting import SECTIONS, ReportOptions, report
 
         ensure_writable_dir(out, "--out")  # before the long computation
         ensure_writable_dir(home_dir(home), "--home")
@@ -97,6 +107,11 @@ def register(app: typer.Typer) -> None:
             series = str(user_y.attrs.get("series_id") or input.stem)
         else:
             input_series(None, None, id_col, date_col, value_col)  # --*-col need --input
+            from ..errors import DataError
+
+            for flag, value in (("--name", name), ("--unit", unit)):
+                if value is not None:
+                    raise DataError(f"{flag} needs --input FILE (bundled series name themselves)")
         console = Console(stderr=True, quiet=Settings.quiet or as_json)
         titles = dict(SECTIONS) | {"write": "Writing files and vintages"}
         start = time.perf_counter()
@@ -108,9 +123,9 @@ def register(app: typer.Typer) -> None:
             "seed": seed,
             "home": home,
             "force": force,
-            "options": ReportOptions()
+            "options": ReportOptions(name=name, unit=unit)
             if jobs is None
-            else ReportOptions(jobs=jobs, backtest_jobs=jobs),
+            else ReportOptions(jobs=jobs, backtest_jobs=jobs, name=name, unit=unit),
             "y": user_y,
         }
         if not console.is_terminal:  # a log or a pipe: one plain line per stage, no animation

@@ -179,12 +179,14 @@ class STLModel(BaseModel):
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
     ) -> np.ndarray:
         inner = state.results.model_result
+        # the seasonal errors (a fixed number of draws) first, then the months in order:
+        # the first k months are the same for any h >= k
+        errors = rng.standard_normal((n, PERIOD)) * np.sqrt(state.seasonal_var)[None, :]
         paths = simulate_results(inner, h, n, rng)
         if state.inflation != 1.0:
             centre = np.asarray(inner.forecast(h), dtype=float)[None, :]
             paths = centre + np.sqrt(state.inflation) * (paths - centre)
         seasonal = np.asarray(state.results.result.seasonal, dtype=float)[-PERIOD:]
-        errors = rng.standard_normal((n, PERIOD)) * np.sqrt(state.seasonal_var)[None, :]
         reps = -(-h // PERIOD)
         return paths + np.resize(seasonal, h)[None, :] + np.tile(errors, (1, reps))[:, :h]
 

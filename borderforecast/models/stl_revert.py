@@ -67,7 +67,8 @@ class Reversion:
         return np.sqrt(var)
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        e = rng.standard_normal((n, h)) * np.sqrt(self.sigma2)
+        # drawn month by month, so the first k months are the same for any h >= k
+        e = rng.standard_normal((h, n)).T * np.sqrt(self.sigma2)
         d = np.empty((n, h))
         prev = np.full(n, self.level - self.mean)
         for j in range(h):

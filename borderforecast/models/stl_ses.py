@@ -109,7 +109,7 @@ class Trend:
         return np.sqrt(self.sigma2 * (1.0 + np.concatenate([[0.0], np.cumsum(c**2)])))
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        e = rng.standard_normal((n, h)) * np.sqrt(self.sigma2)
+        e = rng.standard_normal((h, n)).T * np.sqrt(self.sigma2)  # month by month: same for any h
         lev, b = np.full(n, self.level), np.full(n, self.slope)
         out = np.empty((n, h))
         for j in range(h):
@@ -182,7 +182,7 @@ class STLSES(BaseModel):
 
     family = "stl_ses"
     description = "Non-robust STL (mstl defaults) + simple exponential smoothing on log counts"
-    min_length = 3 * PERIOD
+    min_length = 2 * PERIOD
 
     def __init__(
         self,
@@ -261,7 +261,8 @@ class STLSES(BaseModel):
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
     ) -> np.ndarray:
-        e = rng.standard_normal((n, h)) * np.sqrt(state.sigma2)
+        # drawn month by month, so the first k months are the same for any h >= k
+        e = rng.standard_normal((h, n)).T * np.sqrt(state.sigma2)
         # level before step j: l_T + alpha * (e_1 + ... + e_{j-1})
         shocks = state.alpha * np.cumsum(e, axis=1) - state.alpha * e
         return self.level_path(state, h)[None, :] + shocks + e + self._season(state, h)[None, :]

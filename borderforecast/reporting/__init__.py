@@ -222,14 +222,14 @@ def report(
         from ..series import as_monthly
 
         attrs = dict(y.attrs)
-        y = as_monthly(y, name=opts.series)
+        y = as_monthly(y, name=str(y.name or opts.series))
         y.attrs.update(attrs)
         y.attrs.setdefault("release", str(attrs.get("source_file", "your data")))
     built = build(opts, home=home, progress=progress, y=y)
     _check_vintages(built, home, force)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     h = built.sections["headline"]
-    name = h["series_label"].replace(", monthly encounters", "")
+    name = h["subject"]
     title = f"{name}: report for {h['month_label']}"
     if h.get("stale"):
         rm = datetime.strptime(h["report_month"], "%Y-%m").strftime("%B %Y")
@@ -237,15 +237,16 @@ def report(
     meta = {
         "title": title,
         "subtitle": (
-            f"Monthly encounters, data to {h['month_label']} (release "
-            f"{built.sections['data']['release_id']}). "
+            f"Monthly {h['unit_word']}, data to {h['month_label']}. "
             + ("Forecast, seasonality" if not h.get("stale") else "Seasonality")
             + " and whether the latest move is beyond normal seasonality."
         ),
         "toc": [(k, t) for k, t in SECTIONS],
         "footer": (
-            "Made with borderforecast. Counts are events, not people; fiscal years run "
-            "October to September. Figures: PNG and SVG files in the figures folder."
+            "Made with borderforecast. "
+            + ("Counts are events, not people; " if h["border"] else "")
+            + "fiscal years run October to September. Figures: PNG and SVG files in the "
+            "figures folder."
         ),
         "generated_at": generated,
         "version": __version__,

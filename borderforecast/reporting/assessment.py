@@ -11,8 +11,11 @@ import pandas as pd
 
 from .. import plotting
 from . import figures
-from .common import SectionOutput
+from .common import SectionOutput, Subject, subject_of
 from .writer import FigureSpec
+
+ZOOM_MONTHS = 21
+"""Months before the window the assessment chart shows (with the window, about two years)."""
 
 
 def assessment_settings(
@@ -22,8 +25,13 @@ def assessment_settings(
     jobs: int,
     models: Sequence[str] | None,
     placebo_years: int | None,
+    border: bool = True,
 ) -> dict[str, Any]:
-    """The exact arguments the report passes to :func:`borderforecast.assess`."""
+    """The exact arguments the report passes to :func:`borderforecast.assess`.
+
+    The Title 42 months are left out of the normal years only for the package's border
+    series (``border``); a user's series keeps every year.
+    """
     end = y.index[-1]
     out: dict[str, Any] = {
         "start": end - pd.DateOffset(months=months - 1),
@@ -35,6 +43,8 @@ def assessment_settings(
         out["models"] = tuple(models)
     if placebo_years is not None:
         out["placebo_years"] = placebo_years
+    if not border:
+        out["exclude_title42"] = False
     return out
 
 
@@ -46,11 +56,14 @@ def assessment_section(
     jobs: int = 1,
     models: Sequence[str] | None = None,
     placebo_years: int | None = None,
+    subj: Subject | None = None,
 ) -> SectionOutput:
     """Section 4: :func:`borderforecast.assess` on the latest ``months`` months."""
     from .assessed import cached_assessment
 
-    a = cached_assessment(y, assessment_settings(y, months, seed, jobs, models, placebo_years))
+    subj = subj or subject_of(y)
+    settings = assessment_settings(y, months, seed, jobs, models, placebo_years, subj.border)
+    a = cached_assessment(y, settings)
     frame = a.to_frame()
     table = []
     for name, r in frame.iterrows():
@@ -65,13 +78,19 @@ def assessment_section(
             }
         )
     w = a.window
-    lead, evidence, caveats = _summary_parts(a)
-    strength = getattr(a, "strength", None)
+    parts = a.parts()  # the assessment's own structured summary: never parsed from its text
+    lead, evidence, caveats = parts["lead"], list(parts["evidence"]), list(parts["caveats"])
+    if not subj.border:  # the Title 42 period is the border series' own history
+        caveats = [c for c in caveats if "Title 42" not in c]
     agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
+    near = parts["neighbours"]
     data = {
         "verdict": a.verdict,
-        "strength": str(strength) if strength is not None else None,
-        # the lead sentence already states the agreement in words; keep the numbers here
+        "strength": parts["strength"],
+        "effect": _effect(a),
+        "neighbours": near,
+        "normal_years": [int(v) for v in a.normal.years] if a.normal is not None else [],
+        "neighbours_agreeing": sum(n["verdict"] == a.verdict for n in near),
         "agreement": None,
         "models_agreeing": int(agree),
         "models_in_panel": int(total),
@@ -93,8 +112,12 @@ def assessment_section(
         ],
         "table": table,
     }
-    fig = a.plot()
+    fig = a.plot(history=ZOOM_MONTHS)  # the window and the months just before it
+    from matplotlib.dates import DateFormatter, MonthLocator, YearLocator
 
+    fig.axes[-1].xaxis.set_major_locator(YearLocator(base=1, month=1, day=1))
+    fig.axes[-1].xaxis.set_major_formatter(DateFormatter("%Y"))  # the report's one tick style
+    fig.axes[-1].xaxis.set_minor_locator(MonthLocator())
     for ax in fig.axes:  # long titles would run off a report-width figure
         if len(ax.get_title()) > 70:
             ax.set_title(textwrap.fill(ax.get_title(), 70), fontsize=9.5)
@@ -105,9 +128,9 @@ def assessment_section(
             ax.yaxis.set_minor_formatter(FuncFormatter(figures._minor_label(ax)))
         label = ax.get_ylabel()
         if label.startswith("per month"):
-            ax.set_ylabel(f"encounters {label}")
+            ax.set_ylabel(f"{subj.unit} {label}")
         elif label.endswith("effect"):
-            ax.set_ylabel(f"{label.replace(' effect', '')}\n(encounters)")
+            ax.set_ylabel(f"{label.replace(' effect', '')}\n({subj.unit})")
     _legend_below(fig)
     return SectionOutput(
         data,
@@ -115,9 +138,10 @@ def assessment_section(
             "assessment": FigureSpec(
                 "assessment",
                 fig,
-                f"{w.label()}: observed counts against the counterfactual band of models "
-                "fitted on the "
-                f"months before {w.start:%B %Y}, with the pointwise and cumulative difference.",
+                f"{w.label()} (grey) and the {ZOOM_MONTHS} months before: observed counts "
+                f"against the counterfactual of the {a.counterfactual.model} model fitted on the "
+                f"months to {w.reference:%B %Y} (line: expected; bands: 80% and 95% intervals), "
+                "with the monthly and cumulative difference below.",
                 "Observed versus counterfactual forecast",
             )
         },
@@ -153,26 +177,27 @@ def _legend_below(fig: Any) -> None:
     )
 
 
-def _summary_parts(a: Any) -> tuple[str, list[str], list[str]]:
-    """The assessment's summary as (lead sentence, evidence items, caveats), without the
-    title and verdict lines the report's verdict box already shows."""
-    lines = [line.strip() for line in a.summary().splitlines() if line.strip()]
-    lead, evidence, caveats, part = [], [], [], "lead"
-    for line in lines[1:]:
-        if line.lower().startswith("verdict:"):
-            continue
-        if line in ("Evidence", "Caveats"):
-            part = line.lower()
-            continue
-        if part == "lead":
-            lead.append(line)
-        elif part == "evidence":
-            evidence.append(line)
-        else:
-            caveats.append(line[2:] if line.startswith("- ") else line)
-    if isinstance(getattr(a, "caveats", None), (tuple, list)) and a.caveats:
-        caveats = [str(c) for c in a.caveats]
-    return " ".join(lead), evidence, caveats
+def _effect(a: Any) -> dict[str, float] | None:
+    """The window's difference from the counterfactual: percent with its 90% interval, and
+    the same in counts (observed total minus the expected total each percent implies)."""
+    d = a.decision
+    if not a.counterfactuals or not math.isfinite(d.effect_pct):
+        return None
+    obs = float(a.counterfactuals[0].observed_sum)
+
+    def counts(pct: float) -> float:
+        return obs - obs / (1 + pct / 100) if math.isfinite(pct) and pct > -100 else math.nan
+
+    return {
+        "observed": obs,
+        "expected": obs / (1 + d.effect_pct / 100),
+        "pct": d.effect_pct,
+        "pct_lo": d.effect_lo_pct,
+        "pct_hi": d.effect_hi_pct,
+        "count": counts(d.effect_pct),
+        "count_lo": counts(d.effect_lo_pct),
+        "count_hi": counts(d.effect_hi_pct),
+    }
 
 
 def _num(v: Any, decimals: int) -> str:

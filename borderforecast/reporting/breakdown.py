@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,11 +19,70 @@ from .writer import FigureSpec
 
 @dataclass(frozen=True)
 class Part:
-    """One part of the total (a sector or a demographic) in the breakdown's small multiples."""
+    """One part: its id, label and series; ``part`` is False for a series beside the total
+    (OFO's ports of entry beside USBP's total), never shown as its share."""
 
     id: str
     label: str
     y: pd.Series
+    part: bool = True
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What the breakdown reconciles with: the headline model, its table, its own parts.
+
+    ``parts`` maps a panel id to the headline model's own point forecast of that part
+    (a bottom-up model's parts); ``table`` is the headline's forecast table.
+    """
+
+    model: str
+    table: pd.DataFrame
+    parts: dict[str, pd.Series] = field(default_factory=dict)
+
+
+def _part_forecast(
+    yy: pd.Series, model: str, horizon: int, seed: int, notes: list[str], label: str
+) -> tuple[pd.DataFrame, str, dict[str, float]]:
+    """A part forecast separately: its table (expected means from paths) and expected total."""
+    from ..intervals import guard_intervals
+    from ..models.registry import make_model
+    from .totals import outlook_paths, window_total
+
+    used = model
+    try:
+        fitted = make_model(model, seed=seed).fit(yy)
+    except BorderforecastError as exc:
+        used = BENCHMARK
+        notes.append(f"{label}: {model} failed ({exc}); {BENCHMARK} used instead.")
+        fitted = make_model(BENCHMARK, seed=seed).fit(yy)
+    frame = guard_intervals(fitted.forecast(horizon, level=(80, 95)), yy).frame
+    table, paths = outlook_paths(fitted, frame, seed)
+    return table, used, window_total(paths)
+
+
+def _row(p: Part, total: pd.Series) -> dict[str, Any]:
+    yy, last = p.y, p.y.index[-1]
+    ya = last - pd.DateOffset(years=1)
+    value = float(yy.iloc[-1])
+    prev = float(yy.loc[ya]) if ya in yy.index else float("nan")
+    base = float(total.loc[last]) if last in total.index else 0.0
+    return {
+        "id": p.id,
+        "label": p.label,
+        "last_month": f"{last:%Y-%m}",
+        "last_label": f"{last:%b %Y}",
+        "forecast_span": "–",
+        "value": value,
+        "yoy_pct": (value / prev - 1) if prev and not np.isnan(prev) else None,
+        "share": value / base if p.part and base else None,
+        "part": p.part,
+        "model": None,
+        "forecast_total": None,
+        "lo80_total": None,
+        "hi80_total": None,
+        "own": False,
+    }
 
 
 def breakdown_section(
@@ -33,22 +92,25 @@ def breakdown_section(
     horizon: int,
     model: str,
     seed: int,
+    headline: Headline | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SectionOutput:
-    """Section 5: small multiples of each part of the total.
+    """Section 5: small multiples of each part of the total, one forecast per part.
 
-    Parts with data for the report month get a ``horizon``-month forecast (the
-    same months as the headline forecast). Parts that end earlier are shown as
-    a snapshot of their own latest month ("latest available (Nov 2024)"), never
-    forecast over months that are already over.
+    A part the headline model forecasts itself (a bottom-up model's parts) shows
+    that forecast, and the parts' sum is reconciled with the headline's. Other
+    parts with data for the report month get their own ``horizon``-month
+    forecast with ``model``, labelled as such, and the sum of a group of parts
+    is set against the headline's total for the same months. Parts that end
+    earlier are a snapshot of their own latest month, never forecast over
+    months that are already over. A series beside the total (OFO) is never
+    shown as a share of it. (Over 60 lines: one loop over groups and parts.)
     """
-    from ..intervals import guard_intervals
-    from ..models.registry import make_model
-
     m = total.index[-1]
     out_groups: list[dict[str, Any]] = []
-    figs = {}
-    notes = []
+    figs: dict[str, FigureSpec] = {}
+    notes: list[str] = []
+    own = headline.parts if headline is not None else {}
     for key, title, panels in groups:
         rows, drawn = [], []
         lasts = {p.y.index[-1] for p in panels}
@@ -56,95 +118,143 @@ def breakdown_section(
         for p in panels:
             if progress:
                 progress(p.id)
-            yy = p.y
-            last = yy.index[-1]
-            fc = None
-            used = model
-            if last >= m:
-                try:
-                    raw = make_model(model, seed=seed).fit(yy).forecast(horizon, level=(80, 95))
-                except BorderforecastError as exc:
-                    used = BENCHMARK
-                    notes.append(f"{p.label}: {model} failed ({exc}); {BENCHMARK} used instead.")
-                    raw = make_model(BENCHMARK, seed=seed).fit(yy).forecast(horizon, level=(80, 95))
-                fc = guard_intervals(raw, yy).frame
-            ya = last - pd.DateOffset(years=1)
-            value = float(yy.iloc[-1])
-            prev = float(yy.loc[ya]) if ya in yy.index else float("nan")
-            share = (
-                value / float(total.loc[last]) if last in total.index and total.loc[last] else None
-            )
-            rows.append(
-                {
-                    "id": p.id,
-                    "label": p.label,
-                    "last_month": f"{last:%Y-%m}",
-                    "last_label": f"{last:%b %Y}",
-                    "forecast_span": f"{fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}"
-                    if fc is not None
-                    else "–",
-                    "value": value,
-                    "yoy_pct": (value / prev - 1) if prev and not np.isnan(prev) else None,
-                    "share": share,
-                    "model": used if fc is not None else None,
-                    "forecast_total": float(fc["mean"].sum()) if fc is not None else None,
-                    "lo80_total": float(fc["lo80"].sum()) if fc is not None else None,
-                    "hi80_total": float(fc["hi80"].sum()) if fc is not None else None,
-                }
-            )
-            drawn.append((p.label, yy, fc))
-        name = f"breakdown-{key}"
-        if current:
-            heading = title
-            fig_title = f"{title}: history and {model} forecast"
-            caption = (
-                f"{title}: monthly encounters (last four years) and the {model} forecast with "
-                "its 80% interval; each panel has its own scale."
-            )
-        else:
-            dates = sorted(lasts)
-            stamp = " and ".join(f"{t:%b %Y}" for t in (dates[0], dates[-1])[: len(set(dates))])
-            heading = f"{title}: latest available ({stamp})"
-            fig_title = f"{title}: monthly encounters to {stamp} (no later data published)"
-            caption = (
-                f"{title}: monthly encounters (last four years) to {stamp}, the latest month "
-                f"published for them; no forecast is drawn, because the months after {stamp} "
-                f"are already over (national data run to {m:%B %Y})."
-            )
-        fig = figures.small_multiples(drawn, title=fig_title)
-        figs[name] = FigureSpec(name, fig, caption, f"Small multiples of {title.lower()}")
+            row, fc = _row(p, total), None
+            if p.y.index[-1] >= m and p.id in own:
+                path = own[p.id].iloc[:horizon]
+                fc = pd.DataFrame({"mean": path.to_numpy(dtype=float)}, index=path.index)
+                row.update(model=headline.model if headline else model, own=True,
+                           forecast_total=float(path.sum()))  # fmt: skip
+            elif p.y.index[-1] >= m:
+                fc, used, t = _part_forecast(p.y, model, horizon, seed, notes, p.label)
+                row.update(model=used, forecast_total=t["mean"], lo80_total=t["lo80"],
+                           hi80_total=t["hi80"])  # fmt: skip
+            if fc is not None:
+                row["forecast_span"] = f"{fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}"
+            rows.append(row)
+            drawn.append((p.label, p.y, fc))
         out_groups.append(
-            {
-                "key": key,
-                "title": heading,
-                "figure": name,
-                "rows": rows,
-                "current": current,
-                "as_of": f"{max(lasts):%b %Y}",
-            }
+            _group(key, title, rows, drawn, (current, lasts, m, horizon), model, headline, figs)
         )
-    stale = sorted(
-        {r["last_month"] for g in out_groups for r in g["rows"] if r["last_month"] != f"{m:%Y-%m}"}
+    narrative = _narrative(out_groups, m, horizon, model, headline, notes)
+    data = {"narrative": narrative, "horizon": horizon, "model": model, "groups": out_groups}
+    return SectionOutput(data, figs)
+
+
+def _group(
+    key: str,
+    title: str,
+    rows: list[dict[str, Any]],
+    drawn: list,
+    when: tuple[bool, set, pd.Timestamp, int],
+    model: str,
+    headline: Headline | None,
+    figs: dict[str, FigureSpec],
+) -> dict[str, Any]:
+    """One group's table, figure and reconciliation sentence."""
+    current, lasts, m, horizon = when
+    name = f"breakdown-{key}"
+    own = any(r["own"] for r in rows)
+    if current:
+        heading = title
+        who = f"the {headline.model} model's own" if own and headline else f"the {model}"
+        fig_title = f"{title}: history and {who} forecast"
+        caption = (
+            f"{title}: monthly counts (last four years) and {who} forecast"
+            + ("" if own else " with its 80% interval")
+            + "; the panels share one scale."
+        )
+    else:
+        dates = sorted(lasts)
+        stamp = " and ".join(f"{t:%b %Y}" for t in (dates[0], dates[-1])[: len(set(dates))])
+        heading = f"{title}: latest available ({stamp})"
+        fig_title = f"{title}: monthly counts to {stamp} (no later data published)"
+        caption = (
+            f"{title}: monthly counts (last four years) to {stamp}, the latest month "
+            f"published for them; no forecast is drawn, because the months after {stamp} "
+            f"are already over (the report's data run to {m:%B %Y})."
+        )
+    fig = figures.small_multiples(drawn, title=fig_title)
+    figs[name] = FigureSpec(name, fig, caption, f"Small multiples of {title.lower()}")
+    return {
+        "key": key,
+        "title": heading,
+        "figure": name,
+        "rows": rows,
+        "current": current,
+        "as_of": f"{max(lasts):%b %Y}",
+        "note": _reconcile(rows, horizon, headline) if current else "",
+    }
+
+
+def _reconcile(rows: list[dict[str, Any]], horizon: int, h: Headline | None) -> str:
+    """How a group's forecasts add up against the headline's, or why they are beside it."""
+    beside = [r for r in rows if not r["part"]]
+    parts = [r for r in rows if r["part"] and r["forecast_total"] is not None]
+    out = []
+    if beside:
+        out.append(
+            f"{' and '.join(r['label'] for r in beside)}: not part of the total this report "
+            "is about, so shown beside it, never as a share of it."
+        )
+    if not parts or h is None or not len(h.table):
+        return " ".join(out)
+    share = sum(r["share"] or 0.0 for r in parts)
+    if not 0.99 <= share <= 1.01:
+        return " ".join(out)  # the parts shown do not make up the total
+    span = parts[0]["forecast_span"]
+    months = h.table.iloc[:horizon]
+    summed = sum(r["forecast_total"] for r in parts)
+    if all(r["own"] for r in parts):
+        point = float(months["median"].sum()) if "median" in months else float("nan")
+        out.append(
+            f"These are the {h.model} model's own forecasts of its parts: they add up to "
+            f"{summed:,.0f} for {span}, the headline's middle (median) path ({point:,.0f}); "
+            f"the headline's expected total for those months is {months['mean'].sum():,.0f}, "
+            "a little higher, as expected counts are."
+        )
+    else:
+        head = float(months["mean"].sum())
+        diff = summed - head
+        out.append(
+            f"Forecast separately, part by part: their expected totals add up to {summed:,.0f} "
+            f"for {span}, against {head:,.0f} from the headline {h.model} forecast "
+            f"(a difference of {diff:+,.0f}, {diff / head:+.1%}); the headline is the one to quote."
+        )
+    return " ".join(out)
+
+
+def _narrative(
+    groups: list[dict[str, Any]],
+    m: pd.Timestamp,
+    horizon: int,
+    model: str,
+    headline: Headline | None,
+    notes: list[str],
+) -> str:
+    if not groups:
+        return "No breakdown: the data hold no parts of this series."
+    text = (
+        f"Parts of the total with data for {m:%B %Y} get a {horizon}-month forecast: "
+        + (
+            f"the {headline.model} model's own where it forecasts the part itself, "
+            if headline and headline.parts
+            else ""
+        )
+        + f"otherwise their own {model} forecast (expected counts; 80% intervals of sums "
+        "from sample paths)."
     )
-    narrative = (
-        f"Parts of the total with data for {m:%B %Y} get their own {horizon}-month {model} "
-        "forecast. The 80% interval of a sum is the sum of the monthly interval ends "
-        "(a conservative range)."
+    stale = sorted(
+        {r["last_month"] for g in groups for r in g["rows"] if r["last_month"] != f"{m:%Y-%m}"}
     )
     if stale:
-        names = [g["title"].split(":")[0].lower() for g in out_groups if not g["current"]]
-        narrative += (
+        names = [g["title"].split(":")[0].lower() for g in groups if not g["current"]]
+        text += (
             f" The {' and '.join(names)} series end earlier (latest month "
             f"{', '.join(pd.Timestamp(s + '-01').strftime('%B %Y') for s in stale)}): they are "
             "shown as of that month, with their shares of the total in that month, and are not "
             "forecast."
         )
-    if notes:
-        narrative += " " + " ".join(notes)
-    if not groups:
-        narrative = "No breakdown by sector or demographic is available for this series."
-    data = {"narrative": narrative, "horizon": horizon, "model": model, "groups": out_groups}
-    return SectionOutput(data, figs)
+    return " ".join([text, *notes])
 
 
 def _tail_without_gaps(yy: pd.Series) -> pd.Series:
@@ -187,12 +297,12 @@ def breakdown_groups(
         sub = table[table["id"].str.fullmatch(r"citizenship/[^/]+") & (table["last"] >= m)]
         cit = [(sid, str(lab)) for sid, lab in zip(sub["id"], sub["citizenship"], strict=True)]
         cit.sort(key=lambda t: (t[1] == "Other", t[1]))
-    ofo = [("ofo", "OFO (at ports of entry)")] if series == "southwest" else []
+    ofo = [("ofo", "OFO (at ports of entry)")] if series == "southwest" else []  # beside USBP
     groups: list[tuple[str, str, list[Part]]] = []
     for key, title, items in (
         ("demographics", "Demographics", [(f"{prefix}demographic/{d}", labels[d]) for d in demos]),
         ("citizenship", "Citizenship", cit),
-        ("ofo", "Office of Field Operations", ofo),
+        ("ofo", "Office of Field Operations, beside the total", ofo),
         ("sectors", "Sectors", [(f"sector/{slug(s)}", s) for s in sectors]),
     ):
         panels = []
@@ -202,7 +312,7 @@ def breakdown_groups(
             yy = _tail_without_gaps(load(sid, home=home, end=m, allow_gaps=True))
             if len(yy) < 36 or yy.index[-1] < m - pd.DateOffset(months=24):
                 continue  # too short, or discontinued (e.g. Livermore): not forecastable
-            panels.append(Part(sid, label, yy.astype(float)))
+            panels.append(Part(sid, label, yy.astype(float), part=key != "ofo"))
         if panels:
             groups.append((key, title, panels))
     return groups

@@ -12,15 +12,17 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from ..errors import DataError, ShortSeriesError
 from ..series import month as parse_month
-from .breakdown import breakdown_groups, breakdown_section
-from .common import SectionOutput
-from .headline import headline_section
+from . import figures
+from .breakdown import Headline, breakdown_groups, breakdown_section
+from .common import SectionOutput, subject_of
+from .headline import first_screen, headline_section
 from .modelchoice import BENCHMARK, choose_model, run_backtest
 from .writer import FigureSpec
 
@@ -81,13 +83,21 @@ class ReportOptions:
     breakdown_horizon : int
         Months forecast for each sector and demographic (default 6).
     breakdown_model : str
-        Model of the breakdown forecasts (default ``"stl"``, fast enough for a dozen parts;
-        ``snaive`` where it fails).
+        Model of the parts forecast separately (default ``"stl_ses"``: a tenth of a second a
+        part, and the best of the package's models across the parts in the full backtest;
+        ``snaive`` where it fails). A bottom-up headline model's own parts are shown as it
+        forecasts them.
     jobs : int
         Worker processes for the assessment's placebo runs (default 1).
     backtest_jobs : int, optional
         Worker processes for the backtest (default ``None``: two when the machine has two or
         more cores, else one; the results are identical either way).
+    today : str, optional
+        The date the report is made, ``YYYY-MM-DD`` (default: today's UTC date); a report
+        whose data month is more than two months before it says so on its first screen.
+    name, unit : str, optional
+        For your own series: its name in titles and what it counts, a plural noun
+        (``"passengers"``; default for both: the series' name, the file's value column).
     """
 
     series: str = "southwest"
@@ -109,9 +119,12 @@ class ReportOptions:
     assess_models: tuple[str, ...] | None = None
     placebo_years: int | None = None
     breakdown_horizon: int = 6
-    breakdown_model: str = "stl"
+    breakdown_model: str = "stl_ses"
     jobs: int = 1
     backtest_jobs: int | None = None
+    today: str | None = None
+    name: str | None = None
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("horizon", "backtest_step", "assess_months", "breakdown_horizon", "jobs"):
@@ -146,9 +159,10 @@ def load_series(
     opts: ReportOptions,
     home: str | os.PathLike[str] | None,
     given: pd.Series | None = None,
-) -> tuple[pd.Series, pd.Timestamp, pd.Timestamp]:
+) -> tuple[pd.Series, pd.Timestamp, pd.Timestamp, pd.Series]:
     """The series (``given``, else loaded) cut at the report month, the report month,
-    and the release's last month.
+    the release's last month, and the actuals after the report month (to score its
+    forecast against).
 
     A series that ends before the report month (sectors end in November 2024 in
     the bundled data) is returned to its own last month: the report speaks for
@@ -176,7 +190,7 @@ def load_series(
             f"series {opts.series!r} has {len(y)} months up to {m:%Y-%m}; a report needs at least "
             f"{MIN_MONTHS}"
         )
-    return y, target, release
+    return y, target, release, full.loc[full.index > m].dropna()
 
 
 def applicable_models(
@@ -254,11 +268,17 @@ def build(
         emit("done", key, f"{timings[key]:.1f} s")
         return out
 
-    y, target, full_last = load_series(opts, home, y)
+    given = y
+    y, target, full_last, later = load_series(opts, home, y)
+    today = pd.Timestamp(opts.today or datetime.now(UTC).strftime("%Y-%m-%d"))
+    subj = subject_of(y, border=given is None, name=opts.name, unit=opts.unit)
     m = pd.Timestamp(y.index[-1])
     stale = m < target
 
-    run("headline", lambda: headline_section(y, opts.series, target, home))
+    run(
+        "headline",
+        lambda: headline_section(y, opts.series, target, home, today, opts.horizon, subj),
+    )
 
     def forecast() -> SectionOutput:
         def bt_progress(done: int, total: int) -> None:
@@ -285,7 +305,9 @@ def build(
         if left_out:
             choice = replace(choice, rule=f"{choice.rule} {left_out}")
         emit("step", "forecast", f"forecast with {choice.model}")
-        return forecast_section(y, opts.series, choice, horizon=opts.horizon, seed=opts.seed)
+        return forecast_section(
+            y, opts.series, choice, horizon=opts.horizon, seed=opts.seed, later=later, subj=subj
+        )
 
     if stale:
         fc_out = run("forecast", lambda: stale_forecast_section(y, target))
@@ -293,7 +315,9 @@ def build(
         fc_out = run("forecast", forecast)
     run(
         "seasonality",
-        lambda: seasonality_section(y, horizon=opts.horizon, seed=opts.seed, project=not stale),
+        lambda: seasonality_section(
+            y, horizon=opts.horizon, seed=opts.seed, project=not stale, border=subj.border
+        ),
     )
     run(
         "assessment",
@@ -304,6 +328,7 @@ def build(
             jobs=opts.jobs,
             models=opts.assess_models,
             placebo_years=opts.placebo_years,
+            subj=subj,
         ),
     )
     run(
@@ -314,6 +339,7 @@ def build(
             horizon=opts.breakdown_horizon,
             model=opts.breakdown_model,
             seed=opts.seed,
+            headline=_headline(fc_out, opts.series),
             progress=lambda sid: emit("step", "breakdown", sid),
         ),
     )
@@ -323,5 +349,28 @@ def build(
             y, opts.series, fc_out.data["model"] or "", list(fc_out.forecasts), home=home
         ),
     )
-    run("data", lambda: data_section(y, opts.series, home=home, full_last=full_last, stale=stale))
+    run(
+        "data",
+        lambda: data_section(
+            y, opts.series, home=home, full_last=full_last, stale=stale, border=subj.border
+        ),
+    )
+    if not subj.border:  # the figures speak of the user's unit
+        for spec in figs.values():
+            figures.relabel(spec.figure, "encounters", subj.unit)
+    sections["summary"] = first_screen(sections)
     return Built(sections, figs, forecasts, y, opts.series, timings)
+
+
+def _headline(out: SectionOutput, series: str) -> Headline | None:
+    """The headline forecast the breakdown reconciles with (its table and its own parts)."""
+    model = out.data.get("model")
+    if not model or model not in out.forecasts:
+        return None
+    table = out.forecasts[model]
+    prefix = "" if series == "southwest" else f"{series}/"
+    parts = {
+        f"{prefix}demographic/{k}": pd.Series(v, index=table.index[: len(v)])
+        for k, v in out.data.get("parts", {}).items()
+    }
+    return Headline(model, table, parts)

@@ -24,7 +24,38 @@ def short_name(y: pd.Series) -> str:
     return str(y.name or "series").replace(", monthly encounters", "")
 
 
-def subject(y: pd.Series) -> str:
-    """What one unit of the series is, for sentences ("USBP Southwest border encounters")."""
-    name = short_name(y)
-    return f"{name} encounters" if "encounter" not in name.lower() else name
+@dataclass(frozen=True)
+class Subject:
+    """What the report speaks of: the series' name, what it counts, and whether it is the
+    package's border data (then sources, definitions and the Title 42 period apply)."""
+
+    name: str
+    unit: str = "encounters"
+    border: bool = True
+
+    @property
+    def counted(self) -> str:
+        """``"USBP Southwest border encounters"``; a user's series: its unit (``"passengers"``)."""
+        if not self.border:
+            return self.unit
+        return self.name if "encounter" in self.name.lower() else f"{self.name} {self.unit}"
+
+    @property
+    def per_month(self) -> str:
+        return f"{self.unit} per month"
+
+
+def subject_of(
+    y: pd.Series, *, border: bool = True, name: str | None = None, unit: str | None = None
+) -> Subject:
+    """The report's subject: bundled border data, or a user's series named by ``name`` and
+    ``unit`` (default: the series' own name, the file's value column).
+
+    >>> y = pd.Series([1.0], name="Passengers")
+    >>> subject_of(y, border=False).counted, subject_of(y, border=False, unit="riders").per_month
+    ('passengers', 'riders per month')
+    """
+    if border:
+        return Subject(short_name(y))
+    col = str(y.name or "series")
+    return Subject(name or col, unit or col.lower(), border=False)

@@ -166,35 +166,49 @@ def small_multiples(
     ncols: int = 3,
     title: str | None = None,
 ) -> Figure:
-    """One small panel per series (label, history, short forecast or None)."""
+    """One small panel per series (label, history, short forecast or None).
+
+    The grid has one scale: logarithmic in every panel when any panel spans a
+    wide range (a collapse would flatten the rest on zero), else linear from zero;
+    each panel keeps its own limits. A forecast without intervals is a line only.
+    """
     n = max(1, len(panels))
     nrows = int(np.ceil(n / ncols))
     fig, axes = plotting.new_figure(9.6, 2.3 * nrows + 0.6, nrows=nrows, ncols=ncols, squeeze=False)
+    bands = ("lo80", "hi80")
+
+    def shown(y: pd.Series, fc: pd.DataFrame | None) -> np.ndarray:
+        parts = [y.iloc[-history:].to_numpy(dtype=float)]
+        if fc is not None:
+            cols = [c for c in (*bands, "mean") if c in fc]
+            parts.append(fc[cols].to_numpy(dtype=float).ravel())
+        return np.concatenate(parts)
+
+    use_log = any(log_scale(shown(y, fc)) for _, y, fc in panels)
     with plotting.style():
         flat = axes.ravel()
         for ax, (label, y, fc) in zip(flat, panels, strict=False):
             obs = y.iloc[-history:]
             ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.1)
             if fc is None:
-                ax.scatter([obs.index[-1]], [obs.iloc[-1]], s=14, color=COLORS["highlight"],
-                           zorder=3)
-            if fc is not None:
-                ax.fill_between(
-                    fc.index, fc["lo80"], fc["hi80"], color=COLORS["forecast"], alpha=0.3, lw=0
+                ax.scatter(
+                    [obs.index[-1]], [obs.iloc[-1]], s=14, color=COLORS["highlight"], zorder=3
                 )
+            else:
+                if all(c in fc for c in bands):
+                    ax.fill_between(
+                        fc.index, fc["lo80"], fc["hi80"], color=COLORS["forecast"], alpha=0.3, lw=0
+                    )
                 link = pd.concat([obs.iloc[-1:], fc["mean"]])
                 ax.plot(link.index, link.values, color=COLORS["forecast"], lw=1.3)
             end = fc.index[-1] if fc is not None else obs.index[-1]
             plotting.mark_fiscal_years(ax, obs.index[0], end, label=False)
-            shown = [obs.to_numpy(dtype=float)]
-            if fc is not None:
-                shown.append(fc[["lo80", "hi80"]].to_numpy(dtype=float).ravel())
-            if log_scale(np.concatenate(shown)):  # a collapse would flatten the forecast on 0
-                log_axis(ax, np.concatenate(shown))
+            if use_log:
+                log_axis(ax, shown(y, fc))
             else:
                 ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
                 ax.set_ylim(bottom=0)
-            ax.set_title(label + (" (log scale)" if ax.get_yscale() == "log" else ""), fontsize=9.5)
+            ax.set_title(label, fontsize=9.5)
             ax.xaxis.set_major_locator(_year_locator())
             ax.xaxis.set_major_formatter(_year_formatter())
             ax.tick_params(labelsize=8)
@@ -202,11 +216,32 @@ def small_multiples(
             ax.set_visible(False)
         for ax in flat:
             ax.set_ylabel("")
+        unit = f"{plotting.COUNT_LABEL}{' (log scale)' if use_log else ''}"
         for ax in axes[:, 0]:
-            ax.set_ylabel("encounters per month", fontsize=8.5)
+            ax.set_ylabel(unit, fontsize=8.5)
         if title:
-            fig.suptitle(title, fontsize=11, fontweight="bold")
+            scale = " (log scale)" if use_log else ""
+            fig.suptitle(title + scale, fontsize=11, fontweight="bold")
     return fig
+
+
+def relabel(fig: Figure, old: str, new: str) -> None:
+    """Replace the word ``old`` by ``new`` in every axis label, title and legend of ``fig``."""
+    for ax in fig.axes:
+        ax.set_ylabel(ax.get_ylabel().replace(old, new))
+        ax.set_xlabel(ax.get_xlabel().replace(old, new))
+        ax.set_title(ax.get_title().replace(old, new))
+        legend = ax.get_legend()
+        for text in legend.get_texts() if legend is not None else ():
+            text.set_text(text.get_text().replace(old, new))
+    for text in fig.texts:
+        text.set_text(text.get_text().replace(old, new))
+    for legend in fig.legends:
+        for text in legend.get_texts():
+            text.set_text(text.get_text().replace(old, new))
+    sup = getattr(fig, "_suptitle", None)  # matplotlib has no public handle on it
+    if sup is not None:
+        sup.set_text(sup.get_text().replace(old, new))
 
 
 def _year_locator():  # small helpers so small multiples share the tick style
@@ -280,8 +315,15 @@ def vintage_chart(
         end = obs.index[-1]
         values = [obs.to_numpy(dtype=float)]
         for (dm, fc), s in zip(forecasts, shades, strict=False):
-            ax.plot(fc.index, fc["mean"], color=cmap(s), lw=1.3, marker="o", ms=2.5,
-                    label=f"forecast from data to {dm:%b %Y}")
+            ax.plot(
+                fc.index,
+                fc["mean"],
+                color=cmap(s),
+                lw=1.3,
+                marker="o",
+                ms=2.5,
+                label=f"forecast from data to {dm:%b %Y}",
+            )
             values.append(fc["mean"].to_numpy(dtype=float))
             if len(forecasts) == 1:
                 ax.fill_between(fc.index, fc["lo80"], fc["hi80"], color=cmap(s), alpha=0.25, lw=0)

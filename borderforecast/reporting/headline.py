@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import DataError
 from ..fiscal import fiscal_year, fiscal_year_start, fytd
 from . import figures
-from .common import SectionOutput, short_name, subject
+from .common import SectionOutput, Subject, short_name
 from .writer import FigureSpec
 
 
@@ -140,16 +140,20 @@ def headline_section(
     series: str,
     target: pd.Timestamp,
     home: str | os.PathLike[str] | None,
+    today: pd.Timestamp,
+    horizon: int,
+    subj: Subject,
 ) -> SectionOutput:
     """The headline: the numbers of ``y``'s last month, their sentences, the history chart.
 
     ``target`` is the month the report was asked for; a series that ends before
-    it is reported as of its own last month, and says so.
+    it is reported as of its own last month, and says so. A report made (``today``)
+    more than two months after its data month says that too.
     """
     m = pd.Timestamp(y.index[-1])
     stale = m < target
     h = headline_numbers(y, m)
-    unit = subject(y)
+    unit = subj.counted
     h.update(
         month_label=f"{m:%B %Y}",
         month_short=f"{m:%b %Y}",
@@ -164,8 +168,12 @@ def headline_section(
         stale=stale,
         report_month=f"{target:%Y-%m}",
         stale_note=stale_note(y, target, home) if stale else "",
+        clock_note=clock_note(m, today, horizon),
+        subject=subj.name,
+        unit_word=subj.unit,
+        border=subj.border,
     )
-    fig = figures.history_chart(y, latest=m, title=f"{short_name(y)}, {y.index[0]:%Y}–{m:%Y}")
+    fig = figures.history_chart(y, latest=m, title=f"{subj.name}, {y.index[0]:%Y}–{m:%Y}")
     caption = (
         f"Monthly counts since {y.index[0]:%B %Y}; dots mark every {m:%B}, the orange dot "
         f"{m:%B %Y}. Shading: alternate fiscal years."
@@ -175,12 +183,101 @@ def headline_section(
 
 
 def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
-    """Context facts for the month (``borderforecast.context``)."""
+    """Context facts for the month (``borderforecast.context``) that say something new.
+
+    Left out: what the headline table already states (the value, the changes, the fiscal
+    year to date), a comparison with the previous month or the same month a year
+    earlier (the table's own changes, again), and a "highest month since" that reaches
+    back fewer than six months.
+    """
+    from dataclasses import replace
+
     from ..context import context
 
-    # the headline table already states the value, the changes and the fiscal year to date
+    ctx = context(m, y=y)
+    near = {m - pd.DateOffset(months=1), m - pd.DateOffset(years=1)}
+
+    def recent(phrase: str | None) -> str | None:
+        if not phrase or " since " not in phrase:
+            return phrase
+        try:
+            since = pd.Timestamp(phrase.rsplit(" since ", 1)[1])
+        except ValueError:
+            return phrase
+        return None if since > m - pd.DateOffset(months=6) else phrase
+
+    ctx = replace(
+        ctx,
+        highest_month_since=recent(ctx.highest_month_since),
+        lowest_month_since=recent(ctx.lowest_month_since),
+        comparisons=tuple(c for c in ctx.comparisons if c.month not in near),
+    )
     restated = ("Up ", "Down ", "Unchanged ", "Fiscal year ", f"{y.name}:")
-    return [s for s in context(m, y=y).sentences() if not s.startswith(restated)]
+    return [s for s in ctx.sentences() if not s.startswith(restated)]
+
+
+def months_behind(m: pd.Timestamp, today: pd.Timestamp) -> int:
+    """Whole months from the data month ``m`` to the month of ``today``.
+
+    >>> months_behind(pd.Timestamp("2025-08-01"), pd.Timestamp("2026-12-07"))
+    16
+    """
+    return (today.year - m.year) * 12 + today.month - m.month
+
+
+def clock_note(m: pd.Timestamp, today: pd.Timestamp, horizon: int) -> str:
+    """The sentence a report more than two months behind the clock opens with ("" if not)."""
+    behind = months_behind(m, today)
+    if behind <= 2:
+        return ""
+    end = m + pd.DateOffset(months=horizon)
+    over = min(behind - 1, horizon)
+    text = (
+        f"These data end in {m:%B %Y}, {behind} months before this report was made "
+        f"({today:%B %Y}). "
+    )
+    if over >= horizon:
+        return text + (
+            f"Every month it forecasts ({m + pd.DateOffset(months=1):%B %Y} to {end:%B %Y}) "
+            "is already over: read it as the forecast made at the time."
+        )
+    return text + f"The first {over} of the {horizon} months it forecasts are already over."
+
+
+def first_screen(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The three answers at the top of the report, from the sections' own numbers.
+
+    What happened (the count, its changes, one record-type fact), what comes next
+    (next month and the next months' total, one interval each, and the model's key
+    assumption), and whether the latest change is beyond normal seasonality.
+    """
+    h, f, a = (sections.get(k, {}) for k in ("headline", "forecast", "assessment"))
+    record = next((c for c in h.get("context", []) if " on record" in c), "")
+    happened = h.get("narrative", "").split(". Fiscal year")[0].rstrip(".") + "."
+    if record:
+        happened += " " + record
+    nxt = ""
+    if f.get("table"):
+        first = f["table"][0]
+        iv = f["next12_interval"]
+        nxt = (
+            f"The {f['model']} model expects {first['mean']:,.0f} in {first['month_label']} "
+            f"(80% interval {first['lo80']:,.0f} to {first['hi80']:,.0f}) and "
+            f"{f['next12_total']:,.0f} over the next {f['horizon']} months (80% interval "
+            f"{iv['lo80']:,.0f} to {iv['hi80']:,.0f})."
+        )
+        if f.get("assumption"):
+            nxt += f" Its key assumption: {f['assumption']}."
+    elif f.get("skipped"):
+        nxt = f["skipped"]
+    return {
+        "happened": happened,
+        "next": nxt,
+        "verdict": a.get("verdict", ""),
+        "beyond": a.get("lead", ""),
+        "window_label": a.get("window_label", ""),
+        "clock_note": h.get("clock_note", ""),
+    }
 
 
 def stale_note(y: pd.Series, target: pd.Timestamp, home: str | os.PathLike[str] | None) -> str:

@@ -46,6 +46,22 @@ DEFINITIONS = (
 )
 
 
+GLOSSARY = (
+    ("Expected", "the mean of the forecast's sample paths; expected months add up to totals."),
+    ("80% / 95% interval", "the range the count should fall in 8 (19) times out of 10 (20)."),
+    ("Calibrated", "widened or narrowed so that the model's past forecasts fell inside their "
+     "intervals as often as promised (its backtest)."),
+    ("Backtest", "the model's forecasts made from earlier months, scored on what came next."),
+    ("MASE", "mean absolute error of those forecasts divided by that of repeating the same month "
+     "a year earlier: below 1 beats that simple rule; weighted MASE weighs the next months more."),
+    ("p-value", "how often normal seasonality alone would give a change at least this large."),
+    ("Robust z", "how many typical deviations the change lies from the normal years' changes."),
+    ("Placebo years", "earlier years tested as if they were this one, to check how often the "
+     "test cries wolf."),
+)  # fmt: skip
+"""The terms the technical tables use, each defined once (the report's glossary)."""
+
+
 def vintages_section(
     y: pd.Series,
     series: str,
@@ -149,8 +165,13 @@ def data_section(
     home: str | os.PathLike[str] | None,
     full_last: pd.Timestamp,
     stale: bool = False,
+    border: bool = True,
 ) -> SectionOutput:
-    """Section 7: release, sources, definitions, revisions since the previous report."""
+    """Section 7: release, sources, definitions, revisions since the previous report.
+
+    A user's series (``border`` false) cites its own file and only the definitions
+    that apply to any series (fiscal years, intervals).
+    """
     m = y.index[-1]
     release = str(y.attrs.get("release", "unknown"))
     sources = dict(y.attrs.get("sources", {}))
@@ -196,7 +217,7 @@ def data_section(
         )
     if sources:
         release_rows.append(
-            ("months by source", ", ".join(f"{k}: {v}" for k, v in sources.items()))
+            ("source of each month", ", ".join(f"{k}: {v}" for k, v in sources.items()))
         )
     narrative = (
         f"The report uses release {release} of the {y.name} series, "
@@ -206,9 +227,13 @@ def data_section(
         "narrative": narrative,
         "release": release_rows,
         "release_id": release,
-        "sources": [SOURCE_TEXT.get(k, k) for k in sources]
-        or [SOURCE_TEXT[k] for k in SOURCE_TEXT],
-        "definitions": list(DEFINITIONS),
+        "sources": (
+            [SOURCE_TEXT.get(k, k) for k in sources] or [SOURCE_TEXT[k] for k in SOURCE_TEXT]
+            if border
+            else [f"Your data: {release}."]
+        ),
+        "definitions": list(DEFINITIONS) if border else [DEFINITIONS[0], DEFINITIONS[-1]],
+        "glossary": [f"{term}: {text}" for term, text in GLOSSARY],
         "previous_report": prev_month,
         "revisions": rev_rows,
         "revisions_text": rev_text,

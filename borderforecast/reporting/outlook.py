@@ -16,9 +16,15 @@ import pandas as pd
 from ..fiscal import fiscal_year
 from ..intervals import GuardedForecast
 from . import figures
-from .common import SectionOutput, short_name
+from .common import SectionOutput, Subject, subject_of
 from .modelchoice import BENCHMARK, ModelChoice, ranking_rows
-from .writer import FigureSpec
+from .writer import FigureSpec, fmt_pct
+
+TOTALS_NOTE = (
+    "Expected counts are means: the months add up to the totals. Each month's count is as "
+    "likely to fall below its median (the middle of its interval) as above it; the mean is "
+    "a little higher, because a surge can add more than a lull can take away."
+)
 
 
 def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
@@ -27,7 +33,7 @@ def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
             "month": f"{m:%Y-%m}",
             "month_label": f"{m:%b %Y}",
             "fiscal_year": int(fiscal_year(m)),
-            **{c: float(fc.loc[m, c]) for c in ("mean", "lo80", "hi80", "lo95", "hi95")},
+            **{c: float(fc.loc[m, c]) for c in ("mean", "median", "lo80", "hi80", "lo95", "hi95")},
         }
         for m in fc.index
     ]
@@ -51,20 +57,33 @@ def forecast_section(
     horizon: int,
     seed: int,
     history: int = 60,
+    later: pd.Series | None = None,
+    subj: Subject | None = None,
 ) -> SectionOutput:
-    """Section 2: the chosen model's calibrated, guarded forecast and why that model."""
-    from .totals import path_totals
+    """Section 2: the chosen model's calibrated, guarded forecast and why that model.
 
+    ``later``: actuals published after the report month (a report on an earlier
+    month); the forecast is scored against them. (Over 60 lines: the section's
+    numbers, sentences and backtest table are assembled in one place.)
+    """
+    from .totals import fiscal_totals, model_totals, outlook_paths, spread_sentence, window_total
+
+    subj = subj or subject_of(y)
     result = choice.result
-    f = choice.fitted[choice.model]
-    g = _shown(f, horizon)
-    fc = g.frame
-    bench = fc if choice.model == BENCHMARK else _shown(choice.fitted[BENCHMARK], horizon).frame
+
+    def table_of(name: str) -> tuple[Any, pd.DataFrame]:
+        f = choice.fitted[name]  # each model fitted once per report
+        return f.fitted, _shown(f, horizon).frame
+
+    g = _shown(choice.fitted[choice.model], horizon)
+    fitted = choice.fitted[choice.model].fitted
+    fc, paths = outlook_paths(fitted, g.frame, seed)
+    bench = fc if choice.model == BENCHMARK else outlook_paths(*table_of(BENCHMARK), seed)[0]
     m = y.index[-1]
     rows = ranking_rows(choice)
-    fitted = f.fitted
-    nxt, fy_totals = path_totals(f, fc, seed)
-    total = float(nxt["median"])
+    nxt = window_total(paths)
+    fy_totals = fiscal_totals(y, fc, paths)
+    total = float(nxt["mean"])
     prev12 = float(y.iloc[-12:].sum())
     first = fc.index[0]
     narrative = (
@@ -80,15 +99,13 @@ def forecast_section(
     why = f"{choice.model}: {choice.reason}."
     if choice.model not in set(result.models):
         why += " It was not part of the backtest, so its intervals are the model's own."
-    from .totals import model_totals, spread_sentence
-
-    names = [str(r["model"]) for r in rows]
-    totals = model_totals(names, dict(choice.fitted), horizon, seed)
+    names = [str(r["model"]) for r in rows if str(r["model"]) != choice.model]
+    totals = model_totals(names, y, horizon, seed, table_of)
     totals[choice.model] = total  # the same number as the narrative's
     for r in rows:
         r["next_total"] = totals.get(str(r["model"]), float("nan"))
-    implausible = [str(r["model"]) for r in rows if r.get("plausible") is False]
-    spread = spread_sentence(totals, choice.model, horizon, implausible)
+    refused = [str(r["model"]) for r in rows if str(r.get("status", "")).startswith("refused")]
+    spread = spread_sentence(totals, choice.model, horizon, refused)
     fo = result.forecasts
     origins = sorted(pd.to_datetime(fo["origin"].unique()))
     dec = _cov_decimals(rows)
@@ -112,11 +129,9 @@ def forecast_section(
             {"key": "next_total", "label": f"{horizon}-month total", "fmt": "count"},
         ],
         "note": (
-            "MASE: mean absolute error scaled by the in-sample seasonal naive error (below 1 "
-            "beats a same-month-last-year forecast made in-sample); weighted MASE weighs the "
-            "horizons as the rule says. Inside 80% / 95%: share of backtest actuals inside the "
-            "calibrated intervals. Next month: each model's forecast for "
-            f"{first:%B %Y}. {horizon}-month total: each model's median total, from sample "
+            "Terms: see the glossary at the end. Inside 80% / 95%: share of backtest actuals "
+            "inside the calibrated intervals. Next month: each model's forecast for "
+            f"{first:%B %Y}. {horizon}-month total: each model's expected total, from sample "
             f"paths as for the model used. {spread}"
         ).strip(),
         "cached": choice.cached,
@@ -127,16 +142,23 @@ def forecast_section(
         "recommended": choice.recommended,
         "user_choice": choice.user_choice,
         "horizon": horizon,
-        "unit": "encounters per month",
+        "unit": subj.per_month,
         "narrative": narrative,
         "why": why,
         "interval_notes": list(g.notes),
         "table": _forecast_rows(fc),
         "fiscal_totals": fy_totals,
         "next12_total": total,
+        "next12_median": float(nxt["median"]),
         "next12_interval": {k: float(nxt[k]) for k in ("lo80", "hi80", "lo95", "hi95")},
+        "totals_note": TOTALS_NOTE,
         "previous12_total": prev12,
         "backtest": backtest,
+        "parts": {k: v.tolist() for k, v in model_parts(fitted, fc.index).items()},
+        "assumption": PLAIN_MODELS.get(choice.model, "")
+        if getattr(fitted.state, "used_parts", True)
+        else PLAIN_MODELS["stl_revert"],
+        "record": forecast_record(fc, later),
     }
     fig = figures.fan_chart(
         y,
@@ -144,14 +166,14 @@ def forecast_section(
         model=choice.model,
         history=history,
         benchmark=None if choice.model == BENCHMARK else bench,
-        title=f"{short_name(y)}: forecast to {fc.index[-1]:%B %Y} "
+        title=f"{subj.name}: forecast to {fc.index[-1]:%B %Y} "
         f"({choice.model}, calibrated intervals)",
     )
     figs = {
         "forecast": FigureSpec(
             "forecast",
             fig,
-            f"Observed encounters to {m:%B %Y} and the {choice.model} forecast with 80% and 95% "
+            f"Observed {subj.unit} to {m:%B %Y} and the {choice.model} forecast with 80% and 95% "
             "intervals (calibrated on backtest errors); dashed: the seasonal naive benchmark. "
             "Shaded bands: alternate fiscal years (October–September). "
             "Log scale: equal heights are equal percentage changes.",
@@ -167,7 +189,7 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
     """Section 2 for a series that ends before the report month: no forecast, and why."""
     m = y.index[-1]
     text = (
-        f"No forecast: {short_name(y)} data end in {m:%B %Y}, while the national data run to "
+        f"No forecast: {subject_of(y).name} data end in {m:%B %Y}, while the national data run to "
         f"{release_last:%B %Y}. A forecast from {m:%B %Y} would cover months that are already "
         "over, and would disagree with the national counts already published for them. For "
         f"the report as it stood in {m:%B %Y}, forecast included, run the report with "
@@ -180,6 +202,7 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
         "narrative": text,
         "table": [],
         "next12_total": None,
+        "record": {},
     }
     return SectionOutput(data)
 
@@ -210,6 +233,64 @@ PLAIN_MODELS = {
     "structural": "a level and a seasonal pattern that both change slowly over time",
 }
 """Plain words for the bundled models, for the report's forecast paragraph."""
+
+
+def forecast_record(table: pd.DataFrame, later: pd.Series | None) -> dict[str, Any]:
+    """How the forecast did on the months published since (empty when none are).
+
+    >>> t = pd.DataFrame({"mean": [10.0, 20.0], "lo80": [8.0, 15.0], "hi80": [12.0, 25.0]},
+    ...                  index=pd.date_range("2025-09-01", periods=2, freq="MS"))
+    >>> r = forecast_record(t, pd.Series([13.0], index=[pd.Timestamp("2025-09-01")]))
+    >>> r["months"], r["actual"], r["expected"], r["inside80"]
+    (1, 13.0, 10.0, 0)
+    """
+    if later is None or not len(later):
+        return {}
+    months = table.index.intersection(later.index)
+    if not len(months):
+        return {}
+    rows: list[dict[str, Any]] = [
+        {
+            "month": f"{t:%Y-%m}",
+            "month_label": f"{t:%b %Y}",
+            "expected": float(table.loc[t, "mean"]),
+            "lo80": float(table.loc[t, "lo80"]),
+            "hi80": float(table.loc[t, "hi80"]),
+            "actual": float(later.loc[t]),
+            "inside80": bool(table.loc[t, "lo80"] <= later.loc[t] <= table.loc[t, "hi80"]),
+        }
+        for t in months
+    ]
+    actual = float(sum(r["actual"] for r in rows))
+    expected = float(sum(r["expected"] for r in rows))
+    inside = int(sum(r["inside80"] for r in rows))
+    n = len(rows)
+    text = (
+        f"{n} of the {len(table)} forecast months have been published since "
+        f"({rows[0]['month_label']}"
+        + (f" to {rows[-1]['month_label']}" if n > 1 else "")
+        + f"): {actual:,.0f} came in against {expected:,.0f} expected "
+        f"({fmt_pct(actual / expected - 1 if expected else None)}); {inside} of {n} "
+        f"{'month' if n == 1 else 'months'} fell inside the 80% interval."
+    )
+    return {"rows": rows, "months": n, "actual": actual, "expected": expected,
+            "inside80": inside, "text": text}  # fmt: skip
+
+
+def model_parts(fitted: Any, months: pd.DatetimeIndex) -> dict[str, pd.Series]:
+    """A bottom-up model's own point forecasts of its parts over ``months`` (else empty)."""
+    state = getattr(fitted, "state", None)
+    hook = getattr(fitted.model, "part_forecasts", None)
+    if hook is None or not getattr(state, "used_parts", False) or not len(months):
+        return {}
+    table = hook(state, len(months))
+    if table is None:
+        return {}
+    cols = [c for c in table.columns if c != "last"]
+    return {
+        str(p): pd.Series(r[cols].to_numpy(dtype=float), index=months[: len(cols)])
+        for p, r in table.iterrows()
+    }
 
 
 def plain_model(name: str, fitted: Any, months: pd.DatetimeIndex | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from . import figures
@@ -9,17 +11,59 @@ from .common import SectionOutput
 from .writer import FigureSpec, fmt_pct
 
 
+def fy_span(years: Sequence[int]) -> str:
+    """Fiscal years as runs: ``FY2000, FY2003-FY2005``.
+
+    >>> fy_span([2000, 2003, 2004, 2005])
+    'FY2000, FY2003-FY2005'
+    """
+    runs: list[list[int]] = []
+    for v in sorted(years):
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(f"FY{r[0]}" + (f"-FY{r[-1]}" if len(r) > 1 else "") for r in runs)
+
+
+def normal_years_sentence(years: Sequence[int], excluded: dict[int, str], last: int) -> str:
+    """The page's one statement of which fiscal years are normal, and why the others are not
+    (years left out after ``last`` are not mentioned).
+
+    >>> s = normal_years_sentence((2000, 2001, 2003), {2002: "shock", 2020: "Title 42"}, 2024)
+    >>> s.split(": ", 1)[1].split("; ")
+    ['FY2000-FY2001, FY2003 (3 fiscal years)', 'left out: FY2002 (beyond normal seasonality)', \
+'FY2020 (Title 42).']
+    """
+    groups: dict[str, list[int]] = {}
+    for yr, why in sorted(excluded.items()):
+        if yr <= last:
+            kind = why if why.startswith("Title 42") else "beyond normal seasonality"
+            groups.setdefault(kind, []).append(yr)
+    left = "; ".join(f"{fy_span(v)} ({k})" for k, v in groups.items())
+    return (
+        f"Normal years, here and in the assessment: {fy_span(years)} ({len(years)} fiscal years)"
+        + (f"; left out: {left}." if left else ".")
+    )
+
+
 def seasonality_section(
-    y: pd.Series, *, horizon: int, seed: int, project: bool = True
+    y: pd.Series, *, horizon: int, seed: int, project: bool = True, border: bool = True
 ) -> SectionOutput:
     """Section 3: the seasonal profile and what the season alone implies from the latest month.
 
+    The profile uses the normal fiscal years of
+    :func:`borderforecast.assessment.normal.normal_fiscal_years` (the assessment's own;
+    the Title 42 months are left out only for the border series, ``border``).
     ``project=False`` (a series that ends before the report month) leaves out what the
     season implies for the months after the series' end: they are already over.
     """
+    from ..assessment.normal import normal_fiscal_years
     from ..season import seasonal_profile
 
-    prof = seasonal_profile(y, seed=seed, methods=["regression", "stl"])
+    normal = normal_fiscal_years(y, title42=border)
+    years = normal.before(y.index[-1] + pd.DateOffset(months=1))
+    prof = seasonal_profile(y, years=list(years), seed=seed, methods=["regression", "stl"])
     f = prof.factors
     m = y.index[-1]
     value = float(y.iloc[-1])
@@ -42,10 +86,10 @@ def seasonality_section(
     top, low = int(pct.idxmax()), int(pct.idxmin())
     c = prof.contrasts
     parts = [
-        f"Estimated from FY{prof.years[0]}–FY{prof.years[-1]} ({len(prof.years)} fiscal years), "
-        f"{f.loc[top, 'name']} is the busiest month ({pct[top]:+.0f}% against the underlying "
-        "level) "
-        f"and {f.loc[low, 'name']} the quietest ({pct[low]:+.0f}%)."
+        normal_years_sentence(years, normal.excluded, int(prof.years[-1])),
+        f"In those years {f.loc[top, 'name']} is the busiest month ({pct[top]:+.0f}% against "
+        "the underlying level) "
+        f"and {f.loc[low, 'name']} the quietest ({pct[low]:+.0f}%).",
     ]
     if "summer_dip" in c.index:
         r = c.loc["summer_dip"]
@@ -84,9 +128,12 @@ def seasonality_section(
         ],
         "expected": expected,
         "fiscal_years": [int(prof.years[0]), int(prof.years[-1])],
+        "normal_years": [int(v) for v in years],
     }
     fig = figures.seasonal_profile_chart(
-        f["factor"], title=f"Seasonal profile, FY{prof.years[0]}–FY{prof.years[-1]} ({prof.method})"
+        f["factor"],
+        title=f"Seasonal profile of the {len(years)} normal fiscal years "
+        f"(FY{prof.years[0]}–FY{prof.years[-1]})",
     )
     return SectionOutput(
         data,

@@ -1,96 +1,180 @@
-"""The report's totals (next 12 months, fiscal-year projections), from sample paths."""
+"""One set of sample paths behind every number of the report's outlook.
+
+The forecast table, the total of the next months and the fiscal-year
+projections all come from the same :data:`TOTAL_PATHS` seeded sample paths,
+so they add up:
+
+* each month's paths are mapped (rank-preserving) onto the table's own
+  quantiles: the paths' 2.5%, 10%, 50%, 90% and 97.5% points *are* the
+  table's ``lo95, lo80``, point forecast, ``hi80, hi95`` (tails beyond the 95%
+  interval continue its log-normal-like spacing), while the model's paths
+  keep their dependence between months (their ranks);
+* the table's ``mean`` (the expected count) is the mean of a month's paths,
+  so the expected total of any window is exactly the sum of the table's
+  means over it; its interval is the quantiles of the path sums;
+* a fiscal year is its observed months plus the same paths over its forecast
+  months (a fiscal year with one forecast month has that month's interval,
+  shifted by the observed months);
+* the model draws its random numbers month by month, so the same month has
+  the same paths, table row and mean whatever the horizon.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
+from ..errors import ModelError
 from ..fiscal import fiscal_year
 
 LEVEL_PAIR = (80, 95)
-TOTAL_PATHS = 2000
-"""Sample paths behind every total of the report (next 12 months, fiscal-year projections)."""
+TOTAL_PATHS = 2001
+"""Sample paths behind every number of the outlook (``n - 1`` divisible by 40, so the
+2.5%, 10%, 50%, 90% and 97.5% quantiles fall exactly on a path)."""
+KNOTS = (0.025, 0.1, 0.5, 0.9, 0.975)
+KNOT_COLUMNS = ("lo95", "lo80", "mean", "hi80", "hi95")
 
 
-def path_totals(f: Any, fc: pd.DataFrame, seed: int) -> tuple[pd.Series, list[dict[str, Any]]]:
-    """The next ``len(fc)`` months' total and the fiscal-year projections, from sample paths.
+def matched_paths(raw: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarray:
+    """Map raw paths ``(n, h)`` month by month onto the quantiles of a forecast ``frame``.
 
-    Each total is the median and the 80% / 95% quantiles of the sums of
-    :data:`TOTAL_PATHS` seeded sample paths of the forecaster ``f`` (calibrated on
-    the report's backtest when the model is in it), so the months' dependence is
-    kept; a fiscal year is projected only when its observed months and the
-    forecast months cover it.
+    A path's rank ``k`` (0 to ``n - 1``) in its month becomes the probability
+    ``k / (n - 1)`` (the position :func:`numpy.quantile` uses), whose normal
+    score is interpolated linearly between the table's quantiles on the
+    ``log(1 + y)`` scale (``frame["mean"]`` is the point forecast, the median)
+    and extrapolated beyond the 95% interval with the slope of its outer
+    segment. Ties keep the paths' order.
+
+    >>> frame = pd.DataFrame({"mean": [100.0], "lo80": [80.0], "hi80": [130.0],
+    ...                       "lo95": [70.0], "hi95": [150.0]})
+    >>> raw = np.random.default_rng(0).normal(size=(2001, 1))
+    >>> q = np.quantile(matched_paths(raw, frame, 1e9)[:, 0], [0.025, 0.1, 0.5, 0.9, 0.975])
+    >>> [round(float(v), 6) for v in q]
+    [70.0, 80.0, 100.0, 130.0, 150.0]
     """
-    opts = {"level": LEVEL_PAIR, "n_paths": TOTAL_PATHS, "seed": seed}
-    nxt = f.forecast_total(len(fc), **opts)
+    raw = np.asarray(raw, dtype=float)
+    n, h = raw.shape
+    ranks = np.argsort(np.argsort(raw, axis=0, kind="stable"), axis=0, kind="stable")
+    edge = 0.25 / max(n - 1, 1)
+    score = norm.ppf(np.clip(ranks / max(n - 1, 1), edge, 1.0 - edge))
+    xk = norm.ppf(KNOTS)
+    out = np.empty((n, h))
+    for j in range(h):
+        yk = np.log1p(np.maximum([float(frame[c].iloc[j]) for c in KNOT_COLUMNS], 0.0))
+        yk = np.maximum.accumulate(yk)  # a well-formed table is already ordered
+        z = np.interp(score[:, j], xk, yk)
+        lo_slope = (yk[1] - yk[0]) / (xk[1] - xk[0])
+        hi_slope = (yk[-1] - yk[-2]) / (xk[-1] - xk[-2])
+        z = np.where(score[:, j] < xk[0], yk[0] + (score[:, j] - xk[0]) * lo_slope, z)
+        z = np.where(score[:, j] > xk[-1], yk[-1] + (score[:, j] - xk[-1]) * hi_slope, z)
+        out[:, j] = z
+    with np.errstate(over="ignore"):
+        return np.minimum(np.maximum(np.expm1(out), 0.0), cap)
+
+
+def raw_paths(fitted: Any, h: int, seed: int, n: int = TOTAL_PATHS) -> np.ndarray:
+    """The model's own seeded paths; a model that cannot simulate gets fully dependent months
+    (every month at the same rank: the widest, most cautious totals)."""
+    try:
+        return np.asarray(fitted.simulate(h, n_paths=n, seed=seed))
+    except ModelError as exc:
+        if "cannot simulate" not in str(exc):
+            raise
+        return np.tile(np.arange(n, dtype=float)[:, None], (1, h))
+
+
+def outlook_paths(fitted: Any, frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The table (``median`` = the point forecast, ``mean`` = the paths' mean, the intervals)
+    and the paths behind it."""
+    paths = matched_paths(raw_paths(fitted, len(frame), seed), frame, fitted.cap)
+    table = frame.rename(columns={"mean": "median"})
+    table.insert(0, "mean", paths.mean(axis=0))
+    table.attrs.update(frame.attrs)
+    return table, paths
+
+
+def window_total(paths: np.ndarray, observed: float = 0.0) -> dict[str, float]:
+    """The expected total (mean of the path sums), median and intervals of ``observed`` plus
+    the paths summed over their months."""
+    sums = observed + paths.sum(axis=1)
+    out = {"mean": float(sums.mean()), "median": float(np.median(sums))}
+    for lv in LEVEL_PAIR:
+        a = (100.0 - lv) / 200.0
+        out[f"lo{lv}"] = float(np.quantile(sums, a))
+        out[f"hi{lv}"] = float(np.quantile(sums, 1.0 - a))
+    return out
+
+
+def fiscal_totals(y: pd.Series, table: pd.DataFrame, paths: np.ndarray) -> list[dict[str, Any]]:
+    """Fiscal years the observed months and the table's months cover: observed + paths."""
     rows = []
-    for fy in sorted({int(fiscal_year(m)) for m in fc.index}):
+    for fy in sorted({int(fiscal_year(m)) for m in table.index}):
         months = pd.date_range(f"{fy - 1}-10-01", periods=12, freq="MS")
-        obs = f.y.reindex(months).dropna()
-        fcm = fc.index.intersection(months)
-        if len(obs) + len(fcm) < 12:
+        obs = y.reindex(months).dropna()
+        cols = np.flatnonzero(table.index.isin(months))
+        if len(obs) + len(cols) < 12:
             continue
-        t = f.forecast_total(fiscal_year=fy, **opts)
+        t = window_total(paths[:, cols], float(obs.sum()))
         rows.append(
             {
                 "fiscal_year": fy,
                 "observed_months": len(obs),
                 "observed": float(obs.sum()),
-                "forecast_months": len(fcm),
-                "total": float(t["median"]),
-                "lo80": float(t["lo80"]),
-                "hi80": float(t["hi80"]),
-                "lo95": float(t["lo95"]),
-                "hi95": float(t["hi95"]),
+                "forecast_months": len(cols),
+                "total": t["mean"],
+                **{k: t[k] for k in ("median", "lo80", "hi80", "lo95", "hi95")},
             }
         )
-    return nxt, rows
+    return rows
 
 
 def model_totals(
-    names: list[str], forecasters: dict[str, Any], h: int, seed: int
+    names: list[str],
+    y: pd.Series,
+    h: int,
+    seed: int,
+    table_of: Any,
 ) -> dict[str, float]:
-    """Each model's median total of the next ``h`` months, computed as :func:`path_totals` does.
+    """Each model's expected total of the next ``h`` months, computed as the report's own.
 
-    Shows how much the report's headline total depends on the model; a model
-    that cannot fit or simulate now is left out (NaN).
+    ``table_of(name)`` gives the model's fitted result and forecast frame; a
+    model that cannot fit or forecast now is left out (NaN).
     """
     out: dict[str, float] = {}
     for name in names:
         try:
-            t = forecasters[name].forecast_total(
-                h, level=LEVEL_PAIR, n_paths=TOTAL_PATHS, seed=seed
-            )
-            out[name] = float(t["median"])
+            fitted, frame = table_of(name)
+            table, _ = outlook_paths(fitted, frame, seed)
+            out[name] = float(table["mean"].sum())
         except Exception:  # noqa: BLE001 - one model's failure must not stop the report
             out[name] = float("nan")
     return out
 
 
 def spread_sentence(
-    totals: dict[str, float], chosen: str, h: int, implausible: list[str] | tuple[str, ...] = ()
+    totals: dict[str, float], chosen: str, h: int, refused: list[str] | tuple[str, ...] = ()
 ) -> str:
-    """One sentence: the range of the plausible models' totals and where the chosen one sits.
+    """One sentence: the range of the totals of the models the rule accepts, and the chosen one.
 
     >>> s = spread_sentence({"a": 100.0, "b": 120.0, "c": 900.0}, "a", 12, ["c"])
     >>> s.split(": ", 1)[1].split(";")[0]
-    'over the next 12 months the 2 plausible models expect from 100 (a) to 120 (b)'
-    >>> s.endswith("(left out of the range: c, whose next-month forecast is implausible).")
+    'over the next 12 months the 2 models the rule accepts expect from 100 (a) to 120 (b)'
+    >>> s.endswith("(left out: c, refused by the rule).")
     True
     """
-    ok = {k: v for k, v in totals.items() if v == v and (k not in implausible or k == chosen)}
+    ok = {k: v for k, v in totals.items() if v == v and (k not in refused or k == chosen)}
     if len(ok) < 2 or chosen not in ok:
         return ""
     lo, hi = min(ok, key=ok.__getitem__), max(ok, key=ok.__getitem__)
     out = (
         f"How much the total depends on the model: over the next {h} months the {len(ok)} "
-        f"plausible models expect from {ok[lo]:,.0f} ({lo}) to {ok[hi]:,.0f} ({hi}); "
+        f"models the rule accepts expect from {ok[lo]:,.0f} ({lo}) to {ok[hi]:,.0f} ({hi}); "
         f"{chosen}, the model used, expects {ok[chosen]:,.0f}"
     )
-    left = [m for m in implausible if m != chosen and m in totals]
+    left = [m for m in refused if m != chosen and m in totals]
     if left:
-        out += (
-            f" (left out of the range: {', '.join(left)}, whose next-month forecast is implausible)"
-        )
+        out += f" (left out: {', '.join(left)}, refused by the rule)"
     return out + "."

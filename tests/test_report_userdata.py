@@ -1,0 +1,72 @@
+"""A report on a user's own series speaks of the user's data, not of the border.
+
+One report (through the CLI, ``--input`` with ``--name`` and ``--unit``) on a
+synthetic seasonal series of 2010-2024, which spans the Title 42 months.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+from conftest import synthetic_seasonal
+
+from borderforecast.cli import main
+
+BORDER_WORDS = (
+    "encounter", "CBP", "DHS", "Title 8", "Title 42", "USBP", "Border Patrol", "apprehension",
+    "Southwest", "OFO", "Office of Field Operations", "expulsion", "unaccompanied", "sector",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def user_report(tmp_path_factory):
+    import borderforecast.reporting as reporting
+
+    root = tmp_path_factory.mktemp("userreport")
+    y = synthetic_seasonal(n=180, level=900.0, start="2010-01-01", seed=3)
+    csv = root / "buses.csv"
+    csv.write_text("month,riders\n" + "".join(f"{t:%Y-%m},{v:.0f}\n" for t, v in y.items()))
+    fast = functools.partial(
+        reporting.ReportOptions, models=("snaive", "stl_ses"), assess_models=("snaive",),
+        placebo_years=6, backtest_jobs=1,
+    )  # fmt: skip
+    mp = pytest.MonkeyPatch()
+    mp.setattr(reporting, "ReportOptions", fast)
+    mp.setenv("BORDERFORECAST_HOME", str(root / "home"))
+    out = root / "r"
+    args = ["report", "--input", str(csv), "--out", str(out), "--home", str(root / "home")]
+    try:
+        code = main([*args, "--name", "City buses", "--unit", "riders", "--json"])
+    finally:
+        mp.undo()
+    return code, y, out
+
+
+def test_a_user_report_contains_no_border_specific_text(user_report, capsys):
+    code, y, out = user_report
+    assert code == 0
+    md = (out / "report.md").read_text()
+    page = (out / "report.html").read_text()
+    for text in (md, re.sub(r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+", "", page)):
+        found = [w for w in BORDER_WORDS if w.lower() in text.lower()]
+        assert found == []
+    for svg in (out / "figures").glob("*.svg"):  # the figures' labels too
+        assert "encounter" not in svg.read_text().lower(), svg.name
+
+
+def test_a_user_report_uses_the_users_name_and_unit(user_report):
+    _, y, out = user_report
+    md = (out / "report.md").read_text()
+    assert md.startswith("# City buses: report for December 2024")
+    assert "Monthly riders, data to December 2024" in md
+    assert f"In December 2024 there were {y.iloc[-1]:,.0f} riders:" in md
+    assert "riders per month" in (out / "report.html").read_text()
+    assert "Your data:" in md and "buses.csv" in md
+
+
+def test_name_and_unit_need_a_file(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path / "r"), "--unit", "riders"]) == 2
+    assert "--unit needs --input FILE" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
