@@ -23,6 +23,7 @@ Target: every kill and every trial consistent, no user file lost.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -35,6 +36,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+print = functools.partial(print, flush=True)  # noqa: A001 - progress as it happens
 
 REPORT = (
     "import sys; from borderforecast.reporting import ReportOptions, report; "
@@ -131,13 +134,13 @@ def main() -> None:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        print("backtest --out, kill -9:")
+        ok, left = kill_loop(BACKTEST, backtest_consistent, args.kills, folder / "b", rng)
+        print(f"  {ok} of {args.kills} consistent; stages left: {left}")
         print("report, kill -9:")
         ok, left = kill_loop(REPORT, report_consistent, args.kills, folder / "r", rng)
         print(f"  {ok} of {args.kills} consistent (user files intact, one complete report); "
               f"stages left: {left}")
-        print("backtest --out, kill -9:")
-        ok, left = kill_loop(BACKTEST, backtest_consistent, args.kills, folder / "b", rng)
-        print(f"  {ok} of {args.kills} consistent; stages left: {left}")
         c = concurrent(args.trials, args.writers, folder / "r")
         print(f"concurrent reports ({args.writers} writers, one folder): {c} of {args.trials} "
               "trials consistent")

@@ -32,10 +32,17 @@ def with_home(func: F) -> F:
     def call(*args: Any, **kwargs: Any) -> Any:
         home = signature.bind_partial(*args, **kwargs).arguments.get("home")
         token = _SCOPE.set(home if home is not None else _SCOPE.get())
+        env = os.environ.get(HOME_ENV)
+        if home is not None:  # worker processes started meanwhile inherit it too
+            os.environ[HOME_ENV] = str(Path(home).expanduser())
         try:
             return func(*args, **kwargs)
         finally:
             _SCOPE.reset(token)
+            if home is not None and env is None:
+                os.environ.pop(HOME_ENV, None)
+            elif env is not None:
+                os.environ[HOME_ENV] = env
 
     return call  # type: ignore[return-value]
 

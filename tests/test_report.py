@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import copy_warm_home
 
 import borderforecast as bf
+from borderforecast import plotting
 from borderforecast.reporting import ReportOptions, report
 from borderforecast.reporting.assessment import assessment_settings
 
@@ -45,18 +45,16 @@ FAST = ReportOptions(
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, warm_home):
     root = tmp_path_factory.mktemp("report")
-    home = copy_warm_home(warm_home, root / "home")  # the backtest units are warm
-    old = os.environ.get("BORDERFORECAST_HOME")
-    os.environ["BORDERFORECAST_HOME"] = str(home)  # the backtest's own cache goes here too
-    try:
-        early = report(root / "early", month=EARLY, home=home, options=FAST)
+    home = warm_home.copy_to(root / "home", ("snaive", "stl"))  # the backtest units are warm
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BORDERFORECAST_HOME", str(home))  # the backtest's own cache goes here too
+        with pytest.MonkeyPatch.context() as fast:
+            # The earlier report is built for its headline, its vintages and its data record;
+            # no test reads its figures, so they are not rendered (rendering is most of a build).
+            fast.setattr(plotting, "figure_bytes", lambda fig, fmt="svg": b"not rendered")
+            early = report(root / "early", month=EARLY, home=home, options=FAST)
         latest = report(root / "latest", home=home, options=FAST)
         again = report(root / "again", home=home, options=FAST)
-    finally:
-        if old is None:
-            os.environ.pop("BORDERFORECAST_HOME", None)
-        else:
-            os.environ["BORDERFORECAST_HOME"] = old
     return {"early": early, "latest": latest, "again": again, "home": home}
 
 
@@ -338,8 +336,9 @@ def test_vintages_are_stored_once(built):
     assert files == sorted({"actuals.csv", "snaive.csv", f"{model}.csv"})  # no .rev copies
 
 
-def test_changed_vintage_is_refused_before_anything_is_written(built, tmp_path):
-    home = tmp_path / "home"
+@pytest.mark.warm_home("snaive", "stl")
+def test_changed_vintage_is_refused_before_anything_is_written(built, tmp_path, warm_home):
+    home = warm_home.copy_to(tmp_path / "home", ("snaive", "stl"))
     shutil.copytree(built["home"] / "vintages", home / "vintages")
     stored = home / "vintages" / "southwest" / "2025-08" / "snaive.csv"
     stored.write_text(stored.read_text().replace("\n2025-09,", "\n2025-09,1"))

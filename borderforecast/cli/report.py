@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -96,12 +95,8 @@ def register(app: typer.Typer) -> None:
             TimeElapsedColumn,
         )
 
-        from ..paths import HOME_ENV
-        from ..reporting import SECTIONS, ReportOptions, report
-
-        if home is not None:  # every cache of this run (the backtest's too) goes under --home
-            os.environ[HOME_ENV] = str(home)
         from ..paths import ensure_writable_dir, home_dir
+        from ..reporting import SECTIONS, ReportOptions, report
 
         ensure_writable_dir(out, "--out")  # before the long computation
         ensure_writable_dir(home_dir(home), "--home")
