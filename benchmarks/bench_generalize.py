@@ -17,8 +17,9 @@ Protocol: expanding window, origins every month (``--quick``: every 6 months) fr
 last 156 origins, h = 1..12; MASE and MSIS95 scaled per origin by the in-sample mean
 ``|y_t - y_{t-12}|`` (seasonal naive). The package's models run through ``bf.backtest`` (so
 they are scored exactly as a user gets them, with *calibrated* intervals); the default is the
-backtest's recommendation rule replayed out of sample (the model picked at each origin from
-the errors known then), which is what ``bf.forecast(y)`` uses. Peers, with their defaults, on
+backtest's recommendation rule replayed out of sample over the candidates that apply to the
+series (the model picked at each origin from the errors known then), which is what
+``bf.forecast(y)`` uses. Peers, with their defaults, on
 exactly the same (origin, horizon) pairs: statsforecast ``MSTL(12)`` on log y and on y,
 ``AutoETS(12)`` and ``AutoTheta(12)`` on log y, and the seasonal naive (empirical intervals:
 quantiles of the in-sample 12-month log changes).
@@ -200,30 +201,33 @@ def origin_range(y: pd.Series, step: int) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 # -- running -------------------------------------------------------------------------------
 def run_package(series: dict, models: list[str], step: int, jobs: int, cache: bool) -> tuple:
-    """Calibrated backtest rows of every package model and of the default, per series."""
-    import borderforecast as bf
+    """Calibrated backtest rows of every package model and of the default, per series.
 
-    by_start: dict[pd.Timestamp, dict[str, pd.Series]] = {}
+    The default is what ``bf.forecast(y)`` uses: the recommendation rule replayed out of
+    sample over the candidates that apply to the series, among ``models`` (all of them with
+    the default ``--models``; a second backtest of the same units, so from the cache).
+    """
+    import borderforecast as bf
+    from borderforecast.backtesting.recommend import CANDIDATES, candidates_for
+    from borderforecast.data.parts import parts_for
+
+    groups: dict[tuple, dict[str, pd.Series]] = {}
     for sid, (_, y) in series.items():
-        by_start.setdefault(origin_range(y, step)[0], {})[sid] = y
+        names = tuple(n for n in candidates_for(y, parts_for(y), CANDIDATES) if n in models)
+        groups.setdefault((origin_range(y, step)[0], names), {})[sid] = y
+    kw = {"engine": "processes", "jobs": jobs} if jobs > 1 else {}
     frames, picks = [], []
-    for start, group in sorted(by_start.items()):
-        res = bf.backtest(
-            group, models=models, start=f"{start:%Y-%m}", step=step, h=H, cache=cache,
-            engine="processes" if jobs > 1 else "sequential", jobs=jobs,
-        )  # fmt: skip
-        fc = res.forecasts
-        frames.append(fc)
-        sel = res.selection_picks()
-        if len(sel):
-            key = fc[["series", "origin", "model"]].merge(sel.assign(_p=1), how="left")
-            rows = fc[key["_p"].eq(1).to_numpy()].copy()
-            rows["model"] = DEFAULT
-            frames.append(rows)
-            picks.append(sel)
+    for (start, names), group in sorted(groups.items()):
+        opts = {"start": f"{start:%Y-%m}", "step": step, "h": H, "cache": cache, **kw}
+        frames.append(bf.backtest(group, models=models, **opts).forecasts)
+        res = bf.backtest(group, models=list(names), **opts)
+        fc, sel = res.forecasts, res.selection_picks()
+        key = fc[["series", "origin", "model"]].merge(sel.assign(_p=1), how="left")
+        frames.append(fc[key["_p"].eq(1).to_numpy()].assign(model=DEFAULT))
+        picks.append(sel)
     out = pd.concat(frames, ignore_index=True)
     out["model"] = out["model"].astype(str)
-    return out, (pd.concat(picks, ignore_index=True) if picks else pd.DataFrame())
+    return out, pd.concat(picks, ignore_index=True)
 
 
 def run_peers(series: dict, names: list[str], step: int) -> pd.DataFrame:
@@ -350,6 +354,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-cache", action="store_true", help="refit the package's models")
     ap.add_argument("--out", type=Path, default=None, help="folder for per_series.csv, table.csv")
+    ap.add_argument(
+        "--reuse-peers",
+        action="store_true",
+        help="read the peers' forecasts from --out/peers.csv of an earlier run with the same "
+        "series and step (to iterate on the package's models)",
+    )
     args = ap.parse_args(argv)
     for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(v, "1")
@@ -368,8 +378,16 @@ def main(argv: list[str] | None = None) -> int:
         with measure() as m_pkg:
             pkg, picks = run_package(series, models, step, args.jobs, not args.no_cache)
         print(f"package backtest: {m_pkg}", flush=True)
+        stored = args.out / f"peers_step{step}.csv" if args.out else None
         with measure() as m_peer:
-            peers = run_peers(series, args.peers, step)
+            if args.reuse_peers and stored is not None and stored.exists():
+                peers = pd.read_csv(stored, parse_dates=["origin"])
+                peers = peers[peers["model"].isin(args.peers) & peers["series"].isin(series)]
+            else:
+                peers = run_peers(series, args.peers, step)
+                if stored is not None:
+                    stored.parent.mkdir(parents=True, exist_ok=True)
+                    peers.to_csv(stored, index=False)
         print(f"peers: {m_peer}", flush=True)
         cols = ["series", "model", "origin", "horizon", "mean", "lo80", "hi80", "lo95", "hi95"]
         rows = common_pairs(scored(pd.concat([pkg[cols], peers[cols]]), series))

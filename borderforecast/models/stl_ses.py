@@ -182,7 +182,7 @@ class STLSES(BaseModel):
 
     family = "stl_ses"
     description = "Non-robust STL (mstl defaults) + simple exponential smoothing on log counts"
-    min_length = 3 * PERIOD
+    min_length = 2 * PERIOD
 
     def __init__(
         self,
