@@ -224,8 +224,9 @@ PLAIN_MODELS = {
         "own recent record says"
     ),
     "stl_revert": (
-        "it sets the usual seasonal pattern aside, then lets the level drift back toward its "
-        "six-year average only as fast as the series' own recent surges did"
+        "it sets the usual seasonal pattern aside, then carries the level forward, lets it "
+        "drift back toward its six-year average or follows its trend, whichever has forecast "
+        "this series best in its own recent record"
     ),
     "stl_ses": "it sets the usual seasonal pattern aside and carries the latest level forward",
     "snaive": "each month repeats the same month a year earlier",
