@@ -1,12 +1,12 @@
 """Shared test fixtures.
 
 Homes. Every test gets its own user home (``BORDERFORECAST_HOME``), so no test reads or
-writes the real one. It is empty, unless the test is marked ``warm_home``: then it starts
-with a copy of the session's warm cache (:func:`warm_home`), so a ``bf.fit``/``bf.forecast``
-on the bundled series finds its calibration backtest there instead of fitting it again.
-Cache entries are content-addressed (the data, the spec and the code are in the key), so a
-warm entry gives the numbers a cold run would; mark only tests that do not test the cache,
-the calibration's fitting or the store (those keep the empty home).
+writes the real one. It is empty, unless the test is marked ``warm_home(...)``: then it
+starts with a copy of the session's warm cache (:class:`WarmHome`), which holds the
+calibration backtests the mark names (:data:`WARM`), each computed once per session, when a
+test first asks for it. Cache entries are bound to their keys (the data, the spec and the
+code), so a warm entry gives the numbers a cold run would; mark only tests that do not test
+the cache, the calibration's fitting or the store (those keep the empty home).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import shutil
 import stat
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +28,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "data" / "raw"
 
-WARM_MODELS = ("snaive", "stl", "ets")
-"""Models whose calibration backtest on the bundled Southwest total is warmed once per
-session: those that several warm tests fit (examples, saved models, user files, the report,
-whose backtest shares the calibration's units)."""
 PANEL_IDS = (
     "southwest",
     "sector/tucson",
@@ -57,11 +53,34 @@ def bundled_panel() -> pd.DataFrame:
     return bf.to_long(series)
 
 
+def _fit_bundled(model: str) -> None:
+    import borderforecast as bf
+
+    bf.fit(bf.load(), model=model).forecast(12)
+
+
+def _forecast_panel() -> None:
+    import borderforecast as bf
+
+    bf.forecast(bundled_panel(), model="snaive", h=1)
+
+
+WARM: dict[str, Callable[[], None]] = {
+    "snaive": lambda: _fit_bundled("snaive"),
+    "stl": lambda: _fit_bundled("stl"),
+    "ets": lambda: _fit_bundled("ets"),
+    "panel": _forecast_panel,
+}
+"""What a warm home can hold: a model's calibration on the bundled Southwest total (the
+report's backtest shares its units), or the ``snaive`` calibrations of :func:`bundled_panel`;
+each warmed through the public API."""
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "warm_home: the test's home starts with a copy of the session's warm cache "
-        "(calibration backtests of the bundled series already run)",
+        "warm_home(*names): the test's home starts with a copy of the session's warm cache "
+        f"holding the calibrations named ({', '.join(WARM)}; default: all)",
     )
 
 
@@ -72,45 +91,61 @@ def _tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture(scope="session")
-def warm_home(tmp_path_factory) -> Iterator[Path]:
-    """A home whose cache holds the calibration backtests of :data:`WARM_MODELS` on the
-    bundled series, built once per session through the public API and then frozen: its
-    files are read-only, tests get hard-linked copies (:func:`copy_warm_home`; the package
-    replaces files atomically, which breaks the link), and the session fails at the end if
-    any of its content changed."""
-    home = tmp_path_factory.mktemp("warm-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BORDERFORECAST_HOME", str(home))
-        import borderforecast as bf
+class WarmHome:
+    """A home whose cache is warmed once per session, item by item on demand, and frozen
+    between warmings: its files are read-only, tests get hard-linked copies (:meth:`copy_to`;
+    the package replaces files atomically, which breaks the link), and any change to its
+    content by a test fails the session (checked before each warming and at the end)."""
 
-        y = bf.load()
-        with warnings.catch_warnings():
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done: set[str] = set()
+        self.digest = _tree_digest(path)
+
+    def check(self) -> None:
+        assert _tree_digest(self.path) == self.digest, "a test changed the shared warm home"
+
+    def ensure(self, names: Iterable[str]) -> None:
+        todo = [n for n in names if n not in self.done]
+        if not todo:
+            return
+        self.check()
+        with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+            mp.setenv("BORDERFORECAST_HOME", str(self.path))
             warnings.simplefilter("ignore")
-            for name in WARM_MODELS:
-                bf.fit(y, model=name).forecast(12)
-            bf.forecast(bundled_panel(), model="snaive", h=1)
-    for path in home.rglob("*"):
-        if path.is_file():
-            path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    digest = _tree_digest(home)
-    yield home
-    assert _tree_digest(home) == digest, "a test changed the shared warm home"
+            for name in todo:
+                WARM[name]()
+        for path in self.path.rglob("*"):
+            if path.is_file():
+                path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        self.done.update(todo)
+        self.digest = _tree_digest(self.path)
+
+    def copy_to(self, home: Path, names: Iterable[str] = tuple(WARM)) -> Path:
+        """Warm ``names`` if needed and copy the cache into ``home``; return ``home``."""
+        self.ensure(names)
+        if (self.path / "cache").is_dir():
+            shutil.copytree(
+                self.path / "cache", home / "cache", copy_function=os.link, dirs_exist_ok=True
+            )
+        return home
 
 
-def copy_warm_home(warm: Path, home: Path) -> Path:
-    """Copy the warm home's cache into ``home`` (hard links: instant, and copy-on-write,
-    since the package writes files atomically)."""
-    shutil.copytree(warm / "cache", home / "cache", copy_function=os.link, dirs_exist_ok=True)
-    return home
+@pytest.fixture(scope="session")
+def warm_home(tmp_path_factory) -> Iterator[WarmHome]:
+    """The session's :class:`WarmHome` (empty until a test asks for something)."""
+    warm = WarmHome(tmp_path_factory.mktemp("warm-home"))
+    yield warm
+    warm.check()
 
 
 @pytest.fixture(autouse=True)
 def _isolated_home(request, tmp_path_factory, monkeypatch):
     """Every test gets its own home: empty, or a copy of the warm one (``warm_home`` mark)."""
     home = tmp_path_factory.mktemp("bfhome")
-    if request.node.get_closest_marker("warm_home") is not None:
-        copy_warm_home(request.getfixturevalue("warm_home"), home)
+    mark = request.node.get_closest_marker("warm_home")
+    if mark is not None:
+        request.getfixturevalue("warm_home").copy_to(home, mark.args or tuple(WARM))
     monkeypatch.setenv("BORDERFORECAST_HOME", str(home))
     return home
 

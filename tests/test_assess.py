@@ -293,3 +293,23 @@ def test_find_breaks_dates_a_level_shift_and_stays_quiet_otherwise():
     # the shift is -50% of the level: the mean of the three months against the month before
     assert r["lo_pct"] < -50 < r["hi_pct"] and r["z"] < -3 and r["sure"] in ("sure", "very sure")
     assert b.attrs["false_positive_rate"] <= 0.05
+
+
+def test_one_definition_of_normal_feeds_every_line(decline):
+    """Placebo runs, seasonal comparison, gate and decomposition all use the same normal years."""
+    import borderforecast as bf
+    from borderforecast.assessment import normal_fiscal_years
+    from borderforecast.assessment.decompose import decompose
+
+    a, nm = decline, decline.normal
+    assert set(a.years_used["placebo"]) <= set(nm.comparison_years)
+    assert list(a.empirical.history.index) == nm.comparison_years
+    assert a.empirical.n_years == len(nm.comparison_years)
+    assert set(nm.years) <= set(normal_fiscal_years(a.y).years)  # the profile's fiscal years
+    by_hand = decompose(
+        a.y, a.window, profile=lambda h: bf.seasonal_profile(h, years=list(nm.years),
+                                                             methods=["regression"]),
+    )  # fmt: skip
+    assert a.decomposition.excess_pct == pytest.approx(by_hand.excess_pct)
+    for name in nm.excluded:
+        assert name not in a.years_used["placebo"] and name not in nm.comparison_years

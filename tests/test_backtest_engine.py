@@ -84,9 +84,13 @@ def test_forecasts_csv_columns_and_roundtrip(tmp_path):
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["options"]["h"] == 4 and run["info"]["package_version"] == bf.__version__
     assert {"wall_seconds", "per_model"} <= set(run["info"]["timings"])
+    # a backtest saved before the unused calibration options went still loads
+    run["options"]["calibration"].update(blend=False, volatility_window=12)
+    (tmp_path / "out" / "run.json").write_text(json.dumps(run))
     back = BacktestResult.load(tmp_path / "out")
     pd.testing.assert_frame_equal(back.forecasts, res.forecasts, check_dtype=False)
     assert back.ranking()["mase"].tolist() == pytest.approx(res.ranking()["mase"].tolist())
+    assert back.options.calibration == res.options.calibration
 
 
 def test_failure_in_one_cell_is_recorded_and_others_proceed():

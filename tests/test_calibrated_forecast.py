@@ -17,7 +17,7 @@ from borderforecast.models.fitted import CAP_FACTOR
 from borderforecast.reporting.builder import ReportOptions, report_choice
 from borderforecast.reporting.outlook import forecast_section
 
-pytestmark = pytest.mark.warm_home  # numbers, not the cache, are tested here
+pytestmark = pytest.mark.warm_home("snaive", "ets")  # numbers, not the cache, are tested here
 
 
 def test_bf_forecast_equals_the_report_interval_for_the_same_model_and_month():

@@ -19,7 +19,7 @@ import pytest
 
 import borderforecast
 
-pytestmark = pytest.mark.warm_home  # examples fit models on the bundled series: warm calibrations
+pytestmark = pytest.mark.warm_home("snaive")  # examples fit snaive on the bundled series
 
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 

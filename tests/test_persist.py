@@ -10,7 +10,7 @@ import pytest
 import borderforecast as bf
 from borderforecast.errors import ModelError
 
-pytestmark = pytest.mark.warm_home  # saved models of the bundled series: warm calibrations
+pytestmark = pytest.mark.warm_home("snaive")  # saved models of the bundled series
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import copy_warm_home
 
 import borderforecast as bf
 from borderforecast import plotting
@@ -46,7 +45,7 @@ FAST = ReportOptions(
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, warm_home):
     root = tmp_path_factory.mktemp("report")
-    home = copy_warm_home(warm_home, root / "home")  # the backtest units are warm
+    home = warm_home.copy_to(root / "home", ("snaive", "stl"))  # the backtest units are warm
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BORDERFORECAST_HOME", str(home))  # the backtest's own cache goes here too
         with pytest.MonkeyPatch.context() as fast:
@@ -337,9 +336,9 @@ def test_vintages_are_stored_once(built):
     assert files == sorted({"actuals.csv", "snaive.csv", f"{model}.csv"})  # no .rev copies
 
 
-@pytest.mark.warm_home
+@pytest.mark.warm_home("snaive", "stl")
 def test_changed_vintage_is_refused_before_anything_is_written(built, tmp_path, warm_home):
-    home = copy_warm_home(warm_home, tmp_path / "home")
+    home = warm_home.copy_to(tmp_path / "home", ("snaive", "stl"))
     shutil.copytree(built["home"] / "vintages", home / "vintages")
     stored = home / "vintages" / "southwest" / "2025-08" / "snaive.csv"
     stored.write_text(stored.read_text().replace("\n2025-09,", "\n2025-09,1"))

@@ -188,6 +188,7 @@ def test_rendered_markdown_escapes_a_hostile_series_name():
     assert callable(render)
 
 
+@pytest.mark.warm_home("snaive")  # the calibration of snaive on the bundled series is warm
 def test_fitted_model_plot_is_a_log_scale_figure():
     from matplotlib.figure import Figure
 

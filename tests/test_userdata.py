@@ -20,7 +20,7 @@ from borderforecast.errors import (
     ModelError,
 )
 
-pytestmark = pytest.mark.warm_home  # the panel's calibrations are warm
+pytestmark = pytest.mark.warm_home("snaive", "panel")  # the calibrations are warm
 
 
 @pytest.fixture(scope="module")

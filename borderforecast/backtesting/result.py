@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -384,7 +384,10 @@ class BacktestResult:
             for col in {"series", "model"} & set(frame.columns):
                 frame[col] = csv_unquote(frame[col])
         opts = dict(run["options"])
-        opts["calibration"] = CalibrationOptions(**opts["calibration"])
+        known = {f.name for f in fields(CalibrationOptions)}  # options since removed are unused
+        opts["calibration"] = CalibrationOptions(
+            **{k: v for k, v in opts["calibration"].items() if k in known}
+        )
         opts["levels"] = tuple(opts["levels"])
         opts["scheduler"] = None
         opts["engine"] = "sequential"

@@ -22,9 +22,10 @@ from ..errors import DataError, ShortSeriesError
 from ..series import month as parse_month
 from . import figures
 from .breakdown import Headline, breakdown_groups, breakdown_section
+from .choice import ModelChoice, model_choice
 from .common import SectionOutput, subject_of
 from .headline import first_screen, headline_section
-from .outlook import BENCHMARK, ModelChoice, model_choice
+from .outlook import BENCHMARK
 from .writer import FigureSpec
 
 SECTIONS: tuple[tuple[str, str], ...] = (

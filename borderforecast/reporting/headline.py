@@ -168,7 +168,7 @@ def headline_section(
         stale=stale,
         report_month=f"{target:%Y-%m}",
         stale_note=stale_note(y, target, home) if stale else "",
-        clock_note=clock_note(m, today, horizon),
+        clock_note=clock_note(m, today, 0 if stale else horizon),
         subject=subj.name,
         unit_word=subj.unit,
         border=subj.border,
@@ -226,7 +226,12 @@ def months_behind(m: pd.Timestamp, today: pd.Timestamp) -> int:
 
 
 def clock_note(m: pd.Timestamp, today: pd.Timestamp, horizon: int) -> str:
-    """The sentence a report more than two months behind the clock opens with ("" if not)."""
+    """The sentence a report more than two months behind the clock opens with ("" if not);
+    ``horizon`` 0: a report that makes no forecast.
+
+    >>> clock_note(pd.Timestamp("2024-11-01"), pd.Timestamp("2026-12-07"), 0)
+    'These data end in November 2024, 25 months before this report was made (December 2026).'
+    """
     behind = months_behind(m, today)
     if behind <= 2:
         return ""
@@ -234,8 +239,11 @@ def clock_note(m: pd.Timestamp, today: pd.Timestamp, horizon: int) -> str:
     over = min(behind - 1, horizon)
     text = (
         f"These data end in {m:%B %Y}, {behind} months before this report was made "
-        f"({today:%B %Y}). "
+        f"({today:%B %Y})."
     )
+    if not horizon:
+        return text
+    text += " "
     if over >= horizon:
         return text + (
             f"Every month it forecasts ({m + pd.DateOffset(months=1):%B %Y} to {end:%B %Y}) "
