@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from ..backtesting.recommend import ACCEPTABLE_COVERAGE, HORIZON_WEIGHTS, PLAUSIBLE_WIDEN
+from ..backtesting.recommend import (
+    ACCEPTABLE_COVERAGE,
+    HORIZON_WEIGHTS,
+    MARGIN,
+    MIN_ERRORS,
+    PLAUSIBLE_WIDEN,
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,8 @@ def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
     rec = c.recommendation
     cols = ["rank", "wmase", "mase1", "mase3", "mase", "coverage80", "coverage95", "skill",
             "next", "coverage_ok", "plausible", "status"]  # fmt: skip
-    rows = [{"model": str(m), **{k: r[k] for k in cols}} for m, r in rec.table.iterrows()]
+    rows = [{"model": str(m), **{k: r.get(k) for k in [*cols, "joint"]}}
+            for m, r in rec.table.iterrows()]  # fmt: skip
     for r in rows:
         r["rank"], r["coverage_ok"] = int(r["rank"]), bool(r["coverage_ok"])
     lo, hi, lo_r, hi_r = rec.plausible
@@ -54,13 +61,14 @@ def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
     weights = (f"{HORIZON_WEIGHTS[1]:g} for next month, {HORIZON_WEIGHTS[2]:g} for each of the "
                "two months after it")  # fmt: skip
     rule = (
-        "Rule: the report uses the model with the lowest horizon-weighted MASE (weights "
-        f"{weights}, 1 for each later month) among models whose calibrated backtest intervals "
-        "held 75–85% (80% intervals) and 90–98% (95% intervals) of the actuals and whose "
-        f"next-month forecast lies within {lo:,.0f}–{hi:,.0f} (the latest month times the "
-        f"smallest and largest month-on-month ratio of the last 12 months, {lo_r:.2f} and "
-        f"{hi_r:.2f}, widened by a factor {PLAUSIBLE_WIDEN:g}: a forecast outside would be a "
-        "move the recent data have not shown)." + _FALLBACK[rec.fallback]
+        "Rule: every candidate's backtest intervals are calibrated, and each is scored by "
+        "accuracy and interval score together: the square root of its horizon-weighted MASE "
+        f"(weights {weights}, 1 for each later month) times its 95% interval score. The default "
+        f"model is kept unless another scores {MARGIN:.0%} better over at least {MIN_ERRORS} "
+        f"resolved forecasts; a model whose next-month forecast lies outside {lo:,.0f}–{hi:,.0f} "
+        f"(the latest month times the smallest and largest month-on-month ratio of the last 12 "
+        f"months, {lo_r:.2f} and {hi_r:.2f}, widened by a factor {PLAUSIBLE_WIDEN:g}: a move the "
+        "recent data have not shown) is not used." + _FALLBACK.get(rec.fallback, "")
     )
     rule = f"{rule} {left_out}" if left_out else rule
     first = next(r for r in rows if r["model"] == rec.model)
@@ -79,7 +87,7 @@ _FALLBACK = {
     "coverage": " No plausible model's coverage is within the range, so the plausible model "
     "with the lowest weighted MASE is used.",
     "plausible": " Caution: no model's next-month forecast is within the plausible range; the "
-    "lowest weighted MASE is used.",
+    "default model, or the lowest weighted MASE, is used.",
 }
 
 
@@ -123,10 +131,11 @@ def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
         why = []
         if r["plausible"] is False:
             why.append(f"its next-month forecast ({r['next']:,.0f}) is outside the plausible range")
-        if not r["coverage_ok"]:
+        else:
             why.append(
-                f"its coverage ({fmt_cov(r['coverage80'], dec)} and "
-                f"{fmt_cov(r['coverage95'], dec)}) is outside the range"
+                f"its joint score ({r.get('joint', np.nan):.{wdec}f} against "
+                f"{first.get('joint', np.nan):.{wdec}f}) is not {MARGIN:.0%} better than the "
+                "default model's, or it has too few backtest errors to judge"
             )
         text += (
             f"; {r['model']} ranks higher (weighted MASE {r['wmase']:.{wdec}f}) but "
