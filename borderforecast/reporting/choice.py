@@ -65,10 +65,11 @@ def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
         "accuracy and interval score together: the square root of its horizon-weighted MASE "
         f"(weights {weights}, 1 for each later month) times its 95% interval score. The default "
         f"model is kept unless another scores {MARGIN:.0%} better over at least {MIN_ERRORS} "
-        f"resolved forecasts; a model whose next-month forecast lies outside {lo:,.0f}–{hi:,.0f} "
-        f"(the latest month times the smallest and largest month-on-month ratio of the last 12 "
-        f"months, {lo_r:.2f} and {hi_r:.2f}, widened by a factor {PLAUSIBLE_WIDEN:g}: a move the "
-        "recent data have not shown) is not used." + _FALLBACK.get(rec.fallback, "")
+        f"resolved forecasts, and a model is used only if its next-month forecast lies within "
+        f"{lo:,.0f}–{hi:,.0f} (the latest month times the smallest and largest month-on-month "
+        f"ratio of the last 12 months, {lo_r:.2f} and {hi_r:.2f}, widened by a factor "
+        f"{PLAUSIBLE_WIDEN:g}: a forecast outside would be a move the recent data have not "
+        "shown)." + _FALLBACK.get(rec.fallback, "")
     )
     rule = f"{rule} {left_out}" if left_out else rule
     first = next(r for r in rows if r["model"] == rec.model)
