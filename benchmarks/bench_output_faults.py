@@ -41,8 +41,8 @@ print = functools.partial(print, flush=True)  # noqa: A001 - progress as it happ
 
 REPORT = (
     "import sys; from borderforecast.reporting import ReportOptions, report; "
-    "o = ReportOptions(models=('snaive',), assess_models=('snaive',), placebo_years=4, "
-    "breakdown_model='snaive', backtest_jobs=1); "
+    "o = ReportOptions(models=('snaive', 'stl'), assess_models=('snaive',), placebo_years=6, "
+    "breakdown_model='snaive', backtest_jobs=1, today='2025-10-15'); "
     "report(sys.argv[1], home=sys.argv[2], options=o, month=sys.argv[3])"
 )
 BACKTEST = (
@@ -92,7 +92,8 @@ def kill_loop(code: str, check, n: int, folder: Path, rng: np.random.Generator) 
     out.mkdir(parents=True)
     user_files(out)
     t = time.perf_counter()
-    assert run(code, out, home, MONTHS[0]).wait() == 0  # the first run also warms the caches
+    first = run(code, out, home, MONTHS[0])  # the first run also warms the caches
+    assert first.wait() == 0, first.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
     warm = time.perf_counter()
     assert run(code, out, home, MONTHS[1]).wait() == 0
     warm = time.perf_counter() - warm

@@ -11,7 +11,7 @@ Your own data
     month parser).
 Models
     :func:`fit`, :func:`forecast`, :func:`forecast_total` (calibrated intervals, see
-    :mod:`borderforecast.forecaster`), :func:`list_models`, :func:`make_model`,
+    :mod:`borderforecast.forecast`), :func:`list_models`, :func:`make_model`,
     :func:`load_model` (read a ``FittedModel.save`` file).
 Evaluation and assessment
     :func:`backtest`, :func:`seasonal_profile`, :func:`assess`, :func:`context`.
@@ -66,10 +66,10 @@ _LAZY: dict[str, str] = {
     "fiscal_year": "borderforecast.fiscal",
     "fiscal_month": "borderforecast.fiscal",
     "fytd": "borderforecast.fiscal",
-    "fit": "borderforecast.forecaster",
-    "forecast": "borderforecast.forecaster",
-    "forecast_total": "borderforecast.forecaster",
-    "list_models": "borderforecast.forecaster",
+    "fit": "borderforecast.forecast",
+    "forecast": "borderforecast.forecast",
+    "forecast_total": "borderforecast.forecast",
+    "list_models": "borderforecast.forecast",
     "make_model": "borderforecast.models.registry",
     "backtest": "borderforecast.backtesting",
     "seasonal_profile": "borderforecast.season",
@@ -128,7 +128,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data import datasets, load, load_frame
     from .data.userdata import from_long, read_series, to_long
     from .fiscal import fiscal_month, fiscal_year, fytd
-    from .forecaster import fit, forecast, forecast_total, list_models
+    from .forecast import fit, forecast, forecast_total, list_models
     from .models.persist import load_model
     from .models.registry import make_model
     from .reporting import report

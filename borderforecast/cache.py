@@ -5,8 +5,9 @@ The caches, each a namespace under ``<home>/cache/``:
 * ``backtest``: one entry per backtest unit (model, series, origin), and per origin of
   an ensemble combined from its members (:mod:`borderforecast.backtesting.cache`);
 * ``assessment``: the report's assessment of the latest months, as plain data
-  (:mod:`borderforecast.reporting.assessed`);
-* ``report/backtest``: the report's backtest, one folder per data release.
+  (:mod:`borderforecast.reporting.assessed`).
+
+The forecast front door and the report reuse the backtest units (no cache of their own).
 
 ``<home>`` is the home the caller names (``home=``, ``--home``), else
 ``BORDERFORECAST_HOME`` (:func:`borderforecast.paths.home_dir`).
@@ -51,7 +52,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import time
 import warnings
 from pathlib import Path
@@ -255,10 +255,7 @@ class Cache:
             if total <= target:
                 break
             try:
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
+                path.unlink()
             except OSError:
                 continue
             total -= size
@@ -267,17 +264,12 @@ class Cache:
 
 
 def _entries(root: Path) -> list[tuple[Path, int, float]]:
-    """(path, bytes, last use) of every entry under ``root`` (a folder entry counts whole)."""
+    """(path, bytes, last use) of every entry file under ``root``."""
     out: list[tuple[Path, int, float]] = []
     if not root.is_dir():
         return out
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _, filenames in os.walk(root):
         here = Path(dirpath)
-        if (here / "report.json").is_file():  # a folder entry (the report's backtest)
-            size = sum(f.stat().st_size for f in here.rglob("*") if f.is_file())
-            out.append((here, size, (here / "report.json").stat().st_mtime))
-            dirnames.clear()
-            continue
         for name in filenames:
             p = here / name
             try:
@@ -307,8 +299,5 @@ def clear(home: str | os.PathLike[str] | None = None, namespace: str | None = No
     root = cache_dir(home)
     found = [e for e in _entries(root) if namespace in (None, e[0].relative_to(root).parts[0])]
     for path, _, _ in found:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
     return len(found)

@@ -184,11 +184,25 @@ def legend_outside(ax: Axes, where: str = "below", ncols: int = 4) -> None:
     if not handles:
         return
     if where == "right":
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
-                  frameon=False, borderaxespad=0.0)
+        ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=8,
+            frameon=False,
+            borderaxespad=0.0,
+        )
     else:
-        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14),
-                  ncols=min(ncols, len(handles)), fontsize=8.5, frameon=False)
+        ax.legend(
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            ncols=min(ncols, len(handles)),
+            fontsize=8.5,
+            frameon=False,
+        )
 
 
 def _metadata(fmt: str) -> dict[str, Any]:
@@ -208,3 +222,37 @@ def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
         fig.savefig(buf, format=fmt, metadata=_metadata(fmt))
     return buf.getvalue()
 
+
+def forecast_figure(
+    observed: pd.Series,
+    fitted: pd.Series,
+    fc: pd.DataFrame,
+    levels: Any,
+    name: str,
+    ax: Axes | None = None,
+) -> Figure:
+    """Observed and fitted counts, then a fan chart of the forecast ``fc`` (point column
+    ``mean``, ``lo<L>``/``hi<L>`` per level), on a log scale with limits that hug the data."""
+    import numpy as np
+
+    fig, ax = new_figure(9.0, 4.5) if ax is None else (ax.figure, ax)
+    color = COLORS["forecast"]
+    with style():
+        ax.plot(observed.index, observed.values, color=COLORS["observed"], lw=1.4,
+                label="observed")  # fmt: skip
+        ax.plot(observed.index, fitted.values, color="0.5", lw=0.9, ls="--", label="fitted")
+        for lv, alpha in zip(sorted(levels, reverse=True), (0.18, 0.32, 0.45), strict=False):
+            ax.fill_between(fc.index, fc[f"lo{lv:g}"], fc[f"hi{lv:g}"], color=color,
+                            alpha=alpha, lw=0, label=f"{lv:g}% interval")  # fmt: skip
+        ax.plot(fc.index, fc["mean"], color=color, lw=1.6, label=f"forecast ({name})")
+        values = np.concatenate([observed.to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
+        positive = values[np.isfinite(values) & (values > 0)]
+        ax.set_yscale("log")
+        if len(positive):
+            ax.set_ylim(max(1.0, positive.min() / 1.8), positive.max() * 1.8)
+        ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+        ax.set_ylabel(f"{COUNT_LABEL} (log scale)")
+        format_month_axis(ax)
+        ax.set_title(f"{observed.name or 'series'}: {name} forecast")
+        legend_outside(ax, "below", ncols=5)
+    return fig  # type: ignore[return-value]

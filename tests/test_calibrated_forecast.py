@@ -14,8 +14,7 @@ from borderforecast.backtesting.live import Calibration
 from borderforecast.backtesting.selection import SELECTION, out_of_sample_picks, selection_rows
 from borderforecast.errors import ForecastWarning, ModelError
 from borderforecast.models.fitted import CAP_FACTOR
-from borderforecast.reporting.builder import fit_forecasters
-from borderforecast.reporting.modelchoice import choose_model, run_backtest
+from borderforecast.reporting.builder import ReportOptions, report_choice
 from borderforecast.reporting.outlook import forecast_section
 
 pytestmark = pytest.mark.warm_home("snaive", "ets")  # numbers, not the cache, are tested here
@@ -26,9 +25,7 @@ def test_bf_forecast_equals_the_report_interval_for_the_same_model_and_month():
     fc = bf.forecast(y, model="snaive", h=12)
     assert fc.attrs["intervals"] == "calibrated"
     assert fc.attrs["calibration"]["step"] == 3
-    result, date, _ = run_backtest(y, "southwest", ["snaive", "ets"], step=3, h=12, seed=0)
-    fits = fit_forecasters(y, "southwest", result, 0, ("snaive",))
-    choice = choose_model(result, date, False, "snaive", y=y, series="southwest", forecasters=fits)
+    choice = report_choice(y, ReportOptions(models=("snaive", "ets"), model="snaive"))
     out = forecast_section(y, "southwest", choice, horizon=12, seed=0)
     rows = pd.DataFrame(out.data["forecast"]["rows"] if "forecast" in out.data else [])
     report = rows if len(rows) else pd.DataFrame(_rows_anywhere(out.data))

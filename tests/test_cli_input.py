@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 import warnings
 
 import pandas as pd
@@ -179,7 +180,7 @@ def test_exit_codes(capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("borderforecast.forecaster.forecast", broken)
+    monkeypatch.setattr(sys.modules["borderforecast.forecast"], "forecast", broken)
     assert main(["forecast", "-m", "snaive"]) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err

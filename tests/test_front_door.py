@@ -53,7 +53,9 @@ def test_bf_forecast_takes_the_short_route(tmp_path):
     assert backtesting <= CALIBRATION_FILES, sorted(backtesting - CALIBRATION_FILES)
     # nothing of the backtest machinery, the report or the assessment
     assert not {f for f in files if f.startswith(("reporting/", "assessment/", "cli/"))}
-    assert len(files) <= 20, sorted(files)  # 35 before the front door (issue 22)
+    # 35 before the front door (issue 22); 21 with it, 25 since the cache's and the registry's
+    # helpers have their own modules (fingerprint, plaindata, text, models/plugins)
+    assert len(files) <= 25, sorted(files)
     assert "models/fitted.py" in files and "forecaster.py" in files  # the trace is real
 
 

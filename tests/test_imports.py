@@ -126,6 +126,7 @@ def test_lower_floors_do_not_import_the_package_init():
 FLOORS: dict[str, int] = {
     "cli": 7,
     "reporting": 6,
+    "forecast": 5,
     "forecaster": 5,
     "assessment": 5,
     "backtesting": 4,

@@ -460,10 +460,10 @@ def test_demographic_part_forecasts_add_up_to_the_point_forecast(parts):
     from borderforecast.reporting.outlook import plain_model
 
     months = fit.forecast(6).index
-    text = plain_model("demographic", fit, months)
+    text = plain_model(fit, months)
     fam = table.loc["family_units"]
     assert f"people in families {fam['last']:,.0f} in August 2019" in text
     assert f"{fam['h6']:,.0f} expected in February 2020" in text
     tucson = Demographic().fit(bf.load("sector/tucson", end="2019-08"))
     assert tucson.model.part_forecasts(tucson.state, 6) is None
-    assert "single adults" not in plain_model("demographic", tucson, months)
+    assert "single adults" not in plain_model(tucson, months)

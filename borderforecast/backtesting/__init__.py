@@ -26,7 +26,7 @@ _LAZY = {
     "BacktestOptions": ".options",
     "CalibrationOptions": ".options",
     "BacktestResult": ".result",
-    "Recommendation": ".result",
+    "Recommendation": ".recommend",
     "backtest": ".run",
     "plan": ".plan",
 }
@@ -51,5 +51,6 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # pragma: no cover
     from .options import BacktestOptions, CalibrationOptions
     from .plan import plan
-    from .result import BacktestResult, Recommendation
+    from .recommend import Recommendation
+    from .result import BacktestResult
     from .run import backtest

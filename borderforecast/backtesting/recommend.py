@@ -22,13 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .result import BacktestResult
 
 HORIZON_WEIGHTS = {1: 4.0, 2: 2.0, 3: 2.0}
 """Weights of the horizons in the weighted MASE (every later horizon weighs 1)."""
@@ -63,7 +60,7 @@ class Recommendation:
         return self.model
 
 
-def scores(result: BacktestResult, series: str | None = None) -> pd.DataFrame:
+def scores(result: Any, series: str | None = None) -> pd.DataFrame:
     """Per model: horizon-weighted MASE, MASE at horizon 1, over 1-3 and over all, coverage.
 
     From the backtest's calibrated metrics (era ``all``), for one series or the
@@ -152,16 +149,30 @@ def recommend(
     t["plausible"] = [
         None if rng is None else bool(np.isfinite(v) and rng[0] <= v <= rng[1]) for v in t["next"]
     ]
-    ok_plausible = t["plausible"].map(lambda p: p is not False)
-    fallback = ""
-    kept = t[t["coverage_ok"] & ok_plausible]
-    if kept.empty:
-        kept, fallback = t[ok_plausible], "coverage"
-    if kept.empty:
-        kept, fallback = t, "plausible"
-    best = str(kept.index[0])
+    plausible = t["plausible"].map(lambda p: p is not False).to_numpy(dtype=bool)
+    covered = t["coverage_ok"].to_numpy(dtype=bool)
+    i = decide(t["wmase"].to_numpy(dtype=float), covered, plausible)
+    best = str(t.index[i])
+    fallback = "" if covered[i] and plausible[i] else "coverage" if plausible[i] else "plausible"
     t["status"] = [_status(str(m), r, best) for m, r in t.iterrows()]
     return Recommendation(best, _reason(t, best, fallback), t, fallback, rng)
+
+
+def decide(wmase: np.ndarray, coverage_ok: np.ndarray, plausible: np.ndarray) -> int:
+    """The rule's pick among models (arrays in one order; ties go to the earlier model).
+
+    The lowest weighted MASE among models with acceptable coverage and a
+    plausible next month; else among plausible ones; else overall.
+
+    >>> decide(np.array([1.0, 0.8, 0.9]), np.array([True, False, True]), np.ones(3, bool))
+    2
+    """
+    order = np.argsort(np.where(np.isfinite(wmase), wmase, np.inf), kind="stable")
+    for mask in (coverage_ok & plausible, plausible):
+        hit = order[mask[order]]
+        if len(hit):
+            return int(hit[0])
+    return int(order[0])
 
 
 def _status(name: str, r: pd.Series, best: str) -> str:
@@ -189,12 +200,13 @@ def _reason(t: pd.DataFrame, best: str, fallback: str) -> str:
 
 
 def recommended_model(
-    result: BacktestResult,
+    result: Any,
     series: str | None = None,
     next_month: Mapping[str, float] | None = None,
     y: pd.Series | None = None,
 ) -> Recommendation:
-    """:func:`recommend` on the scores of ``result`` (one series, or the mean over series)."""
+    """:func:`recommend` on the scores of ``result`` (a :class:`~.result.BacktestResult`, which
+    imports this module), for one series or the mean over series."""
     return recommend(scores(result, series), next_month, y)
 
 

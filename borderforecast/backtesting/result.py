@@ -1,7 +1,10 @@
-"""The immutable result of a backtest: forecasts, metrics, ranking, recommendation."""
+"""The immutable result of a backtest: forecasts, metrics, ranking, recommendation.
+
+The recommendation is :func:`borderforecast.backtesting.recommend.recommend` on the scores."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field, fields
@@ -17,22 +20,12 @@ from ..models.base import interval_columns
 from ..text import csv_text, csv_unquote
 from .metrics import metric_columns
 from .options import BacktestOptions, CalibrationOptions
+from .recommend import Recommendation, recommended_model
 from .scoring import BENCHMARK
-from .selection import ACCEPTABLE_COVERAGE, SELECTION, pick
+from .selection import SELECTION
 
 FORECAST_COLUMNS = ["origin", "target_month", "horizon", "model", "series", "actual"]
 """The leading columns of ``forecasts.csv`` (then ``mean, lo80, hi80, lo95, hi95``)."""
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The model the package recommends, and why. ``str()`` gives the model name."""
-
-    model: str
-    reason: str
-
-    def __str__(self) -> str:
-        return self.model
 
 
 def _fmt_months(df: pd.DataFrame) -> pd.DataFrame:
@@ -153,36 +146,16 @@ class BacktestResult:
 
     @property
     def recommended(self) -> Recommendation:
-        """The model to trust: the best MASE among models whose calibrated coverage
-        is acceptable (80%: 75-85%, 95%: 90-98%), else the ensemble, else the best MASE."""
-        rank = self.ranking()
-        if rank.empty:
-            raise StoreError("the backtest has no scored forecasts")
-        best = pick(rank)
-        r = rank.loc[best]
+        """The model to trust, by the package's one rule (:mod:`.recommend`) on this backtest's
+        scores (weighted MASE among models whose calibrated coverage is acceptable; no live
+        next-month check here: ``bf.forecast`` and the report add it)."""
+        rec = recommended_model(self)
         sel = self._selection_mase()
-        oos = (
-            f"; the rule itself, scored out of sample (picking at each origin from the errors "
-            f"known then), has MASE {sel:.3f}"
-            if sel is not None
-            else ""
-        )
-        if _acceptable_row(r):
-            reason = (
-                f"lowest MASE ({r['mase']:.3f}) among models whose calibrated intervals "
-                f"cover as promised ({_cov_text(r)})"
-            )
-        elif best == "ensemble":
-            reason = (
-                "no model's calibrated coverage is within the acceptable range; the ensemble "
-                "is the safest default"
-            )
-        else:
-            reason = (
-                f"lowest MASE ({r['mase']:.3f}); caution: no model's calibrated coverage is "
-                "within the acceptable range"
-            )
-        return Recommendation(str(best), reason + oos)
+        if sel is None:
+            return rec
+        oos = (f"; the rule itself, scored out of sample (picking at each origin from the "
+               f"errors known then), has MASE {sel:.3f}")  # fmt: skip
+        return dataclasses.replace(rec, reason=rec.reason + oos)
 
     def _selection_mase(self) -> float | None:
         m = self.metrics
@@ -421,21 +394,6 @@ class BacktestResult:
         errors = pd.DataFrame(run.get("errors", []), columns=["series", "model", "origin", "error"])
         errors["origin"] = pd.to_datetime(errors["origin"])
         return cls(fc, raw, metrics, errors, BacktestOptions(**opts), run.get("info", {}))
-
-
-def _acceptable_row(row: pd.Series) -> bool:
-    return all(
-        lo <= row[f"coverage{lv}"] <= hi
-        for lv, (lo, hi) in ACCEPTABLE_COVERAGE.items()
-        if f"coverage{lv}" in row
-    )
-
-
-def _cov_text(row: pd.Series) -> str:
-    parts = [
-        f"{lv}%: {row[f'coverage{lv}']:.0%}" for lv in ACCEPTABLE_COVERAGE if f"coverage{lv}" in row
-    ]
-    return ", ".join(parts)
 
 
 def forecast_columns(levels: tuple[float, ...]) -> list[str]:

@@ -1,7 +1,8 @@
-"""The recommendation rule, and the rule scored out of sample.
+"""The recommendation rule scored out of sample.
 
-:attr:`BacktestResult.recommended` picks, on the whole backtest, the best
-MASE among models whose calibrated coverage is acceptable. Quoting that
+:attr:`BacktestResult.recommended` picks, on the whole backtest, by the one
+rule of :mod:`.recommend` (weighted MASE among models whose calibrated
+coverage is acceptable). Quoting that
 model's backtest score is an in-sample figure: the pick has seen every error
 it is judged on. :func:`out_of_sample_picks` replays the same rule at each
 origin *T* with only the errors known at *T* (forecasts whose target month is
@@ -20,36 +21,11 @@ import numpy as np
 import pandas as pd
 
 from .metrics import level_label
+from .recommend import ACCEPTABLE_COVERAGE, HORIZON_WEIGHTS, decide
 
 BENCHMARK = "snaive"
 SELECTION = "recommended (out-of-sample)"
 """Model name of the out-of-sample recommendation's rows in ``metrics``."""
-
-ACCEPTABLE_COVERAGE = {80: (0.75, 0.85), 95: (0.90, 0.98)}
-"""Calibrated coverage a model needs to be recommended."""
-
-
-def acceptable(rank: pd.DataFrame) -> pd.Series:
-    """Models (rows of a ranking table) whose calibrated coverage is acceptable."""
-    ok = pd.Series(True, index=rank.index)
-    for lv, (lo, hi) in ACCEPTABLE_COVERAGE.items():
-        c = f"coverage{lv}"
-        if c in rank:
-            ok &= rank[c].between(lo, hi)
-    return ok
-
-
-def pick(rank: pd.DataFrame) -> str:
-    """The rule: best MASE among acceptable models, else the ensemble, else the best MASE.
-
-    ``rank`` is sorted best MASE first (like :meth:`BacktestResult.ranking`).
-    """
-    ok = acceptable(rank)
-    if ok.any():
-        return str(rank[ok].index[0])
-    if "ensemble" in rank.index:
-        return "ensemble"
-    return str(rank.index[0])
 
 
 def _row_scores(cal: pd.DataFrame, levels) -> pd.DataFrame:
@@ -58,6 +34,7 @@ def _row_scores(cal: pd.DataFrame, levels) -> pd.DataFrame:
         {
             "model": cal["model"].to_numpy(),
             "target": cal["target_month"].to_numpy(),
+            "horizon": cal["horizon"].to_numpy(dtype=int),
             "ae": np.abs(actual - cal["mean"].to_numpy(dtype=float)) / cal["scale_abs"].to_numpy(),
         }
     )
@@ -68,14 +45,29 @@ def _row_scores(cal: pd.DataFrame, levels) -> pd.DataFrame:
     return out[np.isfinite(out["ae"].to_numpy())]
 
 
+def _known(t: np.ndarray, v: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Running count and sums of the rows ``v`` whose target ``t`` is at most each origin."""
+    order = np.argsort(t, kind="stable")
+    cum = np.vstack([np.zeros(v.shape[1]), np.cumsum(v[order], axis=0)])
+    n = np.searchsorted(t[order].astype("datetime64[ns]"), origins, side="right")
+    return n, cum[n]
+
+
 def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestamp, str]]:
     """Per series, the model the rule picks at each scored origin from errors known then.
 
     ``cal`` is the calibrated long frame with every origin (``scored`` marks
-    the scored ones), ``scale_abs`` and the interval columns.
+    the scored ones), ``scale_abs`` and the interval columns. At each origin the
+    rule of :func:`~borderforecast.backtesting.recommend.recommend` runs on the
+    known errors: weighted MASE (each horizon's mean absolute scaled error), and
+    coverage over all horizons.
     """
     picks: dict[str, dict[pd.Timestamp, str]] = {}
-    cols = ["ae"] + [f"coverage{level_label(lv)}" for lv in levels]
+    bounds = [
+        (f"coverage{level_label(lv)}", ACCEPTABLE_COVERAGE[int(lv)])
+        for lv in levels
+        if float(lv).is_integer() and int(lv) in ACCEPTABLE_COVERAGE
+    ]
     for sid, g in cal.groupby("series", sort=True):
         rows = _row_scores(g, levels)
         models = sorted(g["model"].unique())
@@ -84,42 +76,36 @@ def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestam
             sorted(pd.to_datetime(g.loc[g["scored"].astype(bool), "origin"].unique())),
             dtype="datetime64[ns]",
         )
-        # per model: running sums of the scores in target order, read at each origin
-        counts = np.zeros((len(models), len(origins)))
-        sums = np.zeros((len(models), len(origins), len(cols)))
+        horizons = sorted(rows["horizon"].unique())
+        w = np.array([HORIZON_WEIGHTS.get(int(k), 1.0) for k in horizons])
+        wmase = np.full((len(models), len(origins)), np.nan)
+        covered = np.ones((len(models), len(origins)), dtype=bool)
+        seen = np.zeros((len(models), len(origins)), dtype=bool)
         for i, mod in enumerate(models):
             r = rows[rows["model"] == mod]
-            order = np.argsort(r["target"].to_numpy(), kind="stable")
-            t = r["target"].to_numpy()[order].astype("datetime64[ns]")
-            cum = np.vstack([np.zeros(len(cols)), np.cumsum(r[cols].to_numpy()[order], axis=0)])
-            n = np.searchsorted(t, origins, side="right")
-            counts[i] = n
-            sums[i] = cum[n]
+            t = r["target"].to_numpy()
+            n, sums = _known(t, r[[c for c, _ in bounds]].to_numpy(dtype=float), origins)
+            seen[i] = n > 0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                for k, (_, (lo, hi)) in enumerate(bounds):
+                    c = sums[:, k] / n
+                    covered[i] &= (c >= lo) & (c <= hi)
+                means = np.full((len(horizons), len(origins)), np.nan)
+                for j, hk in enumerate(horizons):
+                    rk = r[r["horizon"] == hk]
+                    nk, sk = _known(rk["target"].to_numpy(), rk[["ae"]].to_numpy(), origins)
+                    means[j] = np.where(nk > 0, sk[:, 0] / np.maximum(nk, 1), np.nan)
+                ok = np.isfinite(means)
+                wmase[i] = np.nansum(w[:, None] * means, axis=0) / np.sum(w[:, None] * ok, axis=0)
         out: dict[pd.Timestamp, str] = {}
-        bounds = [
-            (k + 1, ACCEPTABLE_COVERAGE[int(lv)])
-            for k, lv in enumerate(levels)
-            if float(lv).is_integer() and int(lv) in ACCEPTABLE_COVERAGE
-        ]
-        names = np.array(models, dtype=object)
         for j, o in enumerate(origins):
-            have = counts[:, j] > 0
+            have = seen[:, j]
             if not have.any():
                 out[pd.Timestamp(o)] = default
                 continue
-            # the rule of pick(), on arrays: models sorted by MASE (ties: by name)
-            means = sums[have, j, :] / counts[have, j, None]
-            order = np.argsort(means[:, 0], kind="stable")
-            means, cand = means[order], names[have][order]
-            ok = np.ones(len(cand), dtype=bool)
-            for col, (lo, hi) in bounds:
-                ok &= (means[:, col] >= lo) & (means[:, col] <= hi)
-            if ok.any():
-                out[pd.Timestamp(o)] = str(cand[ok][0])
-            elif "ensemble" in cand:
-                out[pd.Timestamp(o)] = "ensemble"
-            else:
-                out[pd.Timestamp(o)] = str(cand[0])
+            idx = np.flatnonzero(have)
+            best = decide(wmase[idx, j], covered[idx, j], np.ones(len(idx), dtype=bool))
+            out[pd.Timestamp(o)] = str(models[idx[best]])
         picks[str(sid)] = out
     return picks
 

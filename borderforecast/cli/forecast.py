@@ -72,7 +72,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--model",
                 "-m",
-                help="Model name (see `borderforecast models`; default: demographic).",
+                help="Model name (see `borderforecast models`; default: the model the package's "
+                "rule recommends for the series, as `backtest` and `report` do).",
             ),
         ] = None,
         h: Annotated[int, typer.Option("--h", help="Months to forecast.")] = 12,
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Forecast the next H months with intervals (counts, never negative)."""
         from ..data.userdata import to_long
-        from ..forecaster import DEFAULT_MODEL, forecast
+        from ..forecast import forecast
 
         kwargs: dict[str, Any] = {"h": h}
         if model is not None:
@@ -122,13 +123,14 @@ def register(app: typer.Typer) -> None:
             y = input_series(input, series, id_col, date_col, value_col)
             sid = str(y.attrs.get("series_id") or series or "southwest")
             panel = {sid: y}
-        name = model or DEFAULT_MODEL
         if len(panel) > 1:
             long = True
             fc = forecast(to_long(panel), **kwargs)
+            name = model or "recommended"
         else:
             ((sid, y),) = panel.items()
             fc = forecast(y, **kwargs)
+            name = str(fc.attrs.get("model", model))
             if long:
                 fc = to_long(fc, model=name, unique_id=sid)
         if out is not None:

@@ -4,7 +4,7 @@ A :class:`FittedModel` is what :meth:`BaseModel.fit <borderforecast.models.base.
 returns: the model, the training series, the model's fitted state. It forecasts
 with the model's *own* intervals (``attrs["intervals"] = "raw"``) and draws the
 model's own sample paths; calibrated intervals, the true mean and totals belong
-to the forecast front door (:mod:`borderforecast.forecaster`), which holds a
+to the forecast front door (:mod:`borderforecast.forecast`), which holds a
 fitted model and its calibration side by side. Nothing here calls above the
 model layer.
 

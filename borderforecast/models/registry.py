@@ -64,6 +64,8 @@ class ModelSpec:
     class_path: str | None = None
     path: Path | None = None
     default: bool = True
+    plain: str = ""
+    """What the model does, in a reader's words (the report's forecast paragraph)."""
     """Whether the spec is in the default backtest set (``default = false`` in its file leaves
     a slow or uncompetitive model out unless it is named, or ``models="all"``)."""
 
@@ -123,11 +125,12 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
         raise SpecError(f"model spec file {path.name!r} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"model spec file {path.name!r} cannot be read ({exc})") from None
-    unknown = sorted(set(raw) - {"family", "class", "description", "params", "name", "default"})
+    keys = {"family", "class", "description", "plain", "params", "name", "default"}
+    unknown = sorted(set(raw) - keys)
     if unknown:
         raise SpecError(
             f"model spec file {path.name!r}: unknown key(s) {', '.join(unknown)}; "
-            "expected family, class, description, default, [params]"
+            "expected family, class, description, plain, default, [params]"
         )
     if not isinstance(raw.get("default", True), bool):
         raise SpecError(f"model spec file {path.name!r}: 'default' must be true or false")
@@ -145,7 +148,7 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
         )
     if class_path is not None:
         check_class_path(class_path, path.name)
-    for key in ("family", "description", "name"):
+    for key in ("family", "description", "plain", "name"):
         if key in raw and not isinstance(raw[key], str):
             raise SpecError(f"model spec file {path.name!r}: {key!r} must be a string")
     params = raw.get("params", {})
@@ -159,6 +162,7 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
         class_path=class_path,
         path=path,
         default=bool(raw.get("default", True)),
+        plain=str(raw.get("plain", "")),
     )
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..backtesting.selection import BENCHMARK
 from ..errors import BorderforecastError
 from . import figures
 from .common import SectionOutput
-from .modelchoice import BENCHMARK
 from .writer import FigureSpec
 
 

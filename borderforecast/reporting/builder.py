@@ -11,19 +11,21 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
+from ..backtesting.recommend import CANDIDATES
 from ..errors import DataError, ShortSeriesError
 from ..series import month as parse_month
 from . import figures
 from .breakdown import Headline, breakdown_groups, breakdown_section
+from .choice import ModelChoice, model_choice
 from .common import SectionOutput, subject_of
 from .headline import first_screen, headline_section
-from .modelchoice import BENCHMARK, choose_model, run_backtest
+from .outlook import BENCHMARK
 from .writer import FigureSpec
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -105,14 +107,7 @@ class ReportOptions:
     month: str | None = None
     seed: int = 0
     horizon: int = 12
-    models: tuple[str, ...] = (
-        "snaive",
-        "demographic",
-        "stl_revert",
-        "stl_ses",
-        "structural",
-        "ets",
-    )
+    models: tuple[str, ...] = CANDIDATES
     backtest_step: int = 3
     backtest_start: str | None = None
     assess_months: int = 3
@@ -216,23 +211,25 @@ def applicable_models(
     return tuple(kept), " ".join(notes)
 
 
-def fit_forecasters(
-    y: pd.Series, series: str, result: Any, seed: int, names: tuple[str, ...]
-) -> dict[str, Any]:
-    """Each model fitted once, calibrated on the report's backtest when the model is in it."""
-    from ..backtesting.live import Calibration
-    from ..forecaster import fit
+def report_choice(y: pd.Series, opts: ReportOptions, progress: Any = None) -> ModelChoice:
+    """The report's model: the package's one rule (:func:`borderforecast.forecast.choose`)
+    on a backtest of the report's models (each fitted once), or the user's model."""
+    from ..forecast import choose
 
-    out = {}
-    for name in dict.fromkeys((*result.models, *names)):
-        held = name in result.models
-        cal = Calibration.from_backtest(result, name, series) if held else None
-        try:
-            out[name] = fit(y, name, seed=seed, series=series, calibration=cal,
-                            intervals="calibrated" if held else "raw")  # fmt: skip
-        except Exception:  # noqa: BLE001 - a model that cannot fit now is refused by the rule
-            continue
-    return out
+    models, left_out = applicable_models(opts.models, y, opts.model)
+    jobs = opts.backtest_jobs or min(2, os.cpu_count() or 1)
+    c = choose(
+        y,
+        models=models,
+        series=opts.series,
+        h=opts.horizon,
+        seed=opts.seed,
+        step=opts.backtest_step,
+        start=opts.backtest_start,
+        jobs=jobs,
+        progress=progress,
+    )
+    return model_choice(c, opts.model, left_out)  # fmt: skip
 
 
 def build(
@@ -284,26 +281,7 @@ def build(
         def bt_progress(done: int, total: int) -> None:
             emit("step", "forecast", f"backtest {done}/{total} fits")
 
-        models, left_out = applicable_models(opts.models, y, opts.model)
-        result, date, cached = run_backtest(
-            y,
-            opts.series,
-            models,
-            step=opts.backtest_step,
-            start=opts.backtest_start,
-            h=opts.horizon,
-            seed=opts.seed,
-            jobs=opts.backtest_jobs or min(2, os.cpu_count() or 1),
-            home=home,
-            progress=bt_progress,
-        )
-        emit("step", "forecast", "choosing the model")
-        forecasters = fit_forecasters(y, opts.series, result, opts.seed, models)
-        choice = choose_model(
-            result, date, cached, opts.model, y=y, series=opts.series, forecasters=forecasters
-        )
-        if left_out:
-            choice = replace(choice, rule=f"{choice.rule} {left_out}")
+        choice = report_choice(y, opts, bt_progress)
         emit("step", "forecast", f"forecast with {choice.model}")
         return forecast_section(
             y, opts.series, choice, horizon=opts.horizon, seed=opts.seed, later=later, subj=subj

@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..backtesting.selection import BENCHMARK
 from ..fiscal import fiscal_year
 from ..intervals import GuardedForecast
 from . import figures
+from .choice import ModelChoice, cov_decimals
 from .common import SectionOutput, Subject, subject_of
-from .modelchoice import BENCHMARK, ModelChoice, ranking_rows
 from .writer import FigureSpec, fmt_pct
 
 TOTALS_NOTE = (
@@ -80,7 +81,7 @@ def forecast_section(
     fc, paths = outlook_paths(fitted, g.frame, seed)
     bench = fc if choice.model == BENCHMARK else outlook_paths(*table_of(BENCHMARK), seed)[0]
     m = y.index[-1]
-    rows = ranking_rows(choice)
+    rows = [dict(r) for r in choice.rows]
     nxt = window_total(paths)
     fy_totals = fiscal_totals(y, fc, paths)
     total = float(nxt["mean"])
@@ -93,7 +94,7 @@ def forecast_section(
         f"80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), "
         f"{_change_words(total, prev12)} the previous {min(12, len(y))} months ({prev12:,.0f})."
     )
-    plain = plain_model(choice.model, fitted, fc.index)
+    plain = plain_model(fitted, fc.index)
     if plain:
         narrative += f" How the {choice.model} model works: {plain}."
     why = f"{choice.model}: {choice.reason}."
@@ -108,7 +109,7 @@ def forecast_section(
     spread = spread_sentence(totals, choice.model, horizon, refused)
     fo = result.forecasts
     origins = sorted(pd.to_datetime(fo["origin"].unique()))
-    dec = _cov_decimals(rows)
+    dec = cov_decimals(rows)
     backtest = {
         "date": choice.date,
         "origins": len(origins),
@@ -155,9 +156,7 @@ def forecast_section(
         "previous12_total": prev12,
         "backtest": backtest,
         "parts": {k: v.tolist() for k, v in model_parts(fitted, fc.index).items()},
-        "assumption": PLAIN_MODELS.get(choice.model, "")
-        if getattr(fitted.state, "used_parts", True)
-        else PLAIN_MODELS["stl_revert"],
+        "assumption": plain_model(fitted),
         "record": forecast_record(fc, later),
     }
     fig = figures.fan_chart(
@@ -207,33 +206,12 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
     return SectionOutput(data)
 
 
-def _cov_decimals(rows: list[dict]) -> int:
-    from .modelchoice import COVERAGE, _decimals
-
-    return _decimals(
-        [r[f"coverage{lv}"] for r in rows for lv in COVERAGE],
-        [t for p in COVERAGE.values() for t in p],
-    )
-
-
-PLAIN_MODELS = {
-    "demographic": (
-        "it forecasts single adults, families and unaccompanied children separately and adds "
-        "them up; the number of people in families moves back toward its average since 2011, "
-        "up or down (after past surges and falls it did), the other two only as fast as their "
-        "own recent record says"
-    ),
-    "stl_revert": (
-        "it sets the usual seasonal pattern aside, then carries the level forward, lets it "
-        "drift back toward its six-year average or follows its trend, whichever has forecast "
-        "this series best in its own recent record"
-    ),
-    "stl_ses": "it sets the usual seasonal pattern aside and carries the latest level forward",
-    "snaive": "each month repeats the same month a year earlier",
-    "ets": "exponential smoothing of the level, a damped trend and the seasonal pattern",
-    "structural": "a level and a seasonal pattern that both change slowly over time",
+PART_WORDS = {
+    "single_adults": "single adults",
+    "family_units": "people in families",
+    "uac": "unaccompanied children",
 }
-"""Plain words for the bundled models, for the report's forecast paragraph."""
+"""Reader's words for the parts of a bottom-up model."""
 
 
 def forecast_record(table: pd.DataFrame, later: pd.Series | None) -> dict[str, Any]:
@@ -294,30 +272,28 @@ def model_parts(fitted: Any, months: pd.DatetimeIndex) -> dict[str, pd.Series]:
     }
 
 
-def plain_model(name: str, fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
-    """What the model does, in a reader's words ("" for a model without a description).
+def plain_model(fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
+    """What the fitted model does, in a reader's words (its spec's ``plain`` text; "" if none).
 
-    For ``demographic`` the sentence names each part's latest month and its
-    forecast for the last month of ``months``, so the assumption is in view.
+    A model that fell back to another is described as what it is (``fitted.name``);
+    a bottom-up model's sentence names each part's latest month and its forecast
+    for the last month of ``months`` (``part_forecasts``), so the assumption is in view.
     """
-    state = getattr(fitted, "state", None)
-    if name == "demographic" and not getattr(state, "used_parts", True):
-        return PLAIN_MODELS["stl_revert"]
-    text = PLAIN_MODELS.get(name, "")
-    if name != "demographic" or months is None or not len(months):
-        return text
+    from ..errors import UnknownModelError
+    from ..models.registry import get_spec
+
     try:
-        table = fitted.model.part_forecasts(state, len(months))
-    except Exception:  # noqa: BLE001 - the sentence without the numbers
+        text = get_spec(fitted.name).plain
+    except UnknownModelError:
+        return ""
+    if months is None or not len(months):
         return text
-    words = {
-        "single_adults": "single adults",
-        "family_units": "people in families",
-        "uac": "unaccompanied children",
-    }
+    table = fitted.model.part_forecasts(fitted.state, len(months))
+    if table is None:
+        return text
     last = table.columns[-1]
     parts = "; ".join(
-        f"{words.get(str(p), str(p))} {r['last']:,.0f} in {fitted.y.index[-1]:%B %Y}, "
+        f"{PART_WORDS.get(str(p), str(p))} {r['last']:,.0f} in {fitted.y.index[-1]:%B %Y}, "
         f"{r[last]:,.0f} expected in {months[-1]:%B %Y}"
         for p, r in table.iterrows()
     )

@@ -1,0 +1,135 @@
+"""The words for the report's model choice: the rule, why the model won, the ranked rows.
+
+The decision itself is :func:`borderforecast.backtesting.recommend.recommend`'s
+(through :func:`borderforecast.forecast.choose`, which also fits each model once);
+this module only states it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from ..backtesting.recommend import ACCEPTABLE_COVERAGE, HORIZON_WEIGHTS, PLAUSIBLE_WIDEN
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The backtest behind the report's forecast, the model it leads to and the words for it."""
+
+    result: Any
+    date: str
+    model: str
+    reason: str
+    recommended: str
+    user_choice: bool
+    cached: bool
+    rule: str = ""
+    rows: tuple[dict, ...] = ()
+    plausible: tuple[float, float] | None = None
+    fitted: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
+    """The report's words for a :class:`~borderforecast.forecast.Choice` (and the user's model).
+
+    The decision is :func:`borderforecast.backtesting.recommend.recommend`'s; this
+    only states it: the rule, why the model won, the ranked rows.
+    """
+    rec = c.recommendation
+    cols = ["rank", "wmase", "mase1", "mase3", "mase", "coverage80", "coverage95", "skill",
+            "next", "coverage_ok", "plausible", "status"]  # fmt: skip
+    rows = [{"model": str(m), **{k: r[k] for k in cols}} for m, r in rec.table.iterrows()]
+    for r in rows:
+        r["rank"], r["coverage_ok"] = int(r["rank"]), bool(r["coverage_ok"])
+    lo, hi, lo_r, hi_r = rec.plausible
+    dec = cov_decimals(rows)
+    wm = sorted(r["wmase"] for r in rows if np.isfinite(r["wmase"]))
+    wdec = 3
+    while wdec < 5 and len(wm) > 1 and len({round(v, wdec) for v in wm}) < len(wm):
+        wdec += 1
+    weights = (f"{HORIZON_WEIGHTS[1]:g} for next month, {HORIZON_WEIGHTS[2]:g} for each of the "
+               "two months after it")  # fmt: skip
+    rule = (
+        "Rule: the report uses the model with the lowest horizon-weighted MASE (weights "
+        f"{weights}, 1 for each later month) among models whose calibrated backtest intervals "
+        "held 75–85% (80% intervals) and 90–98% (95% intervals) of the actuals and whose "
+        f"next-month forecast lies within {lo:,.0f}–{hi:,.0f} (the latest month times the "
+        f"smallest and largest month-on-month ratio of the last 12 months, {lo_r:.2f} and "
+        f"{hi_r:.2f}, widened by a factor {PLAUSIBLE_WIDEN:g}: a forecast outside would be a "
+        "move the recent data have not shown)." + _FALLBACK[rec.fallback]
+    )
+    rule = f"{rule} {left_out}" if left_out else rule
+    first = next(r for r in rows if r["model"] == rec.model)
+    reason = _reason(first, rows, dec, wdec)
+    user = model is not None
+    if user:
+        reason = f"chosen by the user (the report's rule picks {rec.model}: {reason})"
+    date = datetime.now(UTC).strftime("%Y-%m-%d")
+    cached = int(c.result.info.get("fits", 1)) == 0
+    return ModelChoice(c.result, date, model or rec.model, reason, rec.model, user, cached, rule,
+                       tuple(rows), (lo, hi), dict(c.forecasters))  # fmt: skip
+
+
+_FALLBACK = {
+    "": "",
+    "coverage": " No plausible model's coverage is within the range, so the plausible model "
+    "with the lowest weighted MASE is used.",
+    "plausible": " Caution: no model's next-month forecast is within the plausible range; the "
+    "lowest weighted MASE is used.",
+}
+
+
+def _decimals(values: list[float], thresholds: list[float], start: int = 0) -> int:
+    """Fewest decimals (of a percentage) keeping every value on its side of each threshold."""
+    for d in range(start, 4):
+        ok = True
+        for v in values:
+            if not np.isfinite(v):
+                continue
+            r = round(v * 100, d) / 100
+            for t in thresholds:
+                if (v < t) != (r < t) or (v > t) != (r > t):
+                    ok = False
+        if ok:
+            return d
+    return 3
+
+
+def cov_decimals(rows: list[dict]) -> int:
+    """Decimals of the coverage shares that keep each on its side of the rule's bounds."""
+    return _decimals(
+        [r[f"coverage{lv}"] for r in rows for lv in ACCEPTABLE_COVERAGE],
+        [t for p in ACCEPTABLE_COVERAGE.values() for t in p],
+    )
+
+
+def fmt_cov(v: float, dec: int) -> str:
+    return "–" if not np.isfinite(v) else f"{v * 100:.{dec}f}%"
+
+
+def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
+    above = [r for r in rows if r["rank"] < first["rank"]]
+    text = (
+        f"weighted MASE {first['wmase']:.{wdec}f} (next month {first['mase1']:.{wdec}f}, "
+        f"next quarter {first['mase3']:.{wdec}f}), coverage {fmt_cov(first['coverage80'], dec)} "
+        f"(80%) and {fmt_cov(first['coverage95'], dec)} (95%), next month "
+        f"{first['next']:,.0f}"
+    )
+    for r in above:
+        why = []
+        if r["plausible"] is False:
+            why.append(f"its next-month forecast ({r['next']:,.0f}) is outside the plausible range")
+        if not r["coverage_ok"]:
+            why.append(
+                f"its coverage ({fmt_cov(r['coverage80'], dec)} and "
+                f"{fmt_cov(r['coverage95'], dec)}) is outside the range"
+            )
+        text += (
+            f"; {r['model']} ranks higher (weighted MASE {r['wmase']:.{wdec}f}) but "
+            + " and ".join(why)
+        )
+    return text
