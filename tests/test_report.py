@@ -262,6 +262,10 @@ def test_a_series_that_ends_early_is_reported_as_of_its_own_month(tmp_path):
     assert (h["month"], h["stale"], h["report_month"]) == ("2024-11", True, "2025-08")
     assert "data end in November 2024" in h["stale_note"]
     assert "runs to August 2025, when it counted 6,321" in h["stale_note"]
+    # it makes no forecast, so the first screen says only how old its data are
+    assert r.sections["summary"]["clock_note"] == (
+        "These data end in November 2024, 11 months before this report was made (October 2025)."
+    )
     f = r.sections["forecast"]
     assert f["model"] is None and "No forecast" in f["skipped"]
     page = html.unescape(r.html_path.read_text())

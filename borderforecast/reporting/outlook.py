@@ -126,12 +126,12 @@ def forecast_section(
             {"key": "mase", "label": "MASE 1–12", "fmt": "0.000"},
             {"key": "coverage80", "label": "inside 80%", "fmt": f"share{dec}"},
             {"key": "coverage95", "label": "inside 95%", "fmt": f"share{dec}"},
-            {"key": "next", "label": "next month", "fmt": "count"},
+            {"key": "next", "label": "next month (median)", "fmt": "count"},
             {"key": "next_total", "label": f"{horizon}-month total", "fmt": "count"},
         ],
         "note": (
             "Terms: see the glossary at the end. Inside 80% / 95%: share of backtest actuals "
-            "inside the calibrated intervals. Next month: each model's forecast for "
+            "inside the calibrated intervals. Next month: each model's median forecast for "
             f"{first:%B %Y}. {horizon}-month total: each model's expected total, from sample "
             f"paths as for the model used. {spread}"
         ).strip(),
