@@ -101,6 +101,16 @@ def fit(
         A calibration already at hand (e.g. from a backtest) instead of computing one.
     **params
         Override parameters of the spec (e.g. ``seed=1``).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> f = bf.fit(bf.load(), model="snaive")
+    >>> fc = f.forecast(3)
+    >>> list(fc.columns), fc.attrs["intervals"]
+    (['median', 'mean', 'lo80', 'hi80', 'lo95', 'hi95'], 'calibrated')
+    >>> bf.fit(bf.load(), model="snaive", intervals="raw").forecast(3).attrs["intervals"]
+    'raw'
     """
     if intervals not in ("calibrated", "raw"):
         raise ModelError(f"intervals must be 'calibrated' or 'raw', not {intervals!r}")

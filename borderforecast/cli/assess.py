@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import click
 import typer
 
 from .common import (
@@ -102,6 +103,8 @@ def register(app: typer.Typer) -> None:
         """
         from ..assessment import assess
 
+        if start is None and event is None:  # a missing option: a usage error (exit 64)
+            raise click.UsageError("assess needs --start YYYY-MM or --event YYYY-MM-DD")
         y = input_series(input, series, id_col, date_col, value_col)
         result = assess(
             y,

@@ -327,7 +327,7 @@ def datasets(*, source: str | None = None, home: Home = None) -> pd.DataFrame:
     Examples
     --------
     >>> d = datasets()
-    >>> d.set_index("id").loc["southwest", ["first", "last"]].dt.strftime("%Y-%m").tolist()
+    >>> [f"{m:%Y-%m}" for m in d.set_index("id").loc["southwest", ["first", "last"]]]
     ['1999-10', '2025-08']
     """
     return _datasets(source, table.stamps(home)).copy()
