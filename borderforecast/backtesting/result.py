@@ -4,10 +4,9 @@ The recommendation is :func:`borderforecast.backtesting.recommend.recommend` on 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +154,7 @@ class BacktestResult:
             return rec
         oos = (f"; the rule itself, scored out of sample (picking at each origin from the "
                f"errors known then), has MASE {sel:.3f}")  # fmt: skip
-        return dataclasses.replace(rec, reason=rec.reason + oos)
+        return replace(rec, reason=rec.reason + oos)
 
     def _selection_mase(self) -> float | None:
         m = self.metrics
