@@ -32,7 +32,7 @@ START, END, H, SPLIT = "2011-12", "2024-08", 12, "2019-12"
 
 def setup():
     import borderforecast as bf
-    from borderforecast.models.demographic import PARTS
+    from borderforecast.data.parts import DEMOGRAPHIC_PARTS as PARTS
 
     y = bf.load()
     parts = {p: bf.load(f"demographic/{p}").astype(float) for p in PARTS}
