@@ -83,7 +83,8 @@ def _index(ix: pd.Index, arrays: list) -> dict:
     if isinstance(ix, pd.RangeIndex):
         return {"range": [ix.start, ix.stop, ix.step], "name": _enc(ix.name, arrays)}
     if isinstance(ix, pd.DatetimeIndex):
-        return {"dt": _enc(ix.asi8, arrays), "freq": ix.freqstr, "name": _enc(ix.name, arrays)}
+        return {"dt": _enc(ix.asi8, arrays), "unit": ix.unit, "freq": ix.freqstr,
+                "name": _enc(ix.name, arrays)}  # asi8 counts ix.unit (ns in pandas 2, us in 3)
     return {"values": _enc(ix.to_numpy(), arrays), "name": _enc(ix.name, arrays)}
 
 
@@ -160,8 +161,9 @@ class _Decoder:
         if "range" in d:
             return pd.RangeIndex(*d["range"], name=name)
         if "dt" in d:
-            return pd.DatetimeIndex(self.dec(d["dt"]).astype("datetime64[ns]"), freq=d["freq"],
-                                    name=name)
+            unit = d.get("unit", "ns")
+            return pd.DatetimeIndex(self.dec(d["dt"]).astype(f"datetime64[{unit}]"),
+                                    freq=d["freq"], name=name)
         return pd.Index(self.dec(d["values"]), name=name)
 
     def dec(self, t: Any) -> Any:  # noqa: PLR0911, PLR0912 - one branch per kind of value
