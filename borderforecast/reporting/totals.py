@@ -131,14 +131,8 @@ def fiscal_totals(y: pd.Series, table: pd.DataFrame, paths: np.ndarray) -> list[
     return rows
 
 
-def model_totals(
-    names: list[str],
-    y: pd.Series,
-    h: int,
-    seed: int,
-    table_of: Any,
-) -> dict[str, float]:
-    """Each model's expected total of the next ``h`` months, computed as the report's own.
+def model_totals(names: list[str], seed: int, table_of: Any) -> dict[str, float]:
+    """Each model's expected total of the months of its table, computed as the report's own.
 
     ``table_of(name)`` gives the model's fitted result and forecast frame; a
     model that cannot fit or forecast now is left out (NaN).

@@ -157,6 +157,27 @@ def _store_unlocked(path: Path, data: bytes, force: bool, what: str) -> SaveResu
     return SaveResult(path, "written")
 
 
+def check_unchanged(
+    series: str,
+    y: pd.Series,
+    forecasts: dict[str, pd.DataFrame],
+    home: str | os.PathLike[str] | None = None,
+) -> None:
+    """Raise :class:`StoreError` if storing ``forecasts`` and the actuals ``y`` of its last
+    month would change a stored vintage (a report checks this before its long work)."""
+    folder = vintages_root(series, home) / f"{y.index[-1]:%Y-%m}"
+    planned = {f"{name}.csv": forecast_csv(fc) for name, fc in forecasts.items()}
+    planned[ACTUALS_FILE] = actuals_csv(y)
+    for name, data in planned.items():
+        path = folder / name
+        if path.exists() and path.read_bytes() != data:
+            raise StoreError(
+                f"forecast vintage {path.parent.name}/{path.name} of series {series!r} is already "
+                "stored with different numbers (the data or the model changed since); vintages are "
+                "never overwritten silently: rerun with --force to keep the old one as a .revN copy"
+            )
+
+
 def save_vintage(
     series: str,
     data_month: str | pd.Timestamp,
