@@ -75,12 +75,7 @@ class Comparison:
     change: Change  # the month's value relative to this one
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "month": self.month.strftime("%Y-%m"),
-            "value": self.value,
-            "change": self.change.to_dict(),
-        }
+        return {**vars(self), "month": f"{self.month:%Y-%m}", "change": self.change.to_dict()}
 
 
 def _ordinal(n: int) -> str:

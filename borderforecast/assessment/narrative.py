@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..season.estimate import years_label
 from .options import months_between
 from .verdict import (
     critical_z,
@@ -112,16 +113,7 @@ def _placebo_line(a: Any) -> str:
 
 
 def _span(years: list[int]) -> str:
-    ys = sorted(years)
-    if not ys:
-        return "none"
-    runs: list[list[int]] = []
-    for v in ys:
-        if runs and v == runs[-1][-1] + 1:
-            runs[-1].append(v)
-        else:
-            runs.append([v])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+    return years_label(years, prefix="") if years else "none"
 
 
 def _empirical_line(a: Any) -> str:

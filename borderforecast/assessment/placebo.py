@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .robust import mad
+
 
 @dataclass(frozen=True)
 class PlaceboCalibration:
@@ -101,7 +103,7 @@ def calibrate(
         return float("nan"), float("nan"), float("nan"), float("nan")
     if robust:
         m = float(np.median(z))
-        s = max(1.0, 1.4826 * float(np.median(np.abs(z - m)))) if k > 1 else 1.0
+        s = max(1.0, mad(z)) if k > 1 else 1.0
     else:
         m = float(z.mean())
         s = max(1.0, float(z.std(ddof=1))) if k > 1 else 1.0

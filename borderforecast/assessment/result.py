@@ -120,11 +120,6 @@ class Assessment:
         return self.counterfactuals[0]
 
     @property
-    def reference_years(self) -> NormalYears | None:
-        """The normal years of the window (the former name of :attr:`normal`)."""
-        return self.normal
-
-    @property
     def years_used(self) -> dict[str, list[int]]:
         """Years of each comparison: ``{"comparison": [...], "placebo": [...]}`` (end-month
         years, ascending)."""
