@@ -111,13 +111,8 @@ def seasonally_adjust(y: pd.Series) -> pd.Series:
 
 def x13_near_window(y: pd.Series, window: Window, margin: int) -> tuple[pd.DataFrame | None, str]:
     """X-13 automatic outliers within ``margin`` months of the window, and a note."""
-    try:
-        from ..models.x13 import x13_outliers
-    except ImportError:
-        return (
-            None,
-            "X-13 outlier detection is not available (borderforecast.models.x13 is missing)",
-        )
+    from ..models.x13 import x13_outliers
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
