@@ -19,12 +19,10 @@ from .caveats import caveats
 from .counterfactual import default_model_names
 from .decompose import Decomposition, decompose
 from .empirical import EmpiricalComparison, empirical
-from .narrative import summary_text
 from .normal import NormalYears, normal_years
 from .options import AssessOptions, Window, WindowError, make_window, months_between
 from .panel import Panel, fit_all, run_panel
 from .placebo import panel_placebo
-from .plotting import plot_assessment
 from .result import Assessment, Neighbour
 from .robust import _memo, fingerprint
 from .verdict import Decision, critical_z, decide, grade
@@ -251,8 +249,7 @@ def _assess(
         caveats=caveats(y, window, pl, opts.min_placebos, main.empirical.n_years),
         notes=tuple(notes), model_errors=errors, timings=timings, y=y, strength=strength, panel=pan,
         normal=main.normal, neighbours=neighbours,
-        event=None if event is None else f"{pd.Timestamp(event):%Y-%m-%d}", narrative=summary_text,
-        plotter=plot_assessment,
+        event=None if event is None else f"{pd.Timestamp(event):%Y-%m-%d}",
     )
 
 

@@ -3,15 +3,8 @@
 The counterfactual panel is rerun, with fewer paths, on the same calendar window in every
 normal earlier year (:mod:`borderforecast.assessment.normal`) that has ``min_history`` months
 before it and ends before the target window starts. Those years give the test's empirical
-false-alarm rate and the spread of its statistic ``z`` in ordinary years.
-
-Calibrated p-value: with ``m``, ``s`` the mean and standard deviation of the
-placebo ``z`` values (``s`` never below 1, so calibration never narrows the
-spread of the model's intervals; the centring on ``m`` can still move the
-p-value either way when the placebo years lean to one side) and ``k`` placebo years,
-``t = (z - m) / (s * sqrt(1 + 1/k))`` is referred to a Student t with
-``k - 1`` degrees of freedom (a prediction interval for a new year). The rank
-of the target among the placebo years is reported beside it.
+false-alarm rate and the spread of its statistic ``z`` in ordinary years, from which
+:func:`calibrate` computes the calibrated p-value.
 """
 
 from __future__ import annotations
@@ -79,6 +72,13 @@ def calibrate(
     target_z: float, placebo_z: np.ndarray, robust: bool = False
 ) -> tuple[float, float, float, float]:
     """``(calibrated_p, rank_p, centre, scale)`` of ``target_z`` given placebo statistics.
+
+    With ``m``, ``s`` the mean and standard deviation of the ``k`` placebo ``z`` values (``s``
+    never below 1, so calibration never narrows the spread of the model's intervals; the
+    centring on ``m`` can still move the p-value either way when the placebo years lean to one
+    side), ``t = (z - m) / (s * sqrt(1 + 1/k))`` is referred to a Student t with ``k - 1``
+    degrees of freedom (a prediction interval for a new year). The rank of the target among
+    the placebo years is reported beside it.
 
     ``robust=True`` (what the counterfactual panel uses) centres on the median and scales
     by ``1.4826 * MAD`` instead of the mean and standard deviation, so one or two turbulent

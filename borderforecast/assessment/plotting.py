@@ -8,8 +8,8 @@ import pandas as pd
 
 
 def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
-    """Draw the three panels of CausalImpact's plot for ``a`` (an Assessment, which receives
-    this function from :func:`~borderforecast.assessment.assess`); return the Figure."""
+    """Draw the three panels of CausalImpact's plot for ``a`` (:meth:`Assessment.plot`); return
+    the Figure."""
     import matplotlib.pyplot as plt
 
     if axes is None:
