@@ -224,14 +224,16 @@ def forecast_figure(
     ax: Axes | None = None,
 ) -> Figure:
     """Observed and fitted counts, then a fan chart of the forecast ``fc`` (point column
-    ``mean``, ``lo<L>``/``hi<L>`` per level), on a log scale with limits that hug the data."""
+    ``median``, ``lo<L>``/``hi<L>`` per level), on a log scale with limits that hug the data."""
     fig, ax = new_figure(9.0, 4.5) if ax is None else (ax.figure, ax)
     with style():
         ax.plot(observed.index, observed.values, color=COLORS["observed"], lw=1.4,
                 label="observed")  # fmt: skip
         ax.plot(observed.index, fitted.values, color="0.5", lw=0.9, ls="--", label="fitted")
         bands(ax, fc, levels)
-        ax.plot(fc.index, fc["mean"], color=COLORS["forecast"], lw=1.6, label=f"forecast ({name})")
+        ax.plot(
+            fc.index, fc["median"], color=COLORS["forecast"], lw=1.6, label=f"forecast ({name})"
+        )
         log_axis(
             ax, np.concatenate([observed.to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
         )
