@@ -175,43 +175,33 @@ def legend_outside(ax: Axes, where: str = "below", ncols: int = 4) -> None:
         old.remove()
     if not handles:
         return
-    if where == "right":
-        ax.legend(
-            handles,
-            labels,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            fontsize=8,
-            frameon=False,
-            borderaxespad=0.0,
-        )
-    else:
-        ax.legend(
-            handles,
-            labels,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.14),
-            ncols=min(ncols, len(handles)),
-            fontsize=8.5,
-            frameon=False,
-        )
+    right = where == "right"
+    ax.legend(
+        handles,
+        labels,
+        loc="upper left" if right else "upper center",
+        bbox_to_anchor=(1.01, 1.0) if right else (0.5, -0.14),
+        ncols=1 if right else min(ncols, len(handles)),
+        fontsize=8 if right else 8.5,
+        frameon=False,
+        borderaxespad=0.0 if right else 0.5,
+    )
 
 
-def _metadata(fmt: str) -> dict[str, Any]:
-    if fmt == "svg":
-        return {"Date": None, "Creator": "borderforecast"}
-    if fmt == "png":
-        return {"Software": None}
-    if fmt == "pdf":
-        return {"CreationDate": None, "ModDate": None, "Producer": "borderforecast"}
-    return {}
+_METADATA: Mapping[str, dict[str, Any]] = {
+    "svg": {"Date": None, "Creator": "borderforecast"},
+    "png": {"Software": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Producer": "borderforecast"},
+}
+"""What figure files record about themselves: no dates, so the same figure gives the same
+bytes."""
 
 
 def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
     """Render ``fig`` as PNG or SVG bytes, reproducibly (no dates, fixed ids)."""
     buf = io.BytesIO()
     with style():
-        fig.savefig(buf, format=fmt, metadata=_metadata(fmt))
+        fig.savefig(buf, format=fmt, metadata=_METADATA.get(fmt, {}))
     return buf.getvalue()
 
 
