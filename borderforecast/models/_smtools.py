@@ -40,6 +40,14 @@ def single_thread() -> Iterator[None]:
         yield
 
 
+def silently(fn: Callable[[], T]) -> T:
+    """``fn()`` with every warning ignored and BLAS on one thread (search candidates, refits
+    with parameters already estimated, simulations)."""
+    with warnings.catch_warnings(), single_thread():
+        warnings.simplefilter("ignore")
+        return fn()
+
+
 def quiet(
     model: BaseModel,
     fn: Callable[[], T],
@@ -101,17 +109,15 @@ def simulate_results(
     state vectors). Other models (ETS) use ``results.simulate`` itself.
     """
     fr = getattr(results, "filter_results", None)
-    with single_thread():
-        if fr is not None and _time_invariant(fr):
+    if fr is not None and _time_invariant(fr):
+        with single_thread():
             paths = _statespace_paths(results, h, n, rng, exog)
-            if paths is not None:
-                return paths
-        kwargs: dict[str, Any] = {"anchor": "end", "repetitions": n, "rng": rng}
-        if exog is not None:
-            kwargs["exog"] = exog
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sims = results.simulate(h, **kwargs)
+        if paths is not None:
+            return paths
+    kwargs: dict[str, Any] = {"anchor": "end", "repetitions": n, "rng": rng}
+    if exog is not None:
+        kwargs["exog"] = exog
+    sims = silently(lambda: results.simulate(h, **kwargs))
     return np.asarray(sims, dtype=float).reshape(h, n).T
 
 
@@ -133,9 +139,7 @@ def _statespace_paths(
     Z, T = fr.design[:, :, 0], fr.transition[:, :, 0]
     R, Q, H = fr.selection[:, :, 0], fr.state_cov[:, :, 0], fr.obs_cov[:, :, 0]
     P = np.asarray(results.predicted_state_cov[:, :, -1], dtype=float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fc = results.get_forecast(h, exog=exog)
+    fc = silently(lambda: results.get_forecast(h, exog=exog))
     point = np.asarray(fc.predicted_mean, dtype=float)
     se = np.asarray(fc.se_mean, dtype=float)
     # the forecast variance the matrices imply must be statsmodels' own (scale conventions)
