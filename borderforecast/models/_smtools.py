@@ -1,4 +1,5 @@
-"""Shared plumbing of the statsmodels-backed model families (not a family itself).
+"""Shared plumbing of the model families (not a family itself): parameter checks, and the
+statsmodels-backed families' quiet fits, threads and sample paths.
 
 State-space fits multiply many small matrices. A multi-threaded BLAS only
 adds synchronisation to that, and on a busy machine (a parallel backtest,
@@ -176,6 +177,24 @@ def int_tuple(value: Any, length: int, what: str, model: str) -> tuple[int, ...]
             f"model {model!r}: {what} must be {length} non-negative whole numbers, got {value!r}"
         )
     return out
+
+
+def whole(value: Any, what: str, model: str, low: int, high: int | None = None) -> int:
+    """Check a whole number ``low <= value`` (``<= high``); SpecError otherwise."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+    if not ok or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"from {low} to {high}"
+        raise SpecError(f"model {model!r}: {what} must be a whole number {bound}, not {value!r}")
+    return int(value)
+
+
+def real(value: Any, what: str, model: str, *, zero: bool = False, high: float = np.inf) -> float:
+    """Check a number ``> 0`` (``>= 0`` with ``zero``) and ``<= high``; SpecError otherwise."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (ok and (value >= 0 if zero else value > 0) and value <= high):
+        bound = (">= 0" if zero else "> 0") + ("" if high == np.inf else f" and <= {high:g}")
+        raise SpecError(f"model {model!r}: {what} must be a number {bound}, not {value!r}")
+    return float(value)
 
 
 def choice(value: Any, allowed: Sequence[Any], what: str, model: str) -> Any:

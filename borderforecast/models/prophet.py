@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError, SpecError
+from ..errors import ModelError
+from ._smtools import choice, real, whole
 from .base import BaseModel, Prediction, paths_prediction, warn_convergence
 
 SEASONALITIES = ("month_dummies", "fourier")
@@ -160,46 +161,19 @@ class ProphetModel(BaseModel):
         name: str | None = None,
     ) -> None:
         super().__init__(log=log, offset=offset, seed=seed, name=name)
-        if seasonality not in SEASONALITIES:
-            raise SpecError(
-                f"prophet: seasonality must be one of {', '.join(SEASONALITIES)}, "
-                f"not {seasonality!r}"
-            )
-        if growth not in GROWTHS:
-            raise SpecError(f"prophet: growth must be one of {', '.join(GROWTHS)}, not {growth!r}")
-        if not isinstance(fourier_order, int) or not 1 <= fourier_order <= 6:
-            raise SpecError(
-                f"prophet: fourier_order must be a whole number 1-6, not {fourier_order!r}"
-            )
-        for label, value in (
-            ("seasonality_prior_scale", seasonality_prior_scale),
-            ("changepoint_prior_scale", changepoint_prior_scale),
-            ("regressor_prior_scale", regressor_prior_scale),
-        ):
-            if not isinstance(value, (int, float)) or not value > 0:
-                raise SpecError(f"prophet: {label} must be a positive number, not {value!r}")
-        if not isinstance(n_changepoints, int) or n_changepoints < 0:
-            raise SpecError(
-                f"prophet: n_changepoints must be a whole number >= 0, not {n_changepoints!r}"
-            )
-        if not isinstance(changepoint_range, (int, float)) or not 0 < changepoint_range <= 1:
-            raise SpecError(
-                f"prophet: changepoint_range must be in (0, 1], not {changepoint_range!r}"
-            )
-        if not isinstance(uncertainty_samples, int) or uncertainty_samples < 50:
-            raise SpecError(
-                "prophet: uncertainty_samples must be a whole number >= 50, "
-                f"not {uncertainty_samples!r}"
-            )
-        self.seasonality = seasonality
-        self.fourier_order = fourier_order
-        self.seasonality_prior_scale = float(seasonality_prior_scale)
-        self.growth = growth
-        self.changepoint_prior_scale = float(changepoint_prior_scale)
-        self.n_changepoints = n_changepoints
-        self.changepoint_range = float(changepoint_range)
-        self.regressor_prior_scale = float(regressor_prior_scale)
-        self.uncertainty_samples = uncertainty_samples
+        self.seasonality = choice(seasonality, SEASONALITIES, "seasonality", self.name)
+        self.fourier_order = whole(fourier_order, "fourier_order", self.name, 1, 6)
+        self.seasonality_prior_scale = real(
+            seasonality_prior_scale, "seasonality_prior_scale", self.name
+        )
+        self.growth = choice(growth, GROWTHS, "growth", self.name)
+        self.changepoint_prior_scale = real(
+            changepoint_prior_scale, "changepoint_prior_scale", self.name
+        )
+        self.n_changepoints = whole(n_changepoints, "n_changepoints", self.name, 0)
+        self.changepoint_range = real(changepoint_range, "changepoint_range", self.name, high=1.0)
+        self.regressor_prior_scale = real(regressor_prior_scale, "regressor_prior_scale", self.name)
+        self.uncertainty_samples = whole(uncertainty_samples, "uncertainty_samples", self.name, 50)
 
     # -- frames ----------------------------------------------------------
     def _frame(
