@@ -210,6 +210,12 @@ def format_params(names: Sequence[str], values: Sequence[float]) -> str:
     return ", ".join(f"{n}={v:.4g}" for n, v in zip(names, values, strict=False))
 
 
+def estimates(results: Any) -> str:
+    """A statsmodels fit's estimated parameters as ``name=value`` (initial states left out)."""
+    pairs = zip(results.model.param_names, np.asarray(results.params, dtype=float), strict=False)
+    return ", ".join(f"{n}={v:.4g}" for n, v in pairs if not str(n).startswith("initial"))
+
+
 class StateSpaceModel(BaseModel):
     """Base of families whose fitted state holds statsmodels state-space ``results``.
 

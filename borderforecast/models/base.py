@@ -53,7 +53,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import ConvergenceWarning, ModelError
 from ..intervals import DEFAULT_LEVELS, check_levels, interval_columns, level_label
 from ..series import MIN_HISTORY, as_monthly
 from .fitted import (
@@ -108,14 +108,10 @@ class Prediction:
 
 def gaussian_prediction(point: np.ndarray, se: np.ndarray, levels: Sequence[float]) -> Prediction:
     """Symmetric normal intervals ``point +/- z * se`` for each level."""
-    point = np.asarray(point, dtype=float)
-    se = np.asarray(se, dtype=float)
-    lower, upper = {}, {}
-    for lv in levels:
-        q = normal_quantile(0.5 + lv / 200.0)
-        lower[lv] = point - q * se
-        upper[lv] = point + q * se
-    return Prediction(point, lower, upper)
+    point, se = np.asarray(point, dtype=float), np.asarray(se, dtype=float)
+    half = {lv: normal_quantile(0.5 + lv / 200.0) * se for lv in levels}
+    lower = {lv: point - w for lv, w in half.items()}
+    return Prediction(point, lower, {lv: point + w for lv, w in half.items()})
 
 
 def paths_prediction(
@@ -124,12 +120,12 @@ def paths_prediction(
     """Empirical quantile intervals from sample paths ``(n, h)``."""
     paths = np.asarray(paths, dtype=float)
     pt = np.median(paths, axis=0) if point is None else np.asarray(point, dtype=float)
-    lower, upper = {}, {}
-    for lv in levels:
-        a = (100.0 - lv) / 200.0
-        lower[lv] = np.quantile(paths, a, axis=0)
-        upper[lv] = np.quantile(paths, 1.0 - a, axis=0)
-    return Prediction(pt, lower, upper)
+    tail = {lv: (100.0 - lv) / 200.0 for lv in levels}
+    return Prediction(
+        pt,
+        {lv: np.quantile(paths, a, axis=0) for lv, a in tail.items()},
+        {lv: np.quantile(paths, 1.0 - a, axis=0) for lv, a in tail.items()},
+    )
 
 
 class BaseModel:
@@ -277,6 +273,4 @@ class BaseModel:
 
 def warn_convergence(model: BaseModel, detail: str) -> None:
     """Issue a :class:`~borderforecast.errors.ConvergenceWarning` for ``model``."""
-    from ..errors import ConvergenceWarning
-
     warnings.warn(f"model {model.name!r}: {detail}", ConvergenceWarning, stacklevel=3)

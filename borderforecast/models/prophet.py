@@ -29,11 +29,13 @@ Exogenous regressors (e.g. intervention dummies) enter through
 
 from __future__ import annotations
 
+import copy
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from logging.handlers import BufferingHandler
 from typing import Any
 
 import numpy as np
@@ -41,7 +43,7 @@ import pandas as pd
 
 from ..errors import ModelError
 from ._smtools import choice, real, whole
-from .base import BaseModel, Prediction, paths_prediction, warn_convergence
+from .base import BaseModel, Prediction, future_index, paths_prediction, warn_convergence
 
 SEASONALITIES = ("month_dummies", "fourier")
 GROWTHS = ("linear", "flat")
@@ -63,15 +65,6 @@ def _import_prophet() -> Any:
     logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
     logging.getLogger("prophet").setLevel(logging.WARNING)  # prophet sets INFO on import
     return prophet.Prophet
-
-
-class _Recorder(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 @contextmanager
@@ -215,7 +208,8 @@ class ProphetModel(BaseModel):
             m.add_regressor(f"exog_{i}", prior_scale=self.regressor_prior_scale)
         df = self._frame(pd.DatetimeIndex(z.index), X, exog)
         df["y"] = z.to_numpy(dtype=float)
-        recorder = _Recorder()
+        recorder = BufferingHandler(capacity=10_000)  # Prophet's own log of the Stan run
+        recorder.setLevel(logging.WARNING)
         stan_log = logging.getLogger("prophet.models")
         stan_log.addHandler(recorder)
         try:
@@ -225,7 +219,7 @@ class ProphetModel(BaseModel):
             raise ModelError(f"model {self.name!r}: Prophet's optimiser failed ({exc})") from None
         finally:
             stan_log.removeHandler(recorder)
-        if any("abnormally" in msg for msg in recorder.messages):
+        if any("abnormally" in r.getMessage() for r in recorder.buffer):
             warn_convergence(
                 self, "Prophet's L-BFGS optimiser stopped abnormally; refitted with Newton"
             )
@@ -253,14 +247,10 @@ class ProphetModel(BaseModel):
         self, state: _State, h: int, X: pd.DataFrame | None, seed: int, n: int
     ) -> tuple[np.ndarray, np.ndarray]:
         m = state.model
-        last = pd.Timestamp(m.history["ds"].iloc[-1])
-        idx = pd.date_range(last + pd.offsets.MonthBegin(1), periods=h, freq="MS")
-        future = self._frame(idx, X, state.exog)
+        future = self._frame(future_index(m.history["ds"].iloc[-1], h), X, state.exog)
         with _quiet():
             point = self._point(m, future)
         if n != m.uncertainty_samples:
-            import copy
-
             m = copy.copy(m)  # shallow copy: the fitted object itself is never changed
             m.uncertainty_samples = n
         with _global_seed(seed):

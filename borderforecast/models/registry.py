@@ -64,10 +64,10 @@ class ModelSpec:
     class_path: str | None = None
     path: Path | None = None
     default: bool = True
-    plain: str = ""
-    """What the model does, in a reader's words (the report's forecast paragraph)."""
     """Whether the spec is in the default backtest set (``default = false`` in its file leaves
     a slow or uncompetitive model out unless it is named, or ``models="all"``)."""
+    plain: str = ""
+    """What the model does, in a reader's words (the report's forecast paragraph)."""
 
     def model_class(self) -> type[BaseModel]:
         """Import and return the model class of this spec (a spec read from a file is
@@ -103,14 +103,6 @@ class ModelSpec:
             return cls(**params)
         except (TypeError, ValueError) as exc:
             raise SpecError(f"model spec {self.name!r}: invalid parameters ({exc})") from None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "family": self.family,
-            "description": self.description,
-            "params": dict(self.params),
-        }
 
 
 def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpec:
