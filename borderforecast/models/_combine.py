@@ -111,7 +111,7 @@ def combine(
     ----------
     forecasts : list of DataFrame, or dict name -> DataFrame
         Member forecasts in counts, all on the same months, each with
-        ``mean`` and ``lo<L>``/``hi<L>`` columns for the same levels (the
+        ``median`` and ``lo<L>``/``hi<L>`` columns for the same levels (the
         output of :meth:`FittedModel.forecast`).
     method : {"median", "mean", "weighted"}
         How point forecasts (and, with ``intervals="quantiles"``, bounds)
@@ -134,10 +134,10 @@ def combine(
     --------
     >>> import pandas as pd
     >>> idx = pd.date_range("2025-01-01", periods=1, freq="MS")
-    >>> a = pd.DataFrame({"mean": [99.0], "lo80": [80.0], "hi80": [120.0]}, index=idx)
-    >>> b = pd.DataFrame({"mean": [199.0], "lo80": [160.0], "hi80": [240.0]}, index=idx)
-    >>> c = pd.DataFrame({"mean": [149.0], "lo80": [130.0], "hi80": [170.0]}, index=idx)
-    >>> combine([a, b, c], method="median")["mean"].round(1).tolist()
+    >>> a = pd.DataFrame({"median": [99.0], "lo80": [80.0], "hi80": [120.0]}, index=idx)
+    >>> b = pd.DataFrame({"median": [199.0], "lo80": [160.0], "hi80": [240.0]}, index=idx)
+    >>> c = pd.DataFrame({"median": [149.0], "lo80": [130.0], "hi80": [170.0]}, index=idx)
+    >>> combine([a, b, c], method="median")["median"].round(1).tolist()
     [149.0]
     """
     if method not in METHODS:
