@@ -1,5 +1,4 @@
-"""Shared plumbing of the model families (not a family itself): parameter checks, and the
-statsmodels-backed families' quiet fits, threads and sample paths.
+"""Shared plumbing of the statsmodels-backed model families (not a family itself).
 
 State-space fits multiply many small matrices. A multi-threaded BLAS only
 adds synchronisation to that, and on a busy machine (a parallel backtest,
@@ -23,8 +22,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ..errors import BorderforecastWarning, SpecError
+from ..errors import BorderforecastWarning
 from .base import BaseModel, Prediction, gaussian_prediction, warn_convergence
+from .base import choice as choice  # structural's import
 
 T = TypeVar("T")
 
@@ -161,48 +161,6 @@ def _statespace_paths(
         dev[:, j] = state @ Z[0] + sd_obs * rng.standard_normal(n)
         state = state @ T.T + (rng.standard_normal((n, LQ.shape[1])) @ LQ.T) @ R.T
     return point[None, :] + dev
-
-
-def int_tuple(value: Any, length: int, what: str, model: str) -> tuple[int, ...]:
-    """Validate an order such as ``[1, 1, 1]`` (non-negative whole numbers)."""
-    try:
-        out = tuple(int(v) for v in value)
-        ok = len(out) == length and all(
-            v >= 0 and float(v) == float(w) for v, w in zip(out, value, strict=True)
-        )
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise SpecError(
-            f"model {model!r}: {what} must be {length} non-negative whole numbers, got {value!r}"
-        )
-    return out
-
-
-def whole(value: Any, what: str, model: str, low: int, high: int | None = None) -> int:
-    """Check a whole number ``low <= value`` (``<= high``); SpecError otherwise."""
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-    if not ok or (high is not None and value > high):
-        bound = f">= {low}" if high is None else f"from {low} to {high}"
-        raise SpecError(f"model {model!r}: {what} must be a whole number {bound}, not {value!r}")
-    return int(value)
-
-
-def real(value: Any, what: str, model: str, *, zero: bool = False, high: float = np.inf) -> float:
-    """Check a number ``> 0`` (``>= 0`` with ``zero``) and ``<= high``; SpecError otherwise."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not (ok and (value >= 0 if zero else value > 0) and value <= high):
-        bound = (">= 0" if zero else "> 0") + ("" if high == np.inf else f" and <= {high:g}")
-        raise SpecError(f"model {model!r}: {what} must be a number {bound}, not {value!r}")
-    return float(value)
-
-
-def choice(value: Any, allowed: Sequence[Any], what: str, model: str) -> Any:
-    """Check that ``value`` is one of ``allowed`` (SpecError listing them otherwise)."""
-    if value not in allowed:
-        valid = ", ".join(repr(a) for a in allowed)
-        raise SpecError(f"model {model!r}: {what} must be one of {valid}, not {value!r}")
-    return value
 
 
 def format_params(names: Sequence[str], values: Sequence[float]) -> str:

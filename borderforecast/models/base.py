@@ -53,7 +53,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..errors import ConvergenceWarning, ModelError
+from ..errors import ConvergenceWarning, ModelError, SpecError
 from ..intervals import DEFAULT_LEVELS, check_levels, interval_columns, level_label
 from ..series import MIN_HISTORY, as_monthly
 from .fitted import (
@@ -269,6 +269,48 @@ class BaseModel:
 
     def _summary(self, state: Any) -> str:
         return ""
+
+
+def int_tuple(value: Any, length: int, what: str, model: str) -> tuple[int, ...]:
+    """Validate an order such as ``[1, 1, 1]`` (non-negative whole numbers)."""
+    try:
+        out = tuple(int(v) for v in value)
+        ok = len(out) == length and all(
+            v >= 0 and float(v) == float(w) for v, w in zip(out, value, strict=True)
+        )
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise SpecError(
+            f"model {model!r}: {what} must be {length} non-negative whole numbers, got {value!r}"
+        )
+    return out
+
+
+def whole(value: Any, what: str, model: str, low: int, high: int | None = None) -> int:
+    """Check a whole number ``low <= value`` (``<= high``); SpecError otherwise."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+    if not ok or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"from {low} to {high}"
+        raise SpecError(f"model {model!r}: {what} must be a whole number {bound}, not {value!r}")
+    return int(value)
+
+
+def real(value: Any, what: str, model: str, *, zero: bool = False, high: float = np.inf) -> float:
+    """Check a number ``> 0`` (``>= 0`` with ``zero``) and ``<= high``; SpecError otherwise."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (ok and (value >= 0 if zero else value > 0) and value <= high):
+        bound = (">= 0" if zero else "> 0") + ("" if high == np.inf else f" and <= {high:g}")
+        raise SpecError(f"model {model!r}: {what} must be a number {bound}, not {value!r}")
+    return float(value)
+
+
+def choice(value: Any, allowed: Sequence[Any], what: str, model: str) -> Any:
+    """Check that ``value`` is one of ``allowed`` (SpecError listing them otherwise)."""
+    if value not in allowed:
+        valid = ", ".join(repr(a) for a in allowed)
+        raise SpecError(f"model {model!r}: {what} must be one of {valid}, not {value!r}")
+    return value
 
 
 def warn_convergence(model: BaseModel, detail: str) -> None:

@@ -47,8 +47,7 @@ from ..errors import (
     UnknownModelError,
 )
 from ._combine import INTERVALS, METHODS, _weights, combine
-from ._smtools import choice
-from .base import BaseModel, FittedModel, Prediction, Transform, level_label
+from .base import BaseModel, FittedModel, Prediction, Transform, choice, level_label
 from .registry import get_spec, make_model
 
 DEFAULT_MEMBERS: tuple[str, ...] = ("ets", "stl", "sarima", "gbm")

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._smtools import choice, estimates, quiet, simulate_results
-from .base import BaseModel, Prediction, gaussian_prediction
+from ._smtools import estimates, quiet, simulate_results
+from .base import BaseModel, Prediction, choice, gaussian_prediction
 
 PERIOD = 12
 

@@ -52,8 +52,7 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 
 from ..errors import ModelError
-from ._smtools import real, whole
-from .base import BaseModel, Prediction
+from .base import BaseModel, Prediction, real, whole
 
 PERIOD = 12
 WINDOW = 24  # months of history behind every feature row

@@ -42,8 +42,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ._smtools import choice, real, whole
-from .base import BaseModel, Prediction, future_index, paths_prediction, warn_convergence
+from .base import (
+    BaseModel,
+    Prediction,
+    choice,
+    future_index,
+    paths_prediction,
+    real,
+    warn_convergence,
+    whole,
+)
 
 SEASONALITIES = ("month_dummies", "fourier")
 GROWTHS = ("linear", "flat")

@@ -104,6 +104,14 @@ class ModelSpec:
         except (TypeError, ValueError) as exc:
             raise SpecError(f"model spec {self.name!r}: invalid parameters ({exc})") from None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "family": self.family,
+            "description": self.description,
+            "params": dict(self.params),
+        }
+
 
 def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpec:
     """Read one specification file."""

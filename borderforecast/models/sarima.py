@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, SpecError
-from ._smtools import StateSpaceModel, format_params, int_tuple, quiet, silently
-from .base import FittedModel, warn_convergence
+from ._smtools import StateSpaceModel, format_params, quiet, silently
+from .base import FittedModel, int_tuple, warn_convergence
 
 PERIOD = 12
 SEASONAL_STRENGTH_THRESHOLD = 0.64

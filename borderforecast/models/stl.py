@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from ._smtools import burn_in, choice, estimates, int_tuple, quiet, simulate_results
-from .base import BaseModel, Prediction, gaussian_prediction
+from ._smtools import burn_in, estimates, quiet, simulate_results
+from .base import BaseModel, Prediction, choice, gaussian_prediction, int_tuple
 
 PERIOD = 12
 LEVERAGE_WINDOW = 120

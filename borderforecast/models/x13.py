@@ -46,13 +46,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, ShortSeriesWarning, SpecError
-from ._smtools import burn_in, int_tuple, silently, simulate_results
+from ._smtools import burn_in, silently, simulate_results
 from ._x13run import MAX_LEAD, PERIOD, TC_RATE, X13Run, outlier, outlier_frame, run_x13
 from .base import (
     BaseModel,
     Prediction,
     Transform,
     gaussian_prediction,
+    int_tuple,
     normal_quantile,
     warn_convergence,
 )
