@@ -238,9 +238,7 @@ def fytd(y: pd.Series, month: Any = None) -> FYTD:
     Returns
     -------
     FYTD
-        ``total``, ``previous_total``, ``change`` (difference) and
-        ``pct_change`` (relative change in percent points, 25.0 = +25%; NaN if
-        the previous total is 0).
+        ``pct_change`` is NaN when the previous total is 0.
 
     Raises
     ------
