@@ -29,6 +29,7 @@ Methods
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -194,12 +195,8 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def years_label(years: Iterable[int], prefix: str = "FY") -> str:
     """``FY2000-FY2019`` for consecutive years, ``FY2017, FY2020-FY2024`` otherwise (the
     one way years are listed; ``prefix=""`` gives ``2017, 2020-2024``)."""
-    groups: list[list[int]] = []
-    for v in sorted(int(v) for v in years):
-        if groups and v == groups[-1][-1] + 1:
-            groups[-1].append(v)
-        else:
-            groups.append([v])
+    spans = itertools.groupby(enumerate(sorted(int(v) for v in years)), lambda iv: iv[1] - iv[0])
+    groups = [[v for _, v in g] for _, g in spans]
     p = prefix
     return ", ".join(f"{p}{g[0]}" if len(g) == 1 else f"{p}{g[0]}-{p}{g[-1]}" for g in groups)
 
