@@ -59,17 +59,7 @@ WINDOW = 24  # months of history behind every feature row
 MIN_TRAIN = 24  # fewest training rows of any fit (calibration folds included)
 STEP = 24  # origins per calibration block
 MIN_PATHS = 20  # fewer complete calibration error paths: complete the partial ones
-FEATURES = (
-    "d1",
-    "d2",
-    "d3",
-    "s12",
-    "s24",
-    "level_change",
-    "position",
-    "month_effect",
-    "month",
-)
+FEATURES = ("d1", "d2", "d3", "s12", "s24", "level_change", "position", "month_effect", "month")
 
 
 def _features(windows: np.ndarray, months: np.ndarray, effect: np.ndarray) -> np.ndarray:
@@ -182,12 +172,9 @@ class GradientBoosting(BaseModel):
         l2_regularization: float = 1.0,
         calibration_folds: int = 3,
         calibration_horizon: int = 24,
-        log: bool = True,
-        offset: float = 1.0,
-        seed: int = 0,
-        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(log=log, offset=offset, seed=seed, name=name)
+        super().__init__(**kwargs)
         self.max_iter = whole(max_iter, "max_iter", self.name, 1)
         self.learning_rate = real(learning_rate, "learning_rate", self.name, high=1.0)
         self.max_depth = whole(max_depth, "max_depth", self.name, 1)

@@ -156,12 +156,9 @@ class ProphetModel(BaseModel):
         changepoint_range: float = 0.9,
         regressor_prior_scale: float = 10.0,
         uncertainty_samples: int = 500,
-        log: bool = True,
-        offset: float = 1.0,
-        seed: int = 0,
-        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(log=log, offset=offset, seed=seed, name=name)
+        super().__init__(**kwargs)
         self.seasonality = choice(seasonality, SEASONALITIES, "seasonality", self.name)
         self.fourier_order = whole(fourier_order, "fourier_order", self.name, 1, 6)
         self.seasonality_prior_scale = real(
@@ -181,10 +178,8 @@ class ProphetModel(BaseModel):
         self, index: pd.DatetimeIndex, X: pd.DataFrame | None, exog: Sequence[str]
     ) -> pd.DataFrame:
         df = pd.DataFrame({"ds": pd.DatetimeIndex(index).as_unit("ns")})
-        if self.seasonality == "month_dummies":
-            months = np.asarray(index.month)
-            for k, col in zip(range(2, 13), _MONTH_COLS, strict=True):
-                df[col] = (months == k).astype(float)
+        if self.seasonality == "month_dummies":  # February to December; January is the base
+            df[_MONTH_COLS] = (np.asarray(index.month)[:, None] == np.arange(2, 13)).astype(float)
         if exog:
             if X is None:
                 raise ModelError(f"model {self.name!r}: regressors {list(exog)} are needed")

@@ -48,8 +48,8 @@ SEASONAL_STRENGTH_THRESHOLD = 0.64
 @dataclass(frozen=True)
 class _State:
     results: Any
-    order: tuple[int, int, int]
-    seasonal_order: tuple[int, int, int, int]
+    order: tuple[int, ...]  # (p, d, q)
+    seasonal_order: tuple[int, ...]  # (P, D, Q, s)
     searched: int = 0
     seasonal_strength: float | None = None
 
@@ -157,12 +157,6 @@ class SARIMA(StateSpaceModel):
         """Whether fitting runs the order search (``auto`` without fixed orders)."""
         return self.auto and self.order is None and self.seasonal_order is None
 
-    def fixed_orders(self) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
-        """The orders used when no search runs (defaults filled in)."""
-        order = self.order if self.order is not None else (1, 1, 1)
-        seasonal = self.seasonal_order if self.seasonal_order is not None else (0, 1, 1, PERIOD)
-        return order, seasonal  # type: ignore[return-value]
-
     # -- fitting -----------------------------------------------------------
     def _sarimax(self, z: Any, X: Any, order: Any, seasonal: Any, **kw: Any) -> Any:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
@@ -189,7 +183,7 @@ class SARIMA(StateSpaceModel):
 
     def _search(
         self, z: pd.Series, X: pd.DataFrame | None
-    ) -> tuple[tuple[int, int, int], tuple[int, int, int, int], int, float, np.ndarray]:
+    ) -> tuple[tuple[int, ...], tuple[int, ...], int, float, np.ndarray]:
         strength = seasonal_strength(z)
         D = self.seasonal_diff
         if D is None:
@@ -242,7 +236,8 @@ class SARIMA(StateSpaceModel):
         if self.searches:  # the search already estimated the winner on the differenced series
             order, seasonal, searched, strength, params = self._search(z, X)
         else:
-            order, seasonal = self.fixed_orders()
+            order = self.order or (1, 1, 1)
+            seasonal = self.seasonal_order or (0, 1, 1, PERIOD)
             diff = self._sarimax(z, X, order, seasonal, simple_differencing=True)
             start = None if self.start_params is None else np.asarray(self.start_params)
             if start is not None and len(start) != len(diff.param_names):
