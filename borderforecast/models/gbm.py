@@ -127,16 +127,9 @@ class GradientBoosting(BaseModel):
 
     Parameters
     ----------
-    max_iter : int
-        Boosting iterations.
-    learning_rate : float
-        Shrinkage.
-    max_depth : int
-        Depth of each tree.
-    min_samples_leaf : int
-        Fewest training months per leaf.
-    l2_regularization : float
-        L2 penalty on leaf values.
+    max_iter, learning_rate, max_depth, min_samples_leaf, l2_regularization
+        Those of scikit-learn's ``HistGradientBoostingRegressor`` (boosting
+        iterations, shrinkage, tree depth, fewest months per leaf, L2 penalty).
     calibration_folds : int
         Number of 24-month blocks of recent history used for the conformal
         intervals (fewer when the series is short).

@@ -114,22 +114,14 @@ class ProphetModel(BaseModel):
     fourier_order : int
         Order of the yearly Fourier series when ``seasonality="fourier"``
         (1 to 6; 6 is saturated for 12 points a year).
-    seasonality_prior_scale : float
-        Prior scale of the month effects (dummies or Fourier terms).
-    growth : {"linear", "flat"}
-        Trend type.
-    changepoint_prior_scale : float
-        Flexibility of the trend (Prophet's default 0.05).
-    n_changepoints : int
-        Number of potential trend changepoints.
+    growth, changepoint_prior_scale, n_changepoints, uncertainty_samples
+        Prophet's own (``growth`` ``"linear"`` or ``"flat"``).
     changepoint_range : float
-        Share of the history in which changepoints may occur. Border counts
-        turn sharply, so the default (0.9) lets the trend bend later than
-        Prophet's 0.8.
-    regressor_prior_scale : float
-        Prior scale of the exogenous regressors.
-    uncertainty_samples : int
-        Number of predictive draws behind the intervals.
+        Prophet's; border counts turn sharply, so the default (0.9) lets the
+        trend bend later than Prophet's 0.8.
+    seasonality_prior_scale, regressor_prior_scale : float
+        Prior scales of the month effects (dummies or Fourier terms) and of
+        the exogenous regressors.
     log, offset, seed, name
         See :class:`~borderforecast.models.base.BaseModel`.
 

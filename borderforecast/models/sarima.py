@@ -74,17 +74,10 @@ class SARIMA(StateSpaceModel):
         unset runs the search, giving it skips the search.
     seasonal_order : sequence of 4 ints, optional
         ``(P, D, Q, s)``. Default ``(0, 1, 1, 12)``; same rule as ``order``.
-    auto : bool
-        Select the orders by AICc (default False).
-    d : int
-        Regular differences used by the search (default 1).
-    seasonal_diff : int, optional
-        Seasonal differences D used by the search; ``None`` (default) picks
-        D = 1 when the STL seasonal strength exceeds 0.64, else 0.
-    max_p, max_q, max_P, max_Q : int
-        Largest orders the search visits (defaults 2, 2, 1, 1).
-    max_models : int
-        Most candidate models the search fits (default 10).
+    auto, d, seasonal_diff, max_p, max_q, max_P, max_Q, max_models
+        The order search of ``auto_sarima`` (above): on or off (default off), its
+        regular differences (1), seasonal differences (``None``: by the seasonal
+        strength), largest orders (2, 2, 1, 1) and most candidates (10).
     start_params : sequence of float, optional
         Starting parameters for the optimiser (warm start), laid out as
         statsmodels' ``SARIMAX(..., concentrate_scale=True).param_names``

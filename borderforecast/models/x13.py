@@ -40,7 +40,9 @@ from .base import (
     gaussian_prediction,
     int_tuple,
     normal_quantile,
+    real,
     warn_convergence,
+    whole,
 )
 
 Z95 = normal_quantile(0.975)  # stdlib: importing scipy.stats costs ~0.5 s per process
@@ -195,12 +197,8 @@ class X13(BaseModel):
                 f"model {self.name!r}: outlier_types must be among 'ao', 'ls', 'tc', not {bad}"
             )
         self.outlier_types = types
-        self.critical = None if critical is None else float(critical)
-        if self.critical is not None and self.critical <= 0:
-            raise SpecError(f"model {self.name!r}: critical must be positive")
-        self.max_horizon = int(max_horizon)
-        if not 1 <= self.max_horizon <= MAX_LEAD:
-            raise SpecError(f"model {self.name!r}: max_horizon must be between 1 and {MAX_LEAD}")
+        self.critical = None if critical is None else real(critical, "critical", self.name)
+        self.max_horizon = whole(max_horizon, "max_horizon", self.name, 1, MAX_LEAD)
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         runner, note = self, ""
