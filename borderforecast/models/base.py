@@ -88,9 +88,8 @@ Parts = Mapping[str, pd.Series]
 """The parts of a series (name -> monthly counts) a bottom-up model adds up."""
 
 
-def normal_quantile(p: float) -> float:
-    """The standard normal quantile (``scipy.stats.norm.ppf`` without importing scipy.stats)."""
-    return NormalDist().inv_cdf(p)
+normal_quantile = NormalDist().inv_cdf
+"""The standard normal quantile (``scipy.stats.norm.ppf`` without importing scipy.stats)."""
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,13 @@ series. Their forecasts are combined by :func:`combine` (point forecasts by
 ``method``, intervals by ``intervals``, on the log scale; see
 :mod:`borderforecast.models._combine`).
 
-Failure isolation: a member that raises while fitting or forecasting
-(:class:`~borderforecast.errors.ModelError`, a numerical error, a series too
-short for it) is dropped with a
-:class:`~borderforecast.errors.ConvergenceWarning` (a
-:class:`~borderforecast.errors.ShortSeriesWarning` when the series is too short
-for it) that names it, and the ensemble carries on; by default a member that
-warns that it did not converge is dropped as well (``drop_unconverged``).
-If every member fails, :class:`~borderforecast.errors.ModelError` (or
-:class:`~borderforecast.errors.ShortSeriesError`) is raised.
-:meth:`FittedModel.summary` lists the members used and dropped.
-
-Regressors are passed to the members that take them (``supports_exog``); the
-others are fitted without them (the summary says which).
+Failure isolation: a member that raises while fitting or forecasting is
+dropped with a ConvergenceWarning (ShortSeriesWarning when the series is too
+short for it) that names it, and the ensemble carries on; by default a member
+that warns that it did not converge is dropped as well (``drop_unconverged``).
+If every member fails, ModelError (or ShortSeriesError) is raised. Regressors
+go to the members that take them. The summary lists the members used, dropped
+and fitted without regressors.
 
 The default members (``ets``, ``stl``, ``sarima``, ``gbm``) are fast and were
 chosen on 42 rolling origins (2010-2024, 12 months ahead) of the USBP

@@ -116,8 +116,7 @@ def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
         sel = run.arima[(run.arima["operator"] == op) & (run.arima["factor"] == factor)]
         vals = np.zeros(k)
         step = PERIOD if factor == "Seasonal" else 1
-        for _, r in sel.iterrows():
-            vals[int(r["lag"]) // step - 1] = r["estimate"]
+        vals[sel["lag"].to_numpy(dtype=int) // step - 1] = sel["estimate"].to_numpy(dtype=float)
         return list(vals)
 
     p, _, q = run.order
