@@ -76,22 +76,19 @@ class ETS(BaseModel):
         self.seasonal = choice(seasonal, ("add", "none"), "seasonal", self.name)
         self.maxiter = int(maxiter)
 
-    def statsmodels_kwargs(self) -> dict[str, Any]:
-        """The ``ETSModel`` keyword arguments this model uses (to reproduce it directly)."""
-        trend = None if self.trend == "none" else "add"
-        seasonal = None if self.seasonal == "none" else "add"
-        return {
-            "error": "add",
-            "trend": trend,
-            "damped_trend": self.damped and trend is not None,
-            "seasonal": seasonal,
-            "seasonal_periods": PERIOD if seasonal else None,
-        }
-
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-        mod = ETSModel(z, **self.statsmodels_kwargs())
+        trend = None if self.trend == "none" else "add"
+        seasonal = None if self.seasonal == "none" else "add"
+        mod = ETSModel(
+            z,
+            error="add",
+            trend=trend,
+            damped_trend=self.damped and trend is not None,
+            seasonal=seasonal,
+            seasonal_periods=PERIOD if seasonal else None,
+        )
         return _State(quiet(self, lambda: mod.fit(disp=False, maxiter=self.maxiter)), len(z))
 
     def _fitted(self, state: _State) -> np.ndarray:
