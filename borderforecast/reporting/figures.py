@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -205,23 +206,22 @@ def small_multiples(
     return fig
 
 
-def relabel(fig: Figure, old: str, new: str) -> None:
-    """Replace the word ``old`` by ``new`` in every axis label, title and legend of ``fig``."""
-    for ax in fig.axes:
-        ax.set_ylabel(ax.get_ylabel().replace(old, new))
-        ax.set_xlabel(ax.get_xlabel().replace(old, new))
-        ax.set_title(ax.get_title().replace(old, new))
+def texts_of(fig: Figure) -> list[Any]:
+    """The texts of ``fig`` that can come from data: titles (the suptitle is one of
+    ``fig.texts``), axis labels, annotations, legends (tick labels are numbers and dates)."""
+    texts = [*fig.texts, *(text for legend in fig.legends for text in legend.get_texts())]
+    for ax in fig.axes:  # the three titles of an axes are not public
+        texts += [getattr(ax, a) for a in ("title", "_left_title", "_right_title")]
+        texts += [ax.xaxis.label, ax.yaxis.label, *ax.texts]
         legend = ax.get_legend()
-        for text in legend.get_texts() if legend is not None else ():
-            text.set_text(text.get_text().replace(old, new))
-    for text in fig.texts:
-        text.set_text(text.get_text().replace(old, new))
-    for legend in fig.legends:
-        for text in legend.get_texts():
-            text.set_text(text.get_text().replace(old, new))
-    sup = getattr(fig, "_suptitle", None)  # matplotlib has no public handle on it
-    if sup is not None:
-        sup.set_text(sup.get_text().replace(old, new))
+        texts += legend.get_texts() if legend is not None else []
+    return texts
+
+
+def relabel(fig: Figure, old: str, new: str) -> None:
+    """Replace the word ``old`` by ``new`` in every title, label and legend of ``fig``."""
+    for t in texts_of(fig):
+        t.set_text(t.get_text().replace(old, new))
 
 
 def vintage_chart(
