@@ -49,7 +49,6 @@ from .registry import get_spec, make_model
 DEFAULT_MEMBERS: tuple[str, ...] = ("ets", "stl", "sarima", "gbm")
 
 
-# -- the model --------------------------------------------------------------
 @dataclass(frozen=True)
 class _State:
     fits: tuple[tuple[str, FittedModel], ...]
