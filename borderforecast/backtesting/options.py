@@ -33,8 +33,8 @@ class CalibrationOptions:
         Use at most the ``window`` most recent past scores (default 240: all
         of them on this series; the scale, not the window, adapts).
     min_errors : int
-        Fewer past scores than this: keep the model's own interval (default 24:
-        fewer make the first calibrated 80% intervals too narrow on this series).
+        Fewer past scores than this: keep the model's own interval (default 19,
+        the fewest for which the 95% interval's conformal rank exists).
     scale : str
         ``"errors"`` (default): scores are divided by the model's own recent
         one-step error size, an exponentially weighted mean of its absolute
@@ -71,13 +71,13 @@ class CalibrationOptions:
         Extra origins before ``start`` (at the run's ``step``) that are
         forecast only to feed the calibration, never scored. Default None:
         ``min_errors + ceil(h / step)``, just enough for every horizon to be
-        calibrated from the first scored origin (36 for monthly origins and
+        calibrated from the first scored origin (31 for monthly origins and
         h = 12), as far as the series' history allows.
     """
 
     method: str = "conformal"
     window: int = 240
-    min_errors: int = 24
+    min_errors: int = 19
     scale: str = "errors"
     halflife: float = 10.0
     gamma: float = 0.08
