@@ -20,7 +20,7 @@ class CalibrationOptions:
     """How model intervals are calibrated from the model's own past errors.
 
     See :mod:`borderforecast.backtesting.calibrate` for the method. In short: at
-    origin *T*, horizon *k*, the interval is ``log(mean + 1) +/- q * v_T`` on
+    origin *T*, horizon *k*, the interval is ``log(median + 1) +/- q * v_T`` on
     the log scale, ``v_T`` the model's recent one-step error size at *T* and
     ``q`` a conformal quantile of past scores ``|log error| / v`` of the same
     model and horizon whose target month is at most *T* (no look-ahead).
@@ -166,9 +166,6 @@ class BacktestOptions:
     warm_start : bool
         Between reselections, start the optimiser at the anchor origin's
         fitted parameters when the model offers ``warm_start`` (default True).
-    combine_ensembles : bool
-        Compute an ensemble from its members' forecasts when all members are
-        in the run, instead of refitting every member (default True).
     learned_ensemble : bool
         Add ``learned_ensemble``: every non-ensemble model of the run
         combined with weights proportional to 1 / MASE over the forecasts
@@ -209,7 +206,6 @@ class BacktestOptions:
         default_factory=lambda: MappingProxyType({"auto_sarima": 12})
     )
     warm_start: bool = True
-    combine_ensembles: bool = True
     learned_ensemble: bool = False
     learn_window: int = 36
 

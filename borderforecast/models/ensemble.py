@@ -47,7 +47,7 @@ from ..errors import (
     UnknownModelError,
 )
 from ._combine import INTERVALS, METHODS, _weights, combine
-from .base import BaseModel, FittedModel, Prediction, Transform, level_label
+from .base import BaseModel, FittedModel, Prediction, Transform, choice, level_label
 from .registry import get_spec, make_model
 
 DEFAULT_MEMBERS: tuple[str, ...] = ("ets", "stl", "sarima", "gbm")
@@ -114,13 +114,10 @@ class Ensemble(BaseModel):
         name: str | None = None,
     ) -> None:
         super().__init__(log=log, offset=offset, seed=seed, name=name)
-        if isinstance(members, str) or not isinstance(members, Sequence) or not members:
+        names = isinstance(members, Sequence) and all(isinstance(m, str) for m in members)
+        if isinstance(members, str) or not names or not members:
             raise SpecError(
                 f"ensemble: members must be a non-empty list of model names, not {members!r}"
-            )
-        if not all(isinstance(m, str) for m in members):
-            raise SpecError(
-                f"ensemble: members must be model names (strings), not {list(members)!r}"
             )
         if len(set(members)) != len(members):
             raise SpecError(f"ensemble: members repeat a name: {list(members)}")
@@ -131,12 +128,8 @@ class Ensemble(BaseModel):
                 raise SpecError(f"ensemble member: {exc}") from None
             if spec.family == self.family:
                 raise SpecError(f"ensemble: member {member!r} is itself an ensemble")
-        if method not in METHODS:
-            raise SpecError(f"ensemble: method must be one of {', '.join(METHODS)}, not {method!r}")
-        if intervals not in INTERVALS:
-            raise SpecError(
-                f"ensemble: intervals must be one of {', '.join(INTERVALS)}, not {intervals!r}"
-            )
+        self.method = choice(method, METHODS, "method", self.name)
+        self.intervals = choice(intervals, INTERVALS, "intervals", self.name)
         if method == "weighted":
             if not isinstance(weights, Mapping) or not weights:
                 raise SpecError(
@@ -151,9 +144,7 @@ class Ensemble(BaseModel):
                 f"ensemble: weights are only used with method 'weighted', not {method!r}"
             )
         self.members = tuple(members)
-        self.method = method
         self.weights = dict(weights) if weights is not None else None
-        self.intervals = intervals
         self.drop_unconverged = bool(drop_unconverged)
 
     # -- helpers ---------------------------------------------------------
@@ -283,7 +274,7 @@ class Ensemble(BaseModel):
 
         lower = {lv: fwd(f"lo{level_label(lv)}") for lv in levels}
         upper = {lv: fwd(f"hi{level_label(lv)}") for lv in levels}
-        return Prediction(fwd("mean"), lower, upper)
+        return Prediction(fwd("median"), lower, upper)
 
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None

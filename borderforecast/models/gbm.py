@@ -51,8 +51,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from ..errors import ModelError, SpecError
-from .base import BaseModel, Prediction
+from ..errors import ModelError
+from .base import BaseModel, Prediction, real, whole
 
 PERIOD = 12
 WINDOW = 24  # months of history behind every feature row
@@ -188,26 +188,13 @@ class GradientBoosting(BaseModel):
         name: str | None = None,
     ) -> None:
         super().__init__(log=log, offset=offset, seed=seed, name=name)
-        for label, value, low in (
-            ("max_iter", max_iter, 1),
-            ("max_depth", max_depth, 1),
-            ("min_samples_leaf", min_samples_leaf, 1),
-            ("calibration_folds", calibration_folds, 1),
-            ("calibration_horizon", calibration_horizon, 1),
-        ):
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise SpecError(f"gbm: {label} must be a whole number >= {low}, not {value!r}")
-        if not isinstance(learning_rate, (int, float)) or not 0 < learning_rate <= 1:
-            raise SpecError(f"gbm: learning_rate must be in (0, 1], not {learning_rate!r}")
-        if not isinstance(l2_regularization, (int, float)) or l2_regularization < 0:
-            raise SpecError(f"gbm: l2_regularization must be >= 0, not {l2_regularization!r}")
-        self.max_iter = max_iter
-        self.learning_rate = float(learning_rate)
-        self.max_depth = max_depth
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = float(l2_regularization)
-        self.calibration_folds = calibration_folds
-        self.calibration_horizon = calibration_horizon
+        self.max_iter = whole(max_iter, "max_iter", self.name, 1)
+        self.learning_rate = real(learning_rate, "learning_rate", self.name, high=1.0)
+        self.max_depth = whole(max_depth, "max_depth", self.name, 1)
+        self.min_samples_leaf = whole(min_samples_leaf, "min_samples_leaf", self.name, 1)
+        self.l2_regularization = real(l2_regularization, "l2_regularization", self.name, zero=True)
+        self.calibration_folds = whole(calibration_folds, "calibration_folds", self.name, 1)
+        self.calibration_horizon = whole(calibration_horizon, "calibration_horizon", self.name, 1)
 
     # -- pieces ----------------------------------------------------------
     def _regressor(self) -> Any:

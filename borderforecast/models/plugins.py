@@ -105,5 +105,3 @@ def load_class(class_path: str, registered: bool = True) -> Any:
         return getattr(importlib.import_module(module), attr or "MODEL", None)
     finally:
         sys.path[:] = saved
-
-

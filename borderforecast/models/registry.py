@@ -40,8 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import SpecError, SpecWarning, UnknownModelError
-from ..paths import home_dir
-from ..resources import models_dir
+from ..paths import home_dir, models_dir
 from .base import BaseModel
 from .plugins import (  # noqa: F401 - re-exported: the registry's public names
     ENTRY_POINTS,
@@ -64,10 +63,10 @@ class ModelSpec:
     class_path: str | None = None
     path: Path | None = None
     default: bool = True
-    plain: str = ""
-    """What the model does, in a reader's words (the report's forecast paragraph)."""
     """Whether the spec is in the default backtest set (``default = false`` in its file leaves
     a slow or uncompetitive model out unless it is named, or ``models="all"``)."""
+    plain: str = ""
+    """What the model does, in a reader's words (the report's forecast paragraph)."""
 
     def model_class(self) -> type[BaseModel]:
         """Import and return the model class of this spec (a spec read from a file is
@@ -242,7 +241,7 @@ def make_model(name: str | os.PathLike[str] | ModelSpec | BaseModel, **overrides
     >>> import borderforecast as bf
     >>> model = make_model("snaive", seed=1)
     >>> fitted = model.fit(bf.load(end="2019-05"))
-    >>> round(fitted.forecast(1)["mean"].iloc[0])   # June 2019 = June 2018
+    >>> round(fitted.forecast(1)["median"].iloc[0])   # June 2019 = June 2018
     34089
     """
     if isinstance(name, BaseModel):

@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from ._smtools import burn_in, choice, format_params, int_tuple, quiet, simulate_results
-from .base import BaseModel, Prediction, gaussian_prediction
+from ._smtools import burn_in, estimates, quiet, simulate_results
+from .base import BaseModel, Prediction, choice, gaussian_prediction, int_tuple
 
 PERIOD = 12
 LEVERAGE_WINDOW = 120
@@ -98,7 +98,7 @@ class STLModel(BaseModel):
     >>> import borderforecast as bf
     >>> fc = STLModel(model="arima").fit(bf.load()).forecast(6)
     >>> list(fc.columns)
-    ['mean', 'lo80', 'hi80', 'lo95', 'hi95']
+    ['median', 'lo80', 'hi80', 'lo95', 'hi95']
     """
 
     family = "stl"
@@ -144,10 +144,8 @@ class STLModel(BaseModel):
         cls, model_kw, stl_kw = self.statsmodels_args()
         fit_kw = {"disp": False} if self.model == "ets" else {}
 
-        def run() -> Any:
-            return STLForecast(z, cls, model_kwargs=model_kw, **stl_kw).fit(fit_kwargs=fit_kw)
-
-        res = quiet(self, run, results_of=lambda r: r.model_result)
+        mod = STLForecast(z, cls, model_kwargs=model_kw, **stl_kw)
+        res = quiet(self, lambda: mod.fit(fit_kwargs=fit_kw), results_of=lambda r: r.model_result)
         if not self.seasonal_error:
             return _State(res, len(z), 1.0, np.zeros(PERIOD))
         lev, row2 = stl_leverage(min(len(z), LEVERAGE_WINDOW), self.seasonal)
@@ -191,19 +189,12 @@ class STLModel(BaseModel):
         return paths + np.resize(seasonal, h)[None, :] + np.tile(errors, (1, reps))[:, :h]
 
     def _summary(self, state: _State) -> str:
-        inner = state.results.model_result
-        names = [str(n) for n in inner.model.param_names if not str(n).startswith("initial")]
-        values = [
-            float(v)
-            for n, v in zip(inner.model.param_names, np.asarray(inner.params), strict=False)
-            if not str(n).startswith("initial")
-        ]
         seas = np.asarray(state.results.result.seasonal, dtype=float)[-PERIOD:]
         what = "ETS(A,Ad,N)" if self.model == "ets" else f"ARIMA{self.arima_order}"
         return (
             f"STL (period 12, seasonal {self.seasonal}, "
             f"{'robust' if self.robust else 'non-robust'}) + "
-            f"{what}: {format_params(names, values)}; last-year seasonal range "
+            f"{what}: {estimates(state.results.model_result)}; last-year seasonal range "
             f"{seas.min():+.3f} to {seas.max():+.3f} (log scale)"
         )
 

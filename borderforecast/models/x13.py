@@ -46,22 +46,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, ShortSeriesWarning, SpecError
-from ._smtools import burn_in, int_tuple, simulate_results, single_thread
-from ._x13run import (
-    MAX_LEAD,
-    MONTHS,
-    OUTLIER,
-    PERIOD,
-    TC_RATE,
-    X13Run,
-    outlier_frame,
-    run_x13,
-)
+from ._smtools import burn_in, silently, simulate_results
+from ._x13run import MAX_LEAD, PERIOD, TC_RATE, X13Run, outlier, outlier_frame, run_x13
 from .base import (
     BaseModel,
     Prediction,
     Transform,
     gaussian_prediction,
+    int_tuple,
     normal_quantile,
     warn_convergence,
 )
@@ -86,7 +78,7 @@ def _regressors(
     n = len(index)
     cols = []
     for name in names:
-        if name.lower() == "constant":
+        if name.lower() == "constant":  # a constant of the differenced model, integrated back
             x = np.ones(n)
             for _ in range(seasonal[1]):
                 for t in range(PERIOD, n):
@@ -95,17 +87,14 @@ def _regressors(
                 x = np.cumsum(x)
             cols.append(x)
             continue
-        m = OUTLIER.match(name)
-        if not m or m.group(1).upper() == "SO":
+        found = outlier(name)
+        if not found or found[0] == "SO":
             raise ModelError(f"cannot rebuild X-13 regressor {name!r}")
-        t0 = index.get_indexer(
-            [pd.Timestamp(year=int(m.group(2)), month=MONTHS[m.group(3).lower()], day=1)]
-        )[0]
+        t0 = index.get_indexer([found[1]])[0]
         since = np.arange(n) - (t0 if t0 >= 0 else n)  # months since the outlier
-        kind = m.group(1).upper()
-        if kind == "AO":
+        if found[0] == "AO":
             cols.append((since == 0).astype(float))
-        elif kind == "LS":
+        elif found[0] == "LS":
             cols.append(np.where(since < 0, -1.0, 0.0))
         else:
             cols.append(np.where(since >= 0, TC_RATE ** np.maximum(since, 0), 0.0))
@@ -157,9 +146,7 @@ def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
     mod = SARIMAX(
         z.to_numpy(dtype=float) - effects, order=run.order, seasonal_order=run.seasonal_order
     )
-    with warnings.catch_warnings(), single_thread():
-        warnings.simplefilter("ignore")
-        res = mod.filter(np.asarray(params, dtype=float), cov_type="none")
+    res = silently(lambda: mod.filter(np.asarray(params, dtype=float), cov_type="none"))
     return _Rebuilt(res, effects, names, beta)
 
 
