@@ -41,9 +41,8 @@ same function on the model's past rows and the new forecast.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
