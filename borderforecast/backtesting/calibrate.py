@@ -26,10 +26,10 @@ where
   grows the interval, after each hit it shrinks it, by ``gamma`` per month
   between origins (scaled per level; so origins every 6 months adapt as fast
   in time as monthly ones), within ``adapt_limits`` times the nominal miscoverage;
-* the half-width never exceeds ``max_width`` times the largest absolute
-  log error in the window and never shrinks with the horizon at one origin
-  (``monotone``); the upper bound never exceeds ``record_cap`` times the
-  highest month recorded up to *T*.
+* the half-width never exceeds ``max_width`` (if set) times the largest
+  absolute log error in the window and never shrinks with the horizon at one
+  origin (``monotone``); the upper bound never exceeds ``record_cap`` times
+  the highest month recorded up to *T*.
 
 With fewer than ``min_errors`` past scores (or no scale yet) the model's own
 interval is kept. Point forecasts are never changed.
@@ -148,7 +148,7 @@ def conformal_path(
         keep = np.flatnonzero(finite[:resolved])[-options.window :]
         if len(keep) < options.min_errors or not np.isfinite(scale[i]):
             continue
-        cap = options.max_width * float(np.max(abs_errors[keep]))
+        cap = (options.max_width or np.inf) * float(np.max(abs_errors[keep]))
         ranked = np.sort(scores[keep])
         for lv in levels:
             a = min(max(alpha[lv], low * nominal[lv]), high * nominal[lv])
