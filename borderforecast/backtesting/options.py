@@ -19,11 +19,8 @@ CALIBRATION_SCALES = ("errors", "none")
 class CalibrationOptions:
     """How model intervals are calibrated from the model's own past errors.
 
-    See :mod:`borderforecast.backtesting.calibrate` for the method. In short: at
-    origin *T*, horizon *k*, the interval is ``log(median + 1) +/- q * v_T`` on
-    the log scale, ``v_T`` the model's recent one-step error size at *T* and
-    ``q`` a conformal quantile of past scores ``|log error| / v`` of the same
-    model and horizon whose target month is at most *T* (no look-ahead).
+    The method (adaptive conformal, no look-ahead) is described in
+    :mod:`borderforecast.backtesting.calibrate`.
 
     Attributes
     ----------
@@ -169,10 +166,8 @@ class BacktestOptions:
         Add ``learned_ensemble``: every non-ensemble model of the run
         combined with weights proportional to 1 / MASE over the forecasts
         resolved in the last ``learn_window`` months (learned online, no
-        look-ahead; needs two or more such models). Default False: it is
-        not a model spec, so a live forecast needs ``make_model("ensemble",
-        members=list(w), method="weighted", weights=w)`` with ``w =
-        result.learned_weights()``.
+        look-ahead; needs two or more such models). Default False; for a
+        live forecast see :meth:`BacktestResult.learned_weights`.
     learn_window : int
         Months of resolved forecasts behind the learned weights (default 36).
 

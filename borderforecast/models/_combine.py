@@ -114,15 +114,12 @@ def combine(
         ``median`` and ``lo<L>``/``hi<L>`` columns for the same levels (the
         output of :meth:`FittedModel.forecast`).
     method : {"median", "mean", "weighted"}
-        How point forecasts (and, with ``intervals="quantiles"``, bounds)
-        are combined, on the ``log(1 + count)`` scale.
+        How point forecasts are combined (see the module's text).
     weights : dict name -> weight, or list aligned with ``forecasts``
-        Needed for ``method="weighted"`` (normalised to sum 1; members left
-        out of a dict get weight 0); ignored by ``"median"`` and ``"mean"``,
-        whose mixtures weight members equally.
+        For ``method="weighted"`` (normalised; members left out of a dict get
+        weight 0); ``"median"`` and ``"mean"`` weight members equally.
     intervals : {"mixture", "quantiles"}
-        Quantiles of the mixture of member distributions (default), or the
-        bounds combined like the point forecasts.
+        How bounds are combined (see the module's text).
 
     Returns
     -------

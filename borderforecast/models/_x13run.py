@@ -6,6 +6,7 @@ intervals, sample paths and an outlier table.
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import tempfile
@@ -91,12 +92,8 @@ def _read_table(text: str, section: str) -> list[list[str]]:
         i = lines.index(f"${section}$estimates:")
     except ValueError:
         return []
-    rows = []
-    for line in lines[i + 3 :]:
-        if not line.strip() or line.startswith("$"):
-            break
-        rows.append(line.split("\t"))
-    return rows
+    rows = itertools.takewhile(lambda ln: ln.strip() and not ln.startswith("$"), lines[i + 3 :])
+    return [ln.split("\t") for ln in rows]
 
 
 def _parse_orders(mdl: str) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:

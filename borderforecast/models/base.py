@@ -88,9 +88,8 @@ Parts = Mapping[str, pd.Series]
 """The parts of a series (name -> monthly counts) a bottom-up model adds up."""
 
 
-def normal_quantile(p: float) -> float:
-    """The standard normal quantile (``scipy.stats.norm.ppf`` without importing scipy.stats)."""
-    return NormalDist().inv_cdf(p)
+normal_quantile = NormalDist().inv_cdf
+"""The standard normal quantile (``scipy.stats.norm.ppf`` without importing scipy.stats)."""
 
 
 @dataclass(frozen=True)
@@ -144,9 +143,7 @@ class BaseModel:
 
     Examples
     --------
-    A model is built from a spec name (:func:`borderforecast.make_model`) and
-    fitted to a monthly series; fitting returns a new :class:`FittedModel` and
-    leaves the model unchanged, so one model can be fitted many times:
+    One model fitted twice (a spec name built by :func:`borderforecast.make_model`):
 
     >>> import borderforecast as bf
     >>> model = bf.make_model("snaive")
@@ -181,6 +178,11 @@ class BaseModel:
                     names.append(p.name)
         return names
 
+    @property
+    def transform(self) -> Transform:
+        """The scale the model works on: ``log(y + offset)``, or the counts (``log=False``)."""
+        return Transform("log" if self.log else "none", self.offset)
+
     def get_params(self) -> dict[str, Any]:
         """The constructor parameters of this model, as given (for display and caching)."""
         return {k: getattr(self, k) for k in self.parameter_names() if hasattr(self, k)}
@@ -213,7 +215,7 @@ class BaseModel:
             raise ModelError(f"model {self.name!r} ({self.family}) does not take regressors")
         if parts is not None and not self.uses_parts:
             raise ModelError(f"model {self.name!r} ({self.family}) does not use parts")
-        transform = Transform("log" if self.log else "none", self.offset)
+        transform = self.transform
         z = pd.Series(transform.forward(y.values), index=y.index, name=y.name)
         constant = bool(np.ptp(y.values) == 0)
         if constant:

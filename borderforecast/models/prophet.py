@@ -114,22 +114,14 @@ class ProphetModel(BaseModel):
     fourier_order : int
         Order of the yearly Fourier series when ``seasonality="fourier"``
         (1 to 6; 6 is saturated for 12 points a year).
-    seasonality_prior_scale : float
-        Prior scale of the month effects (dummies or Fourier terms).
-    growth : {"linear", "flat"}
-        Trend type.
-    changepoint_prior_scale : float
-        Flexibility of the trend (Prophet's default 0.05).
-    n_changepoints : int
-        Number of potential trend changepoints.
+    growth, changepoint_prior_scale, n_changepoints, uncertainty_samples
+        Prophet's own (``growth`` ``"linear"`` or ``"flat"``).
     changepoint_range : float
-        Share of the history in which changepoints may occur. Border counts
-        turn sharply, so the default (0.9) lets the trend bend later than
-        Prophet's 0.8.
-    regressor_prior_scale : float
-        Prior scale of the exogenous regressors.
-    uncertainty_samples : int
-        Number of predictive draws behind the intervals.
+        Prophet's; border counts turn sharply, so the default (0.9) lets the
+        trend bend later than Prophet's 0.8.
+    seasonality_prior_scale, regressor_prior_scale : float
+        Prior scales of the month effects (dummies or Fourier terms) and of
+        the exogenous regressors.
     log, offset, seed, name
         See :class:`~borderforecast.models.base.BaseModel`.
 
@@ -156,12 +148,9 @@ class ProphetModel(BaseModel):
         changepoint_range: float = 0.9,
         regressor_prior_scale: float = 10.0,
         uncertainty_samples: int = 500,
-        log: bool = True,
-        offset: float = 1.0,
-        seed: int = 0,
-        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(log=log, offset=offset, seed=seed, name=name)
+        super().__init__(**kwargs)
         self.seasonality = choice(seasonality, SEASONALITIES, "seasonality", self.name)
         self.fourier_order = whole(fourier_order, "fourier_order", self.name, 1, 6)
         self.seasonality_prior_scale = real(
@@ -181,10 +170,8 @@ class ProphetModel(BaseModel):
         self, index: pd.DatetimeIndex, X: pd.DataFrame | None, exog: Sequence[str]
     ) -> pd.DataFrame:
         df = pd.DataFrame({"ds": pd.DatetimeIndex(index).as_unit("ns")})
-        if self.seasonality == "month_dummies":
-            months = np.asarray(index.month)
-            for k, col in zip(range(2, 13), _MONTH_COLS, strict=True):
-                df[col] = (months == k).astype(float)
+        if self.seasonality == "month_dummies":  # February to December; January is the base
+            df[_MONTH_COLS] = (np.asarray(index.month)[:, None] == np.arange(2, 13)).astype(float)
         if exog:
             if X is None:
                 raise ModelError(f"model {self.name!r}: regressors {list(exog)} are needed")

