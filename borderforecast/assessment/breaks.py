@@ -14,6 +14,7 @@ when the program runs, are reported beside it as one more input, never as the an
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any
 
@@ -25,7 +26,7 @@ from ..fiscal import fiscal_year
 from ..series import as_monthly
 from .normal import SHOCK_Z, TITLE42, normal_fiscal_years
 from .options import Window
-from .robust import MAD_SCALE, log_counts, noise_floor, span_floor
+from .robust import log_counts, mad, noise_floor, span_floor
 
 COLUMNS = ["month", "shift_pct", "lo_pct", "hi_pct", "z", "p_value", "sure", "months", "x13"]
 
@@ -42,9 +43,7 @@ def shift_z(y: pd.Series, fiscal_years: Any, floor: float) -> pd.DataFrame:
         idx = stat.index[(stat.index.month == m) & stat.notna().to_numpy()]
         for t in idx:
             ref = stat[(stat.index.month == m) & normal & (stat.index.year != t.year)]
-            med = float(np.median(ref))
-            frame.loc[t, ["expected", "scale"]] = med, max(
-                MAD_SCALE * float(np.median(np.abs(ref - med))), floor)
+            frame.loc[t, ["expected", "scale"]] = float(np.median(ref)), max(mad(ref), floor)
     frame["z"] = (frame["stat"] - frame["expected"]) / frame["scale"]
     return frame
 
@@ -114,15 +113,9 @@ def _window3(t: pd.Timestamp) -> Window:
 
 
 def _runs(hit: pd.Series) -> list[list[pd.Timestamp]]:
-    runs: list[list[pd.Timestamp]] = []
-    prev = False
-    for t, h in hit.items():
-        if h and prev:
-            runs[-1].append(t)
-        elif h:
-            runs.append([t])
-        prev = bool(h)
-    return runs
+    """The runs of adjacent months where ``hit`` is true."""
+    groups = itertools.groupby(hit.items(), key=lambda item: bool(item[1]))
+    return [[t for t, _ in run] for h, run in groups if h]
 
 
 def _x13_level_shifts(y: pd.Series, months: pd.Series) -> list[Any]:

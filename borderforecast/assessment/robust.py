@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cache import make_key
 from .exclude import Period
 from .options import Window, months_between
 
@@ -21,12 +22,9 @@ neighbours and repeated assessments share them."""
 
 
 def fingerprint(y: pd.Series) -> str:
-    """A key for the values and the first month of a series."""
-    import hashlib
-
-    h = hashlib.sha1(np.ascontiguousarray(y.to_numpy(dtype=float)).tobytes())
-    h.update(f"{y.index[0]:%Y-%m}".encode())
-    return h.hexdigest()
+    """A key for the values and the first month of a series (:func:`~borderforecast.cache.make_key`,
+    the one key builder)."""
+    return make_key("series", start=f"{y.index[0]:%Y-%m}", values=y.to_numpy(dtype=float))
 
 
 def _memo(key: tuple[Any, ...], compute: Any) -> Any:
@@ -35,6 +33,11 @@ def _memo(key: tuple[Any, ...], compute: Any) -> Any:
             _MEMO.clear()
         _MEMO[key] = compute()
     return _MEMO[key]
+
+
+def mad(v: Any) -> float:
+    """``1.4826 * median(|v - median(v)|)``: the robust spread of ``v``."""
+    return MAD_SCALE * float(np.median(np.abs(v - np.median(v))))
 
 
 def robust_z(x: float, others: Any, floor: float = 0.0) -> float:
@@ -52,7 +55,7 @@ def robust_z(x: float, others: Any, floor: float = 0.0) -> float:
     if len(v) == 0 or not np.isfinite(x):
         return float("nan")
     med = float(np.median(v))
-    scale = max(MAD_SCALE * float(np.median(np.abs(v - med))), float(floor))
+    scale = max(mad(v), float(floor))
     if scale <= 0:
         scale = float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
     if scale <= 0:
@@ -112,7 +115,7 @@ def noise_floor(lz: pd.Series, periods: Sequence[Period]) -> float:
     d = d[~_in_periods(lz.index, periods) & ~_in_periods(lz.index - pd.DateOffset(months=1),
                                                          periods)].dropna()
     dev = (d - d.groupby(d.index.month).transform("median")).to_numpy()
-    return float(MAD_SCALE * np.median(np.abs(dev - np.median(dev)))) if len(dev) else 0.0
+    return mad(dev) if len(dev) else 0.0
 
 
 def span_floor(sigma1: float, window: Window) -> float:

@@ -19,11 +19,8 @@ CALIBRATION_SCALES = ("errors", "none")
 class CalibrationOptions:
     """How model intervals are calibrated from the model's own past errors.
 
-    See :mod:`borderforecast.backtesting.calibrate` for the method. In short: at
-    origin *T*, horizon *k*, the interval is ``log(median + 1) +/- q * v_T`` on
-    the log scale, ``v_T`` the model's recent one-step error size at *T* and
-    ``q`` a conformal quantile of past scores ``|log error| / v`` of the same
-    model and horizon whose target month is at most *T* (no look-ahead).
+    The method (adaptive conformal, no look-ahead) is described in
+    :mod:`borderforecast.backtesting.calibrate`.
 
     Attributes
     ----------
@@ -166,17 +163,12 @@ class BacktestOptions:
     warm_start : bool
         Between reselections, start the optimiser at the anchor origin's
         fitted parameters when the model offers ``warm_start`` (default True).
-    combine_ensembles : bool
-        Compute an ensemble from its members' forecasts when all members are
-        in the run, instead of refitting every member (default True).
     learned_ensemble : bool
         Add ``learned_ensemble``: every non-ensemble model of the run
         combined with weights proportional to 1 / MASE over the forecasts
         resolved in the last ``learn_window`` months (learned online, no
-        look-ahead; needs two or more such models). Default False: it is
-        not a model spec, so a live forecast needs ``make_model("ensemble",
-        members=list(w), method="weighted", weights=w)`` with ``w =
-        result.learned_weights()``.
+        look-ahead; needs two or more such models). Default False; for a
+        live forecast see :meth:`BacktestResult.learned_weights`.
     learn_window : int
         Months of resolved forecasts behind the learned weights (default 36).
 
@@ -209,7 +201,6 @@ class BacktestOptions:
         default_factory=lambda: MappingProxyType({"auto_sarima": 12})
     )
     warm_start: bool = True
-    combine_ensembles: bool = True
     learned_ensemble: bool = False
     learn_window: int = 36
 

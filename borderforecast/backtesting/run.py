@@ -11,11 +11,9 @@ import pandas as pd
 
 from ..errors import ModelError
 from ..models.base import interval_columns
-from ..models.registry import ModelSpec
 from ..series import month
-from .cache import UnitCache, code_digest, data_digest, parts_digest, unit_key
 from .calibrate import calibrate_frame
-from .engines import run_tasks
+from .engines import parallel_map
 from .ensembles import combinable, combine_members, learned_ensemble
 from .frames import assemble, run_info
 from .options import BacktestOptions
@@ -23,7 +21,15 @@ from .plan import Plan, plan
 from .result import BacktestResult, forecast_columns
 from .scoring import score
 from .selection import out_of_sample_picks, selection_rows
-from .units import Task, UnitResult, anchor_of, spec_to_dict
+from .units import (
+    Task,
+    UnitCache,
+    UnitResult,
+    anchor_of,
+    run_task,
+    spec_to_dict,
+    unit_keys,
+)
 
 Progress = Callable[[int, int], None]
 Key = tuple[str, str, pd.Timestamp]  # (series, model, origin)
@@ -67,35 +73,6 @@ def _tasks_for(
     ]
 
 
-def _unit_keys(
-    sid: str,
-    y: pd.Series,
-    spec: ModelSpec,
-    origins: list[pd.Timestamp],
-    opts: BacktestOptions,
-    parts: Mapping[str, pd.Series] | None,
-) -> dict[pd.Timestamp, str]:
-    """The cache key of each origin's unit of one model on one series (and its parts)."""
-    sd = spec_to_dict(spec)
-    code = code_digest(sd)
-    every = opts.reselect_every.get(spec.name)
-    reselect = (every, opts.warm_start) if every else None
-    return {
-        o: unit_key(
-            sid,
-            data_digest(y.loc[:o]) + (parts_digest(parts, o) if parts is not None else ""),
-            sd,
-            o,
-            opts.h,
-            tuple(opts.levels),
-            opts.seed,
-            reselect,
-            code,
-        )
-        for o in origins
-    }
-
-
 def _look_up(
     p: Plan, cache: UnitCache | None, combined: Mapping[str, Any]
 ) -> tuple[list[UnitResult], list[Task], dict[Key, str]]:
@@ -109,7 +86,11 @@ def _look_up(
         origins = p.warmup[sid] + p.origins[sid]
         for spec in (s for s in p.specs if s.name not in combined):
             parts = p.parts.get(sid) if spec.model_class().uses_parts else None
-            ukeys = _unit_keys(sid, y, spec, origins, opts, parts) if cache is not None else {}
+            sd, every = spec_to_dict(spec), opts.reselect_every.get(spec.name)
+            ukeys = {}
+            if cache is not None:
+                ukeys = unit_keys(sid, y, sd, origins, opts.h, tuple(opts.levels), opts.seed,
+                                  every, opts.warm_start, parts)  # fmt: skip
             todo = []
             for o in origins:
                 hit = cache.get(ukeys[o], shape) if cache is not None else None
@@ -120,8 +101,7 @@ def _look_up(
                         UnitResult(sid, spec.name, o, hit[0], converged=hit[1], source="cache")
                     )
             keys.update({(sid, spec.name, o): k for o, k in ukeys.items()})
-            every = opts.reselect_every.get(spec.name)
-            tasks += _tasks_for(sid, y, spec_to_dict(spec), todo, opts, every, parts)
+            tasks += _tasks_for(sid, y, sd, todo, opts, every, parts)
     return found, tasks, keys
 
 
@@ -132,23 +112,20 @@ def _fit(
     opts: BacktestOptions,
     progress: Progress | None,
 ) -> tuple[list[UnitResult], str]:
-    """Run the tasks, storing each one's units as soon as it finishes; the results and the
-    engine that ran them."""
+    """Run the tasks, storing each one's units as soon as it finishes (an interrupted run
+    keeps its finished work); the results and the engine that ran them."""
     total = sum(len(t.origins) for t in tasks)
     done = 0
 
-    def _advance(n: int) -> None:
+    def _done(batch: list[UnitResult]) -> None:
         nonlocal done
-        done += n
+        if cache is not None:
+            for r in batch:
+                if r.ok and r.values is not None:
+                    cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
+        done += len(batch)
         if progress is not None:
             progress(done, total)
-
-    def _store(batch: list[UnitResult]) -> None:
-        if cache is None:
-            return
-        for r in batch:
-            if r.ok and r.values is not None:
-                cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
 
     if progress is not None:
         progress(0, total)
@@ -156,7 +133,7 @@ def _fit(
     # import everything again), and forked copies import the model libraries once each, which
     # cost more CPU than they saved in wall time on a busy 2-core machine; same numbers anyway
     engine = "sequential" if opts.engine == "processes" and total <= SMALL_RUN else opts.engine
-    batches = run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance, _store)
+    batches = parallel_map(run_task, tasks, engine, opts.jobs, opts.scheduler, _done)
     return [r for batch in batches for r in batch], engine
 
 
@@ -192,7 +169,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     opts = p.options
     t0 = time.perf_counter()
     cache = UnitCache() if opts.cache else None
-    combined = combinable(p.specs, opts.seed) if opts.combine_ensembles else {}
+    combined = combinable(p.specs, opts.seed)  # ensembles from their members' forecasts
     found, tasks, keys = _look_up(p, cache, combined)
     t_fit = time.perf_counter()
     fitted, engine = _fit(tasks, keys, cache, opts, progress)

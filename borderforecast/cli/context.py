@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 import typer
@@ -17,10 +16,7 @@ from .common import (
     input_series,
     markup_safe,
 )
-
-
-def _pct(v: float) -> str:
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:+.1f}%"
+from .season import pct
 
 
 def _print_context(ctx: Any) -> None:
@@ -30,23 +26,16 @@ def _print_context(ctx: Any) -> None:
     def num(v: float | None) -> str:
         return "n/a" if v is None else f"{v:,.0f}"
 
+    def change(c: Any) -> str:
+        return "" if c is None else f"{c.absolute:+,.0f} ({pct(c.percent)})"
+
     table = Table(title=markup_safe(f"{ctx.series}: {ctx.month:%B %Y}"))
     table.add_column("fact")
     table.add_column("value", justify="right")
     table.add_column("change", justify="right")
     table.add_row("value", num(ctx.value), "")
-    prev = ctx.change_vs_previous
-    table.add_row(
-        "previous month",
-        num(ctx.previous),
-        "" if prev is None else f"{prev.absolute:+,.0f} ({_pct(prev.percent)})",
-    )
-    ya = ctx.change_vs_year_ago
-    table.add_row(
-        "a year earlier",
-        num(ctx.year_ago),
-        "" if ya is None else f"{ya.absolute:+,.0f} ({_pct(ya.percent)})",
-    )
+    table.add_row("previous month", num(ctx.previous), change(ctx.change_vs_previous))
+    table.add_row("a year earlier", num(ctx.year_ago), change(ctx.change_vs_year_ago))
     table.add_row(
         f"rank among {ctx.month_name}s", f"{ctx.rank_among_same_month} of {ctx.n_years}", ""
     )
@@ -55,17 +44,13 @@ def _print_context(ctx: Any) -> None:
         table.add_row(
             f"FY{f.fiscal_year} to date ({f.months} months)",
             num(f.total),
-            f"{f.change:+,.0f} ({_pct(f.pct_change)}) vs FY{f.fiscal_year - 1}",
+            f"{f.change:+,.0f} ({pct(f.pct_change)}) vs FY{f.fiscal_year - 1}",
         )
     for phrase in (ctx.highest_month_since, ctx.lowest_month_since):
         if phrase:
             table.add_row(phrase, "", "")
     for c in ctx.comparisons:
-        table.add_row(
-            f"vs {c.label} ({c.month:%Y-%m})",
-            num(c.value),
-            f"{c.change.absolute:+,.0f} ({_pct(c.change.percent)})",
-        )
+        table.add_row(f"vs {c.label} ({c.month:%Y-%m})", num(c.value), change(c.change))
     console = Console(width=160)
     console.print(table)
     for s in ctx.sentences():

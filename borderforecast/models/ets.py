@@ -15,22 +15,15 @@ Intervals are the analytical prediction intervals of the additive model
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._smtools import choice, format_params, quiet, simulate_results
-from .base import BaseModel, Prediction, gaussian_prediction
+from ._smtools import estimates, quiet, simulate_results
+from .base import BaseModel, Prediction, choice, gaussian_prediction
 
 PERIOD = 12
-
-
-@dataclass(frozen=True)
-class _State:
-    results: Any
-    nobs: int
 
 
 class ETS(BaseModel):
@@ -76,53 +69,43 @@ class ETS(BaseModel):
         self.seasonal = choice(seasonal, ("add", "none"), "seasonal", self.name)
         self.maxiter = int(maxiter)
 
-    def statsmodels_kwargs(self) -> dict[str, Any]:
-        """The ``ETSModel`` keyword arguments this model uses (to reproduce it directly)."""
-        trend = None if self.trend == "none" else "add"
-        seasonal = None if self.seasonal == "none" else "add"
-        return {
-            "error": "add",
-            "trend": trend,
-            "damped_trend": self.damped and trend is not None,
-            "seasonal": seasonal,
-            "seasonal_periods": PERIOD if seasonal else None,
-        }
-
-    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> Any:
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-        def run() -> Any:
-            mod = ETSModel(z, **self.statsmodels_kwargs())
-            return mod.fit(disp=False, maxiter=self.maxiter)
+        trend = None if self.trend == "none" else "add"
+        seasonal = None if self.seasonal == "none" else "add"
+        mod = ETSModel(
+            z,
+            error="add",
+            trend=trend,
+            damped_trend=self.damped and trend is not None,
+            seasonal=seasonal,
+            seasonal_periods=PERIOD if seasonal else None,
+        )
+        return quiet(self, lambda: mod.fit(disp=False, maxiter=self.maxiter))  # state: the results
 
-        return _State(quiet(self, run), len(z))
-
-    def _fitted(self, state: _State) -> np.ndarray:
-        return np.asarray(state.results.fittedvalues, dtype=float)
+    def _fitted(self, state: Any) -> np.ndarray:
+        return np.asarray(state.fittedvalues, dtype=float)
 
     def _predict(
-        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+        self, state: Any, h: int, levels: Sequence[float], X: pd.DataFrame | None
     ) -> Prediction:
-        pred = state.results.get_prediction(start=state.nobs, end=state.nobs + h - 1)
+        pred = state.get_prediction(start=state.nobs, end=state.nobs + h - 1)
         point = np.asarray(pred.predicted_mean, dtype=float)
         se = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
         return gaussian_prediction(point, se, levels)
 
     def _simulate(
-        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+        self, state: Any, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
     ) -> np.ndarray:
-        return simulate_results(state.results, h, n, rng)
+        return simulate_results(state, h, n, rng)
 
-    def _summary(self, state: _State) -> str:
-        res = state.results
-        names = [str(n) for n in res.model.param_names]
-        keep = [i for i, nm in enumerate(names) if not nm.startswith("initial")]
+    def _summary(self, state: Any) -> str:
         spec = f"ETS(A,{'N' if self.trend == 'none' else 'Ad' if self.damped else 'A'},"
         spec += f"{'N' if self.seasonal == 'none' else 'A'})"
-        params = format_params([names[i] for i in keep], [float(res.params.iloc[i]) for i in keep])
         return (
-            f"{spec}: {params}; "
-            f"AICc {res.aicc:.1f}; residual sd {np.sqrt(res.mse):.4f} (transformed scale)"
+            f"{spec}: {estimates(state)}; "
+            f"AICc {state.aicc:.1f}; residual sd {np.sqrt(state.mse):.4f} (transformed scale)"
         )
 
 

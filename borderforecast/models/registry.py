@@ -40,8 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import SpecError, SpecWarning, UnknownModelError
-from ..paths import home_dir
-from ..resources import models_dir
+from ..paths import home_dir, models_dir
 from .base import BaseModel
 from .plugins import (  # noqa: F401 - re-exported: the registry's public names
     ENTRY_POINTS,
@@ -64,10 +63,10 @@ class ModelSpec:
     class_path: str | None = None
     path: Path | None = None
     default: bool = True
-    plain: str = ""
-    """What the model does, in a reader's words (the report's forecast paragraph)."""
     """Whether the spec is in the default backtest set (``default = false`` in its file leaves
     a slow or uncompetitive model out unless it is named, or ``models="all"``)."""
+    plain: str = ""
+    """What the model does, in a reader's words (the report's forecast paragraph)."""
 
     def model_class(self) -> type[BaseModel]:
         """Import and return the model class of this spec (a spec read from a file is
@@ -166,14 +165,6 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
     )
 
 
-def _spec_dirs(home: str | os.PathLike[str] | None = None) -> list[Path]:
-    dirs = [models_dir()]
-    user = home_dir(home) / "models"
-    if user.is_dir():
-        dirs.append(user)
-    return dirs
-
-
 def list_specs(home: str | os.PathLike[str] | None = None) -> dict[str, ModelSpec]:
     """All named specifications, bundled first, user specs overriding by name.
 
@@ -184,7 +175,7 @@ def list_specs(home: str | os.PathLike[str] | None = None) -> dict[str, ModelSpe
     ('sarima', [1, 1, 1])
     """
     specs: dict[str, ModelSpec] = {}
-    for folder in _spec_dirs(home):
+    for folder in (models_dir(), home_dir(home) / "models"):  # a missing folder has no files
         for path in sorted(folder.glob("*.toml")):
             try:
                 spec = read_spec(path)
