@@ -9,14 +9,15 @@ bound to their keys (the data, the spec and the code), so a warm entry gives the
 cold run would; mark only tests that do not test the cache, the calibration's fitting or
 the store (those keep the empty home).
 
-Workers. ``pytest`` runs on every core (pytest-xdist, ``--dist loadgroup``; ``pytest -n 0``
-runs in one process): the tests of a module with a module-scoped fixture stay together.
+Workers. ``pytest`` runs on every core (pytest-xdist; ``pytest -n 0`` runs in one process);
+the tests of a module with a module-scoped fixture stay on one worker.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import stat
 import warnings
@@ -83,22 +84,40 @@ each warmed through the public API."""
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "warm_home(*names): the test's home starts with a copy of the session's warm cache "
+        "warm_home(*names): the test's home starts with a copy of the run's warm cache "
         f"holding the calibrations named ({', '.join(WARM)}; default: all)",
     )
-    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    """Under xdist (``--dist loadgroup``), the tests of a module that has a module- or
-    class-scoped fixture run on one worker, so the fixture is built once; other tests are
-    spread one by one."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs.values() if info is not None else ()
-        if any(d[-1].scope in ("module", "class", "package") for d in defs if d):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+_MODULE_FIXTURE = re.compile(r"scope\s*=\s*[\"'](module|class|package)[\"']")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist load`` (the default of ``-n``), except that the tests of a test module that
+    has a module-scoped fixture go to one worker together, so the fixture is built once."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped: dict[str, bool] = {}
+
+    def unit(nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        if module not in grouped:
+            path = config.rootpath / module
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            grouped[module] = _MODULE_FIXTURE.search(text) is not None
+        return module if grouped[module] else nodeid
+
+    class ModuleFixtureScheduling(LoadScopeScheduling):
+        """Work units: a test module with a module-scoped fixture, or one test; the units
+        with the most tests go first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return unit(nodeid)
+
+    return ModuleFixtureScheduling(config, log)
 
 
 def _tree_digest(folder: Path) -> str:
