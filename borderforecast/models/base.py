@@ -57,7 +57,6 @@ from ..errors import ConvergenceWarning, ModelError, SpecError
 from ..intervals import DEFAULT_LEVELS, check_levels, interval_columns, level_label
 from ..series import MIN_HISTORY, as_monthly
 from .fitted import (
-    CAP_FACTOR,
     MAX_HORIZON,
     ConstantState,
     FittedModel,
@@ -67,7 +66,6 @@ from .fitted import (
 )
 
 __all__ = [
-    "CAP_FACTOR",
     "DEFAULT_LEVELS",
     "MAX_HORIZON",
     "BaseModel",
@@ -143,9 +141,7 @@ class BaseModel:
 
     Examples
     --------
-    A model is built from a spec name (:func:`borderforecast.make_model`) and
-    fitted to a monthly series; fitting returns a new :class:`FittedModel` and
-    leaves the model unchanged, so one model can be fitted many times:
+    One model fitted twice (a spec name built by :func:`borderforecast.make_model`):
 
     >>> import borderforecast as bf
     >>> model = bf.make_model("snaive")
