@@ -52,8 +52,8 @@ JobsOption = Annotated[
     typer.Option(
         "--jobs",
         "-j",
-        help="Worker processes (backtest and figures, placebo runs; default: 2 for the backtest "
-        "and figures on a machine with 2+ cores, 1 for the placebo runs).",
+        help="Worker processes (backtest, figures, placebo runs; default: 2 for the backtest "
+        "on a machine with 2+ cores, 1 for the figures and the placebo runs).",
     ),
 ]
 NameOption = Annotated[

@@ -161,7 +161,7 @@ def report(
     if progress:
         progress("start", "write", "")
     out = Path(out)
-    jobs = opts.backtest_jobs or min(2, os.cpu_count() or 1)
+    jobs = opts.backtest_jobs or 1  # starting workers costs more than a warm report saves
     html_path, md_path, fig_paths = write_report(
         out, built.sections, _meta(built, generated), built.figures, home, jobs
     )

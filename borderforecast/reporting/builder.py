@@ -88,8 +88,9 @@ class ReportOptions:
     jobs : int
         Worker processes for the assessment's placebo runs (default 1).
     backtest_jobs : int, optional
-        Worker processes for the backtest and for drawing the figures (default ``None``: two
-        when the machine has two or more cores, else one; the results are identical either way).
+        Worker processes for the backtest (default ``None``: two when the machine has two or
+        more cores, else one) and, when given, for drawing the figures (default: one, as
+        starting the workers costs more than they save); the results are identical either way.
     today : str, optional
         The date the report is made, ``YYYY-MM-DD`` (default: today's UTC date); a report
         whose data month is more than two months before it says so on its first screen.
