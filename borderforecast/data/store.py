@@ -194,7 +194,8 @@ def ingest(
     path = Path(file)
     layout = detect_layout(path)
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         raise MalformedFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     new = _parse(path, layout, accept_new)
