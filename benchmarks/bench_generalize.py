@@ -75,7 +75,7 @@ def peer(name: str):
 def _sf(model, y: np.ndarray, h: int, log: bool) -> dict[str, np.ndarray]:
     z = np.log1p(y) if log else y
     fc = model.forecast(y=z, h=h, level=list(LEVELS))
-    out = {"mean": fc["mean"]}
+    out = {"median": fc["median"]}
     for lv in LEVELS:
         out[f"lo{lv}"], out[f"hi{lv}"] = fc[f"lo-{lv}"], fc[f"hi-{lv}"]
     if log:
@@ -116,7 +116,7 @@ def snaive_emp(y, h):
     z = np.log1p(y)
     d = z[12:] - z[:-12]
     point = np.resize(z[-12:], h)
-    out = {"mean": np.expm1(point)}
+    out = {"median": np.expm1(point)}
     for lv in LEVELS:
         a = (1 - lv / 100) / 2
         out[f"lo{lv}"] = np.expm1(point + np.quantile(d, a))
@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
                     stored.parent.mkdir(parents=True, exist_ok=True)
                     peers.to_csv(stored, index=False)
         print(f"peers: {m_peer}", flush=True)
-        cols = ["series", "model", "origin", "horizon", "mean", "lo80", "hi80", "lo95", "hi95"]
+        cols = ["series", "model", "origin", "horizon", "median", "lo80", "hi80", "lo95", "hi95"]
         rows = common_pairs(scored(pd.concat([pkg[cols], peers[cols]]), series))
         per, summary = tables(rows)
     for label in [*sorted(set(summary["group"]) - {"all", "all bundled"}), "all bundled", "all"]:

@@ -62,7 +62,7 @@ def peer(name: str, label: str):
 def _sf(model, y: np.ndarray, h: int, log: bool) -> dict[str, np.ndarray]:
     z = np.log(y) if log else y
     fc = model.forecast(y=z, h=h, level=list(LEVELS))
-    out = {"mean": fc["mean"]}
+    out = {"median": fc["median"]}
     for lv in LEVELS:
         out[f"lo{lv}"], out[f"hi{lv}"] = fc[f"lo-{lv}"], fc[f"hi-{lv}"]
     if log:
@@ -103,7 +103,7 @@ def snaive_emp(y, h):
     z = np.log(y)
     d = z[12:] - z[:-12]  # in-sample 12-month log changes = one-year snaive errors
     point = np.resize(z[-12:], h)
-    out = {"mean": np.exp(point)}
+    out = {"median": np.exp(point)}
     for lv in LEVELS:
         a = (1 - lv / 100) / 2
         out[f"lo{lv}"] = np.exp(point + np.quantile(d, a))
@@ -121,7 +121,7 @@ def prophet(y, h, _index={}):  # noqa: B006 - the training months, set by run_pe
     future = pd.DataFrame({"ds": pd.date_range(idx[-1], periods=h + 1, freq="MS")[1:]})
     point = m.predict(future)["yhat"].to_numpy()
     draws = m.predictive_samples(future)["yhat"]  # (h, 1000)
-    out = {"mean": point}
+    out = {"median": point}
     for lv in LEVELS:
         a = (1 - lv / 100) / 2
         out[f"lo{lv}"] = np.quantile(draws, a, axis=1)
@@ -140,7 +140,7 @@ t0 <- proc.time()
 for (n in ns) {
   x <- ts(y[1:n], frequency = 12)
   f <- forecast(ets(x), h = h, level = c(80, 95))
-  rows[[length(rows) + 1]] <- data.frame(n = n, horizon = 1:h, mean = as.numeric(f$mean),
+  rows[[length(rows) + 1]] <- data.frame(n = n, horizon = 1:h, median = as.numeric(f$mean),
     lo80 = as.numeric(f$lower[, 1]), hi80 = as.numeric(f$upper[, 1]),
     lo95 = as.numeric(f$lower[, 2]), hi95 = as.numeric(f$upper[, 2]))
 }
@@ -183,7 +183,7 @@ def run_r_ets(y: pd.Series, grid: list[pd.Timestamp]) -> tuple[pd.DataFrame, dic
     wall, cpu = (float(v) for v in proc.stdout.split()[-2:])
     when = dict(zip(ns, grid, strict=True))
     out["origin"] = out.pop("n").map(when)
-    for c in ("mean", "lo80", "hi80", "lo95", "hi95"):
+    for c in ("median", "lo80", "hi80", "lo95", "hi95"):
         out[c] = np.maximum(out[c].to_numpy(dtype=float), 0.0)
     out["model"] = R_LABEL
     timing = {"fits": len(grid), "wall_per_fit": wall / len(grid), "cpu_per_fit": cpu / len(grid)}
@@ -284,14 +284,14 @@ def sanity(long: pd.DataFrame, y: pd.Series) -> str:
     rec = record.reindex(pd.DatetimeIndex(long["origin"])).to_numpy()
     d = long.assign(
         above=long["hi95"].to_numpy() > rec,
-        ratio=long["hi95"] / long["mean"],
+        ratio=long["hi95"] / long["median"],
         over=long["hi95"].to_numpy() / rec,
         logw=np.log((long["hi95"] + 1) / (long["lo95"] + 1)),
     ).sort_values(["model", "origin", "horizon"])
     # a jump: the 95% log width shrinks by more than 25% from one horizon to the next
     d["jump"] = d.groupby(["model", "origin"])["logw"].diff() < -0.25 * d["logw"]
     lines = [
-        f"{'model':<44}{'hi95>record':>12}{'max hi95/record':>16}{'max hi95/mean':>15}"
+        f"{'model':<44}{'hi95>record':>12}{'max hi95/record':>16}{'max hi95/median':>15}"
         f"{'width jumps':>12}"
     ]
     for m, g in d.groupby("model"):
@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.models:
         c0 = time.process_time()
         fc, t, rec = run_package(y, args.models, args.step, not args.no_cache, args.jobs)
-        frames.append(fc[["model", "origin", "horizon", "mean", "lo80", "hi80", "lo95", "hi95"]])
+        frames.append(fc[["model", "origin", "horizon", "median", "lo80", "hi80", "lo95", "hi95"]])
         timing.update(t)
         print(
             f"package backtest: {time.process_time() - c0:.1f} CPU s in this process"

@@ -326,7 +326,7 @@ def choose(
                              intervals="calibrated" if held else "raw")  # fmt: skip
         except BorderforecastError:  # a model that cannot fit now is refused by the rule
             continue
-    nxt = {n: float(f.fitted.forecast(1)["mean"].iloc[0]) for n, f in fits.items()}
+    nxt = {n: float(f.fitted.forecast(1)["median"].iloc[0]) for n, f in fits.items()}
     return Choice(result, rec.recommended_model(result, sid, nxt, y), fits)
 
 

@@ -77,7 +77,7 @@ class Forecaster:
     def frames(
         self, h: int = 12, level: int | Sequence[int | float] = DEFAULT_LEVELS, X: Any = None
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """``(for_paths, shown)``: the forecast in the protocol's columns (``mean`` = the point).
+        """``(for_paths, shown)``: the forecast in the protocol's columns (``median`` = the point).
 
         ``shown`` is what :meth:`forecast` shows (guarded calibrated intervals, or
         the model's own); ``for_paths`` holds the 80% widths sample paths are

@@ -18,7 +18,7 @@ Examples
 --------
 >>> import numpy as np, pandas as pd
 >>> idx = pd.date_range("2025-09-01", periods=3, freq="MS")
->>> fc = pd.DataFrame({"mean": [100.0] * 3, "lo80": [80, 60, 70.0], "hi80": [125, 160, 140.0],
+>>> fc = pd.DataFrame({"median": [100.0] * 3, "lo80": [80, 60, 70.0], "hi80": [125, 160, 140.0],
 ...                    "lo95": [80, 50, 60.0], "hi95": [125, 200, 170.0]}, index=idx)
 >>> y = pd.Series(np.r_[np.full(20, 100.0), np.full(20, 400.0), np.full(20, 100.0)],
 ...               index=pd.date_range("2020-09-01", periods=60, freq="MS"))
@@ -41,8 +41,8 @@ from .errors import ModelError
 
 DEFAULT_LEVELS: tuple[int, ...] = (80, 95)
 LEVELS = DEFAULT_LEVELS
-POINT = "mean"
-"""The point column of the model protocol (for a log model it holds the median)."""
+POINT = "median"
+"""The point column of the model protocol: the median (of the count, for a log model)."""
 
 MIN_RATIO = 1.25
 """Least ratio of the 95% to the 80% log half-width (normal: 1.96 / 1.28 = 1.53)."""
@@ -65,7 +65,7 @@ def level_label(level: float) -> str:
 
 
 def interval_columns(levels: Sequence[float], point: str = POINT) -> list[str]:
-    """Column names in the canonical order: mean, lo80, hi80, lo95, hi95."""
+    """Column names in the canonical order: median, lo80, hi80, lo95, hi95."""
     cols = [point]
     for lv in levels:
         cols += [f"lo{level_label(lv)}", f"hi{level_label(lv)}"]

@@ -232,7 +232,7 @@ def forecast_figure(
     ax: Axes | None = None,
 ) -> Figure:
     """Observed and fitted counts, then a fan chart of the forecast ``fc`` (point column
-    ``mean``, ``lo<L>``/``hi<L>`` per level), on a log scale with limits that hug the data."""
+    ``median``, ``lo<L>``/``hi<L>`` per level), on a log scale with limits that hug the data."""
     import numpy as np
 
     fig, ax = new_figure(9.0, 4.5) if ax is None else (ax.figure, ax)
@@ -244,7 +244,7 @@ def forecast_figure(
         for lv, alpha in zip(sorted(levels, reverse=True), (0.18, 0.32, 0.45), strict=False):
             ax.fill_between(fc.index, fc[f"lo{lv:g}"], fc[f"hi{lv:g}"], color=color,
                             alpha=alpha, lw=0, label=f"{lv:g}% interval")  # fmt: skip
-        ax.plot(fc.index, fc["mean"], color=color, lw=1.6, label=f"forecast ({name})")
+        ax.plot(fc.index, fc["median"], color=color, lw=1.6, label=f"forecast ({name})")
         values = np.concatenate([observed.to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
         positive = values[np.isfinite(values) & (values > 0)]
         ax.set_yscale("log")

@@ -105,7 +105,7 @@ def test_live_forecast_calibration_matches_backtest_row():
     cal = Calibration.from_backtest(short, "snaive", short.series[0])
     live = bf.fit(y.loc[:live_origin], "snaive", calibration=cal).frames(6)[0]
     row = long.forecasts[long.forecasts["origin"] == live_origin].set_index("target_month")
-    cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
+    cols = ["median", "lo80", "hi80", "lo95", "hi95"]
     np.testing.assert_allclose(live[cols].to_numpy(), row[cols].to_numpy(), rtol=1e-10)
     raw = bf.make_model("snaive").fit(y.loc[:live_origin]).forecast(6)
     assert not np.allclose(live["hi80"], raw["hi80"])
@@ -127,7 +127,7 @@ def test_ensemble_from_members_equals_fitting_the_ensemble():
     assert combined.info["timings"]["per_model"]["ens"]["fits"] == 0
     a = combined.forecasts[combined.forecasts["model"] == "ens"].reset_index(drop=True)
     b = fitted.forecasts.reset_index(drop=True)
-    cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
+    cols = ["median", "lo80", "hi80", "lo95", "hi95"]
     np.testing.assert_allclose(a[cols].to_numpy(), b[cols].to_numpy(), rtol=1e-12)
     assert fitted.info["fits"] == 4
 
@@ -164,11 +164,11 @@ def test_learned_ensemble_uses_inverse_mase_of_resolved_errors_only():
     origin = pd.Timestamp("2010-03-01")
     tm = members["target_month"]
     past = members[(tm <= origin) & (tm > origin - pd.DateOffset(months=24))]
-    err = (past["actual"] - past["mean"]).abs() / past["scale_abs"]
+    err = (past["actual"] - past["median"]).abs() / past["scale_abs"]
     inv = 1.0 / err.groupby(past["model"]).mean()
     w = (inv / inv.sum()).to_dict()
     assert set(w) == {"snaive", "overconfident"}
-    cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
+    cols = ["median", "lo80", "hi80", "lo95", "hi95"]
     frames = {
         m: raw[(raw["model"] == m) & (raw["origin"] == origin)].set_index("target_month")[cols]
         for m in w

@@ -29,7 +29,7 @@ COLUMNS = [
     "model",
     "series",
     "actual",
-    "mean",
+    "median",
     "lo80",
     "hi80",
     "lo95",
@@ -70,7 +70,7 @@ def test_origins_protocol_first_last_step():
     first = f[(f["origin"] == qo[0])].sort_values("horizon")
     assert first["target_month"].tolist() == list(pd.date_range("2012-02-01", periods=6, freq="MS"))
     # a unit trains on data up to and including its origin: snaive repeats y[origin - 11 ..]
-    assert first["mean"].to_numpy() == pytest.approx(y.loc["2011-02-01":"2011-07-01"].to_numpy())
+    assert first["median"].to_numpy() == pytest.approx(y.loc["2011-02-01":"2011-07-01"].to_numpy())
 
 
 def test_forecasts_csv_columns_and_roundtrip(tmp_path):
@@ -91,6 +91,14 @@ def test_forecasts_csv_columns_and_roundtrip(tmp_path):
     pd.testing.assert_frame_equal(back.forecasts, res.forecasts, check_dtype=False)
     assert back.ranking()["mase"].tolist() == pytest.approx(res.ranking()["mase"].tolist())
     assert back.options.calibration == res.options.calibration
+    # ... and one saved when the point column was called ``mean``
+    for name in ("forecasts.csv", "forecasts_raw.csv"):
+        f = tmp_path / "out" / name
+        f.write_text(f.read_text().replace(",median,", ",mean,", 1))
+    assert "mean" in (tmp_path / "out" / "forecasts.csv").read_text().splitlines()[0].split(",")
+    old = BacktestResult.load(tmp_path / "out")
+    pd.testing.assert_frame_equal(old.forecasts, res.forecasts, check_dtype=False)
+    assert old.ranking()["mase"].tolist() == pytest.approx(res.ranking()["mase"].tolist())
 
 
 def test_failure_in_one_cell_is_recorded_and_others_proceed():

@@ -26,7 +26,7 @@ def _frame(**cols):
 
 def test_point_metrics_by_hand():
     df = _frame(
-        actual=[100, 50, 0], mean=[80, 60, 10], scale_abs=[10, 10, 5], scale_sq=[400, 100, 25]
+        actual=[100, 50, 0], median=[80, 60, 10], scale_abs=[10, 10, 5], scale_sq=[400, 100, 25]
     )
     assert mase(df).tolist() == [2.0, 1.0, 2.0]
     assert rmsse(df).tolist() == [1.0, 1.0, 4.0]
@@ -49,8 +49,8 @@ def test_winkler_and_coverage_by_hand():
 
 
 def test_rmsse_aggregates_as_root_mean():
-    df = _frame(actual=[10, 10], mean=[8, 14], scale_abs=[1, 1], scale_sq=[1, 4], g=[0, 0])
-    df["lo80"] = df["hi80"] = df["mean"]
+    df = _frame(actual=[10, 10], median=[8, 14], scale_abs=[1, 1], scale_sq=[1, 4], g=[0, 0])
+    df["lo80"] = df["hi80"] = df["median"]
     out = evaluate(df, ["g"], levels=(80,))
     # e^2 / scale_sq = 4, 4 -> sqrt(mean) = 2; MASE = mean(2, 4) = 3
     assert out.loc[0, "rmsse"] == pytest.approx(2.0)

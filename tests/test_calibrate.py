@@ -31,7 +31,7 @@ def history_frame(log_errors: np.ndarray, start: str = "2010-01-01", mean: float
             "target_month": origins + pd.DateOffset(months=1),
             "horizon": 1,
             "actual": (mean + 1.0) * np.exp(log_errors) - 1.0,
-            "mean": mean,
+            "median": mean,
         }
     )
 
@@ -40,7 +40,7 @@ def live(origin: pd.Timestamp, h: int = 1, mean: float = 500.0) -> pd.DataFrame:
     idx = pd.date_range(origin + pd.DateOffset(months=1), periods=h, freq="MS")
     return pd.DataFrame(
         {
-            "mean": mean,
+            "median": mean,
             "lo80": mean * 0.9,
             "hi80": mean * 1.1,
             "lo95": mean * 0.8,
@@ -61,7 +61,7 @@ def test_hand_computed_quantile():
     assert out["hi80"].iloc[0] == pytest.approx(501.0 * np.exp(q80) - 1.0)
     assert out["lo80"].iloc[0] == pytest.approx(501.0 * np.exp(-q80) - 1.0)
     assert out["hi95"].iloc[0] == pytest.approx(501.0 * np.exp(1.0) - 1.0)  # the largest score
-    assert out["mean"].iloc[0] == 500.0 and out.attrs["intervals"] == "calibrated"
+    assert out["median"].iloc[0] == 500.0 and out.attrs["intervals"] == "calibrated"
 
 
 def test_only_errors_known_at_the_origin_are_used():
@@ -89,7 +89,7 @@ def test_coverage_on_synthetic_errors_with_regimes():
     hist = history_frame(errs, start="1970-01-01")
     hist["series"], hist["model"] = "s", "m"
     for c, f in (("lo80", 0.97), ("hi80", 1.03), ("lo95", 0.95), ("hi95", 1.05)):
-        hist[c] = hist["mean"] * f  # far too narrow model intervals
+        hist[c] = hist["median"] * f  # far too narrow model intervals
     out = calibrate_frame(hist, (80, 95), CalibrationOptions(record_cap=None))
     inside = {
         lv: ((out["actual"] >= out[f"lo{lv}"]) & (out["actual"] <= out[f"hi{lv}"]))[100:].mean()
@@ -97,7 +97,7 @@ def test_coverage_on_synthetic_errors_with_regimes():
     }
     assert 0.75 <= inside[80] <= 0.85, inside
     assert 0.90 <= inside[95] <= 0.98, inside
-    width = np.log(out["hi80"] / out["mean"])
+    width = np.log(out["hi80"] / out["median"])
     calm, rough = width[(sd == 0.05) & (np.arange(n) > 100)], width[sd == 0.25]
     assert rough.median() > 2.5 * calm.median()  # the scale follows the regime
 
@@ -117,7 +117,7 @@ def test_record_cap_and_monotone_widths():
     out = calibrate(hist, live(origin, h=3, mean=1000.0), CalibrationOptions(), y=y)
     assert (out["hi95"] <= 1.5 * 1200.0 + 1e-9).all()
     assert out["hi95"].max() == pytest.approx(1800.0)  # the cap binds at these widths
-    w = np.log(out["mean"] + 1) - np.log(out["lo80"] + 1)
+    w = np.log(out["median"] + 1) - np.log(out["lo80"] + 1)
     assert np.all(np.diff(w.to_numpy()) >= -1e-12)
 
 

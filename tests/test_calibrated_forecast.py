@@ -62,7 +62,7 @@ def test_fit_forecast_defaults_to_calibrated_and_names_the_median(seasonal_serie
     # the raw protocol frame keeps its compatibility name and says what it holds
     proto = bf.make_model("snaive").fit(seasonal_series).forecast(6)
     assert proto.attrs == {**proto.attrs, "intervals": "raw", "point": "median"}
-    np.testing.assert_allclose(fc["median"], proto["mean"])
+    np.testing.assert_allclose(fc["median"], proto["median"])
     # the true mean of a log model is above its median (log-normal skew), and it is the
     # mean of the (calibrated) sample paths with the same seed
     paths = fitted.paths(6, n_paths=1000, seed=0)
@@ -163,7 +163,7 @@ def _frame(model_errors: dict[str, list[float]], origins: pd.DatetimeIndex) -> p
                     "target_month": o + pd.DateOffset(months=1),
                     "horizon": 1,
                     "actual": 100.0,
-                    "mean": 100.0 + e,
+                    "median": 100.0 + e,
                     "lo80": 100.0 + e - 5,
                     "hi80": 100.0 + e + 5,
                     "scale_abs": 1.0,
@@ -178,7 +178,7 @@ def test_selection_uses_only_errors_known_at_each_origin():
     # a is better early, b late; b wins in sample: mean |e| a = 18/6 = 3, b = 12/6 = 2
     errs = {"a": [1, 1, 1, 5, 5, 5], "b": [6, 6, 0, 0, 0, 0]}
     frame = _frame(errs, origins)
-    in_sample = frame.assign(ae=(frame["mean"] - 100).abs()).groupby("model")["ae"].mean()
+    in_sample = frame.assign(ae=(frame["median"] - 100).abs()).groupby("model")["ae"].mean()
     assert in_sample.to_dict() == {"a": 3.0, "b": 2.0}
     picks = out_of_sample_picks(frame, levels=(80,))["s"]
     # known at origin i: the errors of origins < i (target = origin + 1 month <= i)
@@ -188,7 +188,7 @@ def test_selection_uses_only_errors_known_at_each_origin():
     rows = selection_rows(frame, {"s": picks})
     assert (rows["model"] == SELECTION).all() and len(rows) == 6
     # the procedure's out-of-sample error: (1+1+1+5+5+0)/6 = 13/6, worse than b's in-sample 2
-    assert (rows["mean"] - 100).abs().mean() == pytest.approx(13 / 6)
+    assert (rows["median"] - 100).abs().mean() == pytest.approx(13 / 6)
 
 
 def test_selection_switches_when_the_known_record_changes():
@@ -212,7 +212,7 @@ def test_backtest_reports_the_out_of_sample_recommendation():
     # the pseudo-model's rows are the picked model's rows: recompute its MASE by hand
     f = res.raw_forecasts.merge(picks, on=["series", "origin", "model"])
     f = f[f["scored"].astype(bool)]
-    mase = ((f["actual"] - f["mean"]).abs() / f["scale_abs"]).mean()
+    mase = ((f["actual"] - f["median"]).abs() / f["scale_abs"]).mean()
     assert table.loc[SELECTION, "mase"] == pytest.approx(mase, rel=1e-9)
     assert "out of sample" in res.recommended.reason
 

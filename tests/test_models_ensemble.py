@@ -74,18 +74,18 @@ def ens_fit(series):
 
 def test_median_equals_hand_median_of_members(ens_fit, member_forecasts):
     fc = ens_fit.forecast(12)
-    means = np.stack([f["mean"].to_numpy() for f in member_forecasts.values()])
+    means = np.stack([f["median"].to_numpy() for f in member_forecasts.values()])
     expected = np.sort(means, axis=0)[1]  # middle of three, month by month
-    np.testing.assert_allclose(fc["mean"].to_numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(fc["median"].to_numpy(), expected, rtol=1e-6)
     # the member with the middle value is not always the same one
     assert len({int(np.argsort(means[:, j])[1]) for j in range(12)}) > 1
 
 
 def test_mean_is_geometric_mean_of_members(series, member_forecasts):
     fc = make_model("ensemble", members=MEMBERS, method="mean").fit(series).forecast(12)
-    means = np.stack([f["mean"].to_numpy() for f in member_forecasts.values()])
+    means = np.stack([f["median"].to_numpy() for f in member_forecasts.values()])
     expected = np.exp(np.log1p(means).mean(axis=0)) - 1
-    np.testing.assert_allclose(fc["mean"].to_numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(fc["median"].to_numpy(), expected, rtol=1e-6)
 
 
 def test_weighted_with_one_member_reproduces_it(series, member_forecasts):
@@ -103,8 +103,8 @@ def test_ensemble_is_deterministic_and_nested(series, ens_fit):
     again = make_model("ensemble", members=MEMBERS).fit(series)
     a, b = ens_fit.forecast(18), again.forecast(18)
     pd.testing.assert_frame_equal(a, b)
-    assert (a["lo95"] <= a["lo80"]).all() and (a["lo80"] <= a["mean"]).all()
-    assert (a["mean"] <= a["hi80"]).all() and (a["hi80"] <= a["hi95"]).all()
+    assert (a["lo95"] <= a["lo80"]).all() and (a["lo80"] <= a["median"]).all()
+    assert (a["median"] <= a["hi80"]).all() and (a["hi80"] <= a["hi95"]).all()
     assert (a["lo95"] >= 0).all()
     np.testing.assert_array_equal(ens_fit.simulate(6, 300, seed=1), again.simulate(6, 300, seed=1))
 
@@ -117,7 +117,7 @@ def test_point_close_to_truth_and_coverage(ens_fit):
     fc = ens_fit.forecast(12)
     t = np.arange(150, 162)
     mu = np.log(20000.0) + 0.002 * t + np.log(FACTORS[fc.index.month - 1])
-    assert np.mean(np.abs(np.log(fc["mean"].to_numpy()) - mu)) < 0.05
+    assert np.mean(np.abs(np.log(fc["median"].to_numpy()) - mu)) < 0.05
     futures = np.exp(mu[None, :] + np.random.default_rng(0).normal(0, 0.05, (300, 12)))
     cov80 = np.mean((futures >= fc["lo80"].to_numpy()) & (futures <= fc["hi80"].to_numpy()))
     cov95 = np.mean((futures >= fc["lo95"].to_numpy()) & (futures <= fc["hi95"].to_numpy()))
@@ -134,7 +134,7 @@ def test_combine_mixture_matches_independent_root_finding():
         frames.append(
             pd.DataFrame(
                 {
-                    "mean": np.expm1([m, m]),
+                    "median": np.expm1([m, m]),
                     "lo80": np.expm1([m - z80 * s] * 2),
                     "hi80": np.expm1([m + z80 * s] * 2),
                     "lo95": np.expm1([m - z95 * s] * 2),
@@ -149,11 +149,11 @@ def test_combine_mixture_matches_independent_root_finding():
         return np.expm1(optimize.brentq(f, 0.0, 20.0, xtol=1e-12))
 
     out = combine(frames, method="median")
-    assert out.columns.tolist() == ["mean", "lo80", "hi80", "lo95", "hi95"]
+    assert out.columns.tolist() == ["median", "lo80", "hi80", "lo95", "hi95"]
     for col, p in (("lo80", 0.1), ("hi80", 0.9), ("lo95", 0.025), ("hi95", 0.975)):
         np.testing.assert_allclose(out[col].to_numpy(), mixture_q(p), rtol=1e-7)
     # median of two on the log scale: the geometric mean of (count + 1), minus 1
-    np.testing.assert_allclose(out["mean"].to_numpy(), np.sqrt(1000.0 * 1500.0) - 1, rtol=1e-9)
+    np.testing.assert_allclose(out["median"].to_numpy(), np.sqrt(1000.0 * 1500.0) - 1, rtol=1e-9)
     # the mixture is wider than the median of the members' bounds when members disagree
     vinc = combine(frames, method="median", intervals="quantiles")
     assert (out["hi95"] - out["lo95"] > vinc["hi95"] - vinc["lo95"]).all()
@@ -164,10 +164,10 @@ def test_combine_mixture_matches_independent_root_finding():
 
 def test_combine_dict_and_weights():
     idx = pd.date_range("2025-01-01", periods=1, freq="MS")
-    a = pd.DataFrame({"mean": [99.0], "lo80": [80.0], "hi80": [120.0]}, index=idx)
-    b = pd.DataFrame({"mean": [999.0], "lo80": [800.0], "hi80": [1200.0]}, index=idx)
+    a = pd.DataFrame({"median": [99.0], "lo80": [80.0], "hi80": [120.0]}, index=idx)
+    b = pd.DataFrame({"median": [999.0], "lo80": [800.0], "hi80": [1200.0]}, index=idx)
     out = combine({"a": a, "b": b}, method="weighted", weights={"a": 3, "b": 1})
-    np.testing.assert_allclose(out["mean"], np.exp(0.75 * np.log(100) + 0.25 * np.log(1000)) - 1)
+    np.testing.assert_allclose(out["median"], np.exp(0.75 * np.log(100) + 0.25 * np.log(1000)) - 1)
     with pytest.raises(ModelError, match="unknown members"):
         combine({"a": a, "b": b}, method="weighted", weights={"c": 1})
     with pytest.raises(ModelError, match="needs weights"):
@@ -229,8 +229,8 @@ def test_regressors_go_to_members_that_take_them(series):
     fc = fitted.forecast(6, X=future)
     prophet = make_model("prophet").fit(y, X=X).forecast(6, X=future)
     naive = make_model("snaive").fit(y).forecast(6)
-    expected = np.expm1((np.log1p(prophet["mean"]) + np.log1p(naive["mean"])) / 2)
-    np.testing.assert_allclose(fc["mean"], expected, rtol=1e-6)
+    expected = np.expm1((np.log1p(prophet["median"]) + np.log1p(naive["median"])) / 2)
+    np.testing.assert_allclose(fc["median"], expected, rtol=1e-6)
 
 
 @pytest.mark.parametrize(

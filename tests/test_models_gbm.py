@@ -29,7 +29,7 @@ def fit180():
 def test_point_forecast_close_to_truth(fit180):
     _, fitted = fit180
     fc = fitted.forecast(24)
-    err = np.log(fc["mean"].to_numpy()) - truth_log(180, fc.index)
+    err = np.log(fc["median"].to_numpy()) - truth_log(180, fc.index)
     # measured over 30 series: mean absolute log error 0.025 (seasonal naive: 0.044)
     assert np.mean(np.abs(err)) < 0.05
     assert np.max(np.abs(err)) < 0.12
@@ -41,7 +41,7 @@ def test_beats_seasonal_naive_on_average():
         y = synthetic_seasonal(n=156, seed=seed)
         for name, out in (("gbm", gbm), ("snaive", naive)):
             fc = make_model(name).fit(y.iloc[:144]).forecast(12)
-            out.append(np.mean(np.abs(np.log(fc["mean"].to_numpy()) - truth_log(144, fc.index))))
+            out.append(np.mean(np.abs(np.log(fc["median"].to_numpy()) - truth_log(144, fc.index))))
     assert np.mean(gbm) < np.mean(naive)
 
 
@@ -77,8 +77,8 @@ def test_deterministic(fit180):
 def test_intervals_nested_and_widen(fit180):
     _, fitted = fit180
     fc = fitted.forecast(36)
-    assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["mean"]).all()
-    assert (fc["mean"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
+    assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["median"]).all()
+    assert (fc["median"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
     width = np.log(fc["hi95"] / fc["lo95"]).to_numpy()
     assert width[-1] > width[0]  # uncertainty grows with the horizon
 

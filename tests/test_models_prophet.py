@@ -30,7 +30,7 @@ def fit180():
 def test_point_forecast_close_to_truth(fit180):
     y, fitted = fit180
     fc = fitted.forecast(24)
-    err = np.log(fc["mean"].to_numpy()) - truth_log(180, fc.index)
+    err = np.log(fc["median"].to_numpy()) - truth_log(180, fc.index)
     # noise sd is 0.05 on the log scale; a good model is within a few percent of the truth
     assert np.mean(np.abs(err)) < 0.04
     assert np.max(np.abs(err)) < 0.10
@@ -63,7 +63,7 @@ def test_same_seed_same_intervals_other_seed_differs(fit180):
     other = make_model("prophet", seed=7).fit(y).forecast(12)
     assert not np.allclose(other["hi95"], again["hi95"])
     # the point forecast does not depend on the random draws
-    np.testing.assert_allclose(other["mean"], again["mean"], rtol=1e-6)
+    np.testing.assert_allclose(other["median"], again["median"], rtol=1e-6)
 
 
 def test_global_random_state_is_restored(fit180):
@@ -79,11 +79,11 @@ def test_global_random_state_is_restored(fit180):
 def test_month_dummies_reproduce_seasonal_factors(fit180):
     _, fitted = fit180
     fc = fitted.forecast(12)  # 2020-01 .. 2020-12
-    may, aug = fc.loc["2020-05-01", "mean"], fc.loc["2020-08-01", "mean"]
+    may, aug = fc.loc["2020-05-01", "median"], fc.loc["2020-08-01", "median"]
     true_ratio = FACTORS[7] / FACTORS[4] * np.exp(0.002 * 3)  # 3 months of trend in between
     assert abs(np.log(aug / may) - np.log(true_ratio)) < 0.04
     # all twelve factors: log forecast minus its 12-month mean vs the true log factors
-    z = np.log1p(fc["mean"].to_numpy())
+    z = np.log1p(fc["median"].to_numpy())
     trend = 0.002 * (np.arange(12) - 5.5)
     est = z - z.mean() - trend
     np.testing.assert_allclose(est, np.log(FACTORS), atol=0.04)
@@ -92,7 +92,7 @@ def test_month_dummies_reproduce_seasonal_factors(fit180):
 def test_month_effects_do_not_drift(fit180):
     _, fitted = fit180
     fc = fitted.forecast(36)
-    z = np.log1p(fc["mean"].to_numpy())
+    z = np.log1p(fc["median"].to_numpy())
     yoy = z[12:] - z[:-12]  # same calendar month, successive years
     # identical month effects: the change is the trend over one year for every month
     # (up to a day of trend when a leap year is crossed)
@@ -103,15 +103,15 @@ def test_month_effects_do_not_drift(fit180):
 def test_fourier_option_also_fits_seasonality():
     y = synthetic_seasonal(n=180, seed=1)
     fc = make_model("prophet", seasonality="fourier").fit(y).forecast(12)
-    err = np.log(fc["mean"].to_numpy()) - truth_log(180, fc.index)
+    err = np.log(fc["median"].to_numpy()) - truth_log(180, fc.index)
     assert np.mean(np.abs(err)) < 0.05
 
 
 def test_intervals_nested_and_simulation_shape(fit180):
     _, fitted = fit180
     fc = fitted.forecast(12)
-    assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["mean"]).all()
-    assert (fc["mean"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
+    assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["median"]).all()
+    assert (fc["median"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
     assert (fc["lo95"] >= 0).all()
     paths = fitted.simulate(12, 400, seed=3)
     assert paths.shape == (400, 12)
@@ -131,7 +131,7 @@ def test_intervention_regressor():
         {"policy": np.ones(12)}, index=pd.date_range(y.index[-1], periods=13, freq="MS")[1:]
     )
     fc = fitted.forecast(12, X=future)
-    err = np.log(fc["mean"].to_numpy()) - (truth_log(160, fc.index) - 0.7)
+    err = np.log(fc["median"].to_numpy()) - (truth_log(160, fc.index) - 0.7)
     assert np.mean(np.abs(err)) < 0.06
     assert "policy" in fitted.summary()
 

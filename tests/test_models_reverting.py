@@ -146,7 +146,7 @@ def test_stl_revert_forecast_by_hand(southwest):
     s = stl_seasonal(z, 101, 1)
     rev = fit_reversion(z - s, 72, 36)
     point = rev.path(14) + 0.8 * np.resize(s[-12:], 14)
-    np.testing.assert_allclose(fc["mean"], np.exp(point) - 1, rtol=1e-9)
+    np.testing.assert_allclose(fc["median"], np.exp(point) - 1, rtol=1e-9)
     q80 = 1.2815515655446004
     np.testing.assert_allclose(fc["hi80"], np.exp(point + q80 * rev.se(14)) - 1, rtol=1e-9)
     assert 0.0 < rev.phi < 1.0  # 2019: the deviation reverts
@@ -157,12 +157,12 @@ def test_stl_revert_intervals_and_paths(southwest):
     assert isinstance(fitted.model, STLRevert)
     assert (fitted.model.window, fitted.model.ar_window, fitted.model.seasonal) == (72, 36, 11)
     fc = fitted.forecast(12)
-    assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["mean"]).all()
-    assert (fc["mean"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
+    assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["median"]).all()
+    assert (fc["median"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
     paths = fitted.simulate(12, n_paths=4000, seed=3)
     assert paths.shape == (4000, 12) and np.isfinite(paths).all()
     width = (fc["hi80"] - fc["lo80"]).to_numpy()
-    assert np.all(np.abs(np.median(paths, axis=0) - fc["mean"].to_numpy()) < 0.1 * width)
+    assert np.all(np.abs(np.median(paths, axis=0) - fc["median"].to_numpy()) < 0.1 * width)
     assert "chosen on the mean 12-month error over the last 72 origins" in fitted.summary()
 
 
@@ -225,12 +225,12 @@ def test_stl_revert_follows_a_trend_and_keeps_a_level_shift():
     growth = synthetic_log(5.0 + 0.009 * np.arange(144), seed=6)  # 11% a year
     fitted = model.fit(growth)
     assert fitted.state.kind == "trend"
-    ahead = fitted.forecast(12)["mean"].sum()
+    ahead = fitted.forecast(12)["median"].sum()
     assert ahead > 1.08 * growth.iloc[-12:].sum()  # the next year above the last one
     shift = synthetic_log(np.where(np.arange(144) < 96, 5.0, 5.7), seed=7)
     fitted = model.fit(shift)
     assert fitted.state.kind in ("persist", "trend")  # never pulled back to the old mean
-    ahead = fitted.forecast(12)["mean"].sum()
+    ahead = fitted.forecast(12)["median"].sum()
     assert ahead == pytest.approx(shift.iloc[-12:].sum(), rel=0.06)
 
 
@@ -260,7 +260,7 @@ def test_stl_ses_revert_zero_is_plain_stl_ses(trending):
     s = stl_seasonal(z, 11, 0)
     _, level, _ = ses_fit(z - s)
     np.testing.assert_allclose(
-        plain["mean"], np.exp(level + 0.8 * np.resize(s[-12:], 14)) - 1, rtol=1e-9
+        plain["median"], np.exp(level + 0.8 * np.resize(s[-12:], 14)) - 1, rtol=1e-9
     )
 
 
@@ -276,19 +276,19 @@ def test_stl_ses_revert_level_path_by_hand(trending):
     k = np.arange(1, 15)
     path = mean + 0.9**k * (level - mean)
     np.testing.assert_allclose(
-        fc["mean"], np.exp(path + 0.8 * np.resize(s[-12:], 14)) - 1, rtol=1e-9
+        fc["median"], np.exp(path + 0.8 * np.resize(s[-12:], 14)) - 1, rtol=1e-9
     )
     # only the point moves: the log-scale interval half-widths are the SES ones
     plain = STLSES().fit(trending).forecast(14)
     np.testing.assert_allclose(
-        np.log(fc["hi80"] + 1) - np.log(fc["mean"] + 1),
-        np.log(plain["hi80"] + 1) - np.log(plain["mean"] + 1),
+        np.log(fc["hi80"] + 1) - np.log(fc["median"] + 1),
+        np.log(plain["hi80"] + 1) - np.log(plain["median"] + 1),
         rtol=1e-9,
     )
     # sample paths follow the reverting level, not the flat one
     paths = fitted.simulate(14, n_paths=4000, seed=2)
     med = np.log(np.median(paths, axis=0) + 1)
-    np.testing.assert_allclose(med, np.log(fc["mean"] + 1), atol=0.03)
+    np.testing.assert_allclose(med, np.log(fc["median"] + 1), atol=0.03)
 
 
 @pytest.mark.parametrize("revert", [1.0, -0.1, 1.5])
@@ -307,13 +307,15 @@ def test_demographic_point_is_the_sum_of_part_forecasts(southwest, parts, parts_
     assert all(s.index[0] == PARTS_START for s in parts_by_hand.values())
     h = 24
     fc = fit.forecast(h)
-    fam = STLSES(revert=0.9).fit(parts_by_hand["family_units"]).forecast(h)["mean"]
-    rest = [STLRevert().fit(parts_by_hand[p]).forecast(h)["mean"] for p in ("single_adults", "uac")]
+    fam = STLSES(revert=0.9).fit(parts_by_hand["family_units"]).forecast(h)["median"]
+    rest = [
+        STLRevert().fit(parts_by_hand[p]).forecast(h)["median"] for p in ("single_adults", "uac")
+    ]
     expected = fam + rest[0] + rest[1]
-    np.testing.assert_allclose(fc["mean"], expected, rtol=1e-6)
+    np.testing.assert_allclose(fc["median"], expected, rtol=1e-6)
     # not vacuous: the bottom-up point is not stl_revert on the total
-    total = STLRevert().fit(southwest).forecast(h)["mean"]
-    assert np.max(np.abs(fc["mean"] / total - 1)) > 0.02
+    total = STLRevert().fit(southwest).forecast(h)["median"]
+    assert np.max(np.abs(fc["median"] / total - 1)) > 0.02
 
 
 def test_demographic_parts_are_cut_at_the_series_end(southwest, parts):
@@ -377,8 +379,8 @@ def test_demographic_beyond_the_precomputed_horizon(southwest, parts):
     fit = Demographic().fit(southwest, parts=parts)
     n = Demographic.horizon
     with pytest.warns(ForecastWarning):
-        long = np.log(fit.forecast(n + 4)["mean"].to_numpy() + 1)
-    np.testing.assert_allclose(long[:n], np.log(fit.forecast(n)["mean"] + 1), rtol=1e-12)
+        long = np.log(fit.forecast(n + 4)["median"].to_numpy() + 1)
+    np.testing.assert_allclose(long[:n], np.log(fit.forecast(n)["median"] + 1), rtol=1e-12)
     # beyond: the total's path, shifted by the bottom-up's distance to it at month n
     tot = fit.state.total
     base = tot.rev.path(n + 4) + STLRevert().season(tot.seasonal, n + 4)
@@ -410,12 +412,12 @@ def test_demographic_spec_intervals_and_paths(southwest, parts):
     assert (model.revert, model.min_months, model.tolerance) == (0.9, 48, 0.01)
     fitted = model.fit(southwest, parts=parts)
     fc = fitted.forecast(12)
-    assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["mean"]).all()
-    assert (fc["mean"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
+    assert (fc["lo95"] < fc["lo80"]).all() and (fc["lo80"] < fc["median"]).all()
+    assert (fc["median"] < fc["hi80"]).all() and (fc["hi80"] < fc["hi95"]).all()
     paths = fitted.simulate(12, n_paths=4000, seed=1)
     assert paths.shape == (4000, 12) and np.isfinite(paths).all() and (paths >= 0).all()
     width = (fc["hi80"] - fc["lo80"]).to_numpy()
-    assert np.all(np.abs(np.median(paths, axis=0) - fc["mean"].to_numpy()) < 0.1 * width)
+    assert np.all(np.abs(np.median(paths, axis=0) - fc["median"].to_numpy()) < 0.1 * width)
 
 
 @pytest.mark.parametrize(
@@ -455,7 +457,7 @@ def test_demographic_part_forecasts_add_up_to_the_point_forecast(parts):
     parts = {p: bf.load(f"demographic/{p}", end="2019-08") for p in table.index}
     assert table["last"].to_dict() == {p: float(s.iloc[-1]) for p, s in parts.items()}
     total = table[[f"h{k}" for k in range(1, 7)]].sum().to_numpy()
-    np.testing.assert_allclose(total, fit.forecast(6)["mean"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(total, fit.forecast(6)["median"].to_numpy(), rtol=1e-9)
     # the report's sentence names each part's latest month and its forecast
     from borderforecast.reporting.outlook import plain_model
 

@@ -19,8 +19,8 @@ def y() -> pd.Series:
 def test_point_forecast_is_same_month_last_year(y):
     fc = make_model("snaive").fit(y).forecast(24)
     last_year = y.iloc[-12:].to_numpy()
-    np.testing.assert_allclose(fc["mean"].iloc[:12], last_year, rtol=1e-12)
-    np.testing.assert_allclose(fc["mean"].iloc[12:], last_year, rtol=1e-12)
+    np.testing.assert_allclose(fc["median"].iloc[:12], last_year, rtol=1e-12)
+    np.testing.assert_allclose(fc["median"].iloc[12:], last_year, rtol=1e-12)
     assert (fc.index.month == np.r_[np.arange(1, 13), np.arange(1, 13)]).all()
 
 
@@ -45,7 +45,7 @@ def test_nested_and_non_negative():
         fc = make_model("snaive").fit(series).forecast(18)
         assert (fc["lo95"] >= 0).all()
         assert (fc["lo95"] <= fc["lo80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
-        assert (fc["lo80"] <= fc["mean"]).all() and (fc["mean"] <= fc["hi80"]).all()
+        assert (fc["lo80"] <= fc["median"]).all() and (fc["median"] <= fc["hi80"]).all()
     assert (
         make_model("snaive").fit(small).forecast(12)["lo95"] == 0
     ).any()  # clipped, not negative
@@ -55,4 +55,4 @@ def test_simulation_is_seeded_and_centred(y):
     f = make_model("snaive").fit(y)
     a, b = f.simulate(12, 3000, seed=4), f.simulate(12, 3000, seed=4)
     np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(np.median(a, axis=0), f.forecast(12)["mean"], rtol=0.01)
+    np.testing.assert_allclose(np.median(a, axis=0), f.forecast(12)["median"], rtol=0.01)

@@ -76,7 +76,7 @@ def fits(series):
 @pytest.mark.parametrize("name", SPECS)
 def test_point_forecast_close_to_truth(fits, truth, name):
     fc = fits[name].forecast(H)
-    err = np.abs(np.log(fc["mean"].to_numpy()) - truth)
+    err = np.abs(np.log(fc["median"].to_numpy()) - truth)
     assert np.median(err) < 0.05, f"{name}: median |log error| {np.median(err):.3f}"
     assert err.max() < 0.12
 
@@ -100,7 +100,7 @@ def test_interval_coverage_of_true_process(fits, futures, name):
 
 @pytest.mark.parametrize("name", SPECS)
 def test_seasonal_pattern_captured(fits, name):
-    fc = fits[name].forecast(H)["mean"]
+    fc = fits[name].forecast(H)["median"]
     by_month = fc.groupby(fc.index.month).mean()
     assert by_month[8] < by_month[5]  # summer dip below the spring peak
     assert by_month.idxmax() in (3, 4, 5)  # spring peak (true peak: April)
@@ -111,10 +111,10 @@ def test_seasonal_pattern_captured(fits, name):
 @pytest.mark.parametrize("name", SPECS)
 def test_intervals_nested_and_non_negative(fits, name):
     fc = fits[name].forecast(24, level=(50, 80, 95))
-    assert list(fc.columns) == ["mean", "lo50", "hi50", "lo80", "hi80", "lo95", "hi95"]
+    assert list(fc.columns) == ["median", "lo50", "hi50", "lo80", "hi80", "lo95", "hi95"]
     assert (fc["lo95"] >= 0).all()
     assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["lo50"]).all()
-    assert (fc["lo50"] <= fc["mean"]).all() and (fc["mean"] <= fc["hi50"]).all()
+    assert (fc["lo50"] <= fc["median"]).all() and (fc["median"] <= fc["hi50"]).all()
     assert (fc["hi50"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
     assert fc.index.freqstr == "MS" and fc.index[0] == pd.Timestamp("2020-01-01")
     width = np.log(fc["hi95"] / fc["lo95"]).to_numpy()
@@ -141,7 +141,7 @@ def test_simulated_paths_match_intervals(fits, name):
     fc = fitted.forecast(6)
     paths = fitted.simulate(6, n_paths=2000, seed=3)
     assert paths.shape == (2000, 6)
-    np.testing.assert_allclose(np.median(paths, axis=0), fc["mean"], rtol=0.01)
+    np.testing.assert_allclose(np.median(paths, axis=0), fc["median"], rtol=0.01)
     np.testing.assert_allclose(np.quantile(paths, 0.9, axis=0), fc["hi80"], rtol=0.02)
     np.testing.assert_allclose(np.quantile(paths, 0.025, axis=0), fc["lo95"], rtol=0.025)
 
@@ -158,7 +158,7 @@ def test_ets_matches_statsmodels(fits, series):
         _z(series), error="add", trend="add", damped_trend=True, seasonal="add", seasonal_periods=12
     ).fit(disp=False)
     fc = fits["ets"].forecast(H)
-    np.testing.assert_allclose(fc["mean"], np.exp(res.forecast(H)) - 1, rtol=1e-9)
+    np.testing.assert_allclose(fc["median"], np.exp(res.forecast(H)) - 1, rtol=1e-9)
     frame = res.get_prediction(start=N, end=N + H - 1).summary_frame(alpha=0.05)
     np.testing.assert_allclose(fc["lo95"], np.exp(frame["pi_lower"]) - 1, rtol=1e-9)
     np.testing.assert_allclose(fc["hi95"], np.exp(frame["pi_upper"]) - 1, rtol=1e-9)
@@ -173,12 +173,12 @@ def test_sarima_matches_statsmodels(fits, series):
     # the documented procedure: MLE on the differenced series, then filter in levels
     est = SARIMAX(_z(series), simple_differencing=True, **kw).fit(disp=False, maxiter=200)
     res = SARIMAX(_z(series), **kw).filter(est.params)
-    np.testing.assert_allclose(fc["mean"], np.exp(res.forecast(H)) - 1, rtol=1e-9)
+    np.testing.assert_allclose(fc["median"], np.exp(res.forecast(H)) - 1, rtol=1e-9)
     ci = res.get_forecast(H).conf_int(alpha=0.2)
     np.testing.assert_allclose(fc["lo80"], np.exp(ci.iloc[:, 0]) - 1, rtol=1e-9)
     # ... which is the usual exact MLE of the undifferenced model (same likelihood)
     plain = SARIMAX(_z(series), **kw).fit(disp=False, maxiter=200)
-    np.testing.assert_allclose(fc["mean"], np.exp(plain.forecast(H)) - 1, rtol=2e-3)
+    np.testing.assert_allclose(fc["median"], np.exp(plain.forecast(H)) - 1, rtol=2e-3)
     np.testing.assert_allclose(fits["sarima"].state.results.llf, plain.llf, atol=0.05)
 
 
@@ -192,7 +192,7 @@ def test_structural_matches_statsmodels(fits, series):
         stochastic_seasonal=True,
     ).fit(disp=False, method="lbfgs", maxiter=200)
     fc = fits["structural"].forecast(H)
-    np.testing.assert_allclose(fc["mean"], np.exp(res.forecast(H)) - 1, rtol=1e-9)
+    np.testing.assert_allclose(fc["median"], np.exp(res.forecast(H)) - 1, rtol=1e-9)
     ci = res.get_forecast(H).conf_int(alpha=0.05)
     np.testing.assert_allclose(fc["hi95"], np.exp(ci.iloc[:, 1]) - 1, rtol=1e-9)
 
@@ -210,7 +210,7 @@ def test_stl_matches_statsmodels(fits, series):
         robust=True,
     ).fit(fit_kwargs={"disp": False})
     fc = fits["stl"].forecast(H)
-    np.testing.assert_allclose(fc["mean"], np.exp(res.forecast(H)) - 1, rtol=1e-9)
+    np.testing.assert_allclose(fc["median"], np.exp(res.forecast(H)) - 1, rtol=1e-9)
     frame = res.get_prediction(start=N, end=N + H - 1).summary_frame(alpha=0.05)
     plain = build("stl", seasonal_error=False).fit(series).forecast(H)
     np.testing.assert_allclose(plain["lo95"], np.exp(frame["mean_ci_lower"]) - 1, rtol=1e-9)
@@ -228,9 +228,9 @@ def test_stl_seasonal_error_correction(fits, series, futures):
     fitted = fits["stl"]
     inner = fitted.state.results.model_result
     sigma2 = np.mean(np.asarray(inner.resid) ** 2) / (1 - lev)
-    se_plain = np.log((plain["hi95"] + 1) / (plain["mean"] + 1)).to_numpy() / 1.959964
+    se_plain = np.log((plain["hi95"] + 1) / (plain["median"] + 1)).to_numpy() / 1.959964
     fc = fitted.forecast(H)
-    se = np.log((fc["hi95"] + 1) / (fc["mean"] + 1)).to_numpy() / 1.959964
+    se = np.log((fc["hi95"] + 1) / (fc["median"] + 1)).to_numpy() / 1.959964
     expected = np.sqrt(se_plain**2 / (1 - lev) + sigma2 * np.resize(row2, H))
     np.testing.assert_allclose(se, expected, rtol=1e-6)
 
@@ -259,11 +259,13 @@ def test_exog_intervention_dummy(name, truth):
     assert coef == pytest.approx(-0.5, abs=0.08)
     fc = fitted.forecast(H, X=Xf)
     # truth after the shift: the unshifted truth (same trend and factors) times exp(-0.5)
-    assert np.median(np.abs(np.log(fc["mean"].to_numpy()) - (truth - 0.5))) < 0.06
+    assert np.median(np.abs(np.log(fc["median"].to_numpy()) - (truth - 0.5))) < 0.06
     back = fitted.forecast(H, X=Xf.assign(step=0.0))  # counterfactual without the shift
-    np.testing.assert_allclose(np.log(back["mean"] + 1) - np.log(fc["mean"] + 1), -coef, rtol=1e-6)
+    np.testing.assert_allclose(
+        np.log(back["median"] + 1) - np.log(fc["median"] + 1), -coef, rtol=1e-6
+    )
     paths = fitted.simulate(H, 200, seed=1, X=Xf)
-    assert np.median(paths[:, 0]) == pytest.approx(fc["mean"].iloc[0], rel=0.03)
+    assert np.median(paths[:, 0]) == pytest.approx(fc["median"].iloc[0], rel=0.03)
     with pytest.raises(ModelError, match="future values"):
         fitted.forecast(H)
 

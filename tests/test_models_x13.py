@@ -64,12 +64,12 @@ def test_forecast_reads_x13_output(fitted):
     """The 95% interval is X-13's own; the point is X-13's forecast (on the log scale)."""
     fc = fitted.forecast(12, level=95)
     run = fitted.state.run
-    np.testing.assert_allclose(np.log(fc["mean"] + 1), run.point[:12], rtol=1e-10)
+    np.testing.assert_allclose(np.log(fc["median"] + 1), run.point[:12], rtol=1e-10)
     np.testing.assert_allclose(np.log(fc["lo95"] + 1), run.lower95[:12], rtol=1e-10)
     np.testing.assert_allclose(np.log(fc["hi95"] + 1), run.upper95[:12], rtol=1e-10)
     # the level shift carries into the forecast: about 0.6 x the unshifted truth
     truth = synthetic_seasonal(n=192, sigma=0.0)[-12:].to_numpy() * 0.6
-    assert np.median(np.abs(np.log(fc["mean"].to_numpy() / truth))) < 0.05
+    assert np.median(np.abs(np.log(fc["median"].to_numpy() / truth))) < 0.05
 
 
 def test_rebuilt_sarimax_reproduces_x13_forecasts(fitted):

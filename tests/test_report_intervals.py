@@ -20,7 +20,7 @@ from borderforecast.intervals import MIN_RATIO, check_intervals, guard_intervals
 def _frame(mean, lo80, hi80, lo95, hi95, start="2025-09-01"):
     idx = pd.date_range(start, periods=len(mean), freq="MS")
     return pd.DataFrame(
-        {"mean": mean, "lo80": lo80, "hi80": hi80, "lo95": lo95, "hi95": hi95}, index=idx,
+        {"median": mean, "lo80": lo80, "hi80": hi80, "lo95": lo95, "hi95": hi95}, index=idx,
         dtype=float)
 
 
@@ -40,7 +40,7 @@ def test_equal_80_and_95_bounds_are_pulled_apart():
     assert g["lo80"] == pytest.approx(1733.0) and g["hi80"] == pytest.approx(24815.0)
     assert np.log1p(g["hi95"]) - lm == pytest.approx(MIN_RATIO * (np.log1p(24815.0) - lm))
     assert lm - np.log1p(g["lo95"]) == pytest.approx(MIN_RATIO * (lm - np.log1p(1733.0)))
-    assert g["lo95"] < g["lo80"] < g["mean"] < g["hi80"] < g["hi95"]
+    assert g["lo95"] < g["lo80"] < g["median"] < g["hi80"] < g["hi95"]
 
 
 def test_jagged_band_becomes_monotone_and_the_mean_never_moves():
@@ -54,7 +54,7 @@ def test_jagged_band_becomes_monotone_and_the_mean_never_moves():
     y = pd.Series(np.r_[np.full(30, 10.0), np.full(30, 5000.0), np.full(12, 100.0)],
                   index=pd.date_range(end="2025-08-01", periods=72, freq="MS"))
     g = guard_intervals(_frame(mean, lo80, hi80, lo95, hi95), y).frame
-    np.testing.assert_allclose(g["mean"], mean)
+    np.testing.assert_allclose(g["median"], mean)
     w = np.log1p(g["hi95"].to_numpy()) - np.log1p(100.0)
     np.testing.assert_allclose(w, [0.5, 1.1, 1.1, 1.1], atol=1e-9)
     assert check_intervals(g) == []

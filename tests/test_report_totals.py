@@ -80,7 +80,7 @@ def test_matched_paths_keep_the_paths_order_across_months():
     common = rng.normal(size=(TOTAL_PATHS, 1))
     raw = common + 0.1 * rng.normal(size=(TOTAL_PATHS, 3))
     frame = pd.DataFrame(
-        {"mean": [100.0] * 3, "lo80": [80.0] * 3, "hi80": [125.0] * 3,
+        {"median": [100.0] * 3, "lo80": [80.0] * 3, "hi80": [125.0] * 3,
          "lo95": [70.0] * 3, "hi95": [140.0] * 3}
     )  # fmt: skip
     out = matched_paths(raw, frame, 1e9)

@@ -5,7 +5,7 @@ nominal 80%): its regime changes (2014, 2017, 2019, 2020, 2021-23, 2025) lie
 far outside what in-sample residuals suggest. The calibrated interval of a
 model at origin *T* and horizon *k* is, on the log scale,
 
-    ``log(mean + 1) +/- q_T * v_T``
+    ``log(median + 1) +/- q_T * v_T``
 
 where
 
@@ -16,7 +16,7 @@ where
   narrow when it recovers; one turbulent month moves it by its weight only.
   (``scale="none"``: 1.)
 * ``q_T`` is a split-conformal quantile of the scores ``|e_j| / v_j`` with
-  ``e_j = log(actual + 1) - log(mean + 1)``, the same model's errors at the
+  ``e_j = log(actual + 1) - log(median + 1)``, the same model's errors at the
   same horizon from earlier origins *j* whose target month is at most *T*
   (nothing from the future), the most recent ``window`` of them; the
   quantile level uses the finite-sample factor ``(n + 1) / n``;
@@ -51,9 +51,9 @@ SCALE_FLOOR = 0.005
 """Lower bound of the error scale (keeps near-constant series finite)."""
 
 
-def log_errors(actual: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """``log(actual + 1) - log(mean + 1)`` (the calibration's error scale)."""
-    return np.log1p(np.asarray(actual, dtype=float)) - np.log1p(np.asarray(mean, dtype=float))
+def log_errors(actual: np.ndarray, median: np.ndarray) -> np.ndarray:
+    """``log(actual + 1) - log(median + 1)`` (the calibration's error scale)."""
+    return np.log1p(np.asarray(actual, dtype=float)) - np.log1p(np.asarray(median, dtype=float))
 
 
 def conformal_quantile(scores: np.ndarray, miscoverage: float) -> float:
@@ -107,7 +107,7 @@ def conformal_path(
     origins, targets : arrays
         Sorted by origin (targets then increase too).
     abs_errors : array
-        ``|log(actual + 1) - log(mean + 1)|`` per row (NaN: unknown).
+        ``|log(actual + 1) - log(median + 1)|`` per row (NaN: unknown).
     scale : array
         The scale ``v`` at each origin (ones for ``scale="none"``).
     levels : sequence of float
@@ -189,7 +189,7 @@ def _group_scale(g: pd.DataFrame, options: CalibrationOptions) -> np.ndarray:
     if options.scale == "none":
         return np.ones(len(g))
     one = g[g["horizon"] == 1]
-    e1 = log_errors(one["actual"].to_numpy(), one["mean"].to_numpy())
+    e1 = log_errors(one["actual"].to_numpy(), one["median"].to_numpy())
     return error_scale(g["origin"].to_numpy(), one["target_month"].to_numpy(), e1, options.halflife)
 
 
@@ -220,7 +220,7 @@ def _calibrate_group(
     """New interval columns and the ``calibrated`` flag of one (series, model) group."""
     g = g.reset_index(drop=True)
     scale = _group_scale(g, options)
-    abs_err = np.abs(log_errors(g["actual"].to_numpy(), g["mean"].to_numpy()))
+    abs_err = np.abs(log_errors(g["actual"].to_numpy(), g["median"].to_numpy()))
     width = {lv: np.full(len(g), np.nan) for lv in levels}
     for _, rows in g.groupby("horizon", sort=True).groups.items():
         pos = np.asarray(rows)
@@ -241,7 +241,7 @@ def _calibrate_group(
         for lv in levels:
             w = pd.Series(width[lv][order]).groupby(keys).cummax().to_numpy()
             width[lv][order] = np.where(np.isfinite(width[lv][order]), w, np.nan)
-    mean = g["mean"].to_numpy(dtype=float)
+    median = g["median"].to_numpy(dtype=float)
     records = _records(g, y) if options.record_cap is not None else None
     new: dict[str, np.ndarray] = {}
     flag = np.zeros(len(g), dtype=bool)
@@ -249,14 +249,14 @@ def _calibrate_group(
         lo_c, hi_c = f"lo{level_label(lv)}", f"hi{level_label(lv)}"
         lo, hi = g[lo_c].to_numpy(dtype=float).copy(), g[hi_c].to_numpy(dtype=float).copy()
         ok = np.isfinite(width[lv])
-        lm = np.log1p(mean[ok])
+        lm = np.log1p(median[ok])
         c_lo = np.maximum(np.expm1(lm - width[lv][ok]), 0.0)
         c_hi = np.expm1(lm + width[lv][ok])
         lo[ok], hi[ok] = c_lo, c_hi
         if records is not None:
             cap = options.record_cap * records
             capped = ok & np.isfinite(cap)
-            hi[capped] = np.maximum(np.minimum(hi[capped], cap[capped]), mean[capped])
+            hi[capped] = np.maximum(np.minimum(hi[capped], cap[capped]), median[capped])
         new[lo_c], new[hi_c] = lo, hi
         flag |= ok
     return new, flag
@@ -273,7 +273,7 @@ def calibrate_frame(
     Parameters
     ----------
     raw : pandas.DataFrame
-        ``series, model, origin, target_month, horizon, actual, mean`` and
+        ``series, model, origin, target_month, horizon, actual, median`` and
         the interval columns (the models' own intervals).
     levels : sequence of float
         Interval levels.

@@ -119,7 +119,7 @@ def _combine_uncached(
         return np.asarray(t.inverse(np.asarray(t.forward(fc[col].to_numpy(dtype=float)))))
 
     out = tidy(
-        trip("mean"),
+        trip("median"),
         {lv: trip(f"lo{level_label(lv)}") for lv in levels},
         {lv: trip(f"hi{level_label(lv)}") for lv in levels},
         levels,

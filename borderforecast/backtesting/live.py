@@ -10,7 +10,7 @@ past errors on the same series. :func:`calibration` computes them directly:
 2. the model's raw forecast at each origin, read from or written to the one
    unit cache (:mod:`.cache`) under the keys :func:`borderforecast.backtest`
    uses, so a backtest and a live forecast share their fits;
-3. the rows ``origin, target_month, horizon, actual, mean`` kept in an
+3. the rows ``origin, target_month, horizon, actual, median`` kept in an
    immutable :class:`Calibration`, which :meth:`Calibration.apply` turns into
    conformal widths (:mod:`.calibrate`) and guarded intervals
    (:mod:`borderforecast.intervals`) for a new forecast.
@@ -46,7 +46,7 @@ CALIBRATION_MIN_H = 12
 """A calibration covers at least this many months ahead."""
 DEFAULT_START = BacktestOptions.DEFAULT_START
 """First scored origin (or the first month with enough history, if later)."""
-HISTORY_COLUMNS = ["origin", "target_month", "horizon", "actual", "mean"]
+HISTORY_COLUMNS = ["origin", "target_month", "horizon", "actual", "median"]
 
 
 def calibration_horizon(h: int) -> int:
@@ -114,7 +114,7 @@ class Calibration:
     model, series : str
         The model name and series id the errors belong to.
     history : pandas.DataFrame
-        ``origin, target_month, horizon, actual, mean``: the model's raw
+        ``origin, target_month, horizon, actual, median``: the model's raw
         forecasts at the calibration origins (warm-up ones included).
     options : CalibrationOptions
         The conformal settings.
@@ -259,10 +259,10 @@ def calibration(
 
 
 def _history(y: pd.Series, rows: list[tuple[pd.Timestamp, np.ndarray]], h: int) -> pd.DataFrame:
-    """The long ``origin, target_month, horizon, actual, mean`` frame of the raw fits."""
+    """The long ``origin, target_month, horizon, actual, median`` frame of the raw fits."""
     yv = y.to_numpy(dtype=float)
     out = []
-    for o, mean in rows:
+    for o, median in rows:
         i = y.index.get_loc(o)
         k = np.arange(1, h + 1)
         actual = np.full(h, np.nan)
@@ -270,7 +270,7 @@ def _history(y: pd.Series, rows: list[tuple[pd.Timestamp, np.ndarray]], h: int) 
         actual[inside] = yv[i + k[inside]]
         targets = pd.date_range(o + pd.offsets.MonthBegin(1), periods=h, freq="MS")
         out.append(pd.DataFrame({"origin": o, "target_month": targets, "horizon": k,
-                                 "actual": actual, "mean": mean}))  # fmt: skip
+                                 "actual": actual, "median": median}))  # fmt: skip
     if not out:
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     return pd.concat(out, ignore_index=True)
@@ -288,12 +288,12 @@ def calibrate(
     ----------
     history : pandas.DataFrame
         Past forecasts of the same model on the same series:
-        ``origin, target_month, horizon, actual, mean`` (e.g. a slice of
+        ``origin, target_month, horizon, actual, median`` (e.g. a slice of
         ``BacktestResult.raw_forecasts``). Rows from the forecast's origin on
         are dropped and actuals after it are ignored: only errors known at the
         origin are used.
     forecast : pandas.DataFrame
-        The raw forecast: index = the months after the origin, ``mean`` and
+        The raw forecast: index = the months after the origin, ``median`` and
         ``lo<L>``/``hi<L>`` columns.
     options : CalibrationOptions, optional
         Settings (default: :class:`CalibrationOptions`).
@@ -335,7 +335,7 @@ def calibrate(
     g = pd.concat([hist[[c for c in cols if c in hist]], live[cols]], ignore_index=True)
     for c in interval_columns(levels)[1:]:
         if c not in hist:
-            g[c] = g[c].fillna(g["mean"])  # history without intervals: only its errors count
+            g[c] = g[c].fillna(g["median"])  # history without intervals: only its errors count
     vals, ok = _calibrate_group(g, levels, opts, y)
     n = len(live)
     for c, v in vals.items():

@@ -6,18 +6,18 @@ Every metric has the same signature, in the spirit of Nixtla's
     metric(df, level=None) -> numpy.ndarray   # one score per row
 
 where ``df`` is a long frame of forecasts with the columns ``actual``,
-``mean``, ``lo<L>``/``hi<L>`` for interval metrics, and the per-origin scales
+``median``, ``lo<L>``/``hi<L>`` for interval metrics, and the per-origin scales
 ``scale_abs`` (the in-sample mean absolute lag-12 seasonal-naive error of the
 origin's training window) and ``scale_sq`` (the in-sample mean *squared*
 lag-12 error). A metric's value over a group of rows is the aggregate given
 in :data:`AGGREGATE` (a mean for all but RMSSE, the root of a mean).
 Everything is on the count scale.
 
-Definitions (``e = actual - mean``, ``a = 1 - level/100``):
+Definitions (``e = actual - median``, ``a = 1 - level/100``):
 
 - MASE: ``mean(|e| / scale_abs)`` (Hyndman & Koehler, 2006);
 - RMSSE: ``sqrt(mean(e**2 / scale_sq))`` (the M5 competition's measure);
-- sMAPE: ``mean(200 |e| / (|actual| + |mean|))`` (0 when both are 0);
+- sMAPE: ``mean(200 |e| / (|actual| + |median|))`` (0 when both are 0);
 - MAPE: ``mean(100 |e| / |actual|)`` over rows with ``actual > 0``;
 - coverage: share of rows with ``lo <= actual <= hi``;
 - Winkler (interval) score: ``(hi - lo) + 2/a (lo - actual) 1{actual < lo}
@@ -27,7 +27,7 @@ Definitions (``e = actual - mean``, ``a = 1 - level/100``):
 Examples
 --------
 >>> import pandas as pd
->>> df = pd.DataFrame({"actual": [10.0, 20.0], "mean": [12.0, 20.0], "lo80": [11.0, 15.0],
+>>> df = pd.DataFrame({"actual": [10.0, 20.0], "median": [12.0, 20.0], "lo80": [11.0, 15.0],
 ...                    "hi80": [13.0, 25.0], "scale_abs": [2.0, 2.0], "scale_sq": [4.0, 4.0]})
 >>> mase(df).tolist()
 [1.0, 0.0]
@@ -86,17 +86,17 @@ def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def mase(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
     """Absolute error scaled by the origin's in-sample seasonal-naive MAE (mean -> MASE)."""
-    return _safe_div(np.abs(_col(df, "actual") - _col(df, "mean")), _col(df, "scale_abs"))
+    return _safe_div(np.abs(_col(df, "actual") - _col(df, "median")), _col(df, "scale_abs"))
 
 
 def rmsse(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
     """Squared error scaled by the in-sample seasonal-naive MSE (root of mean -> RMSSE)."""
-    return _safe_div((_col(df, "actual") - _col(df, "mean")) ** 2, _col(df, "scale_sq"))
+    return _safe_div((_col(df, "actual") - _col(df, "median")) ** 2, _col(df, "scale_sq"))
 
 
 def smape(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
     """Symmetric absolute percentage error, 0-200 (0 when actual and forecast are both 0)."""
-    a, f = _col(df, "actual"), _col(df, "mean")
+    a, f = _col(df, "actual"), _col(df, "median")
     den = np.abs(a) + np.abs(f)
     out = _safe_div(200.0 * np.abs(a - f), den)
     out[(den == 0) & np.isfinite(a) & np.isfinite(f)] = 0.0
@@ -105,7 +105,7 @@ def smape(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
 
 def mape(df: pd.DataFrame, level: float | None = None) -> np.ndarray:
     """Absolute percentage error (NaN where the actual is 0, so such rows are skipped)."""
-    a, f = _col(df, "actual"), _col(df, "mean")
+    a, f = _col(df, "actual"), _col(df, "median")
     return _safe_div(100.0 * np.abs(a - f), np.where(a > 0, np.abs(a), np.nan))
 
 
@@ -169,7 +169,7 @@ def evaluate(
     Parameters
     ----------
     df : pandas.DataFrame
-        Forecast rows with ``actual``, ``mean``, interval columns and
+        Forecast rows with ``actual``, ``median``, interval columns and
         ``scale_abs``/``scale_sq``; rows without an actual are ignored.
     by : list of str
         Grouping columns (e.g. ``["series", "model", "horizon"]``).

@@ -20,7 +20,7 @@ class CalibrationOptions:
     """How model intervals are calibrated from the model's own past errors.
 
     See :mod:`borderforecast.backtesting.calibrate` for the method. In short: at
-    origin *T*, horizon *k*, the interval is ``log(mean + 1) +/- q * v_T`` on
+    origin *T*, horizon *k*, the interval is ``log(median + 1) +/- q * v_T`` on
     the log scale, ``v_T`` the model's recent one-step error size at *T* and
     ``q`` a conformal quantile of past scores ``|log error| / v`` of the same
     model and horizon whose target month is at most *T* (no look-ahead).

@@ -24,7 +24,7 @@ from .scoring import BENCHMARK
 from .selection import SELECTION
 
 FORECAST_COLUMNS = ["origin", "target_month", "horizon", "model", "series", "actual"]
-"""The leading columns of ``forecasts.csv`` (then ``mean, lo80, hi80, lo95, hi95``)."""
+"""The leading columns of ``forecasts.csv`` (then ``median, lo80, hi80, lo95, hi95``)."""
 
 
 def _fmt_months(df: pd.DataFrame) -> pd.DataFrame:
@@ -44,7 +44,7 @@ class BacktestResult:
     forecasts : pandas.DataFrame
         One row per scored (origin, horizon, model, series) with exactly the
         columns ``origin, target_month, horizon, model, series, actual,
-        mean, lo80, hi80, lo95, hi95``; intervals are the *calibrated* ones.
+        median, lo80, hi80, lo95, hi95``; intervals are the *calibrated* ones.
     raw_forecasts : pandas.DataFrame
         The same with the models' own intervals, plus the calibration
         warm-up origins (``scored`` False) and the MASE/RMSSE scales.
@@ -380,6 +380,7 @@ class BacktestResult:
         except (OSError, ValueError) as exc:
             raise StoreError(f"{str(d)!r} does not hold a saved backtest: {exc}") from None
         for frame in (fc, raw, metrics):
+            frame.rename(columns={"mean": "median"}, inplace=True)  # saved before the rename
             for col in {"series", "model"} & set(frame.columns):
                 frame[col] = csv_unquote(frame[col])
         opts = dict(run["options"])

@@ -35,7 +35,8 @@ def _row_scores(cal: pd.DataFrame, levels) -> pd.DataFrame:
             "model": cal["model"].to_numpy(),
             "target": cal["target_month"].to_numpy(),
             "horizon": cal["horizon"].to_numpy(dtype=int),
-            "ae": np.abs(actual - cal["mean"].to_numpy(dtype=float)) / cal["scale_abs"].to_numpy(),
+            "ae": np.abs(actual - cal["median"].to_numpy(dtype=float))
+            / cal["scale_abs"].to_numpy(),
         }
     )
     out["msis"] = winkler(cal, level=max(levels))  # the widest interval's score, as scores()

@@ -167,7 +167,7 @@ def _interval_map(columns: list[str]) -> dict[str, str]:
 def _forecast_long(
     fc: pd.DataFrame, model: str, uid: str, id_col: str, time_col: str
 ) -> pd.DataFrame:
-    # the point forecast: ``median`` where the frame names it (bf.forecast), else ``mean``
+    # the point forecast: ``median``; a frame of an earlier version may name it ``mean``
     point = "median" if "median" in fc.columns else "mean"
     cols = [point, *_interval_map(list(fc.columns))]
     out = pd.DataFrame({id_col: uid, time_col: pd.DatetimeIndex(fc.index)})
@@ -181,11 +181,11 @@ def _backtest_long(f: pd.DataFrame, id_col: str, time_col: str, target_col: str)
     keys = ["series", "target_month", "origin"]
     ivals = _interval_map(list(f.columns))
     wide = f.pivot_table(
-        index=keys, columns="model", values=["mean", *ivals], aggfunc="first", sort=True
+        index=keys, columns="model", values=["median", *ivals], aggfunc="first", sort=True
     )
     out = pd.DataFrame(index=wide.index)
     for m in sorted(f["model"].unique()):
-        out[m] = wide[("mean", m)]
+        out[m] = wide[("median", m)]
         for c, suffix in ivals.items():
             out[f"{m}-{suffix}"] = wide[(c, m)]
     actual = f.drop_duplicates(keys).set_index(keys)["actual"]
@@ -213,7 +213,7 @@ def to_long(
     ----------
     obj : Series, mapping of id -> Series, forecast DataFrame or BacktestResult
         * a Series or mapping -> ``unique_id, ds, y``;
-        * a forecast frame (``mean, lo80, hi80, ...`` by month, from
+        * a forecast frame (``median, lo80, hi80, ...`` by month, from
           :func:`borderforecast.forecast`) -> ``unique_id, ds, <model>,
           <model>-lo-80, <model>-hi-80, ...``;
         * a :class:`~borderforecast.backtesting.BacktestResult` (or its

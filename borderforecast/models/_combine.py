@@ -41,9 +41,9 @@ INTERVALS = ("mixture", "quantiles")
 def _frame_levels(frame: pd.DataFrame) -> list[str]:
     labels = [c[2:] for c in frame.columns if isinstance(c, str) and c.startswith("lo")]
     missing = [lb for lb in labels if f"hi{lb}" not in frame.columns]
-    if "mean" not in frame.columns or missing:
+    if "median" not in frame.columns or missing:
         raise ModelError(
-            "forecast frames need a 'mean' column and lo<L>/hi<L> pairs "
+            "forecast frames need a 'median' column and lo<L>/hi<L> pairs "
             f"(got columns {list(frame.columns)})"
         )
     return sorted(labels, key=float)
@@ -110,7 +110,7 @@ def combine(
     ----------
     forecasts : list of DataFrame, or dict name -> DataFrame
         Member forecasts in counts, all on the same months, each with
-        ``mean`` and ``lo<L>``/``hi<L>`` columns for the same levels (the
+        ``median`` and ``lo<L>``/``hi<L>`` columns for the same levels (the
         output of :meth:`FittedModel.forecast`).
     method : {"median", "mean", "weighted"}
         How point forecasts (and, with ``intervals="quantiles"``, bounds)
@@ -133,10 +133,10 @@ def combine(
     --------
     >>> import pandas as pd
     >>> idx = pd.date_range("2025-01-01", periods=1, freq="MS")
-    >>> a = pd.DataFrame({"mean": [99.0], "lo80": [80.0], "hi80": [120.0]}, index=idx)
-    >>> b = pd.DataFrame({"mean": [199.0], "lo80": [160.0], "hi80": [240.0]}, index=idx)
-    >>> c = pd.DataFrame({"mean": [149.0], "lo80": [130.0], "hi80": [170.0]}, index=idx)
-    >>> combine([a, b, c], method="median")["mean"].round(1).tolist()
+    >>> a = pd.DataFrame({"median": [99.0], "lo80": [80.0], "hi80": [120.0]}, index=idx)
+    >>> b = pd.DataFrame({"median": [199.0], "lo80": [160.0], "hi80": [240.0]}, index=idx)
+    >>> c = pd.DataFrame({"median": [149.0], "lo80": [130.0], "hi80": [170.0]}, index=idx)
+    >>> combine([a, b, c], method="median")["median"].round(1).tolist()
     [149.0]
     """
     if method not in METHODS:
@@ -157,7 +157,7 @@ def combine(
         raise ModelError("method 'weighted' needs weights")
     w = _weights(names, weights if method == "weighted" else None)
     labels = _frame_levels(frames[0])
-    cols = ["mean"] + [c for lb in labels for c in (f"lo{lb}", f"hi{lb}")]
+    cols = ["median"] + [c for lb in labels for c in (f"lo{lb}", f"hi{lb}")]
     index = frames[0].index
     for name, frame in zip(names, frames, strict=True):
         if not frame.index.equals(index):
@@ -168,7 +168,7 @@ def combine(
         if frame[cols].isna().any().any():
             raise ModelError(f"forecast of {name} has missing values; drop it before combining")
     logs = {c: np.log1p(np.stack([f[c].to_numpy(dtype=float) for f in frames])) for c in cols}
-    out = {"mean": _center(logs["mean"], method, w)}
+    out = {"median": _center(logs["median"], method, w)}
     for lb in labels:
         lo, hi = logs[f"lo{lb}"], logs[f"hi{lb}"]
         if intervals == "quantiles":
@@ -177,12 +177,12 @@ def combine(
         else:
             a = (100.0 - float(lb)) / 200.0
             z = normal_quantile(1.0 - a)
-            out[f"lo{lb}"] = _mixture_quantile(logs["mean"], lo, hi, z, w, a)
-            out[f"hi{lb}"] = _mixture_quantile(logs["mean"], lo, hi, z, w, 1.0 - a)
+            out[f"lo{lb}"] = _mixture_quantile(logs["median"], lo, hi, z, w, a)
+            out[f"hi{lb}"] = _mixture_quantile(logs["median"], lo, hi, z, w, 1.0 - a)
     frame = pd.DataFrame({c: np.maximum(np.expm1(v), 0.0) for c, v in out.items()}, index=index)
     for lb in labels:  # bounds around the point, wider levels outside narrower ones
-        frame[f"lo{lb}"] = np.minimum(frame[f"lo{lb}"], frame["mean"])
-        frame[f"hi{lb}"] = np.maximum(frame[f"hi{lb}"], frame["mean"])
+        frame[f"lo{lb}"] = np.minimum(frame[f"lo{lb}"], frame["median"])
+        frame[f"hi{lb}"] = np.maximum(frame[f"hi{lb}"], frame["median"])
     for narrow, wide in zip(labels, labels[1:], strict=False):
         frame[f"lo{wide}"] = np.minimum(frame[f"lo{wide}"], frame[f"lo{narrow}"])
         frame[f"hi{wide}"] = np.maximum(frame[f"hi{wide}"], frame[f"hi{narrow}"])

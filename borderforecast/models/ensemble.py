@@ -283,7 +283,7 @@ class Ensemble(BaseModel):
 
         lower = {lv: fwd(f"lo{level_label(lv)}") for lv in levels}
         upper = {lv: fwd(f"hi{level_label(lv)}") for lv in levels}
-        return Prediction(fwd("mean"), lower, upper)
+        return Prediction(fwd("median"), lower, upper)
 
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None

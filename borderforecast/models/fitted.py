@@ -8,7 +8,7 @@ to the forecast front door (:mod:`borderforecast.forecast`), which holds a
 fitted model and its calibration side by side. Nothing here calls above the
 model layer.
 
-The protocol's point column is ``mean``; for a log model it holds the
+The protocol's point column is ``median``; for a log model it holds the
 back-transformed point forecast of the log scale, i.e. the *median* count
 (``frame.attrs["point"]`` says which). Forecasts are back-transformed quantile
 by quantile, so intervals stay ordered and never go below zero; every bound
@@ -140,7 +140,7 @@ class FittedModel:
     >>> fitted = bf.make_model("snaive").fit(bf.load())
     >>> fc = fitted.forecast(6, level=(80, 95))
     >>> fc.columns.tolist(), bool((fc["lo80"] >= 0).all()), fc.attrs["intervals"]
-    (['mean', 'lo80', 'hi80', 'lo95', 'hi95'], True, 'raw')
+    (['median', 'lo80', 'hi80', 'lo95', 'hi95'], True, 'raw')
     >>> fitted.simulate(6, n_paths=100, seed=0).shape
     (100, 6)
     """
@@ -202,7 +202,7 @@ class FittedModel:
     ) -> pd.DataFrame:
         """The model's own forecast of the next ``h`` months.
 
-        Returns a frame indexed by month (freq ``MS``) with ``mean`` (the point
+        Returns a frame indexed by month (freq ``MS``) with ``median`` (the point
         forecast: the median for a log model) and ``lo<L>``, ``hi<L>`` per
         level; counts, never negative, capped at :data:`CAP_FACTOR` x the
         highest month of ``y``. ``attrs``: ``intervals`` (``"raw"``), ``point``

@@ -242,7 +242,7 @@ def make_model(name: str | os.PathLike[str] | ModelSpec | BaseModel, **overrides
     >>> import borderforecast as bf
     >>> model = make_model("snaive", seed=1)
     >>> fitted = model.fit(bf.load(end="2019-05"))
-    >>> round(fitted.forecast(1)["mean"].iloc[0])   # June 2019 = June 2018
+    >>> round(fitted.forecast(1)["median"].iloc[0])   # June 2019 = June 2018
     34089
     """
     if isinstance(name, BaseModel):

@@ -35,7 +35,7 @@ def calibrate_paths(paths: np.ndarray, frame: pd.DataFrame, cap: float) -> np.nd
     --------
     >>> import numpy as np, pandas as pd
     >>> paths = np.expm1(np.log1p(100.0) + np.linspace(-1, 1, 101))[:, None]
-    >>> frame = pd.DataFrame({"mean": [100.0], "lo80": [np.expm1(np.log1p(100) - 0.4)],
+    >>> frame = pd.DataFrame({"median": [100.0], "lo80": [np.expm1(np.log1p(100) - 0.4)],
     ...                       "hi80": [np.expm1(np.log1p(100) + 0.4)]})
     >>> out = np.log1p(calibrate_paths(paths, frame, 1e9)[:, 0]) - np.log1p(100.0)
     >>> round(float(np.quantile(out, 0.9)), 6)
@@ -44,7 +44,7 @@ def calibrate_paths(paths: np.ndarray, frame: pd.DataFrame, cap: float) -> np.nd
     z = np.log1p(np.asarray(paths, dtype=float))
     centre = np.median(z, axis=0)
     half_raw = (np.quantile(z, 0.9, axis=0) - np.quantile(z, 0.1, axis=0)) / 2.0
-    point = np.log1p(frame["mean"].to_numpy(dtype=float))
+    point = np.log1p(frame["median"].to_numpy(dtype=float))
     half_cal = (
         np.log1p(frame["hi80"].to_numpy(dtype=float))
         - np.log1p(np.maximum(frame["lo80"].to_numpy(dtype=float), 0.0))
@@ -65,7 +65,7 @@ def with_true_mean(
     (``attrs["mean_method"]`` says which).
     """
     attrs = dict(frame.attrs)
-    point = frame["mean"].to_numpy(dtype=float)
+    point = frame["median"].to_numpy(dtype=float)
     if paths is not None:
         true_mean = paths.mean(axis=0)
         method = f"mean of {n_paths} sample paths"
@@ -78,7 +78,7 @@ def with_true_mean(
         method = "point"
     # a log model's point is the median; a model on raw counts is symmetric, so its point
     # is both its median and (before clipping at zero) its mean
-    out = frame.rename(columns={"mean": "median"})
+    out = frame.copy()
     out.insert(1, "mean", np.minimum(true_mean, cap))
     out.attrs.update(attrs)
     out.attrs["mean_method"] = method

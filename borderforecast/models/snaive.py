@@ -34,7 +34,7 @@ class SeasonalNaive(BaseModel):
     >>> import borderforecast as bf
     >>> y = bf.load(end="2019-08")
     >>> fc = SeasonalNaive().fit(y).forecast(3)
-    >>> fc["mean"].round().astype(int).tolist() == y["2018-09":"2018-11"].tolist()
+    >>> fc["median"].round().astype(int).tolist() == y["2018-09":"2018-11"].tolist()
     True
     """
 

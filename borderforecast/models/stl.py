@@ -98,7 +98,7 @@ class STLModel(BaseModel):
     >>> import borderforecast as bf
     >>> fc = STLModel(model="arima").fit(bf.load()).forecast(6)
     >>> list(fc.columns)
-    ['mean', 'lo80', 'hi80', 'lo95', 'hi95']
+    ['median', 'lo80', 'hi80', 'lo95', 'hi95']
     """
 
     family = "stl"

@@ -235,7 +235,7 @@ class STLRevert(BaseModel):
     --------
     >>> import borderforecast as bf
     >>> fc = STLRevert().fit(bf.load(end="2019-08")).forecast(3)
-    >>> bool((fc["lo95"] < fc["mean"]).all() and (fc["mean"] < fc["hi95"]).all())
+    >>> bool((fc["lo95"] < fc["median"]).all() and (fc["median"] < fc["hi95"]).all())
     True
     """
 

@@ -177,7 +177,7 @@ class STLSES(BaseModel):
     >>> import borderforecast as bf
     >>> fc = STLSES().fit(bf.load(end="2019-08")).forecast(3)
     >>> list(fc.columns), bool((fc["lo95"] <= fc["lo80"]).all())
-    (['mean', 'lo80', 'hi80', 'lo95', 'hi95'], True)
+    (['median', 'lo80', 'hi80', 'lo95', 'hi95'], True)
     """
 
     family = "stl_ses"

@@ -35,7 +35,7 @@ TOTAL_PATHS = 2001
 """Sample paths behind every number of the outlook (``n - 1`` divisible by 40, so the
 2.5%, 10%, 50%, 90% and 97.5% quantiles fall exactly on a path)."""
 KNOTS = (0.025, 0.1, 0.5, 0.9, 0.975)
-KNOT_COLUMNS = ("lo95", "lo80", "mean", "hi80", "hi95")
+KNOT_COLUMNS = ("lo95", "lo80", "median", "hi80", "hi95")
 
 
 def matched_paths(raw: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarray:
@@ -44,11 +44,11 @@ def matched_paths(raw: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarra
     A path's rank ``k`` (0 to ``n - 1``) in its month becomes the probability
     ``k / (n - 1)`` (the position :func:`numpy.quantile` uses), whose normal
     score is interpolated linearly between the table's quantiles on the
-    ``log(1 + y)`` scale (``frame["mean"]`` is the point forecast, the median)
+    ``log(1 + y)`` scale (``frame["median"]`` is the point forecast)
     and extrapolated beyond the 95% interval with the slope of its outer
     segment. Ties keep the paths' order.
 
-    >>> frame = pd.DataFrame({"mean": [100.0], "lo80": [80.0], "hi80": [130.0],
+    >>> frame = pd.DataFrame({"median": [100.0], "lo80": [80.0], "hi80": [130.0],
     ...                       "lo95": [70.0], "hi95": [150.0]})
     >>> raw = np.random.default_rng(0).normal(size=(2001, 1))
     >>> q = np.quantile(matched_paths(raw, frame, 1e9)[:, 0], [0.025, 0.1, 0.5, 0.9, 0.975])
@@ -90,7 +90,7 @@ def outlook_paths(fitted: Any, frame: pd.DataFrame, seed: int) -> tuple[pd.DataF
     """The table (``median`` = the point forecast, ``mean`` = the paths' mean, the intervals)
     and the paths behind it."""
     paths = matched_paths(raw_paths(fitted, len(frame), seed), frame, fitted.cap)
-    table = frame.rename(columns={"mean": "median"})
+    table = frame.copy()
     table.insert(0, "mean", paths.mean(axis=0))
     table.attrs.update(frame.attrs)
     return table, paths
