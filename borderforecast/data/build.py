@@ -10,7 +10,6 @@ month and series, the row of the most trusted source (:data:`PRECEDENCE`).
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -118,9 +117,7 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     """The canonical CSV text of a tidy frame (sorted, ISO months, integer counts, LF endings)."""
     out = sort_table(frame).copy()
     out["month"] = out["month"].dt.strftime("%Y-%m-%d")
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return str(out.to_csv(index=False, lineterminator="\n"))
 
 
 def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
@@ -132,8 +129,3 @@ def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
     write_text(path, to_csv_text(frame))
     write_text(out / "SOURCES.md", sources_markdown(frame))
     return path
-
-
-def build(raw_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path:
-    """Parse ``raw_dir``, write the tidy table into ``out_dir`` (``borderforecast data build``)."""
-    return write_table(build_table(raw_dir), out_dir)

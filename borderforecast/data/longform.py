@@ -31,8 +31,9 @@ import pandas as pd
 from ..errors import DataError, DuplicateMonthError, MissingColumnError
 from ..series import as_monthly
 from . import cells
+from .sources._common import repeated
 
-__all__ = ["from_long", "is_long", "to_long"]
+__all__ = ["from_long", "to_long"]
 
 ID_COL, TIME_COL, TARGET_COL = "unique_id", "ds", "y"
 """The ecosystem's default column names (statsforecast's ``id_col, time_col, target_col``)."""
@@ -44,11 +45,6 @@ def missing_column(where: str, name: str, columns: list[str], what: str) -> Miss
     return MissingColumnError(
         f"{where}: no {what} column {name!r}{hint} (columns: {', '.join(map(repr, columns))})"
     )
-
-
-def is_long(obj: Any, id_col: str = ID_COL, time_col: str = TIME_COL) -> bool:
-    """Whether ``obj`` is a long frame (a DataFrame with the id and time columns)."""
-    return isinstance(obj, pd.DataFrame) and id_col in obj.columns and time_col in obj.columns
 
 
 def from_long(
@@ -107,10 +103,9 @@ def from_long(
             TARGET_COL: df[target_col].to_numpy(),
         }
     )
-    dup = work.duplicated([ID_COL, TIME_COL], keep=False)
-    if dup.any():
-        sid, month = work[dup].iloc[0][[ID_COL, TIME_COL]]
-        pos = np.flatnonzero(dup & (work[ID_COL] == sid) & (work[TIME_COL] == month))
+    pos = repeated(work, [ID_COL, TIME_COL])
+    if pos is not None:
+        sid, month = work.iloc[pos[0]][[ID_COL, TIME_COL]]
         raise DuplicateMonthError(
             f"{where}: ({id_col}={sid!r}, {time_col}={month:%Y-%m}) appears twice "
             f"(rows {', '.join(str(i) for i in pos)} counting from 0)"
@@ -157,11 +152,11 @@ def split(work: pd.DataFrame, where: str, named: bool, *, frame: bool = False) -
 
 def _interval_map(columns: list[str]) -> dict[str, str]:
     """``lo80 -> lo-80``, ``hi95 -> hi-95`` (the ecosystem's interval suffixes)."""
-    out = {}
-    for c in columns:
-        if c[:2] in ("lo", "hi") and c[2:].replace(".", "", 1).isdigit():
-            out[c] = f"{c[:2]}-{c[2:]}"
-    return out
+    return {
+        c: f"{c[:2]}-{c[2:]}"
+        for c in columns
+        if c[:2] in ("lo", "hi") and c[2:].replace(".", "", 1).isdigit()
+    }
 
 
 def _forecast_long(
@@ -169,10 +164,9 @@ def _forecast_long(
 ) -> pd.DataFrame:
     # the point forecast: ``median``; a frame of an earlier version may name it ``mean``
     point = "median" if "median" in fc.columns else "mean"
-    cols = [point, *_interval_map(list(fc.columns))]
+    names = {point: model} | {c: f"{model}-{s}" for c, s in _interval_map(list(fc.columns)).items()}
     out = pd.DataFrame({id_col: uid, time_col: pd.DatetimeIndex(fc.index)})
-    for c in cols:
-        name = model if c == point else f"{model}-{_interval_map([c])[c]}"
+    for c, name in names.items():
         out[name] = fc[c].to_numpy(dtype=float)
     return out
 

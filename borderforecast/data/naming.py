@@ -56,29 +56,14 @@ ALL = "all"
 
 # sector -> region, as in the CBP FY2000-FY2020 tables (Livermore counted in Coastal there;
 # OHSS places it in Northern: each source's rows keep their own region value).
-SECTOR_REGION: dict[str, str] = {
-    "Livermore": "Coastal",
-    "Miami": "Coastal",
-    "New Orleans": "Coastal",
-    "Ramey": "Coastal",
-    "Blaine": "Northern",
-    "Buffalo": "Northern",
-    "Detroit": "Northern",
-    "Grand Forks": "Northern",
-    "Havre": "Northern",
-    "Houlton": "Northern",
-    "Spokane": "Northern",
-    "Swanton": "Northern",
-    "Big Bend": "Southwest",
-    "Del Rio": "Southwest",
-    "El Centro": "Southwest",
-    "El Paso": "Southwest",
-    "Laredo": "Southwest",
-    "Rio Grande Valley": "Southwest",
-    "San Diego": "Southwest",
-    "Tucson": "Southwest",
-    "Yuma": "Southwest",
-}
+_SECTORS = {
+    "Coastal": ("Livermore", "Miami", "New Orleans", "Ramey"),
+    "Northern": ("Blaine", "Buffalo", "Detroit", "Grand Forks", "Havre", "Houlton", "Spokane",
+                 "Swanton"),
+    "Southwest": ("Big Bend", "Del Rio", "El Centro", "El Paso", "Laredo", "Rio Grande Valley",
+                  "San Diego", "Tucson", "Yuma"),
+}  # fmt: skip
+SECTOR_REGION: dict[str, str] = {s: region for region, names in _SECTORS.items() for s in names}
 
 _REGION_ALIASES: dict[str, str] = {
     "southwest": "Southwest",

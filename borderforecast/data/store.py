@@ -59,6 +59,7 @@ from .state import (
     state_dir,
     store_dir,
 )
+from .userfile import check_file
 
 __all__ = [
     "CURRENT",
@@ -105,8 +106,7 @@ class UpdateResult:
 
 def detect_layout(path: Path) -> str:
     """``"ohss"`` for a workbook, ``"sw_encounters"`` for the Southwest CSV; else an error."""
-    if not path.is_file():
-        raise MalformedFileError(f"{path}: no such file")
+    check_file(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
@@ -343,13 +343,6 @@ def _clean_orphans(root: Path) -> None:
             p.unlink(missing_ok=True)
 
 
-def _write_file(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def _write_state(
     root: Path, current: Path | None, rows: pd.DataFrame, rels: pd.DataFrame, revs: pd.DataFrame
 ) -> None:
@@ -362,28 +355,21 @@ def _write_state(
     tmp: Path | None = None
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", suffix=".tmp", dir=root))
-        _write_file(tmp / "rows.csv", to_csv_text(rows))
-        buffer = io.StringIO()
-        rels.to_csv(buffer, index=False, lineterminator="\n")
-        _write_file(tmp / "releases.csv", buffer.getvalue())
-        out = revs.copy()
-        if len(out):
-            out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m-%d")
-        buffer = io.StringIO()
-        out.to_csv(buffer, index=False, lineterminator="\n", columns=REVISION_COLUMNS)
-        _write_file(tmp / "revisions.csv", buffer.getvalue())
+        write_text(tmp / "rows.csv", to_csv_text(rows))
+        write_text(tmp / "releases.csv", rels.to_csv(index=False, lineterminator="\n"))
+        out = revs.assign(month=pd.to_datetime(revs["month"]).dt.strftime("%Y-%m-%d"))
+        text = out.to_csv(index=False, lineterminator="\n", columns=REVISION_COLUMNS)
+        write_text(tmp / "revisions.csv", text)
         os.replace(tmp, final)
         tmp = None
         write_text(root / CURRENT, name + "\n")
-    except OSError as exc:
+    except BaseException as exc:
         if tmp is None and _pointer(root) != name:
             shutil.rmtree(final, ignore_errors=True)
-        raise StoreError(
-            f"data store {root}: cannot write ({exc.strerror or exc}); the store is unchanged"
-        ) from None
-    except BaseException:
-        if tmp is None and _pointer(root) != name:
-            shutil.rmtree(final, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise StoreError(
+                f"data store {root}: cannot write ({exc.strerror or exc}); the store is unchanged"
+            ) from None
         raise
     finally:
         if tmp is not None:

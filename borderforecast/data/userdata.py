@@ -32,14 +32,14 @@ from .longform import (
     TARGET_COL,
     TIME_COL,
     from_long,
-    is_long,
     missing_column,
     split,
     to_long,
 )
+from .sources._common import repeated
 from .userfile import Table, read_table, unsaved_formula
 
-__all__ = ["from_long", "is_long", "read_series", "to_long"]
+__all__ = ["from_long", "read_series", "to_long"]
 
 DATE_NAMES = ("ds", "month", "date", "period", "time", "month_start", "yearmonth")
 
@@ -204,12 +204,9 @@ def _check_rows(
 ) -> None:
     """No (id, month) twice, no month after the current one; errors name the rows."""
     where = table.path.name
-    dup = long.duplicated([ID_COL, TIME_COL], keep=False).to_numpy()
-    if dup.any():
-        i = int(np.argmax(dup))
-        same = dup & (long[ID_COL] == long[ID_COL].iat[i]).to_numpy() & (
-            long[TIME_COL] == long[TIME_COL].iat[i]
-        ).to_numpy()
+    same = repeated(long, [ID_COL, TIME_COL])
+    if same is not None:
+        i = same[0]
         who = f"id {long[ID_COL].iat[i]!r}, " if has_ids else ""
         raise DuplicateMonthError(
             f"{where}: {who}month {long[TIME_COL].iat[i]:%Y-%m} appears twice "

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MalformedFileError
+from .cells import empty
 
 EXCEL = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t", "|")
@@ -259,10 +260,6 @@ def _padded(col: pd.Series) -> bool:
     return (" " in text or "\t" in text) and _PADDED.search(text) is not None
 
 
-def _filled(v: object) -> bool:
-    return not (v is None or (isinstance(v, float) and v != v) or str(v).strip() == "")
-
-
 def unsaved_formula(table: Table, columns: list[str]) -> str | None:
     """``"row N, column 'c': ..."`` for the first formula cell of ``columns`` whose value the
     workbook does not hold (it was never computed and saved by a spreadsheet program)."""
@@ -271,7 +268,7 @@ def unsaved_formula(table: Table, columns: list[str]) -> str | None:
     wanted = {table.frame.columns.get_loc(c): c for c in columns}
     empty = {
         (int(r), i) for i in wanted for r, v in zip(table.rows, table.frame.iloc[:, i], strict=True)
-        if not _filled(v)
+        if empty(v)
     }  # fmt: skip
     if not empty:
         return None

@@ -177,21 +177,11 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
         "count"
     ].sum()
     base = _fill(base, months, sorted(set(raw["component"])), groups)
-    parts = []
-    for dem_all in (False, True):
-        for cit_all in (False, True):
-            keys = ["month", "component"]
-            if not dem_all:
-                keys.append("demographic")
-            if not cit_all:
-                keys.append("citizenship")
-            agg = base.groupby(keys, as_index=False)["count"].sum()
-            if dem_all:
-                agg["demographic"] = ALL
-            if cit_all:
-                agg["citizenship"] = ALL
-            parts.append(agg)
-    frame = pd.concat(parts, ignore_index=True)
+    margins = [[], ["citizenship"], ["demographic"], ["demographic", "citizenship"]]  # -> ALL
+    keys = ["month", "component", "demographic", "citizenship"]
+    parts = [base.groupby([k for k in keys if k not in m], as_index=False)["count"].sum()
+             for m in margins]  # fmt: skip
+    frame = pd.concat(parts, ignore_index=True).fillna({"demographic": ALL, "citizenship": ALL})
     frame["region"] = "Southwest"
     frame["sector"] = ALL
     out = tidy(frame, SOURCE)
