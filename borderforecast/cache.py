@@ -3,7 +3,7 @@
 The caches, each a namespace under ``<home>/cache/``:
 
 * ``backtest``: one entry per backtest unit (model, series, origin), and per origin of
-  an ensemble combined from its members (:mod:`borderforecast.backtesting.cache`);
+  an ensemble combined from its members (:mod:`borderforecast.backtesting.units`);
 * ``assessment``: the report's assessment of the latest months, as plain data
   (:mod:`borderforecast.reporting.assessed`).
 
@@ -60,7 +60,6 @@ from typing import Any
 
 import numpy as np
 
-from . import plaindata
 from .atomic import write_bytes
 from .errors import BadValueError, BorderforecastWarning
 from .fingerprint import _imports, code_fingerprint, module_closure  # noqa: F401 - re-exported
@@ -208,6 +207,8 @@ class Cache:
 
     def get_data(self, key: str, code: str = "") -> Any:
         """An object stored with :meth:`put_data` (:mod:`borderforecast.plaindata`), or None."""
+        from . import plaindata  # only the caches of plain data need it
+
         payload = self.get_bytes(key, code)
         if payload is None:
             return None
@@ -219,6 +220,8 @@ class Cache:
 
     def put_data(self, key: str, obj: Any, code: str = "") -> None:
         """Store ``obj`` as plain data; an object that is not plain data is not stored."""
+        from . import plaindata
+
         try:
             payload = plaindata.dumps(obj)
         except TypeError:

@@ -31,7 +31,7 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -75,12 +75,7 @@ class Comparison:
     change: Change  # the month's value relative to this one
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "month": self.month.strftime("%Y-%m"),
-            "value": self.value,
-            "change": self.change.to_dict(),
-        }
+        return {**vars(self), "month": f"{self.month:%Y-%m}", "change": self.change.to_dict()}
 
 
 def _ordinal(n: int) -> str:
@@ -185,11 +180,8 @@ class MonthContext:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of every fact (and the sentences)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name != "same_month":
-                out[f.name] = v.to_dict() if hasattr(v, "to_dict") else v
+        out = {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in vars(self).items()}
+        del out["same_month"]
         out["month"] = self.month.strftime("%Y-%m")
         out["comparisons"] = [c.to_dict() for c in self.comparisons]
         out["sentences"] = self.sentences()
@@ -310,16 +302,8 @@ def context(
     >>> c.value, round(c.change_vs_previous.percent, 1), c.n_years
     (50684.0, -29.6, 20)
     """
-    if y is not None and series is not None:
-        raise DataError("give either a series (y) or a series id (series=...), not both")
-    from .data import load
-
-    raw = y if y is not None else load(series, allow_gaps=True) if series else load()
-    if not isinstance(raw, pd.Series):
-        raise DataError(f"expected a pandas Series of monthly counts, got {type(raw).__name__}")
-    ys = as_monthly(raw, allow_nan=True)
+    ys, name = _series(y, series)
     m = parse_month(month)
-    name = str(raw.name or series or "series")
     value = _value(ys, m)
     if value is None:
         have = ys.dropna()
@@ -363,6 +347,18 @@ def context(
         comparisons=comps,
         same_month=same.rename(name),
     )
+
+
+def _series(y: pd.Series | None, series: str | None) -> tuple[pd.Series, str]:
+    """The monthly series asked for (``y``, a series id, or the default) and its name."""
+    if y is not None and series is not None:
+        raise DataError("give either a series (y) or a series id (series=...), not both")
+    from .data import load
+
+    raw = y if y is not None else load(series, allow_gaps=True) if series else load()
+    if not isinstance(raw, pd.Series):
+        raise DataError(f"expected a pandas Series of monthly counts, got {type(raw).__name__}")
+    return as_monthly(raw, allow_nan=True), str(raw.name or series or "series")
 
 
 def _comparisons(

@@ -221,15 +221,7 @@ class FYTD:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (through as ``YYYY-MM``)."""
-        return {
-            "fiscal_year": self.fiscal_year,
-            "through": self.through.strftime("%Y-%m"),
-            "months": self.months,
-            "total": self.total,
-            "previous_total": self.previous_total,
-            "change": self.change,
-            "pct_change": self.pct_change,
-        }
+        return {**vars(self), "through": self.through.strftime("%Y-%m")}
 
     def __str__(self) -> str:
         return self.summary()

@@ -249,10 +249,10 @@ def test_failing_decomposition_is_a_note_not_a_crash(monkeypatch):
     def broken(*args, **kwargs):
         raise TypeError("seasonal_profile() got an unexpected keyword argument 'methods'")
 
-    from borderforecast.assessment import core
+    from borderforecast.assessment import robust
 
     monkeypatch.setattr(season, "seasonal_profile", broken)
-    monkeypatch.setattr(core, "_PROFILES", {})
+    monkeypatch.setattr(robust, "_MEMO", {})  # the profiles are memoised there
     a = assess(shifted(0.6), "2017-06", "2017-08", placebo_years=5, **FAST)
     assert a.decomposition is None
     assert any("decomposition could not be computed (TypeError" in n for n in a.notes)

@@ -10,7 +10,7 @@ import pytest
 import borderforecast as bf
 from borderforecast import cache as cache_mod
 from borderforecast import fingerprint
-from borderforecast.backtesting import cache as unit_cache
+from borderforecast.backtesting import units as unit_cache
 from borderforecast.cli import main
 from borderforecast.models.registry import get_spec
 

@@ -17,7 +17,7 @@ from borderforecast.data.build import (
 )
 from borderforecast.data.sources import cbp_tables, pages, sw_encounters
 from borderforecast.data.table import bundled_path, read_csv_table
-from borderforecast.resources import data_dir
+from borderforecast.paths import data_dir
 
 _BUILT: dict[Path, pd.DataFrame] = {}
 

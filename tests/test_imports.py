@@ -145,7 +145,6 @@ FLOORS: dict[str, int] = {
     "paths": 1,
     "atomic": 1,
     "locking": 1,
-    "resources": 1,
     "version": 1,
     "text": 1,
     "plaindata": 1,

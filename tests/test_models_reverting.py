@@ -388,8 +388,8 @@ def test_demographic_beyond_the_precomputed_horizon(southwest, parts):
 
 
 def test_revised_parts_change_the_backtest_keys_of_the_origins_that_read_them(parts):
-    from borderforecast.backtesting.cache import parts_digest
     from borderforecast.backtesting.plan import plan
+    from borderforecast.backtesting.units import parts_digest
 
     o1, o2 = pd.Timestamp("2016-12-01"), pd.Timestamp("2019-08-01")
     before = {o: parts_digest(parts, o) for o in (o1, o2)}

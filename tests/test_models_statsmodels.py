@@ -26,7 +26,7 @@ from borderforecast.errors import (
 from borderforecast.models import make_model
 from borderforecast.models._smtools import single_thread
 from borderforecast.models.registry import read_spec
-from borderforecast.resources import models_dir
+from borderforecast.paths import models_dir
 
 SPECS = ["ets", "sarima", "auto_sarima", "stl", "structural", "x13"]
 N, H, SIGMA = 180, 12, 0.05

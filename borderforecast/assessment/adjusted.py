@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from .options import Window, months_between
-from .robust import MAD_SCALE, log_counts, percentile_of, robust_z
+from .robust import log_counts, mad, percentile_of, robust_z
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,8 @@ def seasonally_adjust(y: pd.Series) -> pd.Series:
 
 def x13_near_window(y: pd.Series, window: Window, margin: int) -> tuple[pd.DataFrame | None, str]:
     """X-13 automatic outliers within ``margin`` months of the window, and a note."""
-    try:
-        from ..models.x13 import x13_outliers
-    except ImportError:
-        return (
-            None,
-            "X-13 outlier detection is not available (borderforecast.models.x13 is missing)",
-        )
+    from ..models.x13 import x13_outliers
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -170,9 +165,6 @@ def adjusted_change(
     before = sa[sa.index < window.start]
     earlier = (before - before.shift(k)).dropna().to_numpy()
     monthly = before.diff().dropna().to_numpy()
-    med = float(np.median(earlier))
-    spread = MAD_SCALE * float(np.median(np.abs(earlier - med)))
-    mspread = MAD_SCALE * float(np.median(np.abs(monthly - np.median(monthly))))
     z = robust_z(change, earlier)
     prior_pct = prior_z = float("nan")
     ref_pos = sa.index.get_loc(window.reference)
@@ -186,8 +178,8 @@ def adjusted_change(
     if x13:
         outliers, note = x13_near_window(upto, window, outlier_margin)
     return AdjustedChange(
-        change=change, change_pct=float(100 * np.expm1(change)), usual_sd_pct=100 * spread,
-        monthly_sd_pct=100 * mspread, robust_z=z, percentile=percentile_of(change, earlier),
+        change=change, change_pct=float(100 * np.expm1(change)), usual_sd_pct=100 * mad(earlier),
+        monthly_sd_pct=100 * mad(monthly), robust_z=z, percentile=percentile_of(change, earlier),
         p_value=float(2 * stats.norm.sf(abs(z))), n_changes=len(earlier), sa=sa, outliers=outliers,
         outlier_note=note, prior_pct=prior_pct, prior_z=prior_z,
     )

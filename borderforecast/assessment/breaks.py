@@ -25,7 +25,7 @@ from ..fiscal import fiscal_year
 from ..series import as_monthly
 from .normal import SHOCK_Z, TITLE42, normal_fiscal_years
 from .options import Window
-from .robust import MAD_SCALE, log_counts, noise_floor, span_floor
+from .robust import log_counts, mad, noise_floor, span_floor
 
 COLUMNS = ["month", "shift_pct", "lo_pct", "hi_pct", "z", "p_value", "sure", "months", "x13"]
 
@@ -42,9 +42,7 @@ def shift_z(y: pd.Series, fiscal_years: Any, floor: float) -> pd.DataFrame:
         idx = stat.index[(stat.index.month == m) & stat.notna().to_numpy()]
         for t in idx:
             ref = stat[(stat.index.month == m) & normal & (stat.index.year != t.year)]
-            med = float(np.median(ref))
-            frame.loc[t, ["expected", "scale"]] = med, max(
-                MAD_SCALE * float(np.median(np.abs(ref - med))), floor)
+            frame.loc[t, ["expected", "scale"]] = float(np.median(ref)), max(mad(ref), floor)
     frame["z"] = (frame["stat"] - frame["expected"]) / frame["scale"]
     return frame
 

@@ -20,8 +20,38 @@ def caveats(
     n_empirical_years: int,
 ) -> tuple[str, ...]:
     """Caveats that apply to this series and window, each triggered by an explicit rule."""
+    out = _regime(y, window, placebo, min_placebos) + _scale(y, window)
+    out += [COMPOSITION, POLICY]
+    if placebo is None or placebo.n_years < min_placebos:
+        k = 0 if placebo is None else placebo.n_years
+        out.append(
+            f"Calibration: only {k} normal placebo years could be run (at least {min_placebos} "
+            "are needed), so the counterfactual panel is not calibrated and the answer is "
+            "\"cannot tell\": less information never gives a stronger verdict."
+        )
+    if n_empirical_years < 8:
+        out.append(
+            f"History: only {n_empirical_years} earlier years for the seasonal comparison; its "
+            "percentile is coarse."
+        )
+    return tuple(out)
+
+
+COMPOSITION = (
+    "Composition: the counts mix groups (nationalities; single adults, families, "
+    "children) whose seasonal patterns differ; when the mix shifts, the seasonal pattern "
+    "of earlier years may not apply."
+)
+POLICY = (
+    "Policy: these tests say whether the change is unusual for the time of year, not "
+    "what caused it; policy, enforcement, conditions in countries of origin and the "
+    "economy all move the numbers, often at once."
+)
+
+
+def _regime(y: pd.Series, window: Window, placebo: Any, min_placebos: int) -> list[str]:
+    """Title 42 in the data used; placebo years that lean to one side."""
     out = []
-    # regime: Title 42 in the data used
     if y.index[0] <= TITLE42[1] and window.end >= TITLE42[0]:
         out.append(
             "Regime change: from March 2020 to May 2023 the counts include Title 42 expulsions and "
@@ -40,7 +70,12 @@ def caveats(
                 else "too few placebo years ran to correct for it."
             )
         )
-    # scale: the reference level compared with the same calendar month in earlier years
+    return out
+
+
+def _scale(y: pd.Series, window: Window) -> list[str]:
+    """The reference and end months against the same calendar month in earlier years."""
+    out = []
     same = y[(y.index.month == window.reference.month) & (y.index < window.reference)]
     ref = float(y[window.reference])
     if len(same) >= 3:
@@ -72,26 +107,4 @@ def caveats(
             f"Scale: counts are small ({fmt_count(ref)} in the reference month), so percentage "
             "changes swing widely from month to month."
         )
-    out.append(
-        "Composition: the counts mix groups (nationalities; single adults, families, "
-        "children) whose seasonal patterns differ; when the mix shifts, the seasonal pattern "
-        "of earlier years may not apply."
-    )
-    out.append(
-        "Policy: these tests say whether the change is unusual for the time of year, not "
-        "what caused it; policy, enforcement, conditions in countries of origin and the "
-        "economy all move the numbers, often at once."
-    )
-    if placebo is None or placebo.n_years < min_placebos:
-        k = 0 if placebo is None else placebo.n_years
-        out.append(
-            f"Calibration: only {k} normal placebo years could be run (at least {min_placebos} "
-            "are needed), so the counterfactual panel is not calibrated and the answer is "
-            "\"cannot tell\": less information never gives a stronger verdict."
-        )
-    if n_empirical_years < 8:
-        out.append(
-            f"History: only {n_empirical_years} earlier years for the seasonal comparison; its "
-            "percentile is coarse."
-        )
-    return tuple(out)
+    return out

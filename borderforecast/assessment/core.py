@@ -19,14 +19,12 @@ from .caveats import caveats
 from .counterfactual import default_model_names
 from .decompose import Decomposition, decompose
 from .empirical import EmpiricalComparison, empirical
-from .narrative import summary_text
 from .normal import NormalYears, normal_years
 from .options import AssessOptions, Window, WindowError, make_window, months_between
 from .panel import Panel, fit_all, run_panel
 from .placebo import panel_placebo
-from .plotting import plot_assessment
 from .result import Assessment, Neighbour
-from .robust import fingerprint
+from .robust import _memo, fingerprint
 from .verdict import Decision, critical_z, decide, grade
 
 
@@ -52,19 +50,9 @@ def assess(
     sharing the fits, and the summary says whether they agree. Normal years come from the one
     rule of :mod:`borderforecast.assessment.normal`.
 
-    Five lines of evidence are computed separately: (1) counterfactual
-    forecasts from a panel of models fitted only on the months before ``start``, with
-    intervals and tail probabilities from simulated paths, each checked by a
-    plausibility gate; (2) the change from
-    ``reference`` to each window month against the same calendar change in every
-    earlier year; (3) the seasonally adjusted change against its usual variation,
-    with X-13's automatic outliers near the window; (4) placebo runs of (1) on the
-    same calendar window of earlier years, giving the test's false-alarm rate and
-    a calibrated p-value; (5) the observed change split into the part normal
-    seasonality explains and the excess. The verdict follows the rule written in
-    :mod:`borderforecast.assessment.verdict` (beyond seasonality only when the
-    calibrated counterfactual and the seasonal comparison both say so, in the same
-    direction).
+    The five lines of evidence are those of :mod:`borderforecast.assessment`; the verdict says
+    "beyond" only when the calibrated counterfactual panel and the seasonal comparison both say
+    so, in the same direction.
 
     Parameters
     ----------
@@ -80,14 +68,10 @@ def assess(
     reference : str or Timestamp, optional
         The month the change is measured from (default: the month before ``start``).
     models : str or list of str, optional
-        The counterfactual panel (spec names; default
-        :data:`~borderforecast.assessment.options.DEFAULT_MODELS`: sarima, ets, structural,
-        local_trend, stl, x13). Every model is fitted, gated and reported; the models that
-        pass the plausibility gate are combined (:mod:`borderforecast.assessment.panel`).
+        The counterfactual panel (spec names; see :class:`AssessOptions`).
     exclude : str or list, optional
         Periods to leave out of the placebo and comparison years besides Title 42:
-        ``"2014-05:2014-09"``, ``"2019-06"``, or a list of them
-        (:func:`~borderforecast.assessment.exclude.parse_exclude`).
+        ``"2014-05:2014-09"``, ``"2019-06"``, or a list of them.
     options : AssessOptions, optional
         All settings; keyword arguments (``alpha=0.1``, ``n_paths=500``,
         ``placebo_years=8``, ...) override single fields.
@@ -126,7 +110,7 @@ def assess(
         raise DataError("give either start or event, not both")
     opts = options or AssessOptions()
     if models is not None:
-        option_overrides["models"] = (models,) if isinstance(models, str) else tuple(models)
+        option_overrides["models"] = models
     if exclude is not None:
         option_overrides["exclude"] = exclude
     if option_overrides:
@@ -147,8 +131,6 @@ def assess(
         start, end, reference, partial = event_window(y, event, end, reference)
     y, window = make_window(y, start, end, reference, opts.min_history)
     return _assess(y, window, opts, partial, event)
-
-
 
 
 def event_window(
@@ -231,13 +213,7 @@ def _assess(
             notes.append(f"The neighbour window ({label}) could not be judged: {exc}.")
     timings["years"] = time.perf_counter() - t_all
     t0 = time.perf_counter()
-    wanted = []
-    for nm in normals.values():
-        wanted += [(m, nm.window.start, opts.n_paths) for m in names]
-        pws = nm.placebo_windows() if opts.placebo else []
-        wanted += [(m, pw.start, opts.placebo_paths) for pw in pws for m in names]
-    h = max(nm.window.h for nm in normals.values())
-    fits = fit_all(y, wanted, h, opts.seed, opts.n_jobs)
+    fits = _fits(y, list(normals.values()), names, opts)
     timings["fits"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     lines = {k: judge(y, nm, names, fits, opts) for k, nm in normals.items()}
@@ -273,9 +249,21 @@ def _assess(
         caveats=caveats(y, window, pl, opts.min_placebos, main.empirical.n_years),
         notes=tuple(notes), model_errors=errors, timings=timings, y=y, strength=strength, panel=pan,
         normal=main.normal, neighbours=neighbours,
-        event=None if event is None else f"{pd.Timestamp(event):%Y-%m-%d}", narrative=summary_text,
-        plotter=plot_assessment,
+        event=None if event is None else f"{pd.Timestamp(event):%Y-%m-%d}",
     )
+
+
+def _fits(
+    y: pd.Series, normals: list[NormalYears], names: tuple[str, ...], opts: AssessOptions
+) -> dict[Any, Any]:
+    """Every fit of the windows and their placebo years (see :func:`fit_all`)."""
+    wanted = []
+    for nm in normals:
+        wanted += [(m, nm.window.start, opts.n_paths) for m in names]
+        pws = nm.placebo_windows() if opts.placebo else []
+        wanted += [(m, pw.start, opts.placebo_paths) for pw in pws for m in names]
+    h = max(nm.window.h for nm in normals)
+    return fit_all(y, wanted, h, opts.seed, opts.n_jobs)
 
 
 def judge(
@@ -347,20 +335,13 @@ def _neighbour(label: str, ln: Lines) -> Neighbour:
     )  # fmt: skip
 
 
-_PROFILES: dict[tuple[Any, ...], Any] = {}
-
-
 def _profile_of(fiscal_years: tuple[int, ...]) -> Any:
     from ..season import seasonal_profile
 
     def fit(history: pd.Series) -> Any:
-        key = (fingerprint(history), fiscal_years)
-        if key not in _PROFILES:
-            if len(_PROFILES) > 256:
-                _PROFILES.clear()
-            _PROFILES[key] = seasonal_profile(
-                history, years=list(fiscal_years), methods=["regression"]
-            )
-        return _PROFILES[key]
+        return _memo(
+            ("profile", fingerprint(history), fiscal_years),
+            lambda: seasonal_profile(history, years=list(fiscal_years), methods=["regression"]),
+        )
 
     return fit

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import BorderforecastError, ModelError
-from ..models.registry import get_spec, make_model
+from ..errors import ModelError
+from ..models.registry import list_specs, make_model
 from .options import Window
 
 
@@ -95,17 +95,12 @@ class Counterfactual:
 
 
 def default_model_names() -> list[str]:
-    """The default candidates whose spec exists (``sarima, structural, ets, snaive`` order)."""
+    """The models of :data:`~borderforecast.assessment.options.DEFAULT_MODELS` whose spec exists
+    (in that order)."""
     from .options import DEFAULT_MODELS
 
-    names = []
-    for name in DEFAULT_MODELS:
-        try:
-            get_spec(name)
-        except BorderforecastError:
-            continue
-        names.append(name)
-    return names
+    specs = list_specs()
+    return [name for name in DEFAULT_MODELS if name in specs]
 
 
 HORIZON = 13
@@ -156,14 +151,10 @@ def gate_span(window: Window) -> tuple[pd.Timestamp, pd.Timestamp]:
 def window_z(observed_sum: float, totals: np.ndarray) -> float:
     """Standardised log distance of an observed total from simulated totals."""
     lt = np.log(totals + 1.0)
-    sd = float(np.std(lt, ddof=1))
+    lo, sd = np.log(observed_sum + 1.0), float(np.std(lt, ddof=1))
     if sd <= 0:
-        return (
-            0.0
-            if np.isclose(np.log(observed_sum + 1.0), lt.mean())
-            else float(np.sign(np.log(observed_sum + 1.0) - lt.mean()) * np.inf)
-        )
-    return float((np.log(observed_sum + 1.0) - lt.mean()) / sd)
+        return 0.0 if np.isclose(lo, lt.mean()) else float(np.sign(lo - lt.mean()) * np.inf)
+    return float((lo - lt.mean()) / sd)
 
 
 def tail_probabilities(observed_sum: float, totals: np.ndarray) -> tuple[float, float]:
@@ -172,6 +163,12 @@ def tail_probabilities(observed_sum: float, totals: np.ndarray) -> tuple[float, 
     lower = (1 + np.sum(totals <= observed_sum)) / (n + 1)
     upper = (1 + np.sum(totals >= observed_sum)) / (n + 1)
     return float(lower), float(upper)
+
+
+def _band(name: str, a: np.ndarray) -> dict[str, np.ndarray]:
+    """Median and 95% interval of each column of ``a``, as frame columns."""
+    q = np.quantile(a, [0.025, 0.975], axis=0)
+    return {name: np.median(a, axis=0), f"{name}_lo95": q[0], f"{name}_hi95": q[1]}
 
 
 def counterfactual(
@@ -197,25 +194,17 @@ def counterfactual(
     n_paths = len(paths)
     obs = y.reindex(window.months).to_numpy(dtype=float)
     q = np.quantile
+    cum_paths = np.cumsum(paths, axis=1)
     frame = pd.DataFrame(
         {
             "observed": obs, "expected": np.median(paths, axis=0), "lo80": q(paths, 0.10, axis=0),
             "hi80": q(paths, 0.90, axis=0), "lo95": q(paths, 0.025, axis=0),
-            "hi95": q(paths, 0.975, axis=0),
+            "hi95": q(paths, 0.975, axis=0), **_band("effect", obs[None, :] - paths),
+            "cum_observed": np.cumsum(obs), "cum_expected": np.median(cum_paths, axis=0),
+            **_band("cum_effect", np.cumsum(obs)[None, :] - cum_paths),
         },
         index=window.months,
     )
-    effects = obs[None, :] - paths
-    frame["effect"] = np.median(effects, axis=0)
-    frame["effect_lo95"] = q(effects, 0.025, axis=0)
-    frame["effect_hi95"] = q(effects, 0.975, axis=0)
-    cum_paths = np.cumsum(paths, axis=1)
-    cum_eff = np.cumsum(obs)[None, :] - cum_paths
-    frame["cum_observed"] = np.cumsum(obs)
-    frame["cum_expected"] = np.median(cum_paths, axis=0)
-    frame["cum_effect"] = np.median(cum_eff, axis=0)
-    frame["cum_effect_lo95"] = q(cum_eff, 0.025, axis=0)
-    frame["cum_effect_hi95"] = q(cum_eff, 0.975, axis=0)
     totals = cum_paths[:, -1]
     observed_sum = float(obs.sum())
     rel = observed_sum / np.maximum(totals, 1e-9) - 1.0

@@ -60,11 +60,7 @@ class Decomposition:
         return {
             "share_explained_log": self.share_explained,
             "share_explained_counts": self.share_explained_counts,
-            "observed_pct": self.observed_pct, "seasonal_pct": self.seasonal_pct,
-            "seasonal_lo_pct": self.seasonal_lo_pct, "seasonal_hi_pct": self.seasonal_hi_pct,
-            "excess_pct": self.excess_pct, "excess_lo_pct": self.excess_lo_pct,
-            "excess_hi_pct": self.excess_hi_pct, "reference_value": self.reference_value,
-            "end_value": self.end_value, "seasonal_count": self.seasonal_count,
+            **vars(self),
         }
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .normal import NormalYears
 from .options import Window
-from .robust import MAD_SCALE, log_counts, percentile_of, rank_p, robust_z
+from .robust import log_counts, mad, percentile_of, rank_p, robust_z
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,6 @@ class EmpiricalComparison:
     robust_z: float
     rank_p: float
     n_years: int
-    log_offset: float
     stat: float = float("nan")
     """Mean log change from the reference month over the window's months."""
     stat_median: float = float("nan")
@@ -108,9 +107,7 @@ def empirical(y: pd.Series, window: Window, normal: NormalYears) -> EmpiricalCom
         change_pct=float(last["change_pct"]), median_pct=float(100 * np.expm1(last["median"])),
         percentile=percentile_of(stat, stats), robust_z=robust_z(stat, stats, normal.floor),
         rank_p=rank_p(stat, stats), n_years=len(stats),
-        log_offset=1.0 if (y <= 0).any() else 0.0,
         stat=stat,
         stat_median=float(np.median(stats)),
-        stat_scale=max(MAD_SCALE * float(np.median(np.abs(stats - np.median(stats)))),
-                       normal.floor),
+        stat_scale=max(mad(stats), normal.floor),
     )

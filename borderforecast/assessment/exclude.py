@@ -71,5 +71,20 @@ def parse_exclude(spec: Any) -> tuple[Period, ...]:
     return tuple(out)
 
 
+def check_periods(
+    periods: tuple[Period, ...], index: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp
+) -> None:
+    """Raise :class:`ExcludeError` if a period lies outside the data or touches ``start..end``
+    (the assessed window, from its reference month)."""
+    first, last = index[0], index[-1]
+    for p in periods:
+        if p[0] < first or p[1] > last:
+            raise ExcludeError(f"exclude {period_label(p)} is outside the data: the series "
+                               f"covers {first:%Y-%m} to {last:%Y-%m}")
+        if p[0] <= end and p[1] >= start:
+            raise ExcludeError(f"exclude {period_label(p)} covers part of the assessed window "
+                               f"({start:%Y-%m} to {end:%Y-%m}): exclude only other periods")
+
+
 def period_label(p: Period) -> str:
     return f"{p[0]:%Y-%m}" if p[0] == p[1] else f"{p[0]:%Y-%m}:{p[1]:%Y-%m}"

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..season.estimate import years_label
 from .options import months_between
 from .verdict import (
     critical_z,
@@ -112,16 +113,7 @@ def _placebo_line(a: Any) -> str:
 
 
 def _span(years: list[int]) -> str:
-    ys = sorted(years)
-    if not ys:
-        return "none"
-    runs: list[list[int]] = []
-    for v in ys:
-        if runs and v == runs[-1][-1] + 1:
-            runs[-1].append(v)
-        else:
-            runs.append([v])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+    return years_label(years, prefix="") if years else "none"
 
 
 def _empirical_line(a: Any) -> str:
@@ -203,36 +195,28 @@ def era_sentence(a: Any) -> str:
     if not np.isfinite(nm.era_p):
         return f"Seasonal eras: {nm.note}."
     w = a.window
-    ra, rb = (
-        f"FY{nm.clean_years[0]}-FY{nm.era_split - 1}",
-        f"FY{nm.era_split}-FY{nm.clean_years[-1]}",
-    )
+    ra = f"FY{nm.clean_years[0]}-FY{nm.era_split - 1}"
+    rb = f"FY{nm.era_split}-FY{nm.clean_years[-1]}"
+    diff = "whose interval excludes zero" if nm.window_differs else "within the noise"
     change = (
         f"the {w.reference:%b}->{w.end:%b} change is {fmt_pct(nm.window_change_a)} in "
-        f"{ra} and {fmt_pct(nm.window_change_b)} in {rb}, "
-        + (
-            "a difference whose interval excludes zero"
-            if nm.window_differs
-            else "a difference within the noise"
-        )
+        f"{ra} and {fmt_pct(nm.window_change_b)} in {rb}, a difference {diff}"
     )
+    test = f"between {ra} and {rb} (permutation {p_eq(nm.era_p)})"
     if nm.shape_changed and nm.window_differs:
         return (
-            f"Seasonal eras: the seasonal shape changed between {ra} and {rb} (permutation "
-            f"{p_eq(nm.era_p)}), and for these months: {change}; so the recent era "
-            f"({rb}) defines normal seasonality: the decomposition's profile, the placebo runs "
-            "and the seasonal comparison use only its years."
+            f"Seasonal eras: the seasonal shape changed {test}, and for these months: {change}; "
+            f"so the recent era ({rb}) defines normal seasonality: the decomposition's profile, "
+            "the placebo runs and the seasonal comparison use only its years."
         )
     if nm.shape_changed:
         return (
-            f"Seasonal eras: the seasonal shape changed between {ra} and {rb} (permutation "
-            f"{p_eq(nm.era_p)}), but not for these months: {change}, so every normal "
-            "fiscal year defines normal seasonality here."
+            f"Seasonal eras: the seasonal shape changed {test}, but not for these months: "
+            f"{change}, so every normal fiscal year defines normal seasonality here."
         )
     return (
-        f"Seasonal eras: no change of seasonal shape between {ra} and {rb} (permutation "
-        f"{p_eq(nm.era_p)}), so every normal fiscal year defines normal seasonality; "
-        f"{change}."
+        f"Seasonal eras: no change of seasonal shape {test}, so every normal fiscal year "
+        f"defines normal seasonality; {change}."
     )
 
 
@@ -243,17 +227,17 @@ def surge_sentence(a: Any) -> str | None:
         return None
     crit = critical_z(a.options.alpha)
     w = a.window
+    was = f"seasonally adjusted, {w.reference:%B %Y} was {fmt_pct(s.prior_pct)}"
     if s.prior_z >= crit and a.decision.empirical_direction == "decline":
         return (
-            f"The window follows an unusual surge: seasonally adjusted, {w.reference:%B %Y} was "
-            f"{fmt_pct(s.prior_pct)} above a year earlier (robust z = {s.prior_z:+.2f} among "
-            "earlier 12-month changes), so part of the fall may be a return to the earlier level."
+            f"The window follows an unusual surge: {was} above a year earlier (robust z = "
+            f"{s.prior_z:+.2f} among earlier 12-month changes), so part of the fall may be a "
+            "return to the earlier level."
         )
     if s.prior_z <= -crit and a.decision.empirical_direction == "rise":
         return (
-            f"The window follows an unusual slump: seasonally adjusted, {w.reference:%B %Y} was "
-            f"{fmt_pct(s.prior_pct)} below a year earlier (robust z = {s.prior_z:+.2f}), so "
-            "part of the rise may be a recovery to the earlier level."
+            f"The window follows an unusual slump: {was} below a year earlier (robust z = "
+            f"{s.prior_z:+.2f}), so part of the rise may be a recovery to the earlier level."
         )
     return None
 

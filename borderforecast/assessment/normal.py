@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..fiscal import fiscal_year, fiscal_year_start
 from .counterfactual import gate_span
-from .exclude import ExcludeError, Period, parse_exclude, period_label
+from .exclude import ExcludeError, Period, check_periods, parse_exclude, period_label
 from .options import Window, months_between
 from .robust import (
     _memo,
@@ -287,15 +287,8 @@ def normal_years(
         3 normal earlier years remain.
     """
     user = parse_exclude(exclude)
-    first, last = y.index[0], y.index[-1]
-    for p in user:
-        if p[0] < first or p[1] > last:
-            raise ExcludeError(f"exclude {period_label(p)} is outside the data: the series "
-                               f"covers {first:%Y-%m} to {last:%Y-%m}")
-        if p[0] <= window.end and p[1] >= window.reference:
-            raise ExcludeError(f"exclude {period_label(p)} covers part of the assessed window "
-                               f"({window.reference:%Y-%m} to {window.end:%Y-%m}): exclude "
-                               "only other periods")
+    check_periods(user, y.index, window.reference, window.end)
+    first = y.index[0]
     defaults: tuple[Period, ...] = (TITLE42,) if title42 else ()
     lz = log_counts(y.astype(float))
     sigma1 = noise_floor(lz, defaults)

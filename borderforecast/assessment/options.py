@@ -9,15 +9,9 @@ import pandas as pd
 from ..errors import DataError, ShortSeriesError
 from ..series import as_monthly, month
 
-DEFAULT_MODELS: tuple[str, ...] = (
-    "sarima",
-    "ets",
-    "structural",
-    "local_trend",
-    "stl",
-    "x13",
-)
-"""The default counterfactual panel (see :mod:`borderforecast.assessment.panel`)."""
+DEFAULT_MODELS: tuple[str, ...] = ("sarima", "ets", "structural", "local_trend", "stl", "x13")
+"""The default counterfactual panel (see :mod:`borderforecast.assessment.panel`): the competent
+families, plus a trend-carrying state-space spec."""
 
 
 class WindowError(DataError):
@@ -37,10 +31,9 @@ class AssessOptions:
     seed : int
         Seed of every random draw (default 0): same input and seed, same numbers.
     models : tuple of str, optional
-        The counterfactual panel (spec names). ``None`` (default) uses
-        :data:`DEFAULT_MODELS` (sarima, ets, structural, local_trend, stl, x13); every
-        model is fitted, gated and reported, and the models that pass the plausibility
-        gate are combined (:mod:`borderforecast.assessment.panel`).
+        The counterfactual panel (spec names; default ``None``: :data:`DEFAULT_MODELS`). Every
+        model is fitted, gated and reported; those that pass the plausibility gate are combined
+        (:mod:`borderforecast.assessment.panel`).
     placebo : bool
         Run the placebo calibration on the same calendar window of earlier years
         (default True).
@@ -64,8 +57,7 @@ class AssessOptions:
         Months either side of the window in which X-13 outliers are reported (default 2).
     exclude : tuple of (Timestamp, Timestamp)
         Periods left out of the placebo and comparison years, besides Title 42 (default
-        none); :func:`borderforecast.assess` accepts ``"2019-06"``, ``"2014-05:2014-09"``
-        or a list (see :func:`borderforecast.assessment.exclude.parse_exclude`).
+        none), in any form :func:`~borderforecast.assessment.exclude.parse_exclude` reads.
     exclude_title42 : bool
         Leave the Title 42 months (Mar 2020 - May 2023) out of the reference years
         (default True).

@@ -1,10 +1,10 @@
 """The counterfactual panel: many models, a plausibility gate, one calibrated evidence line.
 
-Every model of the panel (default :data:`PANEL_MODELS`) forecasts the target window from the
-months before it, and the same calendar window of every clean placebo year
-(:mod:`borderforecast.assessment.normal`). Each run gives the statistic ``z`` of
-:func:`~borderforecast.assessment.counterfactual.window_z` (standardised log distance of the
-observed window total from the simulated totals).
+Every model of the panel (default :data:`~borderforecast.assessment.options.DEFAULT_MODELS`)
+forecasts the target window from the months before it, and the same calendar window of every
+clean placebo year (:mod:`borderforecast.assessment.normal`). Each run gives the statistic
+``z`` of :func:`~borderforecast.assessment.counterfactual.window_z` (standardised log distance
+of the observed window total from the simulated totals).
 
 Plausibility gate
 -----------------
@@ -35,6 +35,7 @@ out (``benchmarks/bench_assess_false_alarm.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,9 +56,6 @@ from .counterfactual import (
 from .options import Window
 from .placebo import calibrate
 from .robust import fingerprint, robust_z
-
-PANEL_MODELS: tuple[str, ...] = ("sarima", "ets", "structural", "local_trend", "stl", "x13")
-"""The default panel: the competent families, plus a trend-carrying state-space spec."""
 
 MAX_FALSE_ALARM = 0.30
 """Gate: a model's own placebo false-alarm rate (nominal: alpha) may exceed this only up to
@@ -167,12 +165,11 @@ seed); a window's neighbours and a repeated assessment reuse them."""
 MAX_CACHED = 4000
 
 
-def fit_unit(
-    y: pd.Series, start: pd.Timestamp, model: str, h: int, n_paths: int, seed: int
-) -> Fit:
-    """One fit (a pure function of its inputs; errors are returned, never raised)."""
+def fit_unit(unit: tuple[Any, ...]) -> Fit:
+    """One fit, ``unit = (y, start, model, h, n_paths, seed)`` as :func:`fit_paths` takes them
+    (a pure function of its inputs; errors are returned, never raised)."""
     try:
-        paths, levels = fit_paths(y, start, model, h, n_paths, seed)
+        paths, levels = fit_paths(*unit)
         return paths, levels, ""
     except BorderforecastError as exc:
         return None, None, str(exc)
@@ -196,17 +193,13 @@ def fit_all(
     from ..backtesting.engines import parallel_map
 
     units = [(y, s, m, H, n, seed) for m, s, n in todo]
-    results = parallel_map(_fit_one, units, "processes", n_jobs)
+    results = parallel_map(fit_unit, units, "processes", n_jobs)
     if len(_FITS) > MAX_CACHED:
         _FITS.clear()
     for item, res in zip(todo, results, strict=True):
         _FITS[(key, *item, H, seed)] = res
         out[item] = res
     return out
-
-
-def _fit_one(unit: tuple[Any, ...]) -> Fit:
-    return fit_unit(*unit)
 
 
 def window_stats(y: pd.Series, w: Window, fit: Fit) -> tuple[float, float, float, float]:
@@ -347,7 +340,7 @@ def combine(
         ok, why = gate(r, reference_changes, panel_error, alpha, panel_far)
         if not use_gate and not r.error:
             ok, why = True, ""
-        runs.append(_replace(r, gate_passed=ok, gate_reason=why))
+        runs.append(dataclasses.replace(r, gate_passed=ok, gate_reason=why))
     passed = [r for r in runs if r.gate_passed]
     if passed:
         combined = float(np.median([r.z for r in passed]))
@@ -366,9 +359,3 @@ def combine(
         z_mean=float(mean), z_scale=float(scale), n_years=int(med.notna().sum()), alpha=alpha,
         seconds=seconds,
     )
-
-
-def _replace(r: ModelRun, **kw: Any) -> ModelRun:
-    import dataclasses
-
-    return dataclasses.replace(r, **kw)

@@ -3,15 +3,8 @@
 The counterfactual panel is rerun, with fewer paths, on the same calendar window in every
 normal earlier year (:mod:`borderforecast.assessment.normal`) that has ``min_history`` months
 before it and ends before the target window starts. Those years give the test's empirical
-false-alarm rate and the spread of its statistic ``z`` in ordinary years.
-
-Calibrated p-value: with ``m``, ``s`` the mean and standard deviation of the
-placebo ``z`` values (``s`` never below 1, so calibration never narrows the
-spread of the model's intervals; the centring on ``m`` can still move the
-p-value either way when the placebo years lean to one side) and ``k`` placebo years,
-``t = (z - m) / (s * sqrt(1 + 1/k))`` is referred to a Student t with
-``k - 1`` degrees of freedom (a prediction interval for a new year). The rank
-of the target among the placebo years is reported beside it.
+false-alarm rate and the spread of its statistic ``z`` in ordinary years, from which
+:func:`calibrate` computes the calibrated p-value.
 """
 
 from __future__ import annotations
@@ -22,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from .robust import mad
 
 
 @dataclass(frozen=True)
@@ -78,6 +73,13 @@ def calibrate(
 ) -> tuple[float, float, float, float]:
     """``(calibrated_p, rank_p, centre, scale)`` of ``target_z`` given placebo statistics.
 
+    With ``m``, ``s`` the mean and standard deviation of the ``k`` placebo ``z`` values (``s``
+    never below 1, so calibration never narrows the spread of the model's intervals; the
+    centring on ``m`` can still move the p-value either way when the placebo years lean to one
+    side), ``t = (z - m) / (s * sqrt(1 + 1/k))`` is referred to a Student t with ``k - 1``
+    degrees of freedom (a prediction interval for a new year). The rank of the target among
+    the placebo years is reported beside it.
+
     ``robust=True`` (what the counterfactual panel uses) centres on the median and scales
     by ``1.4826 * MAD`` instead of the mean and standard deviation, so one or two turbulent
     placebo years that the shock screen let through do not widen the null for every other
@@ -101,7 +103,7 @@ def calibrate(
         return float("nan"), float("nan"), float("nan"), float("nan")
     if robust:
         m = float(np.median(z))
-        s = max(1.0, 1.4826 * float(np.median(np.abs(z - m)))) if k > 1 else 1.0
+        s = max(1.0, mad(z)) if k > 1 else 1.0
     else:
         m = float(z.mean())
         s = max(1.0, float(z.std(ddof=1))) if k > 1 else 1.0

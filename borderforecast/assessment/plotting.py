@@ -8,8 +8,8 @@ import pandas as pd
 
 
 def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
-    """Draw the three panels of CausalImpact's plot for ``a`` (an Assessment, which receives
-    this function from :func:`~borderforecast.assessment.assess`); return the Figure."""
+    """Draw the three panels of CausalImpact's plot for ``a`` (:meth:`Assessment.plot`); return
+    the Figure."""
     import matplotlib.pyplot as plt
 
     if axes is None:
@@ -34,9 +34,7 @@ def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
         f.index, f["lo80"], f["hi80"], color="tab:blue", alpha=0.3, lw=0, label="80% interval"
     )
     top.plot(
-        f.index,
-        f["expected"],
-        color="tab:blue", lw=1.6, ls="--", label=f"counterfactual ({cf.model})",
+        f.index, f.expected, color="tab:blue", lw=1.6, ls="--", label=f"counterfactual ({cf.model})"
     )
     top.axvline(w.reference, color="0.5", lw=0.8, ls=":")
     # log scale: equal heights are equal percentage changes, so the window stays readable
@@ -46,17 +44,14 @@ def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
     top.set_title(f"{a.series}\n{w.label()} vs {w.reference:%b %Y}: {a.verdict}", fontsize=10)
     top.legend(loc="upper left", fontsize=8, frameon=False)
 
-    mid.fill_between(f.index, f["effect_lo95"], f["effect_hi95"], color="tab:red", alpha=0.2, lw=0)
-    mid.plot(f.index, f["effect"], color="tab:red", marker="o", lw=1.4)
-    mid.axhline(0, color="0.3", lw=0.8)
-    mid.set_ylabel("pointwise effect")
-
-    bot.fill_between(
-        f.index, f["cum_effect_lo95"], f["cum_effect_hi95"], color="tab:purple", alpha=0.2, lw=0
-    )
-    bot.plot(f.index, f["cum_effect"], color="tab:purple", marker="o", lw=1.4)
-    bot.axhline(0, color="0.3", lw=0.8)
-    bot.set_ylabel("cumulative effect")
+    for ax, key, color, what in (
+        (mid, "effect", "tab:red", "pointwise"),
+        (bot, "cum_effect", "tab:purple", "cumulative"),
+    ):
+        ax.fill_between(f.index, f[f"{key}_lo95"], f[f"{key}_hi95"], color=color, alpha=0.2, lw=0)
+        ax.plot(f.index, f[key], color=color, marker="o", lw=1.4)
+        ax.axhline(0, color="0.3", lw=0.8)
+        ax.set_ylabel(f"{what} effect")
     top.yaxis.set_minor_formatter(plt.NullFormatter())
     for ax in axes:
         ax.yaxis.set_major_formatter(fmt)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from .normal import NormalYears
 from .options import AssessOptions, Window
 from .panel import Panel
 from .placebo import PlaceboCalibration
-from .verdict import Decision, decide
+from .verdict import Decision, decide, p_words, percentile_words, z_words
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,6 @@ class Assessment:
     normal: NormalYears | None = field(default=None, repr=False, compare=False)
     neighbours: tuple[Neighbour, ...] = ()
     event: str | None = None
-    narrative: Callable[[Assessment], str] | None = field(default=None, repr=False, compare=False)
-    plotter: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def counterfactual(self) -> Counterfactual:
@@ -118,11 +116,6 @@ class Assessment:
                 if r.counterfactual is not None:
                     return r.counterfactual
         return self.counterfactuals[0]
-
-    @property
-    def reference_years(self) -> NormalYears | None:
-        """The normal years of the window (the former name of :attr:`normal`)."""
-        return self.normal
 
     @property
     def years_used(self) -> dict[str, list[int]]:
@@ -290,15 +283,13 @@ class Assessment:
 
         Columns ``evidence, statistic, value, p_value, percentile, reading``.
         """
-        from .table import evidence_table
-
         return evidence_table(self)
 
     def summary(self) -> str:
         """Plain-language summary: verdict, the key numbers of each line, caveats."""
-        if self.narrative is None:
-            return f"Verdict: {self.verdict} ({self.strength} evidence)."
-        return self.narrative(self)
+        from .narrative import summary_text
+
+        return summary_text(self)
 
     def plot(self, axes: Any = None, history: int = 36) -> Any:
         """Observed vs counterfactual band, pointwise and cumulative effect (3 panels).
@@ -315,9 +306,9 @@ class Assessment:
         matplotlib.figure.Figure
             The figure drawn on.
         """
-        if self.plotter is None:
-            raise TypeError("this Assessment was built without a plotting function")
-        return self.plotter(self, axes=axes, history=history)
+        from .plotting import plot_assessment
+
+        return plot_assessment(self, axes=axes, history=history)
 
 
 def _option(v: Any) -> Any:
@@ -357,3 +348,39 @@ def _plain(obj: Any) -> Any:
         f = float(obj)
         return f if np.isfinite(f) else None
     return obj
+
+
+def evidence_table(a: Any) -> pd.DataFrame:
+    """:meth:`Assessment.to_frame`."""
+    alpha, nan = a.options.alpha, np.nan
+    rows: list[tuple[Any, ...]] = []
+    runs = a.panel.runs if a.panel is not None else ()
+    for r in sorted(runs, key=lambda r: not r.gate_passed):
+        cf = r.counterfactual
+        if cf is None:
+            continue
+        reading = (f"{cf.direction}: {p_words(r.calibrated_p, alpha)} (calibrated)"
+                   if r.gate_passed else f"flagged, not evidence: {r.gate_reason}")
+        rows.append((f"counterfactual ({cf.model})", "observed vs expected, % of window total",
+                     100 * cf.relative_effect, r.calibrated_p, nan, reading))
+    if (pl := a.placebo) is not None:
+        rows.append((f"counterfactual panel, calibrated ({pl.n_years} placebo years)",
+                     "false-alarm rate in placebo years, %", 100 * pl.false_alarm_rate,
+                     pl.calibrated_p, nan, f"{a.decision.counterfactual_direction}: "
+                     f"{p_words(pl.calibrated_p, alpha)} ({pl.model})"))
+    e = a.empirical
+    rows.append((f"seasonal comparison ({e.n_years} earlier years)", "robust z of the log change",
+                  e.robust_z, nan, e.percentile,
+                  f"{z_words(e.robust_z, alpha)}; {percentile_words(e.percentile, e.n_years)}"))
+    if (s := a.adjusted) is not None:
+        rows.append(("seasonally adjusted change (STL)", "robust z of the adjusted change",
+                     s.robust_z, s.p_value, s.percentile, z_words(s.robust_z, alpha)))
+        n = float(len(s.outliers)) if s.outliers is not None else nan
+        rows.append(("X-13 outliers near the window", "number found", n, nan, nan,
+                     s.outlier_note))
+    if (d := a.decomposition) is not None:
+        zero = "excludes" if d.excess_excludes_zero else "includes"
+        rows.append(("decomposition (excess over seasonal)", "excess change, %", d.excess_pct,
+                     nan, nan, f"interval {zero} zero"))
+    cols = ["evidence", "statistic", "value", "p_value", "percentile", "reading"]
+    return pd.DataFrame(rows, columns=cols).set_index("evidence")

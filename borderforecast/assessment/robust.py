@@ -37,6 +37,11 @@ def _memo(key: tuple[Any, ...], compute: Any) -> Any:
     return _MEMO[key]
 
 
+def mad(v: Any) -> float:
+    """``1.4826 * median(|v - median(v)|)``: the robust spread of ``v``."""
+    return MAD_SCALE * float(np.median(np.abs(v - np.median(v))))
+
+
 def robust_z(x: float, others: Any, floor: float = 0.0) -> float:
     """``(x - median) / max(1.4826 MAD, floor)`` of ``others`` (the one robust z of the package).
 
@@ -52,7 +57,7 @@ def robust_z(x: float, others: Any, floor: float = 0.0) -> float:
     if len(v) == 0 or not np.isfinite(x):
         return float("nan")
     med = float(np.median(v))
-    scale = max(MAD_SCALE * float(np.median(np.abs(v - med))), float(floor))
+    scale = max(mad(v), float(floor))
     if scale <= 0:
         scale = float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
     if scale <= 0:
@@ -112,7 +117,7 @@ def noise_floor(lz: pd.Series, periods: Sequence[Period]) -> float:
     d = d[~_in_periods(lz.index, periods) & ~_in_periods(lz.index - pd.DateOffset(months=1),
                                                          periods)].dropna()
     dev = (d - d.groupby(d.index.month).transform("median")).to_numpy()
-    return float(MAD_SCALE * np.median(np.abs(dev - np.median(dev)))) if len(dev) else 0.0
+    return mad(dev) if len(dev) else 0.0
 
 
 def span_floor(sigma1: float, window: Window) -> float:

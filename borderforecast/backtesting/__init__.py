@@ -6,8 +6,8 @@
 ['snaive']
 
 Modules: :mod:`.options` (settings), :mod:`.plan` (validation), :mod:`.run`
-(orchestration), :mod:`.units` (the pure unit of work), :mod:`.engines`
-(sequential, processes, dask), :mod:`.cache`, :mod:`.ensembles` (ensembles
+(orchestration), :mod:`.units` (the pure unit of work, its key and cache),
+:mod:`.engines` (sequential, processes, dask), :mod:`.ensembles` (ensembles
 from their members' forecasts), :mod:`.frames` (the long forecast frame),
 :mod:`.calibrate` (conformal intervals), :mod:`.live` (the calibration of a
 live forecast, by the short route), :mod:`.metrics` (one signature per

@@ -25,11 +25,10 @@ from ..cache import code_fingerprint, make_key
 from ..intervals import interval_columns, level_label, tidy
 from ..models.fitted import Transform, future_index
 from ..models.registry import ModelSpec
-from .cache import UnitCache
 from .metrics import seasonal_scales
 from .options import BacktestOptions
 from .plan import Plan
-from .units import UnitResult
+from .units import UnitCache, UnitResult
 
 COMBINE_CODE = ("borderforecast.models._combine", "borderforecast.backtesting.ensembles")
 """Modules whose source is part of a combination's cache key."""

@@ -8,7 +8,7 @@ past errors on the same series. :func:`calibration` computes them directly:
    months from December 2011 to the last month with ``max(h, 12)`` months of
    actuals after it, plus the warm-up origins that seed the conformal scores);
 2. the model's raw forecast at each origin, read from or written to the one
-   unit cache (:mod:`.cache`) under the keys :func:`borderforecast.backtest`
+   unit cache (:mod:`.units`) under the keys :func:`borderforecast.backtest`
    uses, so a backtest and a live forecast share their fits;
 3. the rows ``origin, target_month, horizon, actual, median`` kept in an
    immutable :class:`Calibration`, which :meth:`Calibration.apply` turns into
@@ -215,11 +215,19 @@ def calibration(
     ``h`` is the forecast's horizon (the calibration covers
     :func:`calibration_horizon` of it); ``parts`` are passed to a bottom-up
     model's fits, cut at each origin. Units are keyed like the backtest's
-    (:func:`borderforecast.backtesting.cache.unit_key`): a backtest of the same
+    (:func:`borderforecast.backtesting.units.unit_key`): a backtest of the same
     model, series, horizon and seed and this call share their fits.
     """
-    from .cache import UnitCache, code_digest, data_digest, parts_digest, unit_key
-    from .units import Task, run_unit, spec_to_dict
+    from .units import (
+        Task,
+        UnitCache,
+        code_digest,
+        data_digest,
+        parts_digest,
+        run_unit,
+        spec_to_dict,
+        unit_key,
+    )
 
     opts = options or CalibrationOptions()
     hb = calibration_horizon(h)

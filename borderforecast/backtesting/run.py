@@ -13,7 +13,6 @@ from ..errors import ModelError
 from ..models.base import interval_columns
 from ..models.registry import ModelSpec
 from ..series import month
-from .cache import UnitCache, code_digest, data_digest, parts_digest, unit_key
 from .calibrate import calibrate_frame
 from .engines import run_tasks
 from .ensembles import combinable, combine_members, learned_ensemble
@@ -23,7 +22,17 @@ from .plan import Plan, plan
 from .result import BacktestResult, forecast_columns
 from .scoring import score
 from .selection import out_of_sample_picks, selection_rows
-from .units import Task, UnitResult, anchor_of, spec_to_dict
+from .units import (
+    Task,
+    UnitCache,
+    UnitResult,
+    anchor_of,
+    code_digest,
+    data_digest,
+    parts_digest,
+    spec_to_dict,
+    unit_key,
+)
 
 Progress = Callable[[int, int], None]
 Key = tuple[str, str, pd.Timestamp]  # (series, model, origin)

@@ -15,6 +15,7 @@ from .common import (
     echo_json,
     input_series,
 )
+from .season import save_figure
 
 
 def register(app: typer.Typer) -> None:
@@ -124,35 +125,16 @@ def register(app: typer.Typer) -> None:
             exclude_title42=not keep_title42,
         )
         if plot:
-            _save_figure(result, plot)
+            import matplotlib
+
+            matplotlib.use("Agg", force=False)
+            save_figure(result.plot(), plot)
         if as_json:
             echo_json(result.to_dict())
             return
         _print_table(result)
         typer.echo("")
         typer.echo(result.summary())
-
-
-def _save_figure(result, path: str) -> None:  # type: ignore[no-untyped-def]
-    import os
-
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from ..atomic import replacing
-    from ..errors import DataError
-
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise DataError(f"cannot write the plot: folder {folder!r} does not exist")
-    fig = result.plot()
-    try:
-        with replacing(path) as tmp:
-            fig.savefig(tmp, dpi=110)
-    finally:
-        plt.close(fig)
 
 
 def _print_table(result) -> None:  # type: ignore[no-untyped-def]

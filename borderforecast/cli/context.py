@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 import typer
@@ -17,10 +16,7 @@ from .common import (
     input_series,
     markup_safe,
 )
-
-
-def _pct(v: float) -> str:
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:+.1f}%"
+from .season import pct
 
 
 def _print_context(ctx: Any) -> None:
@@ -39,13 +35,13 @@ def _print_context(ctx: Any) -> None:
     table.add_row(
         "previous month",
         num(ctx.previous),
-        "" if prev is None else f"{prev.absolute:+,.0f} ({_pct(prev.percent)})",
+        "" if prev is None else f"{prev.absolute:+,.0f} ({pct(prev.percent)})",
     )
     ya = ctx.change_vs_year_ago
     table.add_row(
         "a year earlier",
         num(ctx.year_ago),
-        "" if ya is None else f"{ya.absolute:+,.0f} ({_pct(ya.percent)})",
+        "" if ya is None else f"{ya.absolute:+,.0f} ({pct(ya.percent)})",
     )
     table.add_row(
         f"rank among {ctx.month_name}s", f"{ctx.rank_among_same_month} of {ctx.n_years}", ""
@@ -55,7 +51,7 @@ def _print_context(ctx: Any) -> None:
         table.add_row(
             f"FY{f.fiscal_year} to date ({f.months} months)",
             num(f.total),
-            f"{f.change:+,.0f} ({_pct(f.pct_change)}) vs FY{f.fiscal_year - 1}",
+            f"{f.change:+,.0f} ({pct(f.pct_change)}) vs FY{f.fiscal_year - 1}",
         )
     for phrase in (ctx.highest_month_since, ctx.lowest_month_since):
         if phrase:
@@ -64,7 +60,7 @@ def _print_context(ctx: Any) -> None:
         table.add_row(
             f"vs {c.label} ({c.month:%Y-%m})",
             num(c.value),
-            f"{c.change.absolute:+,.0f} ({_pct(c.change.percent)})",
+            f"{c.change.absolute:+,.0f} ({pct(c.change.percent)})",
         )
     console = Console(width=160)
     console.print(table)

@@ -38,8 +38,7 @@ def build_command(
 ) -> None:
     """Parse the official files and write data/encounters.csv and data/SOURCES.md."""
     from ..data.build import build_table, write_table
-    from ..paths import ensure_writable_dir
-    from ..resources import data_dir
+    from ..paths import data_dir, ensure_writable_dir
 
     target = ensure_writable_dir(out if out is not None else data_dir(), "--out")
     frame = build_table(raw)

@@ -20,16 +20,21 @@ from .common import (
 )
 
 
-def _save(fig: Any, path: str) -> None:
-    """Write a matplotlib Figure to ``path`` atomically (temp file + rename)."""
+def save_figure(fig: Any, path: str) -> None:
+    """Write a matplotlib Figure to ``path`` atomically (temp file + rename), then close it."""
+    import matplotlib.pyplot as plt
+
     folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise DataError(f"cannot write the plot: folder {folder!r} does not exist")
-    with replacing(path) as tmp:
-        fig.savefig(tmp, dpi=110)
+    try:
+        if not os.path.isdir(folder):
+            raise DataError(f"cannot write the plot: folder {folder!r} does not exist")
+        with replacing(path) as tmp:
+            fig.savefig(tmp, dpi=110)
+    finally:
+        plt.close(fig)
 
 
-def _pct(v: float) -> str:
+def pct(v: float) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:+.1f}%"
 
 
@@ -51,8 +56,8 @@ def _print_profile(profile: Any) -> None:
         cells = []
         for f in frames.values():
             r = f.loc[month]
-            lo, hi = _pct(100 * (r["lo"] - 1)), _pct(100 * (r["hi"] - 1))
-            cells.append(f"{_pct(100 * (r['factor'] - 1))} ({lo} to {hi})")
+            lo, hi = pct(100 * (r["lo"] - 1)), pct(100 * (r["hi"] - 1))
+            cells.append(f"{pct(100 * (r['factor'] - 1))} ({lo} to {hi})")
         table.add_row(str(frames[profile.method].loc[month, "name"]), *cells)
     console.print(table)
     ctab = Table(title=f"Seasonal contrasts ({profile.method}, {lv} interval)")
@@ -61,8 +66,8 @@ def _print_profile(profile: Any) -> None:
     for _, r in profile.contrasts.iterrows():
         ctab.add_row(
             str(r["label"]),
-            _pct(r["estimate"]),
-            f"{_pct(r['lo'])} to {_pct(r['hi'])}",
+            pct(r["estimate"]),
+            f"{pct(r['lo'])} to {pct(r['hi'])}",
             str(r["reading"]),
         )
     console.print(ctab)
@@ -78,10 +83,10 @@ def _print_eras(cmp: Any) -> None:
     for _, r in cmp.differences.iterrows():
         table.add_row(
             str(r["name"]),
-            _pct(100 * (r["factor_a"] - 1)),
-            _pct(100 * (r["factor_b"] - 1)),
-            _pct(r["change"]),
-            f"{_pct(r['lo'])} to {_pct(r['hi'])}",
+            pct(100 * (r["factor_a"] - 1)),
+            pct(100 * (r["factor_b"] - 1)),
+            pct(r["change"]),
+            f"{pct(r['lo'])} to {pct(r['hi'])}",
         )
     Console(width=160).print(table)
 
@@ -134,7 +139,7 @@ def register(app: typer.Typer) -> None:
         if compare is not None:
             eras = compare_eras(y, compare[0], compare[1], level=level, seed=seed)
         if plot:
-            _save(eras.plot() if eras is not None else profile.plot(), plot)
+            save_figure(eras.plot() if eras is not None else profile.plot(), plot)
         if as_json:
             out = profile.to_dict()
             if eras is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import StoreError
-from ..resources import data_dir
+from ..paths import data_dir
 from . import state
 from .build import TABLE_NAME, apply_precedence, sort_table
 from .sources._common import COLUMNS, KEY

@@ -40,8 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import SpecError, SpecWarning, UnknownModelError
-from ..paths import home_dir
-from ..resources import models_dir
+from ..paths import home_dir, models_dir
 from .base import BaseModel
 from .plugins import (  # noqa: F401 - re-exported: the registry's public names
     ENTRY_POINTS,

@@ -157,12 +157,31 @@ class EraComparison:
         return plot_eras(self)
 
 
-def _perm_stat(rows: np.ndarray, is_b: np.ndarray) -> float:
+def _pooled(rows: np.ndarray, is_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Per month: era B's mean minus era A's, the pooled variance; and the two eras' sizes."""
     a, b = rows[~is_b], rows[is_b]
     na, nb = len(a), len(b)
     pooled = ((na - 1) * a.var(axis=0, ddof=1) + (nb - 1) * b.var(axis=0, ddof=1)) / (na + nb - 2)
-    diff = b.mean(axis=0) - a.mean(axis=0)
+    return b.mean(axis=0) - a.mean(axis=0), pooled, na, nb
+
+
+def _perm_stat(rows: np.ndarray, is_b: np.ndarray) -> float:
+    diff, pooled, na, nb = _pooled(rows, is_b)
     return float(np.sum(diff**2 / (np.maximum(pooled, 1e-12) * (1 / na + 1 / nb))))
+
+
+def _f_test(z: np.ndarray, index: pd.DatetimeIndex, is_b: np.ndarray) -> tuple[Any, ...]:
+    """``(F, df, p, fitted trend)`` of the 11 month x era interactions (the module docstring)."""
+    M, T = month_design(index), trend_design(index, groups=is_b.astype(int))
+    X = np.hstack([M, M * is_b[:, None], T])
+    beta, *_ = np.linalg.lstsq(X, z, rcond=None)
+    resid = z - X @ beta
+    df = (11, int(len(z) - np.linalg.matrix_rank(X)))
+    rss_full = float(resid @ resid)
+    beta0, *_ = np.linalg.lstsq(np.hstack([M, T]), z, rcond=None)
+    rss_null = float(np.sum((z - np.hstack([M, T]) @ beta0) ** 2))
+    fstat = ((rss_null - rss_full) / df[0]) / (rss_full / df[1])
+    return fstat, df, float(stats.f.sf(fstat, *df)), T @ beta[22:]
 
 
 def compare_eras(
@@ -206,22 +225,9 @@ def compare_eras(
     sel = pd.concat([sel_a, sel_b]).sort_index()
     z = log_counts(sel).to_numpy(float)
     is_b = np.isin(fiscal_years(sel.index), fiscal_years(sel_b.index))
-    M = month_design(sel.index)
-    T = trend_design(sel.index, groups=is_b.astype(int))
-    X = np.hstack([M, M * is_b[:, None], T])
-    beta, *_ = np.linalg.lstsq(X, z, rcond=None)
-    resid = z - X @ beta
-    df = (11, int(len(z) - np.linalg.matrix_rank(X)))
-    rss_full = float(resid @ resid)
-    X0 = np.hstack([M, T])
-    beta0, *_ = np.linalg.lstsq(X0, z, rcond=None)
-    rss_null = float(np.sum((z - X0 @ beta0) ** 2))
-    fstat = ((rss_null - rss_full) / df[0]) / (rss_full / df[1])
-    f_p = float(stats.f.sf(fstat, *df))
-
+    fstat, df, f_p, trend = _f_test(z, sel.index, is_b)
     # per-year detrended, centred log profiles: the units of the permutation test
-    detrended = pd.Series(z - T @ beta[22:], index=sel.index)
-    rows = per_year_rows(detrended)
+    rows = per_year_rows(pd.Series(z - trend, index=sel.index))
     labels = np.isin(rows.index.to_numpy(), fiscal_years(sel_b.index))
     arr = rows.to_numpy(float)
     obs = _perm_stat(arr, labels)
@@ -234,27 +240,20 @@ def compare_eras(
     else:
         perm_p = float("nan")
 
-    a, b = arr[~labels], arr[labels]
-    na, nb = len(a), len(b)
-    pooled = ((na - 1) * a.var(axis=0, ddof=1) + (nb - 1) * b.var(axis=0, ddof=1)) / (na + nb - 2)
-    d = b.mean(axis=0) - a.mean(axis=0)
+    d, pooled, na, nb = _pooled(arr, labels)
     se = np.sqrt(pooled * (1 / na + 1 / nb))
     q = float(stats.t.ppf(0.5 + level / 200.0, na + nb - 2))
     diffs = pd.DataFrame(
         {
-            "name": list(MONTH_NAMES), "factor_a": np.exp(a.mean(axis=0)),
-            "factor_b": np.exp(b.mean(axis=0)), "change": 100 * np.expm1(d),
+            "name": list(MONTH_NAMES), "factor_a": np.exp(arr[~labels].mean(axis=0)),
+            "factor_b": np.exp(arr[labels].mean(axis=0)), "change": 100 * np.expm1(d),
             "lo": 100 * np.expm1(d - q * se), "hi": 100 * np.expm1(d + q * se),
         },
         index=pd.Index(range(1, 13), name="month"),
     )
 
-    pa = seasonal_profile(
-        ys, sorted(set(fiscal_years(sel_a.index))), "regression", level, methods=["regression"]
-    )
-    pb = seasonal_profile(
-        ys, sorted(set(fiscal_years(sel_b.index))), "regression", level, methods=["regression"]
-    )
+    years = [sorted(set(fiscal_years(s.index))) for s in (sel_a, sel_b)]
+    pa, pb = (seasonal_profile(ys, v, level=level, methods=["regression"]) for v in years)
     return EraComparison(
         series=str(y.name or "series"), years_a=pa.years, years_b=pb.years, level=float(level),
         differences=diffs, statistic=obs, p_value=float(perm_p), f_statistic=float(fstat), f_df=df,

@@ -182,16 +182,17 @@ def long_runs(index: pd.DatetimeIndex, min_months: int, method: str) -> list[np.
     return out
 
 
-def years_label(years: Iterable[int]) -> str:
-    """``FY2000-FY2019`` for consecutive years, ``FY2017, FY2020-FY2024`` otherwise."""
-    ys = sorted(int(v) for v in years)
+def years_label(years: Iterable[int], prefix: str = "FY") -> str:
+    """``FY2000-FY2019`` for consecutive years, ``FY2017, FY2020-FY2024`` otherwise (the
+    one way years are listed; ``prefix=""`` gives ``2017, 2020-2024``)."""
     groups: list[list[int]] = []
-    for v in ys:
+    for v in sorted(int(v) for v in years):
         if groups and v == groups[-1][-1] + 1:
             groups[-1].append(v)
         else:
             groups.append([v])
-    return ", ".join(f"FY{g[0]}" if len(g) == 1 else f"FY{g[0]}-FY{g[-1]}" for g in groups)
+    p = prefix
+    return ", ".join(f"{p}{g[0]}" if len(g) == 1 else f"{p}{g[0]}-{p}{g[-1]}" for g in groups)
 
 
 # -- regression ------------------------------------------------------------

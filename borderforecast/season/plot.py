@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from .. import plotting
-from .estimate import MONTH_NAMES, fiscal_years
+from .estimate import MONTH_NAMES, estimate_regression, fiscal_years, log_counts
 
 # The figures receive the result objects (a SeasonalProfile, an EraComparison) and use only
 # their attributes: this module imports neither, so profile -> plot and eras -> plot stay
@@ -56,36 +56,33 @@ def plot_profile(profile: Any, methods: Sequence[str] | None = None) -> Any:
             f"({profile.level:g}% intervals)",
         )
         ax1.legend(loc="upper right", ncols=len(chosen))
-
-        ratios = (
-            profile.estimates["regression"].ratios if "regression" in profile.estimates else None
-        )
-        if ratios is None:
-            from .estimate import estimate_regression, log_counts
-
-            ratios = estimate_regression(log_counts(profile.y)).ratios
-        assert ratios is not None
-        fy = fiscal_years(ratios.index)
-        cmap = plotting.matplotlib.colormaps["viridis"]
-        span = max(fy.max() - fy.min(), 1)
-        for month in range(1, 13):
-            sel = ratios.index.month == month
-            vals, years = ratios.to_numpy()[sel], fy[sel]
-            xs = month - 0.35 + 0.7 * (years - fy.min()) / span
-            ax2.scatter(
-                xs, vals, s=9, c=[cmap(0.9 * (v - fy.min()) / span) for v in years], zorder=3
-            )
-            ax2.plot(xs, vals, color="0.6", lw=0.6, zorder=2)
-            mean = float(np.exp(np.mean(np.log(vals))))
-            ax2.hlines(
-                mean, month - 0.38, month + 0.38, color=plotting.COLORS["benchmark"], lw=2, zorder=4
-            )
-        _factor_axis(
-            ax2,
-            "Month-of-year subseries: each year's ratio to its underlying level "
-            f"(FY{fy.min()} left to FY{fy.max()} right; bar = mean)",
-        )
+        _subseries(ax2, profile)
     return fig
+
+
+def _subseries(ax2: Any, profile: Any) -> None:
+    """Each calendar month's ratio of every year to its underlying level, and their mean."""
+    est = profile.estimates.get("regression") or estimate_regression(log_counts(profile.y))
+    ratios = est.ratios
+    assert ratios is not None
+    fy = fiscal_years(ratios.index)
+    cmap = plotting.matplotlib.colormaps["viridis"]
+    span = max(fy.max() - fy.min(), 1)
+    for month in range(1, 13):
+        sel = ratios.index.month == month
+        vals, years = ratios.to_numpy()[sel], fy[sel]
+        xs = month - 0.35 + 0.7 * (years - fy.min()) / span
+        ax2.scatter(xs, vals, s=9, c=[cmap(0.9 * (v - fy.min()) / span) for v in years], zorder=3)
+        ax2.plot(xs, vals, color="0.6", lw=0.6, zorder=2)
+        mean = float(np.exp(np.mean(np.log(vals))))
+        ax2.hlines(
+            mean, month - 0.38, month + 0.38, color=plotting.COLORS["benchmark"], lw=2, zorder=4
+        )
+    _factor_axis(
+        ax2,
+        "Month-of-year subseries: each year's ratio to its underlying level "
+        f"(FY{fy.min()} left to FY{fy.max()} right; bar = mean)",
+    )
 
 
 def plot_eras(cmp: Any) -> Any:

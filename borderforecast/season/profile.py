@@ -69,6 +69,10 @@ class ExpectedChange(NamedTuple):
     hi: float
 
 
+_SCALES: dict[str, Any] = {"percent": lambda v: 100 * np.expm1(v), "log": float, "ratio": np.exp}
+"""How :meth:`SeasonalProfile.expected_change` reports a log change."""
+
+
 def _weights(spec: Mapping[int, float]) -> np.ndarray:
     w = np.zeros(12)
     for m, v in spec.items():
@@ -253,9 +257,7 @@ class SeasonalProfile:
         """
         a, b = month_number(from_month), month_number(to_month)
         est = self._estimate(method)
-        w = np.zeros(12)
-        w[b - 1] += 1.0
-        w[a - 1] -= 1.0
+        w = _weights({b: 1.0}) - _weights({a: 1.0})
         d, se = est.contrast(w)
         q = est.quantile(self.level)
         if interval == "year":
@@ -269,14 +271,9 @@ class SeasonalProfile:
             se = float(np.std(per, ddof=1) * np.sqrt(1.0 + 1.0 / n))
         elif interval != "mean":
             raise DataError(f"interval {interval!r}: choose 'mean' or 'year'")
-        vals = (d, d - q * se, d + q * se)
-        if scale == "log":
-            return ExpectedChange(*vals)
-        if scale == "ratio":
-            return ExpectedChange(*(float(np.exp(v)) for v in vals))
-        if scale == "percent":
-            return ExpectedChange(*(float(100 * np.expm1(v)) for v in vals))
-        raise DataError(f"scale {scale!r}: choose 'percent', 'log' or 'ratio'")
+        if scale not in _SCALES:
+            raise DataError(f"scale {scale!r}: choose 'percent', 'log' or 'ratio'")
+        return ExpectedChange(*(float(_SCALES[scale](v)) for v in (d, d - q * se, d + q * se)))
 
     # -- output --------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -366,10 +363,8 @@ def seasonal_profile(
     del seed  # all methods are deterministic; kept for a stable signature
     if not 0 < float(level) < 100:
         raise DataError(f"level {level!r} must be a percentage between 0 and 100")
-    if method not in METHODS:
-        raise ModelError(f"unknown seasonal method {method!r}; choose from {', '.join(METHODS)}")
     wanted = list(METHODS if methods is None else methods)
-    for m in wanted:
+    for m in [method, *wanted]:
         if m not in METHODS:
             raise ModelError(f"unknown seasonal method {m!r}; choose from {', '.join(METHODS)}")
     order = [method] + [m for m in wanted if m != method]
