@@ -23,13 +23,10 @@ The whole cache is kept under a size limit (:data:`DEFAULT_MAX_BYTES`, or
 ``BORDERFORECAST_CACHE_MB``): beyond it, the least recently used entries are evicted.
 ``borderforecast cache info`` / ``cache clear`` show and empty it.
 
-Keys (:func:`make_key`, the only key builder) are hashes of everything a result
-depends on; the callers pass the data and parameters, and :func:`code_fingerprint`
-covers the code: the source of a module and of every ``borderforecast`` module it
-imports, directly or not (found by reading the import statements, function-level
-imports included), the source file of a user's model class, plus the package and
-library versions. Editing ``models/_smtools.py`` thus changes the key of every model
-that uses it (sarima, ets, stl, structural, x13) and of no other.
+Keys (:func:`make_key`) are hashes of everything a result depends on: the callers pass
+the data and parameters, and :func:`~borderforecast.fingerprint.code_fingerprint` the
+code (editing ``models/_smtools.py`` changes the key of every model that uses it, and of
+no other).
 
 A cache that cannot be written (read-only or full disk) is switched off for the
 run with one :class:`~borderforecast.errors.CacheWarning`; results are unaffected.

@@ -83,7 +83,7 @@ def months(
     cells = values.to_numpy(dtype=object)
     for row in _first_empty(values, rows)[:1]:
         raise BadValueError(f"{_cell(where, row, col)}: empty month")
-    uniq = pd.unique(cells)
+    codes, uniq = pd.factorize(cells)
     first_row = dict(zip(cells[::-1], rows[::-1], strict=True))
     if date_format:
         parsed = pd.to_datetime(pd.Series(uniq, dtype=object).astype(str), format=date_format,
@@ -97,11 +97,8 @@ def months(
         found = dict(zip(uniq, parsed.dt.to_period("M").dt.to_timestamp(), strict=True))
     else:
         dayfirst = _day_first(uniq, where, col, first_row)
-        found = {}
-        for v in uniq:
-            found[v] = _one_month(v, dayfirst, _cell(where, first_row[v], col))
-    codes, uniques = pd.factorize(cells)
-    return pd.DatetimeIndex([found[u] for u in uniques])[codes]
+        found = {v: _one_month(v, dayfirst, _cell(where, first_row[v], col)) for v in uniq}
+    return pd.DatetimeIndex([found[u] for u in uniq])[codes]
 
 
 def _one_month(v: Any, dayfirst: bool | None, cell: str) -> pd.Timestamp:

@@ -254,22 +254,12 @@ def ingest(
             False,
             note,
         )
-        rel_row = pd.DataFrame(
-            [
-                {
-                    "release": release,
-                    "source": layout,
-                    "file": path.name,
-                    "sha256": digest,
-                    "first_month": f"{first:%Y-%m}",
-                    "last_month": f"{last:%Y-%m}",
-                    "ingested_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "rows": len(new),
-                    "new_rows": result.new_rows,
-                    "revised_rows": result.revised_rows,
-                }
-            ]
-        )
+        rel_row = pd.DataFrame([vars(result)]).assign(  # the result's fields, as stored
+            sha256=digest,
+            first_month=f"{first:%Y-%m}",
+            last_month=f"{last:%Y-%m}",
+            ingested_at=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )[RELEASE_COLUMNS]
         all_revs = pd.concat([prev_revs, revs], ignore_index=True) if len(prev_revs) else revs
         all_rels = pd.concat([known, rel_row], ignore_index=True) if len(known) else rel_row
         _write_state(root, state, rows, all_rels, all_revs)
@@ -343,6 +333,13 @@ def _clean_orphans(root: Path) -> None:
             p.unlink(missing_ok=True)
 
 
+def _write_file(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _write_state(
     root: Path, current: Path | None, rows: pd.DataFrame, rels: pd.DataFrame, revs: pd.DataFrame
 ) -> None:
@@ -355,11 +352,11 @@ def _write_state(
     tmp: Path | None = None
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", suffix=".tmp", dir=root))
-        write_text(tmp / "rows.csv", to_csv_text(rows))
-        write_text(tmp / "releases.csv", rels.to_csv(index=False, lineterminator="\n"))
+        _write_file(tmp / "rows.csv", to_csv_text(rows))
+        _write_file(tmp / "releases.csv", rels.to_csv(index=False, lineterminator="\n"))
         out = revs.assign(month=pd.to_datetime(revs["month"]).dt.strftime("%Y-%m-%d"))
         text = out.to_csv(index=False, lineterminator="\n", columns=REVISION_COLUMNS)
-        write_text(tmp / "revisions.csv", text)
+        _write_file(tmp / "revisions.csv", text)
         os.replace(tmp, final)
         tmp = None
         write_text(root / CURRENT, name + "\n")

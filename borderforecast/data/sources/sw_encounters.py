@@ -16,6 +16,7 @@ month must hold each demographic of each component in the file.
 from __future__ import annotations
 
 import csv
+import gc
 from collections.abc import Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -137,12 +138,11 @@ TITLE_42 = (pd.Timestamp("2020-03-01"), pd.Timestamp("2023-05-01"))
 def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
     """Parse the Southwest Land Border Encounters CSV into tidy rows (source ``"sw_encounters"``).
 
-    Every month inside the file's span must hold rows for every demographic of each
-    component the file reports (absent citizenship groups are zero, as the layout
-    says; an absent demographic or month is an error, never a zero). Fiscal years
-    are four digits from FY2022 (the layout's coverage) to the current FY + 1;
-    citizenship groups, titles and encounter types must be the layout's known
-    values (``accept_new=True`` accepts a new citizenship group with a warning).
+    An absent demographic or month inside the file's span is an error, never a zero
+    (see above). Fiscal years are four digits from FY2022 (the layout's coverage) to
+    the current FY + 1; citizenship groups, titles and encounter types must be the
+    layout's known values (``accept_new=True`` accepts a new citizenship group with a
+    warning).
     The file is checked and summed a chunk at a time (:func:`read_chunks`): the
     first bad row is reported when its chunk is read, in memory of a chunk.
 
@@ -157,6 +157,7 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
     tally = _Tally(name, accept_new)
     for chunk in read_chunks(path):
         tally.add(chunk)
+        gc.collect()  # a chunk's frame and its cached columns hold each other: free them now
     raw = tally.frame()
     months = pd.date_range(raw["month"].min(), raw["month"].max(), freq="MS")
     check_future(raw["month"], name)  # before the grid is built
