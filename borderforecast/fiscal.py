@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,11 +78,14 @@ def _dates(value: Any) -> tuple[pd.DatetimeIndex, str]:
     return pd.DatetimeIndex([ts]), "scalar"
 
 
-def _wrap(values: np.ndarray, kind: str, like: Any) -> Any:
+def _per_date(date: Any, rule: Callable[[pd.DatetimeIndex], Any]) -> Any:
+    """``rule`` applied to ``date`` (one date, or vectorised), shaped like ``date``."""
+    dates, kind = _dates(date)
+    values = np.asarray(rule(dates)).astype("int64")
     if kind == "scalar":
         return int(values[0])
     if kind == "series":
-        return pd.Series(values, index=like.index, name=like.name)
+        return pd.Series(values, index=date.index, name=date.name)
     return pd.Index(values)
 
 
@@ -93,9 +97,7 @@ def fiscal_year(date: Any) -> Any:
     >>> fiscal_year("2019-05-01"), fiscal_year("2019-10-15")
     (2019, 2020)
     """
-    dates, kind = _dates(date)
-    values = (dates.year + (dates.month >= 10)).to_numpy().astype("int64")
-    return _wrap(values, kind, date)
+    return _per_date(date, lambda d: d.year + (d.month >= 10))
 
 
 def fiscal_month(date: Any) -> Any:
@@ -106,9 +108,7 @@ def fiscal_month(date: Any) -> Any:
     >>> fiscal_month("2019-10-01"), fiscal_month("2019-09-30")
     (1, 12)
     """
-    dates, kind = _dates(date)
-    values = ((dates.month - 10) % 12 + 1).to_numpy().astype("int64")
-    return _wrap(values, kind, date)
+    return _per_date(date, lambda d: (d.month - 10) % 12 + 1)
 
 
 def fiscal_quarter(date: Any) -> Any:
@@ -119,9 +119,7 @@ def fiscal_quarter(date: Any) -> Any:
     >>> fiscal_quarter("2019-01-15")
     2
     """
-    dates, kind = _dates(date)
-    values = (((dates.month - 10) % 12) // 3 + 1).to_numpy().astype("int64")
-    return _wrap(values, kind, date)
+    return _per_date(date, lambda d: ((d.month - 10) % 12) // 3 + 1)
 
 
 def fiscal_month_name(number: int) -> str:
@@ -240,9 +238,7 @@ def fytd(y: pd.Series, month: Any = None) -> FYTD:
     Returns
     -------
     FYTD
-        ``total``, ``previous_total``, ``change`` (difference) and
-        ``pct_change`` (relative change in percent points, 25.0 = +25%; NaN if
-        the previous total is 0).
+        ``pct_change`` is NaN when the previous total is 0.
 
     Raises
     ------

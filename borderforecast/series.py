@@ -181,18 +181,19 @@ def month(value: str | pd.Timestamp | pd.Period | Any) -> pd.Timestamp:
     """
     if isinstance(value, pd.Period):
         return value.asfreq("M").to_timestamp(how="start")
-    if isinstance(value, bool) or value is None:
-        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
-    if isinstance(value, str) and (not _YEAR.search(value) or value.strip().isdigit()):
-        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
+    bad = DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
+    if (
+        value is None
+        or isinstance(value, (bool, int, float, np.integer, np.floating))
+        or (isinstance(value, str) and (not _YEAR.search(value) or value.strip().isdigit()))
+    ):
+        raise bad
     try:
         ts = pd.Timestamp(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError, OverflowError):
-        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)") from None
+        raise bad from None
     if ts is pd.NaT or not 1800 <= ts.year <= 2200:
-        raise DataError(f"{value!r} is not a month (expected YYYY-MM, e.g. 2019-06)")
+        raise bad
     if ts.tz is not None:
         ts = ts.tz_localize(None)
     return ts.to_period("M").to_timestamp(how="start")

@@ -86,6 +86,7 @@ def test_forecasts_csv_columns_and_roundtrip(tmp_path):
     assert {"wall_seconds", "per_model"} <= set(run["info"]["timings"])
     # a backtest saved before the unused calibration options went still loads
     run["options"]["calibration"].update(blend=False, volatility_window=12)
+    run["options"]["combine_ensembles"] = True
     (tmp_path / "out" / "run.json").write_text(json.dumps(run))
     back = BacktestResult.load(tmp_path / "out")
     pd.testing.assert_frame_equal(back.forecasts, res.forecasts, check_dtype=False)

@@ -14,6 +14,7 @@ when the program runs, are reported beside it as one more input, never as the an
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any
 
@@ -112,15 +113,9 @@ def _window3(t: pd.Timestamp) -> Window:
 
 
 def _runs(hit: pd.Series) -> list[list[pd.Timestamp]]:
-    runs: list[list[pd.Timestamp]] = []
-    prev = False
-    for t, h in hit.items():
-        if h and prev:
-            runs[-1].append(t)
-        elif h:
-            runs.append([t])
-        prev = bool(h)
-    return runs
+    """The runs of adjacent months where ``hit`` is true."""
+    groups = itertools.groupby(hit.items(), key=lambda item: bool(item[1]))
+    return [[t for t, _ in run] for h, run in groups if h]
 
 
 def _x13_level_shifts(y: pd.Series, months: pd.Series) -> list[Any]:

@@ -44,7 +44,7 @@ class AssessOptions:
         Sample paths per placebo run (default 200: placebos need a z-score, not tails).
     min_placebos : int
         Fewest clean placebo years for a calibrated p-value (default 5); with fewer, the
-        verdict is capped at "inconclusive" and the summary says so.
+        verdict is "cannot tell" and the summary says so.
     n_jobs : int
         Parallel workers for the panel's fits (joblib processes; default 2, for the two
         cores the default assessment is timed on; 1 = sequential; any value gives the same

@@ -274,7 +274,7 @@ class Assessment:
             "neighbours": [n.to_dict() for n in self.neighbours], "stable": self.stable,
             "event": self.event, "model_errors": dict(self.model_errors),
             "caveats": list(self.caveats), "notes": list(self.notes), "timings": dict(self.timings),
-            "options": {k: _option(v) for k, v in vars(self.options).items()},
+            "options": dict(vars(self.options)),
         }
         return _plain(out)
 
@@ -311,14 +311,6 @@ class Assessment:
         return plot_assessment(self, axes=axes, history=history)
 
 
-def _option(v: Any) -> Any:
-    if isinstance(v, tuple):
-        return [_option(x) for x in v]
-    if isinstance(v, pd.Timestamp):
-        return f"{v:%Y-%m}"
-    return v
-
-
 _SENS_COLUMNS = [
     "model",
     "window",
@@ -335,7 +327,10 @@ _SENS_COLUMNS = [
 
 
 def _plain(obj: Any) -> Any:
-    """Convert numpy scalars and non-finite floats to JSON-friendly Python values."""
+    """Convert numpy scalars, non-finite floats and months (``YYYY-MM``) to JSON-friendly
+    Python values."""
+    if isinstance(obj, pd.Timestamp):
+        return f"{obj:%Y-%m}"
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

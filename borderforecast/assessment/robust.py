@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cache import make_key
 from .exclude import Period
 from .options import Window, months_between
 
@@ -21,12 +22,9 @@ neighbours and repeated assessments share them."""
 
 
 def fingerprint(y: pd.Series) -> str:
-    """A key for the values and the first month of a series."""
-    import hashlib
-
-    h = hashlib.sha1(np.ascontiguousarray(y.to_numpy(dtype=float)).tobytes())
-    h.update(f"{y.index[0]:%Y-%m}".encode())
-    return h.hexdigest()
+    """A key for the values and the first month of a series (:func:`~borderforecast.cache.make_key`,
+    the one key builder)."""
+    return make_key("series", start=f"{y.index[0]:%Y-%m}", values=y.to_numpy(dtype=float))
 
 
 def _memo(key: tuple[Any, ...], compute: Any) -> Any:

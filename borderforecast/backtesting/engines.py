@@ -2,8 +2,8 @@
 
 :func:`parallel_map` applies a pure function to each item on the engine named by one
 argument and returns the results in item order, so every engine gives identical results.
-Backtests run their tasks through it (:func:`run_tasks`); so may any other batch of pure
-work (the assessment's panel of counterfactual fits).
+Backtests run their tasks through it (:func:`~borderforecast.backtesting.units.run_task`);
+so may any other batch of pure work (the assessment's panel of counterfactual fits).
 
 >>> parallel_map(abs, [-2, 3, -5])
 [2, 3, 5]
@@ -15,11 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from ..errors import ModelError
-from .units import Task, UnitResult, run_task
 
 T = TypeVar("T")
 R = TypeVar("R")
-Progress = Callable[[int], None]
 
 
 def _processes(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[tuple[int, R]]:
@@ -101,25 +99,3 @@ def parallel_map(
         if on_done is not None:
             on_done(res)
     return [out[i] for i in range(len(items))]
-
-
-def run_tasks(
-    tasks: Sequence[Task],
-    engine: str = "sequential",
-    jobs: int = 1,
-    scheduler: Any = None,
-    progress: Progress | None = None,
-    on_done: Callable[[list[UnitResult]], None] | None = None,
-) -> list[list[UnitResult]]:
-    """Run backtest ``tasks`` (:mod:`borderforecast.backtesting.units`) with
-    :func:`parallel_map`; ``progress`` gets the number of units each finished task held,
-    ``on_done`` its results (the cache stores them there, so an interrupted run keeps its
-    finished work)."""
-
-    def _done(res: list[UnitResult]) -> None:
-        if on_done is not None:
-            on_done(res)
-        if progress is not None:
-            progress(len(res))
-
-    return parallel_map(run_task, tasks, engine, jobs, scheduler, _done)

@@ -16,6 +16,7 @@ resolved backtest errors (see :func:`learned_ensemble`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,8 @@ from ..cache import code_fingerprint, make_key
 from ..intervals import interval_columns, level_label, tidy
 from ..models.fitted import Transform, future_index
 from ..models.registry import ModelSpec
-from .metrics import seasonal_scales
+from .frames import LEARNED, assemble
+from .metrics import mase
 from .options import BacktestOptions
 from .plan import Plan
 from .units import UnitCache, UnitResult
@@ -51,6 +53,7 @@ def combinable(specs: Sequence[ModelSpec], seed: int = 0) -> dict[str, Any]:
 def _combine_one(
     model: Any,
     arrays: dict[str, np.ndarray],
+    *,
     origin: pd.Timestamp,
     levels: Sequence[float],
     cache: UnitCache | None,
@@ -90,26 +93,11 @@ def _combine(
         hit = cache.get(key, next(iter(arrays.values())).shape)
         if hit is not None:
             return hit[0]
-    cols = interval_columns(levels)
-    n = len(next(iter(arrays.values())))
-    idx = future_index(origin, n)
-    frames = {m: pd.DataFrame(a, index=idx, columns=cols) for m, a in arrays.items()}
-    values = _combine_uncached(frames, method, weights, intervals, t, levels)
-    if cache is not None and key is not None and np.isfinite(values).all():
-        cache.put(key, values)
-    return values
-
-
-def _combine_uncached(
-    frames: dict[str, pd.DataFrame],
-    method: str,
-    weights: dict[str, float] | None,
-    intervals: str,
-    t: Transform,
-    levels: Sequence[float],
-) -> np.ndarray:
     from ..models.ensemble import combine
 
+    cols = interval_columns(levels)
+    idx = future_index(origin, len(next(iter(arrays.values()))))
+    frames = {m: pd.DataFrame(a, index=idx, columns=cols) for m, a in arrays.items()}
     fc = combine(frames, method=method, weights=weights, intervals=intervals)
     # the ensemble model passes the combination through its transform and the
     # forecast's clipping and nesting (FittedModel.forecast): do the same
@@ -124,7 +112,38 @@ def _combine_uncached(
         levels,
         fc.index,
     )
-    return out[interval_columns(levels)].to_numpy(dtype=float)
+    values = out[cols].to_numpy(dtype=float)
+    if key is not None and cache is not None and np.isfinite(values).all():
+        cache.put(key, values)
+    return values
+
+
+def _members(
+    by_key: dict[Any, UnitResult], sid: str, names: Sequence[str], origin: Any, converged: bool
+) -> dict[str, np.ndarray]:
+    """The members' forecasts at one origin (failed ones left out; with ``converged``, also
+    those that warned they did not converge)."""
+    out = {}
+    for m in names:
+        r = by_key.get((sid, m, origin))
+        if r is not None and r.ok and r.values is not None and (r.converged or not converged):
+            out[m] = r.values
+    return out
+
+
+def _unit(
+    sid: str, name: str, origin: pd.Timestamp, frames: dict[str, np.ndarray], combine: Any
+) -> UnitResult:
+    """One combined cell: ``combine(frames)``, failed when no member is left or on error."""
+    if not frames:
+        return UnitResult(sid, name, origin, None, "ModelError: every member failed",
+                          source="combined")  # fmt: skip
+    try:
+        values = combine(frames)
+        err = None if np.isfinite(values).all() else "non-finite combined forecast"
+    except Exception as exc:  # noqa: BLE001 - failure isolation
+        values, err = None, f"{type(exc).__name__}: {exc}"
+    return UnitResult(sid, name, origin, values if err is None else None, err, source="combined")
 
 
 def combine_members(
@@ -147,41 +166,11 @@ def combine_members(
     for sid in plan.series:
         for origin in plan.warmup[sid] + plan.origins[sid]:
             for name, model in combined.items():
-                frames = {}
-                for m in model.members:
-                    r = by_key.get((sid, m, origin))
-                    if r is None or not r.ok or r.values is None:
-                        continue
-                    if not r.converged and getattr(model, "drop_unconverged", True):
-                        continue
-                    frames[m] = r.values
-                if not frames:
-                    out.append(
-                        UnitResult(
-                            sid,
-                            name,
-                            origin,
-                            None,
-                            "ModelError: every member failed",
-                            source="combined",
-                        )
-                    )
-                    continue
-                try:
-                    values = _combine_one(model, frames, origin, options.levels, cache)
-                    err = None if np.isfinite(values).all() else "non-finite combined forecast"
-                except Exception as exc:  # noqa: BLE001 - failure isolation
-                    values, err = None, f"{type(exc).__name__}: {exc}"
-                out.append(
-                    UnitResult(
-                        sid, name, origin, values if err is None else None, err, source="combined"
-                    )
-                )
+                drop = getattr(model, "drop_unconverged", True)
+                frames = _members(by_key, sid, model.members, origin, drop)
+                fn = partial(_combine_one, model, origin=origin, levels=options.levels, cache=cache)
+                out.append(_unit(sid, name, origin, frames, fn))
     return out
-
-
-LEARNED = "learned_ensemble"
-"""Name of the ensemble whose weights are learned from the members' past backtest errors."""
 
 
 def inverse_mase_weights(
@@ -208,34 +197,6 @@ def inverse_mase_weights(
     return {m: w / total for m, w in out.items()}
 
 
-def _scaled_errors(
-    y: pd.Series, results: list[UnitResult | None], h: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Target months and MASE-scaled absolute errors of one model's forecasts of ``y``."""
-    yv = y.to_numpy(dtype=float)
-    scale = seasonal_scales(yv)[0]
-    months = y.index.to_numpy()
-    k = np.arange(1, h + 1)
-    tgt, err = [], []
-    for r in results:
-        if r is None or not r.ok or r.values is None:
-            continue
-        i = y.index.get_loc(r.origin)
-        inside = i + k < len(yv)
-        act = np.full(h, np.nan)
-        act[inside] = yv[i + k[inside]]
-        tgt.append(
-            months[i + 1 : i + h + 1]
-            if i + h < len(months)
-            else (np.datetime64(r.origin, "M") + k).astype("datetime64[ns]")
-        )
-        err.append(np.abs(act - r.values[:, 0]) / scale[i])
-    return (
-        np.concatenate(tgt) if tgt else np.array([], dtype="datetime64[ns]"),
-        np.concatenate(err) if err else np.array([]),
-    )
-
-
 def learned_ensemble(
     results: list[UnitResult],
     plan: Plan,
@@ -258,48 +219,23 @@ def learned_ensemble(
     members = [s.name for s in plan.specs if s.family != "ensemble"]
     if len(members) < 2:
         return [], {}
-    h = options.h
     by_key = {(r.series, r.model, r.origin): r for r in results}
+    long = assemble(results, plan)  # target months and MASE-scaled errors of every forecast
+    long = long.assign(ae=mase(long), target=long["target_month"].to_numpy("datetime64[ns]"))
     out: list[UnitResult] = []
     final: dict[str, dict[str, float]] = {}
     for sid, y in plan.series.items():
         origins = plan.warmup[sid] + plan.origins[sid]
-        errors = {
-            m: _scaled_errors(y, [by_key.get((sid, m, o)) for o in origins], h) for m in members
-        }
+        g = long[long["series"] == sid]
+        errors = {m: (g.loc[g["model"] == m, "target"].to_numpy(),
+                      g.loc[g["model"] == m, "ae"].to_numpy()) for m in members}  # fmt: skip
         for o in origins:
-            frames = {}
-            for m in members:
-                r = by_key.get((sid, m, o))
-                if r is not None and r.ok and r.values is not None:
-                    frames[m] = r.values
-            if not frames:
-                out.append(
-                    UnitResult(
-                        sid, LEARNED, o, None, "ModelError: every member failed", source="combined"
-                    )
-                )
-                continue
+            frames = _members(by_key, sid, members, o, False)
             w = inverse_mase_weights({m: errors[m] for m in frames}, o, options.learn_window, 12)
-            try:
-                values = _combine(
-                    frames,
-                    o,
-                    "weighted",
-                    w or dict.fromkeys(frames, 1.0),
-                    "mixture",
-                    Transform("log", 1.0),
-                    options.levels,
-                    cache,
-                )
-                err_msg = None if np.isfinite(values).all() else "non-finite combined forecast"
-            except Exception as exc:  # noqa: BLE001 - failure isolation
-                values, err_msg = None, f"{type(exc).__name__}: {exc}"
-            out.append(
-                UnitResult(
-                    sid, LEARNED, o, values if err_msg is None else None, err_msg, source="combined"
-                )
-            )
+            fn = partial(_combine, origin=o, method="weighted",
+                         weights=w or dict.fromkeys(frames, 1.0), intervals="mixture",
+                         t=Transform("log", 1.0), levels=options.levels, cache=cache)  # fmt: skip
+            out.append(_unit(sid, LEARNED, o, frames, fn))
         live = inverse_mase_weights(errors, y.index[-1], options.learn_window, 12)
         final[sid] = live or dict.fromkeys(members, 1.0 / len(members))
     return out, final

@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 
 from ..models.base import interval_columns
-from .ensembles import LEARNED
 from .metrics import seasonal_scales
 from .plan import Plan
 from .result import forecast_columns
 from .units import UnitResult
+
+LEARNED = "learned_ensemble"
+"""Name of the ensemble whose weights are learned from the members' past backtest errors."""
 
 
 def assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:

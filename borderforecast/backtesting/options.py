@@ -166,9 +166,6 @@ class BacktestOptions:
     warm_start : bool
         Between reselections, start the optimiser at the anchor origin's
         fitted parameters when the model offers ``warm_start`` (default True).
-    combine_ensembles : bool
-        Compute an ensemble from its members' forecasts when all members are
-        in the run, instead of refitting every member (default True).
     learned_ensemble : bool
         Add ``learned_ensemble``: every non-ensemble model of the run
         combined with weights proportional to 1 / MASE over the forecasts
@@ -209,7 +206,6 @@ class BacktestOptions:
         default_factory=lambda: MappingProxyType({"auto_sarima": 12})
     )
     warm_start: bool = True
-    combine_ensembles: bool = True
     learned_ensemble: bool = False
     learn_window: int = 36
 

@@ -383,8 +383,9 @@ class BacktestResult:
             frame.rename(columns={"mean": "median"}, inplace=True)  # saved before the rename
             for col in {"series", "model"} & set(frame.columns):
                 frame[col] = csv_unquote(frame[col])
-        opts = dict(run["options"])
-        known = {f.name for f in fields(CalibrationOptions)}  # options since removed are unused
+        known = {f.name for f in fields(BacktestOptions)}  # options since removed are unused
+        opts = {k: v for k, v in run["options"].items() if k in known}
+        known = {f.name for f in fields(CalibrationOptions)}
         opts["calibration"] = CalibrationOptions(
             **{k: v for k, v in opts["calibration"].items() if k in known}
         )

@@ -14,7 +14,7 @@ from ..models.base import interval_columns
 from ..models.registry import ModelSpec
 from ..series import month
 from .calibrate import calibrate_frame
-from .engines import run_tasks
+from .engines import parallel_map
 from .ensembles import combinable, combine_members, learned_ensemble
 from .frames import assemble, run_info
 from .options import BacktestOptions
@@ -30,6 +30,7 @@ from .units import (
     code_digest,
     data_digest,
     parts_digest,
+    run_task,
     spec_to_dict,
     unit_key,
 )
@@ -141,23 +142,20 @@ def _fit(
     opts: BacktestOptions,
     progress: Progress | None,
 ) -> tuple[list[UnitResult], str]:
-    """Run the tasks, storing each one's units as soon as it finishes; the results and the
-    engine that ran them."""
+    """Run the tasks, storing each one's units as soon as it finishes (an interrupted run
+    keeps its finished work); the results and the engine that ran them."""
     total = sum(len(t.origins) for t in tasks)
     done = 0
 
-    def _advance(n: int) -> None:
+    def _done(batch: list[UnitResult]) -> None:
         nonlocal done
-        done += n
+        if cache is not None:
+            for r in batch:
+                if r.ok and r.values is not None:
+                    cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
+        done += len(batch)
         if progress is not None:
             progress(done, total)
-
-    def _store(batch: list[UnitResult]) -> None:
-        if cache is None:
-            return
-        for r in batch:
-            if r.ok and r.values is not None:
-                cache.put(keys[(r.series, r.model, r.origin)], r.values, r.converged)
 
     if progress is not None:
         progress(0, total)
@@ -165,7 +163,7 @@ def _fit(
     # import everything again), and forked copies import the model libraries once each, which
     # cost more CPU than they saved in wall time on a busy 2-core machine; same numbers anyway
     engine = "sequential" if opts.engine == "processes" and total <= SMALL_RUN else opts.engine
-    batches = run_tasks(tasks, engine, opts.jobs, opts.scheduler, _advance, _store)
+    batches = parallel_map(run_task, tasks, engine, opts.jobs, opts.scheduler, _done)
     return [r for batch in batches for r in batch], engine
 
 
@@ -201,7 +199,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     opts = p.options
     t0 = time.perf_counter()
     cache = UnitCache() if opts.cache else None
-    combined = combinable(p.specs, opts.seed) if opts.combine_ensembles else {}
+    combined = combinable(p.specs, opts.seed)  # ensembles from their members' forecasts
     found, tasks, keys = _look_up(p, cache, combined)
     t_fit = time.perf_counter()
     fitted, engine = _fit(tasks, keys, cache, opts, progress)

@@ -20,23 +20,21 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .metrics import winkler
+from .metrics import mase, winkler
 from .recommend import HORIZON_WEIGHTS, decide, incumbent, joint_score
+from .scoring import BENCHMARK  # noqa: F401 - the report's benchmark model, named once
 
-BENCHMARK = "snaive"
 SELECTION = "recommended (out-of-sample)"
 """Model name of the out-of-sample recommendation's rows in ``metrics``."""
 
 
 def _row_scores(cal: pd.DataFrame, levels) -> pd.DataFrame:
-    actual = cal["actual"].to_numpy(dtype=float)
     out = pd.DataFrame(
         {
             "model": cal["model"].to_numpy(),
             "target": cal["target_month"].to_numpy(),
             "horizon": cal["horizon"].to_numpy(dtype=int),
-            "ae": np.abs(actual - cal["median"].to_numpy(dtype=float))
-            / cal["scale_abs"].to_numpy(),
+            "ae": mase(cal),  # the absolute scaled error of each row
         }
     )
     out["msis"] = winkler(cal, level=max(levels))  # the widest interval's score, as scores()

@@ -26,19 +26,16 @@ from .common import (
 )
 
 
-def _pct(v: Any) -> str:
-    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.0%}"
-
-
 def _num(v: Any, fmt: str = ".3f") -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
 
-def ranking_table(result: Any, series: str | None = None) -> Table:
-    """The ranking as a rich table (best model first)."""
-    rank = result.ranking(series=series)
-    title = f"Backtest ranking: {series or ', '.join(result.series)} (best first)"
-    table = Table(
+def _pct(v: Any) -> str:
+    return _num(v, ".0%")
+
+
+def _table(title: str) -> Table:
+    return Table(
         title=title,
         title_justify="left",
         box=box.SIMPLE_HEAD,
@@ -46,6 +43,13 @@ def ranking_table(result: Any, series: str | None = None) -> Table:
         show_edge=False,
         collapse_padding=True,
     )
+
+
+def ranking_table(result: Any, series: str | None = None) -> Table:
+    """The ranking as a rich table (best model first)."""
+    rank = result.ranking(series=series)
+    title = f"Backtest ranking: {series or ', '.join(result.series)} (best first)"
+    table = _table(title)
     table.add_column("model", style="bold", no_wrap=True, min_width=16)
     for col in ("MASE", "RMSSE", "sMAPE", "cov80", "cov95", "W80", "W95", "skill"):
         table.add_column(col, justify="right")
@@ -73,14 +77,7 @@ def era_table(result: Any) -> Table:
     """Interval coverage per era, calibrated vs raw."""
     m = result.metrics
     m = m[(m["horizon"] == "all") & (m["era"] != "all")]
-    table = Table(
-        title="Interval coverage by era of origin: calibrated (model's own)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        show_edge=False,
-        collapse_padding=True,
-    )
+    table = _table("Interval coverage by era of origin: calibrated (model's own)")
     table.add_column("model", style="bold")
     eras = sorted(m["era"].unique())
     for era in eras:
@@ -195,12 +192,9 @@ def register(app: typer.Typer) -> None:
         value_col: ValueColOption = None,
     ) -> None:
         """Rolling-origin backtest: rank models by MASE and check their interval coverage."""
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
         from ..atomic import check_output_folder
         from ..backtesting import BacktestOptions, CalibrationOptions
         from ..backtesting.plan import plan, series_group
-        from ..backtesting.run import execute
         from ..paths import ensure_writable_dir
 
         if out is not None:  # before the long computation
@@ -242,47 +236,61 @@ def register(app: typer.Typer) -> None:
             if all_series:  # gaps and early ends are expected here; skipped series are listed
                 warnings.simplefilter("ignore", DataWarning)
             the_plan = plan(user, model or None, list(dict.fromkeys(ids)) or None, options)
-        err = Console(stderr=True, quiet=Settings.quiet)
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("fitting", total=None)
-
-            def _progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            result = execute(the_plan, _progress)
+        result = _execute(the_plan)
         if out is not None:
             result.save(out)
         if as_json:
             echo_json({"metrics": result.to_dict()["metrics"], "skipped": result.skipped})
-            return
-        console = Console()
-        for sid in result.series:
-            console.print(ranking_table(result, sid if len(result.series) > 1 else None))
-        console.print(era_table(result))
-        rec = result.recommended
-        console.print(f"[bold]Recommended:[/bold] {rec.model} - {rec.reason}")
-        info = result.info
+        else:
+            _show(result, out)
+
+
+def _execute(the_plan: Any) -> Any:
+    """Run a plan with a progress bar on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from ..backtesting.run import execute
+
+    err = Console(stderr=True, quiet=Settings.quiet)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("fitting", total=None)
+
+        def _progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return execute(the_plan, _progress)
+
+
+def _show(result: Any, out: Path | None) -> None:
+    """The ranking, coverage by era, the recommendation and what failed, on stdout."""
+    console = Console()
+    for sid in result.series:
+        console.print(ranking_table(result, sid if len(result.series) > 1 else None))
+    console.print(era_table(result))
+    rec = result.recommended
+    console.print(f"[bold]Recommended:[/bold] {rec.model} - {rec.reason}")
+    info = result.info
+    console.print(
+        f"[dim]{info['fits']} fits, {info['cached']} from cache, {info['combined']} combined, "
+        f"{info['failed']} failed; {info['timings']['wall_seconds']:.1f} s; data release "
+        f"{info['data_release']}[/dim]"
+    )
+    if len(result.errors):
+        sample = result.errors.iloc[0]
         console.print(
-            f"[dim]{info['fits']} fits, {info['cached']} from cache, {info['combined']} combined, "
-            f"{info['failed']} failed; {info['timings']['wall_seconds']:.1f} s; data release "
-            f"{info['data_release']}[/dim]"
+            f"[yellow]{len(result.errors)} cells failed[/yellow] (e.g. {sample['model']} at "
+            f"{sample['origin']:%Y-%m}: {sample['error']}); see run.json"
         )
-        if len(result.errors):
-            sample = result.errors.iloc[0]
-            console.print(
-                f"[yellow]{len(result.errors)} cells failed[/yellow] (e.g. {sample['model']} at "
-                f"{sample['origin']:%Y-%m}: {sample['error']}); see run.json"
-            )
-        if result.skipped:
-            console.print(f"[yellow]{len(result.skipped)} series skipped[/yellow]:")
-            for sid, why in result.skipped.items():
-                console.print(f"  {markup_safe(sid)}: {markup_safe(why)}", highlight=False)
-        if out is not None:
-            console.print(f"Wrote {out}/forecasts.csv, metrics.csv, run.json")
+    if result.skipped:
+        console.print(f"[yellow]{len(result.skipped)} series skipped[/yellow]:")
+        for sid, why in result.skipped.items():
+            console.print(f"  {markup_safe(sid)}: {markup_safe(why)}", highlight=False)
+    if out is not None:
+        console.print(f"Wrote {out}/forecasts.csv, metrics.csv, run.json")

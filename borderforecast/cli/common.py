@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -109,12 +108,6 @@ def add_reading_options(cmd: Any) -> None:
     cmd.callback = callback
 
 
-def status(message: str) -> None:
-    """A progress or status line on stderr (silenced by ``--quiet``)."""
-    if not Settings.quiet:
-        print(clean(message), file=sys.stderr)
-
-
 # -- reading input -------------------------------------------------------------------------
 
 
@@ -202,7 +195,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, pd.DataFrame):
         return [plain(r) for r in value.reset_index().to_dict(orient="records")]
     if isinstance(value, pd.Series):
-        return {plain_key(k): plain(v) for k, v in value.items()}
+        return {str(plain(k)): plain(v) for k, v in value.items()}
     if isinstance(value, (pd.Timestamp, datetime, date)):
         ts = pd.Timestamp(value)
         return ts.strftime("%Y-%m") if ts == ts.to_period("M").to_timestamp() else ts.isoformat()
@@ -215,11 +208,6 @@ def plain(value: Any) -> Any:
     if value is pd.NaT:
         return None
     return str(value)
-
-
-def plain_key(key: Any) -> str:
-    out = plain(key)
-    return str(out)
 
 
 def echo_json(obj: Any) -> None:

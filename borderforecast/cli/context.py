@@ -26,23 +26,16 @@ def _print_context(ctx: Any) -> None:
     def num(v: float | None) -> str:
         return "n/a" if v is None else f"{v:,.0f}"
 
+    def change(c: Any) -> str:
+        return "" if c is None else f"{c.absolute:+,.0f} ({pct(c.percent)})"
+
     table = Table(title=markup_safe(f"{ctx.series}: {ctx.month:%B %Y}"))
     table.add_column("fact")
     table.add_column("value", justify="right")
     table.add_column("change", justify="right")
     table.add_row("value", num(ctx.value), "")
-    prev = ctx.change_vs_previous
-    table.add_row(
-        "previous month",
-        num(ctx.previous),
-        "" if prev is None else f"{prev.absolute:+,.0f} ({pct(prev.percent)})",
-    )
-    ya = ctx.change_vs_year_ago
-    table.add_row(
-        "a year earlier",
-        num(ctx.year_ago),
-        "" if ya is None else f"{ya.absolute:+,.0f} ({pct(ya.percent)})",
-    )
+    table.add_row("previous month", num(ctx.previous), change(ctx.change_vs_previous))
+    table.add_row("a year earlier", num(ctx.year_ago), change(ctx.change_vs_year_ago))
     table.add_row(
         f"rank among {ctx.month_name}s", f"{ctx.rank_among_same_month} of {ctx.n_years}", ""
     )
@@ -57,11 +50,7 @@ def _print_context(ctx: Any) -> None:
         if phrase:
             table.add_row(phrase, "", "")
     for c in ctx.comparisons:
-        table.add_row(
-            f"vs {c.label} ({c.month:%Y-%m})",
-            num(c.value),
-            f"{c.change.absolute:+,.0f} ({pct(c.change.percent)})",
-        )
+        table.add_row(f"vs {c.label} ({c.month:%Y-%m})", num(c.value), change(c.change))
     console = Console(width=160)
     console.print(table)
     for s in ctx.sentences():

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy.special import ndtr  # = scipy.stats.norm.cdf, without importing scipy.stats
 
 from ..errors import ModelError
+from ..intervals import POINT, tidy
 from .base import normal_quantile
 
 METHODS = ("median", "mean", "weighted")
@@ -41,9 +42,9 @@ INTERVALS = ("mixture", "quantiles")
 def _frame_levels(frame: pd.DataFrame) -> list[str]:
     labels = [c[2:] for c in frame.columns if isinstance(c, str) and c.startswith("lo")]
     missing = [lb for lb in labels if f"hi{lb}" not in frame.columns]
-    if "median" not in frame.columns or missing:
+    if POINT not in frame.columns or missing:
         raise ModelError(
-            "forecast frames need a 'median' column and lo<L>/hi<L> pairs "
+            f"forecast frames need a {POINT!r} column and lo<L>/hi<L> pairs "
             f"(got columns {list(frame.columns)})"
         )
     return sorted(labels, key=float)
@@ -113,15 +114,12 @@ def combine(
         ``median`` and ``lo<L>``/``hi<L>`` columns for the same levels (the
         output of :meth:`FittedModel.forecast`).
     method : {"median", "mean", "weighted"}
-        How point forecasts (and, with ``intervals="quantiles"``, bounds)
-        are combined, on the ``log(1 + count)`` scale.
+        How point forecasts are combined (see the module's text).
     weights : dict name -> weight, or list aligned with ``forecasts``
-        Needed for ``method="weighted"`` (normalised to sum 1; members left
-        out of a dict get weight 0); ignored by ``"median"`` and ``"mean"``,
-        whose mixtures weight members equally.
+        For ``method="weighted"`` (normalised; members left out of a dict get
+        weight 0); ``"median"`` and ``"mean"`` weight members equally.
     intervals : {"mixture", "quantiles"}
-        Quantiles of the mixture of member distributions (default), or the
-        bounds combined like the point forecasts.
+        How bounds are combined (see the module's text).
 
     Returns
     -------
@@ -157,7 +155,7 @@ def combine(
         raise ModelError("method 'weighted' needs weights")
     w = _weights(names, weights if method == "weighted" else None)
     labels = _frame_levels(frames[0])
-    cols = ["median"] + [c for lb in labels for c in (f"lo{lb}", f"hi{lb}")]
+    cols = [POINT] + [c for lb in labels for c in (f"lo{lb}", f"hi{lb}")]
     index = frames[0].index
     for name, frame in zip(names, frames, strict=True):
         if not frame.index.equals(index):
@@ -168,22 +166,19 @@ def combine(
         if frame[cols].isna().any().any():
             raise ModelError(f"forecast of {name} has missing values; drop it before combining")
     logs = {c: np.log1p(np.stack([f[c].to_numpy(dtype=float) for f in frames])) for c in cols}
-    out = {"median": _center(logs["median"], method, w)}
+    lower, upper = {}, {}
     for lb in labels:
-        lo, hi = logs[f"lo{lb}"], logs[f"hi{lb}"]
+        lo, hi, lv = logs[f"lo{lb}"], logs[f"hi{lb}"], float(lb)
         if intervals == "quantiles":
-            out[f"lo{lb}"] = _center(lo, method, w)
-            out[f"hi{lb}"] = _center(hi, method, w)
+            lower[lv], upper[lv] = _center(lo, method, w), _center(hi, method, w)
         else:
-            a = (100.0 - float(lb)) / 200.0
+            a = (100.0 - lv) / 200.0
             z = normal_quantile(1.0 - a)
-            out[f"lo{lb}"] = _mixture_quantile(logs["median"], lo, hi, z, w, a)
-            out[f"hi{lb}"] = _mixture_quantile(logs["median"], lo, hi, z, w, 1.0 - a)
-    frame = pd.DataFrame({c: np.maximum(np.expm1(v), 0.0) for c, v in out.items()}, index=index)
-    for lb in labels:  # bounds around the point, wider levels outside narrower ones
-        frame[f"lo{lb}"] = np.minimum(frame[f"lo{lb}"], frame["median"])
-        frame[f"hi{lb}"] = np.maximum(frame[f"hi{lb}"], frame["median"])
-    for narrow, wide in zip(labels, labels[1:], strict=False):
-        frame[f"lo{wide}"] = np.minimum(frame[f"lo{wide}"], frame[f"lo{narrow}"])
-        frame[f"hi{wide}"] = np.maximum(frame[f"hi{wide}"], frame[f"hi{narrow}"])
-    return frame[cols]
+            lower[lv] = _mixture_quantile(logs[POINT], lo, hi, z, w, a)
+            upper[lv] = _mixture_quantile(logs[POINT], lo, hi, z, w, 1.0 - a)
+
+    # back to counts; tidy puts the bounds around the point, wider levels outside narrower ones
+    lower = {lv: np.maximum(np.expm1(v), 0.0) for lv, v in lower.items()}
+    upper = {lv: np.maximum(np.expm1(v), 0.0) for lv, v in upper.items()}
+    point = np.maximum(np.expm1(_center(logs[POINT], method, w)), 0.0)
+    return tidy(point, lower, upper, list(lower), index)

@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ..errors import BorderforecastWarning, SpecError
+from ..errors import BorderforecastWarning
 from .base import BaseModel, Prediction, gaussian_prediction, warn_convergence
+from .base import choice as choice  # structural's import
 
 T = TypeVar("T")
 
@@ -38,6 +39,14 @@ def single_thread() -> Iterator[None]:
         return
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+def silently(fn: Callable[[], T]) -> T:
+    """``fn()`` with every warning ignored and BLAS on one thread (search candidates, refits
+    with parameters already estimated, simulations)."""
+    with warnings.catch_warnings(), single_thread():
+        warnings.simplefilter("ignore")
+        return fn()
 
 
 def quiet(
@@ -101,17 +110,15 @@ def simulate_results(
     state vectors). Other models (ETS) use ``results.simulate`` itself.
     """
     fr = getattr(results, "filter_results", None)
-    with single_thread():
-        if fr is not None and _time_invariant(fr):
+    if fr is not None and _time_invariant(fr):
+        with single_thread():
             paths = _statespace_paths(results, h, n, rng, exog)
-            if paths is not None:
-                return paths
-        kwargs: dict[str, Any] = {"anchor": "end", "repetitions": n, "rng": rng}
-        if exog is not None:
-            kwargs["exog"] = exog
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sims = results.simulate(h, **kwargs)
+        if paths is not None:
+            return paths
+    kwargs: dict[str, Any] = {"anchor": "end", "repetitions": n, "rng": rng}
+    if exog is not None:
+        kwargs["exog"] = exog
+    sims = silently(lambda: results.simulate(h, **kwargs))
     return np.asarray(sims, dtype=float).reshape(h, n).T
 
 
@@ -133,9 +140,7 @@ def _statespace_paths(
     Z, T = fr.design[:, :, 0], fr.transition[:, :, 0]
     R, Q, H = fr.selection[:, :, 0], fr.state_cov[:, :, 0], fr.obs_cov[:, :, 0]
     P = np.asarray(results.predicted_state_cov[:, :, -1], dtype=float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fc = results.get_forecast(h, exog=exog)
+    fc = silently(lambda: results.get_forecast(h, exog=exog))
     point = np.asarray(fc.predicted_mean, dtype=float)
     se = np.asarray(fc.se_mean, dtype=float)
     # the forecast variance the matrices imply must be statsmodels' own (scale conventions)
@@ -158,33 +163,15 @@ def _statespace_paths(
     return point[None, :] + dev
 
 
-def int_tuple(value: Any, length: int, what: str, model: str) -> tuple[int, ...]:
-    """Validate an order such as ``[1, 1, 1]`` (non-negative whole numbers)."""
-    try:
-        out = tuple(int(v) for v in value)
-        ok = len(out) == length and all(
-            v >= 0 and float(v) == float(w) for v, w in zip(out, value, strict=True)
-        )
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise SpecError(
-            f"model {model!r}: {what} must be {length} non-negative whole numbers, got {value!r}"
-        )
-    return out
-
-
-def choice(value: Any, allowed: Sequence[Any], what: str, model: str) -> Any:
-    """Check that ``value`` is one of ``allowed`` (SpecError listing them otherwise)."""
-    if value not in allowed:
-        valid = ", ".join(repr(a) for a in allowed)
-        raise SpecError(f"model {model!r}: {what} must be one of {valid}, not {value!r}")
-    return value
-
-
 def format_params(names: Sequence[str], values: Sequence[float]) -> str:
     """``name=value`` pairs on one line (4 significant digits)."""
     return ", ".join(f"{n}={v:.4g}" for n, v in zip(names, values, strict=False))
+
+
+def estimates(results: Any) -> str:
+    """A statsmodels fit's estimated parameters as ``name=value`` (initial states left out)."""
+    pairs = zip(results.model.param_names, np.asarray(results.params, dtype=float), strict=False)
+    return ", ".join(f"{n}={v:.4g}" for n, v in pairs if not str(n).startswith("initial"))
 
 
 class StateSpaceModel(BaseModel):

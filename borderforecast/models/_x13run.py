@@ -6,6 +6,7 @@ intervals, sample paths and an outlier table.
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import tempfile
@@ -26,6 +27,13 @@ MONTHS = {abbr.lower(): i for i, abbr in enumerate(MONTH_ABBR, start=1)}
 OUTLIER = re.compile(r"^(AO|LS|TC|SO)(\d{4})\.(\w{3})$", re.IGNORECASE)
 OUTLIER_COLUMNS = ["month", "type", "coefficient", "se", "t"]
 
+
+def outlier(name: str) -> tuple[str, pd.Timestamp] | None:
+    """The type (AO, LS, TC, SO) and month of an outlier regressor such as ``LS2016.Sep``."""
+    m = OUTLIER.match(name)
+    if not m:
+        return None
+    return m.group(1).upper(), pd.Timestamp(int(m.group(2)), MONTHS[m.group(3).lower()], 1)
 
 
 def binary_path() -> str:
@@ -84,12 +92,8 @@ def _read_table(text: str, section: str) -> list[list[str]]:
         i = lines.index(f"${section}$estimates:")
     except ValueError:
         return []
-    rows = []
-    for line in lines[i + 3 :]:
-        if not line.strip() or line.startswith("$"):
-            break
-        rows.append(line.split("\t"))
-    return rows
+    rows = itertools.takewhile(lambda ln: ln.strip() and not ln.startswith("$"), lines[i + 3 :])
+    return [ln.split("\t") for ln in rows]
 
 
 def _parse_orders(mdl: str) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
@@ -160,13 +164,11 @@ def run_x13(z: pd.Series, lead: int, model: Any) -> X13Run:
 
 
 def outlier_frame(reg: pd.DataFrame) -> pd.DataFrame:
+    """The outliers among the regression estimates: month, type, coefficient, se, t."""
     rows = []
-    for _, r in reg.iterrows():
-        m = OUTLIER.match(str(r["variable"]))
-        if m:
-            month = pd.Timestamp(year=int(m.group(2)), month=MONTHS[m.group(3).lower()], day=1)
-            rows.append(
-                (month, m.group(1).upper(), r["estimate"], r["se"], r["estimate"] / r["se"])
-            )
+    for name, est, se in reg[["variable", "estimate", "se"]].itertuples(index=False):
+        found = outlier(str(name))
+        if found:
+            rows.append((found[1], found[0], est, se, est / se))
     out = pd.DataFrame(rows, columns=OUTLIER_COLUMNS)
     return out.sort_values("month", ignore_index=True)

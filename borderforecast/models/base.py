@@ -53,7 +53,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import ConvergenceWarning, ModelError, SpecError
 from ..intervals import DEFAULT_LEVELS, check_levels, interval_columns, level_label
 from ..series import MIN_HISTORY, as_monthly
 from .fitted import (
@@ -88,9 +88,8 @@ Parts = Mapping[str, pd.Series]
 """The parts of a series (name -> monthly counts) a bottom-up model adds up."""
 
 
-def normal_quantile(p: float) -> float:
-    """The standard normal quantile (``scipy.stats.norm.ppf`` without importing scipy.stats)."""
-    return NormalDist().inv_cdf(p)
+normal_quantile = NormalDist().inv_cdf
+"""The standard normal quantile (``scipy.stats.norm.ppf`` without importing scipy.stats)."""
 
 
 @dataclass(frozen=True)
@@ -108,14 +107,10 @@ class Prediction:
 
 def gaussian_prediction(point: np.ndarray, se: np.ndarray, levels: Sequence[float]) -> Prediction:
     """Symmetric normal intervals ``point +/- z * se`` for each level."""
-    point = np.asarray(point, dtype=float)
-    se = np.asarray(se, dtype=float)
-    lower, upper = {}, {}
-    for lv in levels:
-        q = normal_quantile(0.5 + lv / 200.0)
-        lower[lv] = point - q * se
-        upper[lv] = point + q * se
-    return Prediction(point, lower, upper)
+    point, se = np.asarray(point, dtype=float), np.asarray(se, dtype=float)
+    half = {lv: normal_quantile(0.5 + lv / 200.0) * se for lv in levels}
+    lower = {lv: point - w for lv, w in half.items()}
+    return Prediction(point, lower, {lv: point + w for lv, w in half.items()})
 
 
 def paths_prediction(
@@ -124,12 +119,12 @@ def paths_prediction(
     """Empirical quantile intervals from sample paths ``(n, h)``."""
     paths = np.asarray(paths, dtype=float)
     pt = np.median(paths, axis=0) if point is None else np.asarray(point, dtype=float)
-    lower, upper = {}, {}
-    for lv in levels:
-        a = (100.0 - lv) / 200.0
-        lower[lv] = np.quantile(paths, a, axis=0)
-        upper[lv] = np.quantile(paths, 1.0 - a, axis=0)
-    return Prediction(pt, lower, upper)
+    tail = {lv: (100.0 - lv) / 200.0 for lv in levels}
+    return Prediction(
+        pt,
+        {lv: np.quantile(paths, a, axis=0) for lv, a in tail.items()},
+        {lv: np.quantile(paths, 1.0 - a, axis=0) for lv, a in tail.items()},
+    )
 
 
 class BaseModel:
@@ -185,6 +180,11 @@ class BaseModel:
                     names.append(p.name)
         return names
 
+    @property
+    def transform(self) -> Transform:
+        """The scale the model works on: ``log(y + offset)``, or the counts (``log=False``)."""
+        return Transform("log" if self.log else "none", self.offset)
+
     def get_params(self) -> dict[str, Any]:
         """The constructor parameters of this model, as given (for display and caching)."""
         return {k: getattr(self, k) for k in self.parameter_names() if hasattr(self, k)}
@@ -217,7 +217,7 @@ class BaseModel:
             raise ModelError(f"model {self.name!r} ({self.family}) does not take regressors")
         if parts is not None and not self.uses_parts:
             raise ModelError(f"model {self.name!r} ({self.family}) does not use parts")
-        transform = Transform("log" if self.log else "none", self.offset)
+        transform = self.transform
         z = pd.Series(transform.forward(y.values), index=y.index, name=y.name)
         constant = bool(np.ptp(y.values) == 0)
         if constant:
@@ -275,8 +275,48 @@ class BaseModel:
         return ""
 
 
+def int_tuple(value: Any, length: int, what: str, model: str) -> tuple[int, ...]:
+    """Validate an order such as ``[1, 1, 1]`` (non-negative whole numbers)."""
+    try:
+        out = tuple(int(v) for v in value)
+        ok = len(out) == length and all(
+            v >= 0 and float(v) == float(w) for v, w in zip(out, value, strict=True)
+        )
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise SpecError(
+            f"model {model!r}: {what} must be {length} non-negative whole numbers, got {value!r}"
+        )
+    return out
+
+
+def whole(value: Any, what: str, model: str, low: int, high: int | None = None) -> int:
+    """Check a whole number ``low <= value`` (``<= high``); SpecError otherwise."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+    if not ok or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"from {low} to {high}"
+        raise SpecError(f"model {model!r}: {what} must be a whole number {bound}, not {value!r}")
+    return int(value)
+
+
+def real(value: Any, what: str, model: str, *, zero: bool = False, high: float = np.inf) -> float:
+    """Check a number ``> 0`` (``>= 0`` with ``zero``) and ``<= high``; SpecError otherwise."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (ok and (value >= 0 if zero else value > 0) and value <= high):
+        bound = (">= 0" if zero else "> 0") + ("" if high == np.inf else f" and <= {high:g}")
+        raise SpecError(f"model {model!r}: {what} must be a number {bound}, not {value!r}")
+    return float(value)
+
+
+def choice(value: Any, allowed: Sequence[Any], what: str, model: str) -> Any:
+    """Check that ``value`` is one of ``allowed`` (SpecError listing them otherwise)."""
+    if value not in allowed:
+        valid = ", ".join(repr(a) for a in allowed)
+        raise SpecError(f"model {model!r}: {what} must be one of {valid}, not {value!r}")
+    return value
+
+
 def warn_convergence(model: BaseModel, detail: str) -> None:
     """Issue a :class:`~borderforecast.errors.ConvergenceWarning` for ``model``."""
-    from ..errors import ConvergenceWarning
-
     warnings.warn(f"model {model.name!r}: {detail}", ConvergenceWarning, stacklevel=3)

@@ -190,18 +190,11 @@ class Demographic(BaseModel):
         h = self.horizon
         if parts is None:
             return _State(self._total_path(total, h), total, False, reason, "")
-        pts, phrases = [], []
-        for name, x in parts.items():
-            p, phrase = self._part_point(name, x, h)
-            pts.append(p)
-            phrases.append(phrase)
-        point = self._forward(np.sum(pts, axis=0))
+        done = {name: self._part_point(name, x, h) for name, x in parts.items()}
+        point = self._forward(np.sum([pt for pt, _ in done.values()], axis=0))
         start = next(iter(parts.values())).index[0]
-        detail = f"parts from {start:%Y-%m}: " + "; ".join(phrases)
-        each = tuple(
-            (name, float(x.iloc[-1]), np.asarray(pt))
-            for (name, x), pt in zip(parts.items(), pts, strict=True)
-        )
+        detail = f"parts from {start:%Y-%m}: " + "; ".join(ph for _, ph in done.values())
+        each = tuple((n, float(parts[n].iloc[-1]), np.asarray(pt)) for n, (pt, _) in done.items())
         return _State(point, total, True, "", detail, each)
 
     def label(self, state: _State) -> str:

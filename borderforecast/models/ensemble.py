@@ -6,19 +6,13 @@ series. Their forecasts are combined by :func:`combine` (point forecasts by
 ``method``, intervals by ``intervals``, on the log scale; see
 :mod:`borderforecast.models._combine`).
 
-Failure isolation: a member that raises while fitting or forecasting
-(:class:`~borderforecast.errors.ModelError`, a numerical error, a series too
-short for it) is dropped with a
-:class:`~borderforecast.errors.ConvergenceWarning` (a
-:class:`~borderforecast.errors.ShortSeriesWarning` when the series is too short
-for it) that names it, and the ensemble carries on; by default a member that
-warns that it did not converge is dropped as well (``drop_unconverged``).
-If every member fails, :class:`~borderforecast.errors.ModelError` (or
-:class:`~borderforecast.errors.ShortSeriesError`) is raised.
-:meth:`FittedModel.summary` lists the members used and dropped.
-
-Regressors are passed to the members that take them (``supports_exog``); the
-others are fitted without them (the summary says which).
+Failure isolation: a member that raises while fitting or forecasting is
+dropped with a ConvergenceWarning (ShortSeriesWarning when the series is too
+short for it) that names it, and the ensemble carries on; by default a member
+that warns that it did not converge is dropped as well (``drop_unconverged``).
+If every member fails, ModelError (or ShortSeriesError) is raised. Regressors
+go to the members that take them. The summary lists the members used, dropped
+and fitted without regressors.
 
 The default members (``ets``, ``stl``, ``sarima``, ``gbm``) are fast and were
 chosen on 42 rolling origins (2010-2024, 12 months ahead) of the USBP
@@ -34,6 +28,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,8 +41,9 @@ from ..errors import (
     SpecError,
     UnknownModelError,
 )
+from ..intervals import POINT
 from ._combine import INTERVALS, METHODS, _weights, combine
-from .base import BaseModel, FittedModel, Prediction, Transform, level_label
+from .base import BaseModel, FittedModel, Prediction, choice, level_label
 from .registry import get_spec, make_model
 
 DEFAULT_MEMBERS: tuple[str, ...] = ("ets", "stl", "sarima", "gbm")
@@ -108,19 +104,13 @@ class Ensemble(BaseModel):
         weights: Mapping[str, float] | None = None,
         intervals: str = "mixture",
         drop_unconverged: bool = True,
-        log: bool = True,
-        offset: float = 1.0,
-        seed: int = 0,
-        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(log=log, offset=offset, seed=seed, name=name)
-        if isinstance(members, str) or not isinstance(members, Sequence) or not members:
+        super().__init__(**kwargs)
+        names = isinstance(members, Sequence) and all(isinstance(m, str) for m in members)
+        if isinstance(members, str) or not names or not members:
             raise SpecError(
                 f"ensemble: members must be a non-empty list of model names, not {members!r}"
-            )
-        if not all(isinstance(m, str) for m in members):
-            raise SpecError(
-                f"ensemble: members must be model names (strings), not {list(members)!r}"
             )
         if len(set(members)) != len(members):
             raise SpecError(f"ensemble: members repeat a name: {list(members)}")
@@ -131,12 +121,8 @@ class Ensemble(BaseModel):
                 raise SpecError(f"ensemble member: {exc}") from None
             if spec.family == self.family:
                 raise SpecError(f"ensemble: member {member!r} is itself an ensemble")
-        if method not in METHODS:
-            raise SpecError(f"ensemble: method must be one of {', '.join(METHODS)}, not {method!r}")
-        if intervals not in INTERVALS:
-            raise SpecError(
-                f"ensemble: intervals must be one of {', '.join(INTERVALS)}, not {intervals!r}"
-            )
+        self.method = choice(method, METHODS, "method", self.name)
+        self.intervals = choice(intervals, INTERVALS, "intervals", self.name)
         if method == "weighted":
             if not isinstance(weights, Mapping) or not weights:
                 raise SpecError(
@@ -151,9 +137,7 @@ class Ensemble(BaseModel):
                 f"ensemble: weights are only used with method 'weighted', not {method!r}"
             )
         self.members = tuple(members)
-        self.method = method
         self.weights = dict(weights) if weights is not None else None
-        self.intervals = intervals
         self.drop_unconverged = bool(drop_unconverged)
 
     # -- helpers ---------------------------------------------------------
@@ -188,7 +172,7 @@ class Ensemble(BaseModel):
 
     # -- protocol --------------------------------------------------------
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
-        transform = Transform("log" if self.log else "none", self.offset)
+        transform = self.transform
         # back to counts for the members; rounding to 6 decimals undoes the
         # round trip's floating-point error (exp(log(y + 1)) - 1 != y exactly)
         counts = np.round(transform.inverse(z.to_numpy(dtype=float)), 6)
@@ -196,7 +180,7 @@ class Ensemble(BaseModel):
         models = {m: make_model(m, seed=self.seed) for m in self.members}
         fits: list[tuple[str, FittedModel]] = []
         dropped: list[tuple[str, str]] = []
-        errors: list[BaseException] = []
+        errors: list[BaseException] = []  # the members that raised
         without_exog = []
         for member, model in models.items():
             Xm = X if model.supports_exog else None
@@ -223,11 +207,7 @@ class Ensemble(BaseModel):
             fits.append((member, fm))
         if not fits:
             detail = "; ".join(f"{m}: {r}" for m, r in dropped)
-            if (
-                errors
-                and len(errors) == len(dropped)
-                and all(isinstance(e, ShortSeriesError) for e in errors)
-            ):
+            if len(errors) == len(dropped) and all(isinstance(e, ShortSeriesError) for e in errors):
                 raise ShortSeriesError(
                     f"ensemble {self.name!r}: the series is too short for every member ({detail})"
                 )
@@ -276,14 +256,9 @@ class Ensemble(BaseModel):
         frames = self._member_forecasts(state, h, levels, X)
         weights = dict(zip(frames, self.member_weights(list(frames)), strict=True))
         frame = combine(frames, method=self.method, weights=weights, intervals=self.intervals)
-        transform = Transform("log" if self.log else "none", self.offset)
-
-        def fwd(col: str) -> np.ndarray:
-            return np.asarray(transform.forward(frame[col].to_numpy(dtype=float)), dtype=float)
-
-        lower = {lv: fwd(f"lo{level_label(lv)}") for lv in levels}
-        upper = {lv: fwd(f"hi{level_label(lv)}") for lv in levels}
-        return Prediction(fwd("median"), lower, upper)
+        z = {c: self.transform.forward(frame[c].to_numpy(dtype=float)) for c in frame}
+        lower = {lv: z[f"lo{level_label(lv)}"] for lv in levels}
+        return Prediction(z[POINT], lower, {lv: z[f"hi{level_label(lv)}"] for lv in levels})
 
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
@@ -291,23 +266,18 @@ class Ensemble(BaseModel):
         """Pool member paths: each path comes from one member, drawn with its weight."""
         names = [m for m, _ in state.fits]
         counts = rng.multinomial(n, self.member_weights(names))
-        transform = Transform("log" if self.log else "none", self.offset)
         pieces, short = [], 0
         for (member, fm), k in zip(state.fits, counts, strict=True):
             if k == 0:
                 continue
+            Xm = X if fm.X is not None else None
             try:
-                paths = fm.simulate(
-                    h,
-                    int(k),
-                    seed=int(rng.integers(0, 2**32 - 1)),
-                    X=X if fm.X is not None else None,
-                )
+                paths = fm.simulate(h, int(k), seed=int(rng.integers(0, 2**32 - 1)), X=Xm)
             except Exception as exc:  # failure isolation
                 self._drop(member, exc)
                 short += int(k)
                 continue
-            pieces.append(np.asarray(transform.forward(paths), dtype=float))
+            pieces.append(np.asarray(self.transform.forward(paths), dtype=float))
         if not pieces:
             raise ModelError(f"ensemble {self.name!r}: no member could simulate sample paths")
         pooled = np.vstack(pieces)

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._smtools import choice, format_params, quiet, simulate_results
-from .base import BaseModel, Prediction, gaussian_prediction
+from ._smtools import estimates, quiet, simulate_results
+from .base import BaseModel, Prediction, choice, gaussian_prediction
 
 PERIOD = 12
 
@@ -76,26 +76,20 @@ class ETS(BaseModel):
         self.seasonal = choice(seasonal, ("add", "none"), "seasonal", self.name)
         self.maxiter = int(maxiter)
 
-    def statsmodels_kwargs(self) -> dict[str, Any]:
-        """The ``ETSModel`` keyword arguments this model uses (to reproduce it directly)."""
-        trend = None if self.trend == "none" else "add"
-        seasonal = None if self.seasonal == "none" else "add"
-        return {
-            "error": "add",
-            "trend": trend,
-            "damped_trend": self.damped and trend is not None,
-            "seasonal": seasonal,
-            "seasonal_periods": PERIOD if seasonal else None,
-        }
-
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-        def run() -> Any:
-            mod = ETSModel(z, **self.statsmodels_kwargs())
-            return mod.fit(disp=False, maxiter=self.maxiter)
-
-        return _State(quiet(self, run), len(z))
+        trend = None if self.trend == "none" else "add"
+        seasonal = None if self.seasonal == "none" else "add"
+        mod = ETSModel(
+            z,
+            error="add",
+            trend=trend,
+            damped_trend=self.damped and trend is not None,
+            seasonal=seasonal,
+            seasonal_periods=PERIOD if seasonal else None,
+        )
+        return _State(quiet(self, lambda: mod.fit(disp=False, maxiter=self.maxiter)), len(z))
 
     def _fitted(self, state: _State) -> np.ndarray:
         return np.asarray(state.results.fittedvalues, dtype=float)
@@ -115,13 +109,10 @@ class ETS(BaseModel):
 
     def _summary(self, state: _State) -> str:
         res = state.results
-        names = [str(n) for n in res.model.param_names]
-        keep = [i for i, nm in enumerate(names) if not nm.startswith("initial")]
         spec = f"ETS(A,{'N' if self.trend == 'none' else 'Ad' if self.damped else 'A'},"
         spec += f"{'N' if self.seasonal == 'none' else 'A'})"
-        params = format_params([names[i] for i in keep], [float(res.params.iloc[i]) for i in keep])
         return (
-            f"{spec}: {params}; "
+            f"{spec}: {estimates(res)}; "
             f"AICc {res.aicc:.1f}; residual sd {np.sqrt(res.mse):.4f} (transformed scale)"
         )
 

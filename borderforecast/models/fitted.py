@@ -6,13 +6,8 @@ with the model's *own* intervals (``attrs["intervals"] = "raw"``) and draws the
 model's own sample paths; calibrated intervals, the true mean and totals belong
 to the forecast front door (:mod:`borderforecast.forecast`), which holds a
 fitted model and its calibration side by side. Nothing here calls above the
-model layer.
-
-The protocol's point column is ``median``; for a log model it holds the
-back-transformed point forecast of the log scale, i.e. the *median* count
-(``frame.attrs["point"]`` says which). Forecasts are back-transformed quantile
-by quantile, so intervals stay ordered and never go below zero; every bound
-and path is capped at :data:`CAP_FACTOR` times the highest month of ``y``.
+model layer. Forecasts are back-transformed quantile by quantile, so the
+``median`` column is the median count of a log model and intervals stay ordered.
 """
 
 from __future__ import annotations
@@ -218,23 +213,20 @@ class FittedModel:
         else:
             pred = self.model._predict(self.state, h, levels, Xf)
             point, lower, upper = pred.point, pred.lower, pred.upper
-        cap = self.cap
         with np.errstate(over="ignore", invalid="ignore"):
             frame = tidy(
-                self._inverse(point, cap),
-                {lv: self._inverse(lower[lv], cap) for lv in levels},
-                {lv: self._inverse(upper[lv], cap) for lv in levels},
+                self._inverse(point),
+                {lv: self._inverse(lower[lv]) for lv in levels},
+                {lv: self._inverse(upper[lv]) for lv in levels},
                 levels,
                 future_index(self.last_month, h),
             )
         frame.attrs.update(
-            {
-                "intervals": "raw",
-                "point": "median" if self.transform.kind == "log" else "mean",
-                "model": self.name,
-                "series": self.series_id,
-                "last_month": f"{self.last_month:%Y-%m}",
-            }
+            intervals="raw",
+            point="median" if self.transform.kind == "log" else "mean",
+            model=self.name,
+            series=self.series_id,
+            last_month=f"{self.last_month:%Y-%m}",
         )
         return frame
 
@@ -243,7 +235,9 @@ class FittedModel:
         """Upper cap of bounds and paths: :data:`CAP_FACTOR` x the highest month of ``y``."""
         return CAP_FACTOR * max(float(self.y.max()), 1.0)
 
-    def _inverse(self, z: Any, cap: float) -> np.ndarray:
+    def _inverse(self, z: Any) -> np.ndarray:
+        """Counts from the transformed scale, capped (NaN and overflow become the cap)."""
+        cap = self.cap
         v = np.asarray(self.transform.inverse(np.asarray(z, dtype=float)), dtype=float)
         return np.minimum(np.nan_to_num(v, nan=cap, posinf=cap), cap)
 
@@ -264,7 +258,7 @@ class FittedModel:
             return np.full((n_paths, h), self.transform.inverse(self.state.value))
         z = self.model._simulate(self.state, h, n_paths, rng, Xf)
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._inverse(z, self.cap)
+            return self._inverse(z)
 
     def summary(self) -> str:
         """A short plain-text description of the fit."""

@@ -51,25 +51,15 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from ..errors import ModelError, SpecError
-from .base import BaseModel, Prediction
+from ..errors import ModelError
+from .base import BaseModel, Prediction, real, whole
 
 PERIOD = 12
 WINDOW = 24  # months of history behind every feature row
 MIN_TRAIN = 24  # fewest training rows of any fit (calibration folds included)
 STEP = 24  # origins per calibration block
 MIN_PATHS = 20  # fewer complete calibration error paths: complete the partial ones
-FEATURES = (
-    "d1",
-    "d2",
-    "d3",
-    "s12",
-    "s24",
-    "level_change",
-    "position",
-    "month_effect",
-    "month",
-)
+FEATURES = ("d1", "d2", "d3", "s12", "s24", "level_change", "position", "month_effect", "month")
 
 
 def _features(windows: np.ndarray, months: np.ndarray, effect: np.ndarray) -> np.ndarray:
@@ -137,16 +127,9 @@ class GradientBoosting(BaseModel):
 
     Parameters
     ----------
-    max_iter : int
-        Boosting iterations.
-    learning_rate : float
-        Shrinkage.
-    max_depth : int
-        Depth of each tree.
-    min_samples_leaf : int
-        Fewest training months per leaf.
-    l2_regularization : float
-        L2 penalty on leaf values.
+    max_iter, learning_rate, max_depth, min_samples_leaf, l2_regularization
+        Those of scikit-learn's ``HistGradientBoostingRegressor`` (boosting
+        iterations, shrinkage, tree depth, fewest months per leaf, L2 penalty).
     calibration_folds : int
         Number of 24-month blocks of recent history used for the conformal
         intervals (fewer when the series is short).
@@ -182,32 +165,16 @@ class GradientBoosting(BaseModel):
         l2_regularization: float = 1.0,
         calibration_folds: int = 3,
         calibration_horizon: int = 24,
-        log: bool = True,
-        offset: float = 1.0,
-        seed: int = 0,
-        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(log=log, offset=offset, seed=seed, name=name)
-        for label, value, low in (
-            ("max_iter", max_iter, 1),
-            ("max_depth", max_depth, 1),
-            ("min_samples_leaf", min_samples_leaf, 1),
-            ("calibration_folds", calibration_folds, 1),
-            ("calibration_horizon", calibration_horizon, 1),
-        ):
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise SpecError(f"gbm: {label} must be a whole number >= {low}, not {value!r}")
-        if not isinstance(learning_rate, (int, float)) or not 0 < learning_rate <= 1:
-            raise SpecError(f"gbm: learning_rate must be in (0, 1], not {learning_rate!r}")
-        if not isinstance(l2_regularization, (int, float)) or l2_regularization < 0:
-            raise SpecError(f"gbm: l2_regularization must be >= 0, not {l2_regularization!r}")
-        self.max_iter = max_iter
-        self.learning_rate = float(learning_rate)
-        self.max_depth = max_depth
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = float(l2_regularization)
-        self.calibration_folds = calibration_folds
-        self.calibration_horizon = calibration_horizon
+        super().__init__(**kwargs)
+        self.max_iter = whole(max_iter, "max_iter", self.name, 1)
+        self.learning_rate = real(learning_rate, "learning_rate", self.name, high=1.0)
+        self.max_depth = whole(max_depth, "max_depth", self.name, 1)
+        self.min_samples_leaf = whole(min_samples_leaf, "min_samples_leaf", self.name, 1)
+        self.l2_regularization = real(l2_regularization, "l2_regularization", self.name, zero=True)
+        self.calibration_folds = whole(calibration_folds, "calibration_folds", self.name, 1)
+        self.calibration_horizon = whole(calibration_horizon, "calibration_horizon", self.name, 1)
 
     # -- pieces ----------------------------------------------------------
     def _regressor(self) -> Any:
@@ -249,8 +216,7 @@ class GradientBoosting(BaseModel):
     ) -> np.ndarray:
         """Forecasts ``(len(origins), h)`` from each origin (index of the last month used)."""
         buf = np.empty((len(origins), WINDOW + h))
-        for i, o in enumerate(origins):
-            buf[i, :WINDOW] = z[o - WINDOW + 1 : o + 1]
+        buf[:, :WINDOW] = z[origins[:, None] + np.arange(1 - WINDOW, 1)]
         for j in range(h):
             months = (month0 + origins + j + 1) % PERIOD + 1
             window = buf[:, j : j + WINDOW]
@@ -260,44 +226,41 @@ class GradientBoosting(BaseModel):
     # -- protocol --------------------------------------------------------
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         with _one_thread():
-            return self._fit_state(z)
-
-    def _fit_state(self, z: pd.Series) -> _State:
-        v = z.to_numpy(dtype=float)
-        n = len(v)
-        month0 = int(pd.Timestamp(z.index[0]).month) - 1
-        H = self.calibration_horizon
-        folds = min(self.calibration_folds, (n - WINDOW - MIN_TRAIN) // STEP)
-        errors = []
-        for k in range(folds, 0, -1):
-            cut = n - k * STEP  # train on v[:cut]
-            model = self._train(v[:cut], month0)
-            origins = np.arange(cut - 1, min(cut - 1 + STEP, n - 1))
-            fc = self._recursive(model, v, month0, origins, H)
-            truth_idx = origins[:, None] + np.arange(1, H + 1)[None, :]
-            truth = np.where(truth_idx < n, v[np.minimum(truth_idx, n - 1)], np.nan)
-            errors.append(truth - fc)
-        E = np.vstack(errors)
-        scale = np.full(H, np.nan)
-        for j in range(H):
-            col = E[:, j][np.isfinite(E[:, j])]
-            if len(col) >= 5:
-                scale[j] = np.sqrt(np.mean(col**2))
-        scale = pd.Series(scale).ffill().to_numpy()
-        scale = np.maximum.accumulate(np.maximum(scale, 1e-6))
-        scores = (E / scale[None, :])[np.isfinite(E)]
-        complete = np.isfinite(E).all(axis=1)
-        if complete.sum() >= MIN_PATHS:
-            paths = E[complete]
-        else:  # short series: complete the paths by holding their last standardised error
-            paths = pd.DataFrame(E / scale[None, :]).ffill(axis=1).to_numpy() * scale[None, :]
-        model = self._train(v, month0)
-        windows, months, _, base = self._rows(v, month0)
-        fitted = np.full(n, np.nan)
-        fitted[WINDOW:] = base + model.predict(windows, months)
-        if not np.all(np.isfinite(fitted[WINDOW:])):
-            raise ModelError(f"model {self.name!r}: non-finite fitted values")
-        return _State(v, month0, model, scale, np.asarray(scores), paths, fitted)
+            v = z.to_numpy(dtype=float)
+            n = len(v)
+            month0 = int(pd.Timestamp(z.index[0]).month) - 1
+            H = self.calibration_horizon
+            folds = min(self.calibration_folds, (n - WINDOW - MIN_TRAIN) // STEP)
+            errors = []
+            for k in range(folds, 0, -1):
+                cut = n - k * STEP  # train on v[:cut]
+                model = self._train(v[:cut], month0)
+                origins = np.arange(cut - 1, min(cut - 1 + STEP, n - 1))
+                fc = self._recursive(model, v, month0, origins, H)
+                truth_idx = origins[:, None] + np.arange(1, H + 1)[None, :]
+                truth = np.where(truth_idx < n, v[np.minimum(truth_idx, n - 1)], np.nan)
+                errors.append(truth - fc)
+            E = np.vstack(errors)
+            scale = np.full(H, np.nan)
+            for j in range(H):
+                col = E[:, j][np.isfinite(E[:, j])]
+                if len(col) >= 5:
+                    scale[j] = np.sqrt(np.mean(col**2))
+            scale = pd.Series(scale).ffill().to_numpy()
+            scale = np.maximum.accumulate(np.maximum(scale, 1e-6))
+            scores = (E / scale[None, :])[np.isfinite(E)]
+            complete = np.isfinite(E).all(axis=1)
+            if complete.sum() >= MIN_PATHS:
+                paths = E[complete]
+            else:  # short series: complete the paths by holding their last standardised error
+                paths = pd.DataFrame(E / scale[None, :]).ffill(axis=1).to_numpy() * scale[None, :]
+            model = self._train(v, month0)
+            windows, months, _, base = self._rows(v, month0)
+            fitted = np.full(n, np.nan)
+            fitted[WINDOW:] = base + model.predict(windows, months)
+            if not np.all(np.isfinite(fitted[WINDOW:])):
+                raise ModelError(f"model {self.name!r}: non-finite fitted values")
+            return _State(v, month0, model, scale, np.asarray(scores), paths, fitted)
 
     def _fitted(self, state: _State) -> np.ndarray:
         return state.fitted
@@ -307,17 +270,14 @@ class GradientBoosting(BaseModel):
         with _one_thread():
             return self._recursive(state.model, state.z, state.month0, origin, h)[0]
 
-    def _scale(self, state: _State, h: int) -> np.ndarray:
-        H = len(state.scale)
-        steps = np.arange(1, h + 1)
-        beyond = state.scale[-1] * np.sqrt(steps / H)
-        return np.where(steps <= H, state.scale[np.minimum(steps, H) - 1], beyond)
-
     def _predict(
         self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
     ) -> Prediction:
         point = self._point(state, h)
-        s = self._scale(state, h)
+        H, steps = len(state.scale), np.arange(1, h + 1)  # beyond H, s_h grows like sqrt(h)
+        s = np.where(
+            steps <= H, state.scale[np.minimum(steps, H) - 1], state.scale[-1] * np.sqrt(steps / H)
+        )
         lower, upper = {}, {}
         n = len(state.scores)
         for lv in levels:

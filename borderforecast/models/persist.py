@@ -79,8 +79,7 @@ def save_fitted(fitted: Any, path: str | os.PathLike[str], trusted: bool = False
 def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
     """Read a model written by :meth:`FittedModel.save`: rebuilt by its family and refitted.
 
-    ``trusted=True`` also reads a pickled model (``save(path, trusted=True)``);
-    only for files you made yourself: a crafted pickle runs code when read.
+    ``trusted=True`` also reads a pickled model (only for files you made yourself).
 
     Raises
     ------

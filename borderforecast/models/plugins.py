@@ -1,12 +1,5 @@
-"""Model classes from outside the package: registered, and imported without the current folder.
-
-A spec file's ``class = "module:Name"`` is accepted only for a class of
-``borderforecast.models``, the value of an entry point of group
-:data:`ENTRY_POINTS` of an installed package, or a module file in a folder named
-by :data:`PLUGINS_ENV`. Any other module (an installed package's ``__main__``, a
-file in the current folder) could run code when imported, so it is refused by its
-name, before anything is imported.
-"""
+"""Model classes from outside the package: registered (:func:`check_class_path`), and
+imported without the current folder on the path (:func:`load_class`)."""
 
 from __future__ import annotations
 
@@ -105,5 +98,3 @@ def load_class(class_path: str, registered: bool = True) -> Any:
         return getattr(importlib.import_module(module), attr or "MODEL", None)
     finally:
         sys.path[:] = saved
-
-

@@ -29,18 +29,29 @@ Exogenous regressors (e.g. intervention dummies) enter through
 
 from __future__ import annotations
 
+import copy
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from logging.handlers import BufferingHandler
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError, SpecError
-from .base import BaseModel, Prediction, paths_prediction, warn_convergence
+from ..errors import ModelError
+from .base import (
+    BaseModel,
+    Prediction,
+    choice,
+    future_index,
+    paths_prediction,
+    real,
+    warn_convergence,
+    whole,
+)
 
 SEASONALITIES = ("month_dummies", "fourier")
 GROWTHS = ("linear", "flat")
@@ -62,15 +73,6 @@ def _import_prophet() -> Any:
     logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
     logging.getLogger("prophet").setLevel(logging.WARNING)  # prophet sets INFO on import
     return prophet.Prophet
-
-
-class _Recorder(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 @contextmanager
@@ -112,22 +114,14 @@ class ProphetModel(BaseModel):
     fourier_order : int
         Order of the yearly Fourier series when ``seasonality="fourier"``
         (1 to 6; 6 is saturated for 12 points a year).
-    seasonality_prior_scale : float
-        Prior scale of the month effects (dummies or Fourier terms).
-    growth : {"linear", "flat"}
-        Trend type.
-    changepoint_prior_scale : float
-        Flexibility of the trend (Prophet's default 0.05).
-    n_changepoints : int
-        Number of potential trend changepoints.
+    growth, changepoint_prior_scale, n_changepoints, uncertainty_samples
+        Prophet's own (``growth`` ``"linear"`` or ``"flat"``).
     changepoint_range : float
-        Share of the history in which changepoints may occur. Border counts
-        turn sharply, so the default (0.9) lets the trend bend later than
-        Prophet's 0.8.
-    regressor_prior_scale : float
-        Prior scale of the exogenous regressors.
-    uncertainty_samples : int
-        Number of predictive draws behind the intervals.
+        Prophet's; border counts turn sharply, so the default (0.9) lets the
+        trend bend later than Prophet's 0.8.
+    seasonality_prior_scale, regressor_prior_scale : float
+        Prior scales of the month effects (dummies or Fourier terms) and of
+        the exogenous regressors.
     log, offset, seed, name
         See :class:`~borderforecast.models.base.BaseModel`.
 
@@ -154,62 +148,30 @@ class ProphetModel(BaseModel):
         changepoint_range: float = 0.9,
         regressor_prior_scale: float = 10.0,
         uncertainty_samples: int = 500,
-        log: bool = True,
-        offset: float = 1.0,
-        seed: int = 0,
-        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(log=log, offset=offset, seed=seed, name=name)
-        if seasonality not in SEASONALITIES:
-            raise SpecError(
-                f"prophet: seasonality must be one of {', '.join(SEASONALITIES)}, "
-                f"not {seasonality!r}"
-            )
-        if growth not in GROWTHS:
-            raise SpecError(f"prophet: growth must be one of {', '.join(GROWTHS)}, not {growth!r}")
-        if not isinstance(fourier_order, int) or not 1 <= fourier_order <= 6:
-            raise SpecError(
-                f"prophet: fourier_order must be a whole number 1-6, not {fourier_order!r}"
-            )
-        for label, value in (
-            ("seasonality_prior_scale", seasonality_prior_scale),
-            ("changepoint_prior_scale", changepoint_prior_scale),
-            ("regressor_prior_scale", regressor_prior_scale),
-        ):
-            if not isinstance(value, (int, float)) or not value > 0:
-                raise SpecError(f"prophet: {label} must be a positive number, not {value!r}")
-        if not isinstance(n_changepoints, int) or n_changepoints < 0:
-            raise SpecError(
-                f"prophet: n_changepoints must be a whole number >= 0, not {n_changepoints!r}"
-            )
-        if not isinstance(changepoint_range, (int, float)) or not 0 < changepoint_range <= 1:
-            raise SpecError(
-                f"prophet: changepoint_range must be in (0, 1], not {changepoint_range!r}"
-            )
-        if not isinstance(uncertainty_samples, int) or uncertainty_samples < 50:
-            raise SpecError(
-                "prophet: uncertainty_samples must be a whole number >= 50, "
-                f"not {uncertainty_samples!r}"
-            )
-        self.seasonality = seasonality
-        self.fourier_order = fourier_order
-        self.seasonality_prior_scale = float(seasonality_prior_scale)
-        self.growth = growth
-        self.changepoint_prior_scale = float(changepoint_prior_scale)
-        self.n_changepoints = n_changepoints
-        self.changepoint_range = float(changepoint_range)
-        self.regressor_prior_scale = float(regressor_prior_scale)
-        self.uncertainty_samples = uncertainty_samples
+        super().__init__(**kwargs)
+        self.seasonality = choice(seasonality, SEASONALITIES, "seasonality", self.name)
+        self.fourier_order = whole(fourier_order, "fourier_order", self.name, 1, 6)
+        self.seasonality_prior_scale = real(
+            seasonality_prior_scale, "seasonality_prior_scale", self.name
+        )
+        self.growth = choice(growth, GROWTHS, "growth", self.name)
+        self.changepoint_prior_scale = real(
+            changepoint_prior_scale, "changepoint_prior_scale", self.name
+        )
+        self.n_changepoints = whole(n_changepoints, "n_changepoints", self.name, 0)
+        self.changepoint_range = real(changepoint_range, "changepoint_range", self.name, high=1.0)
+        self.regressor_prior_scale = real(regressor_prior_scale, "regressor_prior_scale", self.name)
+        self.uncertainty_samples = whole(uncertainty_samples, "uncertainty_samples", self.name, 50)
 
     # -- frames ----------------------------------------------------------
     def _frame(
         self, index: pd.DatetimeIndex, X: pd.DataFrame | None, exog: Sequence[str]
     ) -> pd.DataFrame:
         df = pd.DataFrame({"ds": pd.DatetimeIndex(index).as_unit("ns")})
-        if self.seasonality == "month_dummies":
-            months = np.asarray(index.month)
-            for k, col in zip(range(2, 13), _MONTH_COLS, strict=True):
-                df[col] = (months == k).astype(float)
+        if self.seasonality == "month_dummies":  # February to December; January is the base
+            df[_MONTH_COLS] = (np.asarray(index.month)[:, None] == np.arange(2, 13)).astype(float)
         if exog:
             if X is None:
                 raise ModelError(f"model {self.name!r}: regressors {list(exog)} are needed")
@@ -241,7 +203,8 @@ class ProphetModel(BaseModel):
             m.add_regressor(f"exog_{i}", prior_scale=self.regressor_prior_scale)
         df = self._frame(pd.DatetimeIndex(z.index), X, exog)
         df["y"] = z.to_numpy(dtype=float)
-        recorder = _Recorder()
+        recorder = BufferingHandler(capacity=10_000)  # Prophet's own log of the Stan run
+        recorder.setLevel(logging.WARNING)
         stan_log = logging.getLogger("prophet.models")
         stan_log.addHandler(recorder)
         try:
@@ -251,7 +214,7 @@ class ProphetModel(BaseModel):
             raise ModelError(f"model {self.name!r}: Prophet's optimiser failed ({exc})") from None
         finally:
             stan_log.removeHandler(recorder)
-        if any("abnormally" in msg for msg in recorder.messages):
+        if any("abnormally" in r.getMessage() for r in recorder.buffer):
             warn_convergence(
                 self, "Prophet's L-BFGS optimiser stopped abnormally; refitted with Newton"
             )
@@ -279,14 +242,10 @@ class ProphetModel(BaseModel):
         self, state: _State, h: int, X: pd.DataFrame | None, seed: int, n: int
     ) -> tuple[np.ndarray, np.ndarray]:
         m = state.model
-        last = pd.Timestamp(m.history["ds"].iloc[-1])
-        idx = pd.date_range(last + pd.offsets.MonthBegin(1), periods=h, freq="MS")
-        future = self._frame(idx, X, state.exog)
+        future = self._frame(future_index(m.history["ds"].iloc[-1], h), X, state.exog)
         with _quiet():
             point = self._point(m, future)
         if n != m.uncertainty_samples:
-            import copy
-
             m = copy.copy(m)  # shallow copy: the fitted object itself is never changed
             m.uncertainty_samples = n
         with _global_seed(seed):

@@ -63,10 +63,10 @@ class ModelSpec:
     class_path: str | None = None
     path: Path | None = None
     default: bool = True
-    plain: str = ""
-    """What the model does, in a reader's words (the report's forecast paragraph)."""
     """Whether the spec is in the default backtest set (``default = false`` in its file leaves
     a slow or uncompetitive model out unless it is named, or ``models="all"``)."""
+    plain: str = ""
+    """What the model does, in a reader's words (the report's forecast paragraph)."""
 
     def model_class(self) -> type[BaseModel]:
         """Import and return the model class of this spec (a spec read from a file is

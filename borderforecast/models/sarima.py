@@ -16,30 +16,20 @@ Two named specs use this family:
     series (``simple_differencing=True``, so all share the same data); the
     winner's estimates are used as they are.
 
-Fitting is exact maximum likelihood with the scale concentrated out
-(``concentrate_scale=True``), computed on the differenced series
-(``simple_differencing=True``; with a diffuse start this is the same
-likelihood as the undifferenced state-space model, at half the state
-dimension, so several times faster); the undifferenced model is then run
-through the Kalman filter with those parameters (``SARIMAX(...).filter``) to
-forecast and simulate the counts in levels.
-Exogenous regressors (intervention dummies, ...) enter as a regression with
-SARIMA errors. Intervals are Gaussian on the log scale from the Kalman-filter
-forecast variance; sample paths from ``results.simulate(..., anchor="end")``.
+Fitting is exact maximum likelihood with the scale concentrated out, on the
+differenced series (``simple_differencing=True``: with a diffuse start the same
+likelihood at half the state dimension, several times faster); the
+undifferenced model is then run through the Kalman filter with those
+parameters to forecast and simulate the counts in levels. Regressors enter as
+a regression with SARIMA errors; intervals are Gaussian on the log scale.
 
-Backtests can skip work between origins:
-
-* ``selected_orders(fitted)`` returns the chosen orders; pass them as
-  ``order=`` / ``seasonal_order=`` to an ``auto`` model to skip the search
-  (re-select only every N origins).
-* ``warm_start(fitted)`` also returns ``start_params`` (the fitted parameter
-  vector) to start the optimiser at the previous origin's optimum.
+Backtests skip work between origins with :func:`selected_orders` (refit
+without the search) and :func:`warm_start` (start at the last optimum).
 """
 
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,14 +38,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, SpecError
-from ._smtools import (
-    StateSpaceModel,
-    format_params,
-    int_tuple,
-    quiet,
-    single_thread,
-)
-from .base import FittedModel, warn_convergence
+from ._smtools import StateSpaceModel, format_params, quiet, silently
+from .base import FittedModel, int_tuple, warn_convergence
 
 PERIOD = 12
 SEASONAL_STRENGTH_THRESHOLD = 0.64
@@ -64,8 +48,8 @@ SEASONAL_STRENGTH_THRESHOLD = 0.64
 @dataclass(frozen=True)
 class _State:
     results: Any
-    order: tuple[int, int, int]
-    seasonal_order: tuple[int, int, int, int]
+    order: tuple[int, ...]  # (p, d, q)
+    seasonal_order: tuple[int, ...]  # (P, D, Q, s)
     searched: int = 0
     seasonal_strength: float | None = None
 
@@ -90,17 +74,10 @@ class SARIMA(StateSpaceModel):
         unset runs the search, giving it skips the search.
     seasonal_order : sequence of 4 ints, optional
         ``(P, D, Q, s)``. Default ``(0, 1, 1, 12)``; same rule as ``order``.
-    auto : bool
-        Select the orders by AICc (default False).
-    d : int
-        Regular differences used by the search (default 1).
-    seasonal_diff : int, optional
-        Seasonal differences D used by the search; ``None`` (default) picks
-        D = 1 when the STL seasonal strength exceeds 0.64, else 0.
-    max_p, max_q, max_P, max_Q : int
-        Largest orders the search visits (defaults 2, 2, 1, 1).
-    max_models : int
-        Most candidate models the search fits (default 10).
+    auto, d, seasonal_diff, max_p, max_q, max_P, max_Q, max_models
+        The order search of ``auto_sarima`` (above): on or off (default off), its
+        regular differences (1), seasonal differences (``None``: by the seasonal
+        strength), largest orders (2, 2, 1, 1) and most candidates (10).
     start_params : sequence of float, optional
         Starting parameters for the optimiser (warm start), laid out as
         statsmodels' ``SARIMAX(..., concentrate_scale=True).param_names``
@@ -173,12 +150,6 @@ class SARIMA(StateSpaceModel):
         """Whether fitting runs the order search (``auto`` without fixed orders)."""
         return self.auto and self.order is None and self.seasonal_order is None
 
-    def fixed_orders(self) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
-        """The orders used when no search runs (defaults filled in)."""
-        order = self.order if self.order is not None else (1, 1, 1)
-        seasonal = self.seasonal_order if self.seasonal_order is not None else (0, 1, 1, PERIOD)
-        return order, seasonal  # type: ignore[return-value]
-
     # -- fitting -----------------------------------------------------------
     def _sarimax(self, z: Any, X: Any, order: Any, seasonal: Any, **kw: Any) -> Any:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
@@ -187,40 +158,39 @@ class SARIMA(StateSpaceModel):
             z, exog=X, order=order, seasonal_order=seasonal, concentrate_scale=True, **kw
         )
 
+    def _candidate(
+        self, z: pd.Series, X: pd.DataFrame | None, c: tuple[int, ...], D: int
+    ) -> tuple[float, np.ndarray, bool]:
+        """AICc, parameters and convergence of search candidate ``c = (p, q, P, Q)``."""
+        p, q, P, Q = c
+        if p + q + P + Q == 0 and X is None:
+            return np.inf, np.empty(0), True
+        try:
+            mod = self._sarimax(z, X, (p, self.d, q), (P, D, Q, PERIOD), simple_differencing=True)
+            res = silently(lambda: mod.fit(disp=False, maxiter=self.maxiter, cov_type="none"))
+        except (ValueError, np.linalg.LinAlgError):
+            return np.inf, np.empty(0), True
+        aicc = float(res.aicc) if np.isfinite(res.aicc) else np.inf
+        converged = bool(res.mle_retvals.get("converged", True))
+        return aicc, np.asarray(res.params, dtype=float), converged
+
     def _search(
         self, z: pd.Series, X: pd.DataFrame | None
-    ) -> tuple[tuple[int, int, int], tuple[int, int, int, int], int, float, np.ndarray | None]:
+    ) -> tuple[tuple[int, ...], tuple[int, ...], int, float, np.ndarray]:
         strength = seasonal_strength(z)
         D = self.seasonal_diff
         if D is None:
             D = 1 if strength > SEASONAL_STRENGTH_THRESHOLD else 0
         bounds = (self.max_p, self.max_q, self.max_P, self.max_Q)
-        scores: dict[tuple[int, ...], tuple[float, np.ndarray]] = {}
-        converged: dict[tuple[int, ...], bool] = {}
+        scores: dict[tuple[int, ...], tuple[float, np.ndarray, bool]] = {}
 
         def score(c: tuple[int, ...]) -> float:
-            if c in scores:
-                return scores[c][0]
-            if len(scores) >= self.max_models or any(
-                v < 0 or v > b for v, b in zip(c, bounds, strict=True)
-            ):
-                return np.inf
-            p, q, P, Q = c
-            if p + q + P + Q == 0 and X is None:
-                scores[c] = (np.inf, np.empty(0))
-                return np.inf
-            try:
-                mod = self._sarimax(
-                    z, X, (p, self.d, q), (P, D, Q, PERIOD), simple_differencing=True
-                )
-                res = quiet_search(
-                    lambda: mod.fit(disp=False, maxiter=self.maxiter, cov_type="none")
-                )
-                val = float(res.aicc) if np.isfinite(res.aicc) else np.inf
-                scores[c] = (val, np.asarray(res.params, dtype=float))
-                converged[c] = bool(res.mle_retvals.get("converged", True))
-            except (ValueError, np.linalg.LinAlgError):
-                scores[c] = (np.inf, np.empty(0))
+            if c not in scores:
+                if len(scores) >= self.max_models or any(
+                    v < 0 or v > b for v, b in zip(c, bounds, strict=True)
+                ):
+                    return np.inf
+                scores[c] = self._candidate(z, X, c, D)
             return scores[c][0]
 
         start = [(0, 1, 0, 1), (1, 1, 0, 1), (1, 0, 1, 0), (1, 1, 1, 1)]
@@ -231,11 +201,9 @@ class SARIMA(StateSpaceModel):
         if not scores:
             raise ModelError(f"model {self.name!r}: max_models leaves no SARIMA candidate to fit")
         best = min(scores, key=lambda k: scores[k][0])
+        moves = [m for m in itertools.product((-1, 0, 1), repeat=4) if 0 < sum(map(abs, m)) <= 2]
+        moves.sort(key=lambda m: sum(map(abs, m)))
         while len(scores) < self.max_models:
-            moves = [
-                m for m in itertools.product((-1, 0, 1), repeat=4) if 0 < sum(map(abs, m)) <= 2
-            ]
-            moves.sort(key=lambda m: sum(map(abs, m)))
             improved = False
             for m in moves:
                 cand = tuple(v + dv for v, dv in zip(best, m, strict=True))
@@ -250,31 +218,27 @@ class SARIMA(StateSpaceModel):
                 break
         if not np.isfinite(scores[best][0]):
             raise ModelError(f"model {self.name!r}: no SARIMA candidate could be fitted")
-        if not converged.get(best, True):
+        if not scores[best][2]:
             warn_convergence(self, f"the optimiser did not converge for the selected SARIMA {best}")
         p, q, P, Q = best
         return (p, self.d, q), (P, D, Q, PERIOD), len(scores), strength, scores[best][1]
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
-        Xa = X  # a DataFrame keeps the regressor names in the parameter names
-        searched, strength, start = 0, None, None
-        if self.searches:
-            order, seasonal, searched, strength, start = self._search(z, Xa)
+        # X stays a DataFrame: its column names become the regression parameters' names
+        searched, strength = 0, None
+        if self.searches:  # the search already estimated the winner on the differenced series
+            order, seasonal, searched, strength, params = self._search(z, X)
         else:
-            order, seasonal = self.fixed_orders()
-            if self.start_params is not None:
-                start = np.asarray(self.start_params, dtype=float)
-        full = self._sarimax(z, Xa, order, seasonal)
-        if self.searches:
-            params = start  # the search already estimated the winner on the differenced series
-        else:
-            if start is not None and len(start) != len(full.param_names):
+            order = self.order or (1, 1, 1)
+            seasonal = self.seasonal_order or (0, 1, 1, PERIOD)
+            diff = self._sarimax(z, X, order, seasonal, simple_differencing=True)
+            start = None if self.start_params is None else np.asarray(self.start_params)
+            if start is not None and len(start) != len(diff.param_names):
                 raise ModelError(
                     f"model {self.name!r}: start_params has {len(start)} values but "
-                    f"SARIMA{order}{seasonal} has {len(full.param_names)} parameters "
-                    f"({', '.join(full.param_names)})"
+                    f"SARIMA{order}{seasonal} has {len(diff.param_names)} parameters "
+                    f"({', '.join(diff.param_names)})"
                 )
-            diff = self._sarimax(z, Xa, order, seasonal, simple_differencing=True)
             fit = quiet(
                 self,
                 lambda: diff.fit(
@@ -282,9 +246,8 @@ class SARIMA(StateSpaceModel):
                 ),
             )
             params = np.asarray(fit.params, dtype=float)
-        with warnings.catch_warnings(), single_thread():
-            warnings.simplefilter("ignore")
-            res = full.filter(params, cov_type="none")
+        full = self._sarimax(z, X, order, seasonal)
+        res = silently(lambda: full.filter(params, cov_type="none"))
         return _State(res, order, seasonal, searched, strength)
 
     def _summary(self, state: _State) -> str:
@@ -299,13 +262,6 @@ class SARIMA(StateSpaceModel):
         names = list(res.model.param_names) + ["sigma2"]
         values = list(np.asarray(res.params, dtype=float)) + [float(res.scale)]
         return f"{head}: {format_params(names, values)}; AICc {res.aicc:.1f}"
-
-
-def quiet_search(fn: Any) -> Any:
-    """Fit one search candidate with statsmodels' warnings silenced."""
-    with warnings.catch_warnings(), single_thread():
-        warnings.simplefilter("ignore")
-        return fn()
 
 
 def _state_of(fitted: FittedModel) -> _State:

@@ -53,15 +53,12 @@ class SeasonalNaive(BaseModel):
         out[PERIOD:] = state.z[:-PERIOD]
         return out
 
-    def _point(self, state: _State, h: int) -> np.ndarray:
-        last_year = state.z[-PERIOD:]
-        return np.array([last_year[i % PERIOD] for i in range(h)])
-
     def _predict(
         self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
     ) -> Prediction:
         k = np.arange(h) // PERIOD
-        return gaussian_prediction(self._point(state, h), state.sigma * np.sqrt(k + 1), levels)
+        point = np.resize(state.z[-PERIOD:], h)  # the last year, repeated
+        return gaussian_prediction(point, state.sigma * np.sqrt(k + 1), levels)
 
     def _simulate(
         self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None

@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from ._smtools import burn_in, choice, format_params, int_tuple, quiet, simulate_results
-from .base import BaseModel, Prediction, gaussian_prediction
+from ._smtools import burn_in, estimates, quiet, simulate_results
+from .base import BaseModel, Prediction, choice, gaussian_prediction, int_tuple
 
 PERIOD = 12
 LEVERAGE_WINDOW = 120
@@ -126,28 +126,22 @@ class STLModel(BaseModel):
         self.robust = bool(robust)
         self.seasonal_error = bool(seasonal_error)
 
-    def statsmodels_args(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-        """``(model class, model_kwargs, STL kwargs)`` as passed to ``STLForecast``."""
-        stl_kw = {"period": PERIOD, "seasonal": self.seasonal, "robust": self.robust}
-        if self.model == "ets":
-            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-            return ETSModel, {"error": "add", "trend": "add", "damped_trend": True}, stl_kw
-        from statsmodels.tsa.arima.model import ARIMA
-
-        trend = "t" if self.arima_order[1] == 1 else "c" if self.arima_order[1] == 0 else "n"
-        return ARIMA, {"order": self.arima_order, "trend": trend}, stl_kw
-
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         from statsmodels.tsa.forecasting.stl import STLForecast
 
-        cls, model_kw, stl_kw = self.statsmodels_args()
+        if self.model == "ets":
+            from statsmodels.tsa.exponential_smoothing.ets import ETSModel as cls
+
+            model_kw: dict[str, Any] = {"error": "add", "trend": "add", "damped_trend": True}
+        else:  # with drift when d = 1, a constant when d = 0
+            from statsmodels.tsa.arima.model import ARIMA as cls  # type: ignore[assignment]
+
+            trend = "t" if self.arima_order[1] == 1 else "c" if self.arima_order[1] == 0 else "n"
+            model_kw = {"order": self.arima_order, "trend": trend}
         fit_kw = {"disp": False} if self.model == "ets" else {}
-
-        def run() -> Any:
-            return STLForecast(z, cls, model_kwargs=model_kw, **stl_kw).fit(fit_kwargs=fit_kw)
-
-        res = quiet(self, run, results_of=lambda r: r.model_result)
+        stl_kw = {"period": PERIOD, "seasonal": self.seasonal, "robust": self.robust}
+        mod = STLForecast(z, cls, model_kwargs=model_kw, **stl_kw)
+        res = quiet(self, lambda: mod.fit(fit_kwargs=fit_kw), results_of=lambda r: r.model_result)
         if not self.seasonal_error:
             return _State(res, len(z), 1.0, np.zeros(PERIOD))
         lev, row2 = stl_leverage(min(len(z), LEVERAGE_WINDOW), self.seasonal)
@@ -191,19 +185,12 @@ class STLModel(BaseModel):
         return paths + np.resize(seasonal, h)[None, :] + np.tile(errors, (1, reps))[:, :h]
 
     def _summary(self, state: _State) -> str:
-        inner = state.results.model_result
-        names = [str(n) for n in inner.model.param_names if not str(n).startswith("initial")]
-        values = [
-            float(v)
-            for n, v in zip(inner.model.param_names, np.asarray(inner.params), strict=False)
-            if not str(n).startswith("initial")
-        ]
         seas = np.asarray(state.results.result.seasonal, dtype=float)[-PERIOD:]
         what = "ETS(A,Ad,N)" if self.model == "ets" else f"ARIMA{self.arima_order}"
         return (
             f"STL (period 12, seasonal {self.seasonal}, "
             f"{'robust' if self.robust else 'non-robust'}) + "
-            f"{what}: {format_params(names, values)}; last-year seasonal range "
+            f"{what}: {estimates(state.results.model_result)}; last-year seasonal range "
             f"{seas.min():+.3f} to {seas.max():+.3f} (log scale)"
         )
 

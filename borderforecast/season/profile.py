@@ -20,6 +20,7 @@ from .estimate import (
     Estimate,
     estimate,
     log_counts,
+    records,
     select_years,
     years_label,
 )
@@ -285,18 +286,11 @@ class SeasonalProfile:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of factors, contrasts and settings."""
-
-        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [
-                {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
-                for r in frame.reset_index().to_dict(orient="records")
-            ]
-
         return {
             "series": self.series, "fiscal_years": [int(v) for v in self.years],
             "method": self.method, "level": self.level,
-            "factors": {m: rows(f) for m, f in self.by_method.items()},
-            "contrasts": rows(self.contrasts), "notes": list(self.notes),
+            "factors": {m: records(f) for m, f in self.by_method.items()},
+            "contrasts": records(self.contrasts), "notes": list(self.notes),
         }
 
     def summary(self) -> str:
