@@ -94,21 +94,9 @@ def apply_precedence(
         raise UnknownSeriesError(f"unknown source(s) {unknown}; known: {', '.join(precedence)}")
     rank = np.array([precedence.index(s) for s in sources], dtype=np.int64)[source_codes]
     order = np.argsort(rank, kind="stable")
-    region_key = frame["region"].where(frame["sector"] == "all", "")
-    code = np.zeros(len(frame), dtype=np.int64)
-    for column in (
-        frame["component"],
-        region_key,
-        frame["sector"],
-        frame["demographic"],
-        frame["citizenship"],
-        frame["month"],
-    ):
-        values, uniques = pd.factorize(column)
-        code = code * (len(uniques) + 1) + values  # < 3*4*22*5*200*400: fits int64
-    keys = pd.Series(code[order])
+    keys = frame[KEY].assign(region=frame["region"].where(frame["sector"] == "all", ""))
     keep = np.empty(len(frame), dtype=bool)
-    keep[order] = ~keys.duplicated().to_numpy()
+    keep[order] = ~keys.iloc[order].duplicated().to_numpy()
     out = frame[keep]
     return sort_table(out) if sort else out.reset_index(drop=True)
 
