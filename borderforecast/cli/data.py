@@ -106,8 +106,9 @@ def list_command(
         [row["id"], f"{row['first']:%Y-%m}", f"{row['last']:%Y-%m}", str(row["n_months"]),
          str(row["missing"]), row["sources"]] for _, row in frame.iterrows()
     )  # fmt: skip
-    _print_table(f"borderforecast series (release {current_release(home)})",
-                 ("id", "first", "last", "months", "missing", "sources"), 2, rows)  # fmt: skip
+    columns = ("id", "first", "last", "months", "missing", "sources")
+    title = f"borderforecast series (release {current_release(home)})"
+    _print_table(title, columns, ("months", "missing"), rows)
 
 
 @data_app.command("revisions")
@@ -140,18 +141,20 @@ def revisions_command(
         [r["release"], SeriesKey(*r[DIMS]).id, f"{r['month']:%Y-%m}", r["source"],
          f"{r['old']:,}", f"{r['new']:,}"] for _, r in revs.head(500).iterrows()
     )  # fmt: skip
-    _print_table(f"revisions ({len(revs):,})",
-                 ("release", "series", "month", "source", "old", "new"), 2, rows)  # fmt: skip
+    columns = ("release", "series", "month", "source", "old", "new")
+    _print_table(f"revisions ({len(revs):,})", columns, ("old", "new"), rows)
     if len(revs) > 500:
         typer.echo(f"(first 500 of {len(revs):,} shown)")
 
 
-def _print_table(title: str, columns: tuple[str, ...], right: int, rows: Iterable) -> None:
-    """A table of ``rows`` (text made :func:`terminal_safe`); the last ``right`` columns are
-    numbers, right-aligned."""
+def _print_table(
+    title: str, columns: tuple[str, ...], right: tuple[str, ...], rows: Iterable
+) -> None:
+    """A table of ``rows`` (text made :func:`terminal_safe`); the ``right`` columns (numbers)
+    right-aligned."""
     table = Table(title=title)
-    for i, col in enumerate(columns):
-        table.add_column(col, justify="right" if i >= len(columns) - right else "left")
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left")
     for row in rows:
         table.add_row(*map(terminal_safe, row))
     Console(width=160).print(table)
