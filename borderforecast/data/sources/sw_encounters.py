@@ -65,9 +65,13 @@ _CELLS = ["Fiscal Year", "Month Grouping", *COLUMNS[1:]]
 def read_chunks(path: str | Path, size: int = CHUNK) -> Iterator[pd.DataFrame]:
     """The CSV's cells (the layout's columns, unstripped; ``Month Grouping`` is ``FYTD``
     when absent) in frames of up to ``size`` rows, with ``_line`` the row number; read as
-    the file streams (any line ending, optional BOM), so memory holds one chunk."""
+    the file streams (any line ending, optional BOM), so memory holds one chunk. A row
+    that cannot be read is reported after the rows before it (errors come in file order)."""
     path = Path(path)
     lineno, n = 1, 0
+    failure: MalformedFileError | None = None
+    records: list[tuple] = []
+    lines: list[int] = []
     try:
         with open_text(path) as handle:
             reader = csv.reader(handle)
@@ -78,16 +82,16 @@ def read_chunks(path: str | Path, size: int = CHUNK) -> Iterator[pd.DataFrame]:
             at = {h: i for i, h in enumerate(header)}
             grouping = "Month Grouping" in at
             pick = itemgetter(*(at[c] for c in (_CELLS if grouping else COLUMNS)))
-            records, lines = [], []
             for lineno, rec in enumerate(reader, start=2):
                 if len(rec) != len(header) or not all(rec) or rec[0].isspace():
                     if not any(field.strip() for field in rec):
                         continue
                     if len(rec) != len(header):
-                        raise MalformedFileError(
+                        failure = MalformedFileError(
                             f"{path.name}, row {lineno}: {len(rec)} fields, the header has "
                             f"{len(header)}"
                         )
+                        break
                 records.append(pick(rec))
                 lines.append(lineno)
                 if len(records) == size:
@@ -95,16 +99,17 @@ def read_chunks(path: str | Path, size: int = CHUNK) -> Iterator[pd.DataFrame]:
                     yield _chunk(records, lines, grouping)
                     records, lines = [], []
     except csv.Error as exc:
-        raise MalformedFileError(f"{path.name}: not a valid CSV file ({exc})") from None
+        failure = MalformedFileError(f"{path.name}: not a valid CSV file ({exc})")
     except UnicodeDecodeError as exc:
-        raise MalformedFileError(
-            f"{path.name}, row {lineno + 1}: not UTF-8 text ({exc.reason})"
-        ) from None
+        where = f"{path.name}, row {lineno + 1}"
+        failure = MalformedFileError(f"{where}: not UTF-8 text ({exc.reason})")
     except OSError as exc:
-        raise MalformedFileError(f"{path.name}: cannot read the file ({exc})") from None
+        failure = MalformedFileError(f"{path.name}: cannot read the file ({exc})")
     if records:
         yield _chunk(records, lines, grouping)
-    elif not n:
+    if failure is not None:
+        raise failure
+    if not n and not records:
         raise MalformedFileError(f"{path.name}: no data rows")
 
 
