@@ -235,13 +235,6 @@ def ingest(
             )
         revs = merged[changed].rename(columns={"count_old": "old", "count": "new"})
         revs = revs.assign(old=revs["old"].astype("int64"), release=release)[REVISION_COLUMNS]
-        state = state_dir(home)
-        prev_revs = revisions(home)
-        rows = new
-        if state is not None:
-            prev_rows = table.read_csv_table(state / "rows.csv")
-            rows = pd.concat([new, prev_rows], ignore_index=True)
-            rows = rows.drop_duplicates([*KEY, "source"], keep="first")
         result = UpdateResult(
             release,
             layout,
@@ -254,16 +247,37 @@ def ingest(
             False,
             note,
         )
-        rel_row = pd.DataFrame([vars(result)]).assign(  # the result's fields, as stored
-            sha256=digest,
-            first_month=f"{first:%Y-%m}",
-            last_month=f"{last:%Y-%m}",
-            ingested_at=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
-        )[RELEASE_COLUMNS]
-        all_revs = pd.concat([prev_revs, revs], ignore_index=True) if len(prev_revs) else revs
-        all_rels = pd.concat([known, rel_row], ignore_index=True) if len(known) else rel_row
-        _write_state(root, state, rows, all_rels, all_revs)
+        _add_release(root, home, new, known, revs, result, digest)
     return result
+
+
+def _add_release(
+    root: Path,
+    home: str | os.PathLike[str] | None,
+    new: pd.DataFrame,
+    known: pd.DataFrame,
+    revs: pd.DataFrame,
+    result: UpdateResult,
+    digest: str,
+) -> None:
+    """Write the state holding the release's rows over the store's, its line in the
+    releases and its revisions (the caller holds the lock)."""
+    state = state_dir(home)
+    prev_revs = revisions(home)
+    rows = new
+    if state is not None:
+        prev_rows = table.read_csv_table(state / "rows.csv")
+        rows = pd.concat([new, prev_rows], ignore_index=True)
+        rows = rows.drop_duplicates([*KEY, "source"], keep="first")
+    rel_row = pd.DataFrame([vars(result)]).assign(  # the result's fields, as stored
+        sha256=digest,
+        first_month=f"{result.first_month:%Y-%m}",
+        last_month=f"{result.last_month:%Y-%m}",
+        ingested_at=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )[RELEASE_COLUMNS]
+    all_revs = pd.concat([prev_revs, revs], ignore_index=True) if len(prev_revs) else revs
+    all_rels = pd.concat([known, rel_row], ignore_index=True) if len(known) else rel_row
+    _write_state(root, state, rows, all_rels, all_revs)
 
 
 def _newer_release(

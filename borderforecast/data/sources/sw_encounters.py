@@ -245,13 +245,8 @@ def _fields(
                 f"{column}: more than {MAX_NEW_GROUPS} new groups; this is not the published "
                 "layout"
             )
-    title = check_known(
-        row["Title of Authority"],
-        TITLES,
-        "title of authority",
-        f"{where}, column 'Title of Authority'",
-        False,
-    )
+    column = f"{where}, column 'Title of Authority'"
+    title = check_known(row["Title of Authority"], TITLES, "title of authority", column, False)
     month = fiscal_month_start(fy, MONTH_ABBR.index(abbr) + 1)
     if title == "Title 42" and not TITLE_42[0] <= month <= TITLE_42[1]:
         raise BadValueError(
