@@ -9,7 +9,7 @@ forecast is made in one pass, in plain view:
 
     raw model forecast -> conformal widths -> guards -> mean from sample paths
 
-(the paths are the model's own, rescaled to the calibrated 80% widths). The
+(the paths are the model's own, mapped onto the calibrated table's quantiles). The
 frame says which intervals it holds in ``attrs["intervals"]`` and, when
 calibrated, the origins behind them in ``attrs["calibration"]``.
 """
@@ -27,7 +27,7 @@ from .backtesting.live import Calibration
 from .errors import ModelError
 from .intervals import DEFAULT_LEVELS, check_levels, levels_of
 from .models.fitted import FittedModel, check_horizon
-from .models.sampling import calibrate_paths, total_of_paths, total_window, with_true_mean
+from .models.sampling import matched_paths, total_of_paths, total_window, with_true_mean
 
 __all__ = ["Forecaster"]
 
@@ -80,8 +80,8 @@ class Forecaster:
         """``(for_paths, shown)``: the forecast in the protocol's columns (``median`` = the point).
 
         ``shown`` is what :meth:`forecast` shows (guarded calibrated intervals, or
-        the model's own); ``for_paths`` holds the 80% widths sample paths are
-        rescaled to (the conformal ones, before the guards).
+        the model's own), and what sample paths are matched to; ``for_paths`` is the
+        conformal forecast before the guards.
         """
         h = check_horizon(h)
         levels = check_levels(level)
@@ -94,20 +94,17 @@ class Forecaster:
                 f"the calibration of {self.name!r} covers {cal.h} months; for a {h}-month "
                 f"forecast fit with h={h} (borderforecast.fit(y, ..., h={h}))"
             )
-        conformal, shown = cal.apply(raw, self.y)
-        if 80 not in levels_of(conformal):  # the paths follow the 80% widths
-            conformal = cal.apply(self.fitted.forecast(h, level=(80,), X=X), self.y)[0]
-        return conformal, shown
+        return cal.apply(raw, self.y)
 
     def paths(
         self, h: int = 12, n_paths: int = 1000, seed: int | None = None, X: Any = None
     ) -> np.ndarray:
         """``n_paths`` sample paths of the next ``h`` months, shape ``(n_paths, h)``.
 
-        The model's own paths, each month's spread rescaled (on the
-        ``log(1 + y)`` scale) to the calibrated 80% interval when calibrated.
+        The model's own paths; when calibrated, mapped month by month onto the
+        calibrated table's 80% and 95% intervals and median (:func:`matched_paths`).
         """
-        paths = self._paths(self.frames(h, (80,), X)[0], n_paths, seed, X)
+        paths = self._paths(self.frames(h, (80, 95), X)[1], n_paths, seed, X)
         if paths is None:
             raise ModelError(f"model {self.name!r} cannot simulate sample paths")
         return paths
@@ -123,7 +120,7 @@ class Forecaster:
             raise
         if self.calibration is None:
             return paths
-        return calibrate_paths(paths, frame, self.fitted.cap)
+        return matched_paths(paths, frame, self.fitted.cap)
 
     def forecast(
         self,
@@ -144,8 +141,9 @@ class Forecaster:
         ``interval_notes``. Over 36 months warns; beyond the calibration's
         horizon raises (fit with a longer ``h``).
         """
-        for_paths, shown = self.frames(h, level, X)
-        paths = self._paths(for_paths, n_paths, seed, X)
+        shown = self.frames(h, level, X)[1]
+        knots = shown if {80, 95} <= set(levels_of(shown)) else self.frames(h, (80, 95), X)[1]
+        paths = self._paths(knots, n_paths, seed, X)
         log = self.fitted.transform.kind == "log"
         return with_true_mean(shown, paths, self.fitted.cap, log, n_paths)
 

@@ -64,9 +64,9 @@ def level_label(level: float) -> str:
     return f"{level:g}"
 
 
-def interval_columns(levels: Sequence[float], point: str = POINT) -> list[str]:
+def interval_columns(levels: Sequence[float]) -> list[str]:
     """Column names in the canonical order: median, lo80, hi80, lo95, hi95."""
-    cols = [point]
+    cols = [POINT]
     for lv in levels:
         cols += [f"lo{level_label(lv)}", f"hi{level_label(lv)}"]
     return cols
@@ -150,7 +150,7 @@ def record_moves(y: pd.Series, h: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def guard_intervals(
-    forecast: pd.DataFrame, y: pd.Series, levels: Sequence[int] = LEVELS, point: str = POINT
+    forecast: pd.DataFrame, y: pd.Series, levels: Sequence[int] = LEVELS
 ) -> GuardedForecast:
     """Make a forecast's intervals nested, strictly ordered, smooth and bounded (see module doc).
 
@@ -158,7 +158,7 @@ def guard_intervals(
     """
     frame = forecast.copy().astype(float)
     lv = sorted(levels)
-    lm = np.log1p(np.maximum(frame[point].to_numpy(), 0.0))
+    lm = np.log1p(np.maximum(frame[POINT].to_numpy(), 0.0))
     h = len(frame)
     up, down = record_moves(y, h)
     last = float(np.log1p(max(float(y.iloc[-1]), 0.0)))
@@ -204,9 +204,7 @@ def _record_note(frame: pd.DataFrame, y: pd.Series, level: int, up: np.ndarray) 
     )
 
 
-def check_intervals(
-    frame: pd.DataFrame, levels: Sequence[int] = LEVELS, point: str = POINT
-) -> list[str]:
+def check_intervals(frame: pd.DataFrame, levels: Sequence[int] = LEVELS) -> list[str]:
     """Problems of a forecast frame's intervals (empty when well formed): for tests and reports.
 
     Checks ``lo95 < lo80 < point < hi80 < hi95`` (a lower bound may meet another only at
@@ -214,7 +212,7 @@ def check_intervals(
     """
     lv = sorted(levels)
     problems = []
-    cols = [f"lo{lv[-1]}", f"lo{lv[0]}", point, f"hi{lv[0]}", f"hi{lv[-1]}"]
+    cols = [f"lo{lv[-1]}", f"lo{lv[0]}", POINT, f"hi{lv[0]}", f"hi{lv[-1]}"]
     v = frame[cols].to_numpy(dtype=float)
     spread = (v[:, -1] - v[:, 0]) > 0
     for i, (m, row) in enumerate(zip(frame.index, v, strict=True)):

@@ -28,11 +28,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .fiscal import fiscal_year
 
@@ -66,7 +67,7 @@ RC: Mapping[str, Any] = {
     "xtick.labelsize": 9,
     "ytick.labelsize": 9,
     "svg.hashsalt": "borderforecast",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "path.simplify": False,
 }
 """matplotlib settings applied while borderforecast draws a figure."""
@@ -86,15 +87,6 @@ def thousands(value: float, _pos: Any = None) -> str:
     ('1,234,567', '−2,500')
     """
     return f"{value:,.0f}".replace("-", "\u2212")
-
-
-def percent(value: float, _pos: Any = None) -> str:
-    """Format a ratio as a signed percentage: ``0.125 -> '+12.5%'``.
-
-    >>> percent(-0.05)
-    '−5.0%'
-    """
-    return f"{value:+.1%}".replace("-", "\u2212")
 
 
 def new_figure(
@@ -183,43 +175,33 @@ def legend_outside(ax: Axes, where: str = "below", ncols: int = 4) -> None:
         old.remove()
     if not handles:
         return
-    if where == "right":
-        ax.legend(
-            handles,
-            labels,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            fontsize=8,
-            frameon=False,
-            borderaxespad=0.0,
-        )
-    else:
-        ax.legend(
-            handles,
-            labels,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.14),
-            ncols=min(ncols, len(handles)),
-            fontsize=8.5,
-            frameon=False,
-        )
+    right = where == "right"
+    ax.legend(
+        handles,
+        labels,
+        loc="upper left" if right else "upper center",
+        bbox_to_anchor=(1.01, 1.0) if right else (0.5, -0.14),
+        ncols=1 if right else min(ncols, len(handles)),
+        fontsize=8 if right else 8.5,
+        frameon=False,
+        borderaxespad=0.0 if right else 0.5,
+    )
 
 
-def _metadata(fmt: str) -> dict[str, Any]:
-    if fmt == "svg":
-        return {"Date": None, "Creator": "borderforecast"}
-    if fmt == "png":
-        return {"Software": None}
-    if fmt == "pdf":
-        return {"CreationDate": None, "ModDate": None, "Producer": "borderforecast"}
-    return {}
+_METADATA: Mapping[str, dict[str, Any]] = {
+    "svg": {"Date": None, "Creator": "borderforecast"},
+    "png": {"Software": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Producer": "borderforecast"},
+}
+"""What figure files record about themselves: no dates, so the same figure gives the same
+bytes."""
 
 
 def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
     """Render ``fig`` as PNG or SVG bytes, reproducibly (no dates, fixed ids)."""
     buf = io.BytesIO()
     with style():
-        fig.savefig(buf, format=fmt, metadata=_metadata(fmt))
+        fig.savefig(buf, format=fmt, metadata=_METADATA.get(fmt, {}))
     return buf.getvalue()
 
 
@@ -233,26 +215,71 @@ def forecast_figure(
 ) -> Figure:
     """Observed and fitted counts, then a fan chart of the forecast ``fc`` (point column
     ``median``, ``lo<L>``/``hi<L>`` per level), on a log scale with limits that hug the data."""
-    import numpy as np
-
     fig, ax = new_figure(9.0, 4.5) if ax is None else (ax.figure, ax)
-    color = COLORS["forecast"]
     with style():
         ax.plot(observed.index, observed.values, color=COLORS["observed"], lw=1.4,
                 label="observed")  # fmt: skip
         ax.plot(observed.index, fitted.values, color="0.5", lw=0.9, ls="--", label="fitted")
-        for lv, alpha in zip(sorted(levels, reverse=True), (0.18, 0.32, 0.45), strict=False):
-            ax.fill_between(fc.index, fc[f"lo{lv:g}"], fc[f"hi{lv:g}"], color=color,
-                            alpha=alpha, lw=0, label=f"{lv:g}% interval")  # fmt: skip
-        ax.plot(fc.index, fc["median"], color=color, lw=1.6, label=f"forecast ({name})")
-        values = np.concatenate([observed.to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
-        positive = values[np.isfinite(values) & (values > 0)]
-        ax.set_yscale("log")
-        if len(positive):
-            ax.set_ylim(max(1.0, positive.min() / 1.8), positive.max() * 1.8)
-        ax.yaxis.set_major_formatter(FuncFormatter(thousands))
-        ax.set_ylabel(f"{COUNT_LABEL} (log scale)")
+        bands(ax, fc, levels)
+        ax.plot(
+            fc.index, fc["median"], color=COLORS["forecast"], lw=1.6, label=f"forecast ({name})"
+        )
+        log_axis(
+            ax, np.concatenate([observed.to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
+        )
         format_month_axis(ax)
         ax.set_title(f"{observed.name or 'series'}: {name} forecast")
         legend_outside(ax, "below", ncols=5)
     return fig  # type: ignore[return-value]
+
+
+def bands(ax: Axes, fc: pd.DataFrame, levels: Any = (80, 95), word: str = "interval") -> None:
+    """The intervals ``lo<L>``/``hi<L>`` of ``fc`` as nested bands, the widest palest."""
+    alphas = (0.3,) if len(levels) == 1 else (0.16, 0.32, 0.45)
+    for lv, alpha in zip(sorted(levels, reverse=True), alphas, strict=False):
+        ax.fill_between(
+            fc.index,
+            fc[f"lo{lv:g}"],
+            fc[f"hi{lv:g}"],
+            color=COLORS["forecast"],
+            alpha=alpha,
+            lw=0,
+            label=f"{lv:g}% {word}",
+        )
+
+
+def log_scale(values: np.ndarray, ratio: float = 20.0) -> bool:
+    """Whether counts span so many orders of magnitude that a log axis reads better.
+
+    >>> log_scale(np.array([5000.0, 250000.0])), log_scale(np.array([100.0, 300.0]))
+    (True, False)
+    """
+    positive = np.asarray(values, dtype=float)
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    return bool(len(positive) and positive.max() / positive.min() > ratio)
+
+
+def count_axis(ax: Axes, values: np.ndarray) -> None:
+    """A linear count axis from zero, or a log axis when the values span a wide range."""
+    if log_scale(values):
+        log_axis(ax, values)
+    else:
+        format_count_axis(ax)
+
+
+def log_axis(ax: Axes, values: np.ndarray) -> None:
+    """A log count axis whose limits hug the values (a margin of a factor 1.8), ticks at 1, 2
+    and 5 times a power of ten when it spans under two decades (else at powers of ten).
+
+    No minor ticks: on small multiples they cost more than the rest of the figure.
+    """
+    v = np.asarray(values, dtype=float)
+    positive = v[np.isfinite(v) & (v > 0)]
+    ax.set_yscale("log")
+    if len(positive):
+        ax.set_ylim(max(1.0, float(positive.min()) / 1.8), float(positive.max()) * 1.8)
+    lo, hi = ax.get_ylim()
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if hi / lo <= 100 else (1.0,)))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    ax.set_ylabel(f"{COUNT_LABEL} (log scale)")

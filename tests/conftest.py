@@ -2,17 +2,22 @@
 
 Homes. Every test gets its own user home (``BORDERFORECAST_HOME``), so no test reads or
 writes the real one. It is empty, unless the test is marked ``warm_home(...)``: then it
-starts with a copy of the session's warm cache (:class:`WarmHome`), which holds the
-calibration backtests the mark names (:data:`WARM`), each computed once per session, when a
-test first asks for it. Cache entries are bound to their keys (the data, the spec and the
-code), so a warm entry gives the numbers a cold run would; mark only tests that do not test
-the cache, the calibration's fitting or the store (those keep the empty home).
+starts with a copy of the run's warm cache (:class:`WarmHome`), which holds the
+calibration backtests the mark names (:data:`WARM`), each computed once per run (by one
+xdist worker, shared with the others), when a test first asks for it. Cache entries are
+bound to their keys (the data, the spec and the code), so a warm entry gives the numbers a
+cold run would; mark only tests that do not test the cache, the calibration's fitting or
+the store (those keep the empty home).
+
+Workers. ``pytest`` runs on every core (pytest-xdist; ``pytest -n 0`` runs in one process);
+the tests of a module with a module-scoped fixture stay on one worker.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import stat
 import warnings
@@ -79,9 +84,40 @@ each warmed through the public API."""
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "warm_home(*names): the test's home starts with a copy of the session's warm cache "
+        "warm_home(*names): the test's home starts with a copy of the run's warm cache "
         f"holding the calibrations named ({', '.join(WARM)}; default: all)",
     )
+
+
+_MODULE_FIXTURE = re.compile(r"scope\s*=\s*[\"'](module|class|package)[\"']")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist load`` (the default of ``-n``), except that the tests of a test module that
+    has a module-scoped fixture go to one worker together, so the fixture is built once."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped: dict[str, bool] = {}
+
+    def unit(nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        if module not in grouped:
+            path = config.rootpath / module
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            grouped[module] = _MODULE_FIXTURE.search(text) is not None
+        return module if grouped[module] else nodeid
+
+    class ModuleFixtureScheduling(LoadScopeScheduling):
+        """Work units: a test module with a module-scoped fixture, or one test; the units
+        with the most tests go first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return unit(nodeid)
+
+    return ModuleFixtureScheduling(config, log)
 
 
 def _tree_digest(folder: Path) -> str:
@@ -91,50 +127,78 @@ def _tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+def _link_new(src: str, dst: str) -> None:
+    """Hard-link ``src`` to ``dst`` unless ``dst`` exists (two warm items may hold the same
+    entry: same key, same bytes)."""
+    if not os.path.exists(dst):
+        os.link(src, dst)
+
+
 class WarmHome:
-    """A home whose cache is warmed once per session, item by item on demand, and frozen
-    between warmings: its files are read-only, tests get hard-linked copies (:meth:`copy_to`;
-    the package replaces files atomically, which breaks the link), and any change to its
-    content by a test fails the session (checked before each warming and at the end)."""
+    """A cache warmed once per test run, item by item on demand (:data:`WARM`), shared by
+    all xdist workers of the run: each item is warmed by the first worker that needs it,
+    under a file lock, into its own folder, which is then frozen: its files are read-only,
+    tests get hard-linked copies (:meth:`copy_to`; the package replaces files atomically,
+    which breaks the link), and any change to an item's content by a test fails the session
+    (checked at the end of each worker's session against the digest taken after warming)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.done: set[str] = set()
-        self.digest = _tree_digest(path)
+        path.mkdir(parents=True, exist_ok=True)
 
     def check(self) -> None:
-        assert _tree_digest(self.path) == self.digest, "a test changed the shared warm home"
+        for name in sorted(self.done):
+            digest = (self.path / f"{name}.sha256").read_text()
+            assert _tree_digest(self.path / name) == digest, "a test changed the shared warm home"
 
     def ensure(self, names: Iterable[str]) -> None:
-        todo = [n for n in names if n not in self.done]
-        if not todo:
-            return
-        self.check()
-        with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
-            mp.setenv("BORDERFORECAST_HOME", str(self.path))
-            warnings.simplefilter("ignore")
-            for name in todo:
+        for name in names:
+            if name not in self.done:
+                self._warm(name)
+                self.done.add(name)
+
+    def _warm(self, name: str) -> None:
+        from filelock import FileLock
+
+        folder, digest = self.path / name, self.path / f"{name}.sha256"
+        with FileLock(self.path / f"{name}.lock"):
+            if digest.is_file():  # warmed by another worker of this run
+                return
+            shutil.rmtree(folder, ignore_errors=True)  # a killed worker's half warming
+            folder.mkdir()
+            with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+                mp.setenv("BORDERFORECAST_HOME", str(folder))
+                warnings.simplefilter("ignore")
                 WARM[name]()
-        for path in self.path.rglob("*"):
-            if path.is_file():
-                path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        self.done.update(todo)
-        self.digest = _tree_digest(self.path)
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            digest.write_text(_tree_digest(folder))  # last: the item is complete
 
     def copy_to(self, home: Path, names: Iterable[str] = tuple(WARM)) -> Path:
-        """Warm ``names`` if needed and copy the cache into ``home``; return ``home``."""
+        """Warm ``names`` if needed and copy their cache into ``home``; return ``home``."""
+        names = tuple(names)
         self.ensure(names)
-        if (self.path / "cache").is_dir():
-            shutil.copytree(
-                self.path / "cache", home / "cache", copy_function=os.link, dirs_exist_ok=True
-            )
+        for name in names:
+            if (self.path / name / "cache").is_dir():
+                shutil.copytree(
+                    self.path / name / "cache",
+                    home / "cache",
+                    copy_function=_link_new,
+                    dirs_exist_ok=True,
+                )
         return home
 
 
 @pytest.fixture(scope="session")
 def warm_home(tmp_path_factory) -> Iterator[WarmHome]:
-    """The session's :class:`WarmHome` (empty until a test asks for something)."""
-    warm = WarmHome(tmp_path_factory.mktemp("warm-home"))
+    """The run's :class:`WarmHome`, in the temporary folder all xdist workers share
+    (empty until a test asks for something)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # each worker's base is a folder of the run's
+    warm = WarmHome(base / "warm-home")
     yield warm
     warm.check()
 

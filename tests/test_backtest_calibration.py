@@ -45,9 +45,11 @@ def regime_series(seed: int, n: int = 216) -> pd.Series:
 
 def test_conformal_quantile_by_hand():
     s = np.arange(1.0, 11.0)
-    # level (1 - 0.2) * 11 / 10 = 0.88 -> linear interpolation between 8 and 9 at 0.92
-    assert conformal_quantile(s, 0.2) == pytest.approx(8.92)
-    assert conformal_quantile(s, 0.05) == 10.0  # (0.95 * 11/10 > 1): the largest score
+    # rank ceil((10 + 1) * 0.8) = ceil(8.8) = 9: the 9th smallest score, no interpolation
+    assert conformal_quantile(s, 0.2) == 9.0
+    assert conformal_quantile(s, 0.05) == 10.0  # rank ceil(10.45) = 11 > 10: the largest score
+    assert conformal_quantile(np.arange(1.0, 20.0), 0.05) == 19.0  # 19 scores: rank 19 exists
+    assert conformal_quantile(np.arange(1.0, 5.0), 0.2) == 4.0  # rank ceil(5 * 0.8) = 4 of 4
 
 
 @pytest.mark.parametrize("seed", [0, 2, 3])

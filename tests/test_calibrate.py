@@ -55,8 +55,8 @@ def test_hand_computed_quantile():
     hist = history_frame(errs)
     origin = pd.Timestamp("2010-11-01")  # all ten targets (2010-02 .. 2010-11) are known
     out = calibrate(hist, live(origin), PLAIN)
-    # |e| = 0.1..1.0; 80%: level 0.8 * 11/10 = 0.88 -> position 7.92 -> 0.8 + 0.92 * 0.1 = 0.892
-    q80 = 0.892
+    # |e| = 0.1..1.0; 80%: rank ceil(11 * 0.8) = 9 of the sorted scores -> 0.9
+    q80 = 0.9
     assert conformal_quantile(np.abs(errs), 0.2) == pytest.approx(q80)
     assert out["hi80"].iloc[0] == pytest.approx(501.0 * np.exp(q80) - 1.0)
     assert out["lo80"].iloc[0] == pytest.approx(501.0 * np.exp(-q80) - 1.0)

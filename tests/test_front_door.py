@@ -47,7 +47,7 @@ MAX_FILES = 23
 included. 35 before the front door; 26 when issue 22's rename landed; 23 since the resource
 folders live in ``paths.py``, the unit cache in ``backtesting/units.py`` and ``cache.py``
 imports ``plaindata`` only for plain-data entries. Issue 22's target is 12: what is left is
-listed in docs/architecture.md ("The route of a forecast")."""
+listed in docs/architecture.md (the ``bf.fit`` flow)."""
 
 
 def test_bf_forecast_takes_the_short_route(tmp_path):

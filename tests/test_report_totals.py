@@ -11,14 +11,9 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
+from borderforecast.models.sampling import matched_paths
 from borderforecast.reporting.outlook import _shown
-from borderforecast.reporting.totals import (
-    TOTAL_PATHS,
-    fiscal_totals,
-    matched_paths,
-    outlook_paths,
-    window_total,
-)
+from borderforecast.reporting.totals import TOTAL_PATHS, fiscal_totals, outlook_paths, window_total
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +84,16 @@ def test_matched_paths_keep_the_paths_order_across_months():
         assert (np.argsort(out[:, j]) == np.argsort(raw[:, j])).all()
     independent = matched_paths(rng.normal(size=(TOTAL_PATHS, 3)), frame, 1e9)
     assert np.std(out.sum(axis=1)) > 1.5 * np.std(independent.sum(axis=1))
+
+
+@pytest.mark.warm_home("snaive")  # the calibration of snaive on the bundled series is warm
+def test_bf_forecast_and_the_report_give_the_same_mean():
+    y = bf.load()
+    f = bf.fit(y, "snaive", seed=0)  # calibrated intervals, as in the report
+    public = f.forecast(12, n_paths=TOTAL_PATHS, seed=0)
+    table, _ = outlook_paths(f.fitted, _shown(f, 12).frame, seed=0)
+    # the same paths (matched to the same calibrated table), so the same expected counts
+    np.testing.assert_allclose(public["mean"], table["mean"], rtol=1e-12)
+    np.testing.assert_allclose(public["median"], table["median"], rtol=1e-12)
+    total = f.forecast_total(12, n_paths=TOTAL_PATHS, seed=0)
+    assert total["mean"] == pytest.approx(float(table["mean"].sum()), rel=1e-9)

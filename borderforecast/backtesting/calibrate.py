@@ -18,16 +18,18 @@ where
 * ``q_T`` is a split-conformal quantile of the scores ``|e_j| / v_j`` with
   ``e_j = log(actual + 1) - log(median + 1)``, the same model's errors at the
   same horizon from earlier origins *j* whose target month is at most *T*
-  (nothing from the future), the most recent ``window`` of them; the
-  quantile level uses the finite-sample factor ``(n + 1) / n``;
+  (nothing from the future), the most recent ``window`` of them: the
+  ``ceil((n + 1)(1 - a))``-th smallest of ``n`` (the split-conformal rank,
+  valid for any ``n``; no interpolation below it);
 * the miscoverage level behind ``q_T`` adapts as forecasts resolve
   (adaptive conformal inference, Gibbs & Candes 2021): after each miss it
-  grows the interval, after each hit it shrinks it, by ``gamma`` (scaled per
-  level), within ``adapt_limits`` times the nominal miscoverage;
-* the half-width never exceeds ``max_width`` times the largest absolute
-  log error in the window and never shrinks with the horizon at one origin
-  (``monotone``); the upper bound never exceeds ``record_cap`` times the
-  highest month recorded up to *T*.
+  grows the interval, after each hit it shrinks it, by ``gamma`` per month
+  between origins (scaled per level; so origins every 6 months adapt as fast
+  in time as monthly ones), within ``adapt_limits`` times the nominal miscoverage;
+* the half-width never exceeds ``max_width`` (if set) times the largest
+  absolute log error in the window and never shrinks with the horizon at one
+  origin (``monotone``); the upper bound never exceeds ``record_cap`` times
+  the highest month recorded up to *T*.
 
 With fewer than ``min_errors`` past scores (or no scale yet) the model's own
 interval is kept. Point forecasts are never changed.
@@ -39,6 +41,7 @@ same function on the model's past rows and the new forecast.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -57,27 +60,25 @@ def log_errors(actual: np.ndarray, median: np.ndarray) -> np.ndarray:
 
 
 def conformal_quantile(scores: np.ndarray, miscoverage: float) -> float:
-    """The ``(1 - a)(n + 1)/n`` empirical quantile of ``n`` scores (``a`` = miscoverage).
+    """The split-conformal quantile: the ``ceil((n + 1)(1 - a))``-th smallest of ``n`` scores.
+
+    The order statistic that covers a new exchangeable score with probability at least
+    ``1 - a`` (``a`` = miscoverage); the largest score when that rank exceeds ``n``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> round(conformal_quantile(np.arange(1.0, 11.0), 0.2), 6)   # level 0.88 of 1..10
-    8.92
+    >>> conformal_quantile(np.arange(1.0, 11.0), 0.2)   # rank ceil(11 * 0.8) = 9 of 1..10
+    9.0
     """
     return sorted_quantile(np.sort(np.asarray(scores, dtype=float)), miscoverage)
 
 
 def sorted_quantile(s: np.ndarray, miscoverage: float) -> float:
     """:func:`conformal_quantile` of scores already sorted (one sort serves every level)."""
-    n = len(s)
     a = min(max(float(miscoverage), 0.0), 0.999)
-    p = min(1.0, (1.0 - a) * (n + 1) / n)
-    pos = p * (n - 1)  # numpy's default ("linear") quantile, without its overhead
-    lo = int(pos)
-    if lo >= n - 1:
-        return float(s[-1])
-    return float(s[lo] + (pos - lo) * (s[lo + 1] - s[lo]))
+    rank = math.ceil(round((1.0 - a) * (len(s) + 1), 9))
+    return float(s[min(max(rank, 1), len(s)) - 1])
 
 
 def level_step(gamma: float, level: float) -> float:
@@ -129,7 +130,9 @@ def conformal_path(
     out = {lv: np.full(n, np.nan) for lv in levels}
     nominal = {lv: 1.0 - lv / 100.0 for lv in levels}
     alpha = dict(nominal)
-    step = {lv: level_step(options.gamma, lv) for lv in levels}
+    months = np.asarray(origins).astype("datetime64[M]").astype(float)
+    every = float(np.median(np.diff(months))) if n > 1 else 1.0  # months between origins
+    step = {lv: every * level_step(options.gamma, lv) for lv in levels}
     low, high = options.adapt_limits
     resolved = 0
     finite = np.isfinite(scores)
@@ -145,7 +148,7 @@ def conformal_path(
         keep = np.flatnonzero(finite[:resolved])[-options.window :]
         if len(keep) < options.min_errors or not np.isfinite(scale[i]):
             continue
-        cap = options.max_width * float(np.max(abs_errors[keep]))
+        cap = (options.max_width or np.inf) * float(np.max(abs_errors[keep]))
         ranked = np.sort(scores[keep])
         for lv in levels:
             a = min(max(alpha[lv], low * nominal[lv]), high * nominal[lv])

@@ -218,16 +218,7 @@ def calibration(
     (:func:`borderforecast.backtesting.units.unit_key`): a backtest of the same
     model, series, horizon and seed and this call share their fits.
     """
-    from .units import (
-        Task,
-        UnitCache,
-        code_digest,
-        data_digest,
-        parts_digest,
-        run_unit,
-        spec_to_dict,
-        unit_key,
-    )
+    from .units import Task, UnitCache, run_unit, spec_to_dict, unit_keys
 
     opts = options or CalibrationOptions()
     hb = calibration_horizon(h)
@@ -240,16 +231,14 @@ def calibration(
     )
     sd = spec_to_dict(spec)
     cache = UnitCache()
-    code = code_digest(sd)
     levels = tuple(DEFAULT_LEVELS)
     width = len(interval_columns(levels))
     every = BacktestOptions().reselect_every.get(spec.name)
     use = parts if model.uses_parts else None
+    keys = unit_keys(series, y, sd, warm + scored, hb, levels, seed, every, True, use)
     rows = []
     for o in warm + scored:
-        data = data_digest(y.loc[:o]) + (parts_digest(use, o) if use is not None else "")
-        key = unit_key(series, data, sd, o, hb, levels, seed, (every, True) if every else None,
-                       code)  # fmt: skip
+        key = keys[o]
         hit = cache.get(key, (hb, width))
         if hit is not None:
             values = hit[0]

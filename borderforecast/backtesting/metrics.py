@@ -9,8 +9,8 @@ where ``df`` is a long frame of forecasts with the columns ``actual``,
 ``median``, ``lo<L>``/``hi<L>`` for interval metrics, and the per-origin scales
 ``scale_abs`` (the in-sample mean absolute lag-12 seasonal-naive error of the
 origin's training window) and ``scale_sq`` (the in-sample mean *squared*
-lag-12 error). A metric's value over a group of rows is the aggregate given
-in :data:`AGGREGATE` (a mean for all but RMSSE, the root of a mean).
+lag-12 error). A metric's value over a group of rows is the mean of its rows'
+scores (RMSSE: the root of the mean, :data:`ROOTED`).
 Everything is on the count scale.
 
 Definitions (``e = actual - median``, ``a = 1 - level/100``):
@@ -141,14 +141,8 @@ def _need_level(level: float | None) -> float:
 
 
 POINT_METRICS: dict[str, Metric] = {"mase": mase, "rmsse": rmsse, "smape": smape, "mape": mape}
-AGGREGATE: dict[Metric, str] = {
-    mase: "mean",
-    rmsse: "rms",
-    smape: "mean",
-    mape: "mean",
-    coverage: "mean",
-    winkler: "mean",
-}
+ROOTED = ("rmsse",)
+"""Metrics aggregated as the root of the mean of their row scores (all others: the mean)."""
 
 
 def metric_columns(levels: Sequence[float]) -> list[str]:
@@ -209,8 +203,8 @@ def aggregate(scores: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     metric_cols = [c for c in scores.columns if c not in by and _is_metric(c)]
     grouped = scores[list(by) + metric_cols].groupby(list(by), sort=True, dropna=False)
     out = grouped.mean()
-    for name, fn in POINT_METRICS.items():
-        if AGGREGATE[fn] == "rms" and name in out:
+    for name in ROOTED:
+        if name in out:
             out[name] = np.sqrt(out[name])
     out.insert(0, "n", grouped.size())
     return out.reset_index()

@@ -19,11 +19,8 @@ CALIBRATION_SCALES = ("errors", "none")
 class CalibrationOptions:
     """How model intervals are calibrated from the model's own past errors.
 
-    See :mod:`borderforecast.backtesting.calibrate` for the method. In short: at
-    origin *T*, horizon *k*, the interval is ``log(median + 1) +/- q * v_T`` on
-    the log scale, ``v_T`` the model's recent one-step error size at *T* and
-    ``q`` a conformal quantile of past scores ``|log error| / v`` of the same
-    model and horizon whose target month is at most *T* (no look-ahead).
+    The method (adaptive conformal, no look-ahead) is described in
+    :mod:`borderforecast.backtesting.calibrate`.
 
     Attributes
     ----------
@@ -33,8 +30,8 @@ class CalibrationOptions:
         Use at most the ``window`` most recent past scores (default 240: all
         of them on this series; the scale, not the window, adapts).
     min_errors : int
-        Fewer past scores than this: keep the model's own interval (default 24:
-        fewer make the first calibrated 80% intervals too narrow on this series).
+        Fewer past scores than this: keep the model's own interval (default 19,
+        the fewest for which the 95% interval's conformal rank exists).
     scale : str
         ``"errors"`` (default): scores are divided by the model's own recent
         one-step error size, an exponentially weighted mean of its absolute
@@ -57,11 +54,10 @@ class CalibrationOptions:
     monotone : bool
         Half-widths never shrink with the horizon at one origin (default
         True: no band that narrows and widens again from month to month).
-    max_width : float
-        Cap of the log half-width, as a multiple of the largest absolute
-        log error in the window (default 1.0: never wider than the worst miss
-        this model has made at that horizon; after the 2017 collapse the
-        uncapped 95% upper bounds reached 13 times the point forecast).
+    max_width : float or None
+        Cap of the log half-width, as a multiple of the largest absolute log
+        error in the window (default None: no cap; a cap at the worst past miss
+        undoes the error scale when the series is more turbulent than ever).
     record_cap : float or None
         Upper bounds never exceed ``record_cap`` times the highest month
         recorded up to the origin (default 1.5; None: no cap). The record
@@ -71,19 +67,19 @@ class CalibrationOptions:
         Extra origins before ``start`` (at the run's ``step``) that are
         forecast only to feed the calibration, never scored. Default None:
         ``min_errors + ceil(h / step)``, just enough for every horizon to be
-        calibrated from the first scored origin (36 for monthly origins and
+        calibrated from the first scored origin (31 for monthly origins and
         h = 12), as far as the series' history allows.
     """
 
     method: str = "conformal"
     window: int = 240
-    min_errors: int = 24
+    min_errors: int = 19
     scale: str = "errors"
     halflife: float = 10.0
     gamma: float = 0.08
     adapt_limits: tuple[float, float] = (0.5, 1.5)
     monotone: bool = True
-    max_width: float = 1.0
+    max_width: float | None = None
     record_cap: float | None = 1.5
     warmup: int | None = None
 
@@ -111,7 +107,7 @@ class CalibrationOptions:
             )
         if self.window < 2 or self.min_errors < 2 or (self.warmup is not None and self.warmup < 0):
             raise ModelError("calibration needs window >= 2, min_errors >= 2 and warmup >= 0")
-        if not self.max_width > 0:
+        if self.max_width is not None and not self.max_width > 0:
             raise ModelError(f"calibration max_width must be > 0, got {self.max_width!r}")
         if not 0 <= self.gamma < 1:
             raise ModelError(f"calibration gamma must be in [0, 1), got {self.gamma!r}")
@@ -170,10 +166,8 @@ class BacktestOptions:
         Add ``learned_ensemble``: every non-ensemble model of the run
         combined with weights proportional to 1 / MASE over the forecasts
         resolved in the last ``learn_window`` months (learned online, no
-        look-ahead; needs two or more such models). Default False: it is
-        not a model spec, so a live forecast needs ``make_model("ensemble",
-        members=list(w), method="weighted", weights=w)`` with ``w =
-        result.learned_weights()``.
+        look-ahead; needs two or more such models). Default False; for a
+        live forecast see :meth:`BacktestResult.learned_weights`.
     learn_window : int
         Months of resolved forecasts behind the learned weights (default 36).
 

@@ -48,7 +48,6 @@ MIN_ERRORS = 24
 """Resolved forecasts (origin x horizon) a model needs before its score counts."""
 INCUMBENTS = ("demographic", "stl_revert", "snaive")
 """The incumbent is the first of these among the models (the package's default model)."""
-"""The incumbent is the first of these among the models (the package's default model)."""
 MIN_MONTHS = 24
 """The shortest series the package chooses a model for (two years: the seasonal pattern twice)."""
 

@@ -11,7 +11,6 @@ import pandas as pd
 
 from ..errors import ModelError
 from ..models.base import interval_columns
-from ..models.registry import ModelSpec
 from ..series import month
 from .calibrate import calibrate_frame
 from .engines import parallel_map
@@ -27,12 +26,9 @@ from .units import (
     UnitCache,
     UnitResult,
     anchor_of,
-    code_digest,
-    data_digest,
-    parts_digest,
     run_task,
     spec_to_dict,
-    unit_key,
+    unit_keys,
 )
 
 Progress = Callable[[int, int], None]
@@ -77,35 +73,6 @@ def _tasks_for(
     ]
 
 
-def _unit_keys(
-    sid: str,
-    y: pd.Series,
-    spec: ModelSpec,
-    origins: list[pd.Timestamp],
-    opts: BacktestOptions,
-    parts: Mapping[str, pd.Series] | None,
-) -> dict[pd.Timestamp, str]:
-    """The cache key of each origin's unit of one model on one series (and its parts)."""
-    sd = spec_to_dict(spec)
-    code = code_digest(sd)
-    every = opts.reselect_every.get(spec.name)
-    reselect = (every, opts.warm_start) if every else None
-    return {
-        o: unit_key(
-            sid,
-            data_digest(y.loc[:o]) + (parts_digest(parts, o) if parts is not None else ""),
-            sd,
-            o,
-            opts.h,
-            tuple(opts.levels),
-            opts.seed,
-            reselect,
-            code,
-        )
-        for o in origins
-    }
-
-
 def _look_up(
     p: Plan, cache: UnitCache | None, combined: Mapping[str, Any]
 ) -> tuple[list[UnitResult], list[Task], dict[Key, str]]:
@@ -119,7 +86,11 @@ def _look_up(
         origins = p.warmup[sid] + p.origins[sid]
         for spec in (s for s in p.specs if s.name not in combined):
             parts = p.parts.get(sid) if spec.model_class().uses_parts else None
-            ukeys = _unit_keys(sid, y, spec, origins, opts, parts) if cache is not None else {}
+            sd, every = spec_to_dict(spec), opts.reselect_every.get(spec.name)
+            ukeys = {}
+            if cache is not None:
+                ukeys = unit_keys(sid, y, sd, origins, opts.h, tuple(opts.levels), opts.seed,
+                                  every, opts.warm_start, parts)  # fmt: skip
             todo = []
             for o in origins:
                 hit = cache.get(ukeys[o], shape) if cache is not None else None
@@ -130,8 +101,7 @@ def _look_up(
                         UnitResult(sid, spec.name, o, hit[0], converged=hit[1], source="cache")
                     )
             keys.update({(sid, spec.name, o): k for o, k in ukeys.items()})
-            every = opts.reselect_every.get(spec.name)
-            tasks += _tasks_for(sid, y, spec_to_dict(spec), todo, opts, every, parts)
+            tasks += _tasks_for(sid, y, sd, todo, opts, every, parts)
     return found, tasks, keys
 
 

@@ -1,8 +1,8 @@
 """The recommendation rule scored out of sample.
 
 :attr:`BacktestResult.recommended` picks, on the whole backtest, by the one
-rule of :mod:`.recommend` (weighted MASE among models whose calibrated
-coverage is acceptable). Quoting that
+rule of :mod:`.recommend` (its joint score; intervals judged only where
+calibrated). Quoting that
 model's backtest score is an in-sample figure: the pick has seen every error
 it is judged on. :func:`out_of_sample_picks` replays the same rule at each
 origin *T* with only the errors known at *T* (forecasts whose target month is
@@ -37,8 +37,11 @@ def _row_scores(cal: pd.DataFrame, levels) -> pd.DataFrame:
             "ae": mase(cal),  # the absolute scaled error of each row
         }
     )
-    out["msis"] = winkler(cal, level=max(levels))  # the widest interval's score, as scores()
-    return out[np.isfinite(out["ae"].to_numpy()) & np.isfinite(out["msis"].to_numpy())]
+    # the widest interval's score, as scores(), only where the interval was calibrated: the
+    # rule does not judge the models' own intervals (those of the warm-up origins)
+    calibrated = cal["calibrated"].to_numpy(dtype=bool)
+    out["msis"] = np.where(calibrated, winkler(cal, level=max(levels)), np.nan)
+    return out[np.isfinite(out["ae"].to_numpy())]
 
 
 def _known(t: np.ndarray, v: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,8 +58,8 @@ def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestam
     ``cal`` is the calibrated long frame with every origin (``scored`` marks
     the scored ones), ``scale_abs`` and the interval columns. At each origin the
     rule of :func:`~borderforecast.backtesting.recommend.recommend` runs on the
-    known errors: weighted MASE (each horizon's mean absolute scaled error), and
-    coverage over all horizons.
+    known errors: weighted MASE (each horizon's mean absolute scaled error) and MSIS95
+    over the calibrated rows (none known: the incumbent).
     """
     picks: dict[str, dict[pd.Timestamp, str]] = {}
     for sid, g in cal.groupby("series", sort=True):
@@ -75,7 +78,8 @@ def out_of_sample_picks(cal: pd.DataFrame, levels) -> dict[str, dict[pd.Timestam
         known = np.zeros((len(models), len(origins)))
         for i, mod in enumerate(models):
             r = rows[rows["model"] == mod]
-            n, sums = _known(r["target"].to_numpy(), r[["msis"]].to_numpy(dtype=float), origins)
+            c = r[np.isfinite(r["msis"].to_numpy())]
+            n, sums = _known(c["target"].to_numpy(), c[["msis"]].to_numpy(dtype=float), origins)
             known[i] = n
             with np.errstate(invalid="ignore", divide="ignore"):
                 msis[i] = sums[:, 0] / n

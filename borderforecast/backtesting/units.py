@@ -282,6 +282,38 @@ def unit_key(
     )
 
 
+def unit_keys(
+    series: str,
+    y: pd.Series,
+    spec: dict[str, Any],
+    origins: list[pd.Timestamp],
+    h: int,
+    levels: tuple[float, ...],
+    seed: int,
+    every: int | None,
+    warm: bool,
+    parts: Mapping[str, pd.Series] | None,
+) -> dict[pd.Timestamp, str]:
+    """The key of each origin's unit of one model on one series (and its parts), for the
+    backtest and the live calibration alike (so they share their fits)."""
+    code = code_digest(spec)
+    reselect = (every, warm) if every else None
+    return {
+        o: unit_key(
+            series,
+            data_digest(y.loc[:o]) + (parts_digest(parts, o) if parts is not None else ""),
+            spec,
+            o,
+            h,
+            levels,
+            seed,
+            reselect,
+            code,
+        )
+        for o in origins
+    }
+
+
 class UnitCache:
     """Read and write unit forecasts by key (a namespace of :class:`borderforecast.cache.Cache`).
 

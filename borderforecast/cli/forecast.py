@@ -68,6 +68,8 @@ def _print(fc: pd.DataFrame, title: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``forecast`` to ``app`` (over 60 lines: the command's typed options)."""
+
     @app.command("forecast")
     def forecast_command(
         model: Annotated[

@@ -87,13 +87,6 @@ def register(app: typer.Typer) -> None:
         """Write the monthly report: headline, forecast, seasonality, assessment, breakdown,
         earlier forecasts scored, data. Stores this report's forecasts as vintages."""
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
 
         from ..paths import ensure_writable_dir, home_dir
         from ..reporting import SECTIONS, ReportOptions, report
@@ -129,55 +122,67 @@ def register(app: typer.Typer) -> None:
             "y": user_y,
         }
         if not console.is_terminal:  # a log or a pipe: one plain line per stage, no animation
-            import sys
-
-            def plain(event: str, key: str, detail: str) -> None:
-                if Settings.quiet or as_json:
-                    return
-                if event == "step" and not detail.startswith(("backtest", "choosing", "forecast")):
-                    return
-                if event == "step" and detail.startswith("backtest"):
-                    done, _, total = detail.split()[1].partition("/")
-                    if not total or (int(done) % max(1, int(total) // 4) and done != total):
-                        return  # a line at each quarter of the backtest
-                word = {"start": "...", "step": "  ", "done": "done"}[event]
-                print(
-                    f"[{time.perf_counter() - start:6.1f} s] {titles.get(key, key)} {word} "
-                    f"{detail}".rstrip(),
-                    file=sys.stderr,
-                    flush=True,
-                )
-
-            result = report(**run, progress=plain)
+            result = report(**run, progress=_plain(titles, start, Settings.quiet or as_json))
         else:
-            columns = (
-                SpinnerColumn(),
-                TextColumn("{task.description:<22}"),
-                BarColumn(bar_width=20),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
-            )
-            with Progress(*columns, console=console) as progress:
-                tasks = {
-                    k: progress.add_task(t, total=1, detail="waiting", start=False)
-                    for k, t in titles.items()
-                }
-
-                def on_event(event: str, key: str, detail: str) -> None:
-                    task = tasks.get(key)
-                    if task is None:
-                        return
-                    if event == "start":
-                        progress.start_task(task)
-                        progress.update(task, detail="running")
-                    elif event == "step":
-                        progress.update(task, detail=detail)
-                    elif event == "done":
-                        progress.update(task, completed=1, detail=detail or "done")
-
-                result = report(**run, progress=on_event)
+            result = _with_bars(console, titles, lambda on_event: report(**run, progress=on_event))
         if as_json:
             echo_json(result.to_dict())
             return
         Console().print(markup_safe(result.summary()), highlight=False, soft_wrap=True)
         Console().print(f"Done in {time.perf_counter() - start:.1f} s.", highlight=False)
+
+
+def _plain(titles: dict[str, str], start: float, quiet: bool) -> Any:
+    """Progress as plain lines on stderr: each stage, and the backtest at each quarter."""
+    import sys
+
+    def plain(event: str, key: str, detail: str) -> None:
+        if quiet:
+            return
+        if event == "step" and not detail.startswith(("backtest", "choosing", "forecast")):
+            return
+        if event == "step" and detail.startswith("backtest"):
+            done, _, total = detail.split()[1].partition("/")
+            if not total or (int(done) % max(1, int(total) // 4) and done != total):
+                return  # a line at each quarter of the backtest
+        word = {"start": "...", "step": "  ", "done": "done"}[event]
+        print(
+            f"[{time.perf_counter() - start:6.1f} s] {titles.get(key, key)} {word} "
+            f"{detail}".rstrip(),
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return plain
+
+
+def _with_bars(console: Any, titles: dict[str, str], call: Any) -> Any:
+    """``call(on_event)`` with a progress bar per stage on the terminal."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description:<22}"),
+        BarColumn(bar_width=20),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        tasks = {
+            k: progress.add_task(t, total=1, detail="waiting", start=False)
+            for k, t in titles.items()
+        }
+
+        def on_event(event: str, key: str, detail: str) -> None:
+            task = tasks.get(key)
+            if task is None:
+                return
+            if event == "start":
+                progress.start_task(task)
+                progress.update(task, detail="running")
+            elif event == "step":
+                progress.update(task, detail=detail)
+            elif event == "done":
+                progress.update(task, completed=1, detail=detail or "done")
+
+        return call(on_event)

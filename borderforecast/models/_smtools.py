@@ -31,12 +31,9 @@ T = TypeVar("T")
 
 @contextmanager
 def single_thread() -> Iterator[None]:
-    """Limit BLAS/OpenMP thread pools to one thread (small matrices: threads only cost)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
+    """Limit BLAS thread pools to one thread (small matrices: threads only cost)."""
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1, user_api="blas"):
         yield
 

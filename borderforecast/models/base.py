@@ -143,9 +143,7 @@ class BaseModel:
 
     Examples
     --------
-    A model is built from a spec name (:func:`borderforecast.make_model`) and
-    fitted to a monthly series; fitting returns a new :class:`FittedModel` and
-    leaves the model unchanged, so one model can be fitted many times:
+    One model fitted twice (a spec name built by :func:`borderforecast.make_model`):
 
     >>> import borderforecast as bf
     >>> model = bf.make_model("snaive")

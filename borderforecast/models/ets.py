@@ -15,7 +15,6 @@ Intervals are the analytical prediction intervals of the additive model
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,12 +24,6 @@ from ._smtools import estimates, quiet, simulate_results
 from .base import BaseModel, Prediction, choice, gaussian_prediction
 
 PERIOD = 12
-
-
-@dataclass(frozen=True)
-class _State:
-    results: Any
-    nobs: int
 
 
 class ETS(BaseModel):
@@ -76,7 +69,7 @@ class ETS(BaseModel):
         self.seasonal = choice(seasonal, ("add", "none"), "seasonal", self.name)
         self.maxiter = int(maxiter)
 
-    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
+    def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> Any:
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
         trend = None if self.trend == "none" else "add"
@@ -89,31 +82,30 @@ class ETS(BaseModel):
             seasonal=seasonal,
             seasonal_periods=PERIOD if seasonal else None,
         )
-        return _State(quiet(self, lambda: mod.fit(disp=False, maxiter=self.maxiter)), len(z))
+        return quiet(self, lambda: mod.fit(disp=False, maxiter=self.maxiter))  # state: the results
 
-    def _fitted(self, state: _State) -> np.ndarray:
-        return np.asarray(state.results.fittedvalues, dtype=float)
+    def _fitted(self, state: Any) -> np.ndarray:
+        return np.asarray(state.fittedvalues, dtype=float)
 
     def _predict(
-        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
+        self, state: Any, h: int, levels: Sequence[float], X: pd.DataFrame | None
     ) -> Prediction:
-        pred = state.results.get_prediction(start=state.nobs, end=state.nobs + h - 1)
+        pred = state.get_prediction(start=state.nobs, end=state.nobs + h - 1)
         point = np.asarray(pred.predicted_mean, dtype=float)
         se = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
         return gaussian_prediction(point, se, levels)
 
     def _simulate(
-        self, state: _State, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
+        self, state: Any, h: int, n: int, rng: np.random.Generator, X: pd.DataFrame | None
     ) -> np.ndarray:
-        return simulate_results(state.results, h, n, rng)
+        return simulate_results(state, h, n, rng)
 
-    def _summary(self, state: _State) -> str:
-        res = state.results
+    def _summary(self, state: Any) -> str:
         spec = f"ETS(A,{'N' if self.trend == 'none' else 'Ad' if self.damped else 'A'},"
         spec += f"{'N' if self.seasonal == 'none' else 'A'})"
         return (
-            f"{spec}: {estimates(res)}; "
-            f"AICc {res.aicc:.1f}; residual sd {np.sqrt(res.mse):.4f} (transformed scale)"
+            f"{spec}: {estimates(state)}; "
+            f"AICc {state.aicc:.1f}; residual sd {np.sqrt(state.mse):.4f} (transformed scale)"
         )
 
 

@@ -165,14 +165,6 @@ def read_spec(path: str | os.PathLike[str], name: str | None = None) -> ModelSpe
     )
 
 
-def _spec_dirs(home: str | os.PathLike[str] | None = None) -> list[Path]:
-    dirs = [models_dir()]
-    user = home_dir(home) / "models"
-    if user.is_dir():
-        dirs.append(user)
-    return dirs
-
-
 def list_specs(home: str | os.PathLike[str] | None = None) -> dict[str, ModelSpec]:
     """All named specifications, bundled first, user specs overriding by name.
 
@@ -183,7 +175,7 @@ def list_specs(home: str | os.PathLike[str] | None = None) -> dict[str, ModelSpe
     ('sarima', [1, 1, 1])
     """
     specs: dict[str, ModelSpec] = {}
-    for folder in _spec_dirs(home):
+    for folder in (models_dir(), home_dir(home) / "models"):  # a missing folder has no files
         for path in sorted(folder.glob("*.toml")):
             try:
                 spec = read_spec(path)

@@ -9,10 +9,11 @@ the medians nor independent of the months' dependence. Both therefore come
 from sample paths (:meth:`FittedModel.simulate`): the mean of a month is the
 mean of its paths, a total is the distribution of the path sums.
 
-Calibrated paths keep the model's path shapes but rescale each month's
-spread on the ``log(1 + y)`` scale (the calibration's scale) so that the
-paths' 10-90% band matches the calibrated 80% interval around the point
-forecast.
+Calibrated paths keep the model's dependence between months (each path's
+rank in its month) but are mapped month by month onto the calibrated table's
+quantiles (:func:`matched_paths`), so that the paths' 2.5%, 10%, 50%, 90% and
+97.5% points are the table's intervals and point forecast: ``bf.forecast`` and
+the report draw the same paths, hence the same means and totals.
 """
 
 from __future__ import annotations
@@ -23,36 +24,50 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from ..errors import ModelError
 from ..fiscal import fiscal_year_start
 
+KNOTS = (0.025, 0.1, 0.5, 0.9, 0.975)
+KNOT_COLUMNS = ("lo95", "lo80", "median", "hi80", "hi95")
 
-def calibrate_paths(paths: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarray:
-    """Rescale raw count paths ``(n, h)`` to the 80% widths of a calibrated frame.
 
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> paths = np.expm1(np.log1p(100.0) + np.linspace(-1, 1, 101))[:, None]
-    >>> frame = pd.DataFrame({"median": [100.0], "lo80": [np.expm1(np.log1p(100) - 0.4)],
-    ...                       "hi80": [np.expm1(np.log1p(100) + 0.4)]})
-    >>> out = np.log1p(calibrate_paths(paths, frame, 1e9)[:, 0]) - np.log1p(100.0)
-    >>> round(float(np.quantile(out, 0.9)), 6)
-    0.4
+def matched_paths(raw: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarray:
+    """Map raw paths ``(n, h)`` month by month onto the quantiles of a forecast ``frame``.
+
+    A path's rank ``k`` (0 to ``n - 1``) in its month becomes the probability
+    ``k / (n - 1)`` (the position :func:`numpy.quantile` uses), whose normal
+    score is interpolated linearly between the table's quantiles on the
+    ``log(1 + y)`` scale (``frame["median"]`` is the point forecast)
+    and extrapolated beyond the 95% interval with the slope of its outer
+    segment. Ties keep the paths' order.
+
+    >>> frame = pd.DataFrame({"median": [100.0], "lo80": [80.0], "hi80": [130.0],
+    ...                       "lo95": [70.0], "hi95": [150.0]})
+    >>> raw = np.random.default_rng(0).normal(size=(2001, 1))
+    >>> q = np.quantile(matched_paths(raw, frame, 1e9)[:, 0], [0.025, 0.1, 0.5, 0.9, 0.975])
+    >>> [round(float(v), 6) for v in q]
+    [70.0, 80.0, 100.0, 130.0, 150.0]
     """
-    z = np.log1p(np.asarray(paths, dtype=float))
-    centre = np.median(z, axis=0)
-    half_raw = (np.quantile(z, 0.9, axis=0) - np.quantile(z, 0.1, axis=0)) / 2.0
-    point = np.log1p(frame["median"].to_numpy(dtype=float))
-    half_cal = (
-        np.log1p(frame["hi80"].to_numpy(dtype=float))
-        - np.log1p(np.maximum(frame["lo80"].to_numpy(dtype=float), 0.0))
-    ) / 2.0
-    ratio = np.where(half_raw > 1e-12, half_cal / np.where(half_raw > 1e-12, half_raw, 1.0), 1.0)
+    raw = np.asarray(raw, dtype=float)
+    n, h = raw.shape
+    ranks = np.argsort(np.argsort(raw, axis=0, kind="stable"), axis=0, kind="stable")
+    edge = 0.25 / max(n - 1, 1)
+    score = norm.ppf(np.clip(ranks / max(n - 1, 1), edge, 1.0 - edge))
+    xk = norm.ppf(KNOTS)
+    out = np.empty((n, h))
+    for j in range(h):
+        yk = np.log1p(np.maximum([float(frame[c].iloc[j]) for c in KNOT_COLUMNS], 0.0))
+        yk = np.maximum.accumulate(yk)  # a well-formed table is already ordered
+        z = np.interp(score[:, j], xk, yk)
+        lo_slope = (yk[1] - yk[0]) / (xk[1] - xk[0])
+        hi_slope = (yk[-1] - yk[-2]) / (xk[-1] - xk[-2])
+        z = np.where(score[:, j] < xk[0], yk[0] + (score[:, j] - xk[0]) * lo_slope, z)
+        z = np.where(score[:, j] > xk[-1], yk[-1] + (score[:, j] - xk[-1]) * hi_slope, z)
+        out[:, j] = z
     with np.errstate(over="ignore"):
-        out = np.expm1(point + (z - centre) * ratio)
-    return np.minimum(np.maximum(out, 0.0), cap)
+        return np.minimum(np.maximum(np.expm1(out), 0.0), cap)
 
 
 def with_true_mean(

@@ -38,7 +38,15 @@ import pandas as pd
 
 from ..errors import SpecError
 from .base import BaseModel, Prediction, gaussian_prediction
-from .stl_ses import PERIOD, Trend, fit_damped, ses_fit, ses_levels
+from .stl_ses import (
+    PERIOD,
+    Trend,
+    check_stl_params,
+    fit_damped,
+    ses_fit,
+    ses_levels,
+    stl_seasonal,
+)
 
 MIN_WINDOW = 12
 """Shortest trailing-mean window used on a short series (months)."""
@@ -110,20 +118,6 @@ def fit_reversion(a: np.ndarray, window: int = 72, ar_window: int = 36) -> Rever
     return Reversion(level, float(m[-1]), phi, max(sigma2, 1e-12), alpha)
 
 
-def stl_seasonal(z: np.ndarray, seasonal: int, seasonal_deg: int, robust: bool) -> np.ndarray:
-    """The STL seasonal component of ``z`` (statsmodels, period 12)."""
-    from statsmodels.tsa.seasonal import STL
-
-    stl = STL(
-        np.asarray(z, dtype=float),
-        period=PERIOD,
-        seasonal=seasonal,
-        seasonal_deg=seasonal_deg,
-        robust=robust,
-    )
-    return np.asarray(stl.fit().seasonal, dtype=float)
-
-
 def seasonal_persistence(z: np.ndarray, years: int = 6, history: int = 5) -> float:
     """How much of last years' seasonal pattern recurs: the seasonal shrink, in [0, 1].
 
@@ -193,16 +187,6 @@ class _State:
     kind: str = "revert"
     shrink: float = 0.8
     errors: dict | None = None
-
-
-def check_stl_params(name: str, seasonal: Any, seasonal_deg: Any, shrink: Any) -> None:
-    """Raise :class:`SpecError` for STL settings statsmodels would refuse or misuse."""
-    if int(seasonal) < 7 or int(seasonal) % 2 == 0:
-        raise SpecError(f"model {name!r}: seasonal must be an odd number >= 7, got {seasonal!r}")
-    if seasonal_deg not in (0, 1):
-        raise SpecError(f"model {name!r}: seasonal_deg must be 0 or 1, got {seasonal_deg!r}")
-    if not isinstance(shrink, (int, float)) or not 0.0 <= float(shrink) <= 1.0:
-        raise SpecError(f"model {name!r}: seasonal_shrink must be in [0, 1], got {shrink!r}")
 
 
 class STLRevert(BaseModel):

@@ -149,6 +149,30 @@ def fit_damped(a: np.ndarray) -> tuple[Trend, np.ndarray, np.ndarray]:
     return Trend(L[-1], B[-1], al, be, ph, max(float(np.mean(e**2)), 1e-12)), L, B
 
 
+def stl_seasonal(z: np.ndarray, seasonal: int, seasonal_deg: int, robust: bool) -> np.ndarray:
+    """The STL seasonal component of ``z`` (statsmodels, period 12)."""
+    from statsmodels.tsa.seasonal import STL
+
+    stl = STL(
+        np.asarray(z, dtype=float),
+        period=PERIOD,
+        seasonal=seasonal,
+        seasonal_deg=seasonal_deg,
+        robust=robust,
+    )
+    return np.asarray(stl.fit().seasonal, dtype=float)
+
+
+def check_stl_params(name: str, seasonal: Any, seasonal_deg: Any, shrink: Any) -> None:
+    """Raise :class:`SpecError` for STL settings statsmodels would refuse or misuse."""
+    if int(seasonal) < 7 or int(seasonal) % 2 == 0:
+        raise SpecError(f"model {name!r}: seasonal must be an odd number >= 7, got {seasonal!r}")
+    if seasonal_deg not in (0, 1):
+        raise SpecError(f"model {name!r}: seasonal_deg must be 0 or 1, got {seasonal_deg!r}")
+    if not isinstance(shrink, (int, float)) or not 0.0 <= float(shrink) <= 1.0:
+        raise SpecError(f"model {name!r}: seasonal_shrink must be in [0, 1], got {shrink!r}")
+
+
 class STLSES(BaseModel):
     """Non-robust STL (R's ``mstl`` defaults) + simple exponential smoothing, on log counts.
 
@@ -195,38 +219,18 @@ class STLSES(BaseModel):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        check_stl_params(self.name, seasonal, seasonal_deg, seasonal_shrink)
         self.seasonal = int(seasonal)
-        if self.seasonal < 7 or self.seasonal % 2 == 0:
-            raise SpecError(
-                f"model {self.name!r}: seasonal must be an odd number >= 7, got {seasonal!r}"
-            )
-        if seasonal_deg not in (0, 1):
-            raise SpecError(
-                f"model {self.name!r}: seasonal_deg must be 0 or 1, got {seasonal_deg!r}"
-            )
         self.seasonal_deg = int(seasonal_deg)
         self.robust = bool(robust)
         self.seasonal_shrink = float(seasonal_shrink)
-        if not 0.0 <= self.seasonal_shrink <= 1.0:
-            raise SpecError(
-                f"model {self.name!r}: seasonal_shrink must be in [0, 1], got {seasonal_shrink!r}"
-            )
         self.revert = float(revert)
         if not 0.0 <= self.revert < 1.0:
             raise SpecError(f"model {self.name!r}: revert must be in [0, 1), got {revert!r}")
 
     def decompose(self, z: np.ndarray) -> np.ndarray:
         """The STL seasonal component of ``z`` (statsmodels, this model's settings)."""
-        from statsmodels.tsa.seasonal import STL
-
-        stl = STL(
-            np.asarray(z, dtype=float),
-            period=PERIOD,
-            seasonal=self.seasonal,
-            seasonal_deg=self.seasonal_deg,
-            robust=self.robust,
-        )
-        return np.asarray(stl.fit().seasonal, dtype=float)
+        return stl_seasonal(z, self.seasonal, self.seasonal_deg, self.robust)
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         zv = z.to_numpy(dtype=float)

@@ -271,10 +271,10 @@ class X13(BaseModel):
             lines.append("No outliers detected." if self.outliers else "Outlier detection off.")
         else:
             lines.append("Outliers (log-scale effect, t):")
-            for _, r in state.outliers.iterrows():
-                lines.append(
-                    f"  {r['type']} {r['month']:%Y-%m}: {r['coefficient']:+.3f} (t = {r['t']:.1f})"
-                )
+            lines += [
+                f"  {r.type} {r.month:%Y-%m}: {r.coefficient:+.3f} (t = {r.t:.1f})"
+                for r in state.outliers.itertuples()
+            ]
         return "\n".join(lines)
 
 

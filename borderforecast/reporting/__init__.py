@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,19 +28,10 @@ from typing import Any
 import pandas as pd
 
 from ..atomic import check_output_folder
-from ..errors import StoreError
 from ..paths import with_home
 from ..version import __version__
 from .builder import SECTIONS, Built, Progress, ReportOptions, build
-from .vintages import (
-    ACTUALS_FILE,
-    SaveResult,
-    actuals_csv,
-    forecast_csv,
-    save_actuals,
-    save_vintage,
-    vintages_root,
-)
+from .vintages import SaveResult, save_actuals, save_vintage
 from .writer import write_report
 
 __all__ = ["Report", "ReportOptions", "SECTIONS", "report"]
@@ -85,32 +76,8 @@ class Report:
     generated_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything in plain Python types (JSON-ready)."""
-        return json.loads(
-            json.dumps(
-                {
-                    "html_path": str(self.html_path),
-                    "markdown_path": str(self.markdown_path),
-                    "figures": {k: [str(p) for p in v] for k, v in self.figures.items()},
-                    "sections": self.sections,
-                    "options": {
-                        k: (list(v) if isinstance(v, tuple) else v)
-                        for k, v in vars(self.options).items()
-                    },
-                    "vintages": [
-                        {
-                            "path": str(v.path),
-                            "status": v.status,
-                            "previous": str(v.previous) if v.previous else None,
-                        }
-                        for v in self.vintages
-                    ],
-                    "timings": dict(self.timings),
-                    "generated_at": self.generated_at,
-                },
-                default=str,
-            )
-        )
+        """Everything in plain Python types (JSON-ready): paths as text, tuples as lists."""
+        return json.loads(json.dumps(asdict(self), default=str))
 
     def summary(self) -> str:
         """A few lines: month, headline, model, verdict, files."""
@@ -129,25 +96,6 @@ class Report:
         ]
         lines += [f"Vintage {v.path.parent.name}/{v.path.name}: {v.status}" for v in self.vintages]
         return "\n".join(lines)
-
-
-def _check_vintages(built: Built, home: Any, force: bool) -> None:
-    """Refuse before writing anything if a stored vintage would change (unless ``force``)."""
-    if force:
-        return
-    m = built.y.index[-1]
-    folder = vintages_root(built.series, home) / f"{m:%Y-%m}"
-    planned = {f"{name}.csv": forecast_csv(fc) for name, fc in built.forecasts.items()}
-    planned[ACTUALS_FILE] = actuals_csv(built.y)
-    for name, data in planned.items():
-        path = folder / name
-        if path.exists() and path.read_bytes() != data:
-            raise StoreError(
-                f"forecast vintage {path.parent.name}/{path.name} of series {built.series!r} "
-                "is already "
-                "stored with different numbers (the data or the model changed since); vintages are "
-                "never overwritten silently: rerun with --force to keep the old one as a .revN copy"
-            )
 
 
 @with_home
@@ -225,36 +173,15 @@ def report(
         y = as_monthly(y, name=str(y.name or opts.series))
         y.attrs.update(attrs)
         y.attrs.setdefault("release", str(attrs.get("source_file", "your data")))
-    built = build(opts, home=home, progress=progress, y=y)
-    _check_vintages(built, home, force)
+    built = build(opts, home=home, progress=progress, y=y, refuse_changed=not force)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    h = built.sections["headline"]
-    name = h["subject"]
-    title = f"{name}: report for {h['month_label']}"
-    if h.get("stale"):
-        rm = datetime.strptime(h["report_month"], "%Y-%m").strftime("%B %Y")
-        title = f"{name}: latest data {h['month_label']} (report of {rm})"
-    meta = {
-        "title": title,
-        "subtitle": (
-            f"Monthly {h['unit_word']}, data to {h['month_label']}. "
-            + ("Forecast, seasonality" if not h.get("stale") else "Seasonality")
-            + " and whether the latest move is beyond normal seasonality."
-        ),
-        "toc": [(k, t) for k, t in SECTIONS],
-        "footer": (
-            "Made with borderforecast. "
-            + ("Counts are events, not people; " if h["border"] else "")
-            + "fiscal years run October to September. Figures: PNG and SVG files in the "
-            "figures folder."
-        ),
-        "generated_at": generated,
-        "version": __version__,
-    }
     if progress:
         progress("start", "write", "")
     out = Path(out)
-    html_path, md_path, fig_paths = write_report(out, built.sections, meta, built.figures, home)
+    jobs = opts.backtest_jobs or min(2, os.cpu_count() or 1)
+    html_path, md_path, fig_paths = write_report(
+        out, built.sections, _meta(built, generated), built.figures, home, jobs
+    )
     m = built.y.index[-1]
     saved = [
         save_vintage(built.series, m, name, fc, home=home, force=force)
@@ -273,3 +200,29 @@ def report(
         built.timings,
         generated,
     )
+
+
+def _meta(built: Built, generated: str) -> dict[str, Any]:
+    """The page's title, subtitle, contents and footer."""
+    h = built.sections["headline"]
+    title = f"{h['subject']}: report for {h['month_label']}"
+    if h.get("stale"):
+        rm = datetime.strptime(h["report_month"], "%Y-%m").strftime("%B %Y")
+        title = f"{h['subject']}: latest data {h['month_label']} (report of {rm})"
+    return {
+        "title": title,
+        "subtitle": (
+            f"Monthly {h['unit_word']}, data to {h['month_label']}. "
+            + ("Forecast, seasonality" if not h.get("stale") else "Seasonality")
+            + " and whether the latest move is beyond normal seasonality."
+        ),
+        "toc": [(k, t) for k, t in SECTIONS],
+        "footer": (
+            "Made with borderforecast. "
+            + ("Counts are events, not people; " if h["border"] else "")
+            + "fiscal years run October to September. Figures: PNG and SVG files in the "
+            "figures folder."
+        ),
+        "generated_at": generated,
+        "version": __version__,
+    }

@@ -9,7 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from .. import plotting
 from . import figures
 from .common import SectionOutput, Subject, subject_of
 from .writer import FigureSpec
@@ -64,22 +63,9 @@ def assessment_section(
     subj = subj or subject_of(y)
     settings = assessment_settings(y, months, seed, jobs, models, placebo_years, subj.border)
     a = cached_assessment(y, settings)
-    frame = a.to_frame()
-    table = []
-    for name, r in frame.iterrows():
-        table.append(
-            {
-                "evidence": str(name),
-                "statistic": str(r["statistic"]),
-                "value": _num(r["value"], 0 if str(r["statistic"]).startswith("number") else 2),
-                "p_value": _num(r["p_value"], 3),
-                "percentile": _num(r["percentile"], 0),
-                "reading": str(r["reading"]),
-            }
-        )
     w = a.window
     parts = a.parts()  # the assessment's own structured summary: never parsed from its text
-    lead, evidence, caveats = parts["lead"], list(parts["evidence"]), list(parts["caveats"])
+    caveats = list(parts["caveats"])
     if not subj.border:  # the Title 42 period is the border series' own history
         caveats = [c for c in caveats if "Title 42" not in c]
     agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
@@ -98,10 +84,10 @@ def assessment_section(
         "window_label": w.label(),
         "reference": f"{w.reference:%Y-%m}",
         "reference_label": f"{w.reference:%B %Y}",
-        "lead": lead,
-        "evidence": evidence,
+        "lead": parts["lead"],
+        "evidence": list(parts["evidence"]),
         "caveats": caveats,
-        "narrative": [lead, *evidence],
+        "narrative": [parts["lead"], *parts["evidence"]],
         "columns": [
             {"key": "evidence", "label": "evidence", "num": False},
             {"key": "statistic", "label": "statistic", "num": False},
@@ -110,71 +96,58 @@ def assessment_section(
             {"key": "percentile", "label": "percentile", "num": True},
             {"key": "reading", "label": "reading", "num": False},
         ],
-        "table": table,
+        "table": evidence_rows(a),
     }
-    fig = a.plot(history=ZOOM_MONTHS)  # the window and the months just before it
-    from matplotlib.dates import DateFormatter, MonthLocator, YearLocator
+    return SectionOutput(data, {"assessment": _figure(a, subj)})
 
-    fig.axes[-1].xaxis.set_major_locator(YearLocator(base=1, month=1, day=1))
-    fig.axes[-1].xaxis.set_major_formatter(DateFormatter("%Y"))  # the report's one tick style
-    fig.axes[-1].xaxis.set_minor_locator(MonthLocator())
-    for ax in fig.axes:  # long titles would run off a report-width figure
-        if len(ax.get_title()) > 70:
-            ax.set_title(textwrap.fill(ax.get_title(), 70), fontsize=9.5)
-        from matplotlib.ticker import FuncFormatter
 
-        ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))  # one minus sign
-        if ax.get_yscale() == "log":  # label 2x and 5x ticks when a decade has one label
-            ax.yaxis.set_minor_formatter(FuncFormatter(figures._minor_label(ax)))
-        label = ax.get_ylabel()
-        if label.startswith("per month"):
-            ax.set_ylabel(f"{subj.unit} {label}")
-        elif label.endswith("effect"):
-            ax.set_ylabel(f"{label.replace(' effect', '')}\n({subj.unit})")
-    _legend_below(fig)
-    return SectionOutput(
-        data,
-        {
-            "assessment": FigureSpec(
-                "assessment",
-                fig,
-                f"{w.label()} (grey) and the {ZOOM_MONTHS} months before: observed counts "
-                f"against the counterfactual of the {a.counterfactual.model} model fitted on the "
-                f"months to {w.reference:%B %Y} (line: expected; bands: 80% and 95% intervals), "
-                "with the monthly and cumulative difference below.",
-                "Observed versus counterfactual forecast",
+def evidence_rows(a: Any) -> list[dict[str, str]]:
+    """The evidence table as the page shows it. The panel's row holds the panel's effect (%
+    of the window total, like the model rows) in its value column, and its false-alarm rate
+    in its reading, beside the other rows' explanations."""
+    rows = []
+    for name, r in a.to_frame().iterrows():
+        value, statistic, reading = r["value"], str(r["statistic"]), str(r["reading"])
+        if a.placebo is not None and str(name).startswith("counterfactual panel"):
+            value, statistic = a.decision.effect_pct, "observed vs expected, % of window total"
+            reading += (
+                f"; false alarms in the placebo years: {100 * a.placebo.false_alarm_rate:.0f}%"
             )
-        },
+        rows.append(
+            {
+                "evidence": str(name),
+                "statistic": statistic,
+                "value": _num(value, 0 if statistic.startswith("number") else 2),
+                "p_value": _num(r["p_value"], 3),
+                "percentile": _num(r["percentile"], 0),
+                "reading": reading,
+            }
+        )
+    return rows
+
+
+def _figure(a: Any, subj: Subject) -> FigureSpec:
+    """The window and the months before it against the panel's counterfactual band."""
+    runs = [r.counterfactual for r in (a.panel.passed if a.panel is not None else ())]
+    cfs = [cf for cf in runs if cf is not None] or [a.counterfactual]
+    w = a.window
+    names = ", ".join(cf.model for cf in cfs)
+    fig = figures.assessment_chart(
+        a.y,
+        [cf.frame for cf in cfs],
+        window=(w.start, w.end, w.reference),
+        history=ZOOM_MONTHS,
+        title=textwrap.fill(f"{subj.name}, {w.label()}: {a.verdict}", 80),
+        unit=subj.unit,
     )
-
-
-def _legend_below(fig: Any) -> None:
-    """Move the figure's legends under the panels, where they cannot cover a line."""
-    legends = [ax for ax in fig.axes if ax.get_legend() is not None]
-    if not legends:
-        return
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-        for ax in legends:
-            plotting.legend_outside(ax, "below")
-        return
-    handles, labels = [], []
-    for ax in legends:
-        h, lab = ax.get_legend_handles_labels()
-        ax.get_legend().remove()
-        for hh, ll in zip(h, lab, strict=True):
-            if ll not in labels:
-                handles.append(hh)
-                labels.append(ll)
-    w, h_in = fig.get_size_inches()
-    fig.set_size_inches(w, h_in + 0.45)
-    if fig.get_layout_engine() is not None:
-        fig.set_layout_engine("none")
-    fig.tight_layout(rect=(0, 0.45 / (h_in + 0.45), 1, 1))
-    fig.legend(
-        handles, labels, loc="lower center", ncols=min(4, len(handles)), frameon=False, fontsize=8.5
+    who = f"the {len(cfs)} panel models ({names})" if len(cfs) > 1 else f"the {names} model"
+    caption = (
+        f"{w.label()} (grey) and the {ZOOM_MONTHS} months before: observed counts against what "
+        f"normal seasonality would give, as forecast by {who} from the months to "
+        f"{w.reference:%B %Y}. Dashed line: their middle expectation; bands: from the lowest to "
+        "the highest of their 80% and 95% intervals. Below: the monthly difference."
     )
+    return FigureSpec("assessment", fig, caption, "Observed versus counterfactual forecast")
 
 
 def _effect(a: Any) -> dict[str, float] | None:

@@ -23,7 +23,7 @@ from ..series import month as parse_month
 from . import figures
 from .breakdown import Headline, breakdown_groups, breakdown_section
 from .choice import ModelChoice, model_choice
-from .common import SectionOutput, subject_of
+from .common import SectionOutput, Subject, subject_of
 from .headline import first_screen, headline_section
 from .outlook import BENCHMARK
 from .writer import FigureSpec
@@ -92,8 +92,8 @@ class ReportOptions:
     jobs : int
         Worker processes for the assessment's placebo runs (default 1).
     backtest_jobs : int, optional
-        Worker processes for the backtest (default ``None``: two when the machine has two or
-        more cores, else one; the results are identical either way).
+        Worker processes for the backtest and for drawing the figures (default ``None``: two
+        when the machine has two or more cores, else one; the results are identical either way).
     today : str, optional
         The date the report is made, ``YYYY-MM-DD`` (default: today's UTC date); a report
         whose data month is more than two months before it says so on its first screen.
@@ -232,46 +232,54 @@ def report_choice(y: pd.Series, opts: ReportOptions, progress: Any = None) -> Mo
     return model_choice(c, opts.model, left_out)  # fmt: skip
 
 
+class _Run:
+    """Runs the sections in order, timing each and collecting what it returns."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.sections: dict[str, dict[str, Any]] = {}
+        self.figures: dict[str, FigureSpec] = {}
+        self.forecasts: dict[str, pd.DataFrame] = {}
+
+    def emit(self, event: str, key: str, detail: str = "") -> None:
+        if self.progress is not None:
+            self.progress(event, key, detail)
+
+    def __call__(self, key: str, fn: Callable[[], SectionOutput]) -> SectionOutput:
+        self.emit("start", key)
+        t0 = time.perf_counter()
+        out = fn()
+        self.timings[key] = round(time.perf_counter() - t0, 2)
+        self.sections[key] = out.data
+        self.figures.update(out.figures)
+        self.forecasts.update(out.forecasts)
+        self.emit("done", key, f"{self.timings[key]:.1f} s")
+        return out
+
+
 def build(
     opts: ReportOptions,
     *,
     home: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     y: pd.Series | None = None,
+    refuse_changed: bool = False,
 ) -> Built:
-    """Compute every section of the report (nothing is written); ``y``: a user's series."""
-    from .assessment import assessment_section
-    from .history import data_section, vintages_section
+    """Compute every section of the report (nothing is written); ``y``: a user's series.
+
+    ``refuse_changed``: raise :class:`~borderforecast.errors.StoreError` as soon as the
+    forecasts are known, if storing them would change a stored vintage.
+    """
     from .outlook import forecast_section, stale_forecast_section
-    from .seasonality import seasonality_section
-
-    def emit(event: str, key: str, detail: str = "") -> None:
-        if progress is not None:
-            progress(event, key, detail)
-
-    timings: dict[str, float] = {}
-    sections: dict[str, dict[str, Any]] = {}
-    figs: dict[str, FigureSpec] = {}
-    forecasts: dict[str, pd.DataFrame] = {}
-
-    def run(key: str, fn: Callable[[], SectionOutput]) -> SectionOutput:
-        emit("start", key)
-        t0 = time.perf_counter()
-        out = fn()
-        timings[key] = round(time.perf_counter() - t0, 2)
-        sections[key] = out.data
-        figs.update(out.figures)
-        forecasts.update(out.forecasts)
-        emit("done", key, f"{timings[key]:.1f} s")
-        return out
+    from .vintages import check_unchanged
 
     given = y
     y, target, full_last, later = load_series(opts, home, y)
     today = pd.Timestamp(opts.today or datetime.now(UTC).strftime("%Y-%m-%d"))
     subj = subject_of(y, border=given is None, name=opts.name, unit=opts.unit)
-    m = pd.Timestamp(y.index[-1])
-    stale = m < target
-
+    stale = y.index[-1] < target
+    run = _Run(progress)
     run(
         "headline",
         lambda: headline_section(y, opts.series, target, home, today, opts.horizon, subj),
@@ -279,18 +287,41 @@ def build(
 
     def forecast() -> SectionOutput:
         def bt_progress(done: int, total: int) -> None:
-            emit("step", "forecast", f"backtest {done}/{total} fits")
+            run.emit("step", "forecast", f"backtest {done}/{total} fits")
 
         choice = report_choice(y, opts, bt_progress)
-        emit("step", "forecast", f"forecast with {choice.model}")
+        run.emit("step", "forecast", f"forecast with {choice.model}")
         return forecast_section(
             y, opts.series, choice, horizon=opts.horizon, seed=opts.seed, later=later, subj=subj
         )
 
-    if stale:
-        fc_out = run("forecast", lambda: stale_forecast_section(y, target))
-    else:
-        fc_out = run("forecast", forecast)
+    fc_out = run("forecast", (lambda: stale_forecast_section(y, target)) if stale else forecast)
+    if refuse_changed:
+        check_unchanged(opts.series, y, run.forecasts, home)
+    _later_sections(run, opts, y, home, subj, fc_out, full_last, stale)
+    if not subj.border:  # the figures speak of the user's unit
+        for spec in run.figures.values():
+            figures.relabel(spec.figure, "encounters", subj.unit)
+    run.sections["summary"] = first_screen(run.sections)
+    return Built(run.sections, run.figures, run.forecasts, y, opts.series, run.timings)
+
+
+def _later_sections(
+    run: _Run,
+    opts: ReportOptions,
+    y: pd.Series,
+    home: str | os.PathLike[str] | None,
+    subj: Subject,
+    fc_out: SectionOutput,
+    full_last: pd.Timestamp,
+    stale: bool,
+) -> None:
+    """The sections after the forecast: seasonality, assessment, breakdown, vintages, data."""
+    from .assessment import assessment_section
+    from .history import data_section, vintages_section
+    from .seasonality import seasonality_section
+
+    m = pd.Timestamp(y.index[-1])
     run(
         "seasonality",
         lambda: seasonality_section(
@@ -318,7 +349,7 @@ def build(
             model=opts.breakdown_model,
             seed=opts.seed,
             headline=_headline(fc_out, opts.series),
-            progress=lambda sid: emit("step", "breakdown", sid),
+            progress=lambda sid: run.emit("step", "breakdown", sid),
         ),
     )
     run(
@@ -333,11 +364,6 @@ def build(
             y, opts.series, home=home, full_last=full_last, stale=stale, border=subj.border
         ),
     )
-    if not subj.border:  # the figures speak of the user's unit
-        for spec in figs.values():
-            figures.relabel(spec.figure, "encounters", subj.unit)
-    sections["summary"] = first_screen(sections)
-    return Built(sections, figs, forecasts, y, opts.series, timings)
 
 
 def _headline(out: SectionOutput, series: str) -> Headline | None:

@@ -22,17 +22,6 @@ from ..plotting import COLORS
 FISCAL_ORDER = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
-def log_scale(values: np.ndarray, ratio: float = 20.0) -> bool:
-    """Whether counts span so many orders of magnitude that a log axis reads better.
-
-    >>> log_scale(np.array([5000.0, 250000.0])), log_scale(np.array([100.0, 300.0]))
-    (True, False)
-    """
-    positive = np.asarray(values, dtype=float)
-    positive = positive[np.isfinite(positive) & (positive > 0)]
-    return bool(len(positive) and positive.max() / positive.min() > ratio)
-
-
 def fan_chart(
     y: pd.Series,
     forecast: pd.DataFrame,
@@ -43,34 +32,30 @@ def fan_chart(
     benchmark: pd.DataFrame | None = None,
     benchmark_name: str = "snaive",
 ) -> Figure:
-    """Observed history, the point forecast and its 80% and 95% intervals."""
+    """Observed history, the expected (mean) forecast, its median and its 80% and 95%
+    intervals."""
     fig, ax = plotting.new_figure(9.0, 4.4)
     with plotting.style():
         obs = y.iloc[-history:]
         ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.6, label="observed")
-        # connect the last observation to the forecast
-        link = pd.concat([obs.iloc[-1:], forecast["mean"]])
-        ax.fill_between(
-            forecast.index,
-            forecast["lo95"],
-            forecast["hi95"],
-            color=COLORS["forecast"],
-            alpha=0.16,
-            lw=0,
-            label="95% interval",
-        )
-        ax.fill_between(
-            forecast.index,
-            forecast["lo80"],
-            forecast["hi80"],
-            color=COLORS["forecast"],
-            alpha=0.32,
-            lw=0,
-            label="80% interval",
-        )
+        plotting.bands(ax, forecast)
+        link = pd.concat([obs.iloc[-1:], forecast["mean"]])  # from the last observation on
         ax.plot(
-            link.index, link.values, color=COLORS["forecast"], lw=1.8, label=f"forecast ({model})"
+            link.index,
+            link.values,
+            color=COLORS["forecast"],
+            lw=1.8,
+            label=f"expected ({model}; the table's numbers)",
         )
+        if "median" in forecast:  # the middle of the band: the mean runs above it
+            ax.plot(
+                forecast.index,
+                forecast["median"],
+                color=COLORS["forecast"],
+                lw=1.0,
+                ls=":",
+                label="median",
+            )
         if benchmark is not None:
             ax.plot(
                 benchmark.index,
@@ -81,17 +66,15 @@ def fan_chart(
                 label=f"{benchmark_name} (benchmark)",
             )
         ax.axvline(obs.index[-1], color="0.4", lw=0.8)
-        log_axis(
-            ax,
-            np.concatenate([obs.to_numpy(dtype=float), forecast.to_numpy(dtype=float).ravel()]),
-        )
+        shown = forecast.to_numpy(dtype=float).ravel()
+        plotting.log_axis(ax, np.concatenate([obs.to_numpy(dtype=float), shown]))
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1])
         # a long series name would run off the figure: wrap it (about 88 characters a line)
         ax.set_title(
             textwrap.fill(title or f"{y.name or 'series'}: {len(forecast)}-month forecast", 88)
         )
-        plotting.legend_outside(ax, "below", ncols=5)
+        plotting.legend_outside(ax, "below", ncols=3)
     return fig
 
 
@@ -184,7 +167,7 @@ def small_multiples(
             parts.append(fc[cols].to_numpy(dtype=float).ravel())
         return np.concatenate(parts)
 
-    use_log = any(log_scale(shown(y, fc)) for _, y, fc in panels)
+    use_log = any(plotting.log_scale(shown(y, fc)) for _, y, fc in panels)
     with plotting.style():
         flat = axes.ravel()
         for ax, (label, y, fc) in zip(flat, panels, strict=False):
@@ -196,21 +179,18 @@ def small_multiples(
                 )
             else:
                 if all(c in fc for c in bands):
-                    ax.fill_between(
-                        fc.index, fc["lo80"], fc["hi80"], color=COLORS["forecast"], alpha=0.3, lw=0
-                    )
+                    plotting.bands(ax, fc, (80,))
                 link = pd.concat([obs.iloc[-1:], fc["mean"]])
                 ax.plot(link.index, link.values, color=COLORS["forecast"], lw=1.3)
             end = fc.index[-1] if fc is not None else obs.index[-1]
             plotting.mark_fiscal_years(ax, obs.index[0], end, label=False)
             if use_log:
-                log_axis(ax, shown(y, fc))
+                plotting.log_axis(ax, shown(y, fc))
             else:
                 ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
                 ax.set_ylim(bottom=0)
             ax.set_title(label, fontsize=9.5)
-            ax.xaxis.set_major_locator(_year_locator())
-            ax.xaxis.set_major_formatter(_year_formatter())
+            plotting.format_month_axis(ax, label="")
             ax.tick_params(labelsize=8)
         for ax in flat[len(panels) :]:
             ax.set_visible(False)
@@ -242,53 +222,6 @@ def relabel(fig: Figure, old: str, new: str) -> None:
     sup = getattr(fig, "_suptitle", None)  # matplotlib has no public handle on it
     if sup is not None:
         sup.set_text(sup.get_text().replace(old, new))
-
-
-def _year_locator():  # small helpers so small multiples share the tick style
-    from matplotlib.dates import YearLocator
-
-    return YearLocator(base=1, month=1, day=1)
-
-
-def _year_formatter():
-    from matplotlib.dates import DateFormatter
-
-    return DateFormatter("%Y")
-
-
-def _count_axis(ax, values: np.ndarray) -> bool:
-    """Linear count axis from zero, or a log axis when the values span a wide range."""
-    if not log_scale(values):
-        plotting.format_count_axis(ax)
-        return False
-    log_axis(ax, values)
-    return True
-
-
-def log_axis(ax, values: np.ndarray) -> None:
-    """A log count axis whose limits hug the values (a margin of a quarter of a decade)."""
-    v = np.asarray(values, dtype=float)
-    positive = v[np.isfinite(v) & (v > 0)]
-    ax.set_yscale("log")
-    if len(positive):
-        lo, hi = float(positive.min()), float(positive.max())
-        ax.set_ylim(max(1.0, lo / 1.8), hi * 1.8)
-    ax.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
-    ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label(ax)))
-    ax.set_ylabel(f"{plotting.COUNT_LABEL} (log scale)")
-
-
-def _minor_label(ax):
-    """Label the 2x and 5x minor ticks when the axis spans under two decades."""
-
-    def fmt(v: float, _pos: object = None) -> str:
-        lo, hi = ax.get_ylim()
-        if hi / max(lo, 1e-9) > 100:
-            return ""
-        lead = round(v / 10 ** np.floor(np.log10(v)), 6)
-        return plotting.thousands(v) if lead in (2.0, 5.0) else ""
-
-    return fmt
 
 
 def vintage_chart(
@@ -329,9 +262,95 @@ def vintage_chart(
                 ax.fill_between(fc.index, fc["lo80"], fc["hi80"], color=cmap(s), alpha=0.25, lw=0)
                 values.append(fc[["lo80", "hi80"]].to_numpy(dtype=float).ravel())
             end = max(end, fc.index[-1])
-        _count_axis(ax, np.concatenate(values))
+        plotting.count_axis(ax, np.concatenate(values))
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], end)
         ax.set_title(title or f"Earlier {model} forecasts against what happened")
         plotting.legend_outside(ax, "below", ncols=3)
+    return fig
+
+
+def assessment_chart(
+    y: pd.Series,
+    frames: Sequence[pd.DataFrame],
+    *,
+    window: tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp],
+    history: int,
+    title: str,
+    unit: str,
+) -> Figure:
+    """Observed counts against a panel's counterfactual forecasts of the ``window``
+    ``(start, end, reference)``; ``frames``: each model's ``expected, lo80, hi80, lo95, hi95``.
+
+    The bands run from the lowest to the highest of the models' intervals, the dashed line
+    is their median expectation; the lower panel is the monthly difference from that line.
+    """
+    start, end, reference = window
+    panel = pd.concat(frames, keys=range(len(frames))).groupby(level=1)
+    band = pd.concat(
+        [panel[["lo80", "lo95"]].min(), panel[["hi80", "hi95"]].max(), panel["expected"].median()],
+        axis=1,
+    )
+    obs = y.loc[start - pd.DateOffset(months=history) : end]
+    fig, (top, bot) = plotting.new_figure(
+        9.0, 5.4, nrows=2, sharex=True, gridspec_kw={"height_ratios": [2.2, 1]}
+    )
+    with plotting.style():
+        for ax in (top, bot):
+            ax.axvspan(
+                start - pd.Timedelta(days=15),
+                end + pd.Timedelta(days=15),
+                color="0.9",
+                lw=0,
+                zorder=0,
+            )
+        plotting.bands(top, band, word="band")
+        who = f"median of {len(frames)} models" if len(frames) > 1 else "one model"
+        top.plot(
+            band.index,
+            band["expected"],
+            color=COLORS["forecast"],
+            lw=1.6,
+            ls="--",
+            label=f"normal seasonality ({who})",
+        )
+        top.plot(
+            obs.index,
+            obs.values,
+            color=COLORS["observed"],
+            lw=1.6,
+            marker="o",
+            ms=3,
+            label="observed",
+        )
+        top.axvline(reference, color="0.5", lw=0.8, ls=":")
+        plotting.count_axis(
+            top, np.concatenate([obs.to_numpy(dtype=float), band.to_numpy().ravel()])
+        )
+        top.set_xlabel("")
+        top.set_title(title)
+        diff = obs.reindex(band.index) - band["expected"]
+        bot.bar(
+            diff.index,
+            diff.to_numpy(),
+            width=20,
+            color=[COLORS["forecast"] if v >= 0 else COLORS["benchmark"] for v in diff],
+        )
+        bot.axhline(0, color="0.3", lw=0.8)
+        bot.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
+        bot.set_ylabel(f"observed minus\nexpected ({unit})", fontsize=8.5)
+        plotting.format_month_axis(bot)
+        from matplotlib.dates import MonthLocator
+
+        bot.xaxis.set_minor_locator(MonthLocator())
+        handles, labels = top.get_legend_handles_labels()
+        bot.legend(
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.38),
+            ncols=4,
+            fontsize=8.5,
+            frameon=False,
+        )
     return fig

@@ -238,8 +238,7 @@ def clock_note(m: pd.Timestamp, today: pd.Timestamp, horizon: int) -> str:
     end = m + pd.DateOffset(months=horizon)
     over = min(behind - 1, horizon)
     text = (
-        f"These data end in {m:%B %Y}, {behind} months before this report was made "
-        f"({today:%B %Y})."
+        f"These data end in {m:%B %Y}, {behind} months before this report was made ({today:%B %Y})."
     )
     if not horizon:
         return text

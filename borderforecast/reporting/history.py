@@ -74,21 +74,17 @@ def vintages_section(
     m = y.index[-1]
     earlier = list_vintages(series, home=home, before=m)
     scores = score_vintages(earlier, y)
-    summary = summarize_scores(scores)
-    rows: list[dict[str, Any]] = []
-    for _, r in summary.sort_values(["data_month", "model"], ascending=[False, True]).iterrows():
-        rows.append(
-            {
-                "data_month": f"{r['data_month']:%Y-%m}",
-                "data_month_label": f"{r['data_month']:%b %Y}",
-                "model": str(r["model"]),
-                "months": int(r["months"]),
-                "mape": float(r["mape"]),
-                "mean_error": float(r["mean_error"]),
-                "coverage80": float(r["coverage80"]),
-                "coverage95": float(r["coverage95"]),
-            }
-        )
+    summary = summarize_scores(scores).sort_values(["data_month", "model"], ascending=[False, True])
+    rows: list[dict[str, Any]] = [
+        {
+            "data_month": f"{r['data_month']:%Y-%m}",
+            "data_month_label": f"{r['data_month']:%b %Y}",
+            "model": str(r["model"]),
+            "months": int(r["months"]),
+            **{k: float(r[k]) for k in ("mape", "mean_error", "coverage80", "coverage95")},
+        }
+        for _, r in summary.iterrows()
+    ]
     storage = (
         f"This report's forecasts ({', '.join(stored_models)}) are stored as vintages for "
         f"data month {m:%Y-%m} in the user store (vintages/<series>/<data month>/<model>.csv); "
@@ -104,18 +100,7 @@ def vintages_section(
             "score. Reports of later months will score this one's."
         )
     else:
-        latest = next((r for r in rows if r["model"] == model), rows[0])
-        months = sorted({r["data_month"] for r in rows})
-        narrative = (
-            f"{len(rows)} stored forecasts from {len(months)} earlier data "
-            f"month{'s' if len(months) > 1 else ''} ({_mlabel(months[0])}"
-            + (f" to {_mlabel(months[-1])}" if len(months) > 1 else "")
-            + f") were scored against the actuals to {m:%B %Y}. The most recent, {latest['model']} "
-            f"with data to {latest['data_month_label']}, missed by {latest['mape']:.1f}% "
-            "on average (mean absolute percentage error) "
-            f"over {latest['months']} month{'s' if latest['months'] > 1 else ''}; "
-            f"{fmt_share(latest['coverage80'])} of those actuals fell inside its 80% intervals."
-        )
+        narrative = _scored_sentence(rows, model, m)
         pick = model if (scores["model"] == model).any() else str(scores["model"].iloc[0])
         vs = [v for v in earlier if v.model == pick][-6:]
         fig = figures.vintage_chart(
@@ -138,6 +123,22 @@ def vintages_section(
         "vintages_scored": len({(r["data_month"], r["model"]) for r in rows}),
     }
     return SectionOutput(data, figs)
+
+
+def _scored_sentence(rows: list[dict[str, Any]], model: str, m: pd.Timestamp) -> str:
+    """How many stored forecasts were scored, and how the most recent one did."""
+    latest = next((r for r in rows if r["model"] == model), rows[0])
+    months = sorted({r["data_month"] for r in rows})
+    return (
+        f"{len(rows)} stored forecasts from {len(months)} earlier data "
+        f"month{'s' if len(months) > 1 else ''} ({_mlabel(months[0])}"
+        + (f" to {_mlabel(months[-1])}" if len(months) > 1 else "")
+        + f") were scored against the actuals to {m:%B %Y}. The most recent, {latest['model']} "
+        f"with data to {latest['data_month_label']}, missed by {latest['mape']:.1f}% "
+        "on average (mean absolute percentage error) "
+        f"over {latest['months']} month{'s' if latest['months'] > 1 else ''}; "
+        f"{fmt_share(latest['coverage80'])} of those actuals fell inside its 80% intervals."
+    )
 
 
 def _mlabel(ym: str) -> str:
@@ -176,7 +177,6 @@ def data_section(
     release = str(y.attrs.get("release", "unknown"))
     sources = dict(y.attrs.get("sources", {}))
     prev_month, snap = previous_snapshot(series, m, home)
-    rev = revisions(snap, y)
     rev_rows: list[dict[str, Any]] = [
         {
             "month": f"{r.month:%Y-%m}",
@@ -185,46 +185,25 @@ def data_section(
             "after": float(r.after),
             "change": float(r.change),
         }
-        for r in rev.itertuples()
+        for r in revisions(snap, y).itertuples()
     ]
-    if prev_month is None:
-        rev_text = "No earlier report of this series is stored, so there is nothing to compare."
-    elif not rev_rows:
-        rev_text = (
-            f"None: every month in the previous report (data to {_mlabel(prev_month)}) has the "
-            "same value now."
-        )
-    else:
-        net = sum(r["change"] for r in rev_rows)
-        rev_text = (
-            f"{len(rev_rows)} month{'s' if len(rev_rows) > 1 else ''} changed since the "
-            f"previous report (data to {_mlabel(prev_month)}), by {net:+,.0f} in all."
-        )
     release_rows = [
         ("series", f"{series}: {y.name}"),
         ("release", release),
         ("months used", f"{y.index[0]:%b %Y} to {m:%b %Y} ({len(y)} months)"),
     ]
     if full_last != m:
+        why = "(this series has no later months)" if stale else "(later months were left out)"
         release_rows.append(
-            (
-                "note",
-                f"report on data month {m:%Y-%m}; the release runs to {full_last:%Y-%m} "
-                + (
-                    "(this series has no later months)" if stale else "(later months were left out)"
-                ),
-            )
+            ("note", f"report on data month {m:%Y-%m}; the release runs to {full_last:%Y-%m} {why}")
         )
     if sources:
         release_rows.append(
             ("source of each month", ", ".join(f"{k}: {v}" for k, v in sources.items()))
         )
-    narrative = (
-        f"The report uses release {release} of the {y.name} series, "
-        f"{y.index[0]:%B %Y} to {m:%B %Y}."
-    )
     data = {
-        "narrative": narrative,
+        "narrative": f"The report uses release {release} of the {y.name} series, "
+        f"{y.index[0]:%B %Y} to {m:%B %Y}.",
         "release": release_rows,
         "release_id": release,
         "sources": (
@@ -236,6 +215,22 @@ def data_section(
         "glossary": [f"{term}: {text}" for term, text in GLOSSARY],
         "previous_report": prev_month,
         "revisions": rev_rows,
-        "revisions_text": rev_text,
+        "revisions_text": _revisions_sentence(prev_month, rev_rows),
     }
     return SectionOutput(data)
+
+
+def _revisions_sentence(prev_month: str | None, rows: list[dict[str, Any]]) -> str:
+    """What changed since the previous report's snapshot of the data."""
+    if prev_month is None:
+        return "No earlier report of this series is stored, so there is nothing to compare."
+    if not rows:
+        return (
+            f"None: every month in the previous report (data to {_mlabel(prev_month)}) has the "
+            "same value now."
+        )
+    net = sum(r["change"] for r in rows)
+    return (
+        f"{len(rows)} month{'s' if len(rows) > 1 else ''} changed since the "
+        f"previous report (data to {_mlabel(prev_month)}), by {net:+,.0f} in all."
+    )

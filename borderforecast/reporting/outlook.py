@@ -64,26 +64,15 @@ def forecast_section(
     """Section 2: the chosen model's calibrated, guarded forecast and why that model.
 
     ``later``: actuals published after the report month (a report on an earlier
-    month); the forecast is scored against them. (Over 60 lines: the section's
-    numbers, sentences and backtest table are assembled in one place.)
+    month); the forecast is scored against them.
     """
-    from .totals import fiscal_totals, model_totals, outlook_paths, spread_sentence, window_total
+    from .totals import fiscal_totals, outlook_paths, window_total
 
     subj = subj or subject_of(y)
-    result = choice.result
-
-    def table_of(name: str) -> tuple[Any, pd.DataFrame]:
-        f = choice.fitted[name]  # each model fitted once per report
-        return f.fitted, _shown(f, horizon).frame
-
-    g = _shown(choice.fitted[choice.model], horizon)
-    fitted = choice.fitted[choice.model].fitted
-    fc, paths = outlook_paths(fitted, g.frame, seed)
-    bench = fc if choice.model == BENCHMARK else outlook_paths(*table_of(BENCHMARK), seed)[0]
-    m = y.index[-1]
-    rows = [dict(r) for r in choice.rows]
+    f = choice.fitted[choice.model]  # each model fitted once per report
+    g = _shown(f, horizon)
+    fc, paths = outlook_paths(f.fitted, g.frame, seed)
     nxt = window_total(paths)
-    fy_totals = fiscal_totals(y, fc, paths)
     total = float(nxt["mean"])
     prev12 = float(y.iloc[-12:].sum())
     first = fc.index[0]
@@ -94,23 +83,63 @@ def forecast_section(
         f"80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), "
         f"{_change_words(total, prev12)} the previous {min(12, len(y))} months ({prev12:,.0f})."
     )
-    plain = plain_model(fitted, fc.index)
+    plain = plain_model(f.fitted, fc.index)
     if plain:
         narrative += f" How the {choice.model} model works: {plain}."
     why = f"{choice.model}: {choice.reason}."
-    if choice.model not in set(result.models):
+    if choice.model not in set(choice.result.models):
         why += " It was not part of the backtest, so its intervals are the model's own."
+    backtest, bench = _backtest(choice, horizon, seed, first, total, fc)
+    data = {
+        "model": choice.model,
+        "recommended": choice.recommended,
+        "user_choice": choice.user_choice,
+        "horizon": horizon,
+        "unit": subj.per_month,
+        "narrative": narrative,
+        "why": why,
+        "interval_notes": list(g.notes),
+        "table": _forecast_rows(fc),
+        "fiscal_totals": fiscal_totals(y, fc, paths),
+        "next12_total": total,
+        "next12_median": float(nxt["median"]),
+        "next12_interval": {k: float(nxt[k]) for k in ("lo80", "hi80", "lo95", "hi95")},
+        "totals_note": TOTALS_NOTE,
+        "previous12_total": prev12,
+        "backtest": backtest,
+        "parts": {k: v.tolist() for k, v in model_parts(f.fitted, fc.index).items()},
+        "assumption": plain_model(f.fitted),
+        "record": forecast_record(fc, later),
+    }
+    stored = {choice.model: fc}
+    stored.setdefault(BENCHMARK, bench)
+    return SectionOutput(data, {"forecast": _fan(y, fc, bench, choice, subj, history)}, stored)
+
+
+def _backtest(
+    choice: ModelChoice, horizon: int, seed: int, first: pd.Timestamp, total: float, fc: Any
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The backtest table behind the choice (each model's expected total from its own
+    paths, as for the model used), and the benchmark's forecast table."""
+    from .totals import model_totals, outlook_paths, spread_sentence
+
+    def table_of(name: str) -> tuple[Any, pd.DataFrame]:
+        f = choice.fitted[name]
+        return f.fitted, _shown(f, horizon).frame
+
+    bench = fc if choice.model == BENCHMARK else outlook_paths(*table_of(BENCHMARK), seed)[0]
+    rows = [dict(r) for r in choice.rows]
     names = [str(r["model"]) for r in rows if str(r["model"]) != choice.model]
-    totals = model_totals(names, y, horizon, seed, table_of)
+    totals = model_totals(names, seed, table_of)
     totals[choice.model] = total  # the same number as the narrative's
     for r in rows:
         r["next_total"] = totals.get(str(r["model"]), float("nan"))
     refused = [str(r["model"]) for r in rows if str(r.get("status", "")).startswith("refused")]
     spread = spread_sentence(totals, choice.model, horizon, refused)
-    fo = result.forecasts
-    origins = sorted(pd.to_datetime(fo["origin"].unique()))
+    result = choice.result
+    origins = sorted(pd.to_datetime(result.forecasts["origin"].unique()))
     dec = cov_decimals(rows)
-    backtest = {
+    return {
         "date": choice.date,
         "origins": len(origins),
         "first_origin": f"{origins[0]:%b %Y}" if origins else "–",
@@ -137,28 +166,18 @@ def forecast_section(
         ).strip(),
         "cached": choice.cached,
         "failed_cells": int(len(result.errors)),
-    }
-    data = {
-        "model": choice.model,
-        "recommended": choice.recommended,
-        "user_choice": choice.user_choice,
-        "horizon": horizon,
-        "unit": subj.per_month,
-        "narrative": narrative,
-        "why": why,
-        "interval_notes": list(g.notes),
-        "table": _forecast_rows(fc),
-        "fiscal_totals": fy_totals,
-        "next12_total": total,
-        "next12_median": float(nxt["median"]),
-        "next12_interval": {k: float(nxt[k]) for k in ("lo80", "hi80", "lo95", "hi95")},
-        "totals_note": TOTALS_NOTE,
-        "previous12_total": prev12,
-        "backtest": backtest,
-        "parts": {k: v.tolist() for k, v in model_parts(fitted, fc.index).items()},
-        "assumption": plain_model(fitted),
-        "record": forecast_record(fc, later),
-    }
+    }, bench
+
+
+def _fan(
+    y: pd.Series,
+    fc: pd.DataFrame,
+    bench: pd.DataFrame,
+    choice: ModelChoice,
+    subj: Subject,
+    history: int,
+) -> FigureSpec:
+    """The fan chart and its caption."""
     fig = figures.fan_chart(
         y,
         fc,
@@ -168,20 +187,17 @@ def forecast_section(
         title=f"{subj.name}: forecast to {fc.index[-1]:%B %Y} "
         f"({choice.model}, calibrated intervals)",
     )
-    figs = {
-        "forecast": FigureSpec(
-            "forecast",
-            fig,
-            f"Observed {subj.unit} to {m:%B %Y} and the {choice.model} forecast with 80% and 95% "
-            "intervals (calibrated on backtest errors); dashed: the seasonal naive benchmark. "
-            "Shaded bands: alternate fiscal years (October–September). "
-            "Log scale: equal heights are equal percentage changes.",
-            f"Fan chart of the {horizon}-month forecast",
-        )
-    }
-    stored = {choice.model: fc}
-    stored.setdefault(BENCHMARK, bench)
-    return SectionOutput(data, figs, stored)
+    return FigureSpec(
+        "forecast",
+        fig,
+        f"Observed {subj.unit} to {y.index[-1]:%B %Y} and the {choice.model} forecast with 80% "
+        "and 95% intervals (calibrated on backtest errors). Solid line: the expected count, the "
+        "table's number; it runs above the dotted median, the middle of the band, because a "
+        "surge can add more than a lull can take away. Dashed: the seasonal naive benchmark. "
+        "Shaded bands: alternate fiscal years (October–September). "
+        "Log scale: equal heights are equal percentage changes.",
+        f"Fan chart of the {len(fc)}-month forecast",
+    )
 
 
 def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionOutput:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -65,13 +66,45 @@ def seasonality_section(
     years = normal.before(y.index[-1] + pd.DateOffset(months=1))
     prof = seasonal_profile(y, years=list(years), seed=seed, methods=["regression", "stl"])
     f = prof.factors
-    m = y.index[-1]
-    value = float(y.iloc[-1])
-    expected = []
+    expected = _expected(prof, y, horizon)
+    parts = [
+        normal_years_sentence(years, normal.excluded, int(prof.years[-1])),
+        *_profile_sentences(f, prof.contrasts),
+    ]
+    if project:
+        parts.append(_implied(expected, y.index[-1]))
+    data = {
+        "narrative": " ".join(parts),
+        "summary": prof.summary().replace("\n", " "),
+        "factors": [
+            {"month": int(i), "name": str(f.loc[i, "name"]), "factor": float(f.loc[i, "factor"])}
+            for i in f.index
+        ],
+        "expected": expected if project else [],
+        "fiscal_years": [int(prof.years[0]), int(prof.years[-1])],
+        "normal_years": [int(v) for v in years],
+    }
+    fig = figures.seasonal_profile_chart(
+        f["factor"],
+        title=f"Seasonal profile of the {len(years)} normal fiscal years "
+        f"(FY{prof.years[0]}–FY{prof.years[-1]})",
+    )
+    caption = (
+        "Each month's typical level relative to an average month of the same fiscal year "
+        "(multiplicative seasonal factors), in fiscal-year order."
+    )
+    spec = FigureSpec("seasonality", fig, caption, "Bar chart of seasonal factors by month")
+    return SectionOutput(data, {"seasonality": spec})
+
+
+def _expected(prof: Any, y: pd.Series, horizon: int) -> list[dict[str, Any]]:
+    """What the season alone implies for each of the next ``horizon`` months."""
+    m, value, f = y.index[-1], float(y.iloc[-1]), prof.factors
+    out = []
     for k in range(1, horizon + 1):
         t = m + pd.DateOffset(months=k)
         est, lo, hi = prof.expected_change(m.month, t.month)
-        expected.append(
+        out.append(
             {
                 "month": f"{t:%Y-%m}",
                 "month_label": f"{t:%b %Y}",
@@ -82,21 +115,23 @@ def seasonality_section(
                 "level": value * (1 + est / 100),
             }
         )
+    return out
+
+
+def _profile_sentences(f: pd.DataFrame, c: pd.DataFrame) -> list[str]:
+    """The busiest and quietest month, the summer dip and the autumn contrasts."""
     pct = (f["factor"] - 1) * 100
     top, low = int(pct.idxmax()), int(pct.idxmin())
-    c = prof.contrasts
-    parts = [
-        normal_years_sentence(years, normal.excluded, int(prof.years[-1])),
+    out = [
         f"In those years {f.loc[top, 'name']} is the busiest month ({pct[top]:+.0f}% against "
-        "the underlying level) "
-        f"and {f.loc[low, 'name']} the quietest ({pct[low]:+.0f}%).",
+        f"the underlying level) and {f.loc[low, 'name']} the quietest ({pct[low]:+.0f}%)."
     ]
     if "summer_dip" in c.index:
         r = c.loc["summer_dip"]
-        parts.append(f"{r['label']}: {r['estimate']:+.1f}% ({r['reading']}).")
+        out.append(f"{r['label']}: {r['estimate']:+.1f}% ({r['reading']}).")
     autumn = [k for k in ("aug_to_oct", "aug_to_nov", "aug_to_dec") if k in c.index]
     if autumn:
-        parts.append(
+        out.append(
             "Autumn: "
             + "; ".join(
                 f"{c.loc[k, 'label']} {c.loc[k, 'estimate']:+.1f}% ({c.loc[k, 'reading']})"
@@ -104,46 +139,16 @@ def seasonality_section(
             )
             + "."
         )
-    nxt = expected[0]
-    if not project:
-        expected = []
-    parts.append(
-        f"From {m:%B}, the season alone implies {fmt_pct(nxt['change'])} by {nxt['month_label']} "
-        f"(about {nxt['level']:,.0f})"
-        + (
-            f" and {fmt_pct(expected[min(3, len(expected)) - 1]['change'])} by "
-            f"{expected[min(3, len(expected)) - 1]['month_label']}"
-            if len(expected) >= 3
-            else ""
-        )
-        + ", if the underlying level stayed where it is."
-    ) if project else None
-    parts = [p for p in parts if p]
-    data = {
-        "narrative": " ".join(parts),
-        "summary": prof.summary().replace("\n", " "),
-        "factors": [
-            {"month": int(i), "name": str(f.loc[i, "name"]), "factor": float(f.loc[i, "factor"])}
-            for i in f.index
-        ],
-        "expected": expected,
-        "fiscal_years": [int(prof.years[0]), int(prof.years[-1])],
-        "normal_years": [int(v) for v in years],
-    }
-    fig = figures.seasonal_profile_chart(
-        f["factor"],
-        title=f"Seasonal profile of the {len(years)} normal fiscal years "
-        f"(FY{prof.years[0]}–FY{prof.years[-1]})",
+    return out
+
+
+def _implied(expected: list[dict[str, Any]], m: pd.Timestamp) -> str:
+    """``From August, the season alone implies ... by ...``."""
+    nxt, third = expected[0], expected[min(3, len(expected)) - 1]
+    later = (
+        f" and {fmt_pct(third['change'])} by {third['month_label']}" if len(expected) >= 3 else ""
     )
-    return SectionOutput(
-        data,
-        {
-            "seasonality": FigureSpec(
-                "seasonality",
-                fig,
-                "Each month's typical level relative to an average month of the same fiscal year "
-                "(multiplicative seasonal factors), in fiscal-year order.",
-                "Bar chart of seasonal factors by month",
-            )
-        },
+    return (
+        f"From {m:%B}, the season alone implies {fmt_pct(nxt['change'])} by {nxt['month_label']} "
+        f"(about {nxt['level']:,.0f}){later}, if the underlying level stayed where it is."
     )

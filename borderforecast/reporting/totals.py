@@ -25,54 +25,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ..errors import ModelError
 from ..fiscal import fiscal_year
+from ..models.sampling import matched_paths
 
 LEVEL_PAIR = (80, 95)
 TOTAL_PATHS = 2001
 """Sample paths behind every number of the outlook (``n - 1`` divisible by 40, so the
 2.5%, 10%, 50%, 90% and 97.5% quantiles fall exactly on a path)."""
-KNOTS = (0.025, 0.1, 0.5, 0.9, 0.975)
-KNOT_COLUMNS = ("lo95", "lo80", "median", "hi80", "hi95")
-
-
-def matched_paths(raw: np.ndarray, frame: pd.DataFrame, cap: float) -> np.ndarray:
-    """Map raw paths ``(n, h)`` month by month onto the quantiles of a forecast ``frame``.
-
-    A path's rank ``k`` (0 to ``n - 1``) in its month becomes the probability
-    ``k / (n - 1)`` (the position :func:`numpy.quantile` uses), whose normal
-    score is interpolated linearly between the table's quantiles on the
-    ``log(1 + y)`` scale (``frame["median"]`` is the point forecast)
-    and extrapolated beyond the 95% interval with the slope of its outer
-    segment. Ties keep the paths' order.
-
-    >>> frame = pd.DataFrame({"median": [100.0], "lo80": [80.0], "hi80": [130.0],
-    ...                       "lo95": [70.0], "hi95": [150.0]})
-    >>> raw = np.random.default_rng(0).normal(size=(2001, 1))
-    >>> q = np.quantile(matched_paths(raw, frame, 1e9)[:, 0], [0.025, 0.1, 0.5, 0.9, 0.975])
-    >>> [round(float(v), 6) for v in q]
-    [70.0, 80.0, 100.0, 130.0, 150.0]
-    """
-    raw = np.asarray(raw, dtype=float)
-    n, h = raw.shape
-    ranks = np.argsort(np.argsort(raw, axis=0, kind="stable"), axis=0, kind="stable")
-    edge = 0.25 / max(n - 1, 1)
-    score = norm.ppf(np.clip(ranks / max(n - 1, 1), edge, 1.0 - edge))
-    xk = norm.ppf(KNOTS)
-    out = np.empty((n, h))
-    for j in range(h):
-        yk = np.log1p(np.maximum([float(frame[c].iloc[j]) for c in KNOT_COLUMNS], 0.0))
-        yk = np.maximum.accumulate(yk)  # a well-formed table is already ordered
-        z = np.interp(score[:, j], xk, yk)
-        lo_slope = (yk[1] - yk[0]) / (xk[1] - xk[0])
-        hi_slope = (yk[-1] - yk[-2]) / (xk[-1] - xk[-2])
-        z = np.where(score[:, j] < xk[0], yk[0] + (score[:, j] - xk[0]) * lo_slope, z)
-        z = np.where(score[:, j] > xk[-1], yk[-1] + (score[:, j] - xk[-1]) * hi_slope, z)
-        out[:, j] = z
-    with np.errstate(over="ignore"):
-        return np.minimum(np.maximum(np.expm1(out), 0.0), cap)
 
 
 def raw_paths(fitted: Any, h: int, seed: int, n: int = TOTAL_PATHS) -> np.ndarray:
@@ -131,14 +92,8 @@ def fiscal_totals(y: pd.Series, table: pd.DataFrame, paths: np.ndarray) -> list[
     return rows
 
 
-def model_totals(
-    names: list[str],
-    y: pd.Series,
-    h: int,
-    seed: int,
-    table_of: Any,
-) -> dict[str, float]:
-    """Each model's expected total of the next ``h`` months, computed as the report's own.
+def model_totals(names: list[str], seed: int, table_of: Any) -> dict[str, float]:
+    """Each model's expected total of the months of its table, computed as the report's own.
 
     ``table_of(name)`` gives the model's fitted result and forecast frame; a
     model that cannot fit or forecast now is left out (NaN).

@@ -157,6 +157,27 @@ def _store_unlocked(path: Path, data: bytes, force: bool, what: str) -> SaveResu
     return SaveResult(path, "written")
 
 
+def check_unchanged(
+    series: str,
+    y: pd.Series,
+    forecasts: dict[str, pd.DataFrame],
+    home: str | os.PathLike[str] | None = None,
+) -> None:
+    """Raise :class:`StoreError` if storing ``forecasts`` and the actuals ``y`` of its last
+    month would change a stored vintage (a report checks this before its long work)."""
+    folder = vintages_root(series, home) / f"{y.index[-1]:%Y-%m}"
+    planned = {f"{name}.csv": forecast_csv(fc) for name, fc in forecasts.items()}
+    planned[ACTUALS_FILE] = actuals_csv(y)
+    for name, data in planned.items():
+        path = folder / name
+        if path.exists() and path.read_bytes() != data:
+            raise StoreError(
+                f"forecast vintage {path.parent.name}/{path.name} of series {series!r} is already "
+                "stored with different numbers (the data or the model changed since); vintages are "
+                "never overwritten silently: rerun with --force to keep the old one as a .revN copy"
+            )
+
+
 def save_vintage(
     series: str,
     data_month: str | pd.Timestamp,
@@ -261,30 +282,27 @@ def score_vintages(vintages: list[Vintage], y: pd.Series) -> pd.DataFrame:
         "in80",
         "in95",
     ]
-    rows = []
+    frames = []
     for v in vintages:
         fc = v.forecast()
-        common = fc.index.intersection(y.index)
-        for m in common:
-            actual = float(y.loc[m])
-            f = fc.loc[m]
-            horizon = (m.year - v.data_month.year) * 12 + (m.month - v.data_month.month)
-            err = actual - float(f["mean"])
-            rows.append(
-                {
-                    "data_month": v.data_month,
-                    "model": v.model,
-                    "month": m,
-                    "horizon": horizon,
-                    "actual": actual,
-                    **{c: float(f[c]) for c in FORECAST_COLUMNS},
-                    "error": err,
-                    "ape": abs(err) / actual * 100 if actual > 0 else np.nan,
-                    "in80": bool(f["lo80"] <= actual <= f["hi80"]),
-                    "in95": bool(f["lo95"] <= actual <= f["hi95"]),
-                }
+        months = fc.index.intersection(y.index)
+        f = fc.loc[months, list(FORECAST_COLUMNS)].reset_index(drop=True)
+        f.insert(0, "actual", y.loc[months].to_numpy(dtype=float))
+        ahead = (months.year - v.data_month.year) * 12 + months.month - v.data_month.month
+        frames.append(
+            f.assign(
+                data_month=v.data_month, model=v.model, month=months, horizon=np.asarray(ahead)
             )
-    return pd.DataFrame(rows, columns=cols)
+        )
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    out["error"] = out["actual"] - out["mean"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["ape"] = np.where(out["actual"] > 0, out["error"].abs() / out["actual"] * 100, np.nan)
+    for lv in (80, 95):
+        out[f"in{lv}"] = (out[f"lo{lv}"] <= out["actual"]) & (out["actual"] <= out[f"hi{lv}"])
+    return out[cols]
 
 
 def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:

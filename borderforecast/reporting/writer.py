@@ -141,10 +141,16 @@ def inert(text: str) -> str:
 
 
 def inert_figure(fig: Figure) -> Figure:
-    """Every text of ``fig`` made :func:`inert` (titles, labels, legends, ticks)."""
-    from matplotlib.text import Text
-
-    for t in fig.findobj(Text):
+    """Every text of ``fig`` that can come from data made :func:`inert` (titles, labels,
+    legends, annotations; tick labels are numbers and dates, and looking at them all would
+    cost more than drawing the figure)."""
+    texts = [*fig.texts, *(text for legend in fig.legends for text in legend.get_texts())]
+    for ax in fig.axes:  # the suptitle is one of fig.texts; the three titles are not public
+        texts += [getattr(ax, a) for a in ("title", "_left_title", "_right_title")]
+        texts += [ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        legend = ax.get_legend()
+        texts += legend.get_texts() if legend is not None else []
+    for t in texts:
         if _CONTROL.search(t.get_text()):
             t.set_text(inert(t.get_text()))
     return fig
@@ -227,29 +233,43 @@ def render(
     return text
 
 
+def render_figure(fig: Figure) -> tuple[bytes, bytes]:
+    """``(png, svg)`` bytes of ``fig``: laid out once (for the PNG), and the SVG drawn with
+    that layout."""
+    inert_figure(fig)
+    png = plotting.figure_bytes(fig, "png")
+    if fig.get_layout_engine() is not None:  # the layout is done: keep it for SVG
+        fig.set_layout_engine("none")
+    return png, plotting.figure_bytes(fig, "svg")
+
+
 def write_report(
     out: Path,
     sections: Mapping[str, Any],
     meta: Mapping[str, Any],
     figures: Mapping[str, FigureSpec],
     home: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
 ) -> tuple[Path, Path, dict[str, list[Path]]]:
     """Write the figure files, ``report.html`` and ``report.md`` into ``out``, beside
     whatever else is there (:func:`borderforecast.atomic.write_files`: only the report's
-    own files of the last run are replaced, all at once).
+    own files of the last run are replaced, all at once). ``jobs`` processes render the
+    figures (the bytes are the same with any number).
 
     Returns ``(html_path, markdown_path, {figure name: [png, svg]})``.
     """
+    from ..backtesting.engines import parallel_map
+
     out = Path(out)
     check_output_folder(out, home)
+    rendered = parallel_map(
+        render_figure, [spec.figure for spec in figures.values()], "processes", jobs
+    )
     files: dict[str, bytes] = {}
     svgs: dict[str, bytes] = {}
-    for name, spec in figures.items():
-        inert_figure(spec.figure)
-        files[f"{FIGURE_DIR}/{name}.png"] = plotting.figure_bytes(spec.figure, "png")
-        if spec.figure.get_layout_engine() is not None:  # the layout is done: keep it for SVG
-            spec.figure.set_layout_engine("none")
-        svgs[name] = files[f"{FIGURE_DIR}/{name}.svg"] = plotting.figure_bytes(spec.figure, "svg")
+    for name, (png, svg) in zip(figures, rendered, strict=True):
+        files[f"{FIGURE_DIR}/{name}.png"] = png
+        svgs[name] = files[f"{FIGURE_DIR}/{name}.svg"] = svg
     files[HTML_NAME] = render("html", sections, meta, figures, svgs).encode("utf-8")
     files[MARKDOWN_NAME] = render("md", sections, meta, figures).encode("utf-8")
     write_files(out, files, "report", home)
