@@ -271,9 +271,8 @@ def run_panel(
     use_gate: bool = True,
 ) -> Panel:
     """Every model on the target and its placebo years (from ``fits``, see :func:`fit_all`);
-    gate; combine and calibrate. The implied seasonal change of the gate runs from the model's
-    own fitted level at the reference month, so the same fits give the same gate whatever the
-    reference label."""
+    gate (on :func:`~borderforecast.assessment.counterfactual.implied_change`); combine and
+    calibrate."""
     t0 = time.perf_counter()
     years = [w.end.year for w in placebo_windows]
     raw = []
