@@ -2,10 +2,13 @@
 
 Run: ``python benchmarks/bench_big_files.py [--release-mb 200] [--panel-mb 50]``.
 
+* **valid release**: the bundled Southwest CSV's rows (the layout allows no more: a key
+  twice is refused) with an extra ``Notes`` column of filler text, ``release-mb``
+  megabytes in all; ``data update`` must ingest it (exit 0) in memory of a chunk.
 * **release**: the bundled Southwest CSV's rows repeated to ``release-mb`` megabytes, with
-  one bad cell at row 1,000 (then at the last row); ``data update`` must report the row,
-  the first within seconds (the file is validated as it streams), and the peak memory of
-  the process is printed (a row at a time, not the file).
+  one bad cell at row 1,000 (then at the last row: every row is read and checked); ``data
+  update`` must report the row, the first within seconds (the file is validated as it
+  streams), and the peak memory of the process is printed (a chunk, not the file).
 * **panel**: a long ``unique_id, month, count`` panel of ``panel-mb`` megabytes (9,900
   series of 200 months at 50 MB) through :func:`borderforecast.read_series`.
 
@@ -53,6 +56,18 @@ def release(folder: Path, mb: int, bad_at: int | None) -> Path:
     return path
 
 
+def valid_release(folder: Path, mb: int) -> Path:
+    seed = full_release(folder / "seed.csv", 0).read_text().splitlines()
+    header, body = seed[0], seed[1:]
+    pad = "x" * int(mb * 1e6 / len(body))
+    path = folder / "big-valid.csv"
+    with path.open("w") as out:
+        out.write(header + ",Notes\n")
+        for line in body:
+            out.write(f"{line},{pad}\n")
+    return path
+
+
 def panel(folder: Path, mb: int) -> Path:
     rng = np.random.default_rng(0)
     months = [f"{y}-{m:02d}" for y in range(2005, 2022) for m in range(1, 13)][:200]
@@ -82,6 +97,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        path = valid_release(folder, args.release_mb)
+        body = ("from borderforecast.cli import main\n"
+                f"print('exit', main(['data', 'update', {str(path)!r}]))")
+        print(f"valid release {path.stat().st_size / 1e6:.0f} MB: {run(body, folder / 'home')}")
         for bad in (1000, -1):
             path = release(folder, args.release_mb, bad)
             body = ("from borderforecast.cli import main\n"

@@ -133,12 +133,7 @@ def write_files(
         stage = Path(tempfile.mkdtemp(prefix=f"{_STAGE}{os.getpid()}-", dir=out))
         try:
             for name, data in files.items():
-                target = stage / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with open(target, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                write_bytes(stage / name, data)
             plan = {"kind": kind, "files": sorted(files)}
             write_text(stage / "COMMIT", json.dumps(plan))
             _commit(out, stage)

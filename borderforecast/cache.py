@@ -23,13 +23,10 @@ The whole cache is kept under a size limit (:data:`DEFAULT_MAX_BYTES`, or
 ``BORDERFORECAST_CACHE_MB``): beyond it, the least recently used entries are evicted.
 ``borderforecast cache info`` / ``cache clear`` show and empty it.
 
-Keys (:func:`make_key`, the only key builder) are hashes of everything a result
-depends on; the callers pass the data and parameters, and :func:`code_fingerprint`
-covers the code: the source of a module and of every ``borderforecast`` module it
-imports, directly or not (found by reading the import statements, function-level
-imports included), the source file of a user's model class, plus the package and
-library versions. Editing ``models/_smtools.py`` thus changes the key of every model
-that uses it (sarima, ets, stl, structural, x13) and of no other.
+Keys (:func:`make_key`) are hashes of everything a result depends on: the callers pass
+the data and parameters, and :func:`~borderforecast.fingerprint.code_fingerprint` the
+code (editing ``models/_smtools.py`` changes the key of every model that uses it, and of
+no other).
 
 A cache that cannot be written (read-only or full disk) is switched off for the
 run with one :class:`~borderforecast.errors.CacheWarning`; results are unaffected.
@@ -48,6 +45,7 @@ array([0., 1., 2.])
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -61,13 +59,7 @@ import numpy as np
 
 from .atomic import write_bytes
 from .errors import BadValueError, BorderforecastWarning
-from .fingerprint import (  # noqa: F401 - the key builder's parts, re-exported
-    LIBRARIES,
-    _imports,
-    code_fingerprint,
-    library_versions,
-    module_closure,
-)
+from .fingerprint import _imports, code_fingerprint, module_closure  # noqa: F401 - re-exported
 from .paths import home_dir
 
 DEFAULT_MAX_BYTES = 1 << 30
@@ -169,10 +161,8 @@ class Cache:
         if not ok:
             path.unlink(missing_ok=True)  # torn, tampered, swapped or stale: never trusted
             return None
-        try:
+        with contextlib.suppress(OSError):
             os.utime(path)  # least recently used = oldest mtime
-        except OSError:
-            pass
         return payload
 
     def put_bytes(self, key: str, payload: bytes, code: str = "") -> None:
@@ -239,22 +229,18 @@ class Cache:
         """Remove killed writes' temporary files (older than an hour) and evict least
         recently used entries of the whole root until under the limit."""
         self._trimmed, self._since_trim = True, 0
-        entries = _entries(self.root)
         stale = time.time() - ORPHAN_AGE
-        for path, _, _ in entries:
-            if path.name.startswith(".") and ".tmp" in path.name:
-                try:
-                    if path.stat().st_mtime < stale:
-                        path.unlink()
-                except OSError:
-                    pass
-        entries = [e for e in entries if e[0].exists()]
+        entries = []
+        for path, size, used, temporary in _entries(self.root):
+            if temporary and used < stale:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            else:  # a write in progress goes first, as if never used
+                entries.append((path, size, 0.0 if temporary else used))
         total = sum(size for _, size, _ in entries)
         removed = 0
-        if total <= self.limit:
-            return 0
         target = int(self.limit * 0.9)
-        for path, size, _ in sorted(entries, key=lambda e: e[2]):
+        for path, size, _ in sorted(entries, key=lambda e: e[2]) if total > self.limit else ():
             if total <= target:
                 break
             try:
@@ -266,23 +252,17 @@ class Cache:
         return removed
 
 
-def _entries(root: Path) -> list[tuple[Path, int, float]]:
-    """(path, bytes, last use) of every entry file under ``root``."""
-    out: list[tuple[Path, int, float]] = []
-    if not root.is_dir():
-        return out
+def _entries(root: Path) -> list[tuple[Path, int, float, bool]]:
+    """(path, bytes, last use, whether a temporary file) of every file under ``root``."""
+    out = []
     for dirpath, _, filenames in os.walk(root):
-        here = Path(dirpath)
         for name in filenames:
-            p = here / name
+            p = Path(dirpath) / name
             try:
                 st = p.stat()
             except OSError:
                 continue
-            if name.startswith(".") and ".tmp" in name:  # a write in progress, or killed
-                out.append((p, st.st_size, 0.0))
-            else:
-                out.append((p, st.st_size, st.st_mtime))
+            out.append((p, st.st_size, st.st_mtime, name.startswith(".") and ".tmp" in name))
     return out
 
 
@@ -290,7 +270,7 @@ def info(home: str | os.PathLike[str] | None = None) -> dict[str, tuple[int, int
     """Namespace -> (entries, bytes) of the cache under ``home``."""
     root = cache_dir(home)
     out: dict[str, tuple[int, int]] = {}
-    for path, size, _ in _entries(root):
+    for path, size, _, _ in _entries(root):
         ns = path.relative_to(root).parts[0]
         n, b = out.get(ns, (0, 0))
         out[ns] = (n + 1, b + size)
@@ -301,6 +281,6 @@ def clear(home: str | os.PathLike[str] | None = None, namespace: str | None = No
     """Remove every entry (of one namespace); return how many were removed."""
     root = cache_dir(home)
     found = [e for e in _entries(root) if namespace in (None, e[0].relative_to(root).parts[0])]
-    for path, _, _ in found:
+    for path, *_ in found:
         path.unlink(missing_ok=True)
     return len(found)

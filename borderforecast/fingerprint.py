@@ -68,12 +68,12 @@ def _user_module_file(name: str) -> Path | None:
 
 def _imports(name: str, path: Path) -> set[str]:
     """``borderforecast`` modules imported anywhere in ``path`` (module ``name``)."""
-    return set(_imports_cached(name, str(path), *_stamp(path)))
+    return set(_parsed(name, str(path), _stamp(path)))
 
 
 @functools.lru_cache(maxsize=512)
-def _imports_cached(name: str, file: str, mtime: int, size: int) -> frozenset[str]:
-    """:func:`_imports`, parsed once per process and file version."""
+def _parsed(name: str, file: str, stamp: tuple[int, int]) -> frozenset[str]:
+    """:func:`_imports`, parsed once per process and file version (``stamp``)."""
     path = Path(file)
     tree = ast.parse(path.read_bytes())
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -114,10 +114,6 @@ def module_closure(names: Iterable[str]) -> dict[str, Path]:
     return dict(sorted(seen.items()))
 
 
-def _file_digest(path: Path) -> str:
-    return _digest_cached(str(path), *_stamp(path))
-
-
 def _stamp(path: Path) -> tuple[int, int]:
     try:
         st = path.stat()
@@ -126,10 +122,15 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (st.st_mtime_ns, st.st_size)
 
 
+def _file_digest(path: Path) -> str:
+    return _digest(path, _stamp(path))
+
+
 @functools.lru_cache(maxsize=512)
-def _digest_cached(path: str, mtime: int, size: int) -> str:
+def _digest(path: Path, stamp: tuple[int, int]) -> str:
+    """SHA-256 of ``path``, read once per file version (``stamp``)."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "?"
 

@@ -30,7 +30,7 @@ from .errors import BadValueError
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _neutral(value: Any) -> Any:
@@ -72,7 +72,7 @@ def check_label(text: Any, where: str) -> str:
     borderforecast.errors.BadValueError: row 3, id: 'a\\nb' holds a control character ...
     """
     s = str(text)
-    if _ANY_CONTROL.search(s):
+    if ANY_CONTROL.search(s):
         raise BadValueError(
             f"{where}: {s!r} holds a control character (newline, tab, escape...); "
             "remove it from the file"

@@ -60,10 +60,11 @@ def test_installed_wheel_loads_outside_checkout(wheel: Path, tmp_path: Path) -> 
     """pip install the wheel into a fresh venv and load the data from a folder outside the checkout.
 
     The fresh venv borrows this environment's dependencies through a .pth file (so nothing is
-    downloaded) but gets borderforecast itself only from the wheel.
+    downloaded) but gets borderforecast itself only from the wheel, installed by this
+    environment's pip (``--python``: the venv needs no pip of its own).
     """
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
     site = subprocess.run(
         [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -73,7 +74,8 @@ def test_installed_wheel_loads_outside_checkout(wheel: Path, tmp_path: Path) -> 
     ).stdout.strip()
     # install first: with the borrowed path already in place, pip would see this environment's
     # borderforecast as "already satisfied" and skip the wheel
-    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True)
+    pip = [sys.executable, "-m", "pip", "--python", str(py)]
+    subprocess.run([*pip, "install", "-q", "--no-deps", str(wheel)], check=True)
     deps = sysconfig.get_paths()["purelib"]
     Path(site, "_borrowed_deps.pth").write_text(deps + "\n")
     elsewhere = tmp_path / "elsewhere"

@@ -254,3 +254,58 @@ def test_control_characters_never_reach_an_output():
     plt.close(fig)
     text = writer._environment("md").from_string("# {{ t }}").render(t="a\x1b[2Jb")
     assert text == "# a\\[2Jb"
+
+
+FAST_REPORT = {"models": ("snaive",), "assess_models": ("snaive",), "placebo_years": 4,
+               "backtest_jobs": 1}  # fmt: skip
+"""A report of one model on a short user series: the quickest report there is."""
+
+
+def _user_series():
+    from conftest import synthetic_seasonal
+
+    return synthetic_seasonal(n=96, level=900.0, start="2016-01-01", seed=5)
+
+
+@pytest.mark.slow
+def test_cli_report_beside_a_users_files_leaves_them_byte_identical(tmp_path, monkeypatch):
+    import functools
+
+    import borderforecast.reporting as reporting
+    from borderforecast.cli import main
+
+    csv = tmp_path / "buses.csv"
+    csv.write_text("month,riders\n" + "".join(f"{t:%Y-%m},{v:.0f}\n" for t, v in
+                                              _user_series().items()))  # fmt: skip
+    out = tmp_path / "reports"
+    mine = {"notes.txt": b"mine\r\n", "2024-07/report.html": b"<p>last month</p>",
+            "book.xlsx": bytes(range(256)), ".hidden": b""}  # fmt: skip
+    for name, data in mine.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    monkeypatch.setattr(reporting, "ReportOptions",
+                        functools.partial(reporting.ReportOptions, **FAST_REPORT))
+    args = ["report", "--input", str(csv), "--out", str(out), "--home", str(tmp_path / "home")]
+    assert main(args) == 0
+    assert {name: (out / name).read_bytes() for name in mine} == mine
+    assert (out / "report.html").is_file() and (out / "report.md").is_file()
+
+
+@pytest.mark.slow
+def test_api_report_writes_nothing_into_the_default_home(tmp_path, monkeypatch):
+    import tempfile
+
+    import borderforecast as bf
+    from borderforecast.reporting import ReportOptions
+
+    default, scratch = tmp_path / "default-home", tmp_path / "tmp"
+    default.mkdir()
+    scratch.mkdir()
+    monkeypatch.setenv("BORDERFORECAST_HOME", str(default))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    home = tmp_path / "H"
+    options = ReportOptions(**FAST_REPORT)
+    bf.report(tmp_path / "out", series="buses", home=home, y=_user_series(), options=options)
+    assert sorted(default.rglob("*")) == []
+    assert not (scratch / "borderforecast-locks").exists()
+    assert any((home / "cache").rglob("*.bin"))  # the caches went to the home named

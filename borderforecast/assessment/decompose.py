@@ -68,18 +68,6 @@ def _excess(observed_pct: float, seasonal_pct: float) -> float:
     return 100 * ((1 + observed_pct / 100) / (1 + seasonal_pct / 100) - 1)
 
 
-def split_change(
-    observed_pct: float, seasonal: tuple[float, float, float]
-) -> tuple[float, float, float]:
-    """Excess ``(estimate, lo, hi)`` in percent, given the observed and seasonal % changes."""
-    est, lo, hi = (float(v) for v in seasonal)
-    return (
-        _excess(observed_pct, est),
-        _excess(observed_pct, max(hi, lo)),
-        _excess(observed_pct, min(hi, lo)),
-    )
-
-
 def decompose(
     y: pd.Series,
     window: Window,
@@ -117,10 +105,11 @@ def decompose(
     seasonal = prof.expected_change(window.reference.month, window.end.month)
     ref, end = float(y[window.reference]), float(y[window.end])
     observed_pct = 100 * (end / ref - 1) if ref > 0 else float("nan")
-    excess, lo, hi = split_change(observed_pct, seasonal)
     est, s_lo, s_hi = (float(v) for v in seasonal)
     return Decomposition(
         observed_pct=observed_pct, seasonal_pct=est, seasonal_lo_pct=min(s_lo, s_hi),
-        seasonal_hi_pct=max(s_lo, s_hi), excess_pct=excess, excess_lo_pct=lo, excess_hi_pct=hi,
+        seasonal_hi_pct=max(s_lo, s_hi), excess_pct=_excess(observed_pct, est),
+        excess_lo_pct=_excess(observed_pct, max(s_hi, s_lo)),
+        excess_hi_pct=_excess(observed_pct, min(s_hi, s_lo)),
         reference_value=ref, end_value=end, seasonal_count=ref * (1 + est / 100),
     )

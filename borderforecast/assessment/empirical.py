@@ -32,8 +32,10 @@ class EmpiricalComparison:
     history : pandas.Series
         The reference-to-end log change in each earlier year, indexed by the year of
         the end month.
-    change, change_pct, percentile, robust_z, rank_p : float
-        The reference-to-end figures (the row of the end month).
+    change, change_pct : float
+        The reference-to-end change (the row of the end month).
+    percentile, robust_z, rank_p : float
+        Where the window statistic (see :func:`empirical`) sits among the normal years.
     """
 
     frame: pd.DataFrame

@@ -202,15 +202,15 @@ def fit_all(
     return out
 
 
-def window_stats(y: pd.Series, w: Window, fit: Fit) -> tuple[float, float, float, float]:
-    """``(z, model-based p, log error, implied log change)`` of window ``w`` from its fit."""
-    paths, levels, _ = fit
+def window_stats(y: pd.Series, w: Window, fit: Fit) -> tuple[float, float, float]:
+    """``(z, model-based p, log error)`` of window ``w`` from its fit."""
+    paths = fit[0]
     obs = float(y.reindex(w.months).sum())
     totals = paths[:, : w.h].sum(axis=1)
     lo, hi = tail_probabilities(obs, totals)
     err = float(np.log(obs + 1.0) - np.mean(np.log(totals + 1.0)))
     p = min(1.0, 2.0 * min(lo, hi))
-    return window_z(obs, totals), p, err, implied_change(paths, levels, w)
+    return window_z(obs, totals), p, err
 
 
 def gate(
@@ -271,9 +271,8 @@ def run_panel(
     use_gate: bool = True,
 ) -> Panel:
     """Every model on the target and its placebo years (from ``fits``, see :func:`fit_all`);
-    gate; combine and calibrate. The implied seasonal change of the gate runs from the model's
-    own fitted level at the reference month, so the same fits give the same gate whatever the
-    reference label."""
+    gate (on :func:`~borderforecast.assessment.counterfactual.implied_change`); combine and
+    calibrate."""
     t0 = time.perf_counter()
     years = [w.end.year for w in placebo_windows]
     raw = []
@@ -285,7 +284,7 @@ def run_panel(
         for w in placebo_windows:
             f = fits[(m, w.start, placebo_paths)]
             ok = f[0] is not None
-            rows.append((*window_stats(y, w, f)[:3], f[2]) if ok else (np.nan,) * 3 + (f[2],))
+            rows.append((*window_stats(y, w, f), f[2]) if ok else (np.nan,) * 3 + (f[2],))
         frame = pd.DataFrame(
             rows, columns=["z", "p_value", "log_error", "error"], index=pd.Index(years, name="year")
         )

@@ -62,7 +62,7 @@ class Assessment:
     window : Window
         ``start``, ``end`` and ``reference`` months.
     counterfactuals : tuple of Counterfactual
-        One per model that fitted; the first drives the verdict.
+        One per model that fitted (the panel's calibrated combination drives the verdict).
     empirical, adjusted, placebo, decomposition
         The other lines of evidence (``adjusted``, ``placebo`` and
         ``decomposition`` may be None when unavailable; ``notes`` says why).

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from .data import HomeOption
 
 cache_app = typer.Typer(
     name="cache",
     help="Show or empty the result cache (backtest units, ensemble combinations, reports).",
     no_args_is_help=True,
 )
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--home", help="User data folder (default: BORDERFORECAST_HOME or the per-user dir)."
-    ),
-]
 
 
 @cache_app.command("info")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -101,19 +102,13 @@ def list_command(
     if as_json:
         echo_json({"release": current_release(home), "series": frame.to_dict(orient="records")})
         return
-    table = Table(title=f"borderforecast series (release {current_release(home)})")
-    for col in ("id", "first", "last", "months", "missing", "sources"):
-        table.add_column(col, justify="right" if col in ("months", "missing") else "left")
-    for _, row in frame.iterrows():
-        table.add_row(
-            terminal_safe(row["id"]),
-            f"{row['first']:%Y-%m}",
-            f"{row['last']:%Y-%m}",
-            str(row["n_months"]),
-            str(row["missing"]),
-            terminal_safe(row["sources"]),
-        )
-    Console(width=160).print(table)
+    rows = (
+        [row["id"], f"{row['first']:%Y-%m}", f"{row['last']:%Y-%m}", str(row["n_months"]),
+         str(row["missing"]), row["sources"]] for _, row in frame.iterrows()
+    )  # fmt: skip
+    columns = ("id", "first", "last", "months", "missing", "sources")
+    title = f"borderforecast series (release {current_release(home)})"
+    _print_table(title, columns, ("months", "missing"), rows)
 
 
 @data_app.command("revisions")
@@ -126,6 +121,7 @@ def revisions_command(
 ) -> None:
     """Show revised values (old -> new) recorded by data updates."""
     from ..data.naming import SeriesKey
+    from ..data.sources._common import DIMS
     from ..data.store import releases, revisions
 
     rels = releases(home)
@@ -141,24 +137,27 @@ def revisions_command(
     if as_json:
         echo_json(revs.to_dict(orient="records"))
         return
-    table = Table(title=f"revisions ({len(revs):,})")
-    for col in ("release", "series", "month", "source", "old", "new"):
-        table.add_column(col, justify="right" if col in ("old", "new") else "left")
-    for _, r in revs.head(500).iterrows():
-        key = SeriesKey(
-            r["component"], r["region"], r["sector"], r["demographic"], r["citizenship"]
-        )
-        table.add_row(
-            terminal_safe(r["release"]),
-            terminal_safe(key.id),
-            f"{r['month']:%Y-%m}",
-            terminal_safe(r["source"]),
-            f"{r['old']:,}",
-            f"{r['new']:,}",
-        )
-    Console(width=160).print(table)
+    rows = (
+        [r["release"], SeriesKey(*r[DIMS]).id, f"{r['month']:%Y-%m}", r["source"],
+         f"{r['old']:,}", f"{r['new']:,}"] for _, r in revs.head(500).iterrows()
+    )  # fmt: skip
+    columns = ("release", "series", "month", "source", "old", "new")
+    _print_table(f"revisions ({len(revs):,})", columns, ("old", "new"), rows)
     if len(revs) > 500:
         typer.echo(f"(first 500 of {len(revs):,} shown)")
+
+
+def _print_table(
+    title: str, columns: tuple[str, ...], right: tuple[str, ...], rows: Iterable
+) -> None:
+    """A table of ``rows`` (text made :func:`terminal_safe`); the ``right`` columns (numbers)
+    right-aligned."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left")
+    for row in rows:
+        table.add_row(*map(terminal_safe, row))
+    Console(width=160).print(table)
 
 
 _ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-_])")

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import DataWarning, MissingMonthError, UnknownSeriesError
 from ..series import format_months
+from ..series import month as _month
 from . import store, table
 from .build import PRECEDENCE
 from .naming import (
@@ -48,6 +49,7 @@ from .naming import (
     canonical_sector,
     parse_series_id,
 )
+from .sources._common import DIMS
 
 __all__ = [
     "PRECEDENCE",
@@ -310,12 +312,6 @@ def _sources(
     return out
 
 
-def _month(value: str | pd.Timestamp) -> pd.Timestamp:
-    from ..series import month
-
-    return month(value)
-
-
 def datasets(*, source: str | None = None, home: Home = None) -> pd.DataFrame:
     """Every available series: id, filters, first/last month, months, gaps, sources.
 
@@ -333,48 +329,35 @@ def datasets(*, source: str | None = None, home: Home = None) -> pd.DataFrame:
     return _datasets(source, table.stamps(home)).copy()
 
 
+def _joined(sources: pd.Series) -> str:
+    return "+".join(sorted(set(sources), key=PRECEDENCE.index))
+
+
 @functools.lru_cache(maxsize=16)
 def _datasets(source: str | None, stamps: tuple) -> pd.DataFrame:
     full, chosen = table._combined(*stamps)
     frame = full[full["source"] == source] if source is not None else chosen
-    dims = ["component", "region", "sector", "demographic", "citizenship"]
+    dims = DIMS
     if frame.empty:
         return pd.DataFrame(
             columns=["id", *dims, "first", "last", "n_months", "missing", "sources", "label"]
         )
     grouped = frame.groupby(dims, sort=True)
     info = grouped["month"].agg(first="min", last="max", n_months="size").reset_index()
-    srcs = grouped["source"].agg(lambda s: "+".join(sorted(set(s), key=PRECEDENCE.index)))
+    srcs = grouped["source"].agg(_joined)
     info["sources"] = srcs.to_numpy()
-    # USBP + OFO where both components exist
-    both = info[info["component"] == "OFO"].merge(
-        info[info["component"] == "USBP"], on=dims[1:], suffixes=("_ofo", "_usbp")
+    # USBP + OFO where both components exist: the months both have, per series
+    both = frame[frame["component"] == "OFO"].merge(
+        frame.loc[frame["component"] == "USBP", [*dims[1:], "month", "source"]],
+        on=[*dims[1:], "month"],
+        suffixes=("", "_usbp"),
     )
-    rows = []
-    for _, r in both.iterrows():
-        sel = frame[
-            (frame["region"] == r["region"])
-            & (frame["sector"] == r["sector"])
-            & (frame["demographic"] == r["demographic"])
-            & (frame["citizenship"] == r["citizenship"])
-        ]
-        months = sorted(
-            set(sel.loc[sel["component"] == "OFO", "month"])
-            & set(sel.loc[sel["component"] == "USBP", "month"])
-        )
-        if months:
-            rows.append(
-                {
-                    "component": ALL,
-                    **{d: r[d] for d in dims[1:]},
-                    "first": months[0],
-                    "last": months[-1],
-                    "n_months": len(months),
-                    "sources": "+".join(sorted(set(sel["source"]), key=PRECEDENCE.index)),
-                }
-            )
-    if rows:
-        info = pd.concat([info, pd.DataFrame(rows)], ignore_index=True)
+    if len(both):
+        pair = both.groupby(dims[1:], sort=True)
+        extra = pair["month"].agg(first="min", last="max", n_months="size").reset_index()
+        used = frame.merge(extra[dims[1:]], on=dims[1:]).groupby(dims[1:], sort=True)["source"]
+        extra["sources"] = used.agg(_joined).to_numpy()
+        info = pd.concat([info, extra.assign(component=ALL)], ignore_index=True)
     span = (
         (info["last"].dt.year - info["first"].dt.year) * 12
         + (info["last"].dt.month - info["first"].dt.month)

@@ -10,7 +10,6 @@ month and series, the row of the most trusted source (:data:`PRECEDENCE`).
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -95,21 +94,9 @@ def apply_precedence(
         raise UnknownSeriesError(f"unknown source(s) {unknown}; known: {', '.join(precedence)}")
     rank = np.array([precedence.index(s) for s in sources], dtype=np.int64)[source_codes]
     order = np.argsort(rank, kind="stable")
-    region_key = frame["region"].where(frame["sector"] == "all", "")
-    code = np.zeros(len(frame), dtype=np.int64)
-    for column in (
-        frame["component"],
-        region_key,
-        frame["sector"],
-        frame["demographic"],
-        frame["citizenship"],
-        frame["month"],
-    ):
-        values, uniques = pd.factorize(column)
-        code = code * (len(uniques) + 1) + values  # < 3*4*22*5*200*400: fits int64
-    keys = pd.Series(code[order])
+    keys = frame[KEY].assign(region=frame["region"].where(frame["sector"] == "all", ""))
     keep = np.empty(len(frame), dtype=bool)
-    keep[order] = ~keys.duplicated().to_numpy()
+    keep[order] = ~keys.iloc[order].duplicated().to_numpy()
     out = frame[keep]
     return sort_table(out) if sort else out.reset_index(drop=True)
 
@@ -118,9 +105,7 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     """The canonical CSV text of a tidy frame (sorted, ISO months, integer counts, LF endings)."""
     out = sort_table(frame).copy()
     out["month"] = out["month"].dt.strftime("%Y-%m-%d")
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return str(out.to_csv(index=False, lineterminator="\n"))
 
 
 def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
@@ -132,8 +117,3 @@ def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
     write_text(path, to_csv_text(frame))
     write_text(out / "SOURCES.md", sources_markdown(frame))
     return path
-
-
-def build(raw_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path:
-    """Parse ``raw_dir``, write the tidy table into ``out_dir`` (``borderforecast data build``)."""
-    return write_table(build_table(raw_dir), out_dir)

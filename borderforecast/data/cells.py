@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..errors import BadValueError, DataError
 from ..series import month as parse_month
-from ..text import check_label
+from ..text import ANY_CONTROL, check_label
 from .sources._common import parse_count
 
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[ T].*)?$")
@@ -83,7 +83,7 @@ def months(
     cells = values.to_numpy(dtype=object)
     for row in _first_empty(values, rows)[:1]:
         raise BadValueError(f"{_cell(where, row, col)}: empty month")
-    uniq = pd.unique(cells)
+    codes, uniq = pd.factorize(cells)
     first_row = dict(zip(cells[::-1], rows[::-1], strict=True))
     if date_format:
         parsed = pd.to_datetime(pd.Series(uniq, dtype=object).astype(str), format=date_format,
@@ -97,11 +97,8 @@ def months(
         found = dict(zip(uniq, parsed.dt.to_period("M").dt.to_timestamp(), strict=True))
     else:
         dayfirst = _day_first(uniq, where, col, first_row)
-        found = {}
-        for v in uniq:
-            found[v] = _one_month(v, dayfirst, _cell(where, first_row[v], col))
-    codes, uniques = pd.factorize(cells)
-    return pd.DatetimeIndex([found[u] for u in uniques])[codes]
+        found = {v: _one_month(v, dayfirst, _cell(where, first_row[v], col)) for v in uniq}
+    return pd.DatetimeIndex([found[u] for u in uniq])[codes]
 
 
 def _one_month(v: Any, dayfirst: bool | None, cell: str) -> pd.Timestamp:
@@ -175,12 +172,11 @@ def counts(
         raise BadValueError(
             f"{_cell(where, row, col)}: empty count (fill it or leave the month out)"
         )
-    plain = values.astype(str)
     for name, given in (("--decimal", decimal), ("--thousands", thousands)):
         if given not in (None, ".", ",", "", "none"):
             raise BadValueError(f"{name} must be '.' or ',' (or 'none'), not {given!r}")
-    if plain.str.fullmatch(r"[0-9]{1,7}").all():  # plain digits (the common case): no question
-        return plain.astype(np.int64).tolist()
+    if _all_digits(cells):  # plain digits (the common case): no question
+        return values.astype(np.int64).tolist()
     uniq = pd.unique(cells)
     first_row = dict(zip(cells[::-1], rows[::-1], strict=True))
     text = [str(v).strip() for v in uniq if isinstance(v, str)]
@@ -193,6 +189,18 @@ def counts(
             raise BadValueError(f"{cell}: {v.strip()[:40]!r} is not a count (a whole number)")
         out[v] = parse_count(value, cell)
     return [out[v] for v in cells]
+
+
+_DIGITS = re.compile(r"[0-9]{1,7}(?:,[0-9]{1,7})*")
+
+
+def _all_digits(cells: np.ndarray) -> bool:
+    """Whether every cell is text of 1 to 7 ASCII digits (one regex over the joined cells)."""
+    try:
+        text = ",".join(cells)
+    except TypeError:  # not all text (a workbook's numbers)
+        return False
+    return text.count(",") == len(cells) - 1 and _DIGITS.fullmatch(text) is not None
 
 
 def _plain(text: str, dec: str, thou: str) -> str:
@@ -280,7 +288,6 @@ def ids(values: pd.Series, where: str, col: str, rows: np.ndarray) -> np.ndarray
             "; fill them (their months would belong to no series)"
         )
     out = values.astype(str).to_numpy(dtype=object)
-    uniq, first = np.unique(out, return_index=True)
-    for v, i in zip(uniq, first, strict=True):
-        check_label(v, _cell(where, rows[i], col))
+    for v in sorted(u for u in pd.unique(out) if ANY_CONTROL.search(u)):
+        check_label(v, _cell(where, rows[np.argmax(out == v)], col))
     return out

@@ -31,8 +31,9 @@ import pandas as pd
 from ..errors import DataError, DuplicateMonthError, MissingColumnError
 from ..series import as_monthly
 from . import cells
+from .sources._common import repeated
 
-__all__ = ["from_long", "is_long", "to_long"]
+__all__ = ["from_long", "to_long"]
 
 ID_COL, TIME_COL, TARGET_COL = "unique_id", "ds", "y"
 """The ecosystem's default column names (statsforecast's ``id_col, time_col, target_col``)."""
@@ -44,11 +45,6 @@ def missing_column(where: str, name: str, columns: list[str], what: str) -> Miss
     return MissingColumnError(
         f"{where}: no {what} column {name!r}{hint} (columns: {', '.join(map(repr, columns))})"
     )
-
-
-def is_long(obj: Any, id_col: str = ID_COL, time_col: str = TIME_COL) -> bool:
-    """Whether ``obj`` is a long frame (a DataFrame with the id and time columns)."""
-    return isinstance(obj, pd.DataFrame) and id_col in obj.columns and time_col in obj.columns
 
 
 def from_long(
@@ -102,43 +98,49 @@ def from_long(
     )
     work = pd.DataFrame(
         {
-            "id": cells.ids(df[id_col], where, id_col, rows),
-            "ds": months,
-            "y": df[target_col].to_numpy(),
+            ID_COL: cells.ids(df[id_col], where, id_col, rows),
+            TIME_COL: months,
+            TARGET_COL: df[target_col].to_numpy(),
         }
     )
-    dup = work.duplicated(["id", "ds"], keep=False)
-    if dup.any():
-        first = work[dup].iloc[0]
-        pos = np.flatnonzero(dup & (work["id"] == first["id"]) & (work["ds"] == first["ds"]))
+    pos = repeated(work, [ID_COL, TIME_COL])
+    if pos is not None:
+        sid, month = work.iloc[pos[0]][[ID_COL, TIME_COL]]
         raise DuplicateMonthError(
-            f"{where}: ({id_col}={first['id']!r}, {time_col}={first['ds']:%Y-%m}) appears twice "
+            f"{where}: ({id_col}={sid!r}, {time_col}={month:%Y-%m}) appears twice "
             f"(rows {', '.join(str(i) for i in pos)} counting from 0)"
         )
-    return _split(work, where, source is not None)
+    return split(work, where, source is not None)
 
 
-def _split(work: pd.DataFrame, where: str, named: bool) -> dict[str, pd.Series]:
-    """``id, ds, y`` rows -> Series by id (order of first appearance), checked for the whole
-    panel at once; a series that fails is passed to :func:`as_monthly` for its message."""
-    order = pd.unique(work["id"])
+def split(work: pd.DataFrame, where: str, named: bool, *, frame: bool = False) -> Any:
+    """``unique_id, ds, y`` rows (ids and months checked, no pair twice) -> Series by id
+    (order of first appearance), checked for the whole panel at once; a series that fails
+    is passed to :func:`as_monthly` for its message. With ``frame``, the checked rows as
+    :func:`to_long` gives them (by id and month, ``y`` float), without a Series per id."""
+    order = pd.unique(work[ID_COL])
+    ds = pd.DatetimeIndex(work[TIME_COL])
     work = work.assign(
-        _k=pd.Categorical(work["id"], categories=order).codes,
-        _m=pd.DatetimeIndex(work["ds"]).year * 12 + pd.DatetimeIndex(work["ds"]).month,
-        _v=pd.to_numeric(work["y"], errors="coerce"),
+        _k=pd.Categorical(work[ID_COL], categories=order).codes,
+        _m=ds.year * 12 + ds.month,
+        _v=pd.to_numeric(work[TARGET_COL], errors="coerce"),
     ).sort_values(["_k", "_m"], kind="stable")
     k, m, v = work["_k"].to_numpy(), work["_m"].to_numpy(), work["_v"].to_numpy(dtype=float)
     start = np.r_[True, k[1:] != k[:-1]]
     bad = ~np.isfinite(v) | (v < 0) | ~(start | (np.diff(m, prepend=m[0]) == 1))
     if bad.any():
         sid = order[k[int(np.argmax(bad))]]
-        part = work[work["id"] == sid]
-        s = pd.Series(part["y"].to_numpy(), index=pd.DatetimeIndex(part["ds"]), name=str(sid))
+        part = work[work[ID_COL] == sid]
+        s = pd.Series(part[TARGET_COL].to_numpy(), index=pd.DatetimeIndex(part[TIME_COL]),
+                      name=str(sid))
         as_monthly(s, name=f"{where}: {sid}" if named else str(sid))  # raises, naming it
+    span = pd.date_range(work[TIME_COL].min(), work[TIME_COL].max(), freq="MS", name=TIME_COL)
+    at = m - (span[0].year * 12 + span[0].month)  # each month's place in the whole span
+    if frame:
+        ids = np.asarray(order, dtype=object).astype(str)[k]
+        return pd.DataFrame({ID_COL: ids, TIME_COL: span[at], TARGET_COL: v})
     out: dict[str, pd.Series] = {}
     bounds = np.r_[np.flatnonzero(start), len(k)]
-    span = pd.date_range(work["ds"].min(), work["ds"].max(), freq="MS", name="ds")
-    at = m - (span[0].year * 12 + span[0].month)  # each month's place in the whole span
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sid = str(order[k[a]])
         index = span[at[a] : at[a] + b - a]  # a slice keeps freq MS: nothing regenerated
@@ -150,11 +152,11 @@ def _split(work: pd.DataFrame, where: str, named: bool) -> dict[str, pd.Series]:
 
 def _interval_map(columns: list[str]) -> dict[str, str]:
     """``lo80 -> lo-80``, ``hi95 -> hi-95`` (the ecosystem's interval suffixes)."""
-    out = {}
-    for c in columns:
-        if c[:2] in ("lo", "hi") and c[2:].replace(".", "", 1).isdigit():
-            out[c] = f"{c[:2]}-{c[2:]}"
-    return out
+    return {
+        c: f"{c[:2]}-{c[2:]}"
+        for c in columns
+        if c[:2] in ("lo", "hi") and c[2:].replace(".", "", 1).isdigit()
+    }
 
 
 def _forecast_long(
@@ -162,10 +164,9 @@ def _forecast_long(
 ) -> pd.DataFrame:
     # the point forecast: ``median``; a frame of an earlier version may name it ``mean``
     point = "median" if "median" in fc.columns else "mean"
-    cols = [point, *_interval_map(list(fc.columns))]
+    names = {point: model} | {c: f"{model}-{s}" for c, s in _interval_map(list(fc.columns)).items()}
     out = pd.DataFrame({id_col: uid, time_col: pd.DatetimeIndex(fc.index)})
-    for c in cols:
-        name = model if c == point else f"{model}-{_interval_map([c])[c]}"
+    for c, name in names.items():
         out[name] = fc[c].to_numpy(dtype=float)
     return out
 

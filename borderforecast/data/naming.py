@@ -56,29 +56,14 @@ ALL = "all"
 
 # sector -> region, as in the CBP FY2000-FY2020 tables (Livermore counted in Coastal there;
 # OHSS places it in Northern: each source's rows keep their own region value).
-SECTOR_REGION: dict[str, str] = {
-    "Livermore": "Coastal",
-    "Miami": "Coastal",
-    "New Orleans": "Coastal",
-    "Ramey": "Coastal",
-    "Blaine": "Northern",
-    "Buffalo": "Northern",
-    "Detroit": "Northern",
-    "Grand Forks": "Northern",
-    "Havre": "Northern",
-    "Houlton": "Northern",
-    "Spokane": "Northern",
-    "Swanton": "Northern",
-    "Big Bend": "Southwest",
-    "Del Rio": "Southwest",
-    "El Centro": "Southwest",
-    "El Paso": "Southwest",
-    "Laredo": "Southwest",
-    "Rio Grande Valley": "Southwest",
-    "San Diego": "Southwest",
-    "Tucson": "Southwest",
-    "Yuma": "Southwest",
-}
+_SECTORS = {
+    "Coastal": ("Livermore", "Miami", "New Orleans", "Ramey"),
+    "Northern": ("Blaine", "Buffalo", "Detroit", "Grand Forks", "Havre", "Houlton", "Spokane",
+                 "Swanton"),
+    "Southwest": ("Big Bend", "Del Rio", "El Centro", "El Paso", "Laredo", "Rio Grande Valley",
+                  "San Diego", "Tucson", "Yuma"),
+}  # fmt: skip
+SECTOR_REGION: dict[str, str] = {s: region for region, names in _SECTORS.items() for s in names}
 
 _REGION_ALIASES: dict[str, str] = {
     "southwest": "Southwest",
@@ -260,32 +245,26 @@ def parse_series_id(series_id: str, citizenships: Iterable[str] = ()) -> SeriesK
     if head in ("usbp", "ofo", "usbp+ofo", "all"):
         fields["component"] = canonical_component(head)
         tokens = tokens[1:]
+    parsers = {
+        "region": canonical_region,
+        "sector": canonical_sector,
+        "demographic": canonical_demographic,
+        "citizenship": lambda v: canonical_citizenship(v, citizenships),
+    }
     i = 0
     while i < len(tokens):
         word = _norm(tokens[i])
-        if word in ("southwest", "sw"):
-            fields.setdefault("region", "Southwest")
+        if word in ("southwest", "sw", "national"):
+            fields["region"] = ALL if word == "national" else fields.get("region", "Southwest")
             i += 1
             continue
-        if word == "national":
-            fields["region"] = ALL
-            i += 1
-            continue
-        if i + 1 >= len(tokens) or word not in ("region", "sector", "demographic", "citizenship"):
+        if i + 1 >= len(tokens) or word not in parsers:
             raise UnknownSeriesError(
                 f"cannot read series id {series_id!r} at {tokens[i]!r}; ids look like "
                 "'southwest', 'national', 'region/northern', 'sector/tucson', 'demographic/uac', "
                 "'citizenship/mexico', 'ofo', 'usbp+ofo' (parts joined with '/')"
             )
-        value = tokens[i + 1]
-        if word == "region":
-            fields["region"] = canonical_region(value)
-        elif word == "sector":
-            fields["sector"] = canonical_sector(value)
-        elif word == "demographic":
-            fields["demographic"] = canonical_demographic(value)
-        else:
-            fields["citizenship"] = canonical_citizenship(value, citizenships)
+        fields[word] = parsers[word](tokens[i + 1])
         i += 2
     if fields.get("sector", ALL) != ALL and "region" not in fields:
         fields["region"] = SECTOR_REGION[fields["sector"]]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..errors import StoreError
 from ..paths import home_dir
+from .sources._common import KEY
 
 CURRENT = "CURRENT"
 RELEASE_COLUMNS = [
@@ -35,18 +36,7 @@ RELEASE_COLUMNS = [
     "new_rows",
     "revised_rows",
 ]
-REVISION_COLUMNS = [
-    "component",
-    "region",
-    "sector",
-    "demographic",
-    "citizenship",
-    "month",
-    "source",
-    "old",
-    "new",
-    "release",
-]
+REVISION_COLUMNS = [*KEY, "source", "old", "new", "release"]
 
 Home = str | os.PathLike[str] | None
 

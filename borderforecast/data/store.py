@@ -59,6 +59,7 @@ from .state import (
     state_dir,
     store_dir,
 )
+from .userfile import check_file
 
 __all__ = [
     "CURRENT",
@@ -105,8 +106,7 @@ class UpdateResult:
 
 def detect_layout(path: Path) -> str:
     """``"ohss"`` for a workbook, ``"sw_encounters"`` for the Southwest CSV; else an error."""
-    if not path.is_file():
-        raise MalformedFileError(f"{path}: no such file")
+    check_file(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
@@ -194,7 +194,8 @@ def ingest(
     path = Path(file)
     layout = detect_layout(path)
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         raise MalformedFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     new = _parse(path, layout, accept_new)
@@ -234,13 +235,6 @@ def ingest(
             )
         revs = merged[changed].rename(columns={"count_old": "old", "count": "new"})
         revs = revs.assign(old=revs["old"].astype("int64"), release=release)[REVISION_COLUMNS]
-        state = state_dir(home)
-        prev_revs = revisions(home)
-        rows = new
-        if state is not None:
-            prev_rows = table.read_csv_table(state / "rows.csv")
-            rows = pd.concat([new, prev_rows], ignore_index=True)
-            rows = rows.drop_duplicates([*KEY, "source"], keep="first")
         result = UpdateResult(
             release,
             layout,
@@ -253,26 +247,37 @@ def ingest(
             False,
             note,
         )
-        rel_row = pd.DataFrame(
-            [
-                {
-                    "release": release,
-                    "source": layout,
-                    "file": path.name,
-                    "sha256": digest,
-                    "first_month": f"{first:%Y-%m}",
-                    "last_month": f"{last:%Y-%m}",
-                    "ingested_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "rows": len(new),
-                    "new_rows": result.new_rows,
-                    "revised_rows": result.revised_rows,
-                }
-            ]
-        )
-        all_revs = pd.concat([prev_revs, revs], ignore_index=True) if len(prev_revs) else revs
-        all_rels = pd.concat([known, rel_row], ignore_index=True) if len(known) else rel_row
-        _write_state(root, state, rows, all_rels, all_revs)
+        _add_release(root, home, new, known, revs, result, digest)
     return result
+
+
+def _add_release(
+    root: Path,
+    home: str | os.PathLike[str] | None,
+    new: pd.DataFrame,
+    known: pd.DataFrame,
+    revs: pd.DataFrame,
+    result: UpdateResult,
+    digest: str,
+) -> None:
+    """Write the state holding the release's rows over the store's, its line in the
+    releases and its revisions (the caller holds the lock)."""
+    state = state_dir(home)
+    prev_revs = revisions(home)
+    rows = new
+    if state is not None:
+        prev_rows = table.read_csv_table(state / "rows.csv")
+        rows = pd.concat([new, prev_rows], ignore_index=True)
+        rows = rows.drop_duplicates([*KEY, "source"], keep="first")
+    rel_row = pd.DataFrame([vars(result)]).assign(  # the result's fields, as stored
+        sha256=digest,
+        first_month=f"{result.first_month:%Y-%m}",
+        last_month=f"{result.last_month:%Y-%m}",
+        ingested_at=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )[RELEASE_COLUMNS]
+    all_revs = pd.concat([prev_revs, revs], ignore_index=True) if len(prev_revs) else revs
+    all_rels = pd.concat([known, rel_row], ignore_index=True) if len(known) else rel_row
+    _write_state(root, state, rows, all_rels, all_revs)
 
 
 def _newer_release(
@@ -362,27 +367,20 @@ def _write_state(
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", suffix=".tmp", dir=root))
         _write_file(tmp / "rows.csv", to_csv_text(rows))
-        buffer = io.StringIO()
-        rels.to_csv(buffer, index=False, lineterminator="\n")
-        _write_file(tmp / "releases.csv", buffer.getvalue())
-        out = revs.copy()
-        if len(out):
-            out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m-%d")
-        buffer = io.StringIO()
-        out.to_csv(buffer, index=False, lineterminator="\n", columns=REVISION_COLUMNS)
-        _write_file(tmp / "revisions.csv", buffer.getvalue())
+        _write_file(tmp / "releases.csv", rels.to_csv(index=False, lineterminator="\n"))
+        out = revs.assign(month=pd.to_datetime(revs["month"]).dt.strftime("%Y-%m-%d"))
+        text = out.to_csv(index=False, lineterminator="\n", columns=REVISION_COLUMNS)
+        _write_file(tmp / "revisions.csv", text)
         os.replace(tmp, final)
         tmp = None
         write_text(root / CURRENT, name + "\n")
-    except OSError as exc:
+    except BaseException as exc:
         if tmp is None and _pointer(root) != name:
             shutil.rmtree(final, ignore_errors=True)
-        raise StoreError(
-            f"data store {root}: cannot write ({exc.strerror or exc}); the store is unchanged"
-        ) from None
-    except BaseException:
-        if tmp is None and _pointer(root) != name:
-            shutil.rmtree(final, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise StoreError(
+                f"data store {root}: cannot write ({exc.strerror or exc}); the store is unchanged"
+            ) from None
         raise
     finally:
         if tmp is not None:

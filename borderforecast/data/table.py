@@ -18,18 +18,9 @@ from ..errors import StoreError
 from ..paths import data_dir
 from . import state
 from .build import TABLE_NAME, apply_precedence, sort_table
-from .sources._common import COLUMNS, KEY
+from .sources._common import COLUMNS, DIMS, KEY
 
-_DTYPES = {
-    "fiscal_year": "int64",
-    "component": str,
-    "region": str,
-    "sector": str,
-    "demographic": str,
-    "citizenship": str,
-    "count": "int64",
-    "source": str,
-}
+_DTYPES = {"fiscal_year": "int64", "count": "int64"} | dict.fromkeys([*DIMS, "source"], str)
 
 
 def bundled_path() -> Path:

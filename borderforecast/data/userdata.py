@@ -27,10 +27,19 @@ from ..errors import (
     MissingColumnError,
 )
 from . import cells
-from .longform import ID_COL, TARGET_COL, TIME_COL, from_long, is_long, missing_column, to_long
+from .longform import (
+    ID_COL,
+    TARGET_COL,
+    TIME_COL,
+    from_long,
+    missing_column,
+    split,
+    to_long,
+)
+from .sources._common import repeated
 from .userfile import Table, read_table, unsaved_formula
 
-__all__ = ["from_long", "is_long", "read_series", "to_long"]
+__all__ = ["from_long", "read_series", "to_long"]
 
 DATE_NAMES = ("ds", "month", "date", "period", "time", "month_start", "yearmonth")
 
@@ -182,13 +191,12 @@ def read_series(
     long = pd.DataFrame({ID_COL: ids, TIME_COL: months, TARGET_COL: np.asarray(counts, float)})
     _check_rows(long, rows, table, bool(id_col), today)
     long = long.sort_values([ID_COL, TIME_COL], kind="stable")
-    series = from_long(long, source=where)
-    if len(series) == 1:
-        ((sid, y),) = series.items()
-        y.name = str(sid) if id_col else value_col
-        y.attrs.update(series_id=str(sid), source_file=where)
-        return y
-    return to_long(series)
+    if long[ID_COL].iat[0] != long[ID_COL].iat[-1]:  # several ids: the checked long frame
+        return split(long, where, True, frame=True)
+    ((sid, y),) = split(long, where, True).items()
+    y.name = str(sid) if id_col else value_col
+    y.attrs.update(series_id=str(sid), source_file=where)
+    return y
 
 
 def _check_rows(
@@ -196,12 +204,9 @@ def _check_rows(
 ) -> None:
     """No (id, month) twice, no month after the current one; errors name the rows."""
     where = table.path.name
-    dup = long.duplicated([ID_COL, TIME_COL], keep=False).to_numpy()
-    if dup.any():
-        i = int(np.argmax(dup))
-        same = dup & (long[ID_COL] == long[ID_COL].iat[i]).to_numpy() & (
-            long[TIME_COL] == long[TIME_COL].iat[i]
-        ).to_numpy()
+    same = repeated(long, [ID_COL, TIME_COL])
+    if same is not None:
+        i = same[0]
         who = f"id {long[ID_COL].iat[i]!r}, " if has_ids else ""
         raise DuplicateMonthError(
             f"{where}: {who}month {long[TIME_COL].iat[i]:%Y-%m} appears twice "

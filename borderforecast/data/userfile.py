@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MalformedFileError
+from . import cells
 
 EXCEL = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t", "|")
@@ -155,19 +156,11 @@ def _read_book(p: Path, sheet: str | int | None) -> Table:
 def _sniff(lines: list[str], name: str) -> str:
     """The delimiter under which the header and the first rows have the same number of
     cells (two or more); the one giving the header most cells when no such one exists."""
-    best: tuple[int, str] | None = None
-    widest: tuple[int, str | None] = (1, None)
-    for d in DELIMITERS:
-        counts = [len(r) for r in csv.reader(lines, delimiter=d)]
-        if counts and counts[0] > widest[0]:
-            widest = (counts[0], d)
-        if counts and counts[0] >= 2 and all(c == counts[0] for c in counts):
-            if best is None or counts[0] > best[0]:
-                best = (counts[0], d)
-    if best is not None:
-        return best[1]
-    if widest[1] is not None:
-        return widest[1]
+    widths = {d: [len(r) for r in csv.reader(lines, delimiter=d)] for d in DELIMITERS}
+    even = [d for d, n in widths.items() if n[0] >= 2 and len(set(n)) == 1]
+    widest = max(even or DELIMITERS, key=lambda d: widths[d][0])  # the first of the widest
+    if widths[widest][0] >= 2:
+        return widest
     raise MalformedFileError(
         f"{name}: one column only: no delimiter ({', '.join(map(repr, DELIMITERS))}) found "
         "in the header; give it with --delimiter"
@@ -259,10 +252,6 @@ def _padded(col: pd.Series) -> bool:
     return (" " in text or "\t" in text) and _PADDED.search(text) is not None
 
 
-def _filled(v: object) -> bool:
-    return not (v is None or (isinstance(v, float) and v != v) or str(v).strip() == "")
-
-
 def unsaved_formula(table: Table, columns: list[str]) -> str | None:
     """``"row N, column 'c': ..."`` for the first formula cell of ``columns`` whose value the
     workbook does not hold (it was never computed and saved by a spreadsheet program)."""
@@ -271,7 +260,7 @@ def unsaved_formula(table: Table, columns: list[str]) -> str | None:
     wanted = {table.frame.columns.get_loc(c): c for c in columns}
     empty = {
         (int(r), i) for i in wanted for r, v in zip(table.rows, table.frame.iloc[:, i], strict=True)
-        if not _filled(v)
+        if cells.empty(v)
     }  # fmt: skip
     if not empty:
         return None

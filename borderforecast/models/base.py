@@ -57,7 +57,6 @@ from ..errors import ConvergenceWarning, ModelError, SpecError
 from ..intervals import DEFAULT_LEVELS, check_levels, interval_columns, level_label
 from ..series import MIN_HISTORY, as_monthly
 from .fitted import (
-    CAP_FACTOR,
     MAX_HORIZON,
     ConstantState,
     FittedModel,
@@ -67,7 +66,6 @@ from .fitted import (
 )
 
 __all__ = [
-    "CAP_FACTOR",
     "DEFAULT_LEVELS",
     "MAX_HORIZON",
     "BaseModel",

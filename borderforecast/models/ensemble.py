@@ -49,7 +49,6 @@ from .registry import get_spec, make_model
 DEFAULT_MEMBERS: tuple[str, ...] = ("ets", "stl", "sarima", "gbm")
 
 
-# -- the model --------------------------------------------------------------
 @dataclass(frozen=True)
 class _State:
     fits: tuple[tuple[str, FittedModel], ...]
@@ -237,9 +236,9 @@ class Ensemble(BaseModel):
     def _fitted(self, state: _State) -> np.ndarray:
         return state.fitted
 
-    def _member_forecasts(
+    def _predict(
         self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
-    ) -> dict[str, pd.DataFrame]:
+    ) -> Prediction:
         frames = {}
         for member, fm in state.fits:
             try:
@@ -248,12 +247,6 @@ class Ensemble(BaseModel):
                 self._drop(member, exc)
         if not frames:
             raise ModelError(f"ensemble {self.name!r}: no member could forecast")
-        return frames
-
-    def _predict(
-        self, state: _State, h: int, levels: Sequence[float], X: pd.DataFrame | None
-    ) -> Prediction:
-        frames = self._member_forecasts(state, h, levels, X)
         weights = dict(zip(frames, self.member_weights(list(frames)), strict=True))
         frame = combine(frames, method=self.method, weights=weights, intervals=self.intervals)
         z = {c: self.transform.forward(frame[c].to_numpy(dtype=float)) for c in frame}

@@ -125,9 +125,7 @@ class FittedModel:
         In-sample one-step-ahead fitted counts and ``y - fitted`` (NaN where
         the model gives no fitted value).
     label : str
-        The name forecasts carry (``attrs["model"]``): the model's, unless the
-        model fell back to another (``demographic`` without usable parts is
-        ``stl_revert``).
+        The name forecasts carry (``attrs["model"]``; see :attr:`name`).
 
     Examples
     --------
@@ -152,7 +150,8 @@ class FittedModel:
 
     @property
     def name(self) -> str:
-        """The name the result carries: the model's, or what it fell back to (``label``)."""
+        """The name the result carries: the model's, or what it fell back to (``label``:
+        ``demographic`` without usable parts is ``stl_revert``)."""
         return self.label or str(self.model.name)
 
     @property

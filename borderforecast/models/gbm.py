@@ -130,11 +130,9 @@ class GradientBoosting(BaseModel):
     max_iter, learning_rate, max_depth, min_samples_leaf, l2_regularization
         Those of scikit-learn's ``HistGradientBoostingRegressor`` (boosting
         iterations, shrinkage, tree depth, fewest months per leaf, L2 penalty).
-    calibration_folds : int
-        Number of 24-month blocks of recent history used for the conformal
-        intervals (fewer when the series is short).
-    calibration_horizon : int
-        Longest horizon whose errors are measured directly (months).
+    calibration_folds, calibration_horizon : int
+        The conformal calibration's 24-month blocks (fewer on a short series)
+        and longest horizon measured (see the module's text).
     log, offset, seed, name
         See :class:`~borderforecast.models.base.BaseModel`; ``seed`` is the
         regressor's ``random_state``.

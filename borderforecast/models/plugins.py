@@ -27,13 +27,8 @@ def known_families() -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _families(pkg: Path) -> tuple[str, ...]:
-    return tuple(
-        sorted(
-            p.stem
-            for p in pkg.glob("*.py")
-            if not p.stem.startswith("_") and "\nMODEL = " in p.read_text(encoding="utf-8")
-        )
-    )
+    found = (p for p in pkg.glob("*.py") if not p.stem.startswith("_"))
+    return tuple(sorted(p.stem for p in found if "\nMODEL = " in p.read_text(encoding="utf-8")))
 
 
 _CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")

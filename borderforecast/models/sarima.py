@@ -239,13 +239,8 @@ class SARIMA(StateSpaceModel):
                     f"SARIMA{order}{seasonal} has {len(diff.param_names)} parameters "
                     f"({', '.join(diff.param_names)})"
                 )
-            fit = quiet(
-                self,
-                lambda: diff.fit(
-                    start_params=start, disp=False, maxiter=self.maxiter, cov_type="none"
-                ),
-            )
-            params = np.asarray(fit.params, dtype=float)
+            kw = {"start_params": start, "disp": False, "maxiter": self.maxiter, "cov_type": "none"}
+            params = np.asarray(quiet(self, lambda: diff.fit(**kw)).params, dtype=float)
         full = self._sarimax(z, X, order, seasonal)
         res = silently(lambda: full.filter(params, cov_type="none"))
         return _State(res, order, seasonal, searched, strength)

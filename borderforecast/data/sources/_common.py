@@ -6,6 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ...errors import (
@@ -18,18 +19,10 @@ from ...errors import (
 from ...fiscal import MONTH_NAMES as CALENDAR_MONTHS
 from ...fiscal import fiscal_year, fiscal_year_start
 
-COLUMNS = [
-    "month",
-    "fiscal_year",
-    "component",
-    "region",
-    "sector",
-    "demographic",
-    "citizenship",
-    "count",
-    "source",
-]
-KEY = ["component", "region", "sector", "demographic", "citizenship", "month"]
+DIMS = ["component", "region", "sector", "demographic", "citizenship"]
+"""What a series is (its id: :class:`borderforecast.data.naming.SeriesKey`)."""
+KEY = [*DIMS, "month"]
+COLUMNS = ["month", "fiscal_year", *DIMS, "count", "source"]
 
 MONTH_NAMES = [name.lower() for name in CALENDAR_MONTHS[9:] + CALENDAR_MONTHS[:9]]  # fiscal order
 MONTH_ABBR = [m[:3].upper() for m in MONTH_NAMES]
@@ -164,7 +157,7 @@ def tidy(rows: list[dict] | pd.DataFrame, source: str) -> pd.DataFrame:
     frame["month"] = pd.to_datetime(frame["month"])
     frame["fiscal_year"] = fiscal_year(frame["month"]).astype("int64")
     frame["count"] = frame["count"].astype("int64")
-    for col in ("component", "region", "sector", "demographic", "citizenship", "source"):
+    for col in (*DIMS, "source"):
         frame[col] = frame[col].astype(object).astype(str)
     return frame[COLUMNS].reset_index(drop=True)
 
@@ -172,9 +165,9 @@ def tidy(rows: list[dict] | pd.DataFrame, source: str) -> pd.DataFrame:
 def validate(frame: pd.DataFrame, path: Path | str, today: pd.Timestamp | None = None) -> None:
     """Check a parsed source: no duplicate keys, no negative counts, no future months."""
     name = Path(path).name
-    dup = frame.duplicated(KEY, keep=False)
-    if dup.any():
-        row = frame[dup].iloc[0]
+    same = repeated(frame, KEY)
+    if same is not None:
+        row = frame.iloc[same[0]]
         raise DuplicateMonthError(
             f"{name}: {row['month']:%Y-%m} appears more than once for {row['component']} "
             f"region={row['region']} sector={row['sector']} demographic={row['demographic']} "
@@ -185,6 +178,14 @@ def validate(frame: pd.DataFrame, path: Path | str, today: pd.Timestamp | None =
         row = frame[neg].iloc[0]
         raise BadValueError(f"{name}: negative count {row['count']} for {row['month']:%Y-%m}")
     check_future(frame["month"], name, today)
+
+
+def repeated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray | None:
+    """Positions of the rows of the first key of ``keys`` that appears twice, or None."""
+    dup = frame.duplicated(keys, keep=False).to_numpy()
+    if not dup.any():
+        return None
+    return np.flatnonzero((frame[keys] == frame[keys].iloc[int(np.argmax(dup))]).all(axis=1))
 
 
 def check_future(months: pd.Series, name: str, today: pd.Timestamp | None = None) -> None:
@@ -210,9 +211,8 @@ def zero_fill(
     in the 12 months before ``last`` (a series silent for longer has ended,
     e.g. a closed sector, and is not extended).
     """
-    dims = ["component", "region", "sector", "demographic", "citizenship"]
     parts = []
-    for key, group in frame.groupby(dims, sort=True):
+    for key, group in frame.groupby(DIMS, sort=True):
         start = first if first is not None else group["month"].min()
         end = group["month"].max()
         if last is not None and end >= last - pd.DateOffset(months=12):
@@ -222,7 +222,7 @@ def zero_fill(
         missing = [m for m in months if m not in present]
         if missing:
             fill = pd.DataFrame({"month": missing, "count": 0})
-            for d, v in zip(dims, key, strict=True):
+            for d, v in zip(DIMS, key, strict=True):
                 fill[d] = v
             parts.append(fill)
     if not parts:

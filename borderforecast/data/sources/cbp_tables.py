@@ -23,7 +23,6 @@ from ..naming import ALL, SECTOR_REGION, canonical_sector
 from ._common import MONTH_NAMES, fiscal_month_start, parse_count, tidy, validate
 
 SOURCE = "cbp_tables"
-FILE_PATTERN = "usbp_monthly_encounters_fy*.csv"
 
 _REGION_ROWS = {
     "coastal border": "Coastal",
@@ -178,12 +177,3 @@ def _row(month: pd.Timestamp, region: str, sector: str, count: int) -> dict:
         "citizenship": ALL,
         "count": count,
     }
-
-
-def parse(folder: str | Path) -> pd.DataFrame:
-    """Parse every ``usbp_monthly_encounters_fyYYYY.csv`` in ``folder`` (sorted by name)."""
-    folder = Path(folder)
-    files = sorted(folder.glob(FILE_PATTERN))
-    if not files:
-        raise MalformedFileError(f"{folder.name}: no files named {FILE_PATTERN}")
-    return pd.concat([parse_file(f) for f in files], ignore_index=True)

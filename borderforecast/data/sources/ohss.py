@@ -36,6 +36,7 @@ from ...fiscal import fiscal_year
 from ...series import format_months
 from ..naming import ALL, canonical_demographic, canonical_region, canonical_sector
 from ._common import (
+    DIMS,
     MAX_COUNT,
     MONTH_NAMES,
     check_future,
@@ -281,5 +282,4 @@ def _sheet(
         if "Citizenship" in values and row["region"] not in CITIZENSHIP_REGIONS:
             continue
         rows.append(row)
-    columns = ["month", "component", "region", "sector", "demographic", "citizenship", "count"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=["month", *DIMS, "count"])
