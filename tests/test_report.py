@@ -1,6 +1,6 @@
 """The monthly report on the bundled data: numbers, narrative, determinism, vintages, browser.
 
-One session-scoped set of builds in a temporary home, reused by every test:
+One module-scoped set of builds in a temporary home, reused by every test:
 
 1. a report on data month 2024-08 (an "earlier" report; its Markdown headline is the golden file);
 2. a report on the latest month (it scores the 2024-08 vintages against the actuals since);
@@ -42,7 +42,7 @@ FAST = ReportOptions(
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def built(tmp_path_factory, warm_home):
     root = tmp_path_factory.mktemp("report")
     home = warm_home.copy_to(root / "home", ("snaive", "stl"))  # the backtest units are warm

@@ -20,68 +20,76 @@ from .common import (
     markup_safe,
 )
 
+OutOption = Annotated[
+    Path, typer.Option("--out", "-o", help="Output folder (created), e.g. reports/2025-08/.")
+]
+SeriesOption = Annotated[
+    str | None, typer.Option("--series", help="Series id (default: southwest).")
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option("--model", help="Forecast model (default: the backtest's recommendation)."),
+]
+MonthOption = Annotated[
+    str | None,
+    typer.Option("--month", help="Data month to report on, YYYY-MM (default: the latest)."),
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of every random draw.")]
+HomeOption = Annotated[
+    Path | None, typer.Option("--home", help="User home (data store, vintages, caches).")
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace a stored forecast vintage of this month that "
+        "differs (the old one is kept as <model>.revN.csv); without it the report "
+        "is refused.",
+    ),
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help="Worker processes (backtest, figures, placebo runs; default: 2 for the backtest "
+        "on a machine with 2+ cores, 1 for the figures and the placebo runs).",
+    ),
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--name",
+        help="With --input: the series' name in titles (default: the file's value column).",
+    ),
+]
+UnitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--unit",
+        help="With --input: what the series counts, a plural noun "
+        "such as 'passengers' (default: the file's value column).",
+    ),
+]
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report_command(
-        out: Annotated[
-            Path,
-            typer.Option("--out", "-o", help="Output folder (created), e.g. reports/2025-08/."),
-        ],
-        series: Annotated[
-            str | None, typer.Option("--series", help="Series id (default: southwest).")
-        ] = None,
-        model: Annotated[
-            str | None,
-            typer.Option(
-                "--model", help="Forecast model (default: the backtest's recommendation)."
-            ),
-        ] = None,
-        month: Annotated[
-            str | None,
-            typer.Option("--month", help="Data month to report on, YYYY-MM (default: the latest)."),
-        ] = None,
-        seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
-        home: Annotated[
-            Path | None, typer.Option("--home", help="User home (data store, vintages, caches).")
-        ] = None,
-        force: Annotated[
-            bool,
-            typer.Option(
-                "--force",
-                help="Replace a stored forecast vintage of this month that "
-                "differs (the old one is kept as <model>.revN.csv); without it the report "
-                "is refused.",
-            ),
-        ] = False,
-        jobs: Annotated[
-            int | None,
-            typer.Option(
-                "--jobs",
-                "-j",
-                help="Worker processes (backtest, placebo runs; default: 2 for the backtest on "
-                "a machine with 2+ cores, 1 for the placebo runs).",
-            ),
-        ] = None,
+        out: OutOption,
+        series: SeriesOption = None,
+        model: ModelOption = None,
+        month: MonthOption = None,
+        seed: SeedOption = 0,
+        home: HomeOption = None,
+        force: ForceOption = False,
+        jobs: JobsOption = None,
         input: InputOption = None,
         id_col: IdColOption = None,
         date_col: DateColOption = None,
         value_col: ValueColOption = None,
-        name: Annotated[
-            str | None,
-            typer.Option(
-                "--name",
-                help="With --input: the series' name in titles (default: the file's value column).",
-            ),
-        ] = None,
-        unit: Annotated[
-            str | None,
-            typer.Option(
-                "--unit",
-                help="With --input: what the series counts, a plural noun "
-                "such as 'passengers' (default: the file's value column).",
-            ),
-        ] = None,
+        name: NameOption = None,
+        unit: UnitOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Write the monthly report: headline, forecast, seasonality, assessment, breakdown,
@@ -108,6 +116,8 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True, quiet=Settings.quiet or as_json)
         titles = dict(SECTIONS) | {"write": "Writing files and vintages"}
         start = time.perf_counter()
+        placebo_jobs = 1 if jobs is None else jobs  # the options' defaults when not given
+        opts = ReportOptions(jobs=placebo_jobs, backtest_jobs=jobs, name=name, unit=unit)
         run: dict[str, Any] = {
             "out": out,
             "series": series,
@@ -116,9 +126,7 @@ def register(app: typer.Typer) -> None:
             "seed": seed,
             "home": home,
             "force": force,
-            "options": ReportOptions(name=name, unit=unit)
-            if jobs is None
-            else ReportOptions(jobs=jobs, backtest_jobs=jobs, name=name, unit=unit),
+            "options": opts,
             "y": user_y,
         }
         if not console.is_terminal:  # a log or a pipe: one plain line per stage, no animation

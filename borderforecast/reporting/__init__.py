@@ -118,21 +118,15 @@ def report(
     ----------
     out : path
         Output folder (created): ``report.html``, ``report.md``, ``figures/*.png|svg``.
-    series : str, optional
-        Series id (default ``"southwest"``; see :func:`borderforecast.datasets`).
-    model : str, optional
-        Forecast model (default: the one the report's backtest recommends).
-    month : str, optional
-        Data month to report on, ``YYYY-MM`` (default: the latest).
-    seed : int
-        Seed of every random draw (default 0).
+    series, model, month, seed
+        Override the same settings of ``options`` (see :class:`ReportOptions`).
     home : path, optional
         User home (data store, vintages, caches); default :func:`borderforecast.paths.home_dir`.
     force : bool
         Replace a stored vintage of the same data month and model that differs (the old
         one is kept as ``<model>.revN.csv``); without it such a report is refused.
     options : ReportOptions, optional
-        Further settings; ``series``, ``model``, ``month``, ``seed`` given here override them.
+        Further settings (default: :class:`ReportOptions`'s defaults).
     progress : callable, optional
         ``progress(event, section, detail)`` as sections start and finish.
     y : pandas.Series, optional
@@ -158,27 +152,16 @@ def report(
     58087
     """
     check_output_folder(out, home)  # before the long computation
-    opts = options or ReportOptions()
-    changes: dict[str, Any] = {
-        k: v for k, v in {"series": series, "model": model, "month": month}.items() if v is not None
-    }
-    if seed != opts.seed:
-        changes["seed"] = seed
-    if changes:
-        opts = replace(opts, **changes)
-    if y is not None:
-        from ..series import as_monthly
-
-        attrs = dict(y.attrs)
-        y = as_monthly(y, name=str(y.name or opts.series))
-        y.attrs.update(attrs)
-        y.attrs.setdefault("release", str(attrs.get("source_file", "your data")))
+    given: dict[str, Any] = {"series": series, "model": model, "month": month}
+    opts = replace(options or ReportOptions(), **{k: v for k, v in given.items() if v is not None})
+    opts = replace(opts, seed=seed) if seed != opts.seed else opts
+    y = _user_series(y, opts.series) if y is not None else None
     built = build(opts, home=home, progress=progress, y=y, refuse_changed=not force)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if progress:
         progress("start", "write", "")
     out = Path(out)
-    jobs = opts.backtest_jobs or min(2, os.cpu_count() or 1)
+    jobs = opts.backtest_jobs or 1  # starting workers costs more than a warm report saves
     html_path, md_path, fig_paths = write_report(
         out, built.sections, _meta(built, generated), built.figures, home, jobs
     )
@@ -226,3 +209,14 @@ def _meta(built: Built, generated: str) -> dict[str, Any]:
         "generated_at": generated,
         "version": __version__,
     }
+
+
+def _user_series(y: pd.Series, series: str) -> pd.Series:
+    """A user's series as a monthly series that keeps its attributes (its source file)."""
+    from ..series import as_monthly
+
+    attrs = dict(y.attrs)
+    y = as_monthly(y, name=str(y.name or series))
+    y.attrs.update(attrs)
+    y.attrs.setdefault("release", str(attrs.get("source_file", "your data")))
+    return y

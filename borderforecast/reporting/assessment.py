@@ -127,18 +127,23 @@ def evidence_rows(a: Any) -> list[dict[str, str]]:
 
 
 def _figure(a: Any, subj: Subject) -> FigureSpec:
-    """The window and the months before it against the panel's counterfactual band."""
+    """The window and the months before it against the panel's counterfactual band: from the
+    lowest to the highest of its models' intervals, around their median expectation."""
     runs = [r.counterfactual for r in (a.panel.passed if a.panel is not None else ())]
     cfs = [cf for cf in runs if cf is not None] or [a.counterfactual]
+    panel = pd.concat([cf.frame for cf in cfs], keys=range(len(cfs))).groupby(level=1)
+    lows, highs = panel[["lo80", "lo95"]].min(), panel[["hi80", "hi95"]].max()
+    band = pd.concat([lows, highs, panel["expected"].median()], axis=1)
     w = a.window
     names = ", ".join(cf.model for cf in cfs)
     fig = figures.assessment_chart(
         a.y,
-        [cf.frame for cf in cfs],
+        band,
         window=(w.start, w.end, w.reference),
         history=ZOOM_MONTHS,
         title=textwrap.fill(f"{subj.name}, {w.label()}: {a.verdict}", 80),
         unit=subj.unit,
+        who=f"median of {len(cfs)} models" if len(cfs) > 1 else "one model",
     )
     who = f"the {len(cfs)} panel models ({names})" if len(cfs) > 1 else f"the {names} model"
     caption = (

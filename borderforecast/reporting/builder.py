@@ -63,12 +63,9 @@ class ReportOptions:
     horizon : int
         Months forecast (default 12).
     models : tuple of str
-        Models compared in the report's backtest (default ``snaive, demographic,
-        stl_revert, stl_ses, structural, ets``: the benchmark, the three best of the full
-        monthly backtest and two familiar model classes; ``stl``, ``sarima``,
-        ``local_trend``, ``x13``, ``gbm``, ``prophet``, ``auto_sarima`` and ``ensemble``
-        are left out for speed and because none scores better than ``stl_revert`` there);
-        the benchmark ``snaive`` is always included, and a ``model`` outside the set is added.
+        Models compared in the report's backtest (default: the one rule's candidates,
+        :data:`borderforecast.backtesting.recommend.CANDIDATES`); the benchmark ``snaive`` is
+        always included, and a ``model`` outside the set is added.
     backtest_step : int
         Months between backtest origins (default 3: quarterly, to keep the report fast).
     backtest_start : str, optional
@@ -85,15 +82,15 @@ class ReportOptions:
     breakdown_horizon : int
         Months forecast for each sector and demographic (default 6).
     breakdown_model : str
-        Model of the parts forecast separately (default ``"stl_ses"``: a tenth of a second a
-        part, and the best of the package's models across the parts in the full backtest;
-        ``snaive`` where it fails). A bottom-up headline model's own parts are shown as it
-        forecasts them.
+        Model of the parts forecast separately (default ``"stl_ses"``: fast, and the best across
+        the parts in the full backtest; ``snaive`` where it fails). A bottom-up headline
+        model's own parts are shown as it forecasts them.
     jobs : int
         Worker processes for the assessment's placebo runs (default 1).
     backtest_jobs : int, optional
-        Worker processes for the backtest and for drawing the figures (default ``None``: two
-        when the machine has two or more cores, else one; the results are identical either way).
+        Worker processes for the backtest (default ``None``: two when the machine has two or
+        more cores, else one) and, when given, for drawing the figures (default: one, as
+        starting the workers costs more than they save); the results are identical either way.
     today : str, optional
         The date the report is made, ``YYYY-MM-DD`` (default: today's UTC date); a report
         whose data month is more than two months before it says so on its first screen.

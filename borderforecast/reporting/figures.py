@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -205,23 +206,22 @@ def small_multiples(
     return fig
 
 
-def relabel(fig: Figure, old: str, new: str) -> None:
-    """Replace the word ``old`` by ``new`` in every axis label, title and legend of ``fig``."""
-    for ax in fig.axes:
-        ax.set_ylabel(ax.get_ylabel().replace(old, new))
-        ax.set_xlabel(ax.get_xlabel().replace(old, new))
-        ax.set_title(ax.get_title().replace(old, new))
+def texts_of(fig: Figure) -> list[Any]:
+    """The texts of ``fig`` that can come from data: titles (the suptitle is one of
+    ``fig.texts``), axis labels, annotations, legends (tick labels are numbers and dates)."""
+    texts = [*fig.texts, *(text for legend in fig.legends for text in legend.get_texts())]
+    for ax in fig.axes:  # the three titles of an axes are not public
+        texts += [getattr(ax, a) for a in ("title", "_left_title", "_right_title")]
+        texts += [ax.xaxis.label, ax.yaxis.label, *ax.texts]
         legend = ax.get_legend()
-        for text in legend.get_texts() if legend is not None else ():
-            text.set_text(text.get_text().replace(old, new))
-    for text in fig.texts:
-        text.set_text(text.get_text().replace(old, new))
-    for legend in fig.legends:
-        for text in legend.get_texts():
-            text.set_text(text.get_text().replace(old, new))
-    sup = getattr(fig, "_suptitle", None)  # matplotlib has no public handle on it
-    if sup is not None:
-        sup.set_text(sup.get_text().replace(old, new))
+        texts += legend.get_texts() if legend is not None else []
+    return texts
+
+
+def relabel(fig: Figure, old: str, new: str) -> None:
+    """Replace the word ``old`` by ``new`` in every title, label and legend of ``fig``."""
+    for t in texts_of(fig):
+        t.set_text(t.get_text().replace(old, new))
 
 
 def vintage_chart(
@@ -272,40 +272,27 @@ def vintage_chart(
 
 def assessment_chart(
     y: pd.Series,
-    frames: Sequence[pd.DataFrame],
+    band: pd.DataFrame,
     *,
     window: tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp],
     history: int,
     title: str,
     unit: str,
+    who: str,
 ) -> Figure:
-    """Observed counts against a panel's counterfactual forecasts of the ``window``
-    ``(start, end, reference)``; ``frames``: each model's ``expected, lo80, hi80, lo95, hi95``.
-
-    The bands run from the lowest to the highest of the models' intervals, the dashed line
-    is their median expectation; the lower panel is the monthly difference from that line.
-    """
+    """Observed counts against a counterfactual ``band`` (``expected, lo80, hi80, lo95,
+    hi95``) over the ``window`` ``(start, end, reference)``, with the ``history`` months
+    before it; below, the monthly difference from the expected line (``who`` drew it)."""
     start, end, reference = window
-    panel = pd.concat(frames, keys=range(len(frames))).groupby(level=1)
-    band = pd.concat(
-        [panel[["lo80", "lo95"]].min(), panel[["hi80", "hi95"]].max(), panel["expected"].median()],
-        axis=1,
-    )
     obs = y.loc[start - pd.DateOffset(months=history) : end]
     fig, (top, bot) = plotting.new_figure(
         9.0, 5.4, nrows=2, sharex=True, gridspec_kw={"height_ratios": [2.2, 1]}
     )
+    half = pd.Timedelta(days=15)
     with plotting.style():
         for ax in (top, bot):
-            ax.axvspan(
-                start - pd.Timedelta(days=15),
-                end + pd.Timedelta(days=15),
-                color="0.9",
-                lw=0,
-                zorder=0,
-            )
+            ax.axvspan(start - half, end + half, color="0.9", lw=0, zorder=0)
         plotting.bands(top, band, word="band")
-        who = f"median of {len(frames)} models" if len(frames) > 1 else "one model"
         top.plot(
             band.index,
             band["expected"],
@@ -324,32 +311,21 @@ def assessment_chart(
             label="observed",
         )
         top.axvline(reference, color="0.5", lw=0.8, ls=":")
-        plotting.count_axis(
-            top, np.concatenate([obs.to_numpy(dtype=float), band.to_numpy().ravel()])
-        )
+        plotting.count_axis(top, np.concatenate([obs.to_numpy(float), band.to_numpy().ravel()]))
         top.set_xlabel("")
         top.set_title(title)
         diff = obs.reindex(band.index) - band["expected"]
-        bot.bar(
-            diff.index,
-            diff.to_numpy(),
-            width=20,
-            color=[COLORS["forecast"] if v >= 0 else COLORS["benchmark"] for v in diff],
-        )
+        colors = [COLORS["forecast"] if v >= 0 else COLORS["benchmark"] for v in diff]
+        bot.bar(diff.index, diff.to_numpy(), width=20, color=colors)
         bot.axhline(0, color="0.3", lw=0.8)
         bot.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
         bot.set_ylabel(f"observed minus\nexpected ({unit})", fontsize=8.5)
         plotting.format_month_axis(bot)
-        from matplotlib.dates import MonthLocator
-
-        bot.xaxis.set_minor_locator(MonthLocator())
-        handles, labels = top.get_legend_handles_labels()
         bot.legend(
-            handles,
-            labels,
+            *top.get_legend_handles_labels(),
             loc="upper center",
-            bbox_to_anchor=(0.5, -0.38),
             ncols=4,
+            bbox_to_anchor=(0.5, -0.38),
             fontsize=8.5,
             frameon=False,
         )

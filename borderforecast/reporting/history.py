@@ -52,6 +52,8 @@ GLOSSARY = (
     ("Calibrated", "widened or narrowed so that the model's past forecasts fell inside their "
      "intervals as often as promised (its backtest)."),
     ("Backtest", "the model's forecasts made from earlier months, scored on what came next."),
+    ("Rule's score", "what orders the backtest table: the square root of the weighted MASE "
+     "times the 95% interval score (lower is better)."),
     ("MASE", "mean absolute error of those forecasts divided by that of repeating the same month "
      "a year earlier: below 1 beats that simple rule; weighted MASE weighs the next months more."),
     ("p-value", "how often normal seasonality alone would give a change at least this large."),

@@ -149,6 +149,7 @@ def _backtest(
         "rows": rows,
         "rule": choice.rule,
         "columns": [
+            {"key": "joint", "label": "rule's score", "fmt": "0.000"},
             {"key": "wmase", "label": "weighted MASE", "fmt": "0.000"},
             {"key": "mase1", "label": "MASE next month", "fmt": "0.000"},
             {"key": "mase3", "label": "MASE next 3", "fmt": "0.000"},

@@ -1,29 +1,13 @@
 """Forecast vintages: the forecasts each report made, kept to be scored later.
 
-Every monthly report stores the 12-month forecasts it published, one file per
-data month and model, in the user store::
-
-    <home>/vintages/<series>/<data-month>/<model>.csv     month, mean, lo80, hi80, lo95, hi95
-    <home>/vintages/<series>/<data-month>/actuals.csv     the series the forecast was made from
-
-``<home>`` is :func:`borderforecast.paths.home_dir`; ``<series>`` is the series
-id with ``/`` written as ``__`` (``sector/tucson`` -> ``sector__tucson``);
-``<data-month>`` is ``YYYY-MM``, the last month of data the forecast saw.
-Later reports score the stored vintages against the actuals that have arrived
-since (:func:`score_vintages`) and list revisions to the data between the two
-reports (:func:`revisions`).
-
-A vintage is never overwritten silently. Saving a forecast where a file
-already exists:
-
-* identical content (byte for byte) -> nothing is written (status ``"unchanged"``);
-* different content -> :class:`~borderforecast.errors.StoreError` naming the
-  file, unless ``force=True``: then the old file is kept as
-  ``<model>.rev<N>.csv`` (the next free ``N``) and the new one takes its place
-  (status ``"revised"``).
-
-Files are written atomically (temporary file in the same folder, then
-:func:`os.replace`), so an interrupted run never leaves a half-written vintage.
+``<home>/vintages/<series>/<data-month>/<model>.csv`` holds a report's forecast
+(``month, mean, lo80, hi80, lo95, hi95``), ``actuals.csv`` beside it the data it was made
+from (``<series>``: :func:`series_folder`; ``<data-month>``: ``YYYY-MM``, the last month the
+forecast saw). Later reports score them (:func:`score_vintages`) and list revisions
+(:func:`revisions`). A vintage is never overwritten silently: the same bytes again are
+``"unchanged"``, different ones raise :class:`~borderforecast.errors.StoreError` unless
+``force=True``, which keeps the old file as ``<model>.rev<N>.csv`` (``"revised"``). Files
+are written atomically.
 
 Examples
 --------

@@ -141,16 +141,12 @@ def inert(text: str) -> str:
 
 
 def inert_figure(fig: Figure) -> Figure:
-    """Every text of ``fig`` that can come from data made :func:`inert` (titles, labels,
-    legends, annotations; tick labels are numbers and dates, and looking at them all would
+    """Every text of ``fig`` that can come from data made :func:`inert`
+    (:func:`~borderforecast.reporting.figures.texts_of`; looking at every tick label too would
     cost more than drawing the figure)."""
-    texts = [*fig.texts, *(text for legend in fig.legends for text in legend.get_texts())]
-    for ax in fig.axes:  # the suptitle is one of fig.texts; the three titles are not public
-        texts += [getattr(ax, a) for a in ("title", "_left_title", "_right_title")]
-        texts += [ax.xaxis.label, ax.yaxis.label, *ax.texts]
-        legend = ax.get_legend()
-        texts += legend.get_texts() if legend is not None else []
-    for t in texts:
+    from .figures import texts_of
+
+    for t in texts_of(fig):
         if _CONTROL.search(t.get_text()):
             t.set_text(inert(t.get_text()))
     return fig
