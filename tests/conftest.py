@@ -89,13 +89,16 @@ def pytest_configure(config):
     )
 
 
-_MODULE_FIXTURE = re.compile(r"scope\s*=\s*[\"'](module|class|package)[\"']")
+_SHARED_FIXTURE = re.compile(r"scope\s*=\s*[\"'](session|package|module|class)[\"']")
+"""A fixture a test module defines with a scope wider than a test (a session fixture defined
+in a test module serves that module alone)."""
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist load`` (the default of ``-n``), except that the tests of a test module that
-    has a module-scoped fixture go to one worker together, so the fixture is built once."""
+    defines a module- (or session-) scoped fixture go to one worker together, so the fixture
+    is built once."""
     if config.getvalue("dist") != "load":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -107,7 +110,7 @@ def pytest_xdist_make_scheduler(config, log):
         if module not in grouped:
             path = config.rootpath / module
             text = path.read_text(encoding="utf-8") if path.is_file() else ""
-            grouped[module] = _MODULE_FIXTURE.search(text) is not None
+            grouped[module] = _SHARED_FIXTURE.search(text) is not None
         return module if grouped[module] else nodeid
 
     class ModuleFixtureScheduling(LoadScopeScheduling):
