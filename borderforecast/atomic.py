@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -177,10 +178,8 @@ def _commit(out: Path, stage: Path) -> None:
         stale = out / name
         if stale.is_file() and not stale.is_symlink():
             stale.unlink()
-            try:
+            with contextlib.suppress(OSError):
                 stale.parent.rmdir() if stale.parent != out else None
-            except OSError:
-                pass
     shutil.rmtree(stage, ignore_errors=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -90,8 +91,6 @@ def check_known(
             f"{prefix}unknown {what} {value!r} (known: {shown}); pass --accept-new "
             "(accept_new=True) if the layout really gained this value"
         )
-    import warnings
-
     warnings.warn(f"{prefix}new {what} {value!r} accepted", DataWarning, stacklevel=3)
     return value
 

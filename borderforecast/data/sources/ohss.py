@@ -185,25 +185,19 @@ def _check_complete(parts: dict[str, pd.DataFrame], name: str) -> None:
             d for d, f in FAMILY_FIRST_FY.items() if f <= fy and d != "single_adults"
         ]
 
-    region = set(
-        zip(parts["Monthly Region"]["month"], parts["Monthly Region"]["region"], strict=True)
-    )
+    def pairs(frame: pd.DataFrame, column: str) -> set[tuple]:
+        return set(zip(frame["month"], frame[column], strict=True))
+
+    region = pairs(parts["Monthly Region"], "region")
     for month in months:
         for reg in REGIONS:
             if (month, reg) not in region:
                 raise MissingMonthError(
                     f"{name}, sheet 'Monthly Region': no row for {reg} in {month:%Y-%m}"
                 )
-    national = set(
-        zip(
-            parts["Monthly Family Status"]["month"],
-            parts["Monthly Family Status"]["demographic"],
-            strict=True,
-        )
-    )
+    national = pairs(parts["Monthly Family Status"], "demographic")
     sw = parts["Monthly Rgn and Fam Status"]
-    sw = sw[sw["region"] == "Southwest"]
-    southwest = set(zip(sw["month"], sw["demographic"], strict=True))
+    southwest = pairs(sw[sw["region"] == "Southwest"], "demographic")
     for month in months:
         for dem in expected(int(fiscal_year(month))):
             for sheet, have in (
