@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -102,22 +103,13 @@ def register(app: typer.Typer) -> None:
         ensure_writable_dir(out, "--out")  # before the long computation
         ensure_writable_dir(home_dir(home), "--home")
 
-        user_y = None
-        if input is not None:
-            user_y = input_series(input, series, id_col, date_col, value_col)
-            series = str(user_y.attrs.get("series_id") or input.stem)
-        else:
-            input_series(None, None, id_col, date_col, value_col)  # --*-col need --input
-            from ..errors import DataError
-
-            for flag, value in (("--name", name), ("--unit", unit)):
-                if value is not None:
-                    raise DataError(f"{flag} needs --input FILE (bundled series name themselves)")
+        user_y, series = _user_series(input, series, (id_col, date_col, value_col), name, unit)
         console = Console(stderr=True, quiet=Settings.quiet or as_json)
         titles = dict(SECTIONS) | {"write": "Writing files and vintages"}
         start = time.perf_counter()
-        placebo_jobs = 1 if jobs is None else jobs  # the options' defaults when not given
-        opts = ReportOptions(jobs=placebo_jobs, backtest_jobs=jobs, name=name, unit=unit)
+        opts = ReportOptions(name=name, unit=unit)
+        if jobs is not None:
+            opts = replace(opts, jobs=jobs, backtest_jobs=jobs)
         run: dict[str, Any] = {
             "out": out,
             "series": series,
@@ -138,6 +130,23 @@ def register(app: typer.Typer) -> None:
             return
         Console().print(markup_safe(result.summary()), highlight=False, soft_wrap=True)
         Console().print(f"Done in {time.perf_counter() - start:.1f} s.", highlight=False)
+
+
+def _user_series(
+    path: Path | None, series: str | None, cols: tuple[Any, Any, Any], name: Any, unit: Any
+) -> tuple[Any, str | None]:
+    """``(the series of --input, its id)``, or ``(None, series)`` when there is no file
+    (then --*-col, --name and --unit are errors: bundled series name themselves)."""
+    if path is not None:
+        y = input_series(path, series, *cols)
+        return y, str(y.attrs.get("series_id") or path.stem)
+    input_series(None, None, *cols)  # --*-col need --input
+    from ..errors import DataError
+
+    for flag, value in (("--name", name), ("--unit", unit)):
+        if value is not None:
+            raise DataError(f"{flag} needs --input FILE (bundled series name themselves)")
+    return None, series
 
 
 def _plain(titles: dict[str, str], start: float, quiet: bool) -> Any:
