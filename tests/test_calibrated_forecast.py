@@ -170,6 +170,7 @@ def _frame(model_errors: dict[str, list[float]], origins: pd.DatetimeIndex) -> p
                     "lo80": 100.0 + e - 5,
                     "hi80": 100.0 + e + 5,
                     "scale_abs": 1.0,
+                    "calibrated": True,  # the rule judges intervals on calibrated rows only
                     "scored": True,
                 }
             )
