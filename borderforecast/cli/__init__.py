@@ -10,6 +10,7 @@ error.
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
 import warnings
@@ -89,9 +90,10 @@ for _module in (_models, _forecast, _assess, _backtest, _season, _context, _data
 _METAVARS = {"int": "INTEGER", "float": "NUMBER", "str": "TEXT", "Path": "PATH"}
 
 
+@functools.cache
 def command() -> Any:
-    """The click command behind :data:`app`, with readable value types in ``--help``
-    (no ``<bool>`` after a flag; ``TEXT`` rather than ``<list[str]>``)."""
+    """The click command behind :data:`app` (built once per process), with readable value
+    types in ``--help`` (no ``<bool>`` after a flag; ``TEXT`` rather than ``<list[str]>``)."""
     root = typer.main.get_command(app)
 
     def walk(cmd: Any) -> None:
