@@ -97,4 +97,4 @@ class SpecWarning(BorderforecastWarning):
 
 class ForecastWarning(BorderforecastWarning):
     """A forecast goes beyond what the package can vouch for (e.g. a horizon over
-    :data:`borderforecast.models.base.MAX_HORIZON` months); its intervals are capped."""
+    :data:`borderforecast.models.fitted.MAX_HORIZON` months); its intervals are capped."""
