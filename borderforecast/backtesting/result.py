@@ -368,11 +368,9 @@ class BacktestResult:
         try:
             run = json.loads((d / "run.json").read_text(encoding="utf-8"))
             months = ["origin", "target_month"]
-            fc = pd.read_csv(
-                d / "forecasts.csv", parse_dates=months, dtype={"series": str, "model": str}
-            )
-            raw = pd.read_csv(
-                d / "forecasts_raw.csv", parse_dates=months, dtype={"series": str, "model": str}
+            fc, raw = (
+                pd.read_csv(d / name, parse_dates=months, dtype={"series": str, "model": str})
+                for name in ("forecasts.csv", "forecasts_raw.csv")
             )
             metrics = pd.read_csv(
                 d / "metrics.csv", dtype={"horizon": str, "era": str, "series": str}
