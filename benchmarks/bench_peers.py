@@ -62,7 +62,7 @@ def peer(name: str, label: str):
 def _sf(model, y: np.ndarray, h: int, log: bool) -> dict[str, np.ndarray]:
     z = np.log(y) if log else y
     fc = model.forecast(y=z, h=h, level=list(LEVELS))
-    out = {"median": fc["median"]}
+    out = {"median": fc["mean"]}  # statsforecast names its point forecast "mean"
     for lv in LEVELS:
         out[f"lo{lv}"], out[f"hi{lv}"] = fc[f"lo-{lv}"], fc[f"hi-{lv}"]
     if log:
