@@ -210,7 +210,7 @@ def _reconcile(rows: list[dict[str, Any]], horizon: int, h: Headline | None) -> 
             f"These are the {h.model} model's own forecasts of its parts: they add up to "
             f"{summed:,.0f} for {span}, the headline's middle (median) path ({point:,.0f}); "
             f"the headline's expected total for those months is {months['mean'].sum():,.0f}, "
-            "a little higher, as expected counts are."
+            "higher, as expected counts are (the forecast section says by how much)."
         )
     else:
         head = float(months["mean"].sum())

@@ -21,11 +21,25 @@ from .choice import ModelChoice, cov_decimals
 from .common import SectionOutput, Subject, subject_of
 from .writer import FigureSpec, fmt_pct
 
-TOTALS_NOTE = (
-    "Expected counts are means: the months add up to the totals. Each month's count is as "
-    "likely to fall below its median (the middle of its interval) as above it; the mean is "
-    "a little higher, because a surge can add more than a lull can take away."
-)
+
+def totals_note(fc: pd.DataFrame) -> str:
+    """Why the table shows means, and how far they sit from the medians (the month of the
+    largest gap named, so a reader does not quote a skewed mean as the likeliest count).
+
+    >>> fc = pd.DataFrame({"mean": [10.0, 30.0], "median": [10.0, 15.0]},
+    ...                   index=pd.to_datetime(["2026-07-01", "2026-08-01"]))
+    >>> totals_note(fc).split(". ")[2].split(":")[0]
+    'In Aug 2026 the mean (30) is 100% above the median (15), pulled up by the chance of a surge'
+    """
+    gap = fc["mean"] / fc["median"] - 1
+    m = gap.idxmax()
+    return (
+        "Expected counts are means: the months add up to the totals. Each month's count is as "
+        "likely to fall below its median (the middle of its interval) as above it. "
+        f"In {m:%b %Y} the mean ({fc.loc[m, 'mean']:,.0f}) is {gap[m]:.0%} above the median "
+        f"({fc.loc[m, 'median']:,.0f}), pulled up by the chance of a surge: quote the median "
+        "as the likeliest count, the mean for totals."
+    )
 
 
 def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
@@ -104,7 +118,7 @@ def forecast_section(
         "next12_total": total,
         "next12_median": float(nxt["median"]),
         "next12_interval": {k: float(nxt[k]) for k in ("lo80", "hi80", "lo95", "hi95")},
-        "totals_note": TOTALS_NOTE,
+        "totals_note": totals_note(fc),
         "previous12_total": prev12,
         "backtest": backtest,
         "parts": {k: v.tolist() for k, v in model_parts(f.fitted, fc.index).items()},
