@@ -178,6 +178,11 @@ def test_forecast_table_is_the_stored_vintage(built):
     assert f"{f['next12_total']:,.0f} over the next 12 months" in f["narrative"]
     assert f"80% interval {iv['lo80']:,.0f} to {iv['hi80']:,.0f}" in f["narrative"]
     assert iv["lo80"] < f["next12_total"] < iv["hi80"] < iv["hi95"]
+    # the first screen gives the total's mean and its median (a skewed total: median below mean)
+    first_screen = md.split("\n## 1.")[0]
+    assert f"{f['next12_total']:,.0f} over the next 12 months on average" in first_screen
+    assert f"(median {f['next12_median']:,.0f}; 80% interval" in first_screen
+    assert iv["lo80"] < f["next12_median"] < f["next12_total"]
 
 
 @pytest.mark.parametrize("which", ["early", "latest"])

@@ -270,8 +270,9 @@ def first_screen(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
         nxt = (
             f"The {f['model']} model expects {first['mean']:,.0f} in {first['month_label']} "
             f"(80% interval {first['lo80']:,.0f} to {first['hi80']:,.0f}) and "
-            f"{f['next12_total']:,.0f} over the next {f['horizon']} months (80% interval "
-            f"{iv['lo80']:,.0f} to {iv['hi80']:,.0f})."
+            f"{f['next12_total']:,.0f} over the next {f['horizon']} months on average "
+            f"(median {f['next12_median']:,.0f}; 80% interval {iv['lo80']:,.0f} to "
+            f"{iv['hi80']:,.0f})."
         )
         if f.get("assumption"):
             nxt += f" Its key assumption: {f['assumption']}."
