@@ -30,15 +30,22 @@ def totals_note(fc: pd.DataFrame) -> str:
     ...                   index=pd.to_datetime(["2026-07-01", "2026-08-01"]))
     >>> totals_note(fc).split(". ")[2].split(":")[0]
     'In Aug 2026 the mean (30) is 100% above the median (15), pulled up by the chance of a surge'
+    >>> "above the median" in totals_note(fc.assign(median=[10.0, 0.0]))  # no % of a zero
+    False
     """
-    gap = fc["mean"] / fc["median"] - 1
+    note = (
+        "Expected counts are means: the months add up to the totals. Each month's count is as "
+        "likely to fall below its median (the middle of its interval) as above it."
+    )
+    positive = fc[fc["median"] > 0]  # a month with a zero median has no percentage gap
+    gap = positive["mean"] / positive["median"] - 1
+    if gap.empty or gap.max() < 0.005:
+        return note
     m = gap.idxmax()
     return (
-        "Expected counts are means: the months add up to the totals. Each month's count is as "
-        "likely to fall below its median (the middle of its interval) as above it. "
-        f"In {m:%b %Y} the mean ({fc.loc[m, 'mean']:,.0f}) is {gap[m]:.0%} above the median "
-        f"({fc.loc[m, 'median']:,.0f}), pulled up by the chance of a surge: quote the median "
-        "as the likeliest count, the mean for totals."
+        f"{note} In {m:%b %Y} the mean ({fc.loc[m, 'mean']:,.0f}) is {gap[m]:.0%} above the "
+        f"median ({fc.loc[m, 'median']:,.0f}), pulled up by the chance of a surge: quote the "
+        "median as the likeliest count, the mean for totals."
     )
 
 
