@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .data import HomeOption
+from .common import HomeOption
 
 cache_app = typer.Typer(
     name="cache",

@@ -60,6 +60,14 @@ ValueColOption = Annotated[
     typer.Option("--value-col", help="Count column (default: y, or the only numeric one)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the results as JSON.")]
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="User home: data store, vintages, caches (default: BORDERFORECAST_HOME or the "
+        "per-user folder).",
+    ),
+]
 
 
 class Settings:

@@ -11,21 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import JsonOption, echo_json
+from .common import HomeOption, JsonOption, echo_json
 
 data_app = typer.Typer(
     name="data",
     help="Build the tidy dataset, ingest new official releases, list series and revisions.",
     no_args_is_help=True,
 )
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--home", help="User data folder (default: BORDERFORECAST_HOME or the per-user dir)."
-    ),
-]
-
 
 @data_app.command("build")
 def build_command(

@@ -11,6 +11,7 @@ import typer
 
 from .common import (
     DateColOption,
+    HomeOption,
     IdColOption,
     InputOption,
     JsonOption,
@@ -36,9 +37,6 @@ MonthOption = Annotated[
     typer.Option("--month", help="Data month to report on, YYYY-MM (default: the latest)."),
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of every random draw.")]
-HomeOption = Annotated[
-    Path | None, typer.Option("--home", help="User home (data store, vintages, caches).")
-]
 ForceOption = Annotated[
     bool,
     typer.Option(
