@@ -137,12 +137,8 @@ def assess(
     return _assess(y, window, opts, partial, event)
 
 
-def event_window(
-    y: pd.Series | Any,
-    event: str | pd.Timestamp,
-    end: str | pd.Timestamp | None,
-    reference: str | pd.Timestamp | None,
-) -> tuple[pd.Timestamp, Any, Any, bool]:
+def event_window(y: pd.Series | Any, event: str | pd.Timestamp, end: str | pd.Timestamp | None,
+                 reference: str | pd.Timestamp | None) -> tuple[pd.Timestamp, Any, Any, bool]:
     """``(start, end, reference, partial)`` of the window an event date defines."""
     try:
         ts = pd.Timestamp(event)
@@ -270,13 +266,8 @@ def _fits(
     return fit_all(y, wanted, h, opts.seed, opts.n_jobs)
 
 
-def judge(
-    y: pd.Series,
-    nm: NormalYears,
-    names: tuple[str, ...],
-    fits: dict[Any, Any],
-    opts: AssessOptions,
-) -> Lines:
+def judge(y: pd.Series, nm: NormalYears, names: tuple[str, ...], fits: dict[Any, Any],
+          opts: AssessOptions) -> Lines:
     """The panel, the seasonal comparison, the decomposition and the verdict of one window."""
     w = nm.window
     emp = empirical(y, w, nm)
