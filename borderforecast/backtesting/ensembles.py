@@ -30,17 +30,23 @@ Recipe = tuple[str, Sequence[str], Callable[..., Any], str, str, bool]
 (None: equal), method, intervals, whether to leave out members that did not converge."""
 
 
-def combinable(specs: Sequence[ModelSpec], seed: int = 0) -> dict[str, Any]:
-    """Ensemble specs of the run whose members are all in the run: name -> built ensemble model."""
+def combinable(specs: Sequence[ModelSpec], seed: int = 0) -> dict[str, Recipe]:
+    """Ensemble specs of the run whose members are all in the run: name -> recipe."""
     names = {s.name for s in specs}
-    out: dict[str, Any] = {}
+    out: dict[str, Recipe] = {}
     for spec in specs:
         if spec.family != "ensemble" or spec.class_path:
             continue
-        model: Any = spec.build(seed=seed)
-        if set(model.members) <= names - {spec.name}:
-            out[spec.name] = model
+        m: Any = spec.build(seed=seed)
+        if set(m.members) <= names - {spec.name}:
+            w = partial(_restrict, m.weights)
+            out[spec.name] = (spec.name, m.members, w, m.method, m.intervals, m.drop_unconverged)
     return out
+
+
+def _restrict(table: Mapping[str, float] | None, sid: str, o: Any, frames: dict) -> Any:
+    """The weights of the members left (None: equal)."""
+    return None if table is None else {m: table.get(m, 0.0) for m in frames}
 
 
 def _combine(
@@ -120,28 +126,20 @@ def _cells(
         for o in plan.warmup[sid] + plan.origins[sid]:
             for name, members, weigh, method, intervals, converged in recipes:
                 frames = _members(by_key, sid, members, o, converged)
-                w = weigh(sid, o, frames)
+                w = weigh(sid, o, frames) if frames else None
                 job = partial(_combine, frames, o, levels, cache, method, w, intervals)
                 out.append(_unit(sid, name, o, frames, job))
     return out
 
 
-def _restrict(table: Mapping[str, float] | None, sid: str, o: Any, frames: dict) -> Any:
-    return None if table is None else {m: table.get(m, 0.0) for m in frames}
-
-
 def combine_members(
     results: list[UnitResult],
-    combined: dict[str, Any],
+    combined: Mapping[str, Recipe],
     plan: Plan,
     cache: UnitCache | None = None,
 ) -> list[UnitResult]:
     """Unit results of the combinable ensembles (:func:`combinable`)."""
-    recipes = [
-        (n, m.members, partial(_restrict, m.weights), m.method, m.intervals, m.drop_unconverged)
-        for n, m in combined.items()
-    ]
-    return _cells(results, plan, cache, recipes)
+    return _cells(results, plan, cache, list(combined.values()))
 
 
 def learned_ensemble(
