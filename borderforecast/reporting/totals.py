@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import ModelError
 from ..fiscal import fiscal_year
-from ..models.sampling import matched_paths
+from ..forecaster import matched_paths
 
 LEVEL_PAIR = (80, 95)
 TOTAL_PATHS = 2001
