@@ -1,11 +1,5 @@
-"""Sections 6 and 7 of the report: earlier forecasts scored, and the data used.
-
-Section 6 reads the forecast vintages earlier reports stored
-(:mod:`borderforecast.reporting.vintages`) and scores them against the actuals
-that have arrived since. Section 7 states the release, the sources, the
-definitions, and the revisions to the data since the previous report (the
-latest earlier data month with a stored snapshot).
-"""
+"""Sections 6 and 7 of the report: the forecasts earlier reports stored, scored against the
+actuals since; the release, sources, definitions, glossary and revisions since the last report."""
 
 from __future__ import annotations
 
@@ -45,6 +39,11 @@ DEFINITIONS = (
     "contain about 8 of 10 later actuals.",
 )
 
+USER_YEARS = (
+    "Years: the tables count calendar years; the charts' shading, the seasonal section and the "
+    "assessment count years from October to September (fiscal years: FY2025 = October 2024 to "
+    "September 2025)."
+)
 
 GLOSSARY = (
     ("Expected", "the mean of the forecast's sample paths; expected months add up to totals."),
@@ -56,10 +55,23 @@ GLOSSARY = (
      "times the 95% interval score (lower is better)."),
     ("MASE", "mean absolute error of those forecasts divided by that of repeating the same month "
      "a year earlier: below 1 beats that simple rule; weighted MASE weighs the next months more."),
-    ("p-value", "how often normal seasonality alone would give a change at least this large."),
+    ("Counterfactual", "what a model fitted on the months before the window expects for it, "
+     "had the months followed a normal season."),
+    ("Plausibility gate", "a model whose counterfactual is out of line with the recent data is "
+     "flagged and not used as evidence."),
+    ("p-value", "how often normal seasonality alone would give a change at least this large "
+     "(calibrated: judged against the placebo years; model-based: from the model's own "
+     "intervals)."),
     ("Robust z", "how many typical deviations the change lies from the normal years' changes."),
+    ("Percentile", "the share of normal years whose change was smaller than this one's."),
     ("Placebo years", "earlier years tested as if they were this one, to check how often the "
-     "test cries wolf."),
+     "test cries wolf (its false alarms)."),
+    ("Equivalence margin", "how far normal years differ from their own expectation: a "
+     "difference inside it is within normal seasonality."),
+    ("Seasonally adjusted (STL, X-13)", "the series with its usual seasonal pattern taken out, "
+     "by two standard methods; X-13 also flags outlier months."),
+    ("Permutation test", "whether the seasonal shape of two eras differs by more than "
+     "shuffling the years between them gives."),
 )  # fmt: skip
 """The terms the technical tables use, each defined once (the report's glossary)."""
 
@@ -170,11 +182,8 @@ def data_section(
     stale: bool = False,
     border: bool = True,
 ) -> SectionOutput:
-    """Section 7: release, sources, definitions, revisions since the previous report.
-
-    A user's series (``border`` false) cites its own file and only the definitions
-    that apply to any series (fiscal years, intervals).
-    """
+    """Section 7: release, sources, definitions, revisions since the previous report (a user's
+    series, ``border`` false, cites its own file and only the definitions that apply to it)."""
     m = y.index[-1]
     release = str(y.attrs.get("release", "unknown"))
     sources = dict(y.attrs.get("sources", {}))
@@ -213,7 +222,7 @@ def data_section(
             if border
             else [f"Your data: {release}."]
         ),
-        "definitions": list(DEFINITIONS) if border else [DEFINITIONS[0], DEFINITIONS[-1]],
+        "definitions": list(DEFINITIONS) if border else [USER_YEARS, DEFINITIONS[-1]],
         "glossary": [f"{term}: {text}" for term, text in GLOSSARY],
         "previous_report": prev_month,
         "revisions": rev_rows,

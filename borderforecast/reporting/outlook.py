@@ -1,11 +1,5 @@
-"""The report's outlook: the forecast table, its totals, and why that model.
-
-:func:`forecast_section` takes the series and the model choice, and returns the
-calibrated, guarded forecast, the totals of the next months and of the fiscal
-years (from sample paths, :mod:`.totals`), the backtest table behind the
-choice, and the fan chart. Sentences are generated from the numbers the
-tables show.
-"""
+"""The report's outlook: the forecast table and its totals (from the sample paths of
+:mod:`.totals`), the backtest behind the model choice, the fan chart, and their sentences."""
 
 from __future__ import annotations
 
@@ -14,17 +8,16 @@ from typing import Any
 import pandas as pd
 
 from ..backtesting.selection import BENCHMARK
-from ..fiscal import fiscal_year
 from ..intervals import GuardedForecast
 from . import figures
 from .choice import ModelChoice, cov_decimals
 from .common import SectionOutput, Subject, subject_of
+from .totals import year_of
 from .writer import FigureSpec, fmt_pct
 
 
 def totals_note(fc: pd.DataFrame) -> str:
-    """Why the table shows means, and how far they sit from the medians (the month of the
-    largest gap named, so a reader does not quote a skewed mean as the likeliest count).
+    """Why the table shows means, and the month whose mean sits furthest above its median.
 
     >>> fc = pd.DataFrame({"mean": [10.0, 30.0], "median": [10.0, 15.0]},
     ...                   index=pd.to_datetime(["2026-07-01", "2026-08-01"]))
@@ -49,12 +42,13 @@ def totals_note(fc: pd.DataFrame) -> str:
     )
 
 
-def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
+def _forecast_rows(fc: pd.DataFrame, fiscal: bool) -> list[dict[str, Any]]:
     return [
         {
             "month": f"{m:%Y-%m}",
             "month_label": f"{m:%b %Y}",
-            "fiscal_year": int(fiscal_year(m)),
+            "fiscal_year": year_of(m, fiscal),
+            "year": f"FY{year_of(m)}" if fiscal else str(m.year),
             **{c: float(fc.loc[m, c]) for c in ("mean", "median", "lo80", "hi80", "lo95", "hi95")},
         }
         for m in fc.index
@@ -82,12 +76,9 @@ def forecast_section(
     later: pd.Series | None = None,
     subj: Subject | None = None,
 ) -> SectionOutput:
-    """Section 2: the chosen model's calibrated, guarded forecast and why that model.
-
-    ``later``: actuals published after the report month (a report on an earlier
-    month); the forecast is scored against them.
-    """
-    from .totals import fiscal_totals, outlook_paths, window_total
+    """Section 2: the chosen model's calibrated, guarded forecast and why that model
+    (``later``: actuals published since the report month, which score the forecast)."""
+    from .totals import outlook_paths, window_total, year_totals
 
     subj = subj or subject_of(y)
     f = choice.fitted[choice.model]  # each model fitted once per report
@@ -120,8 +111,9 @@ def forecast_section(
         "narrative": narrative,
         "why": why,
         "interval_notes": list(g.notes),
-        "table": _forecast_rows(fc),
-        "fiscal_totals": fiscal_totals(y, fc, paths),
+        "table": _forecast_rows(fc, subj.border),
+        "year_word": "fiscal year" if subj.border else "year",
+        "fiscal_totals": year_totals(y, fc, paths, subj.border),
         "next12_total": total,
         "next12_median": float(nxt["median"]),
         "next12_interval": {k: float(nxt[k]) for k in ("lo80", "hi80", "lo95", "hi95")},
@@ -140,8 +132,8 @@ def forecast_section(
 def _backtest(
     choice: ModelChoice, horizon: int, seed: int, first: pd.Timestamp, total: float, fc: Any
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The backtest table behind the choice (each model's expected total from its own
-    paths, as for the model used), and the benchmark's forecast table."""
+    """The backtest table behind the choice (with each model's expected total) and the
+    benchmark's forecast table."""
     from .totals import model_totals, outlook_paths, spread_sentence
 
     def table_of(name: str) -> tuple[Any, pd.DataFrame]:
@@ -216,7 +208,7 @@ def _fan(
         "and 95% intervals (calibrated on backtest errors). Solid line: the expected count, the "
         "table's number; it runs above the dotted median, the middle of the band, because a "
         "surge can add more than a lull can take away. Dashed: the seasonal naive benchmark. "
-        "Shaded bands: alternate fiscal years (October–September). "
+        f"Shaded bands: alternate {'fiscal ' if subj.border else ''}years (October–September). "
         "Log scale: equal heights are equal percentage changes.",
         f"Fan chart of the {len(fc)}-month forecast",
     )
@@ -232,24 +224,13 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
         f"the report as it stood in {m:%B %Y}, forecast included, run the report with "
         f"--month {m:%Y-%m}."
     )
-    data: dict[str, Any] = {
-        "model": None,
-        "skipped": text,
-        "horizon": 0,
-        "narrative": text,
-        "table": [],
-        "next12_total": None,
-        "record": {},
-    }
+    data: dict[str, Any] = {"model": None, "skipped": text, "horizon": 0, "narrative": text,
+                            "table": [], "next12_total": None, "record": {}}  # fmt: skip
     return SectionOutput(data)
 
 
-PART_WORDS = {
-    "single_adults": "single adults",
-    "family_units": "people in families",
-    "uac": "unaccompanied children",
-}
-"""Reader's words for the parts of a bottom-up model."""
+PART_WORDS = {"single_adults": "single adults", "family_units": "people in families",
+              "uac": "unaccompanied children"}  # fmt: skip
 
 
 def forecast_record(table: pd.DataFrame, later: pd.Series | None) -> dict[str, Any]:
@@ -261,23 +242,15 @@ def forecast_record(table: pd.DataFrame, later: pd.Series | None) -> dict[str, A
     >>> r["months"], r["actual"], r["expected"], r["inside80"]
     (1, 13.0, 10.0, 0)
     """
-    if later is None or not len(later):
-        return {}
-    months = table.index.intersection(later.index)
-    if not len(months):
+    months = table.index.intersection(later.index) if later is not None else []
+    if later is None or not len(months):
         return {}
     rows: list[dict[str, Any]] = [
-        {
-            "month": f"{t:%Y-%m}",
-            "month_label": f"{t:%b %Y}",
-            "expected": float(table.loc[t, "mean"]),
-            "lo80": float(table.loc[t, "lo80"]),
-            "hi80": float(table.loc[t, "hi80"]),
-            "actual": float(later.loc[t]),
-            "inside80": bool(table.loc[t, "lo80"] <= later.loc[t] <= table.loc[t, "hi80"]),
-        }
-        for t in months
-    ]
+        {"month": f"{t:%Y-%m}", "month_label": f"{t:%b %Y}", "expected": float(r["mean"]),
+         "lo80": float(r["lo80"]), "hi80": float(r["hi80"]), "actual": float(later.loc[t]),
+         "inside80": bool(r["lo80"] <= later.loc[t] <= r["hi80"])}
+        for t, r in table.loc[months].iterrows()
+    ]  # fmt: skip
     actual = float(sum(r["actual"] for r in rows))
     expected = float(sum(r["expected"] for r in rows))
     inside = int(sum(r["inside80"] for r in rows))
@@ -311,12 +284,9 @@ def model_parts(fitted: Any, months: pd.DatetimeIndex) -> dict[str, pd.Series]:
 
 
 def plain_model(fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
-    """What the fitted model does, in a reader's words (its spec's ``plain`` text; "" if none).
-
-    A model that fell back to another is described as what it is (``fitted.name``);
-    a bottom-up model's sentence names each part's latest month and its forecast
-    for the last month of ``months`` (``part_forecasts``), so the assumption is in view.
-    """
+    """What the fitted model (``fitted.name``: the fallback, if it fell back) does, in a
+    reader's words; a bottom-up model's names each part's latest month and its forecast for
+    the last of ``months``."""
     from ..errors import UnknownModelError
     from ..models.registry import get_spec
 

@@ -1,22 +1,10 @@
-"""One set of sample paths behind every number of the report's outlook.
+"""One set of seeded sample paths behind every number of the report's outlook.
 
-The forecast table, the total of the next months and the fiscal-year
-projections all come from the same :data:`TOTAL_PATHS` seeded sample paths,
-so they add up:
-
-* each month's paths are mapped (rank-preserving) onto the table's own
-  quantiles: the paths' 2.5%, 10%, 50%, 90% and 97.5% points *are* the
-  table's ``lo95, lo80``, point forecast, ``hi80, hi95`` (tails beyond the 95%
-  interval continue its log-normal-like spacing), while the model's paths
-  keep their dependence between months (their ranks);
-* the table's ``mean`` (the expected count) is the mean of a month's paths,
-  so the expected total of any window is exactly the sum of the table's
-  means over it; its interval is the quantiles of the path sums;
-* a fiscal year is its observed months plus the same paths over its forecast
-  months (a fiscal year with one forecast month has that month's interval,
-  shifted by the observed months);
-* the model draws its random numbers month by month, so the same month has
-  the same paths, table row and mean whatever the horizon.
+Each month's paths are mapped, rank for rank, onto the table's own quantiles (the paths' 2.5%,
+10%, 50%, 90% and 97.5% points are the table's numbers; the model's dependence between months
+is kept), so the table's ``mean`` is the paths' mean and any window's expected total is the
+sum of its means; a year's total is its observed months plus the same paths over the rest.
+The model draws month by month, so a month's paths do not depend on the horizon.
 """
 
 from __future__ import annotations
@@ -27,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ..fiscal import fiscal_year
 from ..forecaster import matched_paths
 
 LEVEL_PAIR = (80, 95)
@@ -69,11 +56,20 @@ def window_total(paths: np.ndarray, observed: float = 0.0) -> dict[str, float]:
     return out
 
 
-def fiscal_totals(y: pd.Series, table: pd.DataFrame, paths: np.ndarray) -> list[dict[str, Any]]:
-    """Fiscal years the observed months and the table's months cover: observed + paths."""
+def year_of(m: pd.Timestamp, fiscal: bool = True) -> int:
+    """The fiscal year (ends in September, named by its end) or calendar year of ``m``."""
+    return m.year + int(fiscal and m.month >= 10)
+
+
+def year_totals(
+    y: pd.Series, table: pd.DataFrame, paths: np.ndarray, fiscal: bool = True
+) -> list[dict[str, Any]]:
+    """The (fiscal or calendar) years the observed and forecast months complete: observed plus
+    the paths over the year's forecast months."""
     rows = []
-    for fy in sorted({int(fiscal_year(m)) for m in table.index}):
-        months = pd.date_range(f"{fy - 1}-10-01", periods=12, freq="MS")
+    for yr in sorted({year_of(m, fiscal) for m in table.index}):
+        start = f"{yr - 1}-10-01" if fiscal else f"{yr}-01-01"
+        months = pd.date_range(start, periods=12, freq="MS")
         obs = y.reindex(months).dropna()
         cols = np.flatnonzero(table.index.isin(months))
         if len(obs) + len(cols) < 12:
@@ -81,7 +77,8 @@ def fiscal_totals(y: pd.Series, table: pd.DataFrame, paths: np.ndarray) -> list[
         t = window_total(paths[:, cols], float(obs.sum()))
         rows.append(
             {
-                "fiscal_year": fy,
+                "fiscal_year": yr,
+                "year": f"FY{yr}" if fiscal else str(yr),
                 "observed_months": len(obs),
                 "observed": float(obs.sum()),
                 "forecast_months": len(cols),
