@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ..models.sampling import matched_paths
+from ..forecaster import matched_paths
 
 LEVEL_PAIR = (80, 95)
 TOTAL_PATHS = 2001
