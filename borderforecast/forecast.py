@@ -25,12 +25,11 @@ import pandas as pd
 
 from .backtesting.live import Calibration, calibration, calibration_horizon
 from .errors import BorderforecastError, DataError, DataWarning, ModelError
-from .forecaster import Forecaster
+from .forecaster import Forecaster, total_window
 from .intervals import DEFAULT_LEVELS
 from .models.base import BaseModel
 from .models.fitted import FittedModel
 from .models.registry import ModelSpec, get_spec, list_specs, make_model
-from .models.sampling import total_window
 
 __all__ = ["Choice", "Forecaster", "choose", "fit", "forecast", "forecast_total", "list_models"]
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
-from borderforecast.models.sampling import matched_paths
+from borderforecast.forecaster import matched_paths
 from borderforecast.reporting.outlook import (
     TOTAL_PATHS,
     _shown,

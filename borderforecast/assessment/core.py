@@ -16,13 +16,17 @@ from ..models.registry import get_spec
 from ..series import month
 from .adjusted import AdjustedChange, adjusted_change
 from .caveats import caveats
-from .counterfactual import default_model_names
-from .decompose import Decomposition, decompose
-from .empirical import EmpiricalComparison, empirical
+from .empirical import Decomposition, EmpiricalComparison, decompose, empirical
 from .normal import NormalYears, normal_years
-from .options import AssessOptions, Window, WindowError, make_window, months_between
-from .panel import Panel, fit_all, run_panel
-from .placebo import panel_placebo
+from .options import (
+    AssessOptions,
+    Window,
+    WindowError,
+    default_model_names,
+    make_window,
+    months_between,
+)  # fmt: skip
+from .panel import Panel, fit_all, panel_placebo, run_panel
 from .result import Assessment, Neighbour
 from .robust import _memo, fingerprint
 from .verdict import Decision, critical_z, decide, grade
@@ -326,13 +330,7 @@ def steady(strength: str, verdict: str, others: Sequence[str]) -> str:
 
 
 def _neighbour(label: str, ln: Lines) -> Neighbour:
-    d = ln.decision
-    return Neighbour(
-        label=label, window=ln.normal.window, verdict=d.verdict,
-        strength=grade(d, ln.margin), calibrated_p=d.counterfactual_p,
-        empirical_z=d.empirical_z, effect_pct=d.effect_pct, effect_lo_pct=d.effect_lo_pct,
-        effect_hi_pct=d.effect_hi_pct, n_years=d.n_years, reason=d.reason,
-    )  # fmt: skip
+    return Neighbour(label, ln.normal.window, ln.decision, grade(ln.decision, ln.margin))
 
 
 def _profile_of(fiscal_years: tuple[int, ...]) -> Any:

@@ -1,9 +1,6 @@
-"""The plain-language summary and the caveats of an assessment.
-
-Every sentence is generated from the numbers through the word functions of
-:mod:`borderforecast.assessment.verdict`; every percentage is a ``*_pct`` value of
-:meth:`Assessment.to_dict` rounded to one decimal.
-"""
+"""The plain-language summary of an assessment: every sentence is generated from the numbers
+(word functions of :mod:`borderforecast.assessment.verdict`; percentages are ``*_pct`` values of
+:meth:`Assessment.to_dict` rounded to one decimal)."""
 
 from __future__ import annotations
 
@@ -49,8 +46,6 @@ def agreement_sentence(a: Any) -> str:
 def _counterfactual_lines(a: Any) -> list[str]:
     pan, w, alpha = a.panel, a.window, a.options.alpha
     last_train = w.start - pd.DateOffset(months=1)
-    if pan is None:
-        return ["1. Counterfactual panel: not run."]
     passed = pan.passed
     lines = [
         f"1. Counterfactual panel (fitted on {a.y.index[0]:%Y-%m} to {last_train:%Y-%m}): "
@@ -91,7 +86,7 @@ def _placebo_line(a: Any) -> str:
     if pl.n_years == 0:
         return f"2. Placebo calibration: no earlier year could be run ({pl.n_failed} failed)."
     years = pd.to_datetime(pl.frame.loc[pl.frame["error"] == "", "end"])
-    more = a.panel.more_extreme_years() if a.panel is not None else []
+    more = a.panel.more_extreme_years()
     fa = (
         f"the combined test gives a false alarm in "
         f"{fmt_pct(100 * pl.false_alarm_rate, signed=False)} of them (each year calibrated "
@@ -148,7 +143,7 @@ def _decomposition_line(a: Any) -> str:
         return "5. Decomposition: not available."
     zero = "excludes" if d.excess_excludes_zero else "includes"
     nm = a.normal
-    basis = f" (profile of FY{nm.years[0]}-FY{nm.years[-1]})" if nm and nm.years else ""
+    basis = f" (profile of FY{nm.years[0]}-FY{nm.years[-1]})" if nm.years else ""
     text = (
         f"5. Decomposition: from {w.reference:%b %Y} to {w.end:%b %Y} the series changed "
         f"{fmt_pct(d.observed_pct)}; normal seasonality{basis} expects "
@@ -190,8 +185,6 @@ def share_sentence(d: Any) -> str:
 def era_sentence(a: Any) -> str:
     """What the era test says and which fiscal years define normal seasonality."""
     nm = a.normal
-    if nm is None:
-        return "Seasonal eras: not tested."
     if not np.isfinite(nm.era_p):
         return f"Seasonal eras: {nm.note}."
     w = a.window
@@ -245,8 +238,6 @@ def surge_sentence(a: Any) -> str | None:
 def _years_words(a: Any, detail: bool = False) -> str:
     """The normal years and the years left out (grouped by kind; ``detail``: by reason)."""
     nm = a.normal
-    if nm is None:
-        return ""
     kinds = {"Title 42": "Title 42 expulsions", "excluded by the user": "excluded on request",
              "earlier seasonal era": "an earlier seasonal era"}  # fmt: skip
     groups: dict[str, list[int]] = {}

@@ -34,8 +34,7 @@ from ..intervals import DEFAULT_LEVELS, guard_intervals, interval_columns, level
 from ..models.fitted import MAX_HORIZON
 from ..models.registry import ModelSpec
 from ..series import month
-from .calibrate import _calibrate_group
-from .options import BacktestOptions, CalibrationOptions
+from .calibrate import CalibrationOptions, _calibrate_group
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import BacktestResult
@@ -44,7 +43,7 @@ CALIBRATION_STEP = 3
 """Months between calibration origins (the report's backtest step, so both agree)."""
 CALIBRATION_MIN_H = 12
 """A calibration covers at least this many months ahead."""
-DEFAULT_START = BacktestOptions.DEFAULT_START
+DEFAULT_START = "2011-12"
 """First scored origin (or the first month with enough history, if later)."""
 HISTORY_COLUMNS = ["origin", "target_month", "horizon", "actual", "median"]
 
@@ -218,7 +217,7 @@ def calibration(
     (:func:`borderforecast.backtesting.units.unit_key`): a backtest of the same
     model, series, horizon and seed and this call share their fits.
     """
-    from .units import Task, UnitCache, run_unit, spec_to_dict, unit_keys
+    from .units import RESELECT_EVERY, Task, UnitCache, run_unit, spec_to_dict, unit_keys
 
     opts = options or CalibrationOptions()
     hb = calibration_horizon(h)
@@ -233,7 +232,7 @@ def calibration(
     cache = UnitCache()
     levels = tuple(DEFAULT_LEVELS)
     width = len(interval_columns(levels))
-    every = BacktestOptions().reselect_every.get(spec.name)
+    every = RESELECT_EVERY.get(spec.name)
     use = parts if model.uses_parts else None
     keys = unit_keys(series, y, sd, warm + scored, hb, levels, seed, every, True, use)
     rows = []

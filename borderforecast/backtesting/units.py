@@ -121,6 +121,10 @@ class UnitResult:
         return self.error is None
 
 
+RESELECT_EVERY: Mapping[str, int] = MappingProxyType({"auto_sarima": 12})
+"""Default months between structure reselections, per model (``BacktestOptions``)."""
+
+
 def anchor_of(origin: pd.Timestamp, every: int) -> pd.Timestamp:
     """The latest month ``<= origin`` whose index ``12 * year + month - 1`` divides by ``every``."""
     idx = origin.year * 12 + origin.month - 1

@@ -18,8 +18,8 @@ import pandas as pd
 
 from ..backtesting.selection import BENCHMARK
 from ..errors import ModelError
+from ..forecaster import matched_paths
 from ..intervals import GuardedForecast
-from ..models.sampling import matched_paths
 from . import figures
 from .choice import ModelChoice, cov_decimals
 from .common import SectionOutput, Subject, subject_of
