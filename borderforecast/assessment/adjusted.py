@@ -66,12 +66,10 @@ class AdjustedChange:
         }
         if self.outliers is not None:
             out["x13_outliers"] = [
-                {
-                    "month": f"{pd.Timestamp(r.month):%Y-%m}", "type": str(r.type),
-                    "coefficient": float(r.coefficient), "t": float(r.t),
-                }
+                {"month": f"{pd.Timestamp(r.month):%Y-%m}", "type": str(r.type),
+                 "coefficient": float(r.coefficient), "t": float(r.t)}
                 for r in self.outliers.itertuples(index=False)
-            ]
+            ]  # fmt: skip
         return out
 
 
@@ -107,11 +105,8 @@ def x13_near_window(y: pd.Series, window: Window, margin: int) -> tuple[pd.DataF
         return None, f"X-13 outlier detection failed ({type(exc).__name__}: {exc})"
     needed = {"month", "type", "coefficient", "t"}
     if not needed <= set(found.columns):
-        return (
-            None,
-            f"X-13 outlier detection returned columns {sorted(found.columns)}, "
-            f"not {sorted(needed)}",
-        )
+        cols = sorted(found.columns)
+        return None, f"X-13 outlier detection returned columns {cols}, not {sorted(needed)}"
     lo = window.start - pd.DateOffset(months=margin)
     hi = window.end + pd.DateOffset(months=margin)
     months = pd.to_datetime(found["month"])

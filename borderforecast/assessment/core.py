@@ -137,12 +137,8 @@ def assess(
     return _assess(y, window, opts, partial, event)
 
 
-def event_window(
-    y: pd.Series | Any,
-    event: str | pd.Timestamp,
-    end: str | pd.Timestamp | None,
-    reference: str | pd.Timestamp | None,
-) -> tuple[pd.Timestamp, Any, Any, bool]:
+def event_window(y: pd.Series | Any, event: str | pd.Timestamp, end: str | pd.Timestamp | None,
+                 reference: str | pd.Timestamp | None) -> tuple[pd.Timestamp, Any, Any, bool]:
     """``(start, end, reference, partial)`` of the window an event date defines."""
     try:
         ts = pd.Timestamp(event)
@@ -235,9 +231,7 @@ def _assess(
     try:
         adj = adjusted_change(y, window, x13=opts.x13, outlier_margin=opts.outlier_margin)
     except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
-        notes.append(
-            f"The seasonally adjusted change could not be computed ({type(exc).__name__}: {exc})."
-        )
+        notes.append(_failed("seasonally adjusted change", exc))
     timings["adjusted"] = time.perf_counter() - t0
     neighbours = tuple(_neighbour(k, ln) for k, ln in lines.items() if k != "as asked")
     own = grade(main.decision, main.margin)
@@ -270,13 +264,8 @@ def _fits(
     return fit_all(y, wanted, h, opts.seed, opts.n_jobs)
 
 
-def judge(
-    y: pd.Series,
-    nm: NormalYears,
-    names: tuple[str, ...],
-    fits: dict[Any, Any],
-    opts: AssessOptions,
-) -> Lines:
+def judge(y: pd.Series, nm: NormalYears, names: tuple[str, ...], fits: dict[Any, Any],
+          opts: AssessOptions) -> Lines:
     """The panel, the seasonal comparison, the decomposition and the verdict of one window."""
     w = nm.window
     emp = empirical(y, w, nm)
@@ -290,7 +279,7 @@ def judge(
     try:
         dec = decompose(y, w, profile=_profile_of(nm.years) if nm.years else None)
     except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
-        note = f"The decomposition could not be computed ({type(exc).__name__}: {exc})."
+        note = _failed("decomposition", exc)
     margin = critical_z(opts.alpha) * emp.stat_scale
     excess = (dec.excess_lo_pct, dec.excess_hi_pct) if dec is not None else (np.nan, np.nan)
     kw: dict[str, Any] = {"effect": panel_effect(pan), "excess": excess, "margin": margin}
@@ -306,6 +295,10 @@ def judge(
         decision = decide(p, d, emp.robust_z, opts.alpha, "uncalibrated",
                           n_years=pan.n_years, **kw)  # fmt: skip
     return Lines(nm, emp, pan, dec, decision, margin, note)
+
+
+def _failed(line: str, exc: Exception) -> str:
+    return f"The {line} could not be computed ({type(exc).__name__}: {exc})."
 
 
 def panel_effect(pan: Panel) -> tuple[float, float, float]:

@@ -66,11 +66,9 @@ class Counterfactual:
         return {
             "model": self.model, "observed_sum": self.observed_sum,
             "expected_sum": self.expected_sum, "sum_lo95": self.sum_lo95, "sum_hi95": self.sum_hi95,
-            "relative_effect_pct": 100 * self.relative_effect,
-            "relative_lo95_pct": 100 * self.relative_lo95,
-            "relative_hi95_pct": 100 * self.relative_hi95,
-            "relative_lo90_pct": 100 * self.relative_lo90,
-            "relative_hi90_pct": 100 * self.relative_hi90, "p_one_sided": self.p_one_sided,
+            **{f"relative_{k}_pct": 100 * getattr(self, f"relative_{k}")
+               for k in ("effect", "lo95", "hi95", "lo90", "hi90")},
+            "p_one_sided": self.p_one_sided,
             "p_value": self.p_value, "direction": self.direction, "z": self.z,
             "n_paths": self.n_paths,
             "monthly": [

@@ -146,11 +146,8 @@ def _excess(observed_pct: float, seasonal_pct: float) -> float:
     return 100 * ((1 + observed_pct / 100) / (1 + seasonal_pct / 100) - 1)
 
 
-def decompose(
-    y: pd.Series,
-    window: Window,
-    profile: Callable[[pd.Series], Any] | None = None,
-) -> Decomposition:
+def decompose(y: pd.Series, window: Window,
+              profile: Callable[[pd.Series], Any] | None = None) -> Decomposition:
     """Decompose the change from ``window.reference`` to ``window.end``; ``profile(history)``
     gives an object with ``expected_change(from_month, to_month)`` (default: the regression
     :func:`~borderforecast.season.seasonal_profile` of the months before the window).

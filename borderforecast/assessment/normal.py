@@ -120,7 +120,8 @@ def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = Tr
     """
     user = parse_exclude(exclude)
     key = ("fiscal", fingerprint(y), title42, user, shock_z)
-    return _memo(key, lambda: _fiscal_years(y, user, title42, shock_z))  # type: ignore[no-any-return]
+    out: FiscalYears = _memo(key, lambda: _fiscal_years(y, user, title42, shock_z))
+    return out
 
 
 def _fiscal_years(
@@ -220,19 +221,10 @@ class NormalYears:
         }
 
 
-def normal_years(
-    y: pd.Series,
-    window: Window,
-    *,
-    exclude: Any = None,
-    title42: bool = True,
-    shock_z: float | None = SHOCK_Z,
-    min_history: int = 60,
-    max_placebo_years: int | None = None,
-    era_split: int | None = 2011,
-    alpha: float = 0.05,
-    seed: int = 0,
-) -> NormalYears:
+def normal_years(y: pd.Series, window: Window, *, exclude: Any = None, title42: bool = True,
+                 shock_z: float | None = SHOCK_Z, min_history: int = 60,
+                 max_placebo_years: int | None = None, era_split: int | None = 2011,
+                 alpha: float = 0.05, seed: int = 0) -> NormalYears:
     """The normal years of ``window`` (the module's rule): an :class:`ExcludeError` when an
     ``exclude`` period is outside the data or overlaps the window, or leaves fewer than 3."""
     user = parse_exclude(exclude)

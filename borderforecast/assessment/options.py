@@ -169,13 +169,9 @@ def months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
     return (b.year - a.year) * 12 + (b.month - a.month)
 
 
-def make_window(
-    y: pd.Series,
-    start: str | pd.Timestamp,
-    end: str | pd.Timestamp | None,
-    reference: str | pd.Timestamp | None,
-    min_history: int,
-) -> tuple[pd.Series, Window]:
+def make_window(y: pd.Series, start: str | pd.Timestamp, end: str | pd.Timestamp | None,
+                reference: str | pd.Timestamp | None, min_history: int,
+                ) -> tuple[pd.Series, Window]:
     """Validate the series and the window (:class:`WindowError`, :class:`ShortSeriesError`);
     return the float series and the :class:`Window`."""
     y = as_monthly(y)

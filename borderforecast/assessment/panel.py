@@ -168,13 +168,8 @@ def window_stats(y: pd.Series, w: Window, fit: Fit) -> tuple[float, float, float
     return window_z(obs, totals), rank_p(obs, totals), err
 
 
-def gate(
-    run: ModelRun,
-    reference_changes: np.ndarray,
-    panel_error: float,
-    alpha: float,
-    panel_false_alarm: float = 0.0,
-) -> tuple[bool, str]:
+def gate(run: ModelRun, reference_changes: np.ndarray, panel_error: float, alpha: float,
+         panel_false_alarm: float = 0.0) -> tuple[bool, str]:
     """The plausibility gate of one run: ``(passed, reason)``.
 
     Examples
@@ -199,12 +194,8 @@ def gate(
             f"implies a seasonal change of {run.implied_change_pct:+.1f}% over the window, "
             f"robust z {run.implied_z:+.1f} against the normal years (median {med:+.1f}%)"
         )
-    if (
-        np.isfinite(run.placebo_error)
-        and np.isfinite(panel_error)
-        and panel_error > 0
-        and run.placebo_error > MAX_ERROR_RATIO * panel_error
-    ):
+    bad = np.isfinite(run.placebo_error) and run.placebo_error > MAX_ERROR_RATIO * panel_error
+    if bad and panel_error > 0:
         reasons.append(
             f"poor backtest at this horizon: placebo error {100 * run.placebo_error:.0f}% "
             f"vs panel median {100 * panel_error:.0f}%"
@@ -212,19 +203,10 @@ def gate(
     return (not reasons), "; ".join(reasons)
 
 
-def run_panel(
-    y: pd.Series,
-    window: Window,
-    models: tuple[str, ...],
-    placebo_windows: list[Window],
-    reference_changes: np.ndarray,
-    fits: dict[tuple[str, pd.Timestamp, int], Fit],
-    *,
-    n_paths: int = 1000,
-    placebo_paths: int = 200,
-    alpha: float = 0.05,
-    use_gate: bool = True,
-) -> Panel:
+def run_panel(y: pd.Series, window: Window, models: tuple[str, ...],
+              placebo_windows: list[Window], reference_changes: np.ndarray,
+              fits: dict[tuple[str, pd.Timestamp, int], Fit], *, n_paths: int = 1000,
+              placebo_paths: int = 200, alpha: float = 0.05, use_gate: bool = True) -> Panel:
     """Every model on the window and its placebo years (from ``fits``); gate, combine and
     calibrate."""
     t0 = time.perf_counter()
@@ -247,16 +229,8 @@ def run_panel(
     return combine(raw, reference_changes, alpha, use_gate, seconds=time.perf_counter() - t0)
 
 
-def model_run(
-    model: str,
-    cf: Counterfactual | None,
-    error: str,
-    placebo: pd.DataFrame,
-    z: float,
-    implied_log: float,
-    reference_changes: np.ndarray,
-    alpha: float,
-) -> ModelRun:
+def model_run(model: str, cf: Counterfactual | None, error: str, placebo: pd.DataFrame, z: float,
+              implied_log: float, reference_changes: np.ndarray, alpha: float) -> ModelRun:
     """A :class:`ModelRun` (gate not yet applied) from a target ``z`` and placebo runs."""
     ok = placebo["error"] == ""
     cal_p = calibrate(z, placebo.loc[ok, "z"].to_numpy(), robust=True)[0] if not error else np.nan
@@ -267,13 +241,8 @@ def model_run(
                     robust_z(implied_log, reference_changes))  # fmt: skip
 
 
-def combine(
-    raw: list[ModelRun],
-    reference_changes: np.ndarray,
-    alpha: float,
-    use_gate: bool = True,
-    seconds: float = float("nan"),
-) -> Panel:
+def combine(raw: list[ModelRun], reference_changes: np.ndarray, alpha: float,
+            use_gate: bool = True, seconds: float = float("nan")) -> Panel:
     """Gate every run, then combine the passing ones and calibrate the combination."""
     errs = [r.placebo_error for r in raw if not r.error]
     panel_error = float(np.nanmedian(errs)) if errs and np.any(np.isfinite(errs)) else np.nan

@@ -45,6 +45,11 @@ class Neighbour:
         }  # fmt: skip
 
 
+_DECISION_KEYS = ("counterfactual_p", "counterfactual_p_kind", "counterfactual_significant",
+                  "counterfactual_direction", "empirical_z", "empirical_extreme",
+                  "empirical_direction", "rank_p")
+
+
 def _effect(d: Decision) -> dict[str, float]:
     """The panel's effect with its 90% interval, as :meth:`Assessment.to_dict` names them."""
     return {"effect_pct": d.effect_pct, "effect_lo90_pct": d.effect_lo_pct,
@@ -233,24 +238,17 @@ class Assessment:
     def to_dict(self) -> dict[str, Any]:
         """Every number of the assessment in plain Python types (JSON-ready); keys ending in
         ``_pct`` are percentages, which the summary quotes rounded to one decimal."""
-        w = self.window
+        w, d = self.window, self.decision
         out: dict[str, Any] = {
             "series": self.series, "start": f"{w.start:%Y-%m}", "end": f"{w.end:%Y-%m}",
             "reference": f"{w.reference:%Y-%m}", "verdict": self.verdict, "strength": self.strength,
             "alpha": self.options.alpha,
             "decision": {
-                "counterfactual_p": self.decision.counterfactual_p,
-                "counterfactual_p_kind": self.decision.counterfactual_p_kind,
-                "counterfactual_significant": self.decision.counterfactual_significant,
-                "counterfactual_direction": self.decision.counterfactual_direction,
-                "empirical_z": self.decision.empirical_z,
-                "empirical_extreme": self.decision.empirical_extreme,
-                "empirical_direction": self.decision.empirical_direction,
-                "rank_p": self.decision.rank_p, "n_placebo_years": self.decision.n_years,
-                "extrapolated": self.decision.extrapolated, **_effect(self.decision),
-                "equivalence_margin_lo_pct": self.decision.margin_pct[0],
-                "equivalence_margin_hi_pct": self.decision.margin_pct[1],
-                "equivalent": self.decision.equivalent, "reason": self.decision.reason,
+                **{k: getattr(d, k) for k in _DECISION_KEYS}, "n_placebo_years": d.n_years,
+                "extrapolated": d.extrapolated, **_effect(d),
+                "equivalence_margin_lo_pct": d.margin_pct[0],
+                "equivalence_margin_hi_pct": d.margin_pct[1], "equivalent": d.equivalent,
+                "reason": d.reason,
             },
             "counterfactual": [c.to_dict() for c in self.counterfactuals],
             "empirical": self.empirical.to_dict(),

@@ -216,6 +216,11 @@ def fmt_pct(x: float, signed: bool = True) -> str:
     return f"{x:+.1f}%" if signed else f"{x:.1f}%"
 
 
+def fmt_range(lo: float, hi: float) -> str:
+    """An interval of percentages: ``-12.3% to +4.5%``."""
+    return f"{fmt_pct(lo)} to {fmt_pct(hi)}"
+
+
 def fmt_p(p: float) -> str:
     if not np.isfinite(p):
         return "n/a"

@@ -101,11 +101,9 @@ class EraComparison:
     def summary(self) -> str:
         """Plain-language conclusion with the months that moved most."""
         d = self.differences
-        verdict = (
-            "the seasonal shape changed"
-            if self.changed
-            else "no evidence that the seasonal shape changed"
-        )
+        verdict = "the seasonal shape changed"
+        if not self.changed:
+            verdict = f"no evidence that {verdict}"
         lines = [
             f"Seasonal shape of {self.series}: {self.era_a} ({len(self.years_a)} years) "
             f"vs {self.era_b} ({len(self.years_b)} years).",
@@ -117,16 +115,10 @@ class EraComparison:
         ]
         sig = d[(d["lo"] > 0) | (d["hi"] < 0)]
         if len(sig):
-            items = [
-                f"{r['name']} {100 * (r['factor_a'] - 1):+.0f}% -> "
-                f"{100 * (r['factor_b'] - 1):+.0f}%"
-                for _, r in sig.iterrows()
-            ]
-            lines.append(
-                f"Months whose factor differs ({self.level:g}% interval excludes 0): "
-                + "; ".join(items)
-                + "."
-            )
+            items = [f"{r['name']} {100 * (r['factor_a'] - 1):+.0f}% -> "
+                     f"{100 * (r['factor_b'] - 1):+.0f}%" for _, r in sig.iterrows()]  # fmt: skip
+            lines.append(f"Months whose factor differs ({self.level:g}% interval excludes 0): "
+                         + "; ".join(items) + ".")  # fmt: skip
         else:
             lines.append("No single month's factor differs clearly between the eras.")
         return "\n".join(lines)
