@@ -190,7 +190,8 @@ def test_model_choice_line_quotes_no_median_as_next_month(built):
     md = built["latest"].markdown_path.read_text()
     first = md.split("\n## 1.")[0]
     t = f["table"][0]
-    assert (f"expects {t['mean']:,.0f} in {t['month_label']} (80% interval {t['lo80']:,.0f} to "
+    month = pd.Timestamp(t["month"] + "-01")
+    assert (f"expects {t['mean']:,.0f} in {month:%B %Y} (80% interval {t['lo80']:,.0f} to "
             f"{t['hi80']:,.0f})") in first
 
 
