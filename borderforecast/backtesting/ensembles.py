@@ -159,18 +159,26 @@ def learned_ensemble(
         return [], {}
     long = assemble(results, plan)  # target months and MASE-scaled errors of every forecast
     long = long.assign(ae=mase(long), target=long["target_month"].to_numpy("datetime64[ns]"))
-    long = long[np.isfinite(long["ae"]) & long["model"].isin(members)]
+    long = long[np.isfinite(long["ae"])]
+    errors = {
+        key: (g["target"].to_numpy(), g["ae"].to_numpy())
+        for key, g in long.groupby(["series", "model"], sort=False)
+    }
+    empty = (np.array([], dtype="datetime64[ns]"), np.array([]))
     window = pd.DateOffset(months=options.learn_window)
 
     def weigh(sid: str, upto: Any, names: Sequence[str]) -> dict[str, float]:
-        upto = pd.Timestamp(upto)
-        target = long["target"]
-        g = long[(long["series"] == sid) & (target > upto - window) & (target <= upto)]
-        ae = g.groupby("model")["ae"].agg(["mean", "count"]).reindex(list(names))
-        if (ae["count"].fillna(0) < 12).any():
-            return dict.fromkeys(names, 1.0 / len(names))
-        inv = 1.0 / ae["mean"].clip(lower=1e-9)
-        return (inv / inv.sum()).to_dict()
+        start = np.datetime64(pd.Timestamp(upto) - window)
+        end = np.datetime64(pd.Timestamp(upto))
+        inv = []
+        for m in names:
+            targets, ae = errors.get((sid, m), empty)
+            sel = (targets > start) & (targets <= end)
+            if sel.sum() < 12:
+                return dict.fromkeys(names, 1.0 / len(names))
+            inv.append(1.0 / max(float(ae[sel].mean()), 1e-9))
+        total = sum(inv)
+        return {m: w / total for m, w in zip(names, inv, strict=True)}
 
     out = _cells(results, plan, cache, [(LEARNED, members, weigh, "weighted", "mixture", False)])
     return out, {sid: weigh(sid, y.index[-1], members) for sid, y in plan.series.items()}
