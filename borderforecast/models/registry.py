@@ -1,30 +1,12 @@
-"""Named model specifications, read from TOML files.
+"""Named model specifications, read from TOML files, and the classes they name.
 
-A specification file names a model *family* and its parameters::
-
-    # models/sarima.toml
-    family = "sarima"
-    description = "SARIMA(1,1,1)(0,1,1)12 on log counts"
-    [params]
-    order = [1, 1, 1]
-    seasonal_order = [0, 1, 1, 12]
-
-The family ``xyz`` is the class ``MODEL`` of module
-``borderforecast.models.xyz``; a spec may instead give ``class =
-"package.module:ClassName"`` for a model defined outside the package, registered
-as an entry point of group ``borderforecast.models`` of an installed package, or
-in a plugin folder named by ``BORDERFORECAST_PLUGINS``. Specs
-are looked up in the bundled ``models/`` folder, then in ``models/`` under the
-user home (``BORDERFORECAST_HOME``), which may add or override names; a path
-to a ``.toml`` file works anywhere a name does. Adding a model family means
-adding one module and one spec file.
-
-Every spec file is checked before anything is imported: keys known, the family
-one of :func:`known_families` (or a ``class``), a ``class`` path of the form
-``package.module:ClassName`` naming a registered class (:func:`check_class_path`);
-the current folder is never on the import path of a spec. A malformed
-file in a spec folder is skipped with a :class:`~borderforecast.errors.SpecWarning`
-naming it, so one bad file never breaks every model lookup.
+A spec file names a *family* (the class ``MODEL`` of ``borderforecast.models.<family>``) or a
+registered ``class = "package.module:ClassName"`` (an entry point of group
+``borderforecast.models``, or a module in a ``BORDERFORECAST_PLUGINS`` folder), and its
+``[params]``. Specs come from the bundled ``models/`` folder, then ``<home>/models`` (which may
+override names); a ``.toml`` path works anywhere a name does. Every file is checked before
+anything is imported, never from the current folder; a malformed one is skipped with a
+:class:`~borderforecast.errors.SpecWarning`. See docs/guide/models.md.
 """
 
 from __future__ import annotations
