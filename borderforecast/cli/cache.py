@@ -46,7 +46,3 @@ def clear_command(
 
     n = clear(home, part)
     typer.echo(f"removed {n:,} cache entries from {cache_dir(home)}")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(cache_app, name="cache")

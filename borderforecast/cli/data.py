@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from .common import HomeOption, JsonOption, echo_json
+from .common import HomeOption, JsonOption, echo_json, print_table
 
 data_app = typer.Typer(
     name="data",
     help="Build the tidy dataset, ingest new official releases, list series and revisions.",
     no_args_is_help=True,
 )
+
 
 @data_app.command("build")
 def build_command(
@@ -95,12 +92,12 @@ def list_command(
         echo_json({"release": current_release(home), "series": frame.to_dict(orient="records")})
         return
     rows = (
-        [row["id"], f"{row['first']:%Y-%m}", f"{row['last']:%Y-%m}", str(row["n_months"]),
-         str(row["missing"]), row["sources"]] for _, row in frame.iterrows()
+        (r["id"], f"{r['first']:%Y-%m}", f"{r['last']:%Y-%m}", r["n_months"], r["missing"],
+         r["sources"]) for _, r in frame.iterrows()
     )  # fmt: skip
     columns = ("id", "first", "last", "months", "missing", "sources")
     title = f"borderforecast series (release {current_release(home)})"
-    _print_table(title, columns, ("months", "missing"), rows)
+    print_table(title, columns, rows, right=("months", "missing"))
 
 
 @data_app.command("revisions")
@@ -134,41 +131,6 @@ def revisions_command(
          f"{r['old']:,}", f"{r['new']:,}"] for _, r in revs.head(500).iterrows()
     )  # fmt: skip
     columns = ("release", "series", "month", "source", "old", "new")
-    _print_table(f"revisions ({len(revs):,})", columns, ("old", "new"), rows)
+    print_table(f"revisions ({len(revs):,})", columns, rows, right=("old", "new"))
     if len(revs) > 500:
         typer.echo(f"(first 500 of {len(revs):,} shown)")
-
-
-def _print_table(
-    title: str, columns: tuple[str, ...], right: tuple[str, ...], rows: Iterable
-) -> None:
-    """A table of ``rows`` (text made :func:`terminal_safe`); the ``right`` columns (numbers)
-    right-aligned."""
-    table = Table(title=title)
-    for col in columns:
-        table.add_column(col, justify="right" if col in right else "left")
-    for row in rows:
-        table.add_row(*map(terminal_safe, row))
-    Console(width=160).print(table)
-
-
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-_])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def terminal_safe(text: object) -> str:
-    """Text from ingested files, safe for the terminal: ANSI escapes and other control
-    characters removed, rich markup escaped (printed literally, never interpreted).
-
-    Examples
-    --------
-    >>> terminal_safe("citizenship/\\x1b[31mred[/] [bold]x[/bold]\\x07")
-    'citizenship/red\\\\[/] \\\\[bold]x\\\\[/bold]'
-    """
-    from rich.markup import escape
-
-    return escape(_CONTROL.sub("", _ANSI.sub("", str(text))))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(data_app, name="data")

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import typer
-from rich.console import Console
-from rich.table import Table
-
-from .common import JsonOption, echo_json, markup_safe
+from .common import JsonOption, echo_json, print_table
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("models")
-    def models_command(as_json: JsonOption = False) -> None:
-        """List the named models (specs in models/ and the user home), one line each."""
-        from ..models.registry import list_specs
+def models_command(as_json: JsonOption = False) -> None:
+    """List the named models (specs in models/ and the user home), one line each."""
+    from ..models.registry import list_specs
 
-        specs = list_specs().values()
-        if as_json:
-            echo_json(
-                [{"name": s.name, "family": s.family, "description": s.description} for s in specs]
-            )
-            return
-        table = Table(title="borderforecast models")
-        table.add_column("name", style="bold")
-        table.add_column("family")
-        table.add_column("description")
-        for spec in specs:
-            table.add_row(markup_safe(spec.name), spec.family, markup_safe(spec.description))
-        Console().print(table)
+    specs = [{"name": s.name, "family": s.family, "description": s.description}
+             for s in list_specs().values()]  # fmt: skip
+    if as_json:
+        echo_json(specs)
+        return
+    rows = [s.values() for s in specs]
+    print_table("borderforecast models", ("name", "family", "description"), rows, width=None)
