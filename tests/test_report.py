@@ -165,6 +165,8 @@ def test_first_screen_gives_the_verdict_in_plain_words(built):
         assert jargon not in first.lower(), jargon
     assert len(a["plain"].split()) < 90  # a paragraph, not the evidence list
     assert "Technical details" not in md and "Technical table" in md
+    kinds = [c.split(":")[0] for c in a["caveats"]]
+    assert len(kinds) == len(set(kinds)) and "Scale" in kinds  # one caveat of each kind
 
 
 def test_evidence_values_carry_their_units(built):

@@ -62,6 +62,8 @@ def assessment_section(
     caveats = list(parts["caveats"])
     if not subj.border:  # the Title 42 period is the border series' own history
         caveats = [c for c in caveats if "Title 42" not in c]
+    kinds = [c.split(":")[0] for c in caveats]  # one caveat of each kind (two "Scale:" say one)
+    caveats = [c for i, c in enumerate(caveats) if kinds[i] not in kinds[:i]]
     agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
     near = parts["neighbours"]
     effect = _effect(a)

@@ -284,7 +284,8 @@ def _fan(
     """The fan chart and its caption."""
     title = f"{subj.name}: forecast to {fc.index[-1]:%B %Y} ({choice.model}, calibrated intervals)"
     fig = figures.fan_chart(y, fc, model=choice.model, history=history, title=title,
-                            benchmark=None if choice.model == BENCHMARK else bench)  # fmt: skip
+                            benchmark=None if choice.model == BENCHMARK else bench,
+                            fiscal=subj.border)  # fmt: skip
     return FigureSpec(
         "forecast",
         fig,
