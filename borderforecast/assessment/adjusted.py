@@ -22,7 +22,7 @@ from ..fiscal import fiscal_year
 from ..series import as_monthly
 from .normal import SHOCK_Z, TITLE42, normal_fiscal_years
 from .options import Window, months_between
-from .robust import log_counts, mad, noise_floor, percentile_of, robust_z, span_floor
+from .robust import log_counts, mad, noise_floor, percentile_of, robust_scale, robust_z, span_floor
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def shift_z(y: pd.Series, fiscal_years: Any, floor: float) -> pd.DataFrame:
         idx = stat.index[(stat.index.month == m) & stat.notna().to_numpy()]
         for t in idx:
             ref = stat[(stat.index.month == m) & normal & (stat.index.year != t.year)]
-            frame.loc[t, ["expected", "scale"]] = float(np.median(ref)), max(mad(ref), floor)
+            frame.loc[t, ["expected", "scale"]] = float(np.median(ref)), robust_scale(ref, floor)
     frame["z"] = (frame["stat"] - frame["expected"]) / frame["scale"]
     return frame
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .normal import NormalYears
 from .options import Window
-from .robust import log_counts, mad, percentile_of, rank_p, robust_z
+from .robust import log_counts, percentile_of, rank_p, robust_scale, robust_z
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def empirical(y: pd.Series, window: Window, normal: NormalYears) -> EmpiricalCom
         rank_p=rank_p(stat, stats), n_years=len(stats),
         stat=stat,
         stat_median=float(np.median(stats)),
-        stat_scale=max(mad(stats), normal.floor),
+        stat_scale=robust_scale(stats, normal.floor),
     )
 
 

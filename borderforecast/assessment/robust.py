@@ -45,6 +45,11 @@ def mad(v: Any) -> float:
     return MAD_SCALE * float(np.median(np.abs(v - np.median(v))))
 
 
+def robust_scale(v: Any, floor: float = 0.0) -> float:
+    """``max(1.4826 MAD, floor)``: the spread of every robust z."""
+    return max(mad(v), float(floor))
+
+
 def robust_z(x: float, others: Any, floor: float = 0.0) -> float:
     """``(x - median) / max(1.4826 MAD, floor)`` of ``others`` (the one robust z of the package).
 
@@ -60,7 +65,7 @@ def robust_z(x: float, others: Any, floor: float = 0.0) -> float:
     if len(v) == 0 or not np.isfinite(x):
         return float("nan")
     med = float(np.median(v))
-    scale = max(mad(v), float(floor))
+    scale = robust_scale(v, floor)
     if scale <= 0:
         scale = float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
     if scale <= 0:
