@@ -165,6 +165,8 @@ def test_first_screen_gives_the_verdict_in_plain_words(built):
         assert jargon not in first.lower(), jargon
     assert len(a["plain"].split()) < 90  # a paragraph, not the evidence list
     assert "Technical details" not in md and "Technical table" in md
+    kinds = [c.split(":")[0] for c in a["caveats"]]
+    assert len(kinds) == len(set(kinds)) and "Scale" in kinds  # one caveat of each kind
 
 
 def test_evidence_values_carry_their_units(built):
@@ -190,7 +192,8 @@ def test_model_choice_line_quotes_no_median_as_next_month(built):
     md = built["latest"].markdown_path.read_text()
     first = md.split("\n## 1.")[0]
     t = f["table"][0]
-    assert (f"expects {t['mean']:,.0f} in {t['month_label']} (80% interval {t['lo80']:,.0f} to "
+    month = pd.Timestamp(t["month"] + "-01")
+    assert (f"expects {t['mean']:,.0f} in {month:%B %Y} (80% interval {t['lo80']:,.0f} to "
             f"{t['hi80']:,.0f})") in first
 
 

@@ -11,8 +11,7 @@ import pytest
 import borderforecast as bf
 from borderforecast.reporting.breakdown import Headline, breakdown_groups, breakdown_section
 from borderforecast.reporting.common import short_name
-from borderforecast.reporting.outlook import _shown, model_parts
-from borderforecast.reporting.totals import outlook_paths
+from borderforecast.reporting.outlook import _shown, model_parts, outlook_paths
 
 
 @pytest.fixture(scope="module")

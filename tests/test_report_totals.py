@@ -11,9 +11,14 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
-from borderforecast.models.sampling import matched_paths
-from borderforecast.reporting.outlook import _shown
-from borderforecast.reporting.totals import TOTAL_PATHS, outlook_paths, window_total, year_totals
+from borderforecast.forecaster import matched_paths
+from borderforecast.reporting.outlook import (
+    TOTAL_PATHS,
+    _shown,
+    outlook_paths,
+    window_total,
+    year_totals,
+)
 
 
 @pytest.fixture(scope="module")

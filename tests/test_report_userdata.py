@@ -80,3 +80,5 @@ def test_a_user_report_counts_calendar_years_and_says_fiscal_once(user_report):
     assert "| Jan 2025 | 2025 |" in md  # the forecast table's year column
     assert "FY" not in head and "fiscal" not in head.lower()
     assert md.lower().count("fiscal years:") == 1  # said once, in the definitions
+    fan = (out / "figures" / "forecast.svg").read_text()
+    assert "FY20" not in fan  # the chart labels no fiscal years for a user's series

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BadValueError, DataError
+from ..series import ANY_CONTROL, check_label
 from ..series import month as parse_month
-from ..text import ANY_CONTROL, check_label
 from .sources._common import parse_count
 
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[ T].*)?$")

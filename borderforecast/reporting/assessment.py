@@ -62,24 +62,20 @@ def assessment_section(
     caveats = list(parts["caveats"])
     if not subj.border:  # the Title 42 period is the border series' own history
         caveats = [c for c in caveats if "Title 42" not in c]
+    kinds = [c.split(":")[0] for c in caveats]  # one caveat of each kind (two "Scale:" say one)
+    caveats = [c for i, c in enumerate(caveats) if kinds[i] not in kinds[:i]]
     agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
     near = parts["neighbours"]
     effect = _effect(a)
     surge = surge_sentence(a)
     data = {
-        "verdict": a.verdict,
-        "strength": parts["strength"],
-        "effect": effect,
-        "plain": plain_verdict(a, effect),
-        "neighbours": near,
+        "verdict": a.verdict, "strength": parts["strength"], "effect": effect,
+        "plain": plain_verdict(a, effect), "neighbours": near,
         "normal_years": [int(v) for v in a.normal.years] if a.normal is not None else [],
         "neighbours_agreeing": sum(n["verdict"] == a.verdict for n in near),
-        "models_agreeing": int(agree),
-        "models_in_panel": int(total),
-        "window": [f"{w.start:%Y-%m}", f"{w.end:%Y-%m}"],
-        "window_label": w.label(),
-        "reference": f"{w.reference:%Y-%m}",
-        "reference_label": f"{w.reference:%B %Y}",
+        "models_agreeing": int(agree), "models_in_panel": int(total),
+        "window": [f"{w.start:%Y-%m}", f"{w.end:%Y-%m}"], "window_label": w.label(),
+        "reference": f"{w.reference:%Y-%m}", "reference_label": f"{w.reference:%B %Y}",
         "caveats": [surge, *caveats] if surge else caveats,
         "columns": [
             {"key": "evidence", "label": "evidence", "num": False},
@@ -90,7 +86,7 @@ def assessment_section(
             {"key": "reading", "label": "reading", "num": False},
         ],
         "table": evidence_rows(a),
-    }
+    }  # fmt: skip
     return SectionOutput(data, {"assessment": _figure(a, subj)})
 
 
@@ -108,6 +104,12 @@ def plain_verdict(a: Any, effect: dict[str, float] | None) -> str:
     elif d.verdict.startswith("within"):
         text = (
             "The difference from a normal season lies inside the range normal years vary by "
+            f"({fmt_pct(d.margin_pct[0] / 100)} to {fmt_pct(d.margin_pct[1] / 100)})."
+        )
+    elif d.reason.startswith("the change is not unusual, but its interval"):
+        text = (
+            "The change is not unusual for the time of year, but too uncertain to call normal: "
+            "its 90% interval reaches beyond the range normal years vary by "
             f"({fmt_pct(d.margin_pct[0] / 100)} to {fmt_pct(d.margin_pct[1] / 100)})."
         )
     else:
@@ -181,14 +183,10 @@ def _figure(a: Any, subj: Subject) -> FigureSpec:
     w = a.window
     names = ", ".join(cf.model for cf in cfs)
     fig = figures.assessment_chart(
-        a.y,
-        band,
-        window=(w.start, w.end, w.reference),
-        history=ZOOM_MONTHS,
-        title=textwrap.fill(f"{subj.name}, {w.label()}: {a.verdict}", 80),
-        unit=subj.unit,
+        a.y, band, window=(w.start, w.end, w.reference), history=ZOOM_MONTHS,
+        title=textwrap.fill(f"{subj.name}, {w.label()}: {a.verdict}", 80), unit=subj.unit,
         who=f"median of {len(cfs)} models" if len(cfs) > 1 else "one model",
-    )
+    )  # fmt: skip
     who = f"the {len(cfs)} panel models ({names})" if len(cfs) > 1 else f"the {names} model"
     caption = (
         f"{w.label()} (grey) and the {ZOOM_MONTHS} months before: observed counts against what "
@@ -210,16 +208,10 @@ def _effect(a: Any) -> dict[str, float] | None:
     def counts(pct: float) -> float:
         return obs - obs / (1 + pct / 100) if math.isfinite(pct) and pct > -100 else math.nan
 
-    return {
-        "observed": obs,
-        "expected": obs / (1 + d.effect_pct / 100),
-        "pct": d.effect_pct,
-        "pct_lo": d.effect_lo_pct,
-        "pct_hi": d.effect_hi_pct,
-        "count": counts(d.effect_pct),
-        "count_lo": counts(d.effect_lo_pct),
-        "count_hi": counts(d.effect_hi_pct),
-    }
+    pcts = {"": d.effect_pct, "_lo": d.effect_lo_pct, "_hi": d.effect_hi_pct}
+    return {"observed": obs, "expected": obs / (1 + d.effect_pct / 100),
+            **{f"pct{k}": v for k, v in pcts.items()},
+            **{f"count{k}": counts(v) for k, v in pcts.items()}}  # fmt: skip
 
 
 def _num(v: Any, decimals: int) -> str:

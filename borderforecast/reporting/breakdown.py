@@ -43,7 +43,7 @@ def _part_forecast(
     """A part forecast separately: its table (expected means from paths) and expected total."""
     from ..intervals import guard_intervals
     from ..models.registry import make_model
-    from .totals import outlook_paths, window_total
+    from .outlook import outlook_paths, window_total
 
     used = model
     try:
@@ -128,15 +128,10 @@ def breakdown_section(
 
 
 def _group(
-    key: str,
-    title: str,
-    rows: list[dict[str, Any]],
-    drawn: list,
-    when: tuple[bool, set, pd.Timestamp, int],
-    model: str,
-    headline: Headline | None,
+    key: str, title: str, rows: list[dict[str, Any]], drawn: list,
+    when: tuple[bool, set, pd.Timestamp, int], model: str, headline: Headline | None,
     figs: dict[str, FigureSpec],
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # fmt: skip
     """One group's table, figure and reconciliation sentence."""
     current, lasts, m, horizon = when
     name = f"breakdown-{key}"
@@ -144,7 +139,8 @@ def _group(
     if current:
         heading = title
         who = f"the {headline.model} model's own" if own and headline else f"the {model}"
-        fig_title = f"{title}: history and {who} forecast"
+        fig_title = f"{title}: history and {who} forecast" + (
+            f" (the total: {headline.model})" if headline and len(drawn) > len(rows) else "")
         caption = (
             f"{title}: monthly counts (last four years) and {who} forecast"
             + ("" if own else " with its 80% interval")
@@ -164,16 +160,10 @@ def _group(
         )
     fig = figures.small_multiples(drawn, title=fig_title, ncols=min(3, len(drawn)))
     figs[name] = FigureSpec(name, fig, caption, f"Small multiples of {title.lower()}")
-    return {
-        "key": key,
-        "title": heading,
-        "figure": name,
-        "rows": rows,
-        "current": current,
-        "as_of": f"{max(lasts):%b %Y}",
-        "note": " ".join([_reconcile(rows, horizon, headline), *(r["jump"] for r in rows
-                          if r.get("jump"))]).strip() if current else "",
-    }
+    jumps = [r["jump"] for r in rows if r.get("jump")]
+    note = " ".join([_reconcile(rows, horizon, headline), *jumps]).strip() if current else ""
+    return {"key": key, "title": heading, "figure": name, "rows": rows, "current": current,
+            "as_of": f"{max(lasts):%b %Y}", "note": note}  # fmt: skip
 
 
 def jump_sentence(p: Part, fc: pd.DataFrame, model: str, own: bool) -> str:
@@ -246,13 +236,9 @@ def _reconcile(rows: list[dict[str, Any]], horizon: int, h: Headline | None) -> 
 
 
 def _narrative(
-    groups: list[dict[str, Any]],
-    m: pd.Timestamp,
-    horizon: int,
-    model: str,
-    headline: Headline | None,
-    notes: list[str],
-) -> str:
+    groups: list[dict[str, Any]], m: pd.Timestamp, horizon: int, model: str,
+    headline: Headline | None, notes: list[str],
+) -> str:  # fmt: skip
     if not groups:
         return "No breakdown: the data hold no parts of this series."
     own = f"the {headline.model} model's own where it forecasts the part itself, " if (

@@ -42,26 +42,18 @@ def headline_numbers(y: pd.Series, m: pd.Timestamp, fiscal: bool = True) -> dict
     before = float(y.loc[start - pd.DateOffset(years=1) : year_ago].sum())
     year = start.year + (first > 1)
     return {
-        "month": f"{m:%Y-%m}",
-        "value": round(value),
-        "previous_month": f"{prev:%Y-%m}",
-        "previous_value": round(pv),
-        "mom_change": round(value - pv),
-        "mom_pct": _ratio(value - pv, pv),
-        "year_ago_month": f"{year_ago:%Y-%m}",
-        "year_ago_value": round(ya),
-        "yoy_change": round(value - ya),
-        "yoy_pct": _ratio(value - ya, ya),
-        "fiscal_year": year,
-        "year_label": f"FY{year}" if fiscal else str(year),
+        "month": f"{m:%Y-%m}", "value": round(value),
+        "previous_month": f"{prev:%Y-%m}", "previous_value": round(pv),
+        "mom_change": round(value - pv), "mom_pct": _ratio(value - pv, pv),
+        "year_ago_month": f"{year_ago:%Y-%m}", "year_ago_value": round(ya),
+        "yoy_change": round(value - ya), "yoy_pct": _ratio(value - ya, ya),
+        "fiscal_year": year, "year_label": f"FY{year}" if fiscal else str(year),
         "previous_year_label": f"FY{year - 1}" if fiscal else str(year - 1),
         "fytd_start": f"{start:%Y-%m}",
         "fytd_months": (m.year - start.year) * 12 + m.month - start.month + 1,
-        "fytd": round(ytd),
-        "fytd_previous": round(before),
-        "fytd_change": round(ytd - before),
+        "fytd": round(ytd), "fytd_previous": round(before), "fytd_change": round(ytd - before),
         "fytd_pct": _ratio(ytd - before, before),
-    }
+    }  # fmt: skip
 
 
 def _compare(ratio: float | None, more: str, fewer: str, than: str, ref: str) -> str:
@@ -113,24 +105,16 @@ def headline_section(
     h = headline_numbers(y, m, fiscal=subj.border)
     unit = subj.counted
     h.update(
-        month_label=f"{m:%B %Y}",
-        month_short=f"{m:%b %Y}",
+        month_label=f"{m:%B %Y}", month_short=f"{m:%b %Y}", fytd_span=fytd_span(h),
         previous_label=pd.Timestamp(h["previous_month"] + "-01").strftime("%B %Y"),
         year_ago_label=pd.Timestamp(h["year_ago_month"] + "-01").strftime("%B %Y"),
-        fytd_span=fytd_span(h),
-        unit=unit,
-        series=series,
-        series_label=str(y.name),
-        narrative=headline_narrative(h, unit),
+        unit=unit, series=series, series_label=str(y.name), narrative=headline_narrative(h, unit),
         context=[c for c in context_sentences(m, y) if subj.border or "FY" not in c],
-        stale=stale,
-        report_month=f"{target:%Y-%m}",
+        stale=stale, report_month=f"{target:%Y-%m}",
         stale_note=stale_note(y, target, home) if stale else "",
         clock_note=clock_note(m, today, 0 if stale else horizon),
-        subject=subj.name,
-        unit_word=subj.unit,
-        border=subj.border,
-    )
+        subject=subj.name, unit_word=subj.unit, border=subj.border,
+    )  # fmt: skip
     fig = figures.history_chart(y, latest=m, title=f"{subj.name}, {y.index[0]:%Y}–{m:%Y}")
     caption = (
         f"Monthly counts since {y.index[0]:%B %Y}; dots mark every {m:%B}, the orange dot "
@@ -204,21 +188,9 @@ def first_screen(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
     happened = happened.rstrip(".") + "."
     if record:
         happened += " " + record
-    nxt = ""
-    if f.get("table"):
-        first = f["table"][0]
-        iv = f["next12_interval"]
-        nxt = (
-            f"The {f['model']} model expects {first['mean']:,.0f} in {first['month_label']} "
-            f"(80% interval {first['lo80']:,.0f} to {first['hi80']:,.0f}) and "
-            f"{f['next12_total']:,.0f} over the next {f['horizon']} months on average "
-            f"(median {f['next12_median']:,.0f}; 80% interval {iv['lo80']:,.0f} to "
-            f"{iv['hi80']:,.0f})."
-        )
-        if f.get("assumption"):
-            nxt += f" Its key assumption: {f['assumption']}."
-    elif f.get("skipped"):
-        nxt = f["skipped"]
+    nxt = f.get("lead") or f.get("skipped", "")
+    if f.get("lead") and f.get("assumption"):
+        nxt += f" Its key assumption: {f['assumption']}."
     return {"happened": happened, "next": nxt, "verdict": a.get("verdict", ""),
             "beyond": a.get("plain", ""), "window_label": a.get("window_label", ""),
             "clock_note": h.get("clock_note", "")}  # fmt: skip

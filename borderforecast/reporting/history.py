@@ -90,15 +90,11 @@ def vintages_section(
     scores = score_vintages(earlier, y)
     summary = summarize_scores(scores).sort_values(["data_month", "model"], ascending=[False, True])
     rows: list[dict[str, Any]] = [
-        {
-            "data_month": f"{r['data_month']:%Y-%m}",
-            "data_month_label": f"{r['data_month']:%b %Y}",
-            "model": str(r["model"]),
-            "months": int(r["months"]),
-            **{k: float(r[k]) for k in ("mape", "mean_error", "coverage80", "coverage95")},
-        }
+        {"data_month": f"{r['data_month']:%Y-%m}", "data_month_label": f"{r['data_month']:%b %Y}",
+         "model": str(r["model"]), "months": int(r["months"]),
+         **{k: float(r[k]) for k in ("mape", "mean_error", "coverage80", "coverage95")}}
         for _, r in summary.iterrows()
-    ]
+    ]  # fmt: skip
     storage = (
         f"This report's forecasts ({', '.join(stored_models)}) are stored as vintages for "
         f"data month {m:%Y-%m} in the user store (vintages/<series>/<data month>/<model>.csv); "
@@ -117,25 +113,15 @@ def vintages_section(
         narrative = _scored_sentence(rows, model, m)
         pick = model if (scores["model"] == model).any() else str(scores["model"].iloc[0])
         vs = [v for v in earlier if v.model == pick][-6:]
-        fig = figures.vintage_chart(
-            y,
-            [(v.data_month, v.forecast()) for v in vs],
-            model=pick,
-            title=f"Earlier {pick} forecasts against the actuals",
-        )
-        figs["vintages"] = FigureSpec(
-            "vintages",
-            fig,
+        fig = figures.vintage_chart(y, [(v.data_month, v.forecast()) for v in vs], model=pick,
+                                    title=f"Earlier {pick} forecasts against the actuals")
+        caption = (
             f"Actual counts (black) and the {pick} forecasts stored by up to six earlier reports "
-            "(one line per data month; the band is the 80% interval when there is one vintage).",
-            "Earlier forecasts against actuals",
+            "(one line per data month; the band is the 80% interval when there is one vintage)."
         )
-    data = {
-        "narrative": narrative,
-        "scored": rows,
-        "storage_note": storage,
-        "vintages_scored": len({(r["data_month"], r["model"]) for r in rows}),
-    }
+        figs["vintages"] = FigureSpec("vintages", fig, caption, "Earlier forecasts against actuals")
+    data = {"narrative": narrative, "scored": rows, "storage_note": storage,
+            "vintages_scored": len({(r["data_month"], r["model"]) for r in rows})}  # fmt: skip
     return SectionOutput(data, figs)
 
 
@@ -189,15 +175,10 @@ def data_section(
     sources = dict(y.attrs.get("sources", {}))
     prev_month, snap = previous_snapshot(series, m, home)
     rev_rows: list[dict[str, Any]] = [
-        {
-            "month": f"{r.month:%Y-%m}",
-            "month_label": f"{r.month:%b %Y}",
-            "before": float(r.before),
-            "after": float(r.after),
-            "change": float(r.change),
-        }
+        {"month": f"{r.month:%Y-%m}", "month_label": f"{r.month:%b %Y}", "before": float(r.before),
+         "after": float(r.after), "change": float(r.change)}
         for r in revisions(snap, y).itertuples()
-    ]
+    ]  # fmt: skip
     release_rows = [
         ("series", f"{series}: {y.name}"),
         ("release", release),
@@ -205,29 +186,22 @@ def data_section(
     ]
     if full_last != m:
         why = "(this series has no later months)" if stale else "(later months were left out)"
-        release_rows.append(
-            ("note", f"report on data month {m:%Y-%m}; the release runs to {full_last:%Y-%m} {why}")
-        )
+        note = f"report on data month {m:%Y-%m}; the release runs to {full_last:%Y-%m} {why}"
+        release_rows.append(("note", note))
     if sources:
-        release_rows.append(
-            ("source of each month", ", ".join(f"{k}: {v}" for k, v in sources.items()))
-        )
+        release_rows.append(("source of each month", ", ".join(f"{k}: {v}" for k, v in
+                                                                sources.items())))  # fmt: skip
+    cited = [SOURCE_TEXT.get(k, k) for k in sources] or list(SOURCE_TEXT.values())
     data = {
         "narrative": f"The report uses release {release} of the {y.name} series, "
         f"{y.index[0]:%B %Y} to {m:%B %Y}.",
-        "release": release_rows,
-        "release_id": release,
-        "sources": (
-            [SOURCE_TEXT.get(k, k) for k in sources] or [SOURCE_TEXT[k] for k in SOURCE_TEXT]
-            if border
-            else [f"Your data: {release}."]
-        ),
+        "release": release_rows, "release_id": release,
+        "sources": cited if border else [f"Your data: {release}."],
         "definitions": list(DEFINITIONS) if border else [USER_YEARS, DEFINITIONS[-1]],
         "glossary": [f"{term}: {text}" for term, text in GLOSSARY],
-        "previous_report": prev_month,
-        "revisions": rev_rows,
+        "previous_report": prev_month, "revisions": rev_rows,
         "revisions_text": _revisions_sentence(prev_month, rev_rows),
-    }
+    }  # fmt: skip
     return SectionOutput(data)
 
 

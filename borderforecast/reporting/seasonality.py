@@ -55,21 +55,15 @@ def seasonality_section(
     if project:
         parts.append(_implied(expected, y.index[-1]))
     data = {
-        "narrative": " ".join(parts),
-        "summary": prof.summary().replace("\n", " "),
-        "factors": [
-            {"month": int(i), "name": str(f.loc[i, "name"]), "factor": float(f.loc[i, "factor"])}
-            for i in f.index
-        ],
+        "narrative": " ".join(parts), "summary": prof.summary().replace("\n", " "),
+        "factors": [{"month": int(i), "name": str(r["name"]), "factor": float(r["factor"])}
+                    for i, r in f.iterrows()],
         "expected": expected if project else [],
         "fiscal_years": [int(prof.years[0]), int(prof.years[-1])],
         "normal_years": [int(v) for v in years],
-    }
-    fig = figures.seasonal_profile_chart(
-        f["factor"],
-        title=f"Seasonal profile of the {len(years)} normal fiscal years "
-        f"(FY{prof.years[0]}–FY{prof.years[-1]})",
-    )
+    }  # fmt: skip
+    title = f"Seasonal profile of {len(years)} normal fiscal years, FY{years[0]}–FY{years[-1]}"
+    fig = figures.seasonal_profile_chart(f["factor"], title=title)
     caption = (
         "Each month's typical level relative to an average month of the same fiscal year "
         "(multiplicative seasonal factors), in fiscal-year order."
@@ -85,17 +79,9 @@ def _expected(prof: Any, y: pd.Series, horizon: int) -> list[dict[str, Any]]:
     for k in range(1, horizon + 1):
         t = m + pd.DateOffset(months=k)
         est, lo, hi = prof.expected_change(m.month, t.month)
-        out.append(
-            {
-                "month": f"{t:%Y-%m}",
-                "month_label": f"{t:%b %Y}",
-                "factor": float(f.loc[t.month, "factor"]),
-                "change": est / 100,
-                "lo": lo / 100,
-                "hi": hi / 100,
-                "level": value * (1 + est / 100),
-            }
-        )
+        out.append({"month": f"{t:%Y-%m}", "month_label": f"{t:%b %Y}",
+                    "factor": float(f.loc[t.month, "factor"]), "change": est / 100,
+                    "lo": lo / 100, "hi": hi / 100, "level": value * (1 + est / 100)})  # fmt: skip
     return out
 
 

@@ -27,6 +27,7 @@ FORECAST_COLUMNS = ("mean", "lo80", "hi80", "lo95", "hi95")
 ACTUALS_FILE = "actuals.csv"
 _MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+Home = str | os.PathLike[str] | None
 
 
 def series_folder(series: str) -> str:
@@ -47,7 +48,7 @@ def series_folder(series: str) -> str:
     return name
 
 
-def vintages_root(series: str, home: str | os.PathLike[str] | None = None) -> Path:
+def vintages_root(series: str, home: Home = None) -> Path:
     """``<home>/vintages/<series>``."""
     return home_dir(home) / "vintages" / series_folder(series)
 
@@ -96,9 +97,7 @@ class SaveResult:
     previous: Path | None = None
 
 
-def _store(
-    path: Path, data: bytes, force: bool, what: str, home: str | os.PathLike[str] | None
-) -> SaveResult:
+def _store(path: Path, data: bytes, force: bool, what: str, home: Home) -> SaveResult:
     from ..locking import write_lock
 
     with write_lock(path.parent, home=home):
@@ -121,15 +120,16 @@ def _store(
         return SaveResult(path, "revised", old)
 
 
+def _folder(series: str, data_month: str | pd.Timestamp, home: Home) -> Path:
+    return vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
+
+
 def check_unchanged(
-    series: str,
-    y: pd.Series,
-    forecasts: dict[str, pd.DataFrame],
-    home: str | os.PathLike[str] | None = None,
+    series: str, y: pd.Series, forecasts: dict[str, pd.DataFrame], home: Home = None
 ) -> None:
     """Raise :class:`StoreError` if storing ``forecasts`` and the actuals ``y`` of its last
     month would change a stored vintage (a report checks this before its long work)."""
-    folder = vintages_root(series, home) / f"{y.index[-1]:%Y-%m}"
+    folder = _folder(series, y.index[-1], home)
     planned = {f"{name}.csv": forecast_csv(fc) for name, fc in forecasts.items()}
     planned[ACTUALS_FILE] = actuals_csv(y)
     for name, data in planned.items():
@@ -143,37 +143,22 @@ def check_unchanged(
 
 
 def save_vintage(
-    series: str,
-    data_month: str | pd.Timestamp,
-    model: str,
-    forecast: pd.DataFrame,
-    *,
-    home: str | os.PathLike[str] | None = None,
-    force: bool = False,
-) -> SaveResult:
-    """Store a forecast made with data through ``data_month`` (see the module doc for the rules).
-
-    Raises
-    ------
-    StoreError
-        If a different vintage is already stored there and ``force`` is false.
-    """
-    folder = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
-    path = folder / f"{_check_model(model)}.csv"
+    series: str, data_month: str | pd.Timestamp, model: str, forecast: pd.DataFrame, *,
+    home: Home = None, force: bool = False,
+) -> SaveResult:  # fmt: skip
+    """Store a forecast made with data through ``data_month`` (a different one already stored
+    raises :class:`StoreError` unless ``force``)."""
+    path = _folder(series, data_month, home) / f"{_check_model(model)}.csv"
     return _store(path, forecast_csv(forecast), force, "forecast vintage", home)
 
 
 def save_actuals(
-    series: str,
-    data_month: str | pd.Timestamp,
-    y: pd.Series,
-    *,
-    home: str | os.PathLike[str] | None = None,
+    series: str, data_month: str | pd.Timestamp, y: pd.Series, *, home: Home = None,
     force: bool = False,
-) -> SaveResult:
+) -> SaveResult:  # fmt: skip
     """Store the series a report was built from (used later to list revisions)."""
-    folder = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
-    return _store(folder / ACTUALS_FILE, actuals_csv(y), force, "actuals snapshot", home)
+    path = _folder(series, data_month, home) / ACTUALS_FILE
+    return _store(path, actuals_csv(y), force, "actuals snapshot", home)
 
 
 @dataclass(frozen=True)
@@ -191,15 +176,10 @@ class Vintage:
 
 
 def list_vintages(
-    series: str,
-    *,
-    home: str | os.PathLike[str] | None = None,
-    before: str | pd.Timestamp | None = None,
+    series: str, *, home: Home = None, before: str | pd.Timestamp | None = None
 ) -> list[Vintage]:
-    """Stored vintages of ``series`` (current files only, not ``.revN`` copies), oldest first.
-
-    ``before`` keeps those whose data month is strictly earlier.
-    """
+    """Stored vintages of ``series`` (not the ``.revN`` copies), oldest first; ``before``: only
+    those of an earlier data month."""
     root = vintages_root(series, home)
     if not root.is_dir():
         return []
@@ -217,10 +197,10 @@ def list_vintages(
 
 
 def load_actuals(
-    series: str, data_month: str | pd.Timestamp, *, home: str | os.PathLike[str] | None = None
+    series: str, data_month: str | pd.Timestamp, *, home: Home = None
 ) -> pd.Series | None:
     """The actuals snapshot stored with a data month's vintages, or ``None``."""
-    path = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}" / ACTUALS_FILE
+    path = _folder(series, data_month, home) / ACTUALS_FILE
     if not path.exists():
         return None
     return _read_monthly_csv(path)["value"].rename(series)
