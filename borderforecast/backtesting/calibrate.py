@@ -176,26 +176,10 @@ def conformal_path(
 ) -> dict[float, np.ndarray]:
     """Log-scale half-widths of one (series, model, horizon) group, origin by origin.
 
-    Parameters
-    ----------
-    origins, targets : arrays
-        Sorted by origin (targets then increase too).
-    abs_errors : array
-        ``|log(actual + 1) - log(median + 1)|`` per row (NaN: unknown).
-    scale : array
-        The scale ``v`` at each origin (ones for ``scale="none"``).
-    levels : sequence of float
-        Interval levels.
-    options : CalibrationOptions
-        Settings.
-
-    Returns
-    -------
-    dict
-        Per level, one half-width per row; NaN where the model's own interval
-        is kept. Row ``i`` uses only rows whose target month is at most
-        ``origins[i]``.
-    """
+    Rows sorted by origin; ``abs_errors`` the rows' ``|log(actual + 1) - log(median + 1)|``
+    (NaN: unknown), ``scale`` the error scale at each origin (ones for ``scale="none"``).
+    Returns per level one half-width per row, NaN where the model's own interval is kept; row
+    ``i`` uses only rows whose target month is at most ``origins[i]``."""
     n = len(origins)
     scale = np.asarray(scale, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -346,25 +330,10 @@ def calibrate_frame(
 ) -> pd.DataFrame:
     """Calibrated copy of a long backtest frame (no look-ahead).
 
-    Parameters
-    ----------
-    raw : pandas.DataFrame
-        ``series, model, origin, target_month, horizon, actual, median`` and
-        the interval columns (the models' own intervals).
-    levels : sequence of float
-        Interval levels.
-    options : CalibrationOptions
-        The method's settings.
-    series : mapping of id -> Series, optional
-        The data (for the record cap); without it the actuals in
-        ``raw`` stand in for the data.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same rows and columns with the interval columns replaced where the
-        calibration applies, and a boolean ``calibrated`` column.
-    """
+    ``raw``: ``series, model, origin, target_month, horizon, actual, median`` and the models' own
+    interval columns; ``series``: the data for the record cap (default the actuals in ``raw``).
+    Returns the same rows with the interval columns replaced where the calibration applies and
+    a boolean ``calibrated`` column."""
     out = raw.copy()
     out["calibrated"] = False
     if options.method == "none" or out.empty:

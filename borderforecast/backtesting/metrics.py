@@ -141,24 +141,11 @@ def metric_columns(levels: Sequence[float]) -> list[str]:
 def evaluate(
     df: pd.DataFrame, by: Sequence[str], levels: Sequence[float] = (80, 95)
 ) -> pd.DataFrame:
-    """Aggregate every metric over groups of rows.
+    """Every metric aggregated over the groups ``by`` (e.g. ``["series", "model", "horizon"]``).
 
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Forecast rows with ``actual``, ``median``, interval columns and
-        ``scale_abs``/``scale_sq``; rows without an actual are ignored.
-    by : list of str
-        Grouping columns (e.g. ``["series", "model", "horizon"]``).
-    levels : sequence of float
-        Interval levels to score.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per group: the ``by`` columns, ``n`` (rows scored) and one
-        column per metric (see :func:`metric_columns`).
-    """
+    ``df``: forecast rows with ``actual``, ``median``, interval columns and
+    ``scale_abs``/``scale_sq`` (rows without an actual are ignored). One row per group: the
+    ``by`` columns, ``n`` (rows scored) and one column per metric (:func:`metric_columns`)."""
     return aggregate(row_scores(df, by, levels), by)
 
 

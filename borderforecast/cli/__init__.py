@@ -1,6 +1,6 @@
 """The ``borderforecast`` command line: each sub-module holds commands that call the Python API.
 
-:func:`main` turns errors into one line on stderr and an exit code (:data:`EXIT_CODES_HELP`),
+:func:`main` turns errors into one line on stderr and an exit code (:data:`common.EXIT_CODES_HELP`),
 with no traceback unless ``--verbose`` and the error is internal.
 """
 
@@ -16,39 +16,28 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import BorderforecastError
-from . import assess, backtest, cache, context, data, forecast, models, report, season
-from .common import (
-    EXIT_CODES_HELP,
-    EXIT_DATA,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    INPUT_COMMANDS,
-    Settings,
-    add_input_options,
-    clean,
-)
+from ..text import clean
+from . import assess, backtest, common, data, forecast, report, season
 
 app = typer.Typer(
     name="borderforecast",
     help="Forecast monthly U.S. Border Patrol Southwest border apprehensions, "
     "and test whether a change goes beyond normal seasonality.",
-    epilog=EXIT_CODES_HELP,
+    epilog=common.EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,  # help texts are plain: "[start, end]" must stay visible
 )
-app.command("models")(models.models_command)
+app.command("models")(forecast.models_command)
 app.command("forecast")(forecast.forecast_command)
 app.command("assess")(assess.assess_command)
 app.command("backtest")(backtest.backtest_command)
 app.command("season")(season.season_command)
-app.command("context")(context.context_command)
+app.command("context")(season.context_command)
 app.add_typer(data.data_app, name="data")
 app.command("report")(report.report_command)
-app.add_typer(cache.cache_app, name="cache")
+app.add_typer(data.cache_app, name="cache")
 
 
 def _version(value: bool) -> None:
@@ -62,24 +51,18 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bars, status lines or warnings.")
     ] = False,
     verbose: Annotated[
-        bool,
-        typer.Option(
-            "--verbose", "-v", help="Show every warning, and the traceback of internal errors."
-        ),
+        bool, typer.Option("--verbose", "-v", help="Every warning, and internal errors' traceback.")
     ] = False,
 ) -> None:
     """Forecast monthly U.S. Border Patrol Southwest border apprehensions."""
-    Settings.quiet = quiet and not verbose
-    Settings.verbose = verbose
+    common.Settings.quiet = quiet and not verbose
+    common.Settings.verbose = verbose
 
 
 _METAVARS = {"int": "INTEGER", "float": "NUMBER", "str": "TEXT", "Path": "PATH"}
@@ -90,8 +73,8 @@ def command() -> Any:
     """The click command behind :data:`app` (built once per process), with the input options
     and readable value types in ``--help`` (no ``<bool>`` after a flag, no ``<list[str]>``)."""
     root = typer.main.get_command(app)
-    for name in INPUT_COMMANDS:
-        add_input_options(root.commands[name])  # type: ignore[attr-defined]
+    for name in common.INPUT_COMMANDS:
+        common.add_input_options(root.commands[name])  # type: ignore[attr-defined]
 
     def walk(cmd: Any) -> None:
         for p in cmd.params:
@@ -111,28 +94,28 @@ def command() -> Any:
 
 
 def _show_warning(message: Any, *_: Any, **__: Any) -> None:
-    if not Settings.quiet:
+    if not common.Settings.quiet:
         print(f"borderforecast: warning: {clean(message)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    Settings.quiet = Settings.verbose = False
-    Settings.input, Settings.reading = None, {}
+    common.Settings.quiet = common.Settings.verbose = False
+    common.Settings.input, common.Settings.reading = None, {}
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
             result = command().main(args=args, prog_name="borderforecast", standalone_mode=False)
         except (BorderforecastError, OSError) as exc:  # bad data, or a path the user gave
             print(f"borderforecast: error: {clean(_reason(exc))}", file=sys.stderr)
-            return EXIT_DATA
+            return common.EXIT_DATA
         except KeyboardInterrupt:
             print("borderforecast: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return common.EXIT_INTERRUPTED
         except Exception as exc:  # click's usage errors, then anything unexpected
             return _other_error(exc)
-    return result if isinstance(result, int) else EXIT_OK
+    return result if isinstance(result, int) else common.EXIT_OK
 
 
 def _reason(exc: Exception) -> str:
@@ -149,19 +132,19 @@ def _other_error(exc: Exception) -> int:
         bad_value = "BadParameter" in names and "MissingParameter" not in names
         exc.show()  # type: ignore[attr-defined]
         if "UsageError" in names:
-            return EXIT_DATA if bad_value else EXIT_USAGE
-        return int(getattr(exc, "exit_code", EXIT_INTERNAL)) or EXIT_INTERNAL
+            return common.EXIT_DATA if bad_value else common.EXIT_USAGE
+        return int(getattr(exc, "exit_code", common.EXIT_INTERNAL)) or common.EXIT_INTERNAL
     if kind == "Abort":
         print("borderforecast: aborted", file=sys.stderr)
-        return EXIT_INTERNAL
-    if Settings.verbose:
+        return common.EXIT_INTERNAL
+    if common.Settings.verbose:
         traceback.print_exc()
     print(
         f"borderforecast: internal error: {kind}: {clean(exc)} (run with --verbose for the "
         "traceback; please report it)",
         file=sys.stderr,
     )
-    return EXIT_INTERNAL
+    return common.EXIT_INTERNAL
 
 
 def run() -> None:  # console-script entry point

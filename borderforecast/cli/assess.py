@@ -7,79 +7,53 @@ from typing import Annotated, Any
 import click
 import typer
 
-from .common import (
-    JobsOption,
-    JsonOption,
-    ModelsOption,
-    PlotOption,
-    SeedOption,
-    SeriesOption,
-    echo_json,
-    num,
-    print_table,
-    read_series,
-    save_figure,
-)
+from . import common
 
 
 def assess_command(
-    start: Annotated[
-        str | None, typer.Option("--start", help="First month of the window (YYYY-MM).")
-    ] = None,
+    start: Annotated[str | None, typer.Option(help="First month of the window, YYYY-MM.")] = None,
     event: Annotated[
-        str | None,
-        typer.Option("--event", help="Date of an event (YYYY-MM-DD) instead of --start."),
+        str | None, typer.Option(help="Date of an event, YYYY-MM-DD, instead of --start.")
     ] = None,
-    end: Annotated[
-        str | None, typer.Option("--end", help="Last month of the window (default: start).")
-    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last month (default: start).")] = None,
     reference: Annotated[
-        str | None,
-        typer.Option(
-            "--reference", help="Month the change is measured from (default: month before start)."
-        ),
+        str | None, typer.Option(help="Reference month (default: the month before start).")
     ] = None,
-    series: SeriesOption = None,
-    model: ModelsOption = None,
+    series: common.SeriesOption = None,
+    model: common.ModelsOption = None,
     exclude: Annotated[
         list[str] | None,
-        typer.Option(
-            "--exclude",
-            help="Leave a month (2014-06) or range (2014-05:2014-09) out of the placebo and "
-            "comparison years; repeat or separate with commas.",
-        ),
+        typer.Option(help="Leave a month (2014-06) or a range (2014-05:2014-09) out."),
     ] = None,
     keep_title42: Annotated[
-        bool,
-        typer.Option("--keep-title42", help="Keep the Title 42 months in the reference years."),
+        bool, common.flag("--keep-title42", "Keep the Title 42 months (2020-03:2023-05).")
     ] = False,
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
-    n_paths: Annotated[int, typer.Option("--n-paths", help="Simulated paths per model.")] = 1000,
-    seed: SeedOption = 0,
+    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
+    n_paths: Annotated[int, typer.Option(help="Simulated paths per model.")] = 1000,
+    seed: common.SeedOption = 0,
     placebo_years: Annotated[
-        int | None, typer.Option("--placebo-years", help="Use at most this many earlier years.")
+        int | None, typer.Option(help="Use at most this many earlier years.")
     ] = None,
-    no_placebo: Annotated[
-        bool, typer.Option("--no-placebo", help="Skip the placebo calibration.")
-    ] = False,
-    no_x13: Annotated[bool, typer.Option("--no-x13", help="Skip X-13 outlier detection.")] = False,
-    jobs: JobsOption = 2,
-    as_json: JsonOption = False,
-    plot: PlotOption = None,
+    no_placebo: Annotated[bool, common.flag("--no-placebo", "Skip the placebo runs.")] = False,
+    no_x13: Annotated[bool, common.flag("--no-x13", "Skip X-13 outlier detection.")] = False,
+    jobs: common.JobsOption = 2,
+    as_json: common.JsonOption = False,
+    plot: common.PlotOption = None,
 ) -> None:
     """Test whether the series over [start, end] moved beyond normal seasonality and trend.
 
     Prints the evidence table and the verdict. With --event the window starts in the event's
     month, the reference is the month before, and the window a month later is judged too when
-    the event falls after the 1st. --model default: sarima, ets, structural, local_trend, stl,
-    x13. Title 42 (2020-03:2023-05) is always excluded unless --keep-title42.
+    the event falls after the 1st. Title 42 and the months of --exclude (repeat, or separate
+    with commas) are left out of the placebo and comparison years. --model default: sarima,
+    ets, structural, local_trend, stl, x13.
     """
     from ..assessment import assess
 
     if start is None and event is None:  # a missing option: a usage error (exit 64)
         raise click.UsageError("assess needs --start YYYY-MM or --event YYYY-MM-DD")
     result = assess(
-        read_series(series),
+        common.read_series(series),
         start,
         end,
         reference,
@@ -99,9 +73,9 @@ def assess_command(
         import matplotlib
 
         matplotlib.use("Agg", force=False)
-        save_figure(result.plot(), plot)
+        common.save_figure(result.plot(), plot)
     if as_json:
-        echo_json(result.to_dict())
+        common.echo_json(result.to_dict())
         return
     _print_tables(result)
     typer.echo("")
@@ -116,30 +90,30 @@ def _print_tables(result: Any) -> None:
     rows: list[tuple[Any, ...]] = []
     for name, r in result.to_frame().iterrows():
         p = r["p_value"]
-        p_text = "< 0.001" if isinstance(p, float) and p < 0.001 else num(p, ",.3f")
-        value, percentile = num(r["value"], ",.2f"), num(r["percentile"], ",.0f")
+        p_text = "< 0.001" if isinstance(p, float) and p < 0.001 else common.num(p, ",.3f")
+        value, percentile = common.num(r["value"], ",.2f"), common.num(r["percentile"], ",.0f")
         rows.append((name, r["statistic"], value, p_text, percentile, r["reading"]))
     columns: Any = ("evidence", "statistic", "value", "p-value", "percentile", "reading")
     title = f"{result.series}: {w.label()} vs {w.reference:%b %Y}"
-    print_table(title, columns, rows, right=("value", "p-value", "percentile"))
+    common.print_table(title, columns, rows, right=("value", "p-value", "percentile"))
     rows = []
     for m in result.model_table().itertuples():
-        interval = f"{num(m.lo95_pct, ',.1f')} to {num(m.hi95_pct, ',.1f')}"
+        interval = f"{common.num(m.lo95_pct, ',.1f')} to {common.num(m.hi95_pct, ',.1f')}"
         gate = "passed" if m.gate_passed else f"flagged: {m.gate_reason}"
-        effect, p_text = num(m.effect_pct, ",.1f"), num(m.calibrated_p, ",.3f")
+        effect, p_text = common.num(m.effect_pct, ",.1f"), common.num(m.calibrated_p, ",.3f")
         rows.append((m.model, effect, interval, p_text, gate, m.verdict))
     columns = ("model", "effect %", "95% interval", "calibrated p", "gate", "verdict alone")
     title = "Counterfactual panel: each model alone"
-    print_table(title, columns, rows, right=("effect %", "calibrated p"))
+    common.print_table(title, columns, rows, right=("effect %", "calibrated p"))
     if result.neighbours:
         windows = [("as asked", w, result.verdict, result.decision.counterfactual_p)]
         windows += [(n.label, n.window, n.verdict, n.calibrated_p) for n in result.neighbours]
         rows = [
-            (label, win.label(), f"{win.reference:%Y-%m}", verdict, num(p, ",.3f"))
+            (label, win.label(), f"{win.reference:%Y-%m}", verdict, common.num(p, ",.3f"))
             for label, win, verdict, p in windows
         ]
         columns = ("window", "months", "reference", "verdict", "calibrated p")
         title = "The same test on the neighbouring windows"
-        print_table(title, columns, rows, right=("calibrated p",))
+        common.print_table(title, columns, rows, right=("calibrated p",))
     verdict = f"Verdict: [bold]{result.verdict}[/bold] ({result.strength} evidence)"
     Console(width=160).print(verdict)

@@ -11,18 +11,7 @@ from rich import box
 from rich.console import Console
 
 from ..errors import DataError, DataWarning
-from .common import (
-    HOption,
-    JobsOption,
-    ModelsOption,
-    SeedOption,
-    Settings,
-    echo_json,
-    markup_safe,
-    num,
-    print_table,
-    read_panel,
-)
+from . import common
 
 _STYLE = {
     "title_justify": "left",
@@ -34,85 +23,50 @@ _STYLE = {
 
 
 def backtest_command(
-    model: ModelsOption = None,
-    series: Annotated[
-        list[str] | None,
-        typer.Option("--series", "-s", help="Series id (repeat; default: southwest)."),
-    ] = None,
-    all_sectors: Annotated[
-        bool, typer.Option("--all-sectors", help="Every USBP Southwest sector.")
-    ] = False,
+    model: common.ModelsOption = None,
+    series: Annotated[list[str] | None, typer.Option("--series", "-s", help="Series id.")] = None,
+    all_sectors: Annotated[bool, common.flag("--all-sectors", "Every Southwest sector.")] = False,
     all_demographics: Annotated[
-        bool,
-        typer.Option("--all-demographics", help="USBP Southwest family units, single adults, UAC."),
+        bool, common.flag("--all-demographics", "Southwest family units, single adults, UAC.")
     ] = False,
-    all_series: Annotated[
-        bool,
-        typer.Option("--all-series", help="Every bundled series (see `borderforecast data list`)."),
-    ] = False,
-    start: Annotated[
-        str | None, typer.Option(help="First origin YYYY-MM (default 2011-12).")
-    ] = None,
+    all_series: Annotated[bool, common.flag("--all-series", "Every bundled series.")] = False,
+    start: Annotated[str | None, typer.Option(help="First origin (default 2011-12).")] = None,
     end: Annotated[
-        str | None,
-        typer.Option(help="Last origin YYYY-MM (default: last with h months of actuals after it)."),
+        str | None, typer.Option(help="Last origin (default: the last with h months of actuals).")
     ] = None,
     step: Annotated[int, typer.Option(help="Months between origins (3 = quarterly).")] = 1,
-    h: HOption = 12,
-    jobs: JobsOption = 1,
-    engine: Annotated[
-        str | None,
-        typer.Option(help="sequential, processes or dask (default: processes if --jobs > 1)."),
-    ] = None,
+    h: common.HOption = 12,
+    jobs: common.JobsOption = 1,
+    engine: Annotated[str | None, typer.Option(help="sequential, processes or dask.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="dask scheduler address.")] = None,
     out: Annotated[
-        Path | None,
-        typer.Option(help="Write forecasts.csv, metrics.csv and run.json to this folder."),
+        Path | None, typer.Option(help="Write forecasts.csv, metrics.csv, run.json to this folder.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Refit every origin.")] = False,
-    seed: SeedOption = 0,
-    calibration: Annotated[
-        str, typer.Option(help="Interval calibration: conformal or none.")
-    ] = "conformal",
+    as_json: common.JsonOption = False,
+    no_cache: Annotated[bool, common.flag("--no-cache", "Refit every origin.")] = False,
+    seed: common.SeedOption = 0,
+    calibration: Annotated[str, typer.Option(help="Calibration: conformal or none.")] = "conformal",
     reselect: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="MODEL=N: choose the model's orders only every N months, re-estimating in "
-            "between (default auto_sarima=12)."
-        ),
+        list[str] | None, typer.Option(help="MODEL=N: choose the model's orders every N months.")
     ] = None,
     learned_ensemble: Annotated[
-        bool,
-        typer.Option(
-            "--learned-ensemble", help="Add an ensemble of the models weighted by 1/MASE."
-        ),
+        bool, common.flag("--learned-ensemble", "Add an ensemble of the models weighted by 1/MASE.")
     ] = False,
 ) -> None:
     """Rolling-origin backtest: rank models by MASE and check their interval coverage.
 
-    Models: default every spec whose file does not say default = false; 'all' for every spec.
-    With --all-series, series that cannot run are skipped and listed with the reason.
+    Default: southwest (--series repeats), and every model spec whose file does not say default
+    = false (--model all: every spec). --engine defaults to processes if --jobs > 1. --reselect
+    re-estimates the orders in between (default auto_sarima=12; auto_sarima=1 searches at every
+    origin). With --all-series (the series of `borderforecast data list`), series that cannot
+    run are skipped and listed with the reason.
     """
     from ..atomic import check_output_folder
     from ..backtesting import BacktestOptions, CalibrationOptions
-    from ..backtesting.plan import plan, series_group
     from ..paths import ensure_writable_dir
 
     if out is not None:  # before the long computation
         check_output_folder(ensure_writable_dir(out, "--out"))
-    ids = list(series or [])
-    user = None
-    if Settings.input is not None:
-        if all_sectors or all_demographics or all_series:
-            raise DataError("--input cannot be combined with --all-sectors, --all-series ...")
-        user, ids = read_panel(ids or None), []
-    if all_series:
-        from ..data import series_ids
-
-        ids += series_ids()
-    ids += series_group("sectors") if all_sectors else []
-    ids += series_group("demographics") if all_demographics else []
     options = BacktestOptions(
         h=h,
         start=start,
@@ -128,18 +82,34 @@ def backtest_command(
     )
     if reselect:
         options = options.replace(reselect_every=_parse_reselect(reselect))
-    # everything is validated here, before any model is fitted (exit 2 on bad input)
-    with warnings.catch_warnings():
-        if all_series:  # gaps and early ends are expected here; skipped series are listed
-            warnings.simplefilter("ignore", DataWarning)
-        the_plan = plan(user, model or None, list(dict.fromkeys(ids)) or None, options)
-    result = _execute(the_plan)
+    groups = (all_sectors, all_demographics, all_series)
+    result = _execute(_plan(model or None, series or [], groups, options))
     if out is not None:
         result.save(out)
     if as_json:
-        echo_json({"metrics": result.to_dict()["metrics"], "skipped": result.skipped})
+        common.echo_json({"metrics": result.to_dict()["metrics"], "skipped": result.skipped})
     else:
         _show(result, out)
+
+
+def _plan(models: list[str] | None, ids: list[str], groups: tuple[bool, ...], options: Any) -> Any:
+    """The plan, every input validated before any model is fitted (exit 2 on bad input)."""
+    from ..backtesting.plan import plan, series_group
+    from ..data import series_ids
+
+    sectors, demographics, every = groups
+    user = None
+    if common.Settings.input is not None:
+        if any(groups):
+            raise DataError("--input cannot be combined with --all-sectors, --all-series ...")
+        user, ids = common.read_panel(ids or None), []
+    ids += series_ids() if every else []
+    ids += series_group("sectors") if sectors else []
+    ids += series_group("demographics") if demographics else []
+    with warnings.catch_warnings():
+        if every:  # gaps and early ends are expected here; skipped series are listed
+            warnings.simplefilter("ignore", DataWarning)
+        return plan(user, models, list(dict.fromkeys(ids)) or None, options)
 
 
 def _parse_reselect(items: list[str]) -> dict[str, int]:
@@ -160,7 +130,7 @@ def _execute(the_plan: Any) -> Any:
 
     from ..backtesting.run import execute
 
-    err = Console(stderr=True, quiet=Settings.quiet)
+    err = Console(stderr=True, quiet=common.Settings.quiet)
     columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress("{task.description}", *columns, console=err, transient=True) as bar:
         task = bar.add_task("fitting", total=None)
@@ -190,7 +160,8 @@ def _show(result: Any, out: Path | None) -> None:
     if result.skipped:
         console.print(f"[yellow]{len(result.skipped)} series skipped[/yellow]:")
         for sid, why in result.skipped.items():
-            console.print(f"  {markup_safe(sid)}: {markup_safe(why)}", highlight=False)
+            line = f"  {common.markup_safe(sid)}: {common.markup_safe(why)}"
+            console.print(line, highlight=False)
     if out is not None:
         console.print(f"Wrote {out}/forecasts.csv, metrics.csv, run.json")
 
@@ -200,8 +171,8 @@ def _ranking(result: Any, series: str | None) -> None:
     formats = {"mase": ".3f", "rmsse": ".3f", "smape": ".0f", "coverage80": ".0%",
                "coverage95": ".0%", "winkler80": ".0f", "winkler95": ".0f"}  # fmt: skip
     rows = (
-        [name, *(num(r.get(k), f, "-") for k, f in formats.items()),
-         num(0.0 if abs(r["skill"]) < 0.005 else r["skill"], "+.0%", "-")]
+        [name, *(common.num(r.get(k), f, "-") for k, f in formats.items()),
+         common.num(0.0 if abs(r["skill"]) < 0.005 else r["skill"], "+.0%", "-")]
         for name, r in result.ranking(series=series).iterrows()
     )  # fmt: skip
     columns = ("MASE", "RMSSE", "sMAPE", "cov80", "cov95", "W80", "W95", "skill")
@@ -211,7 +182,7 @@ def _ranking(result: Any, series: str | None) -> None:
     )
     title = f"Backtest ranking: {series or ', '.join(result.series)} (best first)"
     style = {**_STYLE, "caption": caption, "caption_justify": "left"}
-    print_table(title, ("model", *columns), rows, right=columns, width=None, **style)
+    common.print_table(title, ("model", *columns), rows, right=columns, width=None, **style)
 
 
 def _eras(result: Any) -> None:
@@ -230,7 +201,7 @@ def _eras(result: Any) -> None:
             for lv in ("80", "95"):
                 c = cal[f"coverage{lv}"].mean() if len(cal) else float("nan")
                 r = raw[f"coverage{lv}"].mean() if len(raw) else float("nan")
-                row.append(f"{num(c, '.0%', '-')} ({num(r, '.0%', '-')})")
+                row.append(f"{common.num(c, '.0%', '-')} ({common.num(r, '.0%', '-')})")
         rows.append(row)
     title = "Interval coverage by era of origin: calibrated (model's own)"
-    print_table(title, ["model", *columns], rows, right=columns, width=None, **_STYLE)
+    common.print_table(title, ["model", *columns], rows, right=columns, width=None, **_STYLE)

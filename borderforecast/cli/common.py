@@ -49,11 +49,7 @@ SeriesOption = Annotated[
 ]
 ModelOption = Annotated[
     str | None,
-    typer.Option(
-        "--model",
-        "-m",
-        help="Model name (see `borderforecast models`; default: the one the backtest recommends).",
-    ),
+    typer.Option("--model", "-m", help="One of `borderforecast models` (default: recommended)."),
 ]
 ModelsOption = Annotated[
     list[str] | None, typer.Option("--model", "-m", help="Model name (repeat for several).")
@@ -64,6 +60,11 @@ JobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.
 PlotOption = Annotated[
     str | None, typer.Option("--plot", help="Write the figure to this PNG file.")
 ]
+
+
+def flag(name: str, help: str) -> Any:
+    """An on/off option ``name`` (typer's default would add ``--no-...``)."""
+    return typer.Option(name, help=help)
 
 
 def _input_options(
@@ -159,8 +160,7 @@ def read_panel(series: list[str] | None = None) -> dict[str, pd.Series]:
             close = difflib.get_close_matches(sid, list(panel), n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise UnknownSeriesError(
-                f"{path.name} holds no series {sid!r}{hint} (ids: {', '.join(list(panel)[:10])}"
-                f"{', ...' if len(panel) > 10 else ''})"
+                f"{path.name} holds no series {sid!r}{hint} (ids: {_first(list(panel), 10)})"
             )
     return {sid: panel[sid] for sid in series} if series else panel
 
@@ -174,12 +174,15 @@ def read_series(series: str | None, *, allow_gaps: bool = False) -> pd.Series:
         return load() if series is None else load(series, allow_gaps=allow_gaps)
     panel = read_panel([series] if series else None)
     if len(panel) > 1:
-        ids = list(panel)
         raise DataError(
-            f"{Settings.input.name} holds {len(ids)} series ({', '.join(ids[:5])}"
-            f"{', ...' if len(ids) > 5 else ''}); pick one with --series ID"
+            f"{Settings.input.name} holds {len(panel)} series ({_first(list(panel), 5)}); "
+            "pick one with --series ID"
         )
     return next(iter(panel.values()))
+
+
+def _first(ids: list[str], n: int) -> str:
+    return ", ".join(ids[:n]) + (", ..." if len(ids) > n else "")
 
 
 def series_id(y: pd.Series, default: str | None) -> str:

@@ -1,4 +1,5 @@
-"""``borderforecast forecast``: forecast a bundled series or your own file."""
+"""``borderforecast forecast``: forecast a bundled series or your own file; ``models``: the
+models it can use."""
 
 from __future__ import annotations
 
@@ -8,44 +9,29 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from .common import (
-    HOption,
-    JsonOption,
-    ModelOption,
-    SeriesOption,
-    Settings,
-    echo_json,
-    plain,
-    print_table,
-    read_panel,
-    read_series,
-    series_id,
-)
+from . import common
 
 
 def forecast_command(
-    model: ModelOption = None,
-    h: HOption = 12,
+    model: common.ModelOption = None,
+    h: common.HOption = 12,
     level: Annotated[
         list[float] | None,
         typer.Option("--level", help="Interval level in percent (repeat; default 80 and 95)."),
     ] = None,
-    series: SeriesOption = None,
+    series: common.SeriesOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the forecast to this .csv or .json file."),
     ] = None,
     long: Annotated[
-        bool,
-        typer.Option(
-            "--long", help="The long shape unique_id, ds, <model>, <model>-lo-80, ... (always "
-            "so for a panel)."
-        ),
+        bool, common.flag("--long", "The long shape unique_id, ds, <model>, <model>-lo-80, ...")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
-    """Forecast the next H months with intervals (counts, never negative). With --input and
-    no --series, every series of the file."""
+    """Forecast the next H months with intervals (counts, never negative).
+
+    With --input and no --series, every series of the file (in the long shape)."""
     from ..data.userdata import to_long
     from ..forecast import forecast
 
@@ -54,11 +40,11 @@ def forecast_command(
         kwargs["model"] = model
     if level:
         kwargs["level"] = tuple(level)
-    if Settings.input is not None and series is None:
-        panel = read_panel()
+    if common.Settings.input is not None and series is None:
+        panel = common.read_panel()
     else:
-        y = read_series(series)
-        panel = {series_id(y, series): y}
+        y = common.read_series(series)
+        panel = {common.series_id(y, series): y}
     if len(panel) > 1:
         long = True
         fc = forecast(to_long(panel), **kwargs)
@@ -72,24 +58,22 @@ def forecast_command(
     if out is not None:
         _write(out, fc, long)
     if as_json:
-        echo_json(fc.to_dict(orient="records") if long else _records(fc))
+        common.echo_json(fc.to_dict(orient="records") if long else _records(fc))
     elif long:
         typer.echo(fc.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
     else:
         rows = ([f"{m:%Y-%m}", *(f"{v:,.0f}" for v in r)] for m, r in fc.iterrows())
         title = f"{sid}: {name} forecast, {len(fc)} months"
-        print_table(title, ["month", *map(str, fc.columns)], rows, right=map(str, fc.columns))
+        columns = [str(c) for c in fc.columns]
+        common.print_table(title, ["month", *columns], rows, right=columns)
     if out is not None and not as_json:
         typer.echo(f"Wrote {out}")
 
 
 def _records(fc: pd.DataFrame) -> list[dict[str, Any]]:
     """One record per month, each naming the model and how its intervals were made."""
-    frame = fc.copy()
-    frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m")
-    frame["model"] = str(fc.attrs.get("model", ""))
-    frame["intervals"] = str(fc.attrs.get("intervals", ""))
-    return plain(frame.rename_axis("month"))
+    attrs = {k: str(fc.attrs.get(k, "")) for k in ("model", "intervals")}
+    return common.plain(fc.assign(**attrs).rename_axis("month"))
 
 
 def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
@@ -111,4 +95,17 @@ def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
     if suffix == ".csv":
         write_text(path, csv_text(table, index=False, float_format="%.6g"))
     else:
-        write_text(path, json.dumps(plain(table.to_dict(orient="records")), indent=1) + "\n")
+        write_text(path, json.dumps(common.plain(table.to_dict(orient="records")), indent=1) + "\n")
+
+
+def models_command(as_json: common.JsonOption = False) -> None:
+    """List the named models (specs in models/ and the user home), one line each."""
+    from ..models.registry import list_specs
+
+    specs = [{"name": s.name, "family": s.family, "description": s.description}
+             for s in list_specs().values()]  # fmt: skip
+    if as_json:
+        common.echo_json(specs)
+        return
+    rows = [s.values() for s in specs]
+    common.print_table("borderforecast models", ("name", "family", "description"), rows, width=None)

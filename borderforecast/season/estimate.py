@@ -213,7 +213,7 @@ def ols_hac(z: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def estimate_regression(z: pd.Series) -> Estimate:
-    """Month effects from OLS with a spline trend (see the module docstring)."""
+    """Month effects from OLS on effect-coded months and a spline trend, HAC covariance."""
     M = month_design(z.index)
     T = trend_design(z.index)
     beta, V, _ = ols_hac(z.to_numpy(float), np.hstack([M, T]))
