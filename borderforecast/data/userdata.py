@@ -43,7 +43,7 @@ DATE_NAMES = ("ds", "month", "date", "period", "time", "month_start", "yearmonth
 def _looks_like_months(values: pd.Series, n: int = 5) -> bool:
     head = values.head(50).to_numpy(dtype=object)
     sample = head[~blank(head)][:n]
-    return bool(sample) and all(cells.month_like(v) for v in sample)
+    return len(sample) > 0 and all(cells.month_like(v) for v in sample)
 
 
 def _find_date_col(frame: pd.DataFrame, where: str, exclude: set[str]) -> str:

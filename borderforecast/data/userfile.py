@@ -131,24 +131,54 @@ def read_table(
     if delimiter is not None and len(delimiter) != 1:
         raise MalformedFileError(f"--delimiter must be one character, not {delimiter!r}")
     d = delimiter or _sniff(lines, p.name)
-    return _table(p, _csv_chunks(p, enc, d), d, None)
+    width = len(next(csv.reader(lines[:1], delimiter=d)))
+    return _table(p, _csv_chunks(p, enc, d, width), d, None)
 
 
-def _csv_chunks(p: Path, encoding: str, d: str) -> Iterator[Chunk]:
+def _csv_chunks(p: Path, encoding: str, d: str, width: int) -> Iterator[Chunk]:
+    """Blocks of lines read by pandas' C parser while they hold no quote (every delimiter
+    separates cells, so a row wider than the header is found by counting); by the csv
+    module from the first quote on."""
     start = 1
     with open_text(p, encoding) as handle:
-        reader = csv.reader(handle, delimiter=d, strict=True)
         try:
-            while records := list(islice(reader, CHUNK)):
-                yield pd.DataFrame(records, dtype=object), np.arange(start, start + len(records))
-                start += len(records)
-        except csv.Error as exc:
-            raise MalformedFileError(f"{p.name}, line {reader.line_num}: not CSV ({exc})") from None
+            while block := list(islice(handle, CHUNK)):
+                text = "".join(block)
+                if '"' in text:
+                    yield from _quoted(p, chain(block, handle), d, width, start)
+                    return
+                cells = np.fromiter((ln.count(d) for ln in block), np.int64, len(block)) + 1
+                _width(p, cells, width, start, d)
+                yield pd.read_csv(io.StringIO(text), sep=d, header=None, names=range(width),
+                                  dtype=str, na_filter=False, skip_blank_lines=False,
+                                  quoting=csv.QUOTE_NONE), np.arange(start, start + len(block))
+                start += len(block)
         except UnicodeDecodeError:
             if encoding == "utf-8-sig":
                 raise Reread({"encoding": "cp1252"}) from None  # UTF-8 at its head only
             what = "broken UTF-16" if encoding == "utf-16" else "neither UTF-8 nor Windows-1252"
             raise MalformedFileError(f"{p.name}: {what} text") from None
+
+
+def _quoted(p: Path, lines: Iterator[str], d: str, width: int, start: int) -> Iterator[Chunk]:
+    reader, first = csv.reader(lines, delimiter=d, strict=True), start
+    try:
+        while records := list(islice(reader, CHUNK)):
+            _width(p, np.fromiter(map(len, records), np.int64, len(records)), width, start, d)
+            yield pd.DataFrame(records, dtype=object), np.arange(start, start + len(records))
+            start += len(records)
+    except csv.Error as exc:
+        line = first - 1 + reader.line_num
+        raise MalformedFileError(f"{p.name}, line {line}: not CSV ({exc})") from None
+
+
+def _width(p: Path, cells: np.ndarray, width: int, start: int, d: str) -> None:
+    if (cells > width).any():
+        i = int(np.argmax(cells > width))
+        raise MalformedFileError(
+            f"{p.name}, row {start + i}: {cells[i]} cells but the header has {width} "
+            f"(delimiter {d!r}); an unquoted number like 1,234? quote it, or give --delimiter"
+        )
 
 
 def _read_book(p: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
@@ -192,14 +222,12 @@ def _sniff(lines: list[str], name: str) -> str:
 
 
 def _table(p: Path, raw: Iterator[Chunk], d: str | None, sheet: str | None) -> Table:
-    """Raw chunks -> a Table: the first non-empty row is the header, checked; every row of
-    a CSV is checked to be no wider than it."""
+    """Raw chunks -> a Table: the first non-empty row is the header, checked."""
     chunks = (_filled(frame, rows) for frame, rows in raw)
     found = next((c for c in chunks if len(c[0])), None)
     if found is None:
         raise MalformedFileError(f"{p.name}: the file holds no rows")
     frame, rows, filled = found
-    width = int(filled.shape[1] if d is None else frame.iloc[0].notna().sum())
     header = [str(v).strip() if f else "" for v, f in zip(frame.iloc[0], filled[0], strict=True)]
     while header and header[-1] == "" and not filled[1:, len(header) - 1].any():
         header.pop()  # trailing empty columns
@@ -214,15 +242,6 @@ def _table(p: Path, raw: Iterator[Chunk], d: str | None, sheet: str | None) -> T
         seen[h] = i
 
     def body(frame: pd.DataFrame, rows: np.ndarray) -> Chunk:
-        if d is not None and frame.shape[1] > width:
-            wide = frame.notna().sum(axis=1).to_numpy()
-            if (wide > width).any():
-                i = int(np.argmax(wide > width))
-                raise MalformedFileError(
-                    f"{p.name}, row {rows[i]}: {wide[i]} cells but the header has {width} "
-                    f"(delimiter {d!r}); an unquoted number like 1,234? quote it, or give "
-                    "--delimiter"
-                )
         n = min(len(header), frame.shape[1])
         return frame.iloc[:, :n].set_axis(header[:n], axis=1).reindex(columns=header), rows
 
