@@ -156,12 +156,9 @@ def _one_month(v: Any, dayfirst: bool | None, cell: str) -> pd.Timestamp:
 
 
 class Counts:
-    """Every cell of a column as a whole non-negative count, added a chunk at a time.
-
-    The separators are those given, else settled by the column's values (the first example
-    of each use is kept). Until they are, a chunk is read under the ones the end of the file
-    would choose; if the file then settles others, :meth:`result` raises
-    :class:`~borderforecast.data.userfile.Reread`."""
+    """Every cell of a column as a whole non-negative count, added a chunk at a time. Until
+    the column's values settle the separators, chunks are read under those the end of the file
+    would choose; if it settles others, :meth:`result` raises ``userfile.Reread``."""
 
     def __init__(
         self,

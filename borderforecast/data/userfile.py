@@ -44,10 +44,8 @@ class Reread(Exception):
 
 @dataclass(frozen=True)
 class Table:
-    """A file's ``header`` (the column names) and its body in ``chunks``: frames of cells
-    (stripped text, or a workbook's values) under those names, each with its rows' numbers
-    as a spreadsheet shows them (the header is row 1). Empty rows are left out; the first
-    chunk holds a row."""
+    """A file's ``header`` and its non-empty rows in ``chunks``: frames of stripped cells
+    under the header's names, with the rows' numbers as a spreadsheet shows them."""
 
     header: list[str]
     chunks: Iterator[Chunk]
