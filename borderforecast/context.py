@@ -1,31 +1,8 @@
-"""Context facts for one month: the numbers journalists quote.
+"""Context facts for one month: the numbers journalists quote (value, changes, ranks among the
+same calendar month, "highest August since 2007", fiscal year to date, named earlier months).
 
-:func:`context` answers, for a month of any series: its value; the change
-from the previous month and from a year earlier; its rank among the same
-calendar month of every year so far ("the 3rd-highest August of 20"); the
-"highest August since 2007" / "lowest ... on record" phrases; the fiscal-year-
-to-date total against the same months of the previous fiscal year; and how it
-compares with named earlier months (record high, this fiscal year's high, the
-same month of 2019, or months you name). Everything is plain arithmetic on the
-series; nothing is modelled.
-
-Conventions
------------
-* Ranks and "since" phrases look back from the month: they use the same
-  calendar month of years up to and including the month's year (what a
-  reporter could have written at the time). :attr:`MonthContext.rank_all_years`
-  also counts later years.
-* "highest August since 2007" names the most recent earlier year whose August
-  was at least as high; it is given only when the month beats at least the
-  previous year (otherwise :attr:`MonthContext.highest_since` is ``None``).
-  With no earlier year as high, the phrase is "highest August on record".
-* "highest month since March 2006" (:attr:`MonthContext.highest_month_since`)
-  compares with every earlier month of any kind, on the basis of the series
-  given (USBP alone, or USBP + OFO where that series exists: the ``context``
-  command reports both).
-* Percent changes are in percent points (``-12.5`` = 12.5% lower), the unit of
-  every percentage in borderforecast; missing months
-  (series with gaps, such as USBP + OFO) give ``None`` rather than a number.
+Plain arithmetic on the series, looking back from the month; the conventions are in the
+quickstart guide. Percent changes are in percent points; a missing month gives ``None``.
 """
 
 from __future__ import annotations
@@ -58,11 +35,8 @@ class Change:
         return cls(new - old, 100.0 * (new / old - 1.0) if old else float("nan"))
 
     def to_dict(self) -> dict[str, float | None]:
-        """Plain values; a percent change from 0 is ``None``."""
-        return {
-            "absolute": self.absolute,
-            "percent": self.percent if np.isfinite(self.percent) else None,
-        }
+        return {"absolute": self.absolute,
+                "percent": self.percent if np.isfinite(self.percent) else None}
 
 
 @dataclass(frozen=True)
@@ -93,9 +67,7 @@ def _pct(v: float) -> str:
 
 @dataclass(frozen=True, repr=False)
 class MonthContext:
-    """Facts about one month of a series (see the module docstring).
-
-    Returned by :func:`context`.
+    """Facts about one month of a series, returned by :func:`context`.
 
     Examples
     --------
@@ -201,9 +173,8 @@ def _value(y: pd.Series, m: pd.Timestamp) -> float | None:
 
 
 def since_phrase(same: pd.Series, year: int, name: str, *, highest: bool) -> str | None:
-    """The "highest/lowest <month> since <year>" phrase (see the module docstring).
-
-    ``same`` holds one calendar month's values indexed by year (NaN = no data).
+    """The "highest/lowest <month> since <year>" phrase from one calendar month's values by
+    year (``same``; NaN = no data): ``None`` when the month does not beat the previous year.
 
     Examples
     --------
@@ -221,12 +192,8 @@ def since_phrase(same: pd.Series, year: int, name: str, *, highest: bool) -> str
 
 
 def month_since_phrase(y: pd.Series, m: pd.Timestamp, *, highest: bool) -> str | None:
-    """The "highest/lowest month since <Month YYYY>" phrase, over months of any kind.
-
-    Names the most recent earlier month whose value was at least as high (as
-    low); "highest month on record" when none was; ``None`` when the month
-    does not even beat the month before it (or there is no earlier data).
-    Months without data (NaN) are left out.
+    """The "highest/lowest month since <Month YYYY>" phrase, over earlier months of any kind
+    (``None`` when the month does not beat the month before it; NaN months left out).
 
     Examples
     --------
@@ -249,14 +216,12 @@ def month_since_phrase(y: pd.Series, m: pd.Timestamp, *, highest: bool) -> str |
     return f"{word} month since {pd.Timestamp(found):%B %Y}"
 
 
-_RECORD = object()
-"""Marker of :func:`_last_as_extreme`: no earlier value was as extreme (a record)."""
+_RECORD = object()  # no earlier value was as extreme
 
 
 def _last_as_extreme(s: pd.Series, key: Any, highest: bool) -> Any:
-    """The latest index before ``key`` whose value was at least as high (as low) as ``s[key]``;
-    :data:`_RECORD` when none was; ``None`` when there is no earlier value or the latest one
-    already was (the value does not beat its predecessor, so there is nothing to say)."""
+    """The latest index before ``key`` whose value was at least as extreme as ``s[key]``;
+    :data:`_RECORD` when none was; ``None`` when there is none earlier or it is the previous."""
     current = float(s.loc[key])
     earlier = s[s.index < key]
     if earlier.empty:
@@ -327,26 +292,19 @@ def context(
 
     comps = _comparisons(ys, m, value, compare)
     return MonthContext(
-        series=name,
-        month=m,
-        value=value,
-        previous=previous,
+        series=name, month=m, value=value, previous=previous,
         change_vs_previous=None if previous is None else Change.between(value, previous),
         year_ago=year_ago,
         change_vs_year_ago=None if year_ago is None else Change.between(value, year_ago),
-        rank_among_same_month=int((same > value).sum()) + 1,
-        n_years=int(len(same)),
-        first_year=int(same.index[0]),
-        rank_all_years=int((same_all > value).sum()) + 1,
+        rank_among_same_month=int((same > value).sum()) + 1, n_years=int(len(same)),
+        first_year=int(same.index[0]), rank_all_years=int((same_all > value).sum()) + 1,
         n_years_all=int(len(same_all)),
         highest_since=since_phrase(same, m.year, mname, highest=True),
         lowest_since=since_phrase(same, m.year, mname, highest=False),
         highest_month_since=month_since_phrase(ys, m, highest=True),
         lowest_month_since=month_since_phrase(ys, m, highest=False),
-        fytd=fy_td,
-        comparisons=comps,
-        same_month=same.rename(name),
-    )
+        fytd=fy_td, comparisons=comps, same_month=same.rename(name),
+    )  # fmt: skip
 
 
 def _series(y: pd.Series | None, series: str | None) -> tuple[pd.Series, str]:

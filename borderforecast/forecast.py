@@ -1,17 +1,11 @@
 """The one forecast front door: ``fit``, ``forecast``, ``forecast_total``, ``choose``.
 
-:func:`fit` returns a :class:`~borderforecast.forecaster.Forecaster`: the model's
-fit and its calibration, computed here by the short route of
-:mod:`borderforecast.backtesting.live` (origins, raw fits through the unit
-cache, conformal widths), or passed in. Without a model, :func:`choose` applies
-the package's one rule (:mod:`borderforecast.backtesting.recommend`) to a cached
-backtest of the candidate models. The report builds its forecasters the same
-way (:func:`choose`, :meth:`Calibration.from_backtest`), so the API, the CLI and
-the report give the same model and the same numbers for the same series and month.
-
-(``borderforecast.forecast`` is also the public function: the package keeps the
-function as its attribute; import this module's names with ``from
-borderforecast.forecast import ...``.)
+:func:`fit` returns a :class:`~borderforecast.forecaster.Forecaster`: the model's fit and its
+calibration, computed by :mod:`borderforecast.backtesting.live` or passed in. Without a model,
+:func:`choose` applies the package's one rule (:mod:`borderforecast.backtesting.recommend`) to
+a cached backtest of the candidates; the report builds its forecasters the same way, so the
+API, the CLI and the report agree. (``borderforecast.forecast`` is also the public function:
+import this module's names with ``from borderforecast.forecast import ...``.)
 """
 
 from __future__ import annotations
@@ -25,12 +19,11 @@ import pandas as pd
 
 from .backtesting.live import Calibration, calibration, calibration_horizon
 from .errors import BorderforecastError, DataError, DataWarning, ModelError
-from .forecaster import Forecaster
+from .forecaster import Forecaster, total_window
 from .intervals import DEFAULT_LEVELS
 from .models.base import BaseModel
 from .models.fitted import FittedModel
 from .models.registry import ModelSpec, get_spec, list_specs, make_model
-from .models.sampling import total_window
 
 __all__ = ["Choice", "Forecaster", "choose", "fit", "forecast", "forecast_total", "list_models"]
 

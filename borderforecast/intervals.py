@@ -76,7 +76,7 @@ def levels_of(frame: pd.DataFrame) -> list[float]:
     """The levels whose ``lo``/``hi`` columns a frame holds, sorted."""
     out = []
     for c in frame.columns:
-        if c.startswith("lo") and f"hi{c[2:]}" in frame.columns:
+        if isinstance(c, str) and c.startswith("lo") and f"hi{c[2:]}" in frame.columns:
             v = float(c[2:])
             out.append(int(v) if v.is_integer() else v)
     return sorted(out)

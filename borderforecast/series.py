@@ -23,10 +23,10 @@ from .errors import (
     MissingMonthError,
     ShortSeriesError,
 )
-from .text import check_label
 
 MIN_HISTORY = 36
 """Default minimum number of months a model needs (three seasonal cycles)."""
+ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _month_index(index: pd.Index, name: str) -> pd.DatetimeIndex:
@@ -107,8 +107,7 @@ def as_monthly(
     if len(dup):
         per_month = pd.Series(1, index=idx).groupby(level=0).size()
         hint = (
-            "; the dates look weekly or daily: sum them to months first "
-            "(y.resample('MS').sum())"
+            "; the dates look weekly or daily: sum them to months first (y.resample('MS').sum())"
             if per_month.median() > 1
             else ""
         )
@@ -197,3 +196,21 @@ def month(value: str | pd.Timestamp | pd.Period | Any) -> pd.Timestamp:
     if ts.tz is not None:
         ts = ts.tz_localize(None)
     return ts.to_period("M").to_timestamp(how="start")
+
+
+def check_label(text: Any, where: str) -> str:
+    """``text`` as a string, refused if it holds a control character (ESC, newline, ...): a
+    series id or name with one would break a Markdown title, a terminal or an SVG figure.
+
+    >>> check_label("a\\nb", "row 3, id")
+    Traceback (most recent call last):
+    ...
+    borderforecast.errors.BadValueError: row 3, id: 'a\\nb' holds a control character ...
+    """
+    s = str(text)
+    if ANY_CONTROL.search(s):
+        raise BadValueError(
+            f"{where}: {s!r} holds a control character (newline, tab, escape...); "
+            "remove it from the file"
+        )
+    return s

@@ -5,8 +5,6 @@
   (OWASP's advice against formula injection: a spreadsheet shows it as text).
   :func:`csv_unquote` undoes it when the package reads its own CSV back.
 * :func:`clean`: terminal escape sequences and control characters removed.
-* :func:`check_label`: a series id or name with a control character is refused at
-  input (it would break a Markdown title, a terminal or an SVG figure).
 
 Examples
 --------
@@ -26,11 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import BadValueError
-
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
-ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _neutral(value: Any) -> Any:
@@ -61,20 +56,3 @@ def clean(text: Any) -> str:
     """Text safe to print: terminal escape sequences and control characters removed
     (a file's cell or column name cannot move the cursor or recolour the terminal)."""
     return _CONTROL.sub("", str(text))
-
-
-def check_label(text: Any, where: str) -> str:
-    """``text`` as a string, refused if it holds a control character (ESC, newline, ...).
-
-    >>> check_label("a\\nb", "row 3, id")
-    Traceback (most recent call last):
-    ...
-    borderforecast.errors.BadValueError: row 3, id: 'a\\nb' holds a control character ...
-    """
-    s = str(text)
-    if ANY_CONTROL.search(s):
-        raise BadValueError(
-            f"{where}: {s!r} holds a control character (newline, tab, escape...); "
-            "remove it from the file"
-        )
-    return s

@@ -93,16 +93,39 @@ _SHARED_FIXTURE = re.compile(r"scope\s*=\s*[\"'](session|package|module|class)[\
 """A fixture a test module defines with a scope wider than a test (a session fixture defined
 in a test module serves that module alone)."""
 
+COST: dict[str, float] = {
+    "tests/test_assess_panel_real.py": 35,
+    "tests/test_report.py": 30,
+    "tests/test_data_corpus.py": 15,
+    "tests/test_data_integrity.py::test_concurrent_updates_20_of_20_trials_consistent": 11,
+    "tests/test_docs.py::test_summer_2019_page_is_reproduced_by_the_script": 9,
+    "tests/test_userdata.py": 8,
+    "tests/test_calibrated_forecast.py::test_backtest_reports_the_out_of_sample_recommendation": 8,
+    "tests/test_assess_panel.py": 7,
+    "tests/test_assess_narrative.py": 6,
+    "tests/test_doctests.py::test_docstring_examples_run": 6,
+    "tests/test_report_intervals.py::test_forecast_table_on_every_series_with_72_months": 6,
+    "tests/test_assess.py": 6,
+    "tests/test_front_door.py::test_bf_forecast_takes_the_short_route": 6,
+    "tests/test_cache.py::test_backtest_reuses_exactly_the_unaffected_entries": 6,
+    "tests/test_models_statsmodels.py": 5,
+    "tests/test_cli_input.py": 5,
+    "tests/test_models_ensemble.py": 4.5,
+    "tests/test_packaging.py": 4.5,
+    "tests/test_report_userdata.py": 3.5,
+    "tests/test_backtest_engine.py::test_engines_give_identical_numbers": 3.5,
+    "tests/test_assess_real.py": 3,
+    "tests/test_userdata_corpus.py": 3,
+}
+"""The longest work units (a grouped module, or one test without its parameters) and about
+the CPU seconds each takes on an idle core, measured: under xdist the longest go first
+(so no long unit starts last on one worker while the other idles); the rest follow in
+collection order. Only the order matters; refresh it from a ``--durations`` run."""
 
-@pytest.hookimpl(tryfirst=True, optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """``--dist load`` (the default of ``-n``), except that the tests of a test module that
-    defines a module- (or session-) scoped fixture go to one worker together, so the fixture
-    is built once."""
-    if config.getvalue("dist") != "load":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
 
+def _unit_of(config) -> Callable[[str], str]:
+    """A test's work unit: its module, if the module defines a module- (or session-) scoped
+    fixture, so the fixture is built once; else the test itself."""
     grouped: dict[str, bool] = {}
 
     def unit(nodeid: str) -> str:
@@ -113,9 +136,41 @@ def pytest_xdist_make_scheduler(config, log):
             grouped[module] = _SHARED_FIXTURE.search(text) is not None
         return module if grouped[module] else nodeid
 
+    return unit
+
+
+def pytest_collection_modifyitems(config, items):
+    """On an xdist worker: the work units of :data:`COST` first, longest first (every worker
+    sorts the same collection the same way; the scheduler keeps the order)."""
+    if not hasattr(config, "workerinput"):
+        return
+    unit = _unit_of(config)
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first.setdefault(unit(item.nodeid), i)
+
+    def key(item) -> tuple[float, int]:
+        u = unit(item.nodeid)
+        return -COST.get(u, COST.get(u.split("[", 1)[0], 0.0)), first[u]
+
+    items.sort(key=key)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist load`` (the default of ``-n``), except that the tests of a test module that
+    defines a module- (or session-) scoped fixture go to one worker together, so the fixture
+    is built once; work units go out in collection order (:func:`pytest_collection_modifyitems`
+    puts the longest first)."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    unit = _unit_of(config)
+    config.option.loadscopereorder = False
+
     class ModuleFixtureScheduling(LoadScopeScheduling):
-        """Work units: a test module with a module-scoped fixture, or one test; the units
-        with the most tests go first."""
+        """Work units: a test module with a module-scoped fixture, or one test."""
 
         def _split_scope(self, nodeid: str) -> str:
             return unit(nodeid)

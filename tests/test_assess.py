@@ -18,7 +18,7 @@ from borderforecast.assessment import (
     assess,
 )
 from borderforecast.assessment.normal import normal_years
-from borderforecast.assessment.placebo import calibrate
+from borderforecast.assessment.robust import calibrate
 from borderforecast.assessment.verdict import decide
 from borderforecast.errors import DataError, ShortSeriesError
 
@@ -299,7 +299,7 @@ def test_one_definition_of_normal_feeds_every_line(decline):
     """Placebo runs, seasonal comparison, gate and decomposition all use the same normal years."""
     import borderforecast as bf
     from borderforecast.assessment import normal_fiscal_years
-    from borderforecast.assessment.decompose import decompose
+    from borderforecast.assessment.empirical import decompose
 
     a, nm = decline, decline.normal
     assert set(a.years_used["placebo"]) <= set(nm.comparison_years)

@@ -10,11 +10,10 @@ from conftest import synthetic_seasonal
 from scipy import stats
 
 from borderforecast.assessment import assess
-from borderforecast.assessment.exclude import ExcludeError, parse_exclude
 from borderforecast.assessment.normal import loo_robust_z, normal_years
-from borderforecast.assessment.options import make_window
+from borderforecast.assessment.options import ExcludeError, make_window, parse_exclude
 from borderforecast.assessment.panel import MAX_IMPLIED_Z, ModelRun, combine, gate, model_run
-from borderforecast.assessment.placebo import calibrate
+from borderforecast.assessment.robust import calibrate
 from borderforecast.assessment.verdict import (
     BEYOND_DECLINE,
     INCONCLUSIVE,

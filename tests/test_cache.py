@@ -9,7 +9,6 @@ import pytest
 
 import borderforecast as bf
 from borderforecast import cache as cache_mod
-from borderforecast import fingerprint
 from borderforecast.backtesting import units as unit_cache
 from borderforecast.cli import main
 from borderforecast.models.registry import get_spec
@@ -20,13 +19,13 @@ SMTOOLS = Path(cache_mod.__file__).parent / "models" / "_smtools.py"
 @pytest.fixture
 def edited_smtools(monkeypatch):
     """Simulate an edit of models/_smtools.py: its digest changes, nothing else does."""
-    real = fingerprint._file_digest
+    real = cache_mod._file_digest
 
     def digest(path: Path) -> str:
         return "edited" if Path(path).resolve() == SMTOOLS.resolve() else real(path)
 
     def apply() -> None:
-        monkeypatch.setattr(fingerprint, "_file_digest", digest)
+        monkeypatch.setattr(cache_mod, "_file_digest", digest)
         cache_mod.code_fingerprint.cache_clear()
 
     yield apply

@@ -138,7 +138,6 @@ FLOORS: dict[str, int] = {
     "data": 2,
     "plotting": 2,
     "cache": 2,
-    "fingerprint": 2,
     "errors": 1,
     "series": 1,
     "fiscal": 1,

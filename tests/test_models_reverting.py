@@ -18,10 +18,13 @@ from borderforecast.models.stl_revert import (
     MIN_WINDOW,
     Reversion,
     STLRevert,
+    Trend,
+    fit_damped,
     fit_reversion,
     seasonal_persistence,
+    ses_fit,
 )
-from borderforecast.models.stl_ses import STLSES, Trend, fit_damped, ses_fit
+from borderforecast.models.stl_ses import STLSES
 
 END = "2019-08"
 PARTS_START = pd.Timestamp("2011-10-01")  # first month of all three parts in the bundled data

@@ -9,8 +9,7 @@ from conftest import synthetic_seasonal
 
 from borderforecast.errors import ModelError, ShortSeriesError
 from borderforecast.models import make_model
-from borderforecast.models._x13run import spec_text
-from borderforecast.models.x13 import X13, _regressors, x13_outliers
+from borderforecast.models.x13 import X13, _regressors, spec_text, x13_outliers
 
 AO_MONTH, LS_MONTH = pd.Timestamp("2013-05-01"), pd.Timestamp("2016-09-01")
 

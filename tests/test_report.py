@@ -148,7 +148,53 @@ def test_verdict_is_the_assessment_verdict(built):
     assert f"<strong data-verdict>{html.escape(a.verdict)}</strong>" in page
     assert f"**Verdict for Jun 2025-Aug 2025: {a.verdict}**" in r.markdown_path.read_text()
     rows = r.sections["assessment"]["table"]
-    assert [row["evidence"] for row in rows] == list(a.to_frame().index)
+    extra = ["model agreement", "equivalence margin", "seasonal eras"]  # the test's settings
+    assert [row["evidence"] for row in rows] == [*a.to_frame().index, *extra]
+
+
+def test_first_screen_gives_the_verdict_in_plain_words(built):
+    r = built["latest"]
+    a, q = r.sections["assessment"], r.sections["summary"]
+    md = r.markdown_path.read_text()
+    first = md.split("\n## 1.")[0]
+    e = a["effect"]
+    assert q["beyond"] == a["plain"] and a["plain"] in first
+    assert f"{e['count']:+,.0f} ({e['pct']:+.1f}%; 90% interval".replace("-", "−") in a["plain"]
+    assert f"{e['count_lo']:+,.0f} to {e['count_hi']:+,.0f}".replace("-", "−") in a["plain"]
+    for jargon in ("calibrated p", "robust z", "placebo", "alpha", "permutation"):
+        assert jargon not in first.lower(), jargon
+    assert len(a["plain"].split()) < 90  # a paragraph, not the evidence list
+    assert "Technical details" not in md and "Technical table" in md
+    kinds = [c.split(":")[0] for c in a["caveats"]]
+    assert len(kinds) == len(set(kinds)) and "Scale" in kinds  # one caveat of each kind
+
+
+def test_evidence_values_carry_their_units(built):
+    rows = built["latest"].sections["assessment"]["table"]
+    for row in rows:
+        if "%" in row["statistic"] and row["value"] != "–":
+            assert row["value"].endswith("%"), row
+        elif row["statistic"].startswith("robust z"):
+            assert row["value"][0] in "+−", row
+    margin = next(row for row in rows if row["evidence"] == "equivalence margin")
+    assert re.fullmatch(r"[−+]\d+\.\d% to [−+]\d+\.\d%", margin["value"])
+    glossary = " ".join(built["latest"].sections["data"]["glossary"]).lower()
+    for term in ("counterfactual", "plausibility gate", "equivalence margin", "percentile",
+                 "permutation", "robust z", "placebo years"):
+        assert term in glossary, term
+
+
+def test_model_choice_line_quotes_no_median_as_next_month(built):
+    f = built["latest"].sections["forecast"]
+    used = next(row for row in f["backtest"]["rows"] if row["model"] == f["model"])
+    assert f"{used['next']:,.0f}" not in f["why"]  # the table's next month is the mean
+    assert "its 80% ranges held the outcome" in f["why"] and "(80%)" not in f["why"]
+    md = built["latest"].markdown_path.read_text()
+    first = md.split("\n## 1.")[0]
+    t = f["table"][0]
+    month = pd.Timestamp(t["month"] + "-01")
+    assert (f"expects {t['mean']:,.0f} in {month:%B %Y} (80% interval {t['lo80']:,.0f} to "
+            f"{t['hi80']:,.0f})") in first
 
 
 def test_one_definition_of_normal_on_the_page(built):

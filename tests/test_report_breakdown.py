@@ -10,12 +10,12 @@ import pytest
 
 import borderforecast as bf
 from borderforecast.reporting.breakdown import Headline, breakdown_groups, breakdown_section
-from borderforecast.reporting.outlook import _shown, model_parts
-from borderforecast.reporting.totals import outlook_paths
+from borderforecast.reporting.common import short_name
+from borderforecast.reporting.outlook import _shown, model_parts, outlook_paths
 
 
 @pytest.fixture(scope="module")
-def section():
+def built():
     y = bf.load()[:"2025-08"]
     f = bf.fit(y, "demographic", seed=0, intervals="raw")
     fitted = f.fitted
@@ -25,7 +25,12 @@ def section():
     m = y.index[-1]
     groups = [g for g in breakdown_groups("southwest", m, None) if g[0] != "sectors"]
     out = breakdown_section(y, groups, horizon=6, model="stl_ses", seed=0, headline=head)
-    return y, fitted, table, {g["key"]: g for g in out.data["groups"]}
+    return y, fitted, table, {g["key"]: g for g in out.data["groups"]}, out.figures
+
+
+@pytest.fixture(scope="module")
+def section(built):
+    return built[:4]
 
 
 def test_bottom_up_headline_shows_its_own_part_forecasts(section):
@@ -68,3 +73,22 @@ def test_ofo_is_beside_the_total_never_its_share(section):
     # the parts of the total still carry their shares, which add up to one
     shares = [r["share"] for r in groups["demographics"]["rows"]]
     assert np.isclose(sum(shares), 1.0, atol=0.01)
+
+
+def test_ofo_figure_sets_ofo_beside_the_total_across_the_width(built):
+    y, figures = built[0], built[4]
+    fig = figures["breakdown-ofo"].figure
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["OFO (at ports of entry)", f"{short_name(y)} (the report's total)"]
+    assert len(fig.axes) == 2  # two panels over the width, no empty column
+
+
+def test_a_part_far_from_its_latest_month_says_why(section):
+    _, _, _, groups = section
+    other = next(r for r in groups["citizenship"]["rows"] if r["label"] == "Other")
+    avg = other["forecast_total"] / 6
+    assert abs(avg / other["value"] - 1) > 0.2  # 830 in August 2025, about 1,031 a month
+    note = groups["citizenship"]["note"]
+    assert f"Other: {other['value']:,.0f} in August 2025, about {avg:,.0f} a month" in note
+    assert "follows the part's own seasonal pattern, learnt from its data since" in note
+    assert "Mexico:" not in note  # a part near its latest month gets no sentence

@@ -11,9 +11,14 @@ import pandas as pd
 import pytest
 
 import borderforecast as bf
-from borderforecast.models.sampling import matched_paths
-from borderforecast.reporting.outlook import _shown
-from borderforecast.reporting.totals import TOTAL_PATHS, fiscal_totals, outlook_paths, window_total
+from borderforecast.forecaster import matched_paths
+from borderforecast.reporting.outlook import (
+    TOTAL_PATHS,
+    _shown,
+    outlook_paths,
+    window_total,
+    year_totals,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +53,7 @@ def test_table_means_add_up_to_the_stated_total(y, model):
 
 def test_fiscal_year_is_observed_plus_the_tables_months(y):
     table, paths = _outlook(y, "stl_revert", 12)
-    rows = {r["fiscal_year"]: r for r in fiscal_totals(y, table, paths)}
+    rows = {r["fiscal_year"]: r for r in year_totals(y, table, paths)}
     # data to August 2025: FY2025 is 11 observed months plus September from the table
     fy25 = rows[2025]
     observed = float(y["2024-10":"2025-08"].sum())
@@ -61,6 +66,14 @@ def test_fiscal_year_is_observed_plus_the_tables_months(y):
     assert 2026 not in rows or rows[2026]["forecast_months"] == 12
     if 2026 in rows:
         assert rows[2026]["total"] == pytest.approx(table.loc["2025-10":"2026-09", "mean"].sum())
+
+
+def test_a_users_years_are_calendar_years(y):
+    table, paths = _outlook(y, "stl_revert", 12)  # Sep 2025 - Aug 2026: only 2025 is complete
+    (row,) = year_totals(y, table, paths, fiscal=False)
+    observed = float(y["2025-01":"2025-08"].sum())
+    assert (row["year"], row["observed_months"], row["forecast_months"]) == ("2025", 8, 4)
+    assert row["total"] == pytest.approx(observed + table.loc["2025-09":"2025-12", "mean"].sum())
 
 
 @pytest.mark.parametrize("model", ["stl_revert", "stl_ses", "stl", "demographic"])

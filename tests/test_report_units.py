@@ -201,3 +201,17 @@ def test_fitted_model_plot_is_a_log_scale_figure():
     lo, hi = ax.get_ylim()
     assert lo >= 1 and hi < 1e6
     assert ax.get_legend() is not None
+
+
+def test_a_users_year_to_date_is_the_calendar_year():
+    idx = pd.date_range("2022-01-01", periods=24, freq="MS")
+    y = pd.Series(np.arange(1, 25) * 10.0, index=idx)
+    h = headline_numbers(y, pd.Timestamp("2023-03-01"), fiscal=False)  # Jan-Mar 2023: 130..150
+    assert (h["year_label"], h["fytd_months"]) == ("2023", 3)
+    assert (h["fytd"], h["fytd_previous"]) == (420, 60)
+    text = headline_narrative(h, "riders")
+    assert ("The year 2023 to date (Jan 2023–Mar 2023) counts 420, 600.0% above the same months "
+            "of 2022 (60).") in text
+    assert "Fiscal" not in text and "FY" not in text
+    fiscal = headline_numbers(y, pd.Timestamp("2023-12-01"))  # Oct-Dec 2023: 220..240
+    assert (fiscal["year_label"], fiscal["fytd"], fiscal["fytd_previous"]) == ("FY2024", 690, 330)

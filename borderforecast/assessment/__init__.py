@@ -9,11 +9,10 @@ placebo calibration, seasonal/excess decomposition) and returns an immutable
 
 from __future__ import annotations
 
-from .breaks import find_breaks
+from .adjusted import find_breaks
 from .core import assess
-from .exclude import ExcludeError
 from .normal import TITLE42, NormalYears, normal_fiscal_years, normal_years
-from .options import DEFAULT_MODELS, AssessOptions, WindowError
+from .options import DEFAULT_MODELS, AssessOptions, ExcludeError, WindowError
 from .result import Assessment
 from .verdict import (
     BEYOND_DECLINE,

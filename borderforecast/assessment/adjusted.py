@@ -1,18 +1,15 @@
-"""Line 3: the seasonally adjusted change, and X-13's automatic outliers.
+"""Shifts of the seasonally adjusted level: line 4 of an assessment and :func:`find_breaks`.
 
-The series up to ``end`` is seasonally adjusted with a robust STL (period 12,
-stable seasonal: see :func:`seasonally_adjust`) on the log scale; the
-adjusted change from the reference month to ``end`` is compared with the
-adjusted changes over the same number of months before the window (robust
-z-score and percentile). X-13ARIMA-SEATS's automatic outlier
-detection (additive outliers, level shifts, temporary changes) is run on the
-same data when :mod:`borderforecast.models.x13` and its binary are available;
-its findings near the window are reported as they come, and any failure
-becomes a note, never an error.
+Line 4 is the seasonally adjusted change (robust STL on log counts) from the reference month to
+``end`` against adjusted changes of the same length before the window, with X-13's automatic
+outliers near the window (a failure of X-13 is a note, never an error). :func:`find_breaks`
+dates the months where the level shifted beyond its normal variation (rule in the assessment
+guide); X-13's level shifts are one more input there, never the answer.
 """
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,31 +18,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..fiscal import fiscal_year
+from ..series import as_monthly
+from .normal import SHOCK_Z, TITLE42, normal_fiscal_years
 from .options import Window, months_between
-from .robust import log_counts, mad, percentile_of, robust_z
+from .robust import log_counts, mad, noise_floor, percentile_of, robust_scale, robust_z, span_floor
 
 
 @dataclass(frozen=True)
 class AdjustedChange:
     """The seasonally adjusted change from the reference month to ``end``.
 
-    Attributes
-    ----------
-    change, change_pct : float
-        Adjusted log change and the same as a percent.
-    usual_sd_pct : float
-        Robust spread (1.4826 MAD) of adjusted changes over the same number of
-        months before the window, in percent (log points x 100).
-    monthly_sd_pct : float
-        The same for one-month adjusted changes: the usual month-to-month variation.
-    robust_z, percentile, p_value : float
-        Where the change sits among the earlier changes (p from the normal
-        approximation of the robust z).
-    outliers : pandas.DataFrame or None
-        X-13 outliers within ``outlier_margin`` months of the window (columns
-        ``month, type, coefficient, t``), or None when X-13 could not run.
-    outlier_note : str
-        What happened with X-13 (found, none found, or why it did not run).
+    ``usual_sd_pct`` and ``monthly_sd_pct`` are the robust spreads (log points x 100) of earlier
+    adjusted changes of the same length and of one month; ``p_value`` is the normal one of the
+    robust z; ``outliers`` (``month, type, coefficient, t``) are X-13's within the margin, None
+    when it could not run (``outlier_note`` says what happened).
     """
 
     change: float
@@ -79,12 +66,10 @@ class AdjustedChange:
         }
         if self.outliers is not None:
             out["x13_outliers"] = [
-                {
-                    "month": f"{pd.Timestamp(r.month):%Y-%m}", "type": str(r.type),
-                    "coefficient": float(r.coefficient), "t": float(r.t),
-                }
+                {"month": f"{pd.Timestamp(r.month):%Y-%m}", "type": str(r.type),
+                 "coefficient": float(r.coefficient), "t": float(r.t)}
                 for r in self.outliers.itertuples(index=False)
-            ]
+            ]  # fmt: skip
         return out
 
 
@@ -93,15 +78,9 @@ SEASONAL_SPAN = 13
 
 
 def seasonally_adjust(y: pd.Series) -> pd.Series:
-    """Seasonally adjusted log series: robust STL, period 12, stable seasonal.
-
-    The seasonal component is smoothed over :data:`SEASONAL_SPAN` years with a
-    local-constant fit (``seasonal_deg=0``). STL's defaults (7 years, local
-    linear) let the last few months bend the seasonal component at the end of
-    the series, so a level shift in the final months is absorbed into the
-    "seasonal" pattern (a -40% shift showed as a -2% adjusted change on the
-    synthetic test series); the stable seasonal keeps it in the adjusted series.
-    """
+    """Seasonally adjusted log series: robust STL, period 12, a stable seasonal
+    (:data:`SEASONAL_SPAN` years, local constant): STL's defaults let the last months bend the
+    seasonal, absorbing a level shift at the end (-40% showed as -2%)."""
     from statsmodels.tsa.seasonal import STL
 
     lz = log_counts(y)
@@ -109,24 +88,25 @@ def seasonally_adjust(y: pd.Series) -> pd.Series:
     return pd.Series(lz.to_numpy() - res.seasonal, index=y.index, name="sa_log")
 
 
-def x13_near_window(y: pd.Series, window: Window, margin: int) -> tuple[pd.DataFrame | None, str]:
-    """X-13 automatic outliers within ``margin`` months of the window, and a note."""
+def x13_table(y: pd.Series) -> pd.DataFrame:
+    """X-13's automatic outliers of ``y`` (whatever X-13 raises is raised)."""
     from ..models.x13 import x13_outliers
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pd.DataFrame(x13_outliers(y))
+
+
+def x13_near_window(y: pd.Series, window: Window, margin: int) -> tuple[pd.DataFrame | None, str]:
+    """X-13 automatic outliers within ``margin`` months of the window, and a note."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            found = x13_outliers(y)
+        found = x13_table(y)
     except Exception as exc:  # noqa: BLE001 - the binary may fail in many ways; report, never raise
         return None, f"X-13 outlier detection failed ({type(exc).__name__}: {exc})"
-    found = pd.DataFrame(found)
     needed = {"month", "type", "coefficient", "t"}
     if not needed <= set(found.columns):
-        return (
-            None,
-            f"X-13 outlier detection returned columns {sorted(found.columns)}, "
-            f"not {sorted(needed)}",
-        )
+        cols = sorted(found.columns)
+        return None, f"X-13 outlier detection returned columns {cols}, not {sorted(needed)}"
     lo = window.start - pd.DateOffset(months=margin)
     hi = window.end + pd.DateOffset(months=margin)
     months = pd.to_datetime(found["month"])
@@ -183,3 +163,102 @@ def adjusted_change(
         p_value=float(2 * stats.norm.sf(abs(z))), n_changes=len(earlier), sa=sa, outliers=outliers,
         outlier_note=note, prior_pct=prior_pct, prior_z=prior_z,
     )
+
+
+COLUMNS = ["month", "shift_pct", "lo_pct", "hi_pct", "z", "p_value", "sure", "months", "x13"]
+
+
+def shift_z(y: pd.Series, fiscal_years: Any, floor: float) -> pd.DataFrame:
+    """Per month: the three-month window statistic ``stat``, its calendar median ``expected``
+    and robust ``scale`` in the other normal years, ``z`` and ``normal``."""
+    lz = log_counts(y)
+    stat = (lz + lz.shift(-1) + lz.shift(-2)) / 3 - lz.shift(1)
+    fy = np.asarray(fiscal_year(lz.index))
+    normal = np.isin(fy, list(fiscal_years)) & stat.notna().to_numpy()
+    frame = pd.DataFrame({"stat": stat, "normal": normal, "expected": np.nan, "scale": np.nan})
+    for m in range(1, 13):
+        idx = stat.index[(stat.index.month == m) & stat.notna().to_numpy()]
+        for t in idx:
+            ref = stat[(stat.index.month == m) & normal & (stat.index.year != t.year)]
+            frame.loc[t, ["expected", "scale"]] = float(np.median(ref)), robust_scale(ref, floor)
+    frame["z"] = (frame["stat"] - frame["expected"]) / frame["scale"]
+    return frame
+
+
+def find_breaks(
+    y: pd.Series | None = None,
+    *,
+    exclude: Any = None,
+    title42: bool = True,
+    threshold: float = SHOCK_Z,
+    x13: bool = True,
+) -> pd.DataFrame:
+    """Months where the seasonally adjusted level shifted beyond its normal variation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per break: ``month`` (its date), ``shift_pct`` (the size, percent) with its
+        95% interval ``lo_pct, hi_pct`` (from the normal years' spread), ``z``, ``p_value``
+        (two-sided, normal), ``sure`` (words), ``months`` (how many adjacent months exceed
+        the threshold) and ``x13`` (whether X-13 found a level shift within a month of it;
+        None when X-13 did not run). ``attrs["false_positive_rate"]`` is the share of the
+        normal years' months that exceed the threshold.
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> b = bf.find_breaks(bf.load(), x13=False)
+    >>> "2017-02" in list(b["month"].dt.strftime("%Y-%m"))  # the largest break before 2025
+    True
+    """
+    if y is None:
+        from ..data import load
+
+        y = load()
+    y = as_monthly(y).astype(float)
+    fys = normal_fiscal_years(y, exclude=exclude, title42=title42)
+    lz = log_counts(y)
+    floor = span_floor(noise_floor(lz, (TITLE42,) if title42 else ()), _window3(y.index[1]))
+    f = shift_z(y, fys.years, floor)
+    z, normal = f["z"], f["normal"].to_numpy()
+    hit = z.abs() > threshold
+    out = []
+    for run in _runs(hit):
+        t = z[run].abs().idxmax()
+        zt, scale = float(z[t]), float(f.loc[t, "scale"])
+        p = float(2 * stats.norm.sf(abs(zt)))
+        shift = float(f.loc[t, "stat"] - f.loc[t, "expected"])
+        out.append({
+            "month": t, "shift_pct": 100 * np.expm1(shift),
+            "lo_pct": 100 * np.expm1(shift - 1.96 * scale),
+            "hi_pct": 100 * np.expm1(shift + 1.96 * scale), "z": zt, "p_value": p,
+            "sure": "very sure" if p < 1e-4 else "sure" if p < 1e-3 else "fairly sure",
+            "months": len(run), "x13": None,
+        })  # fmt: skip
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    if x13 and len(frame):
+        frame["x13"] = _x13_level_shifts(y, frame["month"])
+    frame.attrs["false_positive_rate"] = float(hit[normal].mean()) if normal.any() else np.nan
+    frame.attrs["normal_fiscal_years"] = list(fys.years)
+    return frame
+
+
+def _window3(t: pd.Timestamp) -> Window:
+    one = pd.DateOffset(months=1)
+    return Window(t, t + 2 * one, t - one)
+
+
+def _runs(hit: pd.Series) -> list[list[pd.Timestamp]]:
+    """The runs of adjacent months where ``hit`` is true."""
+    groups = itertools.groupby(hit.items(), key=lambda item: bool(item[1]))
+    return [[t for t, _ in run] for h, run in groups if h]
+
+
+def _x13_level_shifts(y: pd.Series, months: pd.Series) -> list[Any]:
+    try:
+        found = x13_table(y)
+        ls = pd.to_datetime(found.loc[found["type"].str.upper() == "LS", "month"])
+    except Exception:  # noqa: BLE001 - X-13 is one input; when it cannot run, say None
+        return [None] * len(months)
+    return [bool(((ls - m).abs() <= pd.Timedelta(days=31)).any()) for m in months]

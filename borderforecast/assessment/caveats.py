@@ -12,13 +12,8 @@ from .options import Window
 from .verdict import fmt_count
 
 
-def caveats(
-    y: pd.Series,
-    window: Window,
-    placebo: Any,
-    min_placebos: int,
-    n_empirical_years: int,
-) -> tuple[str, ...]:
+def caveats(y: pd.Series, window: Window, placebo: Any, min_placebos: int,
+            n_empirical_years: int) -> tuple[str, ...]:
     """Caveats that apply to this series and window, each triggered by an explicit rule."""
     out = _regime(y, window, placebo, min_placebos) + _scale(y, window)
     out += [COMPOSITION, POLICY]

@@ -16,13 +16,17 @@ from ..models.registry import get_spec
 from ..series import month
 from .adjusted import AdjustedChange, adjusted_change
 from .caveats import caveats
-from .counterfactual import default_model_names
-from .decompose import Decomposition, decompose
-from .empirical import EmpiricalComparison, empirical
+from .empirical import Decomposition, EmpiricalComparison, decompose, empirical
 from .normal import NormalYears, normal_years
-from .options import AssessOptions, Window, WindowError, make_window, months_between
-from .panel import Panel, fit_all, run_panel
-from .placebo import panel_placebo
+from .options import (
+    AssessOptions,
+    Window,
+    WindowError,
+    default_model_names,
+    make_window,
+    months_between,
+)  # fmt: skip
+from .panel import Panel, fit_all, panel_placebo, run_panel
 from .result import Assessment, Neighbour
 from .robust import _memo, fingerprint
 from .verdict import Decision, critical_z, decide, grade
@@ -133,12 +137,8 @@ def assess(
     return _assess(y, window, opts, partial, event)
 
 
-def event_window(
-    y: pd.Series | Any,
-    event: str | pd.Timestamp,
-    end: str | pd.Timestamp | None,
-    reference: str | pd.Timestamp | None,
-) -> tuple[pd.Timestamp, Any, Any, bool]:
+def event_window(y: pd.Series | Any, event: str | pd.Timestamp, end: str | pd.Timestamp | None,
+                 reference: str | pd.Timestamp | None) -> tuple[pd.Timestamp, Any, Any, bool]:
     """``(start, end, reference, partial)`` of the window an event date defines."""
     try:
         ts = pd.Timestamp(event)
@@ -231,9 +231,7 @@ def _assess(
     try:
         adj = adjusted_change(y, window, x13=opts.x13, outlier_margin=opts.outlier_margin)
     except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
-        notes.append(
-            f"The seasonally adjusted change could not be computed ({type(exc).__name__}: {exc})."
-        )
+        notes.append(_failed("seasonally adjusted change", exc))
     timings["adjusted"] = time.perf_counter() - t0
     neighbours = tuple(_neighbour(k, ln) for k, ln in lines.items() if k != "as asked")
     own = grade(main.decision, main.margin)
@@ -266,13 +264,8 @@ def _fits(
     return fit_all(y, wanted, h, opts.seed, opts.n_jobs)
 
 
-def judge(
-    y: pd.Series,
-    nm: NormalYears,
-    names: tuple[str, ...],
-    fits: dict[Any, Any],
-    opts: AssessOptions,
-) -> Lines:
+def judge(y: pd.Series, nm: NormalYears, names: tuple[str, ...], fits: dict[Any, Any],
+          opts: AssessOptions) -> Lines:
     """The panel, the seasonal comparison, the decomposition and the verdict of one window."""
     w = nm.window
     emp = empirical(y, w, nm)
@@ -286,7 +279,7 @@ def judge(
     try:
         dec = decompose(y, w, profile=_profile_of(nm.years) if nm.years else None)
     except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
-        note = f"The decomposition could not be computed ({type(exc).__name__}: {exc})."
+        note = _failed("decomposition", exc)
     margin = critical_z(opts.alpha) * emp.stat_scale
     excess = (dec.excess_lo_pct, dec.excess_hi_pct) if dec is not None else (np.nan, np.nan)
     kw: dict[str, Any] = {"effect": panel_effect(pan), "excess": excess, "margin": margin}
@@ -302,6 +295,10 @@ def judge(
         decision = decide(p, d, emp.robust_z, opts.alpha, "uncalibrated",
                           n_years=pan.n_years, **kw)  # fmt: skip
     return Lines(nm, emp, pan, dec, decision, margin, note)
+
+
+def _failed(line: str, exc: Exception) -> str:
+    return f"The {line} could not be computed ({type(exc).__name__}: {exc})."
 
 
 def panel_effect(pan: Panel) -> tuple[float, float, float]:
@@ -326,13 +323,7 @@ def steady(strength: str, verdict: str, others: Sequence[str]) -> str:
 
 
 def _neighbour(label: str, ln: Lines) -> Neighbour:
-    d = ln.decision
-    return Neighbour(
-        label=label, window=ln.normal.window, verdict=d.verdict,
-        strength=grade(d, ln.margin), calibrated_p=d.counterfactual_p,
-        empirical_z=d.empirical_z, effect_pct=d.effect_pct, effect_lo_pct=d.effect_lo_pct,
-        effect_hi_pct=d.effect_hi_pct, n_years=d.n_years, reason=d.reason,
-    )  # fmt: skip
+    return Neighbour(label, ln.normal.window, ln.decision, grade(ln.decision, ln.margin))
 
 
 def _profile_of(fiscal_years: tuple[int, ...]) -> Any:

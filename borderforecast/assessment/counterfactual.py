@@ -1,10 +1,8 @@
-"""Line 1: the counterfactual forecast (CausalImpact style).
+"""Line 1: the counterfactual forecast (CausalImpact style) of one model.
 
-A model fitted only on the months before ``start`` forecasts the window; its
-simulated sample paths give the expected counts with intervals, month by month
-and summed over the window, and the tail probability of the observed sum. The
-paths keep the dependence between months, so the cumulative interval has the
-right width.
+A model fitted only on the months before ``start`` simulates sample paths of the window: the
+expected counts with intervals, month by month and summed (the paths keep the dependence
+between months), and the tail probability of the observed sum.
 """
 
 from __future__ import annotations
@@ -17,32 +15,20 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ..models.registry import list_specs, make_model
+from ..models.registry import make_model
 from .options import Window
+from .robust import tail_probabilities
 
 
 @dataclass(frozen=True)
 class Counterfactual:
     """The counterfactual of one model over one window.
 
-    Attributes
-    ----------
-    model : str
-        Model spec name.
-    frame : pandas.DataFrame
-        One row per month: ``observed, expected, lo80, hi80, lo95, hi95`` (counts),
-        ``effect, effect_lo95, effect_hi95`` (observed minus counterfactual paths),
-        and the same cumulated over the window (``cum_*``).
-    observed_sum, expected_sum, sum_lo95, sum_hi95 : float
-        Window totals: observed, median of the simulated totals and its 95% interval.
-    relative_effect, relative_lo95, relative_hi95, relative_lo90, relative_hi90 : float
-        ``observed_sum / simulated total - 1`` (median, 95% and 90% intervals), a fraction.
-    p_lower, p_upper : float
-        Share of simulated totals at or below / at or above the observed total
-        (with the usual +1 correction).
-    z : float
-        ``(log observed total - mean log simulated total) / sd``: the statistic the
-        placebo calibration compares across years.
+    ``frame`` has one row per month: ``observed, expected, lo80, hi80, lo95, hi95`` (counts),
+    ``effect, effect_lo95, effect_hi95`` (observed minus the paths) and the same cumulated
+    (``cum_*``). ``relative_*`` is ``observed_sum / simulated total - 1`` (a fraction: median,
+    95% and 90% intervals); ``p_lower, p_upper`` the tails of the observed total among the
+    simulated ones; ``z`` the statistic of :func:`window_z` that the placebo years calibrate.
     """
 
     model: str
@@ -80,11 +66,9 @@ class Counterfactual:
         return {
             "model": self.model, "observed_sum": self.observed_sum,
             "expected_sum": self.expected_sum, "sum_lo95": self.sum_lo95, "sum_hi95": self.sum_hi95,
-            "relative_effect_pct": 100 * self.relative_effect,
-            "relative_lo95_pct": 100 * self.relative_lo95,
-            "relative_hi95_pct": 100 * self.relative_hi95,
-            "relative_lo90_pct": 100 * self.relative_lo90,
-            "relative_hi90_pct": 100 * self.relative_hi90, "p_one_sided": self.p_one_sided,
+            **{f"relative_{k}_pct": 100 * getattr(self, f"relative_{k}")
+               for k in ("effect", "lo95", "hi95", "lo90", "hi90")},
+            "p_one_sided": self.p_one_sided,
             "p_value": self.p_value, "direction": self.direction, "z": self.z,
             "n_paths": self.n_paths,
             "monthly": [
@@ -94,26 +78,16 @@ class Counterfactual:
         }
 
 
-def default_model_names() -> list[str]:
-    """The models of :data:`~borderforecast.assessment.options.DEFAULT_MODELS` whose spec exists
-    (in that order)."""
-    from .options import DEFAULT_MODELS
-
-    specs = list_specs()
-    return [name for name in DEFAULT_MODELS if name in specs]
-
-
 HORIZON = 13
-"""Months every fit simulates (more when a window is longer): the same paths serve the window
-and its neighbours (end a month earlier or later), so each gives the same numbers alone."""
+"""Months every fit simulates (more for a longer window): the window and its neighbours share
+the same paths, so each gives the same numbers alone."""
 
 
 def fit_paths(
     y: pd.Series, start: pd.Timestamp, model: str, h: int, n_paths: int, seed: int
 ) -> tuple[np.ndarray, pd.Series]:
-    """Fit ``model`` on the months before ``start``: simulated paths ``(n_paths, H)`` from
-    ``start`` on (``H = max(HORIZON, h)``) and the model's in-sample fitted (one-step) counts of
-    its last 3 training months (its own expected level at a reference month)."""
+    """Fit ``model`` on the months before ``start``: paths ``(n_paths, max(HORIZON, h))`` from
+    ``start`` on, and its fitted (one-step) counts of the last 3 training months."""
     train = y[y.index < start]
     H = max(HORIZON, int(h))
     with warnings.catch_warnings():
@@ -128,11 +102,9 @@ def fit_paths(
 
 
 def implied_change(paths: np.ndarray, levels: pd.Series, window: Window) -> float:
-    """The seasonal change a model implies over ``window`` (log), from its own expectations
-    only: its expected end month (median path) against its expected first month (its one-step
-    value); for a one-month window, against its fitted value of the month before. The observed
-    reference month never enters, so the same fit gives the same change whatever the reference
-    label (the gate compares it with :func:`gate_span` of the normal years)."""
+    """The seasonal change (log) a model implies over :func:`gate_span`, from its own
+    expectations only (median paths, or its fitted value of the month before a one-month
+    window): the observed reference month never enters, so the gate ignores the reference."""
     end = float(np.median(paths[:, window.h - 1]))
     if window.h > 1:
         first = float(np.median(paths[:, 0]))
@@ -157,14 +129,6 @@ def window_z(observed_sum: float, totals: np.ndarray) -> float:
     return float((lo - lt.mean()) / sd)
 
 
-def tail_probabilities(observed_sum: float, totals: np.ndarray) -> tuple[float, float]:
-    """``(P(total <= observed), P(total >= observed))`` with the +1 correction."""
-    n = len(totals)
-    lower = (1 + np.sum(totals <= observed_sum)) / (n + 1)
-    upper = (1 + np.sum(totals >= observed_sum)) / (n + 1)
-    return float(lower), float(upper)
-
-
 def _band(name: str, a: np.ndarray) -> dict[str, np.ndarray]:
     """Median and 95% interval of each column of ``a``, as frame columns."""
     q = np.quantile(a, [0.025, 0.975], axis=0)
@@ -175,9 +139,7 @@ def counterfactual(
     y: pd.Series, window: Window, model: str, paths: np.ndarray | None = None,
     n_paths: int = 1000, seed: int = 0,
 ) -> Counterfactual:
-    """Counterfactual forecast of ``window`` from a model fitted on the months before it
-    (``paths``: simulated paths from the window's start, as :func:`fit_paths` gives; fitted
-    here when None).
+    """Counterfactual of ``window`` from ``paths`` (:func:`fit_paths`; fitted here when None).
 
     Examples
     --------

@@ -1,13 +1,15 @@
-"""Line 2: the empirical seasonal comparison with the normal earlier years.
+"""The window against what normal seasonality gives, measured in the normal years (no model).
 
-The log change from the reference month to each month of the window is set against the same
-calendar change in the normal earlier years (:mod:`borderforecast.assessment.normal`): its
-percentile and robust z-score. Nothing is modelled; this is the sceptic's "summers always
-dip" check done with the data.
+Line 3, the seasonal comparison: the window statistic's percentile and robust z among the same
+calendar months of the normal years. Line 5, the decomposition: ``(1 + observed) = (1 +
+seasonal) * (1 + excess)`` from the reference month to ``end``, ``seasonal`` from the seasonal
+profile of the normal fiscal years before ``start`` (it holds the level fixed, so the excess
+includes any trend).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,26 +18,17 @@ import pandas as pd
 
 from .normal import NormalYears
 from .options import Window
-from .robust import log_counts, mad, percentile_of, rank_p, robust_z
+from .robust import log_counts, percentile_of, rank_p, robust_scale, robust_z
 
 
 @dataclass(frozen=True)
 class EmpiricalComparison:
-    """The window's changes from the reference month against earlier years.
+    """The window's changes from the reference month against the normal earlier years.
 
-    Attributes
-    ----------
-    frame : pandas.DataFrame
-        One row per window month: ``change`` (log), ``change_pct``, ``n_years``,
-        ``median`` (log, earlier years), ``percentile``, ``robust_z``, ``rank_p``,
-        ``lowest``, ``highest`` (log).
-    history : pandas.Series
-        The reference-to-end log change in each earlier year, indexed by the year of
-        the end month.
-    change, change_pct : float
-        The reference-to-end change (the row of the end month).
-    percentile, robust_z, rank_p : float
-        Where the window statistic (see :func:`empirical`) sits among the normal years.
+    ``frame`` has one row per window month (log ``change``, ``change_pct``, ``n_years``, log
+    ``median``, ``percentile``, ``robust_z``, log ``lowest``/``highest``); ``history`` is the
+    reference-to-end log change by year; ``change`` that of the window. ``percentile``,
+    ``robust_z`` and ``rank_p`` place the window statistic among the normal years.
     """
 
     frame: pd.DataFrame
@@ -54,10 +47,6 @@ class EmpiricalComparison:
     stat_scale: float = float("nan")
     """Its robust spread there (never below the floor): the normal years' own variation."""
 
-    @property
-    def direction(self) -> str:
-        return "decline" if self.robust_z < 0 else "rise"
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "change_log": self.change, "change_pct": self.change_pct,
@@ -71,12 +60,8 @@ class EmpiricalComparison:
 
 
 def empirical(y: pd.Series, window: Window, normal: NormalYears) -> EmpiricalComparison:
-    """Compare the window's changes from the reference month with the normal earlier years.
-
-    The deciding figure (``robust_z``, ``percentile``, ``rank_p``) is the window statistic of
-    :mod:`borderforecast.assessment.normal` (the mean log change from the reference month over
-    the window's months) among the normal earlier years, its scale never below the floor the
-    series' own month-to-month variation implies; the per-month rows give each month's change.
+    """Compare the window's changes from the reference month with the normal earlier years
+    (the deciding figure: the window statistic, its scale never below ``normal.floor``).
 
     Examples
     --------
@@ -111,5 +96,86 @@ def empirical(y: pd.Series, window: Window, normal: NormalYears) -> EmpiricalCom
         rank_p=rank_p(stat, stats), n_years=len(stats),
         stat=stat,
         stat_median=float(np.median(stats)),
-        stat_scale=max(mad(stats), normal.floor),
+        stat_scale=robust_scale(stats, normal.floor),
+    )
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """Observed change = seasonal part x excess (all in percent)."""
+
+    observed_pct: float
+    seasonal_pct: float
+    seasonal_lo_pct: float
+    seasonal_hi_pct: float
+    excess_pct: float
+    excess_lo_pct: float
+    excess_hi_pct: float
+    reference_value: float
+    end_value: float
+    seasonal_count: float
+    """What the end month would have been had the change been purely seasonal."""
+
+    @property
+    def excess_excludes_zero(self) -> bool:
+        return self.excess_hi_pct < 0 or self.excess_lo_pct > 0
+
+    @property
+    def share_explained(self) -> float:
+        """Share of the observed log change that seasonality accounts for (may be < 0 or > 1)."""
+        obs = np.log1p(self.observed_pct / 100)
+        return float(np.log1p(self.seasonal_pct / 100) / obs) if obs != 0 else float("nan")
+
+    @property
+    def share_explained_counts(self) -> float:
+        """Share of the observed count change (end minus reference) that the seasonal change
+        in counts (reference x seasonal %) accounts for."""
+        obs = self.end_value - self.reference_value
+        seas = self.seasonal_count - self.reference_value
+        return float(seas / obs) if obs != 0 else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "share_explained_log": self.share_explained,
+            "share_explained_counts": self.share_explained_counts,
+            **vars(self),
+        }
+
+
+def _excess(observed_pct: float, seasonal_pct: float) -> float:
+    return 100 * ((1 + observed_pct / 100) / (1 + seasonal_pct / 100) - 1)
+
+
+def decompose(y: pd.Series, window: Window,
+              profile: Callable[[pd.Series], Any] | None = None) -> Decomposition:
+    """Decompose the change from ``window.reference`` to ``window.end``; ``profile(history)``
+    gives an object with ``expected_change(from_month, to_month)`` (default: the regression
+    :func:`~borderforecast.season.seasonal_profile` of the months before the window).
+
+    Examples
+    --------
+    >>> import borderforecast as bf
+    >>> from borderforecast.assessment.options import make_window
+    >>> y, w = make_window(bf.load(), "2019-06", "2019-08", "2019-05", 60)
+    >>> d = decompose(y, w)
+    >>> d.excess_pct < 0 and d.seasonal_pct < 0
+    True
+    """
+    history = y[y.index < window.start]
+    if profile is None:
+        from ..season import seasonal_profile
+
+        prof = seasonal_profile(history, methods=["regression"])
+    else:
+        prof = profile(history)
+    seasonal = prof.expected_change(window.reference.month, window.end.month)
+    ref, end = float(y[window.reference]), float(y[window.end])
+    observed_pct = 100 * (end / ref - 1) if ref > 0 else float("nan")
+    est, s_lo, s_hi = (float(v) for v in seasonal)
+    return Decomposition(
+        observed_pct=observed_pct, seasonal_pct=est, seasonal_lo_pct=min(s_lo, s_hi),
+        seasonal_hi_pct=max(s_lo, s_hi), excess_pct=_excess(observed_pct, est),
+        excess_lo_pct=_excess(observed_pct, max(s_hi, s_lo)),
+        excess_hi_pct=_excess(observed_pct, min(s_hi, s_lo)),
+        reference_value=ref, end_value=end, seasonal_count=ref * (1 + est / 100),
     )

@@ -1,9 +1,6 @@
-"""The plain-language summary and the caveats of an assessment.
-
-Every sentence is generated from the numbers through the word functions of
-:mod:`borderforecast.assessment.verdict`; every percentage is a ``*_pct`` value of
-:meth:`Assessment.to_dict` rounded to one decimal.
-"""
+"""The plain-language summary of an assessment: every sentence is generated from the numbers
+(word functions of :mod:`borderforecast.assessment.verdict`; percentages are ``*_pct`` values of
+:meth:`Assessment.to_dict` rounded to one decimal)."""
 
 from __future__ import annotations
 
@@ -19,6 +16,7 @@ from .verdict import (
     fmt_count,
     fmt_p,
     fmt_pct,
+    fmt_range,
     p_eq,
     p_words,
     percentile_words,
@@ -49,8 +47,6 @@ def agreement_sentence(a: Any) -> str:
 def _counterfactual_lines(a: Any) -> list[str]:
     pan, w, alpha = a.panel, a.window, a.options.alpha
     last_train = w.start - pd.DateOffset(months=1)
-    if pan is None:
-        return ["1. Counterfactual panel: not run."]
     passed = pan.passed
     lines = [
         f"1. Counterfactual panel (fitted on {a.y.index[0]:%Y-%m} to {last_train:%Y-%m}): "
@@ -62,9 +58,9 @@ def _counterfactual_lines(a: Any) -> list[str]:
         lines.append(
             f"   {cf.model}: expected {fmt_count(cf.expected_sum)} (95% interval "
             f"{fmt_count(cf.sum_lo95)} to {fmt_count(cf.sum_hi95)}), a difference of "
-            f"{fmt_pct(100 * cf.relative_effect)} (95% interval {fmt_pct(100 * cf.relative_lo95)} "
-            f"to {fmt_pct(100 * cf.relative_hi95)}); calibrated {p_eq(r.calibrated_p)}, "
-            f"model-based {p_eq(cf.p_value)}."
+            f"{fmt_pct(100 * cf.relative_effect)} (95% interval "
+            f"{fmt_range(100 * cf.relative_lo95, 100 * cf.relative_hi95)}); calibrated "
+            f"{p_eq(r.calibrated_p)}, model-based {p_eq(cf.p_value)}."
         )
     for r in pan.flagged:
         if r.counterfactual is None:
@@ -91,7 +87,7 @@ def _placebo_line(a: Any) -> str:
     if pl.n_years == 0:
         return f"2. Placebo calibration: no earlier year could be run ({pl.n_failed} failed)."
     years = pd.to_datetime(pl.frame.loc[pl.frame["error"] == "", "end"])
-    more = a.panel.more_extreme_years() if a.panel is not None else []
+    more = a.panel.more_extreme_years()
     fa = (
         f"the combined test gives a false alarm in "
         f"{fmt_pct(100 * pl.false_alarm_rate, signed=False)} of them (each year calibrated "
@@ -148,13 +144,14 @@ def _decomposition_line(a: Any) -> str:
         return "5. Decomposition: not available."
     zero = "excludes" if d.excess_excludes_zero else "includes"
     nm = a.normal
-    basis = f" (profile of FY{nm.years[0]}-FY{nm.years[-1]})" if nm and nm.years else ""
+    basis = f" (profile of FY{nm.years[0]}-FY{nm.years[-1]})" if nm.years else ""
     text = (
         f"5. Decomposition: from {w.reference:%b %Y} to {w.end:%b %Y} the series changed "
         f"{fmt_pct(d.observed_pct)}; normal seasonality{basis} expects "
-        f"{fmt_pct(d.seasonal_pct)} between these months (interval {fmt_pct(d.seasonal_lo_pct)} "
-        f"to {fmt_pct(d.seasonal_hi_pct)}); the excess is {fmt_pct(d.excess_pct)} (interval "
-        f"{fmt_pct(d.excess_lo_pct)} to {fmt_pct(d.excess_hi_pct)}, which {zero} zero). "
+        f"{fmt_pct(d.seasonal_pct)} between these months (interval "
+        f"{fmt_range(d.seasonal_lo_pct, d.seasonal_hi_pct)}); the excess is "
+        f"{fmt_pct(d.excess_pct)} (interval {fmt_range(d.excess_lo_pct, d.excess_hi_pct)}, "
+        f"which {zero} zero). "
         f"A purely seasonal change would have given about {fmt_count(d.seasonal_count)} in "
         f"{w.end:%b %Y} instead of {fmt_count(d.end_value)}. "
     )
@@ -190,8 +187,6 @@ def share_sentence(d: Any) -> str:
 def era_sentence(a: Any) -> str:
     """What the era test says and which fiscal years define normal seasonality."""
     nm = a.normal
-    if nm is None:
-        return "Seasonal eras: not tested."
     if not np.isfinite(nm.era_p):
         return f"Seasonal eras: {nm.note}."
     w = a.window
@@ -245,8 +240,6 @@ def surge_sentence(a: Any) -> str | None:
 def _years_words(a: Any, detail: bool = False) -> str:
     """The normal years and the years left out (grouped by kind; ``detail``: by reason)."""
     nm = a.normal
-    if nm is None:
-        return ""
     kinds = {"Title 42": "Title 42 expulsions", "excluded by the user": "excluded on request",
              "earlier seasonal era": "an earlier seasonal era"}  # fmt: skip
     groups: dict[str, list[int]] = {}
@@ -295,7 +288,7 @@ def lead_paragraph(a: Any) -> str:
         "within": (
             f"The change in {w.label()} stayed within normal seasonality ({a.strength} "
             "evidence): the difference from what was expected lies inside the range normal "
-            f"years vary by ({fmt_pct(d.margin_pct[0])} to {fmt_pct(d.margin_pct[1])})."
+            f"years vary by ({fmt_range(*d.margin_pct)})."
         ),
         "cannot": f"We cannot tell whether the change in {w.label()} went beyond normal "
         f"seasonality: {d.reason}.",
@@ -312,7 +305,7 @@ def lead_paragraph(a: Any) -> str:
             f"From {w.start:%B} to {w.end:%B %Y} {fmt_count(obs)} were counted against about "
             f"{fmt_count(obs / (1 + d.effect_pct / 100))} expected from the years before: "
             f"a difference of {fmt_pct(d.effect_pct)} ({diff(d.effect_pct):+,.0f}; 90% interval "
-            f"{fmt_pct(d.effect_lo_pct)} to {fmt_pct(d.effect_hi_pct)}, "
+            f"{fmt_range(d.effect_lo_pct, d.effect_hi_pct)}, "
             f"{diff(d.effect_lo_pct):+,.0f} to {diff(d.effect_hi_pct):+,.0f})."
         )
     text.append(_years_words(a))
@@ -329,20 +322,17 @@ def test_line(a: Any) -> str:
             f"{a.options.min_placebos} are needed), so the models' test is not calibrated."
         )
     k = d.n_years
-    extra = (
-        f"; it is below 1/(k+1) = {1 / (k + 1):.3f}, the smallest p the ranks can show, so it "
-        "extrapolates the placebo years' spread with a Student t tail"
-        if d.extrapolated
-        else ""
-    )
+    extra = ""
+    if d.extrapolated:
+        extra = (f"; it is below 1/(k+1) = {1 / (k + 1):.3f}, the smallest p the ranks can show, "
+                 "so it extrapolates the placebo years' spread with a Student t tail")
     return (
         f"Test: calibrated {p_eq(d.counterfactual_p)} (the models' surprise at the window, "
         f"compared with their surprise in the same months of {k} normal earlier years; "
         f"placebo rank p = {fmt_p(d.rank_p)}{extra}); the window's mean change from "
         f"{a.window.reference:%B} lies {d.empirical_z:+.2f} robust standard deviations from "
         f"the normal years' (robust z; the spread never below the series' own month-to-month "
-        f"variation); equivalence margin {fmt_pct(d.margin_pct[0])} to "
-        f"{fmt_pct(d.margin_pct[1])}."
+        f"variation); equivalence margin {fmt_range(*d.margin_pct)}."
     )
 
 

@@ -1,31 +1,11 @@
 """The one definition of normal seasonality: which years every line of evidence compares with.
 
-Every line of an assessment (the placebo runs, the seasonal comparison, the plausibility gate,
-the era test and the seasonal profile behind the decomposition) and the report's seasonal
-section take their years from here, so no two of them can disagree on what "normal" means.
-
-The rule, in three steps:
-
-1. **Excluded periods.** The Title 42 months (Mar 2020 - May 2023, counts include expulsions
-   and many repeat crossings) unless ``title42=False``, and any period named with ``exclude=``.
-2. **The window's own calendar months.** For every copy of the window's calendar span in the
-   data (reference month to end month, in every year before *and after* the window, the window
-   itself included), the statistic is the mean log change from the reference month over the
-   window's months (the cumulative path, so windows that share months get similar statistics).
-   A copy is *beyond normal seasonality* when its leave-one-out robust z among the other copies
-   (outside the excluded periods) exceeds :data:`SHOCK_Z`. The scale of that z is never below
-   the spread the series' own month-to-month variation implies for such a statistic
-   (:func:`noise_floor`), so a tight cluster of ordinary years cannot produce a z of -20.
-3. **The fiscal year.** A fiscal year is not normal when any three-month window inside it
-   (reference: the month before) is beyond normal seasonality by step 2
-   (:func:`normal_fiscal_years`); a copy touching such a fiscal year is not normal for any
-   window. A year the rule finds beyond is therefore not normal anywhere.
-
-Because the pool of step 2 is every copy of the span in the data, a year's status depends only
-on the series and the window's calendar months, never on which year is being judged (a fixed
-point). When the era test (:func:`borderforecast.season.compare_eras`, run on the normal fiscal
-years) finds that the window's calendar change differs between the eras, only the recent era's
-years are normal for that window.
+A year is not normal for a window when its copy of the window's span touches an excluded period
+(Title 42, ``exclude=``), when its window statistic (the mean log change from the reference
+month over the window's months) has a leave-one-out robust |z| above :data:`SHOCK_Z` among every
+copy in the data (scale floored by :func:`~borderforecast.assessment.robust.span_floor`), when
+its fiscal year holds such a three-month window (:func:`normal_fiscal_years`), or when the era
+test puts it in an earlier seasonal era; the assessment guide gives the rule in full.
 """
 
 from __future__ import annotations
@@ -39,16 +19,17 @@ import pandas as pd
 
 from ..fiscal import fiscal_year, fiscal_year_start
 from .counterfactual import gate_span
-from .exclude import ExcludeError, Period, check_periods, parse_exclude, period_label
-from .options import Window, months_between
-from .robust import (
-    _memo,
-    fingerprint,
-    log_counts,
-    loo_robust_z,
-    noise_floor,
-    span_floor,
-)
+from .options import (
+    ExcludeError,
+    Period,
+    Window,
+    check_periods,
+    months_between,
+    parse_exclude,
+    period_label,
+    touches,
+)  # fmt: skip
+from .robust import _memo, fingerprint, log_counts, loo_robust_z, noise_floor, span_floor
 
 TITLE42: Period = (pd.Timestamp("2020-03-01"), pd.Timestamp("2023-05-01"))
 """First and last month of the Title 42 period (expulsions counted as encounters)."""
@@ -59,12 +40,11 @@ SHOCK_Z = 3.0
 MIN_SCREEN_YEARS = 8
 """Fewest copies in the pool for screening (with fewer, a robust spread is too noisy)."""
 
-def copies(lz: pd.Series, window: Window) -> pd.DataFrame:
-    """Every copy of the window's calendar span inside the data (shift 0 is the window).
 
-    Columns ``shift`` (years back; negative: later), ``stat`` (mean log change from the
-    reference month over the window's months), ``end_change`` (reference to end, log),
-    ``reference, start, end``; index: the year of the end month.
+def copies(lz: pd.Series, window: Window) -> pd.DataFrame:
+    """Every copy of the window's calendar span in the data, indexed by its end month's year:
+    ``shift`` (years back; 0 is the window), ``stat`` (mean log change from the reference month
+    over the window's months), log ``end_change`` and ``gate_change``, ``reference, start, end``.
     """
     v, idx = lz.to_numpy(dtype=float), lz.index
     ref0 = months_between(idx[0], window.reference)  # may lie outside the data
@@ -87,7 +67,7 @@ def screen(lz: pd.Series, window: Window, periods: Sequence[Period], sigma1: flo
     """The copies of ``window`` with their leave-one-out robust z (column ``z``) among the
     copies outside ``periods``, and ``beyond`` (``|z| > shock_z``)."""
     c = copies(lz, window)
-    touched = [_touches(r.reference, r.end, periods) for r in c.itertuples()]
+    touched = [touches(r.reference, r.end, periods) for r in c.itertuples()]
     c["excluded"] = [period_label(p) if p else "" for p in touched]
     pool = c["excluded"] == ""
     c["z"] = np.nan
@@ -98,24 +78,10 @@ def screen(lz: pd.Series, window: Window, periods: Sequence[Period], sigma1: flo
     return c
 
 
-def _touches(a: pd.Timestamp, b: pd.Timestamp, periods: Sequence[Period]) -> Period | None:
-    for p in periods:
-        if a <= p[1] and b >= p[0]:
-            return p
-    return None
-
-
 @dataclass(frozen=True)
 class FiscalYears:
-    """Complete fiscal years of normal seasonality, and why each other one is left out.
-
-    Attributes
-    ----------
-    years : tuple of int
-        The normal fiscal years (ascending).
-    excluded : dict
-        Fiscal year -> reason (an excluded period, or the window found beyond normal).
-    """
+    """The complete fiscal years of normal seasonality (``years``, ascending), and why each
+    other one is left out (``excluded``: fiscal year -> reason)."""
 
     years: tuple[int, ...]
     excluded: dict[int, str]
@@ -142,9 +108,8 @@ def rule_text(shock_z: float | None) -> str:
 
 def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = True,
                         shock_z: float | None = SHOCK_Z) -> FiscalYears:
-    """The fiscal years of normal seasonality of ``y`` (step 3 of the module's rule).
-
-    This is what the report's seasonal section and every assessment use as "normal".
+    """The fiscal years of normal seasonality of ``y`` (what the report's seasonal section and
+    every assessment use as "normal").
 
     Examples
     --------
@@ -155,7 +120,8 @@ def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = Tr
     """
     user = parse_exclude(exclude)
     key = ("fiscal", fingerprint(y), title42, user, shock_z)
-    return _memo(key, lambda: _fiscal_years(y, user, title42, shock_z))  # type: ignore[no-any-return]
+    out: FiscalYears = _memo(key, lambda: _fiscal_years(y, user, title42, shock_z))
+    return out
 
 
 def _fiscal_years(
@@ -170,7 +136,7 @@ def _fiscal_years(
     complete = sorted(int(v) for v in counts.index[counts == 12])
     excluded: dict[int, str] = {}
     for v in complete:
-        hit = _touches(fiscal_year_start(v), fiscal_year_start(v + 1) - pd.DateOffset(months=1),
+        hit = touches(fiscal_year_start(v), fiscal_year_start(v + 1) - pd.DateOffset(months=1),
                        periods)
         if hit is not None:
             excluded[v] = ("Title 42 period (Mar 2020 - May 2023)" if hit == TITLE42
@@ -193,22 +159,12 @@ def _fiscal_years(
 class NormalYears:
     """The years of normal seasonality for one window, each other year with its reason.
 
-    Attributes
-    ----------
-    frame : pandas.DataFrame
-        One row per earlier copy of the window (index: year of its end month, latest first):
-        ``shift`` (years back), ``stat`` (mean log change from the reference month over the
-        window's months), ``end_change`` (reference to end, log), ``z`` (its screening z),
-        ``reason`` (why it is not normal; empty when it is), ``comparison`` (normal) and
-        ``placebo`` (normal, with enough history, ending before the window).
-    target_z : float
-        The window's own screening z among every copy (beyond :data:`SHOCK_Z`: not ordinary).
-    floor : float
-        The smallest scale of the window statistic (:func:`span_floor`).
-    years : tuple of int
-        Fiscal years of the seasonal profile behind the decomposition.
-    clean_years : tuple of int
-        Normal fiscal years before the window, before the era choice.
+    ``frame`` has one row per earlier copy of the window (index: year of its end month, latest
+    first) with the columns of :func:`copies`, its screening ``z``, ``reason`` (empty when
+    normal), ``comparison`` (normal) and ``placebo`` (normal, with enough history, ending
+    before the window). ``target_z`` is the window's own screening z, ``floor`` the smallest
+    scale of its statistic; ``years`` are the fiscal years of the decomposition's profile and
+    ``clean_years`` the normal fiscal years before the window, before the era choice.
     """
 
     window: Window
@@ -265,27 +221,12 @@ class NormalYears:
         }
 
 
-def normal_years(
-    y: pd.Series,
-    window: Window,
-    *,
-    exclude: Any = None,
-    title42: bool = True,
-    shock_z: float | None = SHOCK_Z,
-    min_history: int = 60,
-    max_placebo_years: int | None = None,
-    era_split: int | None = 2011,
-    alpha: float = 0.05,
-    seed: int = 0,
-) -> NormalYears:
-    """The normal years of ``window`` (the module's rule; the one definition of normal).
-
-    Raises
-    ------
-    ExcludeError
-        If an ``exclude`` period is outside the data or overlaps the window, or if fewer than
-        3 normal earlier years remain.
-    """
+def normal_years(y: pd.Series, window: Window, *, exclude: Any = None, title42: bool = True,
+                 shock_z: float | None = SHOCK_Z, min_history: int = 60,
+                 max_placebo_years: int | None = None, era_split: int | None = 2011,
+                 alpha: float = 0.05, seed: int = 0) -> NormalYears:
+    """The normal years of ``window`` (the module's rule): an :class:`ExcludeError` when an
+    ``exclude`` period is outside the data or overlaps the window, or leaves fewer than 3."""
     user = parse_exclude(exclude)
     check_periods(user, y.index, window.reference, window.end)
     first = y.index[0]
@@ -327,7 +268,7 @@ def normal_years(
 def _reason(r: Any, window: Window, user: Sequence[Period], fiscal: FiscalYears) -> str:
     if r.excluded:
         return "Title 42 period (Mar 2020 - May 2023)"
-    hit = _touches(r.reference, r.end, user)
+    hit = touches(r.reference, r.end, user)
     if hit is not None:
         return f"excluded by the user ({period_label(hit)})"
     if r.beyond:

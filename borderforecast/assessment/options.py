@@ -1,21 +1,36 @@
-"""Options of :func:`borderforecast.assess` and the validated assessment window."""
+"""Options of :func:`borderforecast.assess`, its ``exclude=`` periods and the validated window."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from ..errors import DataError, ShortSeriesError
+from ..models.registry import list_specs
 from ..series import as_monthly, month
 
 DEFAULT_MODELS: tuple[str, ...] = ("sarima", "ets", "structural", "local_trend", "stl", "x13")
-"""The default counterfactual panel (see :mod:`borderforecast.assessment.panel`): the competent
-families, plus a trend-carrying state-space spec."""
+"""The default counterfactual panel (see :mod:`borderforecast.assessment.panel`)."""
+
+Period = tuple[pd.Timestamp, pd.Timestamp]
 
 
 class WindowError(DataError):
     """The assessment window (start, end, reference) does not fit the series."""
+
+
+class ExcludeError(DataError):
+    """An ``exclude=`` period is malformed, outside the data, overlaps the window, or leaves
+    too few reference years."""
+
+
+def default_model_names() -> list[str]:
+    """The models of :data:`DEFAULT_MODELS` whose spec exists (in that order)."""
+    specs = list_specs()
+    return [name for name in DEFAULT_MODELS if name in specs]
 
 
 @dataclass(frozen=True)
@@ -57,7 +72,7 @@ class AssessOptions:
         Months either side of the window in which X-13 outliers are reported (default 2).
     exclude : tuple of (Timestamp, Timestamp)
         Periods left out of the placebo and comparison years, besides Title 42 (default
-        none), in any form :func:`~borderforecast.assessment.exclude.parse_exclude` reads.
+        none), in any form :func:`~borderforecast.assessment.options.parse_exclude` reads.
     exclude_title42 : bool
         Leave the Title 42 months (Mar 2020 - May 2023) out of the reference years
         (default True).
@@ -114,8 +129,6 @@ class AssessOptions:
             if not models:
                 raise DataError("models is empty: name at least one model, or pass None")
             object.__setattr__(self, "models", tuple(str(m) for m in models))
-        from .exclude import parse_exclude
-
         object.__setattr__(self, "exclude", parse_exclude(self.exclude))
         if self.shock_z is not None and self.shock_z <= 0:
             raise DataError(f"shock_z must be positive or None, got {self.shock_z!r}")
@@ -156,23 +169,11 @@ def months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
     return (b.year - a.year) * 12 + (b.month - a.month)
 
 
-def make_window(
-    y: pd.Series,
-    start: str | pd.Timestamp,
-    end: str | pd.Timestamp | None,
-    reference: str | pd.Timestamp | None,
-    min_history: int,
-) -> tuple[pd.Series, Window]:
-    """Validate the series and the window; return the float series and the :class:`Window`.
-
-    Raises
-    ------
-    WindowError
-        If ``end`` is before ``start``, ``reference`` is not before ``start``, or
-        a month lies outside the data.
-    ShortSeriesError
-        If fewer than ``min_history`` months precede ``start``.
-    """
+def make_window(y: pd.Series, start: str | pd.Timestamp, end: str | pd.Timestamp | None,
+                reference: str | pd.Timestamp | None, min_history: int,
+                ) -> tuple[pd.Series, Window]:
+    """Validate the series and the window (:class:`WindowError`, :class:`ShortSeriesError`);
+    return the float series and the :class:`Window`."""
     y = as_monthly(y)
     label = y.name if y.name is not None else "series"
     first, last = y.index[0], y.index[-1]
@@ -202,3 +203,79 @@ def make_window(
             f"needs at least {min_history} (set min_history lower at your own risk)"
         )
     return y, Window(s, e, ref)
+
+
+def parse_exclude(spec: Any) -> tuple[Period, ...]:
+    """Normalise ``exclude=`` to a tuple of ``(first, last)`` months.
+
+    Accepts ``None``, one period or a list of them; a period is a month (``"2019-06"``), a
+    range ``"2020-03:2023-05"`` (both ends included), a comma-separated list of those, or a
+    ``(first, last)`` pair.
+
+    Examples
+    --------
+    >>> [period_label(p) for p in parse_exclude("2020-03:2023-05,2019-06")]
+    ['2020-03:2023-05', '2019-06']
+    >>> parse_exclude("2021-05:2020-01")
+    Traceback (most recent call last):
+    ...
+    borderforecast.assessment.options.ExcludeError: exclude range 2021-05:2020-01 ends before ...
+    """
+    if spec is None:
+        return ()
+    if isinstance(spec, str):
+        items: list[Any] = [s for s in (p.strip() for p in spec.split(",")) if s]
+    elif isinstance(spec, tuple) and len(spec) == 2 and not isinstance(spec[0], (tuple, list)):
+        items = [spec]
+    elif isinstance(spec, Iterable):
+        items = list(spec)
+    else:
+        raise ExcludeError(f"exclude={spec!r}: expected 'YYYY-MM', 'YYYY-MM:YYYY-MM' or a list")
+    out: list[Period] = []
+    for item in items:
+        if isinstance(item, str) and "," in item:
+            out.extend(parse_exclude(item))
+            continue
+        if isinstance(item, str):
+            parts = item.split(":")
+            if len(parts) > 2 or not all(p.strip() for p in parts):
+                raise ExcludeError(
+                    f"exclude {item!r}: expected a month 'YYYY-MM' or a range 'YYYY-MM:YYYY-MM'"
+                )
+            first_s, last_s = parts[0], parts[-1]
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            first_s, last_s = item
+        else:
+            first_s = last_s = item
+        try:
+            first, last = month(first_s), month(last_s)
+        except DataError as exc:
+            raise ExcludeError(f"exclude {item!r}: {exc}") from None
+        if last < first:
+            raise ExcludeError(f"exclude range {first:%Y-%m}:{last:%Y-%m} ends before it starts")
+        out.append((first, last))
+    return tuple(out)
+
+
+def check_periods(
+    periods: tuple[Period, ...], index: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp
+) -> None:
+    """Raise :class:`ExcludeError` if a period lies outside the data or touches ``start..end``
+    (the assessed window, from its reference month)."""
+    first, last = index[0], index[-1]
+    for p in periods:
+        if p[0] < first or p[1] > last:
+            raise ExcludeError(f"exclude {period_label(p)} is outside the data: the series "
+                               f"covers {first:%Y-%m} to {last:%Y-%m}")
+        if touches(start, end, [p]):
+            raise ExcludeError(f"exclude {period_label(p)} covers part of the assessed window "
+                               f"({start:%Y-%m} to {end:%Y-%m}): exclude only other periods")
+
+
+def touches(a: pd.Timestamp, b: pd.Timestamp, periods: Iterable[Period]) -> Period | None:
+    """The first of ``periods`` that overlaps the months ``a..b``."""
+    return next((p for p in periods if a <= p[1] and b >= p[0]), None)
+
+
+def period_label(p: Period) -> str:
+    return f"{p[0]:%Y-%m}" if p[0] == p[1] else f"{p[0]:%Y-%m}:{p[1]:%Y-%m}"

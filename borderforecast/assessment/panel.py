@@ -1,36 +1,11 @@
 """The counterfactual panel: many models, a plausibility gate, one calibrated evidence line.
 
-Every model of the panel (default :data:`~borderforecast.assessment.options.DEFAULT_MODELS`)
-forecasts the target window from the months before it, and the same calendar window of every
-clean placebo year (:mod:`borderforecast.assessment.normal`). Each run gives the statistic
-``z`` of :func:`~borderforecast.assessment.counterfactual.window_z` (standardised log distance
-of the observed window total from the simulated totals).
-
-Plausibility gate
------------------
-A model stays out of the combination, with the reason recorded, when
-
-* its placebo false-alarm rate (model-based p below ``alpha`` in ordinary years) exceeds
-  both :data:`MAX_FALSE_ALARM` (far above the nominal ``alpha``) and twice the panel's
-  median rate; or
-* the seasonal change its counterfactual implies (its own expected first month to its expected
-  end month, :func:`~borderforecast.assessment.counterfactual.implied_change`: never the
-  observed reference month, so the same fits give the same gate whatever the reference label)
-  lies more than :data:`MAX_IMPLIED_Z` robust standard deviations from the same calendar
-  change in the normal years (the seasonal profile measured in the data); or
-* its placebo error (median absolute log error of the window total over the placebo years, a
-  backtest at this very horizon) exceeds :data:`MAX_ERROR_RATIO` times the panel's median.
-
-Calibrated combination
-----------------------
-The combined statistic is the median ``z`` of the models that pass; its null distribution is
-the same median computed in each placebo year, and the calibrated p-value refers the target's
-median to those placebo medians exactly as a single model's ``z`` is calibrated
-(:func:`~borderforecast.assessment.placebo.calibrate` with ``robust=True``: median centre,
-MAD scale never below 1, Student t with ``0.37 (k - 1)`` df). So the combination is
-calibrated, not just averaged. Measured over 120 three-month windows (2010-2019), the
-combined test gives a "beyond" verdict in 4.2% of them, 1.1% once the shock windows are left
-out (``benchmarks/bench_assess_false_alarm.py``).
+Every model forecasts the window and the same calendar window of every placebo year; each run
+gives the ``z`` of :func:`~borderforecast.assessment.counterfactual.window_z`. The gate and the
+calibrated combination (median ``z`` of the passing models against the same median in the
+placebo years, :func:`~borderforecast.assessment.robust.calibrate` with ``robust=True``) are
+described in the assessment guide; :class:`PlaceboCalibration` is the combination's calibration
+in the shape ``Assessment.placebo`` reports.
 """
 
 from __future__ import annotations
@@ -50,12 +25,10 @@ from .counterfactual import (
     counterfactual,
     fit_paths,
     implied_change,
-    tail_probabilities,
     window_z,
-)
+)  # fmt: skip
 from .options import Window
-from .placebo import calibrate
-from .robust import fingerprint, robust_z
+from .robust import calibrate, fingerprint, loo_alarms, rank_p, robust_z
 
 MAX_FALSE_ALARM = 0.30
 """Gate: a model's own placebo false-alarm rate (nominal: alpha) may exceed this only up to
@@ -70,22 +43,9 @@ MAX_ERROR_RATIO = 2.0
 
 @dataclass(frozen=True)
 class ModelRun:
-    """One panel model: its counterfactual, placebo runs, calibration and gate.
-
-    Attributes
-    ----------
-    placebo : pandas.DataFrame
-        Index: placebo year; columns ``z, p_value, log_error, error``.
-    calibrated_p : float
-        The model's own calibrated p-value (its ``z`` against its placebo ``z``).
-    implied_change_pct : float
-        Reference month to the expected end month, percent.
-    implied_z : float
-        Robust z of that change among the clean reference years.
-    gate_passed : bool
-    gate_reason : str
-        Why the model is out ("" when it passed; "passed" is not written).
-    """
+    """One panel model: its counterfactual, placebo runs (index year; ``z, p_value, log_error,
+    error``), own calibrated p, implied seasonal change (percent) with its robust z among the
+    normal years, and the gate (``gate_reason`` is "" when it passed)."""
 
     model: str
     counterfactual: Counterfactual | None
@@ -159,15 +119,13 @@ Fit = tuple[Any, Any, str]
 """``(paths, fitted levels, error)`` of one model fitted on the months before one start."""
 
 _FITS: dict[tuple[Any, ...], Fit] = {}
-"""Fits already made in this process (key: series fingerprint, model, start, paths, horizon,
-seed); a window's neighbours and a repeated assessment reuse them."""
+"""Fits made in this process, shared by a window's neighbours and repeated assessments."""
 
 MAX_CACHED = 4000
 
 
 def fit_unit(unit: tuple[Any, ...]) -> Fit:
-    """One fit, ``unit = (y, start, model, h, n_paths, seed)`` as :func:`fit_paths` takes them
-    (a pure function of its inputs; errors are returned, never raised)."""
+    """One fit of ``unit = (y, start, model, h, n_paths, seed)``; errors are returned."""
     try:
         paths, levels = fit_paths(*unit)
         return paths, levels, ""
@@ -204,23 +162,15 @@ def fit_all(
 
 def window_stats(y: pd.Series, w: Window, fit: Fit) -> tuple[float, float, float]:
     """``(z, model-based p, log error)`` of window ``w`` from its fit."""
-    paths = fit[0]
     obs = float(y.reindex(w.months).sum())
-    totals = paths[:, : w.h].sum(axis=1)
-    lo, hi = tail_probabilities(obs, totals)
+    totals = fit[0][:, : w.h].sum(axis=1)
     err = float(np.log(obs + 1.0) - np.mean(np.log(totals + 1.0)))
-    p = min(1.0, 2.0 * min(lo, hi))
-    return window_z(obs, totals), p, err
+    return window_z(obs, totals), rank_p(obs, totals), err
 
 
-def gate(
-    run: ModelRun,
-    reference_changes: np.ndarray,
-    panel_error: float,
-    alpha: float,
-    panel_false_alarm: float = 0.0,
-) -> tuple[bool, str]:
-    """Apply the plausibility gate of this module to one run; ``(passed, reason)``.
+def gate(run: ModelRun, reference_changes: np.ndarray, panel_error: float, alpha: float,
+         panel_false_alarm: float = 0.0) -> tuple[bool, str]:
+    """The plausibility gate of one run: ``(passed, reason)``.
 
     Examples
     --------
@@ -244,12 +194,8 @@ def gate(
             f"implies a seasonal change of {run.implied_change_pct:+.1f}% over the window, "
             f"robust z {run.implied_z:+.1f} against the normal years (median {med:+.1f}%)"
         )
-    if (
-        np.isfinite(run.placebo_error)
-        and np.isfinite(panel_error)
-        and panel_error > 0
-        and run.placebo_error > MAX_ERROR_RATIO * panel_error
-    ):
+    bad = np.isfinite(run.placebo_error) and run.placebo_error > MAX_ERROR_RATIO * panel_error
+    if bad and panel_error > 0:
         reasons.append(
             f"poor backtest at this horizon: placebo error {100 * run.placebo_error:.0f}% "
             f"vs panel median {100 * panel_error:.0f}%"
@@ -257,21 +203,11 @@ def gate(
     return (not reasons), "; ".join(reasons)
 
 
-def run_panel(
-    y: pd.Series,
-    window: Window,
-    models: tuple[str, ...],
-    placebo_windows: list[Window],
-    reference_changes: np.ndarray,
-    fits: dict[tuple[str, pd.Timestamp, int], Fit],
-    *,
-    n_paths: int = 1000,
-    placebo_paths: int = 200,
-    alpha: float = 0.05,
-    use_gate: bool = True,
-) -> Panel:
-    """Every model on the target and its placebo years (from ``fits``, see :func:`fit_all`);
-    gate (on :func:`~borderforecast.assessment.counterfactual.implied_change`); combine and
+def run_panel(y: pd.Series, window: Window, models: tuple[str, ...],
+              placebo_windows: list[Window], reference_changes: np.ndarray,
+              fits: dict[tuple[str, pd.Timestamp, int], Fit], *, n_paths: int = 1000,
+              placebo_paths: int = 200, alpha: float = 0.05, use_gate: bool = True) -> Panel:
+    """Every model on the window and its placebo years (from ``fits``); gate, combine and
     calibrate."""
     t0 = time.perf_counter()
     years = [w.end.year for w in placebo_windows]
@@ -293,42 +229,20 @@ def run_panel(
     return combine(raw, reference_changes, alpha, use_gate, seconds=time.perf_counter() - t0)
 
 
-def model_run(
-    model: str,
-    cf: Counterfactual | None,
-    error: str,
-    placebo: pd.DataFrame,
-    z: float,
-    implied_log: float,
-    reference_changes: np.ndarray,
-    alpha: float,
-) -> ModelRun:
+def model_run(model: str, cf: Counterfactual | None, error: str, placebo: pd.DataFrame, z: float,
+              implied_log: float, reference_changes: np.ndarray, alpha: float) -> ModelRun:
     """A :class:`ModelRun` (gate not yet applied) from a target ``z`` and placebo runs."""
     ok = placebo["error"] == ""
     cal_p = calibrate(z, placebo.loc[ok, "z"].to_numpy(), robust=True)[0] if not error else np.nan
     far = float((placebo.loc[ok, "p_value"] < alpha).mean()) if ok.any() else float("nan")
     perr = float(placebo.loc[ok, "log_error"].abs().median()) if ok.any() else float("nan")
-    return ModelRun(
-        model,
-        cf,
-        error,
-        placebo,
-        float(z),
-        float(cal_p),
-        far,
-        perr,
-        100 * float(np.expm1(implied_log)),
-        robust_z(implied_log, reference_changes),
-    )
+    implied_pct = 100 * float(np.expm1(implied_log))
+    return ModelRun(model, cf, error, placebo, float(z), float(cal_p), far, perr, implied_pct,
+                    robust_z(implied_log, reference_changes))  # fmt: skip
 
 
-def combine(
-    raw: list[ModelRun],
-    reference_changes: np.ndarray,
-    alpha: float,
-    use_gate: bool = True,
-    seconds: float = float("nan"),
-) -> Panel:
+def combine(raw: list[ModelRun], reference_changes: np.ndarray, alpha: float,
+            use_gate: bool = True, seconds: float = float("nan")) -> Panel:
     """Gate every run, then combine the passing ones and calibrate the combination."""
     errs = [r.placebo_error for r in raw if not r.error]
     panel_error = float(np.nanmedian(errs)) if errs and np.any(np.isfinite(errs)) else np.nan
@@ -349,12 +263,79 @@ def combine(
     else:
         combined = cal_p = rank = mean = scale = float("nan")
         med = pd.Series(dtype=float)
+    ref = float(np.median(reference_changes)) if len(reference_changes) else float("nan")
     return Panel(
-        runs=tuple(runs),
-        reference_median_change=float(np.median(reference_changes))
-        if len(reference_changes)
-        else float("nan"),
-        combined_z=combined, placebo_median_z=med, calibrated_p=float(cal_p), rank_p=float(rank),
+        runs=tuple(runs), reference_median_change=ref, combined_z=combined, placebo_median_z=med,
+        calibrated_p=float(cal_p), rank_p=float(rank),
         z_mean=float(mean), z_scale=float(scale), n_years=int(med.notna().sum()), alpha=alpha,
         seconds=seconds,
+    )
+
+
+@dataclass(frozen=True)
+class PlaceboCalibration:
+    """The panel's placebo years and the calibrated p-value of the window.
+
+    ``frame`` has one row per placebo year (``start, end, z, p_value, error, alarm``: ``p_value``
+    is the year calibrated against the others, ``alarm`` that p below alpha), so
+    ``false_alarm_rate`` is the calibrated test's own rate in ordinary years; ``rank_p`` is
+    ``(1 + #years with |z - centre| >= |z target - centre|) / (k + 1)``.
+    """
+
+    model: str
+    frame: pd.DataFrame
+    target_z: float
+    false_alarm_rate: float
+    calibrated_p: float
+    rank_p: float
+    z_mean: float
+    z_scale: float
+    n_years: int
+    n_failed: int
+    alpha: float
+    seconds: float
+
+    @property
+    def n_more_extreme(self) -> int:
+        """Placebo years whose ``|z|`` is at least the target's."""
+        ok = self.frame["z"].dropna()
+        return int(np.sum(np.abs(ok.to_numpy()) >= abs(self.target_z)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "n_years": self.n_years, "n_failed": self.n_failed,
+            "years": [int(pd.Timestamp(s).year) for s in self.frame["start"]],
+            "false_alarm_rate": self.false_alarm_rate,
+            "false_alarm_rate_pct": 100 * self.false_alarm_rate, "calibrated_p": self.calibrated_p,
+            "rank_p": self.rank_p, "n_more_extreme": self.n_more_extreme, "z_mean": self.z_mean,
+            "z_scale": self.z_scale, "target_z": self.target_z, "seconds": self.seconds,
+        }
+
+
+def panel_placebo(panel: Any, years: Any, alpha: float) -> PlaceboCalibration:
+    """The :class:`PlaceboCalibration` of the panel's combined statistic."""
+    med = panel.placebo_median_z
+    wins = {w.end.year: w for w in years.placebo_windows()}
+    idx = [int(v) for v in med.index] if len(med) else []
+    z = med.to_numpy(dtype=float)
+    ok = np.isfinite(z)
+    p = np.full(len(z), np.nan)
+    if ok.sum() >= 3:
+        p[ok] = loo_alarms(z[ok])
+    frame = pd.DataFrame(
+        {
+            "start": [wins[v].start for v in idx], "end": [wins[v].end for v in idx], "z": z,
+            "p_value": p, "error": ["" if o else "no panel model ran" for o in ok],
+        }
+    )
+    frame["alarm"] = frame["p_value"] < alpha
+    n_ok = int(ok.sum())
+    passed = [r.model for r in panel.passed]
+    return PlaceboCalibration(
+        model=f"panel median of {len(passed)} models ({', '.join(passed)})", frame=frame,
+        target_z=float(panel.combined_z),
+        false_alarm_rate=float(frame.loc[ok, "alarm"].mean()) if n_ok >= 3 else float("nan"),
+        calibrated_p=float(panel.calibrated_p), rank_p=float(panel.rank_p),
+        z_mean=float(panel.z_mean), z_scale=float(panel.z_scale), n_years=n_ok,
+        n_failed=int((~ok).sum()), alpha=alpha, seconds=float(panel.seconds),
     )

@@ -13,11 +13,9 @@ def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
     import matplotlib.pyplot as plt
 
     if axes is None:
-        fig, axes = plt.subplots(
-            3, 1, figsize=(9, 8), sharex=True, gridspec_kw={"height_ratios": [2, 1, 1]}
-        )
-    else:
-        fig = axes[0].figure
+        _, axes = plt.subplots(3, 1, figsize=(9, 8), sharex=True,
+                               gridspec_kw={"height_ratios": [2, 1, 1]})  # fmt: skip
+    fig = axes[0].figure
     top, mid, bot = axes
     cf = a.counterfactual
     f = cf.frame
@@ -27,19 +25,13 @@ def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
     fmt = plt.FuncFormatter(lambda v, _: f"{v:,.0f}")
 
     top.plot(obs.index, obs.values, color="black", lw=1.4, label="observed")
-    top.fill_between(
-        f.index, f["lo95"], f["hi95"], color="tab:blue", alpha=0.18, lw=0, label="95% interval"
-    )
-    top.fill_between(
-        f.index, f["lo80"], f["hi80"], color="tab:blue", alpha=0.3, lw=0, label="80% interval"
-    )
-    top.plot(
-        f.index, f.expected, color="tab:blue", lw=1.6, ls="--", label=f"counterfactual ({cf.model})"
-    )
+    for level, alpha in ((95, 0.18), (80, 0.3)):
+        top.fill_between(f.index, f[f"lo{level}"], f[f"hi{level}"], color="tab:blue", alpha=alpha,
+                         lw=0, label=f"{level}% interval")  # fmt: skip
+    top.plot(f.index, f.expected, color="tab:blue", lw=1.6, ls="--",
+             label=f"counterfactual ({cf.model})")  # fmt: skip
     top.axvline(w.reference, color="0.5", lw=0.8, ls=":")
-    # log scale: equal heights are equal percentage changes, so the window stays readable
-    # next to a history that was many times larger or smaller
-    top.set_yscale("log")
+    top.set_yscale("log")  # equal heights are equal percentage changes
     top.set_ylabel("per month (log scale)")
     top.set_title(f"{a.series}\n{w.label()} vs {w.reference:%b %Y}: {a.verdict}", fontsize=10)
     top.legend(loc="upper left", fontsize=8, frameon=False)
@@ -56,8 +48,7 @@ def plot_assessment(a: Any, axes: Any = None, history: int = 36) -> Any:
     for ax in axes:
         ax.yaxis.set_major_formatter(fmt)
         ax.grid(alpha=0.3)
-        ax.axvspan(
-            w.start - pd.Timedelta(days=15), w.end + pd.Timedelta(days=15), color="0.9", zorder=0
-        )
+        half = pd.Timedelta(days=15)
+        ax.axvspan(w.start - half, w.end + half, color="0.9", zorder=0)
     fig.tight_layout()
     return fig

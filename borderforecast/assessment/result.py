@@ -11,12 +11,10 @@ import pandas as pd
 
 from .adjusted import AdjustedChange
 from .counterfactual import Counterfactual
-from .decompose import Decomposition
-from .empirical import EmpiricalComparison
+from .empirical import Decomposition, EmpiricalComparison
 from .normal import NormalYears
 from .options import AssessOptions, Window
-from .panel import Panel
-from .placebo import PlaceboCalibration
+from .panel import Panel, PlaceboCalibration
 from .verdict import Decision, decide, p_words, percentile_words, z_words
 
 
@@ -26,26 +24,36 @@ class Neighbour:
 
     label: str
     window: Window
-    verdict: str
+    decision: Decision
     strength: str
-    calibrated_p: float
-    empirical_z: float
-    effect_pct: float
-    effect_lo_pct: float
-    effect_hi_pct: float
-    n_years: int
-    reason: str
+
+    @property
+    def verdict(self) -> str:
+        return self.decision.verdict
+
+    @property
+    def calibrated_p(self) -> float:
+        return self.decision.counterfactual_p
 
     def to_dict(self) -> dict[str, Any]:
-        w = self.window
+        w, d = self.window, self.decision
         return {
             "label": self.label, "start": f"{w.start:%Y-%m}", "end": f"{w.end:%Y-%m}",
             "reference": f"{w.reference:%Y-%m}", "verdict": self.verdict,
             "strength": self.strength, "calibrated_p": self.calibrated_p,
-            "empirical_z": self.empirical_z, "effect_pct": self.effect_pct,
-            "effect_lo90_pct": self.effect_lo_pct, "effect_hi90_pct": self.effect_hi_pct,
-            "n_years": self.n_years, "reason": self.reason,
+            "empirical_z": d.empirical_z, **_effect(d), "n_years": d.n_years, "reason": d.reason,
         }  # fmt: skip
+
+
+_DECISION_KEYS = ("counterfactual_p", "counterfactual_p_kind", "counterfactual_significant",
+                  "counterfactual_direction", "empirical_z", "empirical_extreme",
+                  "empirical_direction", "rank_p")
+
+
+def _effect(d: Decision) -> dict[str, float]:
+    """The panel's effect with its 90% interval, as :meth:`Assessment.to_dict` names them."""
+    return {"effect_pct": d.effect_pct, "effect_lo90_pct": d.effect_lo_pct,
+            "effect_hi90_pct": d.effect_hi_pct}
 
 
 @dataclass(frozen=True, repr=False)
@@ -101,9 +109,9 @@ class Assessment:
     model_errors: Mapping[str, str]
     timings: Mapping[str, float]
     y: pd.Series = field(repr=False, compare=False)
+    panel: Panel = field(repr=False, compare=False)
+    normal: NormalYears = field(repr=False, compare=False)
     strength: str = "weak"
-    panel: Panel | None = field(default=None, repr=False, compare=False)
-    normal: NormalYears | None = field(default=None, repr=False, compare=False)
     neighbours: tuple[Neighbour, ...] = ()
     event: str | None = None
 
@@ -111,25 +119,20 @@ class Assessment:
     def counterfactual(self) -> Counterfactual:
         """The counterfactual shown in the plot: the first panel model that passed the gate
         (the first that fitted when none passed)."""
-        if self.panel is not None:
-            for r in self.panel.passed:
-                if r.counterfactual is not None:
-                    return r.counterfactual
-        return self.counterfactuals[0]
+        lead = (r.counterfactual for r in self.panel.passed if r.counterfactual is not None)
+        return next(lead, self.counterfactuals[0])
 
     @property
     def years_used(self) -> dict[str, list[int]]:
         """Years of each comparison: ``{"comparison": [...], "placebo": [...]}`` (end-month
         years, ascending)."""
-        if self.normal is None:
-            return {"comparison": [], "placebo": []}
         placebo = sorted(self.normal.placebo_years) if self.placebo is not None else []
         return {"comparison": self.normal.comparison_years, "placebo": placebo}
 
     @property
     def years_excluded(self) -> dict[int, str]:
         """Year -> why it is not normal for this window (left out of every line)."""
-        return {} if self.normal is None else self.normal.excluded
+        return self.normal.excluded
 
     @property
     def stable(self) -> bool:
@@ -158,8 +161,6 @@ class Assessment:
     def model_table(self) -> pd.DataFrame:
         """One row per panel model, as asked (the first rows of :meth:`sensitivity`)."""
         rows = []
-        if self.panel is None:
-            return pd.DataFrame(columns=_SENS_COLUMNS)
         d = self.decision
         margin = float(np.log1p(d.margin_pct[1] / 100)) if np.isfinite(d.margin_pct[1]) else np.nan
         for r in self.panel.runs:
@@ -208,7 +209,7 @@ class Assessment:
                 w = n.window
                 rows.append(pd.DataFrame([{
                     "model": "panel", "window": f"{n.label} ({w.label()} vs {w.reference:%Y-%m})",
-                    "effect_pct": n.effect_pct, "lo95_pct": np.nan, "hi95_pct": np.nan,
+                    "effect_pct": n.decision.effect_pct, "lo95_pct": np.nan, "hi95_pct": np.nan,
                     "calibrated_p": n.calibrated_p, "false_alarm_rate": np.nan,
                     "gate_passed": True, "gate_reason": f"{n.strength} evidence",
                     "verdict": n.verdict,
@@ -216,8 +217,7 @@ class Assessment:
         return pd.concat(rows, ignore_index=True)
 
     def _panel_row(self, label: str) -> dict[str, Any]:
-        pan = self.panel
-        passed = pan.passed if pan is not None else []
+        passed = self.panel.passed
         cfs = [r.counterfactual for r in passed if r.counterfactual is not None]
         eff = [100 * c.relative_effect for c in cfs]
         return {
@@ -225,7 +225,7 @@ class Assessment:
             "effect_pct": float(np.median(eff)) if eff else np.nan,
             "lo95_pct": float(min(100 * c.relative_lo95 for c in cfs)) if cfs else np.nan,
             "hi95_pct": float(max(100 * c.relative_hi95 for c in cfs)) if cfs else np.nan,
-            "calibrated_p": pan.calibrated_p if pan is not None else np.nan,
+            "calibrated_p": self.panel.calibrated_p,
             "false_alarm_rate": self.placebo.false_alarm_rate if self.placebo else np.nan,
             "gate_passed": True, "gate_reason": f"{self.strength} evidence",
             "verdict": self.verdict,
@@ -235,42 +235,29 @@ class Assessment:
         w = self.window
         return f"<Assessment {self.series} {w.label()} vs {w.reference:%Y-%m}: {self.verdict}>"
 
-    # -- tables ----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Every number of the assessment in plain Python types (JSON-ready).
-
-        Keys ending in ``_pct`` are percentages; the summary quotes them rounded
-        to one decimal.
-        """
-        w = self.window
+        """Every number of the assessment in plain Python types (JSON-ready); keys ending in
+        ``_pct`` are percentages, which the summary quotes rounded to one decimal."""
+        w, d = self.window, self.decision
         out: dict[str, Any] = {
             "series": self.series, "start": f"{w.start:%Y-%m}", "end": f"{w.end:%Y-%m}",
             "reference": f"{w.reference:%Y-%m}", "verdict": self.verdict, "strength": self.strength,
             "alpha": self.options.alpha,
             "decision": {
-                "counterfactual_p": self.decision.counterfactual_p,
-                "counterfactual_p_kind": self.decision.counterfactual_p_kind,
-                "counterfactual_significant": self.decision.counterfactual_significant,
-                "counterfactual_direction": self.decision.counterfactual_direction,
-                "empirical_z": self.decision.empirical_z,
-                "empirical_extreme": self.decision.empirical_extreme,
-                "empirical_direction": self.decision.empirical_direction,
-                "rank_p": self.decision.rank_p, "n_placebo_years": self.decision.n_years,
-                "extrapolated": self.decision.extrapolated, "effect_pct": self.decision.effect_pct,
-                "effect_lo90_pct": self.decision.effect_lo_pct,
-                "effect_hi90_pct": self.decision.effect_hi_pct,
-                "equivalence_margin_lo_pct": self.decision.margin_pct[0],
-                "equivalence_margin_hi_pct": self.decision.margin_pct[1],
-                "equivalent": self.decision.equivalent, "reason": self.decision.reason,
+                **{k: getattr(d, k) for k in _DECISION_KEYS}, "n_placebo_years": d.n_years,
+                "extrapolated": d.extrapolated, **_effect(d),
+                "equivalence_margin_lo_pct": d.margin_pct[0],
+                "equivalence_margin_hi_pct": d.margin_pct[1], "equivalent": d.equivalent,
+                "reason": d.reason,
             },
             "counterfactual": [c.to_dict() for c in self.counterfactuals],
             "empirical": self.empirical.to_dict(),
             "adjusted": self.adjusted.to_dict() if self.adjusted else None,
             "placebo": self.placebo.to_dict() if self.placebo else None,
             "decomposition": self.decomposition.to_dict() if self.decomposition else None,
-            "panel": self.panel.to_dict() if self.panel else None,
+            "panel": self.panel.to_dict(),
             "models": self.model_table().to_dict(orient="records"),
-            "normal_years": self.normal.to_dict() if self.normal else None,
+            "normal_years": self.normal.to_dict(),
             "neighbours": [n.to_dict() for n in self.neighbours], "stable": self.stable,
             "event": self.event, "model_errors": dict(self.model_errors),
             "caveats": list(self.caveats), "notes": list(self.notes), "timings": dict(self.timings),
@@ -279,10 +266,8 @@ class Assessment:
         return _plain(out)
 
     def to_frame(self) -> pd.DataFrame:
-        """The evidence table: one row per line of evidence.
-
-        Columns ``evidence, statistic, value, p_value, percentile, reading``.
-        """
+        """The evidence table, one row per line: ``evidence`` (index), ``statistic, value,
+        p_value, percentile, reading``."""
         return evidence_table(self)
 
     def summary(self) -> str:
@@ -311,24 +296,12 @@ class Assessment:
         return plot_assessment(self, axes=axes, history=history)
 
 
-_SENS_COLUMNS = [
-    "model",
-    "window",
-    "effect_pct",
-    "lo95_pct",
-    "hi95_pct",
-    "calibrated_p",
-    "false_alarm_rate",
-    "gate_passed",
-    "gate_reason",
-    "verdict",
-    "implied_change_pct",
-]
+_SENS_COLUMNS = ["model", "window", "effect_pct", "lo95_pct", "hi95_pct", "calibrated_p",
+                 "false_alarm_rate", "gate_passed", "gate_reason", "verdict", "implied_change_pct"]
 
 
 def _plain(obj: Any) -> Any:
-    """Convert numpy scalars, non-finite floats and months (``YYYY-MM``) to JSON-friendly
-    Python values."""
+    """Numpy scalars, non-finite floats (None) and months (``YYYY-MM``) as plain values."""
     if isinstance(obj, pd.Timestamp):
         return f"{obj:%Y-%m}"
     if isinstance(obj, dict):
@@ -349,8 +322,7 @@ def evidence_table(a: Any) -> pd.DataFrame:
     """:meth:`Assessment.to_frame`."""
     alpha, nan = a.options.alpha, np.nan
     rows: list[tuple[Any, ...]] = []
-    runs = a.panel.runs if a.panel is not None else ()
-    for r in sorted(runs, key=lambda r: not r.gate_passed):
+    for r in sorted(a.panel.runs, key=lambda r: not r.gate_passed):
         cf = r.counterfactual
         if cf is None:
             continue

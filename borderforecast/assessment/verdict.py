@@ -1,30 +1,10 @@
-"""The verdict rule: three answers, each with its own evidence.
+"""The verdict rule, the strength, and the words for numbers every summary sentence uses.
 
-Every sentence of an assessment's summary is produced from the numbers by the functions below,
-so the text cannot drift from the table.
-
-Verdict rule
-------------
-* ``"beyond normal seasonality (decline)"`` / ``"(rise)"``: the calibrated test rejects: the
-  counterfactual panel's calibrated p-value (the median ``z`` of the gated models against the
-  same median in the normal placebo years, :mod:`borderforecast.assessment.panel`) is below
-  ``alpha`` *and* the window's change stands out among the normal years (robust
-  ``|z| >= z_(1 - alpha/2)``, 1.96 for alpha = 0.05), in the same direction.
-* ``"within normal seasonality"``: only with positive evidence of equivalence (two one-sided
-  tests at ``alpha``): the panel's effect interval (``1 - 2 alpha``: the median gated model's
-  90% interval) and the decomposition's excess interval both lie inside the equivalence margin,
-  ``+-z_(1 - alpha/2)`` times the spread of the same window statistic in the normal years (what
-  ordinary years themselves vary by), and neither line rejects.
-* ``"cannot tell"`` otherwise, with the reason: too few normal years to calibrate, the two
-  lines disagree, or the change is not unusual but its interval reaches beyond the margin.
-
-Strength (``strong``, ``moderate``, ``weak``) comes from the size of the change against normal
-variation and the calibrated p, never from the number of years: "beyond" is *strong* when
-``p < alpha / 5`` and ``|z| >= 2 z_(1 - alpha/2)``, *moderate* when one of the two holds;
-"within" is *strong* when both intervals lie inside half the margin, else *moderate*; "cannot
-tell" is *weak*. :mod:`borderforecast.assessment.core` then lowers it when the window's
-neighbours disagree. A calibrated p below ``1 / (k + 1)`` (``k`` placebo years) lies beyond
-what the placebo ranks can show and is marked *extrapolated*.
+"Beyond normal seasonality" when the panel's calibrated p is below ``alpha`` and the window's
+robust ``|z|`` among the normal years is at least ``z_(1 - alpha/2)``, in the same direction;
+"within normal seasonality" only when both the panel's effect interval and the decomposition's
+excess interval lie inside the equivalence margin and neither line rejects; "cannot tell"
+otherwise, with the reason. The assessment guide states the rule and the strength in full.
 """
 
 from __future__ import annotations
@@ -38,8 +18,7 @@ BEYOND_DECLINE = "beyond normal seasonality (decline)"
 BEYOND_RISE = "beyond normal seasonality (rise)"
 WITHIN = "within normal seasonality"
 CANNOT_TELL = "cannot tell"
-INCONCLUSIVE = CANNOT_TELL
-"""The former name of :data:`CANNOT_TELL`."""
+INCONCLUSIVE = CANNOT_TELL  # the former name
 VERDICTS = (BEYOND_DECLINE, BEYOND_RISE, WITHIN, CANNOT_TELL)
 NAN = float("nan")
 
@@ -51,12 +30,9 @@ def critical_z(alpha: float) -> float:
 
 @dataclass(frozen=True)
 class Decision:
-    """The deciding signals, the equivalence test and the verdict that follows from them.
-
-    ``effect_*`` and ``excess_*`` are percentages (the panel's effect with its ``1 - 2 alpha``
-    interval, the decomposition's excess interval); ``margin_pct`` is the equivalence margin
-    ``(decline side, rise side)`` in percent; ``reason`` says why the answer is "cannot tell".
-    """
+    """The deciding signals, the equivalence test and the verdict that follows from them
+    (percentages: the panel's effect with its ``1 - 2 alpha`` interval, the decomposition's
+    excess interval, the margin ``(decline side, rise side)``)."""
 
     verdict: str
     counterfactual_p: float
@@ -105,10 +81,8 @@ def decide(
     rank_p: float = NAN,
     n_years: int = 0,
 ) -> Decision:
-    """Apply the verdict rule of this module.
-
-    ``effect`` is the panel's ``(estimate, lo, hi)`` and ``excess`` the decomposition's
-    ``(lo, hi)``, all in percent; ``margin`` is the equivalence margin on the log scale.
+    """Apply the verdict rule: ``effect`` is the panel's ``(estimate, lo, hi)`` and ``excess``
+    the decomposition's ``(lo, hi)``, in percent; ``margin`` is on the log scale.
 
     Examples
     --------
@@ -164,7 +138,7 @@ STRENGTHS = (STRONG, MODERATE, WEAK)
 
 
 def grade(d: Decision, margin: float = NAN) -> str:
-    """Strength of a decision (rule in the module docstring).
+    """Strength of a decision: from the size against normal variation and the p.
 
     Examples
     --------
@@ -240,6 +214,11 @@ def fmt_pct(x: float, signed: bool = True) -> str:
     if not np.isfinite(x):
         return "n/a"
     return f"{x:+.1f}%" if signed else f"{x:.1f}%"
+
+
+def fmt_range(lo: float, hi: float) -> str:
+    """An interval of percentages: ``-12.3% to +4.5%``."""
+    return f"{fmt_pct(lo)} to {fmt_pct(hi)}"
 
 
 def fmt_p(p: float) -> str:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 _LAZY = {
     "BacktestOptions": ".options",
-    "CalibrationOptions": ".options",
+    "CalibrationOptions": ".calibrate",
     "BacktestResult": ".result",
     "Recommendation": ".recommend",
     "backtest": ".run",
@@ -49,7 +49,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .options import BacktestOptions, CalibrationOptions
+    from .calibrate import CalibrationOptions
+    from .options import BacktestOptions
     from .plan import plan
     from .recommend import Recommendation
     from .result import BacktestResult

@@ -1,54 +1,127 @@
 """Honest intervals: adaptive conformal calibration from a model's own past errors.
 
-Model intervals on this series under-cover badly (typically 50-60% for a
-nominal 80%): its regime changes (2014, 2017, 2019, 2020, 2021-23, 2025) lie
-far outside what in-sample residuals suggest. The calibrated interval of a
-model at origin *T* and horizon *k* is, on the log scale,
-
-    ``log(median + 1) +/- q_T * v_T``
-
-where
-
-* ``v_T`` is the model's recent error size at *T* (``scale="errors"``, the
-  default): an exponentially weighted mean (half-life ``halflife`` months)
-  of its absolute one-step log errors whose target month is at most *T*.
-  It widens the interval as soon as the model starts to miss and lets it
-  narrow when it recovers; one turbulent month moves it by its weight only.
-  (``scale="none"``: 1.)
-* ``q_T`` is a split-conformal quantile of the scores ``|e_j| / v_j`` with
-  ``e_j = log(actual + 1) - log(median + 1)``, the same model's errors at the
-  same horizon from earlier origins *j* whose target month is at most *T*
-  (nothing from the future), the most recent ``window`` of them: the
-  ``ceil((n + 1)(1 - a))``-th smallest of ``n`` (the split-conformal rank,
-  valid for any ``n``; no interpolation below it);
-* the miscoverage level behind ``q_T`` adapts as forecasts resolve
-  (adaptive conformal inference, Gibbs & Candes 2021): after each miss it
-  grows the interval, after each hit it shrinks it, by ``gamma`` per month
-  between origins (scaled per level; so origins every 6 months adapt as fast
-  in time as monthly ones), within ``adapt_limits`` times the nominal miscoverage;
-* the half-width never exceeds ``max_width`` (if set) times the largest
-  absolute log error in the window and never shrinks with the horizon at one
-  origin (``monotone``); the upper bound never exceeds ``record_cap`` times
-  the highest month recorded up to *T*.
-
-With fewer than ``min_errors`` past scores (or no scale yet) the model's own
-interval is kept. Point forecasts are never changed.
-
-:func:`calibrate_frame` does a whole backtest in one pass; one live forecast
-is calibrated by :func:`borderforecast.backtesting.live.calibrate` with the
-same function on the model's past rows and the new forecast.
+At origin *T* and horizon *k* the calibrated interval is ``log(median + 1) +/- q_T * v_T``:
+``v_T`` the model's recent one-step log error size (``scale="errors"``), ``q_T`` the
+split-conformal quantile of its past scaled errors at that horizon whose target month is at
+most *T*, its miscoverage level adapting as forecasts resolve (Gibbs & Candes 2021); widths
+never shrink with the horizon and upper bounds are capped at ``record_cap`` times the record.
+Point forecasts are never changed. The method and its settings: docs/guide/backtest.md and
+:class:`CalibrationOptions`. :func:`calibrate_frame` does a whole backtest in one pass.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError
 from ..intervals import interval_columns, level_label, nest
-from .options import CalibrationOptions
+
+CALIBRATION_METHODS = ("conformal", "none")
+CALIBRATION_SCALES = ("errors", "none")
+
+
+@dataclass(frozen=True)
+class CalibrationOptions:
+    """How model intervals are calibrated from the model's own past errors.
+
+    The method (adaptive conformal, no look-ahead) is described in
+    :mod:`borderforecast.backtesting.calibrate`.
+
+    Attributes
+    ----------
+    method : str
+        ``"conformal"`` (default) or ``"none"`` (keep the model's intervals).
+    window : int
+        Use at most the ``window`` most recent past scores (default 240: all
+        of them on this series; the scale, not the window, adapts).
+    min_errors : int
+        Fewer past scores than this: keep the model's own interval (default 19,
+        the fewest for which the 95% interval's conformal rank exists).
+    scale : str
+        ``"errors"`` (default): scores are divided by the model's own recent
+        one-step error size, an exponentially weighted mean of its absolute
+        one-step log errors known at the origin (half-life ``halflife``
+        months), so intervals widen when the model starts to miss and narrow
+        again when it recovers (absolute, not squared, errors: one wild month
+        does not dominate it); ``"none"``: plain absolute log errors.
+    halflife : float
+        Half-life in months of the ``"errors"`` scale (default 10: one
+        turbulent month carries about 7% of its weight).
+    gamma : float
+        Step of the adaptive conformal update (Gibbs & Candes, 2021) of the
+        miscoverage level of the 80% interval after each resolved forecast
+        (default 0.08); a level with miscoverage ``a`` uses
+        ``gamma * (a / 0.2) ** 2`` (95%: 0.005). 0 turns it off.
+    adapt_limits : tuple of float
+        The adapted miscoverage stays within these multiples of the nominal
+        one (default ``(0.5, 1.5)``: a 95% interval adapts between 92.5% and
+        97.5%), so a run of misses cannot push it to the largest past score.
+    monotone : bool
+        Half-widths never shrink with the horizon at one origin (default
+        True: no band that narrows and widens again from month to month).
+    max_width : float or None
+        Cap of the log half-width, as a multiple of the largest absolute log
+        error in the window (default None: no cap; a cap at the worst past miss
+        undoes the error scale when the series is more turbulent than ever).
+    record_cap : float or None
+        Upper bounds never exceed ``record_cap`` times the highest month
+        recorded up to the origin (default 1.5; None: no cap). The record
+        was set in the largest surge on file; a bound further above it is
+        not a planning figure.
+    warmup : int or None
+        Extra origins before ``start`` (at the run's ``step``) that are
+        forecast only to feed the calibration, never scored. Default None:
+        ``min_errors + ceil(h / step)``, just enough for every horizon to be
+        calibrated from the first scored origin (31 for monthly origins and
+        h = 12), as far as the series' history allows.
+    """
+
+    method: str = "conformal"
+    window: int = 240
+    min_errors: int = 19
+    scale: str = "errors"
+    halflife: float = 10.0
+    gamma: float = 0.08
+    adapt_limits: tuple[float, float] = (0.5, 1.5)
+    monotone: bool = True
+    max_width: float | None = None
+    record_cap: float | None = 1.5
+    warmup: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.method not in CALIBRATION_METHODS:
+            raise ModelError(
+                f"calibration method {self.method!r} is unknown; "
+                f"choose one of {', '.join(CALIBRATION_METHODS)}"
+            )
+        if self.scale not in CALIBRATION_SCALES:
+            raise ModelError(
+                f"calibration scale {self.scale!r}: choose one of {', '.join(CALIBRATION_SCALES)}"
+            )
+        lims = tuple(float(v) for v in self.adapt_limits)
+        if len(lims) != 2 or not 0 < lims[0] <= 1 <= lims[1]:
+            raise ModelError(
+                f"calibration adapt_limits must be (low <= 1, high >= 1), got {self.adapt_limits!r}"
+            )
+        object.__setattr__(self, "adapt_limits", lims)
+        if not self.halflife > 0:
+            raise ModelError(f"calibration halflife must be > 0, got {self.halflife!r}")
+        if self.record_cap is not None and not self.record_cap >= 1:
+            raise ModelError(
+                f"calibration record_cap must be >= 1 or None, got {self.record_cap!r}"
+            )
+        if self.window < 2 or self.min_errors < 2 or (self.warmup is not None and self.warmup < 0):
+            raise ModelError("calibration needs window >= 2, min_errors >= 2 and warmup >= 0")
+        if self.max_width is not None and not self.max_width > 0:
+            raise ModelError(f"calibration max_width must be > 0, got {self.max_width!r}")
+        if not 0 <= self.gamma < 1:
+            raise ModelError(f"calibration gamma must be in [0, 1), got {self.gamma!r}")
+
 
 SCALE_FLOOR = 0.005
 """Lower bound of the error scale (keeps near-constant series finite)."""
@@ -103,26 +176,10 @@ def conformal_path(
 ) -> dict[float, np.ndarray]:
     """Log-scale half-widths of one (series, model, horizon) group, origin by origin.
 
-    Parameters
-    ----------
-    origins, targets : arrays
-        Sorted by origin (targets then increase too).
-    abs_errors : array
-        ``|log(actual + 1) - log(median + 1)|`` per row (NaN: unknown).
-    scale : array
-        The scale ``v`` at each origin (ones for ``scale="none"``).
-    levels : sequence of float
-        Interval levels.
-    options : CalibrationOptions
-        Settings.
-
-    Returns
-    -------
-    dict
-        Per level, one half-width per row; NaN where the model's own interval
-        is kept. Row ``i`` uses only rows whose target month is at most
-        ``origins[i]``.
-    """
+    Rows sorted by origin; ``abs_errors`` the rows' ``|log(actual + 1) - log(median + 1)|``
+    (NaN: unknown), ``scale`` the error scale at each origin (ones for ``scale="none"``).
+    Returns per level one half-width per row, NaN where the model's own interval is kept; row
+    ``i`` uses only rows whose target month is at most ``origins[i]``."""
     n = len(origins)
     scale = np.asarray(scale, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -273,25 +330,10 @@ def calibrate_frame(
 ) -> pd.DataFrame:
     """Calibrated copy of a long backtest frame (no look-ahead).
 
-    Parameters
-    ----------
-    raw : pandas.DataFrame
-        ``series, model, origin, target_month, horizon, actual, median`` and
-        the interval columns (the models' own intervals).
-    levels : sequence of float
-        Interval levels.
-    options : CalibrationOptions
-        The method's settings.
-    series : mapping of id -> Series, optional
-        The data (for the record cap); without it the actuals in
-        ``raw`` stand in for the data.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same rows and columns with the interval columns replaced where the
-        calibration applies, and a boolean ``calibrated`` column.
-    """
+    ``raw``: ``series, model, origin, target_month, horizon, actual, median`` and the models' own
+    interval columns; ``series``: the data for the record cap (default the actuals in ``raw``).
+    Returns the same rows with the interval columns replaced where the calibration applies and
+    a boolean ``calibrated`` column."""
     out = raw.copy()
     out["calibrated"] = False
     if options.method == "none" or out.empty:

@@ -69,22 +69,10 @@ def parallel_map(
 ) -> list[R]:
     """``[func(x) for x in items]`` on an engine; results in item order.
 
-    Parameters
-    ----------
-    func : callable
-        A pure function of one item (module-level, so processes and dask can ship it).
-    items : sequence
-        Its inputs.
-    engine : {"sequential", "processes", "dask"}
-        Where to run: here, in ``jobs`` local processes (joblib), or on a dask cluster.
-        ``"processes"`` with one job or one item runs here.
-    jobs : int
-        Worker processes for ``"processes"`` (``-1``: all cores).
-    scheduler : str, distributed.Client or cluster
-        Where ``"dask"`` runs.
-    on_done : callable, optional
-        Called with each result as soon as it is ready (in completion order).
-    """
+    ``func`` is a pure module-level function (processes and dask ship it). ``engine``:
+    ``"sequential"`` (here), ``"processes"`` (``jobs`` joblib workers, ``-1`` all cores; one job
+    or one item runs here) or ``"dask"`` (on ``scheduler``: an address, a Client or a cluster).
+    ``on_done`` is called with each result as soon as it is ready (in completion order)."""
     if engine == "sequential" or (engine == "processes" and (jobs == 1 or len(items) <= 1)):
         stream: Iterator[tuple[int, R]] = ((i, func(x)) for i, x in enumerate(items))
     elif engine == "processes":

@@ -1,22 +1,11 @@
 """The calibration a live forecast needs, by the short route: origins, raw fits, conformal widths.
 
-A model's own intervals on this series cover far less than they promise (about
-52% for a nominal 80%), so a live forecast is calibrated on the same model's
-past errors on the same series. :func:`calibration` computes them directly:
-
-1. the origins of the calibration backtest (:func:`origin_grid`: every ``step``
-   months from December 2011 to the last month with ``max(h, 12)`` months of
-   actuals after it, plus the warm-up origins that seed the conformal scores);
-2. the model's raw forecast at each origin, read from or written to the one
-   unit cache (:mod:`.units`) under the keys :func:`borderforecast.backtest`
-   uses, so a backtest and a live forecast share their fits;
-3. the rows ``origin, target_month, horizon, actual, median`` kept in an
-   immutable :class:`Calibration`, which :meth:`Calibration.apply` turns into
-   conformal widths (:mod:`.calibrate`) and guarded intervals
-   (:mod:`borderforecast.intervals`) for a new forecast.
-
-A report that has run the full backtest builds the same object from it
-(:meth:`Calibration.from_backtest`): the numbers are the same either way.
+:func:`calibration` fits the model at the calibration origins (:func:`origin_grid`: every
+``step`` months from December 2011, plus warm-up origins), reading and writing the unit cache
+under the backtest's keys (so the two share their fits), and keeps the rows ``origin,
+target_month, horizon, actual, median`` in an immutable :class:`Calibration`, which
+:meth:`Calibration.apply` turns into conformal, guarded intervals for a new forecast.
+:meth:`Calibration.from_backtest` builds the same object from a full backtest.
 """
 
 from __future__ import annotations
@@ -34,8 +23,7 @@ from ..intervals import DEFAULT_LEVELS, guard_intervals, interval_columns, level
 from ..models.fitted import MAX_HORIZON
 from ..models.registry import ModelSpec
 from ..series import month
-from .calibrate import _calibrate_group
-from .options import BacktestOptions, CalibrationOptions
+from .calibrate import CalibrationOptions, _calibrate_group
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import BacktestResult
@@ -44,7 +32,7 @@ CALIBRATION_STEP = 3
 """Months between calibration origins (the report's backtest step, so both agree)."""
 CALIBRATION_MIN_H = 12
 """A calibration covers at least this many months ahead."""
-DEFAULT_START = BacktestOptions.DEFAULT_START
+DEFAULT_START = "2011-12"
 """First scored origin (or the first month with enough history, if later)."""
 HISTORY_COLUMNS = ["origin", "target_month", "horizon", "actual", "median"]
 
@@ -218,7 +206,7 @@ def calibration(
     (:func:`borderforecast.backtesting.units.unit_key`): a backtest of the same
     model, series, horizon and seed and this call share their fits.
     """
-    from .units import Task, UnitCache, run_unit, spec_to_dict, unit_keys
+    from .units import RESELECT_EVERY, Task, UnitCache, run_unit, spec_to_dict, unit_keys
 
     opts = options or CalibrationOptions()
     hb = calibration_horizon(h)
@@ -233,7 +221,7 @@ def calibration(
     cache = UnitCache()
     levels = tuple(DEFAULT_LEVELS)
     width = len(interval_columns(levels))
-    every = BacktestOptions().reselect_every.get(spec.name)
+    every = RESELECT_EVERY.get(spec.name)
     use = parts if model.uses_parts else None
     keys = unit_keys(series, y, sd, warm + scored, hb, levels, seed, every, True, use)
     rows = []
@@ -281,29 +269,13 @@ def calibrate(
 ) -> pd.DataFrame:
     """Calibrate one raw forecast with one model's past backtest errors (a pure function).
 
-    Parameters
-    ----------
-    history : pandas.DataFrame
-        Past forecasts of the same model on the same series:
-        ``origin, target_month, horizon, actual, median`` (e.g. a slice of
-        ``BacktestResult.raw_forecasts``). Rows from the forecast's origin on
-        are dropped and actuals after it are ignored: only errors known at the
-        origin are used.
-    forecast : pandas.DataFrame
-        The raw forecast: index = the months after the origin, ``median`` and
-        ``lo<L>``/``hi<L>`` columns.
-    options : CalibrationOptions, optional
-        Settings (default: :class:`CalibrationOptions`).
-    y : pandas.Series, optional
-        The data up to the origin (for the record cap); default:
-        the actuals in ``history``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy of ``forecast`` with calibrated intervals at the horizons the
-        history covers (the model's own elsewhere), ``attrs["intervals"]``
-        ``"calibrated"`` (or ``"raw"`` if no horizon could be calibrated).
+    ``history``: the same model's past forecasts on the same series, ``origin, target_month,
+    horizon, actual, median`` (e.g. a slice of ``BacktestResult.raw_forecasts``); only errors
+    known at the forecast's origin are used. ``forecast``: the raw forecast (index the months
+    after the origin, ``median``, ``lo<L>``/``hi<L>``). ``y``: the data up to the origin, for
+    the record cap (default the actuals in ``history``). Returns a copy of ``forecast`` with
+    calibrated intervals where the history covers the horizon (the model's own elsewhere) and
+    ``attrs["intervals"]`` ``"calibrated"`` (``"raw"`` if no horizon could be).
     """
     opts = options or CalibrationOptions()
     frame = forecast.copy()

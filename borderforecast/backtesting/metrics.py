@@ -1,28 +1,11 @@
 """Forecast accuracy metrics, apart from the engine that produces forecasts.
 
-Every metric has the same signature, in the spirit of Nixtla's
-``utilsforecast.losses``::
-
-    metric(df, level=None) -> numpy.ndarray   # one score per row
-
-where ``df`` is a long frame of forecasts with the columns ``actual``,
-``median``, ``lo<L>``/``hi<L>`` for interval metrics, and the per-origin scales
-``scale_abs`` (the in-sample mean absolute lag-12 seasonal-naive error of the
-origin's training window) and ``scale_sq`` (the in-sample mean *squared*
-lag-12 error). A metric's value over a group of rows is the mean of its rows'
-scores (RMSSE: the root of the mean, :data:`ROOTED`).
-Everything is on the count scale.
-
-Definitions (``e = actual - median``, ``a = 1 - level/100``):
-
-- MASE: ``mean(|e| / scale_abs)`` (Hyndman & Koehler, 2006);
-- RMSSE: ``sqrt(mean(e**2 / scale_sq))`` (the M5 competition's measure);
-- sMAPE: ``mean(200 |e| / (|actual| + |median|))`` (0 when both are 0);
-- MAPE: ``mean(100 |e| / |actual|)`` over rows with ``actual > 0``;
-- coverage: share of rows with ``lo <= actual <= hi``;
-- Winkler (interval) score: ``(hi - lo) + 2/a (lo - actual) 1{actual < lo}
-  + 2/a (actual - hi) 1{actual > hi}``, divided by ``scale_abs`` like MASE
-  (Gneiting & Raftery 2007, eq. 43).
+Every metric has one signature (Nixtla's ``utilsforecast.losses`` style),
+``metric(df, level=None) -> numpy.ndarray``, one score per row of a long frame with
+``actual``, ``median``, ``lo<L>``/``hi<L>`` and the origin's in-sample seasonal-naive scales
+``scale_abs`` (mean absolute lag-12 error) and ``scale_sq`` (mean squared); a group's value is
+the mean of its rows' (RMSSE: its root, :data:`ROOTED`). Count scale throughout; definitions
+in docs/guide/backtest.md (MASE, RMSSE, sMAPE, MAPE, coverage, Winkler / ``scale_abs``).
 
 Examples
 --------
@@ -158,24 +141,11 @@ def metric_columns(levels: Sequence[float]) -> list[str]:
 def evaluate(
     df: pd.DataFrame, by: Sequence[str], levels: Sequence[float] = (80, 95)
 ) -> pd.DataFrame:
-    """Aggregate every metric over groups of rows.
+    """Every metric aggregated over the groups ``by`` (e.g. ``["series", "model", "horizon"]``).
 
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Forecast rows with ``actual``, ``median``, interval columns and
-        ``scale_abs``/``scale_sq``; rows without an actual are ignored.
-    by : list of str
-        Grouping columns (e.g. ``["series", "model", "horizon"]``).
-    levels : sequence of float
-        Interval levels to score.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per group: the ``by`` columns, ``n`` (rows scored) and one
-        column per metric (see :func:`metric_columns`).
-    """
+    ``df``: forecast rows with ``actual``, ``median``, interval columns and
+    ``scale_abs``/``scale_sq`` (rows without an actual are ignored). One row per group: the
+    ``by`` columns, ``n`` (rows scored) and one column per metric (:func:`metric_columns`)."""
     return aggregate(row_scores(df, by, levels), by)
 
 

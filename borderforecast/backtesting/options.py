@@ -8,109 +8,11 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import ModelError
-from ..models.base import check_levels
+from ..intervals import check_levels
+from .calibrate import CalibrationOptions
+from .units import RESELECT_EVERY
 
 ENGINES = ("sequential", "processes", "dask")
-CALIBRATION_METHODS = ("conformal", "none")
-CALIBRATION_SCALES = ("errors", "none")
-
-
-@dataclass(frozen=True)
-class CalibrationOptions:
-    """How model intervals are calibrated from the model's own past errors.
-
-    The method (adaptive conformal, no look-ahead) is described in
-    :mod:`borderforecast.backtesting.calibrate`.
-
-    Attributes
-    ----------
-    method : str
-        ``"conformal"`` (default) or ``"none"`` (keep the model's intervals).
-    window : int
-        Use at most the ``window`` most recent past scores (default 240: all
-        of them on this series; the scale, not the window, adapts).
-    min_errors : int
-        Fewer past scores than this: keep the model's own interval (default 19,
-        the fewest for which the 95% interval's conformal rank exists).
-    scale : str
-        ``"errors"`` (default): scores are divided by the model's own recent
-        one-step error size, an exponentially weighted mean of its absolute
-        one-step log errors known at the origin (half-life ``halflife``
-        months), so intervals widen when the model starts to miss and narrow
-        again when it recovers (absolute, not squared, errors: one wild month
-        does not dominate it); ``"none"``: plain absolute log errors.
-    halflife : float
-        Half-life in months of the ``"errors"`` scale (default 10: one
-        turbulent month carries about 7% of its weight).
-    gamma : float
-        Step of the adaptive conformal update (Gibbs & Candes, 2021) of the
-        miscoverage level of the 80% interval after each resolved forecast
-        (default 0.08); a level with miscoverage ``a`` uses
-        ``gamma * (a / 0.2) ** 2`` (95%: 0.005). 0 turns it off.
-    adapt_limits : tuple of float
-        The adapted miscoverage stays within these multiples of the nominal
-        one (default ``(0.5, 1.5)``: a 95% interval adapts between 92.5% and
-        97.5%), so a run of misses cannot push it to the largest past score.
-    monotone : bool
-        Half-widths never shrink with the horizon at one origin (default
-        True: no band that narrows and widens again from month to month).
-    max_width : float or None
-        Cap of the log half-width, as a multiple of the largest absolute log
-        error in the window (default None: no cap; a cap at the worst past miss
-        undoes the error scale when the series is more turbulent than ever).
-    record_cap : float or None
-        Upper bounds never exceed ``record_cap`` times the highest month
-        recorded up to the origin (default 1.5; None: no cap). The record
-        was set in the largest surge on file; a bound further above it is
-        not a planning figure.
-    warmup : int or None
-        Extra origins before ``start`` (at the run's ``step``) that are
-        forecast only to feed the calibration, never scored. Default None:
-        ``min_errors + ceil(h / step)``, just enough for every horizon to be
-        calibrated from the first scored origin (31 for monthly origins and
-        h = 12), as far as the series' history allows.
-    """
-
-    method: str = "conformal"
-    window: int = 240
-    min_errors: int = 19
-    scale: str = "errors"
-    halflife: float = 10.0
-    gamma: float = 0.08
-    adapt_limits: tuple[float, float] = (0.5, 1.5)
-    monotone: bool = True
-    max_width: float | None = None
-    record_cap: float | None = 1.5
-    warmup: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.method not in CALIBRATION_METHODS:
-            raise ModelError(
-                f"calibration method {self.method!r} is unknown; "
-                f"choose one of {', '.join(CALIBRATION_METHODS)}"
-            )
-        if self.scale not in CALIBRATION_SCALES:
-            raise ModelError(
-                f"calibration scale {self.scale!r}: choose one of {', '.join(CALIBRATION_SCALES)}"
-            )
-        lims = tuple(float(v) for v in self.adapt_limits)
-        if len(lims) != 2 or not 0 < lims[0] <= 1 <= lims[1]:
-            raise ModelError(
-                f"calibration adapt_limits must be (low <= 1, high >= 1), got {self.adapt_limits!r}"
-            )
-        object.__setattr__(self, "adapt_limits", lims)
-        if not self.halflife > 0:
-            raise ModelError(f"calibration halflife must be > 0, got {self.halflife!r}")
-        if self.record_cap is not None and not self.record_cap >= 1:
-            raise ModelError(
-                f"calibration record_cap must be >= 1 or None, got {self.record_cap!r}"
-            )
-        if self.window < 2 or self.min_errors < 2 or (self.warmup is not None and self.warmup < 0):
-            raise ModelError("calibration needs window >= 2, min_errors >= 2 and warmup >= 0")
-        if self.max_width is not None and not self.max_width > 0:
-            raise ModelError(f"calibration max_width must be > 0, got {self.max_width!r}")
-        if not 0 <= self.gamma < 1:
-            raise ModelError(f"calibration gamma must be in [0, 1), got {self.gamma!r}")
 
 
 @dataclass(frozen=True)
@@ -196,14 +98,10 @@ class BacktestOptions:
     cache: bool = True
     era_split: str = "2019-12"
     calibration: CalibrationOptions = field(default_factory=CalibrationOptions)
-    reselect_every: Mapping[str, int] = field(
-        default_factory=lambda: MappingProxyType({"auto_sarima": 12})
-    )
+    reselect_every: Mapping[str, int] = field(default_factory=lambda: RESELECT_EVERY)
     warm_start: bool = True
     learned_ensemble: bool = False
     learn_window: int = 36
-
-    DEFAULT_START = "2011-12"
 
     def __post_init__(self) -> None:
         h = self.h

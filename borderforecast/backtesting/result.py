@@ -17,8 +17,9 @@ from ..atomic import write_files
 from ..errors import StoreError
 from ..models.base import interval_columns
 from ..text import csv_text, csv_unquote
+from .calibrate import CalibrationOptions
 from .metrics import metric_columns
-from .options import BacktestOptions, CalibrationOptions
+from .options import BacktestOptions
 from .recommend import Recommendation, recommended_model
 from .scoring import BENCHMARK
 from .selection import SELECTION

@@ -31,27 +31,12 @@ def score(
     levels: Sequence[float],
     era_split: pd.Timestamp,
 ) -> pd.DataFrame:
-    """The metrics table of a backtest.
+    """The metrics table of a backtest, from its ``raw`` and ``calibrated`` scored rows.
 
-    Parameters
-    ----------
-    raw, calibrated : pandas.DataFrame
-        Scored forecast rows (same rows; model and calibrated intervals),
-        with ``scale_abs`` and ``scale_sq``.
-    levels : sequence of float
-        Interval levels.
-    era_split : Timestamp
-        Last origin of the first era.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``series, model, intervals ("calibrated"/"raw"), era ("all"
-        or "YYYY-MM..YYYY-MM"), horizon ("all" or "1".."h"), n``, the metrics
-        of :func:`~borderforecast.backtesting.metrics.metric_columns` and
-        ``skill`` (``1 - MASE / MASE of snaive`` in the same cell; NaN without
-        snaive).
-    """
+    Columns ``series, model, intervals ("calibrated"/"raw"), era ("all" or
+    "YYYY-MM..YYYY-MM", split after ``era_split``), horizon ("all" or "1".."h"), n``, the
+    metrics of :func:`~borderforecast.backtesting.metrics.metric_columns` and ``skill``
+    (``1 - MASE / MASE of snaive`` in the same cell; NaN without snaive)."""
     frames = []
     for label, df in (("calibrated", calibrated), ("raw", raw)):
         if df.empty:

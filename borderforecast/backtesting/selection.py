@@ -1,16 +1,10 @@
 """The recommendation rule scored out of sample.
 
-:attr:`BacktestResult.recommended` picks, on the whole backtest, by the one
-rule of :mod:`.recommend` (its joint score; intervals judged only where
-calibrated). Quoting that
-model's backtest score is an in-sample figure: the pick has seen every error
-it is judged on. :func:`out_of_sample_picks` replays the same rule at each
-origin *T* with only the errors known at *T* (forecasts whose target month is
-at most *T*, calibration warm-up origins included), and the rows of the
-model picked at *T* become the forecasts of a pseudo-model
-:data:`SELECTION` ("recommended (out-of-sample)"), scored like any model.
-With no error known yet at an origin the incumbent of the rule is picked
-(else the first model by name).
+Quoting the backtest score of :attr:`BacktestResult.recommended` is in-sample: the pick saw
+every error it is judged on. :func:`out_of_sample_picks` replays the rule of :mod:`.recommend`
+at each origin *T* with only the errors known at *T* (target month <= *T*, warm-up origins
+included); the picked models' forecasts form the pseudo-model :data:`SELECTION`, scored like any
+model (the incumbent where nothing is known yet, else the first model by name).
 """
 
 from __future__ import annotations

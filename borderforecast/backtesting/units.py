@@ -1,31 +1,12 @@
 """The unit of work of a backtest: fit one model on ``y[:origin]``, forecast ``h`` months.
 
-A unit is a pure function of (series, origin, model spec, seed): the same
-inputs give the same numbers whichever engine runs it, in whatever order or
-batch. Units are shipped in small batches (:class:`Task`, one series and one
-model, a few origins) so that process and cluster engines pay little
-overhead. An exception inside a unit becomes an error record for that cell;
-the batch goes on.
-
-Models whose structure is expensive to choose (an AICc order search) may be
-*reselected* only at anchor origins: months whose index since year 0 is a
-multiple of ``reselect_every``. The structure chosen on ``y[:anchor]`` (and,
-with ``warm_start``, its fitted parameters as starting values) is then
-re-estimated on ``y[:origin]`` for the origins up to the next anchor. The
-anchor is a function of the origin alone, so units stay pure. It needs a
-model module with ``selected_orders(fitted)`` or ``warm_start(fitted)``
-returning constructor overrides (as :mod:`borderforecast.models.sarima`
-has); other models are simply refitted at every origin.
-
-Units live in the package cache (:mod:`borderforecast.cache`), so reruns fit only the new.
-A unit's key hashes everything its forecast depends on: the series id, the training data
-itself (the months and values up to and including the origin: a revised past month changes
-the key, appending a new month does not), the model spec, the origin, the horizon, the
-levels, the seed, the reselection setting and the code (:func:`code_digest`: the family's
-module and every package module it imports, this module and the library versions).
-Entries are written as each batch finishes, with a checksum (a damaged entry is
-recomputed), under ``<home>/cache/backtest``; only successful units are stored, so a
-failed cell is retried next time.
+A unit is a pure function of (series, origin, model spec, seed), shipped in small batches
+(:class:`Task`: one series and model, a few origins); an exception becomes that cell's error
+record. A model whose module has ``selected_orders``/``warm_start`` (SARIMA) may reselect its
+structure only at anchor origins (:func:`anchor_of`) and reuse it up to the next. Units live
+in the package cache under a key of everything their forecast depends on (:func:`unit_keys`:
+series, training data, spec, origin, horizon, levels, seed, reselection, code); only
+successful units are stored.
 """
 
 from __future__ import annotations
@@ -119,6 +100,10 @@ class UnitResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+RESELECT_EVERY: Mapping[str, int] = MappingProxyType({"auto_sarima": 12})
+"""Default months between structure reselections, per model (``BacktestOptions``)."""
 
 
 def anchor_of(origin: pd.Timestamp, every: int) -> pd.Timestamp:
@@ -236,11 +221,9 @@ def parts_digest(parts: Mapping[str, pd.Series], origin: pd.Timestamp) -> str:
 
 
 def code_digest(spec: dict[str, Any]) -> str:
-    """Digest of the code a unit of this spec runs (see the module docstring).
-
-    An ensemble fitted as a unit builds its members by name: its digest covers
-    every module of ``borderforecast.models``. A spec with its own ``class`` covers
-    that class's module when it is a package module.
+    """Digest of the code a unit of this spec runs (:func:`~borderforecast.cache.code_fingerprint`:
+    the family's module or a spec's own ``class`` module, every package module it imports, this
+    module, library versions); an ensemble, which builds its members by name: every model module.
     """
     family = spec["family"]
     target = spec.get("class_path") or f"borderforecast.models.{family}:MODEL"

@@ -1,11 +1,7 @@
-"""The ``borderforecast`` command line.
+"""The ``borderforecast`` command line: each sub-module holds commands that call the Python API.
 
-The CLI is thin: each sub-module registers its commands on the one typer app
-and calls the Python API; shared options, JSON output and the exit codes live
-in :mod:`borderforecast.cli.common`. :func:`main` turns errors into one line
-on stderr and an exit code, with no traceback (``--verbose`` shows it for
-internal errors): 0 ok, 1 internal error, 2 bad data or bad value, 64 usage
-error.
+:func:`main` turns errors into one line on stderr and an exit code (:data:`common.EXIT_CODES_HELP`),
+with no traceback unless ``--verbose`` and the error is internal.
 """
 
 from __future__ import annotations
@@ -20,37 +16,28 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import BorderforecastError
-from . import assess as _assess
-from . import backtest as _backtest
-from . import cache as _cache
-from . import context as _context
-from . import data as _data
-from . import forecast as _forecast
-from . import models as _models
-from . import report as _report
-from . import season as _season
-from .common import (
-    EXIT_CODES_HELP,
-    EXIT_DATA,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    Settings,
-    add_reading_options,
-    clean,
-)
+from ..text import clean
+from . import assess, backtest, common, data, forecast, report, season
 
 app = typer.Typer(
     name="borderforecast",
     help="Forecast monthly U.S. Border Patrol Southwest border apprehensions, "
     "and test whether a change goes beyond normal seasonality.",
-    epilog=EXIT_CODES_HELP,
+    epilog=common.EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,  # help texts are plain: "[start, end]" must stay visible
 )
+app.command("models")(forecast.models_command)
+app.command("forecast")(forecast.forecast_command)
+app.command("assess")(assess.assess_command)
+app.command("backtest")(backtest.backtest_command)
+app.command("season")(season.season_command)
+app.command("context")(season.context_command)
+app.add_typer(data.data_app, name="data")
+app.command("report")(report.report_command)
+app.add_typer(data.cache_app, name="cache")
 
 
 def _version(value: bool) -> None:
@@ -64,40 +51,32 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bars, status lines or warnings.")
     ] = False,
     verbose: Annotated[
-        bool,
-        typer.Option(
-            "--verbose", "-v", help="Show every warning, and the traceback of internal errors."
-        ),
+        bool, typer.Option("--verbose", "-v", help="Every warning, and internal errors' traceback.")
     ] = False,
 ) -> None:
     """Forecast monthly U.S. Border Patrol Southwest border apprehensions."""
-    Settings.quiet = quiet and not verbose
-    Settings.verbose = verbose
+    common.Settings.quiet = quiet and not verbose
+    common.Settings.verbose = verbose
 
-
-for _module in (_models, _forecast, _assess, _backtest, _season, _context, _data, _report, _cache):
-    _module.register(app)
 
 _METAVARS = {"int": "INTEGER", "float": "NUMBER", "str": "TEXT", "Path": "PATH"}
 
 
 @functools.cache
 def command() -> Any:
-    """The click command behind :data:`app` (built once per process), with readable value
-    types in ``--help`` (no ``<bool>`` after a flag; ``TEXT`` rather than ``<list[str]>``)."""
+    """The click command behind :data:`app` (built once per process), with the input options
+    and readable value types in ``--help`` (no ``<bool>`` after a flag, no ``<list[str]>``)."""
     root = typer.main.get_command(app)
+    for name in common.INPUT_COMMANDS:
+        common.add_input_options(root.commands[name])  # type: ignore[attr-defined]
 
     def walk(cmd: Any) -> None:
-        add_reading_options(cmd)
         for p in cmd.params:
             if getattr(p, "param_type_name", "") != "option" or p.metavar is not None:
                 continue
@@ -114,35 +93,36 @@ def command() -> Any:
     return root
 
 
-def _show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
-    if Settings.quiet:
-        return
-    print(f"borderforecast: warning: {clean(message)}", file=sys.stderr)
+def _show_warning(message: Any, *_: Any, **__: Any) -> None:
+    if not common.Settings.quiet:
+        print(f"borderforecast: warning: {clean(message)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 1 internal error, 2 bad data or value,
-    64 usage error)."""
+    """Run the CLI; return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    Settings.quiet = Settings.verbose = False
-    Settings.reading = {}
+    common.Settings.quiet = common.Settings.verbose = False
+    common.Settings.input, common.Settings.reading = None, {}
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
             result = command().main(args=args, prog_name="borderforecast", standalone_mode=False)
-        except BorderforecastError as exc:
-            print(f"borderforecast: error: {clean(exc)}", file=sys.stderr)
-            return EXIT_DATA
-        except OSError as exc:  # a path the user gave: read-only, full disk, a file for a folder
-            where = f"{exc.filename}: " if exc.filename else ""
-            print(f"borderforecast: error: {where}{clean(exc.strerror or exc)}", file=sys.stderr)
-            return EXIT_DATA
+        except (BorderforecastError, OSError) as exc:  # bad data, or a path the user gave
+            print(f"borderforecast: error: {clean(_reason(exc))}", file=sys.stderr)
+            return common.EXIT_DATA
         except KeyboardInterrupt:
             print("borderforecast: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return common.EXIT_INTERRUPTED
         except Exception as exc:  # click's usage errors, then anything unexpected
             return _other_error(exc)
-    return result if isinstance(result, int) else EXIT_OK
+    return result if isinstance(result, int) else common.EXIT_OK
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError):  # a path the user gave: read-only, full disk, a file for a folder
+        where = f"{exc.filename}: " if exc.filename else ""
+        return where + str(exc.strerror or exc)
+    return str(exc)
 
 
 def _other_error(exc: Exception) -> int:
@@ -152,19 +132,19 @@ def _other_error(exc: Exception) -> int:
         bad_value = "BadParameter" in names and "MissingParameter" not in names
         exc.show()  # type: ignore[attr-defined]
         if "UsageError" in names:
-            return EXIT_DATA if bad_value else EXIT_USAGE
-        return int(getattr(exc, "exit_code", EXIT_INTERNAL)) or EXIT_INTERNAL
+            return common.EXIT_DATA if bad_value else common.EXIT_USAGE
+        return int(getattr(exc, "exit_code", common.EXIT_INTERNAL)) or common.EXIT_INTERNAL
     if kind == "Abort":
         print("borderforecast: aborted", file=sys.stderr)
-        return EXIT_INTERNAL
-    if Settings.verbose:
+        return common.EXIT_INTERNAL
+    if common.Settings.verbose:
         traceback.print_exc()
     print(
         f"borderforecast: internal error: {kind}: {clean(exc)} (run with --verbose for the "
         "traceback; please report it)",
         file=sys.stderr,
     )
-    return EXIT_INTERNAL
+    return common.EXIT_INTERNAL
 
 
 def run() -> None:  # console-script entry point

@@ -1,17 +1,14 @@
-"""``borderforecast data``: build the bundled table, ingest releases, list series and revisions."""
+"""``borderforecast data``: build the bundled table, ingest releases, list series and revisions;
+``borderforecast cache``: show or empty the result cache (:mod:`borderforecast.cache`)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from .common import HomeOption, JsonOption, echo_json
+from . import common
 
 data_app = typer.Typer(
     name="data",
@@ -19,11 +16,10 @@ data_app = typer.Typer(
     no_args_is_help=True,
 )
 
+
 @data_app.command("build")
 def build_command(
-    raw: Annotated[
-        Path, typer.Option("--raw", help="Folder with the official files as published.")
-    ],
+    raw: Annotated[Path, typer.Option(help="Folder with the official files as published.")],
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Output folder (default: the bundled data/ folder)."),
@@ -44,36 +40,27 @@ def build_command(
 @data_app.command("update")
 def update_command(
     file: Annotated[
-        Path,
-        typer.Argument(
-            help="A new release: Southwest Land Border Encounters CSV or OHSS workbook."
-        ),
+        Path, typer.Argument(help="Southwest Land Border Encounters CSV or OHSS workbook.")
     ],
-    home: HomeOption = None,
+    home: common.HomeOption = None,
     force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Ingest a release older than the newest one held for its source "
-            "(the output says what it reverts).",
-        ),
+        bool, common.flag("--force", "Ingest a release older than the newest held for its source.")
     ] = False,
     accept_new: Annotated[
-        bool,
-        typer.Option(
-            "--accept-new",
-            help="Accept citizenship values the layout has not named before (with a warning).",
-        ),
+        bool, common.flag("--accept-new", "Accept citizenship values the layout has not named.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
-    """Validate a new official release and merge it into the user data store."""
+    """Validate a new official release and merge it into the user data store.
+
+    The output says what a release ingested with --force reverts; a citizenship value accepted
+    with --accept-new is named in a warning."""
     from ..data import current_release
     from ..data.store import ingest
 
     result = ingest(file, home=home, force=force, accept_new=accept_new)
     if as_json:
-        echo_json({**vars(result), "current_release": current_release(home)})
+        common.echo_json({**vars(result), "current_release": current_release(home)})
         return
     typer.echo(result.summary())
     typer.echo(f"current release: {current_release(home)}")
@@ -81,94 +68,86 @@ def update_command(
 
 @data_app.command("list")
 def list_command(
-    source: Annotated[
-        str | None, typer.Option("--source", help="List one source's series.")
-    ] = None,
-    home: HomeOption = None,
-    as_json: JsonOption = False,
+    source: Annotated[str | None, typer.Option(help="List one source's series.")] = None,
+    home: common.HomeOption = None,
+    as_json: common.JsonOption = False,
 ) -> None:
     """List every available series with its id, span and sources."""
     from ..data import current_release, datasets
 
     frame = datasets(source=source, home=home)
     if as_json:
-        echo_json({"release": current_release(home), "series": frame.to_dict(orient="records")})
+        series = frame.to_dict(orient="records")
+        common.echo_json({"release": current_release(home), "series": series})
         return
     rows = (
-        [row["id"], f"{row['first']:%Y-%m}", f"{row['last']:%Y-%m}", str(row["n_months"]),
-         str(row["missing"]), row["sources"]] for _, row in frame.iterrows()
+        (r["id"], f"{r['first']:%Y-%m}", f"{r['last']:%Y-%m}", r["n_months"], r["missing"],
+         r["sources"]) for _, r in frame.iterrows()
     )  # fmt: skip
     columns = ("id", "first", "last", "months", "missing", "sources")
     title = f"borderforecast series (release {current_release(home)})"
-    _print_table(title, columns, ("months", "missing"), rows)
+    common.print_table(title, columns, rows, right=("months", "missing"))
 
 
 @data_app.command("revisions")
 def revisions_command(
-    release: Annotated[
-        str | None, typer.Option("--release", help="Only this release's revisions.")
-    ] = None,
-    home: HomeOption = None,
-    as_json: JsonOption = False,
+    release: Annotated[str | None, typer.Option(help="Only this release's revisions.")] = None,
+    home: common.HomeOption = None,
+    as_json: common.JsonOption = False,
 ) -> None:
     """Show revised values (old -> new) recorded by data updates."""
     from ..data.naming import SeriesKey
     from ..data.sources._common import DIMS
     from ..data.store import releases, revisions
 
-    rels = releases(home)
-    if rels.empty:
-        if as_json:
-            echo_json([])
-            return
+    if releases(home).empty and not as_json:
         typer.echo("no releases ingested: the bundled data are in use")
         return
     revs = revisions(home)
     if release is not None:
         revs = revs[revs["release"] == release]
     if as_json:
-        echo_json(revs.to_dict(orient="records"))
+        common.echo_json(revs.to_dict(orient="records"))
         return
     rows = (
         [r["release"], SeriesKey(*r[DIMS]).id, f"{r['month']:%Y-%m}", r["source"],
          f"{r['old']:,}", f"{r['new']:,}"] for _, r in revs.head(500).iterrows()
     )  # fmt: skip
     columns = ("release", "series", "month", "source", "old", "new")
-    _print_table(f"revisions ({len(revs):,})", columns, ("old", "new"), rows)
+    common.print_table(f"revisions ({len(revs):,})", columns, rows, right=("old", "new"))
     if len(revs) > 500:
         typer.echo(f"(first 500 of {len(revs):,} shown)")
 
 
-def _print_table(
-    title: str, columns: tuple[str, ...], right: tuple[str, ...], rows: Iterable
+cache_app = typer.Typer(
+    name="cache",
+    help="Show or empty the result cache (backtest units, ensemble combinations, reports).",
+    no_args_is_help=True,
+)
+
+
+@cache_app.command("info")
+def info_command(home: common.HomeOption = None) -> None:
+    """Entries and size per part of the cache, and the size limit."""
+    from ..cache import cache_dir, info, max_bytes
+
+    parts = info(home)
+    typer.echo(f"cache {cache_dir(home)} (limit {max_bytes() / 2**20:,.0f} MB)")
+    if not parts:
+        typer.echo("empty")
+        return
+    parts["total"] = (sum(n for n, _ in parts.values()), sum(s for _, s in parts.values()))
+    for name, (n, size) in parts.items():
+        typer.echo(f"{name:>10}: {n:,} entries, {size / 2**20:,.1f} MB")
+
+
+@cache_app.command("clear")
+def clear_command(
+    part: Annotated[str | None, typer.Argument(help="Only this part, e.g. backtest.")] = None,
+    home: common.HomeOption = None,
 ) -> None:
-    """A table of ``rows`` (text made :func:`terminal_safe`); the ``right`` columns (numbers)
-    right-aligned."""
-    table = Table(title=title)
-    for col in columns:
-        table.add_column(col, justify="right" if col in right else "left")
-    for row in rows:
-        table.add_row(*map(terminal_safe, row))
-    Console(width=160).print(table)
+    """Remove cached results, of every part by default (recomputed when next needed)."""
+    from ..cache import cache_dir, clear
 
-
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-_])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def terminal_safe(text: object) -> str:
-    """Text from ingested files, safe for the terminal: ANSI escapes and other control
-    characters removed, rich markup escaped (printed literally, never interpreted).
-
-    Examples
-    --------
-    >>> terminal_safe("citizenship/\\x1b[31mred[/] [bold]x[/bold]\\x07")
-    'citizenship/red\\\\[/] \\\\[bold]x\\\\[/bold]'
-    """
-    from rich.markup import escape
-
-    return escape(_CONTROL.sub("", _ANSI.sub("", str(text))))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(data_app, name="data")
+    n = clear(home, part)
+    typer.echo(f"removed {n:,} cache entries from {cache_dir(home)}")

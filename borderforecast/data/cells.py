@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BadValueError, DataError
+from ..series import ANY_CONTROL, check_label
 from ..series import month as parse_month
-from ..text import ANY_CONTROL, check_label
 from .sources._common import parse_count
 from .userfile import CHUNK, Reread, blank
 

@@ -1,30 +1,11 @@
 """The user data store: newer official releases merged over the bundled table.
 
-``borderforecast data update FILE`` (or :func:`ingest`) reads a new release of
-the CBP Southwest Land Border Encounters CSV or the DHS OHSS workbook in its
-published layout, validates it, and merges it into the store under
-:func:`borderforecast.paths.home_dir` (layout: :mod:`borderforecast.data.state`).
-
-Guarantees (tested; see the data-integrity section of ``docs/guide/data.md``):
-
-* **Atomic.** An update writes a complete new state folder under a unique
-  temporary name, then replaces ``CURRENT`` atomically: an interrupted or
-  failed update (``kill -9``, full disk, read-only folder) leaves the store
-  exactly as it was; leftovers of a killed writer are removed by the next one.
-* **One writer at a time.** Reading the store, merging and writing happen
-  inside one inter-process lock (:func:`borderforecast.locking.write_lock`), so
-  concurrent updates are serialised and none is lost.
-* **Releases in order.** A release whose last month is older than the newest
-  one held for its source (ingested, or bundled) is refused unless
-  ``force=True``; the result then says what it reverted.
-* **Whole months.** The parsers refuse files with missing cells; for each month
-  and component a release covers, it replaces the source's figures entirely (a
-  series the release omits is zero, as both layouts define), so a month never
-  mixes two releases.
-
-Store rows override bundled rows with the same series, month and source; new
-months extend the series. A release's id is ``<source>-<last month>-<first 10
-hex of the file's SHA-256>``; ingesting the same file again changes nothing.
+:func:`ingest` (``borderforecast data update FILE``) validates a new CBP or OHSS release and
+merges it into the store under :func:`borderforecast.paths.home_dir` (layout:
+:mod:`borderforecast.data.state`): atomically (a new state folder, then ``CURRENT`` replaced),
+one writer at a time (:func:`borderforecast.locking.write_lock`), releases in order (an older
+one only with ``force=True``) and whole months per source and component. Store rows override
+bundled ones; re-ingesting a file changes nothing. See docs/guide/data.md (data integrity).
 """
 
 from __future__ import annotations

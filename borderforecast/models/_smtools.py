@@ -1,15 +1,9 @@
 """Shared plumbing of the statsmodels-backed model families (not a family itself).
 
-State-space fits multiply many small matrices. A multi-threaded BLAS only
-adds synchronisation to that, and on a busy machine (a parallel backtest,
-other processes) it makes fits 10-20 times slower; :func:`single_thread`
-limits BLAS to one thread around every fit and simulation.
-
-statsmodels is noisy: optimisers warn about convergence, starting values and
-Hessians, often several times per fit. :func:`quiet` silences all of that
-inside a fit and re-issues at most one
-:class:`~borderforecast.errors.ConvergenceWarning` when the optimiser did not
-converge, so users can filter it with one class.
+Every fit and simulation runs with BLAS on one thread (:func:`single_thread`: small
+matrices, where threads only cost, 10-20 times on a busy machine); :func:`quiet` silences
+statsmodels' many warnings and re-issues at most one
+:class:`~borderforecast.errors.ConvergenceWarning` when the optimiser did not converge.
 """
 
 from __future__ import annotations
@@ -24,7 +18,6 @@ import pandas as pd
 
 from ..errors import BorderforecastWarning
 from .base import BaseModel, Prediction, gaussian_prediction, warn_convergence
-from .base import choice as choice  # structural's import
 
 T = TypeVar("T")
 
@@ -97,14 +90,10 @@ def simulate_results(
 ) -> np.ndarray:
     """``n`` future paths ``(n, h)`` from a statsmodels state-space or ETS results object.
 
-    For a time-invariant linear Gaussian state-space model (SARIMAX,
-    UnobservedComponents) the paths are the point forecast plus simulated
-    deviations: the state at the end of the sample drawn from its filtered
-    distribution ``N(0, P)``, then propagated with the model's own transition,
-    state and observation noise. That is the distribution ``results.simulate(h,
-    anchor="end", repetitions=n)`` draws from, vectorised over the paths (that
-    call loops over repetitions and is ~100 times slower for large SARIMA
-    state vectors). Other models (ETS) use ``results.simulate`` itself.
+    A time-invariant linear Gaussian state-space model (SARIMAX, UnobservedComponents): the
+    distribution ``results.simulate(h, anchor="end", repetitions=n)`` draws from (end state
+    from ``N(0, P)``, then the model's own noise), vectorised over the paths (~100 times
+    faster for large SARIMA states). Other models (ETS): ``results.simulate`` itself.
     """
     fr = getattr(results, "filter_results", None)
     if fr is not None and _time_invariant(fr):

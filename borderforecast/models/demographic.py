@@ -1,34 +1,11 @@
 """Bottom-up by demographic: single adults, family units and unaccompanied children, added up.
 
-The Southwest total mixes flows that behave differently. Family-unit surges
-(2014, 2016, 2019, 2021-2023) have each unwound within a year or two, while
-single adults' level has persisted; a model of the total has to choose one
-behaviour for both. This model forecasts each part on its own and adds the
-forecasts:
-
-* ``family_units``: ``stl_ses`` whose level reverts toward the part's mean
-  (``revert = 0.9`` per month: half the distance in about 6.6 months);
-* ``single_adults`` and ``uac``: ``stl_revert`` (the reversion speed estimated
-  from the part's own recent record);
-* the total is the sum of the three point forecasts. Its intervals are those
-  of ``stl_revert`` on the total, centred on the bottom-up point (the
-  backtest calibrates them, as for every model); sample paths likewise.
-
-The parts are given by the caller (``fit(y, parts={...})``; the forecast
-front door and the backtest look them up for the bundled Southwest total with
-:func:`borderforecast.data.parts.parts_for`); the model cuts them at the last
-month of the series being fitted, so a backtest never sees a later month. They
-are used only when they add up to the series (every one of the last
-``min_months`` months within ``tolerance``), which holds for the USBP Southwest
-total from October 2011 on. Without usable parts (a sector, your own file
-without parts, an earlier end month) the model *is* ``stl_revert`` on the
-total: the fit is labelled ``stl_revert`` and its summary says why.
-
-On the 2011-2024 backtest (153 monthly origins, h = 1-12) it scores MASE 1.460
-(origins to 2019: 0.844; 2020 on: 2.527), against 1.633 for statsforecast's
-MSTL on log counts. Which part reverts, the speed 0.9 and ``min_months`` were
-chosen by looking at that backtest (docs/guide/models.md gives the neighbourhood:
-1.457-1.521 over the settings tried), so part of the gain is in-sample.
+``family_units`` by ``stl_ses`` reverting 0.9 a month toward its mean; ``single_adults`` and
+``uac`` by ``stl_revert``; the total is the sum of the points, with the intervals and paths of
+``stl_revert`` on the total centred on it. The caller gives the parts (``fit(y, parts=...)``);
+they are cut at the series' last month and used only when they add up to it (last
+``min_months`` within ``tolerance``); otherwise the model *is* ``stl_revert`` on the total
+(so labelled). See docs/guide/models.md ("demographic").
 """
 
 from __future__ import annotations

@@ -1,26 +1,11 @@
-"""A combination of several named models.
+"""The ensemble: named member models fitted on one series, their forecasts combined.
 
-Each member is a model spec (``"ets"``, ``"prophet"``, ...) built with
-:func:`~borderforecast.models.registry.make_model` and fitted on the same
-series. Their forecasts are combined by :func:`combine` (point forecasts by
-``method``, intervals by ``intervals``, on the log scale; see
-:mod:`borderforecast.models._combine`).
-
-Failure isolation: a member that raises while fitting or forecasting is
-dropped with a ConvergenceWarning (ShortSeriesWarning when the series is too
-short for it) that names it, and the ensemble carries on; by default a member
-that warns that it did not converge is dropped as well (``drop_unconverged``).
-If every member fails, ModelError (or ShortSeriesError) is raised. Regressors
-go to the members that take them. The summary lists the members used, dropped
-and fitted without regressors.
-
-The default members (``ets``, ``stl``, ``sarima``, ``gbm``) are fast and were
-chosen on 42 rolling origins (2010-2024, 12 months ahead) of the USBP
-Southwest total: the median of the four had a mean absolute log error of
-0.414 against 0.434-0.468 for its members alone, and mixture intervals
-covered 70% / 81% of outcomes at 80% / 95% (median of bounds: 66% / 78%;
-the members alone: 57-67% / 72-82%). Border counts break pattern often;
-no interval on them reaches its nominal rate.
+Forecasts are combined on the log scale, ``log(1 + count)``, by :func:`combine`: the point by
+``method`` (median, mean or weighted mean), the bounds as quantiles of the (weighted) mixture
+of the members' distributions (``"mixture"``; each a two-piece normal through its point and
+bounds, so disagreement widens them) or like the point (``"quantiles"``). A member that raises,
+or by default warns that it did not converge, is dropped with a warning naming it; regressors
+go to the members that take them. The rule and its measured record: docs/guide/models.md.
 """
 
 from __future__ import annotations
@@ -32,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr  # = scipy.stats.norm.cdf, without importing scipy.stats
 
 from ..errors import (
     ConvergenceWarning,
@@ -41,12 +27,130 @@ from ..errors import (
     SpecError,
     UnknownModelError,
 )
-from ..intervals import POINT
-from ._combine import INTERVALS, METHODS, _weights, combine
-from .base import BaseModel, FittedModel, Prediction, choice, level_label
+from ..intervals import POINT, interval_columns, levels_of, tidy
+from .base import BaseModel, FittedModel, Prediction, choice, level_label, normal_quantile
 from .registry import get_spec, make_model
 
 DEFAULT_MEMBERS: tuple[str, ...] = ("ets", "stl", "sarima", "gbm")
+METHODS = ("median", "mean", "weighted")
+INTERVALS = ("mixture", "quantiles")
+
+
+def _weights(names: Sequence[str], weights: Mapping[str, float] | None) -> np.ndarray:
+    """Normalised weights of ``names``: equal for None; a name left out of ``weights`` weighs 0."""
+    if weights is None:
+        return np.full(len(names), 1.0 / len(names))
+    unknown = sorted(set(weights) - set(names))
+    if unknown:
+        raise ModelError(f"weights name unknown members {unknown}; members are {list(names)}")
+    w = np.array([float(weights.get(n, 0.0)) for n in names])
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ModelError(f"weights of {list(names)} must be >= 0 and not all 0, got {w.tolist()}")
+    return w / w.sum()
+
+
+def _center(values: np.ndarray, method: str, w: np.ndarray) -> np.ndarray:
+    """Member rows ``(m, h)`` combined into one row, over each column's finite values."""
+    out = np.full(values.shape[1], np.nan)
+    ok = np.isfinite(values)
+    for j in np.flatnonzero(ok.any(axis=0)):
+        col, wj = values[ok[:, j], j], w[ok[:, j]]
+        if method == "median":
+            out[j] = np.median(col)
+        elif method == "mean" or wj.sum() <= 0:
+            out[j] = col.mean()
+        else:
+            out[j] = (wj @ col) / wj.sum()
+    return out
+
+
+def _mixture_quantile(
+    center: np.ndarray, lo: np.ndarray, hi: np.ndarray, z: float, w: np.ndarray, prob: float
+) -> np.ndarray:
+    """Quantile ``prob`` of a weighted mixture of two-piece normals, per column.
+
+    Member ``i`` has median ``center[i]`` and quantiles ``lo[i]``/``hi[i]`` at
+    ``Phi(-z)``/``Phi(z)``; arrays are ``(m, h)``.
+    """
+    s_lo = np.maximum((center - lo) / z, 1e-9)
+    s_hi = np.maximum((hi - center) / z, 1e-9)
+    a, b = lo.min(axis=0) - 1e-9, hi.max(axis=0) + 1e-9
+    for _ in range(60):  # bisection: the interval shrinks 2^60-fold
+        x = 0.5 * (a + b)
+        dev = x[None, :] - center
+        cdf = ndtr(dev / np.where(dev < 0, s_lo, s_hi))
+        below = (w @ cdf) < prob
+        a = np.where(below, x, a)
+        b = np.where(below, b, x)
+    return 0.5 * (a + b)
+
+
+def _counts(z: np.ndarray) -> np.ndarray:
+    return np.maximum(np.expm1(z), 0.0)
+
+
+def combine(
+    forecasts: Sequence[pd.DataFrame] | Mapping[str, pd.DataFrame],
+    method: str = "median",
+    weights: Mapping[str, float] | None = None,
+    intervals: str = "mixture",
+) -> pd.DataFrame:
+    """Member forecast frames (counts, same months and levels) combined into one.
+
+    ``weights`` (name -> weight) count for ``method="weighted"`` only, normalised; a member
+    left out weighs 0. Returns counts with the members' index and columns, nested intervals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2025-01-01", periods=1, freq="MS")
+    >>> a = pd.DataFrame({"median": [99.0], "lo80": [80.0], "hi80": [120.0]}, index=idx)
+    >>> b = pd.DataFrame({"median": [199.0], "lo80": [160.0], "hi80": [240.0]}, index=idx)
+    >>> c = pd.DataFrame({"median": [149.0], "lo80": [130.0], "hi80": [170.0]}, index=idx)
+    >>> combine([a, b, c], method="median")["median"].round(1).tolist()
+    [149.0]
+    """
+    choice(method, METHODS, "combine method", "ensemble")
+    choice(intervals, INTERVALS, "combine intervals", "ensemble")
+    if isinstance(forecasts, Mapping):
+        names = [str(k) for k in forecasts]
+        frames = list(forecasts.values())
+    else:
+        frames = list(forecasts)
+        names = [f"member {i}" for i in range(len(frames))]
+    if not frames:
+        raise ModelError("combine needs at least one forecast frame")
+    if method == "weighted" and weights is None:
+        raise ModelError("method 'weighted' needs weights")
+    w = _weights(names, weights if method == "weighted" else None)
+    levels = levels_of(frames[0])
+    cols = interval_columns(levels)
+    for name, frame in zip(names, frames, strict=True):
+        if not frame.index.equals(frames[0].index):
+            raise ModelError(f"forecast of {name} covers other months than the first forecast")
+        lacking = [c for c in cols if c not in frame.columns]
+        if lacking:
+            raise ModelError(f"forecast of {name} lacks columns {lacking}")
+        if frame[cols].isna().any().any():
+            raise ModelError(f"forecast of {name} has missing values; drop it before combining")
+    logs = {c: np.log1p(np.stack([f[c].to_numpy(dtype=float) for f in frames])) for c in cols}
+    lower, upper = {}, {}
+    for lv in levels:
+        lo, hi = logs[f"lo{level_label(lv)}"], logs[f"hi{level_label(lv)}"]
+        if intervals == "quantiles":
+            lower[lv], upper[lv] = _center(lo, method, w), _center(hi, method, w)
+        else:
+            a = (100.0 - lv) / 200.0
+            z = normal_quantile(1.0 - a)
+            lower[lv] = _mixture_quantile(logs[POINT], lo, hi, z, w, a)
+            upper[lv] = _mixture_quantile(logs[POINT], lo, hi, z, w, 1.0 - a)
+    return tidy(
+        _counts(_center(logs[POINT], method, w)),
+        {lv: _counts(v) for lv, v in lower.items()},
+        {lv: _counts(v) for lv, v in upper.items()},
+        levels,
+        frames[0].index,
+    )
 
 
 @dataclass(frozen=True)
@@ -57,32 +161,18 @@ class _State:
     fitted: np.ndarray
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
+def _describe(exc: BaseException | str) -> str:
+    text = exc if isinstance(exc, str) else str(exc).strip() or type(exc).__name__
     return text if len(text) < 300 else text[:297] + "..."
 
 
 class Ensemble(BaseModel):
-    """Combine named member models; drop members that fail.
+    """Named member models fitted on one series, their forecasts combined (see the module).
 
-    Parameters
-    ----------
-    members : list of str
-        Spec names (or spec paths) of the members, e.g.
-        ``["ets", "sarima", "stl", "prophet"]``.
-    method : {"median", "mean", "weighted"}
-        How member forecasts are combined (see :func:`combine`).
-    weights : dict name -> weight, optional
-        Member weights for ``method="weighted"`` (required there, refused
-        otherwise).
-    intervals : {"mixture", "quantiles"}
-        How member intervals are combined (see :func:`combine`).
-    drop_unconverged : bool
-        Drop a member whose fit warns with
-        :class:`~borderforecast.errors.ConvergenceWarning` (default True).
-    log, offset, seed, name
-        See :class:`~borderforecast.models.base.BaseModel`; ``seed`` is
-        passed to every member.
+    ``members``: spec names (or spec paths), e.g. ``["ets", "sarima", "stl"]``; ``method``
+    and ``intervals``: see :func:`combine`; ``weights`` (member name -> weight): required
+    with ``method="weighted"``, refused otherwise; ``drop_unconverged`` (default True): drop a
+    member whose fit warns with ConvergenceWarning; ``seed`` goes to every member.
 
     Examples
     --------
@@ -122,36 +212,30 @@ class Ensemble(BaseModel):
                 raise SpecError(f"ensemble: member {member!r} is itself an ensemble")
         self.method = choice(method, METHODS, "method", self.name)
         self.intervals = choice(intervals, INTERVALS, "intervals", self.name)
-        if method == "weighted":
-            if not isinstance(weights, Mapping) or not weights:
-                raise SpecError(
-                    "ensemble: method 'weighted' needs weights, a table of member name -> weight"
-                )
-            try:
-                _weights(list(members), dict(weights))
-            except ModelError as exc:
-                raise SpecError(f"ensemble: {exc}") from None
-        elif weights is not None:
+        if method == "weighted" and not (isinstance(weights, Mapping) and weights):
             raise SpecError(
-                f"ensemble: weights are only used with method 'weighted', not {method!r}"
+                "ensemble: method 'weighted' needs weights, a table of member name -> weight"
             )
+        if method != "weighted" and weights is not None:
+            raise SpecError(f"ensemble: weights are only for method 'weighted', not {method!r}")
         self.members = tuple(members)
         self.weights = dict(weights) if weights is not None else None
+        try:
+            _weights(self.members, self.weights)
+        except ModelError as exc:
+            raise SpecError(f"ensemble: {exc}") from None
         self.drop_unconverged = bool(drop_unconverged)
 
-    # -- helpers ---------------------------------------------------------
     def _drop(self, member: str, exc: BaseException | str) -> None:
         category = ShortSeriesWarning if isinstance(exc, ShortSeriesError) else ConvergenceWarning
-        reason = exc if isinstance(exc, str) else _describe(exc)
         warnings.warn(
-            f"ensemble {self.name!r}: member {member!r} dropped ({reason})", category, stacklevel=4
+            f"ensemble {self.name!r}: member {member!r} dropped ({_describe(exc)})",
+            category,
+            stacklevel=4,
         )
 
     def member_weights(self, names: Sequence[str]) -> np.ndarray:
         """Normalised weights of the members ``names`` (those left after failures).
-
-        Equal unless ``method="weighted"``; the weights of dropped members are
-        shared out in proportion (renormalised).
 
         Examples
         --------
@@ -159,29 +243,20 @@ class Ensemble(BaseModel):
         ...          weights={"snaive": 1, "gbm": 3}).member_weights(["snaive", "gbm"]).tolist()
         [0.25, 0.75]
         """
-        if self.method != "weighted":
-            return np.full(len(names), 1.0 / len(names))
-        assert self.weights is not None
-        w = np.array([float(self.weights.get(n, 0.0)) for n in names])
-        if w.sum() <= 0:
-            raise ModelError(
-                f"ensemble {self.name!r}: the members left ({', '.join(names)}) all have weight 0"
-            )
-        return w / w.sum()
+        table = self.weights
+        return _weights(names, None if table is None else {n: table.get(n, 0.0) for n in names})
 
-    # -- protocol --------------------------------------------------------
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         transform = self.transform
         # back to counts for the members; rounding to 6 decimals undoes the
         # round trip's floating-point error (exp(log(y + 1)) - 1 != y exactly)
         counts = np.round(transform.inverse(z.to_numpy(dtype=float)), 6)
         y = pd.Series(counts, index=z.index, name=z.name)
-        models = {m: make_model(m, seed=self.seed) for m in self.members}
         fits: list[tuple[str, FittedModel]] = []
-        dropped: list[tuple[str, str]] = []
-        errors: list[BaseException] = []  # the members that raised
+        dropped: list[tuple[str, BaseException | str]] = []
         without_exog = []
-        for member, model in models.items():
+        for member in self.members:
+            model = make_model(member, seed=self.seed)
             Xm = X if model.supports_exog else None
             if X is not None and Xm is None:
                 without_exog.append(member)
@@ -190,8 +265,7 @@ class Ensemble(BaseModel):
                     warnings.simplefilter("always")
                     fm = model.fit(y, X=Xm)
             except Exception as exc:  # failure isolation: any member error drops the member
-                errors.append(exc)
-                dropped.append((member, _describe(exc)))
+                dropped.append((member, exc))
                 self._drop(member, exc)
                 continue
             unconverged = [c for c in caught if issubclass(c.category, ConvergenceWarning)]
@@ -199,39 +273,22 @@ class Ensemble(BaseModel):
                 if c not in unconverged or not self.drop_unconverged:
                     warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
             if unconverged and self.drop_unconverged:
-                reason = f"did not converge: {unconverged[0].message}"
-                dropped.append((member, reason))
-                self._drop(member, reason)
+                dropped.append((member, f"did not converge: {unconverged[0].message}"))
+                self._drop(member, dropped[-1][1])
                 continue
             fits.append((member, fm))
+        reasons = tuple((m, _describe(r)) for m, r in dropped)
         if not fits:
-            detail = "; ".join(f"{m}: {r}" for m, r in dropped)
-            if len(errors) == len(dropped) and all(isinstance(e, ShortSeriesError) for e in errors):
+            detail = "; ".join(f"{m}: {r}" for m, r in reasons)
+            if all(isinstance(r, ShortSeriesError) for _, r in dropped):
                 raise ShortSeriesError(
                     f"ensemble {self.name!r}: the series is too short for every member ({detail})"
                 )
             raise ModelError(f"ensemble {self.name!r}: every member failed ({detail})")
-        names = [m for m, _ in fits]
-        w = self.member_weights(names)
+        w = self.member_weights([m for m, _ in fits])
         vals = np.log1p(np.stack([fm.fitted_values.to_numpy(dtype=float) for _, fm in fits]))
-        fitted = self._nan_center(vals, w)
-        fitted = transform.forward(np.maximum(np.expm1(fitted), 0.0))
-        return _State(
-            tuple(fits), tuple(dropped), tuple(without_exog), np.asarray(fitted, dtype=float)
-        )
-
-    def _nan_center(self, values: np.ndarray, w: np.ndarray) -> np.ndarray:
-        out = np.full(values.shape[1], np.nan)
-        ok = np.isfinite(values)
-        for j in np.flatnonzero(ok.any(axis=0)):
-            col, wj = values[ok[:, j], j], w[ok[:, j]]
-            if self.method == "median":
-                out[j] = np.median(col)
-            elif self.method == "mean":
-                out[j] = col.mean()
-            else:
-                out[j] = (wj @ col) / wj.sum() if wj.sum() > 0 else col.mean()
-        return out
+        fitted = transform.forward(_counts(_center(vals, self.method, w)))
+        return _State(tuple(fits), reasons, tuple(without_exog), np.asarray(fitted, dtype=float))
 
     def _fitted(self, state: _State) -> np.ndarray:
         return state.fitted

@@ -1,15 +1,8 @@
 """Exponential smoothing (ETS) in state-space form, via statsmodels' ``ETSModel``.
 
-The default is ETS(A,Ad,A) on ``log(y + 1)``: additive errors, an additive
-damped trend and an additive 12-month seasonal, which on the log scale is a
-multiplicative model of the counts (the spring peak is a percentage, not a
-fixed number of apprehensions). Parameters are estimated by maximum
-likelihood (``ETSModel.fit``).
-
-Intervals are the analytical prediction intervals of the additive model
-(``get_prediction(...).summary_frame(alpha)`` of statsmodels, Hyndman et al.
-2008, ch. 6), back-transformed quantile by quantile. Sample paths come from
-``results.simulate(h, anchor="end", repetitions=n, rng=...)``.
+Default ETS(A,Ad,A) on ``log(y + 1)`` (a multiplicative model of the counts), by maximum
+likelihood; the additive model's analytical prediction intervals (Hyndman et al. 2008, ch. 6),
+back-transformed quantile by quantile; sample paths from ``results.simulate``.
 """
 
 from __future__ import annotations

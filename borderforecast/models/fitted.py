@@ -28,6 +28,11 @@ from ..intervals import DEFAULT_LEVELS, check_levels, tidy
 MAX_HORIZON = 36
 """Longest horizon (months) the package vouches for: longer ones warn (ForecastWarning)."""
 
+PICKLE_MAGIC = b"BFMODEL1\n"
+"""First bytes of a pickled model (``save(trusted=True)``; read only with ``trusted=True``)."""
+FORMAT = "borderforecast-model"
+"""The ``format`` mark of a saved model (:mod:`borderforecast.models.persist`)."""
+
 CAP_FACTOR = 10.0
 """Interval bounds (and sample paths) are capped at this multiple of the highest
 month of the training series, so a model whose variance explodes cannot print
@@ -290,9 +295,34 @@ class FittedModel:
     def save(self, path: str | os.PathLike[str], *, trusted: bool = False) -> Path:
         """Write the fitted model to a small plain-data file; read it with
         :func:`borderforecast.load_model` (see :mod:`borderforecast.models.persist`)."""
-        from .persist import save_fitted
+        import pickle
+        import zlib
 
-        return save_fitted(self, path, trusted)
+        from .. import plaindata
+        from ..atomic import write_bytes
+        from ..version import __version__
+
+        out = Path(path)
+        if not out.parent.resolve().is_dir():
+            raise ModelError(f"cannot save the model: folder {out.parent} does not exist")
+        cls = type(self.model)
+        doc = {
+            "format": FORMAT, "version": 2, "package": __version__,
+            "class": f"{cls.__module__}:{cls.__qualname__}", "params": self.model.get_params(),
+            "y": self.y, "X": self.X,
+        }  # fmt: skip
+        try:
+            data = plaindata.dumps(doc)
+        except TypeError as exc:
+            if not trusted:
+                raise ModelError(
+                    f"model {self.name!r} cannot be saved as plain data ({exc}); "
+                    "save(path, trusted=True) writes a pickle, which only load_model(path, "
+                    "trusted=True) reads"
+                ) from None
+            data = PICKLE_MAGIC + zlib.compress(pickle.dumps(self, pickle.HIGHEST_PROTOCOL), 6)
+        write_bytes(out, data)
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """Observed, fitted and residual values by month."""

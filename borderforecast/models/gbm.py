@@ -1,44 +1,10 @@
 """Gradient boosting of log counts against their recent level, with conformal intervals.
 
-A scikit-learn :class:`~sklearn.ensemble.HistGradientBoostingRegressor`
-learns the *change against the level*: the log count ``z_t`` minus the mean
-of the 12 months before it, ``L_t = mean(z_{t-12..t-1})``. Features come from
-the 24 months before ``t``, all relative, so nothing depends on the absolute
-level:
-
-* ``z_{t-k} - z_{t-12-k}`` for ``k = 1, 2, 3`` (recent year-on-year growth),
-* the seasonal lags ``z_{t-12} - L_t`` and ``z_{t-24} - L_{t-12}`` (where the
-  same month stood against its year, one and two years back),
-* the change of the level, ``L_t - L_{t-12}``,
-* ``z_{t-1} - L_t`` (where the year stands now),
-* the month's mean target in the training data (a seasonal index, which
-  averages the noise of single years), and the calendar month.
-
-The forecast is ``L_t`` plus the predicted change: a tree cannot
-extrapolate a level it has never seen, but predicting the change against the
-last year's level lets it follow any level.
-
-Multi-step strategy: **recursive**. One model is fitted; months beyond the
-first are forecast by feeding earlier forecasts back as lags. One fit keeps
-the model fast (a fit with its calibration and a forecast take ~0.3 s of CPU
-on 300 months: four small fits, each on one thread).
-
-Intervals: **conformal, from the model's own out-of-sample errors**. The
-last ``calibration_folds * 24`` months are split into blocks of 24; for
-each block the model is refitted on the data before it and forecasts up to
-``calibration_horizon`` months ahead from every origin in the block, without
-refitting (the usual cheap rolling origin). The h-step errors give a scale
-``s_h`` (root mean square, made non-decreasing in ``h``); the errors divided
-by their ``s_h`` are pooled over horizons and their empirical quantiles
-``q`` give the interval ``point + s_h * q``, asymmetric if the errors are.
-Beyond the calibrated horizon ``s_h`` grows like ``sqrt(h)``.
-
-Sample paths resample whole error paths (all horizons of one calibration
-origin together), so the dependence of errors across months is the one seen
-in the data (on short series, with fewer than 20 complete paths, partial paths
-are completed by holding their last standardised error); beyond
-``calibration_horizon`` further blocks are drawn independently and their
-errors add up.
+A scikit-learn ``HistGradientBoostingRegressor`` learns the change of ``z_t`` against the
+mean of the 12 months before it from relative features (year-on-year growth, seasonal lags,
+the level's change, a seasonal index, the month), and forecasts recursively. Intervals are
+conformal, from the model's own rolling-origin errors on the last ``calibration_folds * 24``
+months; sample paths resample whole error paths. See docs/guide/models.md ("gbm").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Save a fitted model to a small file and load it back: ``FittedModel.save`` / ``load_model``.
+"""Load a model saved by ``FittedModel.save``: :func:`load_model`.
 
 The file is plain data (:mod:`borderforecast.plaindata`: JSON and numpy arrays,
 read with ``allow_pickle=False``), so loading a file runs no code from it. It holds:
@@ -42,38 +42,9 @@ from typing import Any
 
 from .. import plaindata
 from ..errors import BorderforecastWarning, ModelError
-
-PICKLE_MAGIC = b"BFMODEL1\n"
-"""First bytes of a pickled model (``trusted=True`` only)."""
-FORMAT = "borderforecast-model"
-
-
-def save_fitted(fitted: Any, path: str | os.PathLike[str], trusted: bool = False) -> Path:
-    """Write ``fitted`` (a :class:`~borderforecast.models.fitted.FittedModel`) to ``path``."""
-    from ..atomic import write_bytes
-    from ..version import __version__
-
-    out = Path(path)
-    if not out.parent.resolve().is_dir():
-        raise ModelError(f"cannot save the model: folder {out.parent} does not exist")
-    cls = type(fitted.model)
-    doc = {
-        "format": FORMAT, "version": 2, "package": __version__,
-        "class": f"{cls.__module__}:{cls.__qualname__}", "params": fitted.model.get_params(),
-        "y": fitted.y, "X": fitted.X,
-    }  # fmt: skip
-    try:
-        data = plaindata.dumps(doc)
-    except TypeError as exc:
-        if not trusted:
-            raise ModelError(
-                f"model {fitted.name!r} cannot be saved as plain data ({exc}); "
-                "save(path, trusted=True) writes a pickle, which only load_model(path, "
-                "trusted=True) reads"
-            ) from None
-        data = PICKLE_MAGIC + zlib.compress(pickle.dumps(fitted, pickle.HIGHEST_PROTOCOL), 6)
-    write_bytes(out, data)
-    return out
+from .base import BaseModel
+from .fitted import FORMAT, PICKLE_MAGIC
+from .registry import load_class
 
 
 def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
@@ -88,7 +59,6 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
         not a registered model, or is a pickle and ``trusted`` is false.
     """
     from ..version import __version__
-    from .plugins import load_class
 
     p = Path(path)
     try:
@@ -114,7 +84,7 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
         raise ModelError(f"{p.name} is not a saved borderforecast model ({exc})") from None
     except ModelError as exc:
         raise ModelError(f"{p.name}: {exc}") from None
-    if not (isinstance(cls, type) and _is_model_class(cls)):
+    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
         raise ModelError(f"{p.name}: {doc['class']!r} is not a borderforecast model class")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the fit warned when it was first made
@@ -127,12 +97,3 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False) -> Any:
             stacklevel=2,
         )
     return fitted
-
-
-def _is_model_class(cls: type) -> bool:
-    """Whether ``cls`` is a :class:`~borderforecast.models.base.BaseModel` (by its class
-    lineage, so that this module need not import ``base``, which imports it)."""
-    return any(
-        c.__name__ == "BaseModel" and c.__module__ == "borderforecast.models.base"
-        for c in cls.__mro__
-    )

@@ -1,30 +1,10 @@
 """Prophet configured for monthly counts.
 
-Prophet (Taylor & Letham 2018) is a piecewise-linear trend plus seasonal
-terms, fitted by MAP with Stan. Out of the box it is set up for daily data;
-here it is configured for monthly border counts:
-
-* no weekly or daily terms;
-* monthly effects that do not drift between months. Prophet's continuous
-  yearly Fourier terms are a function of the day of the year, so on monthly
-  data their value for a calendar month moves a little from year to year
-  (month starts fall on different days in leap years) and the fit can wander
-  between the observed points. The default ``seasonality="month_dummies"``
-  replaces them with 11 month-of-year indicator regressors (January is the
-  base), which give each calendar month one fixed effect;
-  ``seasonality="fourier"`` keeps Prophet's yearly terms (``fourier_order``);
-* the log scale (``log(y + 1)``, the package default), so seasonal effects
-  and trend changes are multiplicative on the counts;
-* intervals from Prophet's own predictive samples (``predictive_samples``):
-  trend-change and noise draws, taken as sample paths, so any interval level
-  comes from the same draws. Prophet draws them with numpy's *global*
-  generator; the model seeds it around each draw and restores its state, so
-  the same seed gives the same intervals and the caller's random stream is
-  untouched.
-
-Stan's console output and Prophet's informational log lines are silenced.
-Exogenous regressors (e.g. intervention dummies) enter through
-``add_regressor``.
+No weekly or daily terms; 11 month-of-year indicators instead of Prophet's yearly Fourier
+terms (``seasonality="month_dummies"``, which do not drift between months; ``"fourier"`` keeps
+them); the log scale; intervals and sample paths from Prophet's own predictive samples, drawn
+with numpy's global generator seeded around each draw and restored. Stan's output is silenced;
+regressors enter through ``add_regressor``. See docs/guide/models.md ("prophet").
 """
 
 from __future__ import annotations

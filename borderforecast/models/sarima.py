@@ -1,30 +1,10 @@
 """Seasonal ARIMA (regression with SARIMA errors) via statsmodels' ``SARIMAX``.
 
-Two named specs use this family:
-
-``sarima``
-    SARIMA(1,1,1)(0,1,1)12 on ``log(y + 1)`` (close to the "airline" model of
-    Box & Jenkins, the usual benchmark for monthly counts with a trend and a
-    stable seasonal shape).
-``auto_sarima``
-    A small, fast order search by AICc (``auto=True``): the seasonal
-    difference D is chosen first from the STL seasonal strength (D = 1 when
-    it exceeds 0.64, the rule of R's ``forecast::nsdiffs``), d is fixed
-    (default 1), then a stepwise search in the style of Hyndman & Khandakar
-    (2008) over ``p, q <= 2`` and ``P, Q <= 1`` visits at most
-    ``max_models`` candidates. Candidates are ranked on the differenced
-    series (``simple_differencing=True``, so all share the same data); the
-    winner's estimates are used as they are.
-
-Fitting is exact maximum likelihood with the scale concentrated out, on the
-differenced series (``simple_differencing=True``: with a diffuse start the same
-likelihood at half the state dimension, several times faster); the
-undifferenced model is then run through the Kalman filter with those
-parameters to forecast and simulate the counts in levels. Regressors enter as
-a regression with SARIMA errors; intervals are Gaussian on the log scale.
-
-Backtests skip work between origins with :func:`selected_orders` (refit
-without the search) and :func:`warm_start` (start at the last optimum).
+``sarima``: SARIMA(1,1,1)(0,1,1)12 on ``log(y + 1)``; ``auto_sarima`` (``auto=True``): D from
+the STL seasonal strength, then a stepwise AICc search (Hyndman & Khandakar 2008) over
+``p, q <= 2``, ``P, Q <= 1``. Fitted by exact maximum likelihood on the differenced series,
+then filtered undifferenced to forecast and simulate in levels. Backtests reuse work between
+origins with :func:`selected_orders` and :func:`warm_start`. See docs/guide/models.md.
 """
 
 from __future__ import annotations

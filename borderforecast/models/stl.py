@@ -1,33 +1,10 @@
 """STL decomposition + a non-seasonal model, via statsmodels' ``STLForecast``.
 
-The series (``log(y + 1)``) is decomposed by robust STL (Cleveland et al.
-1990) with a 12-month period; the seasonally adjusted series (trend +
-remainder) is forecast by a damped-trend ETS(A,Ad,N) (``model="ets"``,
-like R's ``stlf``) or an ARIMA (``model="arima"``, default ARIMA(1,1,1)
-with drift), and the last year of the seasonal component is repeated.
-Robust STL keeps one-off spikes out of the seasonal pattern.
-
-Intervals start from the underlying model's forecast variance
-(``STLForecastResults.get_prediction``). On their own (``seasonal_error=
-False``, what ``stlf`` and statsmodels give) they treat the seasonal
-component as known and use a remainder the seasonal smoother has already
-shrunk, and they are too narrow: on a series with known noise the 80%
-interval covered about 65% of outcomes. With ``seasonal_error=True``
-(default) two first-order corrections are added, from the STL seasonal
-smoother as a linear operator ``A`` (seasonal = ``A z``, computed once per
-process from unit impulses on a 120-month window, non-robust STL; slightly
-conservative for longer series, whose mean leverage is a little lower):
-
-* the remainder variance is divided by ``1 - tr(A)/n`` (the share of the
-  noise the seasonal absorbed, about 0.17);
-* the forecast of calendar month ``m`` re-uses the last estimated seasonal
-  value, whose error variance is ``sigma^2 * ||A_row||^2`` (about 0.33
-  ``sigma^2``; ``sigma^2`` the corrected one-step variance).
-
-Sample paths are the underlying model's simulated paths (their deviations
-scaled by the same factor) plus the repeated seasonal component and one
-seasonal error per calendar month and path. The in-sample fitted values add
-the (full-sample) STL seasonal to the underlying model's one-step predictions.
+Robust STL (period 12) of ``log(y + 1)``; the adjusted series is forecast by damped-trend
+ETS(A,Ad,N) (``model="ets"``, like R's ``stlf``) or ARIMA (``model="arima"``), and the last
+year's seasonal is repeated. With ``seasonal_error=True`` (default) the intervals are widened
+for the seasonal estimate's error and the remainder the seasonal smoother absorbed (from the
+smoother as a linear operator, :func:`stl_leverage`). See docs/guide/models.md ("stl").
 """
 
 from __future__ import annotations

@@ -1,30 +1,11 @@
 """STL + a level that reverts, persists or follows a damped trend, on log counts.
 
-1. ``z = log(y + offset)``; ``s``, its statsmodels STL seasonal (period 12);
-   ``a = z - s``, the adjusted series;
-2. three forecasts of ``a``: **revert** toward the trailing ``window``-month mean at the
-   AR(1) speed ``phi`` of the last ``ar_window`` months of deviations from it (near 1 when
-   deviations persist; :func:`fit_reversion`), **persist** (simple exponential smoothing),
-   and **trend** (damped trend, ETS(A,Ad,N), least squares, damping in [0.8, 1]);
-3. the kind used is the one with the smallest mean absolute 12-month error over the last
-   ``select_months`` origins of the series' own history (errors known at the fit), and
-   ``persist`` unless another kind is better by the factor ``margin``: so a surge that has
-   unwound before is forecast to unwind, a trend that has held is followed, and a level shift
-   that has persisted is not pulled back;
-4. the last year's seasonal is added back shrunk by ``seasonal_shrink``, or with ``"auto"``
-   by :func:`seasonal_persistence`: how much of the pattern of earlier years recurred in the
-   last six (1 on a regular series, less where the pattern changes from regime to regime).
-
-Every setting is estimated per series at each fit from data up to it; the fixed ones
-(``window`` 72, ``ar_window`` 36, ``select_months`` 72, ``margin`` 0.9) were chosen on the
-Southwest sectors, citizenship groups and demographic parts and checked on public series
-(docs/guide/models.md, ``benchmarks/bench_generalize.py``). The class defaults (seasonal 101,
-degree 1, shrink 0.8, revert only) are the settings chosen on the Southwest total, which the
-``demographic`` model uses for its parts; the ``stl_revert`` spec uses the generalizing ones.
-
-Intervals: Gaussian on the log scale with the chosen kind's variance (AR(1); ETS(A,N,N);
-ETS(A,Ad,N)), the seasonal treated as known; meant to be calibrated (the backtest does that).
-Sample paths simulate the same recursion.
+``a = log(y + offset) - s`` (``s`` the STL seasonal) is forecast by the kind (**revert** to
+the trailing mean at an AR(1) speed, **persist** by simple exponential smoothing, damped
+**trend**) with the smallest 12-month error over the series' own last origins (``persist``
+unless another is better by ``margin``); the last year's seasonal is added back shrunk (or by
+:func:`seasonal_persistence`). Gaussian intervals of that kind on the log scale, meant to be
+calibrated. Also the STL core :mod:`.stl_ses` shares. See docs/guide/models.md.
 """
 
 from __future__ import annotations
@@ -38,15 +19,122 @@ import pandas as pd
 
 from ..errors import SpecError
 from .base import BaseModel, Prediction, gaussian_prediction
-from .stl_ses import (
-    PERIOD,
-    Trend,
-    check_stl_params,
-    fit_damped,
-    ses_fit,
-    ses_levels,
-    stl_seasonal,
-)
+
+PERIOD = 12
+ALPHA_BOUNDS = (1e-4, 0.9999)
+
+
+def ses_levels(a: np.ndarray, alpha: float) -> np.ndarray:
+    """Levels ``l_t = alpha a_t + (1 - alpha) l_{t-1}`` with ``l_0 = a_0``.
+
+    Examples
+    --------
+    >>> ses_levels(np.array([1.0, 3.0, 3.0]), 0.5).tolist()
+    [1.0, 2.0, 2.5]
+    """
+    from scipy.signal import lfilter  # imported when needed: scipy.signal is slow to import
+
+    a = np.asarray(a, dtype=float)
+    out, _ = lfilter([alpha], [1.0, alpha - 1.0], a[1:], zi=[(1.0 - alpha) * a[0]])
+    return np.concatenate([a[:1], out])
+
+
+def ses_fit(a: np.ndarray) -> tuple[float, float, float]:
+    """Least-squares simple exponential smoothing: ``(alpha, last level, sigma^2)``, the
+    mean square of the one-step errors ``a_t - l_{t-1}`` that ``alpha`` minimises."""
+    from scipy.optimize import minimize_scalar
+
+    a = np.asarray(a, dtype=float)
+
+    def sse(alpha: float) -> float:
+        e = a[1:] - ses_levels(a, alpha)[:-1]
+        return float(e @ e)
+
+    res = minimize_scalar(sse, bounds=ALPHA_BOUNDS, method="bounded", options={"xatol": 1e-4})
+    alpha = float(res.x)
+    lev = ses_levels(a, alpha)
+    e = a[1:] - lev[:-1]
+    return alpha, float(lev[-1]), float(np.mean(e**2))
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A damped-trend level (ETS(A,Ad,N)): ``path_h = level + (phi + .. + phi^h) slope``
+    (``slope = 0, beta = 0, phi = 1``: simple exponential smoothing)."""
+
+    level: float
+    slope: float
+    alpha: float
+    beta: float
+    phi: float
+    sigma2: float
+
+    def path(self, h: int) -> np.ndarray:
+        return self.level + np.cumsum(self.phi ** np.arange(1, h + 1)) * self.slope
+
+    def se(self, h: int) -> np.ndarray:
+        c = self.alpha * (1.0 + self.beta * np.cumsum(self.phi ** np.arange(1, h)))
+        return np.sqrt(self.sigma2 * (1.0 + np.concatenate([[0.0], np.cumsum(c**2)])))
+
+    def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        e = rng.standard_normal((h, n)).T * np.sqrt(self.sigma2)  # month by month: same for any h
+        lev, b = np.full(n, self.level), np.full(n, self.slope)
+        out = np.empty((n, h))
+        for j in range(h):
+            f = lev + self.phi * b
+            out[:, j] = f + e[:, j]
+            lev, b = f + self.alpha * e[:, j], self.phi * b + self.alpha * self.beta * e[:, j]
+        return out
+
+
+def damped_states(a: np.ndarray, alpha: float, beta: float, phi: float) -> tuple:
+    """Levels, slopes and one-step errors of a damped-trend recursion on ``a``."""
+    n = len(a)
+    lev, b = float(a[0]), float(a[min(12, n - 1)] - a[0]) / min(12, n - 1)
+    L, B, e = np.empty(n), np.empty(n), np.empty(n - 1)
+    L[0], B[0] = lev, b
+    for t in range(1, n):
+        f = lev + phi * b
+        e[t - 1] = a[t] - f
+        lev, b = f + alpha * e[t - 1], phi * b + alpha * beta * e[t - 1]
+        L[t], B[t] = lev, b
+    return L, B, e
+
+
+def fit_damped(a: np.ndarray) -> tuple[Trend, np.ndarray, np.ndarray]:
+    """Least-squares damped trend of ``a`` (``phi`` in [0.8, 1]): the fit, its levels and slopes."""
+    from scipy.optimize import minimize
+
+    a = np.asarray(a, dtype=float)
+    res = minimize(
+        lambda p: float(np.sum(damped_states(a, *p)[2] ** 2)),
+        [0.5, 0.1, 0.9],
+        bounds=[(1e-3, 0.999), (1e-3, 0.999), (0.8, 1.0)],
+        method="L-BFGS-B",
+    )
+    al, be, ph = (float(v) for v in res.x)
+    L, B, e = damped_states(a, al, be, ph)
+    return Trend(L[-1], B[-1], al, be, ph, max(float(np.mean(e**2)), 1e-12)), L, B
+
+
+def stl_seasonal(z: np.ndarray, seasonal: int, seasonal_deg: int, robust: bool) -> np.ndarray:
+    """The STL seasonal component of ``z`` (statsmodels, period 12)."""
+    from statsmodels.tsa.seasonal import STL
+
+    z = np.asarray(z, dtype=float)
+    stl = STL(z, period=PERIOD, seasonal=seasonal, seasonal_deg=seasonal_deg, robust=robust)
+    return np.asarray(stl.fit().seasonal, dtype=float)
+
+
+def check_stl_params(name: str, seasonal: Any, seasonal_deg: Any, shrink: Any) -> None:
+    """Raise :class:`SpecError` for STL settings statsmodels would refuse or misuse."""
+    if int(seasonal) < 7 or int(seasonal) % 2 == 0:
+        raise SpecError(f"model {name!r}: seasonal must be an odd number >= 7, got {seasonal!r}")
+    if seasonal_deg not in (0, 1):
+        raise SpecError(f"model {name!r}: seasonal_deg must be 0 or 1, got {seasonal_deg!r}")
+    if not isinstance(shrink, (int, float)) or not 0.0 <= float(shrink) <= 1.0:
+        raise SpecError(f"model {name!r}: seasonal_shrink must be in [0, 1], got {shrink!r}")
+
 
 MIN_WINDOW = 12
 """Shortest trailing-mean window used on a short series (months)."""
@@ -86,10 +174,8 @@ class Reversion:
 
 
 def fit_reversion(a: np.ndarray, window: int = 72, ar_window: int = 36) -> Reversion:
-    """Estimate the reversion of the adjusted series ``a`` (see the module docstring).
-
-    On a series shorter than ``window + ar_window`` months the windows shrink
-    (the trailing mean to at least :data:`MIN_WINDOW` months).
+    """Estimate the reversion of the adjusted series ``a``; on a series shorter than
+    ``window + ar_window`` months the windows shrink (the mean's to >= :data:`MIN_WINDOW`).
 
     Examples
     --------
@@ -119,14 +205,10 @@ def fit_reversion(a: np.ndarray, window: int = 72, ar_window: int = 36) -> Rever
 
 
 def seasonal_persistence(z: np.ndarray, years: int = 6, history: int = 5) -> float:
-    """How much of last years' seasonal pattern recurs: the seasonal shrink, in [0, 1].
-
-    ``d``, the log series less its centred 2x12 moving average; over the last ``years``
-    years, the least-squares slope (no intercept) of each month's ``d`` on the mean ``d`` of
-    the same calendar month in the ``history`` years before it (a forecast from earlier
-    data only). 1: the pattern repeats; near 0: it does not recur. 1 on a series too short
-    to tell.
-    """
+    """How much of last years' seasonal pattern recurs (the seasonal shrink, in [0, 1]): the
+    no-intercept slope, over the last ``years`` years, of each month's ``d`` (log series less
+    its centred 2x12 moving average) on the mean ``d`` of that calendar month in the
+    ``history`` years before. 1 on a series too short to tell."""
     zs = pd.Series(np.asarray(z, dtype=float))
     d = (zs - zs.rolling(12, center=True).mean().rolling(2).mean().shift(-1)).to_numpy()
     num = den = 0.0
@@ -142,8 +224,9 @@ def seasonal_persistence(z: np.ndarray, years: int = 6, history: int = 5) -> flo
 KINDS = ("revert", "persist", "trend")
 
 
-def level_kinds(a: np.ndarray, window: int, ar_window: int, kinds: Sequence[str]) -> dict:
-    """Per kind: ``(state, path_at)``, ``path_at(t, h)`` the kind's forecast from month ``t``."""
+def level_kinds(a: np.ndarray, window: int, ar_window: int, kinds: Sequence[str]) -> tuple:
+    """``({kind: (state, path_at)}, SES levels)``, ``path_at(t, h)`` the kind's forecast from
+    month ``t``."""
     rev = fit_reversion(a, window, ar_window)
     lev = ses_levels(a, rev.alpha)
     out: dict[str, tuple[Any, Any]] = {}
@@ -159,7 +242,7 @@ def level_kinds(a: np.ndarray, window: int, ar_window: int, kinds: Sequence[str]
     if "trend" in kinds:
         tr, L, B = fit_damped(a)
         out["trend"] = (tr, lambda t, h: L[t] + np.cumsum(tr.phi ** np.arange(1, h + 1)) * B[t])
-    return out
+    return out, lev
 
 
 def choose_kind(a: np.ndarray, paths: dict, h: int, months: int, margin: float) -> tuple:
@@ -192,28 +275,15 @@ class _State:
 class STLRevert(BaseModel):
     """STL (wide linear seasonal) + a level that reverts, persists or trends, on log counts.
 
-    Parameters
-    ----------
-    seasonal : int
-        STL seasonal smoother length, odd and >= 7 (default 101).
-    seasonal_deg : int
-        Degree of the seasonal LOESS, 0 or 1 (default 1).
-    seasonal_shrink : float or "auto"
-        Factor in [0, 1] applied to the seasonal added back to the forecast (0.8), or
-        ``"auto"``: estimated at each fit (:func:`seasonal_persistence`).
-    window : int
-        Months of the trailing mean the level reverts to (default 72).
-    ar_window : int
-        Months of deviations the reversion speed is estimated on (default 36).
-    kinds : sequence of str
-        Level forecasts to choose from at each fit, among ``revert`` (default, alone),
-        ``persist`` (simple exponential smoothing) and ``trend`` (damped trend): the one with
-        the smallest 12-step error over the last ``select_months`` origins of the adjusted
-        series, ``persist`` unless another is better by the factor ``margin`` (0.9).
-    select_months : int
-        Origins of that comparison (default 72).
-    **kwargs
-        ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
+    Parameters: ``seasonal`` (odd, >= 7; default 101) and ``seasonal_deg`` (0 or 1; default
+    1) of the STL; ``seasonal_shrink`` in [0, 1] (0.8) or ``"auto"``
+    (:func:`seasonal_persistence` at each fit); ``window``, the months of the trailing mean
+    the level reverts to (72), ``ar_window``, the months its speed is estimated on (36);
+    ``kinds``, the level forecasts chosen among at each fit (``revert``, ``persist``,
+    ``trend``; default ``revert`` alone) over the last ``select_months`` origins (72), with
+    ``margin`` (0.9); and ``log``, ``offset``, ``seed``, ``name`` (:class:`BaseModel`). The
+    class defaults are the settings tuned on the Southwest total (``demographic``'s parts);
+    the ``stl_revert`` spec uses the generalizing ones.
 
     Examples
     --------
@@ -273,18 +343,12 @@ class STLRevert(BaseModel):
         zv = z.to_numpy(dtype=float)
         s = stl_seasonal(zv, self.seasonal, self.seasonal_deg, robust=False)
         a = zv - s
-        shrink = (
-            seasonal_persistence(zv)
-            if self.seasonal_shrink == "auto"
-            else float(self.seasonal_shrink)
-        )
-        paths = level_kinds(a, self.window, self.ar_window, self.kinds)
-        kind, errors = (
-            choose_kind(a, paths, PERIOD, self.select_months, self.margin)
-            if len(paths) > 1
-            else (self.kinds[0], None)
-        )
-        lev = ses_levels(a, fit_reversion(a, self.window, self.ar_window).alpha)
+        auto = self.seasonal_shrink == "auto"
+        shrink = seasonal_persistence(zv) if auto else float(self.seasonal_shrink)
+        paths, lev = level_kinds(a, self.window, self.ar_window, self.kinds)
+        kind, errors = self.kinds[0], None
+        if len(paths) > 1:
+            kind, errors = choose_kind(a, paths, PERIOD, self.select_months, self.margin)
         fitted = np.concatenate([[np.nan], lev[:-1] + s[1:]])
         return _State(paths[kind][0], s, fitted, kind, shrink, errors)
 

@@ -1,26 +1,10 @@
 """Structural time-series model via statsmodels' ``UnobservedComponents``.
 
-The default is a local level (random-walk level) plus a stochastic 12-month
-seasonal (dummy form, or trigonometric with ``seasonal="trig"``) and an
-irregular term on ``log(y + 1)``, plus optional regressors: the default
-model of CausalImpact (Brodersen et al. 2015, R ``bsts``/``CausalImpact``
-and ``tfp-causalimpact`` all use a local level). Fit it on the pre-period,
-with intervention dummies as regressors if wanted, and compare what happened
-with the simulated counterfactual paths.
-
-``trend="llt"`` gives Harvey's (1989) basic structural model with a local
-linear trend (stochastic level *and* slope). On the border series it is a
-poor default: after each surge or collapse the likelihood puts the variance
-on the slope, and the slope is extrapolated. In a rolling check (12-month
-forecasts from 31 origins 2009-2024) its mean absolute log error at 12
-months was 1.30 against 0.54 for the local level, and its 95% intervals
-reached a factor of e^13 in width.
-
-Parameters are estimated by maximum likelihood with L-BFGS
-(``method="lbfgs"``). Intervals are Gaussian on the log scale from the
-Kalman-filter forecast variance; sample paths come from the filtered state
-at the end of the sample (the distribution of
-``results.simulate(h, anchor="end", repetitions=n)``).
+Default: a local level plus a stochastic 12-month seasonal (dummy, or ``seasonal="trig"``) and
+an irregular on ``log(y + 1)``, plus optional regressors (CausalImpact's default model).
+``trend="llt"`` (local linear trend) is a poor default here: the slope takes the surges'
+variance and is extrapolated. Maximum likelihood (L-BFGS); Gaussian intervals on the log
+scale; sample paths from the filtered end state. See docs/guide/models.md ("structural").
 """
 
 from __future__ import annotations
@@ -31,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._smtools import StateSpaceModel, choice, format_params, quiet
+from ._smtools import StateSpaceModel, format_params, quiet
+from .base import choice
 
 PERIOD = 12
 LEVELS = {

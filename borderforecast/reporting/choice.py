@@ -124,14 +124,15 @@ def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
     above = [r for r in rows if r["rank"] < first["rank"]]
     text = (
         f"weighted MASE {first['wmase']:.{wdec}f} (next month {first['mase1']:.{wdec}f}, "
-        f"next quarter {first['mase3']:.{wdec}f}), coverage {fmt_cov(first['coverage80'], dec)} "
-        f"(80%) and {fmt_cov(first['coverage95'], dec)} (95%), next month "
-        f"{first['next']:,.0f}"
+        f"next quarter {first['mase3']:.{wdec}f}); in past tests its 80% ranges held the "
+        f"outcome {fmt_cov(first['coverage80'], dec)} of the time, its 95% ranges "
+        f"{fmt_cov(first['coverage95'], dec)}"
     )
     for r in above:
         why = []
         if r["plausible"] is False:
-            why.append(f"its next-month forecast ({r['next']:,.0f}) is outside the plausible range")
+            why.append(f"its median forecast for next month ({r['next']:,.0f}) is outside the "
+                       "plausible range")
         else:
             why.append(
                 f"its joint score ({r.get('joint', np.nan):.{wdec}f} against "

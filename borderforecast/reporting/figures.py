@@ -32,9 +32,10 @@ def fan_chart(
     title: str | None = None,
     benchmark: pd.DataFrame | None = None,
     benchmark_name: str = "snaive",
+    fiscal: bool = True,
 ) -> Figure:
     """Observed history, the expected (mean) forecast, its median and its 80% and 95%
-    intervals."""
+    intervals; ``fiscal`` labels the shaded fiscal years (not for a user's series)."""
     fig, ax = plotting.new_figure(9.0, 4.4)
     with plotting.style():
         obs = y.iloc[-history:]
@@ -70,7 +71,7 @@ def fan_chart(
         shown = forecast.to_numpy(dtype=float).ravel()
         plotting.log_axis(ax, np.concatenate([obs.to_numpy(dtype=float), shown]))
         plotting.format_month_axis(ax)
-        plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1])
+        plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1], label=fiscal)
         # a long series name would run off the figure: wrap it (about 88 characters a line)
         ax.set_title(
             textwrap.fill(title or f"{y.name or 'series'}: {len(forecast)}-month forecast", 88)

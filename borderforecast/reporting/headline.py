@@ -1,62 +1,36 @@
-"""The report's headline: the latest month in numbers, and the sentences that say them.
-
-The numbers are computed here from the series alone (plain pandas), and the
-narrative is generated from those same numbers, so the text cannot disagree
-with the table: "fewer" appears only when the change is negative, and every
-figure quoted is the rounded value shown in the table.
-
-Examples
---------
->>> import pandas as pd
->>> y = pd.Series(range(100, 136), index=pd.date_range("2022-01-01", periods=36, freq="MS"))
->>> h = headline_numbers(y, pd.Timestamp("2024-12-01"))
->>> h["value"], h["previous_value"], h["year_ago_value"], h["fytd"], h["fytd_previous"]
-(135, 134, 123, 402, 366)
-"""
+"""The report's headline: the latest month in numbers, the sentences that say them, and the
+first screen. Every figure quoted is the rounded value the table shows. Years to date run from
+October (fiscal years) for the border series and from January for a user's series."""
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pandas as pd
 
 from ..errors import DataError
-from ..fiscal import fiscal_year, fiscal_year_start, fytd
 from . import figures
 from .common import SectionOutput, Subject, short_name
 from .writer import FigureSpec
-
-
-def _int(v: float) -> int:
-    return int(round(float(v)))
 
 
 def _ratio(change: float, base: float) -> float | None:
     return None if base == 0 else change / base
 
 
-def headline_numbers(y: pd.Series, m: pd.Timestamp) -> dict[str, Any]:
-    """The latest-month numbers of the headline (plain Python types).
+def headline_numbers(y: pd.Series, m: pd.Timestamp, fiscal: bool = True) -> dict[str, Any]:
+    """The latest-month numbers (plain Python types; ratios ``None`` on a zero base).
 
-    Keys: ``month, value, previous_month, previous_value, mom_change,
-    mom_pct`` (ratio), ``year_ago_month, year_ago_value, yoy_change, yoy_pct``,
-    ``fiscal_year, fytd_start, fytd_months, fytd, fytd_previous, fytd_change,
-    fytd_pct``. Ratios are ``None`` when the base is zero.
-
-    Raises
-    ------
-    DataError
-        If the series lacks the month, the previous month, or the same months
-        a year (and a fiscal year) earlier.
+    The year to date starts in October (``fiscal``; ``fiscal_year`` is the year it ends in)
+    or January. Raises :class:`DataError` when a month it needs is missing.
     """
     m = pd.Timestamp(m)
-    prev = m - pd.DateOffset(months=1)
-    year_ago = m - pd.DateOffset(years=1)
-    fy_start = fiscal_year_start(int(fiscal_year(m)))
-    prev_fy_start = fy_start - pd.DateOffset(years=1)
-    need = [m, prev, year_ago, prev_fy_start]
-    missing = [t for t in need if t not in y.index]
+    prev, year_ago = m - pd.DateOffset(months=1), m - pd.DateOffset(years=1)
+    first = 10 if fiscal else 1
+    start = pd.Timestamp(m.year - (m.month < first), first, 1)
+    missing = [t for t in (m, prev, year_ago, start - pd.DateOffset(years=1)) if t not in y.index]
     if missing:
         raise DataError(
             f"series {y.name or 'series'!r} needs data for "
@@ -64,74 +38,54 @@ def headline_numbers(y: pd.Series, m: pd.Timestamp) -> dict[str, Any]:
             f"to report on {m:%Y-%m} (it covers {y.index[0]:%Y-%m} to {y.index[-1]:%Y-%m})"
         )
     value, pv, ya = (float(y.loc[t]) for t in (m, prev, year_ago))
-    ytd = fytd(y, m)
+    ytd = float(y.loc[start:m].sum())
+    before = float(y.loc[start - pd.DateOffset(years=1) : year_ago].sum())
+    year = start.year + (first > 1)
     return {
-        "month": f"{m:%Y-%m}",
-        "value": _int(value),
-        "previous_month": f"{prev:%Y-%m}",
-        "previous_value": _int(pv),
-        "mom_change": _int(value - pv),
-        "mom_pct": _ratio(value - pv, pv),
-        "year_ago_month": f"{year_ago:%Y-%m}",
-        "year_ago_value": _int(ya),
-        "yoy_change": _int(value - ya),
-        "yoy_pct": _ratio(value - ya, ya),
-        "fiscal_year": int(ytd.fiscal_year),
-        "fytd_start": f"{fy_start:%Y-%m}",
-        "fytd_months": ytd.months,
-        "fytd": _int(ytd.total),
-        "fytd_previous": _int(ytd.previous_total),
-        "fytd_change": _int(ytd.change),
-        "fytd_pct": _ratio(ytd.change, ytd.previous_total),
-    }
+        "month": f"{m:%Y-%m}", "value": round(value),
+        "previous_month": f"{prev:%Y-%m}", "previous_value": round(pv),
+        "mom_change": round(value - pv), "mom_pct": _ratio(value - pv, pv),
+        "year_ago_month": f"{year_ago:%Y-%m}", "year_ago_value": round(ya),
+        "yoy_change": round(value - ya), "yoy_pct": _ratio(value - ya, ya),
+        "fiscal_year": year, "year_label": f"FY{year}" if fiscal else str(year),
+        "previous_year_label": f"FY{year - 1}" if fiscal else str(year - 1),
+        "fytd_start": f"{start:%Y-%m}",
+        "fytd_months": (m.year - start.year) * 12 + m.month - start.month + 1,
+        "fytd": round(ytd), "fytd_previous": round(before), "fytd_change": round(ytd - before),
+        "fytd_pct": _ratio(ytd - before, before),
+    }  # fmt: skip
 
 
-def _pct_words(ratio: float | None, more: str, fewer: str) -> str:
+def _compare(ratio: float | None, more: str, fewer: str, than: str, ref: str) -> str:
+    """``'37.5% more than in July 2025 (4,596)'``, or ``'unchanged from July 2025 (4,596)'``."""
     if ratio is None:
-        return "(no comparison: the earlier value is zero)"
-    pct = abs(ratio) * 100
-    if round(pct, 1) == 0:
-        return "unchanged"
-    return f"{pct:.1f}% {more if ratio > 0 else fewer}"
+        return f"(no comparison: the earlier value is zero) {than}{ref}"
+    if round(abs(ratio) * 100, 1) == 0:
+        return f"unchanged from {ref}"
+    return f"{abs(ratio) * 100:.1f}% {more if ratio > 0 else fewer} {than}{ref}"
 
 
 def headline_narrative(h: dict[str, Any], subject: str) -> str:
     """One paragraph stating the headline numbers (the same rounded values as the table)."""
-    m = pd.Timestamp(h["month"] + "-01")
-    prev = pd.Timestamp(h["previous_month"] + "-01")
-    ya = pd.Timestamp(h["year_ago_month"] + "-01")
-    fy = h["fiscal_year"]
-    span = fytd_span(h)
-    mom = _pct_words(h["mom_pct"], "more", "fewer")
-    yoy = _pct_words(h["yoy_pct"], "more", "fewer")
-    fyw = _pct_words(h["fytd_pct"], "above", "below")
-    sentences = [
-        f"In {m:%B %Y} there were {h['value']:,} {subject}: "
-        + (
-            f"{mom} than in {prev:%B %Y} ({h['previous_value']:,})"
-            if mom != "unchanged"
-            else f"unchanged from {prev:%B %Y} ({h['previous_value']:,})"
-        )
-        + " and "
-        + (
-            f"{yoy} than in {ya:%B %Y} ({h['year_ago_value']:,})."
-            if yoy != "unchanged"
-            else f"unchanged from {ya:%B %Y} ({h['year_ago_value']:,})."
-        ),
-        f"Fiscal year {fy} to date ({span}) counts {h['fytd']:,}, "
-        + (
-            f"{fyw} the same months of FY{fy - 1} ({h['fytd_previous']:,})."
-            if fyw != "unchanged"
-            else f"unchanged from the same months of FY{fy - 1} ({h['fytd_previous']:,})."
-        ),
-    ]
-    return " ".join(sentences)
+    prev, ago = (pd.Timestamp(h[k] + "-01") for k in ("previous_month", "year_ago_month"))
+    mom = _compare(h["mom_pct"], "more", "fewer", "than in ",
+                   f"{prev:%B %Y} ({h['previous_value']:,})")  # fmt: skip
+    yoy = _compare(h["yoy_pct"], "more", "fewer", "than in ",
+                   f"{ago:%B %Y} ({h['year_ago_value']:,})")  # fmt: skip
+    fyw = _compare(h["fytd_pct"], "above", "below", "",
+                   f"the same months of {h['previous_year_label']} ({h['fytd_previous']:,})")
+    year = ("Fiscal year " if h["year_label"].startswith("FY") else "The year ") + str(
+        h["fiscal_year"]
+    )
+    return (
+        f"In {pd.Timestamp(h['month'] + '-01'):%B %Y} there were {h['value']:,} {subject}: "
+        f"{mom} and {yoy}. {year} to date ({fytd_span(h)}) counts {h['fytd']:,}, {fyw}."
+    )
 
 
 def fytd_span(h: dict[str, Any]) -> str:
-    """``'Oct 2024–Aug 2025'`` (or one month when the fiscal year has just begun)."""
-    a = pd.Timestamp(h["fytd_start"] + "-01")
-    b = pd.Timestamp(h["month"] + "-01")
+    """``'Oct 2024–Aug 2025'`` (or one month when the year has just begun)."""
+    a, b = (pd.Timestamp(h[k] + "-01") for k in ("fytd_start", "month"))
     return f"{a:%b %Y}" if a == b else f"{a:%b %Y}–{b:%b %Y}"
 
 
@@ -144,52 +98,35 @@ def headline_section(
     horizon: int,
     subj: Subject,
 ) -> SectionOutput:
-    """The headline: the numbers of ``y``'s last month, their sentences, the history chart.
-
-    ``target`` is the month the report was asked for; a series that ends before
-    it is reported as of its own last month, and says so. A report made (``today``)
-    more than two months after its data month says that too.
-    """
+    """The headline of ``y``'s last month: numbers, sentences, the history chart; it says so
+    when the series ends before ``target`` or the report is made long after (``today``)."""
     m = pd.Timestamp(y.index[-1])
     stale = m < target
-    h = headline_numbers(y, m)
+    h = headline_numbers(y, m, fiscal=subj.border)
     unit = subj.counted
     h.update(
-        month_label=f"{m:%B %Y}",
-        month_short=f"{m:%b %Y}",
+        month_label=f"{m:%B %Y}", month_short=f"{m:%b %Y}", fytd_span=fytd_span(h),
         previous_label=pd.Timestamp(h["previous_month"] + "-01").strftime("%B %Y"),
         year_ago_label=pd.Timestamp(h["year_ago_month"] + "-01").strftime("%B %Y"),
-        fytd_span=fytd_span(h),
-        unit=unit,
-        series=series,
-        series_label=str(y.name),
-        narrative=headline_narrative(h, unit),
-        context=context_sentences(m, y),
-        stale=stale,
-        report_month=f"{target:%Y-%m}",
+        unit=unit, series=series, series_label=str(y.name), narrative=headline_narrative(h, unit),
+        context=[c for c in context_sentences(m, y) if subj.border or "FY" not in c],
+        stale=stale, report_month=f"{target:%Y-%m}",
         stale_note=stale_note(y, target, home) if stale else "",
         clock_note=clock_note(m, today, 0 if stale else horizon),
-        subject=subj.name,
-        unit_word=subj.unit,
-        border=subj.border,
-    )
+        subject=subj.name, unit_word=subj.unit, border=subj.border,
+    )  # fmt: skip
     fig = figures.history_chart(y, latest=m, title=f"{subj.name}, {y.index[0]:%Y}–{m:%Y}")
     caption = (
         f"Monthly counts since {y.index[0]:%B %Y}; dots mark every {m:%B}, the orange dot "
-        f"{m:%B %Y}. Shading: alternate fiscal years."
+        f"{m:%B %Y}. Shading: alternate {'fiscal years' if subj.border else 'Oct–Sep years'}."
     )
     spec = FigureSpec("history", fig, caption, "Line chart of the full monthly history")
     return SectionOutput(h, {"history": spec})
 
 
 def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
-    """Context facts for the month (``borderforecast.context``) that say something new.
-
-    Left out: what the headline table already states (the value, the changes, the fiscal
-    year to date), a comparison with the previous month or the same month a year
-    earlier (the table's own changes, again), and a "highest month since" that reaches
-    back fewer than six months.
-    """
+    """Context facts (``borderforecast.context``) the headline table does not already state,
+    without a "highest month since" reaching back fewer than six months."""
     from dataclasses import replace
 
     from ..context import context
@@ -216,15 +153,6 @@ def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
     return [s for s in ctx.sentences() if not s.startswith(restated)]
 
 
-def months_behind(m: pd.Timestamp, today: pd.Timestamp) -> int:
-    """Whole months from the data month ``m`` to the month of ``today``.
-
-    >>> months_behind(pd.Timestamp("2025-08-01"), pd.Timestamp("2026-12-07"))
-    16
-    """
-    return (today.year - m.year) * 12 + today.month - m.month
-
-
 def clock_note(m: pd.Timestamp, today: pd.Timestamp, horizon: int) -> str:
     """The sentence a report more than two months behind the clock opens with ("" if not);
     ``horizon`` 0: a report that makes no forecast.
@@ -232,7 +160,7 @@ def clock_note(m: pd.Timestamp, today: pd.Timestamp, horizon: int) -> str:
     >>> clock_note(pd.Timestamp("2024-11-01"), pd.Timestamp("2026-12-07"), 0)
     'These data end in November 2024, 25 months before this report was made (December 2026).'
     """
-    behind = months_behind(m, today)
+    behind = (today.year - m.year) * 12 + today.month - m.month
     if behind <= 2:
         return ""
     end = m + pd.DateOffset(months=horizon)
@@ -252,40 +180,20 @@ def clock_note(m: pd.Timestamp, today: pd.Timestamp, horizon: int) -> str:
 
 
 def first_screen(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The three answers at the top of the report, from the sections' own numbers.
-
-    What happened (the count, its changes, one record-type fact), what comes next
-    (next month and the next months' total, one interval each, and the model's key
-    assumption), and whether the latest change is beyond normal seasonality.
-    """
+    """The three answers at the top (what happened, what comes next, beyond normal
+    seasonality?), from the sections' own numbers."""
     h, f, a = (sections.get(k, {}) for k in ("headline", "forecast", "assessment"))
     record = next((c for c in h.get("context", []) if " on record" in c), "")
-    happened = h.get("narrative", "").split(". Fiscal year")[0].rstrip(".") + "."
+    happened = re.split(r"\. (?:Fiscal year|The year) ", h.get("narrative", ""))[0]
+    happened = happened.rstrip(".") + "."
     if record:
         happened += " " + record
-    nxt = ""
-    if f.get("table"):
-        first = f["table"][0]
-        iv = f["next12_interval"]
-        nxt = (
-            f"The {f['model']} model expects {first['mean']:,.0f} in {first['month_label']} "
-            f"(80% interval {first['lo80']:,.0f} to {first['hi80']:,.0f}) and "
-            f"{f['next12_total']:,.0f} over the next {f['horizon']} months on average "
-            f"(median {f['next12_median']:,.0f}; 80% interval {iv['lo80']:,.0f} to "
-            f"{iv['hi80']:,.0f})."
-        )
-        if f.get("assumption"):
-            nxt += f" Its key assumption: {f['assumption']}."
-    elif f.get("skipped"):
-        nxt = f["skipped"]
-    return {
-        "happened": happened,
-        "next": nxt,
-        "verdict": a.get("verdict", ""),
-        "beyond": a.get("lead", ""),
-        "window_label": a.get("window_label", ""),
-        "clock_note": h.get("clock_note", ""),
-    }
+    nxt = f.get("lead") or f.get("skipped", "")
+    if f.get("lead") and f.get("assumption"):
+        nxt += f" Its key assumption: {f['assumption']}."
+    return {"happened": happened, "next": nxt, "verdict": a.get("verdict", ""),
+            "beyond": a.get("plain", ""), "window_label": a.get("window_label", ""),
+            "clock_note": h.get("clock_note", "")}  # fmt: skip
 
 
 def stale_note(y: pd.Series, target: pd.Timestamp, home: str | os.PathLike[str] | None) -> str:

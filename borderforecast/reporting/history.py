@@ -1,11 +1,5 @@
-"""Sections 6 and 7 of the report: earlier forecasts scored, and the data used.
-
-Section 6 reads the forecast vintages earlier reports stored
-(:mod:`borderforecast.reporting.vintages`) and scores them against the actuals
-that have arrived since. Section 7 states the release, the sources, the
-definitions, and the revisions to the data since the previous report (the
-latest earlier data month with a stored snapshot).
-"""
+"""Sections 6 and 7 of the report: the forecasts earlier reports stored, scored against the
+actuals since; the release, sources, definitions, glossary and revisions since the last report."""
 
 from __future__ import annotations
 
@@ -45,6 +39,11 @@ DEFINITIONS = (
     "contain about 8 of 10 later actuals.",
 )
 
+USER_YEARS = (
+    "Years: the tables count calendar years; the charts' shading, the seasonal section and the "
+    "assessment count years from October to September (fiscal years: FY2025 = October 2024 to "
+    "September 2025)."
+)
 
 GLOSSARY = (
     ("Expected", "the mean of the forecast's sample paths; expected months add up to totals."),
@@ -56,10 +55,23 @@ GLOSSARY = (
      "times the 95% interval score (lower is better)."),
     ("MASE", "mean absolute error of those forecasts divided by that of repeating the same month "
      "a year earlier: below 1 beats that simple rule; weighted MASE weighs the next months more."),
-    ("p-value", "how often normal seasonality alone would give a change at least this large."),
+    ("Counterfactual", "what a model fitted on the months before the window expects for it, "
+     "had the months followed a normal season."),
+    ("Plausibility gate", "a model whose counterfactual is out of line with the recent data is "
+     "flagged and not used as evidence."),
+    ("p-value", "how often normal seasonality alone would give a change at least this large "
+     "(calibrated: judged against the placebo years; model-based: from the model's own "
+     "intervals)."),
     ("Robust z", "how many typical deviations the change lies from the normal years' changes."),
+    ("Percentile", "the share of normal years whose change was smaller than this one's."),
     ("Placebo years", "earlier years tested as if they were this one, to check how often the "
-     "test cries wolf."),
+     "test cries wolf (its false alarms)."),
+    ("Equivalence margin", "how far normal years differ from their own expectation: a "
+     "difference inside it is within normal seasonality."),
+    ("Seasonally adjusted (STL, X-13)", "the series with its usual seasonal pattern taken out, "
+     "by two standard methods; X-13 also flags outlier months."),
+    ("Permutation test", "whether the seasonal shape of two eras differs by more than "
+     "shuffling the years between them gives."),
 )  # fmt: skip
 """The terms the technical tables use, each defined once (the report's glossary)."""
 
@@ -78,15 +90,11 @@ def vintages_section(
     scores = score_vintages(earlier, y)
     summary = summarize_scores(scores).sort_values(["data_month", "model"], ascending=[False, True])
     rows: list[dict[str, Any]] = [
-        {
-            "data_month": f"{r['data_month']:%Y-%m}",
-            "data_month_label": f"{r['data_month']:%b %Y}",
-            "model": str(r["model"]),
-            "months": int(r["months"]),
-            **{k: float(r[k]) for k in ("mape", "mean_error", "coverage80", "coverage95")},
-        }
+        {"data_month": f"{r['data_month']:%Y-%m}", "data_month_label": f"{r['data_month']:%b %Y}",
+         "model": str(r["model"]), "months": int(r["months"]),
+         **{k: float(r[k]) for k in ("mape", "mean_error", "coverage80", "coverage95")}}
         for _, r in summary.iterrows()
-    ]
+    ]  # fmt: skip
     storage = (
         f"This report's forecasts ({', '.join(stored_models)}) are stored as vintages for "
         f"data month {m:%Y-%m} in the user store (vintages/<series>/<data month>/<model>.csv); "
@@ -105,25 +113,15 @@ def vintages_section(
         narrative = _scored_sentence(rows, model, m)
         pick = model if (scores["model"] == model).any() else str(scores["model"].iloc[0])
         vs = [v for v in earlier if v.model == pick][-6:]
-        fig = figures.vintage_chart(
-            y,
-            [(v.data_month, v.forecast()) for v in vs],
-            model=pick,
-            title=f"Earlier {pick} forecasts against the actuals",
-        )
-        figs["vintages"] = FigureSpec(
-            "vintages",
-            fig,
+        fig = figures.vintage_chart(y, [(v.data_month, v.forecast()) for v in vs], model=pick,
+                                    title=f"Earlier {pick} forecasts against the actuals")
+        caption = (
             f"Actual counts (black) and the {pick} forecasts stored by up to six earlier reports "
-            "(one line per data month; the band is the 80% interval when there is one vintage).",
-            "Earlier forecasts against actuals",
+            "(one line per data month; the band is the 80% interval when there is one vintage)."
         )
-    data = {
-        "narrative": narrative,
-        "scored": rows,
-        "storage_note": storage,
-        "vintages_scored": len({(r["data_month"], r["model"]) for r in rows}),
-    }
+        figs["vintages"] = FigureSpec("vintages", fig, caption, "Earlier forecasts against actuals")
+    data = {"narrative": narrative, "scored": rows, "storage_note": storage,
+            "vintages_scored": len({(r["data_month"], r["model"]) for r in rows})}  # fmt: skip
     return SectionOutput(data, figs)
 
 
@@ -170,25 +168,17 @@ def data_section(
     stale: bool = False,
     border: bool = True,
 ) -> SectionOutput:
-    """Section 7: release, sources, definitions, revisions since the previous report.
-
-    A user's series (``border`` false) cites its own file and only the definitions
-    that apply to any series (fiscal years, intervals).
-    """
+    """Section 7: release, sources, definitions, revisions since the previous report (a user's
+    series, ``border`` false, cites its own file and only the definitions that apply to it)."""
     m = y.index[-1]
     release = str(y.attrs.get("release", "unknown"))
     sources = dict(y.attrs.get("sources", {}))
     prev_month, snap = previous_snapshot(series, m, home)
     rev_rows: list[dict[str, Any]] = [
-        {
-            "month": f"{r.month:%Y-%m}",
-            "month_label": f"{r.month:%b %Y}",
-            "before": float(r.before),
-            "after": float(r.after),
-            "change": float(r.change),
-        }
+        {"month": f"{r.month:%Y-%m}", "month_label": f"{r.month:%b %Y}", "before": float(r.before),
+         "after": float(r.after), "change": float(r.change)}
         for r in revisions(snap, y).itertuples()
-    ]
+    ]  # fmt: skip
     release_rows = [
         ("series", f"{series}: {y.name}"),
         ("release", release),
@@ -196,29 +186,22 @@ def data_section(
     ]
     if full_last != m:
         why = "(this series has no later months)" if stale else "(later months were left out)"
-        release_rows.append(
-            ("note", f"report on data month {m:%Y-%m}; the release runs to {full_last:%Y-%m} {why}")
-        )
+        note = f"report on data month {m:%Y-%m}; the release runs to {full_last:%Y-%m} {why}"
+        release_rows.append(("note", note))
     if sources:
-        release_rows.append(
-            ("source of each month", ", ".join(f"{k}: {v}" for k, v in sources.items()))
-        )
+        release_rows.append(("source of each month", ", ".join(f"{k}: {v}" for k, v in
+                                                                sources.items())))  # fmt: skip
+    cited = [SOURCE_TEXT.get(k, k) for k in sources] or list(SOURCE_TEXT.values())
     data = {
         "narrative": f"The report uses release {release} of the {y.name} series, "
         f"{y.index[0]:%B %Y} to {m:%B %Y}.",
-        "release": release_rows,
-        "release_id": release,
-        "sources": (
-            [SOURCE_TEXT.get(k, k) for k in sources] or [SOURCE_TEXT[k] for k in SOURCE_TEXT]
-            if border
-            else [f"Your data: {release}."]
-        ),
-        "definitions": list(DEFINITIONS) if border else [DEFINITIONS[0], DEFINITIONS[-1]],
+        "release": release_rows, "release_id": release,
+        "sources": cited if border else [f"Your data: {release}."],
+        "definitions": list(DEFINITIONS) if border else [USER_YEARS, DEFINITIONS[-1]],
         "glossary": [f"{term}: {text}" for term, text in GLOSSARY],
-        "previous_report": prev_month,
-        "revisions": rev_rows,
+        "previous_report": prev_month, "revisions": rev_rows,
         "revisions_text": _revisions_sentence(prev_month, rev_rows),
-    }
+    }  # fmt: skip
     return SectionOutput(data)
 
 

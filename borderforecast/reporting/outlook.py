@@ -1,30 +1,140 @@
-"""The report's outlook: the forecast table, its totals, and why that model.
+"""The report's outlook: the forecast table and its totals, the backtest behind the model
+choice, the fan chart, and their sentences.
 
-:func:`forecast_section` takes the series and the model choice, and returns the
-calibrated, guarded forecast, the totals of the next months and of the fiscal
-years (from sample paths, :mod:`.totals`), the backtest table behind the
-choice, and the fan chart. Sentences are generated from the numbers the
-tables show.
+One set of seeded sample paths is behind every number: each month's paths are mapped, rank for
+rank, onto the table's own quantiles (the paths' 2.5%, 10%, 50%, 90% and 97.5% points are the
+table's numbers; the model's dependence between months is kept), so the table's ``mean`` is the
+paths' mean and any window's expected total the sum of its means; a year's total is its
+observed months plus the same paths. The model draws month by month, so a month's paths do not
+depend on the horizon.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..backtesting.selection import BENCHMARK
-from ..fiscal import fiscal_year
+from ..errors import ModelError
+from ..forecaster import matched_paths
 from ..intervals import GuardedForecast
 from . import figures
 from .choice import ModelChoice, cov_decimals
 from .common import SectionOutput, Subject, subject_of
 from .writer import FigureSpec, fmt_pct
 
+LEVEL_PAIR = (80, 95)
+TOTAL_PATHS = 2001
+"""Sample paths behind every number of the outlook (``n - 1`` divisible by 40, so the
+2.5%, 10%, 50%, 90% and 97.5% quantiles fall exactly on a path)."""
+
+
+def raw_paths(fitted: Any, h: int, seed: int, n: int = TOTAL_PATHS) -> np.ndarray:
+    """The model's own seeded paths; a model that cannot simulate gets fully dependent months
+    (every month at the same rank: the widest, most cautious totals)."""
+    try:
+        return np.asarray(fitted.simulate(h, n_paths=n, seed=seed))
+    except ModelError as exc:
+        if "cannot simulate" not in str(exc):
+            raise
+        return np.tile(np.arange(n, dtype=float)[:, None], (1, h))
+
+
+def outlook_paths(fitted: Any, frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The table (``median`` = the point forecast, ``mean`` = the paths' mean, the intervals)
+    and the paths behind it."""
+    paths = matched_paths(raw_paths(fitted, len(frame), seed), frame, fitted.cap)
+    table = frame.copy()
+    table.insert(0, "mean", paths.mean(axis=0))
+    table.attrs.update(frame.attrs)
+    return table, paths
+
+
+def window_total(paths: np.ndarray, observed: float = 0.0) -> dict[str, float]:
+    """The expected total (mean of the path sums), median and intervals of ``observed`` plus
+    the paths summed over their months."""
+    sums = observed + paths.sum(axis=1)
+    out = {"mean": float(sums.mean()), "median": float(np.median(sums))}
+    for lv in LEVEL_PAIR:
+        a = (100.0 - lv) / 200.0
+        out[f"lo{lv}"] = float(np.quantile(sums, a))
+        out[f"hi{lv}"] = float(np.quantile(sums, 1.0 - a))
+    return out
+
+
+def year_of(m: pd.Timestamp, fiscal: bool = True) -> int:
+    """The fiscal year (ends in September, named by its end) or calendar year of ``m``."""
+    return m.year + int(fiscal and m.month >= 10)
+
+
+def year_totals(
+    y: pd.Series, table: pd.DataFrame, paths: np.ndarray, fiscal: bool = True
+) -> list[dict[str, Any]]:
+    """The (fiscal or calendar) years the observed and forecast months complete: observed plus
+    the paths over the year's forecast months."""
+    rows = []
+    for yr in sorted({year_of(m, fiscal) for m in table.index}):
+        start = f"{yr - 1}-10-01" if fiscal else f"{yr}-01-01"
+        months = pd.date_range(start, periods=12, freq="MS")
+        obs = y.reindex(months).dropna()
+        cols = np.flatnonzero(table.index.isin(months))
+        if len(obs) + len(cols) < 12:
+            continue
+        t = window_total(paths[:, cols], float(obs.sum()))
+        rows.append({"fiscal_year": yr, "year": f"FY{yr}" if fiscal else str(yr),
+                     "observed_months": len(obs), "observed": float(obs.sum()),
+                     "forecast_months": len(cols), "total": t["mean"],
+                     **{k: t[k] for k in ("median", "lo80", "hi80", "lo95", "hi95")}})  # fmt: skip
+    return rows
+
+
+def model_totals(names: list[str], seed: int, table_of: Any) -> dict[str, float]:
+    """Each model's expected total of the months of its table, computed as the report's own.
+
+    ``table_of(name)`` gives the model's fitted result and forecast frame; a
+    model that cannot fit or forecast now is left out (NaN).
+    """
+    out: dict[str, float] = {}
+    for name in names:
+        try:
+            fitted, frame = table_of(name)
+            table, _ = outlook_paths(fitted, frame, seed)
+            out[name] = float(table["mean"].sum())
+        except Exception:  # noqa: BLE001 - one model's failure must not stop the report
+            out[name] = float("nan")
+    return out
+
+
+def spread_sentence(
+    totals: dict[str, float], chosen: str, h: int, refused: list[str] | tuple[str, ...] = ()
+) -> str:
+    """One sentence: the range of the totals of the models the rule accepts, and the chosen one.
+
+    >>> s = spread_sentence({"a": 100.0, "b": 120.0, "c": 900.0}, "a", 12, ["c"])
+    >>> s.split(": ", 1)[1].split(";")[0]
+    'over the next 12 months the 2 models the rule accepts expect from 100 (a) to 120 (b)'
+    >>> s.endswith("(left out: c, refused by the rule).")
+    True
+    """
+    ok = {k: v for k, v in totals.items() if v == v and (k not in refused or k == chosen)}
+    if len(ok) < 2 or chosen not in ok:
+        return ""
+    lo, hi = min(ok, key=ok.__getitem__), max(ok, key=ok.__getitem__)
+    out = (
+        f"How much the total depends on the model: over the next {h} months the {len(ok)} "
+        f"models the rule accepts expect from {ok[lo]:,.0f} ({lo}) to {ok[hi]:,.0f} ({hi}); "
+        f"{chosen}, the model used, expects {ok[chosen]:,.0f}"
+    )
+    left = [m for m in refused if m != chosen and m in totals]
+    if left:
+        out += f" (left out: {', '.join(left)}, refused by the rule)"
+    return out + "."
+
 
 def totals_note(fc: pd.DataFrame) -> str:
-    """Why the table shows means, and how far they sit from the medians (the month of the
-    largest gap named, so a reader does not quote a skewed mean as the likeliest count).
+    """Why the table shows means, and the month whose mean sits furthest above its median.
 
     >>> fc = pd.DataFrame({"mean": [10.0, 30.0], "median": [10.0, 15.0]},
     ...                   index=pd.to_datetime(["2026-07-01", "2026-08-01"]))
@@ -49,16 +159,13 @@ def totals_note(fc: pd.DataFrame) -> str:
     )
 
 
-def _forecast_rows(fc: pd.DataFrame) -> list[dict[str, Any]]:
+def _forecast_rows(fc: pd.DataFrame, fiscal: bool) -> list[dict[str, Any]]:
     return [
-        {
-            "month": f"{m:%Y-%m}",
-            "month_label": f"{m:%b %Y}",
-            "fiscal_year": int(fiscal_year(m)),
-            **{c: float(fc.loc[m, c]) for c in ("mean", "median", "lo80", "hi80", "lo95", "hi95")},
-        }
+        {"month": f"{m:%Y-%m}", "month_label": f"{m:%b %Y}", "fiscal_year": year_of(m, fiscal),
+         "year": f"FY{year_of(m)}" if fiscal else str(m.year),
+         **{c: float(fc.loc[m, c]) for c in ("mean", "median", "lo80", "hi80", "lo95", "hi95")}}
         for m in fc.index
-    ]
+    ]  # fmt: skip
 
 
 def _shown(f: Any, h: int) -> GuardedForecast:
@@ -82,12 +189,8 @@ def forecast_section(
     later: pd.Series | None = None,
     subj: Subject | None = None,
 ) -> SectionOutput:
-    """Section 2: the chosen model's calibrated, guarded forecast and why that model.
-
-    ``later``: actuals published after the report month (a report on an earlier
-    month); the forecast is scored against them.
-    """
-    from .totals import fiscal_totals, outlook_paths, window_total
+    """Section 2: the chosen model's calibrated, guarded forecast and why that model
+    (``later``: actuals published since the report month, which score the forecast)."""
 
     subj = subj or subject_of(y)
     f = choice.fitted[choice.model]  # each model fitted once per report
@@ -97,41 +200,32 @@ def forecast_section(
     total = float(nxt["mean"])
     prev12 = float(y.iloc[-12:].sum())
     first = fc.index[0]
-    narrative = (
+    lead = (  # the first screen's sentence too
         f"The {choice.model} model expects {fc.loc[first, 'mean']:,.0f} in {first:%B %Y} "
         f"(80% interval {fc.loc[first, 'lo80']:,.0f} to {fc.loc[first, 'hi80']:,.0f}) and "
-        f"{total:,.0f} over the next {horizon} months ({fc.index[0]:%b %Y}–{fc.index[-1]:%b %Y}; "
+        f"{total:,.0f} over the next {horizon} months on average (median {nxt['median']:,.0f}; "
         f"80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), "
         f"{_change_words(total, prev12)} the previous {min(12, len(y))} months ({prev12:,.0f})."
     )
     plain = plain_model(f.fitted, fc.index)
-    if plain:
-        narrative += f" How the {choice.model} model works: {plain}."
+    narrative = f"{lead} How the {choice.model} model works: {plain}." if plain else lead
     why = f"{choice.model}: {choice.reason}."
     if choice.model not in set(choice.result.models):
         why += " It was not part of the backtest, so its intervals are the model's own."
     backtest, bench = _backtest(choice, horizon, seed, first, total, fc)
     data = {
-        "model": choice.model,
-        "recommended": choice.recommended,
-        "user_choice": choice.user_choice,
-        "horizon": horizon,
-        "unit": subj.per_month,
-        "narrative": narrative,
-        "why": why,
-        "interval_notes": list(g.notes),
-        "table": _forecast_rows(fc),
-        "fiscal_totals": fiscal_totals(y, fc, paths),
-        "next12_total": total,
-        "next12_median": float(nxt["median"]),
+        "model": choice.model, "recommended": choice.recommended,
+        "user_choice": choice.user_choice, "horizon": horizon, "unit": subj.per_month,
+        "lead": lead, "narrative": narrative, "why": why, "interval_notes": list(g.notes),
+        "table": _forecast_rows(fc, subj.border),
+        "year_word": "fiscal year" if subj.border else "year",
+        "fiscal_totals": year_totals(y, fc, paths, subj.border),
+        "next12_total": total, "next12_median": float(nxt["median"]),
         "next12_interval": {k: float(nxt[k]) for k in ("lo80", "hi80", "lo95", "hi95")},
-        "totals_note": totals_note(fc),
-        "previous12_total": prev12,
-        "backtest": backtest,
+        "totals_note": totals_note(fc), "previous12_total": prev12, "backtest": backtest,
         "parts": {k: v.tolist() for k, v in model_parts(f.fitted, fc.index).items()},
-        "assumption": plain_model(f.fitted),
-        "record": forecast_record(fc, later),
-    }
+        "assumption": plain_model(f.fitted), "record": forecast_record(fc, later),
+    }  # fmt: skip
     stored = {choice.model: fc}
     stored.setdefault(BENCHMARK, bench)
     return SectionOutput(data, {"forecast": _fan(y, fc, bench, choice, subj, history)}, stored)
@@ -140,10 +234,8 @@ def forecast_section(
 def _backtest(
     choice: ModelChoice, horizon: int, seed: int, first: pd.Timestamp, total: float, fc: Any
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The backtest table behind the choice (each model's expected total from its own
-    paths, as for the model used), and the benchmark's forecast table."""
-    from .totals import model_totals, outlook_paths, spread_sentence
-
+    """The backtest table behind the choice (with each model's expected total) and the
+    benchmark's forecast table."""
     def table_of(name: str) -> tuple[Any, pd.DataFrame]:
         f = choice.fitted[name]
         return f.fitted, _shown(f, horizon).frame
@@ -161,24 +253,19 @@ def _backtest(
     origins = sorted(pd.to_datetime(result.forecasts["origin"].unique()))
     dec = cov_decimals(rows)
     return {
-        "date": choice.date,
-        "origins": len(origins),
+        "date": choice.date, "origins": len(origins),
         "first_origin": f"{origins[0]:%b %Y}" if origins else "–",
         "last_origin": f"{origins[-1]:%b %Y}" if origins else "–",
-        "step": result.options.step,
-        "horizon": result.options.h,
-        "rows": rows,
+        "step": result.options.step, "horizon": result.options.h, "rows": rows,
         "rule": choice.rule,
         "columns": [
-            {"key": "joint", "label": "rule's score", "fmt": "0.000"},
-            {"key": "wmase", "label": "weighted MASE", "fmt": "0.000"},
-            {"key": "mase1", "label": "MASE next month", "fmt": "0.000"},
-            {"key": "mase3", "label": "MASE next 3", "fmt": "0.000"},
-            {"key": "mase", "label": "MASE 1–12", "fmt": "0.000"},
-            {"key": "coverage80", "label": "inside 80%", "fmt": f"share{dec}"},
-            {"key": "coverage95", "label": "inside 95%", "fmt": f"share{dec}"},
-            {"key": "next", "label": "next month (median)", "fmt": "count"},
-            {"key": "next_total", "label": f"{horizon}-month total", "fmt": "count"},
+            {"key": k, "label": label, "fmt": fmt} for k, label, fmt in (
+                ("joint", "rule's score", "0.000"), ("wmase", "weighted MASE", "0.000"),
+                ("mase1", "MASE next month", "0.000"), ("mase3", "MASE next 3", "0.000"),
+                ("mase", "MASE 1–12", "0.000"), ("coverage80", "inside 80%", f"share{dec}"),
+                ("coverage95", "inside 95%", f"share{dec}"),
+                ("next", "next month (median)", "count"),
+                ("next_total", f"{horizon}-month total", "count"))
         ],
         "note": (
             "Terms: see the glossary at the end. Inside 80% / 95%: share of backtest actuals "
@@ -186,29 +273,19 @@ def _backtest(
             f"{first:%B %Y}. {horizon}-month total: each model's expected total, from sample "
             f"paths as for the model used. {spread}"
         ).strip(),
-        "cached": choice.cached,
-        "failed_cells": int(len(result.errors)),
-    }, bench
+        "cached": choice.cached, "failed_cells": int(len(result.errors)),
+    }, bench  # fmt: skip
 
 
 def _fan(
-    y: pd.Series,
-    fc: pd.DataFrame,
-    bench: pd.DataFrame,
-    choice: ModelChoice,
-    subj: Subject,
+    y: pd.Series, fc: pd.DataFrame, bench: pd.DataFrame, choice: ModelChoice, subj: Subject,
     history: int,
-) -> FigureSpec:
+) -> FigureSpec:  # fmt: skip
     """The fan chart and its caption."""
-    fig = figures.fan_chart(
-        y,
-        fc,
-        model=choice.model,
-        history=history,
-        benchmark=None if choice.model == BENCHMARK else bench,
-        title=f"{subj.name}: forecast to {fc.index[-1]:%B %Y} "
-        f"({choice.model}, calibrated intervals)",
-    )
+    title = f"{subj.name}: forecast to {fc.index[-1]:%B %Y} ({choice.model}, calibrated intervals)"
+    fig = figures.fan_chart(y, fc, model=choice.model, history=history, title=title,
+                            benchmark=None if choice.model == BENCHMARK else bench,
+                            fiscal=subj.border)  # fmt: skip
     return FigureSpec(
         "forecast",
         fig,
@@ -216,7 +293,7 @@ def _fan(
         "and 95% intervals (calibrated on backtest errors). Solid line: the expected count, the "
         "table's number; it runs above the dotted median, the middle of the band, because a "
         "surge can add more than a lull can take away. Dashed: the seasonal naive benchmark. "
-        "Shaded bands: alternate fiscal years (October–September). "
+        f"Shaded bands: alternate {'fiscal ' if subj.border else ''}years (October–September). "
         "Log scale: equal heights are equal percentage changes.",
         f"Fan chart of the {len(fc)}-month forecast",
     )
@@ -232,24 +309,13 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
         f"the report as it stood in {m:%B %Y}, forecast included, run the report with "
         f"--month {m:%Y-%m}."
     )
-    data: dict[str, Any] = {
-        "model": None,
-        "skipped": text,
-        "horizon": 0,
-        "narrative": text,
-        "table": [],
-        "next12_total": None,
-        "record": {},
-    }
+    data: dict[str, Any] = {"model": None, "skipped": text, "horizon": 0, "narrative": text,
+                            "table": [], "next12_total": None, "record": {}}  # fmt: skip
     return SectionOutput(data)
 
 
-PART_WORDS = {
-    "single_adults": "single adults",
-    "family_units": "people in families",
-    "uac": "unaccompanied children",
-}
-"""Reader's words for the parts of a bottom-up model."""
+PART_WORDS = {"single_adults": "single adults", "family_units": "people in families",
+              "uac": "unaccompanied children"}  # fmt: skip
 
 
 def forecast_record(table: pd.DataFrame, later: pd.Series | None) -> dict[str, Any]:
@@ -261,23 +327,15 @@ def forecast_record(table: pd.DataFrame, later: pd.Series | None) -> dict[str, A
     >>> r["months"], r["actual"], r["expected"], r["inside80"]
     (1, 13.0, 10.0, 0)
     """
-    if later is None or not len(later):
-        return {}
-    months = table.index.intersection(later.index)
-    if not len(months):
+    months = table.index.intersection(later.index) if later is not None else []
+    if later is None or not len(months):
         return {}
     rows: list[dict[str, Any]] = [
-        {
-            "month": f"{t:%Y-%m}",
-            "month_label": f"{t:%b %Y}",
-            "expected": float(table.loc[t, "mean"]),
-            "lo80": float(table.loc[t, "lo80"]),
-            "hi80": float(table.loc[t, "hi80"]),
-            "actual": float(later.loc[t]),
-            "inside80": bool(table.loc[t, "lo80"] <= later.loc[t] <= table.loc[t, "hi80"]),
-        }
-        for t in months
-    ]
+        {"month": f"{t:%Y-%m}", "month_label": f"{t:%b %Y}", "expected": float(r["mean"]),
+         "lo80": float(r["lo80"]), "hi80": float(r["hi80"]), "actual": float(later.loc[t]),
+         "inside80": bool(r["lo80"] <= later.loc[t] <= r["hi80"])}
+        for t, r in table.loc[months].iterrows()
+    ]  # fmt: skip
     actual = float(sum(r["actual"] for r in rows))
     expected = float(sum(r["expected"] for r in rows))
     inside = int(sum(r["inside80"] for r in rows))
@@ -311,12 +369,9 @@ def model_parts(fitted: Any, months: pd.DatetimeIndex) -> dict[str, pd.Series]:
 
 
 def plain_model(fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
-    """What the fitted model does, in a reader's words (its spec's ``plain`` text; "" if none).
-
-    A model that fell back to another is described as what it is (``fitted.name``);
-    a bottom-up model's sentence names each part's latest month and its forecast
-    for the last month of ``months`` (``part_forecasts``), so the assumption is in view.
-    """
+    """What the fitted model (``fitted.name``: the fallback, if it fell back) does, in a
+    reader's words; a bottom-up model's names each part's latest month and its forecast for
+    the last of ``months``."""
     from ..errors import UnknownModelError
     from ..models.registry import get_spec
 

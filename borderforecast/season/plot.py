@@ -26,30 +26,26 @@ def _factor_axis(ax: Any, title: str) -> None:
     ax.set_title(title)
 
 
-def plot_profile(profile: Any, methods: Sequence[str] | None = None) -> Any:
-    """Two panels: factors with intervals per method; month-of-year subseries.
+def _errorbars(ax: Any, f: Any, offset: float, **style: Any) -> None:
+    """A factor frame's factors with their intervals, shifted by ``offset`` months."""
+    yerr = [f["factor"] - f["lo"], f["hi"] - f["factor"]]
+    ax.errorbar(f.index.to_numpy() + offset, f["factor"], yerr=yerr, ms=4, lw=1.2, capsize=2.5,
+                **style)  # fmt: skip
 
-    The subseries panel shows, for each calendar month, the ratio of every
-    year's count to its underlying level (the regression's spline trend) as
-    dots, with the mean over years as a horizontal bar.
-    """
+
+def plot_profile(profile: Any, methods: Sequence[str] | None = None) -> Any:
+    """Two panels: factors with intervals per method; each calendar month's ratio of every year
+    to its underlying level (the regression's spline trend), with their mean as a bar."""
     chosen = list(profile.estimates) if methods is None else list(methods)
     frames = profile.by_method
     fig, (ax1, ax2) = plotting.new_figure(width=10.0, height=7.0, nrows=2)
     with plotting.style():
         offsets = np.linspace(-0.2, 0.2, len(chosen)) if len(chosen) > 1 else [0.0]
         for off, m in zip(offsets, chosen, strict=True):
-            f = frames[m]
-            x = f.index.to_numpy() + off
-            c = _METHOD_COLORS.get(m, "0.3")
-            ax1.errorbar(
-                x,
-                f["factor"],
-                yerr=[f["factor"] - f["lo"], f["hi"] - f["factor"]],
-                fmt="o-" if m == profile.method else "o--",
-                ms=4, lw=1.2, capsize=2.5, color=c,
-                label=f"{m}{' (primary)' if m == profile.method else ''}",
-            )
+            primary = m == profile.method
+            _errorbars(ax1, frames[m], off, fmt="o-" if primary else "o--",
+                       color=_METHOD_COLORS.get(m, "0.3"),
+                       label=f"{m}{' (primary)' if primary else ''}")  # fmt: skip
         _factor_axis(
             ax1,
             f"{profile.series}: seasonal factors, {profile.years_label} "
@@ -93,24 +89,14 @@ def plot_eras(cmp: Any) -> Any:
             (cmp.profile_a, -0.12, "#1f5fa8", cmp.era_a),
             (cmp.profile_b, 0.12, "#e67e22", cmp.era_b),
         ):
-            f = prof.factors
-            ax1.errorbar(
-                f.index.to_numpy() + off,
-                f["factor"],
-                yerr=[f["factor"] - f["lo"], f["hi"] - f["factor"]], fmt="o-", ms=4, lw=1.2,
-                capsize=2.5, color=c, label=label,
-            )
+            _errorbars(ax1, prof.factors, off, fmt="o-", color=c, label=label)
         _factor_axis(ax1, f"{cmp.series}: seasonal factors by era ({cmp.level:g}% intervals)")
         ax1.legend(loc="upper right")
         d = cmp.differences
         x = d.index.to_numpy()
         ax2.bar(x, d["change"], color="0.75", width=0.6)
-        ax2.errorbar(
-            x,
-            d["change"],
-            yerr=[d["change"] - d["lo"], d["hi"] - d["change"]], fmt="none", ecolor="0.2",
-            capsize=3,
-        )
+        yerr = [d["change"] - d["lo"], d["hi"] - d["change"]]
+        ax2.errorbar(x, d["change"], yerr=yerr, fmt="none", ecolor="0.2", capsize=3)
         ax2.axhline(0, color="0.4", lw=0.8)
         ax2.set_xticks(range(1, 13), list(MONTH_NAMES))
         ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))

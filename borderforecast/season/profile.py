@@ -150,22 +150,17 @@ class SeasonalProfile:
     def _estimate(self, method: str | None) -> Estimate:
         key = self.method if method is None else method
         if key not in self.estimates:
-            raise ModelError(
-                f"method {key!r} was not computed; available: {', '.join(self.estimates)}"
-            )
+            have = ", ".join(self.estimates)
+            raise ModelError(f"method {key!r} was not computed; available: {have}")
         return self.estimates[key]
 
     def _factor_frame(self, est: Estimate) -> pd.DataFrame:
         se = np.sqrt(np.clip(np.diag(est.cov), 0, None))
         q = est.quantile(self.level)
-        idx = pd.Index(range(1, 13), name="month")
-        return pd.DataFrame(
-            {
-                "name": list(MONTH_NAMES), "factor": np.exp(est.effects),
-                "lo": np.exp(est.effects - q * se), "hi": np.exp(est.effects + q * se),
-            },
-            index=idx,
-        )
+        e = est.effects
+        return pd.DataFrame({"name": list(MONTH_NAMES), "factor": np.exp(e),
+                             "lo": np.exp(e - q * se), "hi": np.exp(e + q * se)},
+                            index=pd.Index(range(1, 13), name="month"))  # fmt: skip
 
     @property
     def factors(self) -> pd.DataFrame:
@@ -191,12 +186,9 @@ class SeasonalProfile:
         for name, (label, spec) in CONTRASTS.items():
             d, se = est.contrast(_weights(spec))
             lo, hi = 100 * np.expm1(d - q * se), 100 * np.expm1(d + q * se)
-            rows.append(
-                {
-                    "contrast": name, "label": label, "estimate": 100 * np.expm1(d), "lo": lo,
-                    "hi": hi, "log_estimate": d, "log_se": se, "reading": _reading(name, lo, hi),
-                }
-            )
+            rows.append({"contrast": name, "label": label, "estimate": 100 * np.expm1(d), "lo": lo,
+                         "hi": hi, "log_estimate": d, "log_se": se,
+                         "reading": _reading(name, lo, hi)})  # fmt: skip
         return pd.DataFrame(rows).set_index("contrast")
 
     @property
@@ -280,9 +272,8 @@ class SeasonalProfile:
     def to_frame(self) -> pd.DataFrame:
         """Long frame of every method's factors: method, month, name, factor, lo, hi."""
         parts = [f.reset_index().assign(method=m) for m, f in self.by_method.items()]
-        return pd.concat(parts, ignore_index=True)[
-            ["method", "month", "name", "factor", "lo", "hi"]
-        ]
+        cols = ["method", "month", "name", "factor", "lo", "hi"]
+        return pd.concat(parts, ignore_index=True)[cols]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of factors, contrasts and settings."""

@@ -18,7 +18,7 @@ from ...errors import (
     MissingColumnError,
 )
 from ...fiscal import MONTH_NAMES as CALENDAR_MONTHS
-from ...fiscal import fiscal_year, fiscal_year_start
+from ...fiscal import fiscal_year
 
 DIMS = ["component", "region", "sector", "demographic", "citizenship"]
 """What a series is (its id: :class:`borderforecast.data.naming.SeriesKey`)."""
@@ -40,8 +40,10 @@ FIRST_FY = 2000
 
 
 def last_fy(today: pd.Timestamp | None = None) -> int:
-    """Latest plausible fiscal year in a file: the current fiscal year + 1."""
-    return int(fiscal_year(today or pd.Timestamp.today())) + 1
+    """Latest plausible fiscal year in a file: the current fiscal year + 1 (called once per
+    row: plain arithmetic, not :func:`~borderforecast.fiscal.fiscal_year`'s index)."""
+    t = today or pd.Timestamp.today()
+    return t.year + (t.month >= 10) + 1
 
 
 _YEAR = re.compile(r"^[0-9]{4}$")
@@ -121,8 +123,10 @@ def parse_count(value: object, where: str) -> int:
 
 
 def fiscal_month_start(fiscal_year: int, fiscal_month: int) -> pd.Timestamp:
-    """First day of fiscal month ``fiscal_month`` (Oct = 1) of ``fiscal_year``."""
-    return fiscal_year_start(fiscal_year) + pd.DateOffset(months=int(fiscal_month) - 1)
+    """First day of fiscal month ``fiscal_month`` (Oct = 1) of ``fiscal_year`` (called once per
+    row: plain arithmetic, not a date offset)."""
+    months = int(fiscal_month) + 8  # from January of the previous calendar year
+    return pd.Timestamp(year=int(fiscal_year) - 1 + months // 12, month=months % 12 + 1, day=1)
 
 
 def require_columns(columns: list[str], required: list[str], where: str) -> None:
