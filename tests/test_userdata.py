@@ -225,6 +225,7 @@ def test_a_file_read_in_chunks_reads_as_one(tmp_path, small_chunks):
         pd.date_range("2019-01-01", periods=20, freq="MS"))))  # fmt: skip
     y = read_series(one)  # month first: settled by the whole column, not the first chunk
     assert y.index[0] == pd.Timestamp("2019-01-01") and y.iloc[-1] == 19
+    pd.testing.assert_series_equal(read_series(one, date_format="%m/%d/%Y"), y)
 
 
 def test_a_bad_row_in_a_later_chunk_names_its_row(tmp_path, small_chunks):
