@@ -1,11 +1,6 @@
-"""The shared figure style of borderforecast.
-
-Every figure the package draws (model plots, assessments, the monthly report)
-should look the same: labelled axes with units, thousands separators on
-counts, fiscal years (October to September) marked, readable on a laptop
-screen and in print. This module holds that style and the helpers that apply
-it, plus :func:`figure_bytes`, which renders byte-for-byte reproducible PNG and
-SVG (no timestamps, fixed SVG ids).
+"""The figure style every figure of the package shares (units on axes, thousands
+separators, fiscal years marked), its helpers, and :func:`figure_bytes` (reproducible
+PNG and SVG bytes).
 
 Examples
 --------
@@ -22,7 +17,9 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import io
+import pickle
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -31,9 +28,10 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.dates import DateFormatter, YearLocator
+from matplotlib.dates import DateFormatter, YearLocator, rrulewrapper
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.transforms import TransformNode
 
 from .fiscal import fiscal_year
 
@@ -92,10 +90,8 @@ def thousands(value: float, _pos: Any = None) -> str:
 def new_figure(
     width: float = 9.0, height: float = 4.2, nrows: int = 1, ncols: int = 1, **kwargs: Any
 ) -> tuple[Figure, Any]:
-    """A figure (not registered with pyplot, so nothing leaks) and its axes.
-
-    Returns ``(fig, ax)`` for one panel, ``(fig, axes_array)`` otherwise.
-    """
+    """``(fig, ax)``, or ``(fig, axes_array)`` for several panels; not registered with pyplot
+    (nothing leaks)."""
     with style():
         fig = Figure(figsize=(width, height), layout="constrained")
         kwargs.setdefault("squeeze", True)
@@ -103,16 +99,12 @@ def new_figure(
     return fig, axes
 
 
-def format_count_axis(ax: Axes, label: str = COUNT_LABEL, axis: str = "y") -> None:
-    """Label a count axis with its unit and thousands separators, starting at zero."""
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(thousands))
-    if axis == "y":
-        ax.set_ylabel(label)
-        lo, hi = ax.get_ylim()
-        ax.set_ylim(bottom=min(0.0, lo), top=hi)
-    else:
-        ax.set_xlabel(label)
+def format_count_axis(ax: Axes, label: str = COUNT_LABEL) -> None:
+    """Label the y axis with its unit and thousands separators, starting at zero."""
+    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    ax.set_ylabel(label)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(bottom=min(0.0, lo), top=hi)
 
 
 def format_month_axis(ax: Axes, label: str = "month", years: int = 1) -> None:
@@ -123,69 +115,39 @@ def format_month_axis(ax: Axes, label: str = "month", years: int = 1) -> None:
 
 
 def mark_fiscal_years(
-    ax: Axes,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    *,
-    label: bool = True,
-    max_labels: int = 12,
+    ax: Axes, start: pd.Timestamp, end: pd.Timestamp, *, label: bool = True
 ) -> list[str]:
-    """Shade alternate fiscal years and draw a thin line at each 1 October.
-
-    Labels (``FY2025``) sit at the top of the axes when the span holds at most
-    ``max_labels`` fiscal years. Returns the labels of the fiscal years shown.
-    """
+    """Shade alternate fiscal years, a thin line at each 1 October, and labels (``FY2025``)
+    at the top when at most 12 fit. Returns the fiscal years' labels."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     first, last = int(fiscal_year(start)), int(fiscal_year(end))
     names = []
     trans = ax.get_xaxis_transform()
-    show_labels = label and (last - first + 1) <= max_labels
+    show_labels = label and (last - first + 1) <= 12
     for fy in range(first, last + 1):
-        lo = max(pd.Timestamp(f"{fy - 1}-10-01"), start - pd.Timedelta(days=15))
+        boundary = pd.Timestamp(f"{fy - 1}-10-01")
+        lo = max(boundary, start - pd.Timedelta(days=15))
         hi = min(pd.Timestamp(f"{fy}-10-01"), end + pd.Timedelta(days=15))
         names.append(f"FY{fy}")
         if fy % 2 == 0:
             ax.axvspan(lo, hi, color=COLORS["fy_shade"], lw=0, zorder=0)
-        boundary = pd.Timestamp(f"{fy - 1}-10-01")
         if start < boundary <= end:
             ax.axvline(boundary, color="0.6", lw=0.6, ls=":", zorder=1)
         if show_labels:
-            mid = lo + (hi - lo) / 2
-            ax.text(
-                mid,
-                0.995,
-                f"FY{fy}",
-                transform=trans,
-                ha="center",
-                va="top",
-                fontsize=7.5,
-                color="0.35",
-            )
+            ax.text(lo + (hi - lo) / 2, 0.995, f"FY{fy}", transform=trans, ha="center", va="top",
+                    fontsize=7.5, color="0.35")  # fmt: skip
     return names
 
 
-def legend_outside(ax: Axes, where: str = "below", ncols: int = 4) -> None:
-    """Move the legend of ``ax`` outside the plotting area, so it never covers data.
-
-    ``where`` is ``"below"`` (one row under the axes) or ``"right"`` (beside them).
-    """
+def legend_outside(ax: Axes, ncols: int = 4) -> None:
+    """Move the legend of ``ax`` below the axes (never over data)."""
     handles, labels = ax.get_legend_handles_labels()
-    old = ax.get_legend()
-    if old is not None:
+    if (old := ax.get_legend()) is not None:
         old.remove()
-    if not handles:
-        return
-    right = where == "right"
-    ax.legend(
-        handles,
-        labels,
-        loc="upper left" if right else "upper center",
-        bbox_to_anchor=(1.01, 1.0) if right else (0.5, -0.14),
-        ncols=1 if right else min(ncols, len(handles)),
-        fontsize=8 if right else 8.5,
-        frameon=False,
-        borderaxespad=0.0 if right else 0.5,
-    )
+    if handles:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14),
+                  ncols=min(ncols, len(handles)), fontsize=8.5, frameon=False,
+                  borderaxespad=0.5)  # fmt: skip
 
 
 _METADATA: Mapping[str, dict[str, Any]] = {
@@ -193,8 +155,7 @@ _METADATA: Mapping[str, dict[str, Any]] = {
     "png": {"Software": None},
     "pdf": {"CreationDate": None, "ModDate": None, "Producer": "borderforecast"},
 }
-"""What figure files record about themselves: no dates, so the same figure gives the same
-bytes."""
+"""No dates in figure files: the same figure gives the same bytes."""
 
 
 def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
@@ -203,6 +164,29 @@ def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
     with style():
         fig.savefig(buf, format=fmt, metadata=_METADATA.get(fmt, {}))
     return buf.getvalue()
+
+
+class _Drawn(pickle.Pickler):
+    """Pickles what a figure draws: without the transforms' back-references (keyed by
+    ``id``) and a date locator's rule (made at its creation time, rebuilt when drawn)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if not isinstance(obj, TransformNode | rrulewrapper):
+            return NotImplemented
+        reduced: Any = obj.__reduce_ex__(5)
+        cls, args, state, *rest = reduced
+        state = {k: v for k, v in state.items() if k not in ("_parents", "_rrule")}
+        return (cls, args, state, *rest)
+
+
+def figure_digest(fig: Figure) -> str | None:
+    """SHA-256 of what ``fig`` draws, the same in every process (None if it cannot pickle)."""
+    buf = io.BytesIO()
+    try:
+        _Drawn(buf, protocol=5).dump(fig)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return hashlib.sha256(buf.getvalue()).hexdigest()
 
 
 def forecast_figure(
@@ -229,7 +213,7 @@ def forecast_figure(
         )
         format_month_axis(ax)
         ax.set_title(f"{observed.name or 'series'}: {name} forecast")
-        legend_outside(ax, "below", ncols=5)
+        legend_outside(ax, ncols=5)
     return fig  # type: ignore[return-value]
 
 
@@ -237,15 +221,8 @@ def bands(ax: Axes, fc: pd.DataFrame, levels: Any = (80, 95), word: str = "inter
     """The intervals ``lo<L>``/``hi<L>`` of ``fc`` as nested bands, the widest palest."""
     alphas = (0.3,) if len(levels) == 1 else (0.16, 0.32, 0.45)
     for lv, alpha in zip(sorted(levels, reverse=True), alphas, strict=False):
-        ax.fill_between(
-            fc.index,
-            fc[f"lo{lv:g}"],
-            fc[f"hi{lv:g}"],
-            color=COLORS["forecast"],
-            alpha=alpha,
-            lw=0,
-            label=f"{lv:g}% {word}",
-        )
+        ax.fill_between(fc.index, fc[f"lo{lv:g}"], fc[f"hi{lv:g}"], color=COLORS["forecast"],
+                        alpha=alpha, lw=0, label=f"{lv:g}% {word}")  # fmt: skip
 
 
 def log_scale(values: np.ndarray, ratio: float = 20.0) -> bool:
@@ -268,11 +245,8 @@ def count_axis(ax: Axes, values: np.ndarray) -> None:
 
 
 def log_axis(ax: Axes, values: np.ndarray) -> None:
-    """A log count axis whose limits hug the values (a margin of a factor 1.8), ticks at 1, 2
-    and 5 times a power of ten when it spans under two decades (else at powers of ten).
-
-    No minor ticks: on small multiples they cost more than the rest of the figure.
-    """
+    """A log count axis hugging the values (margin: a factor 1.8), ticks at 1, 2 and 5 times
+    a power of ten under two decades, else at powers; no minor ticks (they are costly)."""
     v = np.asarray(values, dtype=float)
     positive = v[np.isfinite(v) & (v > 0)]
     ax.set_yscale("log")

@@ -27,7 +27,7 @@ import pytest
 
 import borderforecast as bf
 from borderforecast import plotting
-from borderforecast.reporting import ReportOptions, report
+from borderforecast.reporting import ReportOptions, report, writer
 from borderforecast.reporting.assessment import assessment_settings
 
 GOLDEN = Path(__file__).parent / "golden" / "report_headline_2024-08.md"
@@ -50,8 +50,8 @@ def built(tmp_path_factory, warm_home):
         mp.setenv("BORDERFORECAST_HOME", str(home))  # the backtest's own cache goes here too
         with pytest.MonkeyPatch.context() as fast:
             # The earlier report is built for its headline, its vintages and its data record;
-            # no test reads its figures, so they are not rendered (rendering is most of a build).
-            fast.setattr(plotting, "figure_bytes", lambda fig, fmt="svg": b"not rendered")
+            # no test reads its figures, so they are not rendered (nor cached).
+            fast.setattr(writer, "_rendered", lambda figs, jobs: dict.fromkeys(figs, (b"no",) * 2))
             early = report(root / "early", month=EARLY, home=home, options=FAST)
         latest = report(root / "latest", home=home, options=FAST)
         again = report(root / "again", home=home, options=FAST)
@@ -381,6 +381,16 @@ def test_same_month_twice_gives_the_same_report(built):
     for name, paths in a.figures.items():
         for pa, pb in zip(paths, b.figures[name], strict=True):
             assert pa.read_bytes() == pb.read_bytes(), pa.name
+
+
+def test_figure_digest_names_what_is_drawn():
+    from borderforecast.reporting import figures
+
+    y = bf.load().iloc[-60:]
+    a, b = (figures.history_chart(y, latest=y.index[-1], title="t") for _ in range(2))
+    assert plotting.figure_digest(a) == plotting.figure_digest(b)  # drawn anew: the same key
+    b.axes[0].set_title("u")
+    assert plotting.figure_digest(a) != plotting.figure_digest(b)
 
 
 def test_vintages_are_stored_once(built):

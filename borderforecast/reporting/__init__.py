@@ -1,18 +1,8 @@
 """The monthly forecast report: ``borderforecast report --out reports/2025-08/``.
 
-:func:`report` builds the report an analyst publishes or reads when a new
-release arrives, in seven sections: the headline numbers, a 12-month forecast
-from the recommended model (and why that model), the seasonal profile, the
-"beyond normal seasonality?" assessment of the latest months, the breakdown
-by sector and demographic, the scoring of earlier reports' forecasts, and the
-data used. It writes a self-contained HTML file, a Markdown version and every
-figure as PNG and SVG, and stores its forecasts as vintages in the user store
-(:mod:`borderforecast.reporting.vintages`) so that later reports can score them.
-
-Modules: :mod:`.builder` (options, orchestration), one module per section
-(:mod:`.headline`, :mod:`.outlook`, :mod:`.seasonality`, :mod:`.assessment`,
-:mod:`.breakdown`, :mod:`.history`), :mod:`.figures`, :mod:`.writer`
-(templates, files), :mod:`.vintages`.
+:func:`report` builds the sections (:mod:`.builder`: options, orchestration; one module
+per section), writes HTML, Markdown and every figure as PNG and SVG (:mod:`.writer`),
+and stores its forecasts as vintages (:mod:`.vintages`) for later reports to score.
 """
 
 from __future__ import annotations
@@ -76,7 +66,7 @@ class Report:
     generated_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything in plain Python types (JSON-ready): paths as text, tuples as lists."""
+        """Everything as JSON-ready plain types (paths as text, tuples as lists)."""
         return json.loads(json.dumps(asdict(self), default=str))
 
     def summary(self) -> str:
@@ -161,9 +151,8 @@ def report(
     if progress:
         progress("start", "write", "")
     out = Path(out)
-    jobs = opts.backtest_jobs or 1  # starting workers costs more than a warm report saves
     html_path, md_path, fig_paths = write_report(
-        out, built.sections, _meta(built, generated), built.figures, home, jobs
+        out, built.sections, _meta(built, generated), built.figures, home, built.jobs
     )
     m = built.y.index[-1]
     saved = [
@@ -186,7 +175,6 @@ def report(
 
 
 def _meta(built: Built, generated: str) -> dict[str, Any]:
-    """The page's title, subtitle, contents and footer."""
     h = built.sections["headline"]
     title = f"{h['subject']}: report for {h['month_label']}"
     if h.get("stale"):
@@ -212,7 +200,7 @@ def _meta(built: Built, generated: str) -> dict[str, Any]:
 
 
 def _user_series(y: pd.Series, series: str) -> pd.Series:
-    """A user's series as a monthly series that keeps its attributes (its source file)."""
+    """``y`` as a monthly series that keeps its attributes (its source file)."""
     from ..series import as_monthly
 
     attrs = dict(y.attrs)

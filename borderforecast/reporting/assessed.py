@@ -21,7 +21,7 @@ def cached_assessment(y: pd.Series, settings: dict[str, Any]) -> Any:
     from ..cache import Cache, code_fingerprint, make_key
     from ..models.registry import known_families, list_specs
 
-    plain = {k: v for k, v in settings.items() if k != "jobs"}  # jobs do not change the answer
+    plain = {k: v for k, v in settings.items() if k != "n_jobs"}  # workers change nothing
     specs = list_specs()
     names = plain.get("models") or DEFAULT_MODELS
     code = code_fingerprint(

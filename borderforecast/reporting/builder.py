@@ -1,9 +1,5 @@
-"""Collect the report's sections into plain data, figures and forecasts to store.
-
-:func:`build` runs every section on one series cut at the report month and
-returns a :class:`Built`: ``sections`` (plain numbers and strings, JSON-ready),
-``figures`` (matplotlib figures with captions) and the forecasts to store as
-vintages. Nothing is written here; :func:`borderforecast.reporting.report` writes.
+"""Run every section of the report on one series cut at the report month (:func:`build`):
+plain JSON-ready data, figures and the forecasts to store as vintages; nothing is written.
 """
 
 from __future__ import annotations
@@ -85,12 +81,13 @@ class ReportOptions:
         Model of the parts forecast separately (default ``"stl_ses"``: fast, and the best across
         the parts in the full backtest; ``snaive`` where it fails). A bottom-up headline
         model's own parts are shown as it forecasts them.
-    jobs : int
-        Worker processes for the assessment's placebo runs (default 1).
+    jobs : int, optional
+        Worker processes for the assessment's panel of fits (default ``None``: as the backtest).
     backtest_jobs : int, optional
         Worker processes for the backtest (default ``None``: two when the machine has two or
-        more cores, else one) and, when given, for drawing the figures (default: one, as
-        starting the workers costs more than they save); the results are identical either way.
+        more cores, else one), and for drawing the figures when the backtest started them
+        (else the figures are drawn here: starting workers costs more than they save); the
+        results are identical either way.
     today : str, optional
         The date the report is made, ``YYYY-MM-DD`` (default: today's UTC date); a report
         whose data month is more than two months before it says so on its first screen.
@@ -112,7 +109,7 @@ class ReportOptions:
     placebo_years: int | None = None
     breakdown_horizon: int = 6
     breakdown_model: str = "stl_ses"
-    jobs: int = 1
+    jobs: int | None = None
     backtest_jobs: int | None = None
     today: str | None = None
     name: str | None = None
@@ -121,6 +118,8 @@ class ReportOptions:
     def __post_init__(self) -> None:
         for name in ("horizon", "backtest_step", "assess_months", "breakdown_horizon", "jobs"):
             v = getattr(self, name)
+            if name == "jobs" and v is None:
+                continue
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise DataError(f"report option {name} must be a whole number >= 1, got {v!r}")
         models = (self.models,) if isinstance(self.models, str) else tuple(self.models)
@@ -138,13 +137,8 @@ class Built:
     y: pd.Series = field(repr=False)
     series: str = "southwest"
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def release_last_month(home: str | os.PathLike[str] | None) -> pd.Timestamp:
-    """The latest month of the data release (the national series' last month)."""
-    from ..data import load
-
-    return pd.Timestamp(load("southwest", home=home).index[-1])
+    jobs: int = 1
+    """Processes to draw the figures with: the backtest's workers when it started them."""
 
 
 def load_series(
@@ -152,19 +146,18 @@ def load_series(
     home: str | os.PathLike[str] | None,
     given: pd.Series | None = None,
 ) -> tuple[pd.Series, pd.Timestamp, pd.Timestamp, pd.Series]:
-    """The series (``given``, else loaded) cut at the report month, the report month,
-    the release's last month, and the actuals after the report month (to score its
-    forecast against).
+    """The series (``given``, else loaded) cut at the report month, the report month, the
+    release's last month, and the actuals after the report month.
 
-    A series that ends before the report month (sectors end in November 2024 in
-    the bundled data) is returned to its own last month: the report speaks for
-    that month and says so. A series you give is its own release.
+    A series that ends before the report month (bundled sectors) is cut at its own last
+    month. A series you give is its own release.
     """
     from ..data import load
 
     full = load(opts.series, home=home) if given is None else given
     last = pd.Timestamp(full.index[-1])
-    release = last if given is not None else max(release_last_month(home), last)
+    national = pd.Timestamp(load("southwest", home=home).index[-1])  # the release's last month
+    release = last if given is not None else max(national, last)
     if opts.month is None:
         target = release
     else:
@@ -188,12 +181,8 @@ def load_series(
 def applicable_models(
     models: tuple[str, ...], y: pd.Series, chosen: str | None
 ) -> tuple[tuple[str, ...], str]:
-    """The report's models for this series, and a sentence naming any left out.
-
-    A model may say it adds nothing on a series (an ``applies(y)`` method:
-    ``demographic`` is ``stl_revert`` wherever its parts do not add up); such a
-    model is left out, with its reason, unless the user chose it.
-    """
+    """The report's models for this series, and a sentence naming any left out (a model
+    whose ``applies`` says it adds nothing here), except the user's ``chosen``."""
     from ..data.parts import parts_for
     from ..models.registry import make_model
 
@@ -208,13 +197,16 @@ def applicable_models(
     return tuple(kept), " ".join(notes)
 
 
+def workers(opts: ReportOptions) -> int:
+    """Worker processes of the backtest: two on a machine with two or more cores, else one."""
+    return opts.backtest_jobs or min(2, os.cpu_count() or 1)
+
+
 def report_choice(y: pd.Series, opts: ReportOptions, progress: Any = None) -> ModelChoice:
-    """The report's model: the package's one rule (:func:`borderforecast.forecast.choose`)
-    on a backtest of the report's models (each fitted once), or the user's model."""
+    """The report's model: :func:`borderforecast.forecast.choose`'s, or the user's."""
     from ..forecast import choose
 
     models, left_out = applicable_models(opts.models, y, opts.model)
-    jobs = opts.backtest_jobs or min(2, os.cpu_count() or 1)
     c = choose(
         y,
         models=models,
@@ -223,7 +215,7 @@ def report_choice(y: pd.Series, opts: ReportOptions, progress: Any = None) -> Mo
         seed=opts.seed,
         step=opts.backtest_step,
         start=opts.backtest_start,
-        jobs=jobs,
+        jobs=workers(opts),
         progress=progress,
     )
     return model_choice(c, opts.model, left_out)  # fmt: skip
@@ -263,11 +255,9 @@ def build(
     y: pd.Series | None = None,
     refuse_changed: bool = False,
 ) -> Built:
-    """Compute every section of the report (nothing is written); ``y``: a user's series.
-
-    ``refuse_changed``: raise :class:`~borderforecast.errors.StoreError` as soon as the
-    forecasts are known, if storing them would change a stored vintage.
-    """
+    """Every section of the report; ``y``: a user's series. ``refuse_changed``: raise
+    :class:`~borderforecast.errors.StoreError` once the forecasts are known if storing
+    them would change a stored vintage."""
     from .outlook import forecast_section, stale_forecast_section
     from .vintages import check_unchanged
 
@@ -277,6 +267,7 @@ def build(
     subj = subject_of(y, border=given is None, name=opts.name, unit=opts.unit)
     stale = y.index[-1] < target
     run = _Run(progress)
+    started: list[int] = []
     run(
         "headline",
         lambda: headline_section(y, opts.series, target, home, today, opts.horizon, subj),
@@ -287,6 +278,8 @@ def build(
             run.emit("step", "forecast", f"backtest {done}/{total} fits")
 
         choice = report_choice(y, opts, bt_progress)
+        if choice.result.info.get("engine") == "processes":  # its workers are running
+            started.append(workers(opts))
         run.emit("step", "forecast", f"forecast with {choice.model}")
         return forecast_section(
             y, opts.series, choice, horizon=opts.horizon, seed=opts.seed, later=later, subj=subj
@@ -300,7 +293,8 @@ def build(
         for spec in run.figures.values():
             figures.relabel(spec.figure, "encounters", subj.unit)
     run.sections["summary"] = first_screen(run.sections)
-    return Built(run.sections, run.figures, run.forecasts, y, opts.series, run.timings)
+    return Built(run.sections, run.figures, run.forecasts, y, opts.series, run.timings,
+                 max(started, default=1))  # fmt: skip
 
 
 def _later_sections(
@@ -313,58 +307,29 @@ def _later_sections(
     full_last: pd.Timestamp,
     stale: bool,
 ) -> None:
-    """The sections after the forecast: seasonality, assessment, breakdown, vintages, data."""
+    """Seasonality, assessment, breakdown, vintages, data."""
     from .assessment import assessment_section
     from .history import data_section, vintages_section
     from .seasonality import seasonality_section
 
     m = pd.Timestamp(y.index[-1])
-    run(
-        "seasonality",
-        lambda: seasonality_section(
-            y, horizon=opts.horizon, seed=opts.seed, project=not stale, border=subj.border
-        ),
-    )
-    run(
-        "assessment",
-        lambda: assessment_section(
-            y,
-            months=opts.assess_months,
-            seed=opts.seed,
-            jobs=opts.jobs,
-            models=opts.assess_models,
-            placebo_years=opts.placebo_years,
-            subj=subj,
-        ),
-    )
-    run(
-        "breakdown",
-        lambda: breakdown_section(
-            y,
-            breakdown_groups(opts.series, m, home),
-            horizon=opts.breakdown_horizon,
-            model=opts.breakdown_model,
-            seed=opts.seed,
-            headline=_headline(fc_out, opts.series),
-            progress=lambda sid: run.emit("step", "breakdown", sid),
-        ),
-    )
-    run(
-        "vintages",
-        lambda: vintages_section(
-            y, opts.series, fc_out.data["model"] or "", list(fc_out.forecasts), home=home
-        ),
-    )
-    run(
-        "data",
-        lambda: data_section(
-            y, opts.series, home=home, full_last=full_last, stale=stale, border=subj.border
-        ),
-    )
+    run("seasonality", lambda: seasonality_section(
+        y, horizon=opts.horizon, seed=opts.seed, project=not stale, border=subj.border))
+    run("assessment", lambda: assessment_section(
+        y, months=opts.assess_months, seed=opts.seed, jobs=opts.jobs or workers(opts),
+        models=opts.assess_models, placebo_years=opts.placebo_years, subj=subj))
+    run("breakdown", lambda: breakdown_section(
+        y, breakdown_groups(opts.series, m, home), horizon=opts.breakdown_horizon,
+        model=opts.breakdown_model, seed=opts.seed, headline=_headline(fc_out, opts.series),
+        progress=lambda sid: run.emit("step", "breakdown", sid)))
+    run("vintages", lambda: vintages_section(
+        y, opts.series, fc_out.data["model"] or "", list(fc_out.forecasts), home=home))
+    run("data", lambda: data_section(
+        y, opts.series, home=home, full_last=full_last, stale=stale, border=subj.border))
 
 
 def _headline(out: SectionOutput, series: str) -> Headline | None:
-    """The headline forecast the breakdown reconciles with (its table and its own parts)."""
+    """The headline forecast (table and own parts) the breakdown reconciles with."""
     model = out.data.get("model")
     if not model or model not in out.forecasts:
         return None

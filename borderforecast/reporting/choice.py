@@ -1,9 +1,5 @@
-"""The words for the report's model choice: the rule, why the model won, the ranked rows.
-
-The decision itself is :func:`borderforecast.backtesting.recommend.recommend`'s
-(through :func:`borderforecast.forecast.choose`, which also fits each model once);
-this module only states it.
-"""
+"""The words for the report's model choice (the rule, why the model won, the ranked rows);
+the decision is :func:`borderforecast.backtesting.recommend.recommend`'s."""
 
 from __future__ import annotations
 
@@ -40,11 +36,7 @@ class ModelChoice:
 
 
 def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
-    """The report's words for a :class:`~borderforecast.forecast.Choice` (and the user's model).
-
-    The decision is :func:`borderforecast.backtesting.recommend.recommend`'s; this
-    only states it: the rule, why the model won, the ranked rows.
-    """
+    """The report's words for a :class:`~borderforecast.forecast.Choice` (and the user's model)."""
     rec = c.recommendation
     cols = ["rank", "wmase", "mase1", "mase3", "mase", "coverage80", "coverage95", "skill",
             "next", "coverage_ok", "plausible", "status"]  # fmt: skip

@@ -1,9 +1,6 @@
-"""The report's figures, in the shared style of :mod:`borderforecast.plotting`.
-
-Each function takes plain data (series and frames) and returns a
-:class:`matplotlib.figure.Figure` that is not registered with pyplot, so a
-report can draw many figures without leaking memory.
-"""
+"""The report's figures (:mod:`borderforecast.plotting` style) from plain data; each is a
+:class:`~matplotlib.figure.Figure` not registered with pyplot (no leaks) and picklable (no
+lambdas: the drawn files are cached by :func:`~borderforecast.plotting.figure_digest`)."""
 
 from __future__ import annotations
 
@@ -42,31 +39,14 @@ def fan_chart(
         ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.6, label="observed")
         plotting.bands(ax, forecast)
         link = pd.concat([obs.iloc[-1:], forecast["mean"]])  # from the last observation on
-        ax.plot(
-            link.index,
-            link.values,
-            color=COLORS["forecast"],
-            lw=1.8,
-            label=f"expected ({model}; the table's numbers)",
-        )
+        ax.plot(link.index, link.values, color=COLORS["forecast"], lw=1.8,
+                label=f"expected ({model}; the table's numbers)")  # fmt: skip
         if "median" in forecast:  # the middle of the band: the mean runs above it
-            ax.plot(
-                forecast.index,
-                forecast["median"],
-                color=COLORS["forecast"],
-                lw=1.0,
-                ls=":",
-                label="median",
-            )
+            ax.plot(forecast.index, forecast["median"], color=COLORS["forecast"], lw=1.0, ls=":",
+                    label="median")  # fmt: skip
         if benchmark is not None:
-            ax.plot(
-                benchmark.index,
-                benchmark["mean"],
-                color=COLORS["benchmark"],
-                lw=1.1,
-                ls="--",
-                label=f"{benchmark_name} (benchmark)",
-            )
+            ax.plot(benchmark.index, benchmark["mean"], color=COLORS["benchmark"], lw=1.1,
+                    ls="--", label=f"{benchmark_name} (benchmark)")  # fmt: skip
         ax.axvline(obs.index[-1], color="0.4", lw=0.8)
         shown = forecast.to_numpy(dtype=float).ravel()
         plotting.log_axis(ax, np.concatenate([obs.to_numpy(dtype=float), shown]))
@@ -76,7 +56,7 @@ def fan_chart(
         ax.set_title(
             textwrap.fill(title or f"{y.name or 'series'}: {len(forecast)}-month forecast", 88)
         )
-        plotting.legend_outside(ax, "below", ncols=3)
+        plotting.legend_outside(ax, ncols=3)
     return fig
 
 
@@ -86,27 +66,15 @@ def history_chart(y: pd.Series, *, latest: pd.Timestamp, title: str) -> Figure:
     with plotting.style():
         ax.plot(y.index, y.values, color=COLORS["observed"], lw=1.1, label="monthly count")
         same = y[y.index.month == latest.month]
-        ax.scatter(
-            same.index,
-            same.values,
-            s=12,
-            color=COLORS["season"],
-            zorder=3,
-            label=f"every {latest:%B}",
-        )
-        ax.scatter(
-            [latest],
-            [y.loc[latest]],
-            s=40,
-            color=COLORS["highlight"],
-            zorder=4,
-            label=f"{latest:%B %Y}",
-        )
+        ax.scatter(same.index, same.values, s=12, color=COLORS["season"], zorder=3,
+                   label=f"every {latest:%B}")  # fmt: skip
+        ax.scatter([latest], [y.loc[latest]], s=40, color=COLORS["highlight"], zorder=4,
+                   label=f"{latest:%B %Y}")  # fmt: skip
         plotting.format_count_axis(ax)
         plotting.format_month_axis(ax, years=2)
         plotting.mark_fiscal_years(ax, y.index[0], y.index[-1], label=False)
         ax.set_title(title)
-        plotting.legend_outside(ax, "below")
+        plotting.legend_outside(ax)
     return fig
 
 
@@ -122,23 +90,17 @@ def seasonal_profile_chart(factors: pd.Series, *, title: str) -> Figure:
         ax.set_xticks(range(12), [MONTH_ABBR[m - 1] for m in FISCAL_ORDER])
         ax.set_xlabel("month (fiscal-year order: October to September)")
         ax.set_ylabel("% above / below an average month")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _signed_pct(v)))
+        ax.yaxis.set_major_formatter(FuncFormatter(_signed_pct))
         for i, v in enumerate(pct):
-            ax.text(
-                i,
-                v + (1.0 if v >= 0 else -1.0),
-                _signed_pct(v),
-                ha="center",
-                va="bottom" if v >= 0 else "top",
-                fontsize=8,
-            )
+            ax.text(i, v + (1.0 if v >= 0 else -1.0), _signed_pct(v), ha="center",
+                    va="bottom" if v >= 0 else "top", fontsize=8)  # fmt: skip
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo - 3, hi + 3)
         ax.set_title(title)
     return fig
 
 
-def _signed_pct(v: float) -> str:
+def _signed_pct(v: float, _pos: Any = None) -> str:
     """``-8.2 -> '−8%'``, ``0.3 -> '0%'`` (one minus sign, no signed zero)."""
     r = round(float(v))
     return "0%" if r == 0 else f"{r:+d}%".replace("-", "\u2212")
@@ -151,12 +113,8 @@ def small_multiples(
     ncols: int = 3,
     title: str | None = None,
 ) -> Figure:
-    """One small panel per series (label, history, short forecast or None).
-
-    The grid has one scale: logarithmic in every panel when any panel spans a
-    wide range (a collapse would flatten the rest on zero), else linear from zero;
-    each panel keeps its own limits. A forecast without intervals is a line only.
-    """
+    """One small panel per ``(label, history, short forecast or None)``, one scale for all:
+    log when any panel spans a wide range, else linear from zero (own limits each)."""
     n = max(1, len(panels))
     nrows = int(np.ceil(n / ncols))
     fig, axes = plotting.new_figure(9.6, 2.3 * nrows + 0.6, nrows=nrows, ncols=ncols, squeeze=False)
@@ -232,10 +190,8 @@ def vintage_chart(
     model: str,
     title: str | None = None,
 ) -> Figure:
-    """Actuals against the forecasts stored by earlier reports (one line per vintage).
-
-    The history shown starts a year before the earliest vintage (at least two years).
-    """
+    """Actuals against earlier reports' forecasts, from a year before the earliest (at least
+    two years of history)."""
     import matplotlib
 
     fig, ax = plotting.new_figure(9.0, 4.0)
@@ -249,15 +205,8 @@ def vintage_chart(
         end = obs.index[-1]
         values = [obs.to_numpy(dtype=float)]
         for (dm, fc), s in zip(forecasts, shades, strict=False):
-            ax.plot(
-                fc.index,
-                fc["mean"],
-                color=cmap(s),
-                lw=1.3,
-                marker="o",
-                ms=2.5,
-                label=f"forecast from data to {dm:%b %Y}",
-            )
+            ax.plot(fc.index, fc["mean"], color=cmap(s), lw=1.3, marker="o", ms=2.5,
+                    label=f"forecast from data to {dm:%b %Y}")  # fmt: skip
             values.append(fc["mean"].to_numpy(dtype=float))
             if len(forecasts) == 1:
                 ax.fill_between(fc.index, fc["lo80"], fc["hi80"], color=cmap(s), alpha=0.25, lw=0)
@@ -267,7 +216,7 @@ def vintage_chart(
         plotting.format_month_axis(ax)
         plotting.mark_fiscal_years(ax, obs.index[0], end)
         ax.set_title(title or f"Earlier {model} forecasts against what happened")
-        plotting.legend_outside(ax, "below", ncols=3)
+        plotting.legend_outside(ax, ncols=3)
     return fig
 
 
@@ -294,23 +243,10 @@ def assessment_chart(
         for ax in (top, bot):
             ax.axvspan(start - half, end + half, color="0.9", lw=0, zorder=0)
         plotting.bands(top, band, word="band")
-        top.plot(
-            band.index,
-            band["expected"],
-            color=COLORS["forecast"],
-            lw=1.6,
-            ls="--",
-            label=f"normal seasonality ({who})",
-        )
-        top.plot(
-            obs.index,
-            obs.values,
-            color=COLORS["observed"],
-            lw=1.6,
-            marker="o",
-            ms=3,
-            label="observed",
-        )
+        top.plot(band.index, band["expected"], color=COLORS["forecast"], lw=1.6, ls="--",
+                 label=f"normal seasonality ({who})")  # fmt: skip
+        top.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.6, marker="o", ms=3,
+                 label="observed")  # fmt: skip
         top.axvline(reference, color="0.5", lw=0.8, ls=":")
         plotting.count_axis(top, np.concatenate([obs.to_numpy(float), band.to_numpy().ravel()]))
         top.set_xlabel("")
@@ -322,12 +258,6 @@ def assessment_chart(
         bot.yaxis.set_major_formatter(FuncFormatter(plotting.thousands))
         bot.set_ylabel(f"observed minus\nexpected ({unit})", fontsize=8.5)
         plotting.format_month_axis(bot)
-        bot.legend(
-            *top.get_legend_handles_labels(),
-            loc="upper center",
-            ncols=4,
-            bbox_to_anchor=(0.5, -0.38),
-            fontsize=8.5,
-            frameon=False,
-        )
+        bot.legend(*top.get_legend_handles_labels(), loc="upper center", ncols=4,
+                   bbox_to_anchor=(0.5, -0.38), fontsize=8.5, frameon=False)  # fmt: skip
     return fig

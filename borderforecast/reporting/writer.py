@@ -1,16 +1,7 @@
-"""Render the report's sections to HTML and Markdown, and write the figure files.
-
-Output folder layout::
-
-    <out>/report.html          self-contained: figures as SVG data URIs, no external requests
-    <out>/report.md            Markdown, figures linked as figures/<name>.png
-    <out>/figures/<name>.png   every figure as PNG (150 dpi) ...
-    <out>/figures/<name>.svg   ... and SVG
-
-The templates (``templates/report.html.j2`` and ``report.md.j2``) are package
-data read with :mod:`importlib.resources`. Every file is written atomically,
-and the bytes are reproducible: the only line that changes between two
-builds of the same data is the one starting ``Generated at``.
+"""Render the report to ``report.html`` (self-contained: figures as SVG data URIs),
+``report.md`` (figures linked) and ``figures/<name>.png|svg``, from the package's
+templates. Files are written atomically and reproducibly: only the line starting
+``Generated at`` changes between two builds of the same data.
 """
 
 from __future__ import annotations
@@ -126,7 +117,7 @@ def md_escape(text: str) -> str:
 
 
 def _strip_number(text: str) -> str:
-    """``'3. Seasonal comparison: ...' -> 'Seasonal comparison: ...'`` (the list numbers it)."""
+    """``'3. Seasonal comparison: ...' -> 'Seasonal comparison: ...'``."""
     return re.sub(r"^\d+\.\s+", "", str(text))
 
 
@@ -134,16 +125,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def inert(text: str) -> str:
-    """``text`` without control characters (ESC, NUL...; newlines and tabs stay): no escape
-    sequence reaches a page, a terminal that shows the Markdown, or an SVG figure (where
-    they are not even allowed in XML)."""
+    """``text`` without control characters (newlines and tabs stay): none reaches a page, a
+    terminal or an SVG figure."""
     return _CONTROL.sub("", text)
 
 
 def inert_figure(fig: Figure) -> Figure:
-    """Every text of ``fig`` that can come from data made :func:`inert`
-    (:func:`~borderforecast.reporting.figures.texts_of`; looking at every tick label too would
-    cost more than drawing the figure)."""
+    """Make :func:`inert` the texts of ``fig`` that can come from data (not tick labels)."""
     from .figures import texts_of
 
     for t in texts_of(fig):
@@ -197,7 +185,7 @@ def render(
     sections: Mapping[str, Any],
     meta: Mapping[str, Any],
     figures: Mapping[str, FigureSpec],
-    svgs: Mapping[str, bytes] | None = None,
+    svgs: Mapping[str, bytes],
 ) -> str:
     """Render the HTML (``kind='html'``) or Markdown (``kind='md'``) report as text."""
     if kind not in ("html", "md"):
@@ -213,9 +201,9 @@ def render(
                 f"![{md_escape(spec.alt)}]({FIGURE_DIR}/{name}.png)\n\n"
                 f"*{md_escape(minus_signs(spec.caption))}*"
             )
-        svg = (svgs or {}).get(name) or plotting.figure_bytes(spec.figure, "svg")
         return Markup(
-            f'<figure id="fig-{escape(name)}"><img src="{_data_uri(svg)}" alt="{escape(spec.alt)}">'
+            f'<figure id="fig-{escape(name)}"><img src="{_data_uri(svgs[name])}" '
+            f'alt="{escape(spec.alt)}">'
             f"<figcaption>{escape(spec.caption)} "
             f'(<a href="{FIGURE_DIR}/{escape(name)}.png">PNG</a>, '
             f'<a href="{FIGURE_DIR}/{escape(name)}.svg">SVG</a>)</figcaption></figure>'
@@ -230,13 +218,39 @@ def render(
 
 
 def render_figure(fig: Figure) -> tuple[bytes, bytes]:
-    """``(png, svg)`` bytes of ``fig``: laid out once (for the PNG), and the SVG drawn with
-    that layout."""
-    inert_figure(fig)
+    """``(png, svg)`` bytes of ``fig``, laid out once (for the PNG)."""
     png = plotting.figure_bytes(fig, "png")
     if fig.get_layout_engine() is not None:  # the layout is done: keep it for SVG
         fig.set_layout_engine("none")
     return png, plotting.figure_bytes(fig, "svg")
+
+
+def _rendered(figures: Mapping[str, FigureSpec], jobs: int) -> dict[str, tuple[bytes, bytes]]:
+    """Every figure's ``(png, svg)``: from the one cache when the same figure was drawn
+    before (key: :func:`~borderforecast.plotting.figure_digest` and the drawing code), else
+    drawn in ``jobs`` processes and stored."""
+    from ..backtesting.engines import parallel_map
+    from ..cache import Cache, code_fingerprint, make_key
+
+    store, code = Cache("figures"), code_fingerprint(__name__, "borderforecast.reporting.figures")
+    out: dict[str, tuple[bytes, bytes]] = {}
+    keys: dict[str, str] = {}
+    for name, spec in figures.items():
+        digest = plotting.figure_digest(inert_figure(spec.figure))
+        if digest is None:
+            continue
+        keys[name] = make_key("figure", digest=digest, code=code)
+        png, svg = (store.get_bytes(f"{keys[name]}{ext}", code) for ext in ("png", "svg"))
+        if png is not None and svg is not None:
+            out[name] = (png, svg)
+    todo = [name for name in figures if name not in out]
+    drawn = parallel_map(render_figure, [figures[n].figure for n in todo], "processes", jobs)
+    for name, pair in zip(todo, drawn, strict=True):
+        out[name] = pair
+        for ext, data in zip(("png", "svg"), pair, strict=True):
+            if name in keys:
+                store.put_bytes(f"{keys[name]}{ext}", data, code)
+    return {name: out[name] for name in figures}
 
 
 def write_report(
@@ -247,27 +261,19 @@ def write_report(
     home: str | os.PathLike[str] | None = None,
     jobs: int = 1,
 ) -> tuple[Path, Path, dict[str, list[Path]]]:
-    """Write the figure files, ``report.html`` and ``report.md`` into ``out``, beside
-    whatever else is there (:func:`borderforecast.atomic.write_files`: only the report's
-    own files of the last run are replaced, all at once). ``jobs`` processes render the
-    figures (the bytes are the same with any number).
-
-    Returns ``(html_path, markdown_path, {figure name: [png, svg]})``.
+    """Write the figures, ``report.html`` and ``report.md`` into ``out``
+    (:func:`borderforecast.atomic.write_files`: the last run's own files are replaced at
+    once); ``jobs`` processes draw the figures. Returns ``(html, md, {name: [png, svg]})``.
     """
-    from ..backtesting.engines import parallel_map
-
     out = Path(out)
     check_output_folder(out, home)
-    rendered = parallel_map(
-        render_figure, [spec.figure for spec in figures.values()], "processes", jobs
-    )
     files: dict[str, bytes] = {}
     svgs: dict[str, bytes] = {}
-    for name, (png, svg) in zip(figures, rendered, strict=True):
+    for name, (png, svg) in _rendered(figures, jobs).items():
         files[f"{FIGURE_DIR}/{name}.png"] = png
         svgs[name] = files[f"{FIGURE_DIR}/{name}.svg"] = svg
     files[HTML_NAME] = render("html", sections, meta, figures, svgs).encode("utf-8")
-    files[MARKDOWN_NAME] = render("md", sections, meta, figures).encode("utf-8")
+    files[MARKDOWN_NAME] = render("md", sections, meta, figures, svgs).encode("utf-8")
     write_files(out, files, "report", home)
     paths = {n: [out / FIGURE_DIR / f"{n}.{ext}" for ext in ("png", "svg")] for n in figures}
     return out / HTML_NAME, out / MARKDOWN_NAME, paths
