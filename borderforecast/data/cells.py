@@ -190,13 +190,13 @@ class Counts:
             )
         cells = values.to_numpy(dtype=object)
         if _all_digits(cells):  # plain digits (the common case): no question
-            self.parts.append(cells.astype(np.int64).astype(float))
+            self.parts.append(cells.astype(np.int64).astype(np.float32))
             return
         codes, uniq = pd.factorize(cells)
         firsts = _firsts(codes, rows)
         self._learn(uniq, firsts)
         roles = self._roles()
-        out = np.empty(len(uniq))
+        out = np.empty(len(uniq), np.float32)  # exact: counts are below MAX_COUNT < 2**24
         for i, v in enumerate(uniq):
             cell = _cell(self.where, firsts[i], self.col)
             try:
