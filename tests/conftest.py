@@ -23,6 +23,7 @@ import stat
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,11 +95,10 @@ _SHARED_FIXTURE = re.compile(r"scope\s*=\s*[\"'](session|package|module|class)[\
 in a test module serves that module alone)."""
 
 COST: dict[str, float] = {
-    "tests/test_assess_panel_real.py": 35,
+    "tests/test_assess_panel_real.py": 44,  # with the summer-2019 page (TOGETHER)
     "tests/test_report.py": 30,
     "tests/test_data_corpus.py": 15,
     "tests/test_data_integrity.py::test_concurrent_updates_20_of_20_trials_consistent": 11,
-    "tests/test_docs.py::test_summer_2019_page_is_reproduced_by_the_script": 9,
     "tests/test_userdata.py": 8,
     "tests/test_calibrated_forecast.py::test_backtest_reports_the_out_of_sample_recommendation": 8,
     "tests/test_assess_panel.py": 7,
@@ -123,12 +123,24 @@ the CPU seconds each takes on an idle core, measured: under xdist the longest go
 collection order. Only the order matters; refresh it from a ``--durations`` run."""
 
 
+TOGETHER = {
+    "tests/test_docs.py::test_summer_2019_page_is_reproduced_by_the_script": (
+        "tests/test_assess_panel_real.py"
+    ),
+}
+"""Tests run on the worker of another unit, after it, to reuse what that unit computed in
+the process: the summer-2019 page reruns the default assessments of
+``test_assess_panel_real`` (the panel's fits are kept per process), at half the CPU."""
+
+
 def _unit_of(config) -> Callable[[str], str]:
     """A test's work unit: its module, if the module defines a module- (or session-) scoped
-    fixture, so the fixture is built once; else the test itself."""
+    fixture, so the fixture is built once; else the test itself (or as :data:`TOGETHER`)."""
     grouped: dict[str, bool] = {}
 
     def unit(nodeid: str) -> str:
+        if nodeid in TOGETHER:
+            return TOGETHER[nodeid]
         module = nodeid.split("::", 1)[0]
         if module not in grouped:
             path = config.rootpath / module
@@ -259,6 +271,27 @@ def warm_home(tmp_path_factory) -> Iterator[WarmHome]:
     warm = WarmHome(base / "warm-home")
     yield warm
     warm.check()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _assessment_panel_in_process() -> Iterator[None]:
+    """An assessment a test makes without ``n_jobs`` fits its panel in the test's process
+    (``AssessOptions.n_jobs`` defaults to 1, not 2, during the run): the xdist workers
+    already keep every core busy, and two more processes per assessment only cost the CPU
+    of shipping the work (a quarter of ``test_assess_panel_real``'s). Any ``n_jobs`` gives
+    the same numbers; tests that pass ``n_jobs``, and the CLI's ``--jobs``, keep theirs."""
+    import inspect
+
+    from borderforecast.assessment.options import AssessOptions
+
+    init: Any = AssessOptions.__init__
+    params = inspect.signature(init).parameters.values()
+    names = [p.name for p in params if p.default is not p.empty]
+    before = init.__defaults__
+    init.__defaults__ = tuple(1 if n == "n_jobs" else d for n, d in zip(names, before, strict=True))
+    assert AssessOptions().n_jobs == 1 and AssessOptions(n_jobs=2).n_jobs == 2
+    yield
+    init.__defaults__ = before
 
 
 @pytest.fixture(autouse=True)

@@ -159,12 +159,8 @@ class BacktestResult:
 
     def _selection_mase(self) -> float | None:
         m = self.metrics
-        row = m[
-            (m["model"] == SELECTION)
-            & (m["horizon"] == "all")
-            & (m["era"] == "all")
-            & (m["intervals"] == "calibrated")
-        ]
+        keep = (m["horizon"] == "all") & (m["era"] == "all") & (m["intervals"] == "calibrated")
+        row = m[keep & (m["model"] == SELECTION)]
         return float(row["mase"].mean()) if len(row) else None
 
     def selection_score(self, era: str = "all") -> pd.DataFrame:

@@ -1,14 +1,10 @@
 """Parser for CBP's "U.S. Border Patrol Monthly Encounters FY2000-FY2020" tables.
 
-One pipe-separated text file per fiscal year (``usbp_monthly_encounters_fyYYYY.csv``,
-the text of one PDF page): a row per sector, then "Coastal Border", "Northern
-Border", "Southwest Border" and "Monthly Total"; columns October..September and
-a yearly total. The parser copes with the layout quirks of the extraction
-(header words on several lines or merged into one field, sector names on their
-own line with the numbers on the next, ``(formerly ...)`` lines, ``N/A`` rows,
-footnotes, numbers with or without thousands commas, a final form feed) and
-checks the table's own arithmetic: months sum to the yearly total, sectors to
-their region, regions to the monthly total.
+One pipe-separated text file per fiscal year (the text of one PDF page): a row per sector,
+then the three borders and "Monthly Total"; columns October..September and a yearly total.
+The extraction's quirks (split or merged header words, names and numbers on separate lines,
+``(formerly ...)``, ``N/A``, footnotes, form feeds) are coped with, and the table's own
+sums (months, sectors, regions) are checked.
 """
 
 from __future__ import annotations
@@ -38,16 +34,8 @@ def _is_number(field: str) -> bool:
 
 
 def parse_file(path: str | Path) -> pd.DataFrame:
-    """Parse one fiscal year's table into tidy rows (source ``"cbp_tables"``).
-
-    Raises
-    ------
-    MalformedFileError
-        If the fiscal year, the month header or a row cannot be read, or the
-        table's sums do not add up.
-    BadValueError
-        For a cell that is not a count.
-    """
+    """Parse one fiscal year's table into tidy rows (source ``"cbp_tables"``); an unreadable
+    header or row, or sums that do not add up, raise :class:`MalformedFileError`."""
     path = Path(path)
     name = path.name
     try:
