@@ -143,25 +143,11 @@ def _to_rows(table: dict[str, list[int | None]], fy: int, path: Path) -> pd.Data
                 f"{name}: regions sum to {total:,} in {MONTH_NAMES[m].capitalize()} "
                 f"but 'Monthly Total' says {regions[ALL][m]:,}"
             )
-    rows = []
-    for m in range(12):
-        month = fiscal_month_start(fy, m + 1)
-        for region, nums in regions.items():
-            rows.append(_row(month, region, ALL, nums[m]))
-        for sector, nums in sectors.items():
-            rows.append(_row(month, region_of(sector), sector, nums[m]))
-    frame = tidy(rows, SOURCE)
+    places = [(r, ALL, nums) for r, nums in regions.items()]
+    places += [(region_of(s), s, nums) for s, nums in sectors.items()]
+    rows = [(fiscal_month_start(fy, m + 1), r, s, nums[m]) for m in range(12)
+            for r, s, nums in places]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["month", "region", "sector", "count"])
+    frame = tidy(frame.assign(component="USBP", demographic=ALL, citizenship=ALL), SOURCE)
     validate(frame, path)
     return frame
-
-
-def _row(month: pd.Timestamp, region: str, sector: str, count: int) -> dict:
-    return {
-        "month": month,
-        "component": "USBP",
-        "region": region,
-        "sector": sector,
-        "demographic": ALL,
-        "citizenship": ALL,
-        "count": count,
-    }

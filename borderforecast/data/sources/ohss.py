@@ -208,17 +208,11 @@ def _sheet(
                 raise type(exc)(f"{where}: {exc}") from None
         return memo[key]
 
-    convert = {
-        "Region": canonical_region,
-        "Sector": canonical_sector,
-        "Family Status": canonical_demographic,
-        "Citizenship": citizenship or _citizenship_checker(False),
-    }
-    target = {
-        "Region": "region",
-        "Sector": "sector",
-        "Family Status": "demographic",
-        "Citizenship": "citizenship",
+    convert = {  # sheet column -> (tidy column, converter)
+        "Region": ("region", canonical_region),
+        "Sector": ("sector", canonical_sector),
+        "Family Status": ("demographic", canonical_demographic),
+        "Citizenship": ("citizenship", citizenship or _citizenship_checker(False)),
     }
     rows = []
     for i, rec in enumerate(sheet[required].itertuples(index=False, name=None), start=2):
@@ -227,24 +221,17 @@ def _sheet(
         where = f"{name}, sheet {title!r}, row {i}"
         values = dict(zip(required, rec, strict=True))
         quantity = values["Quantity"]
-        row = {
-            "month": once(
-                "month",
-                (values["Fiscal Year"], values["Month"]),
-                lambda v, where=where: _month(v[0], v[1], where),
-                None,
-            ),
+        month = (values["Fiscal Year"], values["Month"])
+        row = dict.fromkeys(DIMS, ALL) | {
+            "month": once("month", month, lambda v, where=where: _month(v[0], v[1], where), None),
             "component": "USBP",
-            "region": ALL,
-            "sector": ALL,
-            "demographic": ALL,
-            "citizenship": ALL,
             "count": quantity
             if type(quantity) is int and 0 <= quantity <= MAX_COUNT
             else parse_count(quantity, f"{where}, column 'Quantity'"),
         }
         for dim in dims:
-            row[target[dim]] = once(dim, values[dim], convert[dim], f"{where}, column {dim!r}")
+            column, conv = convert[dim]
+            row[column] = once(dim, values[dim], conv, f"{where}, column {dim!r}")
         if "Citizenship" in values and row["region"] not in CITIZENSHIP_REGIONS:
             continue
         rows.append(row)
