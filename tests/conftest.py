@@ -95,32 +95,34 @@ _SHARED_FIXTURE = re.compile(r"scope\s*=\s*[\"'](session|package|module|class)[\
 in a test module serves that module alone)."""
 
 COST: dict[str, float] = {
-    "tests/test_assess_panel_real.py": 44,  # with the summer-2019 page (TOGETHER)
-    "tests/test_report.py": 30,
-    "tests/test_data_corpus.py": 15,
-    "tests/test_data_integrity.py::test_concurrent_updates_20_of_20_trials_consistent": 11,
-    "tests/test_userdata.py": 8,
-    "tests/test_calibrated_forecast.py::test_backtest_reports_the_out_of_sample_recommendation": 8,
-    "tests/test_assess_panel.py": 7,
-    "tests/test_assess_narrative.py": 6,
-    "tests/test_doctests.py::test_docstring_examples_run": 6,
-    "tests/test_report_intervals.py::test_forecast_table_on_every_series_with_72_months": 6,
-    "tests/test_assess.py": 6,
-    "tests/test_front_door.py::test_bf_forecast_takes_the_short_route": 6,
-    "tests/test_cache.py::test_backtest_reuses_exactly_the_unaffected_entries": 6,
-    "tests/test_models_statsmodels.py": 5,
-    "tests/test_cli_input.py": 5,
-    "tests/test_models_ensemble.py": 4.5,
-    "tests/test_packaging.py": 4.5,
-    "tests/test_report_userdata.py": 3.5,
-    "tests/test_backtest_engine.py::test_engines_give_identical_numbers": 3.5,
-    "tests/test_assess_real.py": 3,
-    "tests/test_userdata_corpus.py": 3,
+    "tests/test_assess_panel_real.py": 36,  # with the summer-2019 page (TOGETHER)
+    "tests/test_report.py": 27,
+    "tests/test_data_integrity.py::test_concurrent_updates_20_of_20_trials_consistent": 12,
+    "tests/test_cli_input.py": 9.5,
+    "tests/test_calibrated_forecast.py::test_backtest_reports_the_out_of_sample_recommendation": 9,
+    "tests/test_data_corpus.py": 9,
+    "tests/test_report_intervals.py::test_forecast_table_on_every_series_with_72_months": 8.5,
+    "tests/test_userdata.py": 7.5,
+    "tests/test_assess.py": 6.5,
+    "tests/test_assess_panel.py": 5.5,
+    "tests/test_assess_narrative.py": 5,
+    "tests/test_front_door.py::test_bf_forecast_takes_the_short_route": 4.5,
+    "tests/test_models_ensemble.py": 3.5,
+    "tests/test_models_statsmodels.py": 3.5,
+    "tests/test_models_gbm.py": 3.5,
+    "tests/test_packaging.py": 3,
+    "tests/test_doctests.py::test_docstring_examples_run[borderforecast.backtesting.result]": 3,
+    "tests/test_cache.py::test_backtest_reuses_exactly_the_unaffected_entries": 3,
+    "tests/test_report_userdata.py": 3,
+    "tests/test_season.py": 3,
+    "tests/test_data_build.py::test_rebuild_reproduces_committed_files": 3,
+    "tests/test_models_prophet.py": 3,
 }
-"""The longest work units (a grouped module, or one test without its parameters) and about
-the CPU seconds each takes on an idle core, measured: under xdist the longest go first
-(so no long unit starts last on one worker while the other idles); the rest follow in
-collection order. Only the order matters; refresh it from a ``--durations`` run."""
+"""The longest work units (a grouped module, or one test) and the CPU seconds each took
+(``pytest -n 2`` with a per-test CPU count, child processes included): under xdist the
+longest go first, so no long unit starts last on one worker while the other idles; the
+rest follow in collection order. Only the order matters: refresh it from a ``--durations``
+run on an idle machine when a long test is added."""
 
 
 TOGETHER = {
@@ -163,7 +165,7 @@ def pytest_collection_modifyitems(config, items):
 
     def key(item) -> tuple[float, int]:
         u = unit(item.nodeid)
-        return -COST.get(u, COST.get(u.split("[", 1)[0], 0.0)), first[u]
+        return -COST.get(u, 0.0), first[u]
 
     items.sort(key=key)
 
