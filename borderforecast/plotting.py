@@ -205,12 +205,10 @@ def forecast_figure(
                 label="observed")  # fmt: skip
         ax.plot(observed.index, fitted.values, color="0.5", lw=0.9, ls="--", label="fitted")
         bands(ax, fc, levels)
-        ax.plot(
-            fc.index, fc["median"], color=COLORS["forecast"], lw=1.6, label=f"forecast ({name})"
-        )
-        log_axis(
-            ax, np.concatenate([observed.to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
-        )
+        ax.plot(fc.index, fc["median"], color=COLORS["forecast"], lw=1.6,
+                label=f"forecast ({name})")  # fmt: skip
+        shown = np.concatenate([observed.to_numpy(dtype=float), fc.to_numpy(dtype=float).ravel()])
+        log_axis(ax, shown)
         format_month_axis(ax)
         ax.set_title(f"{observed.name or 'series'}: {name} forecast")
         legend_outside(ax, ncols=5)

@@ -91,3 +91,25 @@ def test_pages_vs_final_figures():
     # final MPP FY2021 page: within rounding except the misprinted Aug 2021 total (-996)
     assert fy21.drop(pd.Timestamp("2021-08-01")).abs().max() < 0.001
     assert pages[pd.Timestamp("2021-08-01")] == 195_514
+
+
+def test_a_repeated_key_is_reported_as_soon_as_it_is_read(tmp_path, monkeypatch):
+    """Issue 20: the release reader streams; a key twice is refused when its chunk is read,
+    before the rows after it (here a bad count two chunks later) are looked at."""
+    import os
+    from pathlib import Path
+
+    from borderforecast.data.sources import sw_encounters
+    from borderforecast.errors import DuplicateMonthError
+
+    raw = Path(os.environ.get("BORDERFORECAST_SHARED", Path(__file__).parents[2] / "shared"))
+    source = raw / "data" / "raw" / "cbp_sw_land_border_encounters_fy22_fy25aug.csv"
+    if not source.exists():
+        pytest.skip("the raw release is not available")
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    bad = lines[2].rsplit(",", 1)[0] + ",12x4"
+    path = tmp_path / "release.csv"
+    path.write_text("\n".join([*lines[:3], lines[2], *lines[3:], bad]) + "\n")
+    monkeypatch.setattr(sw_encounters, "CHUNK", 10)
+    with pytest.raises(DuplicateMonthError, match=r"release\.csv, row 4: .* appears more than"):
+        sw_encounters.parse(path)

@@ -196,3 +196,71 @@ def test_unknown_options_and_names_get_suggestions(sw):
     assert fitted.name == "snaive"
     with pytest.raises(bf.UnknownModelError, match="Did you mean 'ets'"):
         bf.fit(sw, model="ETZ")
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """User files read 7 rows at a time: what a big file does, on small ones."""
+    from borderforecast.data import cells, userfile
+
+    monkeypatch.setattr(userfile, "CHUNK", 7)
+    monkeypatch.setattr(cells, "CHUNK", 7)
+
+
+def _panel_text(n_ids=4, months=30, sep=",", fmt=str) -> str:
+    stamps = pd.date_range("2019-01-01", periods=months, freq="MS")
+    rows = [f"s{i}{sep}{m:%Y-%m}{sep}{fmt(100 + 7 * j + i)}" for i in range(n_ids)
+            for j, m in enumerate(stamps)]  # fmt: skip
+    return "\n".join([sep.join(["unique_id", "month", "count"]), *rows]) + "\n"
+
+
+def test_a_file_read_in_chunks_reads_as_one(tmp_path, small_chunks):
+    path = tmp_path / "p.csv"
+    path.write_text(_panel_text())
+    got = read_series(path)
+    assert got["unique_id"].nunique() == 4 and len(got) == 120
+    assert got.iloc[31].tolist() == ["s1", pd.Timestamp("2019-02-01"), 108.0]
+    one = tmp_path / "one.csv"
+    one.write_text("month,count\n" + "".join(f"{m:%m/%d/%Y},{i}\n" for i, m in enumerate(
+        pd.date_range("2019-01-01", periods=20, freq="MS"))))  # fmt: skip
+    y = read_series(one)  # month first: settled by the whole column, not the first chunk
+    assert y.index[0] == pd.Timestamp("2019-01-01") and y.iloc[-1] == 19
+    pd.testing.assert_series_equal(read_series(one, date_format="%m/%d/%Y"), y)
+
+
+def test_a_bad_row_in_a_later_chunk_names_its_row(tmp_path, small_chunks):
+    text = _panel_text().splitlines()
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(text[:50] + ["s1,2021-03,12x4"] + text[51:]) + "\n")
+    with pytest.raises(BadValueError, match=r"row 51, column 'count': '12x4' is not a count"):
+        read_series(path)
+    path.write_text("\n".join(text[:50] + ["s1,2021-03,5,6"] + text[51:]) + "\n")
+    with pytest.raises(bf.errors.MalformedFileError, match=r"row 51: 4 cells but the header"):
+        read_series(path)
+    path.write_text("\n".join(text + [text[3]]) + "\n")
+    with pytest.raises(DuplicateMonthError, match=r"id 's0', month 2019-03 appears twice "
+                       r"\(rows 4, 122\)"):
+        read_series(path)
+
+
+def test_separators_settled_late_in_the_file_are_applied_to_every_row(tmp_path, small_chunks):
+    path = tmp_path / "eu.csv"
+    text = _panel_text(1, 24, sep=";", fmt=lambda v: f"{v}.000")
+    path.write_text(text)  # 107.000 alone: 107 or 107,000?
+    with pytest.raises(BadValueError, match=r"row 2, column 'count': '100\.000' could be"):
+        read_series(path)
+    path.write_text(text.replace("2020-12;261.000", "2020-12;1.261.000"))  # settles it
+    y = read_series(path)
+    assert y.iloc[0] == 100_000 and y.iloc[-1] == 1_261_000
+
+
+def test_a_file_not_utf8_after_its_head_is_read_as_windows_1252(tmp_path, small_chunks):
+    path = tmp_path / "w.csv"
+    body = _panel_text(1, 24).replace("s0,", "Zürich,")
+    path.write_bytes(body.encode("cp1252"))
+    assert read_series(path).attrs["series_id"] == "Zürich"
+    # plain ASCII for more than the sniffed 64 KiB, then Windows-1252
+    path.write_bytes(("unique_id,month,count\n" + "".join(
+        f"a{i:05d},2019-01,1\n" for i in range(5000)) + "Zürich,2019-01,1\n").encode("cp1252"))
+    got = read_series(path)
+    assert "Zürich" in set(got["unique_id"])

@@ -29,7 +29,7 @@ def report_command(
     ] = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", help="Workers (default: up to 2 for the backtest, else 1)."),
+        typer.Option("--jobs", "-j", help="Workers (default: up to 2, backtest and assessment)."),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="The series' name in titles.")] = None,
     unit: Annotated[

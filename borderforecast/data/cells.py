@@ -1,26 +1,11 @@
-"""Cells of a user's table read as months, counts and ids: wrong is worse than refused.
+"""Columns of a user's table read as months, counts and ids, a chunk at a time.
 
-A column is read as a whole, so that the file itself can settle what a cell alone
-cannot. ``35.000`` is 35 (a decimal point) or 35,000 (a thousands point): a value
-such as ``1.234.567`` or ``28929.5`` in the same column settles it, as do
-``decimal=`` / ``thousands=`` (``--decimal``, ``--thousands``); without any, the
-value is refused, naming its row. A comma before three digits is a thousands
-separator (the English convention, and that of the official files) unless the
-file is semicolon-delimited (the CSV of locales with a decimal comma): then it is
-ambiguous too. ``01/08/2019`` is August (day first) or January (month first):
-a day above 12 anywhere in the column settles it, and so does a part that never
-changes (the day of monthly data); ``date_format=`` (``--date-format``) always
-does. A two-digit year is never guessed. An id cell may not be empty nor hold a
-control character.
-
-Examples
---------
->>> import numpy as np, pandas as pd
->>> counts(pd.Series(["1.234.567", "35.000"]), "f", "n", np.array([2, 3]))
-[1234567, 35000]
->>> [f"{m:%Y-%m}" for m in months(pd.Series(["01/08/2019", "01/09/2019"]), "f", "m",
-...                                     np.array([2, 3]))]
-['2019-08', '2019-09']
+Wrong is worse than refused: what a cell alone cannot settle, its column does, else it is
+refused naming its row. ``35.000`` (35 or 35,000?) is settled by a value such as
+``1.234.567`` or ``28929.5``, or ``decimal=`` / ``thousands=``; a comma before three digits
+is a thousands separator unless the file is semicolon-delimited. ``01/08/2019`` (August or
+January?) is settled by a day above 12, a part that never changes, or ``date_format=``. A
+two-digit year is never guessed; an id may not be empty nor hold a control character.
 """
 
 from __future__ import annotations
@@ -35,23 +20,23 @@ from ..errors import BadValueError, DataError
 from ..series import ANY_CONTROL, check_label
 from ..series import month as parse_month
 from .sources._common import parse_count
+from .userfile import CHUNK, Reread, blank
 
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[ T].*)?$")
 _SHORT_YEAR = re.compile(
     r"^(?:[A-Za-z]{3,9}\.?[\s\-/']?\d{2}|\d{1,2}[/.\-]\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2})$"
 )
-_SEPS = {".": r"\.", ",": ","}
 _SPACES = ("\u00a0", "\u202f", " ", "'")
+_EVIDENCE = {  # separator -> (as decimal, as decimal, as thousands, ambiguous)
+    s: (re.compile(e + r"(\d{1,2}|\d{4,})$"), re.compile(o + r"\d{3}" + e + r"\d+$"),
+        re.compile(e + r"\d{3}" + o), re.compile(r"-?\d{1,3}" + e + r"\d{3}"))
+    for s, e, o in ((".", r"\.", ","), (",", ",", r"\."))
+}  # fmt: skip
 
 
-def empty(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or v is pd.NaT or str(v).strip() == ""
-
-
-def _first_empty(values: pd.Series, rows: np.ndarray) -> list[int]:
-    """Rows of the empty cells (None, NaN, blank text)."""
-    blank = values.isna().to_numpy() | (values == "").to_numpy()  # cells come stripped
-    return [int(r) for r in rows[blank]]
+def _firsts(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The row of each code's first cell (codes from :func:`pandas.factorize`)."""
+    return rows[np.unique(codes, return_index=True)[1]]
 
 
 def month_like(v: Any) -> bool:
@@ -72,33 +57,74 @@ def _cell(where: str, row: int, col: str) -> str:
     return f"{where}, row {row}, column {col!r}"
 
 
-def months(
-    values: pd.Series,
-    where: str,
-    col: str,
-    rows: np.ndarray,
-    date_format: str | None = None,
-) -> pd.DatetimeIndex:
-    """The month of every cell (first of month), or an error naming the first bad row."""
-    cells = values.to_numpy(dtype=object)
-    for row in _first_empty(values, rows)[:1]:
-        raise BadValueError(f"{_cell(where, row, col)}: empty month")
-    codes, uniq = pd.factorize(cells)
-    first_row = dict(zip(cells[::-1], rows[::-1], strict=True))
-    if date_format:
-        parsed = pd.to_datetime(pd.Series(uniq, dtype=object).astype(str), format=date_format,
-                                errors="coerce")
-        bad = uniq[np.asarray(parsed.isna())]
-        if len(bad):
-            raise BadValueError(
-                f"{_cell(where, first_row[bad[0]], col)}: {bad[0]!r} does not match "
-                f"--date-format {date_format!r}"
-            )
-        found = dict(zip(uniq, parsed.dt.to_period("M").dt.to_timestamp(), strict=True))
-    else:
-        dayfirst = _day_first(uniq, where, col, first_row)
-        found = {v: _one_month(v, dayfirst, _cell(where, first_row[v], col)) for v in uniq}
-    return pd.DatetimeIndex([found[u] for u in uniq])[codes]
+class Months:
+    """The month (first of month) of every cell of a column, added a chunk at a time; whether
+    ``a/b/yyyy`` dates are day first is settled by the whole column, in :meth:`result`."""
+
+    def __init__(self, where: str, col: str, date_format: str | None = None) -> None:
+        self.where, self.col, self.date_format = where, col, date_format
+        self.codes: dict[Any, int] = {}
+        self.found: list[Any] = []  # by code; None for an a/b/yyyy date until the end
+        self.numeric: list[tuple[int, int, Any, int]] = []  # (a, b, cell, row), file order
+        self.parts: list[np.ndarray] = []
+
+    def add(self, values: pd.Series, rows: np.ndarray) -> None:
+        gap = blank(values)
+        if gap.any():
+            raise BadValueError(f"{self._at(rows[np.argmax(gap)])}: empty month")
+        codes, uniq = pd.factorize(values.to_numpy(dtype=object))
+        firsts = _firsts(codes, rows)
+        new = [i for i, u in enumerate(uniq) if u not in self.codes]
+        if self.date_format:
+            text = pd.Series([uniq[i] for i in new], dtype=object).astype(str)
+            parsed = pd.to_datetime(text, format=self.date_format, errors="coerce")
+            if parsed.isna().any():
+                i = new[int(np.argmax(parsed.isna()))]
+                raise BadValueError(
+                    f"{self._at(firsts[i])}: {uniq[i]!r} does not match --date-format "
+                    f"{self.date_format!r}"
+                )
+            months = list(parsed.dt.to_period("M").dt.to_timestamp())
+        else:
+            dates = [_NUMERIC_DATE.match(uniq[i].strip()) if isinstance(uniq[i], str) else None
+                     for i in new]  # fmt: skip
+            self.numeric += [(int(m.group(1)), int(m.group(3)), uniq[i], int(firsts[i]))
+                             for i, m in zip(new, dates, strict=True) if m]  # fmt: skip
+            late = [n for n in self.numeric if n[1] > 12]
+            if late and max(n[0] for n in self.numeric) > 12:
+                raise BadValueError(
+                    f"{self._at(late[0][3])}: {late[0][2]!r} and other dates mix day-first and "
+                    "month-first; give --date-format"
+                )
+            months = [None if m else _one_month(uniq[i], None, self._at(firsts[i]))
+                      for i, m in zip(new, dates, strict=True)]  # fmt: skip
+        for i, m in zip(new, months, strict=True):
+            self.codes[uniq[i]] = len(self.found)
+            self.found.append(m)
+        self.parts.append(np.array([self.codes[u] for u in uniq], dtype=np.int32)[codes])
+
+    def _at(self, row: int) -> str:
+        return _cell(self.where, row, self.col)
+
+    def result(self) -> np.ndarray:
+        """Every cell's month, in file order, as ``year * 12 + month - 1`` (once)."""
+        if self.numeric:
+            a = {n[0] for n in self.numeric}
+            b = {n[1] for n in self.numeric}
+            if max(a) > 12 or (len(a) == 1 and len(b) > 1):
+                dayfirst = True
+            elif max(b) > 12 or (len(b) == 1 and len(a) > 1):
+                dayfirst = False
+            else:
+                _, _, v, row = self.numeric[0]
+                raise BadValueError(
+                    f"{self._at(row)}: {v!r} may be day first or month first; give "
+                    "--date-format %d/%m/%Y or %m/%d/%Y (date_format=)"
+                )
+            for _, _, v, row in self.numeric:
+                self.found[self.codes[v]] = _one_month(v, dayfirst, self._at(row))
+        ordinals = np.array([t.year * 12 + t.month - 1 for t in self.found], dtype=np.int32)
+        return ordinals[_drain(self.parts)]
 
 
 def _one_month(v: Any, dayfirst: bool | None, cell: str) -> pd.Timestamp:
@@ -129,66 +155,132 @@ def _one_month(v: Any, dayfirst: bool | None, cell: str) -> pd.Timestamp:
         ) from None
 
 
-def _day_first(uniq: np.ndarray, where: str, col: str, first_row: dict) -> bool | None:
-    """Whether ``a/b/yyyy`` dates of a column are day first; None if there are none."""
-    parts = []
-    for v in uniq:
-        m = _NUMERIC_DATE.match(str(v).strip()) if isinstance(v, str) else None
-        if m:
-            parts.append((int(m.group(1)), int(m.group(3)), v))
-    if not parts:
-        return None
-    a = {p[0] for p in parts}
-    b = {p[1] for p in parts}
-    if max(a) > 12 and max(b) > 12:
-        v = next(p[2] for p in parts if p[1] > 12)
-        raise BadValueError(
-            f"{_cell(where, first_row[v], col)}: {v!r} and other dates mix day-first and "
-            "month-first; give --date-format"
-        )
-    if max(a) > 12 or (len(a) == 1 and len(b) > 1):
-        return True
-    if max(b) > 12 or (len(b) == 1 and len(a) > 1):
-        return False
-    v = parts[0][2]
-    raise BadValueError(
-        f"{_cell(where, first_row[v], col)}: {v!r} may be day first or month first; give "
-        "--date-format %d/%m/%Y or %m/%d/%Y (date_format=)"
-    )
+class Counts:
+    """Every cell of a column as a whole non-negative count, added a chunk at a time. Until
+    the column's values settle the separators, chunks are read under those the end of the file
+    would choose; if it settles others, :meth:`result` raises ``userfile.Reread``."""
+
+    def __init__(
+        self,
+        where: str,
+        col: str,
+        decimal: str | None = None,
+        thousands: str | None = None,
+        delimiter: str | None = None,
+    ) -> None:
+        for name, given in (("--decimal", decimal), ("--thousands", thousands)):
+            if given not in (None, ".", ",", "", "none"):
+                raise BadValueError(f"{name} must be '.' or ',' (or 'none'), not {given!r}")
+        self.where, self.col, self.delimiter = where, col, delimiter
+        self.given = {s: r for s, r in ((decimal, "decimal"), (thousands, "thousands"))
+                      if s in (".", ",")}  # fmt: skip
+        self.none = thousands in ("", "none")
+        self.guess = (".", "" if delimiter == ";" or self.none else ",")
+        self.seen: dict[str, dict[str, tuple[str, int]]] = {"dec": {}, "thou": {}, "amb": {}}
+        self.guessed = False
+        self.doubt: tuple[str, int] | None = None  # the first cell refused under the guess
+        self.parts: list[np.ndarray] = []
+
+    def add(self, values: pd.Series, rows: np.ndarray) -> None:
+        gap = blank(values)
+        if gap.any():
+            raise BadValueError(
+                f"{_cell(self.where, rows[np.argmax(gap)], self.col)}: empty count (fill it "
+                "or leave the month out)"
+            )
+        cells = values.to_numpy(dtype=object)
+        if _all_digits(cells):  # plain digits (the common case): no question
+            self.parts.append(cells.astype(np.int64).astype(np.float32))
+            return
+        codes, uniq = pd.factorize(cells)
+        firsts = _firsts(codes, rows)
+        self._learn(uniq, firsts)
+        roles = self._roles()
+        out = np.empty(len(uniq), np.float32)  # exact: counts are below MAX_COUNT < 2**24
+        for i, v in enumerate(uniq):
+            cell = _cell(self.where, firsts[i], self.col)
+            try:
+                out[i] = _count(v, *(roles or self.guess), cell)
+            except BadValueError:
+                if roles is not None or not (isinstance(v, str) and ("." in v or "," in v)):
+                    raise
+                out[i] = np.nan
+                self.doubt = self.doubt or (v, int(firsts[i]))
+            if roles is None and isinstance(v, str) and ("." in v or "," in v):
+                self.guessed = True
+        self.parts.append(out[codes])
+
+    def _learn(self, uniq: np.ndarray, firsts: np.ndarray) -> None:
+        for v, row in zip(uniq, firsts, strict=True):
+            if isinstance(v, str) and ("." in v or "," in v):
+                t = v.strip()
+                for s, (dec1, dec2, thou, amb) in _EVIDENCE.items():
+                    if dec1.search(t) or dec2.search(t):
+                        self.seen["dec"].setdefault(s, (t, int(row)))
+                    if t.count(s) > 1 or thou.search(t):
+                        self.seen["thou"].setdefault(s, (t, int(row)))
+                    if amb.fullmatch(t):
+                        self.seen["amb"].setdefault(s, (t, int(row)))
+        for s in ".,":
+            if s not in self.given and s in self.seen["dec"] and s in self.seen["thou"]:
+                (v, row), (d, _) = self.seen["thou"][s], self.seen["dec"][s]
+                raise BadValueError(
+                    f"{_cell(self.where, row, self.col)}: {v!r} and {d!r} use {s!r} both "
+                    "as decimal and thousands separator; give --decimal and --thousands"
+                )
+
+    def _roles(self) -> tuple[str, str] | None:
+        """(decimal, thousands) as given or settled so far; None while nothing settles them."""
+        role: dict[str, str | None] = {
+            s: self.given.get(s) or ("decimal" if s in self.seen["dec"] else
+                                     "thousands" if s in self.seen["thou"] else None)
+            for s in ".,"
+        }  # fmt: skip
+        for s, other in ((".", ","), (",", ".")):
+            if role[s] is None and role[other] is not None:
+                role[s] = "thousands" if role[other] == "decimal" else "decimal"
+        if role["."] is None:
+            return None
+        if role["."] == role[","]:
+            raise BadValueError(
+                f"{self.where}, column {self.col!r}: '.' and ',' cannot both be {role['.']} "
+                "separators"
+            )
+        dec, thou = (".", ",") if role["."] == "decimal" else (",", ".")
+        return dec, "" if self.none else thou
+
+    def result(self) -> np.ndarray:
+        """Every cell's count, in file order (once)."""
+        roles = self._roles()
+        if roles is None:
+            for s, (v, row) in self.seen["amb"].items():
+                if s == "." or self.delimiter == ";":
+                    n = v.replace(s, "")
+                    raise BadValueError(
+                        f"{_cell(self.where, row, self.col)}: {v!r} could be {int(n) // 1000} "
+                        f"or {int(n)}; give --thousands {s} or --decimal {s} (thousands=, "
+                        "decimal=)"
+                    )
+            roles = self.guess
+        if self.guessed and roles != self.guess:
+            raise Reread({"decimal": roles[0], "thousands": roles[1]})
+        if self.doubt is not None:
+            _count(self.doubt[0], *roles, _cell(self.where, self.doubt[1], self.col))
+        return _drain(self.parts)
 
 
-def counts(
-    values: pd.Series,
-    where: str,
-    col: str,
-    rows: np.ndarray,
-    decimal: str | None = None,
-    thousands: str | None = None,
-    delimiter: str | None = None,
-) -> list[int]:
-    """Every cell as a whole non-negative count, or an error naming the first bad row."""
-    cells = values.to_numpy(dtype=object)
-    for row in _first_empty(values, rows)[:1]:
-        raise BadValueError(
-            f"{_cell(where, row, col)}: empty count (fill it or leave the month out)"
-        )
-    for name, given in (("--decimal", decimal), ("--thousands", thousands)):
-        if given not in (None, ".", ",", "", "none"):
-            raise BadValueError(f"{name} must be '.' or ',' (or 'none'), not {given!r}")
-    if _all_digits(cells):  # plain digits (the common case): no question
-        return values.astype(np.int64).tolist()
-    uniq = pd.unique(cells)
-    first_row = dict(zip(cells[::-1], rows[::-1], strict=True))
-    text = [str(v).strip() for v in uniq if isinstance(v, str)]
-    dec, thou = _separators(text, decimal, thousands, delimiter, where, col, first_row)
-    out = {}
-    for v in uniq:
-        cell = _cell(where, first_row[v], col)
-        value = _plain(v.strip(), dec, thou) if isinstance(v, str) else v
-        if isinstance(value, str) and not re.fullmatch(r"-?\d+", value):
-            raise BadValueError(f"{cell}: {v.strip()[:40]!r} is not a count (a whole number)")
-        out[v] = parse_count(value, cell)
-    return [out[v] for v in cells]
+def _drain(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts of a column as one array; the parts list is emptied (memory holds one copy)."""
+    out = np.concatenate(parts)
+    parts.clear()
+    return out
+
+
+def _count(v: Any, dec: str, thou: str, cell: str) -> int:
+    value = _plain(v.strip(), dec, thou) if isinstance(v, str) else v
+    if isinstance(value, str) and not re.fullmatch(r"-?\d+", value):
+        raise BadValueError(f"{cell}: {v.strip()[:40]!r} is not a count (a whole number)")
+    return parse_count(value, cell)
 
 
 _DIGITS = re.compile(r"[0-9]{1,7}(?:,[0-9]{1,7})*")
@@ -204,8 +296,8 @@ def _all_digits(cells: np.ndarray) -> bool:
 
 
 def _plain(text: str, dec: str, thou: str) -> str:
-    """``text`` with its thousands separators and a zero decimal part removed (what is left
-    for :func:`parse_count` to accept or refuse)."""
+    """``text`` without its thousands separators and a zero decimal part (what is left for
+    :func:`parse_count` to accept or refuse)."""
     sign = "-" if text.startswith("-") else ""
     body = text[len(sign) :]
     for sp in _SPACES:
@@ -220,74 +312,39 @@ def _plain(text: str, dec: str, thou: str) -> str:
     return sign + body
 
 
-def _separators(
-    text: list[str],
-    decimal: str | None,
-    thousands: str | None,
-    delimiter: str | None,
-    where: str,
-    col: str,
-    first_row: dict,
-) -> tuple[str, str]:
-    """(decimal, thousands) of a column: given, or settled by its values; else refused."""
-    role: dict[str, str | None] = {".": None, ",": None}
-    if decimal in (".", ","):
-        role[decimal] = "decimal"
-    if thousands in (".", ","):
-        role[thousands] = "thousands"
-    for s in ".,":
-        other = "," if s == "." else "."
-        if role[s] is not None:
-            continue
-        esc, oesc = _SEPS[s], _SEPS[other]
-        as_dec = [t for t in text if re.search(esc + r"(\d{1,2}|\d{4,})$", t)
-                  or re.search(oesc + r"\d{3}" + esc + r"\d+$", t)]
-        as_thou = [t for t in text if t.count(s) > 1 or re.search(esc + r"\d{3}" + oesc, t)]
-        if as_dec and as_thou:
-            v = as_thou[0]
+class Ids:
+    """Every id cell of a column as a string, added a chunk at a time; empty cells and
+    control characters refused."""
+
+    def __init__(self, where: str, col: str) -> None:
+        self.where, self.col = where, col
+        self.codes: dict[str, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def add(self, values: pd.Series, rows: np.ndarray) -> None:
+        bad = rows[blank(values)]
+        if len(bad):
+            more = "in all" if rows[-1] < CHUNK else f"in rows up to {rows[-1]}"
+            shown = ", ".join(map(str, bad[:10])) + (f", ... ({len(bad)} {more})"
+                                                     * (len(bad) > 10))  # fmt: skip
             raise BadValueError(
-                f"{_cell(where, first_row[v], col)}: {v!r} and {as_dec[0]!r} use {s!r} both "
-                "as decimal and thousands separator; give --decimal and --thousands"
+                f"{self.where}, column {self.col!r}: empty id in "
+                f"row{'s' if len(bad) > 1 else ''} {shown}; fill them (their months would "
+                "belong to no series)"
             )
-        role[s] = "decimal" if as_dec else "thousands" if as_thou else None
-    for s, other in ((".", ","), (",", ".")):
-        if role[s] is None and role[other] is not None:
-            role[s] = "thousands" if role[other] == "decimal" else "decimal"
-    if role["."] == role[","] and role["."] is not None:
-        raise BadValueError(f"{where}, column {col!r}: '.' and ',' cannot both be {role['.']} "
-                            "separators")
-    for s in ".,":
-        if role[s] is not None:
-            continue
-        ambiguous = [t for t in text if re.fullmatch(r"-?\d{1,3}" + _SEPS[s] + r"\d{3}", t)]
-        if not ambiguous:
-            continue
-        if s == "," and delimiter != ";":
-            role[","] = "thousands"
-            continue
-        v = ambiguous[0]
-        n = v.replace(s, "")
-        raise BadValueError(
-            f"{_cell(where, first_row[v], col)}: {v!r} could be {int(n) // 1000} or {int(n)}; "
-            f"give --thousands {s} or --decimal {s} (thousands=, decimal=)"
-        )
-    dec = next((s for s in ".," if role[s] == "decimal"), ".")
-    thou = next((s for s in ".," if role[s] == "thousands"), "")
-    if thousands in ("", "none"):
-        thou = ""
-    return dec, thou
+        out = values.astype(str).to_numpy(dtype=object)
+        codes, uniq = pd.factorize(out)
+        new = [u for u in uniq if u not in self.codes]
+        for v in sorted(u for u in new if ANY_CONTROL.search(u)):
+            check_label(v, _cell(self.where, rows[np.argmax(out == v)], self.col))
+        for u in new:
+            self.codes[u] = len(self.codes)
+        self.parts.append(np.array([self.codes[u] for u in uniq], dtype=np.int32)[codes])
 
+    @property
+    def names(self) -> list[str]:
+        return list(self.codes)
 
-def ids(values: pd.Series, where: str, col: str, rows: np.ndarray) -> np.ndarray:
-    """Every id cell as a stripped string; empty cells and control characters refused."""
-    bad = _first_empty(values, rows)
-    if bad:
-        shown = ", ".join(map(str, bad[:10])) + (f", ... ({len(bad)} in all)" * (len(bad) > 10))
-        raise BadValueError(
-            f"{where}, column {col!r}: empty id in row{'s' if len(bad) > 1 else ''} {shown}"
-            "; fill them (their months would belong to no series)"
-        )
-    out = values.astype(str).to_numpy(dtype=object)
-    for v in sorted(u for u in pd.unique(out) if ANY_CONTROL.search(u)):
-        check_label(v, _cell(where, rows[np.argmax(out == v)], col))
-    return out
+    def result(self) -> np.ndarray:
+        """Every cell's id as its place in :attr:`names` (order of first appearance; once)."""
+        return _drain(self.parts)

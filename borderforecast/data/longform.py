@@ -1,22 +1,9 @@
 """Long frames: the ``unique_id, ds, y`` shape of the forecasting ecosystem, both ways.
 
-:func:`from_long` and :func:`to_long` convert between a mapping of monthly
-Series and the long frames of the forecasting ecosystem (statsforecast,
-mlforecast, utilsforecast): ``unique_id, ds, y`` for data;
-``unique_id, ds, <model>, <model>-lo-80, <model>-hi-80, ...`` for forecasts;
-the same plus ``cutoff`` (the origin) and ``y`` (the actual) for backtests.
-
-Examples
---------
->>> import pandas as pd
->>> long = pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 3,
-...                      "ds": ["2024-01", "2024-02", "2024-03"] * 2,
-...                      "y": [5, 6, 7, 1, 2, 3]})
->>> panel = from_long(long)
->>> sorted(panel), panel["b"].index.freqstr, float(panel["b"].sum())
-(['a', 'b'], 'MS', 6.0)
->>> to_long(panel).columns.tolist()
-['unique_id', 'ds', 'y']
+:func:`from_long` and :func:`to_long` convert between a mapping of monthly Series and the
+long frames of statsforecast, mlforecast and utilsforecast: ``unique_id, ds, y`` for data;
+``unique_id, ds, <model>, <model>-lo-80, ...`` for forecasts; the same plus ``cutoff`` and
+``y`` for backtests.
 """
 
 from __future__ import annotations
@@ -31,7 +18,6 @@ import pandas as pd
 from ..errors import DataError, DuplicateMonthError, MissingColumnError
 from ..series import as_monthly
 from . import cells
-from .sources._common import repeated
 
 __all__ = ["from_long", "to_long"]
 
@@ -90,59 +76,78 @@ def from_long(
     if df.empty:
         raise DataError(f"{where}: no rows")
     rows = np.arange(len(df))
-    ds = df[time_col]
-    months = (
-        pd.DatetimeIndex(ds).to_period("M").to_timestamp()
-        if pd.api.types.is_datetime64_any_dtype(ds)
-        else cells.months(ds, where, time_col, rows)
-    )
-    work = pd.DataFrame(
-        {
-            ID_COL: cells.ids(df[id_col], where, id_col, rows),
-            TIME_COL: months,
-            TARGET_COL: df[target_col].to_numpy(),
-        }
-    )
-    pos = repeated(work, [ID_COL, TIME_COL])
+    ds, months, ids = df[time_col], cells.Months(where, time_col), cells.Ids(where, id_col)
+    if pd.api.types.is_datetime64_any_dtype(ds) and not ds.isna().any():
+        stamps = pd.DatetimeIndex(ds)
+        m = np.asarray(stamps.year * 12 + stamps.month - 1, dtype=np.int32)
+    else:
+        months.add(ds, rows)
+        m = months.result()
+    ids.add(df[id_col], rows)
+    k = ids.result()
+    pos = repeats(k, m)
     if pos is not None:
-        sid, month = work.iloc[pos[0]][[ID_COL, TIME_COL]]
         raise DuplicateMonthError(
-            f"{where}: ({id_col}={sid!r}, {time_col}={month:%Y-%m}) appears twice "
-            f"(rows {', '.join(str(i) for i in pos)} counting from 0)"
+            f"{where}: ({id_col}={ids.names[k[pos[0]]]!r}, {time_col}={stamp(m[pos[0]]):%Y-%m}) "
+            f"appears twice (rows {', '.join(str(i) for i in pos)} counting from 0)"
         )
-    return split(work, where, source is not None)
+    return split(k, ids.names, m, df[target_col].to_numpy(), where, source is not None)
 
 
-def split(work: pd.DataFrame, where: str, named: bool, *, frame: bool = False) -> Any:
-    """``unique_id, ds, y`` rows (ids and months checked, no pair twice) -> Series by id
-    (order of first appearance), checked for the whole panel at once; a series that fails
-    is passed to :func:`as_monthly` for its message. With ``frame``, the checked rows as
-    :func:`to_long` gives them (by id and month, ``y`` float), without a Series per id."""
-    order = pd.unique(work[ID_COL])
-    ds = pd.DatetimeIndex(work[TIME_COL])
-    work = work.assign(
-        _k=pd.Categorical(work[ID_COL], categories=order).codes,
-        _m=ds.year * 12 + ds.month,
-        _v=pd.to_numeric(work[TARGET_COL], errors="coerce"),
-    ).sort_values(["_k", "_m"], kind="stable")
-    k, m, v = work["_k"].to_numpy(), work["_m"].to_numpy(), work["_v"].to_numpy(dtype=float)
+def repeats(k: np.ndarray, m: np.ndarray) -> np.ndarray | None:
+    """Positions of the rows of the first (id code, month ordinal) pair that appears twice
+    (first by its first row), or None."""
+    key = k.astype(np.int64) * (int(m.max()) - int(m.min()) + 1) + (m - m.min())
+    ordered = np.sort(key)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(twice):
+        return None
+    return np.flatnonzero(key == key[np.argmax(np.isin(key, twice))])
+
+
+def stamp(ordinal: int) -> pd.Timestamp:
+    """The first day of month ``ordinal`` (``year * 12 + month - 1``)."""
+    return pd.Timestamp(int(ordinal) // 12, int(ordinal) % 12 + 1, 1)
+
+
+def split(
+    k: np.ndarray,
+    names: list[str],
+    m: np.ndarray,
+    values: np.ndarray,
+    where: str,
+    named: bool,
+    *,
+    frame: bool = False,
+) -> Any:
+    """Rows of (id ``names[k]``, month ordinal ``m``, value; no pair twice) -> Series by id in
+    the order of ``names``, checked for the whole panel at once; a series that fails is passed
+    to :func:`as_monthly` for its message. With ``frame``, the checked rows as :func:`to_long`
+    gives them (by id and month, ``y`` float), without a Series per id. ``k`` and ``m`` are
+    sorted in place (memory holds one copy of a big panel)."""
+    order = np.lexsort((m, k))
+    v = values[order] if values.dtype.kind == "f" else pd.to_numeric(values[order], errors="coerce")
+    v = np.asarray(v, dtype=float)
+    k[:], m[:] = k[order], m[order]
     start = np.r_[True, k[1:] != k[:-1]]
     bad = ~np.isfinite(v) | (v < 0) | ~(start | (np.diff(m, prepend=m[0]) == 1))
     if bad.any():
-        sid = order[k[int(np.argmax(bad))]]
-        part = work[work[ID_COL] == sid]
-        s = pd.Series(part[TARGET_COL].to_numpy(), index=pd.DatetimeIndex(part[TIME_COL]),
-                      name=str(sid))
-        as_monthly(s, name=f"{where}: {sid}" if named else str(sid))  # raises, naming it
-    span = pd.date_range(work[TIME_COL].min(), work[TIME_COL].max(), freq="MS", name=TIME_COL)
-    at = m - (span[0].year * 12 + span[0].month)  # each month's place in the whole span
+        i = k[int(np.argmax(bad))]
+        sid, mine = names[i], k == i
+        index = pd.DatetimeIndex([stamp(o) for o in m[mine]])
+        s = pd.Series(values[order[mine]], index=index, name=sid)
+        as_monthly(s, name=f"{where}: {sid}" if named else sid)  # raises, naming it
+    del order
+    span = pd.date_range(stamp(m.min()), stamp(m.max()), freq="MS", name=TIME_COL)
+    m -= m.min()
+    at = m  # each month's place in the whole span
     if frame:
-        ids = np.asarray(order, dtype=object).astype(str)[k]
-        return pd.DataFrame({ID_COL: ids, TIME_COL: span[at], TARGET_COL: v})
+        ids = np.asarray(names, dtype=object)[k]
+        return pd.DataFrame({ID_COL: ids, TIME_COL: span[at], TARGET_COL: v}, copy=False)
     out: dict[str, pd.Series] = {}
     bounds = np.r_[np.flatnonzero(start), len(k)]
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        sid = str(order[k[a]])
+        sid = names[k[a]]
         index = span[at[a] : at[a] + b - a]  # a slice keeps freq MS: nothing regenerated
         y = pd.Series(v[a:b], index=index, name=sid)
         y.attrs["series_id"] = sid

@@ -1,43 +1,11 @@
-"""Names used in the tidy table, and the series id scheme.
+"""Names used in the tidy table (``component``, ``region``, ``sector``, ``demographic``,
+``citizenship``: plain names, ``"all"`` for totals) and the series id scheme.
 
-The tidy table uses plain names everywhere:
-
-* ``component``: ``"USBP"`` (Border Patrol, between ports of entry) or ``"OFO"``
-  (Office of Field Operations, at ports of entry).
-* ``region``: ``"Southwest"``, ``"Northern"``, ``"Coastal"`` (the CBP tables'
-  "Southwest Border", "Northern Border", "Coastal Border"; OHSS's "Southwest Land
-  Border", "Northern Land Border", "Coastal Border"), or ``"all"`` for the
-  national total.
-* ``sector``: the plain CBP sector name (``"Rio Grande Valley"``, ``"Big Bend"``,
-  ``"Tucson"``); OHSS's ``"Big Bend, TX"`` style names map to them; ``"all"`` for
-  a region (or national) total.
-* ``demographic``: ``"all"``, ``"uac"``, ``"family_units"``, ``"single_adults"``,
-  ``"accompanied_minors"``.
-* ``citizenship``: ``"all"``, a country as OHSS names it (``"Mexico"``,
-  ``"El Salvador"``) or the Southwest Land Border Encounters group ``"Other"``.
-
-Series ids
-----------
-A series id is a short readable string naming one filter combination; its
-parts are joined with ``/``:
-
-====================================  ==========================================
-id                                    series
-====================================  ==========================================
-``southwest``                         USBP Southwest border total (the default)
-``national``                          USBP national total
-``region/northern``                   USBP Northern border total
-``sector/tucson``                     USBP Tucson sector (``sector/rio-grande-valley``)
-``demographic/uac``                   USBP Southwest unaccompanied children
-``citizenship/mexico``                USBP Southwest, citizens of Mexico
-``demographic/uac/citizenship/other`` combinations of the above
-``ofo``, ``ofo/demographic/uac``      OFO (ports of entry) Southwest
-``usbp+ofo``                          USBP + OFO Southwest (months where both exist)
-====================================  ==========================================
-
-Canonical ids are lower case with ``-`` for spaces; parsing is lenient (case,
-spaces, ``-`` and ``_`` are interchangeable, and a leading ``usbp/`` or
-``southwest/`` is accepted).
+A series id names one filter combination, parts joined with ``/``: ``southwest`` (the
+default), ``national``, ``region/northern``, ``sector/tucson``, ``demographic/uac``,
+``citizenship/mexico``, combinations, ``ofo``, ``usbp+ofo`` (the table in docs/guide/data.md).
+Canonical ids are lower case with ``-`` for spaces; parsing is lenient (case, spaces, ``-``
+and ``_``; a leading ``usbp/`` or ``southwest/``).
 """
 
 from __future__ import annotations
@@ -65,45 +33,24 @@ _SECTORS = {
 }  # fmt: skip
 SECTOR_REGION: dict[str, str] = {s: region for region, names in _SECTORS.items() for s in names}
 
-_REGION_ALIASES: dict[str, str] = {
-    "southwest": "Southwest",
-    "southwest border": "Southwest",
-    "southwest land border": "Southwest",
-    "sw": "Southwest",
-    "northern": "Northern",
-    "northern border": "Northern",
-    "northern land border": "Northern",
-    "coastal": "Coastal",
-    "coastal border": "Coastal",
-    "all": ALL,
-    "national": ALL,
-    "monthly total": ALL,
-}
-
-_DEMOGRAPHIC_ALIASES: dict[str, str] = {
-    "all": ALL,
-    "total": ALL,
-    "uac": "uac",
-    "uc": "uac",
-    "unaccompanied children": "uac",
-    "unaccompanied alien children": "uac",
-    "family units": "family_units",
-    "fmua": "family_units",
-    "family unit individuals": "family_units",
-    "single adults": "single_adults",
-    "accompanied minors": "accompanied_minors",
-    "am": "accompanied_minors",
-}
-
-_COMPONENT_ALIASES: dict[str, str] = {
-    "usbp": "USBP",
-    "u.s. border patrol": "USBP",
-    "border patrol": "USBP",
-    "ofo": "OFO",
-    "office of field operations": "OFO",
-    "all": ALL,
-    "usbp+ofo": ALL,
-}
+_REGION_ALIASES: dict[str, str] = (
+    dict.fromkeys(["southwest", "southwest border", "southwest land border", "sw"], "Southwest")
+    | dict.fromkeys(["northern", "northern border", "northern land border"], "Northern")
+    | dict.fromkeys(["coastal", "coastal border"], "Coastal")
+    | dict.fromkeys(["all", "national", "monthly total"], ALL)
+)
+_DEMOGRAPHIC_ALIASES: dict[str, str] = (
+    dict.fromkeys(["all", "total"], ALL)
+    | dict.fromkeys(["uac", "uc", "unaccompanied children", "unaccompanied alien children"], "uac")
+    | dict.fromkeys(["family units", "fmua", "family unit individuals"], "family_units")
+    | {"single adults": "single_adults"}
+    | dict.fromkeys(["accompanied minors", "am"], "accompanied_minors")
+)
+_COMPONENT_ALIASES: dict[str, str] = (
+    dict.fromkeys(["usbp", "u.s. border patrol", "border patrol"], "USBP")
+    | dict.fromkeys(["ofo", "office of field operations"], "OFO")
+    | dict.fromkeys(["all", "usbp+ofo"], ALL)
+)
 
 
 def _norm(text: str) -> str:

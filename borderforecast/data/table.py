@@ -1,9 +1,5 @@
-"""Read the tidy table (bundled file plus the user store), cached in-process.
-
-The bundled ``encounters.csv`` and the store's rows are read once per
-process and re-read only when a file's modification time or size changes
-(:func:`functools.lru_cache` keyed on path, mtime and size).
-"""
+"""The tidy table (bundled file plus the user store), read once per process and again only
+when a file's modification time or size changes."""
 
 from __future__ import annotations
 

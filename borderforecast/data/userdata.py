@@ -1,19 +1,15 @@
 """Your own data: read a file of monthly counts into a Series or a long panel.
 
-:func:`read_series` reads a CSV or Excel file holding one series (a month
-column and a count column, any names) or a long panel (an id column too), with
-the checks ``borderforecast data update`` applies to official files: counts are
-whole non-negative numbers, no month twice for one series, no month in the
-future, no gap between a series' first and last month. The file is read by
-:mod:`borderforecast.data.userfile` (kind, encoding, delimiter, sheet) and its
-cells by :mod:`borderforecast.data.cells` (ambiguous numbers and dates are
-refused, never guessed). Every error names the file, and the row or column at
-fault. The long shape of the ecosystem is :mod:`borderforecast.data.longform`.
+:func:`read_series` streams a CSV (a workbook is read whole) through
+:mod:`~borderforecast.data.userfile` (kind, encoding, delimiter, sheet) and
+:mod:`~borderforecast.data.cells` (months, counts and ids; ambiguity refused, never
+guessed), with the checks ``data update`` applies to official files.
 """
 
 from __future__ import annotations
 
 import os
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -30,14 +26,14 @@ from . import cells
 from .longform import (
     ID_COL,
     TARGET_COL,
-    TIME_COL,
     from_long,
     missing_column,
+    repeats,
     split,
+    stamp,
     to_long,
 )
-from .sources._common import repeated
-from .userfile import Table, read_table, unsaved_formula
+from .userfile import Reread, Table, blank, read_table
 
 __all__ = ["from_long", "read_series", "to_long"]
 
@@ -45,8 +41,9 @@ DATE_NAMES = ("ds", "month", "date", "period", "time", "month_start", "yearmonth
 
 
 def _looks_like_months(values: pd.Series, n: int = 5) -> bool:
-    sample = [v for v in values.head(50) if not cells.empty(v)][:n]
-    return bool(sample) and all(cells.month_like(v) for v in sample)
+    head = values.head(50).to_numpy(dtype=object)
+    sample = head[~blank(head)][:n]
+    return len(sample) > 0 and all(cells.month_like(v) for v in sample)
 
 
 def _find_date_col(frame: pd.DataFrame, where: str, exclude: set[str]) -> str:
@@ -156,67 +153,107 @@ def read_series(
         option that settles it), an (id, month) twice, a month after the current
         one, a gap in a series.
     """
-    p = Path(path)
-    where = p.name
-    table = read_table(p, sheet=sheet, delimiter=delimiter)
-    frame = table.frame
-    columns = list(frame.columns)
+    p, opts = Path(path), {"decimal": decimal, "thousands": thousands, "encoding": None}
+    while True:
+        try:
+            table = read_table(p, sheet=sheet, delimiter=delimiter, encoding=opts["encoding"])
+            return _read(table, [id_col, date_col, value_col], today, date_format, opts)
+        except Reread as again:  # not UTF-8 after all, or separators settled late
+            opts.update(again.args[0])
+
+
+def _read(
+    table: Table,
+    named: list[str | None],
+    today: pd.Timestamp | None,
+    date_format: str | None,
+    opts: dict[str, str | None],
+) -> pd.Series | pd.DataFrame:
+    """:func:`read_series` a chunk at a time: the first chunk names the columns; each is
+    checked and reduced to codes as it comes; the checks of the whole file come last."""
+    where, columns = table.path.name, table.header
+    first = next(table.chunks)
     looks = next((c for c in columns if cells.month_like(c)), None)
     if looks is not None:
         raise MalformedFileError(
             f"{where}: the first row holds data ({looks!r}), not column names; add a header "
             "row such as month,count"
         )
-    for name, what in ((id_col, "id"), (date_col, "month"), (value_col, "count")):
+    for name, what in zip(named, ("id", "month", "count"), strict=True):
         if name is not None and name not in columns:
             raise missing_column(where, name, columns, what)
-    if id_col is None and ID_COL in columns:
-        id_col = ID_COL
+    id_col, date_col, value_col = named
+    id_col = id_col or (ID_COL if ID_COL in columns else None)
     taken = {c for c in (id_col,) if c}
-    date_col = date_col or _find_date_col(frame, where, taken)
-    value_col = value_col or _find_value_col(frame, where, taken | {date_col})
-    unsaved = unsaved_formula(table, [c for c in (id_col, date_col, value_col) if c])
-    if unsaved:
-        raise BadValueError(f"{where}, {unsaved}")
-    rows = table.rows
-    months = cells.months(frame[date_col], where, date_col, rows, date_format)
-    counts = cells.counts(
-        frame[value_col], where, value_col, rows, decimal, thousands, table.delimiter
-    )
-    ids = (
-        cells.ids(frame[id_col], where, id_col, rows)
-        if id_col
-        else np.full(len(frame), p.stem, dtype=object)
-    )
-    long = pd.DataFrame({ID_COL: ids, TIME_COL: months, TARGET_COL: np.asarray(counts, float)})
-    _check_rows(long, rows, table, bool(id_col), today)
-    long = long.sort_values([ID_COL, TIME_COL], kind="stable")
-    if long[ID_COL].iat[0] != long[ID_COL].iat[-1]:  # several ids: the checked long frame
-        return split(long, where, True, frame=True)
-    ((sid, y),) = split(long, where, True).items()
-    y.name = str(sid) if id_col else value_col
-    y.attrs.update(series_id=str(sid), source_file=where)
-    return y
-
-
-def _check_rows(
-    long: pd.DataFrame, rows: np.ndarray, table: Table, has_ids: bool, today: pd.Timestamp | None
-) -> None:
-    """No (id, month) twice, no month after the current one; errors name the rows."""
-    where = table.path.name
-    same = repeated(long, [ID_COL, TIME_COL])
+    date_col = date_col or _find_date_col(first[0], where, taken)
+    value_col = value_col or _find_value_col(first[0], where, taken | {date_col})
+    if table.sheet is not None:
+        _unsaved_formula(table, *first, [c for c in (id_col, date_col, value_col) if c])
+    months = cells.Months(where, date_col, date_format)
+    counts = cells.Counts(where, value_col, opts["decimal"], opts["thousands"], table.delimiter)
+    ids = cells.Ids(where, id_col) if id_col else None
+    parts, chunks = [], chain([first], table.chunks)
+    del first  # memory holds one chunk
+    for frame, rows in chunks:
+        months.add(frame[date_col], rows)
+        counts.add(frame[value_col], rows)
+        if ids is not None:
+            ids.add(frame[id_col], rows)
+        parts.append(rows.astype(np.int32))
+    rows, m, values = np.concatenate(parts), months.result(), counts.result()
+    k = ids.result() if ids else np.zeros(len(rows), np.int32)
+    names = ids.names if ids else [table.path.stem]
+    same = repeats(k, m)  # no (id, month) twice, no month after the current one
     if same is not None:
-        i = same[0]
-        who = f"id {long[ID_COL].iat[i]!r}, " if has_ids else ""
+        who = f"id {names[k[same[0]]]!r}, " if id_col else ""
         raise DuplicateMonthError(
-            f"{where}: {who}month {long[TIME_COL].iat[i]:%Y-%m} appears twice "
+            f"{where}: {who}month {stamp(m[same[0]]):%Y-%m} appears twice "
             f"(rows {', '.join(map(str, rows[same]))})"
         )
     now = (today or pd.Timestamp.now()).to_period("M").to_timestamp()
-    future = (long[TIME_COL] > now).to_numpy()
+    future = m > now.year * 12 + now.month - 1
     if future.any():
         i = int(np.argmax(future))
         raise FutureMonthError(
-            f"{where}, row {rows[i]}: month {long[TIME_COL].iat[i]:%Y-%m} is after the current "
+            f"{where}, row {rows[i]}: month {stamp(m[i]):%Y-%m} is after the current "
             f"month {now:%Y-%m}"
         )
+    del rows
+    perm = np.argsort(np.asarray(names, dtype=object), kind="stable")  # by id, as text
+    rank = np.empty(len(perm), np.int32)
+    rank[perm] = np.arange(len(perm))
+    names = [names[i] for i in perm]
+    if len(names) > 1:  # several ids: the checked long frame
+        return split(rank[k], names, m, values, where, True, frame=True)
+    ((sid, y),) = split(k, names, m, values, where, True).items()
+    y.name = sid if id_col else value_col
+    y.attrs.update(series_id=sid, source_file=where)
+    return y
+
+
+def _unsaved_formula(
+    table: Table, frame: pd.DataFrame, rows: np.ndarray, columns: list[str]
+) -> None:
+    """Refuse the first formula cell of ``columns`` whose value the workbook does not hold
+    (never computed and saved by a spreadsheet program)."""
+    if table.path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    wanted = {frame.columns.get_loc(c): c for c in columns}
+    empty = {(int(r), i) for i in wanted for r in rows[blank(frame.iloc[:, i])]}
+    if not empty:
+        return
+    import openpyxl
+
+    book = openpyxl.load_workbook(table.path, read_only=True, data_only=False)
+    try:
+        for row in book[table.sheet].iter_rows():
+            for cell in row:
+                key = (cell.row, cell.column - 1)
+                if key in empty and isinstance(cell.value, str) and cell.value.startswith("="):
+                    raise BadValueError(
+                        f"{table.path.name}, row {cell.row}, column {wanted[key[1]]!r}: a formula "
+                        f"({cell.value[:40]}) with no saved value; open and save the workbook "
+                        "in a spreadsheet program, or paste values"
+                    )
+    finally:
+        book.close()

@@ -1,51 +1,54 @@
-"""A file as a table of cells: what kind of file it is, its encoding, delimiter and sheet.
+"""A user's file as a header and chunks of cells: its kind, encoding, delimiter and sheet.
 
-The one reader of files the package did not make (a user's CSV or workbook; the
-official Southwest CSV's text goes through :func:`decode` too). Every refusal is
-one line naming the real problem: a folder, a pipe or a device instead of a file;
-binary content; a workbook named ``.csv`` or text named ``.xlsx``; a header that
-names a column twice; a row with more cells than the header (an unquoted
-``1,234``?); a workbook of several sheets when none is named (``--sheet``); a
-delimiter that cannot be told (``--delimiter``).
-
-Examples
---------
->>> import tempfile, pathlib
->>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
->>> _ = p.write_text("month;count\\n2024-01;5\\n")
->>> t = read_table(p)
->>> t.frame.columns.tolist(), t.delimiter, t.rows.tolist()
-(['month', 'count'], ';', [2])
+A CSV's encoding (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252) and
+delimiter (one of :data:`DELIMITERS`) are sniffed from its first 64 KiB; it is then read
+as it streams, :data:`CHUNK` rows at a time. A workbook sheet is read whole. Every refusal
+is one line naming the real problem: a folder or a device, binary content, a workbook named
+``.csv`` or text named ``.xlsx``, a header naming a column twice, a row wider than the
+header (an unquoted ``1,234``?), several sheets and no ``--sheet``, no delimiter found.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import MalformedFileError
-from . import cells
 
 EXCEL = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t", "|")
+CHUNK = 20_000
+"""Rows per chunk: a CSV is read, checked and reduced this many rows at a time."""
+HEAD = 1 << 16
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+Chunk = tuple[pd.DataFrame, np.ndarray]
+
+
+class Reread(Exception):
+    """Read the file again with the options in ``args[0]`` (what its rest settled)."""
 
 
 @dataclass(frozen=True)
 class Table:
-    """The cells of a file: ``frame`` (text or Excel values, named columns), ``rows``
-    (each row's number as a spreadsheet shows it: the header is row 1), and how it was read."""
+    """A file's ``header`` and its non-empty rows in ``chunks``: frames of stripped cells
+    under the header's names, with the rows' numbers as a spreadsheet shows them."""
 
-    frame: pd.DataFrame
-    rows: np.ndarray
+    header: list[str]
+    chunks: Iterator[Chunk]
     delimiter: str | None
     sheet: str | None
     path: Path
@@ -65,40 +68,20 @@ def check_file(path: Path) -> None:
         raise MalformedFileError(f"{path}: not a regular file (a pipe or a device); save it first")
 
 
-def decode(data: bytes, name: str) -> str:
-    """Text of a file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252;
-    bytes that are no text are refused."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise MalformedFileError(f"{name}: broken UTF-16 text") from None
-    if b"\x00" in data[:65536]:
-        raise MalformedFileError(f"{name}: binary content, not a text table (CSV)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise MalformedFileError(f"{name}: neither UTF-8 nor Windows-1252 text") from None
-    sample = text[:65536]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
-    if controls > max(8, len(sample) // 100):
-        raise MalformedFileError(f"{name}: binary content, not a text table (CSV)")
-    return text
+def _binary(name: str, why: str) -> MalformedFileError:
+    return MalformedFileError(f"{name}: binary content ({why}), not a text table (CSV)")
 
 
-def open_text(path: Path) -> io.TextIOWrapper:
-    """``path`` opened as UTF-8 (or UTF-16 with a BOM) text, to be read as it streams (a
-    bad byte later on raises :class:`UnicodeDecodeError` where it is); binary refused."""
-    handle = path.open("rb")
-    head = handle.peek(65536)[:65536] if hasattr(handle, "peek") else b""
-    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+def open_text(path: Path, encoding: str = "utf-8-sig") -> io.TextIOWrapper:
+    """``path`` as text to be read as it streams (UTF-16 when it starts with a BOM; a bad
+    byte later on raises :class:`UnicodeDecodeError` where it is); NUL bytes refused."""
+    handle = io.BufferedReader(io.FileIO(path), HEAD)
+    head = handle.peek(HEAD)[:HEAD]
+    utf16 = head.startswith(_BOMS)
     if not utf16 and b"\x00" in head:
         handle.close()
-        raise MalformedFileError(f"{path.name}: NUL bytes: binary content, not a text (CSV)")
-    return io.TextIOWrapper(handle, encoding="utf-16" if utf16 else "utf-8-sig", newline="")
+        raise _binary(path.name, "NUL bytes")
+    return io.TextIOWrapper(handle, encoding="utf-16" if utf16 else encoding, newline="")
 
 
 def read_table(
@@ -106,12 +89,13 @@ def read_table(
     *,
     sheet: str | int | None = None,
     delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> Table:
-    """Read a CSV (any delimiter of :data:`DELIMITERS`, sniffed) or a workbook sheet."""
+    """Open a CSV (delimiter and encoding sniffed unless given) or a workbook sheet."""
     p = Path(path)
     check_file(p)
     with p.open("rb") as handle:
-        head = handle.read(8)
+        head = handle.read(HEAD)
     is_book = head.startswith((_ZIP, _OLE))
     if p.suffix.lower() in EXCEL and not is_book:
         raise MalformedFileError(
@@ -120,13 +104,82 @@ def read_table(
     if is_book:
         if p.suffix.lower() not in EXCEL:
             raise MalformedFileError(f"{p.name}: an Excel workbook; name it .xlsx")
-        return _read_book(p, sheet)
+        frame, label = _read_book(p, sheet)
+        return _table(p, iter([(frame, np.arange(len(frame)) + 1)]), None, label)
     if sheet is not None:
         raise MalformedFileError(f"{p.name}: --sheet applies to a workbook, not to a CSV")
-    return _read_text(p, decode(p.read_bytes(), p.name), delimiter)
+    if head.startswith(_BOMS):
+        encoding = "utf-16"
+    elif b"\x00" in head:
+        raise _binary(p.name, "NUL bytes")
+    for enc in [encoding] if encoding else ["utf-8-sig", "cp1252"]:
+        try:
+            sample = codecs.getincrementaldecoder(enc)().decode(head)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        what = "broken UTF-16" if enc == "utf-16" else "neither UTF-8 nor Windows-1252"
+        raise MalformedFileError(f"{p.name}: {what} text")
+    if sum(ord(ch) < 32 and ch not in "\t\r\n" for ch in sample) > max(8, len(sample) // 100):
+        raise _binary(p.name, "control characters")
+    lines = [ln for ln in sample.splitlines()[:60] if ln.strip()]
+    if not lines:
+        raise MalformedFileError(f"{p.name}: the file is empty")
+    if delimiter is not None and len(delimiter) != 1:
+        raise MalformedFileError(f"--delimiter must be one character, not {delimiter!r}")
+    d = delimiter or _sniff(lines, p.name)
+    width = len(next(csv.reader(lines[:1], delimiter=d)))
+    return _table(p, _csv_chunks(p, enc, d, width), d, None)
 
 
-def _read_book(p: Path, sheet: str | int | None) -> Table:
+def _csv_chunks(p: Path, encoding: str, d: str, width: int) -> Iterator[Chunk]:
+    """Blocks of lines read by pandas' C parser while they hold no quote (every delimiter
+    separates cells, so a row wider than the header is found by counting); by the csv
+    module from the first quote on."""
+    start = 1
+    with open_text(p, encoding) as handle:
+        try:
+            while block := list(islice(handle, CHUNK)):
+                text = "".join(block)
+                if '"' in text:
+                    yield from _quoted(p, chain(block, handle), d, width, start)
+                    return
+                cells = np.fromiter((ln.count(d) for ln in block), np.int64, len(block)) + 1
+                _width(p, cells, width, start, d)
+                yield pd.read_csv(io.StringIO(text), sep=d, header=None, names=range(width),
+                                  dtype=str, na_filter=False, skip_blank_lines=False,
+                                  quoting=csv.QUOTE_NONE), np.arange(start, start + len(block))
+                start += len(block)
+        except UnicodeDecodeError:
+            if encoding == "utf-8-sig":
+                raise Reread({"encoding": "cp1252"}) from None  # UTF-8 at its head only
+            what = "broken UTF-16" if encoding == "utf-16" else "neither UTF-8 nor Windows-1252"
+            raise MalformedFileError(f"{p.name}: {what} text") from None
+
+
+def _quoted(p: Path, lines: Iterator[str], d: str, width: int, start: int) -> Iterator[Chunk]:
+    reader, first = csv.reader(lines, delimiter=d, strict=True), start
+    try:
+        while records := list(islice(reader, CHUNK)):
+            _width(p, np.fromiter(map(len, records), np.int64, len(records)), width, start, d)
+            yield pd.DataFrame(records, dtype=object), np.arange(start, start + len(records))
+            start += len(records)
+    except csv.Error as exc:
+        line = first - 1 + reader.line_num
+        raise MalformedFileError(f"{p.name}, line {line}: not CSV ({exc})") from None
+
+
+def _width(p: Path, cells: np.ndarray, width: int, start: int, d: str) -> None:
+    if (cells > width).any():
+        i = int(np.argmax(cells > width))
+        raise MalformedFileError(
+            f"{p.name}, row {start + i}: {cells[i]} cells but the header has {width} "
+            f"(delimiter {d!r}); an unquoted number like 1,234? quote it, or give --delimiter"
+        )
+
+
+def _read_book(p: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
     try:
         book = pd.ExcelFile(p)
         names = [str(n) for n in book.sheet_names]
@@ -149,8 +202,7 @@ def _read_book(p: Path, sheet: str | int | None) -> Table:
     except (ValueError, KeyError, IndexError, OSError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise MalformedFileError(f"{p.name}: cannot be read as a workbook ({detail})") from None
-    label = names[chosen] if isinstance(chosen, int) and chosen < len(names) else str(chosen)
-    return _table(p, frame, np.arange(len(frame)) + 1, None, label)
+    return frame, names[chosen] if isinstance(chosen, int) and chosen < len(names) else str(chosen)
 
 
 def _sniff(lines: list[str], name: str) -> str:
@@ -167,58 +219,13 @@ def _sniff(lines: list[str], name: str) -> str:
     )
 
 
-def _read_text(p: Path, text: str, delimiter: str | None) -> Table:
-    lines = [ln for ln in text[:65536].splitlines()[:60] if ln.strip()]
-    if not lines:
-        raise MalformedFileError(f"{p.name}: the file is empty")
-    if delimiter is not None and len(delimiter) != 1:
-        raise MalformedFileError(f"--delimiter must be one character, not {delimiter!r}")
-    d = delimiter or _sniff(lines, p.name)
-    if '"' not in text:  # no quoting: one line per row, pandas' C parser (fast)
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=d, header=None, dtype=str, engine="c",
-                                na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE)
-        except pd.errors.ParserError as exc:
-            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-            if m is None:
-                raise MalformedFileError(f"{p.name}: not CSV ({exc})") from None
-            _too_wide(p, int(m.group(2)), int(m.group(3)), int(m.group(1)), d)
-        return _table(p, frame, np.arange(len(frame)) + 1, d, None)
-    records, numbers = [], []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=d, strict=True)
-    try:
-        for rec in reader:
-            if rec:
-                records.append(rec)
-                numbers.append(reader.line_num)
-    except csv.Error as exc:
-        raise MalformedFileError(f"{p.name}, line {reader.line_num}: not CSV ({exc})") from None
-    widths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
-    if (widths > widths[0]).any():
-        i = int(np.argmax(widths > widths[0]))
-        _too_wide(p, numbers[i], int(widths[i]), int(widths[0]), d)
-    return _table(p, pd.DataFrame(records, dtype=object), np.asarray(numbers), d, None)
-
-
-def _too_wide(p: Path, row: int, cells: int, width: int, d: str) -> None:
-    raise MalformedFileError(
-        f"{p.name}, row {row}: {cells} cells but the header has {width} (delimiter {d!r}); "
-        "an unquoted number like 1,234? quote it, or give --delimiter"
-    )
-
-
-def _table(
-    p: Path, frame: pd.DataFrame, rows: np.ndarray, d: str | None, sheet: str | None
-) -> Table:
-    """Header row + cells -> a Table (empty rows dropped, the header checked)."""
-    for c in frame.columns:  # text cells stripped once, here (when any needs it)
-        if _padded(frame[c]):
-            frame[c] = frame[c].map(lambda v: v.strip() if isinstance(v, str) else v)
-    filled = (frame.notna() & (frame != "")).to_numpy()
-    keep = filled.any(axis=1)
-    if not keep.any():
+def _table(p: Path, raw: Iterator[Chunk], d: str | None, sheet: str | None) -> Table:
+    """Raw chunks -> a Table: the first non-empty row is the header, checked."""
+    chunks = (_filled(frame, rows) for frame, rows in raw)
+    found = next((c for c in chunks if len(c[0])), None)
+    if found is None:
         raise MalformedFileError(f"{p.name}: the file holds no rows")
-    frame, rows, filled = frame[keep], rows[keep], filled[keep]
+    frame, rows, filled = found
     header = [str(v).strip() if f else "" for v, f in zip(frame.iloc[0], filled[0], strict=True)]
     while header and header[-1] == "" and not filled[1:, len(header) - 1].any():
         header.pop()  # trailing empty columns
@@ -231,11 +238,41 @@ def _table(
                 f"and {i + 1}); rename one"
             )
         seen[h] = i
-    if len(frame) < 2:
+
+    def body(frame: pd.DataFrame, rows: np.ndarray) -> Chunk:
+        n = min(len(header), frame.shape[1])
+        return frame.iloc[:, :n].set_axis(header[:n], axis=1).reindex(columns=header), rows
+
+    def bodies(frame: pd.DataFrame, rows: np.ndarray) -> Iterator[Chunk]:
+        yield body(frame.iloc[1:], rows[1:])
+        del frame, rows  # memory holds one chunk
+        for f, r, _ in chunks:
+            if len(f):
+                yield body(f, r)
+
+    parts = (c for c in bodies(frame, rows) if len(c[0]))
+    first = next(parts, None)
+    if first is None:
         raise MalformedFileError(f"{p.name}: the file holds a header but no rows")
-    body = frame.iloc[1:, : len(header)].reset_index(drop=True)
-    body.columns = header
-    return Table(body, np.asarray(rows[1:]), d, sheet, p)
+    return Table(header, chain([first], parts), d, sheet, p)
+
+
+def blank(cells: Any) -> np.ndarray:
+    """Whether each cell is empty: None, NaN, NaT or blank text (cells come stripped); numpy's
+    comparisons (several times faster than pandas' on text)."""
+    cells = np.asarray(cells, dtype=object)
+    return (cells == "") | (cells != cells) | (cells == np.array(None))
+
+
+def _filled(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The non-empty rows of ``frame`` (text cells stripped), their numbers, which cells are
+    filled."""
+    for c in frame.columns:
+        if _padded(frame[c]):
+            frame[c] = frame[c].map(lambda v: v.strip() if isinstance(v, str) else v)
+    filled = ~blank(frame)
+    keep = filled.any(axis=1)
+    return frame[keep], rows[keep], filled[keep]
 
 
 _PADDED = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
@@ -250,33 +287,3 @@ def _padded(col: pd.Series) -> bool:
     except TypeError:  # not all text (a workbook's numbers, missing cells)
         return True
     return (" " in text or "\t" in text) and _PADDED.search(text) is not None
-
-
-def unsaved_formula(table: Table, columns: list[str]) -> str | None:
-    """``"row N, column 'c': ..."`` for the first formula cell of ``columns`` whose value the
-    workbook does not hold (it was never computed and saved by a spreadsheet program)."""
-    if table.sheet is None or table.path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return None
-    wanted = {table.frame.columns.get_loc(c): c for c in columns}
-    empty = {
-        (int(r), i) for i in wanted for r, v in zip(table.rows, table.frame.iloc[:, i], strict=True)
-        if cells.empty(v)
-    }  # fmt: skip
-    if not empty:
-        return None
-    import openpyxl
-
-    book = openpyxl.load_workbook(table.path, read_only=True, data_only=False)
-    try:
-        for row in book[table.sheet].iter_rows():
-            for cell in row:
-                key = (cell.row, cell.column - 1)
-                if key in empty and isinstance(cell.value, str) and cell.value.startswith("="):
-                    return (
-                        f"row {cell.row}, column {wanted[key[1]]!r}: a formula ({cell.value[:40]}) "
-                        "with no saved value; open and save the workbook in a spreadsheet "
-                        "program, or paste values"
-                    )
-    finally:
-        book.close()
-    return None

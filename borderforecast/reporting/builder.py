@@ -179,14 +179,14 @@ def load_series(
 
 
 def applicable_models(
-    models: tuple[str, ...], y: pd.Series, chosen: str | None
+    models: tuple[str, ...], y: pd.Series, chosen: str | None, parts: Any = None
 ) -> tuple[tuple[str, ...], str]:
     """The report's models for this series, and a sentence naming any left out (a model
     whose ``applies`` says it adds nothing here), except the user's ``chosen``."""
     from ..data.parts import parts_for
     from ..models.registry import make_model
 
-    parts = parts_for(y)
+    parts = parts_for(y) if parts is None else parts
     kept, notes = [], []
     for name in models:
         ok, reason = make_model(name).applies(y, parts) if name != chosen else (True, "")
@@ -204,12 +204,15 @@ def workers(opts: ReportOptions) -> int:
 
 def report_choice(y: pd.Series, opts: ReportOptions, progress: Any = None) -> ModelChoice:
     """The report's model: :func:`borderforecast.forecast.choose`'s, or the user's."""
+    from ..data.parts import parts_for
     from ..forecast import choose
 
-    models, left_out = applicable_models(opts.models, y, opts.model)
+    parts = parts_for(y)  # looked up once, for both
+    models, left_out = applicable_models(opts.models, y, opts.model, parts)
     c = choose(
         y,
         models=models,
+        parts=parts,
         series=opts.series,
         h=opts.horizon,
         seed=opts.seed,

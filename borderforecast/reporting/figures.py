@@ -134,9 +134,8 @@ def small_multiples(
             obs = y.iloc[-history:]
             ax.plot(obs.index, obs.values, color=COLORS["observed"], lw=1.1)
             if fc is None:
-                ax.scatter(
-                    [obs.index[-1]], [obs.iloc[-1]], s=14, color=COLORS["highlight"], zorder=3
-                )
+                ax.scatter([obs.index[-1]], [obs.iloc[-1]], s=14, color=COLORS["highlight"],
+                           zorder=3)  # fmt: skip
             else:
                 if all(c in fc for c in bands):
                     plotting.bands(ax, fc, (80,))
@@ -156,11 +155,10 @@ def small_multiples(
             ax.set_visible(False)
         for ax in flat:
             ax.set_ylabel("")
-        unit = f"{plotting.COUNT_LABEL}{' (log scale)' if use_log else ''}"
+        scale = " (log scale)" if use_log else ""
         for ax in axes[:, 0]:
-            ax.set_ylabel(unit, fontsize=8.5)
+            ax.set_ylabel(plotting.COUNT_LABEL + scale, fontsize=8.5)
         if title:
-            scale = " (log scale)" if use_log else ""
             fig.suptitle(title + scale, fontsize=11, fontweight="bold")
     return fig
 

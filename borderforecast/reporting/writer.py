@@ -156,18 +156,10 @@ def _environment(kind: str) -> jinja2.Environment:
         autoescape=(kind == "html"),
         finalize=_finalizer(kind),
         undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
         keep_trailing_newline=True,
     )
-    env.filters.update(
-        count=fmt_count,
-        signed=fmt_signed,
-        pct=fmt_pct,
-        share=fmt_share,
-        fmt=fmt_number,
-        updown=_updown,
-        strip_number=_strip_number,
-    )
+    env.filters.update(count=fmt_count, signed=fmt_signed, pct=fmt_pct, share=fmt_share,
+                       fmt=fmt_number, updown=_updown, strip_number=_strip_number)  # fmt: skip
     return env
 
 

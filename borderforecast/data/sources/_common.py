@@ -31,12 +31,9 @@ MONTH_ABBR = [m[:3].upper() for m in MONTH_NAMES]
 _COUNT = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+$|^[0-9]+$")  # ASCII digits only
 
 MAX_COUNT = 10_000_000
-"""Plausibility bound on one published cell (a month's, or a CBP table's yearly, count).
-
-The largest published figure in any layout is the FY2000 national yearly total
-of the CBP tables (1,676,438); the largest monthly figure about 250,000. A cell
-above ten million is a corrupt file (or a units error), never a real count, so
-it is refused; this also keeps every count far inside int64."""
+"""Plausibility bound on one published cell: the largest figure of any layout is 1,676,438
+(the CBP tables' FY2000 national total); above ten million is a corrupt file or a units
+error, refused."""
 
 FIRST_FY = 2000
 """Earliest fiscal year of any layout the package reads (FY2000)."""
@@ -53,11 +50,8 @@ _YEAR = re.compile(r"^[0-9]{4}$")
 
 
 def parse_fiscal_year(value: object, where: str, *, fytd_label: bool = False) -> int:
-    """A fiscal year written as four ASCII digits, FY2000 .. current FY + 1.
-
-    With ``fytd_label`` the Southwest CSV's ``"2025 (FYTD)"`` form is accepted too.
-    ``2024-25``, ``24``, ``0``, ``1990`` and non-ASCII digits are refused.
-    """
+    """A fiscal year written as four ASCII digits, FY2000 .. current FY + 1 (with
+    ``fytd_label``, also the Southwest CSV's ``"2025 (FYTD)"``)."""
     if isinstance(value, float) and value == value and value == int(value):
         value = int(value)
     text = str(value).strip()
@@ -98,15 +92,8 @@ def check_known(
 
 
 def parse_count(value: object, where: str) -> int:
-    """Parse a published count: ``"1,234"``, ``"1234"``, ``1234`` or ``1234.0``.
-
-    ``where`` names the file, row and column for the error message.
-
-    Raises
-    ------
-    BadValueError
-        For a non-numeric, fractional or negative value.
-    """
+    """A published count: ``"1,234"``, ``"1234"``, ``1234`` or ``1234.0``; anything else
+    (fractional, negative, above :data:`MAX_COUNT`) is refused naming ``where``."""
     if isinstance(value, bool):
         raise BadValueError(f"{where}: {value!r} is not a count")
     if isinstance(value, int):
@@ -206,14 +193,9 @@ def check_future(months: pd.Series, name: str, today: pd.Timestamp | None = None
 def zero_fill(
     frame: pd.DataFrame, first: pd.Timestamp | None = None, last: pd.Timestamp | None = None
 ) -> pd.DataFrame:
-    """Add explicit zero rows for months a series is absent from.
-
-    Used for sources that omit combinations with no events: each series is
-    filled from ``first`` (default: its own first month) through its own last
-    month, or through ``last`` (the file's last month) when the series appears
-    in the 12 months before ``last`` (a series silent for longer has ended,
-    e.g. a closed sector, and is not extended).
-    """
+    """Zero rows for the months a series is absent from (sources omit combinations with no
+    events): from ``first`` (default its own first month) to its last month, or to ``last``
+    when it appears in the 12 months before ``last`` (silent longer: it ended)."""
     parts = []
     for key, group in frame.groupby(DIMS, sort=True):
         start = first if first is not None else group["month"].min()

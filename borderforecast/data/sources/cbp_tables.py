@@ -1,14 +1,10 @@
 """Parser for CBP's "U.S. Border Patrol Monthly Encounters FY2000-FY2020" tables.
 
-One pipe-separated text file per fiscal year (``usbp_monthly_encounters_fyYYYY.csv``,
-the text of one PDF page): a row per sector, then "Coastal Border", "Northern
-Border", "Southwest Border" and "Monthly Total"; columns October..September and
-a yearly total. The parser copes with the layout quirks of the extraction
-(header words on several lines or merged into one field, sector names on their
-own line with the numbers on the next, ``(formerly ...)`` lines, ``N/A`` rows,
-footnotes, numbers with or without thousands commas, a final form feed) and
-checks the table's own arithmetic: months sum to the yearly total, sectors to
-their region, regions to the monthly total.
+One pipe-separated text file per fiscal year (the text of one PDF page): a row per sector,
+then the three borders and "Monthly Total"; columns October..September and a yearly total.
+The extraction's quirks (split or merged header words, names and numbers on separate lines,
+``(formerly ...)``, ``N/A``, footnotes, form feeds) are coped with, and the table's own
+sums (months, sectors, regions) are checked.
 """
 
 from __future__ import annotations
@@ -38,16 +34,8 @@ def _is_number(field: str) -> bool:
 
 
 def parse_file(path: str | Path) -> pd.DataFrame:
-    """Parse one fiscal year's table into tidy rows (source ``"cbp_tables"``).
-
-    Raises
-    ------
-    MalformedFileError
-        If the fiscal year, the month header or a row cannot be read, or the
-        table's sums do not add up.
-    BadValueError
-        For a cell that is not a count.
-    """
+    """Parse one fiscal year's table into tidy rows (source ``"cbp_tables"``); an unreadable
+    header or row, or sums that do not add up, raise :class:`MalformedFileError`."""
     path = Path(path)
     name = path.name
     try:
@@ -155,25 +143,11 @@ def _to_rows(table: dict[str, list[int | None]], fy: int, path: Path) -> pd.Data
                 f"{name}: regions sum to {total:,} in {MONTH_NAMES[m].capitalize()} "
                 f"but 'Monthly Total' says {regions[ALL][m]:,}"
             )
-    rows = []
-    for m in range(12):
-        month = fiscal_month_start(fy, m + 1)
-        for region, nums in regions.items():
-            rows.append(_row(month, region, ALL, nums[m]))
-        for sector, nums in sectors.items():
-            rows.append(_row(month, region_of(sector), sector, nums[m]))
-    frame = tidy(rows, SOURCE)
+    places = [(r, ALL, nums) for r, nums in regions.items()]
+    places += [(region_of(s), s, nums) for s, nums in sectors.items()]
+    rows = [(fiscal_month_start(fy, m + 1), r, s, nums[m]) for m in range(12)
+            for r, s, nums in places]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["month", "region", "sector", "count"])
+    frame = tidy(frame.assign(component="USBP", demographic=ALL, citizenship=ALL), SOURCE)
     validate(frame, path)
     return frame
-
-
-def _row(month: pd.Timestamp, region: str, sector: str, count: int) -> dict:
-    return {
-        "month": month,
-        "component": "USBP",
-        "region": region,
-        "sector": sector,
-        "demographic": ALL,
-        "citizenship": ALL,
-        "count": count,
-    }

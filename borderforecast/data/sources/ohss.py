@@ -1,24 +1,9 @@
 """Parser for the DHS OHSS "CBP Encounters - USBP" workbook (``KHSM Encounters (USBP) ...xlsx``).
 
-Sheets read (one header row each): ``Monthly Count`` (national), ``Monthly
-Region``, ``Monthly Rgn and Sector``, ``Monthly Family Status`` (national),
-``Monthly Rgn and Fam Status`` and ``Monthly Rgn and Citp`` (kept for the
-Southwest region only, to keep the bundled table small). Columns ``Fiscal
-Year`` (the header has a newline inside), ``Month`` as ``"01 October"`` ..
-``"12 September"``, the dimension columns and ``Quantity``.
-
-Conventions applied (documented in ``data/SOURCES.md``):
-
-* quantities are rounded to tens by OHSS; combinations with no events are
-  absent, so every series is zero-filled from its first month to the
-  workbook's last month (to its own last month if it is silent for the
-  last 12 months: Livermore closed after FY2005);
-* family status: ``"Single Adults"`` holds everybody before FY2008 (status not
-  recorded) and family-unit individuals before FY2012, so each category is
-  kept only from the first fiscal year all its neighbours are distinguished:
-  ``uac`` from FY2008, ``family_units`` and ``single_adults`` from FY2012;
-* sectors use the plain CBP names (``"Big Bend, TX"`` -> ``"Big Bend"``);
-  each row keeps OHSS's own region (Livermore is in Northern here).
+Sheets: see :data:`SHEETS` (citizenship kept for the Southwest region only); columns
+``Fiscal Year``, ``Month`` (``"01 October"``), the dimensions and ``Quantity``. The
+conventions (zero fill of absent combinations, family status kept from the first fiscal
+year it is recorded, plain CBP sector names, OHSS's own regions) are in data/SOURCES.md.
 """
 
 from __future__ import annotations
@@ -114,22 +99,9 @@ def _month(fy: object, label: object, where: str) -> pd.Timestamp:
 
 
 def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
-    """Parse the workbook into tidy rows (source ``"ohss"``).
-
-    Every sheet must cover the same months as ``Monthly Count``, which must be
-    gap-free; ``Monthly Region`` must hold the three regions every month, the
-    family-status sheets every category the fiscal year distinguishes (national,
-    and the Southwest region); citizenships must be ones the workbook names
-    (``accept_new=True`` accepts a new one with a warning). A missing cell is an
-    error naming the sheet and month, never a zero.
-
-    Raises
-    ------
-    MalformedFileError
-        If the file is not a readable workbook or lacks a sheet.
-    MissingColumnError, BadValueError, DuplicateMonthError, FutureMonthError
-        For bad sheets or cells (the message names sheet, row and column).
-    """
+    """Parse the workbook into tidy rows (source ``"ohss"``); a missing cell is an error
+    naming the sheet and month (:func:`_check_complete`), never a zero; ``accept_new``
+    accepts a citizenship the workbook has not named before, with a warning."""
     path = Path(path)
     name = path.name
     try:
@@ -236,17 +208,11 @@ def _sheet(
                 raise type(exc)(f"{where}: {exc}") from None
         return memo[key]
 
-    convert = {
-        "Region": canonical_region,
-        "Sector": canonical_sector,
-        "Family Status": canonical_demographic,
-        "Citizenship": citizenship or _citizenship_checker(False),
-    }
-    target = {
-        "Region": "region",
-        "Sector": "sector",
-        "Family Status": "demographic",
-        "Citizenship": "citizenship",
+    convert = {  # sheet column -> (tidy column, converter)
+        "Region": ("region", canonical_region),
+        "Sector": ("sector", canonical_sector),
+        "Family Status": ("demographic", canonical_demographic),
+        "Citizenship": ("citizenship", citizenship or _citizenship_checker(False)),
     }
     rows = []
     for i, rec in enumerate(sheet[required].itertuples(index=False, name=None), start=2):
@@ -255,24 +221,17 @@ def _sheet(
         where = f"{name}, sheet {title!r}, row {i}"
         values = dict(zip(required, rec, strict=True))
         quantity = values["Quantity"]
-        row = {
-            "month": once(
-                "month",
-                (values["Fiscal Year"], values["Month"]),
-                lambda v, where=where: _month(v[0], v[1], where),
-                None,
-            ),
+        month = (values["Fiscal Year"], values["Month"])
+        row = dict.fromkeys(DIMS, ALL) | {
+            "month": once("month", month, lambda v, where=where: _month(v[0], v[1], where), None),
             "component": "USBP",
-            "region": ALL,
-            "sector": ALL,
-            "demographic": ALL,
-            "citizenship": ALL,
             "count": quantity
             if type(quantity) is int and 0 <= quantity <= MAX_COUNT
             else parse_count(quantity, f"{where}, column 'Quantity'"),
         }
         for dim in dims:
-            row[target[dim]] = once(dim, values[dim], convert[dim], f"{where}, column {dim!r}")
+            column, conv = convert[dim]
+            row[column] = once(dim, values[dim], conv, f"{where}, column {dim!r}")
         if "Citizenship" in values and row["region"] not in CITIZENSHIP_REGIONS:
             continue
         rows.append(row)

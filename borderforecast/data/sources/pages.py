@@ -1,18 +1,10 @@
 """Parser for the figures transcribed from CBP/DHS and news pages (``cbp_sw_migration_pages.csv``).
 
-Columns ``fiscal_year, month, component, demographic, count, source_url,
-source_title, as_of``; one row per figure per page, so a figure read from
-several pages appears several times, often with different values (CBP revises
-recent months). :func:`read` returns every version; :func:`parse` keeps one
-per month, component and demographic, by this rule (documented in
-``data/SOURCES.md``):
-
-* a page's date is its ``as_of`` date where the page states one, otherwise
-  the first day after the last month it reports (a page cannot be older than
-  its newest figure); when both exist, the later of the two;
-* the version from the latest-dated page wins (the most final figure);
-* ties go to official pages (``cbp.gov``, ``dhs.gov``), then to the
-  alphabetically first URL, so the choice is deterministic.
+One row per figure per page (``fiscal_year, month, component, demographic, count,
+source_url, source_title, as_of``). :func:`read` returns every version; :func:`parse` keeps
+the one from the latest-dated page per month, component and demographic (a page's date:
+its ``as_of``, or the day after its newest month, whichever is later; ties go to official
+pages, then to the first URL). The rule is in data/SOURCES.md.
 """
 
 from __future__ import annotations

@@ -1,16 +1,10 @@
 """Parser for CBP's "Southwest Land Border Encounters" CSV (FY22 onward, USBP and OFO).
 
-Columns: ``Fiscal Year`` (``2024`` or ``"2025 (FYTD)"``), ``Month Grouping``,
-``Month (abbv)`` (``OCT`` ..), ``Component``, ``Demographic``, ``Citizenship
-Grouping`` (El Salvador, Guatemala, Honduras, Mexico, Other), ``Title of
-Authority``, ``Encounter Type``, ``Encounter Count``. One row per non-zero
-combination; absent combinations are zero.
-
-Output: for each month and component, every combination of demographic
-(``all`` and each category) and citizenship group (``all`` and each group),
-summed over Title 8 / Title 42 and encounter type, region ``Southwest``,
-sector ``all``. Absent citizenship groups are zero (the layout's rule); every
-month must hold each demographic of each component in the file.
+One row per non-zero combination of fiscal year, month, component, demographic,
+citizenship group, title and encounter type (:data:`COLUMNS`). Output: for each month and
+component, every combination of demographic and citizenship group (``all`` and each),
+summed over titles and encounter types, region ``Southwest``, sector ``all``. An absent
+citizenship group is zero (the layout's rule); an absent demographic or month is an error.
 """
 
 from __future__ import annotations
@@ -141,26 +135,14 @@ TITLE_42 = (pd.Timestamp("2020-03-01"), pd.Timestamp("2023-05-01"))
 
 
 def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
-    """Parse the Southwest Land Border Encounters CSV into tidy rows (source ``"sw_encounters"``).
-
-    An absent demographic or month inside the file's span is an error, never a zero
-    (see above). Fiscal years are four digits from FY2022 (the layout's coverage) to
-    the current FY + 1; citizenship groups, titles and encounter types must be the
-    layout's known values (``accept_new=True`` accepts a new citizenship group with a
-    warning).
-    The file is checked and summed a chunk at a time (:func:`read_chunks`): the
-    first bad row is reported when its chunk is read, in memory of a chunk.
-
-    Raises
-    ------
-    MalformedFileError, MissingColumnError, BadValueError, DuplicateMonthError,
-    FutureMonthError, MissingMonthError, UnknownSeriesError
-        With the file, row and column in the message.
-    """
+    """Parse the CSV into tidy rows (source ``"sw_encounters"``), a chunk at a time
+    (:func:`read_chunks`): the first bad row or repeated key is reported when its chunk is
+    read. Values must be the layout's known ones (``accept_new`` accepts a new citizenship
+    group with a warning); every error names the file, row and column."""
     path = Path(path)
     name = path.name
     tally = _Tally(name, accept_new)
-    for chunk in read_chunks(path):
+    for chunk in read_chunks(path, CHUNK):
         tally.add(chunk)
         gc.collect()  # a chunk's frame and its cached columns hold each other: free them now
     raw = tally.frame()
@@ -284,7 +266,7 @@ def _counts(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 class _Tally:
     """The rows read so far: each distinct row text checked once, counts summed by
-    :data:`_DIMS`, the new citizenship groups and ``(FYTD)`` years, the first repeated key."""
+    :data:`_DIMS`, the new citizenship groups and ``(FYTD)`` years; a key twice is refused."""
 
     def __init__(self, name: str, accept_new: bool) -> None:
         self.name, self.accept_new = name, accept_new
@@ -293,7 +275,6 @@ class _Tally:
         self.counts = np.zeros(0, np.int64)
         self.new_groups: list[str] = []
         self.fytd: set[int] = set()
-        self.repeat: tuple[int, tuple] | None = None
 
     def _check(self, cells: tuple, line: int) -> tuple | None:
         if cells not in self.checked:
@@ -327,9 +308,13 @@ class _Tally:
         start = len(self.keys)
         ids = np.array([self.keys.setdefault(f[0], len(self.keys)) for f in found])[combo]
         dup = (ids < start) | pd.Series(ids).duplicated().to_numpy()
-        if dup.any() and self.repeat is None:
+        if dup.any():  # reported as soon as it is read
             i = int(np.argmax(dup))
-            self.repeat = (int(chunk["_line"].iat[i]), list(self.keys)[ids[i]])
+            month, component, demographic, group, title, etype = list(self.keys)[ids[i]]
+            raise DuplicateMonthError(
+                f"{self.name}, row {chunk['_line'].iat[i]}: {month:%Y-%m} {component} "
+                f"{demographic} {group} {title} {etype} appears more than once"
+            )
         self.counts = np.concatenate([self.counts, np.zeros(len(self.keys) - start, np.int64)])
         np.add.at(self.counts, ids, counts)
 
@@ -340,13 +325,7 @@ class _Tally:
         raise MalformedFileError(f"{where}: not a valid row")
 
     def frame(self) -> pd.DataFrame:
-        """One row per key with its count; a key twice is refused, naming the row."""
-        if self.repeat is not None:
-            line, (month, component, demographic, group, title, etype) = self.repeat
-            raise DuplicateMonthError(
-                f"{self.name}, row {line}: {month:%Y-%m} {component} {demographic} {group} "
-                f"{title} {etype} appears more than once"
-            )
+        """One row per key with its count."""
         return pd.DataFrame(list(self.keys), columns=_DIMS).assign(count=self.counts)
 
 
