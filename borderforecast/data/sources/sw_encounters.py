@@ -144,7 +144,8 @@ def parse(path: str | Path, *, accept_new: bool = False) -> pd.DataFrame:
     tally = _Tally(name, accept_new)
     for chunk in read_chunks(path, CHUNK):
         tally.add(chunk)
-        gc.collect()  # a chunk's frame and its cached columns hold each other: free them now
+        if len(chunk) == CHUNK:  # more may follow; a chunk's frame and its cached columns
+            gc.collect()  # hold each other: free them now (a full collection is not free)
     raw = tally.frame()
     months = pd.date_range(raw["month"].min(), raw["month"].max(), freq="MS")
     check_future(raw["month"], name)  # before the grid is built
