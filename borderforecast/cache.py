@@ -1,11 +1,11 @@
 """The one disk cache of computed results, and the one builder of its keys.
 
-Namespaces under ``<home>/cache/``: ``backtest`` (units, combined ensembles), ``assessment``
-and ``figures`` (the report's drawn files). An entry names its key, code fingerprint and payload
-checksum, and is served only for them (else removed and recomputed); never a pickle; written
-atomically; least recently used entries evicted beyond :data:`DEFAULT_MAX_BYTES`. Keys
-(:func:`make_key`) hash the data and parameters the callers pass and the code
-(:func:`code_fingerprint`). See docs/guide/data.md.
+Namespaces under ``<home>/cache/``: ``backtest`` (units of :mod:`.backtesting.units`, ensembles
+combined by :mod:`.backtesting.ensembles`), ``assessment`` and ``figures`` (the report's drawn
+files). An entry names its key, code fingerprint and payload checksum and is served only for them
+(else removed and recomputed); never a pickle; written atomically; least recently used entries
+evicted beyond :data:`DEFAULT_MAX_BYTES`. Keys (:func:`make_key`) hash the callers' data and
+parameters and the code (:func:`code_fingerprint`). See docs/guide/data.md.
 
 Examples
 --------

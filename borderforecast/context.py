@@ -121,17 +121,17 @@ class MonthContext:
                     f"{word} {_num(abs(c.absolute))} ({_pct(c.percent)}) from {when} ({_num(old)})."
                 )
         r, n = self.rank_among_same_month, self.n_years
-        which = "highest" if r == 1 else "lowest" if r == n else f"{_ordinal(r)}-highest"
-        rank = f"the {which} {self.month_name}"
-        span = f"{self.first_year}-{m.year}"
-        if n < m.year - self.first_year + 1:
-            span += ", years without data left out"
-        out.append(f"It is {rank} of the {n} on record ({span}).")
-        for phrase in (self.highest_since, self.lowest_since):
-            if phrase and not (phrase.endswith("on record") and r in (1, n)):
-                out.append(f"It is the {phrase}.")
-        for phrase in (self.highest_month_since, self.lowest_month_since):
-            if phrase:
+        low = int((self.same_month < self.value).sum()) + 1
+        if min(r, low) <= 5:  # a rank is news only near either end ("20th-highest" is not)
+            side, k = ("highest", r) if r <= low else ("lowest", low)
+            span = f"{self.first_year}-{m.year}"
+            if n < m.year - self.first_year + 1:
+                span += ", years without data left out"
+            which = side if k == 1 else f"{_ordinal(k)}-{side}"
+            out.append(f"It is the {which} {self.month_name} of the {n} on record ({span}).")
+        for phrase in (self.highest_since, self.lowest_since,
+                       self.highest_month_since, self.lowest_month_since):  # fmt: skip
+            if phrase and not (phrase.endswith(f"{self.month_name} on record") and r in (1, n)):
                 out.append(f"It is the {phrase}.")
         if self.fytd is not None:
             f = self.fytd
@@ -253,8 +253,9 @@ def context(
         A series id for :func:`borderforecast.load` (``"usbp+ofo"``,
         ``"sector/tucson"``, ...); not together with ``y``.
     compare : list of months or dict label -> month, optional
-        Extra earlier months to compare with (added to the record high, the
-        fiscal year's high so far and the same month of 2019).
+        Extra earlier months to compare with (added to the record high, the fiscal
+        year's high so far and, for border data from :func:`borderforecast.load` (its
+        ``sources`` attribute), the same month of 2019, before the pandemic).
 
     Returns
     -------
@@ -290,7 +291,7 @@ def context(
     except BorderforecastError:
         fy_td = None
 
-    comps = _comparisons(ys, m, value, compare)
+    comps = _comparisons(ys, m, value, compare, y is None or "sources" in y.attrs)
     return MonthContext(
         series=name, month=m, value=value, previous=previous,
         change_vs_previous=None if previous is None else Change.between(value, previous),
@@ -320,7 +321,7 @@ def _series(y: pd.Series | None, series: str | None) -> tuple[pd.Series, str]:
 
 
 def _comparisons(
-    ys: pd.Series, m: pd.Timestamp, value: float, compare: Any
+    ys: pd.Series, m: pd.Timestamp, value: float, compare: Any, border: bool
 ) -> tuple[Comparison, ...]:
     hist = ys[ys.index <= m].dropna()
     named: list[tuple[str, pd.Timestamp]] = []
@@ -333,7 +334,7 @@ def _comparisons(
     if len(fy_earlier):
         named.append((f"the FY{fiscal_year(m)} high so far", pd.Timestamp(fy_earlier.idxmax())))
     pre = pd.Timestamp(year=PRE_PANDEMIC_YEAR, month=m.month, day=1)
-    if m.year > PRE_PANDEMIC_YEAR + 1 and _value(ys, pre) is not None:
+    if border and m.year > PRE_PANDEMIC_YEAR + 1 and _value(ys, pre) is not None:
         named.append((f"{m:%B} {PRE_PANDEMIC_YEAR}, before the pandemic", pre))
     if compare is not None:
         items = compare.items() if isinstance(compare, Mapping) else ((None, c) for c in compare)

@@ -95,6 +95,36 @@ def test_since_phrases_on_a_hand_made_series():
     assert since_phrase(s, 2003, "May", highest=False) == "lowest May since 2001"
 
 
+def test_a_rank_is_said_only_within_five_of_either_end():
+    def rank_sentences(values: list[float]) -> list[str]:
+        c = context(f"{2000 + len(values)}-08", _augusts(values, first_year=2001))
+        return [s for s in c.sentences() if " on record (" in s]
+
+    up = list(range(1, 27))  # 26 Augusts, rising
+    assert rank_sentences([*up[:-1], 7.5]) == []  # 7th-lowest (20th-highest): not news
+    assert rank_sentences([*up[:-1], 5.5]) == []  # 6th-lowest
+    assert rank_sentences([*up[:-1], 4.5]) == [
+        "It is the 5th-lowest August of the 26 on record (2001-2026)."
+    ]
+    assert rank_sentences([*up[:-1], 22.5]) == [
+        "It is the 4th-highest August of the 26 on record (2001-2026)."
+    ]
+    assert rank_sentences([*up[:-1], 0.5]) == [
+        "It is the lowest August of the 26 on record (2001-2026)."
+    ]
+
+
+def test_the_pre_pandemic_comparison_is_for_border_data_only(sw):
+    def labels(y: pd.Series) -> list[str]:
+        return [c.label for c in context("2024-08", y).comparisons]
+
+    assert "August 2019, before the pandemic" in labels(sw)
+    own = sw.copy()
+    own.attrs = {}  # the same numbers as a user's own series
+    assert not any("pandemic" in label or "2019" in label for label in labels(own))
+    assert "pandemic" not in context("2024-08", own).summary()
+
+
 def test_usbp_plus_ofo_is_the_sum(sw):
     ofo = bf.load("ofo", allow_gaps=True)
     c = context("2024-12", series="usbp+ofo")

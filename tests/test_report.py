@@ -322,6 +322,10 @@ def test_a_series_that_ends_early_is_reported_as_of_its_own_month(tmp_path):
     page = html.unescape(r.html_path.read_text())
     assert "<h1>USBP Tucson sector: latest data November 2024 (report of August 2025)</h1>" in page
     assert h["stale_note"] in page and f["skipped"] in page
+    # how to reproduce it is said in section 2, not in the first screen's answer
+    assert "--month" not in r.sections["summary"]["next"]
+    assert f["rerun"].endswith("--month 2024-11.") and f["rerun"] in page
+    assert f"*{f['rerun']}*" in r.markdown_path.read_text().split("## 2.")[1]
     assert [v.path.name for v in r.vintages] == ["actuals.csv"]  # no forecast stored
     assert r.sections["seasonality"]["expected"] == []  # no projection over months now over
     # the headline numbers are those of its own last month

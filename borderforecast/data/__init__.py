@@ -1,17 +1,10 @@
 """Monthly encounter data: :func:`load` a series, :func:`load_frame` the tidy table,
 :func:`datasets` to see what exists.
 
-The bundled table (``data/encounters.csv``, built from the official files by
-``borderforecast data build``) holds every source's rows; a source precedence
-(exact CBP tables, then the exact CBP Southwest CSV, then the rounded OHSS
-workbook, then transcribed page figures) picks one row per month and series.
-Releases ingested with ``borderforecast data update`` (the user store) override
-and extend the bundled rows.
-
-Series ids (for ``load(series=...)``, ``--series`` on the command line): see
-:mod:`borderforecast.data.naming`; e.g. ``"southwest"`` (default),
-``"sector/tucson"``, ``"demographic/uac"``, ``"citizenship/mexico"``, ``"ofo"``,
-``"usbp+ofo"``, ``"national"``, ``"region/northern"``.
+The bundled table (``data/encounters.csv``) holds every source's rows; :data:`PRECEDENCE`
+picks one row per month and series (docs/guide/data.md); releases ingested with
+``borderforecast data update`` override and extend it. Series ids: :mod:`.naming`
+(``"southwest"``, the default, ``"sector/tucson"``, ``"usbp+ofo"``, ``"region/northern"``...).
 
 Examples
 --------
@@ -239,6 +232,45 @@ def load(
         frame = frame[frame["source"] == source]
     key = _resolve(series, component, region, sector, demographic, citizenship, frame)
     components = ["USBP", "OFO"] if key.component == ALL else [key.component]
+    counts, sources = _counts(frame, key, components, source, home)
+    if start is not None:
+        counts = counts[counts.index >= _month(start)]
+    if end is not None:
+        counts = counts[counts.index <= _month(end)]
+    if counts.empty:
+        raise UnknownSeriesError(f"series {key.id!r} has no months between {start} and {end}")
+    full = pd.date_range(counts.index[0], counts.index[-1], freq="MS", name="month")
+    missing = full.difference(counts.index)
+    if len(missing) and not allow_gaps:
+        counts = _latest_run(counts, missing, key)
+        sources = _sources(frame, key, components, counts.index)
+        full = pd.date_range(counts.index[0], counts.index[-1], freq="MS", name="month")
+    latest = pd.Timestamp(frame["month"].max())
+    if end is None and counts.index[-1] < latest:
+        warnings.warn(
+            f"series {key.id!r} ends {counts.index[-1]:%Y-%m}, before the latest release "
+            f"month {latest:%Y-%m} (the source publishing it stopped or lags)",
+            DataWarning,
+            stacklevel=2,
+        )
+    out = pd.Series(
+        counts.reindex(full).to_numpy(dtype=np.int64 if len(full) == len(counts) else np.float64),
+        index=pd.DatetimeIndex(full, freq="MS", name="month"),
+        name=key.label if source is None else f"{key.label} [{source}]",
+    )
+    out.attrs.update(
+        series_id=key.id,
+        release=current_release(home),
+        sources={str(k): int(v) for k, v in sources.sort_index().items()},
+    )
+    return out
+
+
+def _counts(
+    frame: pd.DataFrame, key: SeriesKey, components: list[str], source: str | None, home: Home
+) -> tuple[pd.Series, pd.Series]:
+    """The series' counts by month (USBP + OFO: the months both have) and months per source
+    (the first component's over all its months)."""
     parts = []
     for comp in components:
         rows = _select(frame, key, comp)
@@ -253,52 +285,23 @@ def load(
             raise _no_series(key, source, home)
         counts = counts.loc[common] + extra["count"].loc[common]
         sources = sources.add(extra.loc[common, "source"].value_counts(), fill_value=0)
-    counts = counts.sort_index()
-    if start is not None:
-        counts = counts[counts.index >= _month(start)]
-    if end is not None:
-        counts = counts[counts.index <= _month(end)]
-    if counts.empty:
-        raise UnknownSeriesError(f"series {key.id!r} has no months between {start} and {end}")
-    full = pd.date_range(counts.index[0], counts.index[-1], freq="MS", name="month")
-    missing = full.difference(counts.index)
-    if len(missing) and not allow_gaps:
-        # the latest gap-free run, saying what was left out
-        resume = missing[-1] + pd.offsets.MonthBegin(1)
-        dropped = counts[counts.index < resume]
-        counts = counts[counts.index >= resume]
-        warnings.warn(
-            f"series {key.id!r} has no data for {format_months(missing)}: returning its latest "
-            f"gap-free run {resume:%Y-%m} to {counts.index[-1]:%Y-%m} and leaving out "
-            f"{len(dropped)} earlier months ({dropped.index[0]:%Y-%m} to "
-            f"{dropped.index[-1]:%Y-%m}); pass allow_gaps=True for the full history with NaN",
-            DataWarning,
-            stacklevel=2,
-        )
-        sources = _sources(frame, key, components, counts.index)
-        full = pd.date_range(counts.index[0], counts.index[-1], freq="MS", name="month")
-        missing = full.difference(counts.index)
-    if end is None:
-        latest = pd.Timestamp(frame["month"].max())
-        if counts.index[-1] < latest:
-            warnings.warn(
-                f"series {key.id!r} ends {counts.index[-1]:%Y-%m}, before the latest release "
-                f"month {latest:%Y-%m} (the source publishing it stopped or lags)",
-                DataWarning,
-                stacklevel=2,
-            )
-    values = counts.reindex(full)
-    out = pd.Series(
-        values.to_numpy(dtype=np.float64 if len(missing) else np.int64),
-        index=pd.DatetimeIndex(full, freq="MS", name="month"),
-        name=key.label if source is None else f"{key.label} [{source}]",
+    return counts.sort_index(), sources
+
+
+def _latest_run(counts: pd.Series, missing: pd.DatetimeIndex, key: SeriesKey) -> pd.Series:
+    """The latest gap-free run of ``counts``, warning what was left out (for :func:`load`)."""
+    resume = missing[-1] + pd.offsets.MonthBegin(1)
+    dropped = counts[counts.index < resume]
+    kept = counts[counts.index >= resume]
+    warnings.warn(
+        f"series {key.id!r} has no data for {format_months(missing)}: returning its latest "
+        f"gap-free run {resume:%Y-%m} to {kept.index[-1]:%Y-%m} and leaving out "
+        f"{len(dropped)} earlier months ({dropped.index[0]:%Y-%m} to "
+        f"{dropped.index[-1]:%Y-%m}); pass allow_gaps=True for the full history with NaN",
+        DataWarning,
+        stacklevel=3,
     )
-    out.attrs.update(
-        series_id=key.id,
-        release=current_release(home),
-        sources={str(k): int(v) for k, v in sources.sort_index().items()},
-    )
-    return out
+    return kept
 
 
 def _sources(
@@ -337,37 +340,30 @@ def _joined(sources: pd.Series) -> str:
 def _datasets(source: str | None, stamps: tuple) -> pd.DataFrame:
     full, chosen = table._combined(*stamps)
     frame = full[full["source"] == source] if source is not None else chosen
-    dims = DIMS
+    order = ["id", *DIMS, "first", "last", "n_months", "missing", "sources", "label"]
     if frame.empty:
-        return pd.DataFrame(
-            columns=["id", *dims, "first", "last", "n_months", "missing", "sources", "label"]
-        )
-    grouped = frame.groupby(dims, sort=True)
+        return pd.DataFrame(columns=order)
+    grouped = frame.groupby(DIMS, sort=True)
     info = grouped["month"].agg(first="min", last="max", n_months="size").reset_index()
-    srcs = grouped["source"].agg(_joined)
-    info["sources"] = srcs.to_numpy()
+    info["sources"] = grouped["source"].agg(_joined).to_numpy()
     # USBP + OFO where both components exist: the months both have, per series
     both = frame[frame["component"] == "OFO"].merge(
-        frame.loc[frame["component"] == "USBP", [*dims[1:], "month", "source"]],
-        on=[*dims[1:], "month"],
+        frame.loc[frame["component"] == "USBP", [*DIMS[1:], "month", "source"]],
+        on=[*DIMS[1:], "month"],
         suffixes=("", "_usbp"),
     )
     if len(both):
-        pair = both.groupby(dims[1:], sort=True)
+        pair = both.groupby(DIMS[1:], sort=True)
         extra = pair["month"].agg(first="min", last="max", n_months="size").reset_index()
-        used = frame.merge(extra[dims[1:]], on=dims[1:]).groupby(dims[1:], sort=True)["source"]
+        used = frame.merge(extra[DIMS[1:]], on=DIMS[1:]).groupby(DIMS[1:], sort=True)["source"]
         extra["sources"] = used.agg(_joined).to_numpy()
         info = pd.concat([info, extra.assign(component=ALL)], ignore_index=True)
-    span = (
-        (info["last"].dt.year - info["first"].dt.year) * 12
-        + (info["last"].dt.month - info["first"].dt.month)
-        + 1
-    )
+    first, last = info["first"].dt, info["last"].dt
+    span = (last.year - first.year) * 12 + (last.month - first.month) + 1
     info["missing"] = (span - info["n_months"]).astype("int64")
-    keys = [SeriesKey(*(r[d] for d in dims)) for _, r in info.iterrows()]
+    keys = [SeriesKey(*(r[d] for d in DIMS)) for _, r in info.iterrows()]
     info.insert(0, "id", [k.id for k in keys])
     info["label"] = [k.label for k in keys]
-    order = ["id", *dims, "first", "last", "n_months", "missing", "sources", "label"]
     return info[order].sort_values("id", kind="stable").reset_index(drop=True)
 
 

@@ -1,11 +1,10 @@
 """The report's outlook: the forecast table and its totals, the backtest behind the model
 choice, the fan chart, and their sentences.
 
-One set of seeded sample paths is behind every number: each month's paths are mapped, rank for
-rank, onto the table's own quantiles (the paths' 2.5%, 10%, 50%, 90% and 97.5% points are the
-table's numbers; the model's dependence between months is kept), so the table's ``mean`` is the
-paths' mean and any window's expected total the sum of its means; a year's total is its
-observed months plus the same paths. The model draws month by month, so a month's paths do not
+One set of seeded sample paths is behind every number: each month's paths are mapped rank for
+rank onto the table's quantiles (keeping the model's dependence between months), so the table's
+``mean`` is the paths' mean, a window's expected total the sum of its means and a year's total
+its observed months plus the same paths. Paths are drawn month by month: a month's paths do not
 depend on the horizon.
 """
 
@@ -305,12 +304,12 @@ def stale_forecast_section(y: pd.Series, release_last: pd.Timestamp) -> SectionO
     text = (
         f"No forecast: {subject_of(y).name} data end in {m:%B %Y}, while the national data run to "
         f"{release_last:%B %Y}. A forecast from {m:%B %Y} would cover months that are already "
-        "over, and would disagree with the national counts already published for them. For "
-        f"the report as it stood in {m:%B %Y}, forecast included, run the report with "
-        f"--month {m:%Y-%m}."
+        "over, and would disagree with the national counts already published for them."
     )
-    data: dict[str, Any] = {"model": None, "skipped": text, "horizon": 0, "narrative": text,
-                            "table": [], "next12_total": None, "record": {}}  # fmt: skip
+    rerun = (f"For the report as it stood in {m:%B %Y}, forecast included, run the report "
+             f"with --month {m:%Y-%m}.")  # fmt: skip
+    data: dict[str, Any] = {"model": None, "skipped": text, "rerun": rerun, "horizon": 0,
+                            "narrative": text, "table": [], "next12_total": None, "record": {}}
     return SectionOutput(data)
 
 
