@@ -40,8 +40,7 @@ FIRST_FY = 2000
 
 
 def last_fy(today: pd.Timestamp | None = None) -> int:
-    """Latest plausible fiscal year in a file: the current fiscal year + 1 (called once per
-    row: plain arithmetic, not :func:`~borderforecast.fiscal.fiscal_year`'s index)."""
+    """Latest plausible fiscal year in a file: the current fiscal year + 1 (once per row)."""
     t = today or pd.Timestamp.today()
     return t.year + (t.month >= 10) + 1
 
@@ -123,8 +122,7 @@ def parse_count(value: object, where: str) -> int:
 
 
 def fiscal_month_start(fiscal_year: int, fiscal_month: int) -> pd.Timestamp:
-    """First day of fiscal month ``fiscal_month`` (Oct = 1) of ``fiscal_year`` (called once per
-    row: plain arithmetic, not a date offset)."""
+    """First day of fiscal month ``fiscal_month`` (Oct = 1) of ``fiscal_year`` (once per row)."""
     months = int(fiscal_month) + 8  # from January of the previous calendar year
     return pd.Timestamp(year=int(fiscal_year) - 1 + months // 12, month=months % 12 + 1, day=1)
 
