@@ -43,6 +43,9 @@ def test_published_fiscal_year_totals():
 def test_sources_by_period():
     # FY2000-2020 CBP tables, FY2021 OHSS only, FY2022 on the CBP Southwest CSV
     assert load().attrs["sources"] == {"cbp_tables": 252, "ohss": 12, "sw_encounters": 47}
+    # a cut counts only the months it returns (Oct 1999 - Sep 2019: 20 fiscal years of tables)
+    assert load(start="2021-10").attrs["sources"] == {"sw_encounters": 47}
+    assert load(end="2019-09").attrs["sources"] == {"cbp_tables": 240}
     frame = load_frame()
     sw = frame[
         (frame.component == "USBP")

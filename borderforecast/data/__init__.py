@@ -232,7 +232,7 @@ def load(
         frame = frame[frame["source"] == source]
     key = _resolve(series, component, region, sector, demographic, citizenship, frame)
     components = ["USBP", "OFO"] if key.component == ALL else [key.component]
-    counts, sources = _counts(frame, key, components, source, home)
+    counts = _counts(frame, key, components, source, home)
     if start is not None:
         counts = counts[counts.index >= _month(start)]
     if end is not None:
@@ -243,7 +243,6 @@ def load(
     missing = full.difference(counts.index)
     if len(missing) and not allow_gaps:
         counts = _latest_run(counts, missing, key)
-        sources = _sources(frame, key, components, counts.index)
         full = pd.date_range(counts.index[0], counts.index[-1], freq="MS", name="month")
     latest = pd.Timestamp(frame["month"].max())
     if end is None and counts.index[-1] < latest:
@@ -258,6 +257,7 @@ def load(
         index=pd.DatetimeIndex(full, freq="MS", name="month"),
         name=key.label if source is None else f"{key.label} [{source}]",
     )
+    sources = _sources(frame, key, components, counts.index)
     out.attrs.update(
         series_id=key.id,
         release=current_release(home),
@@ -268,9 +268,8 @@ def load(
 
 def _counts(
     frame: pd.DataFrame, key: SeriesKey, components: list[str], source: str | None, home: Home
-) -> tuple[pd.Series, pd.Series]:
-    """The series' counts by month (USBP + OFO: the months both have) and months per source
-    (the first component's over all its months)."""
+) -> pd.Series:
+    """The series' counts by month (USBP + OFO: the months both have)."""
     parts = []
     for comp in components:
         rows = _select(frame, key, comp)
@@ -278,14 +277,12 @@ def _counts(
             raise _no_series(key, source, home)
         parts.append(rows.set_index("month"))
     counts = parts[0]["count"]
-    sources = parts[0]["source"].value_counts()
     for extra in parts[1:]:
         common = counts.index.intersection(extra.index)
         if common.empty:
             raise _no_series(key, source, home)
         counts = counts.loc[common] + extra["count"].loc[common]
-        sources = sources.add(extra.loc[common, "source"].value_counts(), fill_value=0)
-    return counts.sort_index(), sources
+    return counts.sort_index()
 
 
 def _latest_run(counts: pd.Series, missing: pd.DatetimeIndex, key: SeriesKey) -> pd.Series:
@@ -307,7 +304,7 @@ def _latest_run(counts: pd.Series, missing: pd.DatetimeIndex, key: SeriesKey) ->
 def _sources(
     frame: pd.DataFrame, key: SeriesKey, components: list[str], months: pd.Index
 ) -> pd.Series:
-    """Months per source of the kept months (summed over the components)."""
+    """Months per source of the months returned, counted once per component."""
     out = pd.Series(dtype="int64")
     for comp in components:
         rows = _select(frame, key, comp).set_index("month")
