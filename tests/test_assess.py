@@ -105,11 +105,16 @@ def test_false_alarm_rate_near_nominal():
     assert beyond / len(seeds) <= 0.15
 
 
-def test_deterministic_and_parallel_identical():
+def test_deterministic_and_parallel_identical(monkeypatch):
+    from borderforecast.assessment import panel
+
     y = shifted(0.6)
     a = assess(y, "2017-06", "2017-08", **FAST)
     b = assess(y, "2017-06", "2017-08", **FAST)
+    # an empty process cache, so the parallel run fits every model afresh in worker processes
+    monkeypatch.setattr(panel, "_FITS", {})
     c = assess(y, "2017-06", "2017-08", n_jobs=2, **FAST)
+    assert panel._FITS, "the parallel run fitted nothing"
     assert a.to_dict()["counterfactual"] == b.to_dict()["counterfactual"]
     pd.testing.assert_frame_equal(a.placebo.frame, c.placebo.frame)
     assert a.placebo.calibrated_p == c.placebo.calibrated_p
