@@ -183,3 +183,11 @@ def test_layer_finder_finds_an_upward_import():
 
 def test_no_module_imports_from_a_higher_floor():
     assert upward_imports(module_graph()) == []
+
+
+def test_no_module_over_400_lines():
+    """Issue 22's house rule: a module holds one concept and a newcomer can read it whole."""
+    sizes = {str(p.relative_to(PACKAGE)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in PACKAGE.rglob("*.py")}  # fmt: skip
+    assert len(sizes) > 50, sizes  # the walk found the package
+    assert {k: n for k, n in sizes.items() if n > 400} == {}

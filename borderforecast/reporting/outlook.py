@@ -1,11 +1,9 @@
 """The report's outlook: the forecast table and its totals, the backtest behind the model
 choice, the fan chart, and their sentences.
 
-One set of seeded sample paths is behind every number: each month's paths are mapped rank for
-rank onto the table's quantiles (keeping the model's dependence between months), so the table's
-``mean`` is the paths' mean, a window's expected total the sum of its means and a year's total
-its observed months plus the same paths. Paths are drawn month by month: a month's paths do not
-depend on the horizon.
+One set of seeded sample paths, mapped rank for rank onto the table's quantiles, is behind every
+number: the table's ``mean`` is the paths' mean, a window's expected total the sum of its means,
+a year's total its observed months plus the same paths; a month's paths do not depend on ``h``.
 """
 
 from __future__ import annotations
