@@ -202,18 +202,7 @@ def ingest(
         n_changed = int(changed.sum())
         note = ""
         if newer is not None:
-            if not force:
-                raise DataError(
-                    f"{path.name}: release ends {last:%Y-%m}, older than {newer} held for "
-                    f"{layout}; ingesting it would revert {n_changed:,} value(s) "
-                    "(pass --force to do so anyway)"
-                )
-            months = sorted(set(merged.loc[changed, "month"]))
-            span = f" in {months[0]:%Y-%m}..{months[-1]:%Y-%m}" if months else ""
-            note = (
-                f"forced: older than {newer}; reverted {n_changed:,} value(s){span} "
-                "to this release's figures"
-            )
+            note = _older(path.name, layout, last, newer, merged, changed, force)
         revs = merged[changed].rename(columns={"count_old": "old", "count": "new"})
         revs = revs.assign(old=revs["old"].astype("int64"), release=release)[REVISION_COLUMNS]
         result = UpdateResult(
@@ -230,6 +219,26 @@ def ingest(
         )
         _add_release(root, home, new, known, revs, result, digest)
     return result
+
+
+def _older(
+    name: str, layout: str, last: pd.Timestamp, newer: str, merged: pd.DataFrame,
+    changed: pd.Series, force: bool,
+) -> str:
+    """The note of a release older than ``newer`` (refused unless ``force``)."""
+    n_changed = int(changed.sum())
+    if not force:
+        raise DataError(
+            f"{name}: release ends {last:%Y-%m}, older than {newer} held for "
+            f"{layout}; ingesting it would revert {n_changed:,} value(s) "
+            "(pass --force to do so anyway)"
+        )
+    months = sorted(set(merged.loc[changed, "month"]))
+    span = f" in {months[0]:%Y-%m}..{months[-1]:%Y-%m}" if months else ""
+    return (
+        f"forced: older than {newer}; reverted {n_changed:,} value(s){span} "
+        "to this release's figures"
+    )
 
 
 def _add_release(

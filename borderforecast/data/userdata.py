@@ -171,22 +171,9 @@ def _read(
 ) -> pd.Series | pd.DataFrame:
     """:func:`read_series` a chunk at a time: the first chunk names the columns; each is
     checked and reduced to codes as it comes; the checks of the whole file come last."""
-    where, columns = table.path.name, table.header
+    where = table.path.name
     first = next(table.chunks)
-    looks = next((c for c in columns if cells.month_like(c)), None)
-    if looks is not None:
-        raise MalformedFileError(
-            f"{where}: the first row holds data ({looks!r}), not column names; add a header "
-            "row such as month,count"
-        )
-    for name, what in zip(named, ("id", "month", "count"), strict=True):
-        if name is not None and name not in columns:
-            raise missing_column(where, name, columns, what)
-    id_col, date_col, value_col = named
-    id_col = id_col or (ID_COL if ID_COL in columns else None)
-    taken = {c for c in (id_col,) if c}
-    date_col = date_col or _find_date_col(first[0], where, taken)
-    value_col = value_col or _find_value_col(first[0], where, taken | {date_col})
+    id_col, date_col, value_col = _columns(table, named, first[0])
     if table.sheet is not None:
         _unsaved_formula(table, *first, [c for c in (id_col, date_col, value_col) if c])
     months = cells.Months(where, date_col, date_format)
@@ -203,9 +190,50 @@ def _read(
     rows, m, values = np.concatenate(parts), months.result(), counts.result()
     k = ids.result() if ids else np.zeros(len(rows), np.int32)
     names = ids.names if ids else [table.path.stem]
-    same = repeats(k, m)  # no (id, month) twice, no month after the current one
+    _check_months(where, names if id_col else None, k, m, rows, today)
+    del rows
+    perm = np.argsort(np.asarray(names, dtype=object), kind="stable")  # by id, as text
+    rank = np.empty(len(perm), np.int32)
+    rank[perm] = np.arange(len(perm))
+    names = [names[i] for i in perm]
+    if len(names) > 1:  # several ids: the checked long frame
+        return split(rank[k], names, m, values, where, True, frame=True)
+    ((sid, y),) = split(k, names, m, values, where, True).items()
+    y.name = sid if id_col else value_col
+    y.attrs.update(series_id=sid, source_file=where)
+    return y
+
+
+def _columns(
+    table: Table, named: list[str | None], first: pd.DataFrame
+) -> tuple[str | None, str, str]:
+    """The id, month and count columns: those the caller named, else found in the first chunk."""
+    where, columns = table.path.name, table.header
+    looks = next((c for c in columns if cells.month_like(c)), None)
+    if looks is not None:
+        raise MalformedFileError(
+            f"{where}: the first row holds data ({looks!r}), not column names; add a header "
+            "row such as month,count"
+        )
+    for name, what in zip(named, ("id", "month", "count"), strict=True):
+        if name is not None and name not in columns:
+            raise missing_column(where, name, columns, what)
+    id_col, date_col, value_col = named
+    id_col = id_col or (ID_COL if ID_COL in columns else None)
+    taken = {c for c in (id_col,) if c}
+    date_col = date_col or _find_date_col(first, where, taken)
+    value_col = value_col or _find_value_col(first, where, taken | {date_col})
+    return id_col, date_col, value_col
+
+
+def _check_months(
+    where: str, names: list[str] | None, k: np.ndarray, m: np.ndarray, rows: np.ndarray,
+    today: pd.Timestamp | None,
+) -> None:
+    """No (id, month) twice and no month after the current one (``names``: the ids, if any)."""
+    same = repeats(k, m)
     if same is not None:
-        who = f"id {names[k[same[0]]]!r}, " if id_col else ""
+        who = f"id {names[k[same[0]]]!r}, " if names is not None else ""
         raise DuplicateMonthError(
             f"{where}: {who}month {stamp(m[same[0]]):%Y-%m} appears twice "
             f"(rows {', '.join(map(str, rows[same]))})"
@@ -218,17 +246,6 @@ def _read(
             f"{where}, row {rows[i]}: month {stamp(m[i]):%Y-%m} is after the current "
             f"month {now:%Y-%m}"
         )
-    del rows
-    perm = np.argsort(np.asarray(names, dtype=object), kind="stable")  # by id, as text
-    rank = np.empty(len(perm), np.int32)
-    rank[perm] = np.arange(len(perm))
-    names = [names[i] for i in perm]
-    if len(names) > 1:  # several ids: the checked long frame
-        return split(rank[k], names, m, values, where, True, frame=True)
-    ((sid, y),) = split(k, names, m, values, where, True).items()
-    y.name = sid if id_col else value_col
-    y.attrs.update(series_id=sid, source_file=where)
-    return y
 
 
 def _unsaved_formula(
