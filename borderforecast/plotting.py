@@ -115,26 +115,29 @@ def format_month_axis(ax: Axes, label: str = "month", years: int = 1) -> None:
 
 
 def mark_fiscal_years(
-    ax: Axes, start: pd.Timestamp, end: pd.Timestamp, *, label: bool = True
+    ax: Axes, start: pd.Timestamp, end: pd.Timestamp, *, label: bool = True, fiscal: bool = True
 ) -> list[str]:
-    """Shade alternate fiscal years, a thin line at each 1 October, and labels (``FY2025``)
-    at the top when at most 12 fit. Returns the fiscal years' labels."""
+    """Shade alternate fiscal years (October-September; calendar years if not ``fiscal``), a
+    thin line at each year's start, and labels (``FY2025``, ``2025``) at the top when at most 12
+    fit. Returns the years' labels."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    first, last = int(fiscal_year(start)), int(fiscal_year(end))
+    first, last = start.year, end.year
+    if fiscal:
+        first, last = int(fiscal_year(start)), int(fiscal_year(end))
     names = []
     trans = ax.get_xaxis_transform()
     show_labels = label and (last - first + 1) <= 12
     for fy in range(first, last + 1):
-        boundary = pd.Timestamp(f"{fy - 1}-10-01")
+        boundary = pd.Timestamp(f"{fy - 1}-10-01") if fiscal else pd.Timestamp(f"{fy}-01-01")
         lo = max(boundary, start - pd.Timedelta(days=15))
-        hi = min(pd.Timestamp(f"{fy}-10-01"), end + pd.Timedelta(days=15))
-        names.append(f"FY{fy}")
+        hi = min(boundary + pd.DateOffset(years=1), end + pd.Timedelta(days=15))
+        names.append(f"FY{fy}" if fiscal else str(fy))
         if fy % 2 == 0:
             ax.axvspan(lo, hi, color=COLORS["fy_shade"], lw=0, zorder=0)
         if start < boundary <= end:
             ax.axvline(boundary, color="0.6", lw=0.6, ls=":", zorder=1)
         if show_labels:
-            ax.text(lo + (hi - lo) / 2, 0.995, f"FY{fy}", transform=trans, ha="center", va="top",
+            ax.text(lo + (hi - lo) / 2, 0.995, names[-1], transform=trans, ha="center", va="top",
                     fontsize=7.5, color="0.35")  # fmt: skip
     return names
 

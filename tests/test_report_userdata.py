@@ -83,3 +83,30 @@ def test_a_user_report_counts_calendar_years_and_says_fiscal_once(user_report):
     assert md.lower().count("fiscal years:") == 1  # said once, in the definitions
     fan = (out / "figures" / "forecast.svg").read_text()
     assert "FY20" not in fan  # the chart labels no fiscal years for a user's series
+
+
+def test_a_user_reports_charts_shade_calendar_years(user_report):
+    _, _, out = user_report
+    md = (out / "report.md").read_text()
+    assert "Shading: alternate years." in md and "Shaded bands: alternate years." in md
+    assert "Oct–Sep" not in md.split("## 3.")[0]
+
+
+def test_year_shading_starts_in_october_or_january():
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from borderforecast.plotting import mark_fiscal_years
+
+    for fiscal, names, first_edge in ((True, ["FY2020", "FY2021", "FY2022"], "2020-10-01"),
+                                      (False, ["2020", "2021"], "2021-01-01")):  # fmt: skip
+        fig, ax = plt.subplots()
+        got = mark_fiscal_years(ax, pd.Timestamp("2020-01-01"), pd.Timestamp("2021-12-01"),
+                                fiscal=fiscal)  # fmt: skip
+        assert got == names
+        xs = [ln.get_xdata()[0] for ln in ax.lines]
+        lines = [f"{x:%Y-%m-%d}" if isinstance(x, pd.Timestamp) else
+                 f"{mdates.num2date(x):%Y-%m-%d}" for x in xs]  # fmt: skip
+        assert lines[0] == first_edge  # the first year boundary drawn inside the span
+        plt.close(fig)

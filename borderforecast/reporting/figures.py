@@ -32,7 +32,7 @@ def fan_chart(
     fiscal: bool = True,
 ) -> Figure:
     """Observed history, the expected (mean) forecast, its median and its 80% and 95%
-    intervals; ``fiscal`` labels the shaded fiscal years (not for a user's series)."""
+    intervals; ``fiscal``: shade and label fiscal years (a user's series: calendar years)."""
     fig, ax = plotting.new_figure(9.0, 4.4)
     with plotting.style():
         obs = y.iloc[-history:]
@@ -51,7 +51,8 @@ def fan_chart(
         shown = forecast.to_numpy(dtype=float).ravel()
         plotting.log_axis(ax, np.concatenate([obs.to_numpy(dtype=float), shown]))
         plotting.format_month_axis(ax)
-        plotting.mark_fiscal_years(ax, obs.index[0], forecast.index[-1], label=fiscal)
+        end = forecast.index[-1]
+        plotting.mark_fiscal_years(ax, obs.index[0], end, label=fiscal, fiscal=fiscal)
         # a long series name would run off the figure: wrap it (about 88 characters a line)
         ax.set_title(
             textwrap.fill(title or f"{y.name or 'series'}: {len(forecast)}-month forecast", 88)
@@ -60,8 +61,11 @@ def fan_chart(
     return fig
 
 
-def history_chart(y: pd.Series, *, latest: pd.Timestamp, title: str) -> Figure:
-    """The whole history with the latest month highlighted and its calendar month marked."""
+def history_chart(
+    y: pd.Series, *, latest: pd.Timestamp, title: str, fiscal: bool = True
+) -> Figure:
+    """The whole history with the latest month highlighted and its calendar month marked;
+    alternate fiscal (else calendar) years shaded."""
     fig, ax = plotting.new_figure(9.0, 3.6)
     with plotting.style():
         ax.plot(y.index, y.values, color=COLORS["observed"], lw=1.1, label="monthly count")
@@ -72,7 +76,7 @@ def history_chart(y: pd.Series, *, latest: pd.Timestamp, title: str) -> Figure:
                    label=f"{latest:%B %Y}")  # fmt: skip
         plotting.format_count_axis(ax)
         plotting.format_month_axis(ax, years=2)
-        plotting.mark_fiscal_years(ax, y.index[0], y.index[-1], label=False)
+        plotting.mark_fiscal_years(ax, y.index[0], y.index[-1], label=False, fiscal=fiscal)
         ax.set_title(title)
         plotting.legend_outside(ax)
     return fig

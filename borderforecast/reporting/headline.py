@@ -115,10 +115,11 @@ def headline_section(
         clock_note=clock_note(m, today, 0 if stale else horizon),
         subject=subj.name, unit_word=subj.unit, border=subj.border,
     )  # fmt: skip
-    fig = figures.history_chart(y, latest=m, title=f"{subj.name}, {y.index[0]:%Y}–{m:%Y}")
+    fig = figures.history_chart(y, latest=m, title=f"{subj.name}, {y.index[0]:%Y}–{m:%Y}",
+                                fiscal=subj.border)  # fmt: skip
     caption = (
         f"Monthly counts since {y.index[0]:%B %Y}; dots mark every {m:%B}, the orange dot "
-        f"{m:%B %Y}. Shading: alternate {'fiscal years' if subj.border else 'Oct–Sep years'}."
+        f"{m:%B %Y}. Shading: alternate {'fiscal ' if subj.border else ''}years."
     )
     spec = FigureSpec("history", fig, caption, "Line chart of the full monthly history")
     return SectionOutput(h, {"history": spec})

@@ -283,6 +283,7 @@ def _fan(
     fig = figures.fan_chart(y, fc, model=choice.model, history=history, title=title,
                             benchmark=None if choice.model == BENCHMARK else bench,
                             fiscal=subj.border)  # fmt: skip
+    years = "fiscal years (October–September)" if subj.border else "years"
     return FigureSpec(
         "forecast",
         fig,
@@ -290,7 +291,7 @@ def _fan(
         "and 95% intervals (calibrated on backtest errors). Solid line: the expected count, the "
         "table's number; it runs above the dotted median, the middle of the band, because a "
         "surge can add more than a lull can take away. Dashed: the seasonal naive benchmark. "
-        f"Shaded bands: alternate {'fiscal ' if subj.border else ''}years (October–September). "
+        f"Shaded bands: alternate {years}. "
         "Log scale: equal heights are equal percentage changes.",
         f"Fan chart of the {len(fc)}-month forecast",
     )
