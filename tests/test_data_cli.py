@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 try:  # tests/ on sys.path (pytest's default import mode)
     from test_data_store import store_hash, sw_rows, write_csv
@@ -15,6 +18,8 @@ from borderforecast.cli import main
 from borderforecast.data import build as build_mod
 from borderforecast.data import load
 from borderforecast.data.table import bundled_path, read_csv_table
+from borderforecast.errors import DataError
+from borderforecast.paths import home_dir
 
 
 def test_update_prints_release_and_revisions(tmp_path, capsys):
@@ -125,3 +130,64 @@ def test_control_characters_refused_even_with_accept_new(tmp_path, capsys):
     assert main(["data", "update", str(path), "--home", str(home), "--accept-new"]) == 2
     err = capsys.readouterr().err
     assert "holds control characters" in err and "\x1b" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["forecast", "-m", "snaive", "--h", "2"],
+        ["backtest", "-m", "snaive", "--h", "2", "--start", "2024-01", "--json"],
+    ],
+    ids=["forecast", "backtest"],
+)
+def test_home_option_puts_the_cache_under_that_home(args, tmp_path, monkeypatch, capsys):
+    default, home = tmp_path / "default", tmp_path / "home"
+    monkeypatch.setenv("BORDERFORECAST_HOME", str(default))
+    assert main([*args, "--home", str(home)]) == 0
+    assert any((home / "cache" / "backtest").iterdir())
+    assert not default.exists()
+    assert os.environ["BORDERFORECAST_HOME"] == str(default)  # restored after the command
+
+
+@pytest.mark.parametrize(
+    "command, api, args",
+    [
+        ("assess", "borderforecast.assessment.assess", ["--start", "2024-06"]),
+        ("season", "borderforecast.season.seasonal_profile", []),
+    ],
+)
+def test_home_option_reaches_everything_the_command_does(
+    command, api, args, tmp_path, monkeypatch, capsys
+):
+    """What the command calls (and worker processes it starts) sees --home as the home."""
+    default, home = tmp_path / "default", tmp_path / "home"
+    monkeypatch.setenv("BORDERFORECAST_HOME", str(default))
+    seen = []
+
+    def spy(*_, **__):
+        seen.append((home_dir(), os.environ["BORDERFORECAST_HOME"]))
+        raise DataError("stop here")
+
+    monkeypatch.setattr(api, spy)
+    assert main([command, *args, "--home", str(home)]) == 2
+    assert seen == [(home, str(home))]
+
+
+def test_home_option_reads_the_store_and_the_models_of_that_home(tmp_path, capsys):
+    home = tmp_path / "home"
+    rows = [
+        [*r[:8], str(int(r[8]) + 7)]
+        if (r[0], r[2], r[4], r[5], r[3]) == ("2025", "AUG", "UAC", "Mexico", "U.S. Border Patrol")
+        else r
+        for r in sw_rows()
+    ]
+    assert (
+        main(["data", "update", str(write_csv(tmp_path / "r.csv", rows)), "--home", str(home)]) == 0
+    )
+    (home / "models").mkdir()
+    (home / "models" / "mine.toml").write_text('family = "snaive"\ndescription = "my own"\n')
+    capsys.readouterr()
+    assert main(["context", "2025-08", "--json", "--home", str(home)]) == 0
+    assert json.loads(capsys.readouterr().out)["southwest"]["value"] == 6_321 + 7
+    assert main(["models", "--json", "--home", str(home)]) == 0
+    assert "mine" in {m["name"] for m in json.loads(capsys.readouterr().out)}

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 import click
 import typer
 
+from ..paths import with_home
 from . import common
 
 
+@with_home
 def assess_command(
     start: Annotated[str | None, typer.Option(help="First month of the window, YYYY-MM.")] = None,
     event: Annotated[
@@ -39,6 +41,7 @@ def assess_command(
     jobs: common.JobsOption = 2,
     as_json: common.JsonOption = False,
     plot: common.PlotOption = None,
+    home: common.HomeOption = None,
 ) -> None:
     """Test whether the series over [start, end] moved beyond normal seasonality and trend.
 

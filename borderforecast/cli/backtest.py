@@ -11,6 +11,7 @@ from rich import box
 from rich.console import Console
 
 from ..errors import DataError, DataWarning
+from ..paths import with_home
 from . import common
 
 _STYLE = {
@@ -22,6 +23,7 @@ _STYLE = {
 }
 
 
+@with_home
 def backtest_command(
     model: common.ModelsOption = None,
     series: Annotated[list[str] | None, typer.Option("--series", "-s", help="Series id.")] = None,
@@ -52,6 +54,7 @@ def backtest_command(
     learned_ensemble: Annotated[
         bool, common.flag("--learned-ensemble", "Add an ensemble of the models weighted by 1/MASE.")
     ] = False,
+    home: common.HomeOption = None,
 ) -> None:
     """Rolling-origin backtest: rank models by MASE and check their interval coverage.
 

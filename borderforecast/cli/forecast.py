@@ -9,9 +9,11 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from ..paths import with_home
 from . import common
 
 
+@with_home
 def forecast_command(
     model: common.ModelOption = None,
     h: common.HOption = 12,
@@ -28,6 +30,7 @@ def forecast_command(
         bool, common.flag("--long", "The long shape unique_id, ds, <model>, <model>-lo-80, ...")
     ] = False,
     as_json: common.JsonOption = False,
+    home: common.HomeOption = None,
 ) -> None:
     """Forecast the next H months with intervals (counts, never negative).
 
@@ -98,7 +101,8 @@ def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
         write_text(path, json.dumps(common.plain(table.to_dict(orient="records")), indent=1) + "\n")
 
 
-def models_command(as_json: common.JsonOption = False) -> None:
+@with_home
+def models_command(as_json: common.JsonOption = False, home: common.HomeOption = None) -> None:
     """List the named models (specs in models/ and the user home), one line each."""
     from ..models.registry import list_specs
 

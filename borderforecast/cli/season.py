@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
+from ..paths import with_home
 from . import common
 
 
+@with_home
 def season_command(
     series: common.SeriesOption = None,
     years: Annotated[
@@ -26,6 +28,7 @@ def season_command(
     seed: common.SeedOption = 0,
     as_json: common.JsonOption = False,
     plot: common.PlotOption = None,
+    home: common.HomeOption = None,
 ) -> None:
     """Print the monthly seasonal profile: factors by method, the summer dip, the autumn months.
 
@@ -91,6 +94,7 @@ def _print_eras(cmp: Any) -> None:
     common.print_table(title, columns, rows, right=columns[1:])
 
 
+@with_home
 def context_command(
     month: Annotated[str, typer.Argument(help="The month: 2019-08, Aug 2019 or 2019-08-01.")],
     series: common.SeriesOption = None,
@@ -99,6 +103,7 @@ def context_command(
         typer.Option("--compare", help="An earlier month to compare with (repeatable)."),
     ] = None,
     as_json: common.JsonOption = False,
+    home: common.HomeOption = None,
 ) -> None:
     """Facts for one month: changes, rank among the same month, highest month since,
     FYTD, record comparisons. Percentages are in percent points (-29.6 = 29.6% lower).
