@@ -110,3 +110,23 @@ def test_year_shading_starts_in_october_or_january():
                  f"{mdates.num2date(x):%Y-%m-%d}" for x in xs]  # fmt: skip
         assert lines[0] == first_edge  # the first year boundary drawn inside the span
         plt.close(fig)
+
+
+def test_a_user_reports_seasonal_chart_starts_in_january(user_report):
+    _, _, out = user_report
+    md = (out / "report.md").read_text()
+    assert "in calendar order." in md and "fiscal-year order" not in md
+
+
+def test_seasonal_chart_starts_in_october_for_border_series_and_january_otherwise():
+    import pandas as pd
+
+    from borderforecast.reporting.figures import seasonal_profile_chart
+
+    factors = pd.Series([0.9 + 0.01 * m for m in range(1, 13)], index=range(1, 13))
+    for fiscal, first, labels in ((True, 10, ["Oct", "Nov"]), (False, 1, ["Jan", "Feb"])):
+        ax = seasonal_profile_chart(factors, title="t", fiscal=fiscal).axes[0]
+        assert [t.get_text() for t in ax.get_xticklabels()][:2] == labels
+        assert ax.patches[0].get_height() == pytest.approx((factors[first] - 1) * 100)
+        assert ax.get_xlabel() == ("month (fiscal-year order: October to September)" if fiscal
+                                   else "month")  # fmt: skip

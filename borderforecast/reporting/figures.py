@@ -82,17 +82,18 @@ def history_chart(
     return fig
 
 
-def seasonal_profile_chart(factors: pd.Series, *, title: str) -> Figure:
-    """Seasonal factors by month, in fiscal-year order (October first), as % of an average month."""
+def seasonal_profile_chart(factors: pd.Series, *, title: str, fiscal: bool = True) -> Figure:
+    """Seasonal factors by month as % of an average month, October first (else January first)."""
     fig, ax = plotting.new_figure(9.0, 3.6)
+    order = FISCAL_ORDER if fiscal else range(1, 13)
     with plotting.style():
-        vals = np.array([float(factors.loc[m]) for m in FISCAL_ORDER])
+        vals = np.array([float(factors.loc[m]) for m in order])
         pct = (vals - 1.0) * 100
         colors = [COLORS["forecast"] if v >= 0 else COLORS["benchmark"] for v in pct]
         ax.bar(range(12), pct, color=colors, width=0.7)
         ax.axhline(0, color="0.3", lw=0.8)
-        ax.set_xticks(range(12), [MONTH_ABBR[m - 1] for m in FISCAL_ORDER])
-        ax.set_xlabel("month (fiscal-year order: October to September)")
+        ax.set_xticks(range(12), [MONTH_ABBR[m - 1] for m in order])
+        ax.set_xlabel("month (fiscal-year order: October to September)" if fiscal else "month")
         ax.set_ylabel("% above / below an average month")
         ax.yaxis.set_major_formatter(FuncFormatter(_signed_pct))
         for i, v in enumerate(pct):

@@ -63,10 +63,10 @@ def seasonality_section(
         "normal_years": [int(v) for v in years],
     }  # fmt: skip
     title = f"Seasonal profile of {len(years)} normal fiscal years, FY{years[0]}–FY{years[-1]}"
-    fig = figures.seasonal_profile_chart(f["factor"], title=title)
+    fig = figures.seasonal_profile_chart(f["factor"], title=title, fiscal=border)
     caption = (
         "Each month's typical level relative to an average month of the same fiscal year "
-        "(multiplicative seasonal factors), in fiscal-year order."
+        f"(multiplicative seasonal factors), in {'fiscal-year' if border else 'calendar'} order."
     )
     spec = FigureSpec("seasonality", fig, caption, "Bar chart of seasonal factors by month")
     return SectionOutput(data, {"seasonality": spec})
