@@ -87,18 +87,13 @@ def year_totals(
     return rows
 
 
-def model_totals(names: list[str], seed: int, table_of: Any) -> dict[str, float]:
-    """Each model's expected total of the months of its table, computed as the report's own.
-
-    ``table_of(name)`` gives the model's fitted result and forecast frame; a
-    model that cannot fit or forecast now is left out (NaN).
-    """
+def model_totals(names: list[str], table_of: Any) -> dict[str, float]:
+    """Each model's expected total of the months of its outlook table ``table_of(name)``; a
+    model that cannot fit or forecast now is left out (NaN)."""
     out: dict[str, float] = {}
     for name in names:
         try:
-            fitted, frame = table_of(name)
-            table, _ = outlook_paths(fitted, frame, seed)
-            out[name] = float(table["mean"].sum())
+            out[name] = float(table_of(name)["mean"].sum())
         except Exception:  # noqa: BLE001 - one model's failure must not stop the report
             out[name] = float("nan")
     return out
@@ -232,15 +227,19 @@ def _backtest(
     choice: ModelChoice, horizon: int, seed: int, first: pd.Timestamp, total: float, fc: Any
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """The backtest table behind the choice (with each model's expected total) and the
-    benchmark's forecast table."""
-    def table_of(name: str) -> tuple[Any, pd.DataFrame]:
-        f = choice.fitted[name]
-        return f.fitted, _shown(f, horizon).frame
+    benchmark's forecast table (each outlook table built once)."""
+    tables = {choice.model: fc}
 
-    bench = fc if choice.model == BENCHMARK else outlook_paths(*table_of(BENCHMARK), seed)[0]
+    def table_of(name: str) -> pd.DataFrame:
+        if name not in tables:
+            f = choice.fitted[name]
+            tables[name] = outlook_paths(f.fitted, _shown(f, horizon).frame, seed)[0]
+        return tables[name]
+
+    bench = table_of(BENCHMARK)
     rows = [dict(r) for r in choice.rows]
     names = [str(r["model"]) for r in rows if str(r["model"]) != choice.model]
-    totals = model_totals(names, seed, table_of)
+    totals = model_totals(names, table_of)
     totals[choice.model] = total  # the same number as the narrative's
     for r in rows:
         r["next_total"] = totals.get(str(r["model"]), float("nan"))
