@@ -1,10 +1,15 @@
 """Shared measuring helpers of the benchmark scripts (not part of the package).
 
 Every figure a benchmark prints is a :class:`Measure`: wall seconds, CPU
-seconds of this process *and* of its finished child processes (worker pools,
+seconds of this process *and* of its descendant processes (worker pools,
 fresh interpreters started with :func:`run_fresh`), and the 1-minute load
 average at the start and the end. CPU seconds are the robust figure on a busy
 machine; wall seconds are only comparable at the same load.
+
+Descendants' CPU: ``getrusage(RUSAGE_CHILDREN)`` counts only children that have
+exited and been waited for, not the workers a pool keeps alive for reuse (loky's,
+joblib's); with psutil installed those live descendants are sampled at the start
+and the end of the block too. Without psutil the printed line says they are missing.
 """
 
 from __future__ import annotations
@@ -20,11 +25,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+try:
+    import psutil
+except ImportError:  # then live workers' CPU is not counted (said in every Measure)
+    psutil = None
+
+
+def _live_descendants_cpu() -> float:
+    """CPU seconds so far of the live descendant processes (and of the children they reaped)."""
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True) if psutil else ():
+        try:
+            t = proc.cpu_times()
+        except psutil.Error:  # exited meanwhile: counted once reaped, by RUSAGE_CHILDREN
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
 
 def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of every descendant: reaped ones (rusage) plus live
+    ones (psutil), so a worker reaped during a block is counted once."""
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime + _live_descendants_cpu()
 
 
 def load_average() -> float:
@@ -53,14 +77,15 @@ class Measure:
     def __str__(self) -> str:
         return (
             f"wall {self.wall:.2f} s, CPU {self.cpu:.2f} s "
-            f"(this process {self.cpu_self:.2f} + children {self.cpu_children:.2f}), "
+            f"(this process {self.cpu_self:.2f} + child processes {self.cpu_children:.2f}"
+            f"{'' if psutil else ', live workers not counted: no psutil'}), "
             f"load {self.load_start:.1f}->{self.load_end:.1f}"
         )
 
 
 @contextmanager
 def measure() -> Iterator[Measure]:
-    """``with measure() as m: ...``; children count once they have been waited for."""
+    """``with measure() as m: ...``; descendants' CPU as the module docstring says."""
     m = Measure(load_start=load_average())
     s0, c0 = _cpu()
     t0 = time.perf_counter()

@@ -22,11 +22,15 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import resource
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import measure  # noqa: E402
 
 EVENTS = (  # (label, start, end, reference): the windows of the case studies
     ("summer 2019", "2019-06", "2019-08", "2019-05"),
@@ -34,12 +38,6 @@ EVENTS = (  # (label, start, end, reference): the windows of the case studies
     ("early 2025", "2025-02", "2025-04", "2025-01"),
     ("summer 2014", "2014-07", "2014-09", "2014-06"),
 )
-
-
-def cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def ordinary_windows(y: pd.Series, paths: int, jobs: int, table: str | None) -> pd.DataFrame:
@@ -102,9 +100,16 @@ def main() -> None:
     ap.add_argument("--no-events", action="store_true")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    with measure() as m:
+        t_fit = run(args)
+    print(f"fits and windows: {t_fit:.0f} s wall; total: {m}")
+
+
+def run(args: argparse.Namespace) -> float:
+    """Print the rates, the table and the events; return the seconds the windows took."""
     import borderforecast as bf
 
-    t0, c0 = time.perf_counter(), cpu_seconds()
+    t0 = time.perf_counter()
     y = bf.load().astype(float)
     res = ordinary_windows(y, args.paths, args.jobs, args.table)
     t_fit = time.perf_counter() - t0
@@ -134,9 +139,7 @@ def main() -> None:
             for nb in a.neighbours:
                 v = nb.window
                 print(f"    {nb.label:28s} {v.label()} from {v.reference:%b %Y}: {nb.verdict}")
-    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
-    print(f"fits and windows: {t_fit:.0f} s wall; total {wall:.0f} s wall, {cpu:.0f} s CPU "
-          f"(with worker processes); load average {os.getloadavg()}")
+    return t_fit
 
 
 if __name__ == "__main__":
