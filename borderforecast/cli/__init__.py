@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import BorderforecastError
+from ..paths import with_home
 from ..text import clean
 from . import assess, backtest, common, data, forecast, report, season
 
@@ -29,12 +30,13 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,  # help texts are plain: "[start, end]" must stay visible
 )
-app.command("models")(forecast.models_command)
-app.command("forecast")(forecast.forecast_command)
-app.command("assess")(assess.assess_command)
-app.command("backtest")(backtest.backtest_command)
-app.command("season")(season.season_command)
-app.command("context")(season.context_command)
+# with_home: a command given --home runs under that home (store, caches, user specs, workers)
+app.command("models")(with_home(forecast.models_command))
+app.command("forecast")(with_home(forecast.forecast_command))
+app.command("assess")(with_home(assess.assess_command))
+app.command("backtest")(with_home(backtest.backtest_command))
+app.command("season")(with_home(season.season_command))
+app.command("context")(with_home(season.context_command))
 app.add_typer(data.data_app, name="data")
 app.command("report")(report.report_command)
 app.add_typer(data.cache_app, name="cache")

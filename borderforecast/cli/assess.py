@@ -7,11 +7,9 @@ from typing import Annotated, Any
 import click
 import typer
 
-from ..paths import with_home
 from . import common
 
 
-@with_home
 def assess_command(
     start: Annotated[str | None, typer.Option(help="First month of the window, YYYY-MM.")] = None,
     event: Annotated[

@@ -11,7 +11,6 @@ from rich import box
 from rich.console import Console
 
 from ..errors import DataError, DataWarning
-from ..paths import with_home
 from . import common
 
 _STYLE = {
@@ -23,7 +22,6 @@ _STYLE = {
 }
 
 
-@with_home
 def backtest_command(
     model: common.ModelsOption = None,
     series: Annotated[list[str] | None, typer.Option("--series", "-s", help="Series id.")] = None,

@@ -9,11 +9,9 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from ..paths import with_home
 from . import common
 
 
-@with_home
 def forecast_command(
     model: common.ModelOption = None,
     h: common.HOption = 12,
@@ -101,7 +99,6 @@ def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
         write_text(path, json.dumps(common.plain(table.to_dict(orient="records")), indent=1) + "\n")
 
 
-@with_home
 def models_command(as_json: common.JsonOption = False, home: common.HomeOption = None) -> None:
     """List the named models (specs in models/ and the user home), one line each."""
     from ..models.registry import list_specs

@@ -7,11 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ..paths import with_home
 from . import common
 
 
-@with_home
 def season_command(
     series: common.SeriesOption = None,
     years: Annotated[
@@ -94,7 +92,6 @@ def _print_eras(cmp: Any) -> None:
     common.print_table(title, columns, rows, right=columns[1:])
 
 
-@with_home
 def context_command(
     month: Annotated[str, typer.Argument(help="The month: 2019-08, Aug 2019 or 2019-08-01.")],
     series: common.SeriesOption = None,

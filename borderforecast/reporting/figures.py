@@ -17,8 +17,6 @@ from .. import plotting
 from ..fiscal import MONTH_ABBR
 from ..plotting import COLORS
 
-FISCAL_ORDER = (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)
-
 
 def fan_chart(
     y: pd.Series,
@@ -85,7 +83,7 @@ def history_chart(
 def seasonal_profile_chart(factors: pd.Series, *, title: str, fiscal: bool = True) -> Figure:
     """Seasonal factors by month as % of an average month, October first (else January first)."""
     fig, ax = plotting.new_figure(9.0, 3.6)
-    order = FISCAL_ORDER if fiscal else range(1, 13)
+    order = np.roll(np.arange(1, 13), 3 if fiscal else 0)  # October or January first
     with plotting.style():
         vals = np.array([float(factors.loc[m]) for m in order])
         pct = (vals - 1.0) * 100

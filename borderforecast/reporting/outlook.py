@@ -87,18 +87,6 @@ def year_totals(
     return rows
 
 
-def model_totals(names: list[str], table_of: Any) -> dict[str, float]:
-    """Each model's expected total of the months of its outlook table ``table_of(name)``; a
-    model that cannot fit or forecast now is left out (NaN)."""
-    out: dict[str, float] = {}
-    for name in names:
-        try:
-            out[name] = float(table_of(name)["mean"].sum())
-        except Exception:  # noqa: BLE001 - one model's failure must not stop the report
-            out[name] = float("nan")
-    return out
-
-
 def spread_sentence(
     totals: dict[str, float], chosen: str, h: int, refused: list[str] | tuple[str, ...] = ()
 ) -> str:
@@ -238,8 +226,12 @@ def _backtest(
 
     bench = table_of(BENCHMARK)
     rows = [dict(r) for r in choice.rows]
-    names = [str(r["model"]) for r in rows if str(r["model"]) != choice.model]
-    totals = model_totals(names, table_of)
+    totals: dict[str, float] = {}
+    for name in (str(r["model"]) for r in rows if str(r["model"]) != choice.model):
+        try:  # each model's expected total; one that cannot forecast now is left out (NaN)
+            totals[name] = float(table_of(name)["mean"].sum())
+        except Exception:  # noqa: BLE001 - one model's failure must not stop the report
+            totals[name] = float("nan")
     totals[choice.model] = total  # the same number as the narrative's
     for r in rows:
         r["next_total"] = totals.get(str(r["model"]), float("nan"))
