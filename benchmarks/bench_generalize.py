@@ -353,7 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         "--groups", nargs="*", default=["sectors", "citizenship", "demographic", "ofo", "public"]
     )
     ap.add_argument("--no-cache", action="store_true", help="refit the package's models")
-    ap.add_argument("--out", type=Path, default=None, help="folder for per_series.csv, table.csv")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for per_series.csv, table.csv, every forecast (forecasts_stepN.csv.gz)",
+    )
     ap.add_argument(
         "--reuse-peers",
         action="store_true",
@@ -390,7 +395,10 @@ def main(argv: list[str] | None = None) -> int:
                     peers.to_csv(stored, index=False)
         print(f"peers: {m_peer}", flush=True)
         cols = ["series", "model", "origin", "horizon", "median", "lo80", "hi80", "lo95", "hi95"]
-        rows = common_pairs(scored(pd.concat([pkg[cols], peers[cols]]), series))
+        both = pd.concat([pkg[cols], peers[cols]])
+        if args.out:
+            both.to_csv(args.out / f"forecasts_step{step}.csv.gz", index=False)
+        rows = common_pairs(scored(both, series))
         per, summary = tables(rows)
     for label in [*sorted(set(summary["group"]) - {"all", "all bundled"}), "all bundled", "all"]:
         print()

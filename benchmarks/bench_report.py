@@ -1,8 +1,8 @@
 """Benchmark the monthly report: cold (fresh home and caches) and warm (the same month again).
 
-Targets (2 cores, idle machine): cold at most 25 s, warm at most 8 s wall. Prints wall seconds, CPU seconds
-(user + system of the report process and its workers) and the load average before each run, so
-a figure measured on a busy machine can be judged (and rerun on a quiet one).
+Targets (2 cores, idle machine): cold at most 25 s, warm at most 8 s wall. Prints wall seconds,
+CPU seconds (user + system of the report process and its workers) and the load average before
+each run, so a figure measured on a busy machine can be judged (and rerun on a quiet one).
 
     python benchmarks/bench_report.py                  # southwest, the default report
     python benchmarks/bench_report.py --series sector/tucson --jobs 1

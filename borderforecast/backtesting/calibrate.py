@@ -4,7 +4,7 @@ At origin *T* and horizon *k* the calibrated interval is ``log(median + 1) +/- q
 ``v_T`` the model's recent one-step log error size (``scale="errors"``), ``q_T`` the
 split-conformal quantile of its past scaled errors at that horizon whose target month is at
 most *T*, its miscoverage level adapting as forecasts resolve (Gibbs & Candes 2021); widths
-never shrink with the horizon and upper bounds are capped at ``record_cap`` times the record.
+never shrink with the horizon and upper bounds are capped near the record (``record_cap``).
 Point forecasts are never changed. The method and its settings: docs/guide/backtest.md and
 :class:`CalibrationOptions`. :func:`calibrate_frame` does a whole backtest in one pass.
 """
@@ -69,10 +69,12 @@ class CalibrationOptions:
         error in the window (default None: no cap; a cap at the worst past miss
         undoes the error scale when the series is more turbulent than ever).
     record_cap : float or None
-        Upper bounds never exceed ``record_cap`` times the highest month
-        recorded up to the origin (default 1.5; None: no cap). The record
-        was set in the largest surge on file; a bound further above it is
-        not a planning figure.
+        Upper bounds ``k`` months ahead never exceed the highest month recorded
+        up to the origin times the larger of ``record_cap`` (default 1.5; None:
+        no cap) and the most the series itself has ever risen above its
+        record of ``k`` months before, up to the origin: a bound further above
+        the record than the series has ever gone is not a planning figure, one
+        it has already made is.
     warmup : int or None
         Extra origins before ``start`` (at the run's ``step``) that are
         forecast only to feed the calibration, never scored. Default None:
@@ -123,6 +125,7 @@ class CalibrationOptions:
             raise ModelError(f"calibration gamma must be in [0, 1), got {self.gamma!r}")
 
 
+YEAR = 12
 SCALE_FLOOR = 0.005
 """Lower bound of the error scale (keeps near-constant series finite)."""
 
@@ -253,8 +256,12 @@ def _group_scale(g: pd.DataFrame, options: CalibrationOptions) -> np.ndarray:
     return error_scale(g["origin"].to_numpy(), one["target_month"].to_numpy(), e1, options.halflife)
 
 
-def _records(g: pd.DataFrame, y: pd.Series | None) -> np.ndarray:
-    """Highest month recorded up to each row's origin (NaN if unknown)."""
+def _record_caps(g: pd.DataFrame, y: pd.Series | None, factor: float) -> np.ndarray:
+    """Each row's cap of the upper bound (see ``record_cap``; NaN if unknown).
+
+    The record up to the origin times the larger of ``factor`` and the largest
+    ``(y_t + 1) / (record up to t - k, + 1)`` with ``t`` at most the origin, ``k`` the
+    row's horizon and the record spanning at least a year (a regular monthly series)."""
     origins = g["origin"].to_numpy()
     if y is not None:
         t, v = y.index.to_numpy(), y.to_numpy(dtype=float)
@@ -262,12 +269,19 @@ def _records(g: pd.DataFrame, y: pd.Series | None) -> np.ndarray:
         known = g.dropna(subset=["actual"]).drop_duplicates("target_month")
         known = known.sort_values("target_month")
         t, v = known["target_month"].to_numpy(), known["actual"].to_numpy(dtype=float)
-    if not len(v):
-        return np.full(len(g), np.nan)
-    best = np.maximum.accumulate(v)
-    pos = np.searchsorted(t, origins, side="right") - 1
     out = np.full(len(g), np.nan)
-    out[pos >= 0] = best[pos[pos >= 0]]
+    if not len(v):
+        return out
+    best = np.fmax.accumulate(v)
+    pos = np.searchsorted(t, origins, side="right") - 1
+    horizon = g["horizon"].to_numpy(dtype=int)
+    for k in np.unique(horizon):
+        rise = np.full(len(v), factor)
+        j = k + YEAR - 1  # a record is one once it spans a year
+        rise[j:] = np.fmax((v[j:] + 1.0) / (best[YEAR - 1 : -k] + 1.0), factor)
+        most = np.fmax.accumulate(rise)
+        rows = (horizon == k) & (pos >= 0)
+        out[rows] = best[pos[rows]] * most[pos[rows]]
     return out
 
 
@@ -302,7 +316,7 @@ def _calibrate_group(
             w = pd.Series(width[lv][order]).groupby(keys).cummax().to_numpy()
             width[lv][order] = np.where(np.isfinite(width[lv][order]), w, np.nan)
     median = g["median"].to_numpy(dtype=float)
-    records = _records(g, y) if options.record_cap is not None else None
+    caps = _record_caps(g, y, options.record_cap) if options.record_cap is not None else None
     new: dict[str, np.ndarray] = {}
     flag = np.zeros(len(g), dtype=bool)
     for lv in levels:
@@ -313,10 +327,9 @@ def _calibrate_group(
         c_lo = np.maximum(np.expm1(lm - width[lv][ok]), 0.0)
         c_hi = np.expm1(lm + width[lv][ok])
         lo[ok], hi[ok] = c_lo, c_hi
-        if records is not None:
-            cap = options.record_cap * records
-            capped = ok & np.isfinite(cap)
-            hi[capped] = np.maximum(np.minimum(hi[capped], cap[capped]), median[capped])
+        if caps is not None:
+            capped = ok & np.isfinite(caps)
+            hi[capped] = np.maximum(np.minimum(hi[capped], caps[capped]), median[capped])
         new[lo_c], new[hi_c] = lo, hi
         flag |= ok
     return new, flag

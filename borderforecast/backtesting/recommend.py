@@ -42,9 +42,9 @@ CANDIDATES = ("snaive", "demographic", "stl_revert", "stl_ses", "structural", "e
 best of the full monthly backtest and two familiar model classes."""
 STEP = 3
 """Months between the origins of the backtest behind a recommendation (quarterly)."""
-MARGIN = 0.05
+MARGIN = 0.20
 """A challenger replaces the incumbent only when its joint score is lower by this share."""
-MIN_ERRORS = 24
+MIN_ERRORS = 96
 """Resolved forecasts (origin x horizon) a model needs before its score counts."""
 INCUMBENTS = ("demographic", "stl_revert", "snaive")
 """The incumbent is the first of these among the models (the package's default model)."""
@@ -156,16 +156,16 @@ def recommend(
     --------
     ``a`` forecasts best but its intervals score far worse (joint ``sqrt(0.9 * 20) = 4.24``);
     ``b`` has the best joint score (``sqrt(1.1 * 9) = 3.15``), but the incumbent
-    ``stl_revert`` (``sqrt(1.0 * 10.5) = 3.24``) is not 5% worse, so it stays:
+    ``stl_revert`` (``sqrt(1.0 * 10.5) = 3.24``) is not 20% worse, so it stays:
 
     >>> t = pd.DataFrame({"wmase": [0.9, 1.1, 1.0], "mase": [1.0, 1.2, 1.1],
-    ...                   "msis": [20.0, 9.0, 10.5], "n": [60, 60, 60],
+    ...                   "msis": [20.0, 9.0, 10.5], "n": [120, 120, 120],
     ...                   "coverage80": [0.6, 0.8, 0.8], "coverage95": [0.85, 0.95, 0.95]},
     ...                  index=["a", "b", "stl_revert"])
     >>> rec = recommend(t)
     >>> rec.model, rec.table.index.tolist(), rec.table["status"].tolist()
     ('stl_revert', ['b', 'stl_revert', 'a'], ['', 'used', ''])
-    >>> recommend(t.assign(msis=[20.0, 8.0, 10.5])).model
+    >>> recommend(t.assign(msis=[20.0, 6.0, 10.5])).model  # b: sqrt(1.1 * 6) = 2.57
     'b'
     """
     if table.empty:
