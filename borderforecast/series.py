@@ -62,6 +62,12 @@ def format_months(months: pd.DatetimeIndex | list[pd.Timestamp], limit: int = 6)
     return ", ".join(items)
 
 
+def is_bundled(y: Any) -> bool:
+    """Whether ``y`` is one of the package's bundled border series (``load`` sets its
+    ``attrs["sources"]``): they speak fiscal years (Oct-Sep), any other series calendar years."""
+    return "sources" in getattr(y, "attrs", {})
+
+
 def as_monthly(
     y: pd.Series,
     *,

@@ -73,14 +73,14 @@ def test_name_and_unit_need_a_file(tmp_path, capsys):
     assert not (tmp_path / "r").exists()
 
 
-def test_a_user_report_counts_calendar_years_and_says_fiscal_once(user_report):
+def test_a_user_report_counts_calendar_years_throughout(user_report):
     _, y, out = user_report
     md = (out / "report.md").read_text()
     head = md.split("## 3.")[0]  # first screen, headline, forecast
     assert "| 2024 to date (Jan 2024–Dec 2024) |" in md and "The year 2024 to date" in head
     assert "| Jan 2025 | 2025 |" in md  # the forecast table's year column
     assert "FY" not in head and "fiscal" not in head.lower()
-    assert md.lower().count("fiscal years:") == 1  # said once, in the definitions
+    assert "FY" not in md and "fiscal" not in md.lower()  # seasonality, assessment: calendar
     fan = (out / "figures" / "forecast.svg").read_text()
     assert "FY20" not in fan  # the chart labels no fiscal years for a user's series
 

@@ -37,7 +37,8 @@ def _x13_methods() -> list[str]:
 
 @pytest.fixture(scope="module")
 def synthetic_profiles() -> list:
-    return [seasonal_profile(synthetic_seasonal(seed=s), methods=_x13_methods()) for s in range(4)]
+    return [seasonal_profile(synthetic_seasonal(seed=s), methods=_x13_methods(), fiscal=True)
+            for s in range(4)]
 
 
 def test_every_method_recovers_known_factors(synthetic_profiles):
@@ -122,19 +123,19 @@ def test_autumn_readings_follow_the_interval():
 
 
 def test_year_selection_forms_agree_and_errors_are_clear():
-    y = synthetic_example()  # FY2000-FY2014
-    a = seasonal_profile(y, range(2003, 2010), methods=["regression"])
-    b = seasonal_profile(y, (2003, 2009), methods=["regression"])
-    c = seasonal_profile(y, "FY2003-FY2009", methods=["regression"])
+    y = synthetic_example()  # FY2000-FY2014, asked as fiscal years
+    a = seasonal_profile(y, range(2003, 2010), methods=["regression"], fiscal=True)
+    b = seasonal_profile(y, (2003, 2009), methods=["regression"], fiscal=True)
+    c = seasonal_profile(y, "FY2003-FY2009", methods=["regression"], fiscal=True)
     assert a.years == b.years == c.years == tuple(range(2003, 2010))
     pd.testing.assert_frame_equal(a.factors, c.factors)
     assert parse_years("2000-2002") == [2000, 2001, 2002]
     assert parse_years([2005, 2001]) == [2001, 2005]
     assert years_label([2017, 2020, 2021, 2022]) == "FY2017, FY2020-FY2022"
     with pytest.raises(DataError, match="FY2016"):
-        seasonal_profile(y, (2010, 2016))
+        seasonal_profile(y, (2010, 2016), fiscal=True)
     with pytest.raises(ShortSeriesError, match="at least 3"):
-        seasonal_profile(y, (2003, 2004))
+        seasonal_profile(y, (2003, 2004), fiscal=True)
     with pytest.raises(DataError, match="fiscal years"):
         seasonal_profile(y, "twenty")
     with pytest.raises(ModelError, match="regression, stl, x13"):
@@ -144,7 +145,8 @@ def test_year_selection_forms_agree_and_errors_are_clear():
 def test_non_contiguous_years_and_zero_counts():
     y = synthetic_example(n_years=12)
     prof = seasonal_profile(
-        y, [2000, 2001, 2002, 2003, 2007, 2008, 2009, 2010], methods=["regression", "stl"]
+        y, [2000, 2001, 2002, 2003, 2007, 2008, 2009, 2010], methods=["regression", "stl"],
+        fiscal=True,
     )
     assert prof.years_label == "FY2000-FY2003, FY2007-FY2010"
     assert np.max(np.abs(prof.factors["factor"].to_numpy() / TRUE - 1)) < 0.06
@@ -165,26 +167,27 @@ def test_spline_trend_cannot_absorb_a_periodic_pattern():
 
 def test_eras_same_shape_not_rejected_changed_shape_rejected():
     y = synthetic_example(n_years=16, seed=3)
-    same = compare_eras(y, (2000, 2007), (2008, 2015), seed=0)
+    same = compare_eras(y, (2000, 2007), (2008, 2015), seed=0, fiscal=True)
     assert same.p_value > 0.05 and not same.changed
     late = y.index >= "2007-10-01"
     mult = np.where(late & y.index.month.isin([6, 7, 8]), 1.15, 1.0)
     mult = mult * np.where(late & y.index.month.isin([3, 4]), 0.9, 1.0)
-    changed = compare_eras((y * mult).rename("changed"), (2000, 2007), (2008, 2015), seed=0)
+    changed = compare_eras((y * mult).rename("changed"), (2000, 2007), (2008, 2015), seed=0,
+                           fiscal=True)
     assert changed.p_value < 0.01 and changed.changed and changed.f_p_value < 0.01
     d = changed.differences
     assert d.loc[7, "lo"] > 0 and d.loc[4, "hi"] < 0  # July up, April down
     assert (d["lo"] < d["change"]).all() and (d["change"] < d["hi"]).all()
     # reproducible permutation test
-    assert compare_eras(y, (2000, 2007), (2008, 2015), seed=0).p_value == same.p_value
+    assert compare_eras(y, (2000, 2007), (2008, 2015), seed=0, fiscal=True).p_value == same.p_value
     assert "changed" in changed.summary()
     json.dumps(changed.to_dict())
     with pytest.raises(DataError, match="share fiscal years"):
-        compare_eras(y, (2000, 2008), (2008, 2015))
+        compare_eras(y, (2000, 2008), (2008, 2015), fiscal=True)
 
 
 def test_plots_and_outputs():
-    prof = seasonal_profile(synthetic_example(), methods=["regression", "stl"])
+    prof = seasonal_profile(synthetic_example(), methods=["regression", "stl"], fiscal=True)
     fig = prof.plot()
     assert len(fig.axes) == 2
     assert len(fig.axes[0].get_legend().get_texts()) == 2
@@ -192,7 +195,8 @@ def test_plots_and_outputs():
     assert len(frame) == 24 and set(frame["method"]) == {"regression", "stl"}
     out = json.loads(json.dumps(prof.to_dict()))
     assert out["fiscal_years"][0] == 2000 and len(out["factors"]["stl"]) == 12
-    cmp = compare_eras(synthetic_example(), (2000, 2006), (2007, 2014), n_permutations=99)
+    cmp = compare_eras(synthetic_example(), (2000, 2006), (2007, 2014), n_permutations=99,
+                       fiscal=True)
     assert len(cmp.plot().axes) == 2
     assert month_number("sept") == 9 and month_number("12") == 12
 

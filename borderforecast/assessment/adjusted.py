@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..fiscal import fiscal_year
-from ..series import as_monthly
+from ..season.estimate import fiscal_years as years_of
+from ..series import as_monthly, is_bundled
 from .normal import SHOCK_Z, TITLE42, normal_fiscal_years
 from .options import Window, months_between
 from .robust import log_counts, mad, noise_floor, percentile_of, robust_scale, robust_z, span_floor
@@ -168,13 +168,12 @@ def adjusted_change(
 COLUMNS = ["month", "shift_pct", "lo_pct", "hi_pct", "z", "p_value", "sure", "months", "x13"]
 
 
-def shift_z(y: pd.Series, fiscal_years: Any, floor: float) -> pd.DataFrame:
+def shift_z(y: pd.Series, years: Any, floor: float, fiscal: bool = True) -> pd.DataFrame:
     """Per month: the three-month window statistic ``stat``, its calendar median ``expected``
-    and robust ``scale`` in the other normal years, ``z`` and ``normal``."""
+    and robust ``scale`` in the other normal (fiscal or calendar) ``years``, ``z``, ``normal``."""
     lz = log_counts(y)
     stat = (lz + lz.shift(-1) + lz.shift(-2)) / 3 - lz.shift(1)
-    fy = np.asarray(fiscal_year(lz.index))
-    normal = np.isin(fy, list(fiscal_years)) & stat.notna().to_numpy()
+    normal = np.isin(years_of(lz.index, fiscal), list(years)) & stat.notna().to_numpy()
     frame = pd.DataFrame({"stat": stat, "normal": normal, "expected": np.nan, "scale": np.nan})
     for m in range(1, 13):
         idx = stat.index[(stat.index.month == m) & stat.notna().to_numpy()]
@@ -216,11 +215,12 @@ def find_breaks(
         from ..data import load
 
         y = load()
+    fiscal = is_bundled(y)
     y = as_monthly(y).astype(float)
-    fys = normal_fiscal_years(y, exclude=exclude, title42=title42)
+    fys = normal_fiscal_years(y, exclude=exclude, title42=title42, fiscal=fiscal)
     lz = log_counts(y)
     floor = span_floor(noise_floor(lz, (TITLE42,) if title42 else ()), _window3(y.index[1]))
-    f = shift_z(y, fys.years, floor)
+    f = shift_z(y, fys.years, floor, fiscal)
     z, normal = f["z"], f["normal"].to_numpy()
     hit = z.abs() > threshold
     out = []

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import DataError, ModelError
 from ..models.registry import get_spec
-from ..series import month
+from ..series import is_bundled, month
 from .adjusted import AdjustedChange, adjusted_change
 from .caveats import caveats
 from .empirical import Decomposition, EmpiricalComparison, decompose, empirical
@@ -133,8 +133,9 @@ def assess(
     partial = False
     if event is not None:
         start, end, reference, partial = event_window(y, event, end, reference)
+    fiscal = is_bundled(y)  # fiscal years for the bundled border series, else calendar years
     y, window = make_window(y, start, end, reference, opts.min_history)
-    return _assess(y, window, opts, partial, event)
+    return _assess(y, window, opts, partial, event, fiscal)
 
 
 def event_window(y: pd.Series | Any, event: str | pd.Timestamp, end: str | pd.Timestamp | None,
@@ -184,17 +185,16 @@ class Lines:
     note: str = ""
 
 
-def _normal(y: pd.Series, w: Window, opts: AssessOptions) -> NormalYears:
+def _normal(y: pd.Series, w: Window, opts: AssessOptions, fiscal: bool) -> NormalYears:
     return normal_years(
         y, w, exclude=opts.exclude, title42=opts.exclude_title42, shock_z=opts.shock_z,
         min_history=opts.min_history, max_placebo_years=opts.placebo_years,
-        era_split=opts.era_split, alpha=opts.alpha, seed=opts.seed,
+        era_split=opts.era_split, alpha=opts.alpha, seed=opts.seed, fiscal=fiscal,
     )  # fmt: skip
 
 
-def _assess(
-    y: pd.Series, window: Window, opts: AssessOptions, partial: bool = False, event: Any = None
-) -> Assessment:
+def _assess(y: pd.Series, window: Window, opts: AssessOptions, partial: bool = False,
+            event: Any = None, fiscal: bool = True) -> Assessment:
     """Every line for the window and its neighbours (fits shared), then the verdicts."""
     t_all = time.perf_counter()
     timings: dict[str, float] = {}
@@ -205,10 +205,10 @@ def _assess(
     if opts.models is not None:
         for name in names:
             get_spec(name)  # an unknown name is the user's error, not a model failure
-    normals = {"as asked": _normal(y, window, opts)}
+    normals = {"as asked": _normal(y, window, opts, fiscal)}
     for label, w in neighbour_windows(y, window, partial):
         try:
-            normals[label] = _normal(y, w, opts)
+            normals[label] = _normal(y, w, opts, fiscal)
         except DataError as exc:
             notes.append(f"The neighbour window ({label}) could not be judged: {exc}.")
     timings["years"] = time.perf_counter() - t_all
@@ -277,7 +277,7 @@ def judge(y: pd.Series, nm: NormalYears, names: tuple[str, ...], fits: dict[Any,
     note = ""
     dec: Decomposition | None = None
     try:
-        dec = decompose(y, w, profile=_profile_of(nm.years) if nm.years else None)
+        dec = decompose(y, w, profile=_profile_of(nm.years, nm.fiscal.fiscal))
     except Exception as exc:  # noqa: BLE001 - one line of evidence failing is reported, not fatal
         note = _failed("decomposition", exc)
     margin = critical_z(opts.alpha) * emp.stat_scale
@@ -326,13 +326,15 @@ def _neighbour(label: str, ln: Lines) -> Neighbour:
     return Neighbour(label, ln.normal.window, ln.decision, grade(ln.decision, ln.margin))
 
 
-def _profile_of(fiscal_years: tuple[int, ...]) -> Any:
+def _profile_of(years: tuple[int, ...], fiscal: bool) -> Any:
+    """The regression profile of ``years`` (none: every complete year) of the history."""
     from ..season import seasonal_profile
 
     def fit(history: pd.Series) -> Any:
         return _memo(
-            ("profile", fingerprint(history), fiscal_years),
-            lambda: seasonal_profile(history, years=list(fiscal_years), methods=["regression"]),
+            ("profile", fingerprint(history), years, fiscal),
+            lambda: seasonal_profile(history, years=list(years) or None, methods=["regression"],
+                                     fiscal=fiscal),
         )
 
     return fit

@@ -144,7 +144,8 @@ def _decomposition_line(a: Any) -> str:
         return "5. Decomposition: not available."
     zero = "excludes" if d.excess_excludes_zero else "includes"
     nm = a.normal
-    basis = f" (profile of FY{nm.years[0]}-FY{nm.years[-1]})" if nm.years else ""
+    p = nm.fiscal.prefix
+    basis = f" (profile of {p}{nm.years[0]}-{p}{nm.years[-1]})" if nm.years else ""
     text = (
         f"5. Decomposition: from {w.reference:%b %Y} to {w.end:%b %Y} the series changed "
         f"{fmt_pct(d.observed_pct)}; normal seasonality{basis} expects "
@@ -185,13 +186,14 @@ def share_sentence(d: Any) -> str:
 
 
 def era_sentence(a: Any) -> str:
-    """What the era test says and which fiscal years define normal seasonality."""
+    """What the era test says and which years define normal seasonality."""
     nm = a.normal
     if not np.isfinite(nm.era_p):
         return f"Seasonal eras: {nm.note}."
     w = a.window
-    ra = f"FY{nm.clean_years[0]}-FY{nm.era_split - 1}"
-    rb = f"FY{nm.era_split}-FY{nm.clean_years[-1]}"
+    p, fy = nm.fiscal.prefix, "fiscal " if nm.fiscal.fiscal else ""
+    ra = f"{p}{nm.clean_years[0]}-{p}{nm.era_split - 1}"
+    rb = f"{p}{nm.era_split}-{p}{nm.clean_years[-1]}"
     diff = "whose interval excludes zero" if nm.window_differs else "within the noise"
     change = (
         f"the {w.reference:%b}->{w.end:%b} change is {fmt_pct(nm.window_change_a)} in "
@@ -207,10 +209,10 @@ def era_sentence(a: Any) -> str:
     if nm.shape_changed:
         return (
             f"Seasonal eras: the seasonal shape changed {test}, but not for these months: "
-            f"{change}, so every normal fiscal year defines normal seasonality here."
+            f"{change}, so every normal {fy}year defines normal seasonality here."
         )
     return (
-        f"Seasonal eras: no change of seasonal shape {test}, so every normal fiscal year "
+        f"Seasonal eras: no change of seasonal shape {test}, so every normal {fy}year "
         f"defines normal seasonality; {change}."
     )
 

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..fiscal import fiscal_year, fiscal_year_start
+from ..fiscal import fiscal_year_start
+from ..season.estimate import fiscal_years as years_of
+from ..series import is_bundled
 from .counterfactual import gate_span
 from .options import (
     ExcludeError,
@@ -78,38 +80,52 @@ def screen(lz: pd.Series, window: Window, periods: Sequence[Period], sigma1: flo
     return c
 
 
+def year_start(year: int, fiscal: bool) -> pd.Timestamp:
+    """First month of a fiscal (October before) or calendar (January) year."""
+    return fiscal_year_start(year) if fiscal else pd.Timestamp(year, 1, 1)
+
+
 @dataclass(frozen=True)
 class FiscalYears:
-    """The complete fiscal years of normal seasonality (``years``, ascending), and why each
-    other one is left out (``excluded``: fiscal year -> reason)."""
+    """The complete years of normal seasonality (``years``, ascending; fiscal or calendar as
+    ``fiscal``), and why each other one is left out (``excluded``: year -> reason)."""
 
     years: tuple[int, ...]
     excluded: dict[int, str]
     shock_z: float | None
+    fiscal: bool = True
+
+    @property
+    def prefix(self) -> str:
+        """``"FY"`` before fiscal years, nothing before calendar years."""
+        return "FY" if self.fiscal else ""
 
     def before(self, month: pd.Timestamp) -> tuple[int, ...]:
-        """The normal fiscal years that end before ``month``."""
-        return tuple(v for v in self.years if fiscal_year_start(v + 1) <= month)
+        """The normal years that end before ``month``."""
+        return tuple(v for v in self.years if year_start(v + 1, self.fiscal) <= month)
 
     def to_dict(self) -> dict[str, Any]:
         return {"years": list(self.years),
                 "excluded": {str(k): v for k, v in sorted(self.excluded.items())},
-                "rule": rule_text(self.shock_z)}
+                "rule": rule_text(self.shock_z, self.fiscal)}
 
 
-def rule_text(shock_z: float | None) -> str:
+def rule_text(shock_z: float | None, fiscal: bool = True) -> str:
     if shock_z is None:
         return "no screening: every year outside the excluded periods is normal"
     return (f"a year is beyond normal seasonality when a window's mean change from its "
             f"reference month lies more than {shock_z:g} robust standard deviations from the "
             "same change in the other years (the spread never below what the series' own "
-            "month-to-month variation implies); its fiscal year is then left out everywhere")
+            f"month-to-month variation implies); its {'fiscal ' if fiscal else ''}year is then "
+            "left out everywhere")
 
 
 def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = True,
-                        shock_z: float | None = SHOCK_Z) -> FiscalYears:
-    """The fiscal years of normal seasonality of ``y`` (what the report's seasonal section and
-    every assessment use as "normal").
+                        shock_z: float | None = SHOCK_Z,
+                        fiscal: bool | None = None) -> FiscalYears:
+    """The years of normal seasonality of ``y`` (what the report's seasonal section and every
+    assessment use as "normal"): fiscal years for the bundled border series, calendar years
+    for any other (``fiscal`` overrides).
 
     Examples
     --------
@@ -119,24 +135,25 @@ def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = Tr
     (False, True)
     """
     user = parse_exclude(exclude)
-    key = ("fiscal", fingerprint(y), title42, user, shock_z)
-    out: FiscalYears = _memo(key, lambda: _fiscal_years(y, user, title42, shock_z))
+    fy = is_bundled(y) if fiscal is None else bool(fiscal)
+    key = ("fiscal", fingerprint(y), title42, user, shock_z, fy)
+    out: FiscalYears = _memo(key, lambda: _fiscal_years(y, user, title42, shock_z, fy))
     return out
 
 
 def _fiscal_years(
-    y: pd.Series, user: tuple[Period, ...], title42: bool, shock_z: float | None
+    y: pd.Series, user: tuple[Period, ...], title42: bool, shock_z: float | None, fiscal: bool
 ) -> FiscalYears:
     defaults: tuple[Period, ...] = (TITLE42,) if title42 else ()
     periods = defaults + user
     lz = log_counts(y.astype(float))
     sigma1 = noise_floor(lz, defaults)
-    fys = pd.Series(np.asarray(fiscal_year(lz.index)), index=lz.index)
+    fys = pd.Series(years_of(lz.index, fiscal), index=lz.index)
     counts = fys.value_counts()
     complete = sorted(int(v) for v in counts.index[counts == 12])
     excluded: dict[int, str] = {}
     for v in complete:
-        hit = touches(fiscal_year_start(v), fiscal_year_start(v + 1) - pd.DateOffset(months=1),
+        hit = touches(year_start(v, fiscal), year_start(v + 1, fiscal) - pd.DateOffset(months=1),
                        periods)
         if hit is not None:
             excluded[v] = ("Title 42 period (Mar 2020 - May 2023)" if hit == TITLE42
@@ -147,12 +164,12 @@ def _fiscal_years(
             w = Window(s, s + pd.DateOffset(months=2), s - pd.DateOffset(months=1))
             c = screen(lz, w, defaults, sigma1, shock_z)  # user periods only remove years
             for r in c[c["beyond"]].itertuples():
-                for v in sorted({int(fiscal_year(r.start)), int(fiscal_year(r.end))}):
+                for v in sorted(set(years_of(pd.DatetimeIndex([r.start, r.end]), fiscal))):
                     if v in complete and v not in excluded:
                         excluded[v] = (f"its {r.start:%b}-{r.end:%b} {r.end:%Y} change from "
                                        f"{r.reference:%b} is beyond normal seasonality "
                                        f"(robust z {r.z:+.1f})")
-    return FiscalYears(tuple(v for v in complete if v not in excluded), excluded, shock_z)
+    return FiscalYears(tuple(v for v in complete if v not in excluded), excluded, shock_z, fiscal)
 
 
 @dataclass(frozen=True)
@@ -208,13 +225,15 @@ class NormalYears:
         return {int(k): str(v) for k, v in bad["reason"].items()}
 
     def to_dict(self) -> dict[str, Any]:
+        k = "fiscal_" if self.fiscal.fiscal else ""
         return {
             "comparison_years": self.comparison_years, "placebo_years": sorted(self.placebo_years),
             "excluded": {str(k): v for k, v in sorted(self.excluded.items())},
             "exclude_periods": [period_label(p) for p in self.exclude], "window_z": self.target_z,
-            "fiscal_years": list(self.years),
-            "fiscal_years_excluded": {str(k): v for k, v in sorted(self.fiscal.excluded.items())},
-            "rule": rule_text(self.shock_z), "era_split": self.era_split, "era_p": self.era_p,
+            f"{k}years": list(self.years),
+            f"{k}years_excluded": {str(k): v for k, v in sorted(self.fiscal.excluded.items())},
+            "rule": rule_text(self.shock_z, self.fiscal.fiscal), "era_split": self.era_split,
+            "era_p": self.era_p,
             "shape_changed": self.shape_changed, "window_change_a_pct": self.window_change_a,
             "window_change_b_pct": self.window_change_b, "window_differs": self.window_differs,
             "note": self.note,
@@ -224,22 +243,23 @@ class NormalYears:
 def normal_years(y: pd.Series, window: Window, *, exclude: Any = None, title42: bool = True,
                  shock_z: float | None = SHOCK_Z, min_history: int = 60,
                  max_placebo_years: int | None = None, era_split: int | None = 2011,
-                 alpha: float = 0.05, seed: int = 0) -> NormalYears:
-    """The normal years of ``window`` (the module's rule): an :class:`ExcludeError` when an
-    ``exclude`` period is outside the data or overlaps the window, or leaves fewer than 3."""
+                 alpha: float = 0.05, seed: int = 0, fiscal: bool | None = None) -> NormalYears:
+    """The normal years of ``window`` (the module's rule; ``fiscal`` as
+    :func:`normal_fiscal_years`): an :class:`ExcludeError` when an ``exclude`` period is outside
+    the data or overlaps the window, or leaves fewer than 3."""
     user = parse_exclude(exclude)
     check_periods(user, y.index, window.reference, window.end)
     first = y.index[0]
     defaults: tuple[Period, ...] = (TITLE42,) if title42 else ()
     lz = log_counts(y.astype(float))
     sigma1 = noise_floor(lz, defaults)
-    fiscal = normal_fiscal_years(y, exclude=user, title42=title42, shock_z=shock_z)
+    fys = normal_fiscal_years(y, exclude=user, title42=title42, shock_z=shock_z, fiscal=fiscal)
     c = screen(lz, window, defaults, sigma1, shock_z)
     target_z = float(c.loc[c["shift"] == 0, "z"].iloc[0])
     frame = c[c["shift"] >= 1].sort_values("shift").copy()
-    frame["reason"] = [_reason(r, window, user, fiscal) for r in frame.itertuples()]
-    clean = fiscal.before(window.start)
-    era = _era(y, window, clean, frame, era_split, alpha, seed)
+    frame["reason"] = [_reason(r, window, user, fys) for r in frame.itertuples()]
+    clean = fys.before(window.start)
+    era = _era(y, window, fys, frame, era_split, alpha, seed)
     if era.get("since") is not None:
         recent = frame["reference"] >= era["since"]
         frame.loc[(frame["reason"] == "") & ~recent, "reason"] = era["reason"]
@@ -258,7 +278,7 @@ def normal_years(y: pd.Series, window: Window, *, exclude: Any = None, title42: 
     years = tuple(v for v in clean if era.get("since") is None or v >= (era_split or 0))
     return NormalYears(
         window=window, frame=frame, target_z=target_z, floor=span_floor(sigma1, window),
-        fiscal=fiscal, years=years, clean_years=clean, exclude=defaults + user, shock_z=shock_z,
+        fiscal=fys, years=years, clean_years=clean, exclude=defaults + user, shock_z=shock_z,
         era_split=era_split, era_p=era.get("p", float("nan")),
         shape_changed=bool(era.get("changed", False)),
         window_change_a=era.get("a", float("nan")), window_change_b=era.get("b", float("nan")),
@@ -274,29 +294,30 @@ def _reason(r: Any, window: Window, user: Sequence[Period], fiscal: FiscalYears)
     if r.beyond:
         return (f"beyond normal seasonality: its {window.reference:%b}->{window.end:%b} path "
                 f"(mean change {100 * np.expm1(r.stat):+.1f}%) has robust z {r.z:+.1f}")
-    for v in sorted({int(fiscal_year(r.reference)), int(fiscal_year(r.end))}):
+    for v in sorted(set(years_of(pd.DatetimeIndex([r.reference, r.end]), fiscal.fiscal))):
         if v in fiscal.excluded:
-            return f"FY{v} is not normal: {fiscal.excluded[v]}"
+            return f"{fiscal.prefix}{v} is not normal: {fiscal.excluded[v]}"
     return ""
 
 
-def _era(y: pd.Series, window: Window, clean: tuple[int, ...], frame: pd.DataFrame,
+def _era(y: pd.Series, window: Window, fiscal: FiscalYears, frame: pd.DataFrame,
          era_split: int | None, alpha: float, seed: int) -> dict[str, Any]:
-    """The era test on the normal fiscal years; ``since`` set when the recent era defines
-    normal for the window's months (and leaves at least 5 earlier years)."""
+    """The era test on the normal years; ``since`` set when the recent era defines normal for
+    the window's months (and leaves at least 5 earlier years)."""
     if era_split is None:
         return {"note": "era test not requested"}
+    clean, p, fy = fiscal.before(window.start), fiscal.prefix, fiscal.fiscal
     a = [v for v in clean if v < era_split]
     b = [v for v in clean if v >= era_split]
     if len(a) < 3 or len(b) < 3:
-        return {"note": f"era test not run: fewer than 3 normal fiscal years on one side of "
-                        f"FY{era_split}"}
+        return {"note": f"era test not run: fewer than 3 normal {'fiscal ' if fy else ''}years "
+                        f"on one side of {p}{era_split}"}
     from ..season import compare_eras
 
     hist = y[y.index < window.start]
-    cmp = _memo(("era", fingerprint(hist), tuple(a), tuple(b), alpha, seed),
+    cmp = _memo(("era", fingerprint(hist), tuple(a), tuple(b), alpha, seed, fy),
                 lambda: compare_eras(hist, a, b, level=100 * (1 - alpha), seed=seed,
-                                     n_permutations=999))
+                                     n_permutations=999, fiscal=fy))
     changed = bool(np.isfinite(cmp.p_value) and cmp.p_value < alpha)
     r, e = window.reference.month, window.end.month
     d = cmp.differences
@@ -307,13 +328,13 @@ def _era(y: pd.Series, window: Window, clean: tuple[int, ...], frame: pd.DataFra
     out: dict[str, Any] = {"p": float(cmp.p_value), "changed": changed, "differs": differs,
            "a": float(cmp.profile_a.expected_change(r, e)[0]),
            "b": float(cmp.profile_b.expected_change(r, e)[0])}
-    since = fiscal_year_start(era_split)
+    since = year_start(era_split, fy)
     recent = (frame["reason"] == "") & (frame["reference"] >= since)
     if changed and differs and recent.sum() >= 5:
         out["since"] = since
-        out["reason"] = (f"earlier seasonal era (before FY{era_split}): the "
+        out["reason"] = (f"earlier seasonal era (before {p}{era_split}): the "
                          f"{window.reference:%b}->{window.end:%b} change differs between the eras")
     elif changed and differs:
-        out["note"] = (f"the recent seasonal era (from FY{era_split}) has too few normal years "
+        out["note"] = (f"the recent seasonal era (from {p}{era_split}) has too few normal years "
                        "before the window, so every normal year is used")
     return out

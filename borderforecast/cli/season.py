@@ -13,7 +13,7 @@ from . import common
 def season_command(
     series: common.SeriesOption = None,
     years: Annotated[
-        str | None, typer.Option(help="Fiscal years, e.g. FY2000-FY2019 (default: all complete).")
+        str | None, typer.Option(help="Years, e.g. FY2000-FY2019 or, your own series, 2000-2019.")
     ] = None,
     method: Annotated[
         str, typer.Option(help="Primary method: regression, stl or x13.")

@@ -23,6 +23,7 @@ import warnings
 import pandas as pd
 
 from ..errors import BorderforecastError
+from ..series import is_bundled
 
 DEMOGRAPHIC_PARTS = ("single_adults", "family_units", "uac")
 """The demographic parts of the USBP Southwest total (``bf.load("demographic/<part>")``)."""
@@ -33,7 +34,7 @@ def parts_for(y: pd.Series) -> dict[str, pd.Series] | None:
 
     The parts come from the same data store as ``y`` (the default one), as floats.
     """
-    if y.attrs.get("series_id") != "southwest" or "sources" not in y.attrs:
+    if y.attrs.get("series_id") != "southwest" or not is_bundled(y):
         return None
     from . import load
 

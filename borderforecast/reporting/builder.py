@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..backtesting.recommend import CANDIDATES
 from ..errors import DataError, ShortSeriesError
+from ..series import is_bundled
 from ..series import month as parse_month
 from . import figures
 from .breakdown import Headline, breakdown_groups, breakdown_section
@@ -264,10 +265,9 @@ def build(
     from .outlook import forecast_section, stale_forecast_section
     from .vintages import check_unchanged
 
-    given = y
     y, target, full_last, later = load_series(opts, home, y)
     today = pd.Timestamp(opts.today or datetime.now(UTC).strftime("%Y-%m-%d"))
-    subj = subject_of(y, border=given is None, name=opts.name, unit=opts.unit)
+    subj = subject_of(y, border=is_bundled(y), name=opts.name, unit=opts.unit)
     stale = y.index[-1] < target
     run = _Run(progress)
     started: list[int] = []

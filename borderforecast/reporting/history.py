@@ -40,9 +40,8 @@ DEFINITIONS = (
 )
 
 USER_YEARS = (
-    "Years: the tables count calendar years; the charts' shading, the seasonal section and the "
-    "assessment count years from October to September (fiscal years: FY2025 = October 2024 to "
-    "September 2025)."
+    "Years: calendar years (January to December) in the tables, the charts' shading, the "
+    "seasonal section and the assessment."
 )
 
 GLOSSARY = (

@@ -13,9 +13,11 @@ from .common import SectionOutput
 from .writer import FigureSpec, fmt_pct
 
 
-def normal_years_sentence(years: Sequence[int], excluded: dict[int, str], last: int) -> str:
-    """The page's one statement of the normal fiscal years and why others are left out (up to
-    ``last``).
+def normal_years_sentence(
+    years: Sequence[int], excluded: dict[int, str], last: int, fiscal: bool = True
+) -> str:
+    """The page's one statement of the normal (fiscal or calendar) years and why others are
+    left out (up to ``last``).
 
     >>> s = normal_years_sentence((2000, 2001, 2003), {2002: "shock", 2020: "Title 42"}, 2024)
     >>> s.split(": ", 1)[1].split("; ")
@@ -27,9 +29,9 @@ def normal_years_sentence(years: Sequence[int], excluded: dict[int, str], last: 
         if yr <= last:
             kind = why if why.startswith("Title 42") else "beyond normal seasonality"
             groups.setdefault(kind, []).append(yr)
-    left = "; ".join(f"{years_label(v)} ({k})" for k, v in groups.items())
-    n = len(years)
-    return f"Normal years, here and in the assessment: {years_label(years)} ({n} fiscal years)" + (
+    p, n = "FY" if fiscal else "", f"{len(years)} {'fiscal ' if fiscal else ''}years"
+    left = "; ".join(f"{years_label(v, p)} ({k})" for k, v in groups.items())
+    return f"Normal years, here and in the assessment: {years_label(years, p)} ({n})" + (
         f"; left out: {left}." if left else "."
     )
 
@@ -37,19 +39,20 @@ def normal_years_sentence(years: Sequence[int], excluded: dict[int, str], last: 
 def seasonality_section(
     y: pd.Series, *, horizon: int, seed: int, project: bool = True, border: bool = True
 ) -> SectionOutput:
-    """Section 3: the seasonal profile of the assessment's normal fiscal years (Title 42 left
-    out only for the border series) and, with ``project``, what the season alone implies for
-    the months after the latest."""
+    """Section 3: the seasonal profile of the assessment's normal years (fiscal years and Title
+    42 left out for the border series, calendar years for a user's) and, with ``project``, what
+    the season alone implies for the months after the latest."""
     from ..assessment.normal import normal_fiscal_years
     from ..season import seasonal_profile
 
-    normal = normal_fiscal_years(y, title42=border)
+    normal = normal_fiscal_years(y, title42=border, fiscal=border)
     years = normal.before(y.index[-1] + pd.DateOffset(months=1))
-    prof = seasonal_profile(y, years=list(years), seed=seed, methods=["regression", "stl"])
+    prof = seasonal_profile(y, years=list(years), seed=seed, methods=["regression", "stl"],
+                            fiscal=border)
     f = prof.factors
     expected = _expected(prof, y, horizon)
     parts = [
-        normal_years_sentence(years, normal.excluded, int(prof.years[-1])),
+        normal_years_sentence(years, normal.excluded, int(prof.years[-1]), border),
         *_profile_sentences(f, prof.contrasts),
     ]
     if project:
@@ -62,10 +65,11 @@ def seasonality_section(
         "fiscal_years": [int(prof.years[0]), int(prof.years[-1])],
         "normal_years": [int(v) for v in years],
     }  # fmt: skip
-    title = f"Seasonal profile of {len(years)} normal fiscal years, FY{years[0]}–FY{years[-1]}"
+    fy, p = ("fiscal ", "FY") if border else ("", "")
+    title = f"Seasonal profile of {len(years)} normal {fy}years, {p}{years[0]}–{p}{years[-1]}"
     fig = figures.seasonal_profile_chart(f["factor"], title=title, fiscal=border)
     caption = (
-        "Each month's typical level relative to an average month of the same fiscal year "
+        f"Each month's typical level relative to an average month of the same {fy}year "
         f"(multiplicative seasonal factors), in {'fiscal-year' if border else 'calendar'} order."
     )
     spec = FigureSpec("seasonality", fig, caption, "Bar chart of seasonal factors by month")

@@ -1,7 +1,7 @@
-"""Did the seasonal shape change between two eras (sets of fiscal years)?
+"""Did the seasonal shape change between two eras (sets of years)?
 
 ``log y = month effects + era_b x month effects + trend`` (a spline within each era, so a level
-difference is no change of shape), tested by permutation of the eras over fiscal years (the
+difference is no change of shape), tested by permutation of the eras over years (the
 primary test) and by the classical F-test of the interactions (too liberal for autocorrelated
 errors); the assessment guide has the details.
 """
@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
-from ..series import as_monthly
+from ..series import as_monthly, is_bundled
 from .estimate import (
     MONTH_NAMES,
     fiscal_years,
@@ -62,14 +62,15 @@ class EraComparison:
     n_permutations: int
     profile_a: SeasonalProfile = field(compare=False)
     profile_b: SeasonalProfile = field(compare=False)
+    fiscal: bool = True
 
     @property
     def era_a(self) -> str:
-        return years_label(self.years_a)
+        return years_label(self.years_a, "FY" if self.fiscal else "")
 
     @property
     def era_b(self) -> str:
-        return years_label(self.years_b)
+        return years_label(self.years_b, "FY" if self.fiscal else "")
 
     @property
     def alpha(self) -> float:
@@ -92,7 +93,8 @@ class EraComparison:
         return {
             "series": self.series, "era_a": [int(v) for v in self.years_a],
             "era_b": [int(v) for v in self.years_b], "level": self.level,
-            "test": "permutation test over fiscal years", "statistic": self.statistic,
+            "test": f"permutation test over {'fiscal' if self.fiscal else 'calendar'} years",
+            "statistic": self.statistic,
             "p_value": self.p_value, "f_statistic": self.f_statistic, "f_df": list(self.f_df),
             "f_p_value": self.f_p_value, "n_permutations": self.n_permutations,
             "changed": self.changed, "differences": records(self.differences),
@@ -107,7 +109,8 @@ class EraComparison:
         lines = [
             f"Seasonal shape of {self.series}: {self.era_a} ({len(self.years_a)} years) "
             f"vs {self.era_b} ({len(self.years_b)} years).",
-            f"Permutation test over fiscal years ({self.n_permutations} permutations): "
+            f"Permutation test over {'fiscal' if self.fiscal else 'calendar'} years "
+            f"({self.n_permutations} permutations): "
             f"p = {self.p_value:.3g}; classical F-test of month x era interactions "
             f"(assumes independent monthly errors): F = {self.f_statistic:.2f} on {self.f_df[0]} "
             f"and {self.f_df[1]} df, p = {self.f_p_value:.3g}.",
@@ -165,15 +168,16 @@ def compare_eras(
     level: float = 95,
     seed: int = 0,
     n_permutations: int = 999,
+    fiscal: bool | None = None,
 ) -> EraComparison:
-    """Test whether the seasonal shape differs between two sets of fiscal years.
+    """Test whether the seasonal shape differs between two sets of years.
 
     Parameters
     ----------
     y : pandas.Series
         Monthly counts.
     era_a, era_b
-        Fiscal years of each era, in any form :func:`seasonal_profile`
+        Years of each era (fiscal or calendar as ``fiscal``), in any form :func:`seasonal_profile`
         accepts (``(2000, 2010)``, ``range(2011, 2020)``, ``"FY2011-FY2019"``).
         The eras must not share a year; each needs at least 3 complete years.
     level : float
@@ -182,26 +186,30 @@ def compare_eras(
         Seed of the permutation test.
     n_permutations : int
         Number of permutations (0 to skip; the p-value is then NaN).
+    fiscal : bool, optional
+        Fiscal (Oct-Sep) or calendar years; default as :func:`seasonal_profile`.
 
     Examples
     --------
     >>> from borderforecast.season import compare_eras, synthetic_example
-    >>> cmp = compare_eras(synthetic_example(), (2000, 2007), (2008, 2014))
+    >>> cmp = compare_eras(synthetic_example(), (2000, 2007), (2008, 2013))
     >>> bool(cmp.p_value > 0.05)
     True
     """
+    fiscal = is_bundled(y) if fiscal is None else bool(fiscal)
     ys = as_monthly(y, min_length=12, allow_nan=True)
-    sel_a, sel_b = select_years(ys, era_a), select_years(ys, era_b)
-    overlap = sorted(set(fiscal_years(sel_a.index)) & set(fiscal_years(sel_b.index)))
-    if overlap:
-        raise DataError(f"the eras share fiscal years {', '.join(f'FY{v}' for v in overlap)}")
+    sel_a, sel_b = select_years(ys, era_a, fiscal), select_years(ys, era_b, fiscal)
+    ya, yb = (fiscal_years(s.index, fiscal) for s in (sel_a, sel_b))
+    if overlap := sorted(set(ya) & set(yb)):
+        kind, p = ("fiscal", "FY") if fiscal else ("calendar", "")
+        raise DataError(f"the eras share {kind} years {', '.join(f'{p}{v}' for v in overlap)}")
     sel = pd.concat([sel_a, sel_b]).sort_index()
     z = log_counts(sel).to_numpy(float)
-    is_b = np.isin(fiscal_years(sel.index), fiscal_years(sel_b.index))
+    is_b = np.isin(fiscal_years(sel.index, fiscal), yb)
     fstat, df, f_p, trend = _f_test(z, sel.index, is_b)
     # per-year detrended, centred log profiles: the units of the permutation test
-    rows = per_year_rows(pd.Series(z - trend, index=sel.index))
-    labels = np.isin(rows.index.to_numpy(), fiscal_years(sel_b.index))
+    rows = per_year_rows(pd.Series(z - trend, index=sel.index), fiscal)
+    labels = np.isin(rows.index.to_numpy(), yb)
     arr = rows.to_numpy(float)
     obs = _perm_stat(arr, labels)
     if n_permutations > 0:
@@ -225,10 +233,11 @@ def compare_eras(
         index=pd.Index(range(1, 13), name="month"),
     )
 
-    years = [sorted(set(fiscal_years(s.index))) for s in (sel_a, sel_b)]
-    pa, pb = (seasonal_profile(ys, v, level=level, methods=["regression"]) for v in years)
+    pa, pb = (seasonal_profile(ys, sorted(set(v)), level=level, methods=["regression"],
+                               fiscal=fiscal) for v in (ya, yb))
     return EraComparison(
         series=str(y.name or "series"), years_a=pa.years, years_b=pb.years, level=float(level),
         differences=diffs, statistic=obs, p_value=float(perm_p), f_statistic=float(fstat), f_df=df,
         f_p_value=f_p, n_permutations=int(n_permutations), profile_a=pa, profile_b=pb,
+        fiscal=fiscal,
     )

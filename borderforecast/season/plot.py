@@ -58,10 +58,12 @@ def plot_profile(profile: Any, methods: Sequence[str] | None = None) -> Any:
 
 def _subseries(ax2: Any, profile: Any) -> None:
     """Each calendar month's ratio of every year to its underlying level, and their mean."""
-    est = profile.estimates.get("regression") or estimate_regression(log_counts(profile.y))
+    est = profile.estimates.get("regression") or estimate_regression(
+        log_counts(profile.y), profile.fiscal)
     ratios = est.ratios
     assert ratios is not None
-    fy = fiscal_years(ratios.index)
+    fy = fiscal_years(ratios.index, profile.fiscal)
+    p = "FY" if profile.fiscal else ""
     cmap = plotting.matplotlib.colormaps["viridis"]
     span = max(fy.max() - fy.min(), 1)
     for month in range(1, 13):
@@ -77,7 +79,7 @@ def _subseries(ax2: Any, profile: Any) -> None:
     _factor_axis(
         ax2,
         "Month-of-year subseries: each year's ratio to its underlying level "
-        f"(FY{fy.min()} left to FY{fy.max()} right; bar = mean)",
+        f"({p}{fy.min()} left to {p}{fy.max()} right; bar = mean)",
     )
 
 

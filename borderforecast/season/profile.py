@@ -11,21 +11,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import fiscal
 from ..errors import BorderforecastError, DataError, ModelError
-from ..series import as_monthly
+from ..fiscal import MONTH_NAMES as _MONTHS
+from ..series import as_monthly, is_bundled
 from .estimate import (
     METHODS,
     MONTH_NAMES,
     Estimate,
     estimate,
+    fiscal_years,
     log_counts,
     records,
     select_years,
     years_label,
 )
 
-_FULL_NAMES = tuple(name.lower() for name in fiscal.MONTH_NAMES)
+_FULL_NAMES = tuple(name.lower() for name in _MONTHS)
 
 # name -> (label, {month: weight}); log contrasts, weights sum to 0
 CONTRASTS: dict[str, tuple[str, dict[int, float]]] = {
@@ -104,7 +105,7 @@ class SeasonalProfile:
     series : str
         Name of the series.
     years : tuple of int
-        Fiscal years the profile is estimated from.
+        Years the profile is estimated from: fiscal (Oct-Sep) when ``fiscal``, else calendar.
     method : str
         The primary method (``factors``, ``contrasts``, ``expected_change``).
     level : float
@@ -116,13 +117,15 @@ class SeasonalProfile:
         The selected months (counts).
     notes : tuple of str
         Methods that could not be computed and why.
+    fiscal : bool
+        Whether ``years`` are fiscal years (the bundled border series) or calendar years.
 
     Examples
     --------
     >>> from borderforecast.season import seasonal_profile, synthetic_example
     >>> p = seasonal_profile(synthetic_example(), methods=["regression"])
     >>> p.years_label, len(p.factors)
-    ('FY2000-FY2014', 12)
+    ('2000-2013', 12)
     >>> p.contrasts.loc["summer_dip", "reading"]
     'normal summer dip'
     """
@@ -134,6 +137,7 @@ class SeasonalProfile:
     estimates: Mapping[str, Estimate]
     y: pd.Series = field(compare=False)
     notes: tuple[str, ...] = ()
+    fiscal: bool = True
 
     def __repr__(self) -> str:
         return (
@@ -143,8 +147,8 @@ class SeasonalProfile:
 
     @property
     def years_label(self) -> str:
-        """The fiscal years as text, e.g. ``FY2000-FY2019``."""
-        return years_label(self.years)
+        """The years as text, e.g. ``FY2000-FY2019`` (calendar years: ``2000-2019``)."""
+        return years_label(self.years, "FY" if self.fiscal else "")
 
     # -- tables ------------------------------------------------------------
     def _estimate(self, method: str | None) -> Estimate:
@@ -232,7 +236,7 @@ class SeasonalProfile:
             ``"mean"`` (default): confidence interval of the *average* seasonal
             change. ``"year"``: prediction interval for the seasonal change in
             one typical year, ``d +/- t(n-1) * sd_y * sqrt(1 + 1/n)``, where
-            ``sd_y`` is the standard deviation over the ``n`` fiscal years of
+            ``sd_y`` is the standard deviation over the ``n`` years of
             the same difference of detrended log values (wider: years differ).
 
         Returns
@@ -278,7 +282,8 @@ class SeasonalProfile:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of factors, contrasts and settings."""
         return {
-            "series": self.series, "fiscal_years": [int(v) for v in self.years],
+            "series": self.series,
+            "fiscal_years" if self.fiscal else "years": [int(v) for v in self.years],
             "method": self.method, "level": self.level,
             "factors": {m: records(f) for m, f in self.by_method.items()},
             "contrasts": records(self.contrasts), "notes": list(self.notes),
@@ -311,6 +316,7 @@ def seasonal_profile(
     seed: int = 0,
     *,
     methods: Sequence[str] | None = None,
+    fiscal: bool | None = None,
 ) -> SeasonalProfile:
     """Estimate the monthly seasonal factors of a count series.
 
@@ -319,9 +325,8 @@ def seasonal_profile(
     y : pandas.Series
         Monthly counts (see :func:`borderforecast.series.as_monthly`).
     years : optional
-        Fiscal years (Oct-Sep) to use: ``range(2000, 2020)`` (end excluded),
-        ``(2000, 2019)`` (both included), a list of years, or ``"FY2000-FY2019"``.
-        Default: every complete fiscal year of ``y``.
+        Years to use: ``range(2000, 2020)`` (end excluded), ``(2000, 2019)`` (both
+        included), a list of years, or ``"FY2000-FY2019"``. Default: every complete year.
     method : {"regression", "stl", "x13"}
         The primary method (used by ``factors``, ``contrasts``,
         ``expected_change``).
@@ -333,6 +338,9 @@ def seasonal_profile(
         Methods to compute (default all: regression, stl, and x13 when the
         binary works). The primary method is always included; a secondary
         method that fails is skipped and named in ``notes``.
+    fiscal : bool, optional
+        Years are fiscal (Oct-Sep) or calendar. Default: fiscal for the bundled border
+        series (:func:`borderforecast.load`), calendar for any other series.
 
     Returns
     -------
@@ -354,7 +362,8 @@ def seasonal_profile(
             raise ModelError(f"unknown seasonal method {m!r}; choose from {', '.join(METHODS)}")
     order = [method] + [m for m in wanted if m != method]
     ys = as_monthly(y, min_length=12, allow_nan=True)
-    sel = select_years(ys, years)
+    fiscal = is_bundled(y) if fiscal is None else bool(fiscal)
+    sel = select_years(ys, years, fiscal)
     z = log_counts(sel)
     estimates: dict[str, Estimate] = {}
     notes: list[str] = []
@@ -362,13 +371,13 @@ def seasonal_profile(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                estimates[m] = estimate(m, sel, z)
+                estimates[m] = estimate(m, sel, z, fiscal)
         except BorderforecastError as exc:
             if m == method:
                 raise
             notes.append(f"{m} not computed: {exc}")
-    fy = sorted({int(v) for v in fiscal.fiscal_year(sel.index)})
+    fy = sorted({int(v) for v in fiscal_years(sel.index, fiscal)})
     return SeasonalProfile(
         series=str(y.name or "series"), years=tuple(fy), method=method, level=float(level),
-        estimates=estimates, y=sel, notes=tuple(notes),
+        estimates=estimates, y=sel, notes=tuple(notes), fiscal=fiscal,
     )

@@ -17,7 +17,8 @@ def profile_summary(profile: Any) -> str:
     top, low = int(pct.idxmax()), int(pct.idxmin())
     lines = [
         f"Seasonal profile of {profile.series}, {profile.years_label} "
-        f"({len(profile.years)} fiscal years; method: {profile.method}; {lv} intervals).",
+        f"({len(profile.years)} {'fiscal ' if profile.fiscal else ''}years; "
+        f"method: {profile.method}; {lv} intervals).",
         f"Busiest month: {MONTH_NAMES[top - 1]} ({pct[top]:+.0f}% vs the underlying level); "
         f"quietest: {MONTH_NAMES[low - 1]} ({pct[low]:+.0f}%).",
         "Factors: "
