@@ -64,10 +64,6 @@ class CalibrationOptions:
     monotone : bool
         Half-widths never shrink with the horizon at one origin (default
         True: no band that narrows and widens again from month to month).
-    max_width : float or None
-        Cap of the log half-width, as a multiple of the largest absolute log
-        error in the window (default None: no cap; a cap at the worst past miss
-        undoes the error scale when the series is more turbulent than ever).
     record_cap : float or None
         Upper bounds ``k`` months ahead never exceed the highest month recorded
         up to the origin times the larger of ``record_cap`` (default 1.5; None:
@@ -91,7 +87,6 @@ class CalibrationOptions:
     gamma: float = 0.08
     adapt_limits: tuple[float, float] = (0.5, 1.5)
     monotone: bool = True
-    max_width: float | None = None
     record_cap: float | None = 1.5
     warmup: int | None = None
 
@@ -119,8 +114,6 @@ class CalibrationOptions:
             )
         if self.window < 2 or self.min_errors < 2 or (self.warmup is not None and self.warmup < 0):
             raise ModelError("calibration needs window >= 2, min_errors >= 2 and warmup >= 0")
-        if self.max_width is not None and not self.max_width > 0:
-            raise ModelError(f"calibration max_width must be > 0, got {self.max_width!r}")
         if not 0 <= self.gamma < 1:
             raise ModelError(f"calibration gamma must be in [0, 1), got {self.gamma!r}")
 
@@ -208,11 +201,10 @@ def conformal_path(
         keep = np.flatnonzero(finite[:resolved])[-options.window :]
         if len(keep) < options.min_errors or not np.isfinite(scale[i]):
             continue
-        cap = (options.max_width or np.inf) * float(np.max(abs_errors[keep]))
         ranked = np.sort(scores[keep])
         for lv in levels:
             a = min(max(alpha[lv], low * nominal[lv]), high * nominal[lv])
-            out[lv][i] = min(sorted_quantile(ranked, a) * scale[i], cap)
+            out[lv][i] = sorted_quantile(ranked, a) * scale[i]
     return out
 
 
@@ -257,11 +249,8 @@ def _group_scale(g: pd.DataFrame, options: CalibrationOptions) -> np.ndarray:
 
 
 def _record_caps(g: pd.DataFrame, y: pd.Series | None, factor: float) -> np.ndarray:
-    """Each row's cap of the upper bound (see ``record_cap``; NaN if unknown).
-
-    The record up to the origin times the larger of ``factor`` and the largest
-    ``(y_t + 1) / (record up to t - k, + 1)`` with ``t`` at most the origin, ``k`` the
-    row's horizon and the record spanning at least a year (a regular monthly series)."""
+    """Each row's cap of the upper bound (``record_cap``; NaN if unknown): the record times the
+    larger of ``factor`` and the largest ``(y_t + 1) / (record up to t - k, + 1)`` known then."""
     origins = g["origin"].to_numpy()
     if y is not None:
         t, v = y.index.to_numpy(), y.to_numpy(dtype=float)
