@@ -128,23 +128,14 @@ def log_errors(actual: np.ndarray, median: np.ndarray) -> np.ndarray:
     return np.log1p(np.asarray(actual, dtype=float)) - np.log1p(np.asarray(median, dtype=float))
 
 
-def conformal_quantile(scores: np.ndarray, miscoverage: float) -> float:
-    """The split-conformal quantile: the ``ceil((n + 1)(1 - a))``-th smallest of ``n`` scores.
+def sorted_quantile(s: np.ndarray, miscoverage: float) -> float:
+    """The split-conformal quantile of scores ``s`` sorted ascending: the
+    ``ceil((n + 1)(1 - a))``-th smallest of ``n`` (the largest when that rank exceeds ``n``),
+    which covers a new exchangeable score with probability at least ``1 - a``.
 
-    The order statistic that covers a new exchangeable score with probability at least
-    ``1 - a`` (``a`` = miscoverage); the largest score when that rank exceeds ``n``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> conformal_quantile(np.arange(1.0, 11.0), 0.2)   # rank ceil(11 * 0.8) = 9 of 1..10
+    >>> sorted_quantile(np.arange(1.0, 11.0), 0.2)   # rank ceil(11 * 0.8) = 9 of 1..10
     9.0
     """
-    return sorted_quantile(np.sort(np.asarray(scores, dtype=float)), miscoverage)
-
-
-def sorted_quantile(s: np.ndarray, miscoverage: float) -> float:
-    """:func:`conformal_quantile` of scores already sorted (one sort serves every level)."""
     a = min(max(float(miscoverage), 0.0), 0.999)
     rank = math.ceil(round((1.0 - a) * (len(s) + 1), 9))
     return float(s[min(max(rank, 1), len(s)) - 1])
