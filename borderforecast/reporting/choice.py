@@ -122,19 +122,14 @@ def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
         f"{fmt_cov(first['coverage95'], dec)}"
     )
     for r in above:
-        why = []
+        score = f"a better joint score ({r['joint']:.{wdec}f} against {first['joint']:.{wdec}f})"
         if r["plausible"] is False:
-            why.append(f"its median forecast for next month ({r['next']:,.0f}) is outside the "
-                       "plausible range")
+            why = f"its next-month median ({r['next']:,.0f}) is outside the plausible range"
+        elif not r.get("n", np.inf) >= MIN_ERRORS:
+            why = f"too few backtest errors to judge ({r['n']:.0f}; {MIN_ERRORS} needed)"
+        elif r["joint"] >= (1.0 - MARGIN) * first["joint"]:
+            why = f"not {MARGIN:.0%} better"
         else:
-            why.append(
-                f"its joint score ({r.get('joint', np.nan):.{wdec}f} against "
-                f"{first.get('joint', np.nan):.{wdec}f}) is not {MARGIN:.0%} better than the "
-                "default model's, or it is less accurate, or it has too few backtest errors to "
-                "judge"
-            )
-        text += (
-            f"; {r['model']} ranks higher (weighted MASE {r['wmase']:.{wdec}f}) but "
-            + " and ".join(why)
-        )
+            why = f"a higher weighted MASE ({r['wmase']:.{wdec}f}): it is less accurate"
+        text += f"; {r['model']} has {score}, but {why}"
     return text
