@@ -12,7 +12,7 @@ from borderforecast.backtesting import BacktestOptions, CalibrationOptions, back
 from borderforecast.backtesting.calibrate import (
     calibrate_frame,
     conformal_path,
-    conformal_quantile,
+    sorted_quantile,
 )
 from borderforecast.backtesting.live import Calibration
 from borderforecast.models.registry import ModelSpec
@@ -46,10 +46,10 @@ def regime_series(seed: int, n: int = 216) -> pd.Series:
 def test_conformal_quantile_by_hand():
     s = np.arange(1.0, 11.0)
     # rank ceil((10 + 1) * 0.8) = ceil(8.8) = 9: the 9th smallest score, no interpolation
-    assert conformal_quantile(s, 0.2) == 9.0
-    assert conformal_quantile(s, 0.05) == 10.0  # rank ceil(10.45) = 11 > 10: the largest score
-    assert conformal_quantile(np.arange(1.0, 20.0), 0.05) == 19.0  # 19 scores: rank 19 exists
-    assert conformal_quantile(np.arange(1.0, 5.0), 0.2) == 4.0  # rank ceil(5 * 0.8) = 4 of 4
+    assert sorted_quantile(s, 0.2) == 9.0
+    assert sorted_quantile(s, 0.05) == 10.0  # rank ceil(10.45) = 11 > 10: the largest
+    assert sorted_quantile(np.arange(1.0, 20.0), 0.05) == 19.0  # 19 scores: rank 19 exists
+    assert sorted_quantile(np.arange(1.0, 5.0), 0.2) == 4.0  # rank ceil(5 * 0.8) = 4 of 4
 
 
 @pytest.mark.parametrize("seed", [0, 2, 3])

@@ -43,7 +43,7 @@ def test_the_rule_by_hand():
     # the incumbent stays unless another model is 20% better: stl_revert at 3.10 against 3.00
     inc = t.rename(index={"c": "stl_revert"})
     r = recommend(inc)
-    assert r.model == "stl_revert" and "no model is 20% better" in r.reason
+    assert r.model == "stl_revert" and "no model is both 20% better" in r.reason
     r = recommend(inc.assign(msis=[20.0, 6.0, 8.0]))  # b: sqrt(6) = 2.45, 21% better
     assert r.model == "b"
     # too few resolved forecasts: nothing is judged, the incumbent stays

@@ -64,10 +64,6 @@ class CalibrationOptions:
     monotone : bool
         Half-widths never shrink with the horizon at one origin (default
         True: no band that narrows and widens again from month to month).
-    max_width : float or None
-        Cap of the log half-width, as a multiple of the largest absolute log
-        error in the window (default None: no cap; a cap at the worst past miss
-        undoes the error scale when the series is more turbulent than ever).
     record_cap : float or None
         Upper bounds ``k`` months ahead never exceed the highest month recorded
         up to the origin times the larger of ``record_cap`` (default 1.5; None:
@@ -91,7 +87,6 @@ class CalibrationOptions:
     gamma: float = 0.08
     adapt_limits: tuple[float, float] = (0.5, 1.5)
     monotone: bool = True
-    max_width: float | None = None
     record_cap: float | None = 1.5
     warmup: int | None = None
 
@@ -119,8 +114,6 @@ class CalibrationOptions:
             )
         if self.window < 2 or self.min_errors < 2 or (self.warmup is not None and self.warmup < 0):
             raise ModelError("calibration needs window >= 2, min_errors >= 2 and warmup >= 0")
-        if self.max_width is not None and not self.max_width > 0:
-            raise ModelError(f"calibration max_width must be > 0, got {self.max_width!r}")
         if not 0 <= self.gamma < 1:
             raise ModelError(f"calibration gamma must be in [0, 1), got {self.gamma!r}")
 
@@ -135,23 +128,14 @@ def log_errors(actual: np.ndarray, median: np.ndarray) -> np.ndarray:
     return np.log1p(np.asarray(actual, dtype=float)) - np.log1p(np.asarray(median, dtype=float))
 
 
-def conformal_quantile(scores: np.ndarray, miscoverage: float) -> float:
-    """The split-conformal quantile: the ``ceil((n + 1)(1 - a))``-th smallest of ``n`` scores.
+def sorted_quantile(s: np.ndarray, miscoverage: float) -> float:
+    """The split-conformal quantile of scores ``s`` sorted ascending: the
+    ``ceil((n + 1)(1 - a))``-th smallest of ``n`` (the largest when that rank exceeds ``n``),
+    which covers a new exchangeable score with probability at least ``1 - a``.
 
-    The order statistic that covers a new exchangeable score with probability at least
-    ``1 - a`` (``a`` = miscoverage); the largest score when that rank exceeds ``n``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> conformal_quantile(np.arange(1.0, 11.0), 0.2)   # rank ceil(11 * 0.8) = 9 of 1..10
+    >>> sorted_quantile(np.arange(1.0, 11.0), 0.2)   # rank ceil(11 * 0.8) = 9 of 1..10
     9.0
     """
-    return sorted_quantile(np.sort(np.asarray(scores, dtype=float)), miscoverage)
-
-
-def sorted_quantile(s: np.ndarray, miscoverage: float) -> float:
-    """:func:`conformal_quantile` of scores already sorted (one sort serves every level)."""
     a = min(max(float(miscoverage), 0.0), 0.999)
     rank = math.ceil(round((1.0 - a) * (len(s) + 1), 9))
     return float(s[min(max(rank, 1), len(s)) - 1])
@@ -208,11 +192,10 @@ def conformal_path(
         keep = np.flatnonzero(finite[:resolved])[-options.window :]
         if len(keep) < options.min_errors or not np.isfinite(scale[i]):
             continue
-        cap = (options.max_width or np.inf) * float(np.max(abs_errors[keep]))
         ranked = np.sort(scores[keep])
         for lv in levels:
             a = min(max(alpha[lv], low * nominal[lv]), high * nominal[lv])
-            out[lv][i] = min(sorted_quantile(ranked, a) * scale[i], cap)
+            out[lv][i] = sorted_quantile(ranked, a) * scale[i]
     return out
 
 
@@ -257,11 +240,8 @@ def _group_scale(g: pd.DataFrame, options: CalibrationOptions) -> np.ndarray:
 
 
 def _record_caps(g: pd.DataFrame, y: pd.Series | None, factor: float) -> np.ndarray:
-    """Each row's cap of the upper bound (see ``record_cap``; NaN if unknown).
-
-    The record up to the origin times the larger of ``factor`` and the largest
-    ``(y_t + 1) / (record up to t - k, + 1)`` with ``t`` at most the origin, ``k`` the
-    row's horizon and the record spanning at least a year (a regular monthly series)."""
+    """Each row's cap of the upper bound (``record_cap``; NaN if unknown): the record times the
+    larger of ``factor`` and the largest ``(y_t + 1) / (record up to t - k, + 1)`` known then."""
     origins = g["origin"].to_numpy()
     if y is not None:
         t, v = y.index.to_numpy(), y.to_numpy(dtype=float)

@@ -16,8 +16,9 @@ forecast. The rule:
    :data:`MIN_ERRORS` resolved forecasts;
 3. keep the **incumbent** (:func:`incumbent`: ``demographic`` where it applies, else
    ``stl_revert``) unless another model's joint score is lower by :data:`MARGIN` or more
-   (so the rule does not switch between near-equal models on noise); else the lowest joint
-   score wins. With no eligible model: the incumbent if plausible, else the lowest weighted MASE.
+   (so the rule does not switch between near-equal models on noise) and its weighted MASE is
+   lower too (never a less accurate model for its intervals); else the lowest joint score wins.
+   With no eligible model: the incumbent if plausible, else the lowest weighted MASE.
 
 Changing the rule means changing this module only.
 """
@@ -165,7 +166,9 @@ def recommend(
     >>> rec = recommend(t)
     >>> rec.model, rec.table.index.tolist(), rec.table["status"].tolist()
     ('stl_revert', ['b', 'stl_revert', 'a'], ['', 'used', ''])
-    >>> recommend(t.assign(msis=[20.0, 6.0, 10.5])).model  # b: sqrt(1.1 * 6) = 2.57
+    >>> recommend(t.assign(msis=[20.0, 6.0, 10.5])).model  # b: 2.57, 21% better, less accurate
+    'stl_revert'
+    >>> recommend(t.assign(wmase=[0.9, 0.95, 1.0], msis=[20.0, 6.0, 10.5])).model
     'b'
     """
     if table.empty:
@@ -211,8 +214,9 @@ def decide(
 
     Eligible: plausible, a finite joint score and at least :data:`MIN_ERRORS` resolved
     forecasts. The incumbent stays unless an eligible model's joint score is lower by
-    :data:`MARGIN`; else the lowest joint score. With none eligible: the incumbent if
-    plausible, else the lowest weighted MASE among plausible models, else overall.
+    :data:`MARGIN` and its weighted MASE is lower; else the lowest joint score. With none
+    eligible: the incumbent if plausible, else the lowest weighted MASE among plausible models,
+    else overall.
 
     >>> w, j = np.array([1.0, 0.9, 0.8]), np.array([2.0, 1.95, 1.5])
     >>> n, ok = np.full(3, 99), np.ones(3, bool)
@@ -227,7 +231,9 @@ def decide(
         best = int(np.flatnonzero(eligible)[np.argmin(joint[eligible])])
         if incumbent is None or not eligible[incumbent]:
             return best
-        return best if joint[best] < (1.0 - MARGIN) * joint[incumbent] else incumbent
+        w = np.asarray(wmase, dtype=float)
+        better = joint[best] < (1.0 - MARGIN) * joint[incumbent] and w[best] < w[incumbent]
+        return best if better else incumbent
     if incumbent is not None and plausible[incumbent]:
         return incumbent
     order = np.argsort(np.where(np.isfinite(wmase), wmase, np.inf), kind="stable")
@@ -258,13 +264,13 @@ def _reason(t: pd.DataFrame, best: str, fallback: str, inc: int | None) -> str:
         )
     elif inc is not None and str(t.index[inc]) == best and len(lower):
         text = (
-            f"kept the default model {best}, {score}: no model is {MARGIN:.0%} better "
-            f"(best other: {lower.idxmin()}, {lower.min():.3f})"
+            f"kept the default model {best}, {score}: no model is both {MARGIN:.0%} better and "
+            f"more accurate (best other: {lower.idxmin()}, {lower.min():.3f})"
         )
     elif inc is not None and str(t.index[inc]) == best:
         text = f"the default model {best} has the lowest {score}"
     else:
-        text = f"lowest {score}, {MARGIN:.0%} or more better than the default model"
+        text = f"lowest {score}; {MARGIN:.0%} better than the default model and more accurate"
     if fallback == "plausible":
         text += "; caution: no model's next-month forecast is within the plausible range"
     return text

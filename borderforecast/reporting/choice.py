@@ -57,7 +57,8 @@ def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
         "accuracy and interval score together: the square root of its horizon-weighted MASE "
         f"(weights {weights}, 1 for each later month) times its 95% interval score. The default "
         f"model is kept unless another scores {MARGIN:.0%} better over at least {MIN_ERRORS} "
-        f"resolved forecasts, and a model is used only if its next-month forecast lies within "
+        "resolved forecasts and is more accurate (a lower weighted MASE), and a model is used "
+        "only if its next-month forecast lies within "
         f"{lo:,.0f}–{hi:,.0f} (the latest month times the smallest and largest month-on-month "
         f"ratio of the last 12 months, {lo_r:.2f} and {hi_r:.2f}, widened by a factor "
         f"{PLAUSIBLE_WIDEN:g}: a forecast outside would be a move the recent data have not "
@@ -121,18 +122,14 @@ def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
         f"{fmt_cov(first['coverage95'], dec)}"
     )
     for r in above:
-        why = []
+        score = f"a better joint score ({r['joint']:.{wdec}f} against {first['joint']:.{wdec}f})"
         if r["plausible"] is False:
-            why.append(f"its median forecast for next month ({r['next']:,.0f}) is outside the "
-                       "plausible range")
+            why = f"its next-month median ({r['next']:,.0f}) is outside the plausible range"
+        elif not r.get("n", np.inf) >= MIN_ERRORS:
+            why = f"too few backtest errors to judge ({r['n']:.0f}; {MIN_ERRORS} needed)"
+        elif r["joint"] >= (1.0 - MARGIN) * first["joint"]:
+            why = f"not {MARGIN:.0%} better"
         else:
-            why.append(
-                f"its joint score ({r.get('joint', np.nan):.{wdec}f} against "
-                f"{first.get('joint', np.nan):.{wdec}f}) is not {MARGIN:.0%} better than the "
-                "default model's, or it has too few backtest errors to judge"
-            )
-        text += (
-            f"; {r['model']} ranks higher (weighted MASE {r['wmase']:.{wdec}f}) but "
-            + " and ".join(why)
-        )
+            why = f"a higher weighted MASE ({r['wmase']:.{wdec}f}): it is less accurate"
+        text += f"; {r['model']} has {score}, but {why}"
     return text
