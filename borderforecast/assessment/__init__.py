@@ -1,10 +1,7 @@
 """Did a change go beyond normal seasonality?
 
-:func:`assess` weighs five lines of evidence (a calibrated panel of counterfactual forecasts,
-empirical seasonal comparison, seasonally adjusted change with X-13 outliers,
-placebo calibration, seasonal/excess decomposition) and returns an immutable
-:class:`Assessment` whose verdict follows the rule in
-:mod:`borderforecast.assessment.verdict`.
+:func:`assess` weighs five lines of evidence (the assessment guide) and returns an immutable
+:class:`Assessment` whose verdict follows :mod:`borderforecast.assessment.verdict`.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """Shifts of the seasonally adjusted level: line 4 of an assessment and :func:`find_breaks`.
 
-Line 4 is the seasonally adjusted change (robust STL on log counts) from the reference month to
-``end`` against adjusted changes of the same length before the window, with X-13's automatic
-outliers near the window (a failure of X-13 is a note, never an error). :func:`find_breaks`
-dates the months where the level shifted beyond its normal variation (rule in the assessment
-guide); X-13's level shifts are one more input there, never the answer.
+Line 4: the robust-STL adjusted change against earlier changes of the same length, with X-13's
+outliers near the window (an X-13 failure is a note). :func:`find_breaks` dates level shifts
+beyond normal variation (rule in the assessment guide; X-13's level shifts are one input).
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """The window against what normal seasonality gives, measured in the normal years (no model).
 
-Line 3, the seasonal comparison: the window statistic's percentile and robust z among the same
-calendar months of the normal years. Line 5, the decomposition: ``(1 + observed) = (1 +
-seasonal) * (1 + excess)`` from the reference month to ``end``, ``seasonal`` from the seasonal
-profile of the normal fiscal years before ``start`` (it holds the level fixed, so the excess
-includes any trend).
+Line 3, the seasonal comparison (percentile and robust z among the normal years); line 5, the
+decomposition ``(1 + observed) = (1 + seasonal) * (1 + excess)``, ``seasonal`` from the profile
+of the normal years before ``start`` (level held fixed: the excess includes any trend).
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """The one definition of normal seasonality: which years every line of evidence compares with.
 
-A year is not normal for a window when its copy of the window's span touches an excluded period
-(Title 42, ``exclude=``), when its window statistic (the mean log change from the reference
-month over the window's months) has a leave-one-out robust |z| above :data:`SHOCK_Z` among every
-copy in the data (scale floored by :func:`~borderforecast.assessment.robust.span_floor`), when
-its fiscal year holds such a three-month window (:func:`normal_fiscal_years`), or when the era
-test puts it in an earlier seasonal era; the assessment guide gives the rule in full.
+A year is left out for an excluded period, a window statistic beyond :data:`SHOCK_Z` robust
+|z|, a whole year (:func:`normal_fiscal_years`: fiscal for the bundled border series, else
+calendar) holding such a three-month window, or an earlier seasonal era: the assessment guide.
 """
 
 from __future__ import annotations
@@ -121,11 +118,9 @@ def rule_text(shock_z: float | None, fiscal: bool = True) -> str:
 
 
 def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = True,
-                        shock_z: float | None = SHOCK_Z,
-                        fiscal: bool | None = None) -> FiscalYears:
-    """The years of normal seasonality of ``y`` (what the report's seasonal section and every
-    assessment use as "normal"): fiscal years for the bundled border series, calendar years
-    for any other (``fiscal`` overrides).
+                        shock_z: float | None = SHOCK_Z, fiscal: bool | None = None) -> FiscalYears:
+    """The years of normal seasonality of ``y`` (of the report's seasonal section and every
+    assessment): fiscal for the bundled border series, else calendar (``fiscal`` overrides).
 
     Examples
     --------
@@ -244,9 +239,8 @@ def normal_years(y: pd.Series, window: Window, *, exclude: Any = None, title42: 
                  shock_z: float | None = SHOCK_Z, min_history: int = 60,
                  max_placebo_years: int | None = None, era_split: int | None = 2011,
                  alpha: float = 0.05, seed: int = 0, fiscal: bool | None = None) -> NormalYears:
-    """The normal years of ``window`` (the module's rule; ``fiscal`` as
-    :func:`normal_fiscal_years`): an :class:`ExcludeError` when an ``exclude`` period is outside
-    the data or overlaps the window, or leaves fewer than 3."""
+    """The normal years of ``window`` (``fiscal`` as :func:`normal_fiscal_years`); ExcludeError
+    when an ``exclude`` period is outside the data, overlaps the window or leaves fewer than 3."""
     user = parse_exclude(exclude)
     check_periods(user, y.index, window.reference, window.end)
     first = y.index[0]

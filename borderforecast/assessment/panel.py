@@ -1,11 +1,8 @@
 """The counterfactual panel: many models, a plausibility gate, one calibrated evidence line.
 
-Every model forecasts the window and the same calendar window of every placebo year; each run
-gives the ``z`` of :func:`~borderforecast.assessment.counterfactual.window_z`. The gate and the
-calibrated combination (median ``z`` of the passing models against the same median in the
-placebo years, :func:`~borderforecast.assessment.robust.calibrate` with ``robust=True``) are
-described in the assessment guide; :class:`PlaceboCalibration` is the combination's calibration
-in the shape ``Assessment.placebo`` reports.
+Every model forecasts the window and the same window of every placebo year (a ``z`` of
+:func:`~borderforecast.assessment.counterfactual.window_z` each); the gate and the calibrated
+combination are in the assessment guide; :class:`PlaceboCalibration` is ``Assessment.placebo``.
 """
 
 from __future__ import annotations

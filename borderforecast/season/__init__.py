@@ -1,11 +1,6 @@
-"""Seasonal profile of a monthly count series, and comparison of eras.
-
-:func:`seasonal_profile` estimates multiplicative monthly factors (``factor - 1``
-is the share above or below the underlying level) by several methods, named
-contrasts such as the summer dip, and :meth:`SeasonalProfile.expected_change`
-between any two calendar months. :func:`compare_eras` tests whether the
-seasonal shape changed between two sets of fiscal years.
-"""
+"""Seasonal profile of a monthly count series (:func:`seasonal_profile`: multiplicative monthly
+factors, named contrasts, expected changes) and comparison of eras (:func:`compare_eras`), over
+fiscal years for the bundled border series and calendar years for any other."""
 
 from __future__ import annotations
 

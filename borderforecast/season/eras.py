@@ -41,7 +41,7 @@ class EraComparison:
         Index month 1..12; columns ``name``, ``factor_a``, ``factor_b``,
         ``change`` (percent: era B's factor relative to era A's), ``lo``, ``hi``.
     statistic, p_value : float
-        Permutation test over fiscal years (the primary test; :attr:`changed` uses it).
+        Permutation test over years (the primary test; :attr:`changed` uses it).
     f_statistic, f_df, f_p_value : float, tuple, float
         Classical F-test of the 11 month x era interactions (over-rejects when the monthly
         errors are autocorrelated, as in real border data).

@@ -29,7 +29,7 @@ KNOT_SPACING = 12
 HAC_LAGS = 12
 """Newey-West lags of the regression's covariance."""
 MIN_YEARS = 3
-"""Fewest complete fiscal years a seasonal profile is estimated from."""
+"""Fewest complete years a seasonal profile is estimated from."""
 
 # effect coding: s = L @ beta, beta = s_1..s_11, s_12 = -sum(beta)
 EFFECTS = np.vstack([np.eye(11), -np.ones((1, 11))])
@@ -44,7 +44,7 @@ class Estimate:
     cov: np.ndarray  # (12, 12)
     df: float  # reference distribution: t(df), inf = normal
     per_year: pd.DataFrame | None = None
-    """Detrended log values (seasonal + irregular), centred, fiscal year x month 1..12."""
+    """Detrended log values (seasonal + irregular), centred, year x month 1..12."""
     ratios: pd.Series | None = None  # y / underlying level (regression only)
 
     def quantile(self, level: float) -> float:
@@ -58,7 +58,7 @@ class Estimate:
         return float(w @ self.effects), float(np.sqrt(max(w @ self.cov @ w, 0.0)))
 
 
-# -- selecting fiscal years ------------------------------------------------
+# -- selecting years -------------------------------------------------------
 
 
 def fiscal_years(index: pd.DatetimeIndex, fiscal: bool = True) -> np.ndarray:
@@ -68,7 +68,7 @@ def fiscal_years(index: pd.DatetimeIndex, fiscal: bool = True) -> np.ndarray:
 
 
 def parse_years(years: object) -> list[int] | None:
-    """Normalise a fiscal-year selection (``None``: all complete; a ``range``; ``(first, last)``
+    """Normalise a year selection (``None``: all complete; a ``range``; ``(first, last)``
     both included; an iterable; ``"2000-2019"``, ``"FY2000-FY2019"`` or ``"FY2015"``)."""
     if years is None:
         return None
