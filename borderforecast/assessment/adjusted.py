@@ -123,9 +123,8 @@ def x13_near_window(y: pd.Series, window: Window, margin: int) -> tuple[pd.DataF
     return near, note
 
 
-def adjusted_change(
-    y: pd.Series, window: Window, *, x13: bool = True, outlier_margin: int = 2
-) -> AdjustedChange:
+def adjusted_change(y: pd.Series, window: Window, *, x13: bool = True,
+                    outlier_margin: int = 2) -> AdjustedChange:
     """Seasonally adjusted change from the reference month to ``end`` vs its usual variation.
 
     Examples
@@ -182,14 +181,8 @@ def shift_z(y: pd.Series, years: Any, floor: float, fiscal: bool = True) -> pd.D
     return frame
 
 
-def find_breaks(
-    y: pd.Series | None = None,
-    *,
-    exclude: Any = None,
-    title42: bool = True,
-    threshold: float = SHOCK_Z,
-    x13: bool = True,
-) -> pd.DataFrame:
+def find_breaks(y: pd.Series | None = None, *, exclude: Any = None, title42: bool = True,
+                threshold: float = SHOCK_Z, x13: bool = True) -> pd.DataFrame:
     """Months where the seasonally adjusted level shifted beyond its normal variation.
 
     Returns

@@ -251,9 +251,8 @@ def _assess(y: pd.Series, window: Window, opts: AssessOptions, partial: bool = F
     )
 
 
-def _fits(
-    y: pd.Series, normals: list[NormalYears], names: tuple[str, ...], opts: AssessOptions
-) -> dict[Any, Any]:
+def _fits(y: pd.Series, normals: list[NormalYears], names: tuple[str, ...],
+          opts: AssessOptions) -> dict[Any, Any]:
     """Every fit of the windows and their placebo years (see :func:`fit_all`)."""
     wanted = []
     for nm in normals:

@@ -136,9 +136,8 @@ def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = Tr
     return out
 
 
-def _fiscal_years(
-    y: pd.Series, user: tuple[Period, ...], title42: bool, shock_z: float | None, fiscal: bool
-) -> FiscalYears:
+def _fiscal_years(y: pd.Series, user: tuple[Period, ...], title42: bool, shock_z: float | None,
+                  fiscal: bool) -> FiscalYears:
     defaults: tuple[Period, ...] = (TITLE42,) if title42 else ()
     periods = defaults + user
     lz = log_counts(y.astype(float))

@@ -13,9 +13,8 @@ from .common import SectionOutput
 from .writer import FigureSpec, fmt_pct
 
 
-def normal_years_sentence(
-    years: Sequence[int], excluded: dict[int, str], last: int, fiscal: bool = True
-) -> str:
+def normal_years_sentence(years: Sequence[int], excluded: dict[int, str], last: int,
+                          fiscal: bool = True) -> str:
     """The page's one statement of the normal (fiscal or calendar) years and why others are
     left out (up to ``last``).
 
@@ -36,9 +35,8 @@ def normal_years_sentence(
     )
 
 
-def seasonality_section(
-    y: pd.Series, *, horizon: int, seed: int, project: bool = True, border: bool = True
-) -> SectionOutput:
+def seasonality_section(y: pd.Series, *, horizon: int, seed: int, project: bool = True,
+                        border: bool = True) -> SectionOutput:
     """Section 3: the seasonal profile of the assessment's normal years (fiscal years and Title
     42 left out for the border series, calendar years for a user's) and, with ``project``, what
     the season alone implies for the months after the latest."""

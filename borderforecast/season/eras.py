@@ -160,16 +160,8 @@ def _f_test(z: np.ndarray, index: pd.DatetimeIndex, is_b: np.ndarray) -> tuple[A
     return fstat, df, float(stats.f.sf(fstat, *df)), T @ beta[22:]
 
 
-def compare_eras(
-    y: pd.Series,
-    era_a: object,
-    era_b: object,
-    *,
-    level: float = 95,
-    seed: int = 0,
-    n_permutations: int = 999,
-    fiscal: bool | None = None,
-) -> EraComparison:
+def compare_eras(y: pd.Series, era_a: object, era_b: object, *, level: float = 95, seed: int = 0,
+                 n_permutations: int = 999, fiscal: bool | None = None) -> EraComparison:
     """Test whether the seasonal shape differs between two sets of years.
 
     Parameters

@@ -46,11 +46,8 @@ def plot_profile(profile: Any, methods: Sequence[str] | None = None) -> Any:
             _errorbars(ax1, frames[m], off, fmt="o-" if primary else "o--",
                        color=_METHOD_COLORS.get(m, "0.3"),
                        label=f"{m}{' (primary)' if primary else ''}")  # fmt: skip
-        _factor_axis(
-            ax1,
-            f"{profile.series}: seasonal factors, {profile.years_label} "
-            f"({profile.level:g}% intervals)",
-        )
+        _factor_axis(ax1, f"{profile.series}: seasonal factors, {profile.years_label} "
+                          f"({profile.level:g}% intervals)")  # fmt: skip
         ax1.legend(loc="upper right", ncols=len(chosen))
         _subseries(ax2, profile)
     return fig
@@ -73,14 +70,10 @@ def _subseries(ax2: Any, profile: Any) -> None:
         ax2.scatter(xs, vals, s=9, c=[cmap(0.9 * (v - fy.min()) / span) for v in years], zorder=3)
         ax2.plot(xs, vals, color="0.6", lw=0.6, zorder=2)
         mean = float(np.exp(np.mean(np.log(vals))))
-        ax2.hlines(
-            mean, month - 0.38, month + 0.38, color=plotting.COLORS["benchmark"], lw=2, zorder=4
-        )
-    _factor_axis(
-        ax2,
-        "Month-of-year subseries: each year's ratio to its underlying level "
-        f"({p}{fy.min()} left to {p}{fy.max()} right; bar = mean)",
-    )
+        ax2.hlines(mean, month - 0.38, month + 0.38, color=plotting.COLORS["benchmark"], lw=2,
+                   zorder=4)  # fmt: skip
+    _factor_axis(ax2, "Month-of-year subseries: each year's ratio to its underlying level "
+                      f"({p}{fy.min()} left to {p}{fy.max()} right; bar = mean)")  # fmt: skip
 
 
 def plot_eras(cmp: Any) -> Any:

@@ -83,17 +83,10 @@ def _weights(spec: Mapping[int, float]) -> np.ndarray:
 
 
 def _reading(name: str, lo: float, hi: float) -> str:
-    if name == "summer_dip":
-        if hi < 0:
-            return "normal summer dip"
-        if lo > 0:
-            return "normal summer rise"
-        return "no consistent summer dip"
-    if lo > 0:
-        return "normal seasonal rise"
-    if hi < 0:
-        return "normal seasonal fall"
-    return "no consistent rise or fall"
+    down, up, neither = (("summer dip", "summer rise", "no consistent summer dip")
+                         if name == "summer_dip"
+                         else ("seasonal fall", "seasonal rise", "no consistent rise or fall"))
+    return f"normal {down}" if hi < 0 else f"normal {up}" if lo > 0 else neither
 
 
 @dataclass(frozen=True, repr=False)
@@ -176,9 +169,8 @@ class SeasonalProfile:
         """Method -> factor frame (as :attr:`factors`) for every method computed."""
         return {m: self._factor_frame(e) for m, e in self.estimates.items()}
 
-    def contrast(
-        self, weights: Mapping[int, float], method: str | None = None
-    ) -> tuple[float, float]:
+    def contrast(self, weights: Mapping[int, float],
+                 method: str | None = None) -> tuple[float, float]:
         """Estimate and standard error of a log contrast ``sum(w_m * log factor_m)``."""
         return self._estimate(method).contrast(_weights(weights))
 
@@ -206,15 +198,9 @@ class SeasonalProfile:
         """
         return self.contrasts_for(None)
 
-    def expected_change(
-        self,
-        from_month: int | str,
-        to_month: int | str,
-        *,
-        scale: str = "percent",
-        method: str | None = None,
-        interval: str = "mean",
-    ) -> ExpectedChange:
+    def expected_change(self, from_month: int | str, to_month: int | str, *,
+                        scale: str = "percent", method: str | None = None,
+                        interval: str = "mean") -> ExpectedChange:
         """The change seasonality alone produces from one calendar month to another.
 
         The estimate is the log-scale difference of the two factors,
@@ -308,16 +294,9 @@ class SeasonalProfile:
         return plot_profile(self, methods)
 
 
-def seasonal_profile(
-    y: pd.Series,
-    years: object = None,
-    method: str = "regression",
-    level: float = 95,
-    seed: int = 0,
-    *,
-    methods: Sequence[str] | None = None,
-    fiscal: bool | None = None,
-) -> SeasonalProfile:
+def seasonal_profile(y: pd.Series, years: object = None, method: str = "regression",
+                     level: float = 95, seed: int = 0, *, methods: Sequence[str] | None = None,
+                     fiscal: bool | None = None) -> SeasonalProfile:
     """Estimate the monthly seasonal factors of a count series.
 
     Parameters

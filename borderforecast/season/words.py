@@ -44,12 +44,8 @@ def profile_summary(profile: Any) -> str:
     return "\n".join(lines)
 
 def autumn_sentence(profile: Any) -> str:
-    """What this profile's own estimates say about August into the autumn (Oct-Dec).
-
-    A rise (or fall) is called part of the normal pattern only when its whole interval
-    is above (below) zero; otherwise the sentence gives the largest estimate with its
-    interval and says the profile neither confirms nor rules it out, and names any
-    other computed method that does find a normal rise.
+    """What this profile's own estimates say about August into the autumn (Oct-Dec): a rise
+    or fall is normal only when its whole interval is above or below zero.
 
     Examples
     --------
