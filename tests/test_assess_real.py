@@ -107,6 +107,12 @@ def test_title42_caveat_only_when_data_overlap(sw):
         sw[sw.index < "2020-01-01"], "2019-06", "2019-08", models="snaive", placebo=False, **QUICK
     )
     assert not any("Title 42" in c for c in b.caveats)
+    # a user's copy of the same counts is not the border's history: no Title 42, no border groups
+    copy = pd.Series(sw.to_numpy(), index=sw.index, name="copy")
+    d = assess(copy, "2024-06", "2024-08", models="snaive", placebo=False, **QUICK)
+    kinds = {x.split(":")[0] for x in d.caveats}
+    assert not any("Title 42" in x for x in d.caveats) and "Causes" in kinds
+    assert "Composition" not in kinds and "Composition" in {x.split(":")[0] for x in a.caveats}
 
 
 def test_x13_outliers_reported_as_they_come(sw, monkeypatch):

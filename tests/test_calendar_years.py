@@ -51,6 +51,10 @@ def test_a_user_series_normal_years_and_assessment_are_calendar(airline):
     text = a.summary()
     assert "FY" not in text and "fiscal" not in text
     assert "FY" not in json.dumps(a.to_dict(), default=str)
+    # its caveats speak of the user's series, not of the border's groups or history
+    kinds = [c.split(":")[0] for c in a.caveats]
+    assert "Causes" in kinds and not {"Composition", "Policy"} & set(kinds)
+    assert not [c for c in a.caveats if "Title 42" in c]
 
 
 def test_the_bundled_series_keep_fiscal_years():

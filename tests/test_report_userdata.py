@@ -17,7 +17,7 @@ from borderforecast.cli import main
 BORDER_WORDS = (
     "encounter", "CBP", "DHS", "Title 8", "Title 42", "USBP", "Border Patrol", "apprehension",
     "Southwest", "OFO", "Office of Field Operations", "expulsion", "unaccompanied", "sector",
-    "pandemic",
+    "pandemic", "nationalit", "countries of origin", "single adults",
 )  # fmt: skip
 
 

@@ -13,10 +13,11 @@ from .verdict import fmt_count
 
 
 def caveats(y: pd.Series, window: Window, placebo: Any, min_placebos: int,
-            n_empirical_years: int) -> tuple[str, ...]:
-    """Caveats that apply to this series and window, each triggered by an explicit rule."""
-    out = _regime(y, window, placebo, min_placebos) + _scale(y, window)
-    out += [COMPOSITION, POLICY]
+            n_empirical_years: int, border: bool = True) -> tuple[str, ...]:
+    """Caveats that apply to this series and window, each triggered by an explicit rule
+    (``border``: one of the package's border series, with their history and mix of groups)."""
+    out = _regime(y, window, placebo, min_placebos, border) + _scale(y, window)
+    out += [COMPOSITION, POLICY] if border else [CAUSES]
     if placebo is None or placebo.n_years < min_placebos:
         k = 0 if placebo is None else placebo.n_years
         out.append(
@@ -42,12 +43,18 @@ POLICY = (
     "what caused it; policy, enforcement, conditions in countries of origin and the "
     "economy all move the numbers, often at once."
 )
+CAUSES = (
+    "Causes: these tests say whether the change is unusual for the time of year, not what "
+    "caused it."
+)
 
 
-def _regime(y: pd.Series, window: Window, placebo: Any, min_placebos: int) -> list[str]:
-    """Title 42 in the data used; placebo years that lean to one side."""
+def _regime(
+    y: pd.Series, window: Window, placebo: Any, min_placebos: int, border: bool
+) -> list[str]:
+    """Title 42 in the data used (border series); placebo years that lean to one side."""
     out = []
-    if y.index[0] <= TITLE42[1] and window.end >= TITLE42[0]:
+    if border and y.index[0] <= TITLE42[1] and window.end >= TITLE42[0]:
         out.append(
             "Regime change: from March 2020 to May 2023 the counts include Title 42 expulsions and "
             "many repeat crossings, and their seasonal pattern differs from the Title 8 years; "

@@ -244,7 +244,7 @@ def _assess(y: pd.Series, window: Window, opts: AssessOptions, partial: bool = F
         counterfactuals=tuple(r.counterfactual for r in pan.runs if r.counterfactual is not None),
         empirical=main.empirical, adjusted=adj, placebo=pl, decomposition=main.decomposition,
         decision=main.decision,
-        caveats=caveats(y, window, pl, opts.min_placebos, main.empirical.n_years),
+        caveats=caveats(y, window, pl, opts.min_placebos, main.empirical.n_years, fiscal),
         notes=tuple(notes), model_errors=errors, timings=timings, y=y, strength=strength, panel=pan,
         normal=main.normal, neighbours=neighbours,
         event=None if event is None else f"{pd.Timestamp(event):%Y-%m-%d}",

@@ -60,8 +60,6 @@ def assessment_section(
     w = a.window
     parts = a.parts()  # the assessment's own structured summary: never parsed from its text
     caveats = list(parts["caveats"])
-    if not subj.border:  # the Title 42 period is the border series' own history
-        caveats = [c for c in caveats if "Title 42" not in c]
     kinds = [c.split(":")[0] for c in caveats]  # one caveat of each kind (two "Scale:" say one)
     caveats = [c for i, c in enumerate(caveats) if kinds[i] not in kinds[:i]]
     agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
