@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import BorderforecastError, DataError
 from .fiscal import FYTD, fiscal_year, fytd
-from .series import as_monthly
+from .series import as_monthly, is_bundled
 from .series import month as parse_month
 
 PRE_PANDEMIC_YEAR = 2019
@@ -134,11 +134,11 @@ class MonthContext:
             if phrase and not (phrase.endswith(f"{self.month_name} on record") and r in (1, n)):
                 out.append(f"It is the {phrase}.")
         if self.fytd is not None:
-            f = self.fytd
+            f, fy = self.fytd, "FY" if self.fytd.fiscal else ""
             out.append(
-                f"Fiscal year {f.fiscal_year} to date ({f.months} months through {f.through:%B}): "
-                f"{_num(f.total)}, {_pct(f.pct_change)} vs {_num(f.previous_total)} "
-                f"in the same months of FY{f.fiscal_year - 1}."
+                f"{'Fiscal year' if f.fiscal else 'Year'} {f.fiscal_year} to date ({f.months} "
+                f"months through {f.through:%B}): {_num(f.total)}, {_pct(f.pct_change)} vs "
+                f"{_num(f.previous_total)} in the same months of {fy}{f.fiscal_year - 1}."
             )
         for cmp in self.comparisons:
             when = f"{cmp.month:%B %Y}"
@@ -285,13 +285,14 @@ def context(
     same = same_all[same_all.index <= m.year]
     mname = m.strftime("%B")
 
+    border = y is None or is_bundled(y)  # fiscal years for the border series, else calendar
+    start = pd.Timestamp(f"{fiscal_year(m) - 2}-10-01") if border else f"{m.year - 1}-01-01"
     try:
-        upto = ys[(ys.index >= pd.Timestamp(f"{fiscal_year(m) - 2}-10-01")) & (ys.index <= m)]
-        fy_td: FYTD | None = fytd(upto, m)
+        fy_td: FYTD | None = fytd(ys[(ys.index >= start) & (ys.index <= m)], m, fiscal=border)
     except BorderforecastError:
         fy_td = None
 
-    comps = _comparisons(ys, m, value, compare, y is None or "sources" in y.attrs)
+    comps = _comparisons(ys, m, value, compare, border)
     return MonthContext(
         series=name, month=m, value=value, previous=previous,
         change_vs_previous=None if previous is None else Change.between(value, previous),
@@ -329,10 +330,11 @@ def _comparisons(
     if len(earlier):
         named.append(("the record high", pd.Timestamp(earlier.idxmax())))
         named.append(("the record low", pd.Timestamp(earlier.idxmin())))
-    fy_start = pd.Timestamp(f"{fiscal_year(m) - 1}-10-01")
-    fy_earlier = earlier[earlier.index >= fy_start]
+    fy, first = (f"FY{fiscal_year(m)}", f"{fiscal_year(m) - 1}-10-01") if border else (
+        str(m.year), f"{m.year}-01-01")  # fmt: skip
+    fy_earlier = earlier[earlier.index >= pd.Timestamp(first)]
     if len(fy_earlier):
-        named.append((f"the FY{fiscal_year(m)} high so far", pd.Timestamp(fy_earlier.idxmax())))
+        named.append((f"the {fy} high so far", pd.Timestamp(fy_earlier.idxmax())))
     pre = pd.Timestamp(year=PRE_PANDEMIC_YEAR, month=m.month, day=1)
     if border and m.year > PRE_PANDEMIC_YEAR + 1 and _value(ys, pre) is not None:
         named.append((f"{m:%B} {PRE_PANDEMIC_YEAR}, before the pandemic", pre))

@@ -208,13 +208,14 @@ class FYTD:
     previous_total: float
     change: float
     pct_change: float
+    fiscal: bool = True  # False: a calendar year (``fiscal_year`` is then that year)
 
     def summary(self) -> str:
         """One line: ``FY2019 through May (8 months): 593,437 vs 252,181 in FY2018 (+135.3%)``."""
-        name = self.through.strftime("%b")
+        name, fy = self.through.strftime("%b"), "FY" if self.fiscal else ""
         return (
-            f"FY{self.fiscal_year} through {name} ({self.months} months): {self.total:,.0f} vs "
-            f"{self.previous_total:,.0f} in FY{self.fiscal_year - 1} ({self.pct_change:+.1f}%)"
+            f"{fy}{self.fiscal_year} through {name} ({self.months} months): {self.total:,.0f} vs "
+            f"{self.previous_total:,.0f} in {fy}{self.fiscal_year - 1} ({self.pct_change:+.1f}%)"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -225,8 +226,9 @@ class FYTD:
         return self.summary()
 
 
-def fytd(y: pd.Series, month: Any = None) -> FYTD:
-    """Fiscal-year-to-date total through ``month`` and the same months of the previous FY.
+def fytd(y: pd.Series, month: Any = None, fiscal: bool = True) -> FYTD:
+    """Fiscal-year-to-date total through ``month`` and the same months of the previous FY
+    (``fiscal=False``: the calendar year to date).
 
     Parameters
     ----------
@@ -254,18 +256,19 @@ def fytd(y: pd.Series, month: Any = None) -> FYTD:
     """
     y = as_monthly(y)
     end = y.index[-1] if month is None else parse_month(month)
-    fy = fiscal_year(end)
-    n = fiscal_month(end)
-    current = pd.date_range(fiscal_year_start(fy), end, freq="MS")
+    fy, n = (fiscal_year(end), fiscal_month(end)) if fiscal else (end.year, end.month)
+    first = fiscal_year_start(fy) if fiscal else pd.Timestamp(end.year, 1, 1)
+    current = pd.date_range(first, end, freq="MS")
     previous = current - pd.DateOffset(years=1)
     needed = current.append(previous)
     missing = needed.difference(y.index)
     if len(missing):
         raise MissingMonthError(
-            f"FYTD through {end:%Y-%m} needs months the series lacks: {format_months(missing)}"
+            f"{'FYTD' if fiscal else 'The year to date'} through {end:%Y-%m} needs months the "
+            f"series lacks: {format_months(missing)}"
         )
     total = float(y.loc[current].sum())
     prev = float(y.loc[previous].sum())
     change = total - prev
     pct = 100.0 * change / prev if prev else float("nan")
-    return FYTD(fy, end, n, total, prev, change, pct)
+    return FYTD(fy, end, n, total, prev, change, pct, fiscal)

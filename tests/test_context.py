@@ -123,6 +123,11 @@ def test_the_pre_pandemic_comparison_is_for_border_data_only(sw):
     own.attrs = {}  # the same numbers as a user's own series
     assert not any("pandemic" in label or "2019" in label for label in labels(own))
     assert "pandemic" not in context("2024-08", own).summary()
+    # a user's series speaks calendar years: the year to date from January, no fiscal year
+    text = context("2019-08", own).summary()
+    assert "Year 2019 to date (8 months through August)" in text
+    assert "the 2019 high so far" in text and "FY" not in text and "Fiscal" not in text
+    assert "Fiscal year 2019 to date (11 months" in context("2019-08", sw).summary()
 
 
 def test_usbp_plus_ofo_is_the_sum(sw):

@@ -87,6 +87,10 @@ def test_fytd_by_hand():
     assert r.change == 48 and r.pct_change == pytest.approx(480.0)  # percent points
     assert "FY2019 through Jan (4 months)" in r.summary()
     assert r.to_dict()["through"] == "2019-01"
+    c = fytd(y, "2019-05", fiscal=False)  # calendar 2019: Jan-May = 16..20; 2018: 4..8
+    assert (c.fiscal_year, c.months, c.total, c.previous_total) == (2019, 5, 90, 30)
+    assert "2019 through May (5 months): 90 vs 30 in 2018" in c.summary()
+    assert "FY" not in c.summary()
 
 
 def test_fytd_published_fy2019():
