@@ -57,7 +57,7 @@ def ordinary_windows(y: pd.Series, paths: int, jobs: int, table: str | None) -> 
     for s in pd.date_range("2004-10-01", "2019-10-01", freq="MS"):
         w = Window(s, s + 2 * one, s - one)
         try:
-            nm = core._normal(y, w, opts)
+            nm = core._normal(y, w, opts, fiscal=True)  # the Southwest total: fiscal years
         except bf_errors.DataError:  # fewer than 3 normal earlier years: not judged at all
             continue
         fys = {int(fiscal_year(m)) for m in (w.reference, w.end)}
