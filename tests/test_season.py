@@ -136,7 +136,7 @@ def test_year_selection_forms_agree_and_errors_are_clear():
         seasonal_profile(y, (2010, 2016), fiscal=True)
     with pytest.raises(ShortSeriesError, match="at least 3"):
         seasonal_profile(y, (2003, 2004), fiscal=True)
-    with pytest.raises(DataError, match="fiscal years"):
+    with pytest.raises(DataError, match="expected years like '2000-2019'"):
         seasonal_profile(y, "twenty")
     with pytest.raises(ModelError, match="regression, stl, x13"):
         seasonal_profile(y, method="arima")

@@ -79,7 +79,8 @@ def parse_years(years: object) -> list[int] | None:
             nums = [int(p.removeprefix("FY")) for p in parts]
         except ValueError:
             raise DataError(
-                f"years {years!r}: expected fiscal years like '2000-2019' or 'FY2000-FY2019'"
+                f"years {years!r}: expected years like '2000-2019' (or 'FY2000-FY2019' on the "
+                "border series)"
             ) from None
         if len(nums) == 1:
             return nums
