@@ -160,12 +160,16 @@ def test_title42_is_left_out_by_default():
     y = pd.Series(20000.0 * (1 + 0.2 * np.sin(2 * np.pi * idx.month / 12)), index=idx)
     y = y * np.exp(np.random.default_rng(0).normal(0, 0.05, len(y)))
     y, w = make_window(y, "2024-06", "2024-09", "2024-05", 60)
-    ny = normal_years(y, w)
+    ny = normal_years(y, w, fiscal=True)  # the border series' convention: Title 42 left out
     assert {2020, 2021, 2022, 2023} <= set(ny.excluded)
     assert all("Title 42" in ny.excluded[v] for v in (2020, 2021, 2022, 2023))
     assert not {2020, 2021, 2022, 2023} & set(ny.placebo_years)
     kept = normal_years(y, w, title42=False, shock_z=None)
     assert {2020, 2021, 2022, 2023} <= set(kept.comparison_years)
+    # a user's own series (not bundled) keeps them: Title 42 is the border's history
+    own = normal_years(y, w, shock_z=None)
+    assert not any("Title 42" in why for why in own.excluded.values())
+    assert {2020, 2021, 2022} <= set(own.comparison_years)
 
 
 def test_parse_exclude_forms():

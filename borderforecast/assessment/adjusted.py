@@ -181,7 +181,7 @@ def shift_z(y: pd.Series, years: Any, floor: float, fiscal: bool = True) -> pd.D
     return frame
 
 
-def find_breaks(y: pd.Series | None = None, *, exclude: Any = None, title42: bool = True,
+def find_breaks(y: pd.Series | None = None, *, exclude: Any = None, title42: bool | None = None,
                 threshold: float = SHOCK_Z, x13: bool = True) -> pd.DataFrame:
     """Months where the seasonally adjusted level shifted beyond its normal variation.
 
@@ -207,6 +207,7 @@ def find_breaks(y: pd.Series | None = None, *, exclude: Any = None, title42: boo
 
         y = load()
     fiscal = is_bundled(y)
+    title42 = fiscal if title42 is None else title42
     y = as_monthly(y).astype(float)
     fys = normal_fiscal_years(y, exclude=exclude, title42=title42, fiscal=fiscal)
     lz = log_counts(y)

@@ -117,10 +117,11 @@ def rule_text(shock_z: float | None, fiscal: bool = True) -> str:
             "left out everywhere")
 
 
-def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = True,
+def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool | None = None,
                         shock_z: float | None = SHOCK_Z, fiscal: bool | None = None) -> FiscalYears:
     """The years of normal seasonality of ``y`` (of the report's seasonal section and every
-    assessment): fiscal for the bundled border series, else calendar (``fiscal`` overrides).
+    assessment): fiscal, Title 42 left out, for the bundled border series, else calendar years
+    (``fiscal`` and ``title42`` override).
 
     Examples
     --------
@@ -131,6 +132,7 @@ def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool = Tr
     """
     user = parse_exclude(exclude)
     fy = is_bundled(y) if fiscal is None else bool(fiscal)
+    title42 = fy if title42 is None else bool(title42)
     key = ("fiscal", fingerprint(y), title42, user, shock_z, fy)
     out: FiscalYears = _memo(key, lambda: _fiscal_years(y, user, title42, shock_z, fy))
     return out
@@ -234,7 +236,7 @@ class NormalYears:
         }
 
 
-def normal_years(y: pd.Series, window: Window, *, exclude: Any = None, title42: bool = True,
+def normal_years(y: pd.Series, window: Window, *, exclude: Any = None, title42: bool | None = None,
                  shock_z: float | None = SHOCK_Z, min_history: int = 60,
                  max_placebo_years: int | None = None, era_split: int | None = 2011,
                  alpha: float = 0.05, seed: int = 0, fiscal: bool | None = None) -> NormalYears:
@@ -242,6 +244,8 @@ def normal_years(y: pd.Series, window: Window, *, exclude: Any = None, title42: 
     when an ``exclude`` period is outside the data, overlaps the window or leaves fewer than 3."""
     user = parse_exclude(exclude)
     check_periods(user, y.index, window.reference, window.end)
+    fiscal = is_bundled(y) if fiscal is None else bool(fiscal)
+    title42 = fiscal if title42 is None else bool(title42)
     first = y.index[0]
     defaults: tuple[Period, ...] = (TITLE42,) if title42 else ()
     lz = log_counts(y.astype(float))

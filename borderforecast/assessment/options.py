@@ -73,9 +73,9 @@ class AssessOptions:
     exclude : tuple of (Timestamp, Timestamp)
         Periods left out of the placebo and comparison years, besides Title 42 (default
         none), in any form :func:`~borderforecast.assessment.options.parse_exclude` reads.
-    exclude_title42 : bool
-        Leave the Title 42 months (Mar 2020 - May 2023) out of the reference years
-        (default True).
+    exclude_title42 : bool or None
+        Leave the Title 42 months (Mar 2020 - May 2023) out of the reference years (default
+        None: for the bundled border series, whose history they are, not for other series).
     shock_z : float, optional
         The threshold of the one rule of normal years (:mod:`borderforecast.assessment.normal`):
         a year whose window statistic has a leave-one-out robust ``|z|`` above this is beyond
@@ -111,7 +111,7 @@ class AssessOptions:
     x13: bool = True
     outlier_margin: int = 2
     exclude: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
-    exclude_title42: bool = True
+    exclude_title42: bool | None = None
     shock_z: float | None = 3.0
     era_split: int | None = 2011
     gate: bool = True

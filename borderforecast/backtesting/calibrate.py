@@ -29,8 +29,7 @@ CALIBRATION_SCALES = ("errors", "none")
 class CalibrationOptions:
     """How model intervals are calibrated from the model's own past errors.
 
-    The method (adaptive conformal, no look-ahead) is described in
-    :mod:`borderforecast.backtesting.calibrate`.
+    The method (adaptive conformal, no look-ahead) is described in docs/guide/backtest.md.
 
     Attributes
     ----------
@@ -65,12 +64,9 @@ class CalibrationOptions:
         Half-widths never shrink with the horizon at one origin (default
         True: no band that narrows and widens again from month to month).
     record_cap : float or None
-        Upper bounds ``k`` months ahead never exceed the highest month recorded
-        up to the origin times the larger of ``record_cap`` (default 1.5; None:
-        no cap) and the most the series itself has ever risen above its
-        record of ``k`` months before, up to the origin: a bound further above
-        the record than the series has ever gone is not a planning figure, one
-        it has already made is.
+        Upper bounds ``k`` months ahead stay below the record up to the origin times the
+        larger of ``record_cap`` (default 1.5; None: no cap) and the most the series has
+        ever risen above its record of ``k`` months before: a rise it has made is possible.
     warmup : int or None
         Extra origins before ``start`` (at the run's ``step``) that are
         forecast only to feed the calibration, never scored. Default None:
@@ -202,16 +198,10 @@ def conformal_path(
 def error_scale(
     origins: np.ndarray, targets: np.ndarray, errors: np.ndarray, halflife: float
 ) -> np.ndarray:
-    """Recent one-step error size at each origin, from errors known then.
+    """Recent one-step error size at each origin: the exponentially weighted mean (half-life
+    ``halflife``) of the absolute one-step log errors resolved (``targets``) by then, floored at
+    :data:`SCALE_FLOOR`; NaN before the first.
 
-    The exponentially weighted mean (half-life ``halflife`` observations) of
-    the absolute one-step log errors ``errors`` (resolved at ``targets``) whose
-    target is at most the origin (floored at :data:`SCALE_FLOOR`); NaN
-    before the first.
-
-    Examples
-    --------
-    >>> import numpy as np
     >>> t = np.array([1, 2, 3]); e = np.array([0.1, 0.1, 0.1])
     >>> error_scale(np.array([0, 2, 5]), t, e, 12.0).round(6).tolist()
     [nan, 0.1, 0.1]

@@ -115,10 +115,10 @@ def _unit(
     return UnitResult(sid, name, origin, values if err is None else None, err, source="combined")
 
 
-def _cells(
+def combine_members(
     results: list[UnitResult], plan: Plan, cache: UnitCache | None, recipes: Sequence[Recipe]
 ) -> list[UnitResult]:
-    """One combined unit per series, origin and recipe."""
+    """One combined unit per series, origin and recipe (:func:`combinable`'s, or the learned)."""
     by_key = {(r.series, r.model, r.origin): r for r in results}
     levels = plan.options.levels
     out = []
@@ -131,15 +131,6 @@ def _cells(
                 out.append(_unit(sid, name, o, frames, job))
     return out
 
-
-def combine_members(
-    results: list[UnitResult],
-    combined: Mapping[str, Recipe],
-    plan: Plan,
-    cache: UnitCache | None = None,
-) -> list[UnitResult]:
-    """Unit results of the combinable ensembles (:func:`combinable`)."""
-    return _cells(results, plan, cache, list(combined.values()))
 
 
 def learned_ensemble(
@@ -180,5 +171,6 @@ def learned_ensemble(
         total = sum(inv)
         return {m: w / total for m, w in zip(names, inv, strict=True)}
 
-    out = _cells(results, plan, cache, [(LEARNED, members, weigh, "weighted", "mixture", False)])
+    recipe = (LEARNED, members, weigh, "weighted", "mixture", False)
+    out = combine_members(results, plan, cache, [recipe])
     return out, {sid: weigh(sid, y.index[-1], members) for sid, y in plan.series.items()}

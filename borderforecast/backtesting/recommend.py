@@ -60,7 +60,8 @@ class Recommendation:
     ``table`` has one row per model, best joint score first: ``rank, wmase, mase1,
     mase3, mase, coverage80, coverage95, skill, n, msis, joint, next, coverage_ok,
     plausible`` (``plausible`` is None where no next-month forecast was judged), and
-    ``status`` (``used``, ``refused: next month`` or empty).
+    ``status`` (``used``, ``refused: next month`` or empty) and ``why_not`` (the first
+    condition of the rule a model other than the one used fails, in words, or empty).
     """
 
     model: str
@@ -199,7 +200,10 @@ def recommend(
     i = decide(t["wmase"].to_numpy(float), t["joint"].to_numpy(float), n, plausible, inc)
     best = str(t.index[i])
     fallback = "" if plausible[i] else "plausible"
-    t["status"] = [_status(str(m), r, best) for m, r in t.iterrows()]
+    inc_row = t.iloc[inc] if inc is not None else None
+    t["why_not"] = ["" if m == best else _why_not(r, inc_row) for m, r in t.iterrows()]
+    t["status"] = ["used" if m == best else "refused: next month" if r["plausible"] is False
+                   else "" for m, r in t.iterrows()]  # fmt: skip
     return Recommendation(best, _reason(t, best, fallback, inc), t, fallback, rng)
 
 
@@ -220,20 +224,23 @@ def decide(
 
     >>> w, j = np.array([1.0, 0.9, 0.8]), np.array([2.0, 1.95, 1.5])
     >>> n, ok = np.full(3, 99), np.ones(3, bool)
-    >>> decide(w, j, n, ok, incumbent=0), decide(w, j[:2], n[:2], ok[:2], incumbent=0)
+    >>> decide(w, j, n, ok, incumbent=0), decide(w[:2], j[:2], n[:2], ok[:2], incumbent=0)
     (2, 0)
     >>> decide(w, j, np.array([99, 99, 5]), ok, incumbent=0)  # too few errors to judge the third
     0
+    >>> j2 = np.array([2.0, 1.0, 1.5])  # the best joint score is less accurate: the next one
+    >>> decide(np.array([1.0, 1.2, 0.9]), j2, n, ok, incumbent=0)
+    2
     """
-    joint = np.asarray(joint, dtype=float)
+    joint, w = np.asarray(joint, dtype=float), np.asarray(wmase, dtype=float)
     eligible = plausible & np.isfinite(joint) & (np.asarray(n, dtype=float) >= MIN_ERRORS)
     if eligible.any():
-        best = int(np.flatnonzero(eligible)[np.argmin(joint[eligible])])
-        if incumbent is None or not eligible[incumbent]:
-            return best
-        w = np.asarray(wmase, dtype=float)
-        better = joint[best] < (1.0 - MARGIN) * joint[incumbent] and w[best] < w[incumbent]
-        return best if better else incumbent
+        if incumbent is not None and eligible[incumbent]:
+            eligible &= joint < (1.0 - MARGIN) * joint[incumbent]
+            eligible &= w < w[incumbent]
+            if not eligible.any():
+                return incumbent
+        return int(np.flatnonzero(eligible)[np.argmin(joint[eligible])])
     if incumbent is not None and plausible[incumbent]:
         return incumbent
     order = np.argsort(np.where(np.isfinite(wmase), wmase, np.inf), kind="stable")
@@ -241,10 +248,19 @@ def decide(
     return int(hit[0]) if len(hit) else int(order[0])
 
 
-def _status(name: str, r: pd.Series, best: str) -> str:
-    if name == best:
-        return "used"
-    return "refused: next month" if r["plausible"] is False else ""
+def _why_not(r: pd.Series, inc: pd.Series | None) -> str:
+    """The first of the rule's conditions a model (not the one used) fails, in words."""
+    if r["plausible"] is False:
+        return f"its next-month median ({r['next']:,.0f}) is outside the plausible range"
+    if not float(r.get("n", np.inf)) >= MIN_ERRORS:
+        return f"too few backtest errors to judge ({r['n']:.0f}; {MIN_ERRORS} needed)"
+    if inc is None or r.name == inc.name:
+        return ""
+    if not r["joint"] < (1.0 - MARGIN) * inc["joint"]:
+        return f"not {MARGIN:.0%} better than the default model's ({inc['joint']:.3f})"
+    if not r["wmase"] < inc["wmase"]:
+        return f"less accurate than the default model (weighted MASE {r['wmase']:.3f})"
+    return ""
 
 
 def _reason(t: pd.DataFrame, best: str, fallback: str, inc: int | None) -> str:

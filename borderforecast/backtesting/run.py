@@ -175,7 +175,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     fitted, engine = _fit(tasks, keys, cache, opts, progress)
     fit_wall = time.perf_counter() - t_fit
     results = found + fitted
-    results += combine_members(results, combined, p, cache)
+    results += combine_members(results, p, cache, list(combined.values()))
     learned: dict[str, dict[str, float]] = {}
     if opts.learned_ensemble:
         extra, learned = learned_ensemble(results, p, opts, cache)

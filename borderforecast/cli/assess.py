@@ -68,7 +68,7 @@ def assess_command(
         x13=not no_x13,
         n_jobs=jobs,
         exclude=",".join(exclude) if exclude else None,
-        exclude_title42=not keep_title42,
+        exclude_title42=False if keep_title42 else None,
     )
     if plot:
         import matplotlib

@@ -148,8 +148,9 @@ def _print_context(ctx: Any) -> None:
     ]
     if ctx.fytd is not None:
         f = ctx.fytd
-        vs = f"{f.change:+,.0f} ({pct(f.pct_change)}) vs FY{f.fiscal_year - 1}"
-        rows.append((f"FY{f.fiscal_year} to date ({f.months} months)", value(f.total), vs))
+        fy = "FY" if f.fiscal else ""
+        vs = f"{f.change:+,.0f} ({pct(f.pct_change)}) vs {fy}{f.fiscal_year - 1}"
+        rows.append((f"{fy}{f.fiscal_year} to date ({f.months} months)", value(f.total), vs))
     for phrase in (ctx.highest_month_since, ctx.lowest_month_since):
         if phrase:
             rows.append((phrase, "", ""))

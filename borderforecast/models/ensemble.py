@@ -40,6 +40,8 @@ def _weights(names: Sequence[str], weights: Mapping[str, float] | None) -> np.nd
     """Normalised weights of ``names``: equal for None; a name left out of ``weights`` weighs 0."""
     if weights is None:
         return np.full(len(names), 1.0 / len(names))
+    if not isinstance(weights, Mapping):
+        raise ModelError(f"weights must map member names to weights, got {weights!r}")
     unknown = sorted(set(weights) - set(names))
     if unknown:
         raise ModelError(f"weights name unknown members {unknown}; members are {list(names)}")
@@ -125,6 +127,11 @@ def combine(
     w = _weights(names, weights if method == "weighted" else None)
     levels = levels_of(frames[0])
     cols = interval_columns(levels)
+    if POINT not in frames[0] or {str(c)[:2] for c in set(frames[0]) - set(cols)} & {"lo", "hi"}:
+        raise ModelError(
+            f"forecast frames need a {POINT!r} column and lo<L>/hi<L> pairs "
+            f"(got columns {list(frames[0].columns)})"
+        )
     for name, frame in zip(names, frames, strict=True):
         if not frame.index.equals(frames[0].index):
             raise ModelError(f"forecast of {name} covers other months than the first forecast")
@@ -244,6 +251,10 @@ class Ensemble(BaseModel):
         [0.25, 0.75]
         """
         table = self.weights
+        if table is not None and not sum(float(table.get(n, 0.0)) for n in names) > 0:
+            raise ModelError(
+                f"ensemble {self.name!r}: the members left ({', '.join(names)}) all have weight 0"
+            )
         return _weights(names, None if table is None else {n: table.get(n, 0.0) for n in names})
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:

@@ -24,10 +24,8 @@ def assessment_settings(
     jobs: int,
     models: Sequence[str] | None,
     placebo_years: int | None,
-    border: bool = True,
 ) -> dict[str, Any]:
-    """The arguments the report passes to :func:`borderforecast.assess` (a user's series,
-    ``border`` false, keeps the Title 42 years among its normal years)."""
+    """The arguments the report passes to :func:`borderforecast.assess`."""
     end = y.index[-1]
     out: dict[str, Any] = {"start": end - pd.DateOffset(months=months - 1), "end": end,
                            "seed": seed, "n_jobs": jobs}  # fmt: skip
@@ -35,8 +33,6 @@ def assessment_settings(
         out["models"] = tuple(models)
     if placebo_years is not None:
         out["placebo_years"] = placebo_years
-    if not border:
-        out["exclude_title42"] = False
     return out
 
 
@@ -55,7 +51,7 @@ def assessment_section(
     from .assessed import cached_assessment
 
     subj = subj or subject_of(y)
-    settings = assessment_settings(y, months, seed, jobs, models, placebo_years, subj.border)
+    settings = assessment_settings(y, months, seed, jobs, models, placebo_years)
     a = cached_assessment(y, settings)
     w = a.window
     parts = a.parts()  # the assessment's own structured summary: never parsed from its text

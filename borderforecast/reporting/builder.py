@@ -326,7 +326,8 @@ def _later_sections(
         model=opts.breakdown_model, seed=opts.seed, headline=_headline(fc_out, opts.series),
         progress=lambda sid: run.emit("step", "breakdown", sid)))
     run("vintages", lambda: vintages_section(
-        y, opts.series, fc_out.data["model"] or "", list(fc_out.forecasts), home=home))
+        y, opts.series, fc_out.data["model"] or "", list(fc_out.forecasts), home=home,
+        border=subj.border))
     run("data", lambda: data_section(
         y, opts.series, home=home, full_last=full_last, stale=stale, border=subj.border))
 

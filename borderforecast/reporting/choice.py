@@ -39,7 +39,7 @@ def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
     """The report's words for a :class:`~borderforecast.forecast.Choice` (and the user's model)."""
     rec = c.recommendation
     cols = ["rank", "wmase", "mase1", "mase3", "mase", "coverage80", "coverage95", "skill",
-            "next", "coverage_ok", "plausible", "status"]  # fmt: skip
+            "next", "coverage_ok", "plausible", "status", "why_not"]  # fmt: skip
     rows = [{"model": str(m), **{k: r.get(k) for k in [*cols, "joint"]}}
             for m, r in rec.table.iterrows()]  # fmt: skip
     for r in rows:
@@ -123,13 +123,5 @@ def _reason(first: dict, rows: list[dict], dec: int, wdec: int) -> str:
     )
     for r in above:
         score = f"a better joint score ({r['joint']:.{wdec}f} against {first['joint']:.{wdec}f})"
-        if r["plausible"] is False:
-            why = f"its next-month median ({r['next']:,.0f}) is outside the plausible range"
-        elif not r.get("n", np.inf) >= MIN_ERRORS:
-            why = f"too few backtest errors to judge ({r['n']:.0f}; {MIN_ERRORS} needed)"
-        elif r["joint"] >= (1.0 - MARGIN) * first["joint"]:
-            why = f"not {MARGIN:.0%} better"
-        else:
-            why = f"a higher weighted MASE ({r['wmase']:.{wdec}f}): it is less accurate"
-        text += f"; {r['model']} has {score}, but {why}"
+        text += f"; {r['model']} has {score}" + (f", but {r['why_not']}" if r["why_not"] else "")
     return text

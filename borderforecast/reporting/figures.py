@@ -190,9 +190,10 @@ def vintage_chart(
     *,
     model: str,
     title: str | None = None,
+    fiscal: bool = True,
 ) -> Figure:
     """Actuals against earlier reports' forecasts, from a year before the earliest (at least
-    two years of history)."""
+    two years of history); years shaded as fiscal or calendar years (``fiscal``)."""
     import matplotlib
 
     fig, ax = plotting.new_figure(9.0, 4.0)
@@ -215,7 +216,7 @@ def vintage_chart(
             end = max(end, fc.index[-1])
         plotting.count_axis(ax, np.concatenate(values))
         plotting.format_month_axis(ax)
-        plotting.mark_fiscal_years(ax, obs.index[0], end)
+        plotting.mark_fiscal_years(ax, obs.index[0], end, fiscal=fiscal)
         ax.set_title(title or f"Earlier {model} forecasts against what happened")
         plotting.legend_outside(ax, ncols=3)
     return fig

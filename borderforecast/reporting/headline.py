@@ -109,7 +109,7 @@ def headline_section(
         previous_label=pd.Timestamp(h["previous_month"] + "-01").strftime("%B %Y"),
         year_ago_label=pd.Timestamp(h["year_ago_month"] + "-01").strftime("%B %Y"),
         unit=unit, series=series, series_label=str(y.name), narrative=headline_narrative(h, unit),
-        context=[c for c in context_sentences(m, y) if subj.border or "FY" not in c],
+        context=context_sentences(m, y),
         stale=stale, report_month=f"{target:%Y-%m}",
         stale_note=stale_note(y, target, home) if stale else "",
         clock_note=clock_note(m, today, 0 if stale else horizon),
@@ -150,7 +150,7 @@ def context_sentences(m: pd.Timestamp, y: pd.Series) -> list[str]:
         lowest_month_since=recent(ctx.lowest_month_since),
         comparisons=tuple(c for c in ctx.comparisons if c.month not in near),
     )
-    restated = ("Up ", "Down ", "Unchanged ", "Fiscal year ", f"{y.name}:")
+    restated = ("Up ", "Down ", "Unchanged ", "Fiscal year ", "Year ", f"{y.name}:")
     return [s for s in ctx.sentences() if not s.startswith(restated)]
 
 

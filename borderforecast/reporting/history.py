@@ -82,8 +82,10 @@ def vintages_section(
     stored_models: list[str],
     *,
     home: str | os.PathLike[str] | None,
+    border: bool = True,
 ) -> SectionOutput:
-    """Section 6: score the vintages stored by earlier reports (data months before this one)."""
+    """Section 6: score the vintages stored by earlier reports (data months before this one;
+    ``border``: fiscal years on its chart, else calendar years)."""
     m = y.index[-1]
     earlier = list_vintages(series, home=home, before=m)
     scores = score_vintages(earlier, y)
@@ -113,7 +115,8 @@ def vintages_section(
         pick = model if (scores["model"] == model).any() else str(scores["model"].iloc[0])
         vs = [v for v in earlier if v.model == pick][-6:]
         fig = figures.vintage_chart(y, [(v.data_month, v.forecast()) for v in vs], model=pick,
-                                    title=f"Earlier {pick} forecasts against the actuals")
+                                    title=f"Earlier {pick} forecasts against the actuals",
+                                    fiscal=border)
         caption = (
             f"Actual counts (black) and the {pick} forecasts stored by up to six earlier reports "
             "(one line per data month; the band is the 80% interval when there is one vintage)."

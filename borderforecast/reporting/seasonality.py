@@ -43,7 +43,7 @@ def seasonality_section(y: pd.Series, *, horizon: int, seed: int, project: bool 
     from ..assessment.normal import normal_fiscal_years
     from ..season import seasonal_profile
 
-    normal = normal_fiscal_years(y, title42=border, fiscal=border)
+    normal = normal_fiscal_years(y, fiscal=border)
     years = normal.before(y.index[-1] + pd.DateOffset(months=1))
     prof = seasonal_profile(y, years=list(years), seed=seed, methods=["regression", "stl"],
                             fiscal=border)
