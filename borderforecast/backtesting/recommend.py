@@ -257,7 +257,7 @@ def _why_not(r: pd.Series, inc: pd.Series | None) -> str:
     if inc is None or r.name == inc.name:
         return ""
     if not r["joint"] < (1.0 - MARGIN) * inc["joint"]:
-        return f"not {MARGIN:.0%} better than the default model's ({inc['joint']:.3f})"
+        return f"not {MARGIN:.0%} better than the default model's"
     if not r["wmase"] < inc["wmase"]:
         return f"less accurate than the default model (weighted MASE {r['wmase']:.3f})"
     return ""
