@@ -318,3 +318,25 @@ def test_one_definition_of_normal_feeds_every_line(decline):
     assert a.decomposition.excess_pct == pytest.approx(by_hand.excess_pct)
     for name in nm.excluded:
         assert name not in a.years_used["placebo"] and name not in nm.comparison_years
+
+
+def test_title42_and_placebo_drift_caveats_are_two_kinds():
+    """The report keeps one caveat of each kind: the placebo drift is its own kind, so it is
+    never hidden behind the Title 42 caveat."""
+    from types import SimpleNamespace
+
+    from borderforecast.assessment.caveats import caveats
+    from borderforecast.assessment.options import make_window
+
+    y, w = make_window(synthetic_seasonal(n=300, seed=1, start="2000-01-01"), "2021-06",
+                       "2021-08", None, 36)  # fmt: skip
+    drift = SimpleNamespace(n_years=12, z_mean=-1.4)
+    got = caveats(y, w, drift, min_placebos=8, n_empirical_years=20, border=True)
+    kinds = [c.split(":")[0] for c in got]
+    assert len(kinds) == len(set(kinds) - {"Scale"}) + kinds.count("Scale")
+    assert "Regime change" in kinds and "Drift" in kinds
+    (text,) = [c for c in got if c.startswith("Drift:")]
+    assert "above the observed totals" in text and "mean z = -1.40" in text
+    assert "allows for it" in text
+    calm = caveats(y, w, SimpleNamespace(n_years=12, z_mean=0.4), 8, 20, True)
+    assert "Drift" not in {c.split(":")[0] for c in calm}

@@ -138,6 +138,12 @@ def test_year_selection_forms_agree_and_errors_are_clear():
         seasonal_profile(y, (2003, 2004), fiscal=True)
     with pytest.raises(DataError, match="expected years like '2000-2019'"):
         seasonal_profile(y, "twenty")
+    # a user's series counts calendar years: a fiscal-year selection is refused, not misread
+    with pytest.raises(DataError, match="calendar years .* write '2003-2009'"):
+        seasonal_profile(y, "FY2003-FY2009", methods=["regression"], fiscal=False)
+    assert seasonal_profile(y, "2003-2009", methods=["regression"], fiscal=False).years == tuple(
+        range(2003, 2010)
+    )
     with pytest.raises(ModelError, match="regression, stl, x13"):
         seasonal_profile(y, method="arima")
 

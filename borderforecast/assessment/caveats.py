@@ -63,7 +63,7 @@ def _regime(
     if placebo is not None and placebo.n_years >= 2 and abs(placebo.z_mean) > 1:
         side = "above" if placebo.z_mean < 0 else "below"
         out.append(
-            f"Regime change: in the placebo years the counterfactual was on average {side} the "
+            f"Drift: in the placebo years the counterfactual was on average {side} the "
             f"observed totals for this window (mean z = {placebo.z_mean:+.2f}), a sign that the "
             "seasonal pattern or the trend has shifted over time; "
             + (

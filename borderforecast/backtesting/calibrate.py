@@ -87,6 +87,17 @@ class CalibrationOptions:
     warmup: int | None = None
 
     def __post_init__(self) -> None:
+        for name in ("window", "min_errors", "warmup", "halflife", "gamma", "record_cap"):
+            v = getattr(self, name)
+            whole = name in ("window", "min_errors", "warmup")
+            if v is None and name in ("warmup", "record_cap"):
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or (
+                whole and not float(v).is_integer()
+            ):
+                what = "a whole number of months" if whole else "a number"
+                raise ModelError(f"calibration {name} must be {what}, got {v!r}")
+            object.__setattr__(self, name, int(v) if whole else float(v))
         if self.method not in CALIBRATION_METHODS:
             raise ModelError(
                 f"calibration method {self.method!r} is unknown; "

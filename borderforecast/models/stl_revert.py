@@ -10,6 +10,7 @@ calibrated. Also the STL core :mod:`.stl_ses` shares. See docs/guide/models.md.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,34 +88,23 @@ class Trend:
         return out
 
 
-def damped_states(a: np.ndarray, alpha: float, beta: float, phi: float) -> tuple:
-    """Levels, slopes and one-step errors of a damped-trend recursion on ``a``."""
-    n = len(a)
-    lev, b = float(a[0]), float(a[min(12, n - 1)] - a[0]) / min(12, n - 1)
-    L, B, e = np.empty(n), np.empty(n), np.empty(n - 1)
-    L[0], B[0] = lev, b
-    for t in range(1, n):
-        f = lev + phi * b
-        e[t - 1] = a[t] - f
-        lev, b = f + alpha * e[t - 1], phi * b + alpha * beta * e[t - 1]
-        L[t], B[t] = lev, b
-    return L, B, e
-
-
 def fit_damped(a: np.ndarray) -> tuple[Trend, np.ndarray, np.ndarray]:
-    """Least-squares damped trend of ``a`` (``phi`` in [0.8, 1]): the fit, its levels and slopes."""
-    from scipy.optimize import minimize
+    """Damped additive trend of ``a`` by statsmodels' ``ExponentialSmoothing``, its initial
+    level and slope estimated with the smoothing parameters (``phi`` in [0.8, 0.995]): the fit,
+    and its levels and slopes after each month."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     a = np.asarray(a, dtype=float)
-    res = minimize(
-        lambda p: float(np.sum(damped_states(a, *p)[2] ** 2)),
-        [0.5, 0.1, 0.9],
-        bounds=[(1e-3, 0.999), (1e-3, 0.999), (0.8, 1.0)],
-        method="L-BFGS-B",
-    )
-    al, be, ph = (float(v) for v in res.x)
-    L, B, e = damped_states(a, al, be, ph)
-    return Trend(L[-1], B[-1], al, be, ph, max(float(np.mean(e**2)), 1e-12)), L, B
+    mod = ExponentialSmoothing(a, trend="add", damped_trend=True, initialization_method="estimated")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels' optimiser notes: the fit is least squares
+        res = mod.fit()
+    p = res.params
+    e = a - np.asarray(res.fittedvalues)
+    L, B = np.asarray(res.level, dtype=float), np.asarray(res.trend, dtype=float)
+    beta, phi = float(p["smoothing_trend"]), float(p["damping_trend"])
+    sigma2 = max(float(np.mean(e**2)), 1e-12)
+    return Trend(L[-1], B[-1], float(p["smoothing_level"]), beta, phi, sigma2), L, B
 
 
 def stl_seasonal(z: np.ndarray, seasonal: int, seasonal_deg: int, robust: bool) -> np.ndarray:

@@ -67,13 +67,19 @@ def fiscal_years(index: pd.DatetimeIndex, fiscal: bool = True) -> np.ndarray:
     return np.asarray(fiscal_year(idx) if fiscal else idx.year, dtype=int)
 
 
-def parse_years(years: object) -> list[int] | None:
+def parse_years(years: object, fiscal: bool = True) -> list[int] | None:
     """Normalise a year selection (``None``: all complete; a ``range``; ``(first, last)``
-    both included; an iterable; ``"2000-2019"``, ``"FY2000-FY2019"`` or ``"FY2015"``)."""
+    both included; an iterable; ``"2000-2019"``, ``"FY2000-FY2019"`` or ``"FY2015"``; fiscal
+    years only where ``fiscal``)."""
     if years is None:
         return None
     if isinstance(years, str):
         text = years.strip().upper().replace(" ", "")
+        if "FY" in text and not fiscal:
+            raise DataError(
+                f"years {years!r}: this series is counted in calendar years (fiscal years are "
+                f"for the bundled border series); write {text.replace('FY', '')!r}"
+            )
         parts = text.split("-")
         try:
             nums = [int(p.removeprefix("FY")) for p in parts]
@@ -108,7 +114,7 @@ def select_years(y: pd.Series, years: object, fiscal: bool = True) -> pd.Series:
     kind, p, span = ("fiscal", "FY", " (Oct-Sep)") if fiscal else ("calendar", "", "")
     counts = pd.Series(fy[np.asarray(y.notna())]).value_counts()
     complete = sorted(int(k) for k, v in counts.items() if v == 12)
-    wanted = parse_years(years)
+    wanted = parse_years(years, fiscal)
     if wanted is None:
         chosen = complete
     else:
