@@ -112,7 +112,7 @@ def ensure_writable_dir(path: str | os.PathLike[str], what: str = "folder") -> P
     try:
         fd, name = tempfile.mkstemp(prefix=".bf-write-test-", dir=probe)
         os.close(fd)
-        os.unlink(name)
+        Path(name).unlink(missing_ok=True)  # a writer clearing orphans may have removed it
     except OSError as exc:
         raise PathError(
             f"{what} {target}: {probe} is not writable ({exc.strerror or exc})"

@@ -133,10 +133,12 @@ def test_error_scale_weights_and_level_steps():
         CalibrationOptions(adapt_limits=(1.2, 2.0))
     with pytest.raises(ModelError, match="scale"):
         CalibrationOptions(scale="garch")
-    with pytest.raises(ModelError, match="window must be a whole number of months, got 2.5"):
+    with pytest.raises(ModelError, match="window must be a whole number of months >= 2, got 2.5"):
         CalibrationOptions(window=2.5)
-    with pytest.raises(ModelError, match="record_cap must be a number, got 'a'"):
+    with pytest.raises(ModelError, match="record_cap must be a number >= 1 or None, got 'a'"):
         CalibrationOptions(record_cap="a")
     with pytest.raises(ModelError, match="warmup must be a whole number"):
         CalibrationOptions(warmup=True)
+    with pytest.raises(ModelError, match=r"gamma must be a number in \[0, 1\), got 1.0"):
+        CalibrationOptions(gamma=1.0)
     assert CalibrationOptions(window=120.0, record_cap=None).window == 120  # a whole float

@@ -94,6 +94,22 @@ def test_concurrent_updates_20_of_20_trials_consistent(tmp_path):
     assert consistent == 20
 
 
+def test_writer_probe_removed_by_another_writers_cleanup(tmp_path, monkeypatch):
+    """A writer checks the store folder (a probe file, outside the lock) while another, holding
+    the lock, clears what killed writers left, probes included: the check must still pass (it
+    made one writer of 20 concurrent trials fail)."""
+    real = paths_mod.tempfile.mkstemp
+
+    def raced(*args, **kwargs):
+        fd, name = real(*args, **kwargs)
+        store_mod._clean_orphans(tmp_path)  # the other writer's cleanup, between create and remove
+        return fd, name
+
+    monkeypatch.setattr(paths_mod.tempfile, "mkstemp", raced)
+    assert paths_mod.ensure_writable_dir(tmp_path, "data store") == tmp_path
+    assert not list(tmp_path.iterdir())
+
+
 @fork
 def test_kill_9_during_ingest_leaves_old_or_new_state(tmp_path):
     """A short version of benchmarks/bench_store_faults.py (60 kills)."""

@@ -87,16 +87,14 @@ class CalibrationOptions:
     warmup: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("window", "min_errors", "warmup", "halflife", "gamma", "record_cap"):
+        for name, (whole, ok, rule) in _NUMBERS.items():
             v = getattr(self, name)
-            whole = name in ("window", "min_errors", "warmup")
             if v is None and name in ("warmup", "record_cap"):
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or (
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not ok(v) or (
                 whole and not float(v).is_integer()
             ):
-                what = "a whole number of months" if whole else "a number"
-                raise ModelError(f"calibration {name} must be {what}, got {v!r}")
+                raise ModelError(f"calibration {name} must be {rule}, got {v!r}")
             object.__setattr__(self, name, int(v) if whole else float(v))
         if self.method not in CALIBRATION_METHODS:
             raise ModelError(
@@ -113,17 +111,16 @@ class CalibrationOptions:
                 f"calibration adapt_limits must be (low <= 1, high >= 1), got {self.adapt_limits!r}"
             )
         object.__setattr__(self, "adapt_limits", lims)
-        if not self.halflife > 0:
-            raise ModelError(f"calibration halflife must be > 0, got {self.halflife!r}")
-        if self.record_cap is not None and not self.record_cap >= 1:
-            raise ModelError(
-                f"calibration record_cap must be >= 1 or None, got {self.record_cap!r}"
-            )
-        if self.window < 2 or self.min_errors < 2 or (self.warmup is not None and self.warmup < 0):
-            raise ModelError("calibration needs window >= 2, min_errors >= 2 and warmup >= 0")
-        if not 0 <= self.gamma < 1:
-            raise ModelError(f"calibration gamma must be in [0, 1), got {self.gamma!r}")
 
+
+_NUMBERS = {  # option: (whole months, in range, the rule in words)
+    "window": (True, lambda v: v >= 2, "a whole number of months >= 2"),
+    "min_errors": (True, lambda v: v >= 2, "a whole number >= 2"),
+    "warmup": (True, lambda v: v >= 0, "a whole number of origins >= 0 or None"),
+    "halflife": (False, lambda v: v > 0, "a number of months > 0"),
+    "gamma": (False, lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "record_cap": (False, lambda v: v >= 1, "a number >= 1 or None"),
+}
 
 YEAR = 12
 SCALE_FLOOR = 0.005

@@ -139,6 +139,7 @@ class Reversion:
     phi: float
     sigma2: float
     alpha: float = 1.0
+    window: int = MIN_WINDOW  # months of the trailing mean
 
     def path(self, h: int) -> np.ndarray:
         k = np.arange(1, h + 1)
@@ -191,7 +192,7 @@ def fit_reversion(a: np.ndarray, window: int = 72, ar_window: int = 36) -> Rever
     resid = d[1:] - phi * d[:-1]
     sigma2 = float(resid @ resid) / max(len(resid), 1)
     alpha, level, _ = ses_fit(a)
-    return Reversion(level, float(m[-1]), phi, max(sigma2, 1e-12), alpha)
+    return Reversion(level, float(m[-1]), phi, max(sigma2, 1e-12), alpha, k)
 
 
 def seasonal_persistence(z: np.ndarray, years: int = 6, history: int = 5) -> float:
@@ -221,9 +222,7 @@ def level_kinds(a: np.ndarray, window: int, ar_window: int, kinds: Sequence[str]
     lev = ses_levels(a, rev.alpha)
     out: dict[str, tuple[Any, Any]] = {}
     if "revert" in kinds:
-        k = max(MIN_WINDOW, min(window, len(a) - ar_window))
-        k = min(k, len(a) - 2)
-        m = pd.Series(a).rolling(k).mean().to_numpy()
+        m = pd.Series(a).rolling(rev.window).mean().to_numpy()
         out["revert"] = (rev, lambda t, h: m[t] + rev.phi ** np.arange(1, h + 1) * (lev[t] - m[t]))
     if "persist" in kinds:
         e = a[1:] - lev[:-1]

@@ -71,34 +71,31 @@ def parse_years(years: object, fiscal: bool = True) -> list[int] | None:
     """Normalise a year selection (``None``: all complete; a ``range``; ``(first, last)``
     both included; an iterable; ``"2000-2019"``, ``"FY2000-FY2019"`` or ``"FY2015"``; fiscal
     years only where ``fiscal``)."""
+    given = years
     if years is None:
         return None
     if isinstance(years, str):
         text = years.strip().upper().replace(" ", "")
         if "FY" in text and not fiscal:
             raise DataError(
-                f"years {years!r}: this series is counted in calendar years (fiscal years are "
+                f"years {given!r}: this series is counted in calendar years (fiscal years are "
                 f"for the bundled border series); write {text.replace('FY', '')!r}"
             )
-        parts = text.split("-")
         try:
-            nums = [int(p.removeprefix("FY")) for p in parts]
+            years = tuple(int(p.removeprefix("FY")) for p in text.split("-"))
         except ValueError:
             raise DataError(
-                f"years {years!r}: expected years like '2000-2019' (or 'FY2000-FY2019' on the "
+                f"years {given!r}: expected years like '2000-2019' (or 'FY2000-FY2019' on the "
                 "border series)"
             ) from None
-        if len(nums) == 1:
-            return nums
-        if len(nums) != 2 or nums[1] < nums[0]:
-            raise DataError(f"years {years!r}: expected a range 'first-last' with first <= last")
-        return list(range(nums[0], nums[1] + 1))
+        if len(years) > 2:
+            raise DataError(f"years {given!r}: expected a range 'first-last'")
     if isinstance(years, (int, np.integer)):
         return [int(years)]
     if isinstance(years, tuple) and len(years) == 2:
         a, b = (int(v) for v in years)
         if b < a:
-            raise DataError(f"years {years!r}: (first, last) needs first <= last")
+            raise DataError(f"years {given!r}: the first year must not come after the last")
         return list(range(a, b + 1))
     if isinstance(years, Iterable):
         out = sorted({int(v) for v in years})
