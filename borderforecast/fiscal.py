@@ -100,6 +100,22 @@ def fiscal_year(date: Any) -> Any:
     return _per_date(date, lambda d: d.year + (d.month >= 10))
 
 
+def year_of(date: Any, fiscal: bool = True) -> Any:
+    """:func:`fiscal_year`, or with ``fiscal=False`` the calendar year (a user's series).
+
+    Examples
+    --------
+    >>> year_of("2019-10-01"), year_of("2019-10-01", fiscal=False)
+    (2020, 2019)
+    """
+    return _per_date(date, lambda d: d.year + (fiscal & (d.month >= 10)))
+
+
+def year_start(year: int, fiscal: bool = True) -> pd.Timestamp:
+    """First day of fiscal year ``year`` (:func:`fiscal_year_start`) or calendar year."""
+    return fiscal_year_start(year) if fiscal else pd.Timestamp(int(year), 1, 1)
+
+
 def fiscal_month(date: Any) -> Any:
     """Fiscal month number: October = 1 .. September = 12.
 
@@ -256,9 +272,8 @@ def fytd(y: pd.Series, month: Any = None, fiscal: bool = True) -> FYTD:
     """
     y = as_monthly(y)
     end = y.index[-1] if month is None else parse_month(month)
-    fy, n = (fiscal_year(end), fiscal_month(end)) if fiscal else (end.year, end.month)
-    first = fiscal_year_start(fy) if fiscal else pd.Timestamp(end.year, 1, 1)
-    current = pd.date_range(first, end, freq="MS")
+    fy, n = year_of(end, fiscal), (fiscal_month(end) if fiscal else end.month)
+    current = pd.date_range(year_start(fy, fiscal), end, freq="MS")
     previous = current - pd.DateOffset(years=1)
     needed = current.append(previous)
     missing = needed.difference(y.index)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..season.estimate import fiscal_years as years_of
+from ..fiscal import year_of
 from ..series import as_monthly, is_bundled
 from .normal import SHOCK_Z, TITLE42, normal_fiscal_years
 from .options import Window, months_between
@@ -170,7 +170,7 @@ def shift_z(y: pd.Series, years: Any, floor: float, fiscal: bool = True) -> pd.D
     and robust ``scale`` in the other normal (fiscal or calendar) ``years``, ``z``, ``normal``."""
     lz = log_counts(y)
     stat = (lz + lz.shift(-1) + lz.shift(-2)) / 3 - lz.shift(1)
-    normal = np.isin(years_of(lz.index, fiscal), list(years)) & stat.notna().to_numpy()
+    normal = np.isin(year_of(lz.index, fiscal), list(years)) & stat.notna().to_numpy()
     frame = pd.DataFrame({"stat": stat, "normal": normal, "expected": np.nan, "scale": np.nan})
     for m in range(1, 13):
         idx = stat.index[(stat.index.month == m) & stat.notna().to_numpy()]

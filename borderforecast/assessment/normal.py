@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..fiscal import fiscal_year_start
-from ..season.estimate import fiscal_years as years_of
+from ..fiscal import year_of, year_start
 from ..series import is_bundled
 from .counterfactual import gate_span
 from .options import (
@@ -75,11 +74,6 @@ def screen(lz: pd.Series, window: Window, periods: Sequence[Period], sigma1: flo
         c.loc[pool, "z"] = loo_robust_z(c.loc[pool, "stat"].to_numpy(), floor)
     c["beyond"] = (c["z"].abs() > shock_z) if shock_z is not None else False
     return c
-
-
-def year_start(year: int, fiscal: bool) -> pd.Timestamp:
-    """First month of a fiscal (October before) or calendar (January) year."""
-    return fiscal_year_start(year) if fiscal else pd.Timestamp(year, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -144,7 +138,7 @@ def _fiscal_years(y: pd.Series, user: tuple[Period, ...], title42: bool, shock_z
     periods = defaults + user
     lz = log_counts(y.astype(float))
     sigma1 = noise_floor(lz, defaults)
-    fys = pd.Series(years_of(lz.index, fiscal), index=lz.index)
+    fys = pd.Series(year_of(lz.index, fiscal), index=lz.index)
     counts = fys.value_counts()
     complete = sorted(int(v) for v in counts.index[counts == 12])
     excluded: dict[int, str] = {}
@@ -160,7 +154,7 @@ def _fiscal_years(y: pd.Series, user: tuple[Period, ...], title42: bool, shock_z
             w = Window(s, s + pd.DateOffset(months=2), s - pd.DateOffset(months=1))
             c = screen(lz, w, defaults, sigma1, shock_z)  # user periods only remove years
             for r in c[c["beyond"]].itertuples():
-                for v in sorted(set(years_of(pd.DatetimeIndex([r.start, r.end]), fiscal))):
+                for v in sorted(set(year_of(pd.DatetimeIndex([r.start, r.end]), fiscal))):
                     if v in complete and v not in excluded:
                         excluded[v] = (f"its {r.start:%b}-{r.end:%b} {r.end:%Y} change from "
                                        f"{r.reference:%b} is beyond normal seasonality "
@@ -291,7 +285,7 @@ def _reason(r: Any, window: Window, user: Sequence[Period], fiscal: FiscalYears)
     if r.beyond:
         return (f"beyond normal seasonality: its {window.reference:%b}->{window.end:%b} path "
                 f"(mean change {100 * np.expm1(r.stat):+.1f}%) has robust z {r.z:+.1f}")
-    for v in sorted(set(years_of(pd.DatetimeIndex([r.reference, r.end]), fiscal.fiscal))):
+    for v in sorted(set(year_of(pd.DatetimeIndex([r.reference, r.end]), fiscal.fiscal))):
         if v in fiscal.excluded:
             return f"{fiscal.prefix}{v} is not normal: {fiscal.excluded[v]}"
     return ""

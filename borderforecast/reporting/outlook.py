@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..backtesting.selection import BENCHMARK
 from ..errors import ModelError
+from ..fiscal import year_of
 from ..forecaster import matched_paths
 from ..intervals import GuardedForecast
 from . import figures
@@ -59,11 +60,6 @@ def window_total(paths: np.ndarray, observed: float = 0.0) -> dict[str, float]:
         out[f"lo{lv}"] = float(np.quantile(sums, a))
         out[f"hi{lv}"] = float(np.quantile(sums, 1.0 - a))
     return out
-
-
-def year_of(m: pd.Timestamp, fiscal: bool = True) -> int:
-    """The fiscal year (ends in September, named by its end) or calendar year of ``m``."""
-    return m.year + int(fiscal and m.month >= 10)
 
 
 def year_totals(

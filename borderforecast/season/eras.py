@@ -16,10 +16,10 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
+from ..fiscal import year_of
 from ..series import as_monthly, is_bundled
 from .estimate import (
     MONTH_NAMES,
-    fiscal_years,
     log_counts,
     month_design,
     per_year_rows,
@@ -191,13 +191,13 @@ def compare_eras(y: pd.Series, era_a: object, era_b: object, *, level: float = 9
     fiscal = is_bundled(y) if fiscal is None else bool(fiscal)
     ys = as_monthly(y, min_length=12, allow_nan=True)
     sel_a, sel_b = select_years(ys, era_a, fiscal), select_years(ys, era_b, fiscal)
-    ya, yb = (fiscal_years(s.index, fiscal) for s in (sel_a, sel_b))
+    ya, yb = (year_of(s.index, fiscal) for s in (sel_a, sel_b))
     if overlap := sorted(set(ya) & set(yb)):
         kind, p = ("fiscal", "FY") if fiscal else ("calendar", "")
         raise DataError(f"the eras share {kind} years {', '.join(f'{p}{v}' for v in overlap)}")
     sel = pd.concat([sel_a, sel_b]).sort_index()
     z = log_counts(sel).to_numpy(float)
-    is_b = np.isin(fiscal_years(sel.index, fiscal), yb)
+    is_b = np.isin(year_of(sel.index, fiscal), yb)
     fstat, df, f_p, trend = _f_test(z, sel.index, is_b)
     # per-year detrended, centred log profiles: the units of the permutation test
     rows = per_year_rows(pd.Series(z - trend, index=sel.index), fiscal)

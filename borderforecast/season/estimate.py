@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, DataWarning, ModelError, ShortSeriesError
-from ..fiscal import MONTH_ABBR, fiscal_year
+from ..fiscal import MONTH_ABBR, year_of
 
 METHODS: tuple[str, ...] = ("regression", "stl", "x13")
 MONTH_NAMES: tuple[str, ...] = MONTH_ABBR
@@ -59,12 +59,6 @@ class Estimate:
 
 
 # -- selecting years -------------------------------------------------------
-
-
-def fiscal_years(index: pd.DatetimeIndex, fiscal: bool = True) -> np.ndarray:
-    """Year of each month: fiscal (Oct-Sep, named after the year it ends) or calendar."""
-    idx = pd.DatetimeIndex(index)
-    return np.asarray(fiscal_year(idx) if fiscal else idx.year, dtype=int)
 
 
 def parse_years(years: object, fiscal: bool = True) -> list[int] | None:
@@ -107,7 +101,7 @@ def parse_years(years: object, fiscal: bool = True) -> list[int] | None:
 
 def select_years(y: pd.Series, years: object, fiscal: bool = True) -> pd.Series:
     """The complete (fiscal or calendar) years (12 values, no NaN) of ``y`` in the selection."""
-    fy = fiscal_years(y.index, fiscal)
+    fy = year_of(y.index, fiscal)
     kind, p, span = ("fiscal", "FY", " (Oct-Sep)") if fiscal else ("calendar", "", "")
     counts = pd.Series(fy[np.asarray(y.notna())]).value_counts()
     complete = sorted(int(k) for k, v in counts.items() if v == 12)
@@ -236,7 +230,7 @@ def estimate_regression(z: pd.Series, fiscal: bool = True) -> Estimate:
 def per_year_rows(s: pd.Series, fiscal: bool = True) -> pd.DataFrame:
     """Centre the log seasonal values of each complete year; rows = years, cols = 1..12."""
     frame = pd.DataFrame(
-        {"fy": fiscal_years(s.index, fiscal), "month": s.index.month, "v": s.to_numpy(float)}
+        {"fy": year_of(s.index, fiscal), "month": s.index.month, "v": s.to_numpy(float)}
     )
     wide = frame.pivot(index="fy", columns="month", values="v").reindex(columns=range(1, 13))
     wide = wide.dropna()

@@ -9,7 +9,8 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from .. import plotting
-from .estimate import MONTH_NAMES, estimate_regression, fiscal_years, log_counts
+from ..fiscal import year_of
+from .estimate import MONTH_NAMES, estimate_regression, log_counts
 
 # The figures receive the result objects (a SeasonalProfile, an EraComparison) and use only
 # their attributes: this module imports neither, so profile -> plot and eras -> plot stay
@@ -59,7 +60,7 @@ def _subseries(ax2: Any, profile: Any) -> None:
         log_counts(profile.y), profile.fiscal)
     ratios = est.ratios
     assert ratios is not None
-    fy = fiscal_years(ratios.index, profile.fiscal)
+    fy = year_of(ratios.index, profile.fiscal)
     p = "FY" if profile.fiscal else ""
     cmap = plotting.matplotlib.colormaps["viridis"]
     span = max(fy.max() - fy.min(), 1)

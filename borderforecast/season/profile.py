@@ -13,13 +13,13 @@ from scipy import stats
 
 from ..errors import BorderforecastError, DataError, ModelError
 from ..fiscal import MONTH_NAMES as _MONTHS
+from ..fiscal import year_of
 from ..series import as_monthly, is_bundled
 from .estimate import (
     METHODS,
     MONTH_NAMES,
     Estimate,
     estimate,
-    fiscal_years,
     log_counts,
     records,
     select_years,
@@ -355,7 +355,7 @@ def seasonal_profile(y: pd.Series, years: object = None, method: str = "regressi
             if m == method:
                 raise
             notes.append(f"{m} not computed: {exc}")
-    fy = sorted({int(v) for v in fiscal_years(sel.index, fiscal)})
+    fy = sorted({int(v) for v in year_of(sel.index, fiscal)})
     return SeasonalProfile(
         series=str(y.name or "series"), years=tuple(fy), method=method, level=float(level),
         estimates=estimates, y=sel, notes=tuple(notes), fiscal=fiscal,
