@@ -8,6 +8,7 @@ import pytest
 
 import borderforecast as bf
 from borderforecast.assessment import VERDICTS, assess
+from borderforecast.errors import DataError
 
 pytestmark = pytest.mark.slow  # real-data assessments: still run by a plain `pytest`
 
@@ -140,3 +141,19 @@ def test_x13_outliers_reported_as_they_come(sw, monkeypatch):
     assert adj.outliers is None
     assert "failed (RuntimeError: x13as exited with status 1)" in adj.outlier_note
     assert adj.robust_z < -3  # the adjusted change itself does not need X-13
+
+
+def test_era_split_is_border_knowledge(sw):
+    """The FY2011 change of seasonal shape is the Southwest series' own: a user's copy of the same
+    counts gets no era test unless it names a year."""
+    kw = dict(models="snaive", placebo=False, **QUICK)
+    border = assess(sw, "2019-08", "2019-12", "2019-07", **kw)
+    assert border.normal.era_split == 2011 and np.isfinite(border.normal.era_p)
+    copy = pd.Series(sw.to_numpy(), index=sw.index, name="copy")
+    mine = assess(copy, "2019-08", "2019-12", "2019-07", **kw)
+    assert mine.normal.era_split is None
+    assert mine.normal.note == "era test not run (no era_split year)"
+    asked = assess(copy, "2019-08", "2019-12", "2019-07", era_split=2011, **kw)
+    assert asked.normal.era_split == 2011 and np.isfinite(asked.normal.era_p)
+    with pytest.raises(DataError, match="era_split must be a year, 'auto' or None"):
+        assess(copy, "2019-08", "2019-12", "2019-07", era_split="FY2011", **kw)

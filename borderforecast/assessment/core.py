@@ -186,10 +186,11 @@ class Lines:
 
 
 def _normal(y: pd.Series, w: Window, opts: AssessOptions, fiscal: bool) -> NormalYears:
+    era = (2011 if fiscal else None) if isinstance(opts.era_split, str) else opts.era_split
     return normal_years(
         y, w, exclude=opts.exclude, title42=opts.exclude_title42, shock_z=opts.shock_z,
         min_history=opts.min_history, max_placebo_years=opts.placebo_years,
-        era_split=opts.era_split, alpha=opts.alpha, seed=opts.seed, fiscal=fiscal,
+        era_split=era, alpha=opts.alpha, seed=opts.seed, fiscal=fiscal,
     )  # fmt: skip
 
 

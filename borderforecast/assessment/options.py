@@ -80,10 +80,11 @@ class AssessOptions:
         The threshold of the one rule of normal years (:mod:`borderforecast.assessment.normal`):
         a year whose window statistic has a leave-one-out robust ``|z|`` above this is beyond
         normal seasonality, and so is its fiscal year (default 3.0; None: no screening).
-    era_split : int, optional
-        First fiscal year of the recent seasonal era tested by
-        :func:`borderforecast.season.compare_eras` (default 2011, where the Southwest
-        series' shape changed); None skips the era test.
+    era_split : int, "auto" or None
+        First year of the recent seasonal era tested by
+        :func:`borderforecast.season.compare_eras`; ``"auto"`` (default): FY2011 on the border
+        series (where the Southwest series' shape changed), no era test on a series of your
+        own (border history says nothing of it); None skips the era test.
     gate : bool
         Apply the plausibility gate (default True; False combines every model that fits).
 
@@ -113,7 +114,7 @@ class AssessOptions:
     exclude: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
     exclude_title42: bool | None = None
     shock_z: float | None = 3.0
-    era_split: int | None = 2011
+    era_split: int | str | None = "auto"
     gate: bool = True
 
     def __post_init__(self) -> None:
@@ -132,6 +133,8 @@ class AssessOptions:
         object.__setattr__(self, "exclude", parse_exclude(self.exclude))
         if self.shock_z is not None and self.shock_z <= 0:
             raise DataError(f"shock_z must be positive or None, got {self.shock_z!r}")
+        if isinstance(self.era_split, str) and self.era_split != "auto":
+            raise DataError(f"era_split must be a year, 'auto' or None, got {self.era_split!r}")
         if self.placebo_years is not None and self.placebo_years < 1:
             raise DataError(f"placebo_years must be >= 1, got {self.placebo_years!r}")
 

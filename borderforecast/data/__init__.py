@@ -232,7 +232,7 @@ def load(
         frame = frame[frame["source"] == source]
     key = _resolve(series, component, region, sector, demographic, citizenship, frame)
     components = ["USBP", "OFO"] if key.component == ALL else [key.component]
-    counts = _counts(frame, key, components, source, home)
+    counts, parts = _counts(frame, key, components, source, home)
     if start is not None:
         counts = counts[counts.index >= _month(start)]
     if end is not None:
@@ -257,7 +257,10 @@ def load(
         index=pd.DatetimeIndex(full, freq="MS", name="month"),
         name=key.label if source is None else f"{key.label} [{source}]",
     )
-    sources = _sources(frame, key, components, counts.index)
+    sources = pd.Series(dtype="int64")  # months per source, counted once per component
+    for rows in parts:
+        used = rows.loc[rows.index.isin(counts.index), "source"]
+        sources = sources.add(used.value_counts(), fill_value=0)
     out.attrs.update(
         series_id=key.id,
         release=current_release(home),
@@ -268,8 +271,9 @@ def load(
 
 def _counts(
     frame: pd.DataFrame, key: SeriesKey, components: list[str], source: str | None, home: Home
-) -> pd.Series:
-    """The series' counts by month (USBP + OFO: the months both have)."""
+) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """The series' counts by month (USBP + OFO: the months both have), and each component's
+    rows by month."""
     parts = []
     for comp in components:
         rows = _select(frame, key, comp)
@@ -282,7 +286,7 @@ def _counts(
         if common.empty:
             raise _no_series(key, source, home)
         counts = counts.loc[common] + extra["count"].loc[common]
-    return counts.sort_index()
+    return counts.sort_index(), parts
 
 
 def _latest_run(counts: pd.Series, missing: pd.DatetimeIndex, key: SeriesKey) -> pd.Series:
@@ -299,17 +303,6 @@ def _latest_run(counts: pd.Series, missing: pd.DatetimeIndex, key: SeriesKey) ->
         stacklevel=3,
     )
     return kept
-
-
-def _sources(
-    frame: pd.DataFrame, key: SeriesKey, components: list[str], months: pd.Index
-) -> pd.Series:
-    """Months per source of the months returned, counted once per component."""
-    out = pd.Series(dtype="int64")
-    for comp in components:
-        rows = _select(frame, key, comp).set_index("month")
-        out = out.add(rows.loc[rows.index.isin(months), "source"].value_counts(), fill_value=0)
-    return out
 
 
 def datasets(*, source: str | None = None, home: Home = None) -> pd.DataFrame:
