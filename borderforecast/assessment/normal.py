@@ -296,7 +296,8 @@ def _era(y: pd.Series, window: Window, fiscal: FiscalYears, frame: pd.DataFrame,
     """The era test on the normal years; ``since`` set when the recent era defines normal for
     the window's months (and leaves at least 5 earlier years)."""
     if era_split is None:
-        return {"note": "era test not run (no era_split year)"}
+        return {"note": "era test not run: no year was named for a change of seasonal pattern "
+                        "(era_split)"}
     clean, p, fy = fiscal.before(window.start), fiscal.prefix, fiscal.fiscal
     a = [v for v in clean if v < era_split]
     b = [v for v in clean if v >= era_split]
