@@ -103,8 +103,6 @@ def fiscal_year(date: Any) -> Any:
 def year_of(date: Any, fiscal: bool = True) -> Any:
     """:func:`fiscal_year`, or with ``fiscal=False`` the calendar year (a user's series).
 
-    Examples
-    --------
     >>> year_of("2019-10-01"), year_of("2019-10-01", fiscal=False)
     (2020, 2019)
     """

@@ -116,6 +116,10 @@ def test_assess_and_season_and_context_from_a_user_csv(user_csv, capsys):
     assess = _json(capsys)
     direct = bf.assess(bf.load(), "2019-06", "2019-08", models="snaive", x13=False, placebo=False)
     assert assess["verdict"] == direct.verdict
+    assert assess["normal_years"]["era_split"] is None  # the border's FY2011 is not the user's
+    quick = ["--model", "snaive", "--no-x13", "--no-placebo"]
+    assert main([*args, *quick, "--era-split", "2011", "--json"]) == 0
+    assert _json(capsys)["normal_years"]["era_split"] == 2011
     assert main(["season", "--input", str(user_csv), "--years", "2000-2019", "--json"]) == 0
     season = _json(capsys)
     ref = bf.seasonal_profile(bf.load(), "2000-2019", fiscal=False).to_dict()  # a user's file

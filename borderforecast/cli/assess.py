@@ -28,6 +28,9 @@ def assess_command(
     keep_title42: Annotated[
         bool, common.flag("--keep-title42", "Keep the Title 42 months (2020-03:2023-05).")
     ] = False,
+    era_split: Annotated[
+        int | None, typer.Option(help="First year of a seasonal era to test (border: FY2011).")
+    ] = None,
     alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
     n_paths: Annotated[int, typer.Option(help="Simulated paths per model.")] = 1000,
     seed: common.SeedOption = 0,
@@ -69,6 +72,7 @@ def assess_command(
         n_jobs=jobs,
         exclude=",".join(exclude) if exclude else None,
         exclude_title42=False if keep_title42 else None,
+        era_split="auto" if era_split is None else era_split,
     )
     if plot:
         import matplotlib

@@ -257,10 +257,7 @@ def load(
         index=pd.DatetimeIndex(full, freq="MS", name="month"),
         name=key.label if source is None else f"{key.label} [{source}]",
     )
-    sources = pd.Series(dtype="int64")  # months per source, counted once per component
-    for rows in parts:
-        used = rows.loc[rows.index.isin(counts.index), "source"]
-        sources = sources.add(used.value_counts(), fill_value=0)
+    sources = pd.concat([r.loc[r.index.isin(counts.index), "source"] for r in parts]).value_counts()
     out.attrs.update(
         series_id=key.id,
         release=current_release(home),
