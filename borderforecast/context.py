@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BorderforecastError, DataError
-from .fiscal import FYTD, fiscal_year, fytd
+from .fiscal import FYTD, fytd, year_of, year_start
 from .series import as_monthly, is_bundled
 from .series import month as parse_month
 
@@ -286,7 +286,7 @@ def context(
     mname = m.strftime("%B")
 
     border = y is None or is_bundled(y)  # fiscal years for the border series, else calendar
-    start = pd.Timestamp(f"{fiscal_year(m) - 2}-10-01") if border else f"{m.year - 1}-01-01"
+    start = year_start(year_of(m, border) - 1, border)  # this year and the one before
     try:
         fy_td: FYTD | None = fytd(ys[(ys.index >= start) & (ys.index <= m)], m, fiscal=border)
     except BorderforecastError:
@@ -330,11 +330,11 @@ def _comparisons(
     if len(earlier):
         named.append(("the record high", pd.Timestamp(earlier.idxmax())))
         named.append(("the record low", pd.Timestamp(earlier.idxmin())))
-    fy, first = (f"FY{fiscal_year(m)}", f"{fiscal_year(m) - 1}-10-01") if border else (
-        str(m.year), f"{m.year}-01-01")  # fmt: skip
-    fy_earlier = earlier[earlier.index >= pd.Timestamp(first)]
+    year = year_of(m, border)
+    fy_earlier = earlier[earlier.index >= year_start(year, border)]
     if len(fy_earlier):
-        named.append((f"the {fy} high so far", pd.Timestamp(fy_earlier.idxmax())))
+        name = f"the {'FY' if border else ''}{year} high so far"
+        named.append((name, pd.Timestamp(fy_earlier.idxmax())))
     pre = pd.Timestamp(year=PRE_PANDEMIC_YEAR, month=m.month, day=1)
     if border and m.year > PRE_PANDEMIC_YEAR + 1 and _value(ys, pre) is not None:
         named.append((f"{m:%B} {PRE_PANDEMIC_YEAR}, before the pandemic", pre))

@@ -81,10 +81,9 @@ class AssessOptions:
         a year whose window statistic has a leave-one-out robust ``|z|`` above this is beyond
         normal seasonality, and so is its fiscal year (default 3.0; None: no screening).
     era_split : int, "auto" or None
-        First year of the recent seasonal era tested by
-        :func:`borderforecast.season.compare_eras`; ``"auto"`` (default): FY2011 on the border
-        series (where the Southwest series' shape changed), no era test on a series of your
-        own (border history says nothing of it); None skips the era test.
+        First year of the recent seasonal era :func:`borderforecast.season.compare_eras` tests;
+        ``"auto"`` (default): FY2011 on the border series (where the Southwest series' shape
+        changed), none on a series of your own unless named; None skips the era test.
     gate : bool
         Apply the plausibility gate (default True; False combines every model that fits).
 

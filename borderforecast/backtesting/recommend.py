@@ -75,11 +75,8 @@ class Recommendation:
 
 
 def scores(result: Any, series: str | None = None) -> pd.DataFrame:
-    """Per model: horizon-weighted MASE, MASE at horizon 1, over 1-3 and over all, coverage.
-
-    From the backtest's calibrated metrics (era ``all``), for one series or the
-    mean over series.
-    """
+    """Per model: horizon-weighted MASE, MASE at horizon 1, over 1-3 and over all, coverage,
+    from the backtest's calibrated metrics (era ``all``) of one series or the mean over series."""
     m = result.metrics
     sel = m[(m["era"] == "all") & (m["intervals"] == "calibrated")]
     sel = sel[~sel["model"].str.startswith("recommended")]
@@ -167,8 +164,11 @@ def recommend(
     >>> rec = recommend(t)
     >>> rec.model, rec.table.index.tolist(), rec.table["status"].tolist()
     ('stl_revert', ['b', 'stl_revert', 'a'], ['', 'used', ''])
-    >>> recommend(t.assign(msis=[20.0, 6.0, 10.5])).model  # b: 2.57, 21% better, less accurate
-    'stl_revert'
+    >>> rec.table.loc["b", "why_not"]
+    "not 20% better than the default model's"
+    >>> rec = recommend(t.assign(msis=[20.0, 6.0, 10.5]))  # b: 2.57, 21% better, less accurate
+    >>> rec.model, rec.table.loc["b", "why_not"]
+    ('stl_revert', 'less accurate than the default model (weighted MASE 1.100)')
     >>> recommend(t.assign(wmase=[0.9, 0.95, 1.0], msis=[20.0, 6.0, 10.5])).model
     'b'
     """
@@ -200,11 +200,27 @@ def recommend(
     i = decide(t["wmase"].to_numpy(float), t["joint"].to_numpy(float), n, plausible, inc)
     best = str(t.index[i])
     fallback = "" if plausible[i] else "plausible"
-    inc_row = t.iloc[inc] if inc is not None else None
-    t["why_not"] = ["" if m == best else _why_not(r, inc_row) for m, r in t.iterrows()]
+    fails = failures(t["wmase"].to_numpy(float), t["joint"].to_numpy(float), n, plausible, inc)
+    t["why_not"] = ["" if m == best else _words(f, r) for (m, r), f in
+                    zip(t.iterrows(), fails, strict=True)]  # fmt: skip
     t["status"] = ["used" if m == best else "refused: next month" if r["plausible"] is False
                    else "" for m, r in t.iterrows()]  # fmt: skip
     return Recommendation(best, _reason(t, best, fallback, inc), t, fallback, rng)
+
+
+def failures(wmase: np.ndarray, joint: np.ndarray, n: np.ndarray, plausible: np.ndarray,
+             incumbent: int | None = None) -> np.ndarray:
+    """Per model, the first condition of the rule it fails (``""``: none): ``next month``,
+    ``errors`` (no joint score or < :data:`MIN_ERRORS`), then, against an incumbent that passes
+    those, ``margin`` (joint score not :data:`MARGIN` lower), ``accuracy`` (wmase not lower)."""
+    joint, w = np.asarray(joint, dtype=float), np.asarray(wmase, dtype=float)
+    enough = np.isfinite(joint) & (np.asarray(n, dtype=float) >= MIN_ERRORS)
+    out = np.select([~np.asarray(plausible, dtype=bool), ~enough], ["next month", "errors"], "")
+    if incumbent is not None and out[incumbent] == "":
+        better = joint < (1.0 - MARGIN) * joint[incumbent]
+        out = np.select([out != "", ~better, ~(w < w[incumbent])], [out, "margin", "accuracy"], "")
+        out[incumbent] = ""
+    return out
 
 
 def decide(
@@ -214,13 +230,9 @@ def decide(
     plausible: np.ndarray,
     incumbent: int | None = None,
 ) -> int:
-    """The rule's pick among models (arrays in one order; ties go to the earlier model).
-
-    Eligible: plausible, a finite joint score and at least :data:`MIN_ERRORS` resolved
-    forecasts. The incumbent stays unless an eligible model's joint score is lower by
-    :data:`MARGIN` and its weighted MASE is lower; else the lowest joint score. With none
-    eligible: the incumbent if plausible, else the lowest weighted MASE among plausible models,
-    else overall.
+    """The rule's pick (arrays in one order; ties to the earlier model): the lowest joint score
+    of the models failing no condition (:func:`failures`); with none, the incumbent if
+    plausible, else the lowest weighted MASE among plausible models, else overall.
 
     >>> w, j = np.array([1.0, 0.9, 0.8]), np.array([2.0, 1.95, 1.5])
     >>> n, ok = np.full(3, 99), np.ones(3, bool)
@@ -231,15 +243,12 @@ def decide(
     >>> j2 = np.array([2.0, 1.0, 1.5])  # the best joint score is less accurate: the next one
     >>> decide(np.array([1.0, 1.2, 0.9]), j2, n, ok, incumbent=0)
     2
+    >>> failures(np.array([1.0, 1.2, 0.9]), j2, np.array([99, 99, 5]), ok, incumbent=0).tolist()
+    ['', 'accuracy', 'errors']
     """
-    joint, w = np.asarray(joint, dtype=float), np.asarray(wmase, dtype=float)
-    eligible = plausible & np.isfinite(joint) & (np.asarray(n, dtype=float) >= MIN_ERRORS)
+    joint = np.asarray(joint, dtype=float)
+    eligible = failures(wmase, joint, n, plausible, incumbent) == ""
     if eligible.any():
-        if incumbent is not None and eligible[incumbent]:
-            eligible &= joint < (1.0 - MARGIN) * joint[incumbent]
-            eligible &= w < w[incumbent]
-            if not eligible.any():
-                return incumbent
         return int(np.flatnonzero(eligible)[np.argmin(joint[eligible])])
     if incumbent is not None and plausible[incumbent]:
         return incumbent
@@ -248,19 +257,16 @@ def decide(
     return int(hit[0]) if len(hit) else int(order[0])
 
 
-def _why_not(r: pd.Series, inc: pd.Series | None) -> str:
-    """The first of the rule's conditions a model (not the one used) fails, in words."""
-    if r["plausible"] is False:
-        return f"its next-month median ({r['next']:,.0f}) is outside the plausible range"
-    if not float(r.get("n", np.inf)) >= MIN_ERRORS:
-        return f"too few backtest errors to judge ({r['n']:.0f}; {MIN_ERRORS} needed)"
-    if inc is None or r.name == inc.name:
-        return ""
-    if not r["joint"] < (1.0 - MARGIN) * inc["joint"]:
-        return f"not {MARGIN:.0%} better than the default model's"
-    if not r["wmase"] < inc["wmase"]:
-        return f"less accurate than the default model (weighted MASE {r['wmase']:.3f})"
-    return ""
+def _words(code: str, r: pd.Series) -> str:
+    """A :func:`failures` code of model row ``r``, in the report's words."""
+    n = float(r.get("n", np.nan))
+    return {
+        "next month": f"its next-month median ({r['next']:,.0f}) is outside the plausible range",
+        "errors": f"too few backtest errors to judge ({n:.0f}; {MIN_ERRORS} needed)"
+        if n < MIN_ERRORS else "it has no interval score to judge it by",
+        "margin": f"not {MARGIN:.0%} better than the default model's",
+        "accuracy": f"less accurate than the default model (weighted MASE {r['wmase']:.3f})",
+    }.get(code, "")
 
 
 def _reason(t: pd.DataFrame, best: str, fallback: str, inc: int | None) -> str:

@@ -269,8 +269,7 @@ def load(
 def _counts(
     frame: pd.DataFrame, key: SeriesKey, components: list[str], source: str | None, home: Home
 ) -> tuple[pd.Series, list[pd.DataFrame]]:
-    """The series' counts by month (USBP + OFO: the months both have), and each component's
-    rows by month."""
+    """The series' counts by month (USBP + OFO: the months both have) and each part's rows."""
     parts = []
     for comp in components:
         rows = _select(frame, key, comp)

@@ -89,9 +89,8 @@ class Trend:
 
 
 def fit_damped(a: np.ndarray) -> tuple[Trend, np.ndarray, np.ndarray]:
-    """Damped additive trend of ``a`` by statsmodels' ``ExponentialSmoothing``, its initial
-    level and slope estimated with the smoothing parameters (``phi`` in [0.8, 0.995]): the fit,
-    and its levels and slopes after each month."""
+    """Damped trend of ``a`` (statsmodels' Holt, start estimated, ``phi`` in [0.8, 0.995]): the
+    fit, and its levels and slopes after each month."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     a = np.asarray(a, dtype=float)
