@@ -191,3 +191,35 @@ def test_no_module_over_400_lines():
              for p in PACKAGE.rglob("*.py")}  # fmt: skip
     assert len(sizes) > 50, sizes  # the walk found the package
     assert {k: n for k, n in sizes.items() if n > 400} == {}
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    """What the package imports comes from a distribution pyproject.toml names, not through
+    another one (typer 0.29 stopped installing click, and ``pip install .`` then failed at the
+    CLI's ``import click`` while the test extras still brought click in)."""
+    import ast
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    extras = [r for rs in project["optional-dependencies"].values() for r in rs]
+    # "dask[distributed]" declares dask and its distributed extra
+    declared = {n.lower() for r in [*project["dependencies"], *extras]
+                for n in re.findall(r"[\w.-]+", re.split(r"[<>=!~ ;]", r)[0])}  # fmt: skip
+    owners = packages_distributions()
+    undeclared = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                tops = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                tops = [node.module.split(".")[0]]
+            else:
+                continue
+            for top in tops:
+                if top in ("borderforecast", "__future__") or top in sys.stdlib_module_names:
+                    continue
+                if not {d.lower() for d in owners.get(top, [top])} & declared:
+                    undeclared[top] = path.name
+    assert not undeclared, f"imported but not a declared dependency: {undeclared}"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import click
 import typer
 
 from . import common
 
 
 def assess_command(
+    ctx: typer.Context,
     start: Annotated[str | None, typer.Option(help="First month of the window, YYYY-MM.")] = None,
     event: Annotated[
         str | None, typer.Option(help="Date of an event, YYYY-MM-DD, instead of --start.")
@@ -55,7 +55,7 @@ def assess_command(
     from ..assessment import assess
 
     if start is None and event is None:  # a missing option: a usage error (exit 64)
-        raise click.UsageError("assess needs --start YYYY-MM or --event YYYY-MM-DD")
+        ctx.fail("assess needs --start YYYY-MM or --event YYYY-MM-DD")
     result = assess(
         common.read_series(series),
         start,
