@@ -155,5 +155,6 @@ def test_era_split_is_border_knowledge(sw):
     assert mine.normal.note.startswith("era test not run: no year was named")
     asked = assess(copy, "2019-08", "2019-12", "2019-07", era_split=2011, **kw)
     assert asked.normal.era_split == 2011 and np.isfinite(asked.normal.era_p)
-    with pytest.raises(DataError, match="era_split must be a year, 'auto' or None"):
-        assess(copy, "2019-08", "2019-12", "2019-07", era_split="FY2011", **kw)
+    for bad in ("FY2011", True, 2011.5):
+        with pytest.raises(DataError, match="era_split must be a year, 'auto' or None"):
+            assess(copy, "2019-08", "2019-12", "2019-07", era_split=bad, **kw)

@@ -132,7 +132,7 @@ class AssessOptions:
         object.__setattr__(self, "exclude", parse_exclude(self.exclude))
         if self.shock_z is not None and self.shock_z <= 0:
             raise DataError(f"shock_z must be positive or None, got {self.shock_z!r}")
-        if isinstance(self.era_split, str) and self.era_split != "auto":
+        if not (self.era_split in (None, "auto") or pd.api.types.is_integer(self.era_split)):
             raise DataError(f"era_split must be a year, 'auto' or None, got {self.era_split!r}")
         if self.placebo_years is not None and self.placebo_years < 1:
             raise DataError(f"placebo_years must be >= 1, got {self.placebo_years!r}")
