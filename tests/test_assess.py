@@ -320,9 +320,27 @@ def test_one_definition_of_normal_feeds_every_line(decline):
         assert name not in a.years_used["placebo"] and name not in nm.comparison_years
 
 
+def test_scale_facts_are_one_caveat_naming_each():
+    """A record-high reference month, a record-low end month and small counts: one "Scale:"
+    caveat names all three (the report shows every caveat, so none may hide another)."""
+    from borderforecast.assessment.caveats import caveats
+    from borderforecast.assessment.options import make_window
+
+    y = synthetic_seasonal(n=120, seed=3, start="2010-01-01") / 200  # small counts
+    y["2019-05-01"] = y[y.index.month == 5].max() * 2  # the reference: a record May
+    y["2019-08-01"] = y[y.index.month == 8].min() / 2  # the end: a record-low August
+    y, w = make_window(y, "2019-06", "2019-08", None, 36)
+    got = [c for c in caveats(y, w, None, min_placebos=8, n_empirical_years=9, border=False)
+           if c.startswith("Scale:")]  # fmt: skip
+    assert len(got) == 1
+    (text,) = got
+    assert "reference month" in text and "higher than the same month" in text
+    assert "August 2019" in text and "lower than August" in text
+    assert "counts are small" in text and text.count("Scale") == 1
+
+
 def test_title42_and_placebo_drift_caveats_are_two_kinds():
-    """The report keeps one caveat of each kind: the placebo drift is its own kind, so it is
-    never hidden behind the Title 42 caveat."""
+    """One caveat of each kind: the placebo drift is its own kind beside the Title 42 caveat."""
     from types import SimpleNamespace
 
     from borderforecast.assessment.caveats import caveats
@@ -333,7 +351,7 @@ def test_title42_and_placebo_drift_caveats_are_two_kinds():
     drift = SimpleNamespace(n_years=12, z_mean=-1.4)
     got = caveats(y, w, drift, min_placebos=8, n_empirical_years=20, border=True)
     kinds = [c.split(":")[0] for c in got]
-    assert len(kinds) == len(set(kinds) - {"Scale"}) + kinds.count("Scale")
+    assert len(kinds) == len(set(kinds))
     assert "Regime change" in kinds and "Drift" in kinds
     (text,) = [c for c in got if c.startswith("Drift:")]
     assert "above the observed totals" in text and "mean z = -1.40" in text

@@ -76,37 +76,36 @@ def _regime(
 
 
 def _scale(y: pd.Series, window: Window) -> list[str]:
-    """The reference and end months against the same calendar month in earlier years."""
-    out = []
+    """One "Scale:" caveat naming every way the reference and end months are unusual."""
+    facts = []
     same = y[(y.index.month == window.reference.month) & (y.index < window.reference)]
     ref = float(y[window.reference])
     if len(same) >= 3:
         ratio = ref / float(np.median(same)) if np.median(same) > 0 else float("nan")
         if ref > same.max():
-            out.append(
-                f"Scale: the reference month ({fmt_count(ref)}) is higher than the same month "
-                f"in any earlier year ({ratio:.1f} times their median); swings measured at lower "
-                "levels may not carry over, and a fall from a peak is partly a return toward "
-                "usual levels."
+            facts.append(
+                f"the reference month ({fmt_count(ref)}) is higher than the same month in any "
+                f"earlier year ({ratio:.1f} times their median): swings measured at lower levels "
+                "may not carry over, and a fall from a peak is partly a return toward usual levels"
             )
         elif ref < same.min():
-            out.append(
-                f"Scale: the reference month ({fmt_count(ref)}) is lower than the same month "
-                f"in any earlier year ({ratio:.2f} times their median); swings measured at "
-                "higher levels may not carry over."
+            facts.append(
+                f"the reference month ({fmt_count(ref)}) is lower than the same month in any "
+                f"earlier year ({ratio:.2f} times their median): swings measured at higher "
+                "levels may not carry over"
             )
     same_end = y[(y.index.month == window.end.month) & (y.index < window.end)]
     last = float(y[window.end])
     if len(same_end) >= 3 and not same_end.min() <= last <= same_end.max():
         side = "lower" if last < same_end.min() else "higher"
-        out.append(
-            f"Scale: {window.end:%B %Y} ({fmt_count(last)}) is {side} than {window.end:%B} "
-            "in any earlier year: the series is at a level where the seasonal pattern of "
-            "earlier years is least certain to hold."
+        facts.append(
+            f"{window.end:%B %Y} ({fmt_count(last)}) is {side} than {window.end:%B} in any "
+            "earlier year: the series is at a level where the seasonal pattern of earlier "
+            "years is least certain to hold"
         )
     if ref < 1000:
-        out.append(
-            f"Scale: counts are small ({fmt_count(ref)} in the reference month), so percentage "
-            "changes swing widely from month to month."
+        facts.append(
+            f"counts are small ({fmt_count(ref)} in the reference month), so percentage "
+            "changes swing widely from month to month"
         )
-    return out
+    return [f"Scale: {'; '.join(facts)}."] if facts else []

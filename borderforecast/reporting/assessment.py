@@ -55,9 +55,7 @@ def assessment_section(
     a = cached_assessment(y, settings)
     w = a.window
     parts = a.parts()  # the assessment's own structured summary: never parsed from its text
-    caveats = list(parts["caveats"])
-    kinds = [c.split(":")[0] for c in caveats]  # one caveat of each kind (two "Scale:" say one)
-    caveats = [c for i, c in enumerate(caveats) if kinds[i] not in kinds[:i]]
+    caveats = list(parts["caveats"])  # one of each kind: the assessment merges its "Scale:" facts
     agree, total = a.agreement  # (models agreeing with the panel's verdict, models in it)
     near = parts["neighbours"]
     effect = _effect(a)
