@@ -19,7 +19,7 @@ from borderforecast.assessment import (
 )
 from borderforecast.assessment.normal import normal_years
 from borderforecast.assessment.robust import calibrate
-from borderforecast.assessment.verdict import decide
+from borderforecast.assessment.verdict import REASONS, decide, fmt_z, p_words, z_words
 from borderforecast.errors import DataError, ShortSeriesError
 
 FAST = dict(models="snaive", n_paths=400, placebo_paths=100, x13=False)
@@ -167,10 +167,42 @@ def test_within_needs_equivalence():
     wide = dict(ok, effect=(-3.0, -25.0, 5.0))  # the effect interval reaches below -16.7%
     d = decide(0.4, "decline", -0.3, 0.05, **wide)
     assert d.verdict == INCONCLUSIVE and "cannot be ruled out" in d.reason
+    assert d.why == "wide"
     out = dict(ok, excess=(-30.0, -20.0))  # the decomposition's excess lies beyond the margin
-    assert decide(0.4, "decline", -0.3, 0.05, **out).verdict == INCONCLUSIVE
+    d = decide(0.4, "decline", -0.3, 0.05, **out)
+    assert d.verdict == INCONCLUSIVE and d.why == "large"
+    # -75% with its whole interval past the -16.7% margin: never worded as "not unusual"
+    big = decide(0.3, "decline", -0.5, 0.05, effect=(-75.0, -85.0, -62.0), excess=(-8.0, 4.0),
+                 margin=np.log(1.2))  # fmt: skip
+    assert big.why == "large" and "wholly beyond" in big.reason
+    assert "not evidence that the change was normal" in big.reason
+    assert not any("not unusual" in r for r in REASONS.values())
     # a rejecting test is never "within", whatever the intervals
     assert decide(0.01, "decline", -2.5, 0.05, **ok).verdict == BEYOND_DECLINE
+
+
+def test_words_never_call_absence_of_evidence_normal():
+    """The readings of a non-significant p or a small z claim no normality, and a z printed
+    next to the critical value shows the side it is on."""
+    assert p_words(0.6, 0.05) == "not enough evidence to call it a change"
+    assert "normal" not in z_words(-1.87, 0.05) and "stand out" in z_words(-1.87, 0.05)
+    assert fmt_z(1.958, 0.05) == "+1.958"  # two decimals would print +1.96, the critical value
+    assert fmt_z(1.9601, 0.05) == "+1.96" and fmt_z(-1.5, 0.05) == "-1.50"
+
+
+def test_a_reference_set_earlier_has_a_later_neighbour():
+    """The neighbours vary the reference both ways when the analyst moved it back."""
+    from borderforecast.assessment.core import neighbour_windows
+    from borderforecast.assessment.options import Window
+
+    y = synthetic_seasonal(n=120, seed=1, start="2010-01-01")
+    m = pd.Timestamp
+    moved = Window(m("2018-06-01"), m("2018-08-01"), m("2018-04-01"))
+    got = dict(neighbour_windows(y, moved, False))
+    assert got["reference one month later"].reference == m("2018-05-01")
+    assert got["reference one month earlier"].reference == m("2018-03-01")
+    default = Window(m("2018-06-01"), m("2018-08-01"), m("2018-05-01"))  # the month before start
+    assert "reference one month later" not in dict(neighbour_windows(y, default, False))
 
 
 def test_errors_name_the_problem():

@@ -125,7 +125,7 @@ def test_cli_prints_table_and_verdict(capsys):
     )
     out = capsys.readouterr().out
     assert code == 0
-    # 19 earlier years, less 2001-2002, 2014 and 2017 (beyond normal seasonality)
+    # 19 earlier years, less 2001-2002, 2014 and 2017 (outlier years)
     assert "seasonal comparison (15 earlier years)" in out
     assert "The same test on the neighbouring windows" in out
     assert "Counterfactual panel: each model alone" in out

@@ -54,7 +54,7 @@ def test_summer_2019_is_a_decline_beyond_seasonality(a2019):
     ]
     assert a2019.decision.counterfactual_p_kind == "calibrated"
     assert a2019.panel.calibrated_p < 0.05 and a2019.panel.direction == "decline"
-    # years beyond normal seasonality: 2001-2002 (Sep-Nov 2001), 2014 (Jul-Sep), 2017
+    # outlier years: 2001-2002 (Sep-Nov 2001), 2014 (Jul-Sep), 2017
     assert set(a2019.years_excluded) == {2001, 2002, 2014, 2017}
     assert a2019.years_used["placebo"] == [v for v in range(2005, 2019) if v not in (2014, 2017)]
     text = a2019.summary()

@@ -31,7 +31,7 @@ def test_published_figures(sw):
 
 def test_empirical_2019_recomputed_by_hand(sw, a2019):
     # the May -> August log change and where it sits among the normal years of FY2000-FY2018:
-    # 2001-2002 (Sep-Nov 2001), 2014 (Jul-Sep) and 2017 (Feb-Apr) are beyond normal seasonality
+    # 2001-2002 (Sep-Nov 2001), 2014 (Jul-Sep) and 2017 (Feb-Apr) are outlier years
     target = np.log(50684 / 132856)
     years = [v for v in range(2000, 2019) if v not in (2001, 2002, 2014, 2017)]
     lz = np.log(sw)

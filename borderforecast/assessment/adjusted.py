@@ -105,8 +105,8 @@ def x13_near_window(y: pd.Series, window: Window, margin: int) -> tuple[pd.DataF
     if not needed <= set(found.columns):
         cols = sorted(found.columns)
         return None, f"X-13 outlier detection returned columns {cols}, not {sorted(needed)}"
-    lo = window.start - pd.DateOffset(months=margin)
-    hi = window.end + pd.DateOffset(months=margin)
+    lo = max(window.start - pd.DateOffset(months=margin), y.index[0])
+    hi = min(window.end + pd.DateOffset(months=margin), y.index[-1])  # never past the data
     months = pd.to_datetime(found["month"])
     near = found[(months >= lo) & (months <= hi)].reset_index(drop=True)
     if near.empty:

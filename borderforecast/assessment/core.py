@@ -49,7 +49,8 @@ def assess(
     The answer is one of three: beyond normal seasonality (decline or rise), within normal
     seasonality (only with positive evidence of equivalence), or cannot tell (with the reason);
     rule in :mod:`borderforecast.assessment.verdict`. It is computed for the window and its
-    neighbours (end a month earlier and later, reference a month earlier, and with ``event=``
+    neighbours (end a month earlier and later, reference a month earlier and, when it is not
+    the month before ``start``, a month later, and with ``event=``
     the window starting a month later when the first month is only partly after the event),
     sharing the fits, and the summary says whether they agree. Normal years come from the one
     rule of :mod:`borderforecast.assessment.normal`.
@@ -167,6 +168,8 @@ def neighbour_windows(y: pd.Series, w: Window, partial: bool) -> list[tuple[str,
         out.append(("end one month later", Window(w.start, w.end + one, w.reference)))
     if w.reference - one >= y.index[0] and months_between(w.reference - one, w.end) <= 24:
         out.append(("reference one month earlier", Window(w.start, w.end, w.reference - one)))
+    if w.reference + one < w.start:  # a reference the analyst set earlier than the default
+        out.append(("reference one month later", Window(w.start, w.end, w.reference + one)))
     if partial and w.end > w.start:
         out.append(("start one month later", Window(w.start + one, w.end, w.reference)))
     return out

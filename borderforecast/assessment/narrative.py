@@ -17,6 +17,7 @@ from .verdict import (
     fmt_p,
     fmt_pct,
     fmt_range,
+    fmt_z,
     p_eq,
     p_words,
     percentile_words,
@@ -35,6 +36,16 @@ def agreement_sentence(a: Any) -> str:
         f"give this answer alone"
     )
     text += f" ({'; '.join(others)})." if others else "."
+    alpha = a.options.alpha
+    own = ok[ok["calibrated_p"] < alpha]
+    beyond = a.verdict.startswith("beyond")
+    if len(own) and not beyond and a.decision.counterfactual_p_kind == "calibrated":
+        text += (
+            f" {len(own)} of them find{'s' if len(own) == 1 else ''} a change on the models' "
+            "calibrated test alone ("
+            + "; ".join(f"{r.model} {p_eq(r.calibrated_p)}" for r in own.itertuples())
+            + "), but a verdict needs the seasonal comparison to agree."
+        )
     if len(bad):
         text += (
             f" {len(bad)} model(s) are flagged and not used as evidence: "
@@ -120,8 +131,8 @@ def _empirical_line(a: Any) -> str:
         f"years is {fmt_pct(e.median_pct)}. Over the whole window the mean change from "
         f"{w.reference:%B} was {fmt_pct(100 * np.expm1(e.stat))} against "
         f"{fmt_pct(100 * np.expm1(e.stat_median))} in those years: "
-        f"{percentile_words(e.percentile, e.n_years)} (robust z = {e.robust_z:+.2f}: "
-        f"{z_words(e.robust_z, a.options.alpha)})."
+        f"{percentile_words(e.percentile, e.n_years)} (robust z = "
+        f"{fmt_z(e.robust_z, a.options.alpha)}: {z_words(e.robust_z, a.options.alpha)})."
     )
 
 
@@ -134,7 +145,8 @@ def _adjusted_line(a: Any) -> str:
         f"4. Seasonally adjusted (robust STL): {fmt_pct(s.change_pct)} from {w.reference:%b %Y} to "
         f"{w.end:%b %Y}, against a usual spread of {fmt_pct(s.usual_sd_pct, signed=False)} for "
         f"{k}-month changes (month-to-month spread {fmt_pct(s.monthly_sd_pct, signed=False)}); "
-        f"robust z = {s.robust_z:+.2f}: {z_words(s.robust_z, a.options.alpha)}. {s.outlier_note}."
+        f"robust z = {fmt_z(s.robust_z, a.options.alpha)}: {z_words(s.robust_z, a.options.alpha)}. "
+        f"{s.outlier_note}."
     )
 
 
@@ -200,6 +212,9 @@ def era_sentence(a: Any) -> str:
         f"{ra} and {fmt_pct(nm.window_change_b)} in {rb}, a difference {diff}"
     )
     test = f"between {ra} and {rb} (permutation {p_eq(nm.era_p)})"
+    if nm.shape_changed and nm.window_differs and nm.note:  # too few recent normal years
+        return (f"Seasonal eras: the seasonal shape changed {test}, and for these months: "
+                f"{change}; but {nm.note}.")
     if nm.shape_changed and nm.window_differs:
         return (
             f"Seasonal eras: the seasonal shape changed {test}, and for these months: {change}; "
@@ -246,7 +261,7 @@ def _years_words(a: Any, detail: bool = False) -> str:
              "earlier seasonal era": "an earlier seasonal era"}  # fmt: skip
     groups: dict[str, list[int]] = {}
     for yr, why in sorted(nm.excluded.items()):
-        kind = next((v for k, v in kinds.items() if why.startswith(k)), "beyond normal")
+        kind = next((v for k, v in kinds.items() if why.startswith(k)), "outliers")
         groups.setdefault(why if detail else kind, []).append(yr)
     used = nm.comparison_years
     text = (
@@ -254,7 +269,7 @@ def _years_words(a: Any, detail: bool = False) -> str:
         f"use {len(a.years_used['placebo'])} of them"
         if detail
         else f"Normal seasonality is read from the same months of {len(used)} earlier years "
-        f"judged normal ({_span(used)})"
+        f"({_span(used)})"
     )
     if groups:
         text += "; left out: " + "; ".join(f"{_span(v)} ({k})" for k, v in groups.items())
@@ -332,8 +347,8 @@ def test_line(a: Any) -> str:
         f"Test: calibrated {p_eq(d.counterfactual_p)} (the models' surprise at the window, "
         f"compared with their surprise in the same months of {k} normal earlier years; "
         f"placebo rank p = {fmt_p(d.rank_p)}{extra}); the window's mean change from "
-        f"{a.window.reference:%B} lies {d.empirical_z:+.2f} robust standard deviations from "
-        f"the normal years' (robust z; the spread never below the series' own month-to-month "
+        f"{a.window.reference:%B} lies {fmt_z(d.empirical_z, d.alpha)} robust standard deviations "
+        f"from the normal years' (robust z; the spread never below the series' own month-to-month "
         f"variation); equivalence margin {fmt_range(*d.margin_pct)}."
     )
 

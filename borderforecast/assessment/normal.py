@@ -33,7 +33,7 @@ TITLE42: Period = (pd.Timestamp("2020-03-01"), pd.Timestamp("2023-05-01"))
 """First and last month of the Title 42 period (expulsions counted as encounters)."""
 
 SHOCK_Z = 3.0
-"""A copy of the window whose leave-one-out robust |z| exceeds this is beyond normal."""
+"""A copy of the window whose leave-one-out robust |z| exceeds this is an outlier year."""
 
 MIN_SCREEN_YEARS = 8
 """Fewest copies in the pool for screening (with fewer, a robust spread is too noisy)."""
@@ -104,11 +104,12 @@ class FiscalYears:
 def rule_text(shock_z: float | None, fiscal: bool = True) -> str:
     if shock_z is None:
         return "no screening: every year outside the excluded periods is normal"
-    return (f"a year is beyond normal seasonality when a window's mean change from its "
+    return (f"a year is left out as an outlier when a window's mean change from its "
             f"reference month lies more than {shock_z:g} robust standard deviations from the "
             "same change in the other years (the spread never below what the series' own "
             f"month-to-month variation implies); its {'fiscal ' if fiscal else ''}year is then "
-            "left out everywhere")
+            "left out everywhere. This screen only picks the comparison years; it is not a "
+            "verdict on that year (assess its window for one)")
 
 
 def normal_fiscal_years(y: pd.Series, *, exclude: Any = None, title42: bool | None = None,
@@ -157,7 +158,7 @@ def _fiscal_years(y: pd.Series, user: tuple[Period, ...], title42: bool, shock_z
                 for v in sorted(set(year_of(pd.DatetimeIndex([r.start, r.end]), fiscal))):
                     if v in complete and v not in excluded:
                         excluded[v] = (f"its {r.start:%b}-{r.end:%b} {r.end:%Y} change from "
-                                       f"{r.reference:%b} is beyond normal seasonality "
+                                       f"{r.reference:%b} is an outlier among the years "
                                        f"(robust z {r.z:+.1f})")
     return FiscalYears(tuple(v for v in complete if v not in excluded), excluded, shock_z, fiscal)
 
@@ -283,11 +284,11 @@ def _reason(r: Any, window: Window, user: Sequence[Period], fiscal: FiscalYears)
     if hit is not None:
         return f"excluded by the user ({period_label(hit)})"
     if r.beyond:
-        return (f"beyond normal seasonality: its {window.reference:%b}->{window.end:%b} path "
+        return (f"an outlier: its {window.reference:%b}->{window.end:%b} path "
                 f"(mean change {100 * np.expm1(r.stat):+.1f}%) has robust z {r.z:+.1f}")
     for v in sorted(set(year_of(pd.DatetimeIndex([r.reference, r.end]), fiscal.fiscal))):
         if v in fiscal.excluded:
-            return f"{fiscal.prefix}{v} is not normal: {fiscal.excluded[v]}"
+            return f"{fiscal.prefix}{v}: {fiscal.excluded[v]}"
     return ""
 
 

@@ -248,7 +248,7 @@ class Assessment:
                 "extrapolated": d.extrapolated, **_effect(d),
                 "equivalence_margin_lo_pct": d.margin_pct[0],
                 "equivalence_margin_hi_pct": d.margin_pct[1], "equivalent": d.equivalent,
-                "reason": d.reason,
+                "reason": d.reason, "reason_key": d.why,
             },
             "counterfactual": [c.to_dict() for c in self.counterfactuals],
             "empirical": self.empirical.to_dict(),
@@ -326,7 +326,8 @@ def evidence_table(a: Any) -> pd.DataFrame:
         cf = r.counterfactual
         if cf is None:
             continue
-        reading = (f"{cf.direction}: {p_words(r.calibrated_p, alpha)} (calibrated)"
+        kind = a.decision.counterfactual_p_kind  # "calibrated", or "uncalibrated": too few years
+        reading = (f"{cf.direction}: {p_words(r.calibrated_p, alpha)} ({kind})"
                    if r.gate_passed else f"flagged, not evidence: {r.gate_reason}")
         rows.append((f"counterfactual ({cf.model})", "observed vs expected, % of window total",
                      100 * cf.relative_effect, r.calibrated_p, nan, reading))

@@ -21,6 +21,21 @@ CANNOT_TELL = "cannot tell"
 INCONCLUSIVE = CANNOT_TELL  # the former name
 VERDICTS = (BEYOND_DECLINE, BEYOND_RISE, WITHIN, CANNOT_TELL)
 NAN = float("nan")
+REASONS = {
+    "uncalibrated": "too few normal earlier years to calibrate the models",
+    "opposite": "the models and the comparison with normal years point in opposite directions",
+    "models only": "the models find a change, but the comparison with normal years does not "
+    "single it out",
+    "comparison only": "the change stands out against normal years, but the models' calibrated "
+    "test does not confirm it",
+    "large": "an estimate of the change (the models' or the decomposition's) lies wholly beyond "
+    "what normal years vary by, yet neither test can tell it from normal seasonality (the "
+    "models miss by as much in normal years, or the window does not stand out against "
+    "them); that is not evidence that the change was normal",
+    "wide": "neither test finds a change, but its interval reaches beyond what normal years "
+    "vary by, so a change of that size cannot be ruled out",
+}
+"""Why an answer is "cannot tell", in words (``Decision.why`` is the key)."""
 
 
 def critical_z(alpha: float) -> float:
@@ -53,6 +68,7 @@ class Decision:
     margin_pct: tuple[float, float] = (NAN, NAN)
     equivalent: bool = False
     reason: str = ""
+    why: str = ""  # the key of the reason in REASONS ("" unless "cannot tell")
 
     @property
     def extrapolated(self) -> bool:
@@ -105,7 +121,7 @@ def decide(
         and _inside(_log(excess[0]), _log(excess[1]), margin)
     )
     margin_pct = (100 * float(np.expm1(-margin)), 100 * float(np.expm1(margin)))
-    reason = ""
+    why = reason = ""
     if cal and cf_sig and emp_sig and emp_dir == counterfactual_direction:
         verdict = BEYOND_DECLINE if emp_dir == "decline" else BEYOND_RISE
     elif cal and not cf_sig and not emp_sig and equivalent:
@@ -113,23 +129,21 @@ def decide(
     else:
         verdict = CANNOT_TELL
         if not cal:
-            reason = "too few normal earlier years to calibrate the models"
-        elif cf_sig and emp_sig:
-            reason = "the models and the comparison with normal years point in opposite directions"
+            why = "uncalibrated"
         elif cf_sig:
-            reason = "the models find a change, but against normal years it is not unusual"
+            why = "opposite" if emp_sig else "models only"
         elif emp_sig:
-            reason = "the change is unusual against normal years, but the models cannot rule it out"
-        else:
-            reason = (
-                "the change is not unusual, but its interval reaches beyond what normal years "
-                "vary by, so a change of that size cannot be ruled out"
-            )
+            why = "comparison only"
+        else:  # neither test rejects: is an estimate wholly past the margin, or only its interval?
+            beyond = any(_log(hi) < -margin or _log(lo) > margin
+                         for lo, hi in (effect[1:], excess))  # fmt: skip
+            why = "large" if np.isfinite(margin) and beyond else "wide"
+        reason = REASONS[why]
     return Decision(
         verdict, float(counterfactual_p), p_kind, cf_sig, counterfactual_direction,
         float(empirical_z), emp_sig, emp_dir, alpha, float(rank_p), int(n_years),
         float(effect[0]), float(effect[1]), float(effect[2]), float(excess[0]),
-        float(excess[1]), margin_pct, equivalent, reason,
+        float(excess[1]), margin_pct, equivalent, reason, why,
     )  # fmt: skip
 
 
@@ -176,7 +190,7 @@ def p_words(p: float, alpha: float) -> str:
         return "evidence of a change"
     if p < 2 * alpha:
         return "weak evidence, not enough at this level"
-    return "no evidence of a change"
+    return "not enough evidence to call it a change"
 
 
 def z_words(z: float, alpha: float) -> str:
@@ -190,8 +204,8 @@ def z_words(z: float, alpha: float) -> str:
     if abs(z) >= crit:
         return f"unusually {'low' if z < 0 else 'high'}"
     if abs(z) >= crit / 2:
-        return f"somewhat {side} than usual, within the normal range"
-    return "within the normal range"
+        return f"somewhat {side} than usual, not enough to stand out"
+    return "close to usual"
 
 
 def percentile_words(pct: float, n: int) -> str:
@@ -219,6 +233,14 @@ def fmt_pct(x: float, signed: bool = True) -> str:
 def fmt_range(lo: float, hi: float) -> str:
     """An interval of percentages: ``-12.3% to +4.5%``."""
     return f"{fmt_pct(lo)} to {fmt_pct(hi)}"
+
+
+def fmt_z(z: float, alpha: float) -> str:
+    """A robust z with two decimals, or three where two would round it across ``z_(1-alpha/2)``."""
+    crit = critical_z(alpha)
+    two = f"{z:+.2f}"
+    crosses = np.isfinite(z) and (abs(float(two)) >= round(crit, 2)) != (abs(z) >= crit)
+    return f"{z:+.3f}" if crosses else two
 
 
 def fmt_p(p: float) -> str:

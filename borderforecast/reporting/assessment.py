@@ -98,11 +98,15 @@ def plain_verdict(a: Any, effect: dict[str, float] | None) -> str:
             "The difference from a normal season lies inside the range normal years vary by "
             f"({fmt_pct(d.margin_pct[0] / 100)} to {fmt_pct(d.margin_pct[1] / 100)})."
         )
-    elif d.reason.startswith("the change is not unusual, but its interval"):
+    elif d.why in ("wide", "large"):
+        margin = f"({fmt_pct(d.margin_pct[0] / 100)} to {fmt_pct(d.margin_pct[1] / 100)})"
         text = (
-            "The change is not unusual for the time of year, but too uncertain to call normal: "
-            "its 90% interval reaches beyond the range normal years vary by "
-            f"({fmt_pct(d.margin_pct[0] / 100)} to {fmt_pct(d.margin_pct[1] / 100)})."
+            "Neither test finds a change, but it is too uncertain to call normal: its 90% "
+            f"interval reaches beyond the range normal years vary by {margin}."
+            if d.why == "wide"
+            else "An estimate of the change lies wholly beyond the range normal years vary by "
+            f"{margin}, yet neither test can tell it from normal seasonality. That is not "
+            "evidence that it was normal."
         )
     else:
         text = f"{d.reason[:1].upper()}{d.reason[1:]}." if d.reason else ""
