@@ -214,6 +214,11 @@ def test_seasonal_persistence_of_a_repeating_and_a_flipping_pattern():
     flip = np.sin(2 * np.pi * t / 12) * np.where((t // 12) % 2 == 0, 1.0, -1.0)
     assert seasonal_persistence(flip + noise) == 0.0
     assert seasonal_persistence(noise[:30]) == 1.0  # too short to tell
+    # a mean over fewer than 5 earlier years is noisy, so its slope would be biased toward 0:
+    # 48 months never shrink a steady season (2-year means made it 0.63 here)
+    steady = 0.1 * np.sin(2 * np.pi * t / 12) + 8 * noise
+    assert seasonal_persistence(steady[:48]) == 1.0
+    assert 0.0 < seasonal_persistence(steady) < 1.0  # 10 years: estimated from 5-year means
 
 
 def synthetic_log(level: np.ndarray, seed: int) -> pd.Series:

@@ -198,7 +198,8 @@ def seasonal_persistence(z: np.ndarray, years: int = 6, history: int = 5) -> flo
     """How much of last years' seasonal pattern recurs (the seasonal shrink, in [0, 1]): the
     no-intercept slope, over the last ``years`` years, of each month's ``d`` (log series less
     its centred 2x12 moving average) on the mean ``d`` of that calendar month in the
-    ``history`` years before. 1 on a series too short to tell."""
+    ``history`` years before (all of them: a mean of fewer is noisier, which biases the slope
+    toward 0 and shrank short series' seasons for no reason). 1 on a series too short to tell."""
     zs = pd.Series(np.asarray(z, dtype=float))
     d = (zs - zs.rolling(12, center=True).mean().rolling(2).mean().shift(-1)).to_numpy()
     num = den = 0.0
@@ -206,7 +207,7 @@ def seasonal_persistence(z: np.ndarray, years: int = 6, history: int = 5) -> flo
         js = t - 12 * np.arange(1, history + 1)
         p = d[js[js >= 0]]
         p = p[np.isfinite(p)]
-        if np.isfinite(d[t]) and len(p) >= 2:
+        if np.isfinite(d[t]) and len(p) == history:  # fewer years: attenuated, biased to 0
             num, den = num + d[t] * p.mean(), den + p.mean() ** 2
     return float(np.clip(num / den, 0.0, 1.0)) if den > 0 else 1.0
 
