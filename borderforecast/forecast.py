@@ -311,11 +311,11 @@ def choose(
                       h=hb, progress=progress,
                       parts={sid: parts} if parts else None, **kw)  # fmt: skip
     fits = {}
-    for name in names:
+    for name in names:  # the calibration a named model gets (its origins, the backtest's fits)
         held = name in result.models
-        cal = Calibration.from_backtest(result, name, sid) if held else None
         try:
-            fits[name] = fit(y, name, seed=seed, series=sid, parts=parts, calibration=cal,
+            fits[name] = fit(y, name, seed=seed, series=sid, parts=parts, h=h,
+                             step=step or rec.STEP,
                              intervals="calibrated" if held else "raw")  # fmt: skip
         except BorderforecastError:  # a model that cannot fit now is refused by the rule
             continue

@@ -62,6 +62,14 @@ def test_forecast_from_a_user_csv(user_csv, sw, capsys, tmp_path):
         assert written[col].to_numpy() == pytest.approx(api[col].to_numpy(), abs=0.51)
     raw = bf.forecast(bf.read_series(user_csv), model="snaive", h=3, intervals="raw")
     assert abs(written["hi95"].iloc[0] - raw["hi95"].iloc[0]) > 1.0
+    # the written file names the model and its intervals, as the printed JSON does
+    assert set(written["model"]) == {"snaive"} and set(written["intervals"]) == {"calibrated"}
+    nested = tmp_path / "new" / "folder" / "fc.json"  # a missing folder is made
+    assert main([*args, "--out", str(nested)]) == EXIT_OK
+    assert json.loads(nested.read_text()) == rows
+    capsys.readouterr()
+    bad = main([*args, "--out", str(tmp_path / "fc.txt")])  # refused before any fit
+    assert bad != EXIT_OK and "must end in .csv or .json" in capsys.readouterr().err
 
 
 def test_forecast_a_panel_file_in_the_long_shape(panel_csv, capsys, tmp_path):

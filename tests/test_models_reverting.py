@@ -341,20 +341,22 @@ def test_demographic_falls_back_and_says_so(southwest, parts):
     for given in (short, None):  # parts that stop before the series, or none at all
         fit = Demographic().fit(southwest, parts=given)
         assert not fit.state.used_parts and "no demographic parts" in fit.state.reason
-        # the result is labelled for what it is, in every frame it makes
-        assert fit.name == "stl_revert" and fit.forecast(3).attrs["model"] == "stl_revert"
+        # the result names the model that made it (not the stl_revert spec, whose settings
+        # differ), and its summary says it forecast the total alone
+        assert fit.name == "demographic" and fit.forecast(3).attrs["model"] == "demographic"
+        assert fit.summary().splitlines()[-1].startswith("the total alone (no demographic parts")
         assert fit.model.part_forecasts(fit.state, 3) is None
     with pytest.raises(ModelError, match="does not use parts"):
         STLRevert().fit(southwest, parts=parts)
 
 
-def test_demographic_on_a_sector_is_stl_revert(parts):
+def test_demographic_on_a_sector_is_the_stl_revert_class_on_the_total(parts):
     y = bf.load("sector/tucson", end=END)
     assert parts_for(y) is None  # the front door looks parts up for the Southwest total only
     fit = Demographic().fit(y, parts=parts)
-    assert not fit.state.used_parts and fit.name == "stl_revert"
+    assert not fit.state.used_parts and fit.name == "demographic"
     assert "do not add up" in fit.state.reason and "largest gap" in fit.state.reason
-    assert fit.summary().splitlines()[-1].startswith("stl_revert on the total (the demographic")
+    assert fit.summary().splitlines()[-1].startswith("the total alone (the demographic parts")
     ref = STLRevert().fit(y)
     got, want = fit.forecast(12), ref.forecast(12)
     pd.testing.assert_frame_equal(got, want, rtol=1e-12)

@@ -95,3 +95,33 @@ def test_every_door_names_the_same_model_for_a_user_file(small_candidates, tmp_p
     cli_model = [k for k in next(iter(cli.values())) if k not in ("unique_id", "ds")][0]
     assert fc.attrs["model"] == bt.recommended.model == report == cli_model
     assert fc.attrs["model"] in ("snaive", "stl_revert")
+    # the backtest command with its own default models and origins still names the door's model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        args = ["backtest", "--input", str(path), "--h", "3", "--start", "2019-06", "--step", "6"]
+        assert main([*args, "--json"]) == 0
+    picks = json.loads(capsys.readouterr().out)["recommended"]
+    assert [p["model"] for p in picks.values()] == [fc.attrs["model"]]
+
+
+def test_the_default_forecast_is_the_named_models_forecast(monkeypatch):
+    """On a short series (where the candidates' joint backtest starts later than one model's
+    own calibration), every candidate the rule weighs is the named model's forecast, intervals
+    and their label included, so the default forecast is too."""
+    from conftest import synthetic_seasonal
+
+    from borderforecast.forecast import choose
+
+    monkeypatch.setattr(rec, "CANDIDATES", ("snaive", "stl_revert", "ets"))  # ets: 36 months
+    y = synthetic_seasonal(n=108, seed=4, start="2015-01-01").rename("mine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = choose(y, h=6)
+        for name, f in c.forecasters.items():
+            got, want = f.forecast(6), bf.fit(y, name, h=6).forecast(6)
+            pd.testing.assert_frame_equal(got, want)
+            assert got.attrs["calibration"] == want.attrs["calibration"]
+        chosen = bf.forecast(y, h=6)
+        named = bf.forecast(y, model=chosen.attrs["model"], h=6)
+    pd.testing.assert_frame_equal(chosen, named)
+    assert chosen.attrs["intervals"] == named.attrs["intervals"] == "calibrated"

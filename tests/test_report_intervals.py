@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import synthetic_seasonal
 
 import borderforecast as bf
 from borderforecast.intervals import MIN_RATIO, check_intervals, guard_intervals, record_moves
@@ -109,3 +110,27 @@ def test_forecast_table_on_every_series_with_72_months():
                 if problems:
                     bad[(sid, model)] = problems
     assert bad == {}
+
+
+def test_the_fan_chart_says_when_intervals_are_the_models_own():
+    """A forecast whose intervals could not be calibrated is never captioned "calibrated"."""
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    from borderforecast.reporting.common import subject_of
+    from borderforecast.reporting.outlook import _fan, _shown, outlook_paths
+
+    y = synthetic_seasonal(n=40, seed=2, start="2020-01-01").rename("riders")
+    f = bf.fit(y, "stl_revert", intervals="raw")
+    fc = outlook_paths(f.fitted, _shown(f, 6).frame, 0)[0]  # as the report draws it
+    assert fc.attrs["intervals"] == "raw"
+    subj = subject_of(y, border=False)
+    choice = SimpleNamespace(model="stl_revert")
+    raw = _fan(y, fc, fc, choice, subj, 24)
+    assert "the model's own intervals" in raw.figure.axes[0].get_title()
+    assert "calibrated" not in raw.caption and "too few past forecasts" in raw.caption
+    cal = fc.copy()
+    cal.attrs["intervals"] = "calibrated"
+    assert "calibrated on backtest errors" in _fan(y, cal, cal, choice, subj, 24).caption
+    plt.close("all")

@@ -147,8 +147,8 @@ class BacktestResult:
     @property
     def recommended(self) -> Recommendation:
         """The model to trust, by the package's one rule (:mod:`.recommend`) on this backtest's
-        scores (weighted MASE among models whose calibrated coverage is acceptable; no live
-        next-month check here: ``bf.forecast`` and the report add it)."""
+        scores (the joint score of accuracy and interval score; no live next-month check here:
+        ``bf.forecast`` and the report add it)."""
         rec = recommended_model(self)
         sel = self._selection_mase()
         if sel is None:

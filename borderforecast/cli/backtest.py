@@ -84,13 +84,29 @@ def backtest_command(
     if reselect:
         options = options.replace(reselect_every=_parse_reselect(reselect))
     groups = (all_sectors, all_demographics, all_series)
-    result = _execute(_plan(model or None, series or [], groups, options))
+    the_plan = _plan(model or None, series or [], groups, options)
+    result = _execute(the_plan)
     if out is not None:
         result.save(out)
+    picks = _door_picks(the_plan, result, h, seed) if not model else {}
     if as_json:
-        common.echo_json({"metrics": result.to_dict()["metrics"], "skipped": result.skipped})
+        common.echo_json({"metrics": result.to_dict()["metrics"], "skipped": result.skipped,
+                          "recommended": picks})  # fmt: skip
     else:
-        _show(result, out)
+        _show(result, out, picks)
+
+
+def _door_picks(the_plan: Any, result: Any, h: int, seed: int) -> dict[str, dict[str, str]]:
+    """Per series, the model ``bf.forecast``, ``forecast`` and the report use (the one rule on
+    the candidates' backtest, whose fits this run has just cached), and why."""
+    from ..forecast import choose
+
+    out = {}
+    for sid in result.series:
+        c = choose(the_plan.series[sid], series=sid, h=h, seed=seed,
+                   parts=the_plan.parts.get(sid))  # fmt: skip
+        out[sid] = {"model": c.recommendation.model, "reason": c.recommendation.reason}
+    return out
 
 
 def _plan(models: list[str] | None, ids: list[str], groups: tuple[bool, ...], options: Any) -> Any:
@@ -138,14 +154,21 @@ def _execute(the_plan: Any) -> Any:
         return execute(the_plan, lambda done, total: bar.update(task, completed=done, total=total))
 
 
-def _show(result: Any, out: Path | None) -> None:
+def _show(result: Any, out: Path | None, picks: dict[str, dict[str, str]]) -> None:
     """The ranking, coverage by era, the recommendation and what failed, on stdout."""
     for sid in result.series:
         _ranking(result, sid if len(result.series) > 1 else None)
     _eras(result)
     console = Console()
     rec = result.recommended
-    console.print(f"[bold]Recommended:[/bold] {rec.model} - {rec.reason}")
+    for sid, pick in picks.items():
+        console.print(f"[bold]Recommended for {sid}[/bold] (what forecast and report use): "
+                      f"{pick['model']} - {pick['reason']}")  # fmt: skip
+    if not picks:  # models named: the rule on this backtest's scores
+        console.print(f"[bold]Recommended:[/bold] {rec.model} - {rec.reason}")
+    elif {p["model"] for p in picks.values()} != {rec.model}:  # more models, other origins
+        console.print(f"[bold]Best on this backtest's scores by the same rule:[/bold] "
+                      f"{rec.model} - {rec.reason}")  # fmt: skip
     info = result.info
     console.print(
         f"[dim]{info['fits']} fits, {info['cached']} from cache, {info['combined']} combined, "

@@ -41,6 +41,8 @@ def forecast_command(
         kwargs["model"] = model
     if level:
         kwargs["level"] = tuple(level)
+    if out is not None:  # before the computation
+        _check_out(out)
     if common.Settings.input is not None and series is None:
         panel = common.read_panel()
     else:
@@ -77,23 +79,29 @@ def _records(fc: pd.DataFrame) -> list[dict[str, Any]]:
     return common.plain(fc.assign(**attrs).rename_axis("month"))
 
 
+def _check_out(path: Path) -> None:
+    """``--out`` ends in .csv or .json and its folder exists or can be made."""
+    from ..errors import DataError
+    from ..paths import ensure_writable_dir
+
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise DataError(f"--out {path}: the file must end in .csv or .json")
+    ensure_writable_dir(path.parent, "--out")
+
+
 def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
+    """The forecast as CSV or JSON; one row per month naming the model and how its intervals
+    were made (a panel: the long shape, columns named by model)."""
     import json
 
     from ..atomic import write_text
-    from ..errors import DataError
     from ..text import csv_text
 
-    if not path.parent.resolve().is_dir():
-        raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".json"):
-        raise DataError(f"--out {path}: the file must end in .csv or .json")
-    table = fc if long else fc.rename_axis("month").reset_index()
-    for col in ("month", "ds"):
-        if col in table.columns:
-            table[col] = pd.DatetimeIndex(table[col]).strftime("%Y-%m")
-    if suffix == ".csv":
+    if long:
+        table = fc.assign(ds=pd.DatetimeIndex(fc["ds"]).strftime("%Y-%m"))
+    else:
+        table = pd.DataFrame(_records(fc))
+    if path.suffix.lower() == ".csv":
         write_text(path, csv_text(table, index=False, float_format="%.6g"))
     else:
         write_text(path, json.dumps(common.plain(table.to_dict(orient="records")), indent=1) + "\n")

@@ -186,7 +186,7 @@ class Counts:
         if gap.any():
             raise BadValueError(
                 f"{_cell(self.where, rows[np.argmax(gap)], self.col)}: empty count (fill it "
-                "or leave the month out)"
+                "in: every month from the first to the last needs one)"
             )
         cells = values.to_numpy(dtype=object)
         if _all_digits(cells):  # plain digits (the common case): no question

@@ -196,7 +196,7 @@ def _read_book(p: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
                     f"{p.name}: no sheet {sheet!r} (sheets: {', '.join(map(repr, names))})"
                 )
         chosen = 0 if sheet is None else sheet
-        frame = book.parse(chosen, dtype=object, header=None)
+        frame = pd.read_excel(book, sheet_name=chosen, dtype=object, header=None)
     except MalformedFileError:
         raise
     except (ValueError, KeyError, IndexError, OSError) as exc:

@@ -30,9 +30,6 @@ and may add (each has a default here, so callers never probe with ``getattr``):
     A bottom-up model (``demographic``) is fitted on a series *and its parts*
     (a mapping of name -> Series that add up to it), given by the caller;
     ``applies`` says whether the parts make it more than its fallback.
-``label(state) -> str``
-    The name the result carries (default the model's name; ``demographic``
-    fitted without usable parts says ``stl_revert``, which it then is).
 ``part_forecasts(state, h) -> DataFrame | None``
     Per part, its last month and point forecasts (bottom-up models only).
 
@@ -232,7 +229,6 @@ class BaseModel:
             fitted_values=fitted,
             residuals=(y - fitted).rename("residual"),
             constant=constant,
-            label=self.name if constant else self.label(state),
         )
 
     # -- optional hooks (documented in the module docstring) -----------
@@ -241,10 +237,6 @@ class BaseModel:
     def applies(self, y: pd.Series, parts: Parts | None = None) -> tuple[bool, str]:
         """Whether this model is itself on ``y`` (and ``parts``), and if not, why."""
         return True, ""
-
-    def label(self, state: Any) -> str:
-        """The name a fit with this state carries (default: the model's name)."""
-        return self.name
 
     def part_forecasts(self, state: Any, h: int) -> pd.DataFrame | None:
         """Per part, the last month and ``h`` point forecasts (None: not a bottom-up model)."""

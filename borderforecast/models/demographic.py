@@ -42,7 +42,9 @@ class Demographic(BaseModel):
         Monthly reversion factor of the family-units level (default 0.9).
     min_months : int
         Months of parts (ending at the series' last month) needed to use them
-        (default 48); with fewer the model is ``stl_revert`` on the total.
+        (default 48); with fewer it forecasts the total alone, with the
+        :class:`STLRevert` class settings (tuned on the Southwest total, not the
+        ``stl_revert`` spec's), and says so in its summary.
     tolerance : float
         Largest relative gap between the parts' sum and the series in those
         months (default 0.01); a larger gap means the parts are not this
@@ -58,8 +60,8 @@ class Demographic(BaseModel):
     >>> fit = Demographic().fit(y, parts=parts_for(bf.load()))
     >>> fit.state.used_parts, fit.name, fit.forecast(2).index[0].strftime("%Y-%m")
     (True, 'demographic', '2019-09')
-    >>> Demographic().fit(bf.load("sector/tucson", end="2019-08")).name
-    'stl_revert'
+    >>> Demographic().fit(bf.load("sector/tucson", end="2019-08")).summary().splitlines()[-1][:40]
+    'the total alone (no demographic parts we'
     """
 
     family = "demographic"
@@ -104,9 +106,8 @@ class Demographic(BaseModel):
         if parts is not None:
             return True, ""
         return False, (
-            "it adds up separate forecasts of single adults, families and unaccompanied "
-            f"children of the Southwest total, and {reason}, so on this series it would repeat "
-            "stl_revert"
+            "it adds up separate forecasts of the demographic parts of a series, and "
+            f"{reason}, so on this series it would forecast the total alone"
         )
 
     def _counts(self, z: np.ndarray) -> np.ndarray:
@@ -174,10 +175,6 @@ class Demographic(BaseModel):
         each = tuple((n, float(parts[n].iloc[-1]), np.asarray(pt)) for n, (pt, _) in done.items())
         return _State(point, total, True, "", detail, each)
 
-    def label(self, state: _State) -> str:
-        """``demographic`` when the parts were used, else ``stl_revert`` (what the fit is)."""
-        return self.name if state.used_parts else "stl_revert"
-
     def part_forecasts(self, state: _State, h: int) -> pd.DataFrame | None:
         """Per part: its last month and its point forecast ``h`` months ahead (counts).
 
@@ -219,7 +216,7 @@ class Demographic(BaseModel):
         spread = f"intervals from stl_revert on the total (one-step sd {np.sqrt(r.sigma2):.4f})"
         if state.used_parts:
             return f"Bottom-up by demographic ({state.detail}); {spread}"
-        return f"stl_revert on the total ({state.reason}); {spread}"
+        return f"the total alone ({state.reason}), by STLRevert's class settings; {spread}"
 
 
 def _common_months(

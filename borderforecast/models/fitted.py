@@ -129,8 +129,6 @@ class FittedModel:
     fitted_values, residuals : pandas.Series
         In-sample one-step-ahead fitted counts and ``y - fitted`` (NaN where
         the model gives no fitted value).
-    label : str
-        The name forecasts carry (``attrs["model"]``; see :attr:`name`).
 
     Examples
     --------
@@ -151,13 +149,11 @@ class FittedModel:
     fitted_values: pd.Series = field(compare=False)
     residuals: pd.Series = field(compare=False)
     constant: bool = False
-    label: str = ""
 
     @property
     def name(self) -> str:
-        """The name the result carries: the model's, or what it fell back to (``label``:
-        ``demographic`` without usable parts is ``stl_revert``)."""
-        return self.label or str(self.model.name)
+        """The name the result and its forecasts carry (``attrs["model"]``): the model's."""
+        return str(self.model.name)
 
     @property
     def last_month(self) -> pd.Timestamp:

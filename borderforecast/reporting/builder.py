@@ -174,7 +174,8 @@ def load_series(
     if len(y) < MIN_MONTHS:
         raise ShortSeriesError(
             f"series {opts.series!r} has {len(y)} months up to {m:%Y-%m}; a report needs at least "
-            f"{MIN_MONTHS}"
+            f"{MIN_MONTHS} (six years: its seasonal section and assessment compare years); "
+            "'borderforecast forecast' and 'backtest' take shorter series"
         )
     return y, target, release, full.loc[full.index > m].dropna()
 

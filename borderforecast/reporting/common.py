@@ -49,13 +49,17 @@ def subject_of(
     y: pd.Series, *, border: bool = True, name: str | None = None, unit: str | None = None
 ) -> Subject:
     """The report's subject: bundled border data, or a user's series named by ``name`` and
-    ``unit`` (default: the series' own name, the file's value column).
+    ``unit`` (default: the series' own name, the file's value column, or "counts" for a
+    generic column name such as ``count``).
 
     >>> y = pd.Series([1.0], name="Passengers")
     >>> subject_of(y, border=False).counted, subject_of(y, border=False, unit="riders").per_month
     ('passengers', 'riders per month')
+    >>> subject_of(y.rename("count"), border=False).counted
+    'counts'
     """
     if border:
         return Subject(short_name(y))
     col = str(y.name or "series")
-    return Subject(name or col, unit or col.lower(), border=False)
+    generic = col.lower() in ("count", "n", "y", "value", "values", "number", "total", "series")
+    return Subject(name or col, unit or ("counts" if generic else col.lower()), border=False)

@@ -35,8 +35,9 @@ DEFINITIONS = (
     "applied from March 2020 to May 2023; in those months the series counts encounters.",
     "Demographics: UAC = unaccompanied children; family units = individuals encountered as part "
     "of a family; single adults = the rest.",
-    "Forecast intervals are calibrated on the model's own backtest errors: an 80% interval should "
-    "contain about 8 of 10 later actuals.",
+    "Forecast intervals are calibrated on the model's own backtest errors where there are enough "
+    "of them (the forecast says when not): an 80% interval should contain about 8 of 10 later "
+    "actuals.",
 )
 
 USER_YEARS = (

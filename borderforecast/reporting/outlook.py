@@ -150,7 +150,9 @@ def _shown(f: Any, h: int) -> GuardedForecast:
 
     fc = f.frames(h, LEVELS)[1]
     if f.calibration is None:
-        return guard_intervals(fc, f.y)
+        g = guard_intervals(fc, f.y)
+        g.frame.attrs["intervals"] = "raw"
+        return g
     return GuardedForecast(fc, tuple(fc.attrs.get("interval_notes", ())), f.name)
 
 
@@ -188,6 +190,9 @@ def forecast_section(
     why = f"{choice.model}: {choice.reason}."
     if choice.model not in set(choice.result.models):
         why += " It was not part of the backtest, so its intervals are the model's own."
+    elif fc.attrs.get("intervals") == "raw":
+        why += (" Too few of its past forecasts can be scored to calibrate its intervals: they "
+                "are the model's own.")
     backtest, bench = _backtest(choice, horizon, seed, first, total, fc)
     data = {
         "model": choice.model, "recommended": choice.recommended,
@@ -266,7 +271,9 @@ def _fan(
     history: int,
 ) -> FigureSpec:  # fmt: skip
     """The fan chart and its caption."""
-    title = f"{subj.name}: forecast to {fc.index[-1]:%B %Y} ({choice.model}, calibrated intervals)"
+    calibrated = fc.attrs.get("intervals", "calibrated") == "calibrated"
+    kind = "calibrated intervals" if calibrated else "the model's own intervals"
+    title = f"{subj.name}: forecast to {fc.index[-1]:%B %Y} ({choice.model}, {kind})"
     fig = figures.fan_chart(y, fc, model=choice.model, history=history, title=title,
                             benchmark=None if choice.model == BENCHMARK else bench,
                             fiscal=subj.border)  # fmt: skip
@@ -275,7 +282,10 @@ def _fan(
         "forecast",
         fig,
         f"Observed {subj.unit} to {y.index[-1]:%B %Y} and the {choice.model} forecast with 80% "
-        "and 95% intervals (calibrated on backtest errors). Solid line: the expected count, the "
+        "and 95% intervals ("
+        + ("calibrated on backtest errors" if calibrated else "the model's own: too few past "
+           "forecasts to calibrate them")
+        + "). Solid line: the expected count, the "
         "table's number; it runs above the dotted median, the middle of the band, because a "
         "surge can add more than a lull can take away. Dashed: the seasonal naive benchmark. "
         f"Shaded bands: alternate {years}. "
@@ -364,10 +374,13 @@ def plain_model(fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
         text = get_spec(fitted.name).plain
     except UnknownModelError:
         return ""
-    if months is None or not len(months):
-        return text
-    table = fitted.model.part_forecasts(fitted.state, len(months))
-    if table is None:
+    h = len(months) if months is not None and len(months) else 1
+    table = fitted.model.part_forecasts(fitted.state, h)
+    if fitted.model.uses_parts and table is None:  # a bottom-up model without its parts
+        return ("with no parts to add up for this series, it forecasts the total alone: it sets "
+                "the usual seasonal pattern aside and lets the level drift back toward its "
+                "six-year average")
+    if months is None or not len(months) or table is None:
         return text
     last = table.columns[-1]
     parts = "; ".join(

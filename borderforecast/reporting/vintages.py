@@ -137,8 +137,10 @@ def check_unchanged(
         if path.exists() and path.read_bytes() != data:
             raise StoreError(
                 f"forecast vintage {path.parent.name}/{path.name} of series {series!r} is already "
-                "stored with different numbers (the data or the model changed since); vintages are "
-                "never overwritten silently: rerun with --force to keep the old one as a .revN copy"
+                "stored with different numbers (the data or the model changed since, or another "
+                "series has this name); vintages are never overwritten silently: for a revision "
+                "of the same series rerun with --force to keep the old one as a .revN copy; for a "
+                "different series give its file another name (a user file's name is its id)"
             )
 
 
