@@ -10,7 +10,7 @@ from conftest import synthetic_seasonal
 from borderforecast.assessment import (
     BEYOND_DECLINE,
     BEYOND_RISE,
-    INCONCLUSIVE,
+    CANNOT_TELL,
     VERDICTS,
     WITHIN,
     AssessOptions,
@@ -146,12 +146,12 @@ def test_placebo_windows_and_calibration():
     [
         (0.01, "decline", -2.5, BEYOND_DECLINE),
         (0.01, "rise", 2.5, BEYOND_RISE),
-        (0.01, "rise", -2.5, INCONCLUSIVE),
-        (0.20, "decline", -2.5, INCONCLUSIVE),
-        (0.01, "decline", -1.0, INCONCLUSIVE),
-        (0.20, "decline", -1.0, INCONCLUSIVE),  # no rejection is not equivalence
+        (0.01, "rise", -2.5, CANNOT_TELL),
+        (0.20, "decline", -2.5, CANNOT_TELL),
+        (0.01, "decline", -1.0, CANNOT_TELL),
+        (0.20, "decline", -1.0, CANNOT_TELL),  # no rejection is not equivalence
         (0.049, "decline", -1.96, BEYOND_DECLINE),
-        (0.05, "decline", -3.0, INCONCLUSIVE),
+        (0.05, "decline", -3.0, CANNOT_TELL),
     ],
 )
 def test_verdict_rule(p, direction, z, expected):
@@ -166,11 +166,11 @@ def test_within_needs_equivalence():
     assert decide(0.4, "decline", -0.3, 0.05, **ok).margin_pct[1] == pytest.approx(20.0)
     wide = dict(ok, effect=(-3.0, -25.0, 5.0))  # the effect interval reaches below -16.7%
     d = decide(0.4, "decline", -0.3, 0.05, **wide)
-    assert d.verdict == INCONCLUSIVE and "cannot be ruled out" in d.reason
+    assert d.verdict == CANNOT_TELL and "cannot be ruled out" in d.reason
     assert d.why == "wide"
     out = dict(ok, excess=(-30.0, -20.0))  # the decomposition's excess lies beyond the margin
     d = decide(0.4, "decline", -0.3, 0.05, **out)
-    assert d.verdict == INCONCLUSIVE and d.why == "large"
+    assert d.verdict == CANNOT_TELL and d.why == "large"
     # -75% with its whole interval past the -16.7% margin: never worded as "not unusual"
     big = decide(0.3, "decline", -0.5, 0.05, effect=(-75.0, -85.0, -62.0), excess=(-8.0, 4.0),
                  margin=np.log(1.2))  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 from conftest import synthetic_seasonal
 
 import borderforecast as bf
-from borderforecast.assessment import BEYOND_DECLINE, BEYOND_RISE, INCONCLUSIVE, WITHIN, assess
+from borderforecast.assessment import BEYOND_DECLINE, BEYOND_RISE, CANNOT_TELL, WITHIN, assess
 from borderforecast.assessment.verdict import p_words, z_words
 from borderforecast.cli import main
 
@@ -34,7 +34,7 @@ SCENARIOS = {
     "within": (lambda: synthetic_seasonal(), WITHIN),
     # a surge just before the window: seasonal naive sees an ordinary summer, the
     # comparison with earlier years an extreme fall from the May peak
-    "inconclusive": (lambda: _scaled(2.0, "2017-01-01", "2017-05-01"), INCONCLUSIVE),
+    "inconclusive": (lambda: _scaled(2.0, "2017-01-01", "2017-05-01"), CANNOT_TELL),
 }
 
 
@@ -69,7 +69,7 @@ def test_plain_lead_says_the_verdict_and_no_jargon(case):
     lead = parts["lead"]
     first = lead.split(": ")[0]
     assert (" went beyond normal seasonality (" in first) == a.verdict.startswith("beyond")
-    assert first.startswith("We cannot tell") == (a.verdict == INCONCLUSIVE)
+    assert first.startswith("We cannot tell") == (a.verdict == CANNOT_TELL)
     assert ("stayed within normal seasonality" in first) == (a.verdict == WITHIN)
     for word in ("fired", "calibrated p", "robust z", "placebo"):
         assert word not in lead

@@ -16,7 +16,7 @@ from borderforecast.assessment.panel import MAX_IMPLIED_Z, ModelRun, combine, ga
 from borderforecast.assessment.robust import calibrate
 from borderforecast.assessment.verdict import (
     BEYOND_DECLINE,
-    INCONCLUSIVE,
+    CANNOT_TELL,
     WITHIN,
     decide,
     grade,
@@ -313,7 +313,7 @@ def test_uncalibrated_verdict_is_capped():
         placebo_years=4,
     )
     assert full.verdict == BEYOND_DECLINE and full.decision.counterfactual_p_kind == "calibrated"
-    assert few.verdict == INCONCLUSIVE and few.decision.counterfactual_p_kind == "uncalibrated"
+    assert few.verdict == CANNOT_TELL and few.decision.counterfactual_p_kind == "uncalibrated"
     assert "too few normal earlier years" in few.summary()
 
 

@@ -245,3 +245,22 @@ def test_forecaster_totals_sum_its_calibrated_paths(seasonal_series):
     # calibrated widths are not the raw ones, so neither are the totals
     raw = bf.fit(seasonal_series, "snaive", intervals="raw").forecast_total(6, n_paths=400, seed=2)
     assert raw["hi80"] != pytest.approx(t["hi80"], rel=1e-3)
+
+
+def test_a_forecaster_is_plain_data(seasonal_series):
+    """``Forecaster.to_dict()`` is JSON as it stands, and its calibration rows rebuild the
+    errors the intervals were calibrated on."""
+    import json
+
+    f = bf.fit(seasonal_series, "snaive")
+    d = json.loads(json.dumps(f.to_dict()))  # plain data: no pickle, no numpy
+    assert d["model"] == "snaive" and d["intervals"] == "calibrated"
+    assert d["first_month"] == f"{seasonal_series.index[0]:%Y-%m}"
+    cal = d["calibration"]
+    assert cal["info"] == json.loads(json.dumps(dict(f.calibration.info)))
+    rows = pd.DataFrame(cal["history"])
+    want = f.calibration.history
+    assert len(rows) == len(want) and rows["origin"].iloc[0] == f"{want['origin'].iloc[0]:%Y-%m}"
+    np.testing.assert_allclose(rows["median"], want["median"])
+    raw = bf.fit(seasonal_series, "snaive", intervals="raw").to_dict()
+    assert raw["intervals"] == "raw" and raw["calibration"] is None

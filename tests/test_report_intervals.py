@@ -129,7 +129,8 @@ def test_the_fan_chart_says_when_intervals_are_the_models_own():
     choice = SimpleNamespace(model="stl_revert")
     raw = _fan(y, fc, fc, choice, subj, 24)
     assert "the model's own intervals" in raw.figure.axes[0].get_title()
-    assert "calibrated" not in raw.caption and "too few past forecasts" in raw.caption
+    assert "calibrated on" not in raw.caption
+    assert "too few backtest errors to calibrate" in raw.caption
     cal = fc.copy()
     cal.attrs["intervals"] = "calibrated"
     assert "calibrated on backtest errors" in _fan(y, cal, cal, choice, subj, 24).caption

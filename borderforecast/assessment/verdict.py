@@ -18,7 +18,6 @@ BEYOND_DECLINE = "beyond normal seasonality (decline)"
 BEYOND_RISE = "beyond normal seasonality (rise)"
 WITHIN = "within normal seasonality"
 CANNOT_TELL = "cannot tell"
-INCONCLUSIVE = CANNOT_TELL  # the former name
 VERDICTS = (BEYOND_DECLINE, BEYOND_RISE, WITHIN, CANNOT_TELL)
 NAN = float("nan")
 REASONS = {
@@ -237,10 +236,8 @@ def fmt_range(lo: float, hi: float) -> str:
 
 def fmt_z(z: float, alpha: float) -> str:
     """A robust z with two decimals, or three where two would round it across ``z_(1-alpha/2)``."""
-    crit = critical_z(alpha)
-    two = f"{z:+.2f}"
-    crosses = np.isfinite(z) and (abs(float(two)) >= round(crit, 2)) != (abs(z) >= crit)
-    return f"{z:+.3f}" if crosses else two
+    crit, two = critical_z(alpha), f"{z:+.2f}"
+    return f"{z:+.3f}" if (abs(float(two)) >= round(crit, 2)) != (abs(z) >= crit) else two
 
 
 def fmt_p(p: float) -> str:

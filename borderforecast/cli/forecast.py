@@ -97,10 +97,8 @@ def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
     from ..atomic import write_text
     from ..text import csv_text
 
-    if long:
-        table = fc.assign(ds=pd.DatetimeIndex(fc["ds"]).strftime("%Y-%m"))
-    else:
-        table = pd.DataFrame(_records(fc))
+    table = (fc.assign(ds=pd.DatetimeIndex(fc["ds"]).strftime("%Y-%m")) if long
+             else pd.DataFrame(_records(fc)))  # fmt: skip
     if path.suffix.lower() == ".csv":
         write_text(path, csv_text(table, index=False, float_format="%.6g"))
     else:

@@ -11,6 +11,7 @@ month and series, the row of the most trusted source (:data:`PRECEDENCE`).
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -108,10 +109,20 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     return str(out.to_csv(index=False, lineterminator="\n"))
 
 
+def sources_markdown(frame: pd.DataFrame) -> str:
+    """``SOURCES.md`` for ``frame``: the static description (``SOURCES.md.head`` beside this
+    module) and a coverage table, rows per source and component."""
+    head = resources.files("borderforecast.data").joinpath("SOURCES.md.head").read_text("utf-8")
+    lines = [head.rstrip("\n")]
+    groups = frame.groupby(["source", "component"], sort=True)["month"].agg(["min", "max", "size"])
+    for (source, component), row in groups.iterrows():
+        first, last, n = f"{row['min']:%Y-%m}", f"{row['max']:%Y-%m}", f"{row['size']:,}"
+        lines.append(f"| `{source}` | {component} | {first} | {last} | {n} |")
+    return "\n".join(lines) + "\n"
+
+
 def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
     """Write ``encounters.csv`` and ``SOURCES.md`` into ``out_dir``; return the CSV path."""
-    from .sources_doc import sources_markdown
-
     out = Path(out_dir)
     path = out / TABLE_NAME
     write_text(path, to_csv_text(frame))

@@ -98,18 +98,11 @@ def plain_verdict(a: Any, effect: dict[str, float] | None) -> str:
             "The difference from a normal season lies inside the range normal years vary by "
             f"({fmt_pct(d.margin_pct[0] / 100)} to {fmt_pct(d.margin_pct[1] / 100)})."
         )
-    elif d.why in ("wide", "large"):
-        margin = f"({fmt_pct(d.margin_pct[0] / 100)} to {fmt_pct(d.margin_pct[1] / 100)})"
-        text = (
-            "Neither test finds a change, but it is too uncertain to call normal: its 90% "
-            f"interval reaches beyond the range normal years vary by {margin}."
-            if d.why == "wide"
-            else "An estimate of the change lies wholly beyond the range normal years vary by "
-            f"{margin}, yet neither test can tell it from normal seasonality. That is not "
-            "evidence that it was normal."
-        )
     else:
         text = f"{d.reason[:1].upper()}{d.reason[1:]}." if d.reason else ""
+        if d.why in ("wide", "large"):
+            text += (f" Normal years vary by {fmt_pct(d.margin_pct[0] / 100)} to "
+                     f"{fmt_pct(d.margin_pct[1] / 100)}.")  # fmt: skip
     if effect is not None:
         text += (
             f" From {w.start:%B} to {w.end:%B %Y}, {effect['observed']:,.0f} were counted "

@@ -87,16 +87,10 @@ _FALLBACK = {
 
 def _decimals(values: list[float], thresholds: list[float], start: int = 0) -> int:
     """Fewest decimals (of a percentage) keeping every value on its side of each threshold."""
+    v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
     for d in range(start, 4):
-        ok = True
-        for v in values:
-            if not np.isfinite(v):
-                continue
-            r = round(v * 100, d) / 100
-            for t in thresholds:
-                if (v < t) != (r < t) or (v > t) != (r > t):
-                    ok = False
-        if ok:
+        r = np.round(v * 100, d) / 100
+        if all(np.array_equal(v < t, r < t) and np.array_equal(v > t, r > t) for t in thresholds):
             return d
     return 3
 

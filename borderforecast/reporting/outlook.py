@@ -191,8 +191,7 @@ def forecast_section(
     if choice.model not in set(choice.result.models):
         why += " It was not part of the backtest, so its intervals are the model's own."
     elif fc.attrs.get("intervals") == "raw":
-        why += (" Too few of its past forecasts can be scored to calibrate its intervals: they "
-                "are the model's own.")
+        why += " Too few of its past errors are known to calibrate its intervals: they are its own."
     backtest, bench = _backtest(choice, horizon, seed, first, total, fc)
     data = {
         "model": choice.model, "recommended": choice.recommended,
@@ -271,8 +270,10 @@ def _fan(
     history: int,
 ) -> FigureSpec:  # fmt: skip
     """The fan chart and its caption."""
-    calibrated = fc.attrs.get("intervals", "calibrated") == "calibrated"
-    kind = "calibrated intervals" if calibrated else "the model's own intervals"
+    own = fc.attrs.get("intervals") == "raw"  # too few past errors to calibrate them
+    kind = "the model's own intervals" if own else "calibrated intervals"
+    how = ("the model's own: too few backtest errors to calibrate them" if own
+           else "calibrated on backtest errors")  # fmt: skip
     title = f"{subj.name}: forecast to {fc.index[-1]:%B %Y} ({choice.model}, {kind})"
     fig = figures.fan_chart(y, fc, model=choice.model, history=history, title=title,
                             benchmark=None if choice.model == BENCHMARK else bench,
@@ -282,10 +283,7 @@ def _fan(
         "forecast",
         fig,
         f"Observed {subj.unit} to {y.index[-1]:%B %Y} and the {choice.model} forecast with 80% "
-        "and 95% intervals ("
-        + ("calibrated on backtest errors" if calibrated else "the model's own: too few past "
-           "forecasts to calibrate them")
-        + "). Solid line: the expected count, the "
+        f"and 95% intervals ({how}). Solid line: the expected count, the "
         "table's number; it runs above the dotted median, the middle of the band, because a "
         "surge can add more than a lull can take away. Dashed: the seasonal naive benchmark. "
         f"Shaded bands: alternate {years}. "
