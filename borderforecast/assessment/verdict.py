@@ -27,12 +27,10 @@ REASONS = {
     "single it out",
     "comparison only": "the change stands out against normal years, but the models' calibrated "
     "test does not confirm it",
-    "large": "an estimate of the change (the models' or the decomposition's) lies wholly beyond "
-    "what normal years vary by, yet neither test can tell it from normal seasonality (the "
-    "models miss by as much in normal years, or the window does not stand out against "
-    "them); that is not evidence that the change was normal",
-    "wide": "neither test finds a change, but its interval reaches beyond what normal years "
-    "vary by, so a change of that size cannot be ruled out",
+    "large": "the {} lies wholly beyond what normal years vary by, yet neither test can tell "
+    "the change from normal seasonality; that is not evidence that the change was normal",
+    "wide": "neither test finds a change, but the interval of the difference reaches beyond what "
+    "normal years vary by, so a change of that size cannot be ruled out",
 }
 """Why an answer is "cannot tell", in words (``Decision.why`` is the key)."""
 
@@ -134,10 +132,10 @@ def decide(
         elif emp_sig:
             why = "comparison only"
         else:  # neither test rejects: is an estimate wholly past the margin, or only its interval?
-            beyond = any(_log(hi) < -margin or _log(lo) > margin
-                         for lo, hi in (effect[1:], excess))  # fmt: skip
-            why = "large" if np.isfinite(margin) and beyond else "wide"
-        reason = REASONS[why]
+            past = [_log(hi) < -margin or _log(lo) > margin for lo, hi in (effect[1:], excess)]
+            why = "large" if np.isfinite(margin) and any(past) else "wide"
+        which = "models' estimate" if why == "large" and past[0] else "decomposition's excess"
+        reason = REASONS[why].format(which)
     return Decision(
         verdict, float(counterfactual_p), p_kind, cf_sig, counterfactual_direction,
         float(empirical_z), emp_sig, emp_dir, alpha, float(rank_p), int(n_years),
