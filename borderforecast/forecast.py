@@ -38,10 +38,12 @@ def _series_id(y: pd.Series, series: str | None) -> str:
 
 
 def _spec_of(model: ModelLike, params: dict[str, Any]) -> ModelSpec:
-    """The spec a calibration can rebuild (spec name or path, plus overrides; or a model)."""
+    """The spec a calibration can rebuild (spec name or path, plus overrides; or a model); no
+    seed: that is keyed on its own, as in the backtest, so the two share their fits."""
+    params = {k: v for k, v in params.items() if k != "seed"}
     if isinstance(model, BaseModel):
         cls = type(model)
-        own = {k: v for k, v in model.get_params().items() if k != "name"}
+        own = {k: v for k, v in model.get_params().items() if k not in ("name", "seed")}
         return ModelSpec(model.name, model.family, params=own,
                          class_path=f"{cls.__module__}:{cls.__name__}")  # fmt: skip
     spec = get_spec(model)

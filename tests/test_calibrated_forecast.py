@@ -264,3 +264,19 @@ def test_a_forecaster_is_plain_data(seasonal_series):
     np.testing.assert_allclose(rows["median"], want["median"])
     raw = bf.fit(seasonal_series, "snaive", intervals="raw").to_dict()
     assert raw["intervals"] == "raw" and raw["calibration"] is None
+
+
+def test_a_seed_does_not_refit_what_the_backtest_cached(seasonal_series, monkeypatch):
+    """The calibration keys its fits by the seed on its own, as the backtest does: after a
+    backtest, ``bf.fit(y, model, seed=0)`` fits nothing again (the report's route)."""
+    from borderforecast.backtesting import units
+
+    bf.backtest(seasonal_series, models="snaive", step=3, h=12)
+    fits = []
+    real = units.run_unit
+    monkeypatch.setattr(units, "run_unit", lambda *a, **k: fits.append(1) or real(*a, **k))
+    for kw in ({}, {"seed": 0}):
+        assert bf.fit(seasonal_series, "snaive", **kw).intervals == "calibrated"
+    assert fits == []
+    bf.fit(seasonal_series, "snaive", seed=1)  # another seed: other units
+    assert fits
