@@ -38,8 +38,7 @@ def _series_id(y: pd.Series, series: str | None) -> str:
 
 
 def _spec_of(model: ModelLike, params: dict[str, Any]) -> ModelSpec:
-    """The spec a calibration can rebuild (spec name or path, plus overrides; or a model); no
-    seed: that is keyed on its own, as in the backtest, so the two share their fits."""
+    """The spec a calibration rebuilds (a spec and overrides, or a model; no seed: keyed apart)."""
     params = {k: v for k, v in params.items() if k != "seed"}
     if isinstance(model, BaseModel):
         cls = type(model)

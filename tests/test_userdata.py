@@ -78,7 +78,8 @@ def test_read_a_long_panel(tmp_path, panel):
             "month,n\n2019-01,1\n2019-01,2\n",
             {},
             DuplicateMonthError,
-            r"2019-01 appears twice \(rows 2, 3\)",
+            r"2019-01 appears twice \(rows 2, 3\); a file of several series needs id_col= "
+            r"\(--id-col\)",
         ),
         ("month,n\n2019-01,1\n2019-03,2\n", {}, MissingMonthError, r"mine\.csv.*2019-02"),
         ("month,n\n2019-01,1\n2099-01,2\n", {}, FutureMonthError, r"row 3: month 2099-01"),

@@ -279,7 +279,8 @@ def _drain(parts: list[np.ndarray]) -> np.ndarray:
 def _count(v: Any, dec: str, thou: str, cell: str) -> int:
     value = _plain(v.strip(), dec, thou) if isinstance(v, str) else v
     if isinstance(value, str) and not re.fullmatch(r"-?\d+", value):
-        raise BadValueError(f"{cell}: {v.strip()[:40]!r} is not a count (a whole number)")
+        raise BadValueError(f"{cell}: {v.strip()[:40]!r} is not a count (a whole number; "
+                            "measurements go to bf.forecast as a pandas Series)")
     return parse_count(value, cell)
 
 

@@ -234,9 +234,10 @@ def _check_months(
     same = repeats(k, m)
     if same is not None:
         who = f"id {names[k[same[0]]]!r}, " if names is not None else ""
+        hint = "" if names is not None else "; a file of several series needs id_col= (--id-col)"
         raise DuplicateMonthError(
             f"{where}: {who}month {stamp(m[same[0]]):%Y-%m} appears twice "
-            f"(rows {', '.join(map(str, rows[same]))})"
+            f"(rows {', '.join(map(str, rows[same]))}){hint}"
         )
     now = (today or pd.Timestamp.now()).to_period("M").to_timestamp()
     future = m > now.year * 12 + now.month - 1
