@@ -334,8 +334,8 @@ def evidence_table(a: Any) -> pd.DataFrame:
     if (pl := a.placebo) is not None:
         rows.append((f"counterfactual panel, calibrated ({pl.n_years} placebo years)",
                      "false-alarm rate in placebo years, %", 100 * pl.false_alarm_rate,
-                     pl.calibrated_p, nan, f"{a.decision.counterfactual_direction}: "
-                     f"{p_words(pl.calibrated_p, alpha)} ({pl.model})"))
+                     pl.calibrated_p, nan, f"{a.decision.counterfactual_direction} against the "
+                     f"placebo years: {p_words(pl.calibrated_p, alpha)} ({pl.model})"))
     e = a.empirical
     rows.append((f"seasonal comparison ({e.n_years} earlier years)", "robust z of the log change",
                   e.robust_z, nan, e.percentile,
