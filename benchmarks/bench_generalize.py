@@ -287,9 +287,10 @@ def scored(frame: pd.DataFrame, series: dict) -> pd.DataFrame:
 
 
 def common_pairs(rows: pd.DataFrame) -> pd.DataFrame:
-    """Only the (series, origin, horizon) pairs every model forecast."""
+    """Only the (series, origin, horizon) pairs every model run on the series forecast (a
+    bottom-up model is not run on a series without its parts)."""
     k = ["series", "origin", "horizon"]
-    n = rows["model"].nunique()
+    n = rows.groupby("series")["model"].transform("nunique")
     count = rows.groupby(k)["model"].transform("nunique")
     return rows[count == n]
 

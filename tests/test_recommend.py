@@ -125,3 +125,18 @@ def test_the_default_forecast_is_the_named_models_forecast(monkeypatch):
         named = bf.forecast(y, model=chosen.attrs["model"], h=6)
     pd.testing.assert_frame_equal(chosen, named)
     assert chosen.attrs["intervals"] == named.attrs["intervals"] == "calibrated"
+
+
+def test_a_bottom_up_model_without_parts_is_not_run_nor_the_incumbent():
+    """On a series with no demographic parts, ``demographic`` would repeat its fallback: the
+    backtest leaves it out (and says so), so it is never the incumbent the rule keeps."""
+    y = bf.load("sector/tucson", end="2016-12")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = bf.backtest(y, models=["snaive", "demographic", "stl_revert"], step=3, h=6)
+    assert "demographic" not in set(res.forecasts["model"])
+    assert res.info["not_run"] == {"sector/tucson": ["demographic"]}
+    assert res.recommended.model != "demographic"
+    assert "the default model demographic" not in res.recommended.reason
+    sw = bf.backtest(bf.load(end="2016-12"), models=["demographic"], step=6, h=6)
+    assert set(sw.forecasts["model"]) == {"demographic"} and sw.info["not_run"] == {}

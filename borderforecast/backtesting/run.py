@@ -73,10 +73,17 @@ def _tasks_for(
     ]
 
 
+def not_run(p: Plan) -> dict[str, list[str]]:
+    """Per series, the bottom-up models given no parts for it (they would repeat a fallback)."""
+    bottom_up = [s.name for s in p.specs if s.model_class().uses_parts]
+    return {sid: bottom_up for sid in p.series if sid not in p.parts and bottom_up}
+
+
 def _look_up(
     p: Plan, cache: UnitCache | None, combined: Mapping[str, Any]
 ) -> tuple[list[UnitResult], list[Task], dict[Key, str]]:
     """The units found in the cache, the tasks that fit the others, and every unit's key."""
+    idle = not_run(p)
     opts = p.options
     shape = (opts.h, len(interval_columns(opts.levels)))
     found: list[UnitResult] = []
@@ -84,7 +91,7 @@ def _look_up(
     keys: dict[Key, str] = {}
     for sid, y in p.series.items():
         origins = p.warmup[sid] + p.origins[sid]
-        for spec in (s for s in p.specs if s.name not in combined):
+        for spec in (s for s in p.specs if s.name not in {*combined, *idle.get(sid, ())}):
             parts = p.parts.get(sid) if spec.model_class().uses_parts else None
             sd, every = spec_to_dict(spec), opts.reselect_every.get(spec.name)
             ukeys = {}
@@ -184,6 +191,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     n_fit = sum(len(t.origins) for t in tasks)
     info = run_info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
     info["skipped"] = dict(p.skipped)
+    info["not_run"] = not_run(p)
     info["engine"] = engine if tasks else "none"
     if learned:
         info["learned_weights"] = learned

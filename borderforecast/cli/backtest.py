@@ -101,12 +101,9 @@ def _door_picks(the_plan: Any, result: Any, h: int, seed: int) -> dict[str, dict
     the candidates' backtest, whose fits this run has just cached), and why."""
     from ..forecast import choose
 
-    out = {}
-    for sid in result.series:
-        c = choose(the_plan.series[sid], series=sid, h=h, seed=seed,
-                   parts=the_plan.parts.get(sid))  # fmt: skip
-        out[sid] = {"model": c.recommendation.model, "reason": c.recommendation.reason}
-    return out
+    recs = {sid: choose(the_plan.series[sid], series=sid, h=h, seed=seed,
+                        parts=the_plan.parts.get(sid)).recommendation for sid in result.series}
+    return {sid: {"model": r.model, "reason": r.reason} for sid, r in recs.items()}
 
 
 def _plan(models: list[str] | None, ids: list[str], groups: tuple[bool, ...], options: Any) -> Any:
