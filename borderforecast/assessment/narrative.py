@@ -156,8 +156,7 @@ def _decomposition_line(a: Any) -> str:
         return "5. Decomposition: not available."
     zero = "excludes" if d.excess_excludes_zero else "includes"
     nm = a.normal
-    p = nm.fiscal.prefix
-    basis = f" (profile of {p}{nm.years[0]}-{p}{nm.years[-1]})" if nm.years else ""
+    basis = f" (profile of {years_label(nm.years, nm.fiscal.prefix)})" if nm.years else ""
     text = (
         f"5. Decomposition: from {w.reference:%b %Y} to {w.end:%b %Y} the series changed "
         f"{fmt_pct(d.observed_pct)}; normal seasonality{basis} expects "
@@ -221,15 +220,9 @@ def era_sentence(a: Any) -> str:
             f"so the recent era ({rb}) defines normal seasonality: the decomposition's profile, "
             "the placebo runs and the seasonal comparison use only its years."
         )
-    if nm.shape_changed:
-        return (
-            f"Seasonal eras: the seasonal shape changed {test}, but not for these months: "
-            f"{change}, so every normal {fy}year defines normal seasonality here."
-        )
-    return (
-        f"Seasonal eras: no change of seasonal shape {test}, so every normal {fy}year "
-        f"defines normal seasonality; {change}."
-    )
+    found = "the seasonal shape changed" if nm.shape_changed else "no change of shape found"
+    return (f"Seasonal eras: {found} {test}; {change}; without a difference shown for these "
+            f"months, every normal {fy}year is used here.")
 
 
 def surge_sentence(a: Any) -> str | None:
