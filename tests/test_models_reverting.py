@@ -479,3 +479,4 @@ def test_demographic_part_forecasts_add_up_to_the_point_forecast(parts):
     tucson = Demographic().fit(bf.load("sector/tucson", end="2019-08"))
     assert tucson.model.part_forecasts(tucson.state, 6) is None
     assert "single adults" not in plain_model(tucson, months)
+    assert "so on this series it would forecast the total alone" in plain_model(tucson, months)

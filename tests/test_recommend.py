@@ -138,5 +138,12 @@ def test_a_bottom_up_model_without_parts_is_not_run_nor_the_incumbent():
     assert res.info["not_run"] == {"sector/tucson": ["demographic"]}
     assert res.recommended.model != "demographic"
     assert "the default model demographic" not in res.recommended.reason
-    sw = bf.backtest(bf.load(end="2016-12"), models=["demographic"], step=6, h=6)
+    sw = bf.backtest(bf.load(end="2018-12"), models=["demographic"], step=6, h=6)
     assert set(sw.forecasts["model"]) == {"demographic"} and sw.info["not_run"] == {}
+    # the model's own test decides (parts that do not add up to the series are not its own)
+    from borderforecast.data.parts import parts_for
+
+    twice = {k: 2 * v for k, v in parts_for(bf.load()).items()}
+    bad = bf.backtest(bf.load(end="2018-12"), models=["snaive", "demographic"], step=6, h=6,
+                      parts={"southwest": twice})  # fmt: skip
+    assert bad.info["not_run"] == {"southwest": ["demographic"]}

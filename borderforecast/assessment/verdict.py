@@ -134,8 +134,8 @@ def decide(
         else:  # neither test rejects: is an estimate wholly past the margin, or only its interval?
             past = [_log(hi) < -margin or _log(lo) > margin for lo, hi in (effect[1:], excess)]
             why = "large" if np.isfinite(margin) and any(past) else "wide"
-        which = "models' estimate" if why == "large" and past[0] else "decomposition's excess"
-        reason = REASONS[why].format(which)
+            which = "models' estimate" if past[0] else "decomposition's excess"
+        reason = REASONS[why].format(which) if why == "large" else REASONS[why]
     return Decision(
         verdict, float(counterfactual_p), p_kind, cf_sig, counterfactual_direction,
         float(empirical_z), emp_sig, emp_dir, alpha, float(rank_p), int(n_years),

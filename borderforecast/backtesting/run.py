@@ -74,9 +74,12 @@ def _tasks_for(
 
 
 def not_run(p: Plan) -> dict[str, list[str]]:
-    """Per series, the bottom-up models given no parts for it (they would repeat a fallback)."""
-    bottom_up = [s.name for s in p.specs if s.model_class().uses_parts]
-    return {sid: bottom_up for sid in p.series if sid not in p.parts and bottom_up}
+    """Per series, the bottom-up models that do not apply to it (their ``applies``: no parts,
+    or parts that are not its own), which would only repeat their fallback."""
+    bottom_up = [s.build() for s in p.specs if s.model_class().uses_parts]
+    out = {sid: [m.name for m in bottom_up if not m.applies(y, p.parts.get(sid))[0]]
+           for sid, y in p.series.items()}  # fmt: skip
+    return {sid: names for sid, names in out.items() if names}
 
 
 def _look_up(

@@ -374,10 +374,8 @@ def plain_model(fitted: Any, months: pd.DatetimeIndex | None = None) -> str:
         return ""
     h = len(months) if months is not None and len(months) else 1
     table = fitted.model.part_forecasts(fitted.state, h)
-    if fitted.model.uses_parts and table is None:  # a bottom-up model without its parts
-        return ("with no parts to add up for this series, it forecasts the total alone: it sets "
-                "the usual seasonal pattern aside and lets the level drift back toward its "
-                "six-year average")
+    if fitted.model.uses_parts and table is None:  # without its parts: the model says why
+        return fitted.model.applies(fitted.y)[1]
     if months is None or not len(months) or table is None:
         return text
     last = table.columns[-1]
