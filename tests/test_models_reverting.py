@@ -21,6 +21,7 @@ from borderforecast.models.stl_revert import (
     Trend,
     fit_damped,
     fit_reversion,
+    level_shifts,
     seasonal_persistence,
     ses_fit,
 )
@@ -147,6 +148,10 @@ def test_stl_revert_forecast_by_hand(southwest):
     fc = STLRevert().fit(southwest).forecast(14)
     z = np.log(southwest.to_numpy(float) + 1)
     s = stl_seasonal(z, 101, 1)
+    steps = level_shifts(z - s)  # March 2017: the level fell by 44% and stayed
+    march = southwest.index.get_loc(pd.Timestamp("2017-03-01"))
+    assert np.flatnonzero(steps).min() == march and np.all(steps[march:] == steps[-1])
+    s = stl_seasonal(z - steps, 101, 1)  # the seasonal without the step smeared into it
     rev = fit_reversion(z - s, 72, 36)
     point = rev.path(14) + 0.8 * np.resize(s[-12:], 14)
     np.testing.assert_allclose(fc["median"], np.exp(point) - 1, rtol=1e-9)
@@ -185,6 +190,40 @@ def test_stl_revert_intervals_and_paths(southwest):
 def test_stl_revert_bad_parameters(kwargs, problem):
     with pytest.raises(SpecError, match=problem):
         STLRevert(**kwargs)
+
+
+# -- level shifts ------------------------------------------------------------------------
+
+
+def test_level_shifts_finds_a_step_not_a_spike_a_trend_or_noise():
+    noise = np.random.default_rng(4).normal(0.0, 0.05, 96)
+    step = noise + np.where(np.arange(96) >= 40, 0.9, 0.0)
+    got = level_shifts(step)
+    assert np.all(got[:40] == 0) and np.all(got[40:] == got[-1])
+    # the shift is the mean of the 12 months from it less the mean of the 12 before
+    assert got[-1] == pytest.approx(step[40:52].mean() - step[28:40].mean(), rel=1e-12)
+    spike = noise + np.where(np.arange(96) == 40, 0.9, 0.0)  # an outlier: back the next month
+    trend = noise + np.linspace(0.0, 3.0, 96)  # a steady climb, however steep overall
+    for a in (spike, trend, noise, np.zeros(96)):
+        assert not level_shifts(a).any()
+    late = noise + np.where(np.arange(96) >= 94, 0.9, 0.0)  # two months: cannot tell yet
+    assert not level_shifts(late).any()
+
+
+def test_a_permanent_level_shift_does_not_leak_into_the_season():
+    """A series that steps from about 1,000 to 2,500 a month and stays: STL alone smeared the
+    step into the seasonal factors and the next year came out 11% above the two years since
+    (33.5k against 30.1k and 29.8k); with the shift taken out of the seasonal, 4% (SES's alpha,
+    estimated with the step in it, follows the last months' noise)."""
+    rng = np.random.default_rng(1)
+    idx = pd.date_range("2012-01-01", "2022-12-01", freq="MS")
+    season = np.tile(1 + 0.25 * np.sin(2 * np.pi * (np.arange(12) - 2) / 12), 11)
+    level = np.where(idx >= "2021-01-01", 2500.0, 1000.0)
+    y = pd.Series(np.round(level * season * np.exp(rng.normal(0, 0.05, 132))), idx)
+    since = (y["2021"].sum() + y["2022"].sum()) / 2
+    for name in ("stl_revert", "stl_ses"):
+        total = bf.make_model(name).fit(y).forecast(12)["median"].sum()
+        assert 0.98 < total / since < 1.05, name
 
 
 # -- the level kinds and the seasonal shrink ----------------------------------------------

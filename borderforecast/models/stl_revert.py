@@ -1,11 +1,12 @@
 """STL + a level that reverts, persists or follows a damped trend, on log counts.
 
-``a = log(y + offset) - s`` (``s`` the STL seasonal) is forecast by the kind (**revert** to
-the trailing mean at an AR(1) speed, **persist** by simple exponential smoothing, damped
-**trend**) with the smallest 12-month error over the series' own last origins (``persist``
-unless another is better by ``margin``); the last year's seasonal is added back shrunk (or by
-:func:`seasonal_persistence`). Gaussian intervals of that kind on the log scale, meant to be
-calibrated. Also the STL core :mod:`.stl_ses` shares. See docs/guide/models.md.
+``a = log(y + offset) - s`` (``s`` the STL seasonal, estimated with :func:`level_shifts` taken
+out) is forecast by the kind (**revert** to the trailing mean at an AR(1) speed, **persist**
+by simple exponential smoothing, damped **trend**) with the smallest 12-month error over the
+series' own last origins (``persist`` unless another is better by ``margin``); the last year's
+seasonal is added back shrunk (or by :func:`seasonal_persistence`). Gaussian intervals of that
+kind on the log scale, meant to be calibrated. Also the STL core :mod:`.stl_ses` shares. See
+docs/guide/models.md.
 """
 
 from __future__ import annotations
@@ -52,10 +53,8 @@ def ses_fit(a: np.ndarray) -> tuple[float, float, float]:
         return float(e @ e)
 
     res = minimize_scalar(sse, bounds=ALPHA_BOUNDS, method="bounded", options={"xatol": 1e-4})
-    alpha = float(res.x)
-    lev = ses_levels(a, alpha)
-    e = a[1:] - lev[:-1]
-    return alpha, float(lev[-1]), float(np.mean(e**2))
+    lev = ses_levels(a, float(res.x))
+    return float(res.x), float(lev[-1]), float(np.mean((a[1:] - lev[:-1]) ** 2))
 
 
 @dataclass(frozen=True)
@@ -98,21 +97,52 @@ def fit_damped(a: np.ndarray) -> tuple[Trend, np.ndarray, np.ndarray]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels' optimiser notes: the fit is least squares
         res = mod.fit()
-    p = res.params
-    e = a - np.asarray(res.fittedvalues)
+    p, e = res.params, a - np.asarray(res.fittedvalues)
     L, B = np.asarray(res.level, dtype=float), np.asarray(res.trend, dtype=float)
-    beta, phi = float(p["smoothing_trend"]), float(p["damping_trend"])
-    sigma2 = max(float(np.mean(e**2)), 1e-12)
-    return Trend(L[-1], B[-1], float(p["smoothing_level"]), beta, phi, sigma2), L, B
+    ab = (float(p["smoothing_level"]), float(p["smoothing_trend"]), float(p["damping_trend"]))
+    return Trend(L[-1], B[-1], *ab, max(float(np.mean(e**2)), 1e-12)), L, B
 
 
 def stl_seasonal(z: np.ndarray, seasonal: int, seasonal_deg: int, robust: bool) -> np.ndarray:
-    """The STL seasonal component of ``z`` (statsmodels, period 12)."""
+    """The STL seasonal component of ``z`` (statsmodels, period 12), estimated with the level
+    shifts of the adjusted series (:func:`level_shifts`) taken out: a step left in smears into
+    the seasonal factors of the months around it, for years, and shifts the adjusted level."""
     from statsmodels.tsa.seasonal import STL
 
     z = np.asarray(z, dtype=float)
-    stl = STL(z, period=PERIOD, seasonal=seasonal, seasonal_deg=seasonal_deg, robust=robust)
-    return np.asarray(stl.fit().seasonal, dtype=float)
+    kw = {"period": PERIOD, "seasonal": seasonal, "seasonal_deg": seasonal_deg, "robust": robust}
+    s = np.asarray(STL(z, **kw).fit().seasonal, dtype=float)
+    steps = level_shifts(z - s)
+    return np.asarray(STL(z - steps, **kw).fit().seasonal, dtype=float) if steps.any() else s
+
+
+SHIFT_Z = 4.0  # robust z of a change that may be a level shift (about X-13's critical value)
+
+
+def level_shifts(a: np.ndarray, crit: float = SHIFT_Z) -> np.ndarray:
+    """The permanent level shifts of the adjusted series ``a``, as a step function (0: none).
+
+    A change from one month to the next whose robust z (the MAD of all such changes) exceeds
+    ``crit`` is a shift if the level stays: the mean of the 12 months from it less that of the
+    12 before (medians of 6 when fewer follow; at least 3 must) has its sign and half its size,
+    and is the shift. A spike that returns (an outlier) is not one. Largest first, 6 months
+    apart, each measured with those found before taken out."""
+    a = np.asarray(a, dtype=float)
+    n, d = len(a), np.diff(a)
+    mad = 1.4826 * np.median(np.abs(d - np.median(d)))
+    steps, taken = np.zeros(n), list[int]()
+    for i in np.argsort(-np.abs(d), kind="stable"):
+        t, b = i + 1, a - steps
+        if not abs(d[i]) > crit * mad:
+            break
+        if t < 6 or n - t < 3 or any(abs(t - u) < 6 for u in taken):
+            continue
+        k, f = (12, np.mean) if min(t, n - t) >= 12 else (6, np.median)
+        delta = f(b[t : t + k]) - f(b[t - k : t])
+        if delta * d[i] > 0 and abs(delta) >= 0.5 * abs(d[i]):
+            taken.append(t)
+            steps[t:] += delta
+    return steps
 
 
 def check_stl_params(name: str, seasonal: Any, seasonal_deg: Any, shrink: Any) -> None:
@@ -125,8 +155,7 @@ def check_stl_params(name: str, seasonal: Any, seasonal_deg: Any, shrink: Any) -
         raise SpecError(f"model {name!r}: seasonal_shrink must be in [0, 1], got {shrink!r}")
 
 
-MIN_WINDOW = 12
-"""Shortest trailing-mean window used on a short series (months)."""
+MIN_WINDOW = 12  # months: the shortest trailing-mean window, on a short series
 
 
 @dataclass(frozen=True)
@@ -145,22 +174,16 @@ class Reversion:
         return self.mean + self.phi**k * (self.level - self.mean)
 
     def se(self, h: int) -> np.ndarray:
-        k = np.arange(1, h + 1, dtype=float)
-        if self.phi >= 1.0 - 1e-9:
-            var = self.sigma2 * k
-        else:
-            var = self.sigma2 * (1.0 - self.phi ** (2 * k)) / (1.0 - self.phi**2)
-        return np.sqrt(var)
+        k, p2 = np.arange(1, h + 1, dtype=float), self.phi**2
+        return np.sqrt(self.sigma2 * (k if self.phi >= 1.0 - 1e-9 else (1.0 - p2**k) / (1.0 - p2)))
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
         # drawn month by month, so the first k months are the same for any h >= k
-        e = rng.standard_normal((h, n)).T * np.sqrt(self.sigma2)
-        d = np.empty((n, h))
-        prev = np.full(n, self.level - self.mean)
-        for j in range(h):
-            prev = self.phi * prev + e[:, j]
-            d[:, j] = prev
-        return self.mean + d
+        from scipy.signal import lfilter
+
+        e = rng.standard_normal((h, n)).T * np.sqrt(self.sigma2)  # d_j = phi d_{j-1} + e_j:
+        zi = np.full((n, 1), self.phi * (self.level - self.mean))
+        return self.mean + lfilter([1.0], [1.0, -self.phi], e, axis=1, zi=zi)[0]
 
 
 def fit_reversion(a: np.ndarray, window: int = 72, ar_window: int = 36) -> Reversion:
@@ -238,8 +261,7 @@ def choose_kind(a: np.ndarray, paths: dict, h: int, months: int, margin: float) 
     """The kind with the smallest mean absolute ``h``-step error over the last ``months``
     origins of ``a`` (errors known at the end of ``a``); ``persist`` unless another kind is
     better by the factor ``margin``. Returns ``(kind, {kind: error})``."""
-    n = len(a)
-    ts = np.arange(max(n - 1 - h - months + 1, 24), n - h)
+    ts = np.arange(max(len(a) - h - months, 24), len(a) - h)
     err = {}
     for kind, (_, at) in paths.items():
         e = [np.abs(at(t, h) - a[t + 1 : t + 1 + h]).mean() for t in ts]
@@ -302,22 +324,19 @@ class STLRevert(BaseModel):
         super().__init__(**kwargs)
         auto = seasonal_shrink == "auto"
         check_stl_params(self.name, seasonal, seasonal_deg, 1 if auto else seasonal_shrink)
-        self.seasonal = int(seasonal)
-        self.seasonal_deg = int(seasonal_deg)
+        self.seasonal, self.seasonal_deg = int(seasonal), int(seasonal_deg)
         self.seasonal_shrink: float | str = "auto" if auto else float(seasonal_shrink)
         if int(window) < MIN_WINDOW or int(ar_window) < 6:
             raise SpecError(
                 f"model {self.name!r}: window must be >= {MIN_WINDOW} and ar_window >= 6 months, "
                 f"got {window!r} and {ar_window!r}"
             )
-        self.window = int(window)
-        self.ar_window = int(ar_window)
+        self.window, self.ar_window = int(window), int(ar_window)
         bad = [k for k in kinds if k not in KINDS]
         if bad or not kinds:
             raise SpecError(f"model {self.name!r}: kinds must be among {', '.join(KINDS)}")
         self.kinds = tuple(str(k) for k in kinds)
-        self.select_months = int(select_months)
-        self.margin = float(margin)
+        self.select_months, self.margin = int(select_months), float(margin)
 
     def fit_arrays(self, z: np.ndarray) -> tuple[Reversion, np.ndarray]:
         """``(reversion, seasonal)`` of a transformed series (no validation: for combinations)."""
@@ -357,31 +376,24 @@ class STLRevert(BaseModel):
         return state.rev.simulate(h, n, rng) + season[None, :]
 
     def _summary(self, state: _State) -> str:
-        r = state.rev
-        head = f"STL (period 12, seasonal {self.seasonal}, degree {self.seasonal_deg}) + level "
-        if state.kind == "revert":
+        r, k = state.rev, state.kind
+        what = f"persisting (simple exponential smoothing, alpha {r.alpha:.3f})"
+        if k == "revert":
             what = (
                 f"reverting toward its {self.window}-month mean: phi {r.phi:.3f} per month "
                 f"(estimated on the last {self.ar_window} months), level "
                 f"{r.level - r.mean:+.3f} from the mean (log scale)"
             )
-        elif state.kind == "persist":
-            what = f"persisting (simple exponential smoothing, alpha {r.alpha:.3f})"
-        else:
-            what = (
-                f"following a damped trend ({r.slope * 12:+.3f} a year on the log scale, "
-                f"damping {r.phi:.3f})"
-            )
-        chosen = ""
+        elif k == "trend":
+            what = f"following a damped trend ({r.slope * 12:+.3f} a year on the log scale, "
+            what += f"damping {r.phi:.3f})"
         if state.errors:
-            errs = ", ".join(f"{k} {v:.4f}" for k, v in state.errors.items())
-            chosen = (
-                f"; {state.kind} chosen on the mean 12-month error over the last "
-                f"{self.select_months} origins ({errs})"
-            )
+            errs = ", ".join(f"{n} {v:.4f}" for n, v in state.errors.items())
+            what += f"; {k} chosen on the mean 12-month error over the last "
+            what += f"{self.select_months} origins ({errs})"
         return (
-            f"{head}{what}{chosen}; one-step sd {np.sqrt(r.sigma2):.4f}; seasonal shrunk by "
-            f"{state.shrink:.2f}"
+            f"STL (period 12, seasonal {self.seasonal}, degree {self.seasonal_deg}) + level {what}"
+            f"; one-step sd {np.sqrt(r.sigma2):.4f}; seasonal shrunk by {state.shrink:.2f}"
         )
 
 

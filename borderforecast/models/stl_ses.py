@@ -34,25 +34,14 @@ class _State:
 class STLSES(BaseModel):
     """Non-robust STL (R's ``mstl`` defaults) + simple exponential smoothing, on log counts.
 
-    Parameters
-    ----------
-    seasonal : int
-        STL seasonal smoother length, odd and >= 7 (default 11, as ``mstl``).
-    seasonal_deg : int
-        Degree of the seasonal LOESS, 0 or 1 (default 0, as ``mstl``).
-    robust : bool
-        Robust STL (default False, as ``mstl``; robust weights cost accuracy
-        here: the surges they down-weight are the pattern that recurs).
-    seasonal_shrink : float
-        Factor in [0, 1] applied to the seasonal that is added back to the
-        forecast (default 0.8; 1 is ``mstl``).
-    revert : float
-        0 (default): the SES level is carried forward flat. A value ``phi`` in
-        (0, 1): the forecast level reverts toward the mean of the whole
-        adjusted history, ``mean + phi^h (level - mean)`` (used for the family
-        units part of the ``demographic`` model, whose surges have unwound).
-    **kwargs
-        ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
+    Parameters: ``seasonal`` (the STL seasonal smoother, odd and >= 7; 11) and ``seasonal_deg``
+    (0 or 1; 0), as ``mstl``; ``robust`` (False, as ``mstl``: robust weights cost accuracy here,
+    since the surges they down-weight are the pattern that recurs); ``seasonal_shrink`` in
+    [0, 1], applied to the seasonal added back to the forecast (0.8; 1 is ``mstl``); ``revert``:
+    0 (default) carries the SES level forward flat, ``phi`` in (0, 1) reverts it toward the mean
+    of the whole adjusted history, ``mean + phi^h (level - mean)`` (the family units part of
+    ``demographic``, whose surges have unwound); and ``log``, ``offset``, ``seed``, ``name``
+    (:class:`BaseModel`).
 
     Examples
     --------
@@ -86,13 +75,9 @@ class STLSES(BaseModel):
         if not 0.0 <= self.revert < 1.0:
             raise SpecError(f"model {self.name!r}: revert must be in [0, 1), got {revert!r}")
 
-    def decompose(self, z: np.ndarray) -> np.ndarray:
-        """The STL seasonal component of ``z`` (statsmodels, this model's settings)."""
-        return stl_seasonal(z, self.seasonal, self.seasonal_deg, self.robust)
-
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         zv = z.to_numpy(dtype=float)
-        s = self.decompose(zv)
+        s = stl_seasonal(zv, self.seasonal, self.seasonal_deg, self.robust)  # shifts taken out
         a = zv - s
         alpha, level, sigma2 = ses_fit(a)
         lev = ses_levels(a, alpha)
