@@ -24,6 +24,7 @@ from borderforecast.models.stl_revert import (
     level_shifts,
     seasonal_persistence,
     ses_fit,
+    trailing_means,
 )
 from borderforecast.models.stl_ses import STLSES
 
@@ -226,6 +227,29 @@ def test_a_permanent_level_shift_does_not_leak_into_the_season():
         assert 0.98 < total / since < 1.05, name
 
 
+def test_trailing_means_stay_within_the_current_level():
+    a = np.array([1.0, 3.0, 5.0, 9.0, 11.0])
+    np.testing.assert_allclose(trailing_means(a, 3), [np.nan, np.nan, 3.0, 17 / 3, 25 / 3])
+    steps = np.array([0.0, 0.0, 0.0, 4.0, 4.0])  # a shift in the fourth month
+    np.testing.assert_allclose(trailing_means(a, 3, steps), [np.nan, np.nan, 3.0, 9.0, 10.0])
+
+
+def test_a_reverting_level_does_not_return_to_the_level_before_a_shift():
+    """Six years near 10,000 a month, then a fall to about 1,500 that has held for a year (the
+    way Rio Grande Valley's counts fell in 2024-2025): with ``regime`` (the ``stl_revert``
+    spec) the level reverts within the new regime. Across it (the class default, which
+    ``demographic``'s parts keep) it goes back toward the 72-month mean; on Rio Grande Valley
+    that forecast 100,000 for the twelve months after August 2025, against 60,000 now."""
+    rng = np.random.default_rng(7)
+    idx = pd.date_range("2015-01-01", periods=84, freq="MS")
+    season = np.tile(1 + 0.2 * np.sin(2 * np.pi * np.arange(12) / 12), 7)
+    level = np.where(np.arange(84) >= 72, 1500.0, 10000.0)
+    y = pd.Series(np.round(level * season * np.exp(rng.normal(0, 0.05, 84))), idx)
+    last = y.iloc[-12:].sum()
+    for model in (STLRevert(regime=True), bf.make_model("stl_revert")):
+        assert 0.85 < model.fit(y).forecast(12)["median"].sum() / last < 1.15
+    across = STLRevert(kinds=("revert",)).fit(y).forecast(12)["median"].sum()
+    assert across / last > 1.2  # pulled back up by the old level
 # -- the level kinds and the seasonal shrink ----------------------------------------------
 
 

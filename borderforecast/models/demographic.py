@@ -36,21 +36,12 @@ class _State:
 class Demographic(BaseModel):
     """Bottom-up forecast of the USBP Southwest total from its demographic parts.
 
-    Parameters
-    ----------
-    revert : float
-        Monthly reversion factor of the family-units level (default 0.9).
-    min_months : int
-        Months of parts (ending at the series' last month) needed to use them
-        (default 48); with fewer it forecasts the total alone, with the
-        :class:`STLRevert` class settings (tuned on the Southwest total, not the
-        ``stl_revert`` spec's), and says so in its summary.
-    tolerance : float
-        Largest relative gap between the parts' sum and the series in those
-        months (default 0.01); a larger gap means the parts are not this
-        series' parts, and the total alone is modelled.
-    **kwargs
-        ``log``, ``offset``, ``seed``, ``name`` (see :class:`BaseModel`).
+    Parameters: ``revert``, the monthly reversion factor of the family-units level (0.9);
+    ``min_months``, the months of parts (ending at the series' last month) needed to use them
+    (48; with fewer it forecasts the total alone, with the :class:`STLRevert` class settings,
+    tuned on the Southwest total, and says so in its summary); ``tolerance``, the largest
+    relative gap between the parts' sum and the series in those months (0.01: a larger one
+    means they are not this series' parts); and ``log``, ``offset``, ``seed``, ``name``.
 
     Examples
     --------

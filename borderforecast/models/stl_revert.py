@@ -27,13 +27,7 @@ ALPHA_BOUNDS = (1e-4, 0.9999)
 
 
 def ses_levels(a: np.ndarray, alpha: float) -> np.ndarray:
-    """Levels ``l_t = alpha a_t + (1 - alpha) l_{t-1}`` with ``l_0 = a_0``.
-
-    Examples
-    --------
-    >>> ses_levels(np.array([1.0, 3.0, 3.0]), 0.5).tolist()
-    [1.0, 2.0, 2.5]
-    """
+    """Levels ``l_t = alpha a_t + (1 - alpha) l_{t-1}`` with ``l_0 = a_0``."""
     from scipy.signal import lfilter  # imported when needed: scipy.signal is slow to import
 
     a = np.asarray(a, dtype=float)
@@ -131,10 +125,8 @@ def level_shifts(a: np.ndarray, crit: float = SHIFT_Z) -> np.ndarray:
     n, d = len(a), np.diff(a)
     mad = 1.4826 * np.median(np.abs(d - np.median(d)))
     steps, taken = np.zeros(n), list[int]()
-    for i in np.argsort(-np.abs(d), kind="stable"):
+    for i in np.argsort(-np.abs(d), kind="stable")[: int(np.sum(np.abs(d) > crit * mad))]:
         t, b = i + 1, a - steps
-        if not abs(d[i]) > crit * mad:
-            break
         if t < 6 or n - t < 3 or any(abs(t - u) < 6 for u in taken):
             continue
         k, f = (12, np.mean) if min(t, n - t) >= 12 else (6, np.median)
@@ -170,8 +162,7 @@ class Reversion:
     window: int = MIN_WINDOW  # months of the trailing mean
 
     def path(self, h: int) -> np.ndarray:
-        k = np.arange(1, h + 1)
-        return self.mean + self.phi**k * (self.level - self.mean)
+        return self.mean + self.phi ** np.arange(1, h + 1) * (self.level - self.mean)
 
     def se(self, h: int) -> np.ndarray:
         k, p2 = np.arange(1, h + 1, dtype=float), self.phi**2
@@ -186,29 +177,30 @@ class Reversion:
         return self.mean + lfilter([1.0], [1.0, -self.phi], e, axis=1, zi=zi)[0]
 
 
-def fit_reversion(a: np.ndarray, window: int = 72, ar_window: int = 36) -> Reversion:
+def trailing_means(a: np.ndarray, k: int, steps: np.ndarray | None = None) -> np.ndarray:
+    """Mean of the ``k`` months to each month (NaN before the first ``k``), or of the months since
+    the last shift of ``steps`` where fewer: a shifted level reverts within its new regime."""
+    t = np.arange(len(a))
+    start = np.maximum(t - k + 1, 0)
+    if steps is not None:  # the month of the last shift so far
+        start = np.maximum(start, np.maximum.accumulate(np.where(np.diff(steps, prepend=0), t, 0)))
+    csum = np.r_[0.0, np.cumsum(a)]
+    return np.where(t >= k - 1, (csum[t + 1] - csum[start]) / (t + 1 - start), np.nan)
+
+
+def fit_reversion(
+    a: np.ndarray, window: int = 72, ar_window: int = 36, steps: np.ndarray | None = None
+) -> Reversion:
     """Estimate the reversion of the adjusted series ``a``; on a series shorter than
     ``window + ar_window`` months the windows shrink (the mean's to >= :data:`MIN_WINDOW`).
-
-    Examples
-    --------
-    A series that returns halfway to its mean each month has ``phi`` near 0.5:
-
-    >>> rng = np.random.default_rng(0)
-    >>> d = np.zeros(3000)
-    >>> for t in range(1, 3000):
-    ...     d[t] = 0.5 * d[t - 1] + rng.standard_normal()
-    >>> round(fit_reversion(d, window=500, ar_window=2000).phi, 2)
-    0.5
-    """
+    Given its level shifts ``steps`` (:func:`level_shifts`), the mean is :func:`trailing_means`'s:
+    of the months since the last shift, never of the level before it."""
     a = np.asarray(a, dtype=float)
     n = len(a)
-    k = max(MIN_WINDOW, min(int(window), n - int(ar_window)))
-    k = min(k, n - 2)
+    k = min(max(MIN_WINDOW, min(int(window), n - int(ar_window))), n - 2)
     win = max(2, min(int(ar_window), n - k + 1))
-    csum = np.cumsum(np.r_[0.0, a])
-    m = (csum[k:] - csum[:-k]) / k  # trailing means m_t, t = k-1 .. n-1
-    d = (a[k - 1 :] - m)[-win:]
+    m = trailing_means(a, k, steps)
+    d = (a - m)[k - 1 :][-win:]
     den = float(d[:-1] @ d[:-1])
     phi = float(np.clip((d[1:] @ d[:-1]) / den, 0.0, 1.0)) if den > 0 else 1.0
     resid = d[1:] - phi * d[:-1]
@@ -238,14 +230,14 @@ def seasonal_persistence(z: np.ndarray, years: int = 6, history: int = 5) -> flo
 KINDS = ("revert", "persist", "trend")
 
 
-def level_kinds(a: np.ndarray, window: int, ar_window: int, kinds: Sequence[str]) -> tuple:
+def level_kinds(a: np.ndarray, window: int, ar_window: int, kinds: Sequence[str], steps=None):
     """``({kind: (state, path_at)}, SES levels)``, ``path_at(t, h)`` the kind's forecast from
-    month ``t``."""
-    rev = fit_reversion(a, window, ar_window)
+    month ``t`` (``revert``: within the level shifts ``steps``, :func:`fit_reversion`)."""
+    rev = fit_reversion(a, window, ar_window, steps)
     lev = ses_levels(a, rev.alpha)
     out: dict[str, tuple[Any, Any]] = {}
     if "revert" in kinds:
-        m = pd.Series(a).rolling(rev.window).mean().to_numpy()
+        m = trailing_means(a, rev.window, steps)
         out["revert"] = (rev, lambda t, h: m[t] + rev.phi ** np.arange(1, h + 1) * (lev[t] - m[t]))
     if "persist" in kinds:
         e = a[1:] - lev[:-1]
@@ -292,7 +284,8 @@ class STLRevert(BaseModel):
     the level reverts to (72), ``ar_window``, the months its speed is estimated on (36);
     ``kinds``, the level forecasts chosen among at each fit (``revert``, ``persist``,
     ``trend``; default ``revert`` alone) over the last ``select_months`` origins (72), with
-    ``margin`` (0.9); and ``log``, ``offset``, ``seed``, ``name`` (:class:`BaseModel`). The
+    ``margin`` (0.9); ``regime``, revert toward the mean since the last level shift, not across
+    it (False); and ``log``, ``offset``, ``seed``, ``name`` (:class:`BaseModel`). The
     class defaults are the settings tuned on the Southwest total (``demographic``'s parts);
     the ``stl_revert`` spec uses the generalizing ones.
 
@@ -319,6 +312,7 @@ class STLRevert(BaseModel):
         kinds: Sequence[str] = ("revert",),
         select_months: int = 72,
         margin: float = 0.9,
+        regime: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -337,11 +331,14 @@ class STLRevert(BaseModel):
             raise SpecError(f"model {self.name!r}: kinds must be among {', '.join(KINDS)}")
         self.kinds = tuple(str(k) for k in kinds)
         self.select_months, self.margin = int(select_months), float(margin)
+        self.regime = bool(regime)
 
     def fit_arrays(self, z: np.ndarray) -> tuple[Reversion, np.ndarray]:
         """``(reversion, seasonal)`` of a transformed series (no validation: for combinations)."""
         s = stl_seasonal(z, self.seasonal, self.seasonal_deg, robust=False)
-        return fit_reversion(np.asarray(z) - s, self.window, self.ar_window), s
+        a = np.asarray(z) - s
+        steps = level_shifts(a) if self.regime else None
+        return fit_reversion(a, self.window, self.ar_window, steps), s
 
     def season(self, seasonal: np.ndarray, h: int, shrink: float | None = None) -> np.ndarray:
         c = float(self.seasonal_shrink) if shrink is None else shrink
@@ -353,7 +350,8 @@ class STLRevert(BaseModel):
         a = zv - s
         auto = self.seasonal_shrink == "auto"
         shrink = seasonal_persistence(zv) if auto else float(self.seasonal_shrink)
-        paths, lev = level_kinds(a, self.window, self.ar_window, self.kinds)
+        steps = level_shifts(a) if self.regime else None
+        paths, lev = level_kinds(a, self.window, self.ar_window, self.kinds, steps)
         kind, errors = self.kinds[0], None
         if len(paths) > 1:
             kind, errors = choose_kind(a, paths, PERIOD, self.select_months, self.margin)
@@ -380,7 +378,8 @@ class STLRevert(BaseModel):
         what = f"persisting (simple exponential smoothing, alpha {r.alpha:.3f})"
         if k == "revert":
             what = (
-                f"reverting toward its {self.window}-month mean: phi {r.phi:.3f} per month "
+                f"reverting toward its {self.window}-month mean"
+                f"{' since its last level shift' * self.regime}: phi {r.phi:.3f} per month "
                 f"(estimated on the last {self.ar_window} months), level "
                 f"{r.level - r.mean:+.3f} from the mean (log scale)"
             )

@@ -40,7 +40,7 @@ class STLSES(BaseModel):
     [0, 1], applied to the seasonal added back to the forecast (0.8; 1 is ``mstl``); ``revert``:
     0 (default) carries the SES level forward flat, ``phi`` in (0, 1) reverts it toward the mean
     of the whole adjusted history, ``mean + phi^h (level - mean)`` (the family units part of
-    ``demographic``, whose surges have unwound); and ``log``, ``offset``, ``seed``, ``name``
+    ``demographic``, whose surges unwound); and ``log``, ``offset``, ``seed``, ``name``
     (:class:`BaseModel`).
 
     Examples
