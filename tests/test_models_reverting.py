@@ -186,6 +186,7 @@ def test_stl_revert_intervals_and_paths(southwest):
         ({"ar_window": 5}, "ar_window"),
         ({"kinds": ["drift"]}, "kinds"),
         ({"seasonal_shrink": "sometimes"}, "seasonal_shrink"),
+        ({"regime": "no"}, "regime must be one of True, False"),
     ],
 )
 def test_stl_revert_bad_parameters(kwargs, problem):

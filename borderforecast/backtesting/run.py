@@ -83,10 +83,10 @@ def not_run(p: Plan) -> dict[str, list[str]]:
 
 
 def _look_up(
-    p: Plan, cache: UnitCache | None, combined: Mapping[str, Any]
+    p: Plan, cache: UnitCache | None, combined: Mapping[str, Any], idle: dict[str, list[str]]
 ) -> tuple[list[UnitResult], list[Task], dict[Key, str]]:
-    """The units found in the cache, the tasks that fit the others, and every unit's key."""
-    idle = not_run(p)
+    """The units found in the cache, the tasks that fit the others (not those of ``combined``
+    models, nor per series those ``idle``: :func:`not_run`), and every unit's key."""
     opts = p.options
     shape = (opts.h, len(interval_columns(opts.levels)))
     found: list[UnitResult] = []
@@ -180,7 +180,8 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     t0 = time.perf_counter()
     cache = UnitCache() if opts.cache else None
     combined = combinable(p.specs, opts.seed)  # ensembles from their members' forecasts
-    found, tasks, keys = _look_up(p, cache, combined)
+    idle = not_run(p)
+    found, tasks, keys = _look_up(p, cache, combined, idle)
     t_fit = time.perf_counter()
     fitted, engine = _fit(tasks, keys, cache, opts, progress)
     fit_wall = time.perf_counter() - t_fit
@@ -194,7 +195,7 @@ def execute(p: Plan, progress: Progress | None = None) -> BacktestResult:
     n_fit = sum(len(t.origins) for t in tasks)
     info = run_info(p, results, n_fit, fit_wall, time.perf_counter() - t0)
     info["skipped"] = dict(p.skipped)
-    info["not_run"] = not_run(p)
+    info["not_run"] = idle
     info["engine"] = engine if tasks else "none"
     if learned:
         info["learned_weights"] = learned

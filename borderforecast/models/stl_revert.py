@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from .base import BaseModel, Prediction, gaussian_prediction
+from .base import BaseModel, Prediction, choice, gaussian_prediction
 
 PERIOD = 12
 ALPHA_BOUNDS = (1e-4, 0.9999)
@@ -169,11 +169,10 @@ class Reversion:
         return np.sqrt(self.sigma2 * (k if self.phi >= 1.0 - 1e-9 else (1.0 - p2**k) / (1.0 - p2)))
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        # drawn month by month, so the first k months are the same for any h >= k
         from scipy.signal import lfilter
 
-        e = rng.standard_normal((h, n)).T * np.sqrt(self.sigma2)  # d_j = phi d_{j-1} + e_j:
-        zi = np.full((n, 1), self.phi * (self.level - self.mean))
+        e = rng.standard_normal((h, n)).T * np.sqrt(self.sigma2)  # month by month: same for any h
+        zi = np.full((n, 1), self.phi * (self.level - self.mean))  # d_j = phi d_{j-1} + e_j
         return self.mean + lfilter([1.0], [1.0, -self.phi], e, axis=1, zi=zi)[0]
 
 
@@ -230,14 +229,12 @@ def seasonal_persistence(z: np.ndarray, years: int = 6, history: int = 5) -> flo
 KINDS = ("revert", "persist", "trend")
 
 
-def level_kinds(a: np.ndarray, window: int, ar_window: int, kinds: Sequence[str], steps=None):
+def level_kinds(a: np.ndarray, rev: Reversion, kinds: Sequence[str], m: np.ndarray) -> tuple:
     """``({kind: (state, path_at)}, SES levels)``, ``path_at(t, h)`` the kind's forecast from
-    month ``t`` (``revert``: within the level shifts ``steps``, :func:`fit_reversion`)."""
-    rev = fit_reversion(a, window, ar_window, steps)
+    month ``t``; ``revert`` is ``rev``, toward the trailing means ``m`` (:func:`trailing_means`)."""
     lev = ses_levels(a, rev.alpha)
     out: dict[str, tuple[Any, Any]] = {}
     if "revert" in kinds:
-        m = trailing_means(a, rev.window, steps)
         out["revert"] = (rev, lambda t, h: m[t] + rev.phi ** np.arange(1, h + 1) * (lev[t] - m[t]))
     if "persist" in kinds:
         e = a[1:] - lev[:-1]
@@ -331,13 +328,17 @@ class STLRevert(BaseModel):
             raise SpecError(f"model {self.name!r}: kinds must be among {', '.join(KINDS)}")
         self.kinds = tuple(str(k) for k in kinds)
         self.select_months, self.margin = int(select_months), float(margin)
-        self.regime = bool(regime)
+        self.regime = bool(choice(regime, (True, False), "regime", self.name))
+
+    def adjusted(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The STL seasonal of ``z``, the adjusted series and (``regime``) its level shifts."""
+        s = stl_seasonal(z, self.seasonal, self.seasonal_deg, robust=False)
+        a = np.asarray(z, dtype=float) - s
+        return s, a, level_shifts(a) if self.regime else None
 
     def fit_arrays(self, z: np.ndarray) -> tuple[Reversion, np.ndarray]:
         """``(reversion, seasonal)`` of a transformed series (no validation: for combinations)."""
-        s = stl_seasonal(z, self.seasonal, self.seasonal_deg, robust=False)
-        a = np.asarray(z) - s
-        steps = level_shifts(a) if self.regime else None
+        s, a, steps = self.adjusted(z)
         return fit_reversion(a, self.window, self.ar_window, steps), s
 
     def season(self, seasonal: np.ndarray, h: int, shrink: float | None = None) -> np.ndarray:
@@ -346,12 +347,11 @@ class STLRevert(BaseModel):
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         zv = z.to_numpy(dtype=float)
-        s = stl_seasonal(zv, self.seasonal, self.seasonal_deg, robust=False)
-        a = zv - s
+        s, a, steps = self.adjusted(zv)
         auto = self.seasonal_shrink == "auto"
         shrink = seasonal_persistence(zv) if auto else float(self.seasonal_shrink)
-        steps = level_shifts(a) if self.regime else None
-        paths, lev = level_kinds(a, self.window, self.ar_window, self.kinds, steps)
+        rev = fit_reversion(a, self.window, self.ar_window, steps)
+        paths, lev = level_kinds(a, rev, self.kinds, trailing_means(a, rev.window, steps))
         kind, errors = self.kinds[0], None
         if len(paths) > 1:
             kind, errors = choose_kind(a, paths, PERIOD, self.select_months, self.margin)
@@ -377,9 +377,10 @@ class STLRevert(BaseModel):
         r, k = state.rev, state.kind
         what = f"persisting (simple exponential smoothing, alpha {r.alpha:.3f})"
         if k == "revert":
+            mean = f"{self.window}-month mean"
+            mean = f"mean since its last level shift (at most {mean})" if self.regime else mean
             what = (
-                f"reverting toward its {self.window}-month mean"
-                f"{' since its last level shift' * self.regime}: phi {r.phi:.3f} per month "
+                f"reverting toward its {mean}: phi {r.phi:.3f} per month "
                 f"(estimated on the last {self.ar_window} months), level "
                 f"{r.level - r.mean:+.3f} from the mean (log scale)"
             )
