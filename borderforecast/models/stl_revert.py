@@ -377,8 +377,8 @@ class STLRevert(BaseModel):
         r, k = state.rev, state.kind
         what = f"persisting (simple exponential smoothing, alpha {r.alpha:.3f})"
         if k == "revert":
-            mean = f"{self.window}-month mean"
-            mean = f"mean since its last level shift (at most {mean})" if self.regime else mean
+            since = f"mean since its last level shift (at most {self.window} months)"
+            mean = since if self.regime else f"{self.window}-month mean"
             what = (
                 f"reverting toward its {mean}: phi {r.phi:.3f} per month "
                 f"(estimated on the last {self.ar_window} months), level "
