@@ -84,3 +84,18 @@ def test_malformed_user_spec_is_skipped_with_a_warning(_isolated_home):
     assert "mine" in specs and "sarima" in specs and "broken" not in specs
     with pytest.warns(SpecWarning):
         assert get_spec("ets").family == "ets"  # other lookups still work
+
+
+@pytest.mark.parametrize(
+    ("model", "param"),
+    [("stl", "robust"), ("stl", "seasonal_error"), ("stl_ses", "robust"), ("ets", "damped"),
+     ("sarima", "auto"), ("x13", "outliers"), ("ensemble", "drop_unconverged"),
+     ("stl_revert", "regime"), ("snaive", "log")],
+)
+def test_true_false_parameters_refuse_strings(model, param):
+    # a string such as "no" is truthy: read as true it would silently invert the user's intent
+    from borderforecast.models.registry import make_model
+
+    with pytest.raises(SpecError, match=f"{param} must be one of True, False, not 'no'"):
+        make_model(model, **{param: "no"})
+    assert getattr(make_model(model, **{param: False}), param) is False

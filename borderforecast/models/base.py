@@ -155,10 +155,10 @@ class BaseModel:
     def __init__(
         self, *, log: bool = True, offset: float = 1.0, seed: int = 0, name: str | None = None
     ) -> None:
-        self.log = bool(log)
+        self.name = name or self.family
+        self.log = flag(log, "log", self.name)
         self.offset = float(offset)
         self.seed = int(seed)
-        self.name = name or self.family
 
     # -- introspection -------------------------------------------------
     @classmethod
@@ -303,6 +303,11 @@ def choice(value: Any, allowed: Sequence[Any], what: str, model: str) -> Any:
         valid = ", ".join(repr(a) for a in allowed)
         raise SpecError(f"model {model!r}: {what} must be one of {valid}, not {value!r}")
     return value
+
+
+def flag(value: Any, what: str, model: str) -> bool:
+    """``value`` as a bool: SpecError unless it is true or false (a string such as 'no' is not)."""
+    return bool(choice(value, (True, False), what, model))
 
 
 def warn_convergence(model: BaseModel, detail: str) -> None:

@@ -28,7 +28,7 @@ from ..errors import (
     UnknownModelError,
 )
 from ..intervals import POINT, interval_columns, levels_of, tidy
-from .base import BaseModel, FittedModel, Prediction, choice, level_label, normal_quantile
+from .base import BaseModel, FittedModel, Prediction, choice, flag, level_label, normal_quantile
 from .registry import get_spec, make_model
 
 DEFAULT_MEMBERS: tuple[str, ...] = ("ets", "stl", "sarima", "gbm")
@@ -231,7 +231,7 @@ class Ensemble(BaseModel):
             _weights(self.members, self.weights)
         except ModelError as exc:
             raise SpecError(f"ensemble: {exc}") from None
-        self.drop_unconverged = bool(drop_unconverged)
+        self.drop_unconverged = flag(drop_unconverged, "drop_unconverged", self.name)
 
     def _drop(self, member: str, exc: BaseException | str) -> None:
         category = ShortSeriesWarning if isinstance(exc, ShortSeriesError) else ConvergenceWarning

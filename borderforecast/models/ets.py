@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._smtools import estimates, quiet, simulate_results
-from .base import BaseModel, Prediction, choice, gaussian_prediction
+from .base import BaseModel, Prediction, choice, flag, gaussian_prediction
 
 PERIOD = 12
 
@@ -58,7 +58,7 @@ class ETS(BaseModel):
     ) -> None:
         super().__init__(**kwargs)
         self.trend = choice(trend, ("add", "none"), "trend", self.name)
-        self.damped = bool(damped)
+        self.damped = flag(damped, "damped", self.name)
         self.seasonal = choice(seasonal, ("add", "none"), "seasonal", self.name)
         self.maxiter = int(maxiter)
 

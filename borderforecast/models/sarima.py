@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import ModelError, SpecError
 from ._smtools import StateSpaceModel, format_params, quiet, silently
-from .base import FittedModel, int_tuple, warn_convergence
+from .base import FittedModel, flag, int_tuple, warn_convergence
 
 PERIOD = 12
 SEASONAL_STRENGTH_THRESHOLD = 0.64
@@ -108,7 +108,7 @@ class SARIMA(StateSpaceModel):
             raise SpecError(
                 f"model {self.name!r}: the seasonal period in seasonal_order must be 0 or >= 2"
             )
-        self.auto = bool(auto)
+        self.auto = flag(auto, "auto", self.name)
         self.d = int(d)
         self.seasonal_diff = None if seasonal_diff is None else int(seasonal_diff)
         self.max_p, self.max_q, self.max_P, self.max_Q = (

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import SpecError
 from ._smtools import burn_in, estimates, quiet, simulate_results
-from .base import BaseModel, Prediction, choice, gaussian_prediction, int_tuple
+from .base import BaseModel, Prediction, choice, flag, gaussian_prediction, int_tuple
 
 PERIOD = 12
 LEVERAGE_WINDOW = 120
@@ -100,8 +100,8 @@ class STLModel(BaseModel):
             raise SpecError(
                 f"model {self.name!r}: seasonal must be an odd number >= 7, got {seasonal!r}"
             )
-        self.robust = bool(robust)
-        self.seasonal_error = bool(seasonal_error)
+        self.robust = flag(robust, "robust", self.name)
+        self.seasonal_error = flag(seasonal_error, "seasonal_error", self.name)
 
     def _fit(self, z: pd.Series, X: pd.DataFrame | None) -> _State:
         from statsmodels.tsa.forecasting.stl import STLForecast

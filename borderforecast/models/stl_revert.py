@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from .base import BaseModel, Prediction, choice, gaussian_prediction
+from .base import BaseModel, Prediction, flag, gaussian_prediction
 
 PERIOD = 12
 ALPHA_BOUNDS = (1e-4, 0.9999)
@@ -328,7 +328,7 @@ class STLRevert(BaseModel):
             raise SpecError(f"model {self.name!r}: kinds must be among {', '.join(KINDS)}")
         self.kinds = tuple(str(k) for k in kinds)
         self.select_months, self.margin = int(select_months), float(margin)
-        self.regime = bool(choice(regime, (True, False), "regime", self.name))
+        self.regime = flag(regime, "regime", self.name)
 
     def adjusted(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The STL seasonal of ``z``, the adjusted series and (``regime``) its level shifts."""

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from .base import BaseModel, Prediction, gaussian_prediction
+from .base import BaseModel, Prediction, flag, gaussian_prediction
 from .stl_revert import PERIOD, check_stl_params, ses_fit, ses_levels, stl_seasonal
 
 
@@ -69,7 +69,7 @@ class STLSES(BaseModel):
         check_stl_params(self.name, seasonal, seasonal_deg, seasonal_shrink)
         self.seasonal = int(seasonal)
         self.seasonal_deg = int(seasonal_deg)
-        self.robust = bool(robust)
+        self.robust = flag(robust, "robust", self.name)
         self.seasonal_shrink = float(seasonal_shrink)
         self.revert = float(revert)
         if not 0.0 <= self.revert < 1.0:

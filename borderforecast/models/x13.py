@@ -28,6 +28,7 @@ from ._smtools import burn_in, silently, simulate_results
 from .base import (
     BaseModel,
     Prediction,
+    flag,
     gaussian_prediction,
     int_tuple,
     normal_quantile,
@@ -285,7 +286,7 @@ class X13(BaseModel):
         self.order = None if order is None else int_tuple(order, 3, "order", self.name)
         so, label = seasonal_order, "seasonal_order (P, D, Q)"
         self.seasonal_order = None if so is None else int_tuple(so, 3, label, self.name)
-        self.outliers = bool(outliers)
+        self.outliers = flag(outliers, "outliers", self.name)
         types = tuple(str(t).lower() for t in outlier_types)
         bad = sorted(set(types) - {"ao", "ls", "tc"})
         if bad or not types:
