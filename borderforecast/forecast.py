@@ -164,8 +164,9 @@ def forecast(
     ``n_paths`` sample paths), ``lo80, hi80, lo95, hi95`` (see
     :meth:`Forecaster.forecast`). ``y`` may also be a long panel (``unique_id,
     ds, y``): then every series is forecast on its own and the long frame
-    ``unique_id, ds, <model>, <model>-lo-80, ...`` returned (a series that
-    cannot be forecast is skipped with a DataWarning, ``attrs["skipped"]``).
+    ``unique_id, ds, <model>, <model>-lo-80, ..., intervals`` returned (without a model:
+    ``recommended, recommended-lo-80, ...`` and a ``model`` column naming each series'
+    choice; a series that cannot be forecast is skipped with a DataWarning, ``attrs["skipped"]``).
 
     Examples
     --------
@@ -214,7 +215,10 @@ def _forecast_panel(
                 raise
             skipped[sid] = str(exc)
             continue
-        out.append(to_long(fc, model=f.name, unique_id=sid))
+        if model is None:  # one column set for every series; ``model`` names each one's choice
+            out.append(to_long(fc, model="recommended", unique_id=sid).assign(model=f.name))
+        else:
+            out.append(to_long(fc, model=f.name, unique_id=sid))
     if not out:
         raise DataError("no series of the panel could be forecast: "
                         + "; ".join(f"{k}: {v}" for k, v in skipped.items()))  # fmt: skip

@@ -86,6 +86,7 @@ def test_forecast_a_panel_file_in_the_long_shape(panel_csv, capsys, tmp_path):
         "snaive-hi-80",
         "snaive-lo-95",
         "snaive-hi-95",
+        "intervals",
     }
     tucson = [r for r in rows if r["unique_id"] == "sector/tucson"][0]
     with warnings.catch_warnings():

@@ -142,10 +142,33 @@ def test_panel_backtest_and_forecast(panel):
         "snaive-hi-80",
         "snaive-lo-95",
         "snaive-hi-95",
+        "intervals",
     ]
+    assert set(fc["intervals"]) == {"calibrated"}
     assert len(fc) == 20 and fc["unique_id"].nunique() == 10
     dec = fc[(fc["unique_id"] == "southwest") & (fc["ds"] == "2024-12-01")]["snaive"].item()
     assert dec == pytest.approx(bf.load()["2023-12-01"])
+
+
+def test_panel_forecast_without_a_model_names_each_series_choice():
+    # the default chooses per series: one dense column set, and a column naming each choice
+    idx = pd.date_range("2016-01-01", periods=110, freq="MS")
+    noise = np.random.default_rng(0).normal(0.0, 0.05, (2, 110))
+    season = 0.3 * np.sin(2 * np.pi * idx.month / 12)
+    ys = {"flat": 1000 * np.exp(season + noise[0]),
+          "growing": 500 * np.exp(0.01 * np.arange(110) + season + noise[1])}  # fmt: skip
+    panel = pd.concat([pd.DataFrame({"unique_id": k, "ds": idx, "y": v.round()})
+                       for k, v in ys.items()])  # fmt: skip
+    fc = bf.forecast(panel, h=2)
+    assert fc.columns.tolist() == ["unique_id", "ds", "recommended", "recommended-lo-80",
+                                   "recommended-hi-80", "recommended-lo-95", "recommended-hi-95",
+                                   "intervals", "model"]  # fmt: skip
+    assert not fc.isna().any().any()
+    one = bf.forecast(pd.Series(ys["growing"].round(), index=idx, name="growing"), h=2)
+    rows = fc[fc["unique_id"] == "growing"]
+    assert set(rows["model"]) == {one.attrs["model"]}
+    assert set(rows["intervals"]) == {one.attrs["intervals"]} == {"calibrated"}
+    assert rows["recommended"].to_numpy() == pytest.approx(one["median"].to_numpy())
 
 
 def test_panel_forecast_skips_a_series_that_cannot_run(panel):

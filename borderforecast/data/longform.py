@@ -173,7 +173,7 @@ def _forecast_long(
     out = pd.DataFrame({id_col: uid, time_col: pd.DatetimeIndex(fc.index)})
     for c, name in names.items():
         out[name] = fc[c].to_numpy(dtype=float)
-    return out
+    return out.assign(intervals=fc.attrs["intervals"]) if "intervals" in fc.attrs else out
 
 
 def _backtest_long(f: pd.DataFrame, id_col: str, time_col: str, target_col: str) -> pd.DataFrame:
@@ -214,7 +214,7 @@ def to_long(
         * a Series or mapping -> ``unique_id, ds, y``;
         * a forecast frame (``median, lo80, hi80, ...`` by month, from
           :func:`borderforecast.forecast`) -> ``unique_id, ds, <model>,
-          <model>-lo-80, <model>-hi-80, ...``;
+          <model>-lo-80, <model>-hi-80, ..., intervals`` (``calibrated`` or ``raw``);
         * a :class:`~borderforecast.backtesting.BacktestResult` (or its
           ``forecasts`` frame) -> ``unique_id, ds, cutoff, y, <model>,
           <model>-lo-80, ...``, one column group per model (the calibrated
