@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -98,12 +100,24 @@ def backtest_command(
 
 def _door_picks(the_plan: Any, result: Any, h: int, seed: int) -> dict[str, dict[str, str]]:
     """Per series, the model ``bf.forecast``, ``forecast`` and the report use (the one rule on
-    the candidates' backtest, whose fits this run has just cached), and why."""
+    the candidates' backtest, whose fits this run has just cached), and why; on the run's engine."""
+    from ..backtesting.engines import parallel_map
+
+    o = the_plan.options
+    items = [(sid, the_plan.series[sid], the_plan.parts.get(sid), h, seed) for sid in result.series]
+    count = iter(range(1, len(items) + 1))
+    with _bar("choosing the model per series") as tick:
+        picks = parallel_map(_door_pick, items, o.engine, o.jobs, o.scheduler,
+                             on_done=lambda _: tick(next(count), len(items)))  # fmt: skip
+    return dict(picks)
+
+
+def _door_pick(item: tuple[Any, ...]) -> tuple[str, dict[str, str]]:
     from ..forecast import choose
 
-    recs = {sid: choose(the_plan.series[sid], series=sid, h=h, seed=seed,
-                        parts=the_plan.parts.get(sid)).recommendation for sid in result.series}
-    return {sid: {"model": r.model, "reason": r.reason} for sid, r in recs.items()}
+    sid, y, parts, h, seed = item
+    r = choose(y, series=sid, h=h, seed=seed, parts=parts).recommendation
+    return sid, {"model": r.model, "reason": r.reason}
 
 
 def _plan(models: list[str] | None, ids: list[str], groups: tuple[bool, ...], options: Any) -> Any:
@@ -140,15 +154,22 @@ def _parse_reselect(items: list[str]) -> dict[str, int]:
 
 def _execute(the_plan: Any) -> Any:
     """Run a plan with a progress bar on stderr."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from ..backtesting.run import execute
+
+    with _bar("fitting") as tick:
+        return execute(the_plan, tick)
+
+
+@contextmanager
+def _bar(what: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A transient progress bar on stderr; yields ``tick(advance, total)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     err = Console(stderr=True, quiet=common.Settings.quiet)
     columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress("{task.description}", *columns, console=err, transient=True) as bar:
-        task = bar.add_task("fitting", total=None)
-        return execute(the_plan, lambda done, total: bar.update(task, completed=done, total=total))
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _show(result: Any, out: Path | None, picks: dict[str, dict[str, str]]) -> None:
