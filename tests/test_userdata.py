@@ -151,24 +151,26 @@ def test_panel_backtest_and_forecast(panel):
 
 
 def test_panel_forecast_without_a_model_names_each_series_choice():
-    # the default chooses per series: one dense column set, and a column naming each choice
+    # the default chooses per series: one dense column set, a column naming each choice and
+    # one saying how each series' intervals were made (a short series: the model's own)
     idx = pd.date_range("2016-01-01", periods=110, freq="MS")
     noise = np.random.default_rng(0).normal(0.0, 0.05, (2, 110))
     season = 0.3 * np.sin(2 * np.pi * idx.month / 12)
-    ys = {"flat": 1000 * np.exp(season + noise[0]),
-          "growing": 500 * np.exp(0.01 * np.arange(110) + season + noise[1])}  # fmt: skip
-    panel = pd.concat([pd.DataFrame({"unique_id": k, "ds": idx, "y": v.round()})
-                       for k, v in ys.items()])  # fmt: skip
+    ys = {"long": pd.Series(np.round(1000 * np.exp(season + noise[0])), index=idx, name="long"),
+          "short": pd.Series(np.round(500 * np.exp(season + noise[1])), index=idx).iloc[-40:]}
+    panel = pd.concat([pd.DataFrame({"unique_id": k, "ds": y.index, "y": y.to_numpy()})
+                       for k, y in ys.items()])  # fmt: skip
     fc = bf.forecast(panel, h=2)
     assert fc.columns.tolist() == ["unique_id", "ds", "recommended", "recommended-lo-80",
                                    "recommended-hi-80", "recommended-lo-95", "recommended-hi-95",
                                    "intervals", "model"]  # fmt: skip
     assert not fc.isna().any().any()
-    one = bf.forecast(pd.Series(ys["growing"].round(), index=idx, name="growing"), h=2)
-    rows = fc[fc["unique_id"] == "growing"]
-    assert set(rows["model"]) == {one.attrs["model"]}
-    assert set(rows["intervals"]) == {one.attrs["intervals"]} == {"calibrated"}
-    assert rows["recommended"].to_numpy() == pytest.approx(one["median"].to_numpy())
+    for sid, intervals in (("long", "calibrated"), ("short", "raw")):
+        one = bf.forecast(ys[sid], h=2)
+        rows = fc[fc["unique_id"] == sid]
+        assert set(rows["model"]) == {one.attrs["model"]}
+        assert set(rows["intervals"]) == {one.attrs["intervals"]} == {intervals}
+        assert rows["recommended"].to_numpy() == pytest.approx(one["median"].to_numpy())
 
 
 def test_panel_forecast_skips_a_series_that_cannot_run(panel):
