@@ -114,7 +114,8 @@ def fit(
             raise ModelError("name the model to pass regressors or parameters")
         c = choose(y, series=series, h=h, seed=seed, parts=parts, step=step)
         f = c.forecasters[c.recommendation.model]
-        return f if intervals == "calibrated" else Forecaster(f.fitted, None)
+        cal = f.calibration if intervals == "calibrated" else None
+        return Forecaster(f.fitted, cal, chosen=c.recommendation.reason)
     built = make_model(model, **params)
     if built.uses_parts and parts is None:
         from .data.parts import parts_for
@@ -177,16 +178,8 @@ def forecast(
     """
     if isinstance(y, pd.DataFrame):  # a long panel (checked and split by from_long)
         return _forecast_panel(y, model, h, level, intervals, n_paths, params)
-    if model is not None or X is not None or set(params) - {"seed"}:
-        f = fit(y, model, X=X, intervals=intervals, h=h, **params)  # type: ignore[arg-type]
-        return f.forecast(h, level=level, X=X_future, n_paths=n_paths)
-    c = choose(y, h=h, seed=int(params.get("seed", 0)))
-    f = c.forecasters[c.recommendation.model]
-    f = f if intervals == "calibrated" else Forecaster(f.fitted, None)
-    fc = f.forecast(h, level=level, n_paths=n_paths)
-    fc.attrs["chosen_by"] = "the package's rule (borderforecast.backtesting.recommend)"
-    fc.attrs["reason"] = c.recommendation.reason
-    return fc
+    f = fit(y, model, X=X, intervals=intervals, h=h, **params)  # type: ignore[arg-type]
+    return f.forecast(h, level=level, X=X_future, n_paths=n_paths)
 
 
 def _forecast_panel(

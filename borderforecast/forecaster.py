@@ -25,6 +25,8 @@ from .models.fitted import FittedModel, check_horizon
 
 __all__ = ["Forecaster"]
 
+CHOSEN_BY = "the package's rule (borderforecast.backtesting.recommend)"
+
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Forecaster:
@@ -37,6 +39,9 @@ class Forecaster:
     calibration : Calibration or None
         The model's past errors on this series that calibrate its intervals;
         None: the model's own intervals (``intervals="raw"``).
+    chosen : str
+        Why the package's rule chose this model (:func:`borderforecast.forecast.choose`);
+        empty when the model was named.
 
     Examples
     --------
@@ -49,6 +54,7 @@ class Forecaster:
 
     fitted: FittedModel
     calibration: Calibration | None = None
+    chosen: str = ""
 
     @property
     def name(self) -> str:
@@ -131,15 +137,18 @@ class Forecaster:
         ``mean`` (the mean of ``n_paths`` sample paths seeded by ``seed``,
         default the model's), then ``lo<L>``, ``hi<L>`` per level. ``attrs``:
         ``intervals``, ``model``, ``series``, ``last_month``, ``point``,
-        ``mean_method`` and, when calibrated, ``calibration`` and
-        ``interval_notes``. Over 36 months warns; beyond the calibration's
-        horizon raises (fit with a longer ``h``).
+        ``mean_method``, when calibrated ``calibration`` and ``interval_notes``, and
+        when the rule chose the model ``chosen_by`` and ``reason``. Over 36 months
+        warns; beyond the calibration's horizon raises (fit with a longer ``h``).
         """
         shown = self.frames(h, level, X)[1]
         knots = shown if {80, 95} <= set(levels_of(shown)) else self.frames(h, (80, 95), X)[1]
         paths = self._paths(knots, n_paths, seed, X)
         log = self.fitted.transform.kind == "log"
-        return with_true_mean(shown, paths, self.fitted.cap, log, n_paths)
+        out = with_true_mean(shown, paths, self.fitted.cap, log, n_paths)
+        if self.chosen:
+            out.attrs.update(chosen_by=CHOSEN_BY, reason=self.chosen)
+        return out
 
     def forecast_total(
         self,
@@ -168,16 +177,18 @@ class Forecaster:
             n_paths=n_paths,
             seed=self.fitted.model.seed if seed is None else seed,
             method="quantiles of the sums of sample paths",
+            **({"chosen_by": CHOSEN_BY, "reason": self.chosen} if self.chosen else {}),
         )
         return out
 
     def summary(self) -> str:
         """The fit's summary and the calibration behind the intervals."""
-        cal = self.calibration
+        cal, text = self.calibration, self.fitted.summary()
+        text += f"\nChosen by {CHOSEN_BY}: {self.chosen}" if self.chosen else ""
         if cal is None:
-            return self.fitted.summary() + "\nIntervals: the model's own (raw)"
+            return text + "\nIntervals: the model's own (raw)"
         i = cal.info
-        return self.fitted.summary() + (
+        return text + (
             f"\nIntervals: calibrated ({i.get('method')}) on {i.get('origins')} origins "
             f"{i.get('first_origin')}..{i.get('last_origin')} every {i.get('step')} months, "
             f"h = {i.get('h')}"
@@ -195,6 +206,7 @@ class Forecaster:
             "last_month": f"{f.last_month:%Y-%m}",
             "intervals": self.intervals,
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
+            "chosen": self.chosen,
         }
 
     def plot(

@@ -123,8 +123,16 @@ def test_the_default_forecast_is_the_named_models_forecast(monkeypatch):
             assert got.attrs["calibration"] == want.attrs["calibration"]
         chosen = bf.forecast(y, h=6)
         named = bf.forecast(y, model=chosen.attrs["model"], h=6)
+        fitted, total = bf.fit(y, h=6), bf.forecast_total(y, months=6, n_paths=200)
     pd.testing.assert_frame_equal(chosen, named)
     assert chosen.attrs["intervals"] == named.attrs["intervals"] == "calibrated"
+    # the choice and its reason travel with the fitted forecaster, not only bf.forecast's frame
+    reason = c.recommendation.reason
+    assert chosen.attrs["reason"] == fitted.chosen == total.attrs["reason"] == reason
+    assert "recommend" in chosen.attrs["chosen_by"] and "chosen_by" not in named.attrs
+    assert fitted.to_dict()["chosen"] == reason
+    assert "Chosen by the package's rule" in fitted.summary()
+    assert bf.fit(y, h=6, intervals="raw").chosen == reason
 
 
 def test_a_bottom_up_model_without_parts_is_not_run_nor_the_incumbent():

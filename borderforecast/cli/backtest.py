@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,21 +103,19 @@ def _door_picks(the_plan: Any, result: Any, h: int, seed: int) -> dict[str, dict
     the candidates' backtest, whose fits this run has just cached), and why; on the run's engine."""
     from ..backtesting.engines import parallel_map
 
-    o = the_plan.options
-    items = [(sid, the_plan.series[sid], the_plan.parts.get(sid), h, seed) for sid in result.series]
-    count = iter(range(1, len(items) + 1))
-    with _bar("choosing the model per series") as tick:
-        picks = parallel_map(_door_pick, items, o.engine, o.jobs, o.scheduler,
-                             on_done=lambda _: tick(next(count), len(items)))  # fmt: skip
-    return dict(picks)
+    o, ids = the_plan.options, result.series
+    items = [(sid, the_plan.series[sid], the_plan.parts.get(sid), h, seed) for sid in ids]
+    with _bar("choosing the model per series", len(items)) as (bar, task):
+        recs = parallel_map(_door_pick, items, o.engine, o.jobs, o.scheduler,
+                            on_done=lambda _: bar.advance(task))  # fmt: skip
+    return {sid: {"model": r.model, "reason": r.reason} for sid, r in zip(ids, recs, strict=True)}
 
 
-def _door_pick(item: tuple[Any, ...]) -> tuple[str, dict[str, str]]:
+def _door_pick(item: tuple[Any, ...]) -> Any:
     from ..forecast import choose
 
     sid, y, parts, h, seed = item
-    r = choose(y, series=sid, h=h, seed=seed, parts=parts).recommendation
-    return sid, {"model": r.model, "reason": r.reason}
+    return choose(y, series=sid, h=h, seed=seed, parts=parts).recommendation
 
 
 def _plan(models: list[str] | None, ids: list[str], groups: tuple[bool, ...], options: Any) -> Any:
@@ -156,20 +154,19 @@ def _execute(the_plan: Any) -> Any:
     """Run a plan with a progress bar on stderr."""
     from ..backtesting.run import execute
 
-    with _bar("fitting") as tick:
-        return execute(the_plan, tick)
+    with _bar("fitting") as (bar, task):
+        return execute(the_plan, lambda done, total: bar.update(task, completed=done, total=total))
 
 
 @contextmanager
-def _bar(what: str) -> Iterator[Callable[[int, int | None], None]]:
-    """A transient progress bar on stderr; yields ``tick(advance, total)``."""
+def _bar(what: str, total: int | None = None) -> Iterator[tuple[Any, Any]]:
+    """A transient progress bar on stderr: ``(progress, task)``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     err = Console(stderr=True, quiet=common.Settings.quiet)
     columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress("{task.description}", *columns, console=err, transient=True) as bar:
-        task = bar.add_task(what, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        yield bar, bar.add_task(what, total=total)
 
 
 def _show(result: Any, out: Path | None, picks: dict[str, dict[str, str]]) -> None:

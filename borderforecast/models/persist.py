@@ -1,24 +1,10 @@
 """Load a model saved by ``FittedModel.save``: :func:`load_model`.
 
-The file is plain data (:mod:`borderforecast.plaindata`: JSON and numpy arrays,
-read with ``allow_pickle=False``), so loading a file runs no code from it. It holds:
-
-============== ==============================================================
-``format``     ``"borderforecast-model"``, ``version`` 2, ``package`` version
-``class``      the model class, ``module:Name`` (a family of
-               ``borderforecast.models`` or a registered class, see
-               :func:`borderforecast.models.registry.check_class_path`)
-``params``     its constructor parameters (:meth:`BaseModel.get_params`)
-``y``, ``X``   the training series and regressors
-============== ==============================================================
-
-Loading rebuilds the model from its family and parameters and fits it again on
-``y``: fitting is deterministic, so the forecasts are the same to the last digit
-(a SARIMA refits in about a second). A model whose parameters are
-not plain data (a class outside the package holding a function, say) cannot be
-written this way: ``save(path, trusted=True)`` then writes a pickle, which
-:func:`load_model` reads only with ``trusted=True``, because unpickling a crafted
-file runs its code.
+The file is plain data (:mod:`borderforecast.plaindata`: ``format``, ``version``, ``package``,
+the model ``class`` and its ``params``, the training ``y`` and ``X``). Loading rebuilds the model
+from a registered class and fits it again (deterministic: the same forecasts to the last digit),
+so reading runs no code from the file. A pickle (``save(path, trusted=True)``) is read only with
+``trusted=True``. See docs/guide/your-data.md, "Saving a fitted model".
 
 Examples
 --------
