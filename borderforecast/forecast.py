@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from .backtesting.live import Calibration, calibration, calibration_horizon
+from .backtesting import live
+from .backtesting.live import Calibration, calibration_horizon
 from .errors import BorderforecastError, DataError, DataWarning, ModelError
 from .forecaster import Forecaster, total_window
 from .intervals import DEFAULT_LEVELS
 from .models.base import BaseModel
-from .models.fitted import FittedModel
 from .models.registry import ModelSpec, get_spec, list_specs, make_model
 
 __all__ = ["Choice", "Forecaster", "choose", "fit", "forecast", "forecast_total", "list_models"]
@@ -125,26 +125,13 @@ def fit(
     if X is not None or intervals == "raw":
         return Forecaster(fitted, None)
     if calibration is None:
-        calibration = _calibrate(fitted, _spec_of(model, params), y, series, h, step, parts)
+        yy = fitted.y.copy()  # the series as fitted, under the caller's data release
+        yy.attrs["release"] = y.attrs.get("release")
+        calibration = live.calibration(
+            yy, _spec_of(model, params), series=_series_id(y, series), seed=fitted.model.seed,
+            h=calibration_horizon(h), step=step, parts=parts,
+        )  # fmt: skip
     return Forecaster(fitted, calibration)
-
-
-def _calibrate(
-    fitted: FittedModel,
-    spec: ModelSpec,
-    y: pd.Series,
-    series: str | None,
-    h: int,
-    step: int,
-    parts: Parts | None,
-) -> Calibration:
-    release = y.attrs.get("release")
-    yy = fitted.y.copy()
-    yy.attrs["release"] = release
-    return calibration(
-        yy, spec, series=_series_id(y, series), h=calibration_horizon(h),
-        seed=fitted.model.seed, step=step, parts=parts,
-    )  # fmt: skip
 
 
 def forecast(

@@ -1,22 +1,14 @@
 """Plain data on disk: objects to JSON plus numpy arrays, and back, with no code run on reading.
 
-The format is one ``.npz`` file (read with ``allow_pickle=False``): an entry ``tree``
-holding UTF-8 JSON, and one entry per numeric array. The JSON names, for each
-non-JSON value, what it is: ``{"nd": i}`` an array, ``{"ts": "2024-08-01"}`` a
-timestamp, ``{"series": ...}`` / ``{"frame": ...}`` / ``{"index": ...}`` pandas
-objects, ``{"tuple": [...]}``, ``{"map": [[k, v], ...]}`` (keys that are not strings,
-mapping proxies), ``{"dc": "module:Class", "f": {...}}`` a dataclass and
-``{"obj": "module:Class", "f": {...}}`` another instance (its attributes),
-``{"fn": "module:name"}`` a module-level function and ``{"partial": ...}`` a
-:func:`functools.partial` of one.
-
-Reading rebuilds dataclasses and instances by setting their attributes (no
-``__init__``, no ``__setstate__``), and accepts a class or function only where
-``allow(module)`` says so (default: modules of borderforecast); any other name
-is refused with a :class:`ValueError` before anything is imported. What cannot
-be written this way (an object holding a lambda, a C extension's state) raises
-:class:`TypeError` on writing: callers keep no pickle fallback unless the user
-says the file is trusted.
+One ``.npz`` file (read with ``allow_pickle=False``): ``tree`` holds UTF-8 JSON, each numeric
+array is an entry of its own. A value JSON cannot hold is tagged: ``{"nd": i}`` an array,
+``ts`` a timestamp, ``series``/``frame``/``index`` pandas objects, ``tuple``, ``map`` (keys that
+are not strings, mapping proxies), ``{"dc"|"obj": "module:Class", "f": {...}}`` a dataclass or
+another instance (its attributes), ``fn`` a module-level function, ``partial`` one of those.
+Reading sets attributes (no ``__init__``, no ``__setstate__``) and accepts a class or function
+only where ``allow(module)`` says so (default: modules of borderforecast), refusing any other
+name with :class:`ValueError` before importing it. What cannot be written this way (a lambda, a
+C extension's state) raises :class:`TypeError`: no pickle unless the user trusts the file.
 
 Examples
 --------
