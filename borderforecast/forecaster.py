@@ -66,12 +66,13 @@ class Forecaster:
 
     @property
     def intervals(self) -> str:
-        """``"calibrated"`` or ``"raw"``."""
-        return "raw" if self.calibration is None else "calibrated"
+        """``"calibrated"``, or ``"raw"`` (no calibration, or too few past errors for one)."""
+        return "raw" if self.calibration is None else str(self.frames(1)[1].attrs["intervals"])
 
     def __repr__(self) -> str:
-        cal = self.calibration
-        how = "raw intervals" if cal is None else f"calibrated on {cal.info.get('origins')} origins"
+        cal, how = self.calibration, "raw intervals"
+        if cal is not None and self.intervals != "raw":
+            how = f"calibrated on {cal.info.get('origins')} origins"
         return f"<Forecaster {self.name} on {self.fitted.series_id}, {how}>"
 
     def frames(
@@ -188,11 +189,11 @@ class Forecaster:
         if cal is None:
             return text + "\nIntervals: the model's own (raw)"
         i = cal.info
-        return text + (
-            f"\nIntervals: calibrated ({i.get('method')}) on {i.get('origins')} origins "
-            f"{i.get('first_origin')}..{i.get('last_origin')} every {i.get('step')} months, "
-            f"h = {i.get('h')}"
-        )
+        window = (f"on {i.get('origins')} origins {i.get('first_origin')}..{i.get('last_origin')} "
+                  f"every {i.get('step')} months, h = {i.get('h')}")  # fmt: skip
+        if self.intervals == "raw":
+            return text + f"\nIntervals: the model's own (raw): too few past errors {window}"
+        return text + f"\nIntervals: calibrated ({i.get('method')}) {window}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: the model, its parameters, the series span and the calibration."""

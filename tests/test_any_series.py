@@ -65,6 +65,20 @@ def test_a_36_month_series_forecasts_with_raw_intervals_labelled(
     assert code == 0 and rows[0]["intervals"] == "raw"
 
 
+def test_a_calibration_with_too_few_errors_is_labelled_raw_everywhere():
+    # 50 months: the calibration runs (5 origins) but has fewer than 19 errors at every
+    # horizon, so the intervals are the model's own; every label of the forecaster says so
+    y = airline_like(50, "2016-01")
+    f = bf.fit(y, "stl_revert", h=3)
+    fc, total = f.forecast(3), f.forecast_total(3, n_paths=200)
+    assert f.calibration is not None and f.intervals == "raw"
+    assert fc.attrs["intervals"] == total.attrs["intervals"] == f.to_dict()["intervals"] == "raw"
+    assert fc.attrs["calibration"]["used"] == "no: fewer than 19 past errors at every horizon"
+    assert "the model's own (raw): too few past errors" in f.summary() and "raw" in repr(f)
+    long = bf.fit(airline_like(144, "1949-01"), "stl_revert", h=3)  # enough errors: no "used"
+    assert long.intervals == "calibrated" and "used" not in long.forecast(3).attrs["calibration"]
+
+
 def test_too_short_a_series_is_a_one_line_error_naming_the_length(tmp_path, capsys):
     y = airline_like(20, "2023-01")
     with warnings.catch_warnings():

@@ -52,15 +52,13 @@ def origin_grid(
     end: pd.Timestamp | None = None,
     warmup: int = 0,
 ) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
-    """Scored origins and warm-up origins of a rolling-origin run on a series' months.
+    """``(scored, warm-up)`` origins of a rolling-origin run on a series' months.
 
-    Scored: every ``step`` months from ``start`` to ``end`` (default the last month with
-    ``h`` months of actuals after it). ``start`` defaults to the later of
-    :data:`DEFAULT_START` and the first month with ``min_len`` months of history; on a series
-    that ends before that, to the first origin after ``warmup`` origins from that first month
-    (or that first month, when the series is too short for a warm-up). Warm-up: up to
-    ``warmup`` earlier origins at the same step,
-    none before the first month with ``min_len`` months of history.
+    Scored: every ``step`` months from ``start`` to ``end`` (default: the last month with ``h``
+    months of actuals after it). ``start`` defaults to the later of :data:`DEFAULT_START` and the
+    first month with ``min_len`` months of history, or, on a series ending before that, to the
+    first origin after ``warmup`` origins from that month (that month, if too short for a
+    warm-up). Warm-up: up to ``warmup`` earlier origins at the same step, none before that month.
     """
     first_ok = index[min_len - 1]
     last = index[-1]
@@ -151,12 +149,12 @@ class Calibration:
     def apply(self, raw: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``(conformal, guarded)``: a raw forecast frame with calibrated intervals.
 
-        ``conformal`` has the conformal widths at each horizon the history covers
-        (the model's own beyond); ``guarded`` is what the public forecast shows:
-        the same passed through :func:`~borderforecast.intervals.guard_intervals`
-        (two whole-number levels), with ``attrs["interval_notes"]``,
-        ``attrs["intervals"]`` (``"calibrated"``, or ``"raw"`` when too few past errors
-        calibrate any horizon) and ``attrs["calibration"]``.
+        ``conformal`` has the conformal widths at each horizon the history covers (the model's
+        own beyond); ``guarded``, what the public forecast shows, passes it through
+        :func:`~borderforecast.intervals.guard_intervals` (two whole-number levels), with
+        ``attrs["interval_notes"]``, ``attrs["calibration"]`` and ``attrs["intervals"]``
+        (``"calibrated"``, or ``"raw"`` when too few past errors calibrate any horizon, as
+        ``attrs["calibration"]["used"]`` then says).
         """
         conformal = calibrate(self.history, raw, self.options, y)
         how = conformal.attrs.get("intervals", "calibrated")  # "raw": too few past errors
@@ -167,7 +165,11 @@ class Calibration:
             g = guard_intervals(conformal, y, tuple(int(v) for v in levels))
             guarded, notes = g.frame, g.notes
         guarded.attrs.update(raw.attrs)
-        guarded.attrs.update(interval_notes=notes, intervals=how, calibration=dict(self.info))
+        info = dict(self.info)
+        if how == "raw":  # what was tried, and why the model's own intervals are shown
+            few = f"fewer than {self.options.min_errors} past errors at every horizon"
+            info["used"] = "no: " + ("method 'none'" if self.options.method == "none" else few)
+        guarded.attrs.update(interval_notes=notes, intervals=how, calibration=info)
         return conformal, guarded
 
 
@@ -200,11 +202,10 @@ def calibration(
 ) -> Calibration:
     """The calibration of ``spec`` on ``y``: raw fits at the calibration origins (cached).
 
-    ``h`` is the forecast's horizon (the calibration covers
-    :func:`calibration_horizon` of it); ``parts`` are passed to a bottom-up
-    model's fits, cut at each origin. Units are keyed like the backtest's
-    (:func:`borderforecast.backtesting.units.unit_key`): a backtest of the same
-    model, series, horizon and seed and this call share their fits.
+    ``h``: the forecast's horizon (covered to :func:`calibration_horizon`); ``parts`` go to a
+    bottom-up model's fits, cut at each origin. Units are keyed like the backtest's
+    (:func:`.units.unit_key`), so a backtest of the same model, series, horizon and seed shares
+    their fits.
     """
     from .units import RESELECT_EVERY, Task, UnitCache, run_unit, spec_to_dict, unit_keys
 

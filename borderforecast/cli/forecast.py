@@ -107,12 +107,11 @@ def _write(path: Path, fc: pd.DataFrame, long: bool) -> None:
 
 def models_command(as_json: common.JsonOption = False, home: common.HomeOption = None) -> None:
     """List the named models (specs in models/ and the user home), one line each."""
-    from ..models.registry import list_specs
+    from ..forecast import list_models
 
-    specs = [{"name": s.name, "family": s.family, "description": s.description}
-             for s in list_specs().values()]  # fmt: skip
+    table = list_models().reset_index()
     if as_json:
-        common.echo_json(specs)
+        common.echo_json(table.to_dict(orient="records"))
         return
-    rows = [s.values() for s in specs]
-    common.print_table("borderforecast models", ("name", "family", "description"), rows, width=None)
+    rows = table.itertuples(index=False)
+    common.print_table("borderforecast models", tuple(table.columns), rows, width=None)
