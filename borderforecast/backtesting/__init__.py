@@ -14,7 +14,8 @@ live forecast, by the short route), :mod:`.metrics` (one signature per
 metric), :mod:`.scoring` (metrics by model, horizon, era), :mod:`.result`.
 
 The names below are imported on first use, so the forecast front door can
-use :mod:`.live` without loading the whole backtest machinery.
+use :mod:`.live` without loading the whole backtest machinery (the plan builder is
+``borderforecast.backtesting.plan.plan``: the bare name is its module).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ _LAZY = {
     "BacktestResult": ".result",
     "Recommendation": ".recommend",
     "backtest": ".run",
-    "plan": ".plan",
 }
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "CalibrationOptions",
     "Recommendation",
     "backtest",
-    "plan",
 ]
 
 
@@ -51,7 +50,6 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # pragma: no cover
     from .calibrate import CalibrationOptions
     from .options import BacktestOptions
-    from .plan import plan
     from .recommend import Recommendation
     from .result import BacktestResult
     from .run import backtest
