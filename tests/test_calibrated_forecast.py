@@ -184,7 +184,7 @@ def test_selection_uses_only_errors_known_at_each_origin():
     frame = _frame(errs, origins)
     in_sample = frame.assign(ae=(frame["median"] - 100).abs()).groupby("model")["ae"].mean()
     assert in_sample.to_dict() == {"a": 3.0, "b": 2.0}
-    picks = out_of_sample_picks(frame, levels=(80,))["s"]
+    picks = out_of_sample_picks(frame, levels=(80,), lag=0)["s"]
     # known at origin i: the errors of origins < i (target = origin + 1 month <= i)
     # i=0: nothing known -> first model by name (no snaive here); i=1..3: a 1 < b 6, 6, 4;
     # i=4: a (1+1+1+5)/4 = 2 < b 12/4 = 3; i=5: a 13/5 = 2.6 > b 12/5 = 2.4 -> b
@@ -198,7 +198,7 @@ def test_selection_uses_only_errors_known_at_each_origin():
 def test_selection_switches_when_the_known_record_changes():
     origins = pd.date_range("2020-01-01", periods=5, freq="MS")
     errs = {"a": [1, 1, 9, 9, 9], "b": [4, 4, 0, 0, 0]}
-    picks = out_of_sample_picks(_frame(errs, origins), levels=(80,))["s"]
+    picks = out_of_sample_picks(_frame(errs, origins), levels=(80,), lag=0)["s"]
     # known at origin i: errors of origins < i (target = origin + 1 <= i)
     # i=1: a 1 < b 4 -> a; i=2: a 1, b 4 -> a; i=3: a 11/3=3.67, b 8/3=2.67 -> b; i=4: b
     assert [picks[o] for o in origins] == ["a", "a", "a", "b", "b"]

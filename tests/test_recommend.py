@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -49,6 +50,48 @@ def test_the_rule_by_hand():
     # too few resolved forecasts: nothing is judged, the incumbent stays
     r = recommend(inc.assign(n=[10, 10, 10], msis=[20.0, 1.0, 8.0]))
     assert r.model == "stl_revert" and "too few" in r.reason
+
+
+def test_the_paired_test_by_hand():
+    # Newey-West by hand: lag 2, Bartlett weights 2/3 and 1/3, small-sample factor n / (n - 1)
+    d = np.array([-0.5, 0.2, -0.3, -0.1, -0.6, 0.1, -0.2, -0.4])
+    e, n = d - d.mean(), len(d)
+    gamma = [e[j:] @ e[: n - j] / n for j in range(3)]
+    var = (gamma[0] + 2 * (2 / 3 * gamma[1] + 1 / 3 * gamma[2])) * n / (n - 1)
+    t = rec.paired_t(np.arange(n), d, np.ones(n), lag=2)
+    assert t == pytest.approx(d.mean() / np.sqrt(var / n), rel=1e-9)
+    assert np.isnan(rec.paired_t(np.arange(4), d[:4], np.ones(4), lag=2))  # 4 < lag + 3 origins
+    assert rec.hac_lag(12, 1) == 11 and rec.hac_lag(12, 3) == 3 and rec.hac_lag(1, 3) == 0
+
+
+def _errors(edge, noise, origins=40, seed=0):
+    """An error table of 40 quarterly origins x 12 horizons: ``stl_revert`` and ``b``, whose
+    errors are ``stl_revert``'s minus ``edge`` plus noise of spread ``noise``."""
+    rng = np.random.default_rng(seed)
+    idx = pd.MultiIndex.from_product(
+        [["s"], pd.date_range("2010-01-01", periods=origins, freq="3MS"), range(1, 13)],
+        names=["series", "origin", "horizon"],
+    )
+    base = rng.gamma(2.0, 0.5, len(idx))
+    other = np.maximum(base - edge + rng.normal(0, noise, origins).repeat(12), 0)
+    return pd.DataFrame({"b": other, "stl_revert": base}, index=idx)
+
+
+def test_a_challenger_must_be_more_accurate_beyond_chance():
+    # the same mean edge (0.05 of a MASE), once steady and once buried in origin-to-origin noise
+    steady, noisy = _errors(0.05, 0.01), _errors(0.05, 0.6)
+    t_steady, t_noisy = rec.paired_ts(steady, lag=3)[0], rec.paired_ts(noisy, lag=3)[0]
+    assert t_steady < rec.T_CRITICAL < t_noisy
+    assert np.isnan(rec.paired_ts(steady, lag=3)[1])  # the incumbent is not tested against itself
+    table = _table(wmase=[0.9, 1.0, 1.2], mase=[1.0, 1.1, 1.3], msis=[6.0, 10.5, 8.0],
+                   n=[480, 480, 480], coverage80=[0.8] * 3, coverage95=[0.95] * 3,
+                   ).rename(index={"a": "b", "b": "stl_revert"})  # fmt: skip
+    assert recommend(table.assign(t=[t_steady, np.nan, np.nan])).model == "b"
+    r = recommend(table.assign(t=[t_noisy, np.nan, np.nan]))
+    assert r.model == "stl_revert" and "beyond chance" in r.reason
+    assert r.table.loc["b", "why_not"].startswith("its edge over the default model could be")
+    # only the errors known by a cutoff: none of the steady edge known, nothing to test
+    assert np.isnan(rec.paired_ts(steady, 3, np.zeros(len(steady), bool))[0])
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ forecast. The rule:
    :data:`MIN_ERRORS` resolved forecasts;
 3. keep the **incumbent** (:func:`incumbent`: ``demographic`` where it applies, else
    ``stl_revert``) unless another model's joint score is lower by :data:`MARGIN` or more
-   (so the rule does not switch between near-equal models on noise) and its weighted MASE is
-   lower too (never a less accurate model for its intervals); else the lowest joint score wins.
+   (so the rule does not switch between near-equal models on noise) and it is more accurate
+   beyond chance: a lower weighted MASE, and a paired t (:func:`paired_ts`) of the two models'
+   errors below :data:`T_CRITICAL`; else the lowest joint score wins.
    With no eligible model: the incumbent if plausible, else the lowest weighted MASE.
 
 Changing the rule means changing this module only.
@@ -31,6 +32,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .metrics import error_table, paired_t
 
 HORIZON_WEIGHTS = {1: 4.0, 2: 2.0, 3: 2.0}
 """Weights of the horizons in the weighted MASE (every later horizon weighs 1)."""
@@ -47,6 +50,8 @@ MARGIN = 0.20
 """A challenger replaces the incumbent only when its joint score is lower by this share."""
 MIN_ERRORS = 96
 """Resolved forecasts (origin x horizon) a model needs before its score counts."""
+T_CRITICAL = -1.645
+"""A challenger's paired t (:func:`paired_ts`) must be below this: one-sided, 5%."""
 INCUMBENTS = ("demographic", "stl_revert", "snaive")
 """The incumbent is the first of these among the models (the package's default model)."""
 MIN_MONTHS = 24
@@ -102,6 +107,30 @@ def scores(result: Any, series: str | None = None) -> pd.DataFrame:
     wide = sorted(c for c in overall if c.startswith("winkler"))
     out["msis"] = overall[wide[-1]].reindex(out.index) if wide else np.nan
     out["joint"] = joint_score(out["wmase"].to_numpy(float), out["msis"].to_numpy(float))
+    raw = result.raw_forecasts
+    errors = error_table(raw if series is None else raw[raw["series"] == series])
+    lag = hac_lag(result.options.h, result.options.step)
+    out["t"] = pd.Series(paired_ts(errors, lag), index=errors.columns).reindex(out.index)
+    return out
+
+
+def hac_lag(h: int, step: int) -> int:
+    """Lags of :func:`~.metrics.paired_t`: how many later origins share a target month."""
+    return max(-(-int(h) // max(int(step), 1)) - 1, 0)
+
+
+def paired_ts(errors: pd.DataFrame, lag: int, known: np.ndarray | None = None) -> np.ndarray:
+    """Per column of ``errors`` (:func:`~.metrics.error_table`), the paired t of its rows
+    ``known`` (default all) against the incumbent's column, errors weighted by
+    :data:`HORIZON_WEIGHTS`; NaN for the incumbent and without one."""
+    cols = [str(c) for c in errors.columns]
+    inc, out = incumbent(cols), np.full(len(cols), np.nan)
+    w = np.array([HORIZON_WEIGHTS.get(int(k), 1.0) for k in errors.index.get_level_values(-1)])
+    origin = pd.factorize(errors.index.droplevel(-1))[0]
+    e, keep = errors.to_numpy(dtype=float), np.ones(len(errors), bool) if known is None else known
+    for i in [] if inc is None else [i for i in range(len(cols)) if i != inc]:
+        ok = keep & np.isfinite(e[:, i] - e[:, inc])
+        out[i] = paired_t(origin[ok], e[ok, i] - e[ok, inc], w[ok], lag)
     return out
 
 
@@ -171,6 +200,10 @@ def recommend(
     ('stl_revert', 'less accurate than the default model (weighted MASE 1.100)')
     >>> recommend(t.assign(wmase=[0.9, 0.95, 1.0], msis=[20.0, 6.0, 10.5])).model
     'b'
+    >>> rec = recommend(t.assign(wmase=[0.9, 0.95, 1.0], msis=[20.0, 6.0, 10.5],
+    ...                          t=[np.nan, -1.2, np.nan]))  # b's edge could be chance: kept
+    >>> rec.table.loc["b", "why_not"]
+    'its edge over the default model could be chance (paired t -1.20, needs < -1.645)'
     """
     if table.empty:
         from ..errors import StoreError
@@ -197,10 +230,12 @@ def recommend(
     plausible = t["plausible"].map(lambda p: p is not False).to_numpy(dtype=bool)
     n = t["n"].to_numpy(dtype=float) if "n" in t else np.full(len(t), np.inf)
     inc = incumbent(list(t.index))
-    i = decide(t["wmase"].to_numpy(float), t["joint"].to_numpy(float), n, plausible, inc)
+    w, j = t["wmase"].to_numpy(float), t["joint"].to_numpy(float)
+    paired = t["t"].to_numpy(float) if "t" in t else None
+    i = decide(w, j, n, plausible, inc, paired)
     best = str(t.index[i])
     fallback = "" if plausible[i] else "plausible"
-    fails = failures(t["wmase"].to_numpy(float), t["joint"].to_numpy(float), n, plausible, inc)
+    fails = failures(w, j, n, plausible, inc, paired)
     t["why_not"] = ["" if m == best else _words(f, r) for (m, r), f in
                     zip(t.iterrows(), fails, strict=True)]  # fmt: skip
     t["status"] = ["used" if m == best else "refused: next month" if r["plausible"] is False
@@ -209,16 +244,20 @@ def recommend(
 
 
 def failures(wmase: np.ndarray, joint: np.ndarray, n: np.ndarray, plausible: np.ndarray,
-             incumbent: int | None = None) -> np.ndarray:
+             incumbent: int | None = None, paired: np.ndarray | None = None) -> np.ndarray:
     """Per model, the first condition of the rule it fails (``""``: none): ``next month``,
     ``errors`` (no joint score or < :data:`MIN_ERRORS`), then, against an incumbent that passes
-    those, ``margin`` (joint score not :data:`MARGIN` lower), ``accuracy`` (wmase not lower)."""
+    those, ``margin`` (joint score not :data:`MARGIN` lower), ``accuracy`` (wmase not lower),
+    ``noise`` (``paired``, each model's :func:`paired_t`, not below :data:`T_CRITICAL`; not
+    judged where it is NaN or not given)."""
     joint, w = np.asarray(joint, dtype=float), np.asarray(wmase, dtype=float)
     enough = np.isfinite(joint) & (np.asarray(n, dtype=float) >= MIN_ERRORS)
     out = np.select([~np.asarray(plausible, dtype=bool), ~enough], ["next month", "errors"], "")
     if incumbent is not None and out[incumbent] == "":
         better = joint < (1.0 - MARGIN) * joint[incumbent]
-        out = np.select([out != "", ~better, ~(w < w[incumbent])], [out, "margin", "accuracy"], "")
+        t = np.full(len(w), np.nan) if paired is None else np.asarray(paired, dtype=float)
+        conds = [out != "", ~better, ~(w < w[incumbent]), t >= T_CRITICAL]  # NaN: not judged
+        out = np.select(conds, [out, "margin", "accuracy", "noise"], "")
         out[incumbent] = ""
     return out
 
@@ -229,6 +268,7 @@ def decide(
     n: np.ndarray,
     plausible: np.ndarray,
     incumbent: int | None = None,
+    paired: np.ndarray | None = None,
 ) -> int:
     """The rule's pick (arrays in one order; ties to the earlier model): the lowest joint score
     of the models failing no condition (:func:`failures`); with none, the incumbent if
@@ -247,7 +287,7 @@ def decide(
     ['', 'accuracy', 'errors']
     """
     joint = np.asarray(joint, dtype=float)
-    eligible = failures(wmase, joint, n, plausible, incumbent) == ""
+    eligible = failures(wmase, joint, n, plausible, incumbent, paired) == ""
     if eligible.any():
         return int(np.flatnonzero(eligible)[np.argmin(joint[eligible])])
     if incumbent is not None and plausible[incumbent]:
@@ -266,6 +306,8 @@ def _words(code: str, r: pd.Series) -> str:
         if n < MIN_ERRORS else "it has no interval score to judge it by",
         "margin": f"not {MARGIN:.0%} better than the default model's",
         "accuracy": f"less accurate than the default model (weighted MASE {r['wmase']:.3f})",
+        "noise": f"its edge over the default model could be chance (paired t "
+        f"{r.get('t', np.nan):.2f}, needs < {T_CRITICAL:g})",
     }.get(code, "")
 
 
@@ -287,12 +329,12 @@ def _reason(t: pd.DataFrame, best: str, fallback: str, inc: int | None) -> str:
     elif inc is not None and str(t.index[inc]) == best and len(lower):
         text = (
             f"kept the default model {best}, {score}: no model is both {MARGIN:.0%} better and "
-            f"more accurate (best other: {lower.idxmin()}, {lower.min():.3f})"
+            f"more accurate beyond chance (best other: {lower.idxmin()}, {lower.min():.3f})"
         )
     elif inc is not None and str(t.index[inc]) == best:
         text = f"the default model {best} has the lowest {score}"
     else:
-        text = f"lowest {score}; {MARGIN:.0%} better than the default model and more accurate"
+        text = f"lowest {score}; {MARGIN:.0%} better than the default, more accurate beyond chance"
     if fallback == "plausible":
         text += "; caution: no model's next-month forecast is within the plausible range"
     return text

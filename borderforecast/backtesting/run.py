@@ -18,6 +18,7 @@ from .ensembles import combinable, combine_members, learned_ensemble
 from .frames import assemble, run_info
 from .options import BacktestOptions
 from .plan import Plan, plan
+from .recommend import hac_lag
 from .result import BacktestResult, forecast_columns
 from .scoring import score
 from .selection import out_of_sample_picks, selection_rows
@@ -163,7 +164,8 @@ def _scored(
     raw = assemble(results, p)
     cal = calibrate_frame(raw, opts.levels, opts.calibration, p.series)
     scored = raw["scored"].to_numpy(dtype=bool)
-    picks = out_of_sample_picks(cal, opts.levels) if len(p.specs) > 1 else {}
+    lag = hac_lag(opts.h, opts.step)
+    picks = out_of_sample_picks(cal, opts.levels, lag) if len(p.specs) > 1 else {}
     metrics = score(
         pd.concat([raw[scored], selection_rows(raw[scored], picks)]),
         pd.concat([cal[scored], selection_rows(cal[scored], picks)]),
