@@ -45,18 +45,11 @@ def assemble(results: list[UnitResult], p: Plan) -> pd.DataFrame:
         actual[inside] = yv[tpos[inside]]
         origin = np.repeat(y.index[pos].to_numpy(), h)
         scored = set(p.origins[sid])
-        frame = pd.DataFrame(
-            {
-                "origin": origin,
-                "target_month": (
-                    pd.DatetimeIndex(origin).to_period("M") + np.tile(steps, len(rs))
-                ).to_timestamp(how="start"),
-                "horizon": np.tile(steps, len(rs)),
-                "model": np.repeat([r.model for r in rs], h),
-                "series": sid,
-                "actual": actual,
-            }
-        )
+        target = (pd.DatetimeIndex(origin).to_period("M") + np.tile(steps, len(rs))).to_timestamp()
+        frame = pd.DataFrame({"origin": origin, "target_month": target,
+                              "horizon": np.tile(steps, len(rs)),
+                              "model": np.repeat([r.model for r in rs], h),
+                              "series": sid, "actual": actual})  # fmt: skip
         values = np.vstack([np.asarray(r.values, dtype=float) for r in rs])
         for j, c in enumerate(cols):
             frame[c] = values[:, j]

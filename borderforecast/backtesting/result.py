@@ -189,17 +189,11 @@ class BacktestResult:
         if oos.empty:
             return pd.DataFrame(columns=cols + ["picked"])
         rec = self.recommended.model
-        table = pd.concat(
-            [
-                oos.groupby("model")[cols].mean(),
-                sel[sel["model"] == rec].groupby("model")[cols].mean(),
-            ]
-        )
+        mine = sel[sel["model"] == rec]
+        table = pd.concat([oos.groupby("model")[cols].mean(), mine.groupby("model")[cols].mean()])
         picks = self.selection_picks()
-        table["picked"] = [
-            float(picks["model"].nunique()),
-            float((picks["model"] == rec).sum()),
-        ][: len(table)]
+        picked = [float(picks["model"].nunique()), float((picks["model"] == rec).sum())]
+        table["picked"] = picked[: len(table)]
         table.index = [SELECTION, f"{rec} (in-sample pick)"][: len(table)]
         return table
 
@@ -297,15 +291,9 @@ class BacktestResult:
         byh = m[m["horizon"] != "all"].assign(h=lambda d: d["horizon"].astype(int))
         for model, g in byh.groupby("model"):
             g = g.sort_values("h")
-            axes[0].plot(
-                g["h"],
-                g["mase"],
-                marker="o",
-                ms=3,
-                lw=2.2 if model == BENCHMARK else 1.3,
-                ls="--" if model == BENCHMARK else "-",
-                label=model,
-            )
+            bench = model == BENCHMARK
+            axes[0].plot(g["h"], g["mase"], marker="o", ms=3, lw=2.2 if bench else 1.3,
+                         ls="--" if bench else "-", label=model)  # fmt: skip
         axes[0].set_xlabel("horizon (months ahead)")
         axes[0].set_ylabel("MASE (lower is better)")
         axes[0].set_title("Accuracy by horizon")
@@ -318,14 +306,9 @@ class BacktestResult:
             for k, (prefix, alpha) in enumerate((("raw_", 0.35), ("", 0.9))):
                 col = f"{prefix}coverage{lv:g}"
                 if col in rank:
-                    axes[1].bar(
-                        x + (2 * j + k - 1.5) * width,
-                        rank[col],
-                        width,
-                        alpha=alpha,
-                        color=f"C{j}",
-                        label=f"{lv:g}% {'raw' if prefix else 'calibrated'}",
-                    )
+                    label = f"{lv:g}% {'raw' if prefix else 'calibrated'}"
+                    axes[1].bar(x + (2 * j + k - 1.5) * width, rank[col], width, alpha=alpha,
+                                color=f"C{j}", label=label)  # fmt: skip
             axes[1].axhline(lv / 100.0, color=f"C{j}", lw=1, ls=":")
         axes[1].set_xticks(x, rank.index, rotation=30, ha="right")
         axes[1].set_ylim(0, 1.05)

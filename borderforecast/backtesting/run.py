@@ -57,21 +57,8 @@ def _tasks_for(
     else:
         size = 6 if opts.engine != "sequential" else 1
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    return [
-        Task(
-            sid,
-            y.loc[: max(c)],
-            spec,
-            tuple(c),
-            opts.h,
-            tuple(opts.levels),
-            opts.seed,
-            every,
-            opts.warm_start,
-            parts,
-        )
-        for c in chunks
-    ]
+    return [Task(sid, y.loc[: max(c)], spec, tuple(c), opts.h, tuple(opts.levels), opts.seed,
+                 every, opts.warm_start, parts) for c in chunks]  # fmt: skip
 
 
 def not_run(p: Plan) -> dict[str, list[str]]:

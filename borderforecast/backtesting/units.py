@@ -53,13 +53,9 @@ def _plain(value: Any) -> Any:
 
 
 def spec_from_dict(d: dict[str, Any]) -> ModelSpec:
-    return ModelSpec(
-        name=d["name"],
-        family=d["family"],
-        description=d.get("description", ""),
-        params=MappingProxyType(dict(d.get("params", {}))),
-        class_path=d.get("class_path"),
-    )
+    return ModelSpec(name=d["name"], family=d["family"], description=d.get("description", ""),
+                     params=MappingProxyType(dict(d.get("params", {}))),
+                     class_path=d.get("class_path"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -187,17 +183,8 @@ def run_unit(task: Task, origin: pd.Timestamp) -> UnitResult:
         error = f"{type(exc).__name__}: {exc}{where}"
     msgs = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    return UnitResult(
-        task.series,
-        name,
-        origin,
-        values,
-        error,
-        time.perf_counter() - t0,
-        msgs[:3],
-        converged,
-        cpu_seconds=time.process_time() - c0,
-    )
+    return UnitResult(task.series, name, origin, values, error, time.perf_counter() - t0,
+                      msgs[:3], converged, cpu_seconds=time.process_time() - c0)  # fmt: skip
 
 
 def run_task(task: Task) -> list[UnitResult]:
@@ -246,23 +233,11 @@ def unit_key(
     code: str = "",
 ) -> str:
     """The cache key of one unit (a hex digest)."""
-    return _cache.make_key(
-        "backtest-unit",
-        series=series,
-        data=data,
-        spec={
-            "family": spec["family"],
-            "class_path": spec.get("class_path"),
-            "params": spec.get("params", {}),
-            "name": spec["name"],
-        },
-        origin=f"{origin:%Y-%m}",
-        h=h,
-        levels=list(levels),
-        seed=seed,
-        reselect_every=reselect_every,
-        code=code,
-    )
+    spec = {"family": spec["family"], "class_path": spec.get("class_path"),
+            "params": spec.get("params", {}), "name": spec["name"]}  # fmt: skip
+    return _cache.make_key("backtest-unit", series=series, data=data, spec=spec,
+                           origin=f"{origin:%Y-%m}", h=h, levels=list(levels), seed=seed,
+                           reselect_every=reselect_every, code=code)  # fmt: skip
 
 
 def unit_keys(
@@ -282,19 +257,10 @@ def unit_keys(
     code = code_digest(spec)
     reselect = (every, warm) if every else None
     return {
-        o: unit_key(
-            series,
-            data_digest(y.loc[:o]) + (parts_digest(parts, o) if parts is not None else ""),
-            spec,
-            o,
-            h,
-            levels,
-            seed,
-            reselect,
-            code,
-        )
+        o: unit_key(series, data_digest(y.loc[:o]) + (parts_digest(parts, o) if parts is not None
+                    else ""), spec, o, h, levels, seed, reselect, code)
         for o in origins
-    }
+    }  # fmt: skip
 
 
 class UnitCache:
