@@ -125,8 +125,9 @@ def paired_ts(errors: pd.DataFrame, lag: int, known: np.ndarray | None = None) -
     :data:`HORIZON_WEIGHTS`; NaN for the incumbent and without one."""
     cols = [str(c) for c in errors.columns]
     inc, out = incumbent(cols), np.full(len(cols), np.nan)
-    w = np.array([HORIZON_WEIGHTS.get(int(k), 1.0) for k in errors.index.get_level_values(-1)])
-    origin = pd.factorize(errors.index.droplevel(-1))[0]
+    idx = errors.index  # series x origin x horizon: their codes, not their values
+    w = np.array([HORIZON_WEIGHTS.get(int(k), 1.0) for k in idx.levels[-1]])[idx.codes[-1]]
+    origin = np.ravel_multi_index(idx.codes[:-1], [len(v) for v in idx.levels[:-1]])
     e, keep = errors.to_numpy(dtype=float), np.ones(len(errors), bool) if known is None else known
     for i in [] if inc is None else [i for i in range(len(cols)) if i != inc]:
         ok = keep & np.isfinite(e[:, i] - e[:, inc])
