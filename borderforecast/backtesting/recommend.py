@@ -15,10 +15,10 @@ forecast. The rule:
    :func:`plausible_range`; not judged when no live forecast is given) or that has fewer than
    :data:`MIN_ERRORS` resolved forecasts;
 3. keep the **incumbent** (:func:`incumbent`: ``demographic`` where it applies, else
-   ``stl_revert``) unless another model's joint score is lower by :data:`MARGIN` or more
-   (so the rule does not switch between near-equal models on noise) and it is more accurate
-   beyond chance: a lower weighted MASE, and a paired t (:func:`paired_ts`) of the two models'
-   errors below :data:`T_CRITICAL`; else the lowest joint score wins.
+   ``stl_revert``) unless another model has a lower joint score and is more accurate beyond
+   chance: a lower weighted MASE, and a paired t (:func:`paired_ts`) of the two models' errors
+   below :data:`T_CRITICAL` (so the rule does not switch between near-equal models on noise,
+   nor to a less accurate model for its intervals); then the lowest joint score wins.
    With no eligible model: the incumbent if plausible, else the lowest weighted MASE.
 
 Changing the rule means changing this module only.
@@ -46,8 +46,6 @@ CANDIDATES = ("snaive", "demographic", "stl_revert", "stl_ses", "structural", "e
 best of the full monthly backtest and two familiar model classes."""
 STEP = 3
 """Months between the origins of the backtest behind a recommendation (quarterly)."""
-MARGIN = 0.20
-"""A challenger replaces the incumbent only when its joint score is lower by this share."""
 MIN_ERRORS = 96
 """Resolved forecasts (origin x horizon) a model needs before its score counts."""
 T_CRITICAL = -1.645
@@ -184,8 +182,8 @@ def recommend(
     Examples
     --------
     ``a`` forecasts best but its intervals score far worse (joint ``sqrt(0.9 * 20) = 4.24``);
-    ``b`` has the best joint score (``sqrt(1.1 * 9) = 3.15``), but the incumbent
-    ``stl_revert`` (``sqrt(1.0 * 10.5) = 3.24``) is not 20% worse, so it stays:
+    ``b`` has the best joint score (``sqrt(1.1 * 9) = 3.15``) but is less accurate than the
+    incumbent ``stl_revert`` (``sqrt(1.0 * 10.5) = 3.24``), so the incumbent stays:
 
     >>> t = pd.DataFrame({"wmase": [0.9, 1.1, 1.0], "mase": [1.0, 1.2, 1.1],
     ...                   "msis": [20.0, 9.0, 10.5], "n": [120, 120, 120],
@@ -195,15 +193,13 @@ def recommend(
     >>> rec.model, rec.table.index.tolist(), rec.table["status"].tolist()
     ('stl_revert', ['b', 'stl_revert', 'a'], ['', 'used', ''])
     >>> rec.table.loc["b", "why_not"]
-    "not 20% better than the default model's"
-    >>> rec = recommend(t.assign(msis=[20.0, 6.0, 10.5]))  # b: 2.57, 21% better, less accurate
-    >>> rec.model, rec.table.loc["b", "why_not"]
-    ('stl_revert', 'less accurate than the default model (weighted MASE 1.100)')
-    >>> recommend(t.assign(wmase=[0.9, 0.95, 1.0], msis=[20.0, 6.0, 10.5])).model
+    'less accurate than the default model (weighted MASE 1.100)'
+    >>> recommend(t.assign(wmase=[0.9, 0.95, 1.0])).model  # more accurate, no paired t given
     'b'
-    >>> rec = recommend(t.assign(wmase=[0.9, 0.95, 1.0], msis=[20.0, 6.0, 10.5],
-    ...                          t=[np.nan, -1.2, np.nan]))  # b's edge could be chance: kept
-    >>> rec.table.loc["b", "why_not"]
+    >>> rec = recommend(t.assign(wmase=[0.9, 0.95, 1.0], t=[np.nan, -1.2, np.nan]))
+    >>> rec.model, rec.table.loc["a", "why_not"]  # a's edge passes, but its joint score is higher
+    ('stl_revert', '')
+    >>> rec.table.loc["b", "why_not"]  # b's edge could be chance
     'its edge over the default model could be chance (paired t -1.20, needs < -1.645)'
     """
     if table.empty:
@@ -248,17 +244,15 @@ def failures(wmase: np.ndarray, joint: np.ndarray, n: np.ndarray, plausible: np.
              incumbent: int | None = None, paired: np.ndarray | None = None) -> np.ndarray:
     """Per model, the first condition of the rule it fails (``""``: none): ``next month``,
     ``errors`` (no joint score or < :data:`MIN_ERRORS`), then, against an incumbent that passes
-    those, ``margin`` (joint score not :data:`MARGIN` lower), ``accuracy`` (wmase not lower),
-    ``noise`` (``paired``, each model's :func:`paired_t`, not below :data:`T_CRITICAL`; not
-    judged where it is NaN or not given)."""
+    those, ``accuracy`` (wmase not lower), ``noise`` (``paired``, each model's paired t, not
+    below :data:`T_CRITICAL`; not judged where it is NaN or not given)."""
     joint, w = np.asarray(joint, dtype=float), np.asarray(wmase, dtype=float)
     enough = np.isfinite(joint) & (np.asarray(n, dtype=float) >= MIN_ERRORS)
     out = np.select([~np.asarray(plausible, dtype=bool), ~enough], ["next month", "errors"], "")
     if incumbent is not None and out[incumbent] == "":
-        better = joint < (1.0 - MARGIN) * joint[incumbent]
         t = np.full(len(w), np.nan) if paired is None else np.asarray(paired, dtype=float)
-        conds = [out != "", ~better, ~(w < w[incumbent]), t >= T_CRITICAL]  # NaN: not judged
-        out = np.select(conds, [out, "margin", "accuracy", "noise"], "")
+        conds = [out != "", ~(w < w[incumbent]), t >= T_CRITICAL]  # a NaN t: not judged
+        out = np.select(conds, [out, "accuracy", "noise"], "")
         out[incumbent] = ""
     return out
 
@@ -277,10 +271,10 @@ def decide(
 
     >>> w, j = np.array([1.0, 0.9, 0.8]), np.array([2.0, 1.95, 1.5])
     >>> n, ok = np.full(3, 99), np.ones(3, bool)
-    >>> decide(w, j, n, ok, incumbent=0), decide(w[:2], j[:2], n[:2], ok[:2], incumbent=0)
-    (2, 0)
+    >>> decide(w, j, n, ok, incumbent=0), decide(w, j, n, ok, 0, np.array([np.nan, -2.0, -1.0]))
+    (2, 1)
     >>> decide(w, j, np.array([99, 99, 5]), ok, incumbent=0)  # too few errors to judge the third
-    0
+    1
     >>> j2 = np.array([2.0, 1.0, 1.5])  # the best joint score is less accurate: the next one
     >>> decide(np.array([1.0, 1.2, 0.9]), j2, n, ok, incumbent=0)
     2
@@ -305,7 +299,6 @@ def _words(code: str, r: pd.Series) -> str:
         "next month": f"its next-month median ({r['next']:,.0f}) is outside the plausible range",
         "errors": f"too few backtest errors to judge ({n:.0f}; {MIN_ERRORS} needed)"
         if n < MIN_ERRORS else "it has no interval score to judge it by",
-        "margin": f"not {MARGIN:.0%} better than the default model's",
         "accuracy": f"less accurate than the default model (weighted MASE {r['wmase']:.3f})",
         "noise": f"its edge over the default model could be chance (paired t "
         f"{r.get('t', np.nan):.2f}, needs < {T_CRITICAL:g})",
@@ -329,13 +322,13 @@ def _reason(t: pd.DataFrame, best: str, fallback: str, inc: int | None) -> str:
         )
     elif inc is not None and str(t.index[inc]) == best and len(lower):
         text = (
-            f"kept the default model {best}, {score}: no model is both {MARGIN:.0%} better and "
-            f"more accurate beyond chance (best other: {lower.idxmin()}, {lower.min():.3f})"
+            f"kept the default model {best}, {score}: no model with a lower joint score is more "
+            f"accurate beyond chance (best other: {lower.idxmin()}, {lower.min():.3f})"
         )
     elif inc is not None and str(t.index[inc]) == best:
         text = f"the default model {best} has the lowest {score}"
     else:
-        text = f"lowest {score}; {MARGIN:.0%} better than the default, more accurate beyond chance"
+        text = f"lowest {score}; more accurate than the default model beyond chance"
     if fallback == "plausible":
         text += "; caution: no model's next-month forecast is within the plausible range"
     return text

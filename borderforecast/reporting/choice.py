@@ -12,7 +12,6 @@ import numpy as np
 from ..backtesting.recommend import (
     ACCEPTABLE_COVERAGE,
     HORIZON_WEIGHTS,
-    MARGIN,
     MIN_ERRORS,
     PLAUSIBLE_WIDEN,
 )
@@ -56,9 +55,9 @@ def model_choice(c: Any, model: str | None, left_out: str = "") -> ModelChoice:
         "Rule: every candidate's backtest intervals are calibrated, and each is scored by "
         "accuracy and interval score together: the square root of its horizon-weighted MASE "
         f"(weights {weights}, 1 for each later month) times its 95% interval score. The default "
-        f"model is kept unless another scores {MARGIN:.0%} better over at least {MIN_ERRORS} "
-        "resolved forecasts and is more accurate (a lower weighted MASE, by more than chance: "
-        "a paired test of the two models' errors at the 5% level), and a model is used "
+        f"model is kept unless another scores better over at least {MIN_ERRORS} resolved "
+        "forecasts and is more accurate by more than chance (a lower weighted MASE, and a "
+        "paired test of the two models' errors at the 5% level), and a model is used "
         "only if its next-month forecast lies within "
         f"{lo:,.0f}–{hi:,.0f} (the latest month times the smallest and largest month-on-month "
         f"ratio of the last 12 months, {lo_r:.2f} and {hi_r:.2f}, widened by a factor "
