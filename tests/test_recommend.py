@@ -11,6 +11,7 @@ import pytest
 
 import borderforecast as bf
 from borderforecast.backtesting import recommend as rec
+from borderforecast.backtesting.metrics import paired_t
 from borderforecast.backtesting.recommend import plausible_range, recommend
 
 
@@ -59,9 +60,16 @@ def test_the_paired_test_by_hand():
     e, n = d - d.mean(), len(d)
     gamma = [e[j:] @ e[: n - j] / n for j in range(3)]
     var = (gamma[0] + 2 * (2 / 3 * gamma[1] + 1 / 3 * gamma[2])) * n / (n - 1)
-    t = rec.paired_t(np.arange(n), d, np.ones(n), lag=2)
+    t = paired_t(np.arange(n), d, np.ones(n), lag=2)
     assert t == pytest.approx(d.mean() / np.sqrt(var / n), rel=1e-9)
-    assert np.isnan(rec.paired_t(np.arange(4), d[:4], np.ones(4), lag=2))  # 4 < lag + 3 origins
+    # and statsmodels' OLS on a constant with HAC standard errors, on longer autocorrelated data
+    from statsmodels.regression.linear_model import OLS
+
+    x = np.convolve(np.random.default_rng(3).normal(0.1, 1, 60), np.ones(4) / 4, "valid")
+    hac = {"maxlags": 3, "use_correction": True}
+    ref = OLS(x, np.ones(len(x))).fit(cov_type="HAC", cov_kwds=hac).tvalues[0]
+    assert paired_t(np.arange(len(x)), x, np.ones(len(x)), lag=3) == pytest.approx(ref, rel=1e-9)
+    assert np.isnan(paired_t(np.arange(4), d[:4], np.ones(4), lag=2))  # 4 < lag + 3 origins
     assert rec.hac_lag(12, 1) == 11 and rec.hac_lag(12, 3) == 3 and rec.hac_lag(1, 3) == 0
 
 

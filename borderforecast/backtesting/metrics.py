@@ -195,9 +195,9 @@ def error_table(rows: pd.DataFrame) -> pd.DataFrame:
 def paired_t(origins: np.ndarray, diff: np.ndarray, weight: np.ndarray, lag: int) -> float:
     """Diebold-Mariano t of paired errors: ``diff`` (a challenger's absolute scaled error minus
     the incumbent's, per origin x horizon) averaged per origin with ``weight``, the mean of those
-    over its Newey-West standard error (statsmodels' HAC, ``lag`` lags, small-sample corrected:
-    with no lag, Student's one-sample t). Negative: the challenger was more accurate. NaN with
-    fewer than ``lag + 3`` origins.
+    over its Newey-West standard error (Bartlett weights, ``lag`` lags, times ``n / (n - 1)``:
+    statsmodels' HAC with its small-sample correction; with no lag, Student's one-sample t).
+    Negative: the challenger was more accurate. NaN with fewer than ``lag + 3`` origins.
 
     >>> d = np.array([-0.3, -0.1, -0.2, -0.4, 0.1, -0.2])
     >>> round(paired_t(np.arange(6), d, np.ones(6), lag=0), 4)  # scipy's ttest_1samp: -2.6073
@@ -206,13 +206,13 @@ def paired_t(origins: np.ndarray, diff: np.ndarray, weight: np.ndarray, lag: int
     >>> round(paired_t(np.repeat(np.arange(3), 2), d, w, lag=0), 4)
     -1.9868
     """
-    from statsmodels.regression.linear_model import OLS
-
     _, pos = np.unique(origins, return_inverse=True)
     per = np.bincount(pos, weight * diff) / np.bincount(pos, weight) if len(pos) else diff
-    if len(per) < lag + 3:
+    n, e = len(per), per - per.mean()
+    if n < lag + 3:
         return np.nan
-    if np.ptp(per) == 0:
+    gamma = np.array([e[j:] @ e[: n - j] / n for j in range(lag + 1)])  # autocovariances
+    var = (2 * (1 - np.arange(lag + 1) / (lag + 1)) @ gamma - gamma[0]) * n / (n - 1)
+    if var <= 0:
         return 0.0 if per[0] == 0 else float(np.copysign(np.inf, per[0]))
-    hac = {"maxlags": int(lag), "use_correction": True}
-    return float(OLS(per, np.ones(len(per))).fit(cov_type="HAC", cov_kwds=hac).tvalues[0])
+    return float(per.mean() / np.sqrt(var / n))
