@@ -79,7 +79,9 @@ class Recommendation:
 
 def scores(result: Any, series: str | None = None) -> pd.DataFrame:
     """Per model: horizon-weighted MASE, MASE at horizon 1, over 1-3 and over all, coverage,
-    from the backtest's calibrated metrics (era ``all``) of one series or the mean over series."""
+    from the backtest's calibrated metrics (era ``all``) of one series or the mean over series,
+    and ``t``, the paired t against the incumbent (:func:`paired_ts`) over every resolved
+    forecast of the run (warm-up origins included, series pooled), as the replay judges it."""
     m = result.metrics
     sel = m[(m["era"] == "all") & (m["intervals"] == "calibrated")]
     sel = sel[~sel["model"].str.startswith("recommended")]

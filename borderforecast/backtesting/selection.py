@@ -48,6 +48,7 @@ def out_of_sample_picks(cal: pd.DataFrame, levels, lag: int) -> dict[str, dict[p
         o_at, h_at = (errors.index.get_level_values(k) for k in ("origin", "horizon"))
         target = (o_at.year * 12 + o_at.month + h_at).to_numpy()
         e, v = errors.to_numpy(dtype=float), v.to_numpy(dtype=float)
+        everyone = np.ones(len(models), dtype=bool)  # the replay judges no next-month forecast
         out: dict[pd.Timestamp, str] = {}
         for o in sorted(pd.to_datetime(g.loc[g["scored"].astype(bool), "origin"].unique())):
             k = target <= o.year * 12 + o.month
@@ -58,7 +59,6 @@ def out_of_sample_picks(cal: pd.DataFrame, levels, lag: int) -> dict[str, dict[p
             with np.errstate(invalid="ignore", divide="ignore"):
                 wmase = np.nansum(wk * means, axis=0) / np.sum(wk * np.isfinite(means), axis=0)
                 joint = joint_score(wmase, np.nansum(v[k], axis=0) / n)
-            everyone = np.ones(len(models), dtype=bool)
             best = decide(wmase, joint, n, everyone, inc, paired_ts(errors, lag, k))
             out[pd.Timestamp(o)] = models[best] if n.any() else models[inc or 0]
         picks[str(sid)] = out

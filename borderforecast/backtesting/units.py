@@ -256,11 +256,9 @@ def unit_keys(
     backtest and the live calibration alike (so they share their fits)."""
     code = code_digest(spec)
     reselect = (every, warm) if every else None
-    return {
-        o: unit_key(series, data_digest(y.loc[:o]) + (parts_digest(parts, o) if parts is not None
-                    else ""), spec, o, h, levels, seed, reselect, code)
-        for o in origins
-    }  # fmt: skip
+    data = {o: data_digest(y.loc[:o]) + (parts_digest(parts, o) if parts is not None else "")
+            for o in origins}  # fmt: skip
+    return {o: unit_key(series, data[o], spec, o, h, levels, seed, reselect, code) for o in origins}
 
 
 class UnitCache:
